@@ -1,0 +1,768 @@
+//! The EC2 instance-type catalogue and the per-type arithmetic of ECS-MODEL
+//! rules R1, R2 and R4.
+//!
+//! This module owns:
+//! - [`InstanceType`]: one EC2 instance type (vCPU, memory, architecture,
+//!   ENI limits, GPUs, on-demand price), as the simulator needs it (R1);
+//! - the resources a container instance of that type registers with ECS:
+//!   CPU units and memory after platform overhead and the agent's reserved
+//!   memory (R2);
+//! - how many `awsvpc`-mode tasks it can host, with or without ENI trunking
+//!   (R4);
+//! - [`Catalog`]: a name → type table, parsed from CSV, with the built-in
+//!   us-east-1 catalogue embedded at compile time ([`Catalog::builtin`]).
+//!
+//! The built-in data is `data/ec2_instance_types_us_east_1.csv`, generated
+//! from AWS's Karpenter provider (EC2 and Pricing APIs); its provenance,
+//! licence and date are in `data/SOURCES.md`.
+//!
+//! This module is plain data plus arithmetic. It must not depend on the
+//! engine, scenario, policy or output modules (only on `crate::text`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use crate::text::closest;
+
+/// CPU architecture of an instance type.
+///
+/// Displays as the value of the ECS `ecs.cpu-architecture` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Arch {
+    /// 64-bit x86 (Intel, AMD): `x86_64`.
+    X86_64,
+    /// 64-bit Arm (AWS Graviton): `arm64`.
+    Arm64,
+}
+
+impl Arch {
+    /// The ECS `ecs.cpu-architecture` attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+
+    /// Accepts the ECS values `x86_64` and `arm64`, and the common aliases
+    /// `amd64` and `aarch64` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "x86_64" | "amd64" => Ok(Arch::X86_64),
+            "arm64" | "aarch64" => Ok(Arch::Arm64),
+            _ => Err(format!(
+                "unknown architecture `{s}` (expected `x86_64` or `arm64`)"
+            )),
+        }
+    }
+}
+
+/// One EC2 instance type (ECS-MODEL R1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceType {
+    /// API name, e.g. `"m6i.xlarge"`.
+    pub name: String,
+    /// Family, e.g. `"m6i"`.
+    pub family: String,
+    /// Number of vCPUs.
+    pub vcpu: u32,
+    /// Nominal memory in MiB.
+    pub memory_mib: u32,
+    /// CPU architecture.
+    pub arch: Arch,
+    /// Maximum ENIs (network interfaces), including the primary one. 0 if unknown.
+    pub max_enis: u32,
+    /// Whether ENI trunking (awsvpcTrunking) is supported.
+    pub trunking: bool,
+    /// Branch ENIs available with trunking (0 if not supported).
+    pub branch_enis: u32,
+    /// Number of GPUs.
+    pub gpu_count: u32,
+    /// us-east-1 Linux on-demand price, USD per hour; None when the catalogue has no price.
+    pub ondemand_usd_per_hour: Option<f64>,
+    /// Memory overhead override (MiB lost to kernel/platform), None = use the default percentage.
+    pub memory_overhead_mib: Option<u32>,
+}
+
+impl InstanceType {
+    /// ECS-MODEL R2: registered CPU units = vCPU × 1024 (saturating).
+    pub fn registered_cpu(&self) -> u32 {
+        self.vcpu.saturating_mul(1024)
+    }
+
+    /// ECS-MODEL R2: memory registered with ECS, in MiB:
+    /// nominal − platform overhead − `reserved_mib`, saturating at 0.
+    ///
+    /// The platform overhead (MiB) is [`memory_overhead_mib`] when set,
+    /// otherwise `ceil(memory_mib × overhead_pct / 100)`; `overhead_pct` is
+    /// the scenario's percentage (default 4.0), and a negative or non-finite
+    /// value counts as 0. `reserved_mib` is the agent's
+    /// `ECS_RESERVED_MEMORY` (MiB).
+    ///
+    /// [`memory_overhead_mib`]: InstanceType::memory_overhead_mib
+    pub fn registered_memory_mib(&self, overhead_pct: f64, reserved_mib: u32) -> u32 {
+        let overhead = match self.memory_overhead_mib {
+            Some(mib) => mib,
+            None => overhead_from_pct(self.memory_mib, overhead_pct),
+        };
+        self.memory_mib
+            .saturating_sub(overhead)
+            .saturating_sub(reserved_mib)
+    }
+
+    /// ECS-MODEL R4: maximum number of `awsvpc`-mode tasks on one instance.
+    ///
+    /// With trunking enabled (account setting) and supported by the type:
+    /// [`branch_enis`](InstanceType::branch_enis). Otherwise one task per
+    /// ENI except the primary: `max_enis − 1`, saturating at 0.
+    pub fn max_awsvpc_tasks(&self, trunking_enabled: bool) -> u32 {
+        if trunking_enabled && self.trunking {
+            self.branch_enis
+        } else {
+            self.max_enis.saturating_sub(1)
+        }
+    }
+}
+
+/// `ceil(nominal × pct / 100)` in MiB; `pct` ≤ 0 or non-finite gives 0.
+fn overhead_from_pct(nominal_mib: u32, pct: f64) -> u32 {
+    if !pct.is_finite() || pct <= 0.0 {
+        return 0;
+    }
+    let exact = f64::from(nominal_mib) * pct / 100.0;
+    // Ignore floating-point noise just above an integer, so that e.g. an
+    // exact 100.0 computed as 100.00000000000001 does not round up to 101.
+    let overhead = (exact - 1e-9).ceil();
+    if overhead <= 0.0 {
+        0
+    } else if overhead >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        // In range and integral, so the cast is exact.
+        overhead as u32
+    }
+}
+
+/// Error parsing an instance-type catalogue.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The CSV is malformed at `line` (1-based; the header is line 1; 0 when
+    /// the position is unknown).
+    #[error("line {line}: {message}")]
+    Malformed {
+        /// 1-based line in the CSV text.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Known registered memory from the AWS documentation (ECS-MODEL R2):
+/// `(type, documented nominal MiB, documented registered MiB)`.
+///
+/// Applied by [`Catalog::builtin`] as `memory_overhead_mib` overrides, for
+/// the types present in the catalogue. The override is computed from the
+/// catalogue's own nominal memory (`nominal − registered`) so that the
+/// registered value (with no reserved memory) is always the documented one,
+/// even if the catalogue's nominal figure were to differ from the documented
+/// one. With the shipped data it does not: c4.large 3,840, m4.large 8,192 and
+/// c4.4xlarge 30,720 MiB match the documentation, giving overheads of 72,
+/// 207 and 562 MiB.
+const KNOWN_REGISTERED_MEMORY: &[(&str, u32, u32)] = &[
+    ("c4.large", 3_840, 3_768),
+    ("m4.large", 8_192, 7_985),
+    ("c4.4xlarge", 30_720, 30_158),
+];
+
+/// The embedded us-east-1 catalogue (see `data/SOURCES.md`).
+const BUILTIN_CSV: &str = include_str!("../../data/ec2_instance_types_us_east_1.csv");
+
+/// A table of instance types keyed by name, in name order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    types: BTreeMap<String, InstanceType>,
+}
+
+/// Column indices of the fields the catalogue reads.
+struct Columns {
+    name: usize,
+    family: usize,
+    vcpu: usize,
+    memory_mib: usize,
+    arch: usize,
+    gpu_count: usize,
+    max_enis: usize,
+    trunking: usize,
+    branch_enis: usize,
+    price: usize,
+}
+
+impl Columns {
+    fn from_headers(headers: &csv::StringRecord) -> Result<Columns, CatalogError> {
+        let find = |column: &str| {
+            headers
+                .iter()
+                .position(|h| h == column)
+                .ok_or_else(|| CatalogError::Malformed {
+                    line: 1,
+                    message: format!("missing column `{column}` in header"),
+                })
+        };
+        Ok(Columns {
+            name: find("instance_type")?,
+            family: find("family")?,
+            vcpu: find("vcpu")?,
+            memory_mib: find("memory_mib")?,
+            arch: find("arch")?,
+            gpu_count: find("gpu_count")?,
+            max_enis: find("max_enis")?,
+            trunking: find("eni_trunking_compatible")?,
+            branch_enis: find("branch_enis")?,
+            price: find("ondemand_usd_per_hour")?,
+        })
+    }
+}
+
+/// One data row being parsed, for error messages with line and column.
+struct Row<'r> {
+    record: &'r csv::StringRecord,
+    line: usize,
+}
+
+impl Row<'_> {
+    fn error(&self, message: String) -> CatalogError {
+        CatalogError::Malformed {
+            line: self.line,
+            message,
+        }
+    }
+
+    fn cell(&self, index: usize) -> &str {
+        self.record.get(index).unwrap_or("")
+    }
+
+    fn required(&self, index: usize, column: &str) -> Result<&str, CatalogError> {
+        let value = self.cell(index);
+        if value.is_empty() {
+            Err(self.error(format!("column `{column}` is empty")))
+        } else {
+            Ok(value)
+        }
+    }
+
+    fn u32_or(&self, index: usize, column: &str, default: u32) -> Result<u32, CatalogError> {
+        match self.cell(index) {
+            "" => Ok(default),
+            value => self.parse_u32(value, column),
+        }
+    }
+
+    fn parse_u32(&self, value: &str, column: &str) -> Result<u32, CatalogError> {
+        value.parse::<u32>().map_err(|e| {
+            self.error(format!(
+                "column `{column}`: invalid non-negative integer `{value}`: {e}"
+            ))
+        })
+    }
+
+    fn bool_or(&self, index: usize, column: &str, default: bool) -> Result<bool, CatalogError> {
+        let value = self.cell(index);
+        if value.is_empty() {
+            Ok(default)
+        } else if value.eq_ignore_ascii_case("true") {
+            Ok(true)
+        } else if value.eq_ignore_ascii_case("false") {
+            Ok(false)
+        } else {
+            Err(self.error(format!(
+                "column `{column}`: invalid boolean `{value}` (expected `true` or `false`)"
+            )))
+        }
+    }
+
+    fn price(&self, index: usize, column: &str) -> Result<Option<f64>, CatalogError> {
+        let value = self.cell(index);
+        if value.is_empty() {
+            return Ok(None);
+        }
+        match value.parse::<f64>() {
+            Ok(p) if p.is_finite() && p >= 0.0 => Ok(Some(p)),
+            Ok(_) => Err(self.error(format!(
+                "column `{column}`: price `{value}` must be a finite number >= 0"
+            ))),
+            Err(e) => Err(self.error(format!("column `{column}`: invalid number `{value}`: {e}"))),
+        }
+    }
+
+    fn instance_type(&self, cols: &Columns) -> Result<InstanceType, CatalogError> {
+        let name = self.required(cols.name, "instance_type")?.to_string();
+        let family = match self.cell(cols.family) {
+            // Derive the family from the name ("m6i.xlarge" → "m6i").
+            "" => name.split('.').next().unwrap_or(&name).to_string(),
+            family => family.to_string(),
+        };
+        let vcpu = self.parse_u32(self.required(cols.vcpu, "vcpu")?, "vcpu")?;
+        if vcpu == 0 {
+            return Err(self.error("column `vcpu` must be > 0".to_string()));
+        }
+        let memory_mib =
+            self.parse_u32(self.required(cols.memory_mib, "memory_mib")?, "memory_mib")?;
+        if memory_mib == 0 {
+            return Err(self.error("column `memory_mib` must be > 0".to_string()));
+        }
+        let arch = self
+            .required(cols.arch, "arch")?
+            .parse::<Arch>()
+            .map_err(|e| self.error(format!("column `arch`: {e}")))?;
+        let gpu_count = self.u32_or(cols.gpu_count, "gpu_count", 0)?;
+        let max_enis = self.u32_or(cols.max_enis, "max_enis", 0)?;
+        let trunking = self.bool_or(cols.trunking, "eni_trunking_compatible", false)?;
+        let branch_enis = self.u32_or(cols.branch_enis, "branch_enis", 0)?;
+        let ondemand_usd_per_hour = self.price(cols.price, "ondemand_usd_per_hour")?;
+        Ok(InstanceType {
+            name,
+            family,
+            vcpu,
+            memory_mib,
+            arch,
+            max_enis,
+            trunking,
+            branch_enis: if trunking { branch_enis } else { 0 },
+            gpu_count,
+            ondemand_usd_per_hour,
+            memory_overhead_mib: None,
+        })
+    }
+}
+
+fn csv_error(e: &csv::Error) -> CatalogError {
+    CatalogError::Malformed {
+        line: e
+            .position()
+            .and_then(|p| usize::try_from(p.line()).ok())
+            .unwrap_or(0),
+        message: e.to_string(),
+    }
+}
+
+impl Catalog {
+    /// Parses a catalogue from CSV text with a header row, reading columns
+    /// by name (order does not matter, unknown columns are ignored).
+    ///
+    /// Required columns: `instance_type`, `family`, `vcpu`, `memory_mib`,
+    /// `arch`, `gpu_count`, `max_enis`, `eni_trunking_compatible`,
+    /// `branch_enis`, `ondemand_usd_per_hour`. Cells may be empty except
+    /// `instance_type`, `vcpu`, `memory_mib` and `arch`: an empty `family` is
+    /// taken from the name, empty counts are 0, empty trunking is `false`,
+    /// an empty price is `None`. `branch_enis` is forced to 0 for types
+    /// without trunking. Duplicate names are an error.
+    pub fn from_csv(text: &str) -> Result<Catalog, CatalogError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| csv_error(&e))?.clone();
+        let cols = Columns::from_headers(&headers)?;
+        let mut catalog = Catalog::default();
+        for result in reader.records() {
+            let record = result.map_err(|e| csv_error(&e))?;
+            let line = record
+                .position()
+                .and_then(|p| usize::try_from(p.line()).ok())
+                .unwrap_or(0);
+            let row = Row {
+                record: &record,
+                line,
+            };
+            let t = row.instance_type(&cols)?;
+            if catalog.types.contains_key(&t.name) {
+                return Err(row.error(format!("duplicate instance type `{}`", t.name)));
+            }
+            catalog.insert(t);
+        }
+        Ok(catalog)
+    }
+
+    /// The embedded us-east-1 catalogue
+    /// (`data/ec2_instance_types_us_east_1.csv`), parsed once, with the known
+    /// registered-memory points of the AWS documentation applied as
+    /// `memory_overhead_mib` overrides (ECS-MODEL R2).
+    ///
+    /// # Panics
+    /// Only if the embedded file is malformed, which a unit test rules out.
+    pub fn builtin() -> &'static Catalog {
+        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let mut catalog = match Catalog::from_csv(BUILTIN_CSV) {
+                Ok(c) => c,
+                Err(e) => panic!("embedded EC2 catalogue is malformed: {e}"),
+            };
+            for &(name, _documented_nominal, registered) in KNOWN_REGISTERED_MEMORY {
+                if let Some(t) = catalog.types.get_mut(name) {
+                    // Overhead relative to the catalogue's nominal figure, so
+                    // registration gives the documented value (see the const).
+                    t.memory_overhead_mib = Some(t.memory_mib.saturating_sub(registered));
+                }
+            }
+            catalog
+        })
+    }
+
+    /// The type called `name` (exact, case-sensitive), if known.
+    pub fn get(&self, name: &str) -> Option<&InstanceType> {
+        self.types.get(name)
+    }
+
+    /// All type names, in name order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.types.keys().map(String::as_str)
+    }
+
+    /// All types, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = &InstanceType> {
+        self.types.values()
+    }
+
+    /// The closest known type name for a mistyped `name`
+    /// (see [`crate::text::closest`]), for "did you mean …?" messages.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        closest(name, self.names())
+    }
+
+    /// Inserts a type, replacing any type of the same name (scenario-defined
+    /// types or overrides).
+    pub fn insert(&mut self, t: InstanceType) {
+        self.types.insert(t.name.clone(), t);
+    }
+
+    /// Number of types.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether the catalogue has no types.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "instance_type,family,size,category,generation,vcpu,memory_mib,memory_gib,arch,cpu_manufacturer,sustained_clock_mhz,hypervisor,bare_metal,network_bandwidth_mbps,ebs_bandwidth_mbps,local_nvme_gib,gpu_count,gpu_name,max_enis,ipv4_per_eni,eni_trunking_compatible,branch_enis,ondemand_usd_per_hour";
+
+    fn builtin_type(name: &str) -> &'static InstanceType {
+        match Catalog::builtin().get(name) {
+            Some(t) => t,
+            None => panic!("{name} missing from the built-in catalogue"),
+        }
+    }
+
+    fn malformed_line(text: &str) -> (usize, String) {
+        match Catalog::from_csv(text) {
+            Err(CatalogError::Malformed { line, message }) => (line, message),
+            Ok(c) => panic!("expected an error, parsed {} types", c.len()),
+        }
+    }
+
+    #[test]
+    fn builtin_loads_all_rows() {
+        let catalog = Catalog::builtin();
+        assert!(catalog.len() > 1000, "only {} types", catalog.len());
+        assert!(!catalog.is_empty());
+        // One type per data row of the embedded file.
+        assert_eq!(catalog.len(), BUILTIN_CSV.lines().count() - 1);
+    }
+
+    #[test]
+    fn builtin_m6i_xlarge() {
+        let t = builtin_type("m6i.xlarge");
+        assert_eq!(t.name, "m6i.xlarge");
+        assert_eq!(t.family, "m6i");
+        assert_eq!(t.vcpu, 4);
+        assert_eq!(t.memory_mib, 16_384);
+        assert_eq!(t.arch, Arch::X86_64);
+        assert_eq!(t.gpu_count, 0);
+        assert_eq!(t.ondemand_usd_per_hour, Some(0.192));
+        assert_eq!(t.memory_overhead_mib, None);
+    }
+
+    #[test]
+    fn builtin_m6g_large_is_arm64() {
+        let t = builtin_type("m6g.large");
+        assert_eq!(t.arch, Arch::Arm64);
+        assert_eq!(t.arch.to_string(), "arm64");
+        assert_eq!(Arch::X86_64.to_string(), "x86_64");
+    }
+
+    #[test]
+    fn builtin_empty_cells() {
+        // The price is empty for 18 rows, e.g. hpc6a.48xlarge.
+        assert_eq!(builtin_type("hpc6a.48xlarge").ondemand_usd_per_hour, None);
+        // ENI columns are empty for 8 rows (hpc*, trn2.48xlarge): unknown → 0,
+        // no trunking, and so no awsvpc tasks. ECS-MODEL R4: 0 − 1 saturates to 0.
+        let t = builtin_type("trn2.48xlarge");
+        assert_eq!((t.max_enis, t.trunking, t.branch_enis), (0, false, 0));
+        assert_eq!(t.max_awsvpc_tasks(true), 0);
+        assert_eq!(t.max_awsvpc_tasks(false), 0);
+    }
+
+    #[test]
+    fn registered_cpu_is_vcpu_times_1024() {
+        // ECS-MODEL R2: 4 vCPU × 1024 = 4096 CPU units.
+        assert_eq!(builtin_type("m6i.xlarge").registered_cpu(), 4096);
+        // 2 vCPU × 1024 = 2048.
+        assert_eq!(builtin_type("m6i.large").registered_cpu(), 2048);
+    }
+
+    #[test]
+    fn registered_memory_with_default_overhead() {
+        let t = builtin_type("m6i.large");
+        assert_eq!(t.memory_mib, 8192);
+        // ECS-MODEL R2: 8192 × 4 / 100 = 327.68 → ceil 328; 8192 − 328 = 7864.
+        assert_eq!(t.registered_memory_mib(4.0, 0), 7864);
+        // With ECS_RESERVED_MEMORY = 256: 7864 − 256 = 7608.
+        assert_eq!(t.registered_memory_mib(4.0, 256), 7608);
+        // 0 % overhead: the nominal memory.
+        assert_eq!(t.registered_memory_mib(0.0, 0), 8192);
+        // Nonsense percentages count as 0; saturation at 0.
+        assert_eq!(t.registered_memory_mib(f64::NAN, 0), 8192);
+        assert_eq!(t.registered_memory_mib(-5.0, 0), 8192);
+        assert_eq!(t.registered_memory_mib(4.0, 10_000), 0);
+        assert_eq!(t.registered_memory_mib(200.0, 0), 0);
+    }
+
+    #[test]
+    fn registered_memory_exact_percentages_do_not_round_up() {
+        // 2500 × 4 / 100 = 100 exactly → 2400, not 2399.
+        let mut t = builtin_type("m6i.large").clone();
+        t.memory_mib = 2500;
+        assert_eq!(t.registered_memory_mib(4.0, 0), 2400);
+        // 1000 × 0.3 / 100 = 3 (0.3 is inexact in binary) → 997.
+        t.memory_mib = 1000;
+        assert_eq!(t.registered_memory_mib(0.3, 0), 997);
+    }
+
+    #[test]
+    fn registered_memory_known_points() {
+        // ECS-MODEL R2, AWS documentation: c4.large registers 3768 of 3840 MiB
+        // (overhead 72), m4.large 7985 of 8192 (207), c4.4xlarge 30158 of 30720
+        // (562). All three are in the shipped catalogue with those nominal values.
+        for &(name, nominal, registered) in KNOWN_REGISTERED_MEMORY {
+            let t = builtin_type(name);
+            assert_eq!(t.memory_mib, nominal, "{name} nominal");
+            assert_eq!(t.memory_overhead_mib, Some(nominal - registered));
+            // The override replaces the percentage.
+            assert_eq!(t.registered_memory_mib(4.0, 0), registered, "{name}");
+            assert_eq!(t.registered_memory_mib(10.0, 0), registered, "{name}");
+        }
+        let c4 = builtin_type("c4.large");
+        assert_eq!(c4.registered_memory_mib(4.0, 0), 3768);
+        // Reserved memory still applies: 3768 − 256 = 3512.
+        assert_eq!(c4.registered_memory_mib(4.0, 256), 3512);
+    }
+
+    #[test]
+    fn awsvpc_task_limits() {
+        // ECS-MODEL R4, c5.large: 3 ENIs − 1 primary = 2 tasks without trunking.
+        let c5 = builtin_type("c5.large");
+        assert!(c5.trunking);
+        assert_eq!(c5.max_awsvpc_tasks(false), 2);
+        // With trunking: the data's branch ENIs, 9. The ECS documentation says
+        // 10 for c5.large (the catalogue's ENI columns come from Karpenter's
+        // VPC limits, which are one lower for this type); the test follows
+        // the data.
+        assert_eq!(c5.branch_enis, 9);
+        assert_eq!(c5.max_awsvpc_tasks(true), 9);
+        // t3.medium does not support trunking: 3 − 1 = 2 even when enabled.
+        let t3 = builtin_type("t3.medium");
+        assert!(!t3.trunking);
+        assert_eq!(t3.branch_enis, 0);
+        assert_eq!(t3.max_awsvpc_tasks(true), 2);
+        assert_eq!(t3.max_awsvpc_tasks(false), 2);
+    }
+
+    #[test]
+    fn suggest_typos() {
+        let catalog = Catalog::builtin();
+        assert_eq!(catalog.suggest("m6i.xlrage"), Some("m6i.xlarge"));
+        assert_eq!(catalog.suggest("M6I.XLARGE"), Some("m6i.xlarge"));
+        assert_eq!(catalog.suggest("zzzz"), None);
+    }
+
+    #[test]
+    fn names_are_sorted_and_match_get() {
+        let catalog = Catalog::builtin();
+        let names: Vec<&str> = catalog.names().collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        assert!(names.iter().all(|n| catalog.get(n).is_some()));
+        assert_eq!(catalog.iter().count(), catalog.len());
+        assert!(catalog.get("m6i.XLARGE").is_none());
+    }
+
+    #[test]
+    fn from_csv_minimal_and_column_order() {
+        // Columns in another order, unknown columns ignored, empty optional cells.
+        let text = "ondemand_usd_per_hour,branch_enis,eni_trunking_compatible,max_enis,gpu_count,arch,memory_mib,vcpu,family,instance_type,extra\n\
+                    0.5,4,true,3,1,amd64,2048,2,,x1.big,whatever\n\
+                    ,,,,,aarch64,1024,1,y,y.small,\n";
+        let catalog = match Catalog::from_csv(text) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(catalog.len(), 2);
+        let x = catalog.get("x1.big").cloned();
+        assert_eq!(
+            x,
+            Some(InstanceType {
+                name: "x1.big".into(),
+                family: "x1".into(),
+                vcpu: 2,
+                memory_mib: 2048,
+                arch: Arch::X86_64,
+                max_enis: 3,
+                trunking: true,
+                branch_enis: 4,
+                gpu_count: 1,
+                ondemand_usd_per_hour: Some(0.5),
+                memory_overhead_mib: None,
+            })
+        );
+        let y = catalog.get("y.small").cloned();
+        assert_eq!(
+            y.map(|t| (
+                t.arch,
+                t.max_enis,
+                t.trunking,
+                t.branch_enis,
+                t.gpu_count,
+                t.ondemand_usd_per_hour
+            )),
+            Some((Arch::Arm64, 0, false, 0, 0, None))
+        );
+        // Header only: an empty catalogue.
+        let empty = Catalog::from_csv(HEADER);
+        assert!(matches!(empty, Ok(c) if c.is_empty()));
+    }
+
+    #[test]
+    fn branch_enis_ignored_without_trunking() {
+        let text = format!("{HEADER}\nq.large,q,large,q,1,2,4096,4.0,x86_64,intel,3000,nitro,false,750,4750,,0,,3,10,false,9,0.1\n");
+        let t = Catalog::from_csv(&text)
+            .ok()
+            .and_then(|c| c.get("q.large").cloned());
+        assert_eq!(
+            t.map(|t| (t.branch_enis, t.max_awsvpc_tasks(true))),
+            Some((0, 2))
+        );
+    }
+
+    #[test]
+    fn malformed_missing_column() {
+        let text = "instance_type,family,memory_mib,arch,gpu_count,max_enis,eni_trunking_compatible,branch_enis,ondemand_usd_per_hour\n\
+                    a.large,a,4096,x86_64,0,3,true,9,0.1\n";
+        let (line, message) = malformed_line(text);
+        assert_eq!(line, 1);
+        assert!(message.contains("`vcpu`"), "{message}");
+        let (line, _) = malformed_line("");
+        assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn malformed_bad_number_reports_line() {
+        let good = "a1.large,a1,large,a,1,2,4096,4.0,arm64,aws,2300,nitro,false,750,3500,,0,,3,10,true,9,0.051";
+        let bad = "a1.xlarge,a1,xlarge,a,1,four,8192,8.0,arm64,aws,2300,nitro,false,750,3500,,0,,4,15,true,18,0.102";
+        let (line, message) = malformed_line(&format!("{HEADER}\n{good}\n{bad}\n"));
+        assert_eq!(line, 3);
+        assert!(
+            message.contains("`vcpu`") && message.contains("four"),
+            "{message}"
+        );
+        let err = Catalog::from_csv(&format!("{HEADER}\n{good}\n{bad}\n")).err();
+        assert!(err.is_some_and(|e| e.to_string().starts_with("line 3: ")));
+
+        let bad_price = good.replace("0.051", "cheap");
+        let (line, message) = malformed_line(&format!("{HEADER}\n{bad_price}\n"));
+        assert_eq!(line, 2);
+        assert!(message.contains("ondemand_usd_per_hour"), "{message}");
+        let negative_price = good.replace("0.051", "-1");
+        assert_eq!(
+            malformed_line(&format!("{HEADER}\n{negative_price}\n")).0,
+            2
+        );
+    }
+
+    #[test]
+    fn malformed_other_rows() {
+        let good = "a1.large,a1,large,a,1,2,4096,4.0,arm64,aws,2300,nitro,false,750,3500,,0,,3,10,true,9,0.051";
+        // Too few fields on line 3.
+        let (line, _) = malformed_line(&format!("{HEADER}\n{good}\na1.xlarge,a1\n"));
+        assert_eq!(line, 3);
+        // Unknown architecture.
+        let (line, message) =
+            malformed_line(&format!("{HEADER}\n{}\n", good.replace("arm64", "riscv")));
+        assert_eq!(line, 2);
+        assert!(message.contains("riscv"), "{message}");
+        // Bad boolean.
+        let (_, message) =
+            malformed_line(&format!("{HEADER}\n{}\n", good.replace(",true,", ",yes,")));
+        assert!(message.contains("eni_trunking_compatible"), "{message}");
+        // Zero vCPU, empty memory, empty name.
+        let zero_vcpu = good.replace(",1,2,4096,", ",1,0,4096,");
+        assert_eq!(malformed_line(&format!("{HEADER}\n{zero_vcpu}\n")).0, 2);
+        let no_memory = good.replace(",4096,", ",,");
+        assert!(malformed_line(&format!("{HEADER}\n{no_memory}\n"))
+            .1
+            .contains("memory_mib"));
+        let no_name = good.replace("a1.large", "");
+        assert!(malformed_line(&format!("{HEADER}\n{no_name}\n"))
+            .1
+            .contains("instance_type"));
+        // Duplicate name on line 3.
+        let (line, message) = malformed_line(&format!("{HEADER}\n{good}\n{good}\n"));
+        assert_eq!(line, 3);
+        assert!(message.contains("duplicate"), "{message}");
+    }
+
+    #[test]
+    fn insert_adds_and_replaces() {
+        let mut catalog = Catalog::default();
+        assert!(catalog.is_empty());
+        let mut t = builtin_type("m6i.large").clone();
+        catalog.insert(t.clone());
+        assert_eq!(catalog.len(), 1);
+        t.memory_overhead_mib = Some(500);
+        catalog.insert(t);
+        assert_eq!(catalog.len(), 1);
+        let replaced = catalog.get("m6i.large");
+        // ECS-MODEL R2 with an override: 8192 − 500 = 7692, whatever the percentage.
+        assert_eq!(
+            replaced.map(|t| t.registered_memory_mib(4.0, 0)),
+            Some(7692)
+        );
+        // The built-in catalogue is unaffected.
+        assert_eq!(builtin_type("m6i.large").memory_overhead_mib, None);
+    }
+
+    #[test]
+    fn arch_from_str() {
+        assert_eq!("x86_64".parse::<Arch>(), Ok(Arch::X86_64));
+        assert_eq!("AMD64".parse::<Arch>(), Ok(Arch::X86_64));
+        assert_eq!("arm64".parse::<Arch>(), Ok(Arch::Arm64));
+        assert_eq!("aarch64".parse::<Arch>(), Ok(Arch::Arm64));
+        assert!("sparc".parse::<Arch>().is_err());
+        assert!(Arch::X86_64 < Arch::Arm64);
+    }
+}

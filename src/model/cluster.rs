@@ -1,0 +1,483 @@
+//! The cluster: every container instance and task, with the counts and
+//! indexes placement reads. All state changes go through its methods, which
+//! keep the indexes, the per-group counts and the reservation totals in step.
+//!
+//! The cluster holds state and invariants only: it has no clock (callers pass
+//! `now`) and schedules nothing.
+
+use std::collections::HashMap;
+
+use super::attrs::{Attributes, Interner};
+use super::ids::{AttrId, GroupId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId};
+use super::index::PlacementIndex;
+use super::instance::{ContainerInstance, InstanceState};
+use super::resources::Resources;
+use super::task::{StopReason, Task, TaskOwner, TaskState, Unfit};
+use super::taskdef::HostPort;
+use crate::sim::{SimDuration, SimTime};
+
+/// What placement needs to know about a task that is not placed yet.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskReq<'a> {
+    /// CPU and memory to reserve.
+    pub reservation: Resources,
+    /// Fixed host ports to reserve.
+    pub ports: &'a [HostPort],
+    /// Whether it needs an ENI (awsvpc).
+    pub needs_eni: bool,
+    /// Its task group.
+    pub group: GroupId,
+}
+
+/// A task about to be created.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    /// Task definition.
+    pub def: TaskDefId,
+    /// Group.
+    pub group: GroupId,
+    /// Owner.
+    pub owner: TaskOwner,
+    /// Reservation.
+    pub reservation: Resources,
+    /// Host ports.
+    pub ports: Vec<HostPort>,
+    /// awsvpc.
+    pub needs_eni: bool,
+    /// When it was requested.
+    pub created_at: SimTime,
+    /// Run time of a standalone task.
+    pub work: Option<SimDuration>,
+}
+
+impl NewTask {
+    /// The placement view of this task.
+    pub fn req(&self) -> TaskReq<'_> {
+        TaskReq {
+            reservation: self.reservation,
+            ports: &self.ports,
+            needs_eni: self.needs_eni,
+            group: self.group,
+        }
+    }
+}
+
+/// A new instance's description.
+#[derive(Debug, Clone)]
+pub struct NewInstance {
+    /// Launching group.
+    pub group: InstanceGroupId,
+    /// Type name.
+    pub instance_type: String,
+    /// AZ name.
+    pub az: String,
+    /// Registered resources (R2).
+    pub registered: Resources,
+    /// awsvpc task capacity (R4).
+    pub eni_capacity: u32,
+    /// Attributes as (name, value), built-ins included.
+    pub attributes: Vec<(String, String)>,
+    /// Random part of the tie-break rank (0 for lowest-id order).
+    pub tie: u32,
+}
+
+/// All instances and tasks of one cluster.
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    /// Interned attribute names and values.
+    pub attrs: Attributes,
+    /// Wall-clock time of simulated time zero, seconds since the Unix epoch
+    /// (what `registeredAt` compares against).
+    pub start_epoch_s: i64,
+    groups: Interner,
+    instances: Vec<ContainerInstance>,
+    tasks: Vec<Task>,
+    index: PlacementIndex,
+    group_on_instance: HashMap<(GroupId, InstanceId), u32>,
+    group_on_value: HashMap<(GroupId, AttrId, ValueId), u32>,
+    counted_attrs: Vec<AttrId>,
+    registered_total: Resources,
+    reserved_total: Resources,
+}
+
+impl Cluster {
+    /// An empty cluster.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Partitions the placement index by `name` and counts each group's
+    /// tasks per value of it (needed for `spread(attribute:name)`).
+    /// Call before any instance becomes ACTIVE.
+    pub fn track_attribute(&mut self, name: &str) -> AttrId {
+        let a = self.attrs.name(name);
+        assert!(
+            self.index.global.is_empty(),
+            "track_attribute after activation"
+        );
+        if !self.counted_attrs.contains(&a) {
+            self.counted_attrs.push(a);
+            self.counted_attrs.sort();
+            self.index.levels.push((a, Default::default()));
+        }
+        a
+    }
+
+    /// Indexes instances by `group`'s task count (for `spread(instanceId)`).
+    /// Call before any instance becomes ACTIVE.
+    pub fn track_group(&mut self, group: GroupId) {
+        assert!(self.index.global.is_empty(), "track_group after activation");
+        if !self.index.groups.contains(&group) {
+            self.index.groups.push(group);
+        }
+    }
+
+    /// The id of task group `name`, interning it.
+    pub fn group(&mut self, name: &str) -> GroupId {
+        GroupId(self.groups.intern(name))
+    }
+
+    /// The id of task group `name`, if known.
+    pub fn find_group(&self, name: &str) -> Option<GroupId> {
+        self.groups.get(name).map(GroupId)
+    }
+
+    /// The name of a task group.
+    pub fn group_name(&self, g: GroupId) -> &str {
+        self.groups.resolve(g.0)
+    }
+
+    /// The placement index.
+    pub fn index(&self) -> &PlacementIndex {
+        &self.index
+    }
+
+    /// Attribute ids whose per-group value counts are kept.
+    pub fn counted_attributes(&self) -> &[AttrId] {
+        &self.counted_attrs
+    }
+
+    /// All instances, by id.
+    pub fn instances(&self) -> &[ContainerInstance] {
+        &self.instances
+    }
+
+    /// One instance.
+    pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
+        &self.instances[id.index()]
+    }
+
+    /// All tasks, by id.
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// One task.
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.index()]
+    }
+
+    /// Tasks of `group` (PENDING or RUNNING) on `inst`.
+    pub fn group_count_on_instance(&self, group: GroupId, inst: InstanceId) -> u32 {
+        self.group_on_instance
+            .get(&(group, inst))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Tasks of `group` (PENDING or RUNNING) on instances whose `attr` is `value`.
+    /// Only kept for tracked attributes.
+    pub fn group_count_on_value(&self, group: GroupId, attr: AttrId, value: ValueId) -> u32 {
+        self.group_on_value
+            .get(&(group, attr, value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// CPU and memory registered by ACTIVE and DRAINING instances (R5).
+    pub fn registered_total(&self) -> Resources {
+        self.registered_total
+    }
+
+    /// CPU and memory reserved by tasks on ACTIVE and DRAINING instances.
+    pub fn reserved_total(&self) -> Resources {
+        self.reserved_total
+    }
+
+    /// Adds a REGISTERING instance.
+    pub fn add_instance(&mut self, spec: NewInstance, now: SimTime) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
+        let mut attributes: Vec<(AttrId, ValueId)> = spec
+            .attributes
+            .iter()
+            .map(|(n, v)| (self.attrs.name(n), self.attrs.value(v)))
+            .collect();
+        attributes.sort();
+        attributes.dedup_by_key(|(a, _)| *a);
+        let rank = (u64::from(spec.tie) << 32) | u64::from(id.0);
+        self.instances.push(ContainerInstance::new(
+            id,
+            spec.group,
+            &spec.instance_type,
+            &spec.az,
+            spec.registered,
+            spec.eni_capacity,
+            attributes,
+            rank,
+            now,
+        ));
+        id
+    }
+
+    fn tracked_counts(&self, inst: InstanceId) -> Vec<(GroupId, u32)> {
+        self.index
+            .groups
+            .iter()
+            .map(|&g| (g, self.group_count_on_instance(g, inst)))
+            .collect()
+    }
+
+    /// REGISTERING -> ACTIVE (R5): the instance starts taking tasks.
+    pub fn activate_instance(&mut self, id: InstanceId, now: SimTime) {
+        let counts = self.tracked_counts(id);
+        let inst = &mut self.instances[id.index()];
+        assert_eq!(inst.state, InstanceState::Registering, "activate {id}");
+        inst.state = InstanceState::Active;
+        inst.registered_at = Some(now);
+        self.registered_total = self.registered_total.plus(&inst.registered);
+        self.reserved_total = self.reserved_total.plus(&inst.reserved);
+        self.index
+            .insert(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+    }
+
+    /// ACTIVE -> DRAINING: the instance takes no new tasks (D1).
+    pub fn set_draining(&mut self, id: InstanceId) {
+        let counts = self.tracked_counts(id);
+        let inst = &mut self.instances[id.index()];
+        if inst.state != InstanceState::Active {
+            return;
+        }
+        inst.state = InstanceState::Draining;
+        self.index
+            .remove(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+    }
+
+    /// Marks the instance terminated. Its tasks must have been stopped first.
+    pub fn terminate_instance(&mut self, id: InstanceId, now: SimTime) {
+        let counts = self.tracked_counts(id);
+        let inst = &mut self.instances[id.index()];
+        assert!(inst.tasks.is_empty(), "terminate {id} with tasks on it");
+        if inst.state == InstanceState::Active {
+            self.index
+                .remove(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+        }
+        if matches!(inst.state, InstanceState::Active | InstanceState::Draining) {
+            self.registered_total = self.registered_total.minus(&inst.registered);
+        }
+        inst.state = InstanceState::Terminated;
+        inst.terminated_at = Some(now);
+    }
+
+    /// The resource checks of P1 step 1, in pipeline order: state, CPU,
+    /// memory, ports, ENIs. Constraints are checked by placement.
+    pub fn check_resources(&self, inst: &ContainerInstance, req: &TaskReq) -> Result<(), Unfit> {
+        if !inst.is_active() {
+            return Err(Unfit::NoInstances);
+        }
+        let rem = inst.remaining();
+        if rem.cpu < req.reservation.cpu {
+            return Err(Unfit::Cpu);
+        }
+        if rem.memory < req.reservation.memory {
+            return Err(Unfit::Memory);
+        }
+        if !inst.ports_free(req.ports) {
+            return Err(Unfit::Ports);
+        }
+        if req.needs_eni && inst.enis_used >= inst.eni_capacity {
+            return Err(Unfit::Eni);
+        }
+        Ok(())
+    }
+
+    /// Creates a task and places it on `inst` in PENDING state, reserving its
+    /// resources, ports and ENI. `images` are recorded as pulled there.
+    ///
+    /// # Panics
+    /// If the instance cannot take it (a placement bug, never user input).
+    pub fn start_task(
+        &mut self,
+        spec: NewTask,
+        inst_id: InstanceId,
+        images: &[String],
+        now: SimTime,
+    ) -> TaskId {
+        let id = TaskId(self.tasks.len() as u32);
+        let req = spec.req();
+        if let Err(why) = self.check_resources(self.instance(inst_id), &req) {
+            panic!(
+                "placement chose {inst_id} for a task it cannot hold: {}",
+                why.as_str()
+            );
+        }
+        let group = spec.group;
+        self.tasks.push(Task {
+            id,
+            def: spec.def,
+            group,
+            owner: spec.owner,
+            reservation: spec.reservation,
+            ports: spec.ports,
+            needs_eni: spec.needs_eni,
+            state: TaskState::Pending,
+            instance: Some(inst_id),
+            created_at: spec.created_at,
+            pending_at: Some(now),
+            running_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            stop_reason: None,
+            work: spec.work,
+        });
+        let task = &self.tasks[id.index()];
+        let inst = &mut self.instances[inst_id.index()];
+        let old = inst.remaining();
+        inst.reserved = inst.reserved.plus(&task.reservation);
+        if task.needs_eni {
+            inst.enis_used += 1;
+        }
+        for p in &task.ports {
+            if let Err(pos) = inst.ports.binary_search(p) {
+                inst.ports.insert(pos, *p);
+            }
+        }
+        for img in images {
+            if !inst.images.contains(img) {
+                inst.images.push(img.clone());
+            }
+        }
+        inst.tasks.push(id);
+        let new = inst.remaining();
+        self.reserved_total = self.reserved_total.plus(&task.reservation);
+        if inst.is_active() {
+            self.index
+                .update_remaining(inst.rank, &inst.attributes, old, new);
+        }
+        self.change_group_count(group, inst_id, true);
+        id
+    }
+
+    /// Records a task that could not be placed (RunTask failure, P9): it is
+    /// created directly in STOPPED state with the reason.
+    pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {
+        let id = TaskId(self.tasks.len() as u32);
+        self.tasks.push(Task {
+            id,
+            def: spec.def,
+            group: spec.group,
+            owner: spec.owner,
+            reservation: spec.reservation,
+            ports: spec.ports,
+            needs_eni: spec.needs_eni,
+            state: TaskState::Stopped,
+            instance: None,
+            created_at: spec.created_at,
+            pending_at: None,
+            running_at: None,
+            stopping_at: None,
+            stopped_at: Some(now),
+            stop_reason: Some(StopReason::PlacementFailed(reason)),
+            work: spec.work,
+        });
+        id
+    }
+
+    fn change_group_count(&mut self, group: GroupId, inst_id: InstanceId, up: bool) {
+        let key = (group, inst_id);
+        let old = self.group_on_instance.get(&key).copied().unwrap_or(0);
+        let new = if up { old + 1 } else { old.saturating_sub(1) };
+        if new == 0 {
+            self.group_on_instance.remove(&key);
+        } else {
+            self.group_on_instance.insert(key, new);
+        }
+        let inst = &self.instances[inst_id.index()];
+        if inst.is_active() && self.index.tracks_group(group) {
+            self.index
+                .update_group_count(inst.rank, &inst.attributes, group, old, new);
+        }
+        for &attr in &self.counted_attrs {
+            let value = inst.attribute(attr).unwrap_or(super::index::MISSING_VALUE);
+            let c = self.group_on_value.entry((group, attr, value)).or_insert(0);
+            if up {
+                *c += 1;
+            } else {
+                *c = c.saturating_sub(1);
+            }
+        }
+    }
+
+    /// PENDING -> RUNNING.
+    pub fn mark_running(&mut self, id: TaskId, now: SimTime) {
+        let task = &mut self.tasks[id.index()];
+        assert_eq!(task.state, TaskState::Pending, "mark_running {id}");
+        task.state = TaskState::Running;
+        task.running_at = Some(now);
+        if let Some(i) = task.instance {
+            self.instances[i.index()].running_tasks += 1;
+        }
+    }
+
+    /// PENDING/RUNNING -> STOPPING: the task leaves its group's counts but
+    /// keeps its resources until [`finish_stop`](Self::finish_stop).
+    pub fn begin_stopping(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
+        let task = &mut self.tasks[id.index()];
+        if !task.is_live() {
+            return;
+        }
+        let was_running = task.state == TaskState::Running;
+        task.state = TaskState::Stopping;
+        task.stopping_at = Some(now);
+        task.stop_reason = Some(reason);
+        let (group, inst) = (task.group, task.instance);
+        if let Some(i) = inst {
+            if was_running {
+                self.instances[i.index()].running_tasks -= 1;
+            }
+            self.change_group_count(group, i, false);
+        }
+    }
+
+    /// -> STOPPED: releases the task's resources, ports and ENI.
+    pub fn finish_stop(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
+        let state = self.tasks[id.index()].state;
+        if state == TaskState::Stopped {
+            return;
+        }
+        if state != TaskState::Stopping {
+            self.begin_stopping(id, reason, now);
+        }
+        let task = &mut self.tasks[id.index()];
+        task.state = TaskState::Stopped;
+        task.stopped_at = Some(now);
+        task.stop_reason.get_or_insert(reason);
+        let Some(inst_id) = task.instance else { return };
+        let task = &self.tasks[id.index()];
+        let inst = &mut self.instances[inst_id.index()];
+        let old = inst.remaining();
+        inst.reserved = inst.reserved.minus(&task.reservation);
+        if task.needs_eni {
+            inst.enis_used = inst.enis_used.saturating_sub(1);
+        }
+        inst.ports.retain(|p| !task.ports.contains(p));
+        if let Some(pos) = inst.tasks.iter().position(|&t| t == id) {
+            inst.tasks.remove(pos);
+        }
+        let new = inst.remaining();
+        self.reserved_total = self.reserved_total.minus(&task.reservation);
+        if inst.is_active() {
+            self.index
+                .update_remaining(inst.rank, &inst.attributes, old, new);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Indexed placement: walks the cluster's ordered indexes and stops at the
+//! first instance that fits, instead of scanning every instance.
+//!
+//! Handles chains `[spread(attribute:X)] [last]` where `last` is `binpack`,
+//! `spread(instanceId)` (for an indexed group) or `random`. With a spread
+//! level, the attribute's values are visited by increasing task count of the
+//! group; values with equal counts are one bucket, within which the last
+//! strategy compares instances of all of them (lexicographic order, P5).
+
+use super::{binpack, random, spread, Policy, Step};
+use crate::model::index::{rank_instance, Partition};
+use crate::model::{AttrId, Cluster, InstanceId, TaskReq};
+use crate::sim::SimRng;
+
+/// The shape of a chain the fast path handles.
+pub(super) struct Plan {
+    level: Option<AttrId>,
+    last: Option<Step>,
+}
+
+/// The plan for `policy`, or None if the chain needs the reference scan.
+pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<Plan> {
+    let last_ok = |s: &Step| match s {
+        Step::Binpack(_) | Step::Random => true,
+        Step::SpreadInstance => cluster.index().tracks_group(req.group),
+        Step::SpreadAttr(_) => false,
+    };
+    match policy.steps.as_slice() {
+        [] => Some(Plan {
+            level: None,
+            last: None,
+        }),
+        [Step::SpreadAttr(a)] => Some(Plan {
+            level: Some(*a),
+            last: None,
+        }),
+        [Step::SpreadAttr(a), s] if last_ok(s) => Some(Plan {
+            level: Some(*a),
+            last: Some(*s),
+        }),
+        [s] if last_ok(s) => Some(Plan {
+            level: None,
+            last: Some(*s),
+        }),
+        _ => None,
+    }
+}
+
+pub(super) fn decide(
+    cluster: &Cluster,
+    policy: &Policy,
+    req: &TaskReq,
+    plan: &Plan,
+    rng: &mut SimRng,
+) -> Option<InstanceId> {
+    let index = cluster.index();
+    let Some(attr) = plan.level else {
+        return best_in(cluster, policy, req, plan.last, &[&index.global], rng);
+    };
+    let level = index.level(attr)?;
+    let mut buckets: Vec<(u32, &Partition)> = level
+        .iter()
+        .filter(|(_, p)| !p.is_empty())
+        .map(|(&v, p)| (cluster.group_count_on_value(req.group, attr, v), p))
+        .collect();
+    buckets.sort_by_key(|&(count, _)| count);
+    let mut start = 0;
+    while start < buckets.len() {
+        let count = buckets[start].0;
+        let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
+        let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
+        if let Some(id) = best_in(cluster, policy, req, plan.last, &parts, rng) {
+            return Some(id);
+        }
+        start = end;
+    }
+    None
+}
+
+/// The best fitting instance over `parts` by the last strategy, then rank.
+fn best_in(
+    cluster: &Cluster,
+    policy: &Policy,
+    req: &TaskReq,
+    last: Option<Step>,
+    parts: &[&Partition],
+    rng: &mut SimRng,
+) -> Option<InstanceId> {
+    let fits = |id: InstanceId| policy.check(cluster, id, req).is_ok();
+    if last == Some(Step::Random) {
+        return random::choose(parts, rng, fits);
+    }
+    let fits_rank = |rank: u64| fits(rank_instance(rank));
+    parts
+        .iter()
+        .filter_map(|p| match last {
+            Some(Step::Binpack(f)) => binpack::walk(p, f, req.reservation, fits_rank),
+            Some(Step::SpreadInstance) => spread::walk_instances(p, req.group, fits_rank),
+            _ => p.by_rank.iter().find(|&&r| fits_rank(r)).map(|&r| (0, r)),
+        })
+        .min()
+        .map(|(_, rank)| rank_instance(rank))
+}

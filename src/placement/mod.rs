@@ -1,0 +1,242 @@
+//! Task placement on EC2 (ECS-MODEL P1–P10): constraints filter, strategies rank.
+//!
+//! For each task (P1): (1) candidates are ACTIVE instances with enough CPU,
+//! memory, free host ports and ENIs; (2) constraints (`distinctInstance`,
+//! `memberOf`) remove more; (3) the strategy chain ranks the rest
+//! lexicographically (P5): the first strategy's best key wins, the next one
+//! breaks its ties, and so on; (4) ties left after the last strategy go to
+//! the instance with the lowest tie-break rank, which is a seeded random
+//! order by default or the instance id with `tieBreak = "lowest-id"`.
+//! The rank of an instance is drawn once, when it registers.
+//!
+//! Keys (smaller is preferred):
+//!
+//! | strategy | key of an instance |
+//! |---|---|
+//! | `binpack(cpu)` / `binpack(memory)` | remaining CPU units / MiB (P2) |
+//! | `spread(instanceId)` | tasks of the task's group on the instance (P3) |
+//! | `spread(attribute:X)` | tasks of the group on instances with the same X (P3) |
+//! | `random` | a fresh uniform draw per decision (P4) |
+//!
+//! Policies are pure deciders: [`decide`] reads the cluster and returns an
+//! instance or the closest-match reason (P9); the engine applies it. Two
+//! implementations give the same answers: `fast` walks the cluster's ordered
+//! indexes and stops at the first fit (used for chains of the shape
+//! `[spread(attribute)] [binpack | spread(instanceId) | random]`, which covers
+//! the defaults and the documented examples), and `reference` scans every
+//! instance (used for other chains, for `explain`, and as the test oracle).
+//! A `random` decision draws differently in the two, so for chains ending in
+//! `random` they agree on the candidate set, not on the draw.
+
+pub mod binpack;
+pub mod constraint;
+pub mod explain;
+mod fast;
+pub mod query;
+pub mod random;
+mod reference;
+pub mod scale_in;
+pub mod spread;
+
+use rand::Rng;
+
+use crate::model::{AttrId, Cluster, InstanceId, TaskReq, Unfit};
+use crate::sim::SimRng;
+
+pub use constraint::Constraint;
+pub use explain::Explanation;
+
+/// Most strategies in one chain (P5).
+pub const MAX_STRATEGIES: usize = 5;
+/// Most constraints on one task, task definition and service combined (P7).
+pub const MAX_CONSTRAINTS: usize = 10;
+
+/// The resource `binpack` packs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinpackField {
+    /// Remaining CPU units.
+    Cpu,
+    /// Remaining memory.
+    Memory,
+}
+
+/// What `spread` balances over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SpreadField {
+    /// Individual instances (`instanceId` or `host`).
+    InstanceId,
+    /// The values of an attribute (`attribute:<name>`).
+    Attribute(String),
+}
+
+/// One placement strategy as a scenario states it (`{ type, field }`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// `binpack` on a resource (P2).
+    Binpack(BinpackField),
+    /// `spread` over a field (P3).
+    Spread(SpreadField),
+    /// `random` (P4).
+    Random,
+}
+
+impl Strategy {
+    /// ECS notation, e.g. `spread(attribute:ecs.availability-zone)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Strategy::Binpack(BinpackField::Cpu) => "binpack(cpu)".into(),
+            Strategy::Binpack(BinpackField::Memory) => "binpack(memory)".into(),
+            Strategy::Spread(SpreadField::InstanceId) => "spread(instanceId)".into(),
+            Strategy::Spread(SpreadField::Attribute(a)) => format!("spread(attribute:{a})"),
+            Strategy::Random => "random".into(),
+        }
+    }
+
+    /// The service default of P6: spread over AZs, then the instance with the
+    /// fewest tasks of the service.
+    pub fn service_default() -> Vec<Strategy> {
+        vec![
+            Strategy::Spread(SpreadField::Attribute(crate::model::attrs::AZ.into())),
+            Strategy::Spread(SpreadField::InstanceId),
+        ]
+    }
+
+    /// The RunTask default of P6: random.
+    pub fn run_task_default() -> Vec<Strategy> {
+        vec![Strategy::Random]
+    }
+}
+
+/// How ties left after the last strategy are broken (P5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TieBreak {
+    /// A seeded random order of instances (default).
+    #[default]
+    Random,
+    /// The lowest instance id (for teaching and golden tests).
+    LowestId,
+}
+
+/// A strategy with its attribute resolved against a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Binpack(BinpackField),
+    SpreadInstance,
+    SpreadAttr(AttrId),
+    Random,
+}
+
+/// A strategy chain and constraints, ready to decide placements in one cluster.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    strategies: Vec<Strategy>,
+    steps: Vec<Step>,
+    constraints: Vec<Constraint>,
+}
+
+impl Policy {
+    /// Prepares `strategies` and `constraints` for `cluster`: the attributes
+    /// they spread over are tracked and, when `group` will be spread per
+    /// instance, its counts are indexed. Call before instances register.
+    pub fn new(
+        cluster: &mut Cluster,
+        strategies: Vec<Strategy>,
+        constraints: Vec<Constraint>,
+        group: Option<crate::model::GroupId>,
+    ) -> Policy {
+        let steps = strategies
+            .iter()
+            .map(|s| match s {
+                Strategy::Binpack(f) => Step::Binpack(*f),
+                Strategy::Spread(SpreadField::InstanceId) => {
+                    if let Some(g) = group {
+                        cluster.track_group(g);
+                    }
+                    Step::SpreadInstance
+                }
+                Strategy::Spread(SpreadField::Attribute(a)) => {
+                    Step::SpreadAttr(cluster.track_attribute(a))
+                }
+                Strategy::Random => Step::Random,
+            })
+            .collect();
+        Policy {
+            strategies,
+            steps,
+            constraints,
+        }
+    }
+
+    /// The strategies.
+    pub fn strategies(&self) -> &[Strategy] {
+        &self.strategies
+    }
+
+    /// The constraints.
+    pub fn constraints(&self) -> &[Constraint] {
+        &self.constraints
+    }
+
+    /// Whether `inst` satisfies every constraint for a task of `req.group`.
+    pub fn admits(&self, cluster: &Cluster, inst: InstanceId, req: &TaskReq) -> bool {
+        self.constraints
+            .iter()
+            .all(|c| c.admits(cluster, cluster.instance(inst), req.group))
+    }
+
+    /// Whether `inst` can take the task: resources (P1 step 1) then constraints (step 2).
+    pub fn check(&self, cluster: &Cluster, inst: InstanceId, req: &TaskReq) -> Result<(), Unfit> {
+        cluster.check_resources(cluster.instance(inst), req)?;
+        if self.admits(cluster, inst, req) {
+            Ok(())
+        } else {
+            Err(Unfit::Attribute)
+        }
+    }
+}
+
+/// Chooses an instance for a task, or says why none fits (the reason of the
+/// closest match, P9). Draws from `rng` only for `random` strategies.
+pub fn decide(
+    cluster: &Cluster,
+    policy: &Policy,
+    req: &TaskReq,
+    rng: &mut SimRng,
+) -> Result<InstanceId, Unfit> {
+    let chosen = match fast::plan(cluster, policy, req) {
+        Some(plan) => fast::decide(cluster, policy, req, &plan, rng),
+        None => reference::decide(cluster, policy, req, rng, None),
+    };
+    chosen.ok_or_else(|| closest_match(cluster, policy, req))
+}
+
+/// Like [`decide`] but scanning every instance and recording why each was
+/// filtered out and how each strategy ranked the rest.
+pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimRng) -> Explanation {
+    let mut ex = Explanation::new(policy);
+    let chosen = reference::decide(cluster, policy, req, rng, Some(&mut ex));
+    ex.chosen = chosen;
+    if chosen.is_none() {
+        ex.reason = Some(closest_match(cluster, policy, req));
+    }
+    ex
+}
+
+/// The reason reported when nothing fits (P9): the failure of the instance
+/// that got furthest through the pipeline (CPU, then memory, ports, ENIs,
+/// constraints), or `NoInstances` when no instance is ACTIVE.
+pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit {
+    let mut best = Unfit::NoInstances;
+    for inst in cluster.instances().iter().filter(|i| i.is_active()) {
+        match policy.check(cluster, inst.id, req) {
+            Err(u) => best = best.max(u),
+            Ok(()) => return Unfit::Attribute, // unreachable after a failed decision
+        }
+    }
+    best
+}
+
+/// A uniform draw in `0..n` (n > 0).
+pub(crate) fn draw(rng: &mut SimRng, n: usize) -> usize {
+    rng.gen_range(0..n)
+}

@@ -1,0 +1,51 @@
+//! `random` (ECS-MODEL P4): uniform among the candidates, from the seeded
+//! placement stream.
+
+use super::draw;
+use crate::model::index::Partition;
+use crate::model::InstanceId;
+use crate::sim::SimRng;
+
+/// Draws before giving up on rejection sampling and enumerating.
+const REJECTION_DRAWS: usize = 64;
+
+/// A uniform choice among the members of `parts` that `fits` accepts.
+///
+/// Draws members uniformly and keeps the first that fits (uniform over the
+/// fitting ones); after 64 misses, enumerates the fitting members and draws
+/// among them, so a nearly full cluster stays exact and bounded.
+pub fn choose(
+    parts: &[&Partition],
+    rng: &mut SimRng,
+    mut fits: impl FnMut(InstanceId) -> bool,
+) -> Option<InstanceId> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    if total == 0 {
+        return None;
+    }
+    for _ in 0..REJECTION_DRAWS {
+        let mut i = draw(rng, total);
+        for p in parts {
+            if i < p.len() {
+                let id = p.members[i];
+                if fits(id) {
+                    return Some(id);
+                }
+                break;
+            }
+            i -= p.len();
+        }
+    }
+    let mut fitting: Vec<InstanceId> = parts
+        .iter()
+        .flat_map(|p| p.members.iter().copied())
+        .filter(|&id| fits(id))
+        .collect();
+    if fitting.is_empty() {
+        return None;
+    }
+    // Members are kept in an arbitrary (but deterministic) order; sort so the
+    // draw does not depend on the history of insertions and removals.
+    fitting.sort();
+    Some(fitting[draw(rng, fitting.len())])
+}

@@ -1,0 +1,157 @@
+//! Simulated time as integer milliseconds.
+//!
+//! `SimTime` is an instant since the start of the run, `SimDuration` a span.
+//! Integer milliseconds keep ordering exact (no float epsilons) and make a
+//! run's outputs independent of the platform's floating-point behaviour.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// An instant of simulated time, in milliseconds since the start of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+/// A span of simulated time, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    /// The start of every run.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Milliseconds since the start.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Seconds since the start, as a float (for reports only).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+
+    /// The span from `earlier` to `self`; zero if `earlier` is later.
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDuration {
+    /// The empty span.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// A span of `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> SimDuration {
+        SimDuration(ms)
+    }
+
+    /// A span of `s` whole seconds.
+    pub const fn from_secs(s: u64) -> SimDuration {
+        SimDuration(s * 1000)
+    }
+
+    /// A span of `m` whole minutes.
+    pub const fn from_mins(m: u64) -> SimDuration {
+        SimDuration(m * 60_000)
+    }
+
+    /// A span from fractional seconds, rounded to the nearest millisecond
+    /// (negative and NaN values give zero).
+    pub fn from_secs_f64(s: f64) -> SimDuration {
+        if s.is_finite() && s > 0.0 {
+            SimDuration((s * 1000.0).round() as u64)
+        } else {
+            SimDuration::ZERO
+        }
+    }
+
+    /// Milliseconds.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Seconds, as a float.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, d: SimDuration) {
+        self.0 = self.0.saturating_add(d.0);
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimDuration;
+    fn sub(self, earlier: SimTime) -> SimDuration {
+        self.since(earlier)
+    }
+}
+
+/// Formats as `D+HH:MM:SS.mmm` (days omitted when zero), e.g. `1+02:03:04.005`.
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0 % 1000;
+        let s = self.0 / 1000;
+        let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+        if d > 0 {
+            write!(f, "{d}+{h:02}:{m:02}:{sec:02}.{ms:03}")
+        } else {
+            write!(f, "{h:02}:{m:02}:{sec:02}.{ms:03}")
+        }
+    }
+}
+
+/// Formats as a compact duration such as `90s`, `5m`, `1h30m`, `250ms`.
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return write!(f, "0s");
+        }
+        let mut rest = self.0;
+        let units = [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+            ("ms", 1),
+        ];
+        for (name, size) in units {
+            if rest >= size {
+                write!(f, "{}{}", rest / size, name)?;
+                rest %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_and_display() {
+        let t = SimTime::ZERO + SimDuration::from_secs(93_784) + SimDuration::from_millis(5);
+        assert_eq!(t.to_string(), "1+02:03:04.005");
+        assert_eq!(SimDuration::from_secs(5400).to_string(), "1h30m");
+        assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimTime(10) - SimTime(20), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_secs_f64(1.2345), SimDuration(1235));
+        assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
+    }
+}

@@ -1,0 +1,141 @@
+//! Small text helpers shared by the parsers and error messages: edit distance
+//! and "did you mean …?" suggestions for mistyped names (instance types,
+//! attribute names, policy names, …).
+//!
+//! Plain functions over `&str`, no dependencies. Distances count Unicode
+//! scalar values (`char`s), not bytes.
+
+/// Levenshtein edit distance between `a` and `b`, counted in `char`s: the
+/// least number of single-character insertions, deletions and substitutions
+/// that turn `a` into `b`. Case-sensitive.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.is_empty() {
+        return b.len();
+    }
+    if b.is_empty() {
+        return a.len();
+    }
+    // Two-row dynamic programme: `prev[j]` is the distance between the first
+    // i-1 chars of `a` and the first j chars of `b`.
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = prev[j] + usize::from(ca != cb);
+            let deletion = prev[j + 1] + 1;
+            let insertion = cur[j] + 1;
+            cur[j + 1] = substitution.min(deletion).min(insertion);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word` when it is plausibly a typo of it, for
+/// "did you mean …?" messages.
+///
+/// Comparison is case-insensitive. A candidate qualifies when its edit
+/// distance to `word` is at most `max(1, chars(word) / 3)`; among those the
+/// smallest distance wins, ties going to the first in iteration order.
+/// Returns `None` when no candidate is close enough.
+pub fn closest<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -> Option<&'a str> {
+    let needle = word.to_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        let d = edit_distance(&needle, &candidate.to_lowercase());
+        if d > limit {
+            continue;
+        }
+        match best {
+            Some((best_d, _)) if best_d <= d => {}
+            _ => best = Some((d, candidate)),
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("flaw", "lawn"), 2);
+        // A transposition is two edits in plain Levenshtein.
+        assert_eq!(edit_distance("xlarge", "xlrage"), 2);
+        // Case-sensitive.
+        assert_eq!(edit_distance("A", "a"), 1);
+    }
+
+    #[test]
+    fn edit_distance_is_symmetric() {
+        for (a, b) in [
+            ("m6i.xlarge", "m6i.xlrage"),
+            ("binpack", "spread"),
+            ("", "x"),
+        ] {
+            assert_eq!(edit_distance(a, b), edit_distance(b, a));
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_chars_not_bytes() {
+        // 'é' is two bytes in UTF-8 but one char.
+        assert_eq!(edit_distance("café", "cafe"), 1);
+        assert_eq!(edit_distance("é", ""), 1);
+    }
+
+    #[test]
+    fn closest_finds_typo() {
+        let names = ["m6i.large", "m6i.xlarge", "m6i.2xlarge"];
+        assert_eq!(closest("m6i.xlrage", names), Some("m6i.xlarge"));
+        assert_eq!(closest("m6i.larg", names), Some("m6i.large"));
+    }
+
+    #[test]
+    fn closest_exact_match_wins() {
+        assert_eq!(
+            closest("spread", ["binpack", "spread", "random"]),
+            Some("spread")
+        );
+    }
+
+    #[test]
+    fn closest_is_case_insensitive_and_returns_candidate_spelling() {
+        assert_eq!(closest("BINPACK", ["binpack", "spread"]), Some("binpack"));
+        assert_eq!(closest("spread", ["Spread"]), Some("Spread"));
+    }
+
+    #[test]
+    fn closest_rejects_distant_words() {
+        assert_eq!(closest("zzzz", ["m6i.large", "c5.large", "t3.micro"]), None);
+        assert_eq!(closest("anything", std::iter::empty::<&str>()), None);
+    }
+
+    #[test]
+    fn closest_threshold() {
+        // 6 chars: limit 6/3 = 2 edits.
+        assert_eq!(closest("abcdef", ["abcdxy"]), Some("abcdxy"));
+        assert_eq!(closest("abcdef", ["abcxyz"]), None);
+        // Short words still allow one edit: max(1, 2/3 = 0) = 1.
+        assert_eq!(closest("ab", ["ac"]), Some("ac"));
+        assert_eq!(closest("ab", ["cd"]), None);
+    }
+
+    #[test]
+    fn closest_ties_go_to_first() {
+        assert_eq!(closest("abc", ["abx", "aby"]), Some("abx"));
+        assert_eq!(closest("abc", ["aby", "abx"]), Some("aby"));
+        // A strictly better later candidate still wins.
+        assert_eq!(closest("abcdef", ["abcdxy", "abcdex"]), Some("abcdex"));
+    }
+}

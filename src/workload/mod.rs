@@ -1,0 +1,10 @@
+//! Workload: duration distributions and batch-job arrival processes
+//! (ECS-MODEL W2). Pure generators: they draw from the stream they are given
+//! and know nothing of the cluster. Trace files are read by `scenario`; this
+//! module receives their records.
+
+pub mod arrivals;
+pub mod dist;
+
+pub use arrivals::{Arrivals, TraceRecord};
+pub use dist::Dist;
