@@ -1,1 +1,216 @@
-fn main() {}
+//! The `ecsim` command line: parse arguments, call the library, print, exit.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use ecsim::engine::{ExplainWindow, RunResult, Simulation};
+use ecsim::output::{self, Timing};
+use ecsim::scenario::{self, Scenario};
+
+#[derive(Parser)]
+#[command(
+    name = "ecsim",
+    version,
+    about = "Discrete-event simulator of Amazon ECS clusters"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct ScenarioArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override a scenario value, e.g. --set services.web.desiredCount=8 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write summary.json, timeseries.csv, tasks.csv, events.csv.
+    Run {
+        #[command(flatten)]
+        args: ScenarioArgs,
+        /// Output folder (default: results/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check scenario files and report every problem found.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Overrides applied before validating.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+    /// Narrate placement decisions: candidates, filters, ranking, winner.
+    Explain {
+        #[command(flatten)]
+        args: ScenarioArgs,
+        /// Narrate only decision N (1-based, in order of the run).
+        #[arg(long, conflicts_with = "first")]
+        task: Option<u64>,
+        /// Narrate the first K decisions (default 3).
+        #[arg(long)]
+        first: Option<u64>,
+    },
+}
+
+fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
+    let mut s = scenario::load(&args.scenario, &args.set)?;
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    Ok(s)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { args, out } => run(&args, out.as_deref()),
+        Command::Validate { files, set } => validate(&files, &set),
+        Command::Explain { args, task, first } => explain(&args, task, first),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn invalid(e: &scenario::ScenarioError) -> ExitCode {
+    for line in e.issues() {
+        eprintln!("error: {line}");
+    }
+    ExitCode::from(2)
+}
+
+fn run(args: &ScenarioArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let sc = match load(args) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new("results").join(&sc.spec.name));
+    let started = Instant::now();
+    let result = Simulation::new(&sc.spec, sc.seed).run();
+    let wall = started.elapsed().as_secs_f64();
+    let timing = Timing {
+        wall_time_s: (wall * 1e6).round() / 1e6,
+        events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
+    };
+    output::write_run(&dir, &result, Some(&timing)).context("writing results")?;
+    print_summary(&result, &timing, &dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
+    let s = &r.summary;
+    println!(
+        "{}: seed {}, {:.1} h simulated, {} events in {:.3} s ({:.0} events/s)",
+        s.scenario,
+        s.seed,
+        s.horizon_s / 3600.0,
+        s.events_processed,
+        timing.wall_time_s,
+        timing.events_per_s
+    );
+    println!(
+        "  instances launched {}; tasks placed {}; reservation mean CPU {:.1}% (max {:.1}%), memory {:.1}% (max {:.1}%)",
+        s.instances_launched,
+        s.tasks_placed,
+        s.cpu_reservation_mean_pct,
+        s.cpu_reservation_max_pct,
+        s.memory_reservation_mean_pct,
+        s.memory_reservation_max_pct
+    );
+    if !s.unplaceable_by_reason.is_empty() {
+        let reasons: Vec<String> = s
+            .unplaceable_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("  placement failures: {}", reasons.join(", "));
+    }
+    for svc in &s.services {
+        println!(
+            "  service {} ({}): running/desired min {:.2}, mean {:.3}; {} tasks placed",
+            svc.name,
+            svc.scheduling,
+            svc.running_ratio_min,
+            svc.running_ratio_mean,
+            svc.tasks_placed
+        );
+    }
+    for j in &s.jobs {
+        let failed: u64 = j.failed.values().sum();
+        println!(
+            "  job {}: {} submitted, {} placed, {} completed, {} failed; mean wait to RUNNING {:.1} s",
+            j.name, j.submitted, j.placed, j.completed, failed, j.mean_wait_s
+        );
+    }
+    println!("  results in {}", dir.display());
+}
+
+fn validate(files: &[PathBuf], set: &[String]) -> anyhow::Result<ExitCode> {
+    let mut bad = false;
+    for f in files {
+        match scenario::load(f, set) {
+            Ok(s) => println!(
+                "{}: ok ({} instance groups, {} services, {} job streams, {})",
+                f.display(),
+                s.spec.instance_groups.len(),
+                s.spec.services.len(),
+                s.spec.jobs.len(),
+                s.spec.horizon
+            ),
+            Err(e) => {
+                bad = true;
+                invalid(&e);
+            }
+        }
+    }
+    Ok(if bad {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> anyhow::Result<ExitCode> {
+    let sc = match load(args) {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid(&e)),
+    };
+    let window = match task {
+        Some(n) => ExplainWindow::Only(n.max(1)),
+        None => ExplainWindow::First(first.unwrap_or(3)),
+    };
+    let mut sim = Simulation::new(&sc.spec, sc.seed);
+    sim.explain(window);
+    let result = sim.run();
+    if result.explanations.is_empty() {
+        println!(
+            "no placement decision in that range ({} decisions were made)",
+            result.summary.tasks_placed
+        );
+    }
+    for d in &result.explanations {
+        println!("decision {} at {} for {}:", d.number, d.time, d.source);
+        print!("{}", d.text);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -715,12 +715,12 @@ impl Simulation {
 
     fn on_job_arrival(&mut self, j: usize, seq: usize) {
         let now = self.queue.now();
-        let (count, duration, size) = match &self.spec.jobs[j].arrivals {
+        let (count, duration, cpu, memory) = match &self.spec.jobs[j].arrivals {
             Arrivals::Trace(records) => {
                 let r = &records[seq];
-                (r.count, r.duration, r.size)
+                (r.count, r.duration, r.cpu, r.memory)
             }
-            _ => (self.spec.jobs[j].tasks_per_arrival, None, None),
+            _ => (self.spec.jobs[j].tasks_per_arrival, None, None, None),
         };
         self.schedule_next_arrival(j, Some(seq));
         for _ in 0..count {
@@ -737,8 +737,11 @@ impl Simulation {
                 TaskOwner::Job(j as u32),
             );
             spec.work = Some(work);
-            if let Some(size) = size {
-                spec.reservation = size;
+            if let Some(c) = cpu {
+                spec.reservation.cpu = c;
+            }
+            if let Some(m) = memory {
+                spec.reservation.memory = m;
             }
             self.jobs[j].submitted += 1;
             let name = &self.spec.jobs[j].name;

@@ -104,7 +104,7 @@ impl ContainerInstance {
             .collect();
         ContainerInstance {
             id,
-            ec2_instance_id: format!("i-{:017x}", 0x0e00_0000_0000_0000u64 + u64::from(id.0)),
+            ec2_instance_id: format!("i-0ec{:014x}", id.0),
             group,
             instance_type: instance_type.to_string(),
             az: az.to_string(),

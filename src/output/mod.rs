@@ -1,1 +1,200 @@
-//! Output writers.
+//! Writes a run's results: `summary.json`, `timeseries.csv`, `tasks.csv`,
+//! `events.csv` (deterministic for a scenario and seed) and `timing.json`
+//! (wall-clock figures, which vary run to run and so live apart).
+//!
+//! Every file is written to a temporary name in the same folder and renamed
+//! into place, so an interrupted run never leaves a half-written file and
+//! never clobbers a complete one with a partial one.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::engine::RunResult;
+use crate::sim::SimTime;
+
+/// Why results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// File-system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Serialisation error.
+    #[error("{path}: {message}")]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// Wall-clock facts of a run (non-deterministic).
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    /// Wall time of the simulation, seconds.
+    pub wall_time_s: f64,
+    /// Events per wall second.
+    pub events_per_s: f64,
+}
+
+/// Writes `bytes` to `path` atomically (temp file + rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Seconds with millisecond precision, e.g. `90.250`.
+fn secs(t: SimTime) -> String {
+    format!("{}.{:03}", t.0 / 1000, t.0 % 1000)
+}
+
+fn opt_secs(t: Option<SimTime>) -> String {
+    t.map(secs).unwrap_or_default()
+}
+
+/// Quotes a CSV field when needed.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `timeseries.csv`.
+pub fn timeseries_csv(r: &RunResult) -> String {
+    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,cpu_reservation_pct,memory_reservation_pct");
+    for name in &r.service_names {
+        let _ = write!(s, ",{}.desired", field(name));
+    }
+    for name in &r.group_names {
+        let n = field(name);
+        let _ = write!(s, ",{n}.pending,{n}.running,{n}.stopping");
+    }
+    s.push('\n');
+    for row in &r.samples {
+        let _ = write!(
+            s,
+            "{},{},{},{},{:.2},{:.2}",
+            secs(row.time),
+            row.instances[0],
+            row.instances[1],
+            row.instances[2],
+            row.cpu_reservation_pct,
+            row.memory_reservation_pct
+        );
+        for d in &row.desired {
+            let _ = write!(s, ",{d}");
+        }
+        for t in &row.tasks {
+            let _ = write!(s, ",{},{},{}", t[0], t[1], t[2]);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// `tasks.csv`.
+pub fn tasks_csv(r: &RunResult) -> String {
+    let mut s = String::from("task_id,group,owner,family,instance_id,instance_type,az,last_status,created_s,pending_s,running_s,stopping_s,stopped_s,stop_reason\n");
+    for t in &r.tasks {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            t.id.0,
+            field(&t.group),
+            field(&t.owner),
+            field(&t.family),
+            t.instance.as_deref().unwrap_or(""),
+            t.instance_type.as_deref().unwrap_or(""),
+            t.az.as_deref().unwrap_or(""),
+            t.state.as_str(),
+            secs(t.created),
+            opt_secs(t.pending),
+            opt_secs(t.running),
+            opt_secs(t.stopping),
+            opt_secs(t.stopped),
+            t.stop_reason.as_deref().unwrap_or("")
+        );
+    }
+    s
+}
+
+/// `events.csv`.
+pub fn events_csv(r: &RunResult) -> String {
+    let mut s = String::from("time_s,source,event,message\n");
+    for e in &r.events {
+        let _ = writeln!(
+            s,
+            "{:.3},{},{},{}",
+            e.time_s,
+            field(&e.source),
+            field(&e.event),
+            field(&e.message)
+        );
+    }
+    s
+}
+
+/// `summary.json`.
+pub fn summary_json(r: &RunResult) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&r.summary).map(|mut s| {
+        s.push('\n');
+        s
+    })
+}
+
+/// Writes every result file into `dir` (created if missing) and returns their paths.
+pub fn write_run(
+    dir: &Path,
+    r: &RunResult,
+    timing: Option<&Timing>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let summary = summary_json(r).map_err(|e| OutputError::Encode {
+        path: dir.join("summary.json"),
+        message: e.to_string(),
+    })?;
+    let mut files = vec![
+        ("summary.json", summary),
+        ("timeseries.csv", timeseries_csv(r)),
+        ("tasks.csv", tasks_csv(r)),
+        ("events.csv", events_csv(r)),
+    ];
+    if let Some(t) = timing {
+        let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {
+            path: dir.join("timing.json"),
+            message: e.to_string(),
+        })?;
+        files.push(("timing.json", text + "\n"));
+    }
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -2,7 +2,6 @@
 
 use rand_distr::{Distribution, Exp};
 
-use crate::model::Resources;
 use crate::sim::{SimDuration, SimRng, SimTime};
 
 /// One arrival of a trace.
@@ -12,8 +11,10 @@ pub struct TraceRecord {
     pub at: SimTime,
     /// How long it runs once RUNNING, if the trace says.
     pub duration: Option<SimDuration>,
-    /// Reservation override, if the trace gives sizes.
-    pub size: Option<Resources>,
+    /// CPU units override, if the trace gives sizes.
+    pub cpu: Option<u32>,
+    /// Memory (MiB) override, if the trace gives sizes.
+    pub memory: Option<u32>,
     /// How many tasks arrive at once.
     pub count: u32,
 }

@@ -1,0 +1,1061 @@
+//! Reads a scenario tree into a validated [`SimSpec`]: units converted once,
+//! references resolved, cross-checks done (sizes that no instance can hold,
+//! constraints no instance can satisfy).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use super::reader::{index, join, quoted, Reader};
+use super::taskdef;
+use crate::engine::{
+    Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec, JobSpec, ServiceKind,
+    ServiceSpec, SimSpec, TaskDefSpec,
+};
+use crate::model::attrs;
+use crate::model::catalog::{Arch, Catalog, InstanceType};
+use crate::model::{Resources, TaskDefId};
+use crate::placement::query::{parse_utc_datetime, Query, QueryTarget};
+use crate::placement::{
+    BinpackField, Constraint, SpreadField, Strategy, TieBreak, MAX_CONSTRAINTS, MAX_STRATEGIES,
+};
+use crate::sim::{SimDuration, SimTime};
+use crate::text::closest;
+use crate::workload::{Arrivals, Dist};
+
+const TOP_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "startTime",
+    "cluster",
+    "instanceTypes",
+    "instanceGroups",
+    "taskDefinitions",
+    "services",
+    "batchJobs",
+];
+
+const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
+
+/// Builds the spec. `name_default` is used when the file has no `name`.
+pub(crate) fn build(
+    r: &mut Reader,
+    root: &Value,
+    dir: &Path,
+    name_default: &str,
+) -> Option<(SimSpec, u64)> {
+    let t = r.table(root, "", TOP_FIELDS, &[])?;
+    let name = r
+        .opt_string(t, "", "name")
+        .unwrap_or_else(|| name_default.to_string());
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        r.err(
+            "name",
+            "expected a non-empty name without path separators (it names the output folder)",
+        );
+    }
+    let seed = r.opt_uint(t, "", "seed", u64::MAX >> 1).unwrap_or(1);
+    let horizon = match r
+        .required(t, "", "duration")
+        .and_then(|v| r.duration(v, "duration"))
+    {
+        Some(d) if d.0 == 0 => {
+            r.err("duration", "must be longer than zero");
+            SimDuration::ZERO
+        }
+        Some(d) => d,
+        None => SimDuration::ZERO,
+    };
+    let start_text = r
+        .opt_string(t, "", "startTime")
+        .unwrap_or_else(|| DEFAULT_START.into());
+    let start_epoch_s = parse_utc_datetime(&start_text).unwrap_or_else(|| {
+        r.err(
+            "startTime",
+            format!("expected a UTC date such as \"{DEFAULT_START}\", found \"{start_text}\""),
+        );
+        0
+    });
+
+    let cluster = cluster(r, t);
+    let catalog = instance_types(r, t);
+    let groups = instance_groups(r, t, &catalog, &cluster);
+
+    // Task definitions, by family.
+    let mut task_definitions: Vec<TaskDefSpec> = Vec::new();
+    for (i, v) in r.list(t, "", "taskDefinitions").iter().enumerate() {
+        let path = index("taskDefinitions", i);
+        if let Some(td) = taskdef::read(r, v, &path, dir) {
+            if task_definitions
+                .iter()
+                .any(|x| x.def.family == td.def.family)
+            {
+                r.err(
+                    &join(&path, "family"),
+                    format!("duplicate family \"{}\"", td.def.family),
+                );
+            }
+            task_definitions.push(TaskDefSpec {
+                def: td.def,
+                constraints: td.constraints,
+            });
+        }
+    }
+    let families: Vec<String> = task_definitions
+        .iter()
+        .map(|t| t.def.family.clone())
+        .collect();
+    let resolve_td = |r: &mut Reader, t: &Table, path: &str| -> Option<TaskDefId> {
+        let name = r.req_string(t, path, "taskDefinition")?;
+        // Accept `family`, `family:revision` and full ARNs.
+        let family = name.rsplit('/').next().unwrap_or(&name);
+        let family = family.split(':').next().unwrap_or(family);
+        match families.iter().position(|f| f == family) {
+            Some(i) => Some(TaskDefId(i as u32)),
+            None => {
+                let hint = match closest(family, families.iter().map(String::as_str)) {
+                    Some(c) => format!("; did you mean \"{c}\"?"),
+                    None if families.is_empty() => "; no task definitions are defined".into(),
+                    None => format!("; defined: {}", families.join(", ")),
+                };
+                r.err(
+                    &join(path, "taskDefinition"),
+                    format!("unknown task definition \"{family}\"{hint}"),
+                );
+                None
+            }
+        }
+    };
+
+    let mut services = Vec::new();
+    for (i, v) in r.list(t, "", "services").iter().enumerate() {
+        let path = index("services", i);
+        if let Some(s) = service(r, v, &path, &resolve_td) {
+            if services.iter().any(|x: &ServiceSpec| x.name == s.name) {
+                r.err(
+                    &join(&path, "serviceName"),
+                    format!("duplicate service name \"{}\"", s.name),
+                );
+            }
+            services.push(s);
+        }
+    }
+    let mut jobs = Vec::new();
+    for (i, v) in r.list(t, "", "batchJobs").iter().enumerate() {
+        let path = index("batchJobs", i);
+        if let Some(j) = job(r, v, &path, dir, &resolve_td, &task_definitions) {
+            if jobs.iter().any(|x: &JobSpec| x.name == j.name) {
+                r.err(
+                    &join(&path, "name"),
+                    format!("duplicate job name \"{}\"", j.name),
+                );
+            }
+            jobs.push(j);
+        }
+    }
+
+    cross_check(r, &groups, &task_definitions, &services, &jobs);
+
+    let spec = SimSpec {
+        name,
+        horizon,
+        start_epoch_s,
+        tie_break: cluster.tie_break,
+        placement_retry: cluster.retry,
+        sample_interval: cluster.sample,
+        image_pull: cluster.image_pull,
+        cached_start: cluster.cached_start,
+        warm_start: cluster.warm_start,
+        task_definitions,
+        instance_groups: groups.into_iter().map(|g| g.spec).collect(),
+        services,
+        jobs,
+    };
+    Some((spec, seed))
+}
+
+struct ClusterSettings {
+    tie_break: TieBreak,
+    retry: SimDuration,
+    sample: SimDuration,
+    image_pull: Dist,
+    cached_start: Dist,
+    warm_start: bool,
+    azs: Vec<String>,
+    overhead_pct: f64,
+    reserved_memory: u32,
+}
+
+fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
+    let mut s = ClusterSettings {
+        tie_break: TieBreak::Random,
+        retry: SimDuration::from_secs(60),
+        sample: SimDuration::from_secs(60),
+        image_pull: Dist::Uniform {
+            min: SimDuration::from_secs(10),
+            max: SimDuration::from_secs(30),
+        },
+        cached_start: Dist::Uniform {
+            min: SimDuration::from_secs(1),
+            max: SimDuration::from_secs(3),
+        },
+        warm_start: true,
+        azs: DEFAULT_AZS.iter().map(|s| s.to_string()).collect(),
+        overhead_pct: 4.0,
+        reserved_memory: 0,
+    };
+    let Some(v) = t.get("cluster") else { return s };
+    let known = [
+        "region",
+        "availabilityZones",
+        "tieBreak",
+        "placementRetryInterval",
+        "sampleInterval",
+        "imagePullTime",
+        "cachedStartTime",
+        "warmStart",
+        "memoryOverheadPercent",
+        "reservedMemory",
+    ];
+    let Some(c) = r.table(v, "cluster", &known, &[]) else {
+        return s;
+    };
+    if let Some(region) = r.opt_string(c, "cluster", "region") {
+        if region != "us-east-1" {
+            r.err(
+                "cluster.region",
+                format!("only \"us-east-1\" has a shipped catalogue, found \"{region}\""),
+            );
+        }
+    }
+    if let Some(v) = c.get("tieBreak") {
+        if r.choice(v, "cluster.tieBreak", &["random", "lowest-id"])
+            .as_deref()
+            == Some("lowest-id")
+        {
+            s.tie_break = TieBreak::LowestId;
+        }
+    }
+    if let Some(d) = r.opt_duration(c, "cluster", "placementRetryInterval") {
+        if d.0 == 0 {
+            r.err("cluster.placementRetryInterval", "must be longer than zero");
+        } else {
+            s.retry = d;
+        }
+    }
+    if let Some(d) = r.opt_duration(c, "cluster", "sampleInterval") {
+        if d.0 < 1000 {
+            r.err("cluster.sampleInterval", "must be at least \"1s\"");
+        } else {
+            s.sample = d;
+        }
+    }
+    if let Some(v) = c.get("imagePullTime") {
+        s.image_pull = dist(r, v, "cluster.imagePullTime").unwrap_or(s.image_pull);
+    }
+    if let Some(v) = c.get("cachedStartTime") {
+        s.cached_start = dist(r, v, "cluster.cachedStartTime").unwrap_or(s.cached_start);
+    }
+    if let Some(b) = r.opt_bool(c, "cluster", "warmStart") {
+        s.warm_start = b;
+    }
+    if let Some(azs) = string_list(r, c, "cluster", "availabilityZones") {
+        s.azs = azs;
+    }
+    if let Some(p) = r.opt_number(c, "cluster", "memoryOverheadPercent") {
+        if (0.0..50.0).contains(&p) {
+            s.overhead_pct = p;
+        } else {
+            r.err(
+                "cluster.memoryOverheadPercent",
+                format!("expected a percentage from 0 to 50, found {p}"),
+            );
+        }
+    }
+    if let Some(m) = r.opt_u32(c, "cluster", "reservedMemory") {
+        s.reserved_memory = m;
+    }
+    s
+}
+
+fn string_list(r: &mut Reader, t: &Table, path: &str, key: &str) -> Option<Vec<String>> {
+    t.get(key)?;
+    let p = join(path, key);
+    let list: Vec<String> = r
+        .list(t, path, key)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| r.string(v, &index(&p, i)))
+        .collect();
+    if list.is_empty() {
+        r.err(&p, "expected a non-empty list");
+        return None;
+    }
+    Some(list)
+}
+
+/// `[[instanceTypes]]`: custom types, or overrides of catalogue fields (R1).
+fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
+    let mut catalog = Catalog::builtin().clone();
+    let known = [
+        "name",
+        "vcpu",
+        "memoryMiB",
+        "arch",
+        "maxEnis",
+        "branchEnis",
+        "trunking",
+        "memoryOverheadMiB",
+        "ondemandUsdPerHour",
+    ];
+    for (i, v) in r.list(t, "", "instanceTypes").iter().enumerate() {
+        let path = index("instanceTypes", i);
+        let Some(tt) = r.table(v, &path, &known, &[]) else {
+            continue;
+        };
+        let Some(name) = r.req_string(tt, &path, "name") else {
+            continue;
+        };
+        let base = catalog.get(&name).cloned();
+        let mut ty = base.clone().unwrap_or(InstanceType {
+            name: name.clone(),
+            family: name.split('.').next().unwrap_or(&name).to_string(),
+            vcpu: 0,
+            memory_mib: 0,
+            arch: Arch::X86_64,
+            max_enis: 3,
+            trunking: false,
+            branch_enis: 0,
+            gpu_count: 0,
+            ondemand_usd_per_hour: None,
+            memory_overhead_mib: None,
+        });
+        if let Some(x) = r.opt_u32(tt, &path, "vcpu") {
+            ty.vcpu = x;
+        }
+        if let Some(x) = r.opt_u32(tt, &path, "memoryMiB") {
+            ty.memory_mib = x;
+        }
+        if let Some(v) = tt.get("arch") {
+            if let Some(a) = r.choice(v, &join(&path, "arch"), &["x86_64", "arm64"]) {
+                ty.arch = if a == "arm64" {
+                    Arch::Arm64
+                } else {
+                    Arch::X86_64
+                };
+            }
+        }
+        if let Some(x) = r.opt_u32(tt, &path, "maxEnis") {
+            ty.max_enis = x;
+        }
+        if let Some(x) = r.opt_u32(tt, &path, "branchEnis") {
+            ty.branch_enis = x;
+        }
+        if let Some(x) = r.opt_bool(tt, &path, "trunking") {
+            ty.trunking = x;
+        }
+        if let Some(x) = r.opt_u32(tt, &path, "memoryOverheadMiB") {
+            ty.memory_overhead_mib = Some(x);
+        }
+        if let Some(x) = r.opt_number(tt, &path, "ondemandUsdPerHour") {
+            ty.ondemand_usd_per_hour = Some(x);
+        }
+        if base.is_none() && (ty.vcpu == 0 || ty.memory_mib == 0) {
+            r.err(&path, format!("\"{name}\" is not in the catalogue: a custom type needs `vcpu` and `memoryMiB`"));
+            continue;
+        }
+        catalog.insert(ty);
+    }
+    catalog
+}
+
+struct Group {
+    spec: InstanceGroupSpec,
+    path: String,
+}
+
+fn instance_groups(
+    r: &mut Reader,
+    t: &Table,
+    catalog: &Catalog,
+    c: &ClusterSettings,
+) -> Vec<Group> {
+    let known = [
+        "name",
+        "instanceTypes",
+        "availabilityZones",
+        "count",
+        "launchLatency",
+        "attributes",
+        "awsvpcTrunking",
+        "amiId",
+        "reservedMemory",
+        "memoryOverheadPercent",
+    ];
+    let mut out: Vec<Group> = Vec::new();
+    for (i, v) in r.list(t, "", "instanceGroups").iter().enumerate() {
+        let path = index("instanceGroups", i);
+        let Some(g) = r.table(v, &path, &known, &[]) else {
+            continue;
+        };
+        let name = r.req_string(g, &path, "name").unwrap_or_default();
+        if out.iter().any(|x| x.spec.name == name) {
+            r.err(
+                &join(&path, "name"),
+                format!("duplicate instance group name \"{name}\""),
+            );
+        }
+        let count = r
+            .required(g, &path, "count")
+            .and_then(|v| r.uint(v, &join(&path, "count"), 5000));
+        let trunking = r.opt_bool(g, &path, "awsvpcTrunking").unwrap_or(false);
+        let reserved = r
+            .opt_u32(g, &path, "reservedMemory")
+            .unwrap_or(c.reserved_memory);
+        let overhead = r
+            .opt_number(g, &path, "memoryOverheadPercent")
+            .unwrap_or(c.overhead_pct);
+        let mut types = Vec::new();
+        let tpath = join(&path, "instanceTypes");
+        let names = r
+            .required(g, &path, "instanceTypes")
+            .map(|_| r.list(g, &path, "instanceTypes"))
+            .unwrap_or(&[]);
+        if names.is_empty() && g.contains_key("instanceTypes") {
+            r.err(&tpath, "expected at least one instance type");
+        }
+        for (k, v) in names.iter().enumerate() {
+            let p = index(&tpath, k);
+            let Some(ty_name) = r.string(v, &p) else {
+                continue;
+            };
+            let Some(ty) = catalog.get(&ty_name) else {
+                let hint = match catalog.suggest(&ty_name) {
+                    Some(s) => format!("; did you mean \"{s}\"?"),
+                    None => "; see data/ec2_instance_types_us_east_1.csv, or define it under [[instanceTypes]]".into(),
+                };
+                r.err(&p, format!("unknown instance type \"{ty_name}\"{hint}"));
+                continue;
+            };
+            let registered = Resources::new(
+                ty.registered_cpu(),
+                ty.registered_memory_mib(overhead, reserved),
+            );
+            if registered.memory == 0 {
+                r.err(
+                    &p,
+                    format!("{ty_name} registers no memory after reservedMemory = {reserved} MiB"),
+                );
+            }
+            types.push(GroupInstanceType {
+                name: ty.name.clone(),
+                registered,
+                eni_capacity: ty.max_awsvpc_tasks(trunking),
+                arch: ty.arch.to_string(),
+            });
+        }
+        let azs = string_list(r, g, &path, "availabilityZones").unwrap_or_else(|| c.azs.clone());
+        let launch_latency = g
+            .get("launchLatency")
+            .and_then(|v| dist(r, v, &join(&path, "launchLatency")))
+            .unwrap_or(Dist::Uniform {
+                min: SimDuration::from_secs(60),
+                max: SimDuration::from_secs(120),
+            });
+        let mut attributes = Vec::new();
+        if let Some(v) = g.get("attributes") {
+            let ap = join(&path, "attributes");
+            if let Some(at) = v.as_table() {
+                for (k, v) in at {
+                    let kp = join(&ap, k);
+                    if k.starts_with("ecs.") {
+                        r.err(&kp, "attribute names starting with \"ecs.\" are reserved for built-in attributes");
+                    } else if k.is_empty() || k.len() > 128 {
+                        r.err(&kp, "attribute names have 1 to 128 characters");
+                    }
+                    if let Some(s) = r.string(v, &kp) {
+                        attributes.push((k.clone(), s));
+                    }
+                }
+            } else {
+                r.err(&ap, "expected a table of name = \"value\"");
+            }
+        }
+        let ami_id = r
+            .opt_string(g, &path, "amiId")
+            .unwrap_or_else(|| "ami-ecs-optimized-al2023".into());
+        if let Some(count) = count {
+            out.push(Group {
+                spec: InstanceGroupSpec {
+                    name,
+                    instance_types: types,
+                    availability_zones: azs,
+                    count: count as u32,
+                    launch_latency,
+                    attributes,
+                    ami_id,
+                },
+                path,
+            });
+        }
+    }
+    let total: u32 = out.iter().map(|g| g.spec.count).sum();
+    if total > 5000 {
+        r.err("instanceGroups", format!("ECS allows at most 5,000 container instances per cluster; the groups start {total}"));
+    }
+    out
+}
+
+/// `{ distribution = "uniform", min, max }` and friends, or a duration string (constant).
+pub(crate) fn dist(r: &mut Reader, v: &Value, path: &str) -> Option<Dist> {
+    if let Value::String(_) = v {
+        return r.duration(v, path).map(Dist::Constant);
+    }
+    let known = [
+        "distribution",
+        "value",
+        "min",
+        "max",
+        "mean",
+        "median",
+        "sigma",
+    ];
+    let t = r.table(v, path, &known, &[])?;
+    let kind = r.required(t, path, "distribution")?;
+    let kind = r.choice(
+        kind,
+        &join(path, "distribution"),
+        &["constant", "uniform", "exponential", "lognormal"],
+    )?;
+    let need = |r: &mut Reader, key: &str| -> Option<SimDuration> {
+        let v = r.required(t, path, key)?;
+        r.duration(v, &join(path, key))
+    };
+    let d = match kind.as_str() {
+        "constant" => Dist::Constant(need(r, "value")?),
+        "uniform" => {
+            let (min, max) = (need(r, "min")?, need(r, "max")?);
+            if max < min {
+                r.err(&join(path, "max"), format!("must be at least min ({min})"));
+                return None;
+            }
+            Dist::Uniform { min, max }
+        }
+        "exponential" => Dist::Exponential {
+            mean: need(r, "mean")?,
+        },
+        _ => {
+            let median = need(r, "median")?;
+            let sigma = r
+                .required(t, path, "sigma")
+                .and_then(|v| r.number(v, &join(path, "sigma")))?;
+            if !(0.0..=10.0).contains(&sigma) {
+                r.err(
+                    &join(path, "sigma"),
+                    format!("expected a number from 0 to 10, found {sigma}"),
+                );
+                return None;
+            }
+            Dist::LogNormal { median, sigma }
+        }
+    };
+    Some(d)
+}
+
+/// `placementStrategy = [{ type, field }]` (P2–P5).
+fn strategies(r: &mut Reader, t: &Table, path: &str) -> Vec<Strategy> {
+    let spath = join(path, "placementStrategy");
+    let list = r.list(t, path, "placementStrategy");
+    if list.len() > MAX_STRATEGIES {
+        r.err(
+            &spath,
+            format!(
+                "at most {MAX_STRATEGIES} strategies may be chained (P5), found {}",
+                list.len()
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        let p = index(&spath, i);
+        let Some(st) = r.table(v, &p, &["type", "field"], &[]) else {
+            continue;
+        };
+        let Some(kind) = r
+            .required(st, &p, "type")
+            .and_then(|v| r.choice(v, &join(&p, "type"), &["binpack", "spread", "random"]))
+        else {
+            continue;
+        };
+        let field = r.opt_string(st, &p, "field");
+        let fpath = join(&p, "field");
+        match kind.as_str() {
+            "binpack" => match field.as_deref() {
+                Some("cpu" | "CPU") => out.push(Strategy::Binpack(BinpackField::Cpu)),
+                Some("memory" | "MEMORY") => out.push(Strategy::Binpack(BinpackField::Memory)),
+                Some(f) => r.err(&fpath, format!("binpack packs on \"cpu\" or \"memory\", found \"{f}\"")),
+                None => r.err(&fpath, "binpack needs `field`: \"cpu\" or \"memory\""),
+            },
+            "spread" => match field.as_deref() {
+                Some("instanceId" | "host") => out.push(Strategy::Spread(SpreadField::InstanceId)),
+                Some(f) if f.starts_with("attribute:") && f.len() > "attribute:".len() => {
+                    out.push(Strategy::Spread(SpreadField::Attribute(f["attribute:".len()..].to_string())))
+                }
+                Some(f) => r.err(
+                    &fpath,
+                    format!("spread needs \"instanceId\", \"host\" or \"attribute:<name>\" (e.g. \"attribute:ecs.availability-zone\"), found \"{f}\""),
+                ),
+                None => r.err(&fpath, "spread needs `field`, e.g. \"attribute:ecs.availability-zone\""),
+            },
+            // P4: `field` is not used by random.
+            _ => out.push(Strategy::Random),
+        }
+    }
+    out
+}
+
+/// One `{ type, expression }` constraint (P7).
+pub(crate) fn constraint(r: &mut Reader, v: &Value, path: &str) -> Option<Constraint> {
+    let t = r.table(v, path, &["type", "expression"], &[])?;
+    let kind = r.required(t, path, "type")?;
+    let kind = r.choice(kind, &join(path, "type"), &["distinctInstance", "memberOf"])?;
+    if kind == "distinctInstance" {
+        if t.contains_key("expression") {
+            r.err(
+                &join(path, "expression"),
+                "distinctInstance takes no expression",
+            );
+        }
+        return Some(Constraint::DistinctInstance);
+    }
+    let expr = r.req_string(t, path, "expression")?;
+    match Query::parse(&expr) {
+        Ok(q) => Some(Constraint::MemberOf(q)),
+        Err(e) => {
+            r.err(&join(path, "expression"), format!("{e} in `{expr}`"));
+            None
+        }
+    }
+}
+
+fn constraints(r: &mut Reader, t: &Table, path: &str) -> Vec<Constraint> {
+    let cpath = join(path, "placementConstraints");
+    r.list(t, path, "placementConstraints")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| constraint(r, v, &index(&cpath, i)))
+        .collect()
+}
+
+type ResolveTd<'a> = dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId> + 'a;
+
+fn service(r: &mut Reader, v: &Value, path: &str, resolve_td: &ResolveTd) -> Option<ServiceSpec> {
+    let known = [
+        "serviceName",
+        "taskDefinition",
+        "desiredCount",
+        "schedulingStrategy",
+        "launchType",
+        "placementStrategy",
+        "placementConstraints",
+        "deploymentConfiguration",
+        "desiredCountSchedule",
+    ];
+    let ignored = [
+        "cluster",
+        "loadBalancers",
+        "serviceRegistries",
+        "platformVersion",
+        "role",
+        "clientToken",
+        "healthCheckGracePeriodSeconds",
+        "networkConfiguration",
+        "deploymentController",
+        "tags",
+        "enableECSManagedTags",
+        "propagateTags",
+        "enableExecuteCommand",
+        "serviceConnectConfiguration",
+        "volumeConfigurations",
+        "availabilityZoneRebalancing",
+    ];
+    let t = r.table(v, path, &known, &ignored)?;
+    let name = r.req_string(t, path, "serviceName").unwrap_or_default();
+    let td = resolve_td(r, t, path);
+    if let Some(v) = t.get("launchType") {
+        r.choice(v, &join(path, "launchType"), &["EC2"]);
+    }
+    let daemon = match t.get("schedulingStrategy") {
+        Some(v) => {
+            r.choice(v, &join(path, "schedulingStrategy"), &["REPLICA", "DAEMON"])
+                .as_deref()
+                == Some("DAEMON")
+        }
+        None => false,
+    };
+    let strategies = strategies(r, t, path);
+    let constraints = constraints(r, t, path);
+    let (dmin, dmax) = if daemon { (0, 100) } else { (100, 200) };
+    let mut deployment = Deployment {
+        minimum_healthy_percent: dmin,
+        maximum_percent: dmax,
+    };
+    if let Some(v) = t.get("deploymentConfiguration") {
+        let dp = join(path, "deploymentConfiguration");
+        let ignored = [
+            "deploymentCircuitBreaker",
+            "alarms",
+            "strategy",
+            "bakeTimeInMinutes",
+            "lifecycleHooks",
+        ];
+        if let Some(d) = r.table(
+            v,
+            &dp,
+            &["minimumHealthyPercent", "maximumPercent"],
+            &ignored,
+        ) {
+            if let Some(x) = r.opt_uint(d, &dp, "minimumHealthyPercent", 100) {
+                deployment.minimum_healthy_percent = x as u32;
+            }
+            if let Some(x) = r.opt_uint(d, &dp, "maximumPercent", 2000) {
+                deployment.maximum_percent = x as u32;
+            }
+            if deployment.maximum_percent
+                < deployment
+                    .minimum_healthy_percent
+                    .max(if daemon { 0 } else { 100 })
+            {
+                r.err(
+                    &join(&dp, "maximumPercent"),
+                    format!(
+                        "must be at least 100 and at least minimumHealthyPercent ({})",
+                        deployment.minimum_healthy_percent
+                    ),
+                );
+            }
+        }
+    }
+    let kind = if daemon {
+        if t.contains_key("desiredCount") {
+            r.err(
+                &join(path, "desiredCount"),
+                "a DAEMON service runs one task per instance and takes no desiredCount",
+            );
+        }
+        if !strategies.is_empty() {
+            r.err(
+                &join(path, "placementStrategy"),
+                "a DAEMON service takes no placement strategy (P10)",
+            );
+        }
+        if t.contains_key("desiredCountSchedule") {
+            r.err(
+                &join(path, "desiredCountSchedule"),
+                "a DAEMON service has no desired count to change",
+            );
+        }
+        ServiceKind::Daemon
+    } else {
+        let desired = r
+            .required(t, path, "desiredCount")
+            .and_then(|v| r.uint(v, &join(path, "desiredCount"), 100_000))
+            .unwrap_or(0) as u32;
+        let mut changes = Vec::new();
+        let spath = join(path, "desiredCountSchedule");
+        for (i, v) in r.list(t, path, "desiredCountSchedule").iter().enumerate() {
+            let p = index(&spath, i);
+            let Some(ct) = r.table(v, &p, &["at", "desiredCount"], &[]) else {
+                continue;
+            };
+            let at = r
+                .required(ct, &p, "at")
+                .and_then(|v| r.duration(v, &join(&p, "at")));
+            let count = r
+                .required(ct, &p, "desiredCount")
+                .and_then(|v| r.uint(v, &join(&p, "desiredCount"), 100_000));
+            if let (Some(at), Some(count)) = (at, count) {
+                changes.push(DesiredChange {
+                    at: SimTime::ZERO + at,
+                    count: count as u32,
+                });
+            }
+        }
+        changes.sort_by_key(|c| c.at);
+        ServiceKind::Replica { desired, changes }
+    };
+    Some(ServiceSpec {
+        name,
+        kind,
+        task_def: td?,
+        strategies,
+        constraints,
+        deployment,
+    })
+}
+
+fn job(
+    r: &mut Reader,
+    v: &Value,
+    path: &str,
+    dir: &Path,
+    resolve_td: &ResolveTd,
+    tds: &[TaskDefSpec],
+) -> Option<JobSpec> {
+    let known = [
+        "name",
+        "taskDefinition",
+        "group",
+        "arrivals",
+        "duration",
+        "count",
+        "start",
+        "end",
+        "placementStrategy",
+        "placementConstraints",
+    ];
+    let t = r.table(v, path, &known, &[])?;
+    let name = r.req_string(t, path, "name").unwrap_or_default();
+    let td = resolve_td(r, t, path);
+    let group = r
+        .opt_string(t, path, "group")
+        .or_else(|| {
+            td.and_then(|id| tds.get(id.index()))
+                .map(|s| format!("family:{}", s.def.family))
+        })
+        .unwrap_or_default();
+    let count = r.opt_uint(t, path, "count", 10).unwrap_or(1) as u32;
+    if count == 0 {
+        r.err(
+            &join(path, "count"),
+            "expected 1 to 10 tasks per arrival (RunTask starts at most 10)",
+        );
+    }
+    let start = SimTime::ZERO + r.opt_duration(t, path, "start").unwrap_or_default();
+    let end = r.opt_duration(t, path, "end").map(|d| SimTime::ZERO + d);
+    let arrivals = r
+        .required(t, path, "arrivals")
+        .and_then(|v| arrivals(r, v, &join(path, "arrivals"), dir));
+    let duration = match t.get("duration") {
+        Some(v) => dist(r, v, &join(path, "duration")),
+        None if matches!(arrivals, Some(Arrivals::Trace(_))) => {
+            Some(Dist::Constant(SimDuration::from_mins(5)))
+        }
+        None => {
+            r.err(
+                &join(path, "duration"),
+                "missing required field (how long each task runs)",
+            );
+            None
+        }
+    };
+    Some(JobSpec {
+        name,
+        task_def: td?,
+        group,
+        arrivals: arrivals?,
+        duration: duration?,
+        tasks_per_arrival: count.max(1),
+        start,
+        end,
+        strategies: strategies(r, t, path),
+        constraints: constraints(r, t, path),
+    })
+}
+
+fn arrivals(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<Arrivals> {
+    let t = r.table(
+        v,
+        path,
+        &["type", "perHour", "interval", "path", "format"],
+        &[],
+    )?;
+    let kind = r.required(t, path, "type")?;
+    let kind = r.choice(kind, &join(path, "type"), &["poisson", "every", "trace"])?;
+    match kind.as_str() {
+        "poisson" => {
+            let rate = r
+                .required(t, path, "perHour")
+                .and_then(|v| r.number(v, &join(path, "perHour")))?;
+            if rate <= 0.0 {
+                r.err(&join(path, "perHour"), "expected a rate above zero");
+                return None;
+            }
+            Some(Arrivals::Poisson { per_hour: rate })
+        }
+        "every" => {
+            let d = r
+                .required(t, path, "interval")
+                .and_then(|v| r.duration(v, &join(path, "interval")))?;
+            if d.0 == 0 {
+                r.err(&join(path, "interval"), "must be longer than zero");
+                return None;
+            }
+            Some(Arrivals::Every { interval: d })
+        }
+        _ => {
+            let file = r.req_string(t, path, "path")?;
+            let format = match t.get("format") {
+                Some(v) => r.choice(v, &join(path, "format"), &["csv", "alibaba-v2017"])?,
+                None => "csv".to_string(),
+            };
+            let full = dir.join(&file);
+            match super::trace::read(&full, &format) {
+                Ok(records) => Some(Arrivals::Trace(records)),
+                Err(e) => {
+                    r.err(&join(path, "path"), e);
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// An instance prototype for static constraint checks.
+struct Prototype {
+    attrs: BTreeMap<String, String>,
+}
+
+impl QueryTarget for Prototype {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attrs.get(name).map(String::as_str)
+    }
+    fn ec2_instance_id(&self) -> &str {
+        ""
+    }
+    fn running_tasks_count(&self) -> u32 {
+        0
+    }
+    fn any_task_group(&self, _f: &mut dyn FnMut(&str) -> bool) -> bool {
+        false
+    }
+    fn registered_at_epoch_s(&self) -> i64 {
+        0
+    }
+    fn agent_connected(&self) -> bool {
+        true
+    }
+    fn agent_version(&self) -> &str {
+        ""
+    }
+}
+
+/// Checks that each service's and job's tasks fit at least one instance the
+/// scenario can launch, and that constraints on static attributes can be met.
+fn cross_check(
+    r: &mut Reader,
+    groups: &[Group],
+    tds: &[TaskDefSpec],
+    services: &[ServiceSpec],
+    jobs: &[JobSpec],
+) {
+    let mut protos: Vec<(Prototype, Resources, String)> = Vec::new();
+    for g in groups {
+        for ty in &g.spec.instance_types {
+            for az in &g.spec.availability_zones {
+                let mut a: BTreeMap<String, String> = g.spec.attributes.iter().cloned().collect();
+                a.insert(attrs::AZ.into(), az.clone());
+                a.insert(attrs::INSTANCE_TYPE.into(), ty.name.clone());
+                a.insert(attrs::CPU_ARCH.into(), ty.arch.clone());
+                a.insert(attrs::OS_TYPE.into(), "linux".into());
+                a.insert(attrs::OS_FAMILY.into(), "LINUX".into());
+                a.insert(attrs::AMI_ID.into(), g.spec.ami_id.clone());
+                a.insert(attrs::SUBNET_ID.into(), format!("subnet-{az}"));
+                a.insert(attrs::VPC_ID.into(), "vpc-ecsim".into());
+                protos.push((
+                    Prototype { attrs: a },
+                    ty.registered,
+                    format!("{} ({})", ty.name, g.path),
+                ));
+            }
+        }
+    }
+    let users = services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (index("services", i), s.task_def, &s.constraints))
+        .chain(
+            jobs.iter()
+                .enumerate()
+                .map(|(i, j)| (index("batchJobs", i), j.task_def, &j.constraints)),
+        );
+    for (path, td, own) in users {
+        let Some(tds) = tds.get(td.index()) else {
+            continue;
+        };
+        let all: Vec<&Constraint> = own.iter().chain(&tds.constraints).collect();
+        if all.len() > MAX_CONSTRAINTS {
+            r.err(
+                &join(&path, "placementConstraints"),
+                format!("at most {MAX_CONSTRAINTS} constraints per task, counting the task definition's (P7); found {}", all.len()),
+            );
+        }
+        if protos.is_empty() {
+            continue;
+        }
+        let need = tds.def.reservation();
+        let largest = protos
+            .iter()
+            .max_by_key(|p| (p.1.memory, p.1.cpu))
+            .map(|p| p.2.clone())
+            .unwrap_or_default();
+        if !protos.iter().any(|p| p.1.covers(&need)) {
+            r.err(
+                &join(&path, "taskDefinition"),
+                format!(
+                    "task definition \"{}\" reserves {} but no instance type in the scenario registers that much (largest: {largest})",
+                    tds.def.family, need
+                ),
+            );
+            continue;
+        }
+        for c in &all {
+            if let Constraint::MemberOf(q) = c {
+                if q.is_static() && !protos.iter().any(|p| q.eval(&p.0)) {
+                    r.err(
+                        &join(&path, "placementConstraints"),
+                        format!(
+                            "no instance the scenario can launch satisfies memberOf({}); the values it can see are {}",
+                            q.source(),
+                            quoted(&attribute_names(&protos, q))
+                        ),
+                    );
+                }
+            }
+        }
+        let fits_and_admitted = protos.iter().any(|p| {
+            p.1.covers(&need)
+                && all.iter().all(|c| match c {
+                    Constraint::MemberOf(q) if q.is_static() => q.eval(&p.0),
+                    _ => true,
+                })
+        });
+        if !fits_and_admitted {
+            r.err(
+                &path,
+                format!(
+                    "the instances that satisfy the constraints are too small for task definition \"{}\" ({})",
+                    tds.def.family, need
+                ),
+            );
+        }
+    }
+}
+
+fn attribute_names<'a>(protos: &'a [(Prototype, Resources, String)], q: &Query) -> Vec<&'a str> {
+    let mut values: Vec<&str> = Vec::new();
+    for name in q.attribute_names() {
+        for p in protos {
+            if let Some(v) = p.0.attrs.get(name) {
+                if !values.contains(&v.as_str()) {
+                    values.push(v);
+                }
+            }
+        }
+    }
+    values
+}
