@@ -781,8 +781,16 @@ impl Simulation {
     fn on_sample(&mut self) {
         let now = self.queue.now();
         let mut instances = [0u32; 3];
+        let mut in_use = 0;
         let mut tasks = vec![[0u32; 3]; self.services.len() + self.jobs.len()];
         for inst in self.cluster.instances() {
+            if inst
+                .tasks
+                .iter()
+                .any(|&t| !matches!(self.cluster.task(t).owner, TaskOwner::Daemon(_)))
+            {
+                in_use += 1;
+            }
             match inst.state {
                 InstanceState::Registering => instances[0] += 1,
                 InstanceState::Active => instances[1] += 1,
@@ -829,6 +837,7 @@ impl Simulation {
         self.recorder.samples.push(Sample {
             time: now,
             instances,
+            instances_in_use: in_use,
             cpu_reservation_pct: pct(res.cpu, reg.cpu),
             memory_reservation_pct: pct(res.memory, reg.memory),
             tasks,
@@ -855,6 +864,15 @@ impl Simulation {
             for (k, v) in &failures {
                 *unplaceable.entry(k.clone()).or_default() += v;
             }
+            let mut by_az: BTreeMap<String, u32> = BTreeMap::new();
+            for &t in &st.live {
+                let task = self.cluster.task(t);
+                if let (TaskState::Running, Some(i)) = (task.state, task.instance) {
+                    *by_az
+                        .entry(self.cluster.instance(i).az.clone())
+                        .or_default() += 1;
+                }
+            }
             services.push(ServiceSummary {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
@@ -864,6 +882,7 @@ impl Simulation {
                 running_ratio_mean: round4(mean),
                 tasks_placed: st.placed,
                 placement_failures: failures,
+                running_by_az_at_end: by_az,
             });
         }
         let mut jobs = Vec::new();
@@ -891,6 +910,7 @@ impl Simulation {
         }
         let (cpu_mean, cpu_max) = rec.mean_max(|s| s.cpu_reservation_pct);
         let (mem_mean, mem_max) = rec.mean_max(|s| s.memory_reservation_pct);
+        let (use_mean, use_max) = rec.mean_max(|s| f64::from(s.instances_in_use));
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -904,6 +924,8 @@ impl Simulation {
                 .filter(|t| t.instance.is_some())
                 .count() as u64,
             unplaceable_by_reason: unplaceable,
+            instances_in_use_mean: round4(use_mean),
+            instances_in_use_max: use_max as u32,
             cpu_reservation_mean_pct: round4(cpu_mean),
             cpu_reservation_max_pct: round4(cpu_max),
             memory_reservation_mean_pct: round4(mem_mean),

@@ -15,6 +15,8 @@ pub struct Sample {
     pub time: SimTime,
     /// Instances REGISTERING, ACTIVE, DRAINING.
     pub instances: [u32; 3],
+    /// ACTIVE or DRAINING instances holding at least one non-daemon task.
+    pub instances_in_use: u32,
     /// CPU reserved by tasks / registered, ACTIVE + DRAINING instances, percent.
     pub cpu_reservation_pct: f64,
     /// Memory reserved / registered, percent.
@@ -57,6 +59,8 @@ pub struct ServiceSummary {
     pub tasks_placed: u64,
     /// Failed placement attempts, by closest-match reason (P9).
     pub placement_failures: BTreeMap<String, u64>,
+    /// Running tasks per AZ at the end.
+    pub running_by_az_at_end: BTreeMap<String, u32>,
 }
 
 /// Per-job-stream outcome in the summary.
@@ -93,6 +97,10 @@ pub struct Summary {
     pub tasks_placed: u64,
     /// Placement failures (service attempts and RunTask failures) by reason.
     pub unplaceable_by_reason: BTreeMap<String, u64>,
+    /// Mean number of instances holding a non-daemon task.
+    pub instances_in_use_mean: f64,
+    /// Peak number of instances holding a non-daemon task.
+    pub instances_in_use_max: u32,
     /// Mean CPU reservation of the cluster over the samples, percent.
     pub cpu_reservation_mean_pct: f64,
     /// Peak CPU reservation, percent.

@@ -82,7 +82,7 @@ fn field(s: &str) -> String {
 
 /// `timeseries.csv`.
 pub fn timeseries_csv(r: &RunResult) -> String {
-    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,cpu_reservation_pct,memory_reservation_pct");
+    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,instances_in_use,cpu_reservation_pct,memory_reservation_pct");
     for name in &r.service_names {
         let _ = write!(s, ",{}.desired", field(name));
     }
@@ -94,11 +94,12 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     for row in &r.samples {
         let _ = write!(
             s,
-            "{},{},{},{},{:.2},{:.2}",
+            "{},{},{},{},{},{:.2},{:.2}",
             secs(row.time),
             row.instances[0],
             row.instances[1],
             row.instances[2],
+            row.instances_in_use,
             row.cpu_reservation_pct,
             row.memory_reservation_pct
         );

@@ -1,0 +1,6 @@
+//! The integration test binary: one binary, one module per purpose.
+
+mod common;
+mod engine_rules;
+mod placement_table;
+mod scenarios;
