@@ -14,8 +14,9 @@ pub struct Explanation {
     /// Constraints, in ECS notation.
     pub constraints: Vec<String>,
     pub(crate) steps: Vec<Step>,
-    /// Instances filtered out, with the first check they failed.
-    pub filtered: Vec<(InstanceId, Unfit)>,
+    /// Instances filtered out, with the first check they failed (and the
+    /// index of the failing constraint, for `Attribute`).
+    pub filtered: Vec<(InstanceId, Unfit, Option<usize>)>,
     /// Candidates with their key per strategy and their tie-break rank.
     pub candidates: Vec<(InstanceId, Keys, u64)>,
     /// The winner.
@@ -80,7 +81,7 @@ impl Explanation {
             self.filtered.len(),
             self.candidates.len()
         );
-        for &(id, why) in &self.filtered {
+        for &(id, why, failed) in &self.filtered {
             let inst = cluster.instance(id);
             let rem = inst.remaining();
             let detail = match why {
@@ -93,7 +94,10 @@ impl Explanation {
                 }
                 Unfit::Ports => "PORTS: a required host port is taken".to_string(),
                 Unfit::Eni => format!("ENI: {} of {} used", inst.enis_used, inst.eni_capacity),
-                Unfit::Attribute => "ATTRIBUTE: fails a placement constraint".to_string(),
+                Unfit::Attribute => match failed.and_then(|i| self.constraints.get(i)) {
+                    Some(c) => format!("ATTRIBUTE: fails {c}"),
+                    None => "ATTRIBUTE: fails a placement constraint".to_string(),
+                },
                 Unfit::NoInstances => "not ACTIVE".to_string(),
             };
             let _ = writeln!(
@@ -107,30 +111,68 @@ impl Explanation {
             if left.is_empty() {
                 break;
             }
+            if *step == Step::Random {
+                let _ = writeln!(
+                    out,
+                    "  {}. {name}: one of the {} candidates, drawn uniformly",
+                    level + 2,
+                    left.len()
+                );
+                left.clear();
+                break;
+            }
             let best = left.iter().map(|c| c.1[level]).min().unwrap_or(0);
-            let mut shown: Vec<String> = left
-                .iter()
-                .map(|c| format!("{}={}", short(cluster, c.0), key_text(*step, c.1[level])))
-                .collect();
-            shown.truncate(12);
-            let more = left.len().saturating_sub(12);
+            let shown = match step {
+                Step::SpreadAttr(a) => {
+                    // One entry per attribute value: the group's task count there.
+                    let mut values: Vec<(String, u64)> = Vec::new();
+                    for c in &left {
+                        let v = cluster
+                            .instance(c.0)
+                            .attribute(*a)
+                            .map(|v| cluster.attrs.value_str(v).to_string())
+                            .unwrap_or_else(|| "(none)".into());
+                        if !values.iter().any(|(x, _)| *x == v) {
+                            values.push((v, c.1[level]));
+                        }
+                    }
+                    values.sort();
+                    values
+                        .iter()
+                        .map(|(v, k)| format!("{v}={}", key_text(*step, *k)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+                _ => {
+                    let mut items: Vec<String> = left
+                        .iter()
+                        .take(12)
+                        .map(|c| format!("{}={}", short(cluster, c.0), key_text(*step, c.1[level])))
+                        .collect();
+                    if left.len() > 12 {
+                        items.push(format!("(+{} more)", left.len() - 12));
+                    }
+                    items.join(" ")
+                }
+            };
             left.retain(|c| c.1[level] == best);
             let _ = writeln!(
                 out,
-                "  {}. {name}: {}{} -> best {} keeps {}",
+                "  {}. {name}: {shown} -> best {} keeps {} instance{}",
                 level + 2,
-                shown.join(" "),
-                if more > 0 {
-                    format!(" (+{more} more)")
-                } else {
-                    String::new()
-                },
                 key_text(*step, best),
-                left.len()
+                left.len(),
+                if left.len() == 1 { "" } else { "s" }
             );
         }
         if left.len() > 1 {
-            let _ = writeln!(out, "  tie-break among {}: lowest rank", left.len());
+            let seeded = left.iter().any(|c| c.2 >> 32 != 0);
+            let _ = writeln!(
+                out,
+                "  tie-break among {}: {}",
+                left.len(),
+                if seeded { "seeded random instance order (P5)" } else { "lowest instance id (tieBreak = lowest-id)" }
+            );
         }
         match (self.chosen, self.reason) {
             (Some(id), _) => {
@@ -153,7 +195,9 @@ fn key_text(step: Step, key: u64) -> String {
     match step {
         Step::Binpack(super::BinpackField::Cpu) => format!("{key}cpu"),
         Step::Binpack(super::BinpackField::Memory) => format!("{key}MiB"),
-        Step::SpreadInstance | Step::SpreadAttr(_) => format!("{key}tasks"),
+        Step::SpreadInstance | Step::SpreadAttr(_) => {
+            format!("{key} task{}", if key == 1 { "" } else { "s" })
+        }
         Step::Random => format!("#{}", key % 10_000),
     }
 }

@@ -46,7 +46,11 @@ pub(super) fn decide(
         }
         if let Err(why) = policy.check(cluster, inst.id, req) {
             if let Some(t) = trace.as_deref_mut() {
-                t.filtered.push((inst.id, why));
+                let failed = policy
+                    .constraints()
+                    .iter()
+                    .position(|c| !c.admits(cluster, inst, req.group));
+                t.filtered.push((inst.id, why, failed));
             }
             continue;
         }
