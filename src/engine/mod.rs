@@ -771,47 +771,38 @@ impl Simulation {
 
     // ----- metrics -----------------------------------------------------
 
-    fn report_index(&self, owner: TaskOwner) -> usize {
-        match owner {
-            TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.index(),
-            TaskOwner::Job(j) => self.services.len() + j as usize,
-        }
-    }
-
     fn on_sample(&mut self) {
         let now = self.queue.now();
         let mut instances = [0u32; 3];
-        let mut in_use = 0;
-        let mut tasks = vec![[0u32; 3]; self.services.len() + self.jobs.len()];
         for inst in self.cluster.instances() {
-            if inst
-                .tasks
-                .iter()
-                .any(|&t| !matches!(self.cluster.task(t).owner, TaskOwner::Daemon(_)))
-            {
-                in_use += 1;
-            }
             match inst.state {
                 InstanceState::Registering => instances[0] += 1,
                 InstanceState::Active => instances[1] += 1,
                 InstanceState::Draining => instances[2] += 1,
                 InstanceState::Terminated => {}
             }
-            for &t in &inst.tasks {
-                let task = self.cluster.task(t);
-                let slot = match task.state {
-                    TaskState::Pending | TaskState::Provisioning => 0,
-                    TaskState::Running => 1,
-                    _ => 2,
-                };
-                tasks[self.report_index(task.owner)][slot] += 1;
-            }
+        }
+        let in_use = self.cluster.instances_in_use();
+        let mut tasks: Vec<[u32; 3]> = Vec::with_capacity(self.services.len() + self.jobs.len());
+        for (s, svc) in self.services.iter().enumerate() {
+            let id = ServiceId(s as u32);
+            let owner = if svc.daemon {
+                TaskOwner::Daemon(id)
+            } else {
+                TaskOwner::Service(id)
+            };
+            tasks.push(self.cluster.owner_counts(owner));
+        }
+        for j in 0..self.jobs.len() {
+            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
         }
         let desired = self
             .services
             .iter()
             .map(|s| {
-                if s.daemon {
+                if s.daemon && s.policy.constraints().is_empty() {
+                    instances[1]
+                } else if s.daemon {
                     self.cluster
                         .instances()
                         .iter()

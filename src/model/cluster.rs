@@ -98,6 +98,18 @@ pub struct Cluster {
     counted_attrs: Vec<AttrId>,
     registered_total: Resources,
     reserved_total: Resources,
+    owner_counts: std::collections::BTreeMap<TaskOwner, [u32; 3]>,
+    instances_in_use: u32,
+}
+
+/// Slot of a live state in per-owner counts: PENDING, RUNNING, STOPPING.
+fn state_slot(s: TaskState) -> Option<usize> {
+    match s {
+        TaskState::Pending => Some(0),
+        TaskState::Running => Some(1),
+        TaskState::Stopping => Some(2),
+        TaskState::Provisioning | TaskState::Stopped => None,
+    }
 }
 
 impl Cluster {
@@ -126,10 +138,21 @@ impl Cluster {
     /// Indexes instances by `group`'s task count (for `spread(instanceId)`).
     /// Call before any instance becomes ACTIVE.
     pub fn track_group(&mut self, group: GroupId) {
-        assert!(self.index.global.is_empty(), "track_group after activation");
+        assert!(
+            self.none_activated(),
+            "track_group after an instance became ACTIVE"
+        );
         if !self.index.groups.contains(&group) {
             self.index.groups.push(group);
         }
+    }
+
+    /// Whether every instance is still REGISTERING (counts and indexes can
+    /// still be set up without back-filling).
+    fn none_activated(&self) -> bool {
+        self.instances
+            .iter()
+            .all(|i| i.state == InstanceState::Registering)
     }
 
     /// The id of task group `name`, interning it.
@@ -192,6 +215,26 @@ impl Cluster {
             .get(&(group, attr, value))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Tasks of `owner` that hold a placement, by state: PENDING, RUNNING, STOPPING.
+    pub fn owner_counts(&self, owner: TaskOwner) -> [u32; 3] {
+        self.owner_counts.get(&owner).copied().unwrap_or_default()
+    }
+
+    /// Instances holding at least one task that is not a daemon's.
+    pub fn instances_in_use(&self) -> u32 {
+        self.instances_in_use
+    }
+
+    fn count_state(&mut self, owner: TaskOwner, from: Option<TaskState>, to: Option<TaskState>) {
+        let c = self.owner_counts.entry(owner).or_default();
+        if let Some(i) = from.and_then(state_slot) {
+            c[i] = c[i].saturating_sub(1);
+        }
+        if let Some(i) = to.and_then(state_slot) {
+            c[i] += 1;
+        }
     }
 
     /// CPU and memory registered by ACTIVE and DRAINING instances (R5).
@@ -356,6 +399,13 @@ impl Cluster {
                 inst.images.push(img.clone());
             }
         }
+        let daemon = matches!(task.owner, TaskOwner::Daemon(_));
+        if !daemon {
+            if inst.non_daemon_tasks == 0 {
+                self.instances_in_use += 1;
+            }
+            inst.non_daemon_tasks += 1;
+        }
         inst.tasks.push(id);
         let new = inst.remaining();
         self.reserved_total = self.reserved_total.plus(&task.reservation);
@@ -364,6 +414,7 @@ impl Cluster {
                 .update_remaining(inst.rank, &inst.attributes, old, new);
         }
         self.change_group_count(group, inst_id, true);
+        self.count_state(spec.owner, None, Some(TaskState::Pending));
         id
     }
 
@@ -423,9 +474,11 @@ impl Cluster {
         assert_eq!(task.state, TaskState::Pending, "mark_running {id}");
         task.state = TaskState::Running;
         task.running_at = Some(now);
+        let owner = task.owner;
         if let Some(i) = task.instance {
             self.instances[i.index()].running_tasks += 1;
         }
+        self.count_state(owner, Some(TaskState::Pending), Some(TaskState::Running));
     }
 
     /// PENDING/RUNNING -> STOPPING: the task leaves its group's counts but
@@ -435,7 +488,9 @@ impl Cluster {
         if !task.is_live() {
             return;
         }
-        let was_running = task.state == TaskState::Running;
+        let was = task.state;
+        let was_running = was == TaskState::Running;
+        let owner = task.owner;
         task.state = TaskState::Stopping;
         task.stopping_at = Some(now);
         task.stop_reason = Some(reason);
@@ -446,6 +501,7 @@ impl Cluster {
             }
             self.change_group_count(group, i, false);
         }
+        self.count_state(owner, Some(was), Some(TaskState::Stopping));
     }
 
     /// -> STOPPED: releases the task's resources, ports and ENI.
@@ -461,6 +517,9 @@ impl Cluster {
         task.state = TaskState::Stopped;
         task.stopped_at = Some(now);
         task.stop_reason.get_or_insert(reason);
+        let owner = task.owner;
+        self.count_state(owner, Some(TaskState::Stopping), None);
+        let task = &self.tasks[id.index()];
         let Some(inst_id) = task.instance else { return };
         let task = &self.tasks[id.index()];
         let inst = &mut self.instances[inst_id.index()];
@@ -472,6 +531,12 @@ impl Cluster {
         inst.ports.retain(|p| !task.ports.contains(p));
         if let Some(pos) = inst.tasks.iter().position(|&t| t == id) {
             inst.tasks.remove(pos);
+            if !matches!(owner, TaskOwner::Daemon(_)) {
+                inst.non_daemon_tasks -= 1;
+                if inst.non_daemon_tasks == 0 {
+                    self.instances_in_use -= 1;
+                }
+            }
         }
         let new = inst.remaining();
         self.reserved_total = self.reserved_total.minus(&task.reservation);

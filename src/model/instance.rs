@@ -69,6 +69,8 @@ pub struct ContainerInstance {
     pub tasks: Vec<TaskId>,
     /// Tasks in RUNNING state here.
     pub running_tasks: u32,
+    /// Tasks here that are not a daemon's (PENDING, RUNNING or STOPPING).
+    pub non_daemon_tasks: u32,
     /// Position in the placement tie-break order (low 32 bits are the id).
     pub rank: u64,
     /// When the instance was launched (entered REGISTERING).
@@ -117,6 +119,7 @@ impl ContainerInstance {
             attributes,
             tasks: Vec::new(),
             running_tasks: 0,
+            non_daemon_tasks: 0,
             rank,
             launched_at: now,
             registered_at: None,

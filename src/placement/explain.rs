@@ -171,7 +171,11 @@ impl Explanation {
                 out,
                 "  tie-break among {}: {}",
                 left.len(),
-                if seeded { "seeded random instance order (P5)" } else { "lowest instance id (tieBreak = lowest-id)" }
+                if seeded {
+                    "seeded random instance order (P5)"
+                } else {
+                    "lowest instance id (tieBreak = lowest-id)"
+                }
             );
         }
         match (self.chosen, self.reason) {

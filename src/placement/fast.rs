@@ -88,7 +88,15 @@ fn best_in(
 ) -> Option<InstanceId> {
     let fits = |id: InstanceId| policy.check(cluster, id, req).is_ok();
     if last == Some(Step::Random) {
-        return random::choose(parts, rng, fits);
+        return random::choose(parts, req.reservation, rng, fits);
+    }
+    // Nothing in these partitions has the CPU or the memory: no walk needed.
+    let need = req.reservation;
+    if !parts.iter().any(|p| {
+        p.by_cpu.last().is_some_and(|&(c, _)| c >= need.cpu)
+            && p.by_mem.last().is_some_and(|&(m, _)| m >= need.memory)
+    }) {
+        return None;
     }
     let fits_rank = |rank: u64| fits(rank_instance(rank));
     parts

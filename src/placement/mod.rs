@@ -138,12 +138,24 @@ impl Policy {
     /// Prepares `strategies` and `constraints` for `cluster`: the attributes
     /// they spread over are tracked and, when `group` will be spread per
     /// instance, its counts are indexed. Call before instances register.
+    ///
+    /// # Panics
+    /// With more than 5 strategies (P5) or 10 constraints (P7); scenario
+    /// validation rejects those with a message first.
     pub fn new(
         cluster: &mut Cluster,
         strategies: Vec<Strategy>,
         constraints: Vec<Constraint>,
         group: Option<crate::model::GroupId>,
     ) -> Policy {
+        assert!(
+            strategies.len() <= MAX_STRATEGIES,
+            "more than {MAX_STRATEGIES} strategies"
+        );
+        assert!(
+            constraints.len() <= MAX_CONSTRAINTS,
+            "more than {MAX_CONSTRAINTS} constraints"
+        );
         let steps = strategies
             .iter()
             .map(|s| match s {
@@ -225,12 +237,23 @@ pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimR
 /// The reason reported when nothing fits (P9): the failure of the instance
 /// that got furthest through the pipeline (CPU, then memory, ports, ENIs,
 /// constraints), or `NoInstances` when no instance is ACTIVE.
+///
+/// Instances short of CPU fail at the first check, so only those with
+/// enough CPU (a range of the CPU index) can give a later reason; when there
+/// are none the answer is CPU without looking further.
 pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit {
-    let mut best = Unfit::NoInstances;
-    for inst in cluster.instances().iter().filter(|i| i.is_active()) {
-        match policy.check(cluster, inst.id, req) {
+    let global = &cluster.index().global;
+    if global.is_empty() {
+        return Unfit::NoInstances;
+    }
+    let mut best = Unfit::Cpu;
+    for &(_, rank) in global.by_cpu.range((req.reservation.cpu, 0)..) {
+        match policy.check(cluster, crate::model::index::rank_instance(rank), req) {
             Err(u) => best = best.max(u),
             Ok(()) => return Unfit::Attribute, // unreachable after a failed decision
+        }
+        if best == Unfit::Attribute {
+            break;
         }
     }
     best

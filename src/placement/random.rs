@@ -2,25 +2,31 @@
 //! placement stream.
 
 use super::draw;
-use crate::model::index::Partition;
-use crate::model::InstanceId;
+use crate::model::index::{rank_instance, Partition};
+use crate::model::{InstanceId, Resources};
 use crate::sim::SimRng;
 
 /// Draws before giving up on rejection sampling and enumerating.
-const REJECTION_DRAWS: usize = 64;
+const REJECTION_DRAWS: usize = 16;
 
 /// A uniform choice among the members of `parts` that `fits` accepts.
 ///
 /// Draws members uniformly and keeps the first that fits (uniform over the
-/// fitting ones); after 64 misses, enumerates the fitting members and draws
-/// among them, so a nearly full cluster stays exact and bounded.
+/// fitting ones); after 16 misses, enumerates the members with enough CPU
+/// (a range of the CPU index), keeps those that fit and draws among them,
+/// so a nearly full cluster stays exact and cheap.
 pub fn choose(
     parts: &[&Partition],
+    need: Resources,
     rng: &mut SimRng,
     mut fits: impl FnMut(InstanceId) -> bool,
 ) -> Option<InstanceId> {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    if total == 0 {
+    let roomy = |p: &&Partition| {
+        p.by_cpu.last().is_some_and(|&(c, _)| c >= need.cpu)
+            && p.by_mem.last().is_some_and(|&(m, _)| m >= need.memory)
+    };
+    if total == 0 || !parts.iter().any(roomy) {
         return None;
     }
     for _ in 0..REJECTION_DRAWS {
@@ -38,7 +44,11 @@ pub fn choose(
     }
     let mut fitting: Vec<InstanceId> = parts
         .iter()
-        .flat_map(|p| p.members.iter().copied())
+        .flat_map(|p| {
+            p.by_cpu
+                .range((need.cpu, 0)..)
+                .map(|&(_, rank)| rank_instance(rank))
+        })
         .filter(|&id| fits(id))
         .collect();
     if fitting.is_empty() {

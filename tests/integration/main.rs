@@ -3,4 +3,5 @@
 mod common;
 mod engine_rules;
 mod placement_table;
+mod properties;
 mod scenarios;

@@ -1,0 +1,48 @@
+//! Wall time of whole runs: the one-day quickstart scenario, and a large
+//! cluster (5,000 instances, 20,000 service tasks, batch arrivals) for a day.
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ecsim::engine::Simulation;
+use ecsim::scenario;
+
+fn quickstart(c: &mut Criterion) {
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[]).expect("quickstart");
+    let events = Simulation::new(&sc.spec, sc.seed)
+        .run()
+        .summary
+        .events_processed;
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("quickstart_1d", |b| {
+        b.iter(|| Simulation::new(&sc.spec, sc.seed).run())
+    });
+    g.finish();
+}
+
+fn large(c: &mut Criterion) {
+    let overrides = [
+        "instanceGroups.general.count=5000",
+        "services.web.desiredCount=20000",
+        "services.web.desiredCountSchedule=[{at=\"8h\",desiredCount=30000},{at=\"20h\",desiredCount=20000}]",
+        "batchJobs.etl.arrivals={type=\"poisson\",perHour=20000}",
+    ];
+    let ov: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &ov).expect("large");
+    let events = Simulation::new(&sc.spec, sc.seed)
+        .run()
+        .summary
+        .events_processed;
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("large_5000_instances_1d", |b| {
+        b.iter(|| Simulation::new(&sc.spec, sc.seed).run())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, quickstart, large);
+criterion_main!(benches);
