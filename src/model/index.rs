@@ -67,6 +67,13 @@ impl Partition {
         }
     }
 
+    /// Whether some instance has `need.cpu` and some (maybe another) has
+    /// `need.memory` free: when false, nothing here can fit the task.
+    pub fn may_fit(&self, need: Resources) -> bool {
+        self.by_cpu.last().is_some_and(|&(c, _)| c >= need.cpu)
+            && self.by_mem.last().is_some_and(|&(m, _)| m >= need.memory)
+    }
+
     /// Number of instances.
     pub fn len(&self) -> usize {
         self.members.len()

@@ -92,10 +92,7 @@ fn best_in(
     }
     // Nothing in these partitions has the CPU or the memory: no walk needed.
     let need = req.reservation;
-    if !parts.iter().any(|p| {
-        p.by_cpu.last().is_some_and(|&(c, _)| c >= need.cpu)
-            && p.by_mem.last().is_some_and(|&(m, _)| m >= need.memory)
-    }) {
+    if !parts.iter().any(|p| p.may_fit(need)) {
         return None;
     }
     let fits_rank = |rank: u64| fits(rank_instance(rank));

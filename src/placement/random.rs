@@ -22,11 +22,7 @@ pub fn choose(
     mut fits: impl FnMut(InstanceId) -> bool,
 ) -> Option<InstanceId> {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    let roomy = |p: &&Partition| {
-        p.by_cpu.last().is_some_and(|&(c, _)| c >= need.cpu)
-            && p.by_mem.last().is_some_and(|&(m, _)| m >= need.memory)
-    };
-    if total == 0 || !parts.iter().any(roomy) {
+    if total == 0 || !parts.iter().any(|p| p.may_fit(need)) {
         return None;
     }
     for _ in 0..REJECTION_DRAWS {
