@@ -18,12 +18,15 @@
 //! * [`placement`] decides where a task goes (and which task a scale-in
 //!   stops). It only reads the model.
 //! * [`workload`] generates arrivals and durations.
+//! * [`market`] prices and interrupts spot pools and decides which purchase
+//!   option and pool an Auto Scaling group launches next. It only reads its
+//!   inputs (and the embedded Spot Advisor data).
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
 //!
 //! Dependencies point one way: `scenario, output -> engine -> placement,
-//! workload, metrics -> model -> sim`.
+//! market, workload, metrics -> model -> sim`.
 //!
 //! ## Determinism contract
 //!
@@ -38,6 +41,7 @@
 //! such as P3 or R2 are cited in code and tests).
 
 pub mod engine;
+pub mod market;
 pub mod metrics;
 pub mod model;
 pub mod output;
