@@ -7,8 +7,10 @@ use crate::model::{InstanceId, ServiceId, TaskId};
 pub enum Event {
     /// An instance finished booting and registers (REGISTERING -> ACTIVE).
     InstanceReady(InstanceId),
-    /// A task's containers started (PENDING -> RUNNING).
+    /// A task's containers started (PENDING -> RUNNING), or failed to.
     TaskStarted(TaskId),
+    /// A service task has been RUNNING for its health grace time (T2).
+    TaskHealthy(TaskId),
     /// A standalone task's essential container exited (RUNNING -> STOPPED).
     TaskWorkDone(TaskId),
     /// A stopping task's containers exited (STOPPING -> STOPPED).
@@ -29,6 +31,25 @@ pub enum Event {
         /// Trace record index (0 for generated processes).
         seq: u32,
     },
+    /// A scenario operation (index into `SimSpec::operations`).
+    Operation(u32),
+    /// An instance group tries again to launch what it is short of.
+    GroupLaunch(u32),
+    /// EC2 terminates an instance (spot reclaim at the end of the notice, or
+    /// the ASG after capacity rebalancing).
+    InstanceTerminate(InstanceId),
+    /// A spot instance receives a rebalance recommendation (S3, S5).
+    SpotRebalance(InstanceId),
+    /// A spot instance receives its two-minute interruption notice (S3).
+    SpotNotice(InstanceId),
+    /// The ECS agent sees the notice and sets the instance DRAINING (S4).
+    SpotDrain(InstanceId),
+    /// A correlated reclaim hits spot pool `n` (S2).
+    PoolReclaim(u32),
+    /// Spot pool `n` has capacity again after a reclaim.
+    PoolRestored(u32),
+    /// A replayed interruption record (index into the spot spec's replay list).
+    ReplayInterruption(u32),
     /// Record a time-series sample.
     Sample,
 }

@@ -2,6 +2,7 @@
 //! tests and sweeps may build them directly. Units are already converted:
 //! durations in [`SimDuration`], CPU in units, memory in MiB.
 
+use crate::market::{InstancesDistribution, SpotPrice};
 use crate::model::{Resources, TaskDef, TaskDefId};
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::sim::{SimDuration, SimTime};
@@ -37,6 +38,117 @@ pub struct SimSpec {
     pub services: Vec<ServiceSpec>,
     /// Standalone task streams.
     pub jobs: Vec<JobSpec>,
+    /// Timed operations on the cluster (maintenance drains, deployments).
+    pub operations: Vec<Operation>,
+    /// The spot market.
+    pub spot: SpotSpec,
+}
+
+/// Spot market settings (S1–S5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpotSpec {
+    /// Rebalance recommendation lead time before the two-minute notice (S3).
+    pub rebalance_lead: SimDuration,
+    /// Time between the notice and the termination (S3: two minutes).
+    pub notice: SimDuration,
+    /// Wait before a group tries again a launch that found no capacity.
+    pub launch_retry: SimDuration,
+    /// Pools, one per (instance type, AZ) where some group may buy spot.
+    pub pools: Vec<PoolSpec>,
+    /// Interruptions replayed from a file, sorted by time (S2).
+    pub replay: Vec<ReplayedInterruption>,
+}
+
+impl Default for SpotSpec {
+    fn default() -> Self {
+        SpotSpec {
+            rebalance_lead: SimDuration::ZERO,
+            notice: SimDuration::from_secs(120),
+            launch_retry: SimDuration::from_secs(60),
+            pools: Vec::new(),
+            replay: Vec::new(),
+        }
+    }
+}
+
+/// A spot capacity pool (S1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSpec {
+    /// Instance type.
+    pub instance_type: String,
+    /// Availability Zone.
+    pub az: String,
+    /// Price over time.
+    pub price: SpotPrice,
+    /// Independent interruptions per instance-hour (S2).
+    pub hazard_per_hour: f64,
+    /// Correlated reclaims, if any (S2).
+    pub reclaim: Option<ReclaimSpec>,
+}
+
+impl PoolSpec {
+    /// `type/AZ`, as outputs name pools.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.instance_type, self.az)
+    }
+}
+
+/// Pool-level reclaim events: at each one, a fraction of the pool's
+/// instances get their notice at once and the pool refuses launches for a while.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReclaimSpec {
+    /// Reclaim events per hour.
+    pub rate_per_hour: f64,
+    /// Fraction of the pool's instances interrupted by one event (0–1].
+    pub fraction: f64,
+    /// How long the pool refuses launches after an event.
+    pub unavailable_for: SimDuration,
+}
+
+/// One replayed interruption record (S2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplayedInterruption {
+    /// When the notices are sent.
+    pub at: SimTime,
+    /// Index into `SpotSpec::pools`.
+    pub pool: usize,
+    /// Instances of the pool to interrupt.
+    pub count: u32,
+    /// How long the pool then refuses launches.
+    pub unavailable_for: SimDuration,
+}
+
+/// A timed operation a scenario performs on the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// When.
+    pub at: SimTime,
+    /// What.
+    pub kind: OperationKind,
+}
+
+/// What a timed operation does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperationKind {
+    /// Set every instance of a group to DRAINING (D1), as for maintenance.
+    /// With `replace`, the group launches replacements at once to keep its
+    /// size; with `terminate`, a drained instance is terminated once its
+    /// last non-daemon task has stopped.
+    DrainGroup {
+        /// Index into `instance_groups`.
+        group: usize,
+        /// Launch replacements to keep the group's size.
+        replace: bool,
+        /// Terminate each instance when its draining completes.
+        terminate: bool,
+    },
+    /// Deploy a new revision of a REPLICA service (D3).
+    Deploy {
+        /// Service index.
+        service: usize,
+        /// Index into the service's `revisions` (1 = the first deployment).
+        revision: usize,
+    },
 }
 
 /// A task definition with its own placement constraints.
@@ -59,6 +171,8 @@ pub struct GroupInstanceType {
     pub eni_capacity: u32,
     /// `ecs.cpu-architecture` value.
     pub arch: String,
+    /// On-demand price, USD per hour (R1).
+    pub on_demand_usd_per_hour: f64,
 }
 
 /// A fixed-size group of instances spread evenly over AZs.
@@ -78,6 +192,13 @@ pub struct InstanceGroupSpec {
     pub attributes: Vec<(String, String)>,
     /// `ecs.ami-id` value.
     pub ami_id: String,
+    /// Mixed-instances policy (S6). `None`: all on-demand, types launched in
+    /// turn, AZs balanced.
+    pub distribution: Option<InstancesDistribution>,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING` in the agent configuration (S4).
+    pub spot_draining: bool,
+    /// ASG Capacity Rebalancing (S5).
+    pub capacity_rebalance: bool,
 }
 
 /// A change of a REPLICA service's desired count at a given time.
@@ -127,6 +248,46 @@ pub struct ServiceSpec {
     pub constraints: Vec<Constraint>,
     /// Deployment limits.
     pub deployment: Deployment,
+    /// Time from RUNNING until a task counts as healthy (T2).
+    pub health_grace: SimDuration,
+    /// Deployment circuit breaker (D4); `None` when disabled.
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Revisions deployed later, in order (see [`OperationKind::Deploy`]).
+    pub revisions: Vec<Revision>,
+}
+
+/// A task-definition revision a service can run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    /// Task definition.
+    pub task_def: TaskDefId,
+    /// Its tasks stop before reaching RUNNING (a broken image or command),
+    /// to exercise the circuit breaker (D4).
+    pub fails_to_start: bool,
+}
+
+/// `deploymentCircuitBreaker` (D4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CircuitBreaker {
+    /// Roll back to the last completed revision when the deployment fails.
+    pub rollback: bool,
+}
+
+impl Deployment {
+    /// D1: `(min_healthy, max_tasks)` for a desired count:
+    /// `ceil(desired × minimumHealthyPercent / 100)` tasks must stay healthy and
+    /// at most `floor(desired × maximumPercent / 100)` may be PENDING, RUNNING or STOPPING.
+    pub fn limits(&self, desired: u32) -> (u32, u32) {
+        let d = u64::from(desired);
+        let min = (d * u64::from(self.minimum_healthy_percent)).div_ceil(100);
+        let max = d * u64::from(self.maximum_percent) / 100;
+        (min as u32, max as u32)
+    }
+}
+
+/// D4: the circuit breaker's failure threshold, `clamp(ceil(0.5 × desired), 10, 200)`.
+pub fn circuit_breaker_threshold(desired: u32) -> u32 {
+    desired.div_ceil(2).clamp(10, 200)
 }
 
 /// A stream of standalone tasks (RunTask).
@@ -152,4 +313,7 @@ pub struct JobSpec {
     pub strategies: Vec<Strategy>,
     /// Constraints.
     pub constraints: Vec<Constraint>,
+    /// Re-submit a task killed by an instance termination (as a batch
+    /// system's retry strategy does); its work starts again from zero.
+    pub retry_on_interruption: bool,
 }

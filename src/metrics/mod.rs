@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::sim::SimTime;
+use crate::sim::{SimDuration, SimTime};
 
 /// One row of the time series.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,10 @@ pub struct Sample {
     pub tasks: Vec<[u32; 3]>,
     /// Per service: desired count (daemons: ACTIVE instances they should run on).
     pub desired: Vec<u32>,
+    /// Live (not terminated) spot instances.
+    pub spot_instances: u32,
+    /// Interruption notices so far (cumulative).
+    pub interruptions: u64,
 }
 
 /// A service or scheduler event (`events.csv`).
@@ -61,6 +65,157 @@ pub struct ServiceSummary {
     pub placement_failures: BTreeMap<String, u64>,
     /// Running tasks per AZ at the end.
     pub running_by_az_at_end: BTreeMap<String, u32>,
+    /// Seconds from time zero until the running count first reached the
+    /// desired count (`null` if it never did).
+    pub ramp_up_s: Option<f64>,
+    /// Seconds with fewer RUNNING tasks than desired after the ramp-up, by
+    /// what started each shortfall (`interruption`, `maintenance`,
+    /// `deployment`, `scaling`, `other`).
+    pub below_desired_s: BTreeMap<String, f64>,
+    /// Minutes below the desired count after the ramp-up, all causes.
+    pub minutes_below_desired: f64,
+    /// Time to get back to the desired count after shortfalls started by a
+    /// spot interruption.
+    pub recovery_after_interruption: RecoveryStats,
+    /// Tasks that went through STOPPING (SIGTERM, then their stop timeout).
+    pub tasks_stopped_gracefully: u64,
+    /// Tasks killed with their instance, without a graceful stop.
+    pub tasks_killed: u64,
+    /// Deployments (D3, D4), in order.
+    pub deployments: Vec<DeploymentSummary>,
+}
+
+/// Durations of shortfall episodes, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct RecoveryStats {
+    /// Episodes that ended.
+    pub count: u64,
+    /// Mean length, seconds.
+    pub mean_s: f64,
+    /// Longest, seconds.
+    pub max_s: f64,
+    /// Episodes still open at the end of the run.
+    pub unrecovered: u64,
+}
+
+/// One deployment of a service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentSummary {
+    /// Revision deployed (1 = the first deployment; rollbacks deploy an earlier one).
+    pub revision: usize,
+    /// Task definition family of the revision.
+    pub task_definition: String,
+    /// Why it started: `deploy` or `rollback`.
+    pub trigger: String,
+    /// Start, seconds.
+    pub started_s: f64,
+    /// `COMPLETED`, `FAILED`, `STALLED` (no room to start or stop a task) or `IN_PROGRESS`.
+    pub outcome: String,
+    /// Seconds from start to completion or failure.
+    pub duration_s: Option<f64>,
+    /// Tasks of the revision that failed to reach RUNNING.
+    pub failed_tasks: u32,
+}
+
+/// Follows a service's RUNNING count against its desired count over time.
+#[derive(Debug, Clone)]
+pub struct BelowTracker {
+    ramp_up: Option<SimTime>,
+    open: Option<(SimTime, &'static str)>,
+    below_ms: BTreeMap<&'static str, u64>,
+    episodes: Vec<(&'static str, SimDuration)>,
+    worst: f64,
+}
+
+impl Default for BelowTracker {
+    fn default() -> Self {
+        BelowTracker {
+            ramp_up: None,
+            open: None,
+            below_ms: BTreeMap::new(),
+            episodes: Vec::new(),
+            worst: 1.0,
+        }
+    }
+}
+
+impl BelowTracker {
+    /// Records the counts at `now`; `cause` names what changed them. Returns
+    /// a shortfall episode that just ended, with its cause and length.
+    pub fn update(
+        &mut self,
+        now: SimTime,
+        running: u32,
+        desired: u32,
+        cause: &'static str,
+    ) -> Option<(&'static str, SimDuration)> {
+        if self.ramp_up.is_none() {
+            if desired > 0 && running >= desired {
+                self.ramp_up = Some(now);
+            }
+            return None;
+        }
+        if desired > 0 {
+            self.worst = self.worst.min(f64::from(running) / f64::from(desired));
+        }
+        match self.open {
+            None if running < desired => {
+                self.open = Some((now, cause));
+                None
+            }
+            Some((start, c)) if running >= desired => {
+                self.open = None;
+                let d = now - start;
+                *self.below_ms.entry(c).or_default() += d.as_millis();
+                self.episodes.push((c, d));
+                Some((c, d))
+            }
+            _ => None,
+        }
+    }
+
+    /// When the count first reached the desired count.
+    pub fn ramp_up(&self) -> Option<SimTime> {
+        self.ramp_up
+    }
+
+    /// Lowest running/desired after the ramp-up (1 if never below).
+    pub fn worst(&self) -> f64 {
+        self.worst
+    }
+
+    /// Seconds below desired by cause, counting an open episode up to `end`.
+    pub fn below_s(&self, end: SimTime) -> BTreeMap<String, f64> {
+        let mut out: BTreeMap<String, f64> = self
+            .below_ms
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v as f64 / 1000.0))
+            .collect();
+        if let Some((start, c)) = self.open {
+            *out.entry(c.to_string()).or_default() += (end - start).as_secs_f64();
+        }
+        out
+    }
+
+    /// Lengths of the episodes started by `cause`.
+    pub fn recovery(&self, cause: &str) -> RecoveryStats {
+        let d: Vec<f64> = self
+            .episodes
+            .iter()
+            .filter(|(c, _)| *c == cause)
+            .map(|(_, d)| d.as_secs_f64())
+            .collect();
+        RecoveryStats {
+            count: d.len() as u64,
+            mean_s: if d.is_empty() {
+                0.0
+            } else {
+                round4(d.iter().sum::<f64>() / d.len() as f64)
+            },
+            max_s: round4(d.iter().copied().fold(0.0, f64::max)),
+            unrecovered: u64::from(matches!(self.open, Some((_, c)) if c == cause)),
+        }
+    }
 }
 
 /// Per-job-stream outcome in the summary.
@@ -78,6 +233,29 @@ pub struct JobSummary {
     pub failed: BTreeMap<String, u64>,
     /// Mean time from submission to RUNNING, seconds (placed tasks that started).
     pub mean_wait_s: f64,
+    /// Tasks killed with their instance (S3).
+    pub tasks_killed: u64,
+    /// Killed tasks submitted again.
+    pub tasks_rerun: u64,
+    /// RUNNING time lost by killed tasks (work to be re-run), task-seconds.
+    pub work_lost_task_s: f64,
+}
+
+/// Spot interruptions over the run (S2, S3).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct InterruptionSummary {
+    /// Rebalance recommendations received.
+    pub rebalance_recommendations: u64,
+    /// Two-minute notices received.
+    pub notices: u64,
+    /// Notices by pool (`type/AZ`).
+    pub by_pool: BTreeMap<String, u64>,
+    /// Notices by cause: `hazard` (independent), `reclaim` (correlated), `replay`.
+    pub by_cause: BTreeMap<String, u64>,
+    /// Instances terminated by the ASG after capacity rebalancing (S5).
+    pub rebalanced: u64,
+    /// Spot launches refused because no pool had capacity.
+    pub launch_failures: u64,
 }
 
 /// The run's summary (`summary.json`). Deterministic: no wall-clock values.
@@ -113,6 +291,16 @@ pub struct Summary {
     pub services: Vec<ServiceSummary>,
     /// Job streams.
     pub jobs: Vec<JobSummary>,
+    /// Instances launched by purchase option.
+    pub instances_launched_by_purchase: BTreeMap<String, u64>,
+    /// Instance-hours (launch to termination or the horizon) by purchase option.
+    pub instance_hours_by_purchase: BTreeMap<String, f64>,
+    /// Spot interruptions.
+    pub interruptions: InterruptionSummary,
+    /// Tasks that went through STOPPING, all owners.
+    pub tasks_stopped_gracefully: u64,
+    /// Tasks killed with their instance, all owners.
+    pub tasks_killed: u64,
 }
 
 /// Collects samples and events during a run.

@@ -43,8 +43,14 @@ pub enum StopReason {
     ScaledIn,
     /// RunTask could not place it (P9), with the failure reason.
     PlacementFailed(Unfit),
-    /// Its instance was terminated under it.
+    /// Its instance was terminated under it: killed, not stopped gracefully (S3).
     InstanceTerminated,
+    /// The service scheduler replaced it because its instance is DRAINING (D1).
+    Drained,
+    /// A deployment replaced it with a task of the new revision (D3).
+    Replaced,
+    /// It stopped before reaching RUNNING (D4 counts these).
+    FailedToStart,
     /// The daemon scheduler stopped it (instance left ACTIVE).
     DaemonStopped,
 }
@@ -57,6 +63,9 @@ impl StopReason {
             StopReason::ScaledIn => "ServiceSchedulerInitiated".into(),
             StopReason::PlacementFailed(u) => u.failure_reason().into(),
             StopReason::InstanceTerminated => "InstanceTerminated".into(),
+            StopReason::Drained => "InstanceDraining".into(),
+            StopReason::Replaced => "DeploymentReplaced".into(),
+            StopReason::FailedToStart => "TaskFailedToStart".into(),
             StopReason::DaemonStopped => "DaemonSchedulerInitiated".into(),
         }
     }

@@ -1,5 +1,5 @@
 //! Writes a run's results: `summary.json`, `timeseries.csv`, `tasks.csv`,
-//! `events.csv` (deterministic for a scenario and seed) and `timing.json`
+//! `events.csv`, `instances.csv` (deterministic for a scenario and seed) and `timing.json`
 //! (wall-clock figures, which vary run to run and so live apart).
 //!
 //! Every file is written to a temporary name in the same folder and renamed
@@ -82,7 +82,7 @@ fn field(s: &str) -> String {
 
 /// `timeseries.csv`.
 pub fn timeseries_csv(r: &RunResult) -> String {
-    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,instances_in_use,cpu_reservation_pct,memory_reservation_pct");
+    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,instances_in_use,instances_spot,interruptions,cpu_reservation_pct,memory_reservation_pct");
     for name in &r.service_names {
         let _ = write!(s, ",{}.desired", field(name));
     }
@@ -94,12 +94,14 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     for row in &r.samples {
         let _ = write!(
             s,
-            "{},{},{},{},{},{:.2},{:.2}",
+            "{},{},{},{},{},{},{},{:.2},{:.2}",
             secs(row.time),
             row.instances[0],
             row.instances[1],
             row.instances[2],
             row.instances_in_use,
+            row.spot_instances,
+            row.interruptions,
             row.cpu_reservation_pct,
             row.memory_reservation_pct
         );
@@ -135,6 +137,29 @@ pub fn tasks_csv(r: &RunResult) -> String {
             opt_secs(t.stopping),
             opt_secs(t.stopped),
             t.stop_reason.as_deref().unwrap_or("")
+        );
+    }
+    s
+}
+
+/// `instances.csv`.
+pub fn instances_csv(r: &RunResult) -> String {
+    let mut s = String::from("instance_id,group,instance_type,az,purchase,price_usd_per_hour,launched_s,registered_s,draining_s,terminated_s,termination\n");
+    for i in &r.instances {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            i.instance,
+            field(&i.group),
+            i.instance_type,
+            field(&i.az),
+            i.purchase,
+            i.price_usd_per_hour,
+            secs(i.launched),
+            opt_secs(i.registered),
+            opt_secs(i.draining),
+            opt_secs(i.terminated),
+            i.termination.unwrap_or("")
         );
     }
     s
@@ -183,6 +208,7 @@ pub fn write_run(
         ("timeseries.csv", timeseries_csv(r)),
         ("tasks.csv", tasks_csv(r)),
         ("events.csv", events_csv(r)),
+        ("instances.csv", instances_csv(r)),
     ];
     if let Some(t) = timing {
         let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {

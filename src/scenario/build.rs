@@ -10,8 +10,8 @@ use toml::{Table, Value};
 use super::reader::{index, join, quoted, Reader};
 use super::taskdef;
 use crate::engine::{
-    Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec, JobSpec, ServiceKind,
-    ServiceSpec, SimSpec, TaskDefSpec,
+    CircuitBreaker, Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec, JobSpec,
+    Operation, OperationKind, Revision, ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType};
@@ -36,6 +36,8 @@ const TOP_FIELDS: &[&str] = &[
     "taskDefinitions",
     "services",
     "batchJobs",
+    "spot",
+    "maintenance",
 ];
 
 const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -132,9 +134,19 @@ pub(crate) fn build(
     };
 
     let mut services = Vec::new();
+    let mut operations = Vec::new();
     for (i, v) in r.list(t, "", "services").iter().enumerate() {
         let path = index("services", i);
-        if let Some(s) = service(r, v, &path, &resolve_td) {
+        if let Some((s, deploy_times)) = service(r, v, &path, &resolve_td) {
+            for (k, at) in deploy_times.into_iter().enumerate() {
+                operations.push(Operation {
+                    at,
+                    kind: OperationKind::Deploy {
+                        service: services.len(),
+                        revision: k + 1,
+                    },
+                });
+            }
             if services.iter().any(|x: &ServiceSpec| x.name == s.name) {
                 r.err(
                     &join(&path, "serviceName"),
@@ -159,6 +171,13 @@ pub(crate) fn build(
     }
 
     cross_check(r, &groups, &task_definitions, &services, &jobs);
+    operations.extend(maintenance(r, t, &groups));
+    operations.sort_by_key(|o| o.at);
+    let spot = {
+        let refs: Vec<(&InstanceGroupSpec, &str)> =
+            groups.iter().map(|g| (&g.spec, g.path.as_str())).collect();
+        super::spot::spot_section(r, t, dir, &refs, start_epoch_s)
+    };
 
     let spec = SimSpec {
         name,
@@ -174,6 +193,8 @@ pub(crate) fn build(
         instance_groups: groups.into_iter().map(|g| g.spec).collect(),
         services,
         jobs,
+        operations,
+        spot,
     };
     Some((spec, seed))
 }
@@ -395,6 +416,9 @@ fn instance_groups(
         "amiId",
         "reservedMemory",
         "memoryOverheadPercent",
+        "instancesDistribution",
+        "capacityRebalance",
+        "agentConfig",
     ];
     let mut out: Vec<Group> = Vec::new();
     for (i, v) in r.list(t, "", "instanceGroups").iter().enumerate() {
@@ -456,6 +480,7 @@ fn instance_groups(
                 registered,
                 eni_capacity: ty.max_awsvpc_tasks(trunking),
                 arch: ty.arch.to_string(),
+                on_demand_usd_per_hour: ty.ondemand_usd_per_hour.unwrap_or(0.0),
             });
         }
         let azs = string_list(r, g, &path, "availabilityZones").unwrap_or_else(|| c.azs.clone());
@@ -488,6 +513,7 @@ fn instance_groups(
         let ami_id = r
             .opt_string(g, &path, "amiId")
             .unwrap_or_else(|| "ami-ecs-optimized-al2023".into());
+        let purchase = super::spot::purchase_options(r, g, &path);
         if let Some(count) = count {
             out.push(Group {
                 spec: InstanceGroupSpec {
@@ -498,6 +524,9 @@ fn instance_groups(
                     launch_latency,
                     attributes,
                     ami_id,
+                    distribution: purchase.distribution,
+                    spot_draining: purchase.spot_draining,
+                    capacity_rebalance: purchase.capacity_rebalance,
                 },
                 path,
             });
@@ -653,7 +682,12 @@ fn constraints(r: &mut Reader, t: &Table, path: &str) -> Vec<Constraint> {
 
 type ResolveTd<'a> = dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId> + 'a;
 
-fn service(r: &mut Reader, v: &Value, path: &str, resolve_td: &ResolveTd) -> Option<ServiceSpec> {
+fn service(
+    r: &mut Reader,
+    v: &Value,
+    path: &str,
+    resolve_td: &ResolveTd,
+) -> Option<(ServiceSpec, Vec<SimTime>)> {
     let known = [
         "serviceName",
         "taskDefinition",
@@ -664,10 +698,12 @@ fn service(r: &mut Reader, v: &Value, path: &str, resolve_td: &ResolveTd) -> Opt
         "placementConstraints",
         "deploymentConfiguration",
         "desiredCountSchedule",
+        "loadBalancers",
+        "healthyAfter",
+        "deployments",
     ];
     let ignored = [
         "cluster",
-        "loadBalancers",
         "serviceRegistries",
         "platformVersion",
         "role",
@@ -700,25 +736,37 @@ fn service(r: &mut Reader, v: &Value, path: &str, resolve_td: &ResolveTd) -> Opt
     let strategies = strategies(r, t, path);
     let constraints = constraints(r, t, path);
     let (dmin, dmax) = if daemon { (0, 100) } else { (100, 200) };
+    let mut breaker = None;
     let mut deployment = Deployment {
         minimum_healthy_percent: dmin,
         maximum_percent: dmax,
     };
     if let Some(v) = t.get("deploymentConfiguration") {
         let dp = join(path, "deploymentConfiguration");
-        let ignored = [
-            "deploymentCircuitBreaker",
-            "alarms",
-            "strategy",
-            "bakeTimeInMinutes",
-            "lifecycleHooks",
-        ];
+        let ignored = ["alarms", "strategy", "bakeTimeInMinutes", "lifecycleHooks"];
         if let Some(d) = r.table(
             v,
             &dp,
-            &["minimumHealthyPercent", "maximumPercent"],
+            &[
+                "minimumHealthyPercent",
+                "maximumPercent",
+                "deploymentCircuitBreaker",
+            ],
             &ignored,
         ) {
+            if let Some(v) = d.get("deploymentCircuitBreaker") {
+                let cp = join(&dp, "deploymentCircuitBreaker");
+                if let Some(c) = r.table(v, &cp, &["enable", "rollback"], &[]) {
+                    let enable = r
+                        .required(c, &cp, "enable")
+                        .and_then(|_| r.opt_bool(c, &cp, "enable"))
+                        .unwrap_or(false);
+                    let rollback = r.opt_bool(c, &cp, "rollback").unwrap_or(false);
+                    if enable {
+                        breaker = Some(CircuitBreaker { rollback });
+                    }
+                }
+            }
             if let Some(x) = r.opt_uint(d, &dp, "minimumHealthyPercent", 100) {
                 deployment.minimum_healthy_percent = x as u32;
             }
@@ -788,14 +836,109 @@ fn service(r: &mut Reader, v: &Value, path: &str, resolve_td: &ResolveTd) -> Opt
         changes.sort_by_key(|c| c.at);
         ServiceKind::Replica { desired, changes }
     };
-    Some(ServiceSpec {
-        name,
-        kind,
-        task_def: td?,
-        strategies,
-        constraints,
-        deployment,
-    })
+    // T2: healthy 40 s after RUNNING without a load balancer; with one, after
+    // the target group's checks pass (5 healthy checks 30 s apart by default).
+    let balanced = t
+        .get("loadBalancers")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    let health_grace = r
+        .opt_duration(t, path, "healthyAfter")
+        .unwrap_or(if balanced {
+            SimDuration::from_secs(150)
+        } else {
+            SimDuration::from_secs(40)
+        });
+    let mut revisions = Vec::new();
+    let mut times = Vec::new();
+    let dpath = join(path, "deployments");
+    for (i, v) in r.list(t, path, "deployments").iter().enumerate() {
+        let p = index(&dpath, i);
+        let Some(dt) = r.table(v, &p, &["at", "taskDefinition", "failsToStart"], &[]) else {
+            continue;
+        };
+        if daemon {
+            r.err(
+                &p,
+                "deployments of DAEMON services are not modelled; deploy a REPLICA service",
+            );
+            continue;
+        }
+        let at = r
+            .required(dt, &p, "at")
+            .and_then(|v| r.duration(v, &join(&p, "at")));
+        let def = if dt.contains_key("taskDefinition") {
+            resolve_td(r, dt, &p)
+        } else {
+            td
+        };
+        let fails_to_start = r.opt_bool(dt, &p, "failsToStart").unwrap_or(false);
+        if let (Some(at), Some(task_def)) = (at, def) {
+            revisions.push(Revision {
+                task_def,
+                fails_to_start,
+            });
+            times.push(SimTime::ZERO + at);
+        }
+    }
+    Some((
+        ServiceSpec {
+            name,
+            kind,
+            task_def: td?,
+            strategies,
+            constraints,
+            deployment,
+            health_grace,
+            circuit_breaker: breaker,
+            revisions,
+        },
+        times,
+    ))
+}
+
+/// `[[maintenance]]`: drain an instance group at a given time (D1).
+fn maintenance(r: &mut Reader, t: &Table, groups: &[Group]) -> Vec<Operation> {
+    let mut out = Vec::new();
+    for (i, v) in r.list(t, "", "maintenance").iter().enumerate() {
+        let path = index("maintenance", i);
+        let known = ["at", "instanceGroup", "replace", "terminateWhenDrained"];
+        let Some(m) = r.table(v, &path, &known, &[]) else {
+            continue;
+        };
+        let at = r
+            .required(m, &path, "at")
+            .and_then(|v| r.duration(v, &join(&path, "at")));
+        let name = r.req_string(m, &path, "instanceGroup");
+        let group = name.as_ref().and_then(|n| {
+            let found = groups.iter().position(|g| &g.spec.name == n);
+            if found.is_none() {
+                let names: Vec<&str> = groups.iter().map(|g| g.spec.name.as_str()).collect();
+                let hint = match closest(n, names.iter().copied()) {
+                    Some(c) => format!("; did you mean \"{c}\"?"),
+                    None => format!("; groups: {}", names.join(", ")),
+                };
+                r.err(
+                    &join(&path, "instanceGroup"),
+                    format!("unknown instance group \"{n}\"{hint}"),
+                );
+            }
+            found
+        });
+        let replace = r.opt_bool(m, &path, "replace").unwrap_or(true);
+        let terminate = r.opt_bool(m, &path, "terminateWhenDrained").unwrap_or(true);
+        if let (Some(at), Some(group)) = (at, group) {
+            out.push(Operation {
+                at: SimTime::ZERO + at,
+                kind: OperationKind::DrainGroup {
+                    group,
+                    replace,
+                    terminate,
+                },
+            });
+        }
+    }
+    out
 }
 
 fn job(
@@ -817,6 +960,7 @@ fn job(
         "end",
         "placementStrategy",
         "placementConstraints",
+        "retryOnInterruption",
     ];
     let t = r.table(v, path, &known, &[])?;
     let name = r.req_string(t, path, "name").unwrap_or_default();
@@ -864,6 +1008,7 @@ fn job(
         end,
         strategies: strategies(r, t, path),
         constraints: constraints(r, t, path),
+        retry_on_interruption: r.opt_bool(t, path, "retryOnInterruption").unwrap_or(true),
     })
 }
 

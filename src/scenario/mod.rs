@@ -15,6 +15,7 @@ mod build;
 pub mod error;
 pub mod overrides;
 mod reader;
+mod spot;
 mod taskdef;
 mod trace;
 pub mod units;

@@ -1,0 +1,644 @@
+//! Instances and their groups: launches (with the mixed-instances policy,
+//! S6), registration (R5), draining (D1) for maintenance or on a spot
+//! notice (S4), the spot interruption sequence (S2, S3), capacity
+//! rebalancing (S5), termination, and the group replacing what it lost.
+//!
+//! Which pool and purchase option a launch uses is decided by `market`;
+//! this file applies the decision.
+
+use rand::seq::index::sample;
+use rand::Rng;
+
+use super::{Cause, Event, InstanceGroupSpec, PoolSpec, Simulation};
+use crate::market::{
+    choose_on_demand_pool, choose_spot_pool, sample_time_to_interruption, PoolView, Purchase,
+};
+use crate::model::attrs;
+use crate::model::{InstanceGroupId, InstanceId, InstanceState, NewInstance, TaskId, TaskOwner};
+use crate::placement::TieBreak;
+use crate::sim::{SimDuration, SimTime};
+
+/// An instance group as an Auto Scaling group keeps it.
+pub(super) struct GroupState {
+    /// Desired capacity.
+    pub desired: u32,
+    /// Instances counted toward it: launched, not terminated, not replaced.
+    pub counted: u32,
+    /// Counted instances by purchase option (on-demand, spot).
+    pub by_purchase: [u32; 2],
+    /// Counted instances per (type, AZ) slot, by purchase option.
+    slot_counts: Vec<[u32; 2]>,
+    n_az: usize,
+    /// Spot pool of each slot (index into `SimSpec::spot.pools`).
+    slot_pool: Vec<Option<usize>>,
+    /// Launches so far (types are taken in turn without a mixed-instances policy).
+    launches: u32,
+    retry_pending: bool,
+}
+
+impl GroupState {
+    pub fn new(g: &InstanceGroupSpec, pools: &[PoolSpec]) -> Self {
+        let n_az = g.availability_zones.len();
+        let mut slot_pool = Vec::new();
+        for ty in &g.instance_types {
+            for az in &g.availability_zones {
+                slot_pool.push(
+                    pools
+                        .iter()
+                        .position(|p| p.instance_type == ty.name && &p.az == az),
+                );
+            }
+        }
+        GroupState {
+            desired: g.count,
+            counted: 0,
+            by_purchase: [0, 0],
+            slot_counts: vec![[0, 0]; slot_pool.len()],
+            n_az,
+            slot_pool,
+            launches: 0,
+            retry_pending: false,
+        }
+    }
+}
+
+fn purchase_index(p: Purchase) -> usize {
+    match p {
+        Purchase::OnDemand => 0,
+        Purchase::Spot => 1,
+    }
+}
+
+/// What the engine knows of an instance beyond ECS's view of it.
+pub(super) struct InstanceMeta {
+    pub group: usize,
+    pub purchase: Purchase,
+    /// Spot pool.
+    pub pool: Option<usize>,
+    /// `type × n_az + az` in its group.
+    slot: usize,
+    /// Counted toward the group's capacity.
+    counted: bool,
+    /// Received its two-minute notice.
+    noticed: bool,
+    /// Received its rebalance recommendation.
+    rebalanced: bool,
+    /// Why it was set DRAINING.
+    pub drain_cause: Option<Cause>,
+    pub drained_at: Option<SimTime>,
+    /// Terminate once its draining completes.
+    terminate_when_drained: bool,
+    /// What its termination will be attributed to.
+    pub leave_cause: Cause,
+    /// The instance this one replaces under capacity rebalancing (S5).
+    replaces: Option<InstanceId>,
+    /// Why it terminated.
+    pub termination: Option<&'static str>,
+    /// Price per hour at launch.
+    pub price_at_launch: f64,
+}
+
+/// A spot pool's state.
+#[derive(Debug, Clone, Default)]
+pub(super) struct PoolState {
+    /// Launches fail until then after a reclaim.
+    unavailable_until: SimTime,
+}
+
+impl Simulation {
+    fn group_name(&self, g: usize) -> String {
+        self.spec.instance_groups[g].name.clone()
+    }
+
+    /// Launches until the group has its desired capacity, or no pool has room.
+    pub(super) fn fill_group(&mut self, g: usize, warm: bool) {
+        while self.groups[g].counted < self.groups[g].desired {
+            if self.launch_one(g, warm).is_none() {
+                self.schedule_group_retry(g);
+                return;
+            }
+        }
+    }
+
+    fn schedule_group_retry(&mut self, g: usize) {
+        if !self.groups[g].retry_pending {
+            self.groups[g].retry_pending = true;
+            let at = self.queue.now() + self.spec.spot.launch_retry;
+            if at <= self.horizon {
+                self.queue.schedule(at, Event::GroupLaunch(g as u32));
+            }
+        }
+    }
+
+    pub(super) fn on_group_launch(&mut self, g: usize) {
+        self.groups[g].retry_pending = false;
+        self.fill_group(g, false);
+    }
+
+    /// Chooses purchase option and pool (S6) and launches one instance.
+    /// `None` when every pool the decision allows is out of capacity.
+    fn launch_one(&mut self, g: usize, warm: bool) -> Option<InstanceId> {
+        let now = self.queue.now();
+        let spec = &self.spec.instance_groups[g];
+        let gs = &self.groups[g];
+        let n_az = gs.n_az;
+        let (purchase, slot) = match &spec.distribution {
+            None => {
+                // Types in turn; the AZ with the fewest instances, as an ASG balances.
+                let az = (0..n_az)
+                    .min_by_key(|&a| {
+                        (0..spec.instance_types.len())
+                            .map(|t| gs.slot_counts[t * n_az + a].iter().sum::<u32>())
+                            .sum::<u32>()
+                    })
+                    .unwrap_or(0);
+                let ty = gs.launches as usize % spec.instance_types.len();
+                (Purchase::OnDemand, ty * n_az + az)
+            }
+            Some(d) => {
+                let purchase = d.next_purchase(gs.desired, gs.by_purchase[0], gs.by_purchase[1]);
+                let pi = purchase_index(purchase);
+                let views: Vec<PoolView> = (0..gs.slot_pool.len())
+                    .map(|slot| {
+                        let ty = &spec.instance_types[slot / n_az];
+                        let (price, hazard, available) = match (purchase, gs.slot_pool[slot]) {
+                            (Purchase::OnDemand, _) => (ty.on_demand_usd_per_hour, 0.0, true),
+                            (Purchase::Spot, None) => (ty.on_demand_usd_per_hour, 0.0, false),
+                            (Purchase::Spot, Some(p)) => {
+                                let pool = &self.spec.spot.pools[p];
+                                let reclaim =
+                                    pool.reclaim.map_or(0.0, |r| r.rate_per_hour * r.fraction);
+                                (
+                                    pool.price.at(now),
+                                    pool.hazard_per_hour + reclaim,
+                                    now >= self.pools[p].unavailable_until,
+                                )
+                            }
+                        };
+                        PoolView {
+                            type_index: slot / n_az,
+                            az_index: slot % n_az,
+                            price,
+                            hazard_per_hour: hazard,
+                            available,
+                            group_instances: gs.slot_counts[slot][pi],
+                        }
+                    })
+                    .collect();
+                let pick = match purchase {
+                    Purchase::OnDemand => choose_on_demand_pool(d.on_demand_allocation, &views),
+                    Purchase::Spot => choose_spot_pool(d.spot_allocation, &views),
+                };
+                match pick {
+                    Some(k) => (purchase, views[k].type_index * n_az + views[k].az_index),
+                    None => {
+                        self.interruptions.launch_failures += 1;
+                        let name = self.group_name(g);
+                        self.recorder.event(
+                            now,
+                            &name,
+                            "launch-failed",
+                            format!("Could not launch {} instances for group {name}: InsufficientInstanceCapacity in every pool the allocation strategy allows.", purchase.as_str()),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(self.launch_instance(g, slot, purchase, warm))
+    }
+
+    fn launch_instance(
+        &mut self,
+        g: usize,
+        slot: usize,
+        purchase: Purchase,
+        warm: bool,
+    ) -> InstanceId {
+        let now = self.queue.now();
+        let group = &self.spec.instance_groups[g];
+        let n_az = self.groups[g].n_az;
+        let ty = &group.instance_types[slot / n_az];
+        let az = &group.availability_zones[slot % n_az];
+        let mut attributes = vec![
+            (attrs::AZ.to_string(), az.clone()),
+            (attrs::INSTANCE_TYPE.to_string(), ty.name.clone()),
+            (attrs::CPU_ARCH.to_string(), ty.arch.clone()),
+            (attrs::OS_TYPE.to_string(), "linux".to_string()),
+            (attrs::OS_FAMILY.to_string(), "LINUX".to_string()),
+            (attrs::AMI_ID.to_string(), group.ami_id.clone()),
+            (attrs::SUBNET_ID.to_string(), format!("subnet-{az}")),
+            (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
+        ];
+        attributes.extend(group.attributes.iter().cloned());
+        let tie = match self.spec.tie_break {
+            TieBreak::Random => self.tie_rng.gen::<u32>(),
+            TieBreak::LowestId => 0,
+        };
+        let latency = group.launch_latency.sample(&mut self.launch_rng);
+        let pool = match purchase {
+            Purchase::Spot => self.groups[g].slot_pool[slot],
+            Purchase::OnDemand => None,
+        };
+        let price = match pool {
+            Some(p) => self.spec.spot.pools[p].price.at(now),
+            None => ty.on_demand_usd_per_hour,
+        };
+        let id = self.cluster.add_instance(
+            NewInstance {
+                group: InstanceGroupId(g as u32),
+                instance_type: ty.name.clone(),
+                az: az.clone(),
+                registered: ty.registered,
+                eni_capacity: ty.eni_capacity,
+                attributes,
+                tie,
+            },
+            now,
+        );
+        debug_assert_eq!(id.index(), self.inst_meta.len());
+        self.inst_meta.push(InstanceMeta {
+            group: g,
+            purchase,
+            pool,
+            slot,
+            counted: true,
+            noticed: false,
+            rebalanced: false,
+            drain_cause: None,
+            drained_at: None,
+            terminate_when_drained: false,
+            leave_cause: Cause::Other,
+            replaces: None,
+            termination: None,
+            price_at_launch: price,
+        });
+        let gs = &mut self.groups[g];
+        gs.counted += 1;
+        gs.launches += 1;
+        gs.by_purchase[purchase_index(purchase)] += 1;
+        gs.slot_counts[slot][purchase_index(purchase)] += 1;
+        let ready = if warm { now } else { now + latency };
+        self.queue.schedule(ready, Event::InstanceReady(id));
+        if let Some(p) = pool {
+            // S2: each spot instance's own interruption, drawn at launch.
+            let hazard = self.spec.spot.pools[p].hazard_per_hour;
+            if let Some(d) = sample_time_to_interruption(&mut self.spot_rng, hazard) {
+                let notice = now + d;
+                if notice <= self.horizon {
+                    self.queue.schedule(notice, Event::SpotNotice(id));
+                    let lead = self.spec.spot.rebalance_lead;
+                    if lead > SimDuration::ZERO {
+                        let early = SimTime(notice.as_millis().saturating_sub(lead.as_millis()));
+                        self.queue
+                            .schedule(early.max(now), Event::SpotRebalance(id));
+                    }
+                }
+            }
+        }
+        id
+    }
+
+    /// The instance no longer counts toward its group's capacity.
+    fn uncount(&mut self, i: InstanceId) {
+        let m = &mut self.inst_meta[i.index()];
+        if !m.counted {
+            return;
+        }
+        m.counted = false;
+        let (g, slot, p) = (m.group, m.slot, purchase_index(m.purchase));
+        let gs = &mut self.groups[g];
+        gs.counted -= 1;
+        gs.by_purchase[p] -= 1;
+        gs.slot_counts[slot][p] -= 1;
+    }
+
+    pub(super) fn on_instance_ready(&mut self, i: InstanceId) {
+        if self.cluster.instance(i).state != InstanceState::Registering {
+            return;
+        }
+        let now = self.queue.now();
+        self.cluster.activate_instance(i, now);
+        self.place_daemons_on(i);
+        // S5: the replacement is in service; the ASG terminates the old instance.
+        if let Some(old) = self.inst_meta[i.index()].replaces {
+            if self.cluster.instance(old).state != InstanceState::Terminated {
+                self.inst_meta[old.index()].leave_cause = Cause::Interruption;
+                self.inst_meta[old.index()].termination = Some("capacity-rebalance");
+                self.interruptions.rebalanced += 1;
+                self.queue.schedule(now, Event::InstanceTerminate(old));
+            }
+        }
+    }
+
+    /// Terminates an instance; every task still on it dies (S3).
+    pub(super) fn on_instance_terminate(&mut self, i: InstanceId) {
+        if self.cluster.instance(i).state == InstanceState::Terminated {
+            return;
+        }
+        let now = self.queue.now();
+        let tasks: Vec<TaskId> = self.cluster.instance(i).tasks.clone();
+        let mut touched: Vec<usize> = Vec::new();
+        let mut killed_jobs = Vec::new();
+        for t in tasks {
+            let owner = self.cluster.task(t).owner;
+            self.forget_task(t);
+            self.doomed.remove(&t);
+            self.cluster
+                .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);
+            match owner {
+                TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
+                    self.services[s.index()].killed += 1;
+                    if !touched.contains(&s.index()) {
+                        touched.push(s.index());
+                    }
+                }
+                TaskOwner::Job(j) => killed_jobs.push((j as usize, t)),
+            }
+        }
+        self.cluster.terminate_instance(i, now);
+        let m = &mut self.inst_meta[i.index()];
+        m.termination.get_or_insert(match m.leave_cause {
+            Cause::Interruption => "spot-interruption",
+            Cause::Maintenance => "drained",
+            _ => "terminated",
+        });
+        let g = m.group;
+        let name = self.group_name(g);
+        let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
+        let why = self.inst_meta[i.index()]
+            .termination
+            .unwrap_or("terminated");
+        self.recorder.event(
+            now,
+            &name,
+            "instance-terminated",
+            format!("instance {ec2} terminated ({why})"),
+        );
+        for (j, t) in killed_jobs {
+            self.job_task_killed(j, t);
+        }
+        let was_counted = self.inst_meta[i.index()].counted;
+        self.uncount(i);
+        if was_counted {
+            self.fill_group(g, false);
+        }
+        touched.sort_unstable();
+        for s in touched {
+            if self.services[s].daemon {
+                continue;
+            }
+            self.reconcile(s);
+        }
+    }
+
+    /// After a task left an instance: a DRAINING instance stops its daemon
+    /// tasks last, and terminates once empty when it is to be replaced.
+    pub(super) fn after_task_left(&mut self, i: InstanceId) {
+        self.stop_daemons_if_last(i);
+        let inst = self.cluster.instance(i);
+        if inst.state == InstanceState::Draining
+            && inst.tasks.is_empty()
+            && self.inst_meta[i.index()].terminate_when_drained
+        {
+            self.on_instance_terminate(i);
+        }
+    }
+
+    /// Sets an ACTIVE instance DRAINING (D1).
+    pub(super) fn drain_instance(&mut self, i: InstanceId, cause: Cause) {
+        if self.cluster.instance(i).state != InstanceState::Active {
+            return;
+        }
+        let now = self.queue.now();
+        self.cluster.set_draining(i);
+        let m = &mut self.inst_meta[i.index()];
+        m.drain_cause = Some(cause);
+        m.drained_at = Some(now);
+        let g = m.group;
+        let name = self.group_name(g);
+        let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
+        self.recorder.event(
+            now,
+            &name,
+            "instance-draining",
+            format!(
+                "container instance {ec2} set to DRAINING ({})",
+                cause.as_str()
+            ),
+        );
+        let prev = self.cause;
+        self.cause = cause;
+        self.retire_tasks_on(i);
+        self.cause = prev;
+        self.after_task_left(i);
+    }
+
+    /// Maintenance: drain every ACTIVE instance of group `g` (D1).
+    pub(super) fn drain_group(&mut self, g: usize, replace: bool, terminate: bool) {
+        let members: Vec<InstanceId> = self
+            .cluster
+            .instances()
+            .iter()
+            .filter(|i| i.state == InstanceState::Active && self.inst_meta[i.id.index()].group == g)
+            .map(|i| i.id)
+            .collect();
+        for &i in &members {
+            let m = &mut self.inst_meta[i.index()];
+            m.terminate_when_drained = terminate;
+            m.leave_cause = Cause::Maintenance;
+            if replace {
+                self.uncount(i);
+            }
+        }
+        if replace {
+            self.fill_group(g, false);
+        }
+        for i in members {
+            self.drain_instance(i, Cause::Maintenance);
+        }
+    }
+
+    // ----- spot ----------------------------------------------------------
+
+    /// S3, S5: the rebalance recommendation; with capacity rebalancing the
+    /// group launches the replacement first.
+    pub(super) fn on_spot_rebalance(&mut self, i: InstanceId) {
+        if self.cluster.instance(i).state == InstanceState::Terminated
+            || self.inst_meta[i.index()].rebalanced
+        {
+            return;
+        }
+        let now = self.queue.now();
+        self.inst_meta[i.index()].rebalanced = true;
+        self.interruptions.rebalance_recommendations += 1;
+        let g = self.inst_meta[i.index()].group;
+        let name = self.group_name(g);
+        let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
+        self.recorder.event(
+            now,
+            &name,
+            "rebalance-recommendation",
+            format!("EC2 Instance Rebalance Recommendation for {ec2}"),
+        );
+        if self.spec.instance_groups[g].capacity_rebalance && self.inst_meta[i.index()].counted {
+            self.uncount(i);
+            match self.launch_one(g, false) {
+                Some(new) => self.inst_meta[new.index()].replaces = Some(i),
+                None => self.schedule_group_retry(g),
+            }
+        }
+    }
+
+    /// S3: the two-minute notice; termination follows, and with spot
+    /// draining enabled the agent sets the instance DRAINING within 1 s (S4).
+    pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: &'static str) {
+        let m = &self.inst_meta[i.index()];
+        if self.cluster.instance(i).state == InstanceState::Terminated || m.noticed {
+            return;
+        }
+        let now = self.queue.now();
+        let (g, pool) = (m.group, m.pool);
+        let m = &mut self.inst_meta[i.index()];
+        m.noticed = true;
+        m.leave_cause = Cause::Interruption;
+        self.interruptions.notices += 1;
+        if let Some(p) = pool {
+            *self
+                .interruptions
+                .by_pool
+                .entry(self.spec.spot.pools[p].label())
+                .or_default() += 1;
+        }
+        *self
+            .interruptions
+            .by_cause
+            .entry(cause.to_string())
+            .or_default() += 1;
+        let name = self.group_name(g);
+        let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
+        let end = now + self.spec.spot.notice;
+        self.recorder.event(
+            now,
+            &name,
+            "spot-interruption-notice",
+            format!(
+                "EC2 Spot Instance Interruption Warning for {ec2} ({cause}): terminate at {}",
+                end.as_secs_f64()
+            ),
+        );
+        if self.spec.spot.rebalance_lead == SimDuration::ZERO {
+            self.on_spot_rebalance(i);
+        }
+        self.queue.schedule(end, Event::InstanceTerminate(i));
+        if self.spec.instance_groups[g].spot_draining {
+            // The agent polls the notice every second.
+            let delay = SimDuration::from_millis(self.agent_rng.gen_range(1..=1000));
+            self.queue.schedule(now + delay, Event::SpotDrain(i));
+        }
+    }
+
+    pub(super) fn on_spot_drain(&mut self, i: InstanceId) {
+        self.drain_instance(i, Cause::Interruption);
+    }
+
+    pub(super) fn schedule_reclaim(&mut self, p: usize) {
+        let Some(r) = self.spec.spot.pools[p].reclaim else {
+            return;
+        };
+        if let Some(d) = sample_time_to_interruption(&mut self.reclaim_rng, r.rate_per_hour) {
+            let at = self.queue.now() + d;
+            if at <= self.horizon {
+                self.queue.schedule(at, Event::PoolReclaim(p as u32));
+            }
+        }
+    }
+
+    /// Live spot instances of pool `p` that have not had their notice.
+    fn pool_members(&self, p: usize) -> Vec<InstanceId> {
+        self.inst_meta
+            .iter()
+            .enumerate()
+            .filter(|(k, m)| {
+                m.pool == Some(p)
+                    && !m.noticed
+                    && self.cluster.instances()[*k].state != InstanceState::Terminated
+            })
+            .map(|(k, _)| InstanceId(k as u32))
+            .collect()
+    }
+
+    /// Interrupts `count` random instances of pool `p` and makes the pool
+    /// refuse launches for `unavailable_for`.
+    fn reclaim(
+        &mut self,
+        p: usize,
+        count: usize,
+        unavailable_for: SimDuration,
+        cause: &'static str,
+    ) {
+        let now = self.queue.now();
+        let members = self.pool_members(p);
+        let count = count.min(members.len());
+        let mut chosen: Vec<InstanceId> = sample(&mut self.reclaim_rng, members.len(), count)
+            .into_iter()
+            .map(|k| members[k])
+            .collect();
+        chosen.sort_unstable();
+        let label = self.spec.spot.pools[p].label();
+        self.recorder.event(
+            now,
+            &label,
+            "spot-capacity-reclaimed",
+            format!(
+                "spot pool {label} reclaimed: {count} of {} instances interrupted, no capacity for {unavailable_for}",
+                members.len()
+            ),
+        );
+        if unavailable_for > SimDuration::ZERO {
+            let until = now + unavailable_for;
+            if until > self.pools[p].unavailable_until {
+                self.pools[p].unavailable_until = until;
+                if until <= self.horizon {
+                    self.queue.schedule(until, Event::PoolRestored(p as u32));
+                }
+            }
+        }
+        for i in chosen {
+            self.on_spot_notice(i, cause);
+        }
+    }
+
+    pub(super) fn on_pool_reclaim(&mut self, p: usize) {
+        if let Some(r) = self.spec.spot.pools[p].reclaim {
+            let n = self.pool_members(p).len();
+            let count = (r.fraction * n as f64).ceil() as usize;
+            self.reclaim(p, count, r.unavailable_for, "reclaim");
+        }
+        self.schedule_reclaim(p);
+    }
+
+    pub(super) fn on_replay(&mut self, k: usize) {
+        let r = self.spec.spot.replay[k];
+        self.reclaim(r.pool, r.count as usize, r.unavailable_for, "replay");
+    }
+
+    pub(super) fn on_pool_restored(&mut self, p: usize) {
+        let now = self.queue.now();
+        if self.pools[p].unavailable_until > now {
+            return;
+        }
+        let label = self.spec.spot.pools[p].label();
+        self.recorder.event(
+            now,
+            &label,
+            "spot-capacity-restored",
+            format!("spot pool {label} has capacity again"),
+        );
+        for g in 0..self.groups.len() {
+            if self.groups[g].counted < self.groups[g].desired && !self.groups[g].retry_pending {
+                self.fill_group(g, false);
+            }
+        }
+    }
+}

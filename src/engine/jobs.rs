@@ -1,0 +1,182 @@
+//! Standalone tasks (RunTask): job streams with their arrival processes,
+//! placement that fails at once without capacity (P9), completion (T3) and
+//! re-runs of tasks killed with their instance (S3).
+
+use std::collections::BTreeMap;
+
+use super::{Event, Simulation};
+use crate::model::{GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
+use crate::placement::Policy;
+use crate::sim::{SimDuration, SimRng};
+use crate::workload::Arrivals;
+
+pub(super) struct JobState {
+    pub group: GroupId,
+    pub policy: Policy,
+    pub arrivals: SimRng,
+    pub durations: SimRng,
+    pub submitted: u64,
+    pub placed: u64,
+    pub completed: u64,
+    pub failed: BTreeMap<Unfit, u64>,
+    pub wait_ms: u128,
+    pub started: u64,
+    pub graceful: u64,
+    pub killed: u64,
+    pub rerun: u64,
+    pub work_lost_ms: u64,
+}
+
+impl JobState {
+    pub fn new(group: GroupId, policy: Policy, arrivals: SimRng, durations: SimRng) -> Self {
+        JobState {
+            group,
+            policy,
+            arrivals,
+            durations,
+            submitted: 0,
+            placed: 0,
+            completed: 0,
+            failed: BTreeMap::new(),
+            wait_ms: 0,
+            started: 0,
+            graceful: 0,
+            killed: 0,
+            rerun: 0,
+            work_lost_ms: 0,
+        }
+    }
+}
+
+impl Simulation {
+    pub(super) fn schedule_next_arrival(&mut self, j: usize, last: Option<usize>) {
+        let spec = &self.spec.jobs[j];
+        let end = spec.end.unwrap_or(self.horizon).min(self.horizon);
+        let (at, seq) = match &spec.arrivals {
+            Arrivals::Trace(records) => {
+                let seq = last.map_or(0, |s| s + 1);
+                match records.get(seq) {
+                    Some(r) => (r.at.max(spec.start), seq),
+                    None => return,
+                }
+            }
+            process => {
+                let base = if last.is_none() {
+                    spec.start
+                } else {
+                    self.queue.now()
+                };
+                match process.next_gap(&mut self.jobs[j].arrivals, last.is_none()) {
+                    Some(gap) => (base + gap, 0),
+                    None => return,
+                }
+            }
+        };
+        if at <= end && at >= self.queue.now() {
+            self.queue.schedule(
+                at,
+                Event::JobArrival {
+                    job: j as u32,
+                    seq: seq as u32,
+                },
+            );
+        }
+    }
+
+    pub(super) fn on_job_arrival(&mut self, j: usize, seq: usize) {
+        let (count, duration, cpu, memory) = match &self.spec.jobs[j].arrivals {
+            Arrivals::Trace(records) => {
+                let r = &records[seq];
+                (r.count, r.duration, r.cpu, r.memory)
+            }
+            _ => (self.spec.jobs[j].tasks_per_arrival, None, None, None),
+        };
+        self.schedule_next_arrival(j, Some(seq));
+        for _ in 0..count {
+            // Drawn before placement so every strategy sees the same work.
+            let work = match duration {
+                Some(d) => d,
+                None => self.spec.jobs[j]
+                    .duration
+                    .sample(&mut self.jobs[j].durations),
+            };
+            self.submit(j, work, cpu, memory);
+        }
+    }
+
+    /// RunTask for one task of stream `j` with `work` to do once RUNNING.
+    fn submit(&mut self, j: usize, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
+        let now = self.queue.now();
+        let mut spec = self.new_task(
+            self.spec.jobs[j].task_def,
+            self.jobs[j].group,
+            TaskOwner::Job(j as u32),
+        );
+        spec.work = Some(work);
+        if let Some(c) = cpu {
+            spec.reservation.cpu = c;
+        }
+        if let Some(m) = memory {
+            spec.reservation.memory = m;
+        }
+        self.jobs[j].submitted += 1;
+        let name = &self.spec.jobs[j].name;
+        match self
+            .placer
+            .decide(&self.cluster, &self.jobs[j].policy, &spec.req(), now, name)
+        {
+            Ok(inst) => {
+                self.start_on(spec, inst);
+                self.jobs[j].placed += 1;
+            }
+            Err(why) => {
+                // P9: RunTask without capacity providers fails at once.
+                *self.jobs[j].failed.entry(why).or_default() += 1;
+                let name = name.clone();
+                self.cluster.record_failed_task(spec, why, now);
+                self.recorder.event(
+                    now,
+                    &name,
+                    "run-task-failed",
+                    format!("RunTask failed: {}", why.failure_reason()),
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_task_work_done(&mut self, t: TaskId) {
+        if self.cluster.task(t).state != TaskState::Running {
+            return;
+        }
+        let now = self.queue.now();
+        self.cluster.finish_stop(t, StopReason::Completed, now);
+        let task = self.cluster.task(t);
+        let inst = task.instance;
+        if let TaskOwner::Job(j) = task.owner {
+            self.jobs[j as usize].completed += 1;
+        }
+        if let Some(i) = inst {
+            self.after_task_left(i);
+        }
+    }
+
+    /// A job task died with its instance: its work so far is lost, and it
+    /// is submitted again when the stream retries interrupted tasks.
+    pub(super) fn job_task_killed(&mut self, j: usize, t: TaskId) {
+        let now = self.queue.now();
+        let task = self.cluster.task(t);
+        let lost = task.running_at.map_or(SimDuration::ZERO, |r| now - r);
+        let (work, cpu, memory) = (
+            task.work.unwrap_or_default(),
+            task.reservation.cpu,
+            task.reservation.memory,
+        );
+        let job = &mut self.jobs[j];
+        job.killed += 1;
+        job.work_lost_ms += lost.as_millis();
+        if self.spec.jobs[j].retry_on_interruption {
+            self.jobs[j].rerun += 1;
+            self.submit(j, work, Some(cpu), Some(memory));
+        }
+    }
+}

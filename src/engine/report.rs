@@ -1,0 +1,303 @@
+//! Observation: time-series samples and the run's summary and records.
+
+use std::collections::BTreeMap;
+
+use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
+use crate::market::Purchase;
+use crate::metrics::{round4, JobSummary, Sample, ServiceSummary, Summary};
+use crate::model::{InstanceState, ServiceId, TaskOwner, TaskState};
+use crate::sim::SimTime;
+
+/// One instance as `instances.csv` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRecord {
+    /// EC2 instance id.
+    pub instance: String,
+    /// Instance group.
+    pub group: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// AZ.
+    pub az: String,
+    /// `on-demand` or `spot`.
+    pub purchase: &'static str,
+    /// Price in effect at launch, USD per hour.
+    pub price_usd_per_hour: f64,
+    /// Launched (REGISTERING).
+    pub launched: SimTime,
+    /// ACTIVE.
+    pub registered: Option<SimTime>,
+    /// Set DRAINING.
+    pub draining: Option<SimTime>,
+    /// Terminated.
+    pub terminated: Option<SimTime>,
+    /// Why it terminated (`spot-interruption`, `capacity-rebalance`, `drained`).
+    pub termination: Option<&'static str>,
+}
+
+impl Simulation {
+    pub(super) fn on_sample(&mut self) {
+        let now = self.queue.now();
+        let mut instances = [0u32; 3];
+        for inst in self.cluster.instances() {
+            match inst.state {
+                InstanceState::Registering => instances[0] += 1,
+                InstanceState::Active => instances[1] += 1,
+                InstanceState::Draining => instances[2] += 1,
+                InstanceState::Terminated => {}
+            }
+        }
+        let in_use = self.cluster.instances_in_use();
+        let mut tasks: Vec<[u32; 3]> = Vec::with_capacity(self.services.len() + self.jobs.len());
+        for (s, svc) in self.services.iter().enumerate() {
+            let id = ServiceId(s as u32);
+            let owner = if svc.daemon {
+                TaskOwner::Daemon(id)
+            } else {
+                TaskOwner::Service(id)
+            };
+            tasks.push(self.cluster.owner_counts(owner));
+        }
+        for j in 0..self.jobs.len() {
+            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
+        }
+        let desired = self
+            .services
+            .iter()
+            .map(|s| {
+                if s.daemon && s.policy().constraints().is_empty() {
+                    instances[1]
+                } else if s.daemon {
+                    self.cluster
+                        .instances()
+                        .iter()
+                        .filter(|i| {
+                            i.is_active()
+                                && s.policy().admits(&self.cluster, i.id, &daemon_req(s.group))
+                        })
+                        .count() as u32
+                } else {
+                    s.desired
+                }
+            })
+            .collect();
+        let reg = self.cluster.registered_total();
+        let res = self.cluster.reserved_total();
+        let pct = |a: u32, b: u32| {
+            if b == 0 {
+                0.0
+            } else {
+                100.0 * f64::from(a) / f64::from(b)
+            }
+        };
+        self.recorder.samples.push(Sample {
+            time: now,
+            instances,
+            instances_in_use: in_use,
+            cpu_reservation_pct: pct(res.cpu, reg.cpu),
+            memory_reservation_pct: pct(res.memory, reg.memory),
+            tasks,
+            desired,
+            spot_instances: self
+                .inst_meta
+                .iter()
+                .zip(self.cluster.instances())
+                .filter(|(m, i)| {
+                    m.purchase == Purchase::Spot && i.state != InstanceState::Terminated
+                })
+                .count() as u32,
+            interruptions: self.interruptions.notices,
+        });
+        let next = now + self.spec.sample_interval;
+        if next <= self.horizon {
+            self.queue.schedule(next, Event::Sample);
+        }
+    }
+
+    pub(super) fn finish(self) -> RunResult {
+        let end = self.horizon;
+        let rec = &self.recorder;
+        let mut unplaceable: BTreeMap<String, u64> = BTreeMap::new();
+        let mut services = Vec::new();
+        for (s, st) in self.services.iter().enumerate() {
+            let (min, mean) = rec.running_ratio(s, s);
+            let live = st.live.iter().chain(st.retiring.iter());
+            let last = rec.samples.last();
+            let failures: BTreeMap<String, u64> = st
+                .failures
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), *v))
+                .collect();
+            for (k, v) in &failures {
+                *unplaceable.entry(k.clone()).or_default() += v;
+            }
+            let mut by_az: BTreeMap<String, u32> = BTreeMap::new();
+            for &t in live {
+                let task = self.cluster.task(t);
+                if let (TaskState::Running, Some(i)) = (task.state, task.instance) {
+                    *by_az
+                        .entry(self.cluster.instance(i).az.clone())
+                        .or_default() += 1;
+                }
+            }
+            services.push(ServiceSummary {
+                name: self.spec.services[s].name.clone(),
+                scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
+                desired_at_end: last.map_or(st.desired, |l| l.desired[s]),
+                running_at_end: last.map_or(0, |l| l.tasks[s][1]),
+                running_ratio_min: round4(if st.daemon {
+                    min
+                } else {
+                    st.tracker.worst().min(1.0)
+                }),
+                running_ratio_mean: round4(mean),
+                tasks_placed: st.placed,
+                placement_failures: failures,
+                running_by_az_at_end: by_az,
+                ramp_up_s: st.tracker.ramp_up().map(|t| t.as_secs_f64()),
+                below_desired_s: st
+                    .tracker
+                    .below_s(end)
+                    .into_iter()
+                    .map(|(k, v)| (k, round4(v)))
+                    .collect(),
+                minutes_below_desired: round4(
+                    st.tracker.below_s(end).values().fold(0.0, |a, b| a + b) / 60.0,
+                ),
+                recovery_after_interruption: st.tracker.recovery(Cause::Interruption.as_str()),
+                tasks_stopped_gracefully: st.graceful,
+                tasks_killed: st.killed,
+                deployments: st.deployments.clone(),
+            });
+        }
+        let mut jobs = Vec::new();
+        for (j, st) in self.jobs.iter().enumerate() {
+            let failed: BTreeMap<String, u64> = st
+                .failed
+                .iter()
+                .map(|(k, v)| (k.failure_reason().to_string(), *v))
+                .collect();
+            for (k, v) in &st.failed {
+                *unplaceable.entry(k.as_str().to_string()).or_default() += v;
+            }
+            jobs.push(JobSummary {
+                name: self.spec.jobs[j].name.clone(),
+                submitted: st.submitted,
+                placed: st.placed,
+                completed: st.completed,
+                failed,
+                mean_wait_s: if st.started == 0 {
+                    0.0
+                } else {
+                    round4(st.wait_ms as f64 / st.started as f64 / 1000.0)
+                },
+                tasks_killed: st.killed,
+                tasks_rerun: st.rerun,
+                work_lost_task_s: round4(st.work_lost_ms as f64 / 1000.0),
+            });
+        }
+        let (cpu_mean, cpu_max) = rec.mean_max(|s| s.cpu_reservation_pct);
+        let (mem_mean, mem_max) = rec.mean_max(|s| s.memory_reservation_pct);
+        let (use_mean, use_max) = rec.mean_max(|s| f64::from(s.instances_in_use));
+        let mut launched_by: BTreeMap<String, u64> = BTreeMap::new();
+        let mut hours_by: BTreeMap<String, f64> = BTreeMap::new();
+        for (m, i) in self.inst_meta.iter().zip(self.cluster.instances()) {
+            *launched_by.entry(m.purchase.as_str().into()).or_default() += 1;
+            let stop = i.terminated_at.unwrap_or(end);
+            *hours_by.entry(m.purchase.as_str().into()).or_default() +=
+                (stop - i.launched_at).as_secs_f64() / 3600.0;
+        }
+        for v in hours_by.values_mut() {
+            *v = round4(*v);
+        }
+        let summary = Summary {
+            scenario: self.spec.name.clone(),
+            seed: self.seed,
+            horizon_s: self.spec.horizon.as_secs_f64(),
+            events_processed: self.queue.popped(),
+            instances_launched: self.inst_meta.len() as u64,
+            tasks_placed: self
+                .cluster
+                .tasks()
+                .iter()
+                .filter(|t| t.instance.is_some())
+                .count() as u64,
+            unplaceable_by_reason: unplaceable,
+            instances_in_use_mean: round4(use_mean),
+            instances_in_use_max: use_max as u32,
+            cpu_reservation_mean_pct: round4(cpu_mean),
+            cpu_reservation_max_pct: round4(cpu_max),
+            memory_reservation_mean_pct: round4(mem_mean),
+            memory_reservation_max_pct: round4(mem_max),
+            tasks_stopped_gracefully: self.services.iter().map(|s| s.graceful).sum::<u64>()
+                + self.jobs.iter().map(|j| j.graceful).sum::<u64>(),
+            tasks_killed: self.services.iter().map(|s| s.killed).sum::<u64>()
+                + self.jobs.iter().map(|j| j.killed).sum::<u64>(),
+            services,
+            jobs,
+            instances_launched_by_purchase: launched_by,
+            instance_hours_by_purchase: hours_by,
+            interruptions: self.interruptions.clone(),
+        };
+        let tasks = self
+            .cluster
+            .tasks()
+            .iter()
+            .map(|t| {
+                let inst = t.instance.map(|i| self.cluster.instance(i));
+                TaskRecord {
+                    id: t.id,
+                    group: self.cluster.group_name(t.group).to_string(),
+                    owner: match t.owner {
+                        TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
+                            self.spec.services[s.index()].name.clone()
+                        }
+                        TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+                    },
+                    family: self.spec.task_definitions[t.def.index()].def.family.clone(),
+                    instance: inst.map(|i| i.ec2_instance_id.clone()),
+                    instance_type: inst.map(|i| i.instance_type.clone()),
+                    az: inst.map(|i| i.az.clone()),
+                    state: t.state,
+                    created: t.created_at,
+                    pending: t.pending_at,
+                    running: t.running_at,
+                    stopping: t.stopping_at,
+                    stopped: t.stopped_at,
+                    stop_reason: t.stop_reason.map(|r| r.code()),
+                }
+            })
+            .collect();
+        let instances = self
+            .inst_meta
+            .iter()
+            .zip(self.cluster.instances())
+            .map(|(m, i)| InstanceRecord {
+                instance: i.ec2_instance_id.clone(),
+                group: self.spec.instance_groups[m.group].name.clone(),
+                instance_type: i.instance_type.clone(),
+                az: i.az.clone(),
+                purchase: m.purchase.as_str(),
+                price_usd_per_hour: m.price_at_launch,
+                launched: i.launched_at,
+                registered: i.registered_at,
+                draining: m.drained_at,
+                terminated: i.terminated_at,
+                termination: m.termination,
+            })
+            .collect();
+        let mut group_names: Vec<String> =
+            self.spec.services.iter().map(|s| s.name.clone()).collect();
+        group_names.extend(self.spec.jobs.iter().map(|j| j.name.clone()));
+        RunResult {
+            summary,
+            group_names,
+            service_names: self.spec.services.iter().map(|s| s.name.clone()).collect(),
+            samples: self.recorder.samples,
+            events: self.recorder.events,
+            tasks,
+            instances,
+            explanations: self.placer.explained,
+        }
+    }
+}

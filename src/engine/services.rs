@@ -1,0 +1,708 @@
+//! The service schedulers. REPLICA: start tasks up to the desired count,
+//! stop P8's victims down to it, replace tasks on DRAINING instances under
+//! the deployment limits (D1, D2), roll out new revisions (D3) with the
+//! circuit breaker (D4). DAEMON: one task per ACTIVE instance (P10),
+//! stopped last when the instance drains.
+
+use std::collections::BTreeMap;
+
+use super::{unable_to_place_message, Cause, Event, Simulation};
+use crate::metrics::{BelowTracker, DeploymentSummary};
+use crate::model::{
+    GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskDefId, TaskId,
+    TaskOwner, TaskState, Unfit,
+};
+use crate::placement::{scale_in, Policy};
+use crate::sim::{SimDuration, SimTime};
+
+use super::spec::circuit_breaker_threshold;
+
+/// A revision a service can run, with its placement policy.
+pub(super) struct RevisionState {
+    pub task_def: TaskDefId,
+    /// Its tasks stop before reaching RUNNING (D4).
+    pub fails: bool,
+    pub policy: Policy,
+}
+
+/// A deployment in progress.
+struct Rollout {
+    /// Index into `ServiceState::deployments`.
+    record: usize,
+    started: SimTime,
+    failures: u32,
+}
+
+pub(super) struct ServiceState {
+    pub group: GroupId,
+    pub daemon: bool,
+    pub desired: u32,
+    /// Index 0: the initial revision; then one per scheduled deployment.
+    pub revisions: Vec<RevisionState>,
+    /// The revision new tasks run.
+    pub current: usize,
+    /// The last revision whose deployment completed (the rollback target).
+    stable: usize,
+    /// Tasks of the current revision on non-draining instances, not stopping.
+    pub live: Vec<TaskId>,
+    /// Tasks to replace: older revisions, or on a DRAINING instance; not stopping.
+    pub retiring: Vec<TaskId>,
+    rollout: Option<Rollout>,
+    /// A deployment failed without rollback: no task is started or stopped.
+    frozen: bool,
+    stall_reported: bool,
+    pub retry_pending: bool,
+    pub failing: Option<Unfit>,
+    pub placed: u64,
+    pub failures: BTreeMap<Unfit, u64>,
+    pub tracker: BelowTracker,
+    pub graceful: u64,
+    pub killed: u64,
+    pub deployments: Vec<DeploymentSummary>,
+}
+
+impl ServiceState {
+    pub fn new(group: GroupId, daemon: bool, desired: u32, revisions: Vec<RevisionState>) -> Self {
+        ServiceState {
+            group,
+            daemon,
+            desired,
+            revisions,
+            current: 0,
+            stable: 0,
+            live: Vec::new(),
+            retiring: Vec::new(),
+            rollout: None,
+            frozen: false,
+            stall_reported: false,
+            retry_pending: false,
+            failing: None,
+            placed: 0,
+            failures: BTreeMap::new(),
+            tracker: BelowTracker::default(),
+            graceful: 0,
+            killed: 0,
+            deployments: Vec::new(),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.revisions[self.current].policy
+    }
+
+    pub fn owner(&self, s: usize) -> TaskOwner {
+        let id = ServiceId(s as u32);
+        if self.daemon {
+            TaskOwner::Daemon(id)
+        } else {
+            TaskOwner::Service(id)
+        }
+    }
+
+    /// Forgets a task that is stopping or gone.
+    fn forget(&mut self, t: TaskId) {
+        if let Some(pos) = self.live.iter().position(|&x| x == t) {
+            self.live.remove(pos);
+        } else if let Some(pos) = self.retiring.iter().position(|&x| x == t) {
+            self.retiring.remove(pos);
+        }
+    }
+}
+
+impl Simulation {
+    pub(super) fn service_name(&self, s: usize) -> &str {
+        &self.spec.services[s].name
+    }
+
+    pub(super) fn new_task(&self, td: TaskDefId, group: GroupId, owner: TaskOwner) -> NewTask {
+        let def = &self.spec.task_definitions[td.index()].def;
+        NewTask {
+            def: td,
+            group,
+            owner,
+            reservation: def.reservation(),
+            ports: self.td_ports[td.index()].clone(),
+            needs_eni: def.needs_eni(),
+            created_at: self.queue.now(),
+            work: None,
+        }
+    }
+
+    /// Places `spec` on `inst` and schedules its start (PENDING -> RUNNING).
+    pub(super) fn start_on(&mut self, spec: NewTask, inst: InstanceId) -> TaskId {
+        let now = self.queue.now();
+        let images = &self.td_images[spec.def.index()];
+        let cached = {
+            let on = &self.cluster.instance(inst).images;
+            images.iter().all(|img| on.contains(img))
+        };
+        let pending = if cached {
+            self.spec.cached_start.sample(&mut self.start_rng)
+        } else {
+            self.spec.image_pull.sample(&mut self.start_rng)
+        };
+        let doomed = match spec.owner {
+            TaskOwner::Service(s) => {
+                let svc = &self.services[s.index()];
+                svc.revisions[svc.current].fails
+            }
+            _ => false,
+        };
+        let id = self.cluster.start_task(spec, inst, images, now);
+        if doomed {
+            self.doomed.insert(id);
+        }
+        self.queue.schedule(now + pending, Event::TaskStarted(id));
+        id
+    }
+
+    fn place_daemon(&mut self, s: usize, inst: InstanceId) {
+        if !self.cluster.instance(inst).is_active() {
+            return;
+        }
+        let svc = &self.services[s];
+        if self.cluster.group_count_on_instance(svc.group, inst) > 0 {
+            return;
+        }
+        let spec = self.new_task(
+            self.spec.services[s].task_def,
+            svc.group,
+            TaskOwner::Daemon(ServiceId(s as u32)),
+        );
+        match svc.policy().check(&self.cluster, inst, &spec.req()) {
+            Ok(()) => {
+                let id = self.start_on(spec, inst);
+                let svc = &mut self.services[s];
+                svc.live.push(id);
+                svc.placed += 1;
+            }
+            Err(Unfit::Attribute) | Err(Unfit::NoInstances) => {}
+            Err(why) => {
+                let now = self.queue.now();
+                let msg = format!(
+                    "service {} was unable to place a task on container instance {} because it has insufficient {} available",
+                    self.service_name(s),
+                    self.cluster.instance(inst).ec2_instance_id,
+                    why.as_str()
+                );
+                let name = self.service_name(s).to_string();
+                self.recorder.event(now, &name, "unable-to-place", msg);
+                *self.services[s].failures.entry(why).or_default() += 1;
+                self.schedule_retry(s);
+            }
+        }
+    }
+
+    /// P10: daemon tasks go first on a new ACTIVE instance.
+    pub(super) fn place_daemons_on(&mut self, inst: InstanceId) {
+        for s in 0..self.services.len() {
+            if self.services[s].daemon {
+                self.place_daemon(s, inst);
+            }
+        }
+    }
+
+    fn schedule_retry(&mut self, s: usize) {
+        if !self.services[s].retry_pending {
+            self.services[s].retry_pending = true;
+            let at = self.queue.now() + self.spec.placement_retry;
+            self.queue
+                .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+        }
+    }
+
+    pub(super) fn on_service_check(&mut self, s: usize) {
+        self.services[s].retry_pending = false;
+        if self.services[s].daemon {
+            let active: Vec<InstanceId> = self
+                .cluster
+                .instances()
+                .iter()
+                .filter(|i| i.is_active())
+                .map(|i| i.id)
+                .collect();
+            for i in active {
+                self.place_daemon(s, i);
+            }
+        } else {
+            self.reconcile(s);
+        }
+    }
+
+    pub(super) fn on_desired_count(&mut self, s: usize, count: u32) {
+        self.services[s].desired = count;
+        let now = self.queue.now();
+        let name = self.service_name(s).to_string();
+        self.recorder.event(
+            now,
+            &name,
+            "desired-count",
+            format!("service {name} desired count set to {count}"),
+        );
+        self.reconcile(s);
+    }
+
+    fn is_healthy(&self, t: TaskId, now: SimTime, grace: SimDuration) -> bool {
+        let task = self.cluster.task(t);
+        task.state == TaskState::Running && task.running_at.is_some_and(|r| r + grace <= now)
+    }
+
+    /// One pass of the REPLICA service scheduler.
+    pub(super) fn reconcile(&mut self, s: usize) {
+        if self.services[s].daemon {
+            return;
+        }
+        if self.services[s].frozen {
+            self.observe(s, self.cause);
+            return;
+        }
+        let now = self.queue.now();
+        let grace = self.spec.services[s].health_grace;
+
+        // D1, D3: tasks being replaced that are not healthy (PENDING, or
+        // RUNNING for less than the grace time) hold no healthy count: they
+        // stop at once.
+        let unhealthy: Vec<TaskId> = self.services[s]
+            .retiring
+            .iter()
+            .copied()
+            .filter(|&t| !self.is_healthy(t, now, grace))
+            .collect();
+        let mut stopped = unhealthy.len();
+        for t in unhealthy {
+            self.retire(t);
+        }
+
+        let desired = self.services[s].desired;
+        let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
+        let [p, r, st] = self.cluster.owner_counts(self.services[s].owner(s));
+        let live = self.services[s].live.len() as u32;
+
+        // Start tasks up to the desired count, within maximumPercent (D1).
+        let mut started = 0;
+        if live < desired {
+            let room = max_tasks.saturating_sub(p + r + st);
+            started = self.start_service_tasks(s, (desired - live).min(room));
+        } else if live > desired {
+            // P8: scale in.
+            let svc = &self.services[s];
+            let victims = scale_in::choose_victims(
+                &self.cluster,
+                svc.policy(),
+                &svc.live,
+                (live - desired) as usize,
+                &mut self.placer.rng,
+            );
+            for t in victims {
+                self.stop_task(t, StopReason::ScaledIn);
+            }
+        }
+
+        // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
+        if !self.services[s].retiring.is_empty() {
+            let svc = &self.services[s];
+            let healthy = svc
+                .live
+                .iter()
+                .chain(svc.retiring.iter())
+                .filter(|&&t| self.is_healthy(t, now, grace))
+                .count() as u32;
+            let allowed = healthy.saturating_sub(min_healthy) as usize;
+            let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
+            stopped += take.len();
+            for t in take {
+                self.retire(t);
+            }
+        }
+        self.check_progress(s, started, stopped);
+        self.observe(s, self.cause);
+    }
+
+    /// Places up to `n` tasks of the current revision; returns how many.
+    fn start_service_tasks(&mut self, s: usize, n: u32) -> u32 {
+        let now = self.queue.now();
+        let mut placed = 0;
+        for _ in 0..n {
+            let svc = &self.services[s];
+            let spec = self.new_task(
+                svc.revisions[svc.current].task_def,
+                svc.group,
+                TaskOwner::Service(ServiceId(s as u32)),
+            );
+            let name = &self.spec.services[s].name;
+            match self
+                .placer
+                .decide(&self.cluster, svc.policy(), &spec.req(), now, name)
+            {
+                Ok(inst) => {
+                    let id = self.start_on(spec, inst);
+                    let svc = &mut self.services[s];
+                    svc.live.push(id);
+                    svc.placed += 1;
+                    placed += 1;
+                }
+                Err(why) => {
+                    *self.services[s].failures.entry(why).or_default() += 1;
+                    // Like ECS, a repeated identical failure is not re-reported.
+                    if self.services[s].failing != Some(why) {
+                        self.services[s].failing = Some(why);
+                        let name = self.service_name(s).to_string();
+                        let msg = unable_to_place_message(&name, why);
+                        self.recorder.event(now, &name, "unable-to-place", msg);
+                    }
+                    self.schedule_retry(s);
+                    return placed;
+                }
+            }
+        }
+        if n > 0 && self.services[s].failing.take().is_some() {
+            let name = self.service_name(s).to_string();
+            self.recorder.event(
+                now,
+                &name,
+                "steady-state",
+                format!("service {name} has reached a steady state."),
+            );
+        }
+        placed
+    }
+
+    /// Stops a task being replaced, with the reason that applies.
+    fn retire(&mut self, t: TaskId) {
+        let on_draining = self
+            .cluster
+            .task(t)
+            .instance
+            .is_some_and(|i| self.cluster.instance(i).state == InstanceState::Draining);
+        let reason = if on_draining {
+            StopReason::Drained
+        } else {
+            StopReason::Replaced
+        };
+        self.stop_task(t, reason);
+    }
+
+    /// Deployment bookkeeping after a pass: completion, or a stall (D3).
+    fn check_progress(&mut self, s: usize, started: u32, stopped: usize) {
+        let now = self.queue.now();
+        let grace = self.spec.services[s].health_grace;
+        let svc = &self.services[s];
+        let all_healthy = svc.live.iter().all(|&t| self.is_healthy(t, now, grace));
+        if svc.retiring.is_empty() {
+            if let Some(ro) = &svc.rollout {
+                if svc.live.len() as u32 == svc.desired && all_healthy {
+                    let (record, started_at) = (ro.record, ro.started);
+                    let svc = &mut self.services[s];
+                    svc.rollout = None;
+                    svc.stable = svc.current;
+                    let d = &mut svc.deployments[record];
+                    d.outcome = "COMPLETED".into();
+                    d.duration_s = Some((now - started_at).as_secs_f64());
+                    let name = self.service_name(s).to_string();
+                    self.recorder.event(
+                        now,
+                        &name,
+                        "deployment-completed",
+                        format!("service {name} deployment completed."),
+                    );
+                }
+            }
+            self.services[s].stall_reported = false;
+            return;
+        }
+        let stopping = self.cluster.owner_counts(svc.owner(s))[2];
+        let in_flight = stopping > 0 || !all_healthy || svc.retry_pending;
+        if started > 0 || stopped > 0 || in_flight {
+            self.services[s].stall_reported = false;
+            return;
+        }
+        if !svc.stall_reported {
+            self.services[s].stall_reported = true;
+            if let Some(ro) = &self.services[s].rollout {
+                let record = ro.record;
+                self.services[s].deployments[record].outcome = "STALLED".into();
+            }
+            let name = self.service_name(s).to_string();
+            self.recorder.event(
+                now,
+                &name,
+                "deployment-stalled",
+                format!("service {name} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."),
+            );
+        }
+    }
+
+    /// D3: starts a deployment of `revision`; every current task is to be replaced.
+    pub(super) fn deploy(&mut self, s: usize, revision: usize, rollback: bool) {
+        let now = self.queue.now();
+        let family = self.spec.task_definitions
+            [self.services[s].revisions[revision].task_def.index()]
+        .def
+        .family
+        .clone();
+        let svc = &mut self.services[s];
+        if let Some(ro) = svc.rollout.take() {
+            if svc.deployments[ro.record].outcome != "FAILED" {
+                svc.deployments[ro.record].outcome = "SUPERSEDED".into();
+                svc.deployments[ro.record].duration_s = Some((now - ro.started).as_secs_f64());
+            }
+        }
+        let old = std::mem::take(&mut svc.live);
+        svc.retiring.extend(old);
+        svc.current = revision;
+        svc.frozen = false;
+        svc.stall_reported = false;
+        svc.deployments.push(DeploymentSummary {
+            revision,
+            task_definition: family.clone(),
+            trigger: if rollback { "rollback" } else { "deploy" }.into(),
+            started_s: now.as_secs_f64(),
+            outcome: "IN_PROGRESS".into(),
+            duration_s: None,
+            failed_tasks: 0,
+        });
+        svc.rollout = Some(Rollout {
+            record: svc.deployments.len() - 1,
+            started: now,
+            failures: 0,
+        });
+        let name = self.service_name(s).to_string();
+        let verb = if rollback {
+            "rolling back to"
+        } else {
+            "deploying"
+        };
+        self.recorder.event(
+            now,
+            &name,
+            "deployment-started",
+            format!("service {name} {verb} revision {revision} ({family})"),
+        );
+        let prev = self.cause;
+        self.cause = Cause::Deployment;
+        self.reconcile(s);
+        self.cause = prev;
+    }
+
+    /// D4: a task of the deploying revision failed to reach RUNNING.
+    fn on_start_failure(&mut self, s: usize) {
+        let now = self.queue.now();
+        let desired = self.services[s].desired;
+        let breaker = self.spec.services[s].circuit_breaker;
+        let svc = &mut self.services[s];
+        let Some(ro) = svc.rollout.as_mut() else {
+            return;
+        };
+        ro.failures += 1;
+        let (record, failures, started) = (ro.record, ro.failures, ro.started);
+        svc.deployments[record].failed_tasks = failures;
+        let Some(cb) = breaker else { return };
+        if failures < circuit_breaker_threshold(desired) {
+            return;
+        }
+        svc.rollout = None;
+        svc.deployments[record].outcome = "FAILED".into();
+        svc.deployments[record].duration_s = Some((now - started).as_secs_f64());
+        let stable = svc.stable;
+        let name = self.service_name(s).to_string();
+        self.recorder.event(
+            now,
+            &name,
+            "deployment-failed",
+            format!(
+                "service {name} deployment failed: tasks failed to start ({failures} failures, circuit breaker threshold reached)"
+            ),
+        );
+        if cb.rollback {
+            self.deploy(s, stable, true);
+        } else {
+            self.services[s].frozen = true;
+        }
+    }
+
+    /// Sends SIGTERM: the task is STOPPING until its stop timeout elapses.
+    pub(super) fn stop_task(&mut self, t: TaskId, reason: StopReason) {
+        let now = self.queue.now();
+        self.cluster.begin_stopping(t, reason, now);
+        self.doomed.remove(&t);
+        let owner = self.cluster.task(t).owner;
+        self.forget_task(t);
+        let td = self.cluster.task(t).def;
+        let wait = self.spec.task_definitions[td.index()].def.stop_timeout();
+        self.queue.schedule(now + wait, Event::TaskStopped(t));
+        if let TaskOwner::Service(s) = owner {
+            let cause = match reason {
+                StopReason::Drained => self.drain_cause_of(t),
+                StopReason::Replaced => Cause::Deployment,
+                StopReason::ScaledIn => Cause::Scaling,
+                _ => self.cause,
+            };
+            self.observe(s.index(), cause);
+        }
+    }
+
+    fn drain_cause_of(&self, t: TaskId) -> Cause {
+        self.cluster
+            .task(t)
+            .instance
+            .and_then(|i| self.inst_meta[i.index()].drain_cause)
+            .unwrap_or(self.cause)
+    }
+
+    pub(super) fn forget_task(&mut self, t: TaskId) {
+        match self.cluster.task(t).owner {
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.services[s.index()].forget(t),
+            TaskOwner::Job(_) => {}
+        }
+    }
+
+    /// Follows the running count for minutes-below-desired and recoveries.
+    pub(super) fn observe(&mut self, s: usize, cause: Cause) {
+        if self.services[s].daemon {
+            return;
+        }
+        let now = self.queue.now();
+        let running = self.cluster.owner_counts(self.services[s].owner(s))[1];
+        let desired = self.services[s].desired;
+        let ended = self.services[s]
+            .tracker
+            .update(now, running, desired, cause.as_str());
+        if let Some((c, d)) = ended {
+            if c == Cause::Interruption.as_str() {
+                let name = self.service_name(s).to_string();
+                self.recorder.event(
+                    now,
+                    &name,
+                    "recovered",
+                    format!("service {name} is back at its desired count {desired} after {d}"),
+                );
+            }
+        }
+    }
+
+    /// Moves the service tasks on a newly DRAINING instance to the replace
+    /// list (D1) and lets their schedulers act.
+    pub(super) fn retire_tasks_on(&mut self, inst: InstanceId) {
+        let tasks = self.cluster.instance(inst).tasks.clone();
+        let mut touched = Vec::new();
+        for t in tasks {
+            if let TaskOwner::Service(s) = self.cluster.task(t).owner {
+                let svc = &mut self.services[s.index()];
+                if let Some(pos) = svc.live.iter().position(|&x| x == t) {
+                    svc.live.remove(pos);
+                    svc.retiring.push(t);
+                    if !touched.contains(&s.index()) {
+                        touched.push(s.index());
+                    }
+                }
+            }
+        }
+        touched.sort_unstable();
+        for s in touched {
+            self.reconcile(s);
+        }
+    }
+
+    /// Daemon tasks on a DRAINING instance stop after every other task (P10, D1).
+    pub(super) fn stop_daemons_if_last(&mut self, inst: InstanceId) {
+        let i = self.cluster.instance(inst);
+        if i.state != InstanceState::Draining || i.non_daemon_tasks > 0 {
+            return;
+        }
+        let daemons: Vec<TaskId> = i
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| self.cluster.task(t).is_live())
+            .collect();
+        for t in daemons {
+            self.stop_task(t, StopReason::DaemonStopped);
+        }
+    }
+
+    // ----- task life cycle ---------------------------------------------
+
+    pub(super) fn on_task_started(&mut self, t: TaskId) {
+        if self.cluster.task(t).state != TaskState::Pending {
+            return;
+        }
+        let now = self.queue.now();
+        let owner = self.cluster.task(t).owner;
+        if self.doomed.remove(&t) {
+            // D4: the essential container exits before the task is RUNNING.
+            self.forget_task(t);
+            self.cluster.finish_stop(t, StopReason::FailedToStart, now);
+            if let Some(i) = self.cluster.task(t).instance {
+                self.after_task_left(i);
+            }
+            if let TaskOwner::Service(s) = owner {
+                self.on_start_failure(s.index());
+                // ECS throttles relaunches of failing tasks; the next pass
+                // comes with the placement retry.
+                self.schedule_retry(s.index());
+            }
+            return;
+        }
+        self.cluster.mark_running(t, now);
+        let task = self.cluster.task(t);
+        match owner {
+            TaskOwner::Job(j) => {
+                let job = &mut self.jobs[j as usize];
+                job.started += 1;
+                job.wait_ms += u128::from((now - task.created_at).as_millis());
+                let work = task.work.unwrap_or_default();
+                self.queue.schedule(now + work, Event::TaskWorkDone(t));
+            }
+            TaskOwner::Service(s) => {
+                let grace = self.spec.services[s.index()].health_grace;
+                self.queue.schedule(now + grace, Event::TaskHealthy(t));
+                self.observe(s.index(), self.cause);
+            }
+            TaskOwner::Daemon(_) => {}
+        }
+    }
+
+    pub(super) fn on_task_healthy(&mut self, t: TaskId) {
+        let task = self.cluster.task(t);
+        if task.state != TaskState::Running {
+            return;
+        }
+        if let TaskOwner::Service(s) = task.owner {
+            let svc = &self.services[s.index()];
+            if !svc.retiring.is_empty() || svc.rollout.is_some() {
+                self.reconcile(s.index());
+            }
+        }
+    }
+
+    pub(super) fn on_task_stopped(&mut self, t: TaskId) {
+        if self.cluster.task(t).state != TaskState::Stopping {
+            return;
+        }
+        let now = self.queue.now();
+        let reason = self
+            .cluster
+            .task(t)
+            .stop_reason
+            .unwrap_or(StopReason::ScaledIn);
+        self.cluster.finish_stop(t, reason, now);
+        let task = self.cluster.task(t);
+        let (owner, inst) = (task.owner, task.instance);
+        match owner {
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
+                self.services[s.index()].graceful += 1;
+            }
+            TaskOwner::Job(j) => self.jobs[j as usize].graceful += 1,
+        }
+        if let Some(i) = inst {
+            self.after_task_left(i);
+        }
+        if let TaskOwner::Service(s) = owner {
+            let svc = &self.services[s.index()];
+            // A stopped task frees room under maximumPercent.
+            if (svc.live.len() as u32) < svc.desired || !svc.retiring.is_empty() {
+                self.reconcile(s.index());
+            }
+        }
+    }
+}

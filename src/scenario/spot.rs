@@ -1,0 +1,500 @@
+//! Purchase options of instance groups and the `[spot]` section: pools
+//! with their prices and interruption processes (S1, S2, S6), price
+//! histories and replayed interruptions read from CSV files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use super::reader::{index, join, quoted, Reader};
+use crate::engine::{InstanceGroupSpec, PoolSpec, ReclaimSpec, ReplayedInterruption, SpotSpec};
+use crate::market::{
+    hazard_per_hour, InstancesDistribution, OnDemandAllocation, PriceSeries, SpotAdvisor,
+    SpotAllocation, SpotPrice, BUCKET_MIDPOINTS,
+};
+use crate::placement::query::parse_utc_datetime;
+use crate::sim::{SimDuration, SimTime};
+
+/// Agent settings a group's `agentConfig` may set.
+const AGENT_KEYS: &[&str] = &["ECS_ENABLE_SPOT_INSTANCE_DRAINING"];
+
+/// What a group's purchase-option fields say.
+pub(crate) struct PurchaseOptions {
+    pub distribution: Option<InstancesDistribution>,
+    pub spot_draining: bool,
+    pub capacity_rebalance: bool,
+}
+
+/// Reads `instancesDistribution`, `capacityRebalance` and `agentConfig` of a group.
+pub(crate) fn purchase_options(r: &mut Reader, g: &Table, path: &str) -> PurchaseOptions {
+    let mut out = PurchaseOptions {
+        distribution: None,
+        spot_draining: false,
+        capacity_rebalance: r.opt_bool(g, path, "capacityRebalance").unwrap_or(false),
+    };
+    if let Some(v) = g.get("instancesDistribution") {
+        let dp = join(path, "instancesDistribution");
+        let known = [
+            "onDemandBaseCapacity",
+            "onDemandPercentageAboveBaseCapacity",
+            "onDemandAllocationStrategy",
+            "spotAllocationStrategy",
+            "spotInstancePools",
+        ];
+        if let Some(d) = r.table(v, &dp, &known, &["spotMaxPrice"]) {
+            let mut dist = InstancesDistribution::default();
+            if let Some(x) = r.opt_uint(d, &dp, "onDemandBaseCapacity", 5000) {
+                dist.on_demand_base_capacity = x as u32;
+            }
+            if let Some(x) = r.opt_uint(d, &dp, "onDemandPercentageAboveBaseCapacity", 100) {
+                dist.on_demand_percentage_above_base = x as u32;
+            }
+            if let Some(v) = d.get("onDemandAllocationStrategy") {
+                let p = join(&dp, "onDemandAllocationStrategy");
+                if let Some(name) = r.choice(v, &p, OnDemandAllocation::NAMES) {
+                    if let Some(a) = OnDemandAllocation::parse(&name) {
+                        dist.on_demand_allocation = a;
+                    }
+                }
+            }
+            let pools = r
+                .opt_uint(d, &dp, "spotInstancePools", 20)
+                .map(|x| x as u32);
+            if pools == Some(0) {
+                r.err(&join(&dp, "spotInstancePools"), "expected 1 to 20");
+            }
+            match d.get("spotAllocationStrategy") {
+                Some(v) => {
+                    let p = join(&dp, "spotAllocationStrategy");
+                    if let Some(name) = r.choice(v, &p, SpotAllocation::NAMES) {
+                        if pools.is_some() && name != "lowest-price" {
+                            r.err(
+                                &join(&dp, "spotInstancePools"),
+                                "spotInstancePools applies only to the lowest-price strategy",
+                            );
+                        }
+                        if let Some(a) = SpotAllocation::parse(&name, pools.filter(|&n| n > 0)) {
+                            dist.spot_allocation = a;
+                        }
+                    }
+                }
+                None if pools.is_some() => r.err(
+                    &join(&dp, "spotInstancePools"),
+                    "spotInstancePools needs spotAllocationStrategy = \"lowest-price\"",
+                ),
+                None => {}
+            }
+            out.distribution = Some(dist);
+        }
+    }
+    if let Some(v) = g.get("agentConfig") {
+        let ap = join(path, "agentConfig");
+        if let Some(a) = r.table(v, &ap, AGENT_KEYS, &[]) {
+            out.spot_draining = r
+                .opt_bool(a, &ap, "ECS_ENABLE_SPOT_INSTANCE_DRAINING")
+                .unwrap_or(false);
+        }
+    }
+    out
+}
+
+/// Whether a group may buy spot at all.
+fn buys_spot(g: &InstanceGroupSpec) -> bool {
+    g.distribution
+        .is_some_and(|d| d.on_demand_percentage_above_base < 100)
+}
+
+/// One `[[spot.pools]]` entry: a selector and what it sets.
+struct PoolOverride {
+    instance_type: Option<String>,
+    az: Option<String>,
+    discount_pct: Option<f64>,
+    monthly_interruptions: Option<f64>,
+    reclaim: Option<ReclaimSpec>,
+}
+
+/// Reads `[spot]` and resolves one pool per (type, AZ) of every group that
+/// may buy spot. `groups` come with their field paths for errors.
+pub(crate) fn spot_section(
+    r: &mut Reader,
+    root: &Table,
+    dir: &Path,
+    groups: &[(&InstanceGroupSpec, &str)],
+    start_epoch_s: i64,
+) -> SpotSpec {
+    let mut spec = SpotSpec::default();
+    let known = [
+        "region",
+        "rebalanceLeadTime",
+        "launchRetry",
+        "pools",
+        "priceHistory",
+        "zoneIds",
+        "interruptions",
+    ];
+    let empty = Table::new();
+    let t = match root.get("spot") {
+        Some(v) => r.table(v, "spot", &known, &[]).unwrap_or(&empty),
+        None => &empty,
+    };
+    let region = r
+        .opt_string(t, "spot", "region")
+        .unwrap_or_else(|| "us-east-1".into());
+    let advisor = SpotAdvisor::builtin();
+    if advisor.regions().all(|x| x != region) {
+        r.err(
+            "spot.region",
+            format!("no Spot Advisor data for region \"{region}\" in data/spot_advisor.csv"),
+        );
+    }
+    if let Some(d) = r.opt_duration(t, "spot", "rebalanceLeadTime") {
+        spec.rebalance_lead = d;
+    }
+    if let Some(d) = r.opt_duration(t, "spot", "launchRetry") {
+        if d == SimDuration::ZERO {
+            r.err("spot.launchRetry", "must be longer than zero");
+        } else {
+            spec.launch_retry = d;
+        }
+    }
+
+    // Per-pool overrides, applied in order.
+    let mut overrides = Vec::new();
+    for (i, v) in r.list(t, "spot", "pools").iter().enumerate() {
+        let p = index("spot.pools", i);
+        let known = [
+            "instanceType",
+            "availabilityZone",
+            "discountPercent",
+            "monthlyInterruptionRate",
+            "reclaim",
+        ];
+        let Some(pt) = r.table(v, &p, &known, &[]) else {
+            continue;
+        };
+        let discount_pct = r.opt_number(pt, &p, "discountPercent");
+        if discount_pct.is_some_and(|d| !(0.0..100.0).contains(&d)) {
+            r.err(
+                &join(&p, "discountPercent"),
+                "expected a percentage from 0 to below 100",
+            );
+        }
+        let monthly = r.opt_number(pt, &p, "monthlyInterruptionRate");
+        if monthly.is_some_and(|f| !(0.0..1.0).contains(&f)) {
+            r.err(
+                &join(&p, "monthlyInterruptionRate"),
+                "expected the fraction of instances interrupted per month, from 0 to below 1 (e.g. 0.125)",
+            );
+        }
+        let reclaim = pt
+            .get("reclaim")
+            .and_then(|v| reclaim(r, v, &join(&p, "reclaim")));
+        overrides.push(PoolOverride {
+            instance_type: r.opt_string(pt, &p, "instanceType"),
+            az: r.opt_string(pt, &p, "availabilityZone"),
+            discount_pct,
+            monthly_interruptions: monthly,
+            reclaim,
+        });
+    }
+
+    // Price histories.
+    let mut zone_ids: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(v) = t.get("zoneIds") {
+        if let Some(z) = v.as_table() {
+            for (k, v) in z {
+                if let Some(s) = r.string(v, &join("spot.zoneIds", k)) {
+                    zone_ids.insert(k.clone(), s);
+                }
+            }
+        } else {
+            r.err(
+                "spot.zoneIds",
+                "expected a table of zone id = \"zone name\"",
+            );
+        }
+    }
+    let mut histories: BTreeMap<(String, String), PriceSeries> = BTreeMap::new();
+    if let Some(file) = r.opt_string(t, "spot", "priceHistory") {
+        match read_price_history(&dir.join(&file), &zone_ids, start_epoch_s) {
+            Ok(h) => histories = h,
+            Err(e) => r.err("spot.priceHistory", e),
+        }
+    }
+
+    // Pools: every (type, AZ) of every group that may buy spot.
+    for (g, gpath) in groups {
+        if !buys_spot(g) {
+            continue;
+        }
+        for ty in &g.instance_types {
+            for az in &g.availability_zones {
+                if spec
+                    .pools
+                    .iter()
+                    .any(|p| p.instance_type == ty.name && &p.az == az)
+                {
+                    continue;
+                }
+                let entry = advisor.get(&region, &ty.name);
+                let mut discount = entry.map(|e| f64::from(e.savings_pct.max(0)));
+                let mut monthly = entry.map(|e| BUCKET_MIDPOINTS[usize::from(e.bucket.min(4))]);
+                let mut rec = None;
+                for o in &overrides {
+                    let type_ok = o.instance_type.as_ref().is_none_or(|x| x == &ty.name);
+                    let az_ok = o.az.as_ref().is_none_or(|x| x == az);
+                    if type_ok && az_ok {
+                        discount = o.discount_pct.or(discount);
+                        monthly = o.monthly_interruptions.or(monthly);
+                        rec = o.reclaim.or(rec);
+                    }
+                }
+                let (Some(discount), Some(monthly)) = (discount, monthly) else {
+                    r.err(
+                        &join(gpath, "instanceTypes"),
+                        format!(
+                            "{} has no Spot Advisor entry for {region}; give its pools discountPercent and monthlyInterruptionRate under [[spot.pools]]",
+                            ty.name
+                        ),
+                    );
+                    continue;
+                };
+                let key = (ty.name.clone(), az.clone());
+                let price = match histories.remove(&key) {
+                    Some(series) => SpotPrice::Series(series),
+                    None => match SpotPrice::discount(ty.on_demand_usd_per_hour, discount) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            r.err("spot.pools", format!("{}/{az}: {e}", ty.name));
+                            continue;
+                        }
+                    },
+                };
+                spec.pools.push(PoolSpec {
+                    instance_type: ty.name.clone(),
+                    az: az.clone(),
+                    price,
+                    hazard_per_hour: hazard_per_hour(monthly),
+                    reclaim: rec,
+                });
+            }
+        }
+    }
+    for (i, o) in overrides.iter().enumerate() {
+        let matched = spec.pools.iter().any(|p| {
+            o.instance_type
+                .as_ref()
+                .is_none_or(|x| x == &p.instance_type)
+                && o.az.as_ref().is_none_or(|x| x == &p.az)
+        });
+        if !matched {
+            r.err(
+                &index("spot.pools", i),
+                "matches no spot pool: no instance group buys spot in this instance type and AZ",
+            );
+        }
+    }
+
+    if let Some(file) = r.opt_string(t, "spot", "interruptions") {
+        match read_replay(&dir.join(&file), &spec.pools, start_epoch_s) {
+            Ok(list) => spec.replay = list,
+            Err(e) => r.err("spot.interruptions", e),
+        }
+    }
+    spec
+}
+
+fn reclaim(r: &mut Reader, v: &Value, path: &str) -> Option<ReclaimSpec> {
+    let t = r.table(
+        v,
+        path,
+        &["eventsPerDay", "fraction", "unavailableFor"],
+        &[],
+    )?;
+    let rate = r
+        .required(t, path, "eventsPerDay")
+        .and_then(|v| r.number(v, &join(path, "eventsPerDay")));
+    if rate.is_some_and(|x| x < 0.0) {
+        r.err(
+            &join(path, "eventsPerDay"),
+            "expected a rate of zero or more",
+        );
+    }
+    let fraction = r
+        .required(t, path, "fraction")
+        .and_then(|v| r.number(v, &join(path, "fraction")));
+    if fraction.is_some_and(|x| !(x > 0.0 && x <= 1.0)) {
+        r.err(
+            &join(path, "fraction"),
+            "expected the fraction of the pool's instances interrupted, above 0 and at most 1",
+        );
+    }
+    let unavailable_for = r
+        .opt_duration(t, path, "unavailableFor")
+        .unwrap_or(SimDuration::ZERO);
+    Some(ReclaimSpec {
+        rate_per_hour: rate? / 24.0,
+        fraction: fraction?,
+        unavailable_for,
+    })
+}
+
+/// Reads a spot price history in the shape of
+/// `data/spot_price_history_us_east_1_sample.csv`. Zones are given by name
+/// (`availability_zone`) or by id (`availability_zone_id`, mapped through
+/// `spot.zoneIds`). Times before the run's start keep their price until the
+/// next record.
+fn read_price_history(
+    path: &Path,
+    zone_ids: &BTreeMap<String, String>,
+    start_epoch_s: i64,
+) -> Result<BTreeMap<(String, String), PriceSeries>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let need =
+        |n: &str| col(n).ok_or_else(|| format!("{}: line 1: missing column `{n}`", path.display()));
+    let (c_time, c_type, c_price) = (
+        need("timestamp_utc")?,
+        need("instance_type")?,
+        need("spot_price_usd_per_hour")?,
+    );
+    let (c_az, by_id) = match (col("availability_zone"), col("availability_zone_id")) {
+        (Some(c), _) => (c, false),
+        (None, Some(c)) => (c, true),
+        (None, None) => {
+            return Err(format!(
+                "{}: line 1: missing column `availability_zone` or `availability_zone_id`",
+                path.display()
+            ))
+        }
+    };
+    let mut points: BTreeMap<(String, String), Vec<(SimTime, f64)>> = BTreeMap::new();
+    for (k, rec) in rdr.records().enumerate() {
+        let line = k + 2;
+        let at = |m: String| format!("{}: line {line}: {m}", path.display());
+        let rec = rec.map_err(|e| at(e.to_string()))?;
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let t = parse_utc_datetime(get(c_time)).ok_or_else(|| {
+            at(format!(
+                "expected a UTC timestamp, found \"{}\"",
+                get(c_time)
+            ))
+        })?;
+        let zone = get(c_az).to_string();
+        let zone = if by_id {
+            zone_ids.get(&zone).cloned().ok_or_else(|| {
+                at(format!(
+                    "zone id \"{zone}\" has no name; map it under spot.zoneIds (e.g. \"{zone}\" = \"us-east-1a\")"
+                ))
+            })?
+        } else {
+            zone
+        };
+        let price: f64 = get(c_price)
+            .parse()
+            .map_err(|_| at(format!("expected a price, found \"{}\"", get(c_price))))?;
+        let offset_s = (t - start_epoch_s).max(0) as u64;
+        points
+            .entry((get(c_type).to_string(), zone))
+            .or_default()
+            .push((SimTime::ZERO + SimDuration::from_secs(offset_s), price));
+    }
+    points
+        .into_iter()
+        .map(|(k, v)| {
+            PriceSeries::new(v)
+                .map(|s| (k.clone(), s))
+                .map_err(|e| format!("{}: {}/{}: {e}", path.display(), k.0, k.1))
+        })
+        .collect()
+}
+
+/// Reads replayed interruptions: `time` (a duration from the start such as
+/// `2h`, or a UTC timestamp), `instance_type`, `availability_zone`, `count`,
+/// and optionally `unavailable_for` (a duration).
+fn read_replay(
+    path: &Path,
+    pools: &[PoolSpec],
+    start_epoch_s: i64,
+) -> Result<Vec<ReplayedInterruption>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let need =
+        |n: &str| col(n).ok_or_else(|| format!("{}: line 1: missing column `{n}`", path.display()));
+    let (c_time, c_type, c_az, c_count) = (
+        need("time")?,
+        need("instance_type")?,
+        need("availability_zone")?,
+        need("count")?,
+    );
+    let c_unavail = col("unavailable_for");
+    let mut out = Vec::new();
+    for (k, rec) in rdr.records().enumerate() {
+        let line = k + 2;
+        let at_line = |m: String| format!("{}: line {line}: {m}", path.display());
+        let rec = rec.map_err(|e| at_line(e.to_string()))?;
+        let get = |c: usize| rec.get(c).unwrap_or("");
+        let text = get(c_time);
+        let at = match super::units::parse_duration(text) {
+            Ok(d) => SimTime::ZERO + d,
+            Err(_) => match parse_utc_datetime(text) {
+                Some(t) if t >= start_epoch_s => {
+                    SimTime::ZERO + SimDuration::from_secs((t - start_epoch_s) as u64)
+                }
+                Some(_) => return Err(at_line(format!("{text} is before the scenario's startTime"))),
+                None => {
+                    return Err(at_line(format!(
+                        "expected a duration from the start (\"2h\") or a UTC timestamp, found \"{text}\""
+                    )))
+                }
+            },
+        };
+        let (ty, az) = (get(c_type), get(c_az));
+        let pool = pools
+            .iter()
+            .position(|p| p.instance_type == ty && p.az == az)
+            .ok_or_else(|| {
+                let known: Vec<String> = pools.iter().map(PoolSpec::label).collect();
+                at_line(format!(
+                    "no spot pool {ty}/{az}; the scenario's pools are {}",
+                    if known.is_empty() {
+                        "none (no group buys spot)".to_string()
+                    } else {
+                        quoted(&known.iter().map(String::as_str).collect::<Vec<_>>())
+                    }
+                ))
+            })?;
+        let count: u32 = get(c_count)
+            .parse()
+            .map_err(|_| at_line(format!("expected a count, found \"{}\"", get(c_count))))?;
+        let unavailable_for = match c_unavail.map(get).filter(|s| !s.is_empty()) {
+            Some(s) => super::units::parse_duration(s).map_err(at_line)?,
+            None => SimDuration::ZERO,
+        };
+        out.push(ReplayedInterruption {
+            at,
+            pool,
+            count,
+            unavailable_for,
+        });
+    }
+    out.sort_by_key(|r| r.at);
+    Ok(out)
+}
