@@ -450,6 +450,23 @@ impl Simulation {
         let old = std::mem::take(&mut svc.live);
         svc.retiring.extend(old);
         svc.current = revision;
+        if rollback {
+            // The tasks still running the revision rolled back to are its
+            // own again (unless their instance is draining).
+            let def = svc.revisions[revision].task_def;
+            let cluster = &self.cluster;
+            let (keep, replace): (Vec<TaskId>, Vec<TaskId>) =
+                svc.retiring.iter().partition(|&&t| {
+                    let task = cluster.task(t);
+                    task.def == def
+                        && !self.doomed.contains(&t)
+                        && task
+                            .instance
+                            .is_some_and(|i| cluster.instance(i).state == InstanceState::Active)
+                });
+            svc.live = keep;
+            svc.retiring = replace;
+        }
         svc.frozen = false;
         svc.stall_reported = false;
         svc.deployments.push(DeploymentSummary {

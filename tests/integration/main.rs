@@ -2,6 +2,7 @@
 
 mod common;
 mod engine_rules;
+mod lifecycle;
 mod placement_table;
 mod properties;
 mod scenarios;
