@@ -5,3 +5,4 @@ mod engine_rules;
 mod placement_table;
 mod properties;
 mod scenarios;
+mod sweep;
