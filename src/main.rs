@@ -345,7 +345,7 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let out = match out {
         Some(o) => o,
         None => {
-            let first = &dirs[0];
+            let first = dirs.first().context("no folder to merge")?;
             let m = sweep::read_manifest(first)?.with_context(|| {
                 format!(
                     "{}: no sweep.json: not the output folder of `ecsim sweep`",

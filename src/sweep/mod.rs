@@ -170,8 +170,15 @@ impl Sweep {
         // problem rather than one per combination.
         for axis in &def.axes {
             for (j, p) in axis.paths.iter().enumerate() {
+                let Some(first) = axis.values.first().and_then(|v| v.get(j)) else {
+                    issues.push(at(
+                        &format!("{}.\"{p}\"", axis.source),
+                        "expected a non-empty list of values".into(),
+                    ));
+                    continue;
+                };
                 let mut probe = base.clone();
-                if let Err(m) = overrides::apply(&mut probe, p, axis.values[0][j].clone()) {
+                if let Err(m) = overrides::apply(&mut probe, p, first.clone()) {
                     let field = format!("{}.\"{p}\"", axis.source);
                     issues.push(at(&field, format!("not a path of the scenario: {m}")));
                 }
