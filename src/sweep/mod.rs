@@ -3,7 +3,7 @@
 //! parameter combination (`aggregate.csv`); shards run on several machines
 //! and merged back; interrupted sweeps resumed.
 //!
-//! It owns the sweep file ([`file`]), the expansion into runs and their
+//! It owns the sweep file ([`mod@file`]), the expansion into runs and their
 //! seeds (here), the output folder and its run files ([`store`]) and the
 //! tables ([`table`]). It builds each run's scenario through the scenario
 //! module's override machinery (the same paths as `--set`), runs it with

@@ -314,6 +314,16 @@ pub fn run(
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
     let existing = read_folder(dir, &sweep.fingerprint)?;
+    if read_manifest(dir)?.is_some_and(|m| m.sweep != sweep.fingerprint) {
+        // Tables of another sweep (with no run file left): drop them now,
+        // so an interrupted run does not leave them beside this manifest.
+        for name in [RUNS_CSV, AGGREGATE_CSV] {
+            let path = dir.join(name);
+            if path.exists() {
+                std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+            }
+        }
+    }
     let manifest = manifest_of(sweep, opts.shard);
     let path = dir.join(MANIFEST);
     write_atomic(&path, to_json(&manifest, &path)?.as_bytes())?;

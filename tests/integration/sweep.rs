@@ -416,6 +416,12 @@ fn a_folder_of_another_sweep_is_refused() {
     // The same sweep without --resume just runs again over its own files.
     let report = run(&sw, &dir, 2, None, false);
     assert_eq!(report.ran, 8);
+    // Tables and a manifest of another sweep, with no run file, are replaced.
+    std::fs::remove_dir_all(dir.join("runs")).unwrap();
+    let report = run(&other, &dir, 2, None, false);
+    assert_eq!(report.ran, 4);
+    assert_eq!(read(&dir.join("runs.csv")).lines().count(), 1 + 4);
+    assert!(read(&dir.join("sweep.json")).contains(&other.fingerprint));
 }
 
 #[test]
