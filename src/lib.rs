@@ -24,9 +24,19 @@
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
+//! * [`sweep`] expands a sweep file (a grid of scenario overrides times
+//!   seeds) into runs, runs them in parallel (rayon), persists each finished
+//!   run at once, and writes `runs.csv` and `aggregate.csv`; it also runs
+//!   one shard of a sweep and merges shards back.
 //!
-//! Dependencies point one way: `scenario, output -> engine -> placement,
-//! market, workload, metrics -> model -> sim`.
+//! ```text
+//! sweep file --sweep--> runs (overrides via scenario, seed per replication)
+//!            --engine (rayon)--> runs/<id>.json --> runs.csv, aggregate.csv
+//! ```
+//!
+//! Dependencies point one way: `sweep, scenario, output -> engine ->
+//! placement, market, workload, metrics -> model -> sim` (the sweep builds
+//! each run through `scenario` and writes through `output`).
 //!
 //! ## Determinism contract
 //!
@@ -36,6 +46,10 @@
 //! changing the placement strategy does not change the arrivals or durations
 //! a workload draws. No decision or output depends on hash-map iteration
 //! order. Wall-clock timings are kept out of the deterministic files.
+//! A sweep's tables are byte-identical whatever the number of threads,
+//! shards or interruptions: run seeds depend on the sweep seed and the
+//! replication index only, and the tables are built from the run files in
+//! run order once all runs are done.
 //!
 //! The behaviour modelled is specified rule by rule in ECS-MODEL (rule ids
 //! such as P3 or R2 are cited in code and tests).
@@ -48,5 +62,6 @@ pub mod output;
 pub mod placement;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod text;
 pub mod workload;

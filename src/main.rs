@@ -1,15 +1,18 @@
 //! The `ecsim` command line: parse arguments, call the library, print, exit.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use ecsim::engine::{ExplainWindow, RunResult, Simulation};
 use ecsim::output::{self, Timing};
 use ecsim::scenario::{self, Scenario};
+use ecsim::sweep::{self, Progress, Shard, Sweep, SweepError};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +67,38 @@ enum Command {
         #[arg(long)]
         first: Option<u64>,
     },
+    /// Run a parameter sweep (a grid of overrides times seeds) in parallel and
+    /// write runs.csv (one row per run) and aggregate.csv (one per combination).
+    Sweep {
+        /// Sweep file (TOML).
+        file: PathBuf,
+        /// Worker threads (default: one per available core).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// Output folder (default: results/sweeps/<name>/, or
+        /// results/sweeps/<name>/shard-K-of-N/ with --shard).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (1-based): the runs whose index modulo N is K-1.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Skip the runs already finished in the output folder.
+        #[arg(long)]
+        resume: bool,
+        /// Check the sweep file and every combination's scenario; run nothing.
+        #[arg(long)]
+        validate_only: bool,
+    },
+    /// Merge the output folders of a sweep's shards into the files a
+    /// single-machine sweep writes.
+    Merge {
+        /// Shard output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: results/sweeps/<name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
@@ -80,6 +115,15 @@ fn main() -> ExitCode {
         Command::Run { args, out } => run(&args, out.as_deref()),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
+        Command::Sweep {
+            file,
+            jobs,
+            out,
+            shard,
+            resume,
+            validate_only,
+        } => run_sweep(&file, jobs, out, shard.as_deref(), resume, validate_only),
+        Command::Merge { dirs, out } => merge(&dirs, out),
     };
     match result {
         Ok(code) => code,
@@ -212,5 +256,111 @@ fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> anyhow
         println!("decision {} at {} for {}:", d.number, d.time, d.source);
         print!("{}", d.text);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn invalid_sweep(e: &SweepError) -> ExitCode {
+    for line in e.issues() {
+        eprintln!("error: {line}");
+    }
+    ExitCode::from(2)
+}
+
+fn run_sweep(
+    file: &Path,
+    jobs: Option<u64>,
+    out: Option<PathBuf>,
+    shard: Option<&str>,
+    resume: bool,
+    validate_only: bool,
+) -> anyhow::Result<ExitCode> {
+    let shard = match shard.map(Shard::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return Ok(invalid_sweep(&e)),
+    };
+    let sw = match Sweep::load(file) {
+        Ok(s) => s,
+        Err(e @ SweepError::Invalid(_)) => return Ok(invalid_sweep(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    let combos = sw.combinations.len();
+    let seeds = sw.def.seeds;
+    if validate_only {
+        println!(
+            "{}: ok ({} combinations x {} seeds = {} runs, sweep {})",
+            file.display(),
+            combos,
+            seeds,
+            sw.total_runs(),
+            sw.fingerprint
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = out.unwrap_or_else(|| {
+        let base = sweep::default_dir(&sw.def.name);
+        match shard {
+            Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
+            None => base,
+        }
+    });
+    let jobs = jobs.map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
+    let opts = sweep::Options {
+        jobs,
+        shard,
+        resume,
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} runs, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let report = sweep::run(&sw, &dir, &opts, &|p| match p {
+        Progress::Start { to_run, .. } => bar.set_length(to_run as u64),
+        Progress::Done(_) => bar.inc(1),
+    });
+    bar.finish_and_clear();
+    let report = report.with_context(|| format!("sweep {}", file.display()))?;
+    let wall = started.elapsed().as_secs_f64();
+    let part = match shard {
+        Some(s) => format!(
+            "shard {s}: {} of {} runs",
+            report.selected, report.total_runs
+        ),
+        None => format!("{} runs", report.total_runs),
+    };
+    println!(
+        "{}: {} ({} combinations x {} seeds); ran {}, skipped {} already finished; {:.1} s",
+        sw.def.name, part, combos, seeds, report.ran, report.skipped, wall
+    );
+    println!("  results in {}", report.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let out = match out {
+        Some(o) => o,
+        None => {
+            let first = dirs.first().context("no folder to merge")?;
+            let m = sweep::read_manifest(first)?.with_context(|| {
+                format!(
+                    "{}: no sweep.json: not the output folder of `ecsim sweep`",
+                    first.display()
+                )
+            })?;
+            sweep::default_dir(&m.name)
+        }
+    };
+    let report = sweep::merge(dirs, &out)?;
+    println!(
+        "merged {} folders: {} runs; results in {}",
+        dirs.len(),
+        report.total_runs,
+        report.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,3 +6,4 @@ mod lifecycle;
 mod placement_table;
 mod properties;
 mod scenarios;
+mod sweep;

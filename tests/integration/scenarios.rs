@@ -16,7 +16,10 @@ fn scenario_files() -> Vec<PathBuf> {
         entries.sort();
         for p in entries {
             if p.is_dir() {
-                walk(&p, out);
+                // Sweep files are not scenarios (tests/integration/sweep.rs checks them).
+                if !p.ends_with("sweeps") {
+                    walk(&p, out);
+                }
             } else if p.extension().is_some_and(|e| e == "toml") {
                 out.push(p);
             }
