@@ -611,8 +611,14 @@ impl Simulation {
 
     pub(super) fn on_pool_reclaim(&mut self, p: usize) {
         if let Some(r) = self.spec.spot.pools[p].reclaim {
+            // Each instance of the pool is taken with probability `fraction`:
+            // a reclaim takes that fraction on average, whatever the pool's
+            // size, so splitting a fleet over more pools does not by itself
+            // change how much is reclaimed.
             let n = self.pool_members(p).len();
-            let count = (r.fraction * n as f64).ceil() as usize;
+            let count = (0..n)
+                .filter(|_| self.reclaim_rng.gen_bool(r.fraction))
+                .count();
             self.reclaim(p, count, r.unavailable_for, "reclaim");
         }
         self.schedule_reclaim(p);

@@ -99,7 +99,8 @@ impl PoolSpec {
 pub struct ReclaimSpec {
     /// Reclaim events per hour.
     pub rate_per_hour: f64,
-    /// Fraction of the pool's instances interrupted by one event (0–1].
+    /// Probability that one event interrupts each instance of the pool (0–1]:
+    /// the fraction of the pool an event takes, on average.
     pub fraction: f64,
     /// How long the pool refuses launches after an event.
     pub unavailable_for: SimDuration,

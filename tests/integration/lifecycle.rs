@@ -795,3 +795,50 @@ count = 1
         "{e:?}"
     );
 }
+
+#[test]
+fn spot_price_follows_a_price_history_s1() {
+    // S1: a price history replaces the Advisor discount; a row holds until
+    // the next row of its pool, and before the first row the first price holds.
+    let text = r#"
+name = "prices"
+seed = 1
+duration = "3h"
+startTime = "2022-05-31T00:00:00Z"
+[[instanceGroups]]
+name = "spot"
+instanceTypes = ["m6i.large"]
+availabilityZones = ["us-east-1a"]
+count = 1
+instancesDistribution = { onDemandPercentageAboveBaseCapacity = 0 }
+[spot]
+priceHistory = "prices.csv"
+zoneIds = { "use1-az4" = "us-east-1a" }
+interruptions = "replay.csv"
+[[spot.pools]]
+monthlyInterruptionRate = 0.0
+"#;
+    let prices = "timestamp_utc,availability_zone_id,instance_type,product_description,spot_price_usd_per_hour\n\
+                  2022-05-31T01:00:00Z,use1-az4,m6i.large,Linux/UNIX,0.0400\n\
+                  2022-05-31T02:00:00Z,use1-az4,m6i.large,Linux/UNIX,0.0350\n";
+    // Interrupt at 1h30m: the replacement launches at 1h32m, under the 01:00 price.
+    let replay = "time,instance_type,availability_zone,count\n90m,m6i.large,us-east-1a,1\n";
+    let (_d, sc) = load_with_files(text, &[("prices.csv", prices), ("replay.csv", replay)]);
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    assert_eq!(r.instances[0].price_usd_per_hour, 0.04, "first price before the first row");
+    assert_eq!(r.instances[1].launched, at(5520));
+    assert_eq!(r.instances[1].price_usd_per_hour, 0.04);
+    // An unmapped zone id is an error naming the line and the fix.
+    let bad = text.replace("zoneIds = { \"use1-az4\" = \"us-east-1a\" }\n", "");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("prices.csv"), prices).expect("write");
+    std::fs::write(dir.path().join("replay.csv"), replay).expect("write");
+    std::fs::write(dir.path().join("s.toml"), &bad).expect("write");
+    let err = scenario::load(&dir.path().join("s.toml"), &[])
+        .err()
+        .expect("error")
+        .issues();
+    assert!(err.iter().any(|m| m.contains("spot.priceHistory")
+        && m.contains("line 2")
+        && m.contains("spot.zoneIds")), "{err:?}");
+}

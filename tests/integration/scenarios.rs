@@ -390,3 +390,17 @@ fn cli_run_validate_explain() {
     );
     assert!(text.contains("=> placed on"), "{text}");
 }
+
+#[test]
+fn format_reference_example_is_valid_toml() {
+    // The example in scenarios/README.md is what users copy from.
+    let text = std::fs::read_to_string("scenarios/README.md").expect("format reference");
+    let block = text
+        .split("```toml")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml block");
+    if let Err(e) = block.parse::<toml::Table>() {
+        panic!("scenarios/README.md example: {e}");
+    }
+}
