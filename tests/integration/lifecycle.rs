@@ -825,7 +825,10 @@ monthlyInterruptionRate = 0.0
     let replay = "time,instance_type,availability_zone,count\n90m,m6i.large,us-east-1a,1\n";
     let (_d, sc) = load_with_files(text, &[("prices.csv", prices), ("replay.csv", replay)]);
     let r = Simulation::new(&sc.spec, sc.seed).run();
-    assert_eq!(r.instances[0].price_usd_per_hour, 0.04, "first price before the first row");
+    assert_eq!(
+        r.instances[0].price_usd_per_hour, 0.04,
+        "first price before the first row"
+    );
     assert_eq!(r.instances[1].launched, at(5520));
     assert_eq!(r.instances[1].price_usd_per_hour, 0.04);
     // An unmapped zone id is an error naming the line and the fix.
@@ -834,11 +837,149 @@ monthlyInterruptionRate = 0.0
     std::fs::write(dir.path().join("prices.csv"), prices).expect("write");
     std::fs::write(dir.path().join("replay.csv"), replay).expect("write");
     std::fs::write(dir.path().join("s.toml"), &bad).expect("write");
-    let err = scenario::load(&dir.path().join("s.toml"), &[])
-        .err()
-        .expect("error")
-        .issues();
-    assert!(err.iter().any(|m| m.contains("spot.priceHistory")
-        && m.contains("line 2")
-        && m.contains("spot.zoneIds")), "{err:?}");
+    let err = match scenario::load(&dir.path().join("s.toml"), &[]) {
+        Ok(_) => panic!("an unmapped zone id must be an error"),
+        Err(e) => e.issues(),
+    };
+    assert!(
+        err.iter().any(|m| m.contains("spot.priceHistory")
+            && m.contains("line 2")
+            && m.contains("spot.zoneIds")),
+        "{err:?}"
+    );
+}
+
+mod invariants {
+    //! Random mixes of draining, deployments, reclaims and settings: at
+    //! every check no instance is over-committed, reservations add up,
+    //! terminated instances hold no task, and a service never has more than
+    //! floor(desired × maximumPercent) tasks PENDING or RUNNING (D1; the
+    //! largest desired count so far, since scale-in stops tasks at once).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text(
+        seed: u64,
+        draining: bool,
+        min: u32,
+        max: u32,
+        fraction: f64,
+        maint_min: u32,
+    ) -> String {
+        format!(
+            r#"
+name = "mix"
+seed = {seed}
+duration = "12h"
+[cluster]
+sampleInterval = "10m"
+[[instanceGroups]]
+name = "app"
+instanceTypes = ["m6i.large", "m5a.large"]
+count = 6
+instancesDistribution = {{ onDemandPercentageAboveBaseCapacity = 20, spotAllocationStrategy = "diversified" }}
+agentConfig = {{ ECS_ENABLE_SPOT_INSTANCE_DRAINING = {draining} }}
+[[instanceGroups]]
+name = "base"
+instanceTypes = ["m6i.large"]
+count = 2
+[[spot.pools]]
+monthlyInterruptionRate = 0.5
+reclaim = {{ eventsPerDay = 6, fraction = {fraction}, unavailableFor = "20m" }}
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{{ name = "a", image = "w:1", cpu = 256, memory = 512 }}]
+[[taskDefinitions]]
+family = "web2"
+containerDefinitions = [{{ name = "a", image = "w:2", cpu = 384, memory = 512 }}]
+[[taskDefinitions]]
+family = "job"
+containerDefinitions = [{{ name = "a", cpu = 512, memory = 1024 }}]
+[[taskDefinitions]]
+family = "agent"
+containerDefinitions = [{{ name = "a", cpu = 32, memory = 64 }}]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 8
+deploymentConfiguration = {{ minimumHealthyPercent = {min}, maximumPercent = {max} }}
+deployments = [{{ at = "3h", taskDefinition = "web2" }}, {{ at = "7h" }}]
+desiredCountSchedule = [{{ at = "5h", desiredCount = 12 }}, {{ at = "9h", desiredCount = 5 }}]
+[[services]]
+serviceName = "agent"
+taskDefinition = "agent"
+schedulingStrategy = "DAEMON"
+[[batchJobs]]
+name = "job"
+taskDefinition = "job"
+arrivals = {{ type = "poisson", perHour = 20 }}
+duration = {{ distribution = "exponential", mean = "20m" }}
+[[maintenance]]
+at = "{maint_min}m"
+instanceGroup = "base"
+"#
+        )
+    }
+
+    fn check(sim: &Simulation, max_pct: u32, desired: u32) -> Result<(), TestCaseError> {
+        let c = sim.cluster();
+        for i in c.instances() {
+            if i.state == InstanceState::Terminated {
+                prop_assert!(
+                    i.tasks.is_empty(),
+                    "terminated {} holds tasks",
+                    i.ec2_instance_id
+                );
+                continue;
+            }
+            let mut sum = ecsim::model::Resources::default();
+            for &t in &i.tasks {
+                let task = c.task(t);
+                prop_assert!(matches!(
+                    task.state,
+                    TaskState::Pending | TaskState::Running | TaskState::Stopping
+                ));
+                prop_assert_eq!(task.instance, Some(i.id));
+                sum = ecsim::model::Resources::new(
+                    sum.cpu + task.reservation.cpu,
+                    sum.memory + task.reservation.memory,
+                );
+            }
+            prop_assert_eq!(sum, i.reserved);
+            prop_assert!(
+                i.reserved.cpu <= i.registered.cpu && i.reserved.memory <= i.registered.memory
+            );
+        }
+        let web = c
+            .tasks()
+            .iter()
+            .filter(|t| matches!(t.owner, TaskOwner::Service(s) if s.index() == 0))
+            .filter(|t| matches!(t.state, TaskState::Pending | TaskState::Running))
+            .count() as u32;
+        // A start needs PENDING + RUNNING + STOPPING below the maximum.
+        prop_assert!(web <= desired * max_pct / 100, "web tasks {web}");
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #[test]
+        fn lifecycle_invariants_hold(
+            seed in 0u64..1000,
+            draining in any::<bool>(),
+            min in prop::sample::select(vec![0u32, 50, 100]),
+            max in prop::sample::select(vec![100u32, 150, 200]),
+            fraction in prop::sample::select(vec![0.3f64, 1.0]),
+            maint in 30u32..600,
+        ) {
+            let sc = load(&text(seed, draining, min, max, fraction, maint));
+            let mut sim = Simulation::new(&sc.spec, sc.seed);
+            for k in 1..=72u64 {
+                sim.run_until(at(k * 600));
+                let desired = if k * 600 < 5 * 3600 { 8 } else { 12 };
+                check(&sim, max, desired)?;
+            }
+        }
+    }
 }
