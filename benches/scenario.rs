@@ -1,5 +1,6 @@
-//! Wall time of whole runs: the one-day quickstart scenario, and a large
-//! cluster (5,000 instances, 20,000 service tasks, batch arrivals) for a day.
+//! Wall time of whole runs: the one-day quickstart scenario, a week of spot
+//! interruptions and reclaims (`spot-what-if`), and a large cluster (5,000
+//! instances, 20,000 service tasks, batch arrivals) for a day.
 
 use std::path::Path;
 
@@ -8,7 +9,12 @@ use ecsim::engine::Simulation;
 use ecsim::scenario;
 
 fn quickstart(c: &mut Criterion) {
-    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[]).expect("quickstart");
+    shipped(c, "scenarios/quickstart.toml", "quickstart_1d");
+    shipped(c, "scenarios/spot-what-if.toml", "spot_what_if_7d");
+}
+
+fn shipped(c: &mut Criterion, path: &str, name: &str) {
+    let sc = scenario::load(Path::new(path), &[]).expect("shipped scenario");
     let events = Simulation::new(&sc.spec, sc.seed)
         .run()
         .summary
@@ -16,7 +22,7 @@ fn quickstart(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.sample_size(20);
     g.throughput(Throughput::Elements(events));
-    g.bench_function("quickstart_1d", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| Simulation::new(&sc.spec, sc.seed).run())
     });
     g.finish();
