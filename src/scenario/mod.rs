@@ -12,6 +12,7 @@
 //! This module reads files; the engine never imports it.
 
 mod build;
+mod csvfile;
 pub mod error;
 pub mod overrides;
 mod reader;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
+use super::csvfile::CsvFile;
 use super::reader::{index, join, quoted, Reader};
 use crate::engine::{InstanceGroupSpec, PoolSpec, ReclaimSpec, ReplayedInterruption, SpotSpec};
 use crate::market::{
@@ -350,38 +351,29 @@ fn read_price_history(
     zone_ids: &BTreeMap<String, String>,
     start_epoch_s: i64,
 ) -> Result<BTreeMap<(String, String), PriceSeries>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let need =
-        |n: &str| col(n).ok_or_else(|| format!("{}: line 1: missing column `{n}`", path.display()));
+    let file = CsvFile::read(path)?;
+    let need = |n: &str| file.need(n);
     let (c_time, c_type, c_price) = (
         need("timestamp_utc")?,
         need("instance_type")?,
         need("spot_price_usd_per_hour")?,
     );
-    let (c_az, by_id) = match (col("availability_zone"), col("availability_zone_id")) {
+    let (c_az, by_id) = match (
+        file.col("availability_zone"),
+        file.col("availability_zone_id"),
+    ) {
         (Some(c), _) => (c, false),
         (None, Some(c)) => (c, true),
         (None, None) => {
-            return Err(format!(
-                "{}: line 1: missing column `availability_zone` or `availability_zone_id`",
-                path.display()
+            return Err(file.at(
+                1,
+                "missing column `availability_zone` or `availability_zone_id`",
             ))
         }
     };
     let mut points: BTreeMap<(String, String), Vec<(SimTime, f64)>> = BTreeMap::new();
-    for (k, rec) in rdr.records().enumerate() {
-        let line = k + 2;
-        let at = |m: String| format!("{}: line {line}: {m}", path.display());
-        let rec = rec.map_err(|e| at(e.to_string()))?;
+    for (line, rec) in file.rows() {
+        let at = |m: String| file.at(line, m);
         let get = |c: usize| rec.get(c).unwrap_or("");
         let t = parse_utc_datetime(get(c_time)).ok_or_else(|| {
             at(format!(
@@ -413,7 +405,7 @@ fn read_price_history(
         .map(|(k, v)| {
             PriceSeries::new(v)
                 .map(|s| (k.clone(), s))
-                .map_err(|e| format!("{}: {}/{}: {e}", path.display(), k.0, k.1))
+                .map_err(|e| format!("{}: {}/{}: {e}", file.path().display(), k.0, k.1))
         })
         .collect()
 }
@@ -426,30 +418,18 @@ fn read_replay(
     pools: &[PoolSpec],
     start_epoch_s: i64,
 ) -> Result<Vec<ReplayedInterruption>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let need =
-        |n: &str| col(n).ok_or_else(|| format!("{}: line 1: missing column `{n}`", path.display()));
+    let file = CsvFile::read(path)?;
+    let need = |n: &str| file.need(n);
     let (c_time, c_type, c_az, c_count) = (
         need("time")?,
         need("instance_type")?,
         need("availability_zone")?,
         need("count")?,
     );
-    let c_unavail = col("unavailable_for");
+    let c_unavail = file.col("unavailable_for");
     let mut out = Vec::new();
-    for (k, rec) in rdr.records().enumerate() {
-        let line = k + 2;
-        let at_line = |m: String| format!("{}: line {line}: {m}", path.display());
-        let rec = rec.map_err(|e| at_line(e.to_string()))?;
+    for (line, rec) in file.rows() {
+        let at_line = |m: String| file.at(line, m);
         let get = |c: usize| rec.get(c).unwrap_or("");
         let text = get(c_time);
         let at = match super::units::parse_duration(text) {

@@ -13,23 +13,16 @@
 
 use std::path::Path;
 
+use super::csvfile::CsvFile;
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::TraceRecord;
 
 /// Reads a trace into records sorted by time. Errors name the file and line.
 pub(crate) fn read(path: &Path, format: &str) -> Result<Vec<TraceRecord>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let file = CsvFile::read(path)?;
+    let col = |name: &str| file.col(name);
     let mut out = Vec::new();
-    let at_line = |line: usize, msg: String| format!("{}: line {line}: {msg}", path.display());
+    let at_line = |line: usize, msg: String| file.at(line, msg);
     match format {
         "alibaba-v2017" => {
             let need = ["create_timestamp", "modify_timestamp", "status", "plan_cpu"];
@@ -38,9 +31,7 @@ pub(crate) fn read(path: &Path, format: &str) -> Result<Vec<TraceRecord>, String
                 .map(|n| col(n).ok_or_else(|| at_line(1, format!("missing column `{n}`"))))
                 .collect::<Result<_, _>>()?;
             let mut rows = Vec::new();
-            for (i, rec) in rdr.records().enumerate() {
-                let line = i + 2;
-                let rec = rec.map_err(|e| at_line(line, e.to_string()))?;
+            for (line, rec) in file.rows() {
                 if rec.get(idx[2]) != Some("Terminated") {
                     continue;
                 }
@@ -73,9 +64,7 @@ pub(crate) fn read(path: &Path, format: &str) -> Result<Vec<TraceRecord>, String
                 col("arrival_s").ok_or_else(|| at_line(1, "missing column `arrival_s`".into()))?;
             let (dur, cpu, mem, count) =
                 (col("duration_s"), col("cpu"), col("memory"), col("count"));
-            for (i, rec) in rdr.records().enumerate() {
-                let line = i + 2;
-                let rec = rec.map_err(|e| at_line(line, e.to_string()))?;
+            for (line, rec) in file.rows() {
                 let get = |c: Option<usize>, name: &str| -> Result<Option<f64>, String> {
                     match c.and_then(|c| rec.get(c)) {
                         None | Some("") => Ok(None),
