@@ -11,7 +11,11 @@
 //! - exponential interruption sampling ([`sample_time_to_interruption`]) (S2);
 //! - the ASG `InstancesDistribution` split between on-demand and spot
 //!   ([`InstancesDistribution`]) and the spot / on-demand allocation
-//!   strategies ([`choose_spot_pool`], [`choose_on_demand_pool`]) (S6).
+//!   strategies ([`choose_spot_pool`], [`choose_on_demand_pool`]) (S6);
+//! - Fargate platforms and the valid Fargate task sizes
+//!   ([`FargatePlatform`], [`FargateSizes`], embedded from
+//!   `data/fargate_task_sizes.csv`) (F1, F3). Fargate *prices* are billing
+//!   data and live in `crate::cost`.
 //!
 //! Everything here is a *pure decider*: functions read their inputs and
 //! return a value or a decision; none keeps state between calls, schedules
@@ -26,12 +30,14 @@ use std::fmt;
 pub mod advisor;
 pub mod allocation;
 pub mod distribution;
+pub mod fargate;
 pub mod interruption;
 pub mod price;
 
 pub use advisor::*;
 pub use allocation::*;
 pub use distribution::*;
+pub use fargate::*;
 pub use interruption::*;
 pub use price::*;
 
