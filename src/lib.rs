@@ -21,6 +21,9 @@
 //! * [`market`] prices and interrupts spot pools and decides which purchase
 //!   option and pool an Auto Scaling group launches next. It only reads its
 //!   inputs (and the embedded Spot Advisor data).
+//! * [`cost`] is the billing model: Fargate prices per region (embedded),
+//!   per-second billing with the one-minute minimum, Fargate and EC2 costs,
+//!   commitment discounts. Pure arithmetic over its inputs.
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
@@ -35,8 +38,9 @@
 //! ```
 //!
 //! Dependencies point one way: `sweep, scenario, output -> engine ->
-//! placement, market, workload, metrics -> model -> sim` (the sweep builds
-//! each run through `scenario` and writes through `output`).
+//! placement, market, cost, workload, metrics -> model -> sim` (the sweep
+//! builds each run through `scenario` and writes through `output`; `cost`
+//! also reads `market`'s Fargate platforms, never the other way round).
 //!
 //! ## Determinism contract
 //!
@@ -54,6 +58,7 @@
 //! The behaviour modelled is specified rule by rule in ECS-MODEL (rule ids
 //! such as P3 or R2 are cited in code and tests).
 
+pub mod cost;
 pub mod engine;
 pub mod market;
 pub mod metrics;

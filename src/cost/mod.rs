@@ -1,0 +1,23 @@
+//! The cost model (ECS-MODEL B1–B3): prices and the billing arithmetic.
+//!
+//! This module owns:
+//! - [`PriceBook`]: the Fargate rates of one region (embedded from
+//!   `data/fargate_prices.csv`), the Fargate Spot discount, the EBS price
+//!   and the free ephemeral storage, each overridable by a scenario
+//!   ([`prices`]);
+//! - the billing rules as pure functions: billed seconds with the one-minute
+//!   minimum, the cost of a Fargate task and of an EC2 instance, and a
+//!   commitment (Savings Plan / Reserved Instance) applied to an hour's
+//!   spend ([`billing`]).
+//!
+//! Pure values and arithmetic: nothing here keeps a clock, schedules events,
+//! prints or touches files. The engine records launches and stops and asks
+//! this module what they cost. It may depend on `crate::sim`,
+//! `crate::model`, `crate::market` and `crate::text`, never on the engine,
+//! scenario, metrics or output modules.
+
+pub mod billing;
+pub mod prices;
+
+pub use billing::*;
+pub use prices::*;
