@@ -27,11 +27,16 @@
 //! instance (used for other chains, for `explain`, and as the test oracle).
 //! A `random` decision draws differently in the two, so for chains ending in
 //! `random` they agree on the candidate set, not on the draw.
+//!
+//! One step earlier, [`provider_strategy`] decides which capacity provider
+//! (an ASG, `FARGATE` or `FARGATE_SPOT`) a task goes to, from the strategy's
+//! `base` and `weight` (ECS-MODEL C6).
 
 pub mod binpack;
 pub mod constraint;
 pub mod explain;
 mod fast;
+pub mod provider_strategy;
 pub mod query;
 pub mod random;
 mod reference;
