@@ -58,6 +58,7 @@
 //! The behaviour modelled is specified rule by rule in ECS-MODEL (rule ids
 //! such as P3 or R2 are cited in code and tests).
 
+pub mod compare;
 pub mod cost;
 pub mod engine;
 pub mod market;

@@ -89,6 +89,23 @@ enum Command {
         #[arg(long)]
         validate_only: bool,
     },
+    /// Run one workload under several launch configurations with the same
+    /// seed and compare cost, utilization and service health side by side.
+    Compare {
+        #[command(flatten)]
+        args: ScenarioArgs,
+        /// Variants to run, in order (default: every one in the scenario's
+        /// [variants] table), e.g. --variants ec2,fargate.
+        #[arg(long, value_delimiter = ',')]
+        variants: Vec<String>,
+        /// Define or extend a variant: NAME:PATH=VALUE (repeatable), e.g.
+        /// --variant fargate:services.web.launchType=FARGATE.
+        #[arg(long = "variant", value_name = "NAME:PATH=VALUE")]
+        variant: Vec<String>,
+        /// Output folder (default: results/<scenario name>/compare/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Merge the output folders of a sweep's shards into the files a
     /// single-machine sweep writes.
     Merge {
@@ -124,6 +141,12 @@ fn main() -> ExitCode {
             validate_only,
         } => run_sweep(&file, jobs, out, shard.as_deref(), resume, validate_only),
         Command::Merge { dirs, out } => merge(&dirs, out),
+        Command::Compare {
+            args,
+            variants,
+            variant,
+            out,
+        } => compare(&args, &variants, &variant, out),
     };
     match result {
         Ok(code) => code,
@@ -362,5 +385,96 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         report.total_runs,
         report.dir.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(
+    args: &ScenarioArgs,
+    names: &[String],
+    extra: &[String],
+    out: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use ecsim::compare::{self, Variant};
+    let mut variants = match compare::file_variants(&args.scenario) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for spec in extra {
+        let Some((name, assignment)) = spec.split_once(':') else {
+            eprintln!("error: --variant {spec}: expected NAME:PATH=VALUE");
+            return Ok(ExitCode::from(2));
+        };
+        match variants.iter_mut().find(|v| v.name == name) {
+            Some(v) => v.overrides.push(assignment.to_string()),
+            None => variants.push(Variant {
+                name: name.to_string(),
+                overrides: vec![assignment.to_string()],
+            }),
+        }
+    }
+    if !names.is_empty() {
+        let mut chosen = Vec::new();
+        for n in names {
+            match variants.iter().find(|v| &v.name == n) {
+                Some(v) => chosen.push(v.clone()),
+                None => {
+                    let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+                    eprintln!(
+                        "error: unknown variant `{n}`; the scenario defines: {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        variants = chosen;
+    }
+    if variants.is_empty() {
+        eprintln!(
+            "error: {}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
+            args.scenario.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let runs = match compare::run(&args.scenario, &variants, &args.set, args.seed) {
+        Ok(r) => r,
+        Err(compare::CompareError::Scenario { variant, source }) => {
+            for line in source.issues() {
+                eprintln!("error: variant `{variant}`: {line}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let name = runs
+        .first()
+        .map(|(_, r)| r.summary.scenario.clone())
+        .unwrap_or_default();
+    let dir = out.unwrap_or_else(|| Path::new("results").join(&name).join("compare"));
+    let mut rows = Vec::new();
+    for (v, r) in &runs {
+        output::write_run(&dir.join(&v.name), r, None)
+            .with_context(|| format!("writing variant {}", v.name))?;
+        rows.push(compare::row(&v.name, r));
+    }
+    output::write_atomic(&dir.join("comparison.csv"), compare::csv(&rows).as_bytes())
+        .context("writing comparison.csv")?;
+    print!("{}", compare::table(&rows));
+    let be = compare::breakevens(&rows);
+    if !be.is_empty() {
+        println!("breakeven (same work, EC2 bill scaled to the reserved share):");
+        print!("{}", compare::breakeven_text(&be));
+    }
+    println!("  results in {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -50,6 +50,8 @@ pub enum Event {
     PoolRestored(u32),
     /// A replayed interruption record (index into the spot spec's replay list).
     ReplayInterruption(u32),
+    /// A Fargate Spot task receives its two-minute warning (F3).
+    FargateSpotNotice(TaskId),
     /// Record a time-series sample.
     Sample,
 }

@@ -25,6 +25,10 @@ pub(super) struct JobState {
     pub killed: u64,
     pub rerun: u64,
     pub work_lost_ms: u64,
+    /// Fargate tasks of the stream (for the provider split and AZ spread).
+    pub live_fargate: Vec<TaskId>,
+    /// Fargate Spot launches refused for lack of capacity.
+    pub spot_unavailable: u64,
 }
 
 impl JobState {
@@ -44,6 +48,8 @@ impl JobState {
             killed: 0,
             rerun: 0,
             work_lost_ms: 0,
+            live_fargate: Vec::new(),
+            spot_unavailable: 0,
         }
     }
 }
@@ -120,6 +126,32 @@ impl Simulation {
             spec.reservation.memory = m;
         }
         self.jobs[j].submitted += 1;
+        let capacity = &self.spec.jobs[j].capacity;
+        if capacity.is_fargate() {
+            let capacity = capacity.clone();
+            let live = self.jobs[j].live_fargate.clone();
+            let provider = self.fargate_provider(&capacity, &live);
+            match self.launch_fargate(spec, &capacity, provider, &live) {
+                Ok(id) => {
+                    self.jobs[j].placed += 1;
+                    let lf = &mut self.jobs[j].live_fargate;
+                    lf.retain(|t| self.cluster.task(*t).is_live());
+                    lf.push(id);
+                }
+                Err(_) => {
+                    let name = self.spec.jobs[j].name.clone();
+                    self.jobs[j].spot_unavailable += 1;
+                    self.recorder.event(
+                        now,
+                        &name,
+                        "run-task-failed",
+                        "RunTask failed: Capacity is unavailable at this time (FARGATE_SPOT)"
+                            .into(),
+                    );
+                }
+            }
+            return;
+        }
         let name = &self.spec.jobs[j].name;
         match self
             .placer

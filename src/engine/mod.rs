@@ -10,7 +10,9 @@
 //! cluster's methods; they are the only code that mutates state or
 //! schedules events. The engine never reads files or prints.
 
+mod billing;
 mod event;
+mod fargate;
 mod instances;
 mod jobs;
 mod report;
@@ -28,6 +30,7 @@ use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Un
 use crate::placement::{self, Policy, Strategy};
 use crate::sim::{EventQueue, RngStreams, SimRng, SimTime};
 
+use fargate::FargateState;
 use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
 use services::{RevisionState, ServiceState};
@@ -80,6 +83,8 @@ pub struct TaskRecord {
     pub instance_type: Option<String>,
     /// AZ.
     pub az: Option<String>,
+    /// `EC2`, `FARGATE` or `FARGATE_SPOT`.
+    pub capacity: &'static str,
     /// Final state.
     pub state: TaskState,
     /// State times.
@@ -113,6 +118,8 @@ pub struct RunResult {
     pub tasks: Vec<TaskRecord>,
     /// Instances.
     pub instances: Vec<InstanceRecord>,
+    /// The cost ledger, per hour, owner and capacity (`cost.csv`).
+    pub cost: Vec<crate::metrics::CostRow>,
     /// Narrated decisions (only with an explain window).
     pub explanations: Vec<ExplainedDecision>,
 }
@@ -197,6 +204,8 @@ pub struct Simulation {
     spot_rng: SimRng,
     reclaim_rng: SimRng,
     agent_rng: SimRng,
+    fargate_rng: SimRng,
+    fargate: FargateState,
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
@@ -333,6 +342,8 @@ impl Simulation {
             spot_rng: streams.stream("spot-interruptions"),
             reclaim_rng: streams.stream("spot-reclaims"),
             agent_rng: streams.stream("agent-poll"),
+            fargate_rng: streams.stream("fargate-spot"),
+            fargate: FargateState::default(),
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
@@ -422,7 +433,8 @@ impl Simulation {
             | Event::SpotNotice(_)
             | Event::SpotDrain(_)
             | Event::PoolReclaim(_)
-            | Event::ReplayInterruption(_) => Cause::Interruption,
+            | Event::ReplayInterruption(_)
+            | Event::FargateSpotNotice(_) => Cause::Interruption,
             Event::InstanceTerminate(i) => self.inst_meta[i.index()].leave_cause,
             Event::DesiredCount { .. } => Cause::Scaling,
             Event::Operation(k) => match self.spec.operations[k as usize].kind {
@@ -449,6 +461,7 @@ impl Simulation {
             Event::PoolReclaim(p) => self.on_pool_reclaim(p as usize),
             Event::PoolRestored(p) => self.on_pool_restored(p as usize),
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
+            Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t),
             Event::Sample => self.on_sample(),
         }
     }

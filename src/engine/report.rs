@@ -210,6 +210,7 @@ impl Simulation {
         for v in hours_by.values_mut() {
             *v = round4(*v);
         }
+        let (cost_rows, cost) = self.bill();
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -220,7 +221,7 @@ impl Simulation {
                 .cluster
                 .tasks()
                 .iter()
-                .filter(|t| t.instance.is_some())
+                .filter(|t| t.pending_at.is_some())
                 .count() as u64,
             unplaceable_by_reason: unplaceable,
             instances_in_use_mean: round4(use_mean),
@@ -238,6 +239,7 @@ impl Simulation {
             instances_launched_by_purchase: launched_by,
             instance_hours_by_purchase: hours_by,
             interruptions: self.interruptions.clone(),
+            cost,
         };
         let tasks = self
             .cluster
@@ -257,7 +259,15 @@ impl Simulation {
                     family: self.spec.task_definitions[t.def.index()].def.family.clone(),
                     instance: inst.map(|i| i.ec2_instance_id.clone()),
                     instance_type: inst.map(|i| i.instance_type.clone()),
-                    az: inst.map(|i| i.az.clone()),
+                    az: match self.fargate.tasks.get(&t.id) {
+                        Some(m) => Some(m.az.clone()),
+                        None => inst.map(|i| i.az.clone()),
+                    },
+                    capacity: match self.fargate.tasks.get(&t.id) {
+                        Some(m) if m.spot => "FARGATE_SPOT",
+                        Some(_) => "FARGATE",
+                        None => "EC2",
+                    },
                     state: t.state,
                     created: t.created_at,
                     pending: t.pending_at,
@@ -297,6 +307,7 @@ impl Simulation {
             events: self.recorder.events,
             tasks,
             instances,
+            cost: cost_rows,
             explanations: self.placer.explained,
         }
     }

@@ -286,13 +286,17 @@ impl Simulation {
         } else if live > desired {
             // P8: scale in.
             let svc = &self.services[s];
-            let victims = scale_in::choose_victims(
-                &self.cluster,
-                svc.policy(),
-                &svc.live,
-                (live - desired) as usize,
-                &mut self.placer.rng,
-            );
+            let victims = if self.spec.services[s].capacity.is_fargate() {
+                self.fargate_victims(&svc.live, (live - desired) as usize)
+            } else {
+                scale_in::choose_victims(
+                    &self.cluster,
+                    svc.policy(),
+                    &svc.live,
+                    (live - desired) as usize,
+                    &mut self.placer.rng,
+                )
+            };
             for t in victims {
                 self.stop_task(t, StopReason::ScaledIn);
             }
@@ -329,6 +333,32 @@ impl Simulation {
                 svc.group,
                 TaskOwner::Service(ServiceId(s as u32)),
             );
+            let capacity = &self.spec.services[s].capacity;
+            if capacity.is_fargate() {
+                let capacity = capacity.clone();
+                let live = self.services[s].live.clone();
+                let provider = self.fargate_provider(&capacity, &live);
+                match self.launch_fargate(spec, &capacity, provider, &live) {
+                    Ok(id) => {
+                        let svc = &mut self.services[s];
+                        svc.live.push(id);
+                        svc.placed += 1;
+                        placed += 1;
+                        continue;
+                    }
+                    Err(_) => {
+                        let name = self.service_name(s).to_string();
+                        self.recorder.event(
+                            now,
+                            &name,
+                            "unable-to-place",
+                            format!("service {name} was unable to place a task. Reason: Capacity is unavailable at this time (FARGATE_SPOT)."),
+                        );
+                        self.schedule_retry(s);
+                        return placed;
+                    }
+                }
+            }
             let name = &self.spec.services[s].name;
             match self
                 .placer
@@ -545,7 +575,11 @@ impl Simulation {
         let owner = self.cluster.task(t).owner;
         self.forget_task(t);
         let td = self.cluster.task(t).def;
-        let wait = self.spec.task_definitions[td.index()].def.stop_timeout();
+        let mut wait = self.spec.task_definitions[td.index()].def.stop_timeout();
+        if self.fargate.tasks.contains_key(&t) {
+            // F3: Fargate allows at most 120 s.
+            wait = wait.min(SimDuration::from_secs(120));
+        }
         self.queue.schedule(now + wait, Event::TaskStopped(t));
         if let TaskOwner::Service(s) = owner {
             let cause = match reason {
@@ -661,6 +695,7 @@ impl Simulation {
             return;
         }
         self.cluster.mark_running(t, now);
+        self.fargate_started(t);
         let task = self.cluster.task(t);
         match owner {
             TaskOwner::Job(j) => {

@@ -2,8 +2,10 @@
 //! tests and sweeps may build them directly. Units are already converted:
 //! durations in [`SimDuration`], CPU in units, memory in MiB.
 
-use crate::market::{InstancesDistribution, SpotPrice};
+use crate::cost::{Commitment, FargateRates};
+use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
 use crate::model::{Resources, TaskDef, TaskDefId};
+use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{Arrivals, Dist};
@@ -42,6 +44,10 @@ pub struct SimSpec {
     pub operations: Vec<Operation>,
     /// The spot market.
     pub spot: SpotSpec,
+    /// Fargate capacity.
+    pub fargate: FargateSpec,
+    /// Prices for the cost ledger.
+    pub pricing: PricingSpec,
 }
 
 /// Spot market settings (S1–S5).
@@ -159,6 +165,103 @@ pub struct TaskDefSpec {
     pub def: TaskDef,
     /// `placementConstraints` of the task definition (memberOf only).
     pub constraints: Vec<Constraint>,
+    /// Its Fargate size and platform, when some service or job runs it on Fargate.
+    pub fargate: Option<FargateTask>,
+}
+
+/// What a task definition is on Fargate (F1, B2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FargateTask {
+    /// Task CPU, units (a valid Fargate size).
+    pub cpu: u32,
+    /// Task memory, MiB.
+    pub memory: u32,
+    /// Operating system and architecture.
+    pub platform: FargatePlatform,
+    /// Ephemeral storage, GiB (20 included).
+    pub ephemeral_gb: f64,
+}
+
+/// Where a service's or job's tasks run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Capacity {
+    /// EC2 launch type: the cluster's container instances.
+    #[default]
+    Ec2,
+    /// Fargate capacity providers `FARGATE` and `FARGATE_SPOT`, split by
+    /// base and weight (C6); `launchType = "FARGATE"` is `[FARGATE weight 1]`.
+    Fargate(Vec<StrategyItem>),
+}
+
+impl Capacity {
+    /// Whether tasks run on Fargate.
+    pub fn is_fargate(&self) -> bool {
+        matches!(self, Capacity::Fargate(_))
+    }
+}
+
+/// Fargate capacity (F2, F3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FargateSpec {
+    /// PROVISIONING + PENDING: Fargate always pulls the image.
+    pub start_latency: Dist,
+    /// Launch-rate token bucket: burst.
+    pub burst: u32,
+    /// Launch-rate token bucket: tasks per second.
+    pub launches_per_s: f64,
+    /// Fargate Spot interruptions per task-hour.
+    pub spot_hazard_per_hour: f64,
+    /// Probability that a Fargate Spot launch finds capacity.
+    pub spot_capacity: f64,
+    /// The AZs Fargate tasks spread over.
+    pub availability_zones: Vec<String>,
+}
+
+impl Default for FargateSpec {
+    fn default() -> Self {
+        FargateSpec {
+            start_latency: Dist::Uniform {
+                min: SimDuration::from_secs(30),
+                max: SimDuration::from_secs(90),
+            },
+            burst: 100,
+            launches_per_s: 20.0,
+            // S2's formula on a 5%-a-month rate, the Advisor's lowest bucket
+            // edge; a scenario sets its own.
+            spot_hazard_per_hour: -(1.0f64 - 0.05).ln() / 730.0,
+            spot_capacity: 1.0,
+            availability_zones: vec![
+                "us-east-1a".into(),
+                "us-east-1b".into(),
+                "us-east-1c".into(),
+            ],
+        }
+    }
+}
+
+/// Prices the ledger bills with (B1–B4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricingSpec {
+    /// Fargate rates by platform, on-demand (`false`) and Spot (`true`).
+    pub fargate: Vec<(FargatePlatform, bool, FargateRates)>,
+    /// Free ephemeral storage per Fargate task, GB.
+    pub free_ephemeral_gb: f64,
+    /// EBS root volume per instance, GB (0: none billed).
+    pub ebs_root_gb: f64,
+    /// EBS price, USD per GB-month.
+    pub ebs_usd_per_gb_month: f64,
+    /// Savings Plan / RI what-if (B3).
+    pub commitment: Option<Commitment>,
+}
+
+impl PricingSpec {
+    /// Rates for a platform and purchase option, if known.
+    pub fn fargate_rates(&self, platform: FargatePlatform, spot: bool) -> Option<FargateRates> {
+        self.fargate
+            .iter()
+            .find(|(p, s, _)| *p == platform && *s == spot)
+            .map(|(_, _, r)| *r)
+    }
 }
 
 /// An instance type as a group launches it.
@@ -255,6 +358,8 @@ pub struct ServiceSpec {
     pub circuit_breaker: Option<CircuitBreaker>,
     /// Revisions deployed later, in order (see [`OperationKind::Deploy`]).
     pub revisions: Vec<Revision>,
+    /// Launch type or capacity provider strategy.
+    pub capacity: Capacity,
 }
 
 /// A task-definition revision a service can run.
@@ -317,4 +422,6 @@ pub struct JobSpec {
     /// Re-submit a task killed by an instance termination (as a batch
     /// system's retry strategy does); its work starts again from zero.
     pub retry_on_interruption: bool,
+    /// Launch type or capacity provider strategy.
+    pub capacity: Capacity,
 }

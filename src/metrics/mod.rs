@@ -117,6 +117,54 @@ pub struct DeploymentSummary {
     pub failed_tasks: u32,
 }
 
+/// One row of `cost.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostRow {
+    /// Hour of the run (0 = the first).
+    pub hour: u32,
+    /// Service or job name, or `(idle)`, `(instances)`, `(commitment)`.
+    pub owner: String,
+    /// `ec2-on-demand`, `ec2-spot`, `FARGATE` or `FARGATE_SPOT`.
+    pub capacity: String,
+    /// Compute billed to the owner, USD.
+    pub compute_usd: f64,
+    /// Instance cost no task reserved, USD.
+    pub idle_usd: f64,
+    /// Storage, USD.
+    pub storage_usd: f64,
+}
+
+/// The cost part of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct CostSummary {
+    /// Everything, USD.
+    pub total_usd: f64,
+    /// The total scaled to a 730-hour month.
+    pub per_month_usd: f64,
+    /// Compute billed to tasks, USD.
+    pub compute_usd: f64,
+    /// Instance cost no task reserved, USD (B4).
+    pub idle_usd: f64,
+    /// Storage, USD.
+    pub storage_usd: f64,
+    /// Commitment settlement (negative: savings), USD.
+    pub commitment_usd: f64,
+    /// Total by capacity.
+    pub by_capacity: BTreeMap<String, f64>,
+    /// Compute and storage by service or job.
+    pub by_owner: BTreeMap<String, f64>,
+    /// What the instances cost (compute + idle on EC2), USD.
+    pub ec2_instances_usd: f64,
+    /// Share of paid EC2 capacity reserved by tasks, percent.
+    pub ec2_reserved_pct: f64,
+    /// Fargate tasks billed.
+    pub fargate_tasks: u64,
+    /// Fargate Spot tasks interrupted (F3).
+    pub fargate_spot_interruptions: u64,
+    /// Fargate Spot launches refused for lack of capacity.
+    pub fargate_spot_unavailable: u64,
+}
+
 /// Follows a service's RUNNING count against its desired count over time.
 #[derive(Debug, Clone)]
 pub struct BelowTracker {
@@ -301,6 +349,8 @@ pub struct Summary {
     pub tasks_stopped_gracefully: u64,
     /// Tasks killed with their instance, all owners.
     pub tasks_killed: u64,
+    /// What the run cost (B1–B4).
+    pub cost: CostSummary,
 }
 
 /// Collects samples and events during a run.

@@ -418,6 +418,34 @@ impl Cluster {
         id
     }
 
+    /// Starts a task that brings its own capacity (Fargate, F1): PENDING on
+    /// no instance. It counts toward its owner's task states but reserves
+    /// nothing in the cluster.
+    pub fn start_detached_task(&mut self, spec: NewTask, now: SimTime) -> TaskId {
+        let id = TaskId(self.tasks.len() as u32);
+        let owner = spec.owner;
+        self.tasks.push(Task {
+            id,
+            def: spec.def,
+            group: spec.group,
+            owner,
+            reservation: spec.reservation,
+            ports: spec.ports,
+            needs_eni: spec.needs_eni,
+            state: TaskState::Pending,
+            instance: None,
+            created_at: spec.created_at,
+            pending_at: Some(now),
+            running_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            stop_reason: None,
+            work: spec.work,
+        });
+        self.count_state(owner, None, Some(TaskState::Pending));
+        id
+    }
+
     /// Records a task that could not be placed (RunTask failure, P9): it is
     /// created directly in STOPPED state with the reason.
     pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {

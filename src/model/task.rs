@@ -51,6 +51,8 @@ pub enum StopReason {
     Replaced,
     /// It stopped before reaching RUNNING (D4 counts these).
     FailedToStart,
+    /// Fargate Spot reclaimed its capacity: SIGTERM with two minutes' warning (F3).
+    SpotInterrupted,
     /// The daemon scheduler stopped it (instance left ACTIVE).
     DaemonStopped,
 }
@@ -66,6 +68,7 @@ impl StopReason {
             StopReason::Drained => "InstanceDraining".into(),
             StopReason::Replaced => "DeploymentReplaced".into(),
             StopReason::FailedToStart => "TaskFailedToStart".into(),
+            StopReason::SpotInterrupted => "TerminationNotice".into(),
             StopReason::DaemonStopped => "DaemonSchedulerInitiated".into(),
         }
     }

@@ -118,15 +118,16 @@ pub fn timeseries_csv(r: &RunResult) -> String {
 
 /// `tasks.csv`.
 pub fn tasks_csv(r: &RunResult) -> String {
-    let mut s = String::from("task_id,group,owner,family,instance_id,instance_type,az,last_status,created_s,pending_s,running_s,stopping_s,stopped_s,stop_reason\n");
+    let mut s = String::from("task_id,group,owner,family,capacity,instance_id,instance_type,az,last_status,created_s,pending_s,running_s,stopping_s,stopped_s,stop_reason\n");
     for t in &r.tasks {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.id.0,
             field(&t.group),
             field(&t.owner),
             field(&t.family),
+            t.capacity,
             t.instance.as_deref().unwrap_or(""),
             t.instance_type.as_deref().unwrap_or(""),
             t.az.as_deref().unwrap_or(""),
@@ -160,6 +161,25 @@ pub fn instances_csv(r: &RunResult) -> String {
             opt_secs(i.draining),
             opt_secs(i.terminated),
             i.termination.unwrap_or("")
+        );
+    }
+    s
+}
+
+/// `cost.csv`: the ledger per hour, owner and capacity (B4). Its amounts
+/// sum to the summary's total.
+pub fn cost_csv(r: &RunResult) -> String {
+    let mut s = String::from("hour,owner,capacity,compute_usd,idle_usd,storage_usd\n");
+    for c in &r.cost {
+        let _ = writeln!(
+            s,
+            "{},{},{},{:.6},{:.6},{:.6}",
+            c.hour,
+            field(&c.owner),
+            c.capacity,
+            c.compute_usd,
+            c.idle_usd,
+            c.storage_usd
         );
     }
     s
@@ -209,6 +229,7 @@ pub fn write_run(
         ("tasks.csv", tasks_csv(r)),
         ("events.csv", events_csv(r)),
         ("instances.csv", instances_csv(r)),
+        ("cost.csv", cost_csv(r)),
     ];
     if let Some(t) = timing {
         let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {

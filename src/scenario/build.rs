@@ -16,6 +16,7 @@ use crate::engine::{
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType};
 use crate::model::{Resources, TaskDefId};
+use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::query::{parse_utc_datetime, Query, QueryTarget};
 use crate::placement::{
     BinpackField, Constraint, SpreadField, Strategy, TieBreak, MAX_CONSTRAINTS, MAX_STRATEGIES,
@@ -38,6 +39,9 @@ const TOP_FIELDS: &[&str] = &[
     "batchJobs",
     "spot",
     "maintenance",
+    "fargate",
+    "pricing",
+    "variants",
 ];
 
 const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -89,9 +93,13 @@ pub(crate) fn build(
 
     // Task definitions, by family.
     let mut task_definitions: Vec<TaskDefSpec> = Vec::new();
+    let mut td_fargate = Vec::new();
+    let mut td_paths = Vec::new();
     for (i, v) in r.list(t, "", "taskDefinitions").iter().enumerate() {
         let path = index("taskDefinitions", i);
         if let Some(td) = taskdef::read(r, v, &path, dir) {
+            td_fargate.push(td.fargate);
+            td_paths.push(path.clone());
             if task_definitions
                 .iter()
                 .any(|x| x.def.family == td.def.family)
@@ -104,6 +112,7 @@ pub(crate) fn build(
             task_definitions.push(TaskDefSpec {
                 def: td.def,
                 constraints: td.constraints,
+                fargate: None,
             });
         }
     }
@@ -137,7 +146,9 @@ pub(crate) fn build(
     let mut operations = Vec::new();
     for (i, v) in r.list(t, "", "services").iter().enumerate() {
         let path = index("services", i);
-        if let Some((s, deploy_times)) = service(r, v, &path, &resolve_td) {
+        if let Some((s, deploy_times)) =
+            service(r, v, &path, &resolve_td, &cluster.default_strategy)
+        {
             for (k, at) in deploy_times.into_iter().enumerate() {
                 operations.push(Operation {
                     at,
@@ -159,7 +170,15 @@ pub(crate) fn build(
     let mut jobs = Vec::new();
     for (i, v) in r.list(t, "", "batchJobs").iter().enumerate() {
         let path = index("batchJobs", i);
-        if let Some(j) = job(r, v, &path, dir, &resolve_td, &task_definitions) {
+        if let Some(j) = job(
+            r,
+            v,
+            &path,
+            dir,
+            &resolve_td,
+            &task_definitions,
+            &cluster.default_strategy,
+        ) {
             if jobs.iter().any(|x: &JobSpec| x.name == j.name) {
                 r.err(
                     &join(&path, "name"),
@@ -171,6 +190,18 @@ pub(crate) fn build(
     }
 
     cross_check(r, &groups, &task_definitions, &services, &jobs);
+    let mut users = Vec::new();
+    for (i, s) in services.iter().enumerate() {
+        for td in std::iter::once(s.task_def).chain(s.revisions.iter().map(|v| v.task_def)) {
+            users.push((td, s.capacity.clone(), index("services", i)));
+        }
+    }
+    for (i, j) in jobs.iter().enumerate() {
+        users.push((j.task_def, j.capacity.clone(), index("batchJobs", i)));
+    }
+    super::fargate::resolve_tasks(r, &mut task_definitions, &td_fargate, &td_paths, &users);
+    let fargate = super::fargate::section(r, t, &cluster.azs);
+    let pricing = super::fargate::pricing(r, t, "us-east-1");
     operations.extend(maintenance(r, t, &groups));
     operations.sort_by_key(|o| o.at);
     let spot = {
@@ -195,6 +226,8 @@ pub(crate) fn build(
         jobs,
         operations,
         spot,
+        fargate,
+        pricing: pricing?,
     };
     Some((spec, seed))
 }
@@ -209,6 +242,7 @@ struct ClusterSettings {
     azs: Vec<String>,
     overhead_pct: f64,
     reserved_memory: u32,
+    default_strategy: Option<Vec<crate::placement::provider_strategy::StrategyItem>>,
 }
 
 fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
@@ -228,6 +262,7 @@ fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
         azs: DEFAULT_AZS.iter().map(|s| s.to_string()).collect(),
         overhead_pct: 4.0,
         reserved_memory: 0,
+        default_strategy: None,
     };
     let Some(v) = t.get("cluster") else { return s };
     let known = [
@@ -241,6 +276,7 @@ fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
         "warmStart",
         "memoryOverheadPercent",
         "reservedMemory",
+        "defaultCapacityProviderStrategy",
     ];
     let Some(c) = r.table(v, "cluster", &known, &[]) else {
         return s;
@@ -299,6 +335,10 @@ fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
     }
     if let Some(m) = r.opt_u32(c, "cluster", "reservedMemory") {
         s.reserved_memory = m;
+    }
+    if let Some(v) = c.get("defaultCapacityProviderStrategy") {
+        s.default_strategy =
+            super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy");
     }
     s
 }
@@ -687,6 +727,7 @@ fn service(
     v: &Value,
     path: &str,
     resolve_td: &ResolveTd,
+    default_strategy: &Option<Vec<StrategyItem>>,
 ) -> Option<(ServiceSpec, Vec<SimTime>)> {
     let known = [
         "serviceName",
@@ -701,6 +742,7 @@ fn service(
         "loadBalancers",
         "healthyAfter",
         "deployments",
+        "capacityProviderStrategy",
     ];
     let ignored = [
         "cluster",
@@ -722,9 +764,7 @@ fn service(
     let t = r.table(v, path, &known, &ignored)?;
     let name = r.req_string(t, path, "serviceName").unwrap_or_default();
     let td = resolve_td(r, t, path);
-    if let Some(v) = t.get("launchType") {
-        r.choice(v, &join(path, "launchType"), &["EC2"]);
-    }
+    let capacity = super::fargate::capacity(r, t, path, default_strategy);
     let daemon = match t.get("schedulingStrategy") {
         Some(v) => {
             r.choice(v, &join(path, "schedulingStrategy"), &["REPLICA", "DAEMON"])
@@ -786,6 +826,26 @@ fn service(
                     ),
                 );
             }
+        }
+    }
+    if capacity.is_fargate() {
+        if daemon {
+            r.err(
+                &join(path, "schedulingStrategy"),
+                "DAEMON services do not run on Fargate",
+            );
+        }
+        if !strategies.is_empty() {
+            r.err(
+                &join(path, "placementStrategy"),
+                "Fargate tasks take no placement strategy: Fargate spreads them over AZs itself (F1)",
+            );
+        }
+        if !constraints.is_empty() {
+            r.err(
+                &join(path, "placementConstraints"),
+                "Fargate tasks take no placement constraints (F1)",
+            );
         }
     }
     let kind = if daemon {
@@ -892,6 +952,7 @@ fn service(
             health_grace,
             circuit_breaker: breaker,
             revisions,
+            capacity,
         },
         times,
     ))
@@ -948,6 +1009,7 @@ fn job(
     dir: &Path,
     resolve_td: &ResolveTd,
     tds: &[TaskDefSpec],
+    default_strategy: &Option<Vec<StrategyItem>>,
 ) -> Option<JobSpec> {
     let known = [
         "name",
@@ -961,6 +1023,8 @@ fn job(
         "placementStrategy",
         "placementConstraints",
         "retryOnInterruption",
+        "launchType",
+        "capacityProviderStrategy",
     ];
     let t = r.table(v, path, &known, &[])?;
     let name = r.req_string(t, path, "name").unwrap_or_default();
@@ -997,6 +1061,15 @@ fn job(
             None
         }
     };
+    let capacity = super::fargate::capacity(r, t, path, default_strategy);
+    let strategies = strategies(r, t, path);
+    let constraints = constraints(r, t, path);
+    if capacity.is_fargate() && (!strategies.is_empty() || !constraints.is_empty()) {
+        r.err(
+            &join(path, "placementStrategy"),
+            "Fargate tasks take no placement strategy or constraints (F1)",
+        );
+    }
     Some(JobSpec {
         name,
         task_def: td?,
@@ -1006,9 +1079,10 @@ fn job(
         tasks_per_arrival: count.max(1),
         start,
         end,
-        strategies: strategies(r, t, path),
-        constraints: constraints(r, t, path),
+        strategies,
+        constraints,
         retry_on_interruption: r.opt_bool(t, path, "retryOnInterruption").unwrap_or(true),
+        capacity,
     })
 }
 
@@ -1122,10 +1196,12 @@ fn cross_check(
     let users = services
         .iter()
         .enumerate()
+        .filter(|(_, s)| !s.capacity.is_fargate())
         .map(|(i, s)| (index("services", i), s.task_def, &s.constraints))
         .chain(
             jobs.iter()
                 .enumerate()
+                .filter(|(_, j)| !j.capacity.is_fargate())
                 .map(|(i, j)| (index("batchJobs", i), j.task_def, &j.constraints)),
         );
     for (path, td, own) in users {

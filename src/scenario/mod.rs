@@ -14,6 +14,7 @@
 mod build;
 mod csvfile;
 pub mod error;
+mod fargate;
 pub mod overrides;
 mod reader;
 mod spot;

@@ -24,6 +24,9 @@ const TASKDEF_FIELDS: &[&str] = &[
     "memory",
     "containerDefinitions",
     "placementConstraints",
+    "requiresCompatibilities",
+    "runtimePlatform",
+    "ephemeralStorage",
 ];
 
 /// ECS task-definition fields accepted and not modelled.
@@ -36,7 +39,6 @@ const TASKDEF_IGNORED: &[&str] = &[
     "deregisteredAt",
     "requiresAttributes",
     "compatibilities",
-    "requiresCompatibilities",
     "executionRoleArn",
     "taskRoleArn",
     "volumes",
@@ -45,8 +47,6 @@ const TASKDEF_IGNORED: &[&str] = &[
     "ipcMode",
     "proxyConfiguration",
     "inferenceAccelerators",
-    "ephemeralStorage",
-    "runtimePlatform",
     "enableFaultInjection",
 ];
 
@@ -107,6 +107,23 @@ const PORT_IGNORED: &[&str] = &["name", "appProtocol", "containerPortRange", "ho
 pub(crate) struct ReadTaskDef {
     pub def: TaskDef,
     pub constraints: Vec<Constraint>,
+    /// What Fargate needs to know, checked when a service or job runs it there.
+    pub fargate: FargateFields,
+}
+
+/// The task-definition fields that matter on Fargate (F1, B2).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FargateFields {
+    /// `requiresCompatibilities` includes `FARGATE`.
+    pub requires_fargate: bool,
+    /// `runtimePlatform.operatingSystemFamily`.
+    pub os_family: Option<String>,
+    /// `runtimePlatform.cpuArchitecture`.
+    pub cpu_architecture: Option<String>,
+    /// `ephemeralStorage.sizeInGiB` (default 20).
+    pub ephemeral_gb: Option<f64>,
+    /// The longest container `stopTimeout`, seconds, if any is set.
+    pub max_stop_timeout_s: Option<u64>,
 }
 
 /// Reads `taskDefinitions[i]`: inline, or `{ file = "x.json" }` relative to
@@ -231,7 +248,55 @@ fn read_inline(r: &mut Reader, v: &Value, path: &str) -> Option<ReadTaskDef> {
     if res.memory == 0 && !def.containers.is_empty() {
         r.err(path, "the task reserves no memory: set task-level `memory` or container `memory`/`memoryReservation`");
     }
-    Some(ReadTaskDef { def, constraints })
+    let mut fargate = FargateFields::default();
+    let rc = join(path, "requiresCompatibilities");
+    for (i, v) in r
+        .list(t, path, "requiresCompatibilities")
+        .iter()
+        .enumerate()
+    {
+        if r.choice(
+            v,
+            &index(&rc, i),
+            &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"],
+        )
+        .as_deref()
+            == Some("FARGATE")
+        {
+            fargate.requires_fargate = true;
+        }
+    }
+    if let Some(v) = t.get("runtimePlatform") {
+        let rp = join(path, "runtimePlatform");
+        if let Some(p) = r.table(v, &rp, &["operatingSystemFamily", "cpuArchitecture"], &[]) {
+            fargate.os_family = r.opt_string(p, &rp, "operatingSystemFamily");
+            fargate.cpu_architecture = r.opt_string(p, &rp, "cpuArchitecture");
+        }
+    }
+    if let Some(v) = t.get("ephemeralStorage") {
+        let ep = join(path, "ephemeralStorage");
+        if let Some(e) = r.table(v, &ep, &["sizeInGiB"], &[]) {
+            if let Some(gb) = r.opt_uint(e, &ep, "sizeInGiB", 200) {
+                if gb < 21 {
+                    r.err(
+                        &join(&ep, "sizeInGiB"),
+                        "expected 21 to 200 GiB (20 GiB come free without it)",
+                    );
+                }
+                fargate.ephemeral_gb = Some(gb as f64);
+            }
+        }
+    }
+    fargate.max_stop_timeout_s = def
+        .containers
+        .iter()
+        .filter_map(|c| c.stop_timeout.map(|d| d.as_millis() / 1000))
+        .max();
+    Some(ReadTaskDef {
+        def,
+        constraints,
+        fargate,
+    })
 }
 
 fn size(

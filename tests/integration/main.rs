@@ -1,6 +1,7 @@
 //! The integration test binary: one binary, one module per purpose.
 
 mod common;
+mod cost;
 mod engine_rules;
 mod lifecycle;
 mod placement_table;
