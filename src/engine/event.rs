@@ -52,6 +52,8 @@ pub enum Event {
     ReplayInterruption(u32),
     /// A Fargate Spot task receives its two-minute warning (F3).
     FargateSpotNotice(TaskId),
+    /// The one-minute metric tick: service load, metrics, alarms (A1).
+    MetricTick,
     /// Record a time-series sample.
     Sample,
 }

@@ -15,6 +15,7 @@ mod event;
 mod fargate;
 mod instances;
 mod jobs;
+mod load;
 mod report;
 mod services;
 pub mod spec;
@@ -28,7 +29,7 @@ pub use spec::*;
 use crate::metrics::{EventRecord, InterruptionSummary, Recorder, Sample, Summary};
 use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
 use crate::placement::{self, Policy, Strategy};
-use crate::sim::{EventQueue, RngStreams, SimRng, SimTime};
+use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
 
 use fargate::FargateState;
 use instances::{GroupState, InstanceMeta, PoolState};
@@ -110,6 +111,8 @@ pub struct RunResult {
     pub group_names: Vec<String>,
     /// Service names, matching `Sample::desired`.
     pub service_names: Vec<String>,
+    /// Names of the services with demand, matching `Sample::load`.
+    pub demand_service_names: Vec<String>,
     /// Time series.
     pub samples: Vec<Sample>,
     /// Events.
@@ -405,6 +408,10 @@ impl Simulation {
             self.schedule_reclaim(p);
         }
         self.queue.schedule(now, Event::Sample);
+        if self.spec.services.iter().any(|s| s.demand.is_some()) {
+            self.queue
+                .schedule(now + SimDuration::from_secs(60), Event::MetricTick);
+        }
     }
 
     /// Runs to the horizon and returns what was observed.
@@ -462,6 +469,7 @@ impl Simulation {
             Event::PoolRestored(p) => self.on_pool_restored(p as usize),
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
             Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t),
+            Event::MetricTick => self.on_metric_tick(),
             Event::Sample => self.on_sample(),
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
-use crate::metrics::{round4, JobSummary, Sample, ServiceSummary, Summary};
+use crate::metrics::{round4, DemandSummary, JobSummary, Sample, ServiceSummary, Summary};
 use crate::model::{InstanceState, ServiceId, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
@@ -107,6 +107,16 @@ impl Simulation {
                 })
                 .count() as u32,
             interruptions: self.interruptions.notices,
+            load: self
+                .services
+                .iter()
+                .zip(&self.spec.services)
+                .filter(|(_, sp)| sp.demand.is_some())
+                .map(|(st, _)| {
+                    let l = &st.load.last;
+                    [l.demand_rps, l.served_rps, l.cpu_pct.unwrap_or(0.0)]
+                })
+                .collect(),
         });
         let next = now + self.spec.sample_interval;
         if next <= self.horizon {
@@ -168,6 +178,22 @@ impl Simulation {
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 deployments: st.deployments.clone(),
+                demand: self.spec.services[s].demand.as_ref().map(|_| {
+                    let l = &st.load;
+                    let dropped = (l.requests - l.served).max(0.0);
+                    DemandSummary {
+                        requests: round4(l.requests),
+                        served: round4(l.served),
+                        dropped: round4(dropped),
+                        dropped_pct: if l.requests > 0.0 {
+                            round4(100.0 * dropped / l.requests)
+                        } else {
+                            0.0
+                        },
+                        overloaded_minutes: l.overloaded_minutes,
+                        peak_demand_rps: round4(l.peak_demand_rps),
+                    }
+                }),
             });
         }
         let mut jobs = Vec::new();
@@ -303,6 +329,13 @@ impl Simulation {
             summary,
             group_names,
             service_names: self.spec.services.iter().map(|s| s.name.clone()).collect(),
+            demand_service_names: self
+                .spec
+                .services
+                .iter()
+                .filter(|s| s.demand.is_some())
+                .map(|s| s.name.clone())
+                .collect(),
             samples: self.recorder.samples,
             events: self.recorder.events,
             tasks,

@@ -59,6 +59,8 @@ pub(super) struct ServiceState {
     pub graceful: u64,
     pub killed: u64,
     pub deployments: Vec<DeploymentSummary>,
+    /// Demand and what was served (W1).
+    pub load: super::load::LoadTotals,
 }
 
 impl ServiceState {
@@ -83,6 +85,7 @@ impl ServiceState {
             graceful: 0,
             killed: 0,
             deployments: Vec::new(),
+            load: Default::default(),
         }
     }
 

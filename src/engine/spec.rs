@@ -8,7 +8,7 @@ use crate::model::{Resources, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::sim::{SimDuration, SimTime};
-use crate::workload::{Arrivals, Dist};
+use crate::workload::{Arrivals, Demand, Dist};
 
 /// A whole simulated cluster and its workload.
 #[derive(Debug, Clone)]
@@ -360,6 +360,10 @@ pub struct ServiceSpec {
     pub revisions: Vec<Revision>,
     /// Launch type or capacity provider strategy.
     pub capacity: Capacity,
+    /// Request-rate curve (W1), if the service serves requests.
+    pub demand: Option<Demand>,
+    /// Behind a load balancer: tasks serve once healthy (T2).
+    pub load_balanced: bool,
 }
 
 /// A task-definition revision a service can run.

@@ -29,6 +29,8 @@ pub struct Sample {
     pub spot_instances: u32,
     /// Interruption notices so far (cumulative).
     pub interruptions: u64,
+    /// Per service with demand: demand and served requests/s, CPU utilization %.
+    pub load: Vec<[f64; 3]>,
 }
 
 /// A service or scheduler event (`events.csv`).
@@ -83,6 +85,25 @@ pub struct ServiceSummary {
     pub tasks_killed: u64,
     /// Deployments (D3, D4), in order.
     pub deployments: Vec<DeploymentSummary>,
+    /// Requests and what was served, for a service with demand (W1).
+    pub demand: Option<DemandSummary>,
+}
+
+/// What a service's demand asked and what it got (W1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemandSummary {
+    /// Requests over the run.
+    pub requests: f64,
+    /// Requests served.
+    pub served: f64,
+    /// Requests dropped for lack of capacity.
+    pub dropped: f64,
+    /// Dropped share, percent.
+    pub dropped_pct: f64,
+    /// Minutes with demand above capacity.
+    pub overloaded_minutes: u64,
+    /// Highest demand, requests per second.
+    pub peak_demand_rps: f64,
 }
 
 /// Durations of shortfall episodes, in seconds.

@@ -90,6 +90,10 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         let n = field(name);
         let _ = write!(s, ",{n}.pending,{n}.running,{n}.stopping");
     }
+    for name in &r.demand_service_names {
+        let n = field(name);
+        let _ = write!(s, ",{n}.demand_rps,{n}.served_rps,{n}.cpu_pct");
+    }
     s.push('\n');
     for row in &r.samples {
         let _ = write!(
@@ -110,6 +114,9 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         }
         for t in &row.tasks {
             let _ = write!(s, ",{},{},{}", t[0], t[1], t[2]);
+        }
+        for l in &row.load {
+            let _ = write!(s, ",{:.2},{:.2},{:.2}", l[0], l[1], l[2]);
         }
         s.push('\n');
     }

@@ -147,7 +147,7 @@ pub(crate) fn build(
     for (i, v) in r.list(t, "", "services").iter().enumerate() {
         let path = index("services", i);
         if let Some((s, deploy_times)) =
-            service(r, v, &path, &resolve_td, &cluster.default_strategy)
+            service(r, v, &path, dir, &resolve_td, &cluster.default_strategy)
         {
             for (k, at) in deploy_times.into_iter().enumerate() {
                 operations.push(Operation {
@@ -726,6 +726,7 @@ fn service(
     r: &mut Reader,
     v: &Value,
     path: &str,
+    dir: &Path,
     resolve_td: &ResolveTd,
     default_strategy: &Option<Vec<StrategyItem>>,
 ) -> Option<(ServiceSpec, Vec<SimTime>)> {
@@ -743,6 +744,7 @@ fn service(
         "healthyAfter",
         "deployments",
         "capacityProviderStrategy",
+        "demand",
     ];
     let ignored = [
         "cluster",
@@ -909,6 +911,15 @@ fn service(
         } else {
             SimDuration::from_secs(40)
         });
+    let demand = t
+        .get("demand")
+        .and_then(|v| super::demand::read(r, v, &join(path, "demand"), dir));
+    if demand.is_some() && daemon {
+        r.err(
+            &join(path, "demand"),
+            "a DAEMON service serves no demand of its own",
+        );
+    }
     let mut revisions = Vec::new();
     let mut times = Vec::new();
     let dpath = join(path, "deployments");
@@ -953,6 +964,8 @@ fn service(
             circuit_breaker: breaker,
             revisions,
             capacity,
+            demand,
+            load_balanced: balanced,
         },
         times,
     ))

@@ -13,6 +13,7 @@
 
 mod build;
 mod csvfile;
+mod demand;
 pub mod error;
 mod fargate;
 pub mod overrides;

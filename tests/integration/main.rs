@@ -6,5 +6,6 @@ mod engine_rules;
 mod lifecycle;
 mod placement_table;
 mod properties;
+mod scaling;
 mod scenarios;
 mod sweep;
