@@ -24,6 +24,8 @@
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
+//! * `plot` (feature `plot`, on by default) draws charts from the files a
+//!   run or a sweep wrote; it reads those files only, never the engine.
 //! * [`sweep`] expands a sweep file (a grid of scenario overrides times
 //!   seeds) into runs, runs them in parallel (rayon), persists each finished
 //!   run at once, and writes `runs.csv` and `aggregate.csv`; it also runs
@@ -36,7 +38,10 @@
 //!
 //! Dependencies point one way: `sweep, scenario, output -> engine ->
 //! placement, market, workload, metrics -> model -> sim` (the sweep builds
-//! each run through `scenario` and writes through `output`).
+//! each run through `scenario` and writes through `output`). `plot` sits
+//! beside them and reads only the result files (it borrows
+//! `output::write_atomic` to write its images), so any results folder can
+//! be plotted without running anything again.
 //!
 //! ## Determinism contract
 //!
@@ -60,6 +65,8 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod placement;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

@@ -4,6 +4,8 @@ mod common;
 mod engine_rules;
 mod lifecycle;
 mod placement_table;
+#[cfg(feature = "plot")]
+mod plots;
 mod properties;
 mod scenarios;
 mod sweep;
