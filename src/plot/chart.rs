@@ -89,6 +89,8 @@ pub struct Panel {
     pub x_axis: XAxis,
     /// Fraction of the x span added on both sides (room for point markers).
     pub x_pad: f64,
+    /// Label only whole-number x ticks (x is a count such as a cluster size).
+    pub x_integer: bool,
     /// Values the y range must include (e.g. 0, or 0 and 100 for percentages).
     pub y_include: Vec<f64>,
     /// Lines, drawn in order over bands and markers.
@@ -114,6 +116,7 @@ impl Panel {
             y_label: y_label.into(),
             x_axis: XAxis::Numeric,
             x_pad: 0.0,
+            x_integer: false,
             y_include: vec![0.0],
             lines: Vec::new(),
             bands: Vec::new(),
@@ -483,9 +486,30 @@ fn draw_panel<DB: DrawingBackend>(
     panel: &Panel,
     mode: Stroke,
 ) -> DrawResult {
-    let rows = panel.legend_rows();
+    let mut rows = panel.legend_rows();
     let font = (FAMILY, 15).into_text_style(area);
     let (w, h) = area.dim_in_pixel();
+    // Category tick labels too wide for their share of the axis become
+    // (1), (2), ... with a key in the legend.
+    let categories: Vec<String> = match &panel.x_axis {
+        XAxis::Numeric => Vec::new(),
+        XAxis::Categories(c) => {
+            let cell = w.saturating_sub(120) / c.len().max(1) as u32;
+            let mut widest = 0;
+            for label in c {
+                widest = widest.max(area.estimate_text_size(label, &font).map_err(err)?.0);
+            }
+            if widest + 16 > cell {
+                rows.push((Swatch::None, format!("{}:", panel.x_label)));
+                for (i, label) in c.iter().enumerate() {
+                    rows.push((Swatch::None, format!("({}) {label}", i + 1)));
+                }
+                (1..=c.len()).map(|i| format!("({i})")).collect()
+            } else {
+                c.clone()
+            }
+        }
+    };
     let (plot_area, legend_area) = match panel.legend {
         LegendPlace::Right => {
             let mut text_w = 0;
@@ -514,11 +538,14 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(err)?;
 
     let y_fmt = |v: &f64| tick(*v);
-    let num_fmt = |v: &f64| tick(*v);
-    let cat_fmt = |v: &f64| match &panel.x_axis {
-        XAxis::Categories(c) => category(c, *v),
-        XAxis::Numeric => tick(*v),
+    let num_fmt = |v: &f64| {
+        if panel.x_integer && (v - v.round()).abs() > 1e-9 {
+            String::new()
+        } else {
+            tick(*v)
+        }
     };
+    let cat_fmt = |v: &f64| category(&categories, *v);
     let mut mesh = cc.configure_mesh();
     mesh.x_desc(panel.x_label.as_str())
         .y_desc(panel.y_label.as_str())
@@ -749,6 +776,30 @@ mod tests {
         // A dash continues around a corner.
         let d = dashes(&[(0, 0), (6, 0), (6, 6)], 10.0, 5.0);
         assert_eq!(d[0], vec![(0, 0), (6, 0), (6, 4)]);
+    }
+
+    #[test]
+    fn long_categories_are_numbered_with_a_key() {
+        let long = |s: &str| format!("{s}{}", "x".repeat(120));
+        let mut p = Panel::new("strategy", "tasks");
+        p.legend = LegendPlace::Below;
+        p.x_axis = XAxis::Categories(vec![long("a"), long("b")]);
+        p.lines
+            .push(Line::solid("n=1", 0, vec![(0.0, 1.0), (1.0, 2.0)]));
+        let mut c = Chart {
+            title: "t".into(),
+            panels: vec![p],
+        };
+        let text = svg(&c).unwrap();
+        assert!(text.contains("\n(2)\n"), "numbered tick");
+        assert!(
+            text.contains(&format!("(1) {}", long("a"))),
+            "key in the legend"
+        );
+        // Short ones are written as they are.
+        c.panels[0].x_axis = XAxis::Categories(vec!["a".into(), "b".into()]);
+        let text = svg(&c).unwrap();
+        assert!(text.contains("\na\n") && !text.contains("(1)"));
     }
 
     #[test]

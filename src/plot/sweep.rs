@@ -266,6 +266,7 @@ impl Aggregate {
             panel.x_axis = XAxis::Categories(categories);
         }
         panel.x_pad = 0.04;
+        panel.x_integer = numeric && xs.iter().all(|v| v.fract() == 0.0);
         let mut any_band = false;
         for (i, (k, rows)) in keys.iter().zip(&rows_of).enumerate() {
             let mut rows = rows.clone();
@@ -477,6 +478,7 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
         );
         assert!(p.band_note.as_ref().unwrap().1.contains("2 runs per point"));
         assert_eq!(p.y_label, "m_pct (%)");
+        assert!(p.x_integer, "4 and 6 are whole numbers");
     }
 
     #[test]
