@@ -27,6 +27,8 @@
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
+//! * `plot` (feature `plot`, on by default) draws charts from the files a
+//!   run or a sweep wrote; it reads those files only, never the engine.
 //! * [`sweep`] expands a sweep file (a grid of scenario overrides times
 //!   seeds) into runs, runs them in parallel (rayon), persists each finished
 //!   run at once, and writes `runs.csv` and `aggregate.csv`; it also runs
@@ -41,6 +43,9 @@
 //! placement, market, cost, workload, metrics -> model -> sim` (the sweep
 //! builds each run through `scenario` and writes through `output`; `cost`
 //! also reads `market`'s Fargate platforms, never the other way round).
+//! `plot` sits beside them and reads only the result files (it borrows
+//! `output::write_atomic` to write its images), so any results folder can
+//! be plotted without running anything again.
 //!
 //! ## Determinism contract
 //!
@@ -66,6 +71,8 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod placement;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use ecsim::engine::{ExplainWindow, RunResult, Simulation};
 use ecsim::output::{self, Timing};
+#[cfg(feature = "plot")]
+use ecsim::plot;
 use ecsim::scenario::{self, Scenario};
 use ecsim::sweep::{self, Progress, Shard, Sweep, SweepError};
 
@@ -37,6 +39,28 @@ struct ScenarioArgs {
     set: Vec<String>,
 }
 
+/// `--plot[=FORMAT]` on the commands that write results.
+#[derive(clap::Args)]
+struct PlotFlag {
+    /// Also draw the plots into the output folder, as `ecsim plot` does
+    /// (FORMAT: png, svg or both; default both).
+    #[cfg(feature = "plot")]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "both",
+        value_parser = parse_format
+    )]
+    plot: Option<plot::Format>,
+}
+
+#[cfg(feature = "plot")]
+fn parse_format(s: &str) -> Result<plot::Format, String> {
+    s.parse()
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario and write summary.json, timeseries.csv, tasks.csv, events.csv.
@@ -46,6 +70,8 @@ enum Command {
         /// Output folder (default: results/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plot: PlotFlag,
     },
     /// Check scenario files and report every problem found.
     Validate {
@@ -88,6 +114,8 @@ enum Command {
         /// Check the sweep file and every combination's scenario; run nothing.
         #[arg(long)]
         validate_only: bool,
+        #[command(flatten)]
+        plot: PlotFlag,
     },
     /// Run one workload under several launch configurations with the same
     /// seed and compare cost, utilization and service health side by side.
@@ -115,6 +143,34 @@ enum Command {
         /// Output folder (default: results/sweeps/<name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plot: PlotFlag,
+    },
+    /// Draw charts from a results folder: a run's (tasks, instances,
+    /// reservation) or a sweep's (a metric against a parameter, one line per
+    /// value of another, with 95% confidence bands).
+    #[cfg(feature = "plot")]
+    Plot {
+        /// Folder written by `ecsim run`, `ecsim sweep` or `ecsim merge`.
+        dir: PathBuf,
+        /// Image format: png, svg or both.
+        #[arg(long, default_value = "both", value_parser = parse_format)]
+        format: plot::Format,
+        /// Where to write the images (default: DIR itself).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Sweep folders: metric to plot, as in aggregate.csv without the
+        /// `.mean` (repeatable; default cpu_reservation_mean_pct).
+        #[arg(long = "metric", value_name = "NAME")]
+        metrics: Vec<String>,
+        /// Sweep folders: parameter on the x axis (default: the first with
+        /// numeric values).
+        #[arg(long, value_name = "PARAM")]
+        x: Option<String>,
+        /// Sweep folders: parameter whose values make the lines (default:
+        /// the one after --x).
+        #[arg(long, value_name = "PARAM")]
+        series: Option<String>,
     },
 }
 
@@ -129,7 +185,7 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { args, out } => run(&args, out.as_deref()),
+        Command::Run { args, out, plot } => run(&args, out.as_deref(), &plot),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
         Command::Sweep {
@@ -139,8 +195,29 @@ fn main() -> ExitCode {
             shard,
             resume,
             validate_only,
-        } => run_sweep(&file, jobs, out, shard.as_deref(), resume, validate_only),
-        Command::Merge { dirs, out } => merge(&dirs, out),
+            plot,
+        } => run_sweep(
+            &file,
+            jobs,
+            out,
+            shard.as_deref(),
+            resume,
+            validate_only,
+            &plot,
+        ),
+        Command::Merge { dirs, out, plot } => merge(&dirs, out, &plot),
+        #[cfg(feature = "plot")]
+        Command::Plot {
+            dir,
+            format,
+            out,
+            metrics,
+            x,
+            series,
+        } => {
+            let opts = plot::SweepOptions { metrics, x, series };
+            plot_dir(&dir, out.as_deref(), format, &opts)
+        }
         Command::Compare {
             args,
             variants,
@@ -164,7 +241,7 @@ fn invalid(e: &scenario::ScenarioError) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(args: &ScenarioArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Result<ExitCode> {
     let sc = match load(args) {
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
@@ -181,6 +258,46 @@ fn run(args: &ScenarioArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     output::write_run(&dir, &result, Some(&timing)).context("writing results")?;
     print_summary(&result, &timing, &dir);
+    plot_after(&dir, plot)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Draws the plots of a results folder just written, if `--plot` was given.
+#[cfg(feature = "plot")]
+fn plot_after(dir: &Path, flag: &PlotFlag) -> anyhow::Result<()> {
+    if let Some(format) = flag.plot {
+        plot_dir(dir, None, format, &plot::SweepOptions::default())?;
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "plot"))]
+fn plot_after(_dir: &Path, _flag: &PlotFlag) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// `ecsim plot`: draws the charts of `dir` into `out` (default `dir`).
+#[cfg(feature = "plot")]
+fn plot_dir(
+    dir: &Path,
+    out: Option<&Path>,
+    format: plot::Format,
+    opts: &plot::SweepOptions,
+) -> anyhow::Result<ExitCode> {
+    let report = plot::plot_dir(dir, out.unwrap_or(dir), format, opts)?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    let names: Vec<String> = report
+        .written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "plots: {} in {}",
+        names.join(", "),
+        out.unwrap_or(dir).display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -296,6 +413,7 @@ fn run_sweep(
     shard: Option<&str>,
     resume: bool,
     validate_only: bool,
+    plot: &PlotFlag,
 ) -> anyhow::Result<ExitCode> {
     let shard = match shard.map(Shard::parse).transpose() {
         Ok(s) => s,
@@ -361,10 +479,27 @@ fn run_sweep(
         sw.def.name, part, combos, seeds, report.ran, report.skipped, wall
     );
     println!("  results in {}", report.dir.display());
+    if shard.is_some() {
+        if plot_requested(plot) {
+            println!("  no plots for a shard: plot the folder `ecsim merge` writes");
+        }
+    } else {
+        plot_after(&report.dir, plot)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+#[cfg(feature = "plot")]
+fn plot_requested(flag: &PlotFlag) -> bool {
+    flag.plot.is_some()
+}
+
+#[cfg(not(feature = "plot"))]
+fn plot_requested(_flag: &PlotFlag) -> bool {
+    false
+}
+
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Result<ExitCode> {
     let out = match out {
         Some(o) => o,
         None => {
@@ -385,6 +520,7 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         report.total_runs,
         report.dir.display()
     );
+    plot_after(&report.dir, plot)?;
     Ok(ExitCode::SUCCESS)
 }
 

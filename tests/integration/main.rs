@@ -5,6 +5,8 @@ mod cost;
 mod engine_rules;
 mod lifecycle;
 mod placement_table;
+#[cfg(feature = "plot")]
+mod plots;
 mod properties;
 mod scaling;
 mod scenarios;

@@ -35,7 +35,10 @@ desiredCount = 4
 demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
 "#;
     let r = run(text);
-    let d = r.summary.services[0].demand.as_ref().expect("demand summary");
+    let d = r.summary.services[0]
+        .demand
+        .as_ref()
+        .expect("demand summary");
     assert_eq!(d.requests, 60.0 * 60.0 * 300.0);
     assert_eq!(d.dropped, 60.0 * 60.0 * 100.0);
     assert_eq!(d.overloaded_minutes, 60);

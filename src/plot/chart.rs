@@ -1,0 +1,841 @@
+//! Chart descriptions and their rendering with plotters, to SVG text or PNG
+//! bytes.
+//!
+//! The run and sweep plots describe *what* to draw ([`Chart`]: panels of
+//! lines, shaded bands and vertical markers, with titles, axis labels and a
+//! legend); this module decides *how*: a fixed 1200×700 canvas, one
+//! palette, the bundled DejaVu Sans font (compiled in and registered with
+//! plotters' `ab_glyph` text renderer, so no system font library is used),
+//! legends beside or below the plotting area so they never hide data. The
+//! same description renders to SVG (no timestamps or random ids: the same
+//! chart gives the same bytes) and to PNG (an RGB buffer encoded with the
+//! `png` crate).
+//!
+//! Depends on nothing of the crate but the plot error type.
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontStyle;
+
+use super::PlotError;
+
+/// Canvas width, pixels.
+pub const WIDTH: u32 = 1200;
+/// Canvas height, pixels.
+pub const HEIGHT: u32 = 700;
+
+/// DejaVu Sans 2.37 (see `assets/fonts/`).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// The family name every text style uses; the bundled font is registered
+/// under it.
+const FAMILY: &str = "sans-serif";
+
+/// Line colours, in order of use (a colour-blind-friendly categorical set).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The colour of marker lines (interruption notices).
+pub const MARKER_COLOR: usize = 3;
+
+/// Legend row height, pixels.
+const ROW: i32 = 22;
+
+/// Registers the bundled font with plotters once per process.
+fn ensure_font() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(PlotError::Draw(
+            "the bundled font assets/fonts/DejaVuSans.ttf could not be loaded".into(),
+        ))
+    }
+}
+
+/// A whole image: a title over one or more panels stacked vertically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// Title at the top of the image.
+    pub title: String,
+    /// Panels, top to bottom, sharing the height evenly.
+    pub panels: Vec<Panel>,
+}
+
+/// One plotting area with its axes and legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Caption above the plotting area (for images with several panels).
+    pub caption: Option<String>,
+    /// X axis label, with its unit.
+    pub x_label: String,
+    /// Y axis label, with its unit.
+    pub y_label: String,
+    /// Numeric x, or categories placed at 0, 1, 2, ...
+    pub x_axis: XAxis,
+    /// Fraction of the x span added on both sides (room for point markers).
+    pub x_pad: f64,
+    /// Label only whole-number x ticks (x is a count such as a cluster size).
+    pub x_integer: bool,
+    /// Values the y range must include (e.g. 0, or 0 and 100 for percentages).
+    pub y_include: Vec<f64>,
+    /// Lines, drawn in order over bands and markers.
+    pub lines: Vec<Line>,
+    /// Shaded bands, drawn first.
+    pub bands: Vec<Band>,
+    /// Vertical marker lines at given x values.
+    pub markers: Option<Markers>,
+    /// Where the legend goes.
+    pub legend: LegendPlace,
+    /// A heading line above the legend entries.
+    pub legend_title: Option<String>,
+    /// Extra legend entries for bands (a swatch and a text), after the lines.
+    pub band_note: Option<(usize, String)>,
+}
+
+impl Panel {
+    /// A panel with numeric x, no bands, markers or padding, legend at the right.
+    pub fn new(x_label: impl Into<String>, y_label: impl Into<String>) -> Panel {
+        Panel {
+            caption: None,
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            x_axis: XAxis::Numeric,
+            x_pad: 0.0,
+            x_integer: false,
+            y_include: vec![0.0],
+            lines: Vec::new(),
+            bands: Vec::new(),
+            markers: None,
+            legend: LegendPlace::Right,
+            legend_title: None,
+            band_note: None,
+        }
+    }
+}
+
+/// The kind of x axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XAxis {
+    /// Numbers, ticks chosen by plotters.
+    Numeric,
+    /// Labels of the positions 0, 1, 2, ...
+    Categories(Vec<String>),
+}
+
+/// Where a panel's legend is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegendPlace {
+    /// A column at the right of the plotting area.
+    Right,
+    /// Rows under the plotting area (for long labels).
+    Below,
+}
+
+/// One line of a panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Legend text.
+    pub label: String,
+    /// Palette index (wraps around).
+    pub color: usize,
+    /// Dashed instead of solid.
+    pub dashed: bool,
+    /// A dot at every point.
+    pub dots: bool,
+    /// Points, in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Line {
+    /// A solid line without dots.
+    pub fn solid(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+        Line {
+            label: label.into(),
+            color,
+            dashed: false,
+            dots: false,
+            points,
+        }
+    }
+
+    /// A dashed line without dots.
+    pub fn dashed(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+        Line {
+            dashed: true,
+            ..Line::solid(label, color, points)
+        }
+    }
+}
+
+/// A shaded region between a lower and an upper curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Palette index.
+    pub color: usize,
+    /// `(x, low, high)`, in x order.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// Vertical lines across the plotting area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Markers {
+    /// Legend text.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// Where.
+    pub xs: Vec<f64>,
+}
+
+/// What a legend row shows beside its text.
+enum Swatch {
+    Line {
+        color: usize,
+        dashed: bool,
+        dot: bool,
+    },
+    Band(usize),
+    Marker(usize),
+    None,
+}
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// The colour of a line: dashed lines (a target, such as a desired count)
+/// are a darker shade, so that their dashes still show where they lie on
+/// top of the solid line of the same colour.
+fn line_color(i: usize, dashed: bool) -> RGBAColor {
+    let c = color(i);
+    if dashed {
+        let d = |v: u8| (u16::from(v) * 3 / 5) as u8;
+        RGBColor(d(c.0), d(c.1), d(c.2)).to_rgba()
+    } else {
+        c.to_rgba()
+    }
+}
+
+/// A tick label: at most two decimals, no trailing zeros.
+pub fn tick(v: f64) -> String {
+    let s = if v.abs() >= 1000.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// The category at `v` when `v` is (close to) its integer position.
+fn category(categories: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    categories.get(i as usize).cloned().unwrap_or_default()
+}
+
+/// Range of `values` widened by `pad` of its span on both sides; a single
+/// value gets a unit-wide range.
+fn span(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 {
+        return (lo - 0.5, hi + 0.5);
+    }
+    let d = (hi - lo) * pad;
+    (lo - d, hi + d)
+}
+
+impl Panel {
+    fn x_range(&self) -> (f64, f64) {
+        if let XAxis::Categories(c) = &self.x_axis {
+            return (-0.5, c.len().max(1) as f64 - 0.5);
+        }
+        let xs = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)));
+        span(xs, self.x_pad)
+    }
+
+    fn y_range(&self) -> (f64, f64) {
+        let ys = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .chain(
+                self.bands
+                    .iter()
+                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
+            )
+            .chain(self.y_include.iter().copied());
+        let (lo, hi) = span(ys, 0.0);
+        let d = (hi - lo) * 0.05;
+        // No padding below a floor the caller asked for (0 for counts).
+        let lo = if self.y_include.contains(&lo) {
+            lo
+        } else {
+            lo - d
+        };
+        (lo, hi + d)
+    }
+
+    fn legend_rows(&self) -> Vec<(Swatch, String)> {
+        let mut rows = Vec::new();
+        if let Some(t) = &self.legend_title {
+            rows.push((Swatch::None, t.clone()));
+        }
+        for l in &self.lines {
+            rows.push((
+                Swatch::Line {
+                    color: l.color,
+                    dashed: l.dashed,
+                    dot: l.dots,
+                },
+                l.label.clone(),
+            ));
+        }
+        if let Some((c, text)) = &self.band_note {
+            rows.push((Swatch::Band(*c), text.clone()));
+        }
+        if let Some(m) = &self.markers {
+            rows.push((Swatch::Marker(m.color), m.label.clone()));
+        }
+        rows
+    }
+}
+
+type DrawResult = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// How lines wider than one pixel reach the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stroke {
+    /// As one path with its stroke width (SVG: the viewer strokes it).
+    Native,
+    /// As one-pixel paths offset by a pixel (bitmap). plotters' bitmap
+    /// backend turns a wide path into one polygon, which goes wrong on
+    /// dense zigzags (spikes across the image, stray dots: plotters issue
+    /// #549); one-pixel paths are drawn segment by segment and cannot.
+    Offsets,
+}
+
+/// Offsets of the one-pixel paths that make a 2-pixel line (a 2×2 brush).
+const BRUSH: [(i32, i32); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
+
+/// Keeps, of each run of points in one pixel column, the first, the
+/// highest, the lowest and the last (in their order): the same pixels are
+/// drawn from at most four points per column, however dense the series.
+fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(px.len().min(4096));
+    let mut i = 0;
+    while i < px.len() {
+        let x = px[i].0;
+        let mut j = i;
+        while j < px.len() && px[j].0 == x {
+            j += 1;
+        }
+        let col = &px[i..j];
+        let (mut lo, mut hi) = (0, 0);
+        for (k, p) in col.iter().enumerate() {
+            if p.1 < col[lo].1 {
+                lo = k;
+            }
+            if p.1 > col[hi].1 {
+                hi = k;
+            }
+        }
+        let mut keep = [0, lo, hi, col.len() - 1];
+        keep.sort_unstable();
+        for k in keep {
+            if out.last() != Some(&col[k]) {
+                out.push(col[k]);
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+/// Splits a pixel path into dashes `on` pixels long with gaps of `off`.
+fn dashes(path: &[(i32, i32)], on: f64, off: f64) -> Vec<Vec<(i32, i32)>> {
+    let f = |p: (i32, i32)| (f64::from(p.0), f64::from(p.1));
+    let round = |v: Vec<(f64, f64)>| -> Vec<(i32, i32)> {
+        v.into_iter()
+            .map(|(x, y)| (x.round() as i32, y.round() as i32))
+            .collect()
+    };
+    let mut out = Vec::new();
+    let Some(&start) = path.first() else {
+        return out;
+    };
+    let mut cur = vec![f(start)];
+    let mut drawing = true;
+    let mut left = on;
+    for w in path.windows(2) {
+        let (a, b) = (f(w[0]), f(w[1]));
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        let mut t = 0.0;
+        while len - t > left {
+            t += left;
+            let p = (a.0 + (b.0 - a.0) * t / len, a.1 + (b.1 - a.1) * t / len);
+            if drawing {
+                cur.push(p);
+                out.push(round(std::mem::take(&mut cur)));
+            } else {
+                cur = vec![p];
+            }
+            drawing = !drawing;
+            left = if drawing { on } else { off };
+        }
+        left -= len - t;
+        if drawing {
+            cur.push(b);
+        }
+    }
+    if drawing && cur.len() > 1 {
+        out.push(round(cur));
+    }
+    out
+}
+
+/// Draws a pixel path (coordinates relative to `area`), solid or dashed.
+fn stroke<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    path: &[(i32, i32)],
+    c: RGBAColor,
+    width: u32,
+    dash: Option<(f64, f64)>,
+    mode: Stroke,
+) -> DrawResult {
+    let pieces = match dash {
+        Some((on, off)) => dashes(path, on, off),
+        None => vec![path.to_vec()],
+    };
+    for piece in pieces {
+        if width <= 1 || mode == Stroke::Native {
+            area.draw(&PathElement::new(piece, c.stroke_width(width)))
+                .map_err(err)?;
+        } else {
+            for (dx, dy) in BRUSH {
+                let moved: Vec<(i32, i32)> = piece.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
+                area.draw(&PathElement::new(moved, c.stroke_width(1)))
+                    .map_err(err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws `chart` on `root`.
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    mode: Stroke,
+) -> DrawResult {
+    root.fill(&WHITE).map_err(err)?;
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        chart.title.clone(),
+        (w as i32 / 2, 12),
+        (FAMILY, 26)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))
+    .map_err(err)?;
+    let body = root.margin(50, 8, 8, 12);
+    let n = chart.panels.len().max(1);
+    for (area, panel) in body.split_evenly((n, 1)).iter().zip(&chart.panels) {
+        draw_panel(area, panel, mode)?;
+    }
+    Ok(())
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    mode: Stroke,
+) -> DrawResult {
+    let mut rows = panel.legend_rows();
+    let font = (FAMILY, 15).into_text_style(area);
+    let (w, h) = area.dim_in_pixel();
+    // Category tick labels too wide for their share of the axis become
+    // (1), (2), ... with a key in the legend.
+    let categories: Vec<String> = match &panel.x_axis {
+        XAxis::Numeric => Vec::new(),
+        XAxis::Categories(c) => {
+            let cell = w.saturating_sub(120) / c.len().max(1) as u32;
+            let mut widest = 0;
+            for label in c {
+                widest = widest.max(area.estimate_text_size(label, &font).map_err(err)?.0);
+            }
+            if widest + 16 > cell {
+                rows.push((Swatch::None, format!("{}:", panel.x_label)));
+                for (i, label) in c.iter().enumerate() {
+                    rows.push((Swatch::None, format!("({}) {label}", i + 1)));
+                }
+                (1..=c.len()).map(|i| format!("({i})")).collect()
+            } else {
+                c.clone()
+            }
+        }
+    };
+    let (plot_area, legend_area) = match panel.legend {
+        LegendPlace::Right => {
+            let mut text_w = 0;
+            for (_, text) in &rows {
+                text_w = text_w.max(area.estimate_text_size(text, &font).map_err(err)?.0);
+            }
+            let lw = (text_w + 64).clamp(150, w * 2 / 5);
+            area.split_horizontally(w - lw)
+        }
+        LegendPlace::Below => {
+            let lh = (rows.len() as u32 * ROW as u32 + 12).min(h / 2);
+            area.split_vertically(h - lh)
+        }
+    };
+    let (x0, x1) = panel.x_range();
+    let (y0, y1) = panel.y_range();
+    let mut builder = ChartBuilder::on(&plot_area);
+    if let Some(c) = &panel.caption {
+        builder.caption(c, (FAMILY, 18));
+    }
+    let mut cc = builder
+        .margin(8)
+        .x_label_area_size(46)
+        .y_label_area_size(74)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+
+    let y_fmt = |v: &f64| tick(*v);
+    let num_fmt = |v: &f64| {
+        if panel.x_integer && (v - v.round()).abs() > 1e-9 {
+            String::new()
+        } else {
+            tick(*v)
+        }
+    };
+    let cat_fmt = |v: &f64| category(&categories, *v);
+    let mut mesh = cc.configure_mesh();
+    mesh.x_desc(panel.x_label.as_str())
+        .y_desc(panel.y_label.as_str())
+        .axis_desc_style((FAMILY, 17))
+        .label_style((FAMILY, 15))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(RGBColor(240, 240, 240))
+        .y_label_formatter(&y_fmt);
+    match &panel.x_axis {
+        XAxis::Numeric => {
+            mesh.x_label_formatter(&num_fmt);
+        }
+        XAxis::Categories(c) => {
+            mesh.x_labels(c.len() + 1).x_label_formatter(&cat_fmt);
+        }
+    }
+    mesh.draw().map_err(err)?;
+
+    for b in &panel.bands {
+        let mut outline: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
+        outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
+        cc.draw_series(std::iter::once(Polygon::new(
+            outline,
+            color(b.color).mix(0.18).filled(),
+        )))
+        .map_err(err)?;
+    }
+    // Lines and markers are stroked in pixels, relative to `area`.
+    let (bx, by) = area.get_base_pixel();
+    let to_px = |p: &(f64, f64)| {
+        let (x, y) = cc.backend_coord(p);
+        (x - bx, y - by)
+    };
+    if let Some(m) = &panel.markers {
+        for &x in &m.xs {
+            let path = [to_px(&(x, y0)), to_px(&(x, y1))];
+            stroke(
+                area,
+                &path,
+                color(m.color).mix(0.8),
+                1,
+                Some((5.0, 4.0)),
+                mode,
+            )?;
+        }
+    }
+    for l in &panel.lines {
+        let path = decimate(&l.points.iter().map(to_px).collect::<Vec<_>>());
+        let dash = l.dashed.then_some((9.0, 6.0));
+        stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
+    }
+    for l in &panel.lines {
+        if l.dots {
+            cc.draw_series(
+                l.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, color(l.color).filled())),
+            )
+            .map_err(err)?;
+        }
+    }
+    draw_legend(&legend_area, &rows, panel.legend, mode)
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[(Swatch, String)],
+    place: LegendPlace,
+    mode: Stroke,
+) -> DrawResult {
+    let font = (FAMILY, 15).into_font().color(&BLACK);
+    // Right: start level with the top of the plotting area; below: under
+    // the x axis label, indented like the plotting area.
+    let (x, top) = match place {
+        LegendPlace::Right => (10, 14),
+        LegendPlace::Below => (90, 4),
+    };
+    for (i, (swatch, text)) in rows.iter().enumerate() {
+        let y = top + i as i32 * ROW + ROW / 2;
+        let text_x = match swatch {
+            Swatch::None => x,
+            _ => x + 44,
+        };
+        match *swatch {
+            Swatch::Line {
+                color: c,
+                dashed,
+                dot,
+            } => {
+                let dash = dashed.then_some((7.0, 4.0));
+                stroke(
+                    area,
+                    &[(x, y), (x + 36, y)],
+                    line_color(c, dashed),
+                    2,
+                    dash,
+                    mode,
+                )?;
+                if dot {
+                    area.draw(&Circle::new((x + 18, y), 4, color(c).filled()))
+                        .map_err(err)?;
+                }
+            }
+            Swatch::Band(c) => {
+                area.draw(&Rectangle::new(
+                    [(x, y - 7), (x + 36, y + 7)],
+                    color(c).mix(0.18).filled(),
+                ))
+                .map_err(err)?;
+            }
+            Swatch::Marker(c) => {
+                let path = [(x + 18, y - 9), (x + 18, y + 9)];
+                stroke(area, &path, color(c).mix(0.8), 1, Some((5.0, 4.0)), mode)?;
+            }
+            Swatch::None => {}
+        }
+        area.draw(&Text::new(
+            text.clone(),
+            (text_x, y),
+            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Renders `chart` as an SVG document.
+pub fn svg(chart: &Chart) -> Result<String, PlotError> {
+    ensure_font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, chart, Stroke::Native).map_err(PlotError::Draw)?;
+        root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
+    }
+    Ok(text)
+}
+
+/// Renders `chart` as a PNG image (8-bit RGB).
+pub fn png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
+    ensure_font()?;
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, chart, Stroke::Offsets).map_err(PlotError::Draw)?;
+        root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
+    }
+    let mut out = Vec::new();
+    let encode = |e: png::EncodingError| PlotError::Draw(format!("PNG encoding: {e}"));
+    {
+        let mut enc = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(encode)?;
+        writer.write_image_data(&pixels).map_err(encode)?;
+        writer.finish().map_err(encode)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Chart {
+        let mut p = Panel::new("time (h)", "tasks");
+        p.lines
+            .push(Line::solid("running", 0, vec![(0.0, 1.0), (1.0, 3.0)]));
+        p.lines
+            .push(Line::dashed("desired", 0, vec![(0.0, 2.0), (1.0, 3.0)]));
+        p.bands.push(Band {
+            color: 1,
+            points: vec![(0.0, 0.5, 1.5), (1.0, 2.0, 4.0)],
+        });
+        p.markers = Some(Markers {
+            label: "notice".into(),
+            color: MARKER_COLOR,
+            xs: vec![0.5],
+        });
+        Chart {
+            title: "sample".into(),
+            panels: vec![p],
+        }
+    }
+
+    #[test]
+    fn ticks_are_short() {
+        // (value, label)
+        let table = [
+            (0.0, "0"),
+            (-0.0001, "0"),
+            (2.5, "2.5"),
+            (0.126, "0.13"), // two decimals at most
+            (100.0, "100"),
+            (86400.0, "86400"),
+        ];
+        for (v, want) in table {
+            assert_eq!(tick(v), want, "tick({v})");
+        }
+    }
+
+    #[test]
+    fn decimation_keeps_each_columns_extremes_in_order() {
+        // Column 0: 5, 3, 9, 6 -> first 5, highest-up 3, lowest-down 9, last 6;
+        // column 1: 6, 6 -> one point; column 2: 1.
+        let px = [
+            (0, 5),
+            (0, 3),
+            (0, 4),
+            (0, 9),
+            (0, 6),
+            (1, 6),
+            (1, 6),
+            (2, 1),
+        ];
+        assert_eq!(
+            decimate(&px),
+            vec![(0, 5), (0, 3), (0, 9), (0, 6), (1, 6), (2, 1)]
+        );
+        assert!(decimate(&[]).is_empty());
+    }
+
+    #[test]
+    fn dashes_alternate_along_the_path() {
+        // 0..30 along x, 10 on 5 off: dashes 0-10 and 15-25, then 30 ends on.
+        let d = dashes(&[(0, 0), (30, 0)], 10.0, 5.0);
+        assert_eq!(d, vec![vec![(0, 0), (10, 0)], vec![(15, 0), (25, 0)]]);
+        // A dash continues around a corner.
+        let d = dashes(&[(0, 0), (6, 0), (6, 6)], 10.0, 5.0);
+        assert_eq!(d[0], vec![(0, 0), (6, 0), (6, 4)]);
+    }
+
+    #[test]
+    fn long_categories_are_numbered_with_a_key() {
+        let long = |s: &str| format!("{s}{}", "x".repeat(120));
+        let mut p = Panel::new("strategy", "tasks");
+        p.legend = LegendPlace::Below;
+        p.x_axis = XAxis::Categories(vec![long("a"), long("b")]);
+        p.lines
+            .push(Line::solid("n=1", 0, vec![(0.0, 1.0), (1.0, 2.0)]));
+        let mut c = Chart {
+            title: "t".into(),
+            panels: vec![p],
+        };
+        let text = svg(&c).unwrap();
+        assert!(text.contains("\n(2)\n"), "numbered tick");
+        assert!(
+            text.contains(&format!("(1) {}", long("a"))),
+            "key in the legend"
+        );
+        // Short ones are written as they are.
+        c.panels[0].x_axis = XAxis::Categories(vec!["a".into(), "b".into()]);
+        let text = svg(&c).unwrap();
+        assert!(text.contains("\na\n") && !text.contains("(1)"));
+    }
+
+    #[test]
+    fn categories_only_at_their_positions() {
+        let c = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(category(&c, 0.0), "a");
+        assert_eq!(category(&c, 1.0), "b");
+        assert_eq!(category(&c, 0.5), "");
+        assert_eq!(category(&c, 2.0), "");
+        assert_eq!(category(&c, -1.0), "");
+    }
+
+    #[test]
+    fn ranges_cover_lines_bands_and_included_values() {
+        let p = &sample().panels[0];
+        assert_eq!(p.x_range(), (0.0, 1.0));
+        // y from 0 (included, not padded) to 4, plus 5% of 4 on top.
+        let (lo, hi) = p.y_range();
+        assert_eq!(lo, 0.0);
+        assert!((hi - 4.2).abs() < 1e-9, "{hi}");
+        // A single value gets a unit range.
+        assert_eq!(span([3.0].into_iter(), 0.1), (2.5, 3.5));
+        assert_eq!(span(std::iter::empty(), 0.1), (0.0, 1.0));
+    }
+
+    #[test]
+    fn svg_is_deterministic_and_png_has_the_canvas_size() {
+        let c = sample();
+        let a = svg(&c).unwrap();
+        assert_eq!(a, svg(&c).unwrap());
+        assert!(a.contains("<svg"));
+        assert!(a.contains("\nsample\n"), "{a}");
+        let p = png(&c).unwrap();
+        assert_eq!(&p[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: width and height, big-endian, at bytes 16..24.
+        assert_eq!(&p[16..20], &WIDTH.to_be_bytes());
+        assert_eq!(&p[20..24], &HEIGHT.to_be_bytes());
+    }
+}

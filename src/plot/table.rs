@@ -1,0 +1,198 @@
+//! A result table read by column name: the header row, then every record
+//! with its line number, so a bad cell is reported as "file, line, column,
+//! value". Columns are looked up by header name, never by position, and
+//! columns nobody asks for are ignored, so the engine can add columns
+//! without breaking the plots.
+//!
+//! Depends on nothing of the crate but the plot error type.
+
+use std::path::{Path, PathBuf};
+
+use super::PlotError;
+
+/// A CSV file held as text cells.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    /// Header names, in file order.
+    pub headers: Vec<String>,
+    /// Records: 1-based line number in the file, and the cells.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    /// Reads `path`: a header row and records of the same length.
+    pub fn read(path: &Path) -> Result<Table, PlotError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Table::parse(path, &text)
+    }
+
+    /// Parses `text` as the contents of `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Table, PlotError> {
+        let csv_err = |e: csv::Error| PlotError::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("{len} fields where the header has {expected_len}"),
+                _ => e.to_string(),
+            },
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(PlotError::Csv {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "no header row".into(),
+            });
+        }
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record.iter().map(str::to_string).collect()));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    /// Position of column `name`, if the table has it.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Position of column `name`, or an error listing the columns there are.
+    pub fn column(&self, name: &str) -> Result<usize, PlotError> {
+        self.find(name).ok_or_else(|| PlotError::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            available: self.headers.join(", "),
+        })
+    }
+
+    /// The cells of column `i`, in row order.
+    pub fn strings(&self, i: usize) -> Vec<&str> {
+        self.rows
+            .iter()
+            .map(|(_, cells)| cells.get(i).map_or("", String::as_str))
+            .collect()
+    }
+
+    /// The cells of column `i` as numbers; an empty cell is `None`, any
+    /// other cell that is not a number is an error naming the line.
+    pub fn optional_numbers(&self, i: usize) -> Result<Vec<Option<f64>>, PlotError> {
+        self.rows
+            .iter()
+            .map(|(line, cells)| {
+                let cell = cells.get(i).map_or("", |s| s.trim());
+                if cell.is_empty() {
+                    return Ok(None);
+                }
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| self.bad_number(*line, i, cell))
+            })
+            .collect()
+    }
+
+    /// The cells of column `i` as numbers; every cell must be a number.
+    pub fn numbers(&self, i: usize) -> Result<Vec<f64>, PlotError> {
+        let values = self.optional_numbers(i)?;
+        values
+            .into_iter()
+            .zip(&self.rows)
+            .map(|(v, (line, _))| v.ok_or_else(|| self.bad_number(*line, i, "")))
+            .collect()
+    }
+
+    /// The cells of the column named `name` as numbers.
+    pub fn numbers_of(&self, name: &str) -> Result<Vec<f64>, PlotError> {
+        self.numbers(self.column(name)?)
+    }
+
+    fn bad_number(&self, line: u64, i: usize, cell: &str) -> PlotError {
+        PlotError::Csv {
+            path: self.path.clone(),
+            line,
+            message: format!(
+                "column `{}`: `{cell}` is not a number",
+                self.headers.get(i).map_or("?", String::as_str)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Table, PlotError> {
+        Table::parse(Path::new("t.csv"), text)
+    }
+
+    #[test]
+    fn columns_by_name_whatever_their_order_and_extras() {
+        let t = parse("b,extra,a\n1,x,2\n3,y,4\n").unwrap();
+        assert_eq!(t.numbers_of("a").unwrap(), vec![2.0, 4.0]);
+        assert_eq!(t.numbers_of("b").unwrap(), vec![1.0, 3.0]);
+        assert_eq!(t.strings(t.column("extra").unwrap()), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn quoted_cells_keep_their_commas() {
+        let t = parse("p,v\n\"[{type=\"\"random\"\"}, x]\",1\n").unwrap();
+        assert_eq!(t.strings(0), vec![r#"[{type="random"}, x]"#]);
+    }
+
+    #[test]
+    fn empty_cells_are_none_only_where_allowed() {
+        let t = parse("a,b\n1,\n2,3\n").unwrap();
+        assert_eq!(t.optional_numbers(1).unwrap(), vec![None, Some(3.0)]);
+        let e = t.numbers(1).unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 2: column `b`: `` is not a number");
+    }
+
+    #[test]
+    fn a_bad_number_names_file_line_and_column() {
+        // Line 1 is the header, so the third record is on line 4.
+        let t = parse("time_s,x\n0,1\n60,2\n120,oops\n").unwrap();
+        let e = t.numbers_of("x").unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 4: column `x`: `oops` is not a number");
+    }
+
+    #[test]
+    fn a_short_row_names_its_line() {
+        let e = parse("a,b\n1,2\n3\n").unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 3: 1 fields where the header has 2");
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_others() {
+        let t = parse("a,b\n1,2\n").unwrap();
+        let e = t.column("c").unwrap_err().to_string();
+        assert_eq!(e, "t.csv: no column `c` (columns: a, b)");
+    }
+
+    #[test]
+    fn an_empty_file_has_no_header() {
+        assert!(parse("").is_err());
+    }
+}

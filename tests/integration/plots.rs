@@ -1,0 +1,454 @@
+//! Plots: a run folder and a sweep folder drawn into a temporary folder
+//! (files there, PNGs decode to 1200×700, SVGs parse with an `<svg>` root),
+//! byte-identical output, columns found by name, optional demand and cost
+//! charts, the `--plot` flags, and the errors (no results, wrong metric or
+//! parameter, malformed CSV).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ecsim::engine::Simulation;
+use ecsim::output;
+use ecsim::plot::{self, Format, Kind, PlotError, SweepOptions};
+use ecsim::scenario;
+
+fn ecsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+}
+
+/// The committed placement-strategy sweep (read only).
+const SWEEP: &str = "results/sweeps/placement-strategy";
+
+/// Writes a one-hour run of the teaching scenario into `dir`.
+fn small_run(dir: &Path) {
+    let sc = scenario::load(
+        Path::new("scenarios/teaching/binpack.toml"),
+        &["duration=\"1h\"".to_string()],
+    )
+    .unwrap();
+    let result = Simulation::new(&sc.spec, sc.seed).run();
+    output::write_run(dir, &result, None).unwrap();
+}
+
+/// Checks that `path` is a PNG of the chart size that decodes completely.
+fn check_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(
+        (info.width, info.height),
+        (plot::WIDTH, plot::HEIGHT),
+        "{}",
+        path.display()
+    );
+    // Not a blank canvas: some pixels are not white.
+    assert!(
+        buf[..info.buffer_size()].iter().any(|&b| b < 200),
+        "{} is blank",
+        path.display()
+    );
+}
+
+/// Checks that `path` is an XML document with an `<svg>` root of the chart size.
+fn check_svg(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg", "{}", path.display());
+    assert_eq!(root.attribute("width"), Some("1200"));
+    assert_eq!(root.attribute("height"), Some("700"));
+}
+
+fn names(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn run_folder_smoke() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let out = tmp.path().join("plots");
+    small_run(&run);
+    let report = plot::plot_dir(&run, &out, Format::Both, &SweepOptions::default()).unwrap();
+    assert_eq!(report.kind, Kind::Run);
+    assert_eq!(
+        names(&report.written),
+        [
+            "tasks.png",
+            "tasks.svg",
+            "instances.png",
+            "instances.svg",
+            "reservation.png",
+            "reservation.svg",
+            "cost.png",
+            "cost.svg"
+        ]
+    );
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    for p in &report.written {
+        assert!(p.starts_with(&out));
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("png") => check_png(p),
+            _ => check_svg(p),
+        }
+    }
+    // No demand column: no demand chart, and nothing said.
+    assert!(!out.join("demand.png").exists());
+}
+
+#[test]
+fn sweep_folder_smoke() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = plot::plot_dir(
+        Path::new(SWEEP),
+        tmp.path(),
+        Format::Both,
+        &SweepOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.kind, Kind::Sweep);
+    // Default: cpu_reservation_mean_pct against the first numeric parameter.
+    assert_eq!(
+        names(&report.written),
+        [
+            "cpu_reservation_mean_pct_by_instanceGroups.nodes.count.png",
+            "cpu_reservation_mean_pct_by_instanceGroups.nodes.count.svg"
+        ]
+    );
+    check_png(&report.written[0]);
+    check_svg(&report.written[1]);
+    // One line per strategy (the zipped job strategy does not split them),
+    // each with its band.
+    let svg = std::fs::read_to_string(&report.written[1]).unwrap();
+    assert!(svg.contains("services.api.placementStrategy:"));
+    assert!(svg.contains("shaded: 95% confidence interval of the mean (10 runs per point)"));
+    assert_eq!(svg.matches("<polygon").count(), 4, "one band per strategy");
+
+    // Several metrics, a categorical x and an explicit series.
+    let opts = SweepOptions {
+        metrics: vec![
+            "instances_in_use_mean".into(),
+            "jobs.reports.failed.RESOURCE:CPU.mean".into(),
+        ],
+        x: Some("services.api.placementStrategy".into()),
+        series: Some("instanceGroups.nodes.count".into()),
+    };
+    let report = plot::plot_dir(Path::new(SWEEP), tmp.path(), Format::Png, &opts).unwrap();
+    assert_eq!(
+        names(&report.written),
+        [
+            "instances_in_use_mean_by_services.api.placementStrategy.png",
+            "jobs.reports.failed.RESOURCE_CPU_by_services.api.placementStrategy.png"
+        ]
+    );
+    report.written.iter().for_each(|p| check_png(p));
+}
+
+#[test]
+fn output_is_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    small_run(&run);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        plot::plot_dir(&run, out, Format::Both, &SweepOptions::default()).unwrap();
+        plot::plot_dir(
+            Path::new(SWEEP),
+            out,
+            Format::Both,
+            &SweepOptions::default(),
+        )
+        .unwrap();
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10);
+    for f in files {
+        let (x, y) = (
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+        );
+        assert!(x == y, "{f:?} differs between two plots of the same folder");
+    }
+}
+
+/// Rewrites `timeseries.csv` with its columns in reverse order plus an
+/// extra column, optionally with demand and capacity columns.
+fn shuffle_columns(run: &Path, demand: bool) {
+    let path = run.join("timeseries.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells: Vec<String> = line.split(',').rev().map(str::to_string).collect();
+        if i == 0 {
+            cells.push("some_future_column".into());
+            if demand {
+                cells.extend(["api.demand_rps".into(), "api.served_rps".into()]);
+            }
+        } else {
+            cells.push("x".into());
+            if demand {
+                cells.extend([format!("{}", i % 7), "6".into()]);
+            }
+        }
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+}
+
+#[test]
+fn columns_by_name_and_optional_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    small_run(&run);
+    shuffle_columns(&run, true);
+    std::fs::write(
+        run.join("cost.csv"),
+        "hour,owner,capacity,compute_usd,idle_usd,storage_usd,note\n0,api,ec2-on-demand,0.5,0.1,0,a\n1,api,ec2-on-demand,0.25,0,0,b\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("plots");
+    let report = plot::plot_dir(&run, &out, Format::Png, &SweepOptions::default()).unwrap();
+    assert_eq!(
+        names(&report.written),
+        [
+            "tasks.png",
+            "instances.png",
+            "reservation.png",
+            "demand.png",
+            "cost.png"
+        ]
+    );
+    report.written.iter().for_each(|p| check_png(p));
+
+    // A cost.csv of another shape is skipped with a note, not an error.
+    std::fs::write(run.join("cost.csv"), "instance_id,total\ni-1,3\n").unwrap();
+    let report = plot::plot_dir(&run, &out, Format::Svg, &SweepOptions::default()).unwrap();
+    assert_eq!(report.written.len(), 4);
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    assert!(report.notes[0].contains("cost.csv has no hour column"));
+}
+
+#[test]
+fn a_folder_without_results_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "nothing here").unwrap();
+    let e = plot::plot_dir(
+        tmp.path(),
+        tmp.path(),
+        Format::Both,
+        &SweepOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, PlotError::NotResults { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("timeseries.csv") && msg.contains("aggregate.csv"),
+        "{msg}"
+    );
+
+    let out = ecsim().arg("plot").arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no results to plot"), "{stderr}");
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().count() == 1,
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_wrong_metric_or_parameter_lists_the_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = SweepOptions {
+        metrics: vec!["instances_in_use_maen".into()],
+        ..SweepOptions::default()
+    };
+    let e = plot::plot_dir(Path::new(SWEEP), tmp.path(), Format::Png, &opts).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("no metric `instances_in_use_maen`"), "{msg}");
+    assert!(
+        msg.contains("(did you mean `instances_in_use_mean`?)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("metrics: horizon_s, events_processed,"),
+        "{msg}"
+    );
+    assert!(msg.contains("cpu_reservation_mean_pct"), "{msg}");
+
+    let out = ecsim()
+        .args(["plot", SWEEP, "--x", "nodes"])
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "no parameter `nodes`; parameters: instanceGroups.nodes.count, \
+             services.api.placementStrategy, batchJobs.reports.placementStrategy"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    // Sweep options on a run folder are refused rather than ignored.
+    let run = tmp.path().join("run");
+    small_run(&run);
+    let e = plot::plot_dir(&run, &run, Format::Png, &opts).unwrap_err();
+    assert!(e.to_string().contains("apply to sweep folders"), "{e}");
+}
+
+#[test]
+fn a_malformed_csv_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    small_run(&run);
+    let path = run.join("timeseries.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Line 4 (the third record): its CPU reservation is not a number.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "cpu_reservation_pct")
+        .unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    cells[col] = "12;5%".into();
+    lines[3] = cells.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let e = plot::plot_dir(&run, &run, Format::Png, &SweepOptions::default()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.ends_with(
+            "timeseries.csv, line 4: column `cpu_reservation_pct`: `12;5%` is not a number"
+        ),
+        "{msg}"
+    );
+
+    // A record with a missing field.
+    lines[3] = "60.000,1".into();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let msg = plot::plot_dir(&run, &run, Format::Png, &SweepOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("timeseries.csv, line 4: 2 fields where the header has"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn cli_plot_flags_on_run_and_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    let st = ecsim()
+        .args([
+            "run",
+            "scenarios/teaching/binpack.toml",
+            "--set",
+            "duration=\"1h\"",
+            "--plot=png",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    for f in ["tasks.png", "instances.png", "reservation.png"] {
+        check_png(&out.join(f));
+    }
+    assert!(!out.join("tasks.svg").exists());
+
+    // `ecsim plot` on the same folder, SVG only, elsewhere.
+    let svg_out = tmp.path().join("svg");
+    let st = ecsim()
+        .arg("plot")
+        .arg(&out)
+        .args(["--format", "svg", "--out"])
+        .arg(&svg_out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        stdout.contains("plots: tasks.svg, instances.svg, reservation.svg"),
+        "{stdout}"
+    );
+    check_svg(&svg_out.join("tasks.svg"));
+
+    // A small sweep with --plot (both formats by default).
+    let file = tmp.path().join("small.toml");
+    let base = std::env::current_dir()
+        .unwrap()
+        .join("scenarios/teaching/binpack.toml")
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+scenario = "{base}"
+seed = 3
+seeds = 2
+set = ['duration="1h"']
+[parameters]
+"instanceGroups.nodes.count" = [6, 9]
+"services.api.placementStrategy" = ['[{{type="binpack", field="memory"}}]', '[{{type="random"}}]']
+"#
+        ),
+    )
+    .unwrap();
+    let sweep_out = tmp.path().join("sweep");
+    let st = ecsim()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--jobs", "1", "--plot", "--out"])
+        .arg(&sweep_out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let stem = "cpu_reservation_mean_pct_by_instanceGroups.nodes.count";
+    check_png(&sweep_out.join(format!("{stem}.png")));
+    check_svg(&sweep_out.join(format!("{stem}.svg")));
+
+    // A bad format value is refused by the argument parser.
+    let st = ecsim()
+        .arg("plot")
+        .arg(&out)
+        .args(["--format", "jpeg"])
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("expected png, svg or both"));
+}
