@@ -25,8 +25,10 @@
 //! `crate::model` (resources), never on the engine, scenario, placement,
 //! market or output modules. It does no I/O.
 
+pub mod step;
 pub mod target_tracking;
 
+pub use step::*;
 pub use target_tracking::*;
 
 /// A parameter of a scaling policy outside its valid range.
