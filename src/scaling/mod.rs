@@ -25,9 +25,11 @@
 //! `crate::model` (resources), never on the engine, scenario, placement,
 //! market or output modules. It does no I/O.
 
+pub mod scheduled;
 pub mod step;
 pub mod target_tracking;
 
+pub use scheduled::*;
 pub use step::*;
 pub use target_tracking::*;
 
