@@ -26,10 +26,12 @@
 //! market or output modules. It does no I/O.
 
 pub mod scheduled;
+pub mod service;
 pub mod step;
 pub mod target_tracking;
 
 pub use scheduled::*;
+pub use service::*;
 pub use step::*;
 pub use target_tracking::*;
 
