@@ -25,12 +25,14 @@
 //! `crate::model` (resources), never on the engine, scenario, placement,
 //! market or output modules. It does no I/O.
 
+pub mod asg;
 pub mod capacity_provider;
 pub mod scheduled;
 pub mod service;
 pub mod step;
 pub mod target_tracking;
 
+pub use asg::*;
 pub use capacity_provider::*;
 pub use scheduled::*;
 pub use service::*;
