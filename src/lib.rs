@@ -21,6 +21,11 @@
 //! * [`market`] prices and interrupts spot pools and decides which purchase
 //!   option and pool an Auto Scaling group launches next. It only reads its
 //!   inputs (and the embedded Spot Advisor data).
+//! * [`scaling`] decides how many tasks a service and how many instances an
+//!   Auto Scaling group should have: service target tracking, step and
+//!   scheduled scaling, capacity provider managed scaling and plain ASG
+//!   target tracking. Pure deciders over the metrics and counts the engine
+//!   passes in.
 //! * [`cost`] is the billing model: Fargate prices per region (embedded),
 //!   per-second billing with the one-minute minimum, Fargate and EC2 costs,
 //!   commitment discounts. Pure arithmetic over its inputs.
@@ -40,7 +45,7 @@
 //! ```
 //!
 //! Dependencies point one way: `sweep, scenario, output -> engine ->
-//! placement, market, cost, workload, metrics -> model -> sim` (the sweep
+//! placement, scaling, market, cost, workload, metrics -> model -> sim` (the sweep
 //! builds each run through `scenario` and writes through `output`; `cost`
 //! also reads `market`'s Fargate platforms, never the other way round).
 //! `plot` sits beside them and reads only the result files (it borrows
@@ -73,6 +78,7 @@ pub mod output;
 pub mod placement;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod scaling;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

@@ -1,0 +1,1005 @@
+//! Scheduled scaling (ECS-MODEL A5): actions that set a service's min
+//! and/or max at given times, on a one-off `at(...)` or a recurring
+//! `cron(...)` schedule, in UTC.
+//!
+//! This module owns [`Schedule`], the cron parser and matcher ([`Cron`]),
+//! [`ScheduledAction`] and the parse errors ([`ScheduleError`], which name
+//! the 1-based column of the problem). What an action does to the desired
+//! count (raise to the new min, lower to the new max) is
+//! [`crate::scaling::service::ServiceScaler::set_bounds`].
+//!
+//! # Supported expressions
+//!
+//! - `at(yyyy-mm-ddThh:mm:ss)`: once, at that UTC time.
+//! - `cron(minutes hours day-of-month month day-of-week year)`, AWS's six
+//!   fields, evaluated in UTC at minute resolution (the finest AWS allows):
+//!
+//!   | field | values | wildcards |
+//!   |---|---|---|
+//!   | minutes | 0–59 | `, - * /` |
+//!   | hours | 0–23 | `, - * /` |
+//!   | day-of-month | 1–31 | `, - * / ?`, `L` (last day of the month, alone) |
+//!   | month | 1–12 or `JAN`–`DEC` | `, - * /` |
+//!   | day-of-week | 1–7 or `SUN`–`SAT` (1 = Sunday) | `, - * / ?` |
+//!   | year | 1970–2199 | `, - * /` |
+//!
+//!   Names are case-insensitive. `a-b` needs `a ≤ b` (no wrap-around);
+//!   `x/n` starts at x (or the field's minimum for `*`) and steps by n up to
+//!   the field's maximum, and `a-b/n` stays within the range. As in AWS,
+//!   exactly one of day-of-month and day-of-week must be `?`.
+//! - Not supported (rejected with the column): `W` (nearest weekday), `#`
+//!   (nth weekday), `L` in day-of-week or inside a list, `rate(...)`, time
+//!   zones other than UTC.
+//!
+//! [`Schedule::next_after`] returns the first firing *strictly after* the
+//! given instant, so an engine that fires an action at `t` asks for the
+//! next one with `next_after(t)`; [`Schedule::first_at_or_after`] includes
+//! the instant itself (for the start of a run). Instants are Unix epoch
+//! seconds; a cron schedule has no firing after 2199 (its last year).
+//!
+//! A pure decider: parsing and date arithmetic only, no clock and no I/O.
+
+use std::fmt;
+
+use super::ParamError;
+
+/// Why a schedule expression is invalid: the 1-based column (in
+/// characters) of the offending part, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct ScheduleError {
+    /// 1-based column of the problem in the expression.
+    pub column: usize,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+fn error(column: usize, message: impl Into<String>) -> ScheduleError {
+    ScheduleError {
+        column,
+        message: message.into(),
+    }
+}
+
+/// When a scheduled action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Schedule {
+    /// Once, at this Unix time in seconds (`at(...)`).
+    At(i64),
+    /// Whenever the cron expression matches (`cron(...)`).
+    Cron(Cron),
+}
+
+impl Schedule {
+    /// Parses `at(yyyy-mm-ddThh:mm:ss)` or `cron(...)` (see the module
+    /// docs). Surrounding whitespace is ignored.
+    pub fn parse(expr: &str) -> Result<Schedule, ScheduleError> {
+        let lead = expr.len() - expr.trim_start().len();
+        let body = expr.trim();
+        let col = |byte: usize| column_of(expr, lead + byte);
+        if let Some(inner) = body.strip_prefix("at(") {
+            let Some(inner) = inner.strip_suffix(')') else {
+                return Err(error(
+                    col(body.len()),
+                    "missing `)` at the end of `at(...)`",
+                ));
+            };
+            return parse_at(inner).map(Schedule::At).ok_or_else(|| {
+                error(
+                    col(3),
+                    format!(
+                        "invalid time `{inner}`; expected yyyy-mm-ddThh:mm:ss (UTC), \
+                             e.g. at(2024-03-01T08:00:00)"
+                    ),
+                )
+            });
+        }
+        if body.starts_with("cron(") {
+            return Cron::parse_at(expr, lead).map(Schedule::Cron);
+        }
+        if body.starts_with("rate(") {
+            return Err(error(
+                col(0),
+                "`rate(...)` schedules are not supported; use cron(...) or at(...)",
+            ));
+        }
+        Err(error(
+            col(0),
+            "expected `cron(minutes hours day-of-month month day-of-week year)` \
+             or `at(yyyy-mm-ddThh:mm:ss)`",
+        ))
+    }
+
+    /// The first firing strictly after `after_epoch_s` (Unix seconds), if
+    /// any: an `at` time later than it, or the next matching minute of a
+    /// cron expression.
+    pub fn next_after(&self, after_epoch_s: i64) -> Option<i64> {
+        match self {
+            Schedule::At(t) => (*t > after_epoch_s).then_some(*t),
+            Schedule::Cron(c) => c.next_after(after_epoch_s),
+        }
+    }
+
+    /// The first firing at or after `epoch_s`.
+    pub fn first_at_or_after(&self, epoch_s: i64) -> Option<i64> {
+        self.next_after(epoch_s.saturating_sub(1))
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::At(t) => {
+                let (y, mo, d, h, mi, s) = civil_time(*t);
+                write!(f, "at({y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02})")
+            }
+            Schedule::Cron(c) => c.fmt(f),
+        }
+    }
+}
+
+/// A scheduled action: at each firing of `schedule`, the service's min
+/// and/or max become these values (A5). Cooldowns do not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledAction {
+    /// When it runs.
+    pub schedule: Schedule,
+    /// New `MinCapacity`, if it changes.
+    pub min: Option<u32>,
+    /// New `MaxCapacity`, if it changes.
+    pub max: Option<u32>,
+}
+
+impl ScheduledAction {
+    /// At least one of min and max; min ≤ max when both are given.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        match (self.min, self.max) {
+            (None, None) => Err(ParamError::new(
+                "scalableTargetAction",
+                "set at least one of min and max",
+            )),
+            (Some(min), Some(max)) if min > max => Err(ParamError::new(
+                "scalableTargetAction",
+                format!("min {min} is above max {max}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The first firing strictly after `after_epoch_s`.
+    pub fn next_after(&self, after_epoch_s: i64) -> Option<i64> {
+        self.schedule.next_after(after_epoch_s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Cron
+// ---------------------------------------------------------------------------
+
+/// First and last year a cron expression can name (AWS's range).
+pub const CRON_YEARS: (u32, u32) = (1970, 2199);
+
+/// A set of small integers `lo..=lo+255` as a bitmap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Bits {
+    lo: u32,
+    words: [u64; 4],
+}
+
+impl Bits {
+    fn new(lo: u32) -> Bits {
+        Bits { lo, words: [0; 4] }
+    }
+
+    fn insert(&mut self, v: u32) {
+        let i = (v - self.lo) as usize;
+        self.words[i / 64] |= 1 << (i % 64);
+    }
+
+    fn contains(&self, v: u32) -> bool {
+        match v.checked_sub(self.lo) {
+            Some(i) if i < 256 => self.words[i as usize / 64] & (1 << (i % 64)) != 0,
+            _ => false,
+        }
+    }
+}
+
+/// A set of values 0–63 as a bitmap (bit v = value v).
+type Mask = u64;
+
+fn mask_of(bits: &Bits, spec: &FieldSpec) -> Mask {
+    (spec.min..=spec.max)
+        .filter(|&v| bits.contains(v))
+        .fold(0, |m, v| m | (1 << v))
+}
+
+fn has(mask: Mask, v: u32) -> bool {
+    v < 64 && mask & (1 << v) != 0
+}
+
+/// The day-of-month field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayOfMonth {
+    /// `?`: days are chosen by day-of-week.
+    NoSpecific,
+    /// `L`: the last day of each month.
+    Last,
+    /// These days (1–31); a day a month lacks never matches.
+    Days(Mask),
+}
+
+/// A parsed AWS `cron(...)` expression (see the module docs for the
+/// syntax), matched in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cron {
+    source: String,
+    minutes: Mask,
+    hours: Mask,
+    day_of_month: DayOfMonth,
+    months: Mask,
+    /// 1 = Sunday … 7 = Saturday; `None` for `?`.
+    day_of_week: Option<Mask>,
+    years: Bits,
+}
+
+/// One of the six fields: name, range, and names for values.
+struct FieldSpec {
+    name: &'static str,
+    min: u32,
+    max: u32,
+    names: &'static [&'static str],
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+const FIELDS: [FieldSpec; 6] = [
+    FieldSpec {
+        name: "minutes",
+        min: 0,
+        max: 59,
+        names: &[],
+    },
+    FieldSpec {
+        name: "hours",
+        min: 0,
+        max: 23,
+        names: &[],
+    },
+    FieldSpec {
+        name: "day-of-month",
+        min: 1,
+        max: 31,
+        names: &[],
+    },
+    FieldSpec {
+        name: "month",
+        min: 1,
+        max: 12,
+        names: &MONTH_NAMES,
+    },
+    FieldSpec {
+        name: "day-of-week",
+        min: 1,
+        max: 7,
+        names: &DAY_NAMES,
+    },
+    FieldSpec {
+        name: "year",
+        min: CRON_YEARS.0,
+        max: CRON_YEARS.1,
+        names: &[],
+    },
+];
+
+/// A parsed field before the day rules are checked.
+enum Parsed {
+    Question,
+    Last,
+    Set(Bits),
+}
+
+impl Cron {
+    /// Parses `cron(minutes hours day-of-month month day-of-week year)`;
+    /// the `cron(` … `)` wrapper may be left out. Errors name the 1-based
+    /// column in `expr`.
+    pub fn parse(expr: &str) -> Result<Cron, ScheduleError> {
+        Cron::parse_at(expr, 0)
+    }
+
+    /// Parses the expression starting at byte `start` of `full` (columns
+    /// are counted in `full`).
+    fn parse_at(full: &str, start: usize) -> Result<Cron, ScheduleError> {
+        let rest = &full[start..];
+        let trimmed_start = start + (rest.len() - rest.trim_start().len());
+        let body = full[trimmed_start..].trim_end();
+        let col = |byte: usize| column_of(full, byte);
+        // Byte range of the six fields inside `full`.
+        let (fields_start, fields) = if let Some(inner) = body.strip_prefix("cron(") {
+            let Some(inner) = inner.strip_suffix(')') else {
+                return Err(error(
+                    col(trimmed_start + body.len()),
+                    "missing `)` at the end of `cron(...)`",
+                ));
+            };
+            (trimmed_start + 5, inner)
+        } else {
+            (trimmed_start, body)
+        };
+        let mut tokens: Vec<(usize, &str)> = Vec::with_capacity(6);
+        let mut pos = 0;
+        for tok in fields.split_whitespace() {
+            let at = pos + fields[pos..].find(tok).unwrap_or(0);
+            tokens.push((fields_start + at, tok));
+            pos = at + tok.len();
+        }
+        if tokens.len() != 6 {
+            let at = match tokens.get(6) {
+                Some(&(at, _)) => at,
+                None => fields_start + fields.len(),
+            };
+            return Err(error(
+                col(at),
+                format!(
+                    "expected 6 fields (minutes hours day-of-month month day-of-week year), \
+                     found {}",
+                    tokens.len()
+                ),
+            ));
+        }
+        let mut parsed = Vec::with_capacity(6);
+        for (i, &(at, tok)) in tokens.iter().enumerate() {
+            parsed.push(parse_field(&FIELDS[i], i, tok, |off| col(at + off))?);
+        }
+        let dow_col = col(tokens[4].0);
+        let Ok([minutes, hours, dom, months, dow, years]) = <[Parsed; 6]>::try_from(parsed) else {
+            return Err(error(col(fields_start), "expected 6 fields"));
+        };
+        // Only the day fields can be `?` or `L` (parse_field rejects them
+        // elsewhere).
+        let set = |p: Parsed| match p {
+            Parsed::Set(b) => b,
+            Parsed::Question | Parsed::Last => Bits::default(),
+        };
+        let day_of_month = match dom {
+            Parsed::Question => DayOfMonth::NoSpecific,
+            Parsed::Last => DayOfMonth::Last,
+            Parsed::Set(b) => DayOfMonth::Days(mask_of(&b, &FIELDS[2])),
+        };
+        let day_of_week = match dow {
+            Parsed::Set(b) => Some(mask_of(&b, &FIELDS[4])),
+            Parsed::Question | Parsed::Last => None,
+        };
+        let minutes = mask_of(&set(minutes), &FIELDS[0]);
+        let hours = mask_of(&set(hours), &FIELDS[1]);
+        let months = mask_of(&set(months), &FIELDS[3]);
+        let years = set(years);
+        match (
+            day_of_month == DayOfMonth::NoSpecific,
+            day_of_week.is_none(),
+        ) {
+            (true, true) => {
+                return Err(error(
+                    dow_col,
+                    "day-of-month and day-of-week cannot both be `?`; set one of them",
+                ))
+            }
+            (false, false) => {
+                return Err(error(
+                    dow_col,
+                    "one of day-of-month and day-of-week must be `?` \
+                     (e.g. `cron(0 8 * * ? *)` or `cron(0 8 ? * MON-FRI *)`)",
+                ))
+            }
+            _ => {}
+        }
+        Ok(Cron {
+            source: body.to_string(),
+            minutes,
+            hours,
+            day_of_month,
+            months,
+            day_of_week,
+            years,
+        })
+    }
+
+    /// Whether the minute starting at Unix time `epoch_s` (seconds ignored)
+    /// matches.
+    pub fn matches(&self, epoch_s: i64) -> bool {
+        let (y, mo, d, h, mi, _) = civil_time(epoch_s);
+        self.year_ok(y)
+            && has(self.months, mo)
+            && self.day_ok(y, mo, d)
+            && has(self.hours, h)
+            && has(self.minutes, mi)
+    }
+
+    /// The first matching minute strictly after `after_epoch_s` (Unix
+    /// seconds), or `None` if there is none up to the end of 2199.
+    pub fn next_after(&self, after_epoch_s: i64) -> Option<i64> {
+        // The first whole minute after `after_epoch_s`, no earlier than 1970.
+        let mut t = (after_epoch_s.div_euclid(60) + 1).max(0) * 60;
+        loop {
+            let days = t.div_euclid(86_400);
+            let (y, mo, d) = civil_from_days(days);
+            let secs_of_day = t.rem_euclid(86_400);
+            let (h, mi) = (
+                (secs_of_day / 3600) as u32,
+                ((secs_of_day / 60) % 60) as u32,
+            );
+            if y > i64::from(CRON_YEARS.1) {
+                return None;
+            }
+            if !self.year_ok(y) {
+                t = days_from_civil(y + 1, 1, 1) * 86_400;
+            } else if !has(self.months, mo) {
+                let (ny, nm) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+                t = days_from_civil(ny, nm, 1) * 86_400;
+            } else if !self.day_ok(y, mo, d) {
+                t = (days + 1) * 86_400;
+            } else if !has(self.hours, h) {
+                t = days * 86_400 + i64::from(h + 1) * 3600;
+            } else if !has(self.minutes, mi) {
+                t += 60;
+            } else {
+                return Some(t);
+            }
+        }
+    }
+
+    fn year_ok(&self, y: i64) -> bool {
+        u32::try_from(y).is_ok_and(|y| self.years.contains(y))
+    }
+
+    fn day_ok(&self, y: i64, mo: u32, d: u32) -> bool {
+        match (&self.day_of_month, &self.day_of_week) {
+            (DayOfMonth::Last, _) => d == days_in_month(y, mo),
+            (DayOfMonth::Days(b), _) => has(*b, d),
+            (DayOfMonth::NoSpecific, Some(w)) => has(*w, weekday(days_from_civil(y, mo, d))),
+            (DayOfMonth::NoSpecific, None) => false,
+        }
+    }
+}
+
+impl fmt::Display for Cron {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.source.starts_with("cron(") {
+            f.write_str(&self.source)
+        } else {
+            write!(f, "cron({})", self.source)
+        }
+    }
+}
+
+/// Parses one field; `col(offset)` is the column of a byte offset in `tok`.
+fn parse_field(
+    spec: &FieldSpec,
+    index: usize,
+    tok: &str,
+    col: impl Fn(usize) -> usize,
+) -> Result<Parsed, ScheduleError> {
+    let name = spec.name;
+    let day_field = index == 2 || index == 4;
+    if tok == "?" {
+        return if day_field {
+            Ok(Parsed::Question)
+        } else {
+            Err(error(
+                col(0),
+                format!("{name}: `?` is only allowed in day-of-month or day-of-week"),
+            ))
+        };
+    }
+    if tok.eq_ignore_ascii_case("L") && index == 2 {
+        return Ok(Parsed::Last);
+    }
+    let mut bits = Bits::new(spec.min);
+    let mut off = 0;
+    for item in tok.split(',') {
+        let c = |i: usize| col(off + i);
+        if item.is_empty() {
+            return Err(error(c(0), format!("{name}: empty list item")));
+        }
+        if let Some(i) = item.find(['W', 'w', '#', 'L', 'l', '?']) {
+            let what = match &item[i..=i] {
+                "W" | "w" => "`W` (nearest weekday) is not supported",
+                "#" => "`#` (nth weekday of the month) is not supported",
+                "?" => "`?` must be the whole field",
+                _ if index == 2 => "`L` must be the whole day-of-month field",
+                _ => "`L` is only supported alone in day-of-month",
+            };
+            // Month and day names contain these letters (JUL, WED): reject
+            // them only outside a name.
+            let is_name = spec
+                .names
+                .iter()
+                .any(|n| item.split(['-', '/']).any(|p| p.eq_ignore_ascii_case(n)));
+            if !is_name {
+                return Err(error(c(i), format!("{name}: {what}")));
+            }
+        }
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => {
+                let s_col = c(r.len() + 1);
+                let step: u32 = s.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                    error(
+                        s_col,
+                        format!("{name}: step `{s}` must be a whole number above 0"),
+                    )
+                })?;
+                (r, Some(step))
+            }
+            None => (item, None),
+        };
+        let (lo, hi) = if range == "*" {
+            (spec.min, spec.max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            let lo = value(spec, a, c(0))?;
+            let hi = value(spec, b, c(a.len() + 1))?;
+            if lo > hi {
+                return Err(error(
+                    c(0),
+                    format!(
+                        "{name}: range `{range}` runs backwards; write the smaller value first"
+                    ),
+                ));
+            }
+            (lo, hi)
+        } else {
+            let v = value(spec, range, c(0))?;
+            // `x/n` runs from x to the field's maximum.
+            (v, if step.is_some() { spec.max } else { v })
+        };
+        let step = step.unwrap_or(1);
+        let mut v = lo;
+        while v <= hi {
+            bits.insert(v);
+            v = match v.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        off += item.len() + 1;
+    }
+    Ok(Parsed::Set(bits))
+}
+
+/// A number or name of `spec`, in range.
+fn value(spec: &FieldSpec, text: &str, column: usize) -> Result<u32, ScheduleError> {
+    let name = spec.name;
+    if let Some(i) = spec.names.iter().position(|n| n.eq_ignore_ascii_case(text)) {
+        return Ok(spec.min + i as u32);
+    }
+    let Ok(v) = text.parse::<u32>() else {
+        let expected = if spec.names.is_empty() {
+            format!("a number {}-{}", spec.min, spec.max)
+        } else {
+            format!(
+                "a number {}-{} or a name {}-{}",
+                spec.min,
+                spec.max,
+                spec.names[0],
+                spec.names[spec.names.len() - 1]
+            )
+        };
+        return Err(error(
+            column,
+            format!("{name}: `{text}` is not a valid value; expected {expected}"),
+        ));
+    };
+    if v < spec.min || v > spec.max {
+        return Err(error(
+            column,
+            format!("{name}: {v} is out of range {}-{}", spec.min, spec.max),
+        ));
+    }
+    Ok(v)
+}
+
+/// 1-based column (in characters) of byte offset `byte` of `s`.
+fn column_of(s: &str, byte: usize) -> usize {
+    let byte = byte.min(s.len());
+    s.char_indices().take_while(|&(i, _)| i < byte).count() + 1
+}
+
+// ---------------------------------------------------------------------------
+// UTC calendar arithmetic
+// ---------------------------------------------------------------------------
+
+/// `yyyy-mm-ddThh:mm:ss` (optionally with a trailing `Z`) as Unix seconds.
+fn parse_at(s: &str) -> Option<i64> {
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = &b[r];
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mo_u = u32::try_from(mo).ok().filter(|m| (1..=12).contains(m))?;
+    if d < 1 || d > i64::from(days_in_month(y, mo_u)) || h > 23 || mi > 59 || sec > 59 {
+        return None;
+    }
+    Some(days_from_civil(y, mo_u, d as u32) * 86_400 + h * 3600 + mi * 60 + sec)
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// AWS day-of-week of a day number: 1 = Sunday … 7 = Saturday
+/// (1970-01-01 was a Thursday, 5).
+fn weekday(days: i64) -> u32 {
+    ((days + 4).rem_euclid(7) + 1) as u32
+}
+
+/// (year, month, day, hour, minute, second) of Unix time `t`, UTC.
+fn civil_time(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let (y, mo, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    (
+        y,
+        mo,
+        d,
+        (s / 3600) as u32,
+        ((s / 60) % 60) as u32,
+        (s % 60) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unix seconds of a UTC date and time.
+    fn utc(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
+        days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60
+    }
+
+    fn cron(s: &str) -> Cron {
+        Cron::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn calendar_helpers() {
+        // Checked against `date -u -d '2024-03-01 08:00' +%s` etc.
+        assert_eq!(utc(2024, 3, 1, 8, 0), 1_709_280_000);
+        assert_eq!(utc(2024, 2, 29, 0, 0), 1_709_164_800);
+        assert_eq!(utc(2000, 2, 29, 12, 34), 951_827_640);
+        assert_eq!(utc(2199, 12, 31, 23, 59), 7_258_118_340);
+        assert_eq!(utc(1970, 1, 1, 0, 0), 0);
+        for days in [-1000, -1, 0, 1, 19_783, 60_000, 84_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        // 1970-01-01 Thursday = 5; 2024-03-01 Friday = 6; 2024-03-04 Monday = 2.
+        assert_eq!(weekday(0), 5);
+        assert_eq!(weekday(utc(2024, 3, 1, 0, 0) / 86_400), 6);
+        assert_eq!(weekday(utc(2024, 3, 4, 0, 0) / 86_400), 2);
+    }
+
+    #[test]
+    fn a5_daily_at_eight() {
+        let c = cron("cron(0 8 * * ? *)");
+        // 07:59 → 08:00 the same day.
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 7, 59)),
+            Some(utc(2024, 3, 1, 8, 0))
+        );
+        // Exactly 08:00 → strictly after → 08:00 the next day.
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 8, 0)),
+            Some(utc(2024, 3, 2, 8, 0))
+        );
+        // 07:59:59 → 08:00 (seconds count).
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 7, 59) + 59),
+            Some(utc(2024, 3, 1, 8, 0))
+        );
+        // Over a year end and a leap day.
+        assert_eq!(
+            c.next_after(utc(2023, 12, 31, 9, 0)),
+            Some(utc(2024, 1, 1, 8, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2024, 2, 28, 9, 0)),
+            Some(utc(2024, 2, 29, 8, 0))
+        );
+        assert!(c.matches(utc(2024, 3, 1, 8, 0) + 30));
+        assert!(!c.matches(utc(2024, 3, 1, 8, 1)));
+    }
+
+    #[test]
+    fn a5_weekdays() {
+        let c = cron("cron(0 9 ? * MON-FRI *)");
+        // Friday 2024-03-01 10:00 → Monday 2024-03-04 09:00.
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 10, 0)),
+            Some(utc(2024, 3, 4, 9, 0))
+        );
+        // Friday 08:00 → Friday 09:00.
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 8, 0)),
+            Some(utc(2024, 3, 1, 9, 0))
+        );
+        // Numbers: 2-6 is MON-FRI (1 = SUN); names are case-insensitive.
+        assert_eq!(
+            cron("cron(0 9 ? * 2-6 *)").days_of_week_for_test(),
+            c.days_of_week_for_test()
+        );
+        assert_eq!(
+            cron("0 9 ? * mon-fri *").days_of_week_for_test(),
+            c.days_of_week_for_test()
+        );
+        // Weekends only: Saturday 2024-03-02 and Sunday 2024-03-03.
+        let w = cron("cron(30 18 ? * SAT,SUN *)");
+        assert_eq!(
+            w.next_after(utc(2024, 3, 1, 0, 0)),
+            Some(utc(2024, 3, 2, 18, 30))
+        );
+        assert_eq!(
+            w.next_after(utc(2024, 3, 2, 18, 30)),
+            Some(utc(2024, 3, 3, 18, 30))
+        );
+    }
+
+    #[test]
+    fn a5_every_fifteen_minutes() {
+        let c = cron("cron(*/15 * * * ? *)");
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 10, 7)),
+            Some(utc(2024, 3, 1, 10, 15))
+        );
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 10, 45)),
+            Some(utc(2024, 3, 1, 11, 0))
+        );
+        // 5/20 → 5, 25, 45.
+        let c = cron("cron(5/20 * * * ? *)");
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 10, 25)),
+            Some(utc(2024, 3, 1, 10, 45))
+        );
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 10, 45)),
+            Some(utc(2024, 3, 1, 11, 5))
+        );
+        // A range with a step: 8-18/5 hours → 8, 13, 18.
+        let c = cron("cron(0 8-18/5 * * ? *)");
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 13, 0)),
+            Some(utc(2024, 3, 1, 18, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2024, 3, 1, 18, 0)),
+            Some(utc(2024, 3, 2, 8, 0))
+        );
+    }
+
+    #[test]
+    fn a5_last_day_months_and_years() {
+        let c = cron("cron(0 0 L * ? *)");
+        assert_eq!(
+            c.next_after(utc(2024, 2, 10, 0, 0)),
+            Some(utc(2024, 2, 29, 0, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2023, 2, 10, 0, 0)),
+            Some(utc(2023, 2, 28, 0, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2024, 4, 1, 0, 0)),
+            Some(utc(2024, 4, 30, 0, 0))
+        );
+        // 1st and 15th of JAN and JUL, 2025 only.
+        let c = cron("cron(0 12 1,15 JAN,JUL ? 2025)");
+        assert_eq!(
+            c.next_after(utc(2024, 6, 1, 0, 0)),
+            Some(utc(2025, 1, 1, 12, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2025, 1, 15, 12, 0)),
+            Some(utc(2025, 7, 1, 12, 0))
+        );
+        assert_eq!(c.next_after(utc(2025, 7, 15, 12, 0)), None);
+        // 31st only in months that have it: after 30 April → 31 May.
+        let c = cron("cron(0 0 31 * ? *)");
+        assert_eq!(
+            c.next_after(utc(2024, 4, 1, 0, 0)),
+            Some(utc(2024, 5, 31, 0, 0))
+        );
+        // Never: 30 February.
+        assert_eq!(cron("cron(0 0 30 2 ? *)").next_after(0), None);
+        // Before 1970 starts at 1970.
+        assert_eq!(cron("cron(0 0 1 1 ? *)").next_after(-1_000_000), Some(0));
+        // Nothing after 2199.
+        assert_eq!(
+            cron("cron(* * * * ? *)").next_after(utc(2199, 12, 31, 23, 59)),
+            None
+        );
+    }
+
+    #[test]
+    fn a5_at_schedules() {
+        let s = Schedule::parse("at(2024-03-01T08:00:00)").expect("valid");
+        assert_eq!(s, Schedule::At(utc(2024, 3, 1, 8, 0)));
+        assert_eq!(
+            s.next_after(utc(2024, 3, 1, 7, 0)),
+            Some(utc(2024, 3, 1, 8, 0))
+        );
+        assert_eq!(s.next_after(utc(2024, 3, 1, 8, 0)), None);
+        assert_eq!(
+            s.first_at_or_after(utc(2024, 3, 1, 8, 0)),
+            Some(utc(2024, 3, 1, 8, 0))
+        );
+        assert_eq!(s.to_string(), "at(2024-03-01T08:00:00)");
+        let c = Schedule::parse("  cron(0 8 * * ? *) ").expect("valid");
+        assert_eq!(c.to_string(), "cron(0 8 * * ? *)");
+        assert_eq!(
+            c.first_at_or_after(utc(2024, 3, 1, 8, 0)),
+            Some(utc(2024, 3, 1, 8, 0))
+        );
+        assert_eq!(cron("0 8 * * ? *").to_string(), "cron(0 8 * * ? *)");
+    }
+
+    #[test]
+    fn a5_invalid_expressions_name_the_column() {
+        let cases = [
+            // Columns:      123456789012345678901
+            ("cron(60 8 * * ? *)", 6, "minutes: 60 is out of range 0-59"),
+            ("cron(0 24 * * ? *)", 8, "hours: 24 is out of range 0-23"),
+            (
+                "cron(0 8 * * * *)",
+                14,
+                "one of day-of-month and day-of-week must be `?`",
+            ),
+            ("cron(0 8 ? * ? *)", 14, "cannot both be `?`"),
+            ("cron(0 8 * * ?)", 15, "expected 6 fields"),
+            ("cron(0 8 * * ? * 1)", 18, "found 7"),
+            ("cron(0 8 * * ? *", 17, "missing `)`"),
+            (
+                "cron(0 8 * FOO ? *)",
+                12,
+                "month: `FOO` is not a valid value; expected a number 1-12 or a name JAN-DEC",
+            ),
+            ("cron(0 8 ? * MON-FOO *)", 18, "day-of-week: `FOO`"),
+            ("cron(0 8 ? * FRI-MON *)", 14, "runs backwards"),
+            (
+                "cron(*/0 8 * * ? *)",
+                8,
+                "step `0` must be a whole number above 0",
+            ),
+            (
+                "cron(0 8 15W * ? *)",
+                12,
+                "`W` (nearest weekday) is not supported",
+            ),
+            (
+                "cron(0 8 ? * 6#3 *)",
+                15,
+                "`#` (nth weekday of the month) is not supported",
+            ),
+            (
+                "cron(0 8 ? * 6L *)",
+                15,
+                "`L` is only supported alone in day-of-month",
+            ),
+            (
+                "cron(0 8 1,L * ? *)",
+                12,
+                "`L` must be the whole day-of-month field",
+            ),
+            ("cron(0 ? * * ? *)", 8, "hours: `?` is only allowed"),
+            (
+                "cron(0 8 * * ? 1969)",
+                16,
+                "year: 1969 is out of range 1970-2199",
+            ),
+            ("cron(0 8 1,,2 * ? *)", 12, "day-of-month: empty list item"),
+            (
+                "cron(0 8 0 * ? *)",
+                10,
+                "day-of-month: 0 is out of range 1-31",
+            ),
+        ];
+        for (expr, column, want) in cases {
+            match Schedule::parse(expr) {
+                Err(e) => {
+                    assert!(e.message.contains(want), "{expr}: got `{e}`, want `{want}`");
+                    assert_eq!(e.column, column, "{expr}: {e}");
+                }
+                Ok(s) => panic!("{expr} should be invalid, parsed as {s:?}"),
+            }
+        }
+        let others = [
+            (
+                "at(2024-02-30T08:00:00)",
+                4,
+                "invalid time `2024-02-30T08:00:00`",
+            ),
+            ("at(2024-03-01 08:00)", 4, "expected yyyy-mm-ddThh:mm:ss"),
+            ("rate(5 minutes)", 1, "not supported"),
+            ("  every day", 3, "expected `cron("),
+        ];
+        for (expr, column, want) in others {
+            let e = Schedule::parse(expr).expect_err(expr);
+            assert!(e.message.contains(want), "{expr}: got `{e}`");
+            assert_eq!(e.column, column, "{expr}: {e}");
+            assert!(e.to_string().starts_with(&format!("column {column}: ")));
+        }
+    }
+
+    #[test]
+    fn scheduled_action_validation() {
+        let at = Schedule::At(0);
+        let action = |min, max| ScheduledAction {
+            schedule: at.clone(),
+            min,
+            max,
+        };
+        assert!(action(Some(2), Some(10)).validate().is_ok());
+        assert!(action(Some(2), None).validate().is_ok());
+        assert!(action(None, Some(0)).validate().is_ok());
+        assert!(action(None, None)
+            .validate()
+            .is_err_and(|e| e.message.contains("at least one")));
+        assert!(action(Some(5), Some(4))
+            .validate()
+            .is_err_and(|e| e.message.contains("min 5 is above max 4")));
+        assert_eq!(action(Some(1), None).next_after(-1), Some(0));
+    }
+
+    impl Cron {
+        fn days_of_week_for_test(&self) -> Option<Mask> {
+            self.day_of_week
+        }
+    }
+}
