@@ -54,6 +54,15 @@ pub enum Event {
     FargateSpotNotice(TaskId),
     /// The one-minute metric tick: service load, metrics, alarms (A1).
     MetricTick,
+    /// A task has waited in PROVISIONING for its timeout (P9).
+    ProvisioningTimeout(TaskId),
+    /// A scheduled scaling action of a service (A5).
+    ScheduledScaling {
+        /// Service.
+        service: ServiceId,
+        /// Index into the service's scheduled actions.
+        action: u32,
+    },
     /// Record a time-series sample.
     Sample,
 }

@@ -98,7 +98,7 @@ impl Simulation {
     ) -> Result<TaskId, FargateRefusal> {
         let spot = match capacity {
             Capacity::Fargate(items) => items[provider].provider == FARGATE_SPOT,
-            Capacity::Ec2 => false,
+            Capacity::Ec2 | Capacity::Asg(_) => false,
         };
         if spot && self.spec.fargate.spot_capacity < 1.0 {
             let p = self.spec.fargate.spot_capacity;

@@ -98,6 +98,13 @@ pub(super) struct InstanceMeta {
     pub price_at_launch: f64,
 }
 
+impl InstanceMeta {
+    /// Whether it counts toward its group's capacity.
+    pub fn is_counted(&self) -> bool {
+        self.counted
+    }
+}
+
 /// A spot pool's state.
 #[derive(Debug, Clone, Default)]
 pub(super) struct PoolState {
@@ -231,6 +238,9 @@ impl Simulation {
             (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
         ];
         attributes.extend(group.attributes.iter().cloned());
+        if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
+            attributes.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
+        }
         let tie = match self.spec.tie_break {
             TieBreak::Random => self.tie_rng.gen::<u32>(),
             TieBreak::LowestId => 0,
@@ -320,6 +330,7 @@ impl Simulation {
         let now = self.queue.now();
         self.cluster.activate_instance(i, now);
         self.place_daemons_on(i);
+        self.capacity_freed(i);
         // S5: the replacement is in service; the ASG terminates the old instance.
         if let Some(old) = self.inst_meta[i.index()].replaces {
             if self.cluster.instance(old).state != InstanceState::Terminated {
@@ -645,6 +656,35 @@ impl Simulation {
             if self.groups[g].counted < self.groups[g].desired && !self.groups[g].retry_pending {
                 self.fill_group(g, false);
             }
+        }
+    }
+
+    /// Capacity appeared on `i` (it became ACTIVE, or a task left it): the
+    /// PROVISIONING tasks of its capacity provider try again.
+    pub(super) fn capacity_freed(&mut self, i: InstanceId) {
+        let g = self.inst_meta[i.index()].group;
+        if let Some(p) = self
+            .spec
+            .capacity_providers
+            .iter()
+            .position(|c| c.group == g)
+        {
+            self.place_provisioning(p);
+        }
+    }
+
+    /// The ASG removes an instance on scale-in (C5): drained first with
+    /// managed draining, else terminated with whatever runs on it.
+    pub(super) fn retire_instance(&mut self, i: InstanceId, draining: bool) {
+        self.uncount(i);
+        let m = &mut self.inst_meta[i.index()];
+        m.leave_cause = Cause::Scaling;
+        m.termination = Some("scale-in");
+        if draining && self.cluster.instance(i).state == InstanceState::Active {
+            m.terminate_when_drained = true;
+            self.drain_instance(i, Cause::Scaling);
+        } else {
+            self.on_instance_terminate(i);
         }
     }
 }

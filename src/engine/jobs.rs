@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Event, Simulation};
+use super::{Capacity, Event, Simulation};
 use crate::model::{GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
 use crate::placement::Policy;
 use crate::sim::{SimDuration, SimRng};
@@ -29,6 +29,8 @@ pub(super) struct JobState {
     pub live_fargate: Vec<TaskId>,
     /// Fargate Spot launches refused for lack of capacity.
     pub spot_unavailable: u64,
+    /// Per capacity provider: the policy restricted to its instances.
+    pub provider_policies: Vec<Policy>,
 }
 
 impl JobState {
@@ -50,6 +52,7 @@ impl JobState {
             work_lost_ms: 0,
             live_fargate: Vec::new(),
             spot_unavailable: 0,
+            provider_policies: Vec::new(),
         }
     }
 }
@@ -127,6 +130,35 @@ impl Simulation {
         }
         self.jobs[j].submitted += 1;
         let capacity = &self.spec.jobs[j].capacity;
+        if let Capacity::Asg(_) = capacity {
+            let capacity = capacity.clone();
+            let live = self.jobs[j].live_fargate.clone();
+            let p = self.asg_provider(&capacity, &live);
+            let name = self.spec.jobs[j].name.clone();
+            match self.place_on_provider(spec, p, &name) {
+                Ok(id) => {
+                    self.jobs[j].placed += 1;
+                    let lf = &mut self.jobs[j].live_fargate;
+                    lf.retain(|t| {
+                        matches!(
+                            self.cluster.task(*t).state,
+                            TaskState::Provisioning | TaskState::Pending | TaskState::Running
+                        )
+                    });
+                    lf.push(id);
+                }
+                Err(why) => {
+                    *self.jobs[j].failed.entry(why).or_default() += 1;
+                    self.recorder.event(
+                        now,
+                        &name,
+                        "run-task-failed",
+                        format!("RunTask failed: {}", why.failure_reason()),
+                    );
+                }
+            }
+            return;
+        }
         if capacity.is_fargate() {
             let capacity = capacity.clone();
             let live = self.jobs[j].live_fargate.clone();
@@ -189,6 +221,7 @@ impl Simulation {
         }
         if let Some(i) = inst {
             self.after_task_left(i);
+            self.capacity_freed(i);
         }
     }
 

@@ -5,16 +5,19 @@
 //!
 //! A task is in service once RUNNING; behind a load balancer once healthy
 //! (T2). Each serves up to `task_capacity_rps` at 100% CPU; demand above the
-//! total is dropped. With a task-level CPU (a hard limit) utilization is
-//! capped at 100%; with container-level CPU only (shares) a task may use idle
-//! CPU, so the metric can read above 100% (model choice: uncapped). Memory
+//! total is dropped. The service's CPU utilization is the average over all
+//! its RUNNING tasks (A1), so tasks not yet in service run idle and lower
+//! it. With a task-level CPU (a hard limit) a task uses at most 100%; with
+//! container-level CPU only (shares) it may use idle CPU, so the metric can
+//! read above 100% (model choice: uncapped). Memory
 //! utilization is modelled as a base plus a share proportional to load
 //! (model choice: 40% + 20% × load, a parameter of no consequence unless a
 //! policy tracks memory).
 
 use super::{Event, Simulation};
 use crate::model::TaskState;
-use crate::sim::SimDuration;
+use crate::scaling::ServiceMetrics;
+use crate::sim::{SimDuration, SimTime};
 
 /// Memory utilization at no load, percent (model choice).
 const MEMORY_BASE_PCT: f64 = 40.0;
@@ -76,17 +79,18 @@ impl Simulation {
                 .def
                 .cpu
                 .is_some();
-            let (cpu, mem, rpt) = if in_service == 0 {
+            // A1: the average over every RUNNING task; tasks not yet in
+            // service run idle and pull the average down.
+            let running = self.cluster.owner_counts(owner)[1];
+            let (cpu, mem, rpt) = if running == 0 {
                 (None, None, None)
             } else {
-                let load = rate / capacity;
-                let cpu = if hard_limit { load.min(1.0) } else { load } * 100.0;
-                let mem = MEMORY_BASE_PCT + MEMORY_LOAD_PCT * load.min(1.0);
-                (
-                    Some(cpu),
-                    Some(mem),
-                    Some(rate * 60.0 / f64::from(in_service)),
-                )
+                let used = if hard_limit { served } else { rate };
+                let per_task = used / demand.task_capacity_rps / f64::from(running);
+                let cpu = per_task * 100.0;
+                let mem = MEMORY_BASE_PCT + MEMORY_LOAD_PCT * per_task.min(1.0);
+                let rpt = (in_service > 0).then(|| rate * 60.0 / f64::from(in_service));
+                (Some(cpu), Some(mem), rpt)
             };
             let sample = LoadSample {
                 demand_rps: rate,
@@ -106,12 +110,177 @@ impl Simulation {
             }
             self.after_metrics(s);
         }
+        for s in 0..self.services.len() {
+            if self.spec.services[s].demand.is_none() && self.services[s].scaler.is_some() {
+                // A scaled service without demand reads no load metrics.
+                self.after_metrics(s);
+            }
+        }
+        self.capacity_provider_tick();
+        self.asg_target_tracking_tick();
         let next = now + SimDuration::from_secs(60);
         if next <= self.horizon {
             self.queue.schedule(next, Event::MetricTick);
         }
     }
 
-    /// Hook for scaling policies once a service's metrics are fresh.
-    fn after_metrics(&mut self, _s: usize) {}
+    /// A1–A4: the service's policies read the fresh metrics; a decision
+    /// changes the desired count, with its cause in `events.csv`.
+    fn after_metrics(&mut self, s: usize) {
+        let now = self.queue.now();
+        let l = self.services[s].load.last;
+        let metrics = ServiceMetrics {
+            cpu: l.cpu_pct,
+            memory: l.memory_pct,
+            requests_per_target: l.requests_per_target,
+        };
+        let running = self.cluster.owner_counts(self.services[s].owner(s))[1];
+        let desired = self.services[s].desired;
+        let deploying = self.services[s].deploying();
+        // When the tracked metric first went above its target (for the
+        // reaction time of a scale-out: demand rise to tasks RUNNING).
+        let above = self.services[s].scaler.as_ref().is_some_and(|sc| {
+            sc.tracking.iter().any(|p| {
+                let v = match p.metric {
+                    crate::scaling::ServiceMetric::Cpu => metrics.cpu,
+                    crate::scaling::ServiceMetric::Memory => metrics.memory,
+                    crate::scaling::ServiceMetric::RequestsPerTarget => metrics.requests_per_target,
+                };
+                v.is_some_and(|v| v > p.target)
+            })
+        });
+        let st = &mut self.services[s];
+        if above {
+            st.above_since.get_or_insert(now);
+        } else {
+            st.above_since = None;
+        }
+        let Some(scaler) = self.services[s].scaler.as_mut() else {
+            return;
+        };
+        if let Some(d) = scaler.evaluate(now, &metrics, running, desired, deploying) {
+            if d.desired != desired {
+                if d.desired > desired {
+                    let start = self.services[s].above_since.unwrap_or(now);
+                    let start = self.services[s]
+                        .reaction
+                        .map_or(start, |(t, _)| t.min(start));
+                    self.services[s].reaction = Some((start, d.desired));
+                }
+                self.scale_service(s, d.desired, &d.cause);
+            }
+        }
+    }
+
+    /// Sets a service's desired count for a scaling activity.
+    pub(super) fn scale_service(&mut self, s: usize, desired: u32, cause: &str) {
+        let now = self.queue.now();
+        let name = self.service_name(s).to_string();
+        let old = self.services[s].desired;
+        self.recorder.event(
+            now,
+            &name,
+            if desired > old {
+                "scale-out"
+            } else {
+                "scale-in"
+            },
+            format!("service {name} desired count {old} -> {desired}: {cause}"),
+        );
+        self.services[s].desired = desired;
+        let prev = self.cause;
+        self.cause = super::Cause::Scaling;
+        self.reconcile(s);
+        self.cause = prev;
+    }
+
+    /// A5: a scheduled action sets min/max and may force the desired count.
+    pub(super) fn on_scheduled_scaling(&mut self, s: usize, k: usize) {
+        let now = self.queue.now();
+        let action = self.spec.services[s].scheduled[k].clone();
+        let desired = self.services[s].desired;
+        if let Some(scaler) = self.services[s].scaler.as_mut() {
+            if let Some(d) = scaler.set_bounds(action.min, action.max, desired) {
+                self.scale_service(s, d, "scheduled action");
+            }
+        }
+        let name = self.service_name(s).to_string();
+        self.recorder.event(
+            now,
+            &name,
+            "scheduled-action",
+            format!(
+                "scheduled action sets min {:?} max {:?}",
+                action.min, action.max
+            ),
+        );
+        self.schedule_action(s, k);
+    }
+
+    /// Schedules the next run of a service's scheduled action `k`.
+    pub(super) fn schedule_action(&mut self, s: usize, k: usize) {
+        let now = self.queue.now();
+        let epoch = self.spec.start_epoch_s;
+        let after = epoch + (now.as_millis() / 1000) as i64;
+        let next = self.spec.services[s].scheduled[k]
+            .schedule
+            .next_after(after);
+        if let Some(t) = next {
+            let at = SimTime::ZERO + SimDuration::from_secs((t - epoch).max(0) as u64);
+            if at <= self.horizon && at >= now {
+                self.queue.schedule(
+                    at,
+                    Event::ScheduledScaling {
+                        service: crate::model::ServiceId(s as u32),
+                        action: k as u32,
+                    },
+                );
+            }
+        }
+    }
+
+    /// C7: groups with their own target tracking on CPU reservation.
+    pub(super) fn asg_target_tracking_tick(&mut self) {
+        let now = self.queue.now();
+        for g in 0..self.spec.instance_groups.len() {
+            if self.spec.instance_groups[g].target_tracking.is_none() {
+                continue;
+            }
+            let mut reg = 0u64;
+            let mut res = 0u64;
+            let mut newest = None;
+            let mut in_service = 0;
+            for (m, i) in self.inst_meta.iter().zip(self.cluster.instances()) {
+                if m.group != g || i.state == crate::model::InstanceState::Terminated {
+                    continue;
+                }
+                newest = newest.max(Some(i.launched_at));
+                if i.is_active() {
+                    in_service += 1;
+                    reg += u64::from(i.registered.cpu);
+                    res += u64::from(i.reserved.cpu);
+                }
+            }
+            let metric = (reg > 0).then(|| 100.0 * res as f64 / reg as f64);
+            let current = self.groups[g].desired;
+            let Some(tt) = self.asg_tracking[g].as_mut() else {
+                continue;
+            };
+            if let Some(d) = tt.evaluate(now, metric, in_service, newest) {
+                if d != current {
+                    let name = self.spec.instance_groups[g].name.clone();
+                    self.recorder.event(
+                        now,
+                        &name,
+                        if d > current { "asg-scale-out" } else { "asg-scale-in" },
+                        format!(
+                            "group {name}: CPU reservation {:.1}%: desired capacity {current} -> {d}",
+                            metric.unwrap_or(0.0)
+                        ),
+                    );
+                    self.set_group_desired(g, d, false, false);
+                }
+            }
+        }
+    }
 }

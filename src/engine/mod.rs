@@ -16,6 +16,7 @@ mod fargate;
 mod instances;
 mod jobs;
 mod load;
+mod providers;
 mod report;
 mod services;
 pub mod spec;
@@ -34,6 +35,7 @@ use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
 use fargate::FargateState;
 use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
+use providers::ProviderState;
 use services::{RevisionState, ServiceState};
 
 /// Which placement decisions to narrate (`ecsim explain`).
@@ -113,6 +115,10 @@ pub struct RunResult {
     pub service_names: Vec<String>,
     /// Names of the services with demand, matching `Sample::load`.
     pub demand_service_names: Vec<String>,
+    /// Names of the services on capacity providers, matching `Sample::provisioning`.
+    pub provisioning_service_names: Vec<String>,
+    /// Capacity provider names, matching `Sample::providers`.
+    pub provider_names: Vec<String>,
     /// Time series.
     pub samples: Vec<Sample>,
     /// Events.
@@ -209,6 +215,12 @@ pub struct Simulation {
     agent_rng: SimRng,
     fargate_rng: SimRng,
     fargate: FargateState,
+    providers: Vec<ProviderState>,
+    /// The capacity provider of each task placed through one.
+    task_provider: std::collections::BTreeMap<TaskId, usize>,
+    provisioning_rng: SimRng,
+    /// Per group: its own target tracking (C7).
+    asg_tracking: Vec<Option<crate::scaling::AsgTargetTracking>>,
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
@@ -266,6 +278,18 @@ impl Simulation {
                                 .iter()
                                 .cloned(),
                         );
+                        let providers = if matches!(s.capacity, Capacity::Asg(_)) {
+                            spec.capacity_providers
+                                .iter()
+                                .map(|cp| {
+                                    let mut c = constraints.clone();
+                                    c.push(provider_constraint(&cp.name));
+                                    Policy::new(&mut cluster, strategies.clone(), c, Some(group))
+                                })
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
                         RevisionState {
                             task_def: r.task_def,
                             fails: r.fails_to_start,
@@ -275,6 +299,7 @@ impl Simulation {
                                 constraints,
                                 Some(group),
                             ),
+                            providers,
                         }
                     })
                     .collect();
@@ -282,7 +307,9 @@ impl Simulation {
                     ServiceKind::Replica { desired, .. } => *desired,
                     ServiceKind::Daemon => 0,
                 };
-                ServiceState::new(group, daemon, desired, revisions)
+                let mut st = ServiceState::new(group, daemon, desired, revisions);
+                st.scaler = s.scaling.clone();
+                st
             })
             .collect();
         let jobs = spec
@@ -302,12 +329,26 @@ impl Simulation {
                         .iter()
                         .cloned(),
                 );
-                JobState::new(
+                let providers = if matches!(j.capacity, Capacity::Asg(_)) {
+                    spec.capacity_providers
+                        .iter()
+                        .map(|cp| {
+                            let mut c = constraints.clone();
+                            c.push(provider_constraint(&cp.name));
+                            Policy::new(&mut cluster, strategies.clone(), c, Some(group))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let mut st = JobState::new(
                     group,
                     Policy::new(&mut cluster, strategies, constraints, Some(group)),
                     streams.stream(&format!("arrivals/{}", j.name)),
                     streams.stream(&format!("durations/{}", j.name)),
-                )
+                );
+                st.provider_policies = providers;
+                st
             })
             .collect();
         let groups = spec
@@ -347,6 +388,18 @@ impl Simulation {
             agent_rng: streams.stream("agent-poll"),
             fargate_rng: streams.stream("fargate-spot"),
             fargate: FargateState::default(),
+            providers: spec
+                .capacity_providers
+                .iter()
+                .map(|_| ProviderState::default())
+                .collect(),
+            task_provider: std::collections::BTreeMap::new(),
+            provisioning_rng: streams.stream("provisioning-timeout"),
+            asg_tracking: spec
+                .instance_groups
+                .iter()
+                .map(|g| g.target_tracking.clone())
+                .collect(),
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
@@ -397,6 +450,11 @@ impl Simulation {
         for j in 0..self.jobs.len() {
             self.schedule_next_arrival(j, None);
         }
+        for s in 0..self.services.len() {
+            for k in 0..self.spec.services[s].scheduled.len() {
+                self.schedule_action(s, k);
+            }
+        }
         for (k, op) in self.spec.operations.iter().enumerate() {
             self.queue.schedule(op.at, Event::Operation(k as u32));
         }
@@ -408,7 +466,18 @@ impl Simulation {
             self.schedule_reclaim(p);
         }
         self.queue.schedule(now, Event::Sample);
-        if self.spec.services.iter().any(|s| s.demand.is_some()) {
+        if self
+            .spec
+            .services
+            .iter()
+            .any(|s| s.demand.is_some() || s.scaling.is_some())
+            || !self.spec.capacity_providers.is_empty()
+            || self
+                .spec
+                .instance_groups
+                .iter()
+                .any(|g| g.target_tracking.is_some())
+        {
             self.queue
                 .schedule(now + SimDuration::from_secs(60), Event::MetricTick);
         }
@@ -470,6 +539,10 @@ impl Simulation {
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
             Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t),
             Event::MetricTick => self.on_metric_tick(),
+            Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
+            Event::ScheduledScaling { service, action } => {
+                self.on_scheduled_scaling(service.index(), action as usize)
+            }
             Event::Sample => self.on_sample(),
         }
     }
@@ -510,4 +583,16 @@ fn unable_to_place_message(service: &str, why: Unfit) -> String {
     format!(
         "service {service} was unable to place a task because no container instance met all of its requirements. The closest matching container-instance {closest}."
     )
+}
+
+/// The internal attribute naming an instance's capacity provider, and the
+/// constraint that keeps a provider's tasks on its instances.
+pub(crate) const PROVIDER_ATTRIBUTE: &str = "ecsim.capacity-provider";
+
+fn provider_constraint(name: &str) -> crate::placement::Constraint {
+    let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
+    match crate::placement::query::Query::parse(&expr) {
+        Ok(q) => crate::placement::Constraint::MemberOf(q),
+        Err(e) => panic!("capacity provider name {name:?} does not make a query: {e:?}"),
+    }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
-use crate::metrics::{round4, DemandSummary, JobSummary, Sample, ServiceSummary, Summary};
+use crate::metrics::{
+    round4, DemandSummary, JobSummary, RecoveryStats, Sample, ServiceSummary, Summary,
+};
 use crate::model::{InstanceState, ServiceId, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
@@ -117,6 +119,31 @@ impl Simulation {
                     [l.demand_rps, l.served_rps, l.cpu_pct.unwrap_or(0.0)]
                 })
                 .collect(),
+            provisioning: self
+                .services
+                .iter()
+                .zip(&self.spec.services)
+                .filter(|(_, sp)| matches!(sp.capacity, super::Capacity::Asg(_)))
+                .map(|(st, _)| {
+                    st.live
+                        .iter()
+                        .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
+                        .count() as u32
+                })
+                .collect(),
+            providers: self
+                .providers
+                .iter()
+                .zip(&self.spec.capacity_providers)
+                .map(|(p, cp)| {
+                    [
+                        p.cpr,
+                        f64::from(p.needed),
+                        f64::from(p.running),
+                        f64::from(self.groups[cp.group].desired),
+                    ]
+                })
+                .collect(),
         });
         let next = now + self.spec.sample_interval;
         if next <= self.horizon {
@@ -178,6 +205,19 @@ impl Simulation {
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 deployments: st.deployments.clone(),
+                scale_out_reaction: {
+                    let d = &st.reactions;
+                    RecoveryStats {
+                        count: d.len() as u64,
+                        mean_s: if d.is_empty() {
+                            0.0
+                        } else {
+                            round4(d.iter().sum::<f64>() / d.len() as f64)
+                        },
+                        max_s: round4(d.iter().copied().fold(0.0, f64::max)),
+                        unrecovered: u64::from(st.reaction.is_some()),
+                    }
+                },
                 demand: self.spec.services[s].demand.as_ref().map(|_| {
                     let l = &st.load;
                     let dropped = (l.requests - l.served).max(0.0);
@@ -329,6 +369,19 @@ impl Simulation {
             summary,
             group_names,
             service_names: self.spec.services.iter().map(|s| s.name.clone()).collect(),
+            provisioning_service_names: self
+                .spec
+                .services
+                .iter()
+                .filter(|s| matches!(s.capacity, super::Capacity::Asg(_)))
+                .map(|s| s.name.clone())
+                .collect(),
+            provider_names: self
+                .spec
+                .capacity_providers
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
             demand_service_names: self
                 .spec
                 .services

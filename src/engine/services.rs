@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{unable_to_place_message, Cause, Event, Simulation};
+use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
 use crate::metrics::{BelowTracker, DeploymentSummary};
 use crate::model::{
     GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskDefId, TaskId,
@@ -23,6 +23,8 @@ pub(super) struct RevisionState {
     /// Its tasks stop before reaching RUNNING (D4).
     pub fails: bool,
     pub policy: Policy,
+    /// Per capacity provider: the policy restricted to its instances.
+    pub providers: Vec<Policy>,
 }
 
 /// A deployment in progress.
@@ -61,6 +63,14 @@ pub(super) struct ServiceState {
     pub deployments: Vec<DeploymentSummary>,
     /// Demand and what was served (W1).
     pub load: super::load::LoadTotals,
+    /// Service auto scaling (A1–A5).
+    pub scaler: Option<crate::scaling::ServiceScaler>,
+    /// First minute of the current run of metric datapoints above target.
+    pub above_since: Option<SimTime>,
+    /// A scale-out waiting for its tasks: (when the metric first rose, new desired).
+    pub reaction: Option<(SimTime, u32)>,
+    /// Seconds from the metric rising to the scaled-out tasks RUNNING.
+    pub reactions: Vec<f64>,
 }
 
 impl ServiceState {
@@ -86,7 +96,16 @@ impl ServiceState {
             killed: 0,
             deployments: Vec::new(),
             load: Default::default(),
+            scaler: None,
+            above_since: None,
+            reaction: None,
+            reactions: Vec::new(),
         }
+    }
+
+    /// A deployment is in progress (scale-in is suspended, D3).
+    pub fn deploying(&self) -> bool {
+        self.rollout.is_some()
     }
 
     pub fn policy(&self) -> &Policy {
@@ -133,8 +152,18 @@ impl Simulation {
 
     /// Places `spec` on `inst` and schedules its start (PENDING -> RUNNING).
     pub(super) fn start_on(&mut self, spec: NewTask, inst: InstanceId) -> TaskId {
+        let id = self.cluster.create_provisioning(spec);
+        self.attach_on(id, inst);
+        id
+    }
+
+    /// Places a created (or PROVISIONING) task on `inst` and schedules its
+    /// start: an image pull, shorter when the images are cached (T1).
+    pub(super) fn attach_on(&mut self, id: TaskId, inst: InstanceId) {
         let now = self.queue.now();
-        let images = &self.td_images[spec.def.index()];
+        let task = self.cluster.task(id);
+        let (def, owner) = (task.def, task.owner);
+        let images = &self.td_images[def.index()];
         let cached = {
             let on = &self.cluster.instance(inst).images;
             images.iter().all(|img| on.contains(img))
@@ -144,19 +173,18 @@ impl Simulation {
         } else {
             self.spec.image_pull.sample(&mut self.start_rng)
         };
-        let doomed = match spec.owner {
+        let doomed = match owner {
             TaskOwner::Service(s) => {
                 let svc = &self.services[s.index()];
-                svc.revisions[svc.current].fails
+                svc.revisions[svc.current].fails && svc.revisions[svc.current].task_def == def
             }
             _ => false,
         };
-        let id = self.cluster.start_task(spec, inst, images, now);
+        self.cluster.attach(id, inst, images, now);
         if doomed {
             self.doomed.insert(id);
         }
         self.queue.schedule(now + pending, Event::TaskStarted(id));
-        id
     }
 
     fn place_daemon(&mut self, s: usize, inst: InstanceId) {
@@ -279,6 +307,12 @@ impl Simulation {
         let desired = self.services[s].desired;
         let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
         let [p, r, st] = self.cluster.owner_counts(self.services[s].owner(s));
+        let provisioning = self.services[s]
+            .live
+            .iter()
+            .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
+            .count() as u32;
+        let p = p + provisioning;
         let live = self.services[s].live.len() as u32;
 
         // Start tasks up to the desired count, within maximumPercent (D1).
@@ -337,6 +371,31 @@ impl Simulation {
                 TaskOwner::Service(ServiceId(s as u32)),
             );
             let capacity = &self.spec.services[s].capacity;
+            if let Capacity::Asg(_) = capacity {
+                let capacity = capacity.clone();
+                let live = self.services[s].live.clone();
+                let p = self.asg_provider(&capacity, &live);
+                let name = self.service_name(s).to_string();
+                match self.place_on_provider(spec, p, &name) {
+                    Ok(id) => {
+                        let svc = &mut self.services[s];
+                        svc.live.push(id);
+                        svc.placed += 1;
+                        placed += 1;
+                        continue;
+                    }
+                    Err(why) => {
+                        *self.services[s].failures.entry(why).or_default() += 1;
+                        if self.services[s].failing != Some(why) {
+                            self.services[s].failing = Some(why);
+                            let msg = unable_to_place_message(&name, why);
+                            self.recorder.event(now, &name, "unable-to-place", msg);
+                        }
+                        self.schedule_retry(s);
+                        return placed;
+                    }
+                }
+            }
             if capacity.is_fargate() {
                 let capacity = capacity.clone();
                 let live = self.services[s].live.clone();
@@ -618,6 +677,12 @@ impl Simulation {
         let now = self.queue.now();
         let running = self.cluster.owner_counts(self.services[s].owner(s))[1];
         let desired = self.services[s].desired;
+        if let Some((start, target)) = self.services[s].reaction {
+            if running >= target {
+                self.services[s].reaction = None;
+                self.services[s].reactions.push((now - start).as_secs_f64());
+            }
+        }
         let ended = self.services[s]
             .tracker
             .update(now, running, desired, cause.as_str());
@@ -751,6 +816,7 @@ impl Simulation {
         }
         if let Some(i) = inst {
             self.after_task_left(i);
+            self.capacity_freed(i);
         }
         if let TaskOwner::Service(s) = owner {
             let svc = &self.services[s.index()];

@@ -7,6 +7,7 @@ use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
 use crate::model::{Resources, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
+use crate::scaling::{AsgTargetTracking, ManagedScaling, ScheduledAction, ServiceScaler};
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{Arrivals, Demand, Dist};
 
@@ -48,6 +49,46 @@ pub struct SimSpec {
     pub fargate: FargateSpec,
     /// Prices for the cost ledger.
     pub pricing: PricingSpec,
+    /// Auto Scaling group capacity providers (C1–C6).
+    pub capacity_providers: Vec<CapacityProviderSpec>,
+    /// Tasks waiting for capacity (P9).
+    pub provisioning: ProvisioningSpec,
+}
+
+/// An Auto Scaling group capacity provider (C1–C6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapacityProviderSpec {
+    /// Name, as strategies give it.
+    pub name: String,
+    /// Index of its instance group (the ASG).
+    pub group: usize,
+    /// Managed scaling; `None` when disabled.
+    pub managed_scaling: Option<ManagedScaling>,
+    /// Managed termination protection (C5).
+    pub termination_protection: bool,
+    /// Managed draining of instances the ASG removes (C5, D1).
+    pub managed_draining: bool,
+}
+
+/// PROVISIONING limits (P9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisioningSpec {
+    /// Tasks that may wait in PROVISIONING in the cluster.
+    pub max_tasks: u32,
+    /// How long a task waits before it is stopped.
+    pub timeout: Dist,
+}
+
+impl Default for ProvisioningSpec {
+    fn default() -> Self {
+        ProvisioningSpec {
+            max_tasks: 100,
+            timeout: Dist::Uniform {
+                min: SimDuration::from_mins(10),
+                max: SimDuration::from_mins(30),
+            },
+        }
+    }
 }
 
 /// Spot market settings (S1–S5).
@@ -191,6 +232,9 @@ pub enum Capacity {
     /// Fargate capacity providers `FARGATE` and `FARGATE_SPOT`, split by
     /// base and weight (C6); `launchType = "FARGATE"` is `[FARGATE weight 1]`.
     Fargate(Vec<StrategyItem>),
+    /// Auto Scaling group capacity providers (names in `capacity_providers`),
+    /// split by base and weight (C6).
+    Asg(Vec<StrategyItem>),
 }
 
 impl Capacity {
@@ -303,6 +347,12 @@ pub struct InstanceGroupSpec {
     pub spot_draining: bool,
     /// ASG Capacity Rebalancing (S5).
     pub capacity_rebalance: bool,
+    /// ASG minimum size.
+    pub min_size: u32,
+    /// ASG maximum size.
+    pub max_size: u32,
+    /// The ASG's own target tracking on the group's CPU reservation (C7).
+    pub target_tracking: Option<AsgTargetTracking>,
 }
 
 /// A change of a REPLICA service's desired count at a given time.
@@ -364,6 +414,10 @@ pub struct ServiceSpec {
     pub demand: Option<Demand>,
     /// Behind a load balancer: tasks serve once healthy (T2).
     pub load_balanced: bool,
+    /// Service auto scaling (A1–A5).
+    pub scaling: Option<ServiceScaler>,
+    /// Scheduled actions setting min/max (A5).
+    pub scheduled: Vec<ScheduledAction>,
 }
 
 /// A task-definition revision a service can run.

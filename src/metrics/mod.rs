@@ -31,6 +31,11 @@ pub struct Sample {
     pub interruptions: u64,
     /// Per service with demand: demand and served requests/s, CPU utilization %.
     pub load: Vec<[f64; 3]>,
+    /// Per service on capacity providers: tasks PROVISIONING.
+    pub provisioning: Vec<u32>,
+    /// Per capacity provider: CapacityProviderReservation %, instances
+    /// needed (M), running (N), and the ASG's desired capacity.
+    pub providers: Vec<[f64; 4]>,
 }
 
 /// A service or scheduler event (`events.csv`).
@@ -87,6 +92,9 @@ pub struct ServiceSummary {
     pub deployments: Vec<DeploymentSummary>,
     /// Requests and what was served, for a service with demand (W1).
     pub demand: Option<DemandSummary>,
+    /// Scale-outs: seconds from the metric first rising above target to the
+    /// added tasks RUNNING (A2–A4 and, with capacity providers, C1–C4).
+    pub scale_out_reaction: RecoveryStats,
 }
 
 /// What a service's demand asked and what it got (W1).

@@ -343,11 +343,7 @@ impl Cluster {
         Ok(())
     }
 
-    /// Creates a task and places it on `inst` in PENDING state, reserving its
-    /// resources, ports and ENI. `images` are recorded as pulled there.
-    ///
-    /// # Panics
-    /// If the instance cannot take it (a placement bug, never user input).
+    /// Places a new task on `inst_id` (PENDING) and reserves its resources.
     pub fn start_task(
         &mut self,
         spec: NewTask,
@@ -355,33 +351,63 @@ impl Cluster {
         images: &[String],
         now: SimTime,
     ) -> TaskId {
+        let id = self.create_provisioning(spec);
+        self.attach(id, inst_id, images, now);
+        id
+    }
+
+    /// Records a task waiting for capacity (PROVISIONING, P9): on no
+    /// instance, counted in no state slot, reserving nothing.
+    pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        let req = spec.req();
-        if let Err(why) = self.check_resources(self.instance(inst_id), &req) {
-            panic!(
-                "placement chose {inst_id} for a task it cannot hold: {}",
-                why.as_str()
-            );
-        }
-        let group = spec.group;
         self.tasks.push(Task {
             id,
             def: spec.def,
-            group,
+            group: spec.group,
             owner: spec.owner,
             reservation: spec.reservation,
             ports: spec.ports,
             needs_eni: spec.needs_eni,
-            state: TaskState::Pending,
-            instance: Some(inst_id),
+            state: TaskState::Provisioning,
+            instance: None,
             created_at: spec.created_at,
-            pending_at: Some(now),
+            pending_at: None,
             running_at: None,
             stopping_at: None,
             stopped_at: None,
             stop_reason: None,
             work: spec.work,
         });
+        id
+    }
+
+    /// A PROVISIONING task is placed on `inst_id`: PENDING there.
+    pub fn attach(&mut self, id: TaskId, inst_id: InstanceId, images: &[String], now: SimTime) {
+        assert_eq!(
+            self.tasks[id.index()].state,
+            TaskState::Provisioning,
+            "attach {id}"
+        );
+        {
+            let task = &self.tasks[id.index()];
+            let req = TaskReq {
+                reservation: task.reservation,
+                ports: &task.ports,
+                needs_eni: task.needs_eni,
+                group: task.group,
+            };
+            if let Err(why) = self.check_resources(self.instance(inst_id), &req) {
+                panic!(
+                    "placement chose {inst_id} for a task it cannot hold: {}",
+                    why.as_str()
+                );
+            }
+        }
+        let task = &mut self.tasks[id.index()];
+        task.state = TaskState::Pending;
+        task.instance = Some(inst_id);
+        task.pending_at = Some(now);
+        let (group, owner) = (task.group, task.owner);
         let task = &self.tasks[id.index()];
         let inst = &mut self.instances[inst_id.index()];
         let old = inst.remaining();
@@ -414,8 +440,18 @@ impl Cluster {
                 .update_remaining(inst.rank, &inst.attributes, old, new);
         }
         self.change_group_count(group, inst_id, true);
-        self.count_state(spec.owner, None, Some(TaskState::Pending));
-        id
+        self.count_state(owner, None, Some(TaskState::Pending));
+    }
+
+    /// A PROVISIONING task gives up (timeout, P9): STOPPED, never placed.
+    pub fn cancel_provisioning(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
+        let task = &mut self.tasks[id.index()];
+        if task.state != TaskState::Provisioning {
+            return;
+        }
+        task.state = TaskState::Stopped;
+        task.stopped_at = Some(now);
+        task.stop_reason = Some(reason);
     }
 
     /// Starts a task that brings its own capacity (Fargate, F1): PENDING on

@@ -53,6 +53,8 @@ pub enum StopReason {
     FailedToStart,
     /// Fargate Spot reclaimed its capacity: SIGTERM with two minutes' warning (F3).
     SpotInterrupted,
+    /// It waited in PROVISIONING longer than the timeout (P9).
+    ProvisioningTimedOut,
     /// The daemon scheduler stopped it (instance left ACTIVE).
     DaemonStopped,
 }
@@ -69,6 +71,7 @@ impl StopReason {
             StopReason::Replaced => "DeploymentReplaced".into(),
             StopReason::FailedToStart => "TaskFailedToStart".into(),
             StopReason::SpotInterrupted => "TerminationNotice".into(),
+            StopReason::ProvisioningTimedOut => "ProvisioningTimeout".into(),
             StopReason::DaemonStopped => "DaemonSchedulerInitiated".into(),
         }
     }

@@ -94,6 +94,13 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         let n = field(name);
         let _ = write!(s, ",{n}.demand_rps,{n}.served_rps,{n}.cpu_pct");
     }
+    for name in &r.provisioning_service_names {
+        let _ = write!(s, ",{}.provisioning", field(name));
+    }
+    for name in &r.provider_names {
+        let n = field(name);
+        let _ = write!(s, ",{n}.cpr,{n}.needed,{n}.running,{n}.asg_desired");
+    }
     s.push('\n');
     for row in &r.samples {
         let _ = write!(
@@ -117,6 +124,12 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         }
         for l in &row.load {
             let _ = write!(s, ",{:.2},{:.2},{:.2}", l[0], l[1], l[2]);
+        }
+        for p in &row.provisioning {
+            let _ = write!(s, ",{p}");
+        }
+        for c in &row.providers {
+            let _ = write!(s, ",{:.1},{},{},{}", c[0], c[1], c[2], c[3]);
         }
         s.push('\n');
     }

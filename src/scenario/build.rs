@@ -10,13 +10,12 @@ use toml::{Table, Value};
 use super::reader::{index, join, quoted, Reader};
 use super::taskdef;
 use crate::engine::{
-    CircuitBreaker, Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec, JobSpec,
-    Operation, OperationKind, Revision, ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
+    Capacity, CircuitBreaker, Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec,
+    JobSpec, Operation, OperationKind, Revision, ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType};
 use crate::model::{Resources, TaskDefId};
-use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::query::{parse_utc_datetime, Query, QueryTarget};
 use crate::placement::{
     BinpackField, Constraint, SpreadField, Strategy, TieBreak, MAX_CONSTRAINTS, MAX_STRATEGIES,
@@ -42,6 +41,7 @@ const TOP_FIELDS: &[&str] = &[
     "fargate",
     "pricing",
     "variants",
+    "capacityProviders",
 ];
 
 const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -87,7 +87,17 @@ pub(crate) fn build(
         0
     });
 
-    let cluster = cluster(r, t);
+    // Names of the Auto Scaling group capacity providers, for strategies.
+    let asg_names: Vec<String> = t
+        .get("capacityProviders")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let cluster = cluster(r, t, &asg_names);
     let catalog = instance_types(r, t);
     let groups = instance_groups(r, t, &catalog, &cluster);
 
@@ -142,13 +152,18 @@ pub(crate) fn build(
         }
     };
 
+    let cx = Context {
+        dir,
+        resolve_td: &resolve_td,
+        default_strategy: &cluster.default_strategy,
+        asg_names: &asg_names,
+        start_epoch_s,
+    };
     let mut services = Vec::new();
     let mut operations = Vec::new();
     for (i, v) in r.list(t, "", "services").iter().enumerate() {
         let path = index("services", i);
-        if let Some((s, deploy_times)) =
-            service(r, v, &path, dir, &resolve_td, &cluster.default_strategy)
-        {
+        if let Some((s, deploy_times)) = service(r, v, &path, &cx) {
             for (k, at) in deploy_times.into_iter().enumerate() {
                 operations.push(Operation {
                     at,
@@ -170,15 +185,7 @@ pub(crate) fn build(
     let mut jobs = Vec::new();
     for (i, v) in r.list(t, "", "batchJobs").iter().enumerate() {
         let path = index("batchJobs", i);
-        if let Some(j) = job(
-            r,
-            v,
-            &path,
-            dir,
-            &resolve_td,
-            &task_definitions,
-            &cluster.default_strategy,
-        ) {
+        if let Some(j) = job(r, v, &path, &cx, &task_definitions) {
             if jobs.iter().any(|x: &JobSpec| x.name == j.name) {
                 r.err(
                     &join(&path, "name"),
@@ -201,6 +208,9 @@ pub(crate) fn build(
     }
     super::fargate::resolve_tasks(r, &mut task_definitions, &td_fargate, &td_paths, &users);
     let fargate = super::fargate::section(r, t, &cluster.azs);
+    let group_names: Vec<String> = groups.iter().map(|g| g.spec.name.clone()).collect();
+    let capacity_providers = super::scaling::capacity_providers(r, t, &group_names);
+    let provisioning = super::scaling::provisioning(r, t);
     let pricing = super::fargate::pricing(r, t, "us-east-1");
     operations.extend(maintenance(r, t, &groups));
     operations.sort_by_key(|o| o.at);
@@ -228,6 +238,8 @@ pub(crate) fn build(
         spot,
         fargate,
         pricing: pricing?,
+        capacity_providers,
+        provisioning,
     };
     Some((spec, seed))
 }
@@ -242,10 +254,10 @@ struct ClusterSettings {
     azs: Vec<String>,
     overhead_pct: f64,
     reserved_memory: u32,
-    default_strategy: Option<Vec<crate::placement::provider_strategy::StrategyItem>>,
+    default_strategy: Option<Capacity>,
 }
 
-fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
+fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
     let mut s = ClusterSettings {
         tie_break: TieBreak::Random,
         retry: SimDuration::from_secs(60),
@@ -277,6 +289,8 @@ fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
         "memoryOverheadPercent",
         "reservedMemory",
         "defaultCapacityProviderStrategy",
+        "maxProvisioningTasks",
+        "provisioningTimeout",
     ];
     let Some(c) = r.table(v, "cluster", &known, &[]) else {
         return s;
@@ -338,7 +352,7 @@ fn cluster(r: &mut Reader, t: &Table) -> ClusterSettings {
     }
     if let Some(v) = c.get("defaultCapacityProviderStrategy") {
         s.default_strategy =
-            super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy");
+            super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy", asg);
     }
     s
 }
@@ -459,6 +473,9 @@ fn instance_groups(
         "instancesDistribution",
         "capacityRebalance",
         "agentConfig",
+        "minSize",
+        "maxSize",
+        "targetTracking",
     ];
     let mut out: Vec<Group> = Vec::new();
     for (i, v) in r.list(t, "", "instanceGroups").iter().enumerate() {
@@ -554,6 +571,8 @@ fn instance_groups(
             .opt_string(g, &path, "amiId")
             .unwrap_or_else(|| "ami-ecs-optimized-al2023".into());
         let purchase = super::spot::purchase_options(r, g, &path);
+        let (min_size, max_size, target_tracking) =
+            super::scaling::group_bounds(r, g, &path, count.unwrap_or(0) as u32);
         if let Some(count) = count {
             out.push(Group {
                 spec: InstanceGroupSpec {
@@ -567,6 +586,9 @@ fn instance_groups(
                     distribution: purchase.distribution,
                     spot_draining: purchase.spot_draining,
                     capacity_rebalance: purchase.capacity_rebalance,
+                    min_size,
+                    max_size,
+                    target_tracking,
                 },
                 path,
             });
@@ -722,14 +744,33 @@ fn constraints(r: &mut Reader, t: &Table, path: &str) -> Vec<Constraint> {
 
 type ResolveTd<'a> = dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId> + 'a;
 
+/// What services and jobs are read against.
+struct Context<'a> {
+    /// The scenario's folder (relative paths).
+    dir: &'a Path,
+    /// Task definition names to ids.
+    resolve_td: &'a ResolveTd<'a>,
+    /// The cluster's default capacity provider strategy.
+    default_strategy: &'a Option<Capacity>,
+    /// Names of the Auto Scaling group capacity providers.
+    asg_names: &'a [String],
+    /// Wall-clock time of time zero.
+    start_epoch_s: i64,
+}
+
 fn service(
     r: &mut Reader,
     v: &Value,
     path: &str,
-    dir: &Path,
-    resolve_td: &ResolveTd,
-    default_strategy: &Option<Vec<StrategyItem>>,
+    cx: &Context,
 ) -> Option<(ServiceSpec, Vec<SimTime>)> {
+    let (dir, resolve_td, default_strategy, asg_names, start_epoch_s) = (
+        cx.dir,
+        cx.resolve_td,
+        cx.default_strategy,
+        cx.asg_names,
+        cx.start_epoch_s,
+    );
     let known = [
         "serviceName",
         "taskDefinition",
@@ -745,6 +786,7 @@ fn service(
         "deployments",
         "capacityProviderStrategy",
         "demand",
+        "autoScaling",
     ];
     let ignored = [
         "cluster",
@@ -766,7 +808,7 @@ fn service(
     let t = r.table(v, path, &known, &ignored)?;
     let name = r.req_string(t, path, "serviceName").unwrap_or_default();
     let td = resolve_td(r, t, path);
-    let capacity = super::fargate::capacity(r, t, path, default_strategy);
+    let capacity = super::fargate::capacity(r, t, path, default_strategy, asg_names);
     let daemon = match t.get("schedulingStrategy") {
         Some(v) => {
             r.choice(v, &join(path, "schedulingStrategy"), &["REPLICA", "DAEMON"])
@@ -920,6 +962,30 @@ fn service(
             "a DAEMON service serves no demand of its own",
         );
     }
+    let initial = match &kind {
+        ServiceKind::Replica { desired, .. } => *desired,
+        ServiceKind::Daemon => 0,
+    };
+    let (scaling, scheduled) = match t.get("autoScaling") {
+        Some(_) if daemon => {
+            r.err(
+                &join(path, "autoScaling"),
+                "DAEMON services have no desired count to scale",
+            );
+            (None, Vec::new())
+        }
+        Some(v) => match super::scaling::service_scaling(
+            r,
+            v,
+            &join(path, "autoScaling"),
+            initial,
+            start_epoch_s,
+        ) {
+            Some((s, a)) => (Some(s), a),
+            None => (None, Vec::new()),
+        },
+        None => (None, Vec::new()),
+    };
     let mut revisions = Vec::new();
     let mut times = Vec::new();
     let dpath = join(path, "deployments");
@@ -966,6 +1032,8 @@ fn service(
             capacity,
             demand,
             load_balanced: balanced,
+            scaling,
+            scheduled,
         },
         times,
     ))
@@ -1019,11 +1087,11 @@ fn job(
     r: &mut Reader,
     v: &Value,
     path: &str,
-    dir: &Path,
-    resolve_td: &ResolveTd,
+    cx: &Context,
     tds: &[TaskDefSpec],
-    default_strategy: &Option<Vec<StrategyItem>>,
 ) -> Option<JobSpec> {
+    let (dir, resolve_td, default_strategy, asg_names) =
+        (cx.dir, cx.resolve_td, cx.default_strategy, cx.asg_names);
     let known = [
         "name",
         "taskDefinition",
@@ -1074,7 +1142,7 @@ fn job(
             None
         }
     };
-    let capacity = super::fargate::capacity(r, t, path, default_strategy);
+    let capacity = super::fargate::capacity(r, t, path, default_strategy, asg_names);
     let strategies = strategies(r, t, path);
     let constraints = constraints(r, t, path);
     if capacity.is_fargate() && (!strategies.is_empty() || !constraints.is_empty()) {

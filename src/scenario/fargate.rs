@@ -16,8 +16,9 @@ use crate::placement::provider_strategy::{validate, StrategyItem};
 
 const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
-/// Reads a `capacityProviderStrategy` list.
-pub(crate) fn strategy(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<StrategyItem>> {
+/// Reads a `capacityProviderStrategy` list: FARGATE/FARGATE_SPOT, or the
+/// Auto Scaling group providers named in `asg` (`[[capacityProviders]]`).
+pub(crate) fn strategy(r: &mut Reader, v: &Value, path: &str, asg: &[String]) -> Option<Capacity> {
     let Some(list) = v.as_array() else {
         r.err(
             path,
@@ -50,6 +51,24 @@ pub(crate) fn strategy(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<Stra
         .iter()
         .filter(|i| FARGATE_PROVIDERS.contains(&i.provider.as_str()))
         .count();
+    let unknown: Vec<&str> = items
+        .iter()
+        .map(|i| i.provider.as_str())
+        .filter(|n| !FARGATE_PROVIDERS.contains(n) && !asg.iter().any(|a| a == n))
+        .collect();
+    if !unknown.is_empty() {
+        let mut known: Vec<&str> = FARGATE_PROVIDERS.to_vec();
+        known.extend(asg.iter().map(String::as_str));
+        r.err(
+            path,
+            format!(
+                "unknown capacity provider {}; the cluster has {} (Auto Scaling group providers are declared under [[capacityProviders]])",
+                unknown.join(", "),
+                known.join(", ")
+            ),
+        );
+        return None;
+    }
     if fargate > 0 && fargate < items.len() {
         r.err(
             path,
@@ -57,22 +76,15 @@ pub(crate) fn strategy(r: &mut Reader, v: &Value, path: &str) -> Option<Vec<Stra
         );
         return None;
     }
-    if fargate == 0 {
-        let names: Vec<&str> = items.iter().map(|i| i.provider.as_str()).collect();
-        r.err(
-            path,
-            format!(
-                "unknown capacity provider {}: the providers available are FARGATE and FARGATE_SPOT",
-                names.join(", ")
-            ),
-        );
-        return None;
-    }
     if let Err(e) = validate(&items) {
         r.err(path, e);
         return None;
     }
-    Some(items)
+    Some(if fargate > 0 {
+        Capacity::Fargate(items)
+    } else {
+        Capacity::Asg(items)
+    })
 }
 
 /// A service's or job's launch type or capacity provider strategy; `default`
@@ -81,14 +93,15 @@ pub(crate) fn capacity(
     r: &mut Reader,
     t: &Table,
     path: &str,
-    default: &Option<Vec<StrategyItem>>,
+    default: &Option<Capacity>,
+    asg: &[String],
 ) -> Capacity {
     let launch = t
         .get("launchType")
         .and_then(|v| r.choice(v, &join(path, "launchType"), &["EC2", "FARGATE"]));
     let strat = t
         .get("capacityProviderStrategy")
-        .and_then(|v| strategy(r, v, &join(path, "capacityProviderStrategy")));
+        .and_then(|v| strategy(r, v, &join(path, "capacityProviderStrategy"), asg));
     match (launch.as_deref(), strat) {
         (Some(_), Some(_)) => {
             r.err(
@@ -103,11 +116,8 @@ pub(crate) fn capacity(
             weight: 1,
         }]),
         (Some(_), None) => Capacity::Ec2,
-        (None, Some(items)) => Capacity::Fargate(items),
-        (None, None) => match default {
-            Some(items) => Capacity::Fargate(items.clone()),
-            None => Capacity::Ec2,
-        },
+        (None, Some(c)) => c,
+        (None, None) => default.clone().unwrap_or(Capacity::Ec2),
     }
 }
 

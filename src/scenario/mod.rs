@@ -18,6 +18,7 @@ pub mod error;
 mod fargate;
 pub mod overrides;
 mod reader;
+mod scaling;
 mod spot;
 mod taskdef;
 mod trace;

@@ -356,8 +356,9 @@ fn fargate_scenario_errors_f1_c6() {
         "{e:?}"
     );
     // C6: Fargate and Auto Scaling group providers do not mix.
+    let asg = "[[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.large\"]\ncount = 1\n[[capacityProviders]]\nname = \"my-asg\"\ninstanceGroup = \"g\"\n";
     let e = errors(&format!(
-        "{}{svc}capacityProviderStrategy = [{{ capacityProvider = \"FARGATE\", weight = 1 }}, {{ capacityProvider = \"my-asg\", weight = 1 }}]\n",
+        "{}{asg}{svc}capacityProviderStrategy = [{{ capacityProvider = \"FARGATE\", weight = 1 }}, {{ capacityProvider = \"my-asg\", weight = 1 }}]\n",
         td(256, 512, "")
     ));
     assert!(e.iter().any(|m| m.contains("services[0].capacityProviderStrategy") && m.contains("cannot mix")), "{e:?}");

@@ -46,3 +46,177 @@ demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
     let last = r.samples.last().expect("samples");
     assert_eq!(last.load[0], [300.0, 200.0, 150.0]);
 }
+
+/// A service scaled on CPU (container-level CPU, so the metric is not
+/// capped) on a capacity provider: 2 tasks of 1 vCPU serving 100 rps each;
+/// demand steps from 100 to 600 rps at 10 min. One m6i.xlarge (4 vCPU)
+/// to start; new instances boot in 120 s; image pulls take 20 s.
+const CHAIN: &str = r#"
+name = "chain"
+seed = 1
+duration = "1h"
+[cluster]
+tieBreak = "lowest-id"
+imagePullTime = "20s"
+cachedStartTime = "20s"
+[[instanceGroups]]
+name = "app"
+instanceTypes = ["m6i.xlarge"]
+count = 1
+minSize = 1
+maxSize = 10
+launchLatency = "120s"
+[[capacityProviders]]
+name = "app"
+instanceGroup = "app"
+managedScaling = { targetCapacity = 100, instanceWarmupPeriod = 300 }
+managedTerminationProtection = "ENABLED"
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 1024, memory = 1024 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 2
+capacityProviderStrategy = [{ capacityProvider = "app", weight = 1 }]
+demand = { type = "constant", rps = 100, taskCapacityRps = 100, events = [{ at = "10m", factor = 6 }] }
+autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 70, scaleInCooldown = "300s" }] }
+"#;
+
+#[test]
+fn a_demand_step_runs_the_whole_chain_in_order_a2_c1_c3() {
+    let r = run(CHAIN);
+    let at = |kind: &str| {
+        r.events
+            .iter()
+            .find(|e| e.event == kind)
+            .map(|e| e.time_s)
+            .unwrap_or_else(|| panic!("no {kind} event: {:#?}", r.events))
+    };
+    // A2: CPU = 600 / (2 × 100) = 300% from the 600 s tick; the third
+    // datapoint above 70 is at 720 s. A3: desired = ceil(2 × 300 / 70) = 9.
+    let scale_out = at("scale-out");
+    assert_eq!(scale_out, 720.0);
+    let msg = &r
+        .events
+        .iter()
+        .find(|e| e.event == "scale-out")
+        .expect("scale-out")
+        .message;
+    assert!(msg.contains("2 -> 9"), "{msg}");
+    // Two more fit the running instance; seven wait in PROVISIONING. C2:
+    // M = 1 busy + ceil(7 / 4) = 3 with N = 1: CPR 300% -> C3: desired
+    // ceil(1 × 300 / 100) = 3, two launches in the same minute.
+    let cluster = at("cluster-scale-out");
+    assert_eq!(cluster, 720.0);
+    let launched: Vec<_> = r.instances.iter().skip(1).collect();
+    assert_eq!(launched.len(), 2, "{launched:?}");
+    assert!(launched.iter().all(|i| i.launched.as_secs_f64() == 720.0));
+    // ACTIVE 120 s later; the PROVISIONING tasks are placed and RUNNING 20 s on.
+    assert!(launched
+        .iter()
+        .all(|i| i.registered.map(|t| t.as_secs_f64()) == Some(840.0)));
+    let provisioned: Vec<_> = r
+        .tasks
+        .iter()
+        .filter(|t| {
+            t.created.as_secs_f64() == 720.0 && t.pending.map(|p| p.as_secs_f64()) == Some(840.0)
+        })
+        .collect();
+    assert!(!provisioned.is_empty());
+    assert!(provisioned
+        .iter()
+        .all(|t| t.running.map(|x| x.as_secs_f64()) == Some(860.0)));
+    // In order: alarm -> desired -> PROVISIONING -> launch -> ACTIVE -> RUNNING.
+    let web = &r.summary.services[0];
+    assert!(web.scale_out_reaction.count >= 1);
+    // The metric first rose at 600 s; the 9 tasks were RUNNING at 860 s.
+    assert!(
+        web.scale_out_reaction.max_s >= 260.0,
+        "{:?}",
+        web.scale_out_reaction
+    );
+    let d = web.demand.as_ref().expect("demand");
+    assert!(d.overloaded_minutes >= 3);
+}
+
+#[test]
+fn termination_protection_never_terminates_a_busy_instance_c5() {
+    // After the spike (10 min to 30 min), demand falls back: the service
+    // scales in (15 datapoints below 63%), the provider scales in after 15
+    // datapoints below target, at most half the group a minute (C4), and
+    // only instances without non-daemon tasks go (C5): no task is killed.
+    let text = CHAIN
+        .replace(
+            "events = [{ at = \"10m\", factor = 6 }]",
+            "events = [{ at = \"10m\", factor = 6, duration = \"20m\" }]",
+        )
+        .replace("duration = \"1h\"", "duration = \"3h\"");
+    let r = run(&text);
+    let scaled_in: Vec<_> = r
+        .instances
+        .iter()
+        .filter(|i| i.termination == Some("scale-in"))
+        .collect();
+    assert!(!scaled_in.is_empty(), "{:#?}", r.events);
+    assert_eq!(r.summary.tasks_killed, 0);
+    for inst in scaled_in {
+        let end = inst.terminated.expect("terminated");
+        for t in r
+            .tasks
+            .iter()
+            .filter(|t| t.instance.as_deref() == Some(inst.instance.as_str()))
+        {
+            assert!(
+                t.stopped.is_some_and(|s| s <= end),
+                "{t:?} outlived {end:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn base_and_weight_split_asg_providers_c6() {
+    // C6 on two ASG providers: base 2 weight 1 + weight 3 -> 10 tasks = 4 + 6.
+    let text = r#"
+name = "split"
+seed = 1
+duration = "30m"
+[[instanceGroups]]
+name = "od"
+instanceTypes = ["m6i.2xlarge"]
+count = 2
+[[instanceGroups]]
+name = "spot"
+instanceTypes = ["m6i.2xlarge"]
+count = 2
+instancesDistribution = { onDemandPercentageAboveBaseCapacity = 0 }
+[[capacityProviders]]
+name = "cp-od"
+instanceGroup = "od"
+[[capacityProviders]]
+name = "cp-spot"
+instanceGroup = "spot"
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 512 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 10
+capacityProviderStrategy = [{ capacityProvider = "cp-od", base = 2, weight = 1 }, { capacityProvider = "cp-spot", weight = 3 }]
+"#;
+    let r = run(text);
+    let od: Vec<&str> = r
+        .instances
+        .iter()
+        .filter(|i| i.group == "od")
+        .map(|i| i.instance.as_str())
+        .collect();
+    let on_od = r
+        .tasks
+        .iter()
+        .filter(|t| t.instance.as_deref().is_some_and(|i| od.contains(&i)))
+        .count();
+    assert_eq!((on_od, r.tasks.len() - on_od), (4, 6));
+}

@@ -1,0 +1,316 @@
+//! Auto Scaling group capacity providers (ECS-MODEL C1–C6, P9): tasks of a
+//! provider go on its group's instances, wait in PROVISIONING when none
+//! fits (at most a cluster-wide number, then stopped after a timeout); once
+//! a minute the provider's CapacityProviderReservation is computed and its
+//! managed scaling sets the group's desired capacity; scale-in respects
+//! managed termination protection and drains with managed draining.
+//!
+//! The arithmetic (CPR, instances needed, step sizes, the alarms and the
+//! 50%-per-minute scale-in) is `scaling`'s; this file applies it.
+
+use super::jobs::JobState;
+use super::services::ServiceState;
+use super::{Capacity, Cause, Event, Simulation};
+use crate::model::{
+    InstanceId, InstanceState, NewTask, Resources, StopReason, TaskId, TaskOwner, TaskState, Unfit,
+};
+use crate::placement::provider_strategy::next_provider;
+use crate::placement::Policy;
+use crate::scaling::{instances_needed, reservation, scale_in_victims, CapacityProviderScaler};
+use crate::sim::SimTime;
+
+/// A capacity provider's state.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProviderState {
+    /// PROVISIONING tasks, oldest first.
+    pub queue: Vec<TaskId>,
+    pub scaler: CapacityProviderScaler,
+    /// Last CapacityProviderReservation, percent.
+    pub cpr: f64,
+    /// Last M and N.
+    pub needed: u32,
+    pub running: u32,
+}
+
+impl Simulation {
+    /// The provider the next task of an owner with `capacity` goes to (C6).
+    pub(super) fn asg_provider(&self, capacity: &Capacity, live: &[TaskId]) -> usize {
+        let Capacity::Asg(items) = capacity else {
+            return 0;
+        };
+        let mut counts = vec![0u32; items.len()];
+        for t in live {
+            if let Some(&p) = self.task_provider.get(t) {
+                if let Some(k) = items
+                    .iter()
+                    .position(|i| self.provider_index(&i.provider) == Some(p))
+                {
+                    counts[k] += 1;
+                }
+            }
+        }
+        let k = next_provider(items, &counts).unwrap_or(0);
+        self.provider_index(&items[k].provider).unwrap_or(0)
+    }
+
+    pub(super) fn provider_index(&self, name: &str) -> Option<usize> {
+        self.spec
+            .capacity_providers
+            .iter()
+            .position(|p| p.name == name)
+    }
+
+    /// Places a task on provider `p`, or leaves it PROVISIONING (P9).
+    /// `Err` when it can do neither (the cluster's PROVISIONING cap).
+    pub(super) fn place_on_provider(
+        &mut self,
+        spec: NewTask,
+        p: usize,
+        source: &str,
+    ) -> Result<TaskId, Unfit> {
+        let now = self.queue.now();
+        let decision = {
+            let policy = provider_policy(&self.services, &self.jobs, spec.owner, p);
+            self.placer
+                .decide(&self.cluster, policy, &spec.req(), now, source)
+        };
+        let id = match decision {
+            Ok(inst) => {
+                let id = self.start_on(spec, inst);
+                self.task_provider.insert(id, p);
+                id
+            }
+            Err(why) => {
+                let cap = self.spec.provisioning.max_tasks;
+                let waiting: usize = self.providers.iter().map(|x| x.queue.len()).sum();
+                if waiting as u32 >= cap {
+                    return Err(why);
+                }
+                let id = self.cluster.create_provisioning(spec);
+                self.task_provider.insert(id, p);
+                self.providers[p].queue.push(id);
+                let wait = self
+                    .spec
+                    .provisioning
+                    .timeout
+                    .sample(&mut self.provisioning_rng);
+                self.queue
+                    .schedule(now + wait, Event::ProvisioningTimeout(id));
+                id
+            }
+        };
+        Ok(id)
+    }
+
+    /// Tries to place the PROVISIONING tasks of provider `p`, oldest first.
+    pub(super) fn place_provisioning(&mut self, p: usize) {
+        if self.providers[p].queue.is_empty() {
+            return;
+        }
+        let now = self.queue.now();
+        let queue = std::mem::take(&mut self.providers[p].queue);
+        let mut left = Vec::new();
+        for id in queue {
+            let task = self.cluster.task(id);
+            if task.state != TaskState::Provisioning {
+                continue;
+            }
+            let req = crate::model::TaskReq {
+                reservation: task.reservation,
+                ports: &task.ports,
+                needs_eni: task.needs_eni,
+                group: task.group,
+            };
+            let owner = task.owner;
+            let source = self.owner_name(owner);
+            let policy = provider_policy(&self.services, &self.jobs, owner, p);
+            match self
+                .placer
+                .decide(&self.cluster, policy, &req, now, &source)
+            {
+                Ok(inst) => self.attach_on(id, inst),
+                Err(_) => left.push(id),
+            }
+        }
+        self.providers[p].queue = left;
+    }
+
+    /// P9: a task waited too long in PROVISIONING and is stopped.
+    pub(super) fn on_provisioning_timeout(&mut self, t: TaskId) {
+        if self.cluster.task(t).state != TaskState::Provisioning {
+            return;
+        }
+        let now = self.queue.now();
+        let owner = self.cluster.task(t).owner;
+        self.forget_task(t);
+        self.cluster
+            .cancel_provisioning(t, StopReason::ProvisioningTimedOut, now);
+        if let Some(&p) = self.task_provider.get(&t) {
+            self.providers[p].queue.retain(|&x| x != t);
+        }
+        let name = self.owner_name(owner);
+        self.recorder.event(
+            now,
+            &name,
+            "provisioning-timeout",
+            format!(
+                "task {} stopped: it waited in PROVISIONING for capacity too long",
+                t.0
+            ),
+        );
+        if let TaskOwner::Service(s) = owner {
+            self.reconcile(s.index());
+        }
+    }
+
+    /// C1–C4 once a minute: CPR of every provider with managed scaling, and
+    /// the group's new desired capacity.
+    pub(super) fn capacity_provider_tick(&mut self) {
+        let now = self.queue.now();
+        for p in 0..self.spec.capacity_providers.len() {
+            let cp = self.spec.capacity_providers[p].clone();
+            let g = cp.group;
+            // N: instances running in the group; busy: those with a non-daemon task.
+            let members: Vec<InstanceId> = self
+                .cluster
+                .instances()
+                .iter()
+                .filter(|i| {
+                    self.inst_meta[i.id.index()].group == g
+                        && matches!(
+                            i.state,
+                            InstanceState::Active
+                                | InstanceState::Registering
+                                | InstanceState::Draining
+                        )
+                })
+                .map(|i| i.id)
+                .collect();
+            let n = members
+                .iter()
+                .filter(|&&i| self.cluster.instance(i).state != InstanceState::Draining)
+                .count() as u32;
+            let busy = members
+                .iter()
+                .filter(|&&i| {
+                    let inst = self.cluster.instance(i);
+                    inst.state != InstanceState::Draining && inst.non_daemon_tasks > 0
+                })
+                .count() as u32;
+            let free: Vec<Resources> = members
+                .iter()
+                .filter(|&&i| self.cluster.instance(i).is_active())
+                .map(|&i| self.cluster.instance(i).remaining())
+                .collect();
+            let waiting: Vec<Resources> = self.providers[p]
+                .queue
+                .iter()
+                .map(|&t| self.cluster.task(t).reservation)
+                .collect();
+            let types = &self.spec.instance_groups[g].instance_types;
+            let largest = types
+                .iter()
+                .map(|t| t.registered)
+                .max_by_key(|r| (r.cpu, r.memory))
+                .unwrap_or_default();
+            let smallest = types
+                .iter()
+                .map(|t| t.registered)
+                .min_by_key(|r| (r.cpu, r.memory))
+                .unwrap_or_default();
+            let m = instances_needed(busy, &free, &waiting, largest, smallest);
+            let cpr = reservation(m, n);
+            let st = &mut self.providers[p];
+            st.cpr = cpr;
+            st.needed = m;
+            st.running = n;
+            let Some(ms) = cp.managed_scaling else {
+                continue;
+            };
+            let newest = members
+                .iter()
+                .map(|&i| self.cluster.instance(i).launched_at)
+                .max();
+            let current = self.groups[g].desired;
+            let Some(desired) = self.providers[p].scaler.evaluate(now, cpr, n, newest, &ms) else {
+                continue;
+            };
+            let gs = &self.spec.instance_groups[g];
+            let desired = desired.clamp(gs.min_size, gs.max_size);
+            if desired == current {
+                continue;
+            }
+            let name = cp.name.clone();
+            self.recorder.event(
+                now,
+                &name,
+                if desired > current { "cluster-scale-out" } else { "cluster-scale-in" },
+                format!(
+                    "capacity provider {name}: CapacityProviderReservation {cpr:.1}% (M = {m}, N = {n}, target {}%): desired capacity {current} -> {desired}",
+                    ms.target_capacity
+                ),
+            );
+            self.set_group_desired(g, desired, cp.termination_protection, cp.managed_draining);
+        }
+    }
+
+    /// The ASG's desired capacity changes: launch, or pick victims (C5).
+    pub(super) fn set_group_desired(
+        &mut self,
+        g: usize,
+        desired: u32,
+        protected: bool,
+        draining: bool,
+    ) {
+        let current = self.groups[g].counted;
+        self.groups[g].desired = desired;
+        if desired > current {
+            self.fill_group(g, false);
+            return;
+        }
+        let k = (current - desired) as usize;
+        let azs = &self.spec.instance_groups[g].availability_zones;
+        let candidates: Vec<(u32, u32, usize, SimTime)> = self
+            .cluster
+            .instances()
+            .iter()
+            .filter(|i| {
+                let m = &self.inst_meta[i.id.index()];
+                m.group == g && m.is_counted() && i.state != InstanceState::Terminated
+            })
+            .map(|i| {
+                (
+                    i.id.0,
+                    i.non_daemon_tasks,
+                    azs.iter().position(|a| *a == i.az).unwrap_or(0),
+                    i.launched_at,
+                )
+            })
+            .collect();
+        let victims = scale_in_victims(&candidates, k, protected);
+        let prev = self.cause;
+        self.cause = Cause::Scaling;
+        for v in victims {
+            let id = InstanceId(v);
+            self.retire_instance(id, draining);
+        }
+        self.cause = prev;
+    }
+}
+
+/// The placement policy of an owner's tasks on provider `p`: its own,
+/// restricted to the provider's instances.
+fn provider_policy<'a>(
+    services: &'a [ServiceState],
+    jobs: &'a [JobState],
+    owner: TaskOwner,
+    p: usize,
+) -> &'a Policy {
+    match owner {
+        TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
+            let svc = &services[s.index()];
+            &svc.revisions[svc.current].providers[p]
+        }
+        TaskOwner::Job(j) => &jobs[j as usize].provider_policies[p],
+    }
+}
