@@ -53,6 +53,10 @@ pub struct Row {
     pub interruptions: u64,
     /// Batch submissions (the same in every variant: common random numbers).
     pub submitted: u64,
+    /// Cost per million requests served, where services have demand (W1).
+    pub usd_per_million_requests: Option<f64>,
+    /// Minutes with demand above capacity, summed over services.
+    pub overloaded_minutes: u64,
 }
 
 /// Why a comparison could not run.
@@ -177,10 +181,25 @@ pub fn row(name: &str, r: &RunResult) -> Row {
         unplaced: s.unplaceable_by_reason.values().sum::<u64>() + c.fargate_spot_unavailable,
         interruptions: s.interruptions.notices + c.fargate_spot_interruptions,
         submitted: s.jobs.iter().map(|j| j.submitted).sum(),
+        usd_per_million_requests: {
+            let served: f64 = s
+                .services
+                .iter()
+                .filter_map(|x| x.demand.as_ref())
+                .map(|d| d.served)
+                .fold(0.0, |a, b| a + b);
+            (served > 0.0).then(|| round4(c.total_usd / served * 1e6))
+        },
+        overloaded_minutes: s
+            .services
+            .iter()
+            .filter_map(|x| x.demand.as_ref())
+            .map(|d| d.overloaded_minutes)
+            .sum(),
     }
 }
 
-const HEADER: [&str; 13] = [
+const HEADER: [&str; 15] = [
     "variant",
     "total_usd",
     "per_month_usd",
@@ -194,9 +213,11 @@ const HEADER: [&str; 13] = [
     "unplaced",
     "interruptions",
     "submitted",
+    "overloaded_minutes",
+    "usd_per_1m_requests",
 ];
 
-fn cells(r: &Row) -> [String; 13] {
+fn cells(r: &Row) -> [String; 15] {
     [
         r.variant.clone(),
         format!("{:.2}", r.total_usd),
@@ -211,6 +232,10 @@ fn cells(r: &Row) -> [String; 13] {
         r.unplaced.to_string(),
         r.interruptions.to_string(),
         r.submitted.to_string(),
+        r.overloaded_minutes.to_string(),
+        r.usd_per_million_requests
+            .map(|x| format!("{x:.2}"))
+            .unwrap_or_default(),
     ]
 }
 
@@ -227,7 +252,7 @@ pub fn csv(rows: &[Row]) -> String {
 
 /// The side-by-side table for a terminal (and the README).
 pub fn table(rows: &[Row]) -> String {
-    let all: Vec<[String; 13]> = rows.iter().map(cells).collect();
+    let all: Vec<[String; 15]> = rows.iter().map(cells).collect();
     let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
     for c in &all {
         for (w, x) in widths.iter_mut().zip(c) {

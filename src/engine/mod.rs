@@ -119,6 +119,8 @@ pub struct RunResult {
     pub provisioning_service_names: Vec<String>,
     /// Capacity provider names, matching `Sample::providers`.
     pub provider_names: Vec<String>,
+    /// Services with target tracking, matching `Sample::alarms`.
+    pub alarm_service_names: Vec<String>,
     /// Time series.
     pub samples: Vec<Sample>,
     /// Events.

@@ -131,6 +131,19 @@ impl Simulation {
                         .count() as u32
                 })
                 .collect(),
+            alarms: self
+                .services
+                .iter()
+                .filter_map(|st| st.scaler.as_ref())
+                .filter(|sc| !sc.tracking.is_empty())
+                .map(
+                    |sc| match sc.tracking_alarms(0).map(|a| a.state(&sc.tracking[0])) {
+                        Some(crate::scaling::AlarmState::High) => "high",
+                        Some(crate::scaling::AlarmState::Low) => "low",
+                        _ => "ok",
+                    },
+                )
+                .collect(),
             providers: self
                 .providers
                 .iter()
@@ -374,6 +387,13 @@ impl Simulation {
                 .services
                 .iter()
                 .filter(|s| matches!(s.capacity, super::Capacity::Asg(_)))
+                .map(|s| s.name.clone())
+                .collect(),
+            alarm_service_names: self
+                .spec
+                .services
+                .iter()
+                .filter(|s| s.scaling.as_ref().is_some_and(|sc| !sc.tracking.is_empty()))
                 .map(|s| s.name.clone())
                 .collect(),
             provider_names: self

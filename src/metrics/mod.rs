@@ -36,6 +36,9 @@ pub struct Sample {
     /// Per capacity provider: CapacityProviderReservation %, instances
     /// needed (M), running (N), and the ASG's desired capacity.
     pub providers: Vec<[f64; 4]>,
+    /// Per service with target tracking: the first policy's alarm state
+    /// (`high`, `low`, `ok`).
+    pub alarms: Vec<&'static str>,
 }
 
 /// A service or scheduler event (`events.csv`).

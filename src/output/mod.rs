@@ -97,6 +97,9 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     for name in &r.provisioning_service_names {
         let _ = write!(s, ",{}.provisioning", field(name));
     }
+    for name in &r.alarm_service_names {
+        let _ = write!(s, ",{}.alarm", field(name));
+    }
     for name in &r.provider_names {
         let n = field(name);
         let _ = write!(s, ",{n}.cpr,{n}.needed,{n}.running,{n}.asg_desired");
@@ -127,6 +130,9 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         }
         for p in &row.provisioning {
             let _ = write!(s, ",{p}");
+        }
+        for a in &row.alarms {
+            let _ = write!(s, ",{a}");
         }
         for c in &row.providers {
             let _ = write!(s, ",{:.1},{},{},{}", c[0], c[1], c[2], c[3]);

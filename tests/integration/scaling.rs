@@ -220,3 +220,118 @@ capacityProviderStrategy = [{ capacityProvider = "cp-od", base = 2, weight = 1 }
         .count();
     assert_eq!((on_od, r.tasks.len() - on_od), (4, 6));
 }
+
+#[test]
+fn a_plain_asg_tracks_its_cpu_reservation_c7() {
+    // C7: no capacity provider; the group tracks its CPU reservation at 60%.
+    // 2 × m6i.large (2 vCPU each) hold 4 tasks of 0.5 vCPU = 50%; at 10 min
+    // the desired count jumps to 12 tasks: reservation 100% for 3
+    // datapoints -> the group scales out in proportion (ceil(2 × 100/60) = 4).
+    let text = r#"
+name = "asg"
+seed = 1
+duration = "1h"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.large"]
+count = 2
+minSize = 1
+maxSize = 10
+launchLatency = "60s"
+targetTracking = { targetCpuReservation = 60, warmup = "120s" }
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 512, memory = 512 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 4
+desiredCountSchedule = [{ at = "10m", desiredCount = 12 }]
+"#;
+    let r = run(text);
+    let first = r
+        .events
+        .iter()
+        .find(|e| e.event == "asg-scale-out")
+        .unwrap_or_else(|| panic!("{:#?}", r.events));
+    assert_eq!(
+        first.time_s, 720.0,
+        "third datapoint at 100% (600, 660, 720 s)"
+    );
+    assert!(first.message.contains("2 -> 4"), "{}", first.message);
+    assert!(r.summary.services[0].running_at_end >= 8);
+}
+
+#[test]
+fn a_scheduled_action_raises_the_minimum_a5() {
+    // A5: cron(0 6 * * ? *) sets minCapacity 10 at 06:00 UTC; the desired
+    // count is raised to it at once (scheduled actions ignore cooldowns).
+    let text = r#"
+name = "sched"
+seed = 1
+duration = "8h"
+startTime = "2026-11-27T00:00:00Z"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.2xlarge"]
+count = 3
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 2
+demand = { type = "constant", rps = 10, taskCapacityRps = 100 }
+autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 70, disableScaleIn = true }], scheduled = [{ schedule = "cron(0 6 * * ? *)", minCapacity = 10 }] }
+"#;
+    let r = run(text);
+    let e = r
+        .events
+        .iter()
+        .find(|e| e.event == "scale-out")
+        .unwrap_or_else(|| panic!("{:#?}", r.events));
+    assert_eq!(e.time_s, 6.0 * 3600.0);
+    assert!(e.message.contains("2 -> 10"), "{}", e.message);
+    assert_eq!(r.summary.services[0].desired_at_end, 10);
+    // A scheduled action with a malformed cron names the column.
+    let bad = text.replace("cron(0 6 * * ? *)", "cron(0 6 * * * *)");
+    let e = match scenario::load_str(&bad, Path::new("bad.toml"), &[]) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.issues(),
+    };
+    assert!(
+        e.iter()
+            .any(|m| m.contains("autoScaling.scheduled[0].schedule") && m.contains("column")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn compare_reports_cost_per_million_requests_w1_b4() {
+    // 2 × m6i.xlarge ($0.192/h) for 1 h = $0.384; 4 tasks serve 200 of the
+    // 300 req/s every minute from 60 s to 3600 s: 60 × 60 × 200 = 720,000
+    // requests served -> $0.384 / 0.72 M = $0.5333 per million.
+    let text = r#"
+name = "permillion"
+seed = 1
+duration = "1h"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.xlarge"]
+count = 2
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 4
+demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
+"#;
+    let r = run(text);
+    let row = ecsim::compare::row("ec2", &r);
+    assert_eq!(row.overloaded_minutes, 60);
+    let per = row.usd_per_million_requests.expect("demand");
+    assert!((per - 0.384 / 0.72).abs() < 1e-3, "{per}");
+}
