@@ -325,7 +325,7 @@ impl Aggregate {
             ));
         }
         Ok(Chart {
-            title: format!("{}: {metric} (mean) by {x}", self.name),
+            title: short_title(&self.name, metric, x),
             panels: vec![panel],
         })
     }
@@ -398,9 +398,42 @@ pub fn plot(
     })
 }
 
+/// `name: metric (mean) by x`, with long dotted names cut to their last
+/// segments so the title fits the chart (the axis labels keep the full names).
+fn short_title(name: &str, metric: &str, x: &str) -> String {
+    const MAX: usize = 90;
+    let full = format!("{name}: {metric} (mean) by {x}");
+    if full.chars().count() <= MAX {
+        return full;
+    }
+    let tail = |s: &str, keep: usize| -> String {
+        let parts: Vec<&str> = s.split('.').collect();
+        if parts.len() <= keep {
+            s.to_string()
+        } else {
+            format!("…{}", parts[parts.len() - keep..].join("."))
+        }
+    };
+    format!("{name}: {} (mean) by {}", tail(metric, 2), tail(x, 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_titles_keep_the_last_segments() {
+        let t = short_title(
+            "cost-spot-share",
+            "services.web.demand.overloaded_minutes",
+            "instanceGroups.app.instancesDistribution.onDemandPercentageAboveBaseCapacity",
+        );
+        assert_eq!(
+            t,
+            "cost-spot-share: …demand.overloaded_minutes (mean) by …onDemandPercentageAboveBaseCapacity"
+        );
+        assert_eq!(short_title("s", "a", "b"), "s: a (mean) by b");
+    }
 
     /// count x (strategy zipped with job strategy), 2 runs each; one
     /// interval cell left empty.
