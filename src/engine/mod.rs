@@ -280,18 +280,14 @@ impl Simulation {
                                 .iter()
                                 .cloned(),
                         );
-                        let providers = if matches!(s.capacity, Capacity::Asg(_)) {
-                            spec.capacity_providers
-                                .iter()
-                                .map(|cp| {
-                                    let mut c = constraints.clone();
-                                    c.push(provider_constraint(&cp.name));
-                                    Policy::new(&mut cluster, strategies.clone(), c, Some(group))
-                                })
-                                .collect()
-                        } else {
-                            Vec::new()
-                        };
+                        let providers = provider_policies(
+                            &mut cluster,
+                            &spec,
+                            &s.capacity,
+                            &strategies,
+                            &constraints,
+                            group,
+                        );
                         RevisionState {
                             task_def: r.task_def,
                             fails: r.fails_to_start,
@@ -331,18 +327,14 @@ impl Simulation {
                         .iter()
                         .cloned(),
                 );
-                let providers = if matches!(j.capacity, Capacity::Asg(_)) {
-                    spec.capacity_providers
-                        .iter()
-                        .map(|cp| {
-                            let mut c = constraints.clone();
-                            c.push(provider_constraint(&cp.name));
-                            Policy::new(&mut cluster, strategies.clone(), c, Some(group))
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let providers = provider_policies(
+                    &mut cluster,
+                    &spec,
+                    &j.capacity,
+                    &strategies,
+                    &constraints,
+                    group,
+                );
                 let mut st = JobState::new(
                     group,
                     Policy::new(&mut cluster, strategies, constraints, Some(group)),
@@ -590,6 +582,29 @@ fn unable_to_place_message(service: &str, why: Unfit) -> String {
 /// The internal attribute naming an instance's capacity provider, and the
 /// constraint that keeps a provider's tasks on its instances.
 pub(crate) const PROVIDER_ATTRIBUTE: &str = "ecsim.capacity-provider";
+
+/// One policy per capacity provider for an owner whose capacity is an ASG
+/// strategy: its own strategies and constraints, kept on that provider's instances.
+fn provider_policies(
+    cluster: &mut Cluster,
+    spec: &SimSpec,
+    capacity: &Capacity,
+    strategies: &[Strategy],
+    constraints: &[crate::placement::Constraint],
+    group: crate::model::GroupId,
+) -> Vec<Policy> {
+    if !matches!(capacity, Capacity::Asg(_)) {
+        return Vec::new();
+    }
+    spec.capacity_providers
+        .iter()
+        .map(|cp| {
+            let mut c = constraints.to_vec();
+            c.push(provider_constraint(&cp.name));
+            Policy::new(cluster, strategies.to_vec(), c, Some(group))
+        })
+        .collect()
+}
 
 fn provider_constraint(name: &str) -> crate::placement::Constraint {
     let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
