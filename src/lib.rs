@@ -32,6 +32,8 @@
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.
+//! * [`csvdata`] (CSV tables read by column name, with line numbers) and
+//!   [`text`] (near-match hints) are domain-free helpers any layer may use.
 //! * `plot` (feature `plot`, on by default) draws charts from the files a
 //!   run or a sweep wrote; it reads those files only, never the engine.
 //! * [`sweep`] expands a sweep file (a grid of scenario overrides times
@@ -70,6 +72,7 @@
 
 pub mod compare;
 pub mod cost;
+pub mod csvdata;
 pub mod engine;
 pub mod market;
 pub mod metrics;

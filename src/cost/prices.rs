@@ -17,6 +17,7 @@
 //! `crate::text`, never on the engine, scenario or output modules. Its only
 //! I/O is the data embedded at compile time.
 
+use crate::csvdata::{CsvProblem, CsvTable};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -404,19 +405,8 @@ impl PriceBook {
 }
 
 fn parse_table(text: &str) -> Result<PriceTable, PriceError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| csv_error(&e))?.clone();
-    let find = |column: &str| {
-        headers
-            .iter()
-            .position(|h| h == column)
-            .ok_or_else(|| PriceError::Malformed {
-                line: 1,
-                message: format!("missing column `{column}` in header"),
-            })
-    };
+    let csv = CsvTable::parse(text)?;
+    let find = |column: &str| csv.column(column);
     let region_col = find("region")?;
     let platform_col = find("platform")?;
     let provider_col = find("capacity_provider")?;
@@ -424,12 +414,7 @@ fn parse_table(text: &str) -> Result<PriceTable, PriceError> {
     let usd_col = find("usd")?;
 
     let mut table = PriceTable::new();
-    for result in reader.records() {
-        let record = result.map_err(|e| csv_error(&e))?;
-        let line = record
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(0);
+    for (line, record) in csv.rows() {
         let error = |message: String| PriceError::Malformed { line, message };
         let cell = |index: usize| record.get(index).unwrap_or("");
         let region = cell(region_col);
@@ -506,13 +491,12 @@ fn parse_table(text: &str) -> Result<PriceTable, PriceError> {
     Ok(table)
 }
 
-fn csv_error(e: &csv::Error) -> PriceError {
-    PriceError::Malformed {
-        line: e
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(0),
-        message: e.to_string(),
+impl From<CsvProblem> for PriceError {
+    fn from(p: CsvProblem) -> Self {
+        PriceError::Malformed {
+            line: p.line,
+            message: p.message,
+        }
     }
 }
 

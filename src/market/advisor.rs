@@ -15,6 +15,7 @@
 //! on-demand prices) and `crate::market::price`, never on the engine,
 //! scenario or output modules.
 
+use crate::csvdata::{CsvProblem, CsvTable};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -171,19 +172,8 @@ impl SpotAdvisor {
     /// (integer 0–4). A second Linux row for the same region and type is an
     /// error.
     pub fn from_csv(text: &str) -> Result<SpotAdvisor, AdvisorError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(&e))?.clone();
-        let find = |column: &str| {
-            headers
-                .iter()
-                .position(|h| h == column)
-                .ok_or_else(|| AdvisorError::Malformed {
-                    line: 1,
-                    message: format!("missing column `{column}` in header"),
-                })
-        };
+        let table = CsvTable::parse(text)?;
+        let find = |column: &str| table.column(column);
         let region_col = find("region")?;
         let os_col = find("os")?;
         let type_col = find("instance_type")?;
@@ -191,12 +181,7 @@ impl SpotAdvisor {
         let bucket_col = find("interruption_bucket")?;
 
         let mut advisor = SpotAdvisor::default();
-        for result in reader.records() {
-            let record = result.map_err(|e| csv_error(&e))?;
-            let line = record
-                .position()
-                .and_then(|p| usize::try_from(p.line()).ok())
-                .unwrap_or(0);
+        for (line, record) in table.rows() {
             let error = |message: String| AdvisorError::Malformed { line, message };
             let cell = |index: usize| record.get(index).unwrap_or("");
             if cell(os_col) != "Linux" {
@@ -278,13 +263,12 @@ impl SpotAdvisor {
     }
 }
 
-fn csv_error(e: &csv::Error) -> AdvisorError {
-    AdvisorError::Malformed {
-        line: e
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(0),
-        message: e.to_string(),
+impl From<CsvProblem> for AdvisorError {
+    fn from(p: CsvProblem) -> Self {
+        AdvisorError::Malformed {
+            line: p.line,
+            message: p.message,
+        }
     }
 }
 

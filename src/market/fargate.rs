@@ -16,6 +16,7 @@
 //! (prices live in `crate::cost`, which depends on this module, not the other
 //! way round). Its only I/O is the data embedded at compile time.
 
+use crate::csvdata::{CsvProblem, CsvTable};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -231,30 +232,14 @@ impl FargateSizes {
     /// and `os_supported` (`;`-separated list of `linux` and `windows`, at
     /// least one). A repeated (CPU, memory) pair is an error.
     pub fn from_csv(text: &str) -> Result<FargateSizes, FargateSizesError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(&e))?.clone();
-        let find = |column: &str| {
-            headers
-                .iter()
-                .position(|h| h == column)
-                .ok_or_else(|| FargateSizesError::Malformed {
-                    line: 1,
-                    message: format!("missing column `{column}` in header"),
-                })
-        };
+        let table = CsvTable::parse(text)?;
+        let find = |column: &str| table.column(column);
         let cpu_col = find("cpu_units")?;
         let memory_col = find("memory_mib")?;
         let os_col = find("os_supported")?;
 
         let mut sizes: Vec<FargateSize> = Vec::new();
-        for result in reader.records() {
-            let record = result.map_err(|e| csv_error(&e))?;
-            let line = record
-                .position()
-                .and_then(|p| usize::try_from(p.line()).ok())
-                .unwrap_or(0);
+        for (line, record) in table.rows() {
             let error = |message: String| FargateSizesError::Malformed { line, message };
             let cell = |index: usize| record.get(index).unwrap_or("");
             let positive = |index: usize, name: &str| {
@@ -454,13 +439,12 @@ fn describe_gb(values_mib: &[u32]) -> String {
     }
 }
 
-fn csv_error(e: &csv::Error) -> FargateSizesError {
-    FargateSizesError::Malformed {
-        line: e
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(0),
-        message: e.to_string(),
+impl From<CsvProblem> for FargateSizesError {
+    fn from(p: CsvProblem) -> Self {
+        FargateSizesError::Malformed {
+            line: p.line,
+            message: p.message,
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! This module is plain data plus arithmetic. It must not depend on the
 //! engine, scenario, policy or output modules (only on `crate::text`).
 
+use crate::csvdata::{CsvProblem, CsvTable};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -347,13 +348,12 @@ impl Row<'_> {
     }
 }
 
-fn csv_error(e: &csv::Error) -> CatalogError {
-    CatalogError::Malformed {
-        line: e
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(0),
-        message: e.to_string(),
+impl From<CsvProblem> for CatalogError {
+    fn from(p: CsvProblem) -> Self {
+        CatalogError::Malformed {
+            line: p.line,
+            message: p.message,
+        }
     }
 }
 
@@ -369,22 +369,11 @@ impl Catalog {
     /// an empty price is `None`. `branch_enis` is forced to 0 for types
     /// without trunking. Duplicate names are an error.
     pub fn from_csv(text: &str) -> Result<Catalog, CatalogError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(&e))?.clone();
-        let cols = Columns::from_headers(&headers)?;
+        let table = CsvTable::parse(text)?;
+        let cols = Columns::from_headers(table.headers())?;
         let mut catalog = Catalog::default();
-        for result in reader.records() {
-            let record = result.map_err(|e| csv_error(&e))?;
-            let line = record
-                .position()
-                .and_then(|p| usize::try_from(p.line()).ok())
-                .unwrap_or(0);
-            let row = Row {
-                record: &record,
-                line,
-            };
+        for (line, record) in table.rows() {
+            let row = Row { record, line };
             let t = row.instance_type(&cols)?;
             if catalog.types.contains_key(&t.name) {
                 return Err(row.error(format!("duplicate instance type `{}`", t.name)));
