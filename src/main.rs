@@ -133,6 +133,8 @@ enum Command {
         /// Output folder (default: results/<scenario name>/compare/).
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plot: PlotFlag,
     },
     /// Merge the output folders of a sweep's shards into the files a
     /// single-machine sweep writes.
@@ -147,11 +149,13 @@ enum Command {
         plot: PlotFlag,
     },
     /// Draw charts from a results folder: a run's (tasks, instances,
-    /// reservation) or a sweep's (a metric against a parameter, one line per
-    /// value of another, with 95% confidence bands).
+    /// reservation), a sweep's (a metric against a parameter, one line per
+    /// value of another, with 95% confidence bands) or a comparison's (cost
+    /// per month and reserved share of paid capacity by variant).
     #[cfg(feature = "plot")]
     Plot {
-        /// Folder written by `ecsim run`, `ecsim sweep` or `ecsim merge`.
+        /// Folder written by `ecsim run`, `ecsim sweep`, `ecsim merge` or
+        /// `ecsim compare`.
         dir: PathBuf,
         /// Image format: png, svg or both.
         #[arg(long, default_value = "both", value_parser = parse_format)]
@@ -223,7 +227,8 @@ fn main() -> ExitCode {
             variants,
             variant,
             out,
-        } => compare(&args, &variants, &variant, out),
+            plot,
+        } => compare(&args, &variants, &variant, out, &plot),
     };
     match result {
         Ok(code) => code,
@@ -529,6 +534,7 @@ fn compare(
     names: &[String],
     extra: &[String],
     out: Option<PathBuf>,
+    plot: &PlotFlag,
 ) -> anyhow::Result<ExitCode> {
     use ecsim::compare::{self, Variant};
     let mut variants = match compare::file_variants(&args.scenario) {
@@ -612,5 +618,10 @@ fn compare(
         print!("{}", compare::breakeven_text(&be));
     }
     println!("  results in {}", dir.display());
+    // The comparison's charts, then each variant's run charts.
+    plot_after(&dir, plot)?;
+    for (v, _) in &runs {
+        plot_after(&dir.join(&v.name), plot)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

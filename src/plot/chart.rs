@@ -1,9 +1,9 @@
 //! Chart descriptions and their rendering with plotters, to SVG text or PNG
 //! bytes.
 //!
-//! The run and sweep plots describe *what* to draw ([`Chart`]: panels of
-//! lines, shaded bands and vertical markers, with titles, axis labels and a
-//! legend); this module decides *how*: a fixed 1200×700 canvas, one
+//! The run, sweep and compare plots describe *what* to draw ([`Chart`]:
+//! panels of lines, stacked bars, shaded bands and vertical markers, with
+//! titles, axis labels and a legend); this module decides *how*: a fixed 1200×700 canvas, one
 //! palette, the bundled DejaVu Sans font (compiled in and registered with
 //! plotters' `ab_glyph` text renderer, so no system font library is used),
 //! legends beside or below the plotting area so they never hide data. The
@@ -99,6 +99,14 @@ pub struct Panel {
     pub bands: Vec<Band>,
     /// Vertical marker lines at given x values.
     pub markers: Option<Markers>,
+    /// Bar series, stacked in order where they share an x ([`Bars`]);
+    /// drawn over the bands, under the markers and lines.
+    pub bars: Vec<Bars>,
+    /// Width of a bar in x units (a category is 1 wide).
+    pub bar_width: f64,
+    /// Text written just above the stack of bars at each x (e.g. its
+    /// total); it gets head room in the y range.
+    pub bar_labels: Vec<(f64, String)>,
     /// Where the legend goes.
     pub legend: LegendPlace,
     /// A heading line above the legend entries.
@@ -121,6 +129,9 @@ impl Panel {
             lines: Vec::new(),
             bands: Vec::new(),
             markers: None,
+            bars: Vec::new(),
+            bar_width: 0.6,
+            bar_labels: Vec::new(),
             legend: LegendPlace::Right,
             legend_title: None,
             band_note: None,
@@ -191,6 +202,74 @@ pub struct Band {
     pub points: Vec<(f64, f64, f64)>,
 }
 
+/// One series of bars: a filled rectangle per point, [`Panel::bar_width`]
+/// wide and centred on its x. The series of a panel stack where they share
+/// an x: a positive height rises from the top of the positive bars before
+/// it, a negative one hangs from the bottom of the negative ones (so parts
+/// of a total add up visually).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    /// Legend text.
+    pub label: String,
+    /// Palette index.
+    pub color: usize,
+    /// `(x, height)`; on a categorical axis x is the category's position.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One drawn bar segment: the series it belongs to, its x, and its bottom
+/// and top in y.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Segment {
+    series: usize,
+    x: f64,
+    bottom: f64,
+    top: f64,
+}
+
+/// Stacks `bars` in order: every point becomes a segment starting where
+/// the earlier series' segments of the same sign ended at the same x.
+fn stack(bars: &[Bars]) -> Vec<Segment> {
+    // Per x seen so far: (x, top of the positive stack, bottom of the negative one).
+    let mut ends: Vec<(f64, f64, f64)> = Vec::new();
+    let mut out = Vec::new();
+    for (series, b) in bars.iter().enumerate() {
+        for &(x, h) in &b.points {
+            let at = match ends.iter().position(|e| (e.0 - x).abs() < 1e-9) {
+                Some(i) => i,
+                None => {
+                    ends.push((x, 0.0, 0.0));
+                    ends.len() - 1
+                }
+            };
+            let e = &mut ends[at];
+            let (bottom, top) = if h >= 0.0 {
+                e.1 += h;
+                (e.1 - h, e.1)
+            } else {
+                e.2 += h;
+                (e.2, e.2 - h)
+            };
+            out.push(Segment {
+                series,
+                x,
+                bottom,
+                top,
+            });
+        }
+    }
+    out
+}
+
+/// Top of the stack of bars at `x` (0 where nothing rises above the axis).
+fn stack_top(segments: &[Segment], x: f64) -> f64 {
+    segments
+        .iter()
+        .filter(|s| (s.x - x).abs() < 1e-9)
+        .map(|s| s.top)
+        .fold(0.0, f64::max)
+}
+
 /// Vertical lines across the plotting area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Markers {
@@ -210,6 +289,7 @@ enum Swatch {
         dot: bool,
     },
     Band(usize),
+    Bar(usize),
     Marker(usize),
     None,
 }
@@ -276,11 +356,17 @@ impl Panel {
         if let XAxis::Categories(c) = &self.x_axis {
             return (-0.5, c.len().max(1) as f64 - 0.5);
         }
+        let half = self.bar_width / 2.0;
         let xs = self
             .lines
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.0))
-            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)));
+            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)))
+            .chain(
+                self.bars
+                    .iter()
+                    .flat_map(|b| b.points.iter().flat_map(|p| [p.0 - half, p.0 + half])),
+            );
         span(xs, self.x_pad)
     }
 
@@ -294,6 +380,11 @@ impl Panel {
                     .iter()
                     .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
             )
+            .chain(
+                stack(&self.bars)
+                    .into_iter()
+                    .flat_map(|s| [s.bottom, s.top]),
+            )
             .chain(self.y_include.iter().copied());
         let (lo, hi) = span(ys, 0.0);
         let d = (hi - lo) * 0.05;
@@ -303,13 +394,23 @@ impl Panel {
         } else {
             lo - d
         };
-        (lo, hi + d)
+        // Room for the text above the bars.
+        let up = if self.bar_labels.is_empty() {
+            d
+        } else {
+            2.0 * d
+        };
+        (lo, hi + up)
     }
 
     fn legend_rows(&self) -> Vec<(Swatch, String)> {
         let mut rows = Vec::new();
         if let Some(t) = &self.legend_title {
             rows.push((Swatch::None, t.clone()));
+        }
+        // Stacked bars top first, as they appear.
+        for b in self.bars.iter().rev() {
+            rows.push((Swatch::Bar(b.color), b.label.clone()));
         }
         for l in &self.lines {
             rows.push((
@@ -562,6 +663,10 @@ fn draw_panel<DB: DrawingBackend>(
             mesh.x_labels(c.len() + 1).x_label_formatter(&cat_fmt);
         }
     }
+    if !panel.bars.is_empty() {
+        // Vertical grid lines would run through the bars.
+        mesh.disable_x_mesh();
+    }
     mesh.draw().map_err(err)?;
 
     for b in &panel.bands {
@@ -573,12 +678,29 @@ fn draw_panel<DB: DrawingBackend>(
         )))
         .map_err(err)?;
     }
-    // Lines and markers are stroked in pixels, relative to `area`.
+    let segments = stack(&panel.bars);
+    let half = panel.bar_width / 2.0;
+    for s in &segments {
+        if s.top > s.bottom {
+            let c = color(panel.bars[s.series].color);
+            cc.draw_series(std::iter::once(Rectangle::new(
+                [(s.x - half, s.bottom), (s.x + half, s.top)],
+                c.filled(),
+            )))
+            .map_err(err)?;
+        }
+    }
+    // Lines, markers and bar labels are placed in pixels, relative to `area`.
     let (bx, by) = area.get_base_pixel();
     let to_px = |p: &(f64, f64)| {
         let (x, y) = cc.backend_coord(p);
         (x - bx, y - by)
     };
+    let label_at: Vec<((i32, i32), &String)> = panel
+        .bar_labels
+        .iter()
+        .map(|(x, text)| (to_px(&(*x, stack_top(&segments, *x))), text))
+        .collect();
     if let Some(m) = &panel.markers {
         for &x in &m.xs {
             let path = [to_px(&(x, y0)), to_px(&(x, y1))];
@@ -606,6 +728,14 @@ fn draw_panel<DB: DrawingBackend>(
             )
             .map_err(err)?;
         }
+    }
+    let label_font = (FAMILY, 15)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for ((px, py), text) in label_at {
+        area.draw(&Text::new(text.clone(), (px, py - 4), label_font.clone()))
+            .map_err(err)?;
     }
     draw_legend(&legend_area, &rows, panel.legend, mode)
 }
@@ -653,6 +783,13 @@ fn draw_legend<DB: DrawingBackend>(
                 area.draw(&Rectangle::new(
                     [(x, y - 7), (x + 36, y + 7)],
                     color(c).mix(0.18).filled(),
+                ))
+                .map_err(err)?;
+            }
+            Swatch::Bar(c) => {
+                area.draw(&Rectangle::new(
+                    [(x + 8, y - 7), (x + 28, y + 7)],
+                    color(c).filled(),
                 ))
                 .map_err(err)?;
             }
@@ -823,6 +960,88 @@ mod tests {
         // A single value gets a unit range.
         assert_eq!(span([3.0].into_iter(), 0.1), (2.5, 3.5));
         assert_eq!(span(std::iter::empty(), 0.1), (0.0, 1.0));
+    }
+
+    fn bars(label: &str, color: usize, points: &[(f64, f64)]) -> Bars {
+        Bars {
+            label: label.into(),
+            color,
+            points: points.to_vec(),
+        }
+    }
+
+    #[test]
+    fn bars_stack_by_x_and_sign() {
+        // Series 0 at x 0 and 1, series 1 at x 1 and 2, series 2 negative at 1.
+        let b = [
+            bars("a", 0, &[(0.0, 2.0), (1.0, 3.0)]),
+            bars("b", 1, &[(1.0, 4.0), (2.0, 1.0)]),
+            bars("c", 2, &[(1.0, -1.5)]),
+            bars("d", 3, &[(1.0, 0.5)]),
+        ];
+        let seg = |series, x, bottom, top| Segment {
+            series,
+            x,
+            bottom,
+            top,
+        };
+        let s = stack(&b);
+        assert_eq!(
+            s,
+            vec![
+                seg(0, 0.0, 0.0, 2.0),
+                seg(0, 1.0, 0.0, 3.0),
+                seg(1, 1.0, 3.0, 7.0), // on top of a's 3
+                seg(1, 2.0, 0.0, 1.0),
+                seg(2, 1.0, -1.5, 0.0), // below the axis
+                seg(3, 1.0, 7.0, 7.5),  // back on the positive stack
+            ]
+        );
+        assert_eq!(stack_top(&s, 1.0), 7.5);
+        assert_eq!(stack_top(&s, 5.0), 0.0);
+    }
+
+    #[test]
+    fn bar_ranges_cover_the_stacks_and_their_labels() {
+        let mut p = Panel::new("variant", "USD");
+        p.x_axis = XAxis::Categories(vec!["a".into(), "b".into()]);
+        p.bars = vec![
+            bars("x", 0, &[(0.0, 6.0), (1.0, 2.0)]),
+            bars("y", 1, &[(0.0, 4.0)]),
+        ];
+        assert_eq!(p.x_range(), (-0.5, 1.5));
+        // 0 to the tallest stack, 10, plus 5% on top...
+        let (lo, hi) = p.y_range();
+        assert_eq!(lo, 0.0);
+        assert!((hi - 10.5).abs() < 1e-9, "{hi}");
+        // ... or 10% with text above the bars.
+        p.bar_labels = vec![(0.0, "10".into())];
+        assert!((p.y_range().1 - 11.0).abs() < 1e-9);
+        // On a numeric axis the bars' widths count.
+        p.x_axis = XAxis::Numeric;
+        p.bar_width = 0.5;
+        assert_eq!(p.x_range(), (-0.25, 1.25));
+        // The legend lists the stack top first.
+        let rows: Vec<String> = p.legend_rows().into_iter().map(|r| r.1).collect();
+        assert_eq!(rows, vec!["y", "x"]);
+    }
+
+    #[test]
+    fn bars_are_drawn_with_their_labels() {
+        let mut p = Panel::new("variant", "USD");
+        p.x_axis = XAxis::Categories(vec!["a".into(), "b".into()]);
+        p.bars = vec![bars("part", 2, &[(0.0, 6.0), (1.0, 0.0)])];
+        p.bar_labels = vec![(0.0, "$6".into()), (1.0, "$0".into())];
+        let c = Chart {
+            title: "bars".into(),
+            panels: vec![p],
+        };
+        let text = svg(&c).unwrap();
+        assert!(text.contains("\n$6\n") && text.contains("\n$0\n"), "{text}");
+        // One filled bar (the zero-height one is not drawn) and its swatch.
+        let green = "fill=\"#2CA02C\"";
+        assert_eq!(text.matches(green).count(), 2, "{text}");
+        assert_eq!(&png(&c).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! Plots of a results folder, drawn from its files (feature `plot`).
 //!
-//! `ecsim plot DIR` works on any folder `ecsim run` or `ecsim sweep`
-//! (or `ecsim merge`) wrote, without running anything again:
+//! `ecsim plot DIR` works on any folder `ecsim run`, `ecsim sweep` (or
+//! `ecsim merge`) or `ecsim compare` wrote, without running anything again:
 //!
 //! * a **run folder** (it has `timeseries.csv`) gives `tasks`, `instances`
 //!   and `reservation` charts, plus `demand` and `cost` when the folder has
 //!   the data for them ([`run`]);
 //! * a **sweep folder** (it has `aggregate.csv` and `sweep.json`) gives one
 //!   chart per chosen metric: its mean against one parameter, one line per
-//!   value of another, with the 95% confidence band ([`mod@sweep`]).
+//!   value of another, with the 95% confidence band ([`mod@sweep`]);
+//! * a **compare folder** (it has `comparison.csv`) gives `cost`, stacked
+//!   bars of each variant's cost per month (EC2 compute, idle EC2, Fargate),
+//!   and `utilization`, the share of paid capacity tasks reserved
+//!   ([`mod@compare`]).
 //!
 //! Each chart is written as `NAME.png`, `NAME.svg` or both, 1200×700
 //! pixels, atomically (temporary file, then rename).
@@ -22,6 +26,7 @@
 //! without this module (`cargo build --no-default-features`).
 
 pub mod chart;
+pub mod compare;
 pub mod run;
 pub mod sweep;
 pub mod table;
@@ -142,8 +147,8 @@ impl fmt::Display for Format {
     }
 }
 
-/// What to draw from a sweep folder (ignored for a run folder, where any
-/// of them set is an error).
+/// What to draw from a sweep folder (for a run or compare folder, any of
+/// them set is an error).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SweepOptions {
     /// Metrics to plot, one chart each (default: `cpu_reservation_mean_pct`
@@ -168,6 +173,8 @@ pub enum Kind {
     Run,
     /// Written by `ecsim sweep` or `ecsim merge`.
     Sweep,
+    /// Written by `ecsim compare`.
+    Compare,
 }
 
 /// What a plot command did.
@@ -197,14 +204,17 @@ pub fn kind_of(dir: &Path) -> Result<Kind, PlotError> {
     if aggregate && manifest {
         return Ok(Kind::Sweep);
     }
+    if dir.join("comparison.csv").is_file() {
+        return Ok(Kind::Compare);
+    }
     let message = if manifest {
         "a sweep folder without aggregate.csv (a shard, or an unfinished sweep): \
          merge the shards with `ecsim merge` or finish the sweep with `--resume`, then plot"
     } else if aggregate {
         "aggregate.csv without sweep.json: the sweep's manifest (its parameter columns) is missing"
     } else {
-        "no results to plot: expected timeseries.csv (a run folder) or aggregate.csv \
-         and sweep.json (a sweep folder)"
+        "no results to plot: expected timeseries.csv (a run folder), aggregate.csv \
+         and sweep.json (a sweep folder) or comparison.csv (a compare folder)"
     };
     Err(PlotError::NotResults {
         path: dir.to_path_buf(),
@@ -219,17 +229,18 @@ pub fn plot_dir(
     format: Format,
     opts: &SweepOptions,
 ) -> Result<Report, PlotError> {
-    match kind_of(dir)? {
-        Kind::Run => {
-            if !opts.is_empty() {
-                return Err(PlotError::Invalid(format!(
-                    "{}: a run folder; --metric, --x and --series apply to sweep folders",
-                    dir.display()
-                )));
-            }
-            run::plot(dir, out, format)
-        }
+    let kind = kind_of(dir)?;
+    if kind != Kind::Sweep && !opts.is_empty() {
+        let what = if kind == Kind::Run { "run" } else { "compare" };
+        return Err(PlotError::Invalid(format!(
+            "{}: a {what} folder; --metric, --x and --series apply to sweep folders",
+            dir.display()
+        )));
+    }
+    match kind {
+        Kind::Run => run::plot(dir, out, format),
         Kind::Sweep => sweep::plot(dir, out, format, opts),
+        Kind::Compare => compare::plot(dir, out, format),
     }
 }
 
@@ -309,5 +320,8 @@ mod tests {
         assert_eq!(kind_of(d.path()).unwrap(), Kind::Run);
         let e = kind_of(&d.path().join("nope")).unwrap_err().to_string();
         assert!(e.ends_with("not a folder"), "{e}");
+        let c = tempfile::tempdir().unwrap();
+        std::fs::write(c.path().join("comparison.csv"), "variant\n").unwrap();
+        assert_eq!(kind_of(c.path()).unwrap(), Kind::Compare);
     }
 }

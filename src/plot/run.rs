@@ -78,11 +78,21 @@ pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError>
 /// "quickstart, seed 42" from `summary.json`, or the folder's name when
 /// the summary is missing or unreadable (the plots do not need it).
 fn run_name(dir: &Path) -> String {
-    let folder = dir
-        .canonicalize()
+    named(dir, folder_name(dir))
+}
+
+/// The name of `dir` (of its absolute path, so that `.` has one), or `dir`
+/// as given when it cannot be resolved.
+pub(super) fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string());
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+/// "SCENARIO, seed N" from `dir/summary.json`, with `folder` standing in
+/// for a missing scenario name and alone when there is no readable summary.
+pub(super) fn named(dir: &Path, folder: String) -> String {
     let summary = std::fs::read_to_string(dir.join("summary.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());

@@ -1,8 +1,8 @@
-//! Plots: a run folder and a sweep folder drawn into a temporary folder
-//! (files there, PNGs decode to 1200×700, SVGs parse with an `<svg>` root),
-//! byte-identical output, columns found by name, optional demand and cost
-//! charts, the `--plot` flags, and the errors (no results, wrong metric or
-//! parameter, malformed CSV).
+//! Plots: a run folder, a sweep folder and a compare folder drawn into a
+//! temporary folder (files there, PNGs decode to 1200×700, SVGs parse with
+//! an `<svg>` root), byte-identical output, columns found by name, optional
+//! demand, cost and utilization charts, the `--plot` flags, and the errors
+//! (no results, wrong metric or parameter, malformed CSV).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +18,9 @@ fn ecsim() -> Command {
 
 /// The committed placement-strategy sweep (read only).
 const SWEEP: &str = "results/sweeps/placement-strategy";
+
+/// The committed spiky-service comparison (read only).
+const COMPARE: &str = "results/cost-spiky/compare";
 
 /// Writes a one-hour run of the teaching scenario into `dir`.
 fn small_run(dir: &Path) {
@@ -451,4 +454,288 @@ set = ['duration="1h"']
         .unwrap();
     assert_eq!(st.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&st.stderr).contains("expected png, svg or both"));
+}
+
+#[test]
+fn compare_folder_smoke() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let report = plot::plot_dir(
+        Path::new(COMPARE),
+        &a,
+        Format::Both,
+        &SweepOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.kind, Kind::Compare);
+    assert_eq!(
+        names(&report.written),
+        ["cost.png", "cost.svg", "utilization.png", "utilization.svg"]
+    );
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    for p in &report.written {
+        assert!(p.starts_with(&a));
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("png") => check_png(p),
+            _ => check_svg(p),
+        }
+    }
+    // Every variant's bar is labelled with its $/month, the parts are in
+    // the legend, the title names the scenario and seed.
+    let svg = std::fs::read_to_string(a.join("cost.svg")).unwrap();
+    for text in [
+        "\n$1,002\n",
+        "\n$724\n",
+        "\n$442\n",
+        "\n$288\n",
+        "EC2 compute (reserved by tasks)",
+        "idle EC2 (reserved by no task)",
+        "\nFargate\n",
+        "cost-spiky, seed 12: cost per month by variant",
+        "cost of the 24 h run scaled to a 730-hour month",
+    ] {
+        assert!(svg.contains(text), "{text:?} not in cost.svg");
+    }
+    let svg = std::fs::read_to_string(a.join("utilization.svg")).unwrap();
+    assert!(svg.contains("\n39.1%\n") && svg.contains("\n100.0%\n"));
+
+    // The same folder plotted again gives the same bytes.
+    plot::plot_dir(
+        Path::new(COMPARE),
+        &b,
+        Format::Both,
+        &SweepOptions::default(),
+    )
+    .unwrap();
+    for f in names(&report.written) {
+        let (x, y) = (
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between two plots of the same folder");
+    }
+
+    // Sweep options are refused rather than ignored.
+    let opts = SweepOptions {
+        x: Some("variant".into()),
+        ..SweepOptions::default()
+    };
+    let e = plot::plot_dir(Path::new(COMPARE), &a, Format::Png, &opts).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a compare folder; --metric, --x and --series apply to sweep folders"),
+        "{e}"
+    );
+}
+
+/// Copies the committed comparison.csv into `dir` as `comparison.csv`
+/// with its columns in reverse order, an extra column, and without the
+/// columns named in `drop`.
+fn reshaped_comparison(dir: &Path, drop: &[&str]) {
+    let text = std::fs::read_to_string(Path::new(COMPARE).join("comparison.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let keep: Vec<usize> = (0..header.len())
+        .rev()
+        .filter(|&i| !drop.contains(&header[i]))
+        .collect();
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let mut row: Vec<&str> = keep.iter().map(|&i| cells[i]).collect();
+        row.push(if n == 0 { "some_future_column" } else { "x" });
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("comparison.csv"), out).unwrap();
+}
+
+#[test]
+fn compare_columns_by_name_and_optional_utilization() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("compare");
+    reshaped_comparison(&dir, &[]);
+    // The first variant's summary names the charts.
+    std::fs::create_dir_all(dir.join("ec2")).unwrap();
+    std::fs::copy(
+        Path::new(COMPARE).join("ec2/summary.json"),
+        dir.join("ec2/summary.json"),
+    )
+    .unwrap();
+    let report = plot::plot_dir(&dir, &dir, Format::Svg, &SweepOptions::default()).unwrap();
+    assert_eq!(names(&report.written), ["cost.svg", "utilization.svg"]);
+    // The same charts as from the file in its own column order.
+    let theirs = tmp.path().join("theirs");
+    plot::plot_dir(
+        Path::new(COMPARE),
+        &theirs,
+        Format::Svg,
+        &SweepOptions::default(),
+    )
+    .unwrap();
+    for f in ["cost.svg", "utilization.svg"] {
+        let ours = std::fs::read_to_string(dir.join(f)).unwrap();
+        let original = std::fs::read_to_string(theirs.join(f)).unwrap();
+        assert!(ours == original, "{f} differs with the columns reordered");
+    }
+
+    // Only the columns the cost bars need: no utilization chart, a note,
+    // and a caption that cannot give the run's length.
+    reshaped_comparison(
+        &dir,
+        &[
+            "total_usd",
+            "paid_reserved_pct",
+            "cpu_reserved_pct",
+            "memory_reserved_pct",
+            "minutes_below_desired",
+            "unplaced",
+            "interruptions",
+            "submitted",
+            "overloaded_minutes",
+            "usd_per_1m_requests",
+        ],
+    );
+    let out = tmp.path().join("plots");
+    let report = plot::plot_dir(&dir, &out, Format::Png, &SweepOptions::default()).unwrap();
+    assert_eq!(names(&report.written), ["cost.png"]);
+    check_png(&report.written[0]);
+    assert_eq!(
+        report.notes,
+        ["utilization: comparison.csv has no paid_reserved_pct column; chart skipped"]
+    );
+}
+
+#[test]
+fn a_malformed_comparison_names_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("compare");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(Path::new(COMPARE).join("comparison.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let col = lines[0]
+        .split(',')
+        .position(|h| h == "fargate_usd")
+        .unwrap();
+    let write = |lines: &[String]| {
+        std::fs::write(dir.join("comparison.csv"), lines.join("\n") + "\n").unwrap();
+    };
+    let error = || {
+        plot::plot_dir(&dir, &dir, Format::Png, &SweepOptions::default())
+            .unwrap_err()
+            .to_string()
+    };
+
+    // Line 3 (the second variant): its Fargate cost is not a number.
+    let mut bad = lines.clone();
+    let mut cells: Vec<&str> = bad[2].split(',').collect();
+    cells[col] = "n/a";
+    bad[2] = cells.join(",");
+    write(&bad);
+    let msg = error();
+    assert!(
+        msg.ends_with("comparison.csv, line 3: column `fargate_usd`: `n/a` is not a number"),
+        "{msg}"
+    );
+    // From the command line: exit code 1, the message, nothing drawn.
+    let out = ecsim().arg("plot").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3: column `fargate_usd`"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "nothing written"
+    );
+
+    // A record with missing fields.
+    let mut bad = lines.clone();
+    bad[4] = "fargate-spot,9.47".into();
+    write(&bad);
+    let msg = error();
+    assert!(
+        msg.ends_with("comparison.csv, line 5: 2 fields where the header has 15"),
+        "{msg}"
+    );
+
+    // Idle EC2 cost above the EC2 cost it is part of.
+    let idle = lines[0].split(',').position(|h| h == "idle_usd").unwrap();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    cells[idle] = "99.00".into();
+    lines[1] = cells.join(",");
+    write(&lines);
+    let msg = error();
+    assert!(
+        msg.ends_with(
+            "line 2: column `idle_usd`: `99` is more than ec2_usd (32.64), which includes it"
+        ),
+        "{msg}"
+    );
+
+    // A required column missing.
+    write(&["variant,total_usd\nec2,1\n".to_string()]);
+    let msg = error();
+    assert!(
+        msg.ends_with("comparison.csv: no column `per_month_usd` (columns: variant, total_usd)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn cli_plot_flag_on_compare() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let st = ecsim()
+        .args([
+            "compare",
+            "scenarios/cost/spiky.toml",
+            "--variants",
+            "ec2,fargate",
+            "--set",
+            "duration=\"1h\"",
+            "--plot=png",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    // The comparison's charts, then each variant's run charts.
+    for f in ["cost.png", "utilization.png"] {
+        check_png(&out.join(f));
+    }
+    for v in ["ec2", "fargate"] {
+        for f in ["tasks.png", "instances.png", "reservation.png", "cost.png"] {
+            check_png(&out.join(v).join(f));
+        }
+    }
+    assert!(!out.join("cost.svg").exists());
+    let stdout = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        stdout.contains("plots: cost.png, utilization.png in"),
+        "{stdout}"
+    );
+
+    // Without --plot, no charts.
+    let bare = tmp.path().join("bare");
+    let st = ecsim()
+        .args([
+            "compare",
+            "scenarios/cost/spiky.toml",
+            "--variants",
+            "fargate",
+            "--set",
+            "duration=\"1h\"",
+            "--out",
+        ])
+        .arg(&bare)
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    assert!(!bare.join("cost.png").exists());
+    assert!(!bare.join("fargate").join("tasks.png").exists());
 }
