@@ -60,6 +60,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+pub use crate::sim::calendar::parse_utc_datetime;
 use regex::Regex;
 
 /// Maximum nesting of parentheses and negations accepted by [`Query::parse`].
@@ -176,66 +177,6 @@ impl Query {
         });
         names
     }
-}
-
-/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`, optionally followed by `Z`
-/// after the time, as UTC; returns seconds since the Unix epoch.
-pub fn parse_utc_datetime(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(range)?;
-        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
-    };
-    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(b.len() == 10 || b.len() == 19 || (b.len() == 20 && sep(19, b'Z'))) {
-        return None;
-    }
-    if !sep(4, b'-') || !sep(7, b'-') {
-        return None;
-    }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let mut secs = days_from_civil(year, month, day) * 86_400;
-    if b.len() > 10 {
-        if !sep(10, b'T') || !sep(13, b':') || !sep(16, b':') {
-            return None;
-        }
-        let (h, m, s) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-        if h > 23 || m > 59 || s > 59 {
-            return None;
-        }
-        secs += h * 3600 + m * 60 + s;
-    }
-    Some(secs)
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 // ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@
 //!
 //! A pure decider: parsing and date arithmetic only, no clock and no I/O.
 
+use crate::sim::calendar::{civil_from_days, days_from_civil, days_in_month, parse_utc_datetime};
 use std::fmt;
 
 use super::ParamError;
@@ -612,67 +613,10 @@ fn column_of(s: &str, byte: usize) -> usize {
 /// `yyyy-mm-ddThh:mm:ss` (optionally with a trailing `Z`) as Unix seconds.
 fn parse_at(s: &str) -> Option<i64> {
     let s = s.strip_suffix('Z').unwrap_or(s);
-    let b = s.as_bytes();
-    if b.len() != 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if s.len() != 19 {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = &b[r];
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mo_u = u32::try_from(mo).ok().filter(|m| (1..=12).contains(m))?;
-    if d < 1 || d > i64::from(days_in_month(y, mo_u)) || h > 23 || mi > 59 || sec > 59 {
-        return None;
-    }
-    Some(days_from_civil(y, mo_u, d as u32) * 86_400 + h * 3600 + mi * 60 + sec)
-}
-
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day number (inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    parse_utc_datetime(s)
 }
 
 /// AWS day-of-week of a day number: 1 = Sunday … 7 = Saturday

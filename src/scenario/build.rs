@@ -16,10 +16,11 @@ use crate::engine::{
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType};
 use crate::model::{Resources, TaskDefId};
-use crate::placement::query::{parse_utc_datetime, Query, QueryTarget};
+use crate::placement::query::{Query, QueryTarget};
 use crate::placement::{
     BinpackField, Constraint, SpreadField, Strategy, TieBreak, MAX_CONSTRAINTS, MAX_STRATEGIES,
 };
+use crate::sim::calendar::parse_utc_datetime;
 use crate::sim::{SimDuration, SimTime};
 use crate::text::closest;
 use crate::workload::{Arrivals, Dist};

@@ -14,6 +14,7 @@ use toml::{Table, Value};
 
 use super::csvfile::CsvFile;
 use super::reader::{index, join, Reader};
+use crate::sim::calendar::epoch_seconds;
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{Demand, DemandEvent, DemandShape};
 
@@ -190,18 +191,7 @@ fn parse_timestamp(s: &str) -> Option<i64> {
     let mut t = time.split(':');
     let (h, min): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
     let sec: i64 = t.next().map_or(Some(0), |x| x.parse().ok())?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + min * 60 + sec)
+    epoch_seconds(y, m, day, h, min, sec)
 }
 
 #[cfg(test)]

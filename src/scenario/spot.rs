@@ -14,7 +14,7 @@ use crate::market::{
     hazard_per_hour, InstancesDistribution, OnDemandAllocation, PriceSeries, SpotAdvisor,
     SpotAllocation, SpotPrice, BUCKET_MIDPOINTS,
 };
-use crate::placement::query::parse_utc_datetime;
+use crate::sim::calendar::parse_utc_datetime;
 use crate::sim::{SimDuration, SimTime};
 
 /// Agent settings a group's `agentConfig` may set.

@@ -5,6 +5,7 @@
 //! module of the crate; everything ECS-specific is built on top of it by
 //! `model`, the policy modules and `engine`.
 
+pub mod calendar;
 pub mod queue;
 pub mod rng;
 pub mod time;
