@@ -56,7 +56,8 @@ pub enum ScenarioError {
     Invalid(Vec<Issue>),
 }
 
-fn render(issues: &[Issue]) -> String {
+/// Problems one per line, with a count when there are several.
+pub fn render(issues: &[Issue]) -> String {
     let mut s = String::new();
     for (i, issue) in issues.iter().enumerate() {
         if i > 0 {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::output::OutputError;
+use crate::scenario::error::render;
 use crate::scenario::Issue;
 
 /// Why a sweep could not be loaded, run or merged.
@@ -42,20 +43,6 @@ pub enum SweepError {
     /// Writing results failed.
     #[error(transparent)]
     Output(#[from] OutputError),
-}
-
-fn render(issues: &[Issue]) -> String {
-    let mut s = String::new();
-    for (i, issue) in issues.iter().enumerate() {
-        if i > 0 {
-            s.push('\n');
-        }
-        s.push_str(&issue.to_string());
-    }
-    if issues.len() > 1 {
-        s.push_str(&format!("\n({} problems)", issues.len()));
-    }
-    s
 }
 
 impl SweepError {
