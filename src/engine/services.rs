@@ -307,11 +307,17 @@ impl Simulation {
         let desired = self.services[s].desired;
         let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
         let [p, r, st] = self.cluster.owner_counts(self.services[s].owner(s));
-        let provisioning = self.services[s]
-            .live
-            .iter()
-            .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
-            .count() as u32;
+        // Tasks waiting in PROVISIONING count toward maximumPercent too;
+        // only services on Auto Scaling group providers have any.
+        let provisioning = if matches!(self.spec.services[s].capacity, Capacity::Asg(_)) {
+            self.services[s]
+                .live
+                .iter()
+                .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
+                .count() as u32
+        } else {
+            0
+        };
         let p = p + provisioning;
         let live = self.services[s].live.len() as u32;
 
@@ -479,10 +485,11 @@ impl Simulation {
         let now = self.queue.now();
         let grace = self.spec.services[s].health_grace;
         let svc = &self.services[s];
-        let all_healthy = svc.live.iter().all(|&t| self.is_healthy(t, now, grace));
+        // Only looked at when it can matter: a pass runs on every stop.
+        let all_healthy = || svc.live.iter().all(|&t| self.is_healthy(t, now, grace));
         if svc.retiring.is_empty() {
             if let Some(ro) = &svc.rollout {
-                if svc.live.len() as u32 == svc.desired && all_healthy {
+                if svc.live.len() as u32 == svc.desired && all_healthy() {
                     let (record, started_at) = (ro.record, ro.started);
                     let svc = &mut self.services[s];
                     svc.rollout = None;
@@ -503,7 +510,7 @@ impl Simulation {
             return;
         }
         let stopping = self.cluster.owner_counts(svc.owner(s))[2];
-        let in_flight = stopping > 0 || !all_healthy || svc.retry_pending;
+        let in_flight = stopping > 0 || svc.retry_pending || !all_healthy();
         if started > 0 || stopped > 0 || in_flight {
             self.services[s].stall_reported = false;
             return;
