@@ -31,8 +31,6 @@ pub(super) struct LoadSample {
     pub demand_rps: f64,
     /// Served, requests per second.
     pub served_rps: f64,
-    /// Tasks in service.
-    pub in_service: u32,
     /// Average CPU utilization, percent (`None`-like: NaN without tasks).
     pub cpu_pct: Option<f64>,
     /// Average memory utilization, percent.
@@ -95,7 +93,6 @@ impl Simulation {
             let sample = LoadSample {
                 demand_rps: rate,
                 served_rps: served,
-                in_service,
                 cpu_pct: cpu,
                 memory_pct: mem,
                 requests_per_target: rpt,
