@@ -502,7 +502,9 @@ impl Simulation {
     }
 
     /// S3: the two-minute notice; termination follows, and with spot
-    /// draining enabled the agent sets the instance DRAINING within 1 s (S4).
+    /// draining enabled (the agent's `ECS_ENABLE_SPOT_INSTANCE_DRAINING`, or
+    /// managed draining of the group's capacity provider) the instance is
+    /// set DRAINING within 1 s (S4).
     pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: &'static str) {
         let m = &self.inst_meta[i.index()];
         if self.cluster.instance(i).state == InstanceState::Terminated || m.noticed {
@@ -542,7 +544,14 @@ impl Simulation {
             self.on_spot_rebalance(i);
         }
         self.queue.schedule(end, Event::InstanceTerminate(i));
-        if self.spec.instance_groups[g].spot_draining {
+        // S4: the agent flag, or a capacity provider with managed draining
+        // (ENABLED by default), drains the instance on the notice.
+        let managed = self
+            .spec
+            .capacity_providers
+            .iter()
+            .any(|c| c.group == g && c.managed_draining);
+        if self.spec.instance_groups[g].spot_draining || managed {
             // The agent polls the notice every second.
             let delay = SimDuration::from_millis(self.agent_rng.gen_range(1..=1000));
             self.queue.schedule(now + delay, Event::SpotDrain(i));
