@@ -34,6 +34,9 @@ pub(super) struct GroupState {
     /// Launches so far (types are taken in turn without a mixed-instances policy).
     launches: u32,
     retry_pending: bool,
+    /// C7, A2: the group's metric sampled in the current period (`Some(None)`
+    /// = sampled, no data), evaluated at the period's end.
+    pub metric_sample: Option<Option<f64>>,
 }
 
 impl GroupState {
@@ -58,6 +61,7 @@ impl GroupState {
             slot_pool,
             launches: 0,
             retry_pending: false,
+            metric_sample: None,
         }
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct ProviderState {
     /// Last M and N.
     pub needed: u32,
     pub running: u32,
+    /// The datapoint sampled in the current period (A2): CPR, N, and when.
+    pub sampled: Option<(f64, u32, SimTime)>,
 }
 
 impl Simulation {
@@ -163,13 +165,12 @@ impl Simulation {
         }
     }
 
-    /// C1–C4 once a minute: CPR of every provider with managed scaling, and
-    /// the group's new desired capacity.
-    pub(super) fn capacity_provider_tick(&mut self) {
+    /// C1, A2: the CapacityProviderReservation of every provider, sampled
+    /// mid-period; the alarm evaluates it at the period's end.
+    pub(super) fn capacity_provider_sample(&mut self) {
         let now = self.queue.now();
         for p in 0..self.spec.capacity_providers.len() {
-            let cp = self.spec.capacity_providers[p].clone();
-            let g = cp.group;
+            let g = self.spec.capacity_providers[p].group;
             // N: instances running in the group; busy: those with a non-daemon task.
             let members: Vec<InstanceId> = self
                 .cluster
@@ -224,14 +225,35 @@ impl Simulation {
             st.cpr = cpr;
             st.needed = m;
             st.running = n;
+            st.sampled = Some((cpr, n, now));
+        }
+    }
+
+    /// C3, C4 once a minute: each provider with managed scaling evaluates
+    /// the CPR datapoint of the period that has just ended (A2) and sets
+    /// its group's desired capacity.
+    pub(super) fn capacity_provider_tick(&mut self) {
+        let now = self.queue.now();
+        for p in 0..self.spec.capacity_providers.len() {
+            let cp = self.spec.capacity_providers[p].clone();
+            let g = cp.group;
+            let Some((cpr, n, _sampled_at)) = self.providers[p].sampled.take() else {
+                continue;
+            };
             let Some(ms) = cp.managed_scaling else {
                 continue;
             };
-            let newest = members
+            let newest = self
+                .cluster
+                .instances()
                 .iter()
-                .map(|&i| self.cluster.instance(i).launched_at)
+                .filter(|i| {
+                    self.inst_meta[i.id.index()].group == g && i.state != InstanceState::Terminated
+                })
+                .map(|i| i.launched_at)
                 .max();
             let current = self.groups[g].desired;
+            let m = self.providers[p].needed;
             let Some(desired) = self.providers[p].scaler.evaluate(now, cpr, n, newest, &ms) else {
                 continue;
             };

@@ -93,10 +93,11 @@ fn a_demand_step_runs_the_whole_chain_in_order_a2_c1_c3() {
             .map(|e| e.time_s)
             .unwrap_or_else(|| panic!("no {kind} event: {:#?}", r.events))
     };
-    // A2: CPU = 600 / (2 × 100) = 300% from the 600 s tick; the third
-    // datapoint above 70 is at 720 s. A3: desired = ceil(2 × 300 / 70) = 9.
+    // A2: CPU = 600 / (2 × 100) = 300% over the minute from 600 s; that
+    // datapoint is published at 660 s, and the third above 70 at 780 s
+    // (t + 3 min). A3: desired = ceil(2 × 300 / 70) = 9.
     let scale_out = at("scale-out");
-    assert_eq!(scale_out, 720.0);
+    assert_eq!(scale_out, 780.0);
     let msg = &r
         .events
         .iter()
@@ -104,40 +105,93 @@ fn a_demand_step_runs_the_whole_chain_in_order_a2_c1_c3() {
         .expect("scale-out")
         .message;
     assert!(msg.contains("2 -> 9"), "{msg}");
-    // Two more fit the running instance; seven wait in PROVISIONING. C2:
-    // M = 1 busy + ceil(7 / 4) = 3 with N = 1: CPR 300% -> C3: desired
-    // ceil(1 × 300 / 100) = 3, two launches in the same minute.
+    // Two more fit the running instance; seven wait in PROVISIONING from
+    // 780 s. C2: M = 1 busy + ceil(7 / 4) = 3 with N = 1: CPR 300% in the
+    // minute from 780 s, published at 840 s -> C4: one datapoint scales out;
+    // C3: desired ceil(1 × 300 / 100) = 3, two launches.
     let cluster = at("cluster-scale-out");
-    assert_eq!(cluster, 720.0);
+    assert_eq!(cluster, 840.0);
     let launched: Vec<_> = r.instances.iter().skip(1).collect();
     assert_eq!(launched.len(), 2, "{launched:?}");
-    assert!(launched.iter().all(|i| i.launched.as_secs_f64() == 720.0));
+    assert!(launched.iter().all(|i| i.launched.as_secs_f64() == 840.0));
     // ACTIVE 120 s later; the PROVISIONING tasks are placed and RUNNING 20 s on.
     assert!(launched
         .iter()
-        .all(|i| i.registered.map(|t| t.as_secs_f64()) == Some(840.0)));
+        .all(|i| i.registered.map(|t| t.as_secs_f64()) == Some(960.0)));
     let provisioned: Vec<_> = r
         .tasks
         .iter()
         .filter(|t| {
-            t.created.as_secs_f64() == 720.0 && t.pending.map(|p| p.as_secs_f64()) == Some(840.0)
+            t.created.as_secs_f64() == 780.0 && t.pending.map(|p| p.as_secs_f64()) == Some(960.0)
         })
         .collect();
     assert!(!provisioned.is_empty());
     assert!(provisioned
         .iter()
-        .all(|t| t.running.map(|x| x.as_secs_f64()) == Some(860.0)));
+        .all(|t| t.running.map(|x| x.as_secs_f64()) == Some(980.0)));
     // In order: alarm -> desired -> PROVISIONING -> launch -> ACTIVE -> RUNNING.
     let web = &r.summary.services[0];
     assert!(web.scale_out_reaction.count >= 1);
-    // The metric first rose at 600 s; the 9 tasks were RUNNING at 860 s.
+    // The demand rose at 600 s; the 9 tasks were RUNNING at 980 s.
     assert!(
-        web.scale_out_reaction.max_s >= 260.0,
+        web.scale_out_reaction.max_s >= 380.0,
         "{:?}",
         web.scale_out_reaction
     );
     let d = web.demand.as_ref().expect("demand");
     assert!(d.overloaded_minutes >= 3);
+}
+
+#[test]
+fn a_demand_drop_scales_in_fifteen_minutes_later_a2() {
+    // A2: demand 600 rps from 10 min to 30 min, 100 rps after. The service
+    // scales out to 9 tasks at 13 min (600 / 900 = 66.7%: neither alarm);
+    // from 30 min CPU reads 100 / 900 = 11% < 63%. The datapoints of the
+    // minutes from 30 min are published at 31, 32, ... min: the 15th, at
+    // 45 min (t + 15 min), scales in.
+    let text = CHAIN
+        .replace(
+            "events = [{ at = \"10m\", factor = 6 }]",
+            "events = [{ at = \"10m\", factor = 6, duration = \"20m\" }]",
+        )
+        .replace("instanceWarmupPeriod = 300", "instanceWarmupPeriod = 60");
+    let r = run(&text);
+    let times = |kind: &str| -> Vec<f64> {
+        r.events
+            .iter()
+            .filter(|e| e.event == kind)
+            .map(|e| e.time_s)
+            .collect()
+    };
+    assert_eq!(times("scale-out"), [780.0]);
+    let scale_in = times("scale-in");
+    assert_eq!(scale_in.first(), Some(&2700.0), "{:#?}", r.events);
+}
+
+#[test]
+fn one_provisioning_datapoint_scales_the_provider_out_a_minute_later_c4() {
+    // C4, A2: the desired count rises from 2 to 12 at 10 min (4 fit the one
+    // m6i.xlarge; 8 wait in PROVISIONING from 600 s). The CPR of the minute
+    // from 600 s is published at 660 s, and one datapoint above target
+    // scales out then (not at 600 s).
+    let text = CHAIN
+        .replace(
+            "demand = { type = \"constant\", rps = 100, taskCapacityRps = 100, events = [{ at = \"10m\", factor = 6 }] }\n",
+            "desiredCountSchedule = [{ at = \"10m\", desiredCount = 12 }]\n",
+        )
+        .replace(
+            "autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = \"ECSServiceAverageCPUUtilization\", targetValue = 70, scaleInCooldown = \"300s\" }] }\n",
+            "",
+        );
+    let r = run(&text);
+    let first = r
+        .events
+        .iter()
+        .find(|e| e.event == "cluster-scale-out")
+        .unwrap_or_else(|| panic!("{:#?}", r.events));
+    assert_eq!(first.time_s, 660.0);
+    // M = 1 + ceil(8 / 4) = 3 on N = 1: desired 3.
+    assert!(first.message.contains("1 -> 3"), "{}", first.message);
 }
 
 #[test]
@@ -227,6 +281,8 @@ fn a_plain_asg_tracks_its_cpu_reservation_c7() {
     // 2 × m6i.large (2 vCPU each) hold 4 tasks of 0.5 vCPU = 50%; at 10 min
     // the desired count jumps to 12 tasks: reservation 100% for 3
     // datapoints -> the group scales out in proportion (ceil(2 × 100/60) = 4).
+    // A2: the datapoints of the minutes from 600, 660 and 720 s are
+    // published at 660, 720 and 780 s: the alarm acts at t + 3 min.
     let text = r#"
 name = "asg"
 seed = 1
@@ -255,8 +311,8 @@ desiredCountSchedule = [{ at = "10m", desiredCount = 12 }]
         .find(|e| e.event == "asg-scale-out")
         .unwrap_or_else(|| panic!("{:#?}", r.events));
     assert_eq!(
-        first.time_s, 720.0,
-        "third datapoint at 100% (600, 660, 720 s)"
+        first.time_s, 780.0,
+        "third datapoint at 100% (published at 660, 720, 780 s)"
     );
     assert!(first.message.contains("2 -> 4"), "{}", first.message);
     assert!(r.summary.services[0].running_at_end >= 8);
