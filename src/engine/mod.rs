@@ -385,7 +385,12 @@ impl Simulation {
             providers: spec
                 .capacity_providers
                 .iter()
-                .map(|_| ProviderState::default())
+                .map(|cp| ProviderState {
+                    scaler: crate::scaling::CapacityProviderScaler::with_step_percent(
+                        cp.pacing.step_percent,
+                    ),
+                    ..Default::default()
+                })
                 .collect(),
             task_provider: std::collections::BTreeMap::new(),
             provisioning_rng: streams.stream("provisioning-timeout"),

@@ -16,7 +16,9 @@ use crate::model::{
 };
 use crate::placement::provider_strategy::next_provider;
 use crate::placement::Policy;
-use crate::scaling::{instances_needed, reservation, scale_in_victims, CapacityProviderScaler};
+use crate::scaling::{
+    instances_needed, reservation, scale_in_victims, CapacityProviderScaler, ScaleInCandidate,
+};
 use crate::sim::SimTime;
 
 /// A capacity provider's state.
@@ -177,7 +179,10 @@ impl Simulation {
                 .instances()
                 .iter()
                 .filter(|i| {
-                    self.inst_meta[i.id.index()].group == g
+                    let meta = &self.inst_meta[i.id.index()];
+                    // Scale-in victims on their way out are not running (C4).
+                    meta.group == g
+                        && !meta.is_leaving()
                         && matches!(
                             i.state,
                             InstanceState::Active
@@ -237,9 +242,12 @@ impl Simulation {
         for p in 0..self.spec.capacity_providers.len() {
             let cp = self.spec.capacity_providers[p].clone();
             let g = cp.group;
-            let Some((cpr, n, _sampled_at)) = self.providers[p].sampled.take() else {
+            let Some((cpr, n, sampled_at)) = self.providers[p].sampled.take() else {
                 continue;
             };
+            // C4: a scale-in step needs a datapoint sampled after the
+            // previous step's instances have all left the group.
+            let fresh = self.groups[g].removing == 0 && sampled_at > self.groups[g].last_removed;
             let Some(ms) = cp.managed_scaling else {
                 continue;
             };
@@ -254,7 +262,10 @@ impl Simulation {
                 .max();
             let current = self.groups[g].desired;
             let m = self.providers[p].needed;
-            let Some(desired) = self.providers[p].scaler.evaluate(now, cpr, n, newest, &ms) else {
+            let Some(desired) = self.providers[p]
+                .scaler
+                .evaluate(now, cpr, n, newest, fresh, &ms)
+            else {
                 continue;
             };
             let gs = &self.spec.instance_groups[g];
@@ -291,8 +302,9 @@ impl Simulation {
             return;
         }
         let k = (current - desired) as usize;
+        let now = self.queue.now();
         let azs = &self.spec.instance_groups[g].availability_zones;
-        let candidates: Vec<(u32, u32, usize, SimTime)> = self
+        let candidates: Vec<ScaleInCandidate> = self
             .cluster
             .instances()
             .iter()
@@ -300,22 +312,20 @@ impl Simulation {
                 let m = &self.inst_meta[i.id.index()];
                 m.group == g && m.is_counted() && i.state != InstanceState::Terminated
             })
-            .map(|i| {
-                (
-                    i.id.0,
-                    i.non_daemon_tasks,
-                    azs.iter().position(|a| *a == i.az).unwrap_or(0),
-                    i.launched_at,
-                )
+            .map(|i| ScaleInCandidate {
+                id: i.id.0,
+                tasks: i.non_daemon_tasks,
+                az: azs.iter().position(|a| *a == i.az).unwrap_or(0),
+                launched: i.launched_at,
+                // The seeded draw each instance got at launch (high half of its rank).
+                tie: (i.rank >> 32) as u32,
             })
             .collect();
-        let victims = scale_in_victims(&candidates, k, protected);
+        let victims = scale_in_victims(&candidates, k, protected, now);
         let prev = self.cause;
         self.cause = Cause::Scaling;
-        for v in victims {
-            let id = InstanceId(v);
-            self.retire_instance(id, draining);
-        }
+        let victims: Vec<InstanceId> = victims.into_iter().map(InstanceId).collect();
+        self.retire_instances(&victims, draining);
         self.cause = prev;
     }
 }

@@ -391,3 +391,176 @@ demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
     let per = row.usd_per_million_requests.expect("demand");
     assert!((per - 0.384 / 0.72).abs() < 1e-3, "{per}");
 }
+
+/// C4 calibration (AWS blog "Faster scaling-in for Amazon ECS Cluster Auto
+/// Scaling", 2022): a service of 1,000 tasks on 334 c5.xlarge (3 tasks of
+/// 1.25 vCPU each per instance) in a capacity provider with managed scaling
+/// and termination protection, reduced to 100 tasks (34 instances). Returns
+/// the minutes from the first cluster scale-in to the last scale-in
+/// termination, and the number of scale-in steps.
+fn calibration_scale_in(step_percent: u32) -> (f64, usize) {
+    let text = format!(
+        r#"
+name = "c4-calibration"
+seed = 1
+duration = "4h"
+[cluster]
+tieBreak = "lowest-id"
+imagePullTime = "10s"
+cachedStartTime = "10s"
+[[instanceGroups]]
+name = "cas"
+instanceTypes = ["c5.xlarge"]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+count = 334
+minSize = 0
+maxSize = 400
+launchLatency = "60s"
+[[capacityProviders]]
+name = "cas"
+instanceGroup = "cas"
+managedScaling = {{ targetCapacity = 100 }}
+managedTerminationProtection = "ENABLED"
+scaleInStepPercent = {step_percent}
+[[taskDefinitions]]
+family = "work"
+containerDefinitions = [{{ name = "a", image = "w:1", cpu = 1280, memory = 2048 }}]
+[[services]]
+serviceName = "work"
+taskDefinition = "work"
+desiredCount = 1000
+capacityProviderStrategy = [{{ capacityProvider = "cas", weight = 1 }}]
+placementStrategy = [{{ type = "binpack", field = "cpu" }}]
+desiredCountSchedule = [{{ at = "40m10s", desiredCount = 100 }}]
+"#
+    );
+    let r = run(&text);
+    let steps: Vec<f64> = r
+        .events
+        .iter()
+        .filter(|e| e.event == "cluster-scale-in")
+        .map(|e| e.time_s)
+        .collect();
+    assert!(!steps.is_empty(), "no scale-in: {:#?}", r.events);
+    // The tasks stop by 40:40; the minute from 41:00 is the first below
+    // target (published at 42:00), the 15th is published at 56:00 (A2, C4).
+    assert_eq!(steps[0], 3360.0);
+    let removed: Vec<f64> = r
+        .instances
+        .iter()
+        .filter(|i| i.termination == Some("scale-in"))
+        .filter_map(|i| i.terminated.map(|t| t.as_secs_f64()))
+        .collect();
+    // 334 → 34: 300 removed, no task killed, no scale-out on the way down.
+    assert_eq!(removed.len(), 300, "{:#?}", r.events);
+    assert_eq!(r.summary.tasks_killed, 0);
+    assert_eq!(
+        r.events
+            .iter()
+            .filter(|e| e.event == "cluster-scale-out" && e.time_s > 2400.0)
+            .count(),
+        0
+    );
+    let last = removed.iter().copied().fold(0.0, f64::max);
+    ((last - steps[0]) / 60.0, steps.len())
+}
+
+#[test]
+fn managed_scale_in_reproduces_the_aws_calibration_c4() {
+    // C4: AWS measured about 10 minutes with 50% steps and about 80 minutes
+    // with the pre-2022 5% steps; one set of latency parameters (the
+    // defaults: 25 s from release to termination, 50 releases a minute, a
+    // fresh datapoint per step) must land within ±25% of both.
+    let (fifty, fifty_steps) = calibration_scale_in(50);
+    // 334 → 167 → 84 → 42 → 34.
+    assert_eq!(fifty_steps, 4);
+    assert!((7.5..=12.5).contains(&fifty), "50% steps: {fifty:.1} min");
+    let (five, five_steps) = calibration_scale_in(5);
+    assert!(five_steps > 40, "{five_steps}");
+    assert!((60.0..=100.0).contains(&five), "5% steps: {five:.1} min");
+    // Measured (printed with --nocapture): 10.56 min and 72.42 min (51 steps).
+    eprintln!("C4 calibration: 50% steps {fifty:.2} min ({fifty_steps} steps), 5% steps {five:.2} min ({five_steps} steps)");
+}
+
+#[test]
+fn without_termination_protection_the_asg_picks_busy_victims_c5() {
+    // C5: no managed termination protection. 4 m6i.large over 2 AZs; the
+    // service's 2 tasks binpack onto instance 0 (M = 1, N = 4: CPR 25%).
+    // After 15 datapoints the provider asks for ceil(4 × 25 / 100) = 1, a
+    // first step of 50%: 4 → 2. The ASG's default policy picks: AZ with
+    // most instances (2–2: the first), every instance launched together (same
+    // billing position, same template) → lowest id: instance 0, the busy
+    // one, then the other AZ's lowest id. The second step (2 → 1) takes the
+    // first AZ's remaining instance, where the replacements went: busy again.
+    let base = r#"
+name = "c5"
+seed = 1
+duration = "2h"
+[cluster]
+tieBreak = "lowest-id"
+imagePullTime = "10s"
+cachedStartTime = "10s"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.large"]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+count = 4
+minSize = 1
+maxSize = 10
+launchLatency = "60s"
+[[capacityProviders]]
+name = "cp"
+instanceGroup = "g"
+managedScaling = { targetCapacity = 100, instanceWarmupPeriod = 60 }
+managedTerminationProtection = "DISABLED"
+managedDraining = "ENABLED"
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 2
+capacityProviderStrategy = [{ capacityProvider = "cp", weight = 1 }]
+placementStrategy = [{ type = "binpack", field = "memory" }]
+deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200 }
+"#;
+    let victims = |r: &RunResult| -> Vec<String> {
+        r.instances
+            .iter()
+            .filter(|i| i.termination == Some("scale-in"))
+            .map(|i| i.instance.clone())
+            .collect()
+    };
+    let first = |r: &RunResult| r.instances[0].instance.clone();
+    // With managed draining (the default) the busy victim is drained first
+    // (D1): its tasks are replaced and stop gracefully, none is killed.
+    let r = run(base);
+    let v = victims(&r);
+    assert!(v.contains(&first(&r)), "{v:?} {:#?}", r.events);
+    assert_eq!(r.summary.tasks_killed, 0);
+    assert_eq!(r.summary.services[0].tasks_stopped_gracefully, 4);
+    assert!(r.instances[0].draining.is_some());
+    // Without it the ASG terminates the victim with its tasks on it: the two
+    // tasks of instance 0 die when it terminates, 25 s after the step (C4
+    // latency). (ECS is not told of the termination, so a replacement may
+    // still land on a victim that has not terminated yet and die with it.)
+    let r = run(&base.replace(
+        "managedDraining = \"ENABLED\"",
+        "managedDraining = \"DISABLED\"",
+    ));
+    assert!(victims(&r).contains(&first(&r)));
+    let on_first: Vec<_> = r
+        .tasks
+        .iter()
+        .filter(|t| t.instance.as_deref() == Some(first(&r).as_str()))
+        .collect();
+    assert_eq!(on_first.len(), 2);
+    assert!(on_first.iter().all(|t| {
+        t.stop_reason.as_deref() == Some("InstanceTerminated")
+            && t.stopped.map(|x| x.as_secs_f64()) == Some(925.0)
+    }));
+    assert!(r.summary.tasks_killed >= 2);
+    assert_eq!(r.summary.services[0].tasks_stopped_gracefully, 0);
+    assert_eq!(r.instances[0].draining, None);
+}
