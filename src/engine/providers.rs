@@ -5,8 +5,10 @@
 //! managed scaling sets the group's desired capacity; scale-in respects
 //! managed termination protection and drains with managed draining.
 //!
-//! The arithmetic (CPR, instances needed, step sizes, the alarms and the
-//! 50%-per-minute scale-in) is `scaling`'s; this file applies it.
+//! The arithmetic (CPR, instances needed, step sizes, the alarms, the
+//! scale-in steps and the victims) is `scaling`'s; this file samples the
+//! CPR mid-minute (A2), tells the scaler whether a datapoint is fresh after
+//! the last scale-in step (C4) and applies the decisions.
 
 use super::jobs::JobState;
 use super::services::ServiceState;

@@ -564,3 +564,39 @@ deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200 }
     assert_eq!(r.summary.services[0].tasks_stopped_gracefully, 0);
     assert_eq!(r.instances[0].draining, None);
 }
+
+#[test]
+fn scale_in_pacing_parameters_are_checked_c4() {
+    // C4: the step limit is 1-100 percent and the release rate at least 1.
+    let base = r#"
+name = "p"
+seed = 1
+duration = "10m"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.large"]
+count = 1
+[[capacityProviders]]
+name = "cp"
+instanceGroup = "g"
+managedScaling = { targetCapacity = 100 }
+"#;
+    let load = |extra: &str| {
+        scenario::load_str(&format!("{base}{extra}\n"), Path::new("p.toml"), &[])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let e = load("scaleInStepPercent = 0");
+    assert!(e.contains("capacityProviders[0].scaleInStepPercent"), "{e}");
+    let e = load("scaleInStepPercent = 101");
+    assert!(e.contains("scaleInStepPercent"), "{e}");
+    let e = load("scaleInTerminationsPerMinute = 0");
+    assert!(e.contains("scaleInTerminationsPerMinute"), "{e}");
+    let e = load("scaleInTerminationLatency = \"soon\"");
+    assert!(e.contains("scaleInTerminationLatency"), "{e}");
+    assert_eq!(
+        load("scaleInStepPercent = 5\nscaleInTerminationLatency = \"40s\""),
+        ""
+    );
+}
