@@ -52,8 +52,11 @@ pub enum Event {
     ReplayInterruption(u32),
     /// A Fargate Spot task receives its two-minute warning (F3).
     FargateSpotNotice(TaskId),
-    /// The one-minute metric tick: service load, metrics, alarms (A1).
+    /// The one-minute metric tick: service load, and the alarms evaluate
+    /// the datapoints of the minute that has just ended (A1, A2).
     MetricTick,
+    /// Mid-minute: the metrics the alarms read are sampled (A2).
+    MetricSample,
     /// A task has waited in PROVISIONING for its timeout (P9).
     ProvisioningTimeout(TaskId),
     /// A scheduled scaling action of a service (A5).

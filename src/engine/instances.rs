@@ -34,6 +34,15 @@ pub(super) struct GroupState {
     /// Launches so far (types are taken in turn without a mixed-instances policy).
     launches: u32,
     retry_pending: bool,
+    /// C7, A2: the group's metric sampled in the current period (`Some(None)`
+    /// = sampled, no data), evaluated at the period's end.
+    pub metric_sample: Option<Option<f64>>,
+    /// Scale-in victims chosen but not yet terminated (C4).
+    pub removing: u32,
+    /// When the last scale-in victim left the group (C4).
+    pub last_removed: SimTime,
+    /// The ASG releases its next victim no earlier than this (C4).
+    next_release: SimTime,
 }
 
 impl GroupState {
@@ -58,6 +67,10 @@ impl GroupState {
             slot_pool,
             launches: 0,
             retry_pending: false,
+            metric_sample: None,
+            removing: 0,
+            last_removed: SimTime::ZERO,
+            next_release: SimTime::ZERO,
         }
     }
 }
@@ -92,6 +105,10 @@ pub(super) struct InstanceMeta {
     pub leave_cause: Cause,
     /// The instance this one replaces under capacity rebalancing (S5).
     replaces: Option<InstanceId>,
+    /// A scale-in victim not yet terminated (C4, C5).
+    scale_in: bool,
+    /// Released to the ASG for termination (C4).
+    released: bool,
     /// Why it terminated.
     pub termination: Option<&'static str>,
     /// Price per hour at launch.
@@ -102,6 +119,11 @@ impl InstanceMeta {
     /// Whether it counts toward its group's capacity.
     pub fn is_counted(&self) -> bool {
         self.counted
+    }
+
+    /// Whether it is a scale-in victim on its way out (C4, C5).
+    pub fn is_leaving(&self) -> bool {
+        self.scale_in
     }
 }
 
@@ -280,6 +302,8 @@ impl Simulation {
             terminate_when_drained: false,
             leave_cause: Cause::Other,
             replaces: None,
+            scale_in: false,
+            released: false,
             termination: None,
             price_at_launch: price,
         });
@@ -368,6 +392,13 @@ impl Simulation {
             }
         }
         self.cluster.terminate_instance(i, now);
+        if self.inst_meta[i.index()].scale_in {
+            // C4: one scale-in victim fewer on its way out.
+            self.inst_meta[i.index()].scale_in = false;
+            let g = self.inst_meta[i.index()].group;
+            self.groups[g].removing = self.groups[g].removing.saturating_sub(1);
+            self.groups[g].last_removed = now;
+        }
         let m = &mut self.inst_meta[i.index()];
         m.termination.get_or_insert(match m.leave_cause {
             Cause::Interruption => "spot-interruption",
@@ -412,14 +443,26 @@ impl Simulation {
             && inst.tasks.is_empty()
             && self.inst_meta[i.index()].terminate_when_drained
         {
-            self.on_instance_terminate(i);
+            if self.inst_meta[i.index()].scale_in {
+                self.release_victim(i);
+            } else {
+                self.on_instance_terminate(i);
+            }
         }
     }
 
     /// Sets an ACTIVE instance DRAINING (D1).
     pub(super) fn drain_instance(&mut self, i: InstanceId, cause: Cause) {
+        if self.mark_draining(i, cause) {
+            self.drain_tasks(i, cause);
+        }
+    }
+
+    /// Sets an ACTIVE instance DRAINING without moving its tasks yet (see
+    /// [`drain_tasks`](Simulation::drain_tasks)); false if it was not ACTIVE.
+    fn mark_draining(&mut self, i: InstanceId, cause: Cause) -> bool {
         if self.cluster.instance(i).state != InstanceState::Active {
-            return;
+            return false;
         }
         let now = self.queue.now();
         self.cluster.set_draining(i);
@@ -438,6 +481,11 @@ impl Simulation {
                 cause.as_str()
             ),
         );
+        true
+    }
+
+    /// D1: the tasks of a DRAINING instance are replaced or stopped.
+    fn drain_tasks(&mut self, i: InstanceId, cause: Cause) {
         let prev = self.cause;
         self.cause = cause;
         self.retire_tasks_on(i);
@@ -502,7 +550,9 @@ impl Simulation {
     }
 
     /// S3: the two-minute notice; termination follows, and with spot
-    /// draining enabled the agent sets the instance DRAINING within 1 s (S4).
+    /// draining enabled (the agent's `ECS_ENABLE_SPOT_INSTANCE_DRAINING`, or
+    /// managed draining of the group's capacity provider) the instance is
+    /// set DRAINING within 1 s (S4).
     pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: &'static str) {
         let m = &self.inst_meta[i.index()];
         if self.cluster.instance(i).state == InstanceState::Terminated || m.noticed {
@@ -542,7 +592,14 @@ impl Simulation {
             self.on_spot_rebalance(i);
         }
         self.queue.schedule(end, Event::InstanceTerminate(i));
-        if self.spec.instance_groups[g].spot_draining {
+        // S4: the agent flag, or a capacity provider with managed draining
+        // (ENABLED by default), drains the instance on the notice.
+        let managed = self
+            .spec
+            .capacity_providers
+            .iter()
+            .any(|c| c.group == g && c.managed_draining);
+        if self.spec.instance_groups[g].spot_draining || managed {
             // The agent polls the notice every second.
             let delay = SimDuration::from_millis(self.agent_rng.gen_range(1..=1000));
             self.queue.schedule(now + delay, Event::SpotDrain(i));
@@ -673,18 +730,59 @@ impl Simulation {
         }
     }
 
-    /// The ASG removes an instance on scale-in (C5): drained first with
-    /// managed draining, else terminated with whatever runs on it.
-    pub(super) fn retire_instance(&mut self, i: InstanceId, draining: bool) {
-        self.uncount(i);
-        let m = &mut self.inst_meta[i.index()];
-        m.leave_cause = Cause::Scaling;
-        m.termination = Some("scale-in");
-        if draining && self.cluster.instance(i).state == InstanceState::Active {
-            m.terminate_when_drained = true;
-            self.drain_instance(i, Cause::Scaling);
-        } else {
-            self.on_instance_terminate(i);
+    /// The ASG removes instances on scale-in (C5): drained first with
+    /// managed draining, else terminated with whatever runs on them — in
+    /// both cases once the ASG gets to them (C4, [`release_victim`]). All
+    /// victims are set DRAINING before any task moves, so that no
+    /// replacement lands on another victim.
+    ///
+    /// [`release_victim`]: Simulation::release_victim
+    pub(super) fn retire_instances(&mut self, victims: &[InstanceId], draining: bool) {
+        let mut drained = Vec::new();
+        for &i in victims {
+            self.uncount(i);
+            let m = &mut self.inst_meta[i.index()];
+            m.leave_cause = Cause::Scaling;
+            m.termination = Some("scale-in");
+            if !m.scale_in {
+                m.scale_in = true;
+                let g = m.group;
+                self.groups[g].removing += 1;
+            }
+            if draining && self.mark_draining(i, Cause::Scaling) {
+                self.inst_meta[i.index()].terminate_when_drained = true;
+                drained.push(i);
+            } else {
+                self.release_victim(i);
+            }
+        }
+        for i in drained {
+            self.drain_tasks(i, Cause::Scaling);
+        }
+    }
+
+    /// C4: an empty (or undrained) scale-in victim is handed to the ASG,
+    /// which releases one victim every `60 s / terminationsPerMinute` and
+    /// terminates each `terminationLatency` after its release.
+    fn release_victim(&mut self, i: InstanceId) {
+        if self.inst_meta[i.index()].released {
+            return;
+        }
+        self.inst_meta[i.index()].released = true;
+        let now = self.queue.now();
+        let g = self.inst_meta[i.index()].group;
+        let pacing = self
+            .spec
+            .capacity_providers
+            .iter()
+            .find(|c| c.group == g)
+            .map(|c| c.pacing)
+            .unwrap_or_default();
+        let start = now.max(self.groups[g].next_release);
+        self.groups[g].next_release = start + pacing.release_interval();
+        let at = start + pacing.termination_latency;
+        if at <= self.horizon {
+            self.queue.schedule(at, Event::InstanceTerminate(i));
         }
     }
 }

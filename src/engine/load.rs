@@ -13,6 +13,12 @@
 //! utilization is modelled as a base plus a share proportional to load
 //! (model choice: 40% + 20% × load, a parameter of no consequence unless a
 //! policy tracks memory).
+//!
+//! Datapoints (A2): every metric an alarm reads — the service's CPU, memory
+//! and requests per target, CapacityProviderReservation (C4) and a plain
+//! ASG's CPU reservation (C7) — is the value of a one-minute period
+//! `[t − 60 s, t)`, sampled at the period's midpoint (the midpoint rule for
+//! its average) and evaluated at `t`, never the value at the instant `t`.
 
 use super::{Event, Simulation};
 use crate::model::TaskState;
@@ -43,87 +49,153 @@ pub(super) struct LoadSample {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct LoadTotals {
     pub last: LoadSample,
+    /// The datapoint sampled in the current period, published at its end.
+    pub pending: Option<Datapoint>,
     pub requests: f64,
     pub served: f64,
     pub overloaded_minutes: u64,
     pub peak_demand_rps: f64,
 }
 
+/// A datapoint's period: one minute (A1, A2).
+pub(super) const PERIOD: SimDuration = SimDuration::from_secs(60);
+
+/// When in its period a datapoint is sampled: the midpoint (A2).
+pub(super) const SAMPLE_OFFSET: SimDuration = SimDuration::from_secs(30);
+
+/// A published datapoint of a service: its metrics and the start of the
+/// period it covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Datapoint {
+    /// The period's sample.
+    pub sample: LoadSample,
+    /// Start of the period, `[start, start + 60 s)`.
+    pub period_start: SimTime,
+}
+
 impl Simulation {
+    /// A service's load at `now`: the demand rate at that instant and what
+    /// the tasks in service then serve, with the A1 metrics.
+    fn load_at(&self, s: usize, now: SimTime) -> Option<LoadSample> {
+        let demand = self.spec.services[s].demand.as_ref()?;
+        let rate = demand.rate_at(now, self.spec.start_epoch_s);
+        let grace = self.spec.services[s].health_grace;
+        let balanced = self.spec.services[s].load_balanced;
+        let owner = self.services[s].owner(s);
+        let in_service = self.services[s]
+            .live
+            .iter()
+            .chain(self.services[s].retiring.iter())
+            .filter(|&&t| {
+                let task = self.cluster.task(t);
+                task.owner == owner
+                    && task.state == TaskState::Running
+                    && (!balanced || task.running_at.is_some_and(|r| r + grace <= now))
+            })
+            .count() as u32;
+        let capacity = f64::from(in_service) * demand.task_capacity_rps;
+        let served = rate.min(capacity);
+        let hard_limit = self.spec.task_definitions[self.spec.services[s].task_def.index()]
+            .def
+            .cpu
+            .is_some();
+        // A1: the average over every RUNNING task; tasks not yet in
+        // service run idle and pull the average down.
+        let running = self.cluster.owner_counts(owner)[1];
+        let (cpu, mem, rpt) = if running == 0 {
+            (None, None, None)
+        } else {
+            let used = if hard_limit { served } else { rate };
+            let per_task = used / demand.task_capacity_rps / f64::from(running);
+            let cpu = per_task * 100.0;
+            let mem = MEMORY_BASE_PCT + MEMORY_LOAD_PCT * per_task.min(1.0);
+            let rpt = (in_service > 0).then(|| rate * 60.0 / f64::from(in_service));
+            (Some(cpu), Some(mem), rpt)
+        };
+        Some(LoadSample {
+            demand_rps: rate,
+            served_rps: served,
+            cpu_pct: cpu,
+            memory_pct: mem,
+            requests_per_target: rpt,
+        })
+    }
+
+    /// A2: the sample of every metric the simulator alarms on, at the
+    /// midpoint of its one-minute period (the midpoint rule for the
+    /// period's average); published and evaluated at the period's end by
+    /// [`on_metric_tick`](Simulation::on_metric_tick).
+    pub(super) fn on_metric_sample(&mut self) {
+        let now = self.queue.now();
+        let period_start = SimTime(now.as_millis().saturating_sub(SAMPLE_OFFSET.as_millis()));
+        for s in 0..self.services.len() {
+            if let Some(sample) = self.load_at(s, now) {
+                self.services[s].load.pending = Some(Datapoint {
+                    sample,
+                    period_start,
+                });
+            }
+        }
+        self.capacity_provider_sample();
+        self.asg_metric_sample();
+        let next = now + PERIOD;
+        if next <= self.horizon {
+            self.queue.schedule(next, Event::MetricSample);
+        }
+    }
+
+    /// The one-minute tick: each service's load over the coming minute is
+    /// accounted (served, dropped, overloaded minutes), and the datapoints
+    /// of the period that has just ended, `[t − 60 s, t)`, are published and
+    /// evaluated (A2): a load step at a minute boundary t is first seen at
+    /// t + 1 min, so three high datapoints scale out at t + 3 min.
     pub(super) fn on_metric_tick(&mut self) {
         let now = self.queue.now();
         for s in 0..self.services.len() {
-            let Some(demand) = self.spec.services[s].demand.clone() else {
+            let Some(sample) = self.load_at(s, now) else {
                 continue;
             };
-            let rate = demand.rate_at(now, self.spec.start_epoch_s);
-            let grace = self.spec.services[s].health_grace;
-            let balanced = self.spec.services[s].load_balanced;
-            let owner = self.services[s].owner(s);
-            let in_service = self.services[s]
-                .live
-                .iter()
-                .chain(self.services[s].retiring.iter())
-                .filter(|&&t| {
-                    let task = self.cluster.task(t);
-                    task.owner == owner
-                        && task.state == TaskState::Running
-                        && (!balanced || task.running_at.is_some_and(|r| r + grace <= now))
-                })
-                .count() as u32;
-            let capacity = f64::from(in_service) * demand.task_capacity_rps;
-            let served = rate.min(capacity);
-            let hard_limit = self.spec.task_definitions[self.spec.services[s].task_def.index()]
-                .def
-                .cpu
-                .is_some();
-            // A1: the average over every RUNNING task; tasks not yet in
-            // service run idle and pull the average down.
-            let running = self.cluster.owner_counts(owner)[1];
-            let (cpu, mem, rpt) = if running == 0 {
-                (None, None, None)
-            } else {
-                let used = if hard_limit { served } else { rate };
-                let per_task = used / demand.task_capacity_rps / f64::from(running);
-                let cpu = per_task * 100.0;
-                let mem = MEMORY_BASE_PCT + MEMORY_LOAD_PCT * per_task.min(1.0);
-                let rpt = (in_service > 0).then(|| rate * 60.0 / f64::from(in_service));
-                (Some(cpu), Some(mem), rpt)
-            };
-            let sample = LoadSample {
+            let published = self.services[s].load.pending.take();
+            let l = &mut self.services[s].load;
+            let rate = sample.demand_rps;
+            let served = sample.served_rps;
+            // What the timeseries shows: this minute's demand and service,
+            // and the metrics of the datapoint just published.
+            let metrics = published.map(|d| d.sample).unwrap_or_default();
+            l.last = LoadSample {
                 demand_rps: rate,
                 served_rps: served,
-                cpu_pct: cpu,
-                memory_pct: mem,
-                requests_per_target: rpt,
+                cpu_pct: metrics.cpu_pct,
+                memory_pct: metrics.memory_pct,
+                requests_per_target: metrics.requests_per_target,
             };
-            let l = &mut self.services[s].load;
-            l.last = sample;
             l.requests += rate * 60.0;
             l.served += served * 60.0;
             l.peak_demand_rps = l.peak_demand_rps.max(rate);
             if rate > served + 1e-9 {
                 l.overloaded_minutes += 1;
             }
-            self.after_metrics(s);
+            let since = published.map_or(now, |d| d.period_start);
+            self.after_metrics(s, since);
         }
         for s in 0..self.services.len() {
             if self.spec.services[s].demand.is_none() && self.services[s].scaler.is_some() {
                 // A scaled service without demand reads no load metrics.
-                self.after_metrics(s);
+                self.after_metrics(s, now);
             }
         }
         self.capacity_provider_tick();
         self.asg_target_tracking_tick();
-        let next = now + SimDuration::from_secs(60);
+        let next = now + PERIOD;
         if next <= self.horizon {
             self.queue.schedule(next, Event::MetricTick);
         }
     }
 
     /// A1–A4: the service's policies read the fresh metrics; a decision
-    /// changes the desired count, with its cause in `events.csv`.
-    fn after_metrics(&mut self, s: usize) {
+    /// changes the desired count, with its cause in `events.csv`. `since` is
+    /// the start of the datapoint's period (when a rise it shows began).
+    fn after_metrics(&mut self, s: usize, since: SimTime) {
         let now = self.queue.now();
         let l = self.services[s].load.last;
         let metrics = ServiceMetrics {
@@ -148,7 +220,7 @@ impl Simulation {
         });
         let st = &mut self.services[s];
         if above {
-            st.above_since.get_or_insert(now);
+            st.above_since.get_or_insert(since);
         } else {
             st.above_since = None;
         }
@@ -236,15 +308,36 @@ impl Simulation {
         }
     }
 
-    /// C7: groups with their own target tracking on CPU reservation.
-    pub(super) fn asg_target_tracking_tick(&mut self) {
-        let now = self.queue.now();
+    /// C7, A2: the CPU reservation of each group with its own target
+    /// tracking, sampled mid-period (ACTIVE instances only); `None` = no data.
+    fn asg_metric_sample(&mut self) {
         for g in 0..self.spec.instance_groups.len() {
             if self.spec.instance_groups[g].target_tracking.is_none() {
                 continue;
             }
             let mut reg = 0u64;
             let mut res = 0u64;
+            for (m, i) in self.inst_meta.iter().zip(self.cluster.instances()) {
+                if m.group == g && i.is_active() {
+                    reg += u64::from(i.registered.cpu);
+                    res += u64::from(i.reserved.cpu);
+                }
+            }
+            let metric = (reg > 0).then(|| 100.0 * res as f64 / reg as f64);
+            self.groups[g].metric_sample = Some(metric);
+        }
+    }
+
+    /// C7: groups with their own target tracking on CPU reservation
+    /// evaluate the datapoint of the period that has just ended (A2).
+    pub(super) fn asg_target_tracking_tick(&mut self) {
+        let now = self.queue.now();
+        for g in 0..self.spec.instance_groups.len() {
+            if self.spec.instance_groups[g].target_tracking.is_none() {
+                continue;
+            }
+            // No datapoint yet (the first tick) is missing data.
+            let metric = self.groups[g].metric_sample.take().flatten();
             let mut newest = None;
             let mut in_service = 0;
             for (m, i) in self.inst_meta.iter().zip(self.cluster.instances()) {
@@ -254,11 +347,8 @@ impl Simulation {
                 newest = newest.max(Some(i.launched_at));
                 if i.is_active() {
                     in_service += 1;
-                    reg += u64::from(i.registered.cpu);
-                    res += u64::from(i.reserved.cpu);
                 }
             }
-            let metric = (reg > 0).then(|| 100.0 * res as f64 / reg as f64);
             let current = self.groups[g].desired;
             let Some(tt) = self.asg_tracking[g].as_mut() else {
                 continue;

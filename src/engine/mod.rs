@@ -385,7 +385,12 @@ impl Simulation {
             providers: spec
                 .capacity_providers
                 .iter()
-                .map(|_| ProviderState::default())
+                .map(|cp| ProviderState {
+                    scaler: crate::scaling::CapacityProviderScaler::with_step_percent(
+                        cp.pacing.step_percent,
+                    ),
+                    ..Default::default()
+                })
                 .collect(),
             task_provider: std::collections::BTreeMap::new(),
             provisioning_rng: streams.stream("provisioning-timeout"),
@@ -474,6 +479,9 @@ impl Simulation {
         {
             self.queue
                 .schedule(now + SimDuration::from_secs(60), Event::MetricTick);
+            // A2: each period's datapoint is sampled at its midpoint.
+            self.queue
+                .schedule(now + load::SAMPLE_OFFSET, Event::MetricSample);
         }
     }
 
@@ -533,6 +541,7 @@ impl Simulation {
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
             Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t),
             Event::MetricTick => self.on_metric_tick(),
+            Event::MetricSample => self.on_metric_sample(),
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
             Event::ScheduledScaling { service, action } => {
                 self.on_scheduled_scaling(service.index(), action as usize)

@@ -5,8 +5,10 @@
 //! managed scaling sets the group's desired capacity; scale-in respects
 //! managed termination protection and drains with managed draining.
 //!
-//! The arithmetic (CPR, instances needed, step sizes, the alarms and the
-//! 50%-per-minute scale-in) is `scaling`'s; this file applies it.
+//! The arithmetic (CPR, instances needed, step sizes, the alarms, the
+//! scale-in steps and the victims) is `scaling`'s; this file samples the
+//! CPR mid-minute (A2), tells the scaler whether a datapoint is fresh after
+//! the last scale-in step (C4) and applies the decisions.
 
 use super::jobs::JobState;
 use super::services::ServiceState;
@@ -16,7 +18,9 @@ use crate::model::{
 };
 use crate::placement::provider_strategy::next_provider;
 use crate::placement::Policy;
-use crate::scaling::{instances_needed, reservation, scale_in_victims, CapacityProviderScaler};
+use crate::scaling::{
+    instances_needed, reservation, scale_in_victims, CapacityProviderScaler, ScaleInCandidate,
+};
 use crate::sim::SimTime;
 
 /// A capacity provider's state.
@@ -30,6 +34,8 @@ pub(super) struct ProviderState {
     /// Last M and N.
     pub needed: u32,
     pub running: u32,
+    /// The datapoint sampled in the current period (A2): CPR, N, and when.
+    pub sampled: Option<(f64, u32, SimTime)>,
 }
 
 impl Simulation {
@@ -163,20 +169,22 @@ impl Simulation {
         }
     }
 
-    /// C1–C4 once a minute: CPR of every provider with managed scaling, and
-    /// the group's new desired capacity.
-    pub(super) fn capacity_provider_tick(&mut self) {
+    /// C1, A2: the CapacityProviderReservation of every provider, sampled
+    /// mid-period; the alarm evaluates it at the period's end.
+    pub(super) fn capacity_provider_sample(&mut self) {
         let now = self.queue.now();
         for p in 0..self.spec.capacity_providers.len() {
-            let cp = self.spec.capacity_providers[p].clone();
-            let g = cp.group;
+            let g = self.spec.capacity_providers[p].group;
             // N: instances running in the group; busy: those with a non-daemon task.
             let members: Vec<InstanceId> = self
                 .cluster
                 .instances()
                 .iter()
                 .filter(|i| {
-                    self.inst_meta[i.id.index()].group == g
+                    let meta = &self.inst_meta[i.id.index()];
+                    // Scale-in victims on their way out are not running (C4).
+                    meta.group == g
+                        && !meta.is_leaving()
                         && matches!(
                             i.state,
                             InstanceState::Active
@@ -224,15 +232,42 @@ impl Simulation {
             st.cpr = cpr;
             st.needed = m;
             st.running = n;
+            st.sampled = Some((cpr, n, now));
+        }
+    }
+
+    /// C3, C4 once a minute: each provider with managed scaling evaluates
+    /// the CPR datapoint of the period that has just ended (A2) and sets
+    /// its group's desired capacity.
+    pub(super) fn capacity_provider_tick(&mut self) {
+        let now = self.queue.now();
+        for p in 0..self.spec.capacity_providers.len() {
+            let cp = self.spec.capacity_providers[p].clone();
+            let g = cp.group;
+            let Some((cpr, n, sampled_at)) = self.providers[p].sampled.take() else {
+                continue;
+            };
+            // C4: a scale-in step needs a datapoint sampled after the
+            // previous step's instances have all left the group.
+            let fresh = self.groups[g].removing == 0 && sampled_at > self.groups[g].last_removed;
             let Some(ms) = cp.managed_scaling else {
                 continue;
             };
-            let newest = members
+            let newest = self
+                .cluster
+                .instances()
                 .iter()
-                .map(|&i| self.cluster.instance(i).launched_at)
+                .filter(|i| {
+                    self.inst_meta[i.id.index()].group == g && i.state != InstanceState::Terminated
+                })
+                .map(|i| i.launched_at)
                 .max();
             let current = self.groups[g].desired;
-            let Some(desired) = self.providers[p].scaler.evaluate(now, cpr, n, newest, &ms) else {
+            let m = self.providers[p].needed;
+            let Some(desired) = self.providers[p]
+                .scaler
+                .evaluate(now, cpr, n, newest, fresh, &ms)
+            else {
                 continue;
             };
             let gs = &self.spec.instance_groups[g];
@@ -269,8 +304,9 @@ impl Simulation {
             return;
         }
         let k = (current - desired) as usize;
+        let now = self.queue.now();
         let azs = &self.spec.instance_groups[g].availability_zones;
-        let candidates: Vec<(u32, u32, usize, SimTime)> = self
+        let candidates: Vec<ScaleInCandidate> = self
             .cluster
             .instances()
             .iter()
@@ -278,22 +314,20 @@ impl Simulation {
                 let m = &self.inst_meta[i.id.index()];
                 m.group == g && m.is_counted() && i.state != InstanceState::Terminated
             })
-            .map(|i| {
-                (
-                    i.id.0,
-                    i.non_daemon_tasks,
-                    azs.iter().position(|a| *a == i.az).unwrap_or(0),
-                    i.launched_at,
-                )
+            .map(|i| ScaleInCandidate {
+                id: i.id.0,
+                tasks: i.non_daemon_tasks,
+                az: azs.iter().position(|a| *a == i.az).unwrap_or(0),
+                launched: i.launched_at,
+                // The seeded draw each instance got at launch (high half of its rank).
+                tie: (i.rank >> 32) as u32,
             })
             .collect();
-        let victims = scale_in_victims(&candidates, k, protected);
+        let victims = scale_in_victims(&candidates, k, protected, now);
         let prev = self.cause;
         self.cause = Cause::Scaling;
-        for v in victims {
-            let id = InstanceId(v);
-            self.retire_instance(id, draining);
-        }
+        let victims: Vec<InstanceId> = victims.into_iter().map(InstanceId).collect();
+        self.retire_instances(&victims, draining);
         self.cause = prev;
     }
 }

@@ -7,7 +7,9 @@ use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
 use crate::model::{Resources, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
-use crate::scaling::{AsgTargetTracking, ManagedScaling, ScheduledAction, ServiceScaler};
+use crate::scaling::{
+    AsgTargetTracking, ManagedScaling, ScaleInPacing, ScheduledAction, ServiceScaler,
+};
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{Arrivals, Demand, Dist};
 
@@ -68,6 +70,8 @@ pub struct CapacityProviderSpec {
     pub termination_protection: bool,
     /// Managed draining of instances the ASG removes (C5, D1).
     pub managed_draining: bool,
+    /// How fast a managed scale-in goes: step limit and removal latency (C4).
+    pub pacing: ScaleInPacing,
 }
 
 /// PROVISIONING limits (P9).

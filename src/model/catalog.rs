@@ -85,10 +85,15 @@ pub struct InstanceType {
     pub arch: Arch,
     /// Maximum ENIs (network interfaces), including the primary one. 0 if unknown.
     pub max_enis: u32,
-    /// Whether ENI trunking (awsvpcTrunking) is supported.
+    /// Whether ECS supports ENI trunking (awsvpcTrunking) on this type.
     pub trunking: bool,
-    /// Branch ENIs available with trunking (0 if not supported).
+    /// Branch ENIs of the VPC resource controller (0 if not supported), as
+    /// the EC2 catalogue gives them. Informational: ECS's own limit is
+    /// [`trunk_task_limit`](InstanceType::trunk_task_limit), often higher.
     pub branch_enis: u32,
+    /// ECS's "task limit with ENI trunking" for the type (0 if unknown):
+    /// the `awsvpc` tasks ECS places on one instance with trunking (R4).
+    pub trunk_task_limit: u32,
     /// Number of GPUs.
     pub gpu_count: u32,
     /// us-east-1 Linux on-demand price, USD per hour; None when the catalogue has no price.
@@ -125,12 +130,16 @@ impl InstanceType {
 
     /// ECS-MODEL R4: maximum number of `awsvpc`-mode tasks on one instance.
     ///
-    /// With trunking enabled (account setting) and supported by the type:
-    /// [`branch_enis`](InstanceType::branch_enis). Otherwise one task per
-    /// ENI except the primary: `max_enis − 1`, saturating at 0.
+    /// With trunking enabled (account setting) and supported by the type
+    /// with a known ECS limit: ECS's documented "task limit with ENI
+    /// trunking", [`trunk_task_limit`](InstanceType::trunk_task_limit)
+    /// (ENI limit − 2; c5.large 10) — not the VPC resource controller's
+    /// [`branch_enis`](InstanceType::branch_enis), which is lower for many
+    /// types (c5.large 9). Otherwise one task per ENI except the primary:
+    /// `max_enis − 1`, saturating at 0.
     pub fn max_awsvpc_tasks(&self, trunking_enabled: bool) -> u32 {
-        if trunking_enabled && self.trunking {
-            self.branch_enis
+        if trunking_enabled && self.trunking && self.trunk_task_limit > 0 {
+            self.trunk_task_limit
         } else {
             self.max_enis.saturating_sub(1)
         }
@@ -189,6 +198,42 @@ const KNOWN_REGISTERED_MEMORY: &[(&str, u32, u32)] = &[
 
 /// The embedded us-east-1 catalogue (see `data/SOURCES.md`).
 const BUILTIN_CSV: &str = include_str!("../../data/ec2_instance_types_us_east_1.csv");
+
+/// ECS's task limits with and without ENI trunking, from the ECS developer
+/// guide (see `data/SOURCES.md`).
+const TRUNKING_LIMITS_CSV: &str = include_str!("../../data/ecs_eni_trunking_task_limits.csv");
+
+/// ECS's "task limit with ENI trunking" by type (R4), parsed from a CSV with
+/// columns `instance_type` and `task_limit_with_trunking`. A limit that is
+/// not a positive integer (the guide prints "-2" for i4i.large) means the
+/// type does not support trunking, and is left out, as are types the table
+/// does not list.
+pub fn trunking_task_limits(text: &str) -> Result<BTreeMap<String, u32>, CatalogError> {
+    let table = CsvTable::parse(text)?;
+    let name = table.column("instance_type")?;
+    let limit = table.column("task_limit_with_trunking")?;
+    let mut out = BTreeMap::new();
+    for (line, record) in table.rows() {
+        let ty = record.get(name).unwrap_or("");
+        if ty.is_empty() {
+            return Err(CatalogError::Malformed {
+                line,
+                message: "column `instance_type` is empty".to_string(),
+            });
+        }
+        let cell = record.get(limit).unwrap_or("");
+        let n = cell.parse::<i64>().map_err(|e| CatalogError::Malformed {
+            line,
+            message: format!("column `task_limit_with_trunking`: invalid integer `{cell}`: {e}"),
+        })?;
+        if let Ok(n) = u32::try_from(n) {
+            if n > 0 {
+                out.insert(ty.to_string(), n);
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// A table of instance types keyed by name, in name order.
 #[derive(Debug, Clone, Default)]
@@ -341,6 +386,7 @@ impl Row<'_> {
             max_enis,
             trunking,
             branch_enis: if trunking { branch_enis } else { 0 },
+            trunk_task_limit: 0,
             gpu_count,
             ondemand_usd_per_hour,
             memory_overhead_mib: None,
@@ -384,8 +430,9 @@ impl Catalog {
     }
 
     /// The embedded us-east-1 catalogue
-    /// (`data/ec2_instance_types_us_east_1.csv`), parsed once, with the known
-    /// registered-memory points of the AWS documentation applied as
+    /// (`data/ec2_instance_types_us_east_1.csv`), parsed once, with ECS's
+    /// task limits with trunking (`data/ecs_eni_trunking_task_limits.csv`,
+    /// R4) and the known registered-memory points of the AWS documentation applied as
     /// `memory_overhead_mib` overrides (ECS-MODEL R2).
     ///
     /// # Panics
@@ -397,6 +444,16 @@ impl Catalog {
                 Ok(c) => c,
                 Err(e) => panic!("embedded EC2 catalogue is malformed: {e}"),
             };
+            let limits = match trunking_task_limits(TRUNKING_LIMITS_CSV) {
+                Ok(l) => l,
+                Err(e) => panic!("embedded ECS trunking table is malformed: {e}"),
+            };
+            // R4: ECS supports trunking on the types its guide lists, with
+            // its own limit; a type it does not list has none.
+            for t in catalog.types.values_mut() {
+                t.trunk_task_limit = limits.get(&t.name).copied().unwrap_or(0);
+                t.trunking = t.trunk_task_limit > 0;
+            }
             for &(name, _documented_nominal, registered) in KNOWN_REGISTERED_MEMORY {
                 if let Some(t) = catalog.types.get_mut(name) {
                     // Overhead relative to the catalogue's nominal figure, so
@@ -569,18 +626,116 @@ mod tests {
         let c5 = builtin_type("c5.large");
         assert!(c5.trunking);
         assert_eq!(c5.max_awsvpc_tasks(false), 2);
-        // With trunking: the data's branch ENIs, 9. The ECS documentation says
-        // 10 for c5.large (the catalogue's ENI columns come from Karpenter's
-        // VPC limits, which are one lower for this type); the test follows
-        // the data.
+        // With trunking: ECS's "task limit with ENI trunking", 10 — not the
+        // VPC resource controller's branch ENIs in the EC2 catalogue (9).
         assert_eq!(c5.branch_enis, 9);
-        assert_eq!(c5.max_awsvpc_tasks(true), 9);
+        assert_eq!(c5.max_awsvpc_tasks(true), 10);
         // t3.medium does not support trunking: 3 − 1 = 2 even when enabled.
         let t3 = builtin_type("t3.medium");
         assert!(!t3.trunking);
         assert_eq!(t3.branch_enis, 0);
         assert_eq!(t3.max_awsvpc_tasks(true), 2);
         assert_eq!(t3.max_awsvpc_tasks(false), 2);
+    }
+
+    #[test]
+    fn r4_ecs_trunking_task_limits_not_branch_enis() {
+        // ECS-MODEL R4: the ECS developer guide's "task limit with ENI
+        // trunking" (type, ECS limit, the catalogue's branch ENIs).
+        let cases = [
+            ("c5.large", 10, 9),
+            ("c5.xlarge", 20, 18),
+            ("c5.2xlarge", 40, 38),
+            ("m5.large", 10, 9),
+            ("m5.4xlarge", 60, 54),
+            ("m6i.8xlarge", 90, 84),
+        ];
+        for (name, ecs, branch) in cases {
+            let t = builtin_type(name);
+            assert_eq!(t.branch_enis, branch, "{name} branch ENIs");
+            assert_eq!(t.max_awsvpc_tasks(true), ecs, "{name} with trunking");
+            // Without trunking: max_enis − 1 (c5.large 3 − 1 = 2; m6i.8xlarge 8 − 1 = 7).
+            assert_eq!(t.max_awsvpc_tasks(false), t.max_enis - 1, "{name}");
+        }
+        assert_eq!(builtin_type("m6i.8xlarge").max_awsvpc_tasks(false), 7);
+        // i4i.large reads "-2" in the guide: no trunking, so max_enis − 1
+        // either way.
+        let i4i = builtin_type("i4i.large");
+        assert!(!i4i.trunking);
+        assert_eq!(i4i.max_awsvpc_tasks(true), i4i.max_awsvpc_tasks(false));
+        // A type the guide does not list (c5n.large: trunking-compatible in
+        // the EC2 data) has no ECS trunking limit.
+        let c5n = builtin_type("c5n.large");
+        assert!(!c5n.trunking);
+        assert_eq!(c5n.max_awsvpc_tasks(true), c5n.max_enis - 1);
+    }
+
+    #[test]
+    fn r4_trunking_table_matches_max_enis_without_trunking() {
+        // ECS-MODEL R4: the guide's "without trunking" column is max_enis − 1
+        // for the types both tables have, but for ten 32xlarge/metal network
+        // types where the guide reads 13 and the EC2 data's max ENIs is 16.
+        let table = match CsvTable::parse(TRUNKING_LIMITS_CSV) {
+            Ok(t) => t,
+            Err(e) => panic!("{e:?}"),
+        };
+        let (Ok(name), Ok(without)) = (
+            table.column("instance_type"),
+            table.column("task_limit_without_trunking"),
+        ) else {
+            panic!("columns")
+        };
+        let mut differ = 0;
+        for (_, r) in table.rows() {
+            let Some(t) = Catalog::builtin().get(r.get(name).unwrap_or("")) else {
+                continue;
+            };
+            if t.max_enis == 0 {
+                continue;
+            }
+            let n: u32 = r.get(without).unwrap_or("").parse().unwrap_or(u32::MAX);
+            if n != t.max_enis - 1 {
+                differ += 1;
+            }
+        }
+        assert_eq!(differ, 10);
+        assert_eq!(
+            Catalog::builtin().iter().filter(|t| t.trunking).count(),
+            422
+        );
+    }
+
+    #[test]
+    fn trunking_table_errors() {
+        let err = trunking_task_limits(
+            "instance_type,task_limit_with_trunking
+a.large,x
+",
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref()
+                .map(|m| m.starts_with("line 2: column `task_limit_with_trunking`")),
+            Some(true),
+            "{err:?}"
+        );
+        assert!(trunking_task_limits(
+            "instance_type
+a.large
+"
+        )
+        .is_err());
+        let ok = trunking_task_limits(
+            "instance_type,task_limit_with_trunking
+a.large,12
+b.large,-2
+",
+        );
+        assert_eq!(
+            ok.ok().map(|m| m.into_iter().collect::<Vec<_>>()),
+            Some(vec![("a.large".to_string(), 12)])
+        );
     }
 
     #[test]
@@ -624,6 +779,7 @@ mod tests {
                 max_enis: 3,
                 trunking: true,
                 branch_enis: 4,
+                trunk_task_limit: 0,
                 gpu_count: 1,
                 ondemand_usd_per_hour: Some(0.5),
                 memory_overhead_mib: None,

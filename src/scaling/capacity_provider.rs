@@ -35,12 +35,17 @@
 //!   target (the step sizes do not affect scale-in).
 //! - **C4** One datapoint per minute. Scale out on 1 datapoint above the
 //!   target; scale in after 15 consecutive datapoints below it, then lower
-//!   the desired capacity each minute by at most 50 % of the group:
-//!   *model choice* (AWS: "greater than one instance and less than 50 %"),
-//!   remove `min(N − target, max(1, floor(N × 50 / 100)))`. So 10 instances
-//!   that need 2 go 10 → 5 → 3 → 2 (remove 5, then min(3, 2) = 2, then 1).
-//!   A datapoint at or above the target ends the scale-in; a scale-out
-//!   request also cancels it (the 15 datapoints start over).
+//!   the desired capacity step by step, each step removing at most
+//!   `scale_in_max_percent` % of the group (default 50; 5 before
+//!   2022-09): *model choice* (AWS: "greater than one instance and less
+//!   than 50 %"), remove `min(N − target, max(1, floor(N × pct / 100)))`.
+//!   So 10 instances that need 2 go 10 → 5 → 3 → 2 (remove 5, then
+//!   min(3, 2) = 2, then 1). Steps are not one a minute: a step waits until
+//!   the previous step's instances have left the group (the engine reports
+//!   when, see [`ScaleInPacing`]) and for a fresh datapoint, one sampled at
+//!   or after that moment. A datapoint at or above the target ends the
+//!   scale-in; a scale-out request also cancels it (the 15 datapoints
+//!   start over).
 //! - **Warm-up gate (C3)**: no scale-out while any instance is within
 //!   `instanceWarmupPeriod` of its launch. *Model choice*: no scale-in
 //!   either (EC2 Auto Scaling blocks scale-ins while a scale-out warms up).
@@ -50,9 +55,11 @@
 //!   with no non-daemon task may go; without it, any instance. Among those
 //!   allowed, the ASG default termination policy: the AZ with the most
 //!   instances (counting all of the group's instances, protected too) that
-//!   has an allowed one, then the oldest launch, then — instead of a random
-//!   draw — the lowest id, so the choice is deterministic. Victims are
-//!   chosen one at a time, each seeing the AZ counts the previous left.
+//!   has an allowed one, then the oldest launch template (one per group
+//!   here: no preference), then the instance closest to the next billing
+//!   hour of its uptime, then a seeded random draw (then the lowest id), so
+//!   the choice is deterministic. Victims are chosen one at a time, each
+//!   seeing the AZ counts the previous left.
 //!
 //! A pure decider: functions of their inputs; the scaler keeps only its
 //! low-alarm run. The engine computes the inputs from the cluster, applies
@@ -133,6 +140,59 @@ impl ManagedScaling {
                     Self::MAX_WARMUP_S,
                     self.warmup
                 ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How fast a managed scale-in goes (C4): the step limit, and how long the
+/// ASG takes to remove a victim once it is empty. *Model choice*,
+/// calibrated on AWS's measurement ("Faster scaling-in for Amazon ECS
+/// Cluster Auto Scaling", 2022): 334 c5.xlarge scaled in to 34 in about
+/// 10 minutes with 50 % steps and about 80 minutes with 5 % steps. With the
+/// defaults ecsim takes about 10.6 and 72 minutes (see the integration test
+/// `managed_scale_in_reproduces_the_aws_calibration_c4`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScaleInPacing {
+    /// Most of the group one step removes, percent, 1–100 (default 50).
+    pub step_percent: u32,
+    /// From the moment an empty victim is released to the ASG until it has
+    /// left the group (deregistration and termination; default 25 s).
+    pub termination_latency: SimDuration,
+    /// Victims the ASG releases per minute, one after another (default 50;
+    /// a large step takes longer to carry out than a small one).
+    pub terminations_per_minute: u32,
+}
+
+impl Default for ScaleInPacing {
+    fn default() -> Self {
+        ScaleInPacing {
+            step_percent: 50,
+            termination_latency: SimDuration::from_secs(25),
+            terminations_per_minute: 50,
+        }
+    }
+}
+
+impl ScaleInPacing {
+    /// Time between two victims' releases: 60 s / `terminations_per_minute`.
+    pub fn release_interval(&self) -> SimDuration {
+        SimDuration::from_millis(60_000 / u64::from(self.terminations_per_minute.max(1)))
+    }
+
+    /// Checks the step percent (1–100) and the rate (at least 1).
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if !(1..=100).contains(&self.step_percent) {
+            return Err(ParamError::new(
+                "scaleInStepPercent",
+                format!("must be 1-100 percent, found {}", self.step_percent),
+            ));
+        }
+        if self.terminations_per_minute == 0 {
+            return Err(ParamError::new(
+                "scaleInTerminationsPerMinute",
+                "must be at least 1".to_string(),
             ));
         }
         Ok(())
@@ -331,8 +391,8 @@ pub fn scale_in_step(n: u32, target: u32, max_percent: u32) -> u32 {
 pub struct CapacityProviderScaler {
     /// Consecutive datapoints below target before scale-in starts (C4: 15).
     pub scale_in_datapoints: u32,
-    /// Most of the group removed per minute, percent (C4: 50; it was 5
-    /// before 2022-09-16).
+    /// Most of the group removed per step, percent (C4: 50; it was 5
+    /// before 2022-09-16; [`ScaleInPacing::step_percent`]).
     pub scale_in_max_percent: u32,
     /// Consecutive datapoints below target so far.
     below: u32,
@@ -345,7 +405,7 @@ impl Default for CapacityProviderScaler {
 }
 
 impl CapacityProviderScaler {
-    /// The documented timing: 15 datapoints, then 50 % per minute.
+    /// The documented timing: 15 datapoints, then steps of 50 %.
     pub fn new() -> CapacityProviderScaler {
         CapacityProviderScaler {
             scale_in_datapoints: 15,
@@ -354,14 +414,25 @@ impl CapacityProviderScaler {
         }
     }
 
+    /// The documented timing with steps of at most `percent` % (C4).
+    pub fn with_step_percent(percent: u32) -> CapacityProviderScaler {
+        CapacityProviderScaler {
+            scale_in_max_percent: percent,
+            ..CapacityProviderScaler::new()
+        }
+    }
+
     /// Consecutive datapoints below target so far.
     pub fn below(&self) -> u32 {
         self.below
     }
 
-    /// One evaluation: `cpr` = this minute's CapacityProviderReservation,
-    /// `n` = instances running in the ASG, `newest_launch` = launch time of
-    /// its newest instance. Returns the new ASG desired capacity when it
+    /// One evaluation: `cpr` = the CapacityProviderReservation datapoint of
+    /// the minute that has just ended, `n` = instances running in the ASG
+    /// when it was sampled, `newest_launch` = launch time of its newest
+    /// instance. `fresh` says whether the datapoint was sampled after the
+    /// previous scale-in step's instances had all left the group (C4); a
+    /// scale-in step needs one. Returns the new ASG desired capacity when it
     /// changes from `n` (see the module docs for the rules).
     pub fn evaluate(
         &mut self,
@@ -369,6 +440,7 @@ impl CapacityProviderScaler {
         cpr: f64,
         n: u32,
         newest_launch: Option<SimTime>,
+        fresh: bool,
         p: &ManagedScaling,
     ) -> Option<u32> {
         if !cpr.is_finite() {
@@ -389,7 +461,7 @@ impl CapacityProviderScaler {
         }
         if cpr < target {
             self.below = self.below.saturating_add(1);
-            if self.below < self.scale_in_datapoints.max(1) || warming {
+            if self.below < self.scale_in_datapoints.max(1) || warming || !fresh {
                 return None;
             }
             let goal = desired_capacity(n, cpr, p);
@@ -401,30 +473,62 @@ impl CapacityProviderScaler {
     }
 }
 
-/// One ASG instance as a scale-in candidate: `(id, non_daemon_tasks, az,
-/// launched)` — the id the engine uses, how many non-daemon tasks it runs,
-/// its AZ index, its launch time.
-pub type ScaleInCandidate = (u32, u32, usize, SimTime);
+/// One ASG instance as a scale-in candidate (C5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScaleInCandidate {
+    /// The id the engine uses.
+    pub id: u32,
+    /// Non-daemon tasks it runs.
+    pub tasks: u32,
+    /// Its AZ index.
+    pub az: usize,
+    /// Launch time.
+    pub launched: SimTime,
+    /// A seeded random number drawn at launch: the policy's last, random
+    /// criterion (ties then go to the lowest id).
+    pub tie: u32,
+}
 
-/// C5: the ids of up to `k` instances an ASG scale-in terminates. With
-/// `protected` (managed termination protection) only instances with no
-/// non-daemon task may go; then the default termination policy: the AZ with
-/// the most instances that has one that may go, the oldest launch, the
-/// lowest id. Fewer than `k` when not enough may go. Deterministic.
-pub fn scale_in_victims(instances: &[ScaleInCandidate], k: usize, protected: bool) -> Vec<u32> {
+/// Time from `now` to the next full hour of an instance's uptime (the ASG
+/// default policy's "closest to the next billing hour").
+fn to_next_billing_hour(now: SimTime, launched: SimTime) -> u64 {
+    const HOUR: u64 = 3_600_000;
+    let up = now.as_millis().saturating_sub(launched.as_millis());
+    HOUR - up % HOUR
+}
+
+/// C5: the ids of up to `k` instances an ASG scale-in at `now` terminates.
+/// With `protected` (managed termination protection) only instances with no
+/// non-daemon task may go. Then the ASG default termination policy: the AZ
+/// with the most instances (counting all of the group's instances) that has
+/// one that may go; within it the oldest launch template (one template per
+/// group here, so no instance is preferred), then the instance closest to
+/// its next billing hour, then at random (the seeded `tie`), then the
+/// lowest id. Victims are chosen one at a time, each seeing the AZ counts
+/// the previous left. Fewer than `k` when not enough may go. Deterministic.
+pub fn scale_in_victims(
+    instances: &[ScaleInCandidate],
+    k: usize,
+    protected: bool,
+    now: SimTime,
+) -> Vec<u32> {
     let mut per_az: BTreeMap<usize, usize> = BTreeMap::new();
-    for &(_, _, az, _) in instances {
-        *per_az.entry(az).or_insert(0) += 1;
+    for c in instances {
+        *per_az.entry(c.az).or_insert(0) += 1;
     }
-    // Allowed candidates, oldest first then lowest id, per AZ.
-    let mut allowed: BTreeMap<usize, Vec<(SimTime, u32)>> = BTreeMap::new();
-    for &(id, tasks, az, launched) in instances {
-        if !protected || tasks == 0 {
-            allowed.entry(az).or_default().push((launched, id));
+    // Allowed candidates per AZ, in the policy's order.
+    let mut allowed: BTreeMap<usize, Vec<(u64, u32, u32)>> = BTreeMap::new();
+    for c in instances {
+        if !protected || c.tasks == 0 {
+            allowed.entry(c.az).or_default().push((
+                to_next_billing_hour(now, c.launched),
+                c.tie,
+                c.id,
+            ));
         }
     }
     for list in allowed.values_mut() {
-        // Reversed so that `pop` yields the oldest, lowest id.
+        // Reversed so that `pop` yields the first in the policy's order.
         list.sort_by(|a, b| b.cmp(a));
     }
     let mut victims = Vec::with_capacity(k.min(instances.len()));
@@ -443,7 +547,7 @@ pub fn scale_in_victims(instances: &[ScaleInCandidate], k: usize, protected: boo
                 }
             });
         let Some(az) = best else { break };
-        let Some((_, id)) = allowed.get_mut(&az).and_then(Vec::pop) else {
+        let Some((_, _, id)) = allowed.get_mut(&az).and_then(Vec::pop) else {
             break;
         };
         if let Some(c) = per_az.get_mut(&az) {
@@ -667,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn c4_fifteen_datapoints_then_half_per_minute() {
+    fn c4_fifteen_datapoints_then_half_per_fresh_datapoint() {
         // 10 instances, 2 needed: CPR = 2 / N × 100.
         let p = ManagedScaling::default();
         let mut s = CapacityProviderScaler::new();
@@ -675,7 +779,7 @@ mod tests {
         let mut seen = Vec::new();
         for k in 0..20 {
             let cpr = reservation(2, n);
-            if let Some(d) = s.evaluate(at(k), cpr, n, Some(SimTime::ZERO), &p) {
+            if let Some(d) = s.evaluate(at(k), cpr, n, Some(SimTime::ZERO), true, &p) {
                 seen.push((k, d));
                 n = d; // the engine terminates at once in this timeline
             }
@@ -687,29 +791,74 @@ mod tests {
     }
 
     #[test]
+    fn c4_a_step_waits_for_a_fresh_datapoint() {
+        // C4: 10 instances, 2 needed. The 15th datapoint below target steps
+        // 10 → 5; while the victims are leaving (not fresh) nothing more
+        // happens though the datapoints stay below; the first fresh one
+        // takes the next step, 5 → 3.
+        let p = ManagedScaling::default();
+        let mut s = CapacityProviderScaler::new();
+        for k in 0..14 {
+            assert_eq!(s.evaluate(at(k), 20.0, 10, None, true, &p), None);
+        }
+        assert_eq!(s.evaluate(at(14), 20.0, 10, None, true, &p), Some(5));
+        assert_eq!(s.evaluate(at(15), 40.0, 5, None, false, &p), None);
+        assert_eq!(s.evaluate(at(16), 40.0, 5, None, false, &p), None);
+        assert_eq!(s.evaluate(at(17), 40.0, 5, None, true, &p), Some(3));
+        // The pre-2022 5 %: 100 → 95 on the first step.
+        let mut s = CapacityProviderScaler::with_step_percent(5);
+        for k in 0..14 {
+            s.evaluate(at(k), 10.0, 100, None, true, &p);
+        }
+        assert_eq!(s.evaluate(at(14), 10.0, 100, None, true, &p), Some(95));
+    }
+
+    #[test]
+    fn c4_pacing_defaults_and_validation() {
+        let d = ScaleInPacing::default();
+        assert_eq!(d.step_percent, 50);
+        // 50 a minute: one every 1.2 s.
+        assert_eq!(d.release_interval(), SimDuration::from_millis(1200));
+        assert_eq!(d.validate(), Ok(()));
+        let bad = ScaleInPacing {
+            step_percent: 0,
+            ..d
+        };
+        assert_eq!(bad.validate().expect_err("0 %").field, "scaleInStepPercent");
+        let bad = ScaleInPacing {
+            terminations_per_minute: 0,
+            ..d
+        };
+        assert_eq!(
+            bad.validate().expect_err("rate").field,
+            "scaleInTerminationsPerMinute"
+        );
+    }
+
+    #[test]
     fn c4_scale_out_on_one_datapoint_and_cancels_scale_in() {
         let p = ManagedScaling::default();
         let mut s = CapacityProviderScaler::new();
         // From zero: one datapoint at 200 → 2.
-        assert_eq!(s.evaluate(at(0), 200.0, 0, None, &p), Some(2));
+        assert_eq!(s.evaluate(at(0), 200.0, 0, None, true, &p), Some(2));
         // 14 minutes below target, then one above: scale-out (need 1) and
         // the run restarts.
         let mut s = CapacityProviderScaler::new();
         for k in 0..14 {
-            assert_eq!(s.evaluate(at(k), 50.0, 4, None, &p), None);
+            assert_eq!(s.evaluate(at(k), 50.0, 4, None, true, &p), None);
         }
         assert_eq!(s.below(), 14);
         // CPR 125 on 4: ceil(5) = 5 → +1.
-        assert_eq!(s.evaluate(at(14), 125.0, 4, None, &p), Some(5));
+        assert_eq!(s.evaluate(at(14), 125.0, 4, None, true, &p), Some(5));
         assert_eq!(s.below(), 0);
         // 14 more below: still no scale-in (the count restarted).
         for k in 15..29 {
-            assert_eq!(s.evaluate(at(k), 80.0, 5, None, &p), None);
+            assert_eq!(s.evaluate(at(k), 80.0, 5, None, true, &p), None);
         }
         // The 15th: 5 × 80 / 100 = 4 → remove min(1, 2) → 4.
-        assert_eq!(s.evaluate(at(29), 80.0, 5, None, &p), Some(4));
+        assert_eq!(s.evaluate(at(29), 80.0, 5, None, true, &p), Some(4));
         // Exactly at target ends the run.
-        assert_eq!(s.evaluate(at(30), 100.0, 4, None, &p), None);
+        assert_eq!(s.evaluate(at(30), 100.0, 4, None, true, &p), None);
         assert_eq!(s.below(), 0);
     }
 
@@ -719,51 +868,72 @@ mod tests {
         let mut s = CapacityProviderScaler::new();
         // Newest instance launched at minute 10: no scale-out before minute 15.
         let launched = Some(at(10));
-        assert_eq!(s.evaluate(at(10), 150.0, 2, launched, &p), None);
-        assert_eq!(s.evaluate(at(14), 150.0, 2, launched, &p), None);
+        assert_eq!(s.evaluate(at(10), 150.0, 2, launched, true, &p), None);
+        assert_eq!(s.evaluate(at(14), 150.0, 2, launched, true, &p), None);
         // Minute 15: 300 s passed → ceil(2 × 1.5) = 3.
-        assert_eq!(s.evaluate(at(15), 150.0, 2, launched, &p), Some(3));
+        assert_eq!(s.evaluate(at(15), 150.0, 2, launched, true, &p), Some(3));
         // Scale-in also waits for warm-up (model choice), though the run counts.
         let mut s = CapacityProviderScaler::new();
         let launched = Some(at(10));
         for k in 0..15 {
-            assert_eq!(s.evaluate(at(k), 50.0, 4, launched, &p), None, "minute {k}");
+            assert_eq!(
+                s.evaluate(at(k), 50.0, 4, launched, true, &p),
+                None,
+                "minute {k}"
+            );
         }
         assert_eq!(s.below(), 15);
         // Minute 15: warm-up over → 4 × 50 / 100 = 2 → remove min(2, 2) → 2.
-        assert_eq!(s.evaluate(at(15), 50.0, 4, launched, &p), Some(2));
+        assert_eq!(s.evaluate(at(15), 50.0, 4, launched, true, &p), Some(2));
     }
 
     #[test]
     fn c5_victims() {
         let t = |m: u64| SimTime(m * MIN);
-        // (id, non-daemon tasks, az, launched)
-        let group: Vec<ScaleInCandidate> = vec![
-            (1, 0, 0, t(5)),
-            (2, 3, 0, t(1)),
-            (3, 0, 0, t(2)),
-            (4, 0, 1, t(0)),
-            (5, 1, 1, t(3)),
-            (6, 0, 2, t(4)),
+        let c = |id, tasks, az, launched, tie| ScaleInCandidate {
+            id,
+            tasks,
+            az,
+            launched,
+            tie,
+        };
+        // At minute 100: time to the next billing hour = 60 − (100 − launch)
+        // mod 60 minutes: launched 5 → 95 up → 25 left; 1 → 99 → 21;
+        // 2 → 98 → 22; 0 → 100 → 20; 3 → 97 → 23; 4 → 96 → 24.
+        let now = t(100);
+        let group = vec![
+            c(1, 0, 0, t(5), 0),
+            c(2, 3, 0, t(1), 0),
+            c(3, 0, 0, t(2), 0),
+            c(4, 0, 1, t(0), 0),
+            c(5, 1, 1, t(3), 0),
+            c(6, 0, 2, t(4), 0),
         ];
         // Unprotected, k = 3. AZ counts 0:3, 1:2, 2:1.
-        // #1: AZ 0 (3) → oldest there: id 2 (minute 1) → counts 2, 2, 1.
-        // #2: AZ 0 and 1 tie at 2 → AZ 0 → oldest left: id 3 → 1, 2, 1.
-        // #3: AZ 1 (2) → oldest: id 4 (minute 0).
-        assert_eq!(scale_in_victims(&group, 3, false), [2, 3, 4]);
+        // #1: AZ 0 (3) → closest to its billing hour: id 2 (21) → 2, 2, 1.
+        // #2: AZ 0 and 1 tie at 2 → AZ 0 → id 3 (22) → 1, 2, 1.
+        // #3: AZ 1 (2) → id 4 (20).
+        assert_eq!(scale_in_victims(&group, 3, false, now), [2, 3, 4]);
         // Protected: only ids 1, 3, 4, 6 (no non-daemon task) may go.
-        // #1: AZ 0 (3) → oldest allowed: id 3 → counts 2, 2, 1.
+        // #1: AZ 0 (3) → id 3 (22) → counts 2, 2, 1.
         // #2: tie 0/1 → AZ 0 → id 1 → 1, 2, 1.
-        // #3: AZ 1 → id 4 → 1, 1, 1. #4: tie → AZ 0 has none left → AZ 1 has
-        // none left → AZ 2 → id 6.
-        assert_eq!(scale_in_victims(&group, 4, true), [3, 1, 4, 6]);
+        // #3: AZ 1 → id 4 → 1, 1, 1. #4: AZ 0 and 1 have none left → AZ 2 → id 6.
+        assert_eq!(scale_in_victims(&group, 4, true, now), [3, 1, 4, 6]);
+        // Not the oldest: at minute 61 the instance launched at minute 5 (56
+        // minutes up, 4 left) goes before the one from minute 0 (1 up, 59 left).
+        let two = vec![c(1, 0, 0, t(0), 0), c(2, 0, 0, t(5), 0)];
+        assert_eq!(scale_in_victims(&two, 1, false, t(61)), [2]);
         // More than allowed: only the 4 empty ones.
-        assert_eq!(scale_in_victims(&group, 10, true).len(), 4);
-        assert_eq!(scale_in_victims(&group, 10, false).len(), 6);
-        assert!(scale_in_victims(&group, 0, false).is_empty());
-        // Same launch time: lowest id.
-        let same: Vec<ScaleInCandidate> = vec![(9, 0, 0, t(0)), (7, 0, 0, t(0))];
-        assert_eq!(scale_in_victims(&same, 1, false), [7]);
+        assert_eq!(scale_in_victims(&group, 10, true, now).len(), 4);
+        assert_eq!(scale_in_victims(&group, 10, false, now).len(), 6);
+        assert!(scale_in_victims(&group, 0, false, now).is_empty());
+        // Same billing position: the seeded random draw, then the lowest id.
+        let same = vec![
+            c(9, 0, 0, t(0), 5),
+            c(7, 0, 0, t(0), 8),
+            c(8, 0, 0, t(0), 5),
+        ];
+        assert_eq!(scale_in_victims(&same, 3, false, now), [8, 9, 7]);
     }
 
     #[test]

@@ -384,6 +384,7 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
         "arch",
         "maxEnis",
         "branchEnis",
+        "trunkingTaskLimit",
         "trunking",
         "memoryOverheadMiB",
         "ondemandUsdPerHour",
@@ -406,6 +407,7 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
             max_enis: 3,
             trunking: false,
             branch_enis: 0,
+            trunk_task_limit: 0,
             gpu_count: 0,
             ondemand_usd_per_hour: None,
             memory_overhead_mib: None,
@@ -428,8 +430,16 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
         if let Some(x) = r.opt_u32(tt, &path, "maxEnis") {
             ty.max_enis = x;
         }
-        if let Some(x) = r.opt_u32(tt, &path, "branchEnis") {
-            ty.branch_enis = x;
+        if tt.contains_key("branchEnis") {
+            r.err(
+                &join(&path, "branchEnis"),
+                "the VPC resource controller's branch ENIs do not set ECS's awsvpc task limit (ECS-MODEL R4); give ECS's \"task limit with ENI trunking\" as `trunkingTaskLimit`",
+            );
+        }
+        if let Some(x) = r.opt_u32(tt, &path, "trunkingTaskLimit") {
+            // R4: ECS's limit with trunking; giving one means ECS supports it.
+            ty.trunk_task_limit = x;
+            ty.trunking = x > 0;
         }
         if let Some(x) = r.opt_bool(tt, &path, "trunking") {
             ty.trunking = x;

@@ -9,8 +9,9 @@ use toml::{Table, Value};
 use super::reader::{index, join, Reader};
 use crate::engine::{CapacityProviderSpec, ProvisioningSpec};
 use crate::scaling::{
-    AdjustmentType, AsgTargetTracking, Comparison, ManagedScaling, ScalableTarget, Schedule,
-    ScheduledAction, ServiceMetric, ServiceScaler, StepAdjustment, StepPolicy, TargetTracking,
+    AdjustmentType, AsgTargetTracking, Comparison, ManagedScaling, ScalableTarget, ScaleInPacing,
+    Schedule, ScheduledAction, ServiceMetric, ServiceScaler, StepAdjustment, StepPolicy,
+    TargetTracking,
 };
 use crate::sim::SimDuration;
 
@@ -98,6 +99,9 @@ pub(crate) fn capacity_providers(
             "managedScaling",
             "managedTerminationProtection",
             "managedDraining",
+            "scaleInStepPercent",
+            "scaleInTerminationLatency",
+            "scaleInTerminationsPerMinute",
         ];
         let Some(t) = r.table(v, &path, &known, &[]) else {
             continue;
@@ -191,12 +195,27 @@ pub(crate) fn capacity_providers(
                 "managed termination protection needs managed scaling (C5)",
             );
         }
+        // C4 (ecsim): how fast a managed scale-in goes.
+        let mut pacing = ScaleInPacing::default();
+        if let Some(x) = r.opt_uint(t, &path, "scaleInStepPercent", 100) {
+            pacing.step_percent = x as u32;
+        }
+        if let Some(d) = r.opt_duration(t, &path, "scaleInTerminationLatency") {
+            pacing.termination_latency = d;
+        }
+        if let Some(x) = r.opt_uint(t, &path, "scaleInTerminationsPerMinute", 100_000) {
+            pacing.terminations_per_minute = x as u32;
+        }
+        if let Err(e) = pacing.validate() {
+            r.err(&join(&path, e.field), e.message);
+        }
         out.push(CapacityProviderSpec {
             name,
             group,
             managed_scaling: managed,
             termination_protection,
             managed_draining: enabled(r, t, &path, "managedDraining", true),
+            pacing,
         });
     }
     out

@@ -178,9 +178,60 @@ fn host_ports_and_enis_limit_density_r4() {
     let r = run(&text);
     assert_eq!(r.summary.services[0].running_at_end, 6);
     assert!(r.summary.services[0].placement_failures.contains_key("ENI"));
-    // With awsvpcTrunking the branch ENIs of the catalogue apply (m6i.large: 9).
+    // With awsvpcTrunking ECS's task limit applies (m6i.large: 10).
     let r = run(&text.replace("count = 3", "count = 3\nawsvpcTrunking = true"));
     assert_eq!(r.summary.services[0].running_at_end, 10);
+}
+
+#[test]
+fn trunking_uses_ecs_task_limit_not_branch_enis_r4() {
+    // ECS-MODEL R4: one c5.large with trunking places ECS's documented 10
+    // awsvpc tasks (the VPC resource controller's branch ENIs say 9); without
+    // trunking max_enis 3 − 1 = 2.
+    let base = r#"
+name = "r4"
+seed = 1
+duration = "20m"
+[cluster]
+tieBreak = "lowest-id"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["c5.large"]
+count = 1
+awsvpcTrunking = true
+[[taskDefinitions]]
+family = "v"
+networkMode = "awsvpc"
+containerDefinitions = [{ name = "a", cpu = 10, memory = 32 }]
+[[services]]
+serviceName = "v"
+taskDefinition = "v"
+desiredCount = 12
+"#;
+    let r = run(base);
+    assert_eq!(r.summary.services[0].running_at_end, 10);
+    assert!(r.summary.services[0].placement_failures.contains_key("ENI"));
+    let r = run(&base.replace("awsvpcTrunking = true", "awsvpcTrunking = false"));
+    assert_eq!(r.summary.services[0].running_at_end, 2);
+    // A scenario may give ECS's limit for a type itself.
+    let custom = base.replace(
+        "[[instanceGroups]]",
+        "[[instanceTypes]]\nname = \"c5.large\"\ntrunkingTaskLimit = 4\n[[instanceGroups]]",
+    );
+    assert_eq!(run(&custom).summary.services[0].running_at_end, 4);
+    // branchEnis is not ECS's limit: a clear error naming the field.
+    let bad = base.replace(
+        "[[instanceGroups]]",
+        "[[instanceTypes]]\nname = \"c5.large\"\nbranchEnis = 9\n[[instanceGroups]]",
+    );
+    let err = scenario::load_str(&bad, Path::new("tests/fixtures/inline.toml"), &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("branchEnis") && err.contains("trunkingTaskLimit"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -322,6 +322,28 @@ fn spot_draining_within_a_second_replaces_tasks_gracefully_s4() {
 }
 
 #[test]
+fn capacity_provider_managed_draining_drains_on_the_notice_s4() {
+    // S4: without the agent flag, an instance of a capacity provider with
+    // managed draining (ENABLED by default) is drained on the spot notice
+    // all the same; with managed draining DISABLED the tasks die with it.
+    let cp = "[[capacityProviders]]\nname = \"spot-cp\"\ninstanceGroup = \"spot\"\n";
+    let (_d, sc) = load_with_files(&spot_scenario(false, 50, cp), &[("replay.csv", REPLAY)]);
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let drained = r.instances[0]
+        .draining
+        .expect("drained by managed draining");
+    assert!(drained > at(3600) && drained <= at(3601), "{drained:?}");
+    let web = &r.summary.services[0];
+    assert_eq!(web.tasks_killed, 0);
+    assert_eq!(web.tasks_stopped_gracefully, 4);
+    let off = format!("{cp}managedDraining = \"DISABLED\"\n");
+    let (_d, sc) = load_with_files(&spot_scenario(false, 50, &off), &[("replay.csv", REPLAY)]);
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    assert_eq!(r.instances[0].draining, None);
+    assert_eq!(r.summary.services[0].tasks_killed, 4);
+}
+
+#[test]
 fn spot_draining_with_minimum_100_runs_out_of_time_s4() {
     // S4: with minimumHealthyPercent 100 the old tasks stop only once the
     // replacements are healthy (~3651 s); they then need their 30 s stop
