@@ -449,9 +449,10 @@ impl Deployment {
     }
 }
 
-/// D4: the circuit breaker's failure threshold, `clamp(ceil(0.5 × desired), 10, 200)`.
+/// D4: the circuit breaker's failure threshold, `clamp(ceil(0.5 × desired), 3, 200)`
+/// (the current developer guide and API reference; older pages said a minimum of 10).
 pub fn circuit_breaker_threshold(desired: u32) -> u32 {
-    desired.div_ceil(2).clamp(10, 200)
+    desired.div_ceil(2).clamp(3, 200)
 }
 
 /// A stream of standalone tasks (RunTask).
@@ -482,4 +483,31 @@ pub struct JobSpec {
     pub retry_on_interruption: bool,
     /// Launch type or capacity provider strategy.
     pub capacity: Capacity,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn circuit_breaker_threshold_is_half_desired_between_3_and_200() {
+        // ECS-MODEL D4: clamp(ceil(0.5 × desired), 3, 200).
+        for (desired, want) in [
+            (0, 3),     // ceil(0) = 0 -> 3
+            (1, 3),     // ceil(0.5) = 1 -> 3
+            (4, 3),     // 2 -> 3
+            (6, 3),     // 3
+            (7, 4),     // ceil(3.5) = 4
+            (20, 10),   // 10: the old minimum, now reached only from 19 up
+            (25, 13),   // ceil(12.5) = 13
+            (400, 200), // 200
+            (1000, 200),
+        ] {
+            assert_eq!(
+                circuit_breaker_threshold(desired),
+                want,
+                "desired {desired}"
+            );
+        }
+    }
 }
