@@ -4,7 +4,7 @@
 //! circuit breaker (D4). DAEMON: one task per ACTIVE instance (P10),
 //! stopped last when the instance drains.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
 use crate::metrics::{BelowTracker, DeploymentSummary};
@@ -25,6 +25,16 @@ pub(super) struct RevisionState {
     pub policy: Policy,
     /// Per capacity provider: the policy restricted to its instances.
     pub providers: Vec<Policy>,
+}
+
+/// P9: the service throttle of a revision whose tasks fail to reach RUNNING.
+struct Throttle {
+    /// The throttled revision (index into `ServiceState::revisions`).
+    revision: usize,
+    /// Consecutive failed launch attempts.
+    attempts: u32,
+    /// No task of the revision launches before then.
+    until: SimTime,
 }
 
 /// A deployment in progress.
@@ -54,6 +64,13 @@ pub(super) struct ServiceState {
     frozen: bool,
     stall_reported: bool,
     pub retry_pending: bool,
+    /// A pass is scheduled for then, at the end of a throttle gap or of a
+    /// launch-rate wait (P9).
+    wake: Option<SimTime>,
+    /// P9: the throttle of tasks that fail to reach RUNNING.
+    throttle: Option<Throttle>,
+    /// P9: times of the launches of the last minute, oldest first.
+    launches: VecDeque<SimTime>,
     pub failing: Option<Unfit>,
     pub placed: u64,
     pub failures: BTreeMap<Unfit, u64>,
@@ -88,6 +105,9 @@ impl ServiceState {
             frozen: false,
             stall_reported: false,
             retry_pending: false,
+            wake: None,
+            throttle: None,
+            launches: VecDeque::new(),
             failing: None,
             placed: 0,
             failures: BTreeMap::new(),
@@ -242,8 +262,98 @@ impl Simulation {
         }
     }
 
+    /// Schedules a scheduler pass at `at` unless one is due no later.
+    fn schedule_wake(&mut self, s: usize, at: SimTime) {
+        if self.services[s].wake.is_some_and(|w| w <= at) {
+            return;
+        }
+        self.services[s].wake = Some(at);
+        self.queue
+            .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+    }
+
+    /// P9: whether the service may launch a task of `revision` now: not
+    /// while the revision is throttled, and at most the per-minute limit in
+    /// any minute. If not, schedules the pass that may.
+    fn may_launch(&mut self, s: usize, revision: usize) -> bool {
+        let now = self.queue.now();
+        if let Some(th) = &self.services[s].throttle {
+            if th.revision == revision && now < th.until {
+                let until = th.until;
+                self.schedule_wake(s, until);
+                return false;
+            }
+        }
+        let limit = self.spec.throttle.launches_per_minute as usize;
+        let minute = SimDuration::from_mins(1);
+        let launches = &mut self.services[s].launches;
+        while launches.front().is_some_and(|&t| t + minute <= now) {
+            launches.pop_front();
+        }
+        if launches.len() >= limit {
+            let at = launches[0] + minute;
+            self.schedule_wake(s, at);
+            return false;
+        }
+        true
+    }
+
+    /// Counts a launch toward the per-minute limit (P9).
+    fn launched(&mut self, s: usize) {
+        let now = self.queue.now();
+        let svc = &mut self.services[s];
+        svc.placed += 1;
+        svc.launches.push_back(now);
+    }
+
+    /// P9: a task of the current revision, launched at `created`, stopped
+    /// before reaching RUNNING. The first failure of a launch attempt makes
+    /// the next attempt wait a growing gap; failures of tasks launched in
+    /// the same attempt do not grow it further.
+    fn throttle_failure(&mut self, s: usize, t: TaskId) {
+        let now = self.queue.now();
+        let (def, created) = {
+            let task = self.cluster.task(t);
+            (task.def, task.created_at)
+        };
+        let svc = &self.services[s];
+        let rev = svc.current;
+        if svc.revisions[rev].task_def != def {
+            return;
+        }
+        let attempts = match &svc.throttle {
+            Some(th) if th.revision == rev && created < th.until => {
+                let until = th.until;
+                self.schedule_wake(s, until);
+                return;
+            }
+            Some(th) if th.revision == rev => th.attempts + 1,
+            _ => 1,
+        };
+        let until = now + self.spec.throttle.delay(attempts);
+        self.services[s].throttle = Some(Throttle {
+            revision: rev,
+            attempts,
+            until,
+        });
+        if attempts == 1 {
+            let name = self.service_name(s).to_string();
+            self.recorder.event(
+                now,
+                &name,
+                "throttled",
+                format!("service {name} is unable to consistently start tasks successfully."),
+            );
+        }
+        self.schedule_wake(s, until);
+    }
+
     pub(super) fn on_service_check(&mut self, s: usize) {
         self.services[s].retry_pending = false;
+        let now = self.queue.now();
+        if self.services[s].wake.is_some_and(|w| w <= now) {
+            self.services[s].wake = None;
+        }
         if self.services[s].daemon {
             let active: Vec<InstanceId> = self
                 .cluster
@@ -370,6 +480,9 @@ impl Simulation {
         let now = self.queue.now();
         let mut placed = 0;
         for _ in 0..n {
+            if !self.may_launch(s, self.services[s].current) {
+                return placed;
+            }
             let svc = &self.services[s];
             let spec = self.new_task(
                 svc.revisions[svc.current].task_def,
@@ -384,9 +497,8 @@ impl Simulation {
                 let name = self.service_name(s).to_string();
                 match self.place_on_provider(spec, p, &name) {
                     Ok(id) => {
-                        let svc = &mut self.services[s];
-                        svc.live.push(id);
-                        svc.placed += 1;
+                        self.services[s].live.push(id);
+                        self.launched(s);
                         placed += 1;
                         continue;
                     }
@@ -408,9 +520,8 @@ impl Simulation {
                 let provider = self.fargate_provider(&capacity, &live);
                 match self.launch_fargate(spec, &capacity, provider, &live) {
                     Ok(id) => {
-                        let svc = &mut self.services[s];
-                        svc.live.push(id);
-                        svc.placed += 1;
+                        self.services[s].live.push(id);
+                        self.launched(s);
                         placed += 1;
                         continue;
                     }
@@ -434,9 +545,8 @@ impl Simulation {
             {
                 Ok(inst) => {
                     let id = self.start_on(spec, inst);
-                    let svc = &mut self.services[s];
-                    svc.live.push(id);
-                    svc.placed += 1;
+                    self.services[s].live.push(id);
+                    self.launched(s);
                     placed += 1;
                 }
                 Err(why) => {
@@ -510,7 +620,7 @@ impl Simulation {
             return;
         }
         let stopping = self.cluster.owner_counts(svc.owner(s))[2];
-        let in_flight = stopping > 0 || svc.retry_pending || !all_healthy();
+        let in_flight = stopping > 0 || svc.retry_pending || svc.wake.is_some() || !all_healthy();
         if started > 0 || stopped > 0 || in_flight {
             self.services[s].stall_reported = false;
             return;
@@ -568,6 +678,8 @@ impl Simulation {
         }
         svc.frozen = false;
         svc.stall_reported = false;
+        // P9: a new task-definition revision returns the service to normal.
+        svc.throttle = None;
         svc.deployments.push(DeploymentSummary {
             revision,
             task_definition: family.clone(),
@@ -763,13 +875,25 @@ impl Simulation {
             }
             if let TaskOwner::Service(s) = owner {
                 self.on_start_failure(s.index());
-                // ECS throttles relaunches of failing tasks; the next pass
-                // comes with the placement retry.
-                self.schedule_retry(s.index());
+                // P9: relaunches of failing tasks wait a growing gap.
+                self.throttle_failure(s.index(), t);
             }
             return;
         }
         self.cluster.mark_running(t, now);
+        if let TaskOwner::Service(s) = owner {
+            // P9 (model choice): a task of the throttled revision reaching
+            // RUNNING ends the run of failures.
+            let def = self.cluster.task(t).def;
+            let svc = &mut self.services[s.index()];
+            if svc
+                .throttle
+                .as_ref()
+                .is_some_and(|th| svc.revisions[th.revision].task_def == def)
+            {
+                svc.throttle = None;
+            }
+        }
         self.fargate_started(t);
         let task = self.cluster.task(t);
         match owner {

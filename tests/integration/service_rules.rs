@@ -1,0 +1,203 @@
+//! The service scheduler's throttle, launch rate, circuit breaker timing,
+//! managed draining and rolling-deployment availability (ECS-MODEL P9, D1,
+//! D3, D4), end to end on small scenarios whose timing the rules fix.
+
+use std::path::Path;
+
+use ecsim::engine::{RunResult, Simulation, TaskRecord};
+use ecsim::scenario;
+
+fn run(text: &str) -> RunResult {
+    let sc = scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run()
+}
+
+fn secs(t: Option<ecsim::sim::SimTime>) -> f64 {
+    t.expect("a time").as_secs_f64()
+}
+
+/// A web service of `desired` tasks on three instances; every image pull
+/// takes 20 s (cached or not), so failed starts come 20 s after launch.
+/// `deployments` and `extra` (deploymentConfiguration keys) are spliced in.
+fn service(desired: u32, duration: &str, extra: &str, deployments: &str) -> String {
+    format!(
+        r#"
+name = "svc"
+seed = 3
+duration = "{duration}"
+[cluster]
+imagePullTime = "20s"
+cachedStartTime = "20s"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.2xlarge"]
+count = 3
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{{ name = "app", image = "web:1", cpu = 256, memory = 512 }}]
+[[taskDefinitions]]
+family = "web-v2"
+containerDefinitions = [{{ name = "app", image = "web:2", cpu = 256, memory = 512 }}]
+[[taskDefinitions]]
+family = "web-v3"
+containerDefinitions = [{{ name = "app", image = "web:3", cpu = 256, memory = 512 }}]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = {desired}
+deploymentConfiguration = {{ minimumHealthyPercent = 100, maximumPercent = 200 {extra} }}
+deployments = [{deployments}]
+"#
+    )
+}
+
+/// Tasks of `family` in order of creation.
+fn of_family<'a>(r: &'a RunResult, family: &str) -> Vec<&'a TaskRecord> {
+    let mut v: Vec<&TaskRecord> = r.tasks.iter().filter(|t| t.family == family).collect();
+    v.sort_by_key(|t| (t.created, t.id));
+    v
+}
+
+/// Seconds from each failed start to the next launch.
+fn gaps(tasks: &[&TaskRecord]) -> Vec<f64> {
+    tasks
+        .windows(2)
+        .map(|w| secs(Some(w[1].created)) - secs(w[0].stopped))
+        .collect()
+}
+
+#[test]
+fn failing_revision_is_retried_with_growing_gaps_capped_at_27_minutes_p9() {
+    // ECS-MODEL P9: tasks that never reach RUNNING are relaunched after
+    // growing gaps, capped at 27 min, and never given up. The sequence is
+    // the documented model choice: 1, 2, 4, 8, 16, then 27 min for ever.
+    // No circuit breaker: the deployment never ends.
+    let r = run(&service(
+        1,
+        "5h",
+        "",
+        r#"{ at = "1h", taskDefinition = "web-v2", failsToStart = true }"#,
+    ));
+    let failed = of_family(&r, "web-v2");
+    assert!(failed
+        .iter()
+        .all(|t| t.stop_reason.as_deref() == Some("TaskFailedToStart") || t.stopped.is_none()));
+    let g = gaps(&failed);
+    assert!(g.len() >= 8, "{g:?}");
+    assert_eq!(
+        g[..8],
+        [60.0, 120.0, 240.0, 480.0, 960.0, 1620.0, 1620.0, 1620.0]
+    );
+    // One attempt at a time: desired 1, each attempt one task.
+    assert_eq!(secs(Some(failed[0].created)), 3600.0);
+    let web = &r.summary.services[0];
+    assert_eq!(web.deployments[0].outcome, "IN_PROGRESS");
+    let throttled: Vec<_> = r.events.iter().filter(|e| e.event == "throttled").collect();
+    assert_eq!(throttled.len(), 1, "reported once");
+    assert!(throttled[0]
+        .message
+        .contains("is unable to consistently start tasks successfully"));
+    // The old task kept serving throughout.
+    assert_eq!(web.minutes_below_desired, 0.0);
+}
+
+#[test]
+fn a_new_revision_resets_the_throttle_p9() {
+    // ECS-MODEL P9: a new task-definition revision returns the service to
+    // normal at once. web-v2 fails from 1 h; at 1 h 30 min its throttle gap
+    // is 16 min (launches at 3600, 3680, 3820, 4080, 4580, then 5560).
+    // web-v3, failing too, launches at 5400 s and its first gap is 60 s again.
+    let r = run(&service(
+        1,
+        "2h",
+        "",
+        r#"{ at = "1h", taskDefinition = "web-v2", failsToStart = true },
+           { at = "1h30m", taskDefinition = "web-v3", failsToStart = true }"#,
+    ));
+    let v2: Vec<f64> = of_family(&r, "web-v2")
+        .iter()
+        .map(|t| secs(Some(t.created)))
+        .collect();
+    assert_eq!(v2, [3600.0, 3680.0, 3820.0, 4080.0, 4580.0]);
+    let v3 = of_family(&r, "web-v3");
+    assert_eq!(secs(Some(v3[0].created)), 5400.0);
+    assert_eq!(gaps(&v3)[..3], [60.0, 120.0, 240.0]);
+}
+
+#[test]
+fn small_service_reaches_its_breaker_threshold_after_minutes_d4() {
+    // ECS-MODEL D4 with P9: desired 1 -> threshold clamp(ceil(0.5), 3, 200)
+    // = 3 failed starts. The throttle spaces them: launches at 3600, 3680
+    // (after 60 s) and 3820 (after 120 s), each failing 20 s later; the
+    // third failure at 3840 s fails the deployment 4 min after it began.
+    let r = run(&service(
+        1,
+        "3h",
+        ", deploymentCircuitBreaker = { enable = true, rollback = true }",
+        r#"{ at = "1h", taskDefinition = "web-v2", failsToStart = true }"#,
+    ));
+    let web = &r.summary.services[0];
+    let d = &web.deployments[0];
+    assert_eq!(
+        (d.outcome.as_str(), d.failed_tasks, d.duration_s),
+        ("FAILED", 3, Some(240.0))
+    );
+    assert_eq!(web.deployments[1].trigger, "rollback");
+    assert_eq!(of_family(&r, "web-v2").len(), 3);
+}
+
+#[test]
+fn a_service_launches_at_most_500_tasks_a_minute_p9() {
+    // ECS-MODEL P9: 1,200 tasks wanted at time zero start 500 at 0 s, 500
+    // at 60 s and the last 200 at 120 s.
+    let text = service(1200, "10m", "", "").replace(
+        "cpu = 256, memory = 512 }]\n[[taskDefinitions]]\nfamily = \"web-v2\"",
+        "cpu = 16, memory = 32 }]\n[[taskDefinitions]]\nfamily = \"web-v2\"",
+    );
+    let r = run(&text);
+    let mut by_time = std::collections::BTreeMap::new();
+    for t in of_family(&r, "web") {
+        *by_time.entry(secs(Some(t.created)) as u64).or_insert(0) += 1;
+    }
+    assert_eq!(
+        by_time.into_iter().collect::<Vec<_>>(),
+        [(0, 500), (60, 500), (120, 200)]
+    );
+    assert_eq!(r.summary.services[0].running_at_end, 1200);
+}
+
+#[test]
+fn throttle_settings_are_checked() {
+    let errs = |cluster: &str| {
+        let text =
+            service(1, "1h", "", "").replace("[cluster]\n", &format!("[cluster]\n{cluster}\n"));
+        match scenario::load_str(&text, Path::new("bad.toml"), &[]) {
+            Ok(_) => panic!("expected errors for {cluster}"),
+            Err(e) => e.issues(),
+        }
+    };
+    let e = errs("serviceLaunchesPerMinute = 0");
+    assert!(
+        e.iter()
+            .any(|m| m.contains("cluster.serviceLaunchesPerMinute") && m.contains("at least 1")),
+        "{e:?}"
+    );
+    let e = errs(r#"serviceThrottle = { firstDelay = "10m", maxDelay = "5m" }"#);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("cluster.serviceThrottle.maxDelay") && m.contains("firstDelay")),
+        "{e:?}"
+    );
+    let e = errs(r#"serviceThrottle = { multiplier = 0.5 }"#);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("cluster.serviceThrottle.multiplier")),
+        "{e:?}"
+    );
+    let e = errs(r#"serviceThrottle = { maxdelay = "5m" }"#);
+    assert!(
+        e.iter().any(|m| m.contains("did you mean `maxDelay`")),
+        "{e:?}"
+    );
+}
