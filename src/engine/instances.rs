@@ -683,6 +683,12 @@ impl Simulation {
         if draining && self.cluster.instance(i).state == InstanceState::Active {
             m.terminate_when_drained = true;
             self.drain_instance(i, Cause::Scaling);
+            // D1: DRAINING until its tasks have stopped or 48 hours have
+            // passed; then it terminates, standalone tasks included.
+            let deadline = self.queue.now() + super::MANAGED_DRAINING_LIMIT;
+            if deadline <= self.horizon {
+                self.queue.schedule(deadline, Event::InstanceTerminate(i));
+            }
         } else {
             self.on_instance_terminate(i);
         }

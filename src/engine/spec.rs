@@ -117,6 +117,10 @@ pub struct CapacityProviderSpec {
     pub managed_draining: bool,
 }
 
+/// D1: with capacity-provider managed draining, an instance stays DRAINING
+/// at most this long, then terminates with whatever still runs on it.
+pub const MANAGED_DRAINING_LIMIT: SimDuration = SimDuration::from_mins(48 * 60);
+
 /// PROVISIONING limits (P9).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProvisioningSpec {

@@ -201,3 +201,57 @@ fn throttle_settings_are_checked() {
         "{e:?}"
     );
 }
+
+#[test]
+fn managed_draining_terminates_after_48_hours_with_standalone_tasks_d1() {
+    // ECS-MODEL D1: with capacity-provider managed draining an instance stays
+    // DRAINING until its tasks have stopped or 48 hours have passed, then
+    // terminates; standalone tasks die with it. Two instances in one AZ, a
+    // 72 h standalone task bin-packed on the first (lowest id); CPR = 1/2
+    // = 50% < 100 for 15 minutes scales the group in by one, and without
+    // termination protection the ASG takes the oldest, lowest id: the busy one.
+    let text = r#"
+name = "md"
+seed = 1
+duration = "4d"
+[cluster]
+tieBreak = "lowest-id"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.large"]
+availabilityZones = ["us-east-1a"]
+count = 2
+minSize = 0
+maxSize = 4
+[[capacityProviders]]
+name = "cp"
+instanceGroup = "g"
+managedScaling = { targetCapacity = 100 }
+managedTerminationProtection = "DISABLED"
+managedDraining = "ENABLED"
+[[taskDefinitions]]
+family = "long"
+containerDefinitions = [{ name = "j", image = "j:1", cpu = 256, memory = 256 }]
+[[batchJobs]]
+name = "long"
+taskDefinition = "long"
+arrivals = { type = "every", interval = "10d" }
+duration = "72h"
+placementStrategy = [{ type = "binpack", field = "memory" }]
+capacityProviderStrategy = [{ capacityProvider = "cp", weight = 1 }]
+retryOnInterruption = false
+"#;
+    let r = run(text);
+    let busy = &r.instances[0];
+    let drained = busy.draining.expect("the busy instance was drained");
+    assert_eq!(busy.termination, Some("scale-in"));
+    assert_eq!(
+        secs(busy.terminated) - drained.as_secs_f64(),
+        48.0 * 3600.0,
+        "terminated 48 h after DRAINING, not when its 72 h task ends"
+    );
+    let job = of_family(&r, "long");
+    assert_eq!(job.len(), 1);
+    assert_eq!(job[0].stop_reason.as_deref(), Some("InstanceTerminated"));
+    assert_eq!(job[0].stopped, busy.terminated);
+}
