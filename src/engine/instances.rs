@@ -353,7 +353,7 @@ impl Simulation {
         let mut killed_jobs = Vec::new();
         for t in tasks {
             let owner = self.cluster.task(t).owner;
-            self.forget_task(t);
+            self.task_lost(t);
             self.doomed.remove(&t);
             self.cluster
                 .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);

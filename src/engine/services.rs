@@ -1,8 +1,9 @@
 //! The service schedulers. REPLICA: start tasks up to the desired count,
 //! stop P8's victims down to it, replace tasks on DRAINING instances under
 //! the deployment limits (D1, D2), roll out new revisions (D3) with the
-//! circuit breaker (D4). DAEMON: one task per ACTIVE instance (P10),
-//! stopped last when the instance drains.
+//! circuit breaker (D4), the old revision keeping its count during a
+//! rollout, and throttle tasks that fail to start (P9). DAEMON: one task per
+//! ACTIVE instance (P10), stopped last when the instance drains.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -43,6 +44,12 @@ struct Rollout {
     record: usize,
     started: SimTime,
     failures: u32,
+    /// D3 (since 2025-11): old-revision tasks to launch, by task definition:
+    /// replacements of old tasks that were terminated, and the old
+    /// revision's share of a scale-out.
+    old_launches: Vec<TaskDefId>,
+    /// The desired count the last pass saw (a rise is a scale-out).
+    desired_seen: u32,
 }
 
 pub(super) struct ServiceState {
@@ -402,17 +409,19 @@ impl Simulation {
 
         // D1, D3: tasks being replaced that are not healthy (PENDING, or
         // RUNNING for less than the grace time) hold no healthy count: they
-        // stop at once.
+        // stop at once; except the old revision's own replacements, started
+        // during this deployment to keep its count (D3).
         let unhealthy: Vec<TaskId> = self.services[s]
             .retiring
             .iter()
             .copied()
-            .filter(|&t| !self.is_healthy(t, now, grace))
+            .filter(|&t| !self.is_healthy(t, now, grace) && !self.is_old_replacement(s, t))
             .collect();
         let mut stopped = unhealthy.len();
         for t in unhealthy {
             self.retire(t);
         }
+        self.old_revision_scale_out(s);
 
         let desired = self.services[s].desired;
         let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
@@ -420,9 +429,10 @@ impl Simulation {
         // Tasks waiting in PROVISIONING count toward maximumPercent too;
         // only services on Auto Scaling group providers have any.
         let provisioning = if matches!(self.spec.services[s].capacity, Capacity::Asg(_)) {
-            self.services[s]
-                .live
+            let svc = &self.services[s];
+            svc.live
                 .iter()
+                .chain(svc.retiring.iter())
                 .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
                 .count() as u32
         } else {
@@ -430,12 +440,37 @@ impl Simulation {
         };
         let p = p + provisioning;
         let live = self.services[s].live.len() as u32;
+        let mut room = max_tasks.saturating_sub(p + r + st);
+
+        // D3 (since 2025-11): the old revision replaces its own terminated
+        // tasks and takes its share of a scale-out, within maximumPercent,
+        // while the service is short of healthy tasks.
+        let mut started = 0;
+        if self.services[s]
+            .rollout
+            .as_ref()
+            .is_some_and(|ro| !ro.old_launches.is_empty())
+        {
+            let svc = &self.services[s];
+            let healthy = svc
+                .live
+                .iter()
+                .chain(svc.retiring.iter())
+                .filter(|&&t| self.is_healthy(t, now, grace))
+                .count() as u32;
+            if healthy >= desired {
+                if let Some(ro) = self.services[s].rollout.as_mut() {
+                    ro.old_launches.clear();
+                }
+            } else {
+                started = self.start_old_tasks(s, room);
+                room -= started;
+            }
+        }
 
         // Start tasks up to the desired count, within maximumPercent (D1).
-        let mut started = 0;
         if live < desired {
-            let room = max_tasks.saturating_sub(p + r + st);
-            started = self.start_service_tasks(s, (desired - live).min(room));
+            started += self.start_service_tasks(s, (desired - live).min(room));
         } else if live > desired {
             // P8: scale in.
             let svc = &self.services[s];
@@ -473,6 +508,140 @@ impl Simulation {
         }
         self.check_progress(s, started, stopped);
         self.observe(s, self.cause);
+    }
+
+    /// D3: a task of an older revision started during the current
+    /// deployment to keep the old revision's count, on an instance that is
+    /// not draining (or still PROVISIONING).
+    fn is_old_replacement(&self, s: usize, t: TaskId) -> bool {
+        let svc = &self.services[s];
+        let Some(ro) = &svc.rollout else {
+            return false;
+        };
+        let task = self.cluster.task(t);
+        task.created_at > ro.started
+            && task.def != svc.revisions[svc.current].task_def
+            && task
+                .instance
+                .is_none_or(|i| self.cluster.instance(i).state != InstanceState::Draining)
+    }
+
+    /// D3 (since 2025-11): a scale-out during a deployment applies to both
+    /// revisions in proportion. Model choice: of a rise by Δ from desired D,
+    /// the old revision, running O tasks, takes round(Δ × O / D) (O at most
+    /// D) in its most common task definition; the new revision's target is
+    /// the whole desired count, as always.
+    fn old_revision_scale_out(&mut self, s: usize) {
+        let desired = self.services[s].desired;
+        let svc = &self.services[s];
+        let Some(ro) = &svc.rollout else {
+            return;
+        };
+        let before = ro.desired_seen;
+        if desired <= before {
+            if let Some(ro) = self.services[s].rollout.as_mut() {
+                ro.desired_seen = desired;
+            }
+            return;
+        }
+        let current = svc.revisions[svc.current].task_def;
+        let mut defs: BTreeMap<TaskDefId, u64> = BTreeMap::new();
+        for &t in &svc.retiring {
+            let def = self.cluster.task(t).def;
+            if def != current {
+                *defs.entry(def).or_default() += 1;
+            }
+        }
+        for &def in &ro.old_launches {
+            *defs.entry(def).or_default() += 1;
+        }
+        let old: u64 = defs.values().sum::<u64>().min(u64::from(before));
+        let rise = u64::from(desired - before);
+        let share = if before == 0 {
+            0
+        } else {
+            (2 * rise * old + u64::from(before)) / (2 * u64::from(before))
+        };
+        // The most common old definition; ties to the lowest id.
+        let def = defs
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(&d, _)| d);
+        if let Some(ro) = self.services[s].rollout.as_mut() {
+            ro.desired_seen = desired;
+            if let Some(def) = def {
+                ro.old_launches
+                    .extend(std::iter::repeat_n(def, share as usize));
+            }
+        }
+    }
+
+    /// D3: an old-revision task of a deployment in progress was terminated
+    /// (not stopped by the scheduler): the old revision replaces it.
+    fn note_old_task_lost(&mut self, t: TaskId) {
+        let task = self.cluster.task(t);
+        let TaskOwner::Service(s) = task.owner else {
+            return;
+        };
+        let def = task.def;
+        if self.doomed.contains(&t) {
+            return;
+        }
+        let svc = &mut self.services[s.index()];
+        let current = svc.revisions[svc.current].task_def;
+        if def == current || !svc.retiring.contains(&t) {
+            return;
+        }
+        if let Some(ro) = svc.rollout.as_mut() {
+            ro.old_launches.push(def);
+        }
+    }
+
+    /// A task died with its instance: forgets it, and lets the old revision
+    /// replace it during a deployment (D3).
+    pub(super) fn task_lost(&mut self, t: TaskId) {
+        self.note_old_task_lost(t);
+        self.forget_task(t);
+    }
+
+    /// D3: launches up to `room` pending old-revision tasks; they join the
+    /// tasks being replaced. Returns how many started.
+    fn start_old_tasks(&mut self, s: usize, room: u32) -> u32 {
+        let mut started = 0;
+        while started < room {
+            let Some(def) = self.services[s]
+                .rollout
+                .as_ref()
+                .and_then(|ro| ro.old_launches.first().copied())
+            else {
+                break;
+            };
+            let svc = &self.services[s];
+            let Some(rev) = svc.revisions.iter().rposition(|r| r.task_def == def) else {
+                if let Some(ro) = self.services[s].rollout.as_mut() {
+                    ro.old_launches.remove(0);
+                }
+                continue;
+            };
+            // Placed with the old revision's own policy: the current
+            // revision is switched for the placement only.
+            let current = svc.current;
+            let before = svc.live.len();
+            self.services[s].current = rev;
+            let n = self.start_service_tasks(s, 1);
+            let svc = &mut self.services[s];
+            svc.current = current;
+            if n == 0 {
+                break;
+            }
+            let moved: Vec<TaskId> = svc.live.drain(before..).collect();
+            svc.retiring.extend(moved);
+            if let Some(ro) = svc.rollout.as_mut() {
+                ro.old_launches.remove(0);
+            }
+            started += 1;
+        }
+        started
     }
 
     /// Places up to `n` tasks of the current revision; returns how many.
@@ -693,6 +862,8 @@ impl Simulation {
             record: svc.deployments.len() - 1,
             started: now,
             failures: 0,
+            old_launches: Vec::new(),
+            desired_seen: svc.desired,
         });
         let name = self.service_name(s).to_string();
         let verb = if rollback {
@@ -751,6 +922,10 @@ impl Simulation {
     /// Sends SIGTERM: the task is STOPPING until its stop timeout elapses.
     pub(super) fn stop_task(&mut self, t: TaskId, reason: StopReason) {
         let now = self.queue.now();
+        if reason == StopReason::SpotInterrupted {
+            // Not the scheduler's choice: the old revision replaces it (D3).
+            self.note_old_task_lost(t);
+        }
         self.cluster.begin_stopping(t, reason, now);
         self.doomed.remove(&t);
         let owner = self.cluster.task(t).owner;

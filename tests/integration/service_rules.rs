@@ -255,3 +255,122 @@ retryOnInterruption = false
     assert_eq!(job[0].stop_reason.as_deref(), Some("InstanceTerminated"));
     assert_eq!(job[0].stopped, busy.terminated);
 }
+
+/// Like [`run`], with the scenario and `files` written to a temporary folder.
+fn run_with_files(text: &str, files: &[(&str, &str)]) -> RunResult {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, body) in files {
+        std::fs::write(dir.path().join(name), body).expect("write fixture");
+    }
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).expect("write scenario");
+    let sc = scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run()
+}
+
+/// Four web tasks bin-packed on one all-spot m6i.xlarge (us-east-1a), an
+/// on-demand m6i.xlarge with room for eight more (us-east-1b); a revision
+/// that fails to start is deployed at 1 h; `extra` goes in `[spot]`.
+fn spot_deploy(extra: &str) -> String {
+    format!(
+        r#"
+name = "spot-deploy"
+seed = 5
+duration = "3h"
+[cluster]
+tieBreak = "lowest-id"
+imagePullTime = "10s"
+cachedStartTime = "10s"
+[[instanceGroups]]
+name = "spot"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1a"]
+count = 1
+instancesDistribution = {{ onDemandPercentageAboveBaseCapacity = 0, spotAllocationStrategy = "capacity-optimized" }}
+launchLatency = "90s"
+[[instanceGroups]]
+name = "od"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1b"]
+count = 1
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{{ name = "app", image = "web:1", cpu = 256, memory = 1024 }}]
+[[taskDefinitions]]
+family = "web-v2"
+containerDefinitions = [{{ name = "app", image = "web:2", cpu = 256, memory = 1024 }}]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 4
+placementStrategy = [{{ type = "binpack", field = "memory" }}]
+deploymentConfiguration = {{ minimumHealthyPercent = 100, maximumPercent = 200 }}
+deployments = [{{ at = "1h", taskDefinition = "web-v2", failsToStart = true }}]
+[spot]
+{extra}
+[[spot.pools]]
+monthlyInterruptionRate = 0.0
+"#
+    )
+}
+
+#[test]
+fn terminated_old_tasks_are_replaced_by_the_old_revision_d3() {
+    // ECS-MODEL D3 (since 2025-11): during a rolling deployment a terminated
+    // task of the old revision is replaced by the old revision. The new
+    // revision fails to start (throttled, P9); the spot instance holding the
+    // four old tasks gets its notice at 1 h 30 min and terminates 120 s
+    // later, at 5520 s, killing them. The old revision starts four
+    // replacements at once on the on-demand instance — a killed RUNNING
+    // task is not throttled — and they run 10 s later. Before the change
+    // the replacements were of the failing revision and the service had no
+    // running task for the rest of the run.
+    let r = run_with_files(
+        &spot_deploy("interruptions = \"replay.csv\""),
+        &[(
+            "replay.csv",
+            "time,instance_type,availability_zone,count\n1h30m,m6i.xlarge,us-east-1a,1\n",
+        )],
+    );
+    let web = of_family(&r, "web");
+    let killed: Vec<_> = web
+        .iter()
+        .filter(|t| t.stop_reason.as_deref() == Some("InstanceTerminated"))
+        .collect();
+    assert_eq!(killed.len(), 4);
+    assert!(killed.iter().all(|t| secs(t.stopped) == 5520.0));
+    let replacements: Vec<_> = web.iter().filter(|t| secs(Some(t.created)) > 0.0).collect();
+    assert_eq!(replacements.len(), 4, "{replacements:?}");
+    assert!(replacements
+        .iter()
+        .all(|t| secs(Some(t.created)) == 5520.0 && secs(t.running) == 5530.0));
+    let svc = &r.summary.services[0];
+    assert_eq!(svc.running_at_end, 4);
+    assert_eq!(svc.deployments[0].outcome, "IN_PROGRESS");
+    // Below desired only for the 10 s of the replacements' start.
+    assert!(
+        (svc.minutes_below_desired - 10.0 / 60.0).abs() < 1e-3,
+        "{}",
+        svc.minutes_below_desired
+    );
+}
+
+#[test]
+fn scale_out_during_a_deployment_applies_to_both_revisions_d3() {
+    // ECS-MODEL D3 (since 2025-11): a scale-out during a rolling deployment
+    // applies to both revisions in proportion. The new revision fails to
+    // start; at 1 h 10 min the desired count goes 4 -> 8. The old revision
+    // runs all four tasks, so it takes round(4 × 4 / 4) = 4 of the rise
+    // (model choice for the proportion) and the service reaches 8 running
+    // tasks; before the change only the failing revision was scaled out.
+    let text = spot_deploy("").replace(
+        "deployments = [",
+        "desiredCountSchedule = [{ at = \"1h10m\", desiredCount = 8 }]\ndeployments = [",
+    );
+    let r = run(&text);
+    let web = of_family(&r, "web");
+    let added: Vec<_> = web.iter().filter(|t| secs(Some(t.created)) > 0.0).collect();
+    assert_eq!(added.len(), 4);
+    assert!(added.iter().all(|t| secs(Some(t.created)) == 4200.0));
+    assert_eq!(r.summary.services[0].running_at_end, 8);
+}
