@@ -789,7 +789,18 @@ impl Simulation {
             return;
         }
         let stopping = self.cluster.owner_counts(svc.owner(s))[2];
-        let in_flight = stopping > 0 || svc.retry_pending || svc.wake.is_some() || !all_healthy();
+        // Tasks being replaced that are still starting are the old
+        // revision's own replacements (D3): progress, not a stall.
+        let starting_old = || {
+            svc.retiring
+                .iter()
+                .any(|&t| !self.is_healthy(t, now, grace))
+        };
+        let in_flight = stopping > 0
+            || svc.retry_pending
+            || svc.wake.is_some()
+            || !all_healthy()
+            || starting_old();
         if started > 0 || stopped > 0 || in_flight {
             self.services[s].stall_reported = false;
             return;

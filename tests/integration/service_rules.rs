@@ -374,3 +374,56 @@ fn scale_out_during_a_deployment_applies_to_both_revisions_d3() {
     assert!(added.iter().all(|t| secs(Some(t.created)) == 4200.0));
     assert_eq!(r.summary.services[0].running_at_end, 8);
 }
+
+#[test]
+fn old_revision_replacements_starting_are_progress_not_a_stall_d3() {
+    // ECS-MODEL D3: desired 4, minimum 75% (3 healthy), maximum 100% (4
+    // tasks). A healthy web-v2 deploys at 1 h: one old task stops (3600 ->
+    // 3630), one new starts (RUNNING 3640, healthy 3680). The spot instance
+    // with the three other old tasks (web-v2 is kept off it by a constraint)
+    // terminates at 3650: the old revision
+    // replaces them (3650, healthy 3700). At 3680 nothing may start or stop
+    // (1 healthy, 4 tasks), yet the deployment is not stalled: the old
+    // revision's replacements are on their way. It then completes.
+    let text = spot_deploy("interruptions = \"replay.csv\"")
+        .replace(
+            "minimumHealthyPercent = 100, maximumPercent = 200",
+            "minimumHealthyPercent = 75, maximumPercent = 100",
+        )
+        .replace("failsToStart = true", "failsToStart = false")
+        .replace(
+            "image = \"web:2\", cpu = 256, memory = 1024 }]",
+            "image = \"web:2\", cpu = 256, memory = 1024 }]\nplacementConstraints = [{ type = \"memberOf\", expression = \"attribute:ecs.availability-zone == us-east-1b\" }]",
+        );
+    let r = run_with_files(
+        &text,
+        &[(
+            "replay.csv",
+            "time,instance_type,availability_zone,count\n3530s,m6i.xlarge,us-east-1a,1\n",
+        )],
+    );
+    let web = of_family(&r, "web");
+    let replacements: Vec<f64> = web
+        .iter()
+        .map(|t| secs(Some(t.created)))
+        .filter(|&c| c > 0.0)
+        .collect();
+    assert_eq!(replacements, [3650.0, 3650.0, 3650.0]);
+    assert!(
+        !r.events.iter().any(|e| e.event == "deployment-stalled"),
+        "{:?}",
+        r.events
+            .iter()
+            .filter(|e| e.event.starts_with("deployment"))
+            .collect::<Vec<_>>()
+    );
+    let svc = &r.summary.services[0];
+    assert_eq!(svc.deployments[0].outcome, "COMPLETED");
+    assert_eq!(
+        of_family(&r, "web-v2")
+            .iter()
+            .filter(|t| t.stopped.is_none())
+            .count(),
+        4
+    );
+}
