@@ -200,18 +200,20 @@ impl Simulation {
         } else {
             self.spec.image_pull.sample(&mut self.start_rng)
         };
-        let doomed = match owner {
-            TaskOwner::Service(s) => {
-                let svc = &self.services[s.index()];
-                svc.revisions[svc.current].fails && svc.revisions[svc.current].task_def == def
-            }
-            _ => false,
-        };
         self.cluster.attach(id, inst, images, now);
-        if doomed {
-            self.doomed.insert(id);
-        }
+        self.mark_if_doomed(id, owner, def);
         self.queue.schedule(now + pending, Event::TaskStarted(id));
+    }
+
+    /// A task of a revision that fails to start will stop before RUNNING (D4, P9).
+    fn mark_if_doomed(&mut self, id: TaskId, owner: TaskOwner, def: TaskDefId) {
+        if let TaskOwner::Service(s) = owner {
+            let svc = &self.services[s.index()];
+            let rev = &svc.revisions[svc.current];
+            if rev.fails && rev.task_def == def {
+                self.doomed.insert(id);
+            }
+        }
     }
 
     fn place_daemon(&mut self, s: usize, inst: InstanceId) {
@@ -687,8 +689,11 @@ impl Simulation {
                 let capacity = capacity.clone();
                 let live = self.services[s].live.clone();
                 let provider = self.fargate_provider(&capacity, &live);
+                let (owner, def) = (spec.owner, spec.def);
                 match self.launch_fargate(spec, &capacity, provider, &live) {
                     Ok(id) => {
+                        // On Fargate too, a failing revision's tasks never run.
+                        self.mark_if_doomed(id, owner, def);
                         self.services[s].live.push(id);
                         self.launched(s);
                         placed += 1;

@@ -427,3 +427,57 @@ fn old_revision_replacements_starting_are_progress_not_a_stall_d3() {
         4
     );
 }
+
+#[test]
+fn fargate_spot_interrupted_old_tasks_are_replaced_by_the_old_revision_d3() {
+    // ECS-MODEL D3 (since 2025-11): an old-revision task that Fargate Spot
+    // interrupts during a rolling deployment is replaced by the old
+    // revision at once, while the new revision fails to start (and is
+    // throttled, P9; `failsToStart` holds on Fargate too: before, a Fargate
+    // service's failing revision ran). With 0.999 of task-months
+    // interrupted, 20 tasks see a few interruptions in a day.
+    let text = r#"
+name = "fs"
+seed = 2
+duration = "1d"
+[fargate]
+spotMonthlyInterruptionRate = 0.999
+[[taskDefinitions]]
+family = "web"
+networkMode = "awsvpc"
+requiresCompatibilities = ["FARGATE"]
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "web:1" }]
+[[taskDefinitions]]
+family = "web-v2"
+networkMode = "awsvpc"
+requiresCompatibilities = ["FARGATE"]
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "web:2" }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 20
+capacityProviderStrategy = [{ capacityProvider = "FARGATE_SPOT", weight = 1 }]
+deployments = [{ at = "1h", taskDefinition = "web-v2", failsToStart = true }]
+"#;
+    let r = run(text);
+    let web = of_family(&r, "web");
+    let interrupted: Vec<f64> = web
+        .iter()
+        .filter(|t| t.stop_reason.as_deref() == Some("TerminationNotice"))
+        .map(|t| secs(t.stopping))
+        .filter(|&s| s > 3600.0)
+        .collect();
+    assert!(interrupted.len() >= 2, "{interrupted:?}");
+    for at in &interrupted {
+        assert!(
+            web.iter().any(|t| secs(Some(t.created)) == *at),
+            "no web replacement at {at}"
+        );
+    }
+    assert!(of_family(&r, "web-v2").iter().all(|t| t.running.is_none()));
+    assert_eq!(r.summary.services[0].running_at_end, 20);
+}
