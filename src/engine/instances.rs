@@ -377,7 +377,7 @@ impl Simulation {
         let mut killed_jobs = Vec::new();
         for t in tasks {
             let owner = self.cluster.task(t).owner;
-            self.forget_task(t);
+            self.task_lost(t);
             self.doomed.remove(&t);
             self.cluster
                 .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);
@@ -752,6 +752,12 @@ impl Simulation {
             if draining && self.mark_draining(i, Cause::Scaling) {
                 self.inst_meta[i.index()].terminate_when_drained = true;
                 drained.push(i);
+                // D1: DRAINING until its tasks have stopped or 48 hours have
+                // passed; then it terminates, standalone tasks included.
+                let deadline = self.queue.now() + super::MANAGED_DRAINING_LIMIT;
+                if deadline <= self.horizon {
+                    self.queue.schedule(deadline, Event::InstanceTerminate(i));
+                }
             } else {
                 self.release_victim(i);
             }

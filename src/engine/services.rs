@@ -1,10 +1,11 @@
 //! The service schedulers. REPLICA: start tasks up to the desired count,
 //! stop P8's victims down to it, replace tasks on DRAINING instances under
 //! the deployment limits (D1, D2), roll out new revisions (D3) with the
-//! circuit breaker (D4). DAEMON: one task per ACTIVE instance (P10),
-//! stopped last when the instance drains.
+//! circuit breaker (D4), the old revision keeping its count during a
+//! rollout, and throttle tasks that fail to start (P9). DAEMON: one task per
+//! ACTIVE instance (P10), stopped last when the instance drains.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
 use crate::metrics::{BelowTracker, DeploymentSummary};
@@ -27,12 +28,28 @@ pub(super) struct RevisionState {
     pub providers: Vec<Policy>,
 }
 
+/// P9: the service throttle of a revision whose tasks fail to reach RUNNING.
+struct Throttle {
+    /// The throttled revision (index into `ServiceState::revisions`).
+    revision: usize,
+    /// Consecutive failed launch attempts.
+    attempts: u32,
+    /// No task of the revision launches before then.
+    until: SimTime,
+}
+
 /// A deployment in progress.
 struct Rollout {
     /// Index into `ServiceState::deployments`.
     record: usize,
     started: SimTime,
     failures: u32,
+    /// D3 (since 2025-11): old-revision tasks to launch, by task definition:
+    /// replacements of old tasks that were terminated, and the old
+    /// revision's share of a scale-out.
+    old_launches: Vec<TaskDefId>,
+    /// The desired count the last pass saw (a rise is a scale-out).
+    desired_seen: u32,
 }
 
 pub(super) struct ServiceState {
@@ -54,6 +71,13 @@ pub(super) struct ServiceState {
     frozen: bool,
     stall_reported: bool,
     pub retry_pending: bool,
+    /// A pass is scheduled for then, at the end of a throttle gap or of a
+    /// launch-rate wait (P9).
+    wake: Option<SimTime>,
+    /// P9: the throttle of tasks that fail to reach RUNNING.
+    throttle: Option<Throttle>,
+    /// P9: times of the launches of the last minute, oldest first.
+    launches: VecDeque<SimTime>,
     pub failing: Option<Unfit>,
     pub placed: u64,
     pub failures: BTreeMap<Unfit, u64>,
@@ -88,6 +112,9 @@ impl ServiceState {
             frozen: false,
             stall_reported: false,
             retry_pending: false,
+            wake: None,
+            throttle: None,
+            launches: VecDeque::new(),
             failing: None,
             placed: 0,
             failures: BTreeMap::new(),
@@ -173,18 +200,20 @@ impl Simulation {
         } else {
             self.spec.image_pull.sample(&mut self.start_rng)
         };
-        let doomed = match owner {
-            TaskOwner::Service(s) => {
-                let svc = &self.services[s.index()];
-                svc.revisions[svc.current].fails && svc.revisions[svc.current].task_def == def
-            }
-            _ => false,
-        };
         self.cluster.attach(id, inst, images, now);
-        if doomed {
-            self.doomed.insert(id);
-        }
+        self.mark_if_doomed(id, owner, def);
         self.queue.schedule(now + pending, Event::TaskStarted(id));
+    }
+
+    /// A task of a revision that fails to start will stop before RUNNING (D4, P9).
+    fn mark_if_doomed(&mut self, id: TaskId, owner: TaskOwner, def: TaskDefId) {
+        if let TaskOwner::Service(s) = owner {
+            let svc = &self.services[s.index()];
+            let rev = &svc.revisions[svc.current];
+            if rev.fails && rev.task_def == def {
+                self.doomed.insert(id);
+            }
+        }
     }
 
     fn place_daemon(&mut self, s: usize, inst: InstanceId) {
@@ -242,8 +271,98 @@ impl Simulation {
         }
     }
 
+    /// Schedules a scheduler pass at `at` unless one is due no later.
+    fn schedule_wake(&mut self, s: usize, at: SimTime) {
+        if self.services[s].wake.is_some_and(|w| w <= at) {
+            return;
+        }
+        self.services[s].wake = Some(at);
+        self.queue
+            .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+    }
+
+    /// P9: whether the service may launch a task of `revision` now: not
+    /// while the revision is throttled, and at most the per-minute limit in
+    /// any minute. If not, schedules the pass that may.
+    fn may_launch(&mut self, s: usize, revision: usize) -> bool {
+        let now = self.queue.now();
+        if let Some(th) = &self.services[s].throttle {
+            if th.revision == revision && now < th.until {
+                let until = th.until;
+                self.schedule_wake(s, until);
+                return false;
+            }
+        }
+        let limit = self.spec.throttle.launches_per_minute as usize;
+        let minute = SimDuration::from_mins(1);
+        let launches = &mut self.services[s].launches;
+        while launches.front().is_some_and(|&t| t + minute <= now) {
+            launches.pop_front();
+        }
+        if launches.len() >= limit {
+            let at = launches[0] + minute;
+            self.schedule_wake(s, at);
+            return false;
+        }
+        true
+    }
+
+    /// Counts a launch toward the per-minute limit (P9).
+    fn launched(&mut self, s: usize) {
+        let now = self.queue.now();
+        let svc = &mut self.services[s];
+        svc.placed += 1;
+        svc.launches.push_back(now);
+    }
+
+    /// P9: a task of the current revision, launched at `created`, stopped
+    /// before reaching RUNNING. The first failure of a launch attempt makes
+    /// the next attempt wait a growing gap; failures of tasks launched in
+    /// the same attempt do not grow it further.
+    fn throttle_failure(&mut self, s: usize, t: TaskId) {
+        let now = self.queue.now();
+        let (def, created) = {
+            let task = self.cluster.task(t);
+            (task.def, task.created_at)
+        };
+        let svc = &self.services[s];
+        let rev = svc.current;
+        if svc.revisions[rev].task_def != def {
+            return;
+        }
+        let attempts = match &svc.throttle {
+            Some(th) if th.revision == rev && created < th.until => {
+                let until = th.until;
+                self.schedule_wake(s, until);
+                return;
+            }
+            Some(th) if th.revision == rev => th.attempts + 1,
+            _ => 1,
+        };
+        let until = now + self.spec.throttle.delay(attempts);
+        self.services[s].throttle = Some(Throttle {
+            revision: rev,
+            attempts,
+            until,
+        });
+        if attempts == 1 {
+            let name = self.service_name(s).to_string();
+            self.recorder.event(
+                now,
+                &name,
+                "throttled",
+                format!("service {name} is unable to consistently start tasks successfully."),
+            );
+        }
+        self.schedule_wake(s, until);
+    }
+
     pub(super) fn on_service_check(&mut self, s: usize) {
         self.services[s].retry_pending = false;
+        let now = self.queue.now();
+        if self.services[s].wake.is_some_and(|w| w <= now) {
+            self.services[s].wake = None;
+        }
         if self.services[s].daemon {
             let active: Vec<InstanceId> = self
                 .cluster
@@ -292,17 +411,19 @@ impl Simulation {
 
         // D1, D3: tasks being replaced that are not healthy (PENDING, or
         // RUNNING for less than the grace time) hold no healthy count: they
-        // stop at once.
+        // stop at once; except the old revision's own replacements, started
+        // during this deployment to keep its count (D3).
         let unhealthy: Vec<TaskId> = self.services[s]
             .retiring
             .iter()
             .copied()
-            .filter(|&t| !self.is_healthy(t, now, grace))
+            .filter(|&t| !self.is_healthy(t, now, grace) && !self.is_old_replacement(s, t))
             .collect();
         let mut stopped = unhealthy.len();
         for t in unhealthy {
             self.retire(t);
         }
+        self.old_revision_scale_out(s);
 
         let desired = self.services[s].desired;
         let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
@@ -310,9 +431,10 @@ impl Simulation {
         // Tasks waiting in PROVISIONING count toward maximumPercent too;
         // only services on Auto Scaling group providers have any.
         let provisioning = if matches!(self.spec.services[s].capacity, Capacity::Asg(_)) {
-            self.services[s]
-                .live
+            let svc = &self.services[s];
+            svc.live
                 .iter()
+                .chain(svc.retiring.iter())
                 .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
                 .count() as u32
         } else {
@@ -320,12 +442,37 @@ impl Simulation {
         };
         let p = p + provisioning;
         let live = self.services[s].live.len() as u32;
+        let mut room = max_tasks.saturating_sub(p + r + st);
+
+        // D3 (since 2025-11): the old revision replaces its own terminated
+        // tasks and takes its share of a scale-out, within maximumPercent,
+        // while the service is short of healthy tasks.
+        let mut started = 0;
+        if self.services[s]
+            .rollout
+            .as_ref()
+            .is_some_and(|ro| !ro.old_launches.is_empty())
+        {
+            let svc = &self.services[s];
+            let healthy = svc
+                .live
+                .iter()
+                .chain(svc.retiring.iter())
+                .filter(|&&t| self.is_healthy(t, now, grace))
+                .count() as u32;
+            if healthy >= desired {
+                if let Some(ro) = self.services[s].rollout.as_mut() {
+                    ro.old_launches.clear();
+                }
+            } else {
+                started = self.start_old_tasks(s, room);
+                room -= started;
+            }
+        }
 
         // Start tasks up to the desired count, within maximumPercent (D1).
-        let mut started = 0;
         if live < desired {
-            let room = max_tasks.saturating_sub(p + r + st);
-            started = self.start_service_tasks(s, (desired - live).min(room));
+            started += self.start_service_tasks(s, (desired - live).min(room));
         } else if live > desired {
             // P8: scale in.
             let svc = &self.services[s];
@@ -365,11 +512,148 @@ impl Simulation {
         self.observe(s, self.cause);
     }
 
+    /// D3: a task of an older revision started during the current
+    /// deployment to keep the old revision's count, on an instance that is
+    /// not draining (or still PROVISIONING).
+    fn is_old_replacement(&self, s: usize, t: TaskId) -> bool {
+        let svc = &self.services[s];
+        let Some(ro) = &svc.rollout else {
+            return false;
+        };
+        let task = self.cluster.task(t);
+        task.created_at > ro.started
+            && task.def != svc.revisions[svc.current].task_def
+            && task
+                .instance
+                .is_none_or(|i| self.cluster.instance(i).state != InstanceState::Draining)
+    }
+
+    /// D3 (since 2025-11): a scale-out during a deployment applies to both
+    /// revisions in proportion. Model choice: of a rise by Δ from desired D,
+    /// the old revision, running O tasks, takes round(Δ × O / D) (O at most
+    /// D) in its most common task definition; the new revision's target is
+    /// the whole desired count, as always.
+    fn old_revision_scale_out(&mut self, s: usize) {
+        let desired = self.services[s].desired;
+        let svc = &self.services[s];
+        let Some(ro) = &svc.rollout else {
+            return;
+        };
+        let before = ro.desired_seen;
+        if desired <= before {
+            if let Some(ro) = self.services[s].rollout.as_mut() {
+                ro.desired_seen = desired;
+            }
+            return;
+        }
+        let current = svc.revisions[svc.current].task_def;
+        let mut defs: BTreeMap<TaskDefId, u64> = BTreeMap::new();
+        for &t in &svc.retiring {
+            let def = self.cluster.task(t).def;
+            if def != current {
+                *defs.entry(def).or_default() += 1;
+            }
+        }
+        for &def in &ro.old_launches {
+            *defs.entry(def).or_default() += 1;
+        }
+        let old: u64 = defs.values().sum::<u64>().min(u64::from(before));
+        let rise = u64::from(desired - before);
+        let share = if before == 0 {
+            0
+        } else {
+            (2 * rise * old + u64::from(before)) / (2 * u64::from(before))
+        };
+        // The most common old definition; ties to the lowest id.
+        let def = defs
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(&d, _)| d);
+        if let Some(ro) = self.services[s].rollout.as_mut() {
+            ro.desired_seen = desired;
+            if let Some(def) = def {
+                ro.old_launches
+                    .extend(std::iter::repeat_n(def, share as usize));
+            }
+        }
+    }
+
+    /// D3: an old-revision task of a deployment in progress was terminated
+    /// (not stopped by the scheduler): the old revision replaces it.
+    fn note_old_task_lost(&mut self, t: TaskId) {
+        let task = self.cluster.task(t);
+        let TaskOwner::Service(s) = task.owner else {
+            return;
+        };
+        let def = task.def;
+        if self.doomed.contains(&t) {
+            return;
+        }
+        let svc = &mut self.services[s.index()];
+        let current = svc.revisions[svc.current].task_def;
+        if def == current || !svc.retiring.contains(&t) {
+            return;
+        }
+        if let Some(ro) = svc.rollout.as_mut() {
+            ro.old_launches.push(def);
+        }
+    }
+
+    /// A task died with its instance: forgets it, and lets the old revision
+    /// replace it during a deployment (D3).
+    pub(super) fn task_lost(&mut self, t: TaskId) {
+        self.note_old_task_lost(t);
+        self.forget_task(t);
+    }
+
+    /// D3: launches up to `room` pending old-revision tasks; they join the
+    /// tasks being replaced. Returns how many started.
+    fn start_old_tasks(&mut self, s: usize, room: u32) -> u32 {
+        let mut started = 0;
+        while started < room {
+            let Some(def) = self.services[s]
+                .rollout
+                .as_ref()
+                .and_then(|ro| ro.old_launches.first().copied())
+            else {
+                break;
+            };
+            let svc = &self.services[s];
+            let Some(rev) = svc.revisions.iter().rposition(|r| r.task_def == def) else {
+                if let Some(ro) = self.services[s].rollout.as_mut() {
+                    ro.old_launches.remove(0);
+                }
+                continue;
+            };
+            // Placed with the old revision's own policy: the current
+            // revision is switched for the placement only.
+            let current = svc.current;
+            let before = svc.live.len();
+            self.services[s].current = rev;
+            let n = self.start_service_tasks(s, 1);
+            let svc = &mut self.services[s];
+            svc.current = current;
+            if n == 0 {
+                break;
+            }
+            let moved: Vec<TaskId> = svc.live.drain(before..).collect();
+            svc.retiring.extend(moved);
+            if let Some(ro) = svc.rollout.as_mut() {
+                ro.old_launches.remove(0);
+            }
+            started += 1;
+        }
+        started
+    }
+
     /// Places up to `n` tasks of the current revision; returns how many.
     fn start_service_tasks(&mut self, s: usize, n: u32) -> u32 {
         let now = self.queue.now();
         let mut placed = 0;
         for _ in 0..n {
+            if !self.may_launch(s, self.services[s].current) {
+                return placed;
+            }
             let svc = &self.services[s];
             let spec = self.new_task(
                 svc.revisions[svc.current].task_def,
@@ -384,9 +668,8 @@ impl Simulation {
                 let name = self.service_name(s).to_string();
                 match self.place_on_provider(spec, p, &name) {
                     Ok(id) => {
-                        let svc = &mut self.services[s];
-                        svc.live.push(id);
-                        svc.placed += 1;
+                        self.services[s].live.push(id);
+                        self.launched(s);
                         placed += 1;
                         continue;
                     }
@@ -406,11 +689,13 @@ impl Simulation {
                 let capacity = capacity.clone();
                 let live = self.services[s].live.clone();
                 let provider = self.fargate_provider(&capacity, &live);
+                let (owner, def) = (spec.owner, spec.def);
                 match self.launch_fargate(spec, &capacity, provider, &live) {
                     Ok(id) => {
-                        let svc = &mut self.services[s];
-                        svc.live.push(id);
-                        svc.placed += 1;
+                        // On Fargate too, a failing revision's tasks never run.
+                        self.mark_if_doomed(id, owner, def);
+                        self.services[s].live.push(id);
+                        self.launched(s);
                         placed += 1;
                         continue;
                     }
@@ -434,9 +719,8 @@ impl Simulation {
             {
                 Ok(inst) => {
                     let id = self.start_on(spec, inst);
-                    let svc = &mut self.services[s];
-                    svc.live.push(id);
-                    svc.placed += 1;
+                    self.services[s].live.push(id);
+                    self.launched(s);
                     placed += 1;
                 }
                 Err(why) => {
@@ -510,7 +794,18 @@ impl Simulation {
             return;
         }
         let stopping = self.cluster.owner_counts(svc.owner(s))[2];
-        let in_flight = stopping > 0 || svc.retry_pending || !all_healthy();
+        // Tasks being replaced that are still starting are the old
+        // revision's own replacements (D3): progress, not a stall.
+        let starting_old = || {
+            svc.retiring
+                .iter()
+                .any(|&t| !self.is_healthy(t, now, grace))
+        };
+        let in_flight = stopping > 0
+            || svc.retry_pending
+            || svc.wake.is_some()
+            || !all_healthy()
+            || starting_old();
         if started > 0 || stopped > 0 || in_flight {
             self.services[s].stall_reported = false;
             return;
@@ -568,6 +863,8 @@ impl Simulation {
         }
         svc.frozen = false;
         svc.stall_reported = false;
+        // P9: a new task-definition revision returns the service to normal.
+        svc.throttle = None;
         svc.deployments.push(DeploymentSummary {
             revision,
             task_definition: family.clone(),
@@ -581,6 +878,8 @@ impl Simulation {
             record: svc.deployments.len() - 1,
             started: now,
             failures: 0,
+            old_launches: Vec::new(),
+            desired_seen: svc.desired,
         });
         let name = self.service_name(s).to_string();
         let verb = if rollback {
@@ -639,6 +938,10 @@ impl Simulation {
     /// Sends SIGTERM: the task is STOPPING until its stop timeout elapses.
     pub(super) fn stop_task(&mut self, t: TaskId, reason: StopReason) {
         let now = self.queue.now();
+        if reason == StopReason::SpotInterrupted {
+            // Not the scheduler's choice: the old revision replaces it (D3).
+            self.note_old_task_lost(t);
+        }
         self.cluster.begin_stopping(t, reason, now);
         self.doomed.remove(&t);
         let owner = self.cluster.task(t).owner;
@@ -763,13 +1066,25 @@ impl Simulation {
             }
             if let TaskOwner::Service(s) = owner {
                 self.on_start_failure(s.index());
-                // ECS throttles relaunches of failing tasks; the next pass
-                // comes with the placement retry.
-                self.schedule_retry(s.index());
+                // P9: relaunches of failing tasks wait a growing gap.
+                self.throttle_failure(s.index(), t);
             }
             return;
         }
         self.cluster.mark_running(t, now);
+        if let TaskOwner::Service(s) = owner {
+            // P9 (model choice): a task of the throttled revision reaching
+            // RUNNING ends the run of failures.
+            let def = self.cluster.task(t).def;
+            let svc = &mut self.services[s.index()];
+            if svc
+                .throttle
+                .as_ref()
+                .is_some_and(|th| svc.revisions[th.revision].task_def == def)
+            {
+                svc.throttle = None;
+            }
+        }
         self.fargate_started(t);
         let task = self.cluster.task(t);
         match owner {

@@ -55,6 +55,53 @@ pub struct SimSpec {
     pub capacity_providers: Vec<CapacityProviderSpec>,
     /// Tasks waiting for capacity (P9).
     pub provisioning: ProvisioningSpec,
+    /// The service throttle and launch rate (P9).
+    pub throttle: ThrottleSpec,
+}
+
+/// The service throttle of tasks that fail to reach RUNNING, and the
+/// per-service launch rate (P9).
+///
+/// AWS documents growing gaps capped at 27 minutes but no sequence; the
+/// sequence is a model choice: after the k-th consecutive failed launch
+/// attempt the next waits `min(first_delay × multiplier^(k−1), max_delay)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThrottleSpec {
+    /// Gap after the first failed attempt (model choice, default 1 min).
+    pub first_delay: SimDuration,
+    /// Growth of the gap per further failed attempt (model choice, default 2).
+    pub multiplier: f64,
+    /// Largest gap (27 min in the developer guide).
+    pub max_delay: SimDuration,
+    /// Tasks one service may launch in any minute (500).
+    pub launches_per_minute: u32,
+}
+
+impl Default for ThrottleSpec {
+    fn default() -> Self {
+        ThrottleSpec {
+            first_delay: SimDuration::from_mins(1),
+            multiplier: 2.0,
+            max_delay: SimDuration::from_mins(27),
+            launches_per_minute: 500,
+        }
+    }
+}
+
+impl ThrottleSpec {
+    /// The gap after the `attempt`-th consecutive failed attempt (1-based).
+    pub fn delay(&self, attempt: u32) -> SimDuration {
+        let first = self.first_delay.as_millis() as f64;
+        let cap = self.max_delay.as_millis();
+        let exp = attempt.saturating_sub(1).min(1000) as i32;
+        let ms = first * self.multiplier.powi(exp);
+        let ms = if ms.is_finite() && ms < cap as f64 {
+            ms.round() as u64
+        } else {
+            cap
+        };
+        SimDuration::from_millis(ms.min(cap))
+    }
 }
 
 /// An Auto Scaling group capacity provider (C1–C6).
@@ -73,6 +120,10 @@ pub struct CapacityProviderSpec {
     /// How fast a managed scale-in goes: step limit and removal latency (C4).
     pub pacing: ScaleInPacing,
 }
+
+/// D1: with capacity-provider managed draining, an instance stays DRAINING
+/// at most this long, then terminates with whatever still runs on it.
+pub const MANAGED_DRAINING_LIMIT: SimDuration = SimDuration::from_mins(48 * 60);
 
 /// PROVISIONING limits (P9).
 #[derive(Debug, Clone, PartialEq)]
@@ -453,9 +504,10 @@ impl Deployment {
     }
 }
 
-/// D4: the circuit breaker's failure threshold, `clamp(ceil(0.5 × desired), 10, 200)`.
+/// D4: the circuit breaker's failure threshold, `clamp(ceil(0.5 × desired), 3, 200)`
+/// (the current developer guide and API reference; older pages said a minimum of 10).
 pub fn circuit_breaker_threshold(desired: u32) -> u32 {
-    desired.div_ceil(2).clamp(10, 200)
+    desired.div_ceil(2).clamp(3, 200)
 }
 
 /// A stream of standalone tasks (RunTask).
@@ -486,4 +538,46 @@ pub struct JobSpec {
     pub retry_on_interruption: bool,
     /// Launch type or capacity provider strategy.
     pub capacity: Capacity,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn circuit_breaker_threshold_is_half_desired_between_3_and_200() {
+        // ECS-MODEL D4: clamp(ceil(0.5 × desired), 3, 200).
+        for (desired, want) in [
+            (0, 3),     // ceil(0) = 0 -> 3
+            (1, 3),     // ceil(0.5) = 1 -> 3
+            (4, 3),     // 2 -> 3
+            (6, 3),     // 3
+            (7, 4),     // ceil(3.5) = 4
+            (20, 10),   // 10: the old minimum, now reached only from 19 up
+            (25, 13),   // ceil(12.5) = 13
+            (400, 200), // 200
+            (1000, 200),
+        ] {
+            assert_eq!(
+                circuit_breaker_threshold(desired),
+                want,
+                "desired {desired}"
+            );
+        }
+    }
+
+    #[test]
+    fn throttle_gaps_grow_to_27_minutes() {
+        // ECS-MODEL P9: growing gaps capped at 27 min; the default sequence
+        // (model choice) doubles from 1 min: 1, 2, 4, 8, 16, then 27 for ever.
+        let t = ThrottleSpec::default();
+        let mins: Vec<f64> = (1..=8).map(|k| t.delay(k).as_secs_f64() / 60.0).collect();
+        assert_eq!(mins, [1.0, 2.0, 4.0, 8.0, 16.0, 27.0, 27.0, 27.0]);
+        assert_eq!(t.delay(u32::MAX), SimDuration::from_mins(27));
+        let flat = ThrottleSpec {
+            multiplier: 1.0,
+            ..ThrottleSpec::default()
+        };
+        assert_eq!(flat.delay(50), SimDuration::from_mins(1));
+    }
 }

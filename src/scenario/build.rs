@@ -212,6 +212,7 @@ pub(crate) fn build(
     let group_names: Vec<String> = groups.iter().map(|g| g.spec.name.clone()).collect();
     let capacity_providers = super::scaling::capacity_providers(r, t, &group_names);
     let provisioning = super::scaling::provisioning(r, t);
+    let throttle = service_throttle(r, t);
     let pricing = super::fargate::pricing(r, t, "us-east-1");
     operations.extend(maintenance(r, t, &groups));
     operations.sort_by_key(|o| o.at);
@@ -241,6 +242,7 @@ pub(crate) fn build(
         pricing: pricing?,
         capacity_providers,
         provisioning,
+        throttle,
     };
     Some((spec, seed))
 }
@@ -292,6 +294,8 @@ fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
         "defaultCapacityProviderStrategy",
         "maxProvisioningTasks",
         "provisioningTimeout",
+        "serviceThrottle",
+        "serviceLaunchesPerMinute",
     ];
     let Some(c) = r.table(v, "cluster", &known, &[]) else {
         return s;
@@ -354,6 +358,58 @@ fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
     if let Some(v) = c.get("defaultCapacityProviderStrategy") {
         s.default_strategy =
             super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy", asg);
+    }
+    s
+}
+
+/// `cluster.serviceThrottle` and `cluster.serviceLaunchesPerMinute` (P9).
+fn service_throttle(r: &mut Reader, root: &Table) -> crate::engine::ThrottleSpec {
+    let mut s = crate::engine::ThrottleSpec::default();
+    let Some(c) = root.get("cluster").and_then(Value::as_table) else {
+        return s;
+    };
+    if let Some(n) = r.opt_uint(c, "cluster", "serviceLaunchesPerMinute", 1_000_000) {
+        if n == 0 {
+            r.err("cluster.serviceLaunchesPerMinute", "must be at least 1");
+        } else {
+            s.launches_per_minute = n as u32;
+        }
+    }
+    let Some(v) = c.get("serviceThrottle") else {
+        return s;
+    };
+    let path = "cluster.serviceThrottle";
+    let Some(t) = r.table(v, path, &["firstDelay", "multiplier", "maxDelay"], &[]) else {
+        return s;
+    };
+    if let Some(d) = r.opt_duration(t, path, "firstDelay") {
+        if d.0 == 0 {
+            r.err(&join(path, "firstDelay"), "must be longer than zero");
+        } else {
+            s.first_delay = d;
+        }
+    }
+    if let Some(m) = r.opt_number(t, path, "multiplier") {
+        if (1.0..=10.0).contains(&m) {
+            s.multiplier = m;
+        } else {
+            r.err(
+                &join(path, "multiplier"),
+                format!("expected a number from 1 to 10, found {m}"),
+            );
+        }
+    }
+    if let Some(d) = r.opt_duration(t, path, "maxDelay") {
+        s.max_delay = d;
+    }
+    if s.max_delay < s.first_delay {
+        r.err(
+            &join(path, "maxDelay"),
+            format!(
+                "must be at least firstDelay ({}), found {}",
+                s.first_delay, s.max_delay
+            ),
+        );
     }
     s
 }

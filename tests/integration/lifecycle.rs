@@ -659,8 +659,11 @@ fn deployment_with_no_room_stalls_d3() {
 
 #[test]
 fn circuit_breaker_fails_and_rolls_back_d4() {
-    // D4: threshold clamp(ceil(0.5 × 4), 10, 200) = 10 failed starts; then
-    // the deployment FAILS and rolls back to the last completed revision.
+    // ECS-MODEL D4: threshold clamp(ceil(0.5 × 4), 3, 200) = 3 failed starts
+    // (10 under the old minimum); then the deployment FAILS and rolls back to
+    // the last completed revision. The four new tasks start together (room
+    // floor(4 × 2) − 4 = 4): the third failure trips the breaker and the
+    // fourth, still PENDING, is stopped by the rollback.
     let text = deploy_scenario(
         100,
         200,
@@ -675,7 +678,7 @@ fn circuit_breaker_fails_and_rolls_back_d4() {
     let web = &r.summary.services[0];
     assert_eq!(web.deployments.len(), 2, "{:?}", web.deployments);
     assert_eq!(web.deployments[0].outcome, "FAILED");
-    assert_eq!(web.deployments[0].failed_tasks, 10);
+    assert_eq!(web.deployments[0].failed_tasks, 3);
     assert_eq!(web.deployments[1].trigger, "rollback");
     assert_eq!(web.deployments[1].outcome, "COMPLETED");
     // The old tasks never stopped (none of the new ones became healthy).
@@ -685,7 +688,7 @@ fn circuit_breaker_fails_and_rolls_back_d4() {
         .iter()
         .filter(|t| t.stop_reason.as_deref() == Some("TaskFailedToStart"))
         .count();
-    assert_eq!(failed, 10);
+    assert_eq!(failed, 3);
 }
 
 #[test]

@@ -10,4 +10,5 @@ mod plots;
 mod properties;
 mod scaling;
 mod scenarios;
+mod service_rules;
 mod sweep;
