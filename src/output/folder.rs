@@ -69,6 +69,14 @@ impl Kind {
     /// Whether the entry `name` of an old folder of this kind belongs to
     /// the previous result (and is replaced with it).
     fn owns(self, name: &str, path: &Path) -> bool {
+        // Temporary files of an interrupted writer (this one's, or the
+        // `FILE.tmp` of earlier versions) go with the result they were for.
+        if is_temp_file(name) {
+            return true;
+        }
+        if let Some(stem) = name.strip_suffix(".tmp") {
+            return self.owns(stem, Path::new(stem));
+        }
         let image = name.ends_with(".png") || name.ends_with(".svg");
         match self {
             Kind::Run => image || RUN_FILES.contains(&name),
