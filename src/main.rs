@@ -297,10 +297,28 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", chain(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// An error and its causes, `: `-separated, each cause left out when the
+/// message before it already ends with it (an I/O error wrapped with its
+/// path would otherwise print twice).
+fn chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// `results/<name>`, if `name` (a scenario's, from its file) is a plain
@@ -734,11 +752,22 @@ fn compare(
         }
         variants = chosen;
     }
-    for v in &variants {
+    for (i, v) in variants.iter().enumerate() {
+        if variants[..i].iter().any(|w| w.name == v.name) {
+            eprintln!("error: variant `{}` is given twice", v.name);
+            return Ok(ExitCode::from(2));
+        }
         if let Err(m) = output::plain_name(&v.name) {
             eprintln!(
                 "error: {}: variants: the name {m}; it names the variant's folder",
                 args.scenario.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        if v.name == "comparison.csv" || v.name.ends_with(".png") || v.name.ends_with(".svg") {
+            eprintln!(
+                "error: variant `{}`: the name of a file the comparison writes; rename the variant",
+                v.name
             );
             return Ok(ExitCode::from(2));
         }

@@ -139,7 +139,22 @@ pub fn check_target(dir: &Path) -> Result<(), OutputError> {
         Ok(m) if !m.is_dir() => Err(refuse(
             "exists and is a file, not a folder; remove it or choose another --out",
         )),
-        _ => Ok(()),
+        Ok(_) => Ok(()),
+        Err(_) => {
+            // The nearest existing folder above must be a folder.
+            let above = dir
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .find(|a| std::fs::metadata(a).is_ok());
+            match above {
+                Some(a) if !a.is_dir() => Err(refuse(&format!(
+                    "cannot be made: {} is a file, not a folder",
+                    a.display()
+                ))),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
