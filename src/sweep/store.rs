@@ -13,7 +13,9 @@
 //! this sweep. The tables and the manifest are written all-or-nothing at
 //! the end: a new folder is staged beside `DIR` with them and links to the
 //! run files, and renamed into place (`output::folder`), so a folder never
-//! shows the tables of one sweep beside those of another. A folder holding
+//! shows the tables of one sweep beside those of another: until then a
+//! previous result's manifest and tables stay as they were (a new folder
+//! gets its manifest at the start, so `merge` can tell an unfinished shard). A folder holding
 //! files of another sweep (another fingerprint) is refused, never mixed. A
 //! folder is written by one process at a time (a second one is refused
 //! with a message): give each shard its own folder.
@@ -378,21 +380,10 @@ pub fn run(
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
     let existing = read_folder(dir, &sweep.fingerprint)?;
     let manifest = manifest_of(sweep, opts.shard);
-    // The manifest marks the folder as this sweep's from the start (so that
-    // `merge` can tell an unfinished shard). One of another sweep or shard
-    // goes now with its tables, which the run files kept would not match.
-    let old = match read_manifest(dir) {
-        Ok(m) => m,
-        Err(SweepError::Folder { .. }) => None,
-        Err(e) => return Err(e),
-    };
-    if old.as_ref() != Some(&manifest) {
-        for name in [RUNS_CSV, AGGREGATE_CSV] {
-            let path = dir.join(name);
-            if path.exists() {
-                std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
-            }
-        }
+    // A new folder is marked as this sweep's from the start (so that
+    // `merge` can tell an unfinished shard); a previous result's manifest
+    // and tables stay whole until the new ones replace them at the end.
+    if !matches!(read_manifest(dir), Ok(Some(_))) {
         let path = dir.join(MANIFEST);
         write_atomic(&path, to_json(&manifest, &path)?.as_bytes())?;
     }
