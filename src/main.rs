@@ -772,9 +772,6 @@ fn compare(
             return Ok(ExitCode::from(2));
         }
     }
-    // The default folder needs the scenario's name, known once loaded; an
-    // explicit one is locked before anything runs.
-    let early = out.as_deref().map(Lock::acquire).transpose()?;
     if variants.is_empty() {
         eprintln!(
             "error: {}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
@@ -782,6 +779,28 @@ fn compare(
         );
         return Ok(ExitCode::from(2));
     }
+    // The folder is locked before anything runs; the default one is named
+    // after the scenario as the first variant loads it.
+    let lock = match &out {
+        Some(d) => Lock::acquire(d)?,
+        None => {
+            let first = &variants[0];
+            let mut all = args.set.clone();
+            all.extend(first.overrides.iter().cloned());
+            match scenario::load(&args.scenario, &all) {
+                Ok(sc) => match default_dir(&sc.spec.name, "scenario") {
+                    Ok(d) => Lock::acquire(&d.join("compare"))?,
+                    Err(code) => return Ok(code),
+                },
+                Err(source) => {
+                    for line in source.issues() {
+                        eprintln!("error: variant `{}`: {line}", first.name);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
     let runs = match compare::run(&args.scenario, &variants, &args.set, args.seed) {
         Ok(r) => r,
         Err(compare::CompareError::Scenario { variant, source }) => {
@@ -794,17 +813,6 @@ fn compare(
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
-    };
-    let name = runs
-        .first()
-        .map(|(_, r)| r.summary.scenario.clone())
-        .unwrap_or_default();
-    let lock = match early {
-        Some(l) => l,
-        None => match default_dir(&name, "scenario") {
-            Ok(d) => Lock::acquire(&d.join("compare"))?,
-            Err(code) => return Ok(code),
-        },
     };
     let dir = lock.target().to_path_buf();
     let stage = lock.stage(Kind::Compare)?;
