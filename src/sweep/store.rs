@@ -558,10 +558,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
             list_ids(total, &unowned)
         );
         if let Some(n) = shards.iter().flatten().map(|s| s.n).next() {
-            let missing: Vec<String> = (1..=n)
+            // At most 10 named: N comes from a file and may be huge.
+            let mut missing: Vec<String> = (1..=n)
                 .filter(|&k| !shards.iter().flatten().any(|s| s.k == k && s.n == n))
                 .map(|k| format!("{k}/{n}"))
+                .take(11)
                 .collect();
+            if missing.len() > 10 {
+                missing[10] = "...".into();
+            }
             if !missing.is_empty() {
                 message.push_str(&format!("; missing shards: {}", missing.join(", ")));
             }

@@ -204,6 +204,47 @@ fn a_manifest_run_count_is_bounded_before_anything_is_sized_by_it() {
     );
 }
 
+/// Runs `c`, killing it after `secs` seconds (then panics).
+fn output_within(c: &mut Command, secs: u64) -> Output {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn merge_of_a_shard_of_a_huge_count_answers_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shard = shard_with_manifest(tmp.path(), |m| {
+        m["shard"] = serde_json::json!("1/1000000000000");
+    });
+    let mut c = ecsim();
+    c.arg("merge")
+        .arg(&shard)
+        .arg("--out")
+        .arg(tmp.path().join("merged"));
+    #[cfg(unix)]
+    limit_memory(&mut c, 2 << 30);
+    let o = output_within(&mut c, 20);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("missing shards: 2/1000000000000, ") && e.ends_with(", ...\n"),
+        "{e}"
+    );
+}
+
 #[test]
 fn merge_refuses_a_manifest_name_that_leaves_its_folder() {
     let tmp = tempfile::tempdir().unwrap();
