@@ -362,7 +362,9 @@ fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Resu
         events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
     };
     let stage = lock.stage(Kind::Run)?;
-    output::write_run_files(stage.path(), &result, Some(&timing)).context("writing results")?;
+    output::write_run_files(stage.path(), &result, Some(&timing))
+        .map_err(|e| stage.explain(e))
+        .context("writing results")?;
     stage.commit().context("writing results")?;
     drop(lock);
     print_summary(&result, &timing, &dir);
@@ -820,8 +822,12 @@ fn compare(
     for (v, r) in &runs {
         let vdir = stage.path().join(&v.name);
         std::fs::create_dir(&vdir)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| Ok(output::write_run_files(&vdir, r, None)?))
+            .map_err(|source| output::OutputError::Io {
+                path: vdir.clone(),
+                source,
+            })
+            .and_then(|()| output::write_run_files(&vdir, r, None))
+            .map_err(|e| stage.explain(e))
             .with_context(|| format!("writing variant {}", v.name))?;
         rows.push(compare::row(&v.name, r));
     }
@@ -829,6 +835,7 @@ fn compare(
         &stage.path().join("comparison.csv"),
         compare::csv(&rows).as_bytes(),
     )
+    .map_err(|e| stage.explain(e))
     .context("writing comparison.csv")?;
     stage.commit().context("writing the comparison")?;
     drop(lock);

@@ -464,6 +464,29 @@ impl Staging<'_> {
         &self.tmp
     }
 
+    /// `e` (from writing into the temporary folder) told about the file of
+    /// the result it was for, and that the previous result is unchanged.
+    pub fn explain(&self, e: OutputError) -> OutputError {
+        let target = &self.lock.target;
+        let moved = |p: PathBuf| match p.strip_prefix(&self.tmp) {
+            Ok(rest) => target.join(rest),
+            Err(_) => p,
+        };
+        let kept = format!("{} is left as it was", target.display());
+        match e {
+            OutputError::Io { path, source } => OutputError::Refused {
+                path: moved(path),
+                message: format!("{source}; {kept}"),
+            },
+            OutputError::Encode { path, message } | OutputError::Refused { path, message } => {
+                OutputError::Refused {
+                    path: moved(path),
+                    message: format!("{message}; {kept}"),
+                }
+            }
+        }
+    }
+
     /// Puts the new result in place of the target (see the module docs).
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let target = self.lock.target.clone();

@@ -466,7 +466,10 @@ pub fn run(
         records.push(rec);
     }
     let stage = lock.stage(Kind::Sweep)?;
-    let names = write_tables(stage.path(), &manifest, &records)?;
+    let names = write_tables(stage.path(), &manifest, &records).map_err(|e| match e {
+        SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+        e => e,
+    })?;
     link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
     stage.commit()?;
     Ok(Report {
