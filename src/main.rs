@@ -1,8 +1,17 @@
 //! The `ecsim` command line: parse arguments, call the library, print, exit.
+//!
+//! Process-level behaviour: output goes through [`say!`], so a closed
+//! standard output (`ecsim ... | head`) ends the program quietly with
+//! status 0 instead of a panic; SIGINT and SIGTERM during a sweep say how
+//! many runs were kept and that `--resume` continues, and exit 130 / 143;
+//! `--out` is checked (a folder, not a file) and locked before any
+//! simulation runs.
 
-use std::io::IsTerminal;
+use std::fmt;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -10,11 +19,49 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use ecsim::engine::{ExplainWindow, RunResult, Simulation};
-use ecsim::output::{self, Timing};
+use ecsim::output::{self, Kind, Lock, Timing};
 #[cfg(feature = "plot")]
 use ecsim::plot;
 use ecsim::scenario::{self, Scenario};
 use ecsim::sweep::{self, Progress, Shard, Sweep, SweepError};
+
+/// Writes to standard output. When the reader has gone away (a broken
+/// pipe, as in `ecsim ... | head`) the program ends quietly with status 0,
+/// as `ls | head` does: what was asked has been done; any other write error
+/// ends it with status 1.
+fn write_stdout(args: fmt::Arguments, newline: bool) {
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `println!` that ends the program quietly on a closed stdout.
+macro_rules! say {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*), true) };
+}
+
+/// `print!` that ends the program quietly on a closed stdout.
+macro_rules! say_raw {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*), false) };
+}
+
+/// Most worker threads a sweep starts, whatever `--jobs` says.
+const MAX_JOBS: usize = 1024;
 
 #[derive(Parser)]
 #[command(
@@ -63,11 +110,14 @@ fn parse_format(s: &str) -> Result<plot::Format, String> {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a scenario and write summary.json, timeseries.csv, tasks.csv, events.csv.
+    /// Run a scenario and write summary.json, timeseries.csv, tasks.csv,
+    /// cost.csv, instances.csv, events.csv (the same bytes for the same
+    /// scenario and seed) and timing.json (wall-clock figures).
     Run {
         #[command(flatten)]
         args: ScenarioArgs,
-        /// Output folder (default: results/<scenario name>/).
+        /// Output folder (default: results/<scenario name>/). Replaced whole
+        /// when the run is done; files ecsim does not write are kept.
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
@@ -98,7 +148,8 @@ enum Command {
     Sweep {
         /// Sweep file (TOML).
         file: PathBuf,
-        /// Worker threads (default: one per available core).
+        /// Worker threads (default: one per available core; at most one per
+        /// run to do, and at most 1024).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         jobs: Option<u64>,
         /// Output folder (default: results/sweeps/<name>/, or
@@ -188,6 +239,19 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let out = match &cli.command {
+        Command::Run { out, .. }
+        | Command::Sweep { out, .. }
+        | Command::Compare { out, .. }
+        | Command::Merge { out, .. } => out.as_deref(),
+        _ => None,
+    };
+    if let Some(dir) = out {
+        if let Err(e) = output::check_target(dir) {
+            eprintln!("error: --out {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Run { args, out, plot } => run(&args, out.as_deref(), &plot),
         Command::Validate { files, set } => validate(&files, &set),
@@ -233,8 +297,38 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", chain(&e));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated, each cause left out when the
+/// message before it already ends with it (an I/O error wrapped with its
+/// path would otherwise print twice).
+fn chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// `results/<name>`, if `name` (a scenario's, from its file) is a plain
+/// name; otherwise an error asking for `--out`.
+fn default_dir(name: &str, what: &str) -> Result<PathBuf, ExitCode> {
+    match output::plain_name(name) {
+        Ok(()) => Ok(Path::new("results").join(name)),
+        Err(m) => {
+            eprintln!("error: the {what} name {m}; it names the default output folder: rename it or give --out");
+            Err(ExitCode::from(2))
         }
     }
 }
@@ -251,9 +345,15 @@ fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Resu
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
     };
-    let dir = out
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| Path::new("results").join(&sc.spec.name));
+    let dir = match out {
+        Some(d) => d.to_path_buf(),
+        None => match default_dir(&sc.spec.name, "scenario") {
+            Ok(d) => d,
+            Err(code) => return Ok(code),
+        },
+    };
+    // Taken before simulating: a second writer of the folder fails now.
+    let lock = Lock::acquire(&dir)?;
     let started = Instant::now();
     let result = Simulation::new(&sc.spec, sc.seed).run();
     let wall = started.elapsed().as_secs_f64();
@@ -261,7 +361,12 @@ fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Resu
         wall_time_s: (wall * 1e6).round() / 1e6,
         events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
     };
-    output::write_run(&dir, &result, Some(&timing)).context("writing results")?;
+    let stage = lock.stage(Kind::Run)?;
+    output::write_run_files(stage.path(), &result, Some(&timing))
+        .map_err(|e| stage.explain(e))
+        .context("writing results")?;
+    stage.commit().context("writing results")?;
+    drop(lock);
     print_summary(&result, &timing, &dir);
     plot_after(&dir, plot)?;
     Ok(ExitCode::SUCCESS)
@@ -298,7 +403,7 @@ fn plot_dir(
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    println!(
+    say!(
         "plots: {} in {}",
         names.join(", "),
         out.unwrap_or(dir).display()
@@ -308,7 +413,7 @@ fn plot_dir(
 
 fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
     let s = &r.summary;
-    println!(
+    say!(
         "{}: seed {}, {:.1} h simulated, {} events in {:.3} s ({:.0} events/s)",
         s.scenario,
         s.seed,
@@ -317,7 +422,7 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
         timing.wall_time_s,
         timing.events_per_s
     );
-    println!(
+    say!(
         "  instances launched {}; tasks placed {}; reservation mean CPU {:.1}% (max {:.1}%), memory {:.1}% (max {:.1}%)",
         s.instances_launched,
         s.tasks_placed,
@@ -332,10 +437,10 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        println!("  placement failures: {}", reasons.join(", "));
+        say!("  placement failures: {}", reasons.join(", "));
     }
     for svc in &s.services {
-        println!(
+        say!(
             "  service {} ({}): running/desired min {:.2}, mean {:.3}; {} tasks placed",
             svc.name,
             svc.scheduling,
@@ -346,19 +451,19 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
     }
     for j in &s.jobs {
         let failed: u64 = j.failed.values().sum();
-        println!(
+        say!(
             "  job {}: {} submitted, {} placed, {} completed, {} failed; mean wait to RUNNING {:.1} s",
             j.name, j.submitted, j.placed, j.completed, failed, j.mean_wait_s
         );
     }
-    println!("  results in {}", dir.display());
+    say!("  results in {}", dir.display());
 }
 
 fn validate(files: &[PathBuf], set: &[String]) -> anyhow::Result<ExitCode> {
     let mut bad = false;
     for f in files {
         match scenario::load(f, set) {
-            Ok(s) => println!(
+            Ok(s) => say!(
                 "{}: ok ({} instance groups, {} services, {} job streams, {})",
                 f.display(),
                 s.spec.instance_groups.len(),
@@ -392,14 +497,14 @@ fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> anyhow
     sim.explain(window);
     let result = sim.run();
     if result.explanations.is_empty() {
-        println!(
+        say!(
             "no placement decision in that range ({} decisions were made)",
             result.summary.tasks_placed
         );
     }
     for d in &result.explanations {
-        println!("decision {} at {} for {}:", d.number, d.time, d.source);
-        print!("{}", d.text);
+        say!("decision {} at {} for {}:", d.number, d.time, d.source);
+        say_raw!("{}", d.text);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -432,7 +537,7 @@ fn run_sweep(
     let combos = sw.combinations.len();
     let seeds = sw.def.seeds;
     if validate_only {
-        println!(
+        say!(
             "{}: ok ({} combinations x {} seeds = {} runs, sweep {})",
             file.display(),
             combos,
@@ -442,14 +547,30 @@ fn run_sweep(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let dir = out.unwrap_or_else(|| {
-        let base = sweep::default_dir(&sw.def.name);
-        match shard {
-            Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
-            None => base,
+    let dir = match out {
+        Some(d) => d,
+        None => {
+            if let Err(m) = output::plain_name(&sw.def.name) {
+                eprintln!(
+                    "error: {}: name: {m}; it names the default output folder: rename it or give --out",
+                    file.display()
+                );
+                return Ok(ExitCode::from(2));
+            }
+            let base = sweep::default_dir(&sw.def.name);
+            match shard {
+                Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
+                None => base,
+            }
         }
-    });
+    };
     let jobs = jobs.map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
+    let jobs = if jobs > MAX_JOBS {
+        eprintln!("note: --jobs {jobs} is more than the {MAX_JOBS} worker threads ecsim starts; using {MAX_JOBS}");
+        MAX_JOBS
+    } else {
+        jobs
+    };
     let opts = sweep::Options {
         jobs,
         shard,
@@ -465,9 +586,17 @@ fn run_sweep(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
+    on_interrupt(&dir, bar.clone());
     let report = sweep::run(&sw, &dir, &opts, &|p| match p {
-        Progress::Start { to_run, .. } => bar.set_length(to_run as u64),
-        Progress::Done(_) => bar.inc(1),
+        Progress::Start { to_run, skipped } => {
+            KEPT.store(skipped, Ordering::SeqCst);
+            SELECTED.store(to_run + skipped, Ordering::SeqCst);
+            bar.set_length(to_run as u64);
+        }
+        Progress::Done(_) => {
+            KEPT.fetch_add(1, Ordering::SeqCst);
+            bar.inc(1);
+        }
     });
     bar.finish_and_clear();
     let report = report.with_context(|| format!("sweep {}", file.display()))?;
@@ -479,20 +608,63 @@ fn run_sweep(
         ),
         None => format!("{} runs", report.total_runs),
     };
-    println!(
+    say!(
         "{}: {} ({} combinations x {} seeds); ran {}, skipped {} already finished; {:.1} s",
-        sw.def.name, part, combos, seeds, report.ran, report.skipped, wall
+        sw.def.name,
+        part,
+        combos,
+        seeds,
+        report.ran,
+        report.skipped,
+        wall
     );
-    println!("  results in {}", report.dir.display());
+    say!("  results in {}", report.dir.display());
     if shard.is_some() {
         if plot_requested(plot) {
-            println!("  no plots for a shard: plot the folder `ecsim merge` writes");
+            say!("  no plots for a shard: plot the folder `ecsim merge` writes");
         }
     } else {
         plot_after(&report.dir, plot)?;
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Run files of the sweep in progress that are on disk, and runs it is
+/// responsible for (`usize::MAX` before it starts).
+static KEPT: AtomicUsize = AtomicUsize::new(0);
+static SELECTED: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// On SIGINT or SIGTERM during a sweep: say how many runs are kept in `dir`
+/// and that `--resume` continues, and exit with 128 + the signal (130, 143).
+/// Every kept run file is whole (each is renamed into place when written);
+/// temporary files of the runs cut short are removed by the next sweep.
+#[cfg(unix)]
+fn on_interrupt(dir: &Path, bar: ProgressBar) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            bar.abandon();
+            let selected = SELECTED.load(Ordering::SeqCst);
+            if selected == usize::MAX {
+                eprintln!("\ninterrupted before any run started");
+            } else {
+                eprintln!(
+                    "\ninterrupted: kept {} of {selected} runs in {}; run the same command again with --resume to continue",
+                    KEPT.load(Ordering::SeqCst),
+                    dir.display()
+                );
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn on_interrupt(_dir: &Path, _bar: ProgressBar) {}
 
 #[cfg(feature = "plot")]
 fn plot_requested(flag: &PlotFlag) -> bool {
@@ -519,7 +691,7 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Res
         }
     };
     let report = sweep::merge(dirs, &out)?;
-    println!(
+    say!(
         "merged {} folders: {} runs; results in {}",
         dirs.len(),
         report.total_runs,
@@ -549,6 +721,10 @@ fn compare(
             eprintln!("error: --variant {spec}: expected NAME:PATH=VALUE");
             return Ok(ExitCode::from(2));
         };
+        if let Err(m) = output::plain_name(name) {
+            eprintln!("error: --variant {spec}: the name {m}; it names the variant's folder");
+            return Ok(ExitCode::from(2));
+        }
         match variants.iter_mut().find(|v| v.name == name) {
             Some(v) => v.overrides.push(assignment.to_string()),
             None => variants.push(Variant {
@@ -578,6 +754,26 @@ fn compare(
         }
         variants = chosen;
     }
+    for (i, v) in variants.iter().enumerate() {
+        if variants[..i].iter().any(|w| w.name == v.name) {
+            eprintln!("error: variant `{}` is given twice", v.name);
+            return Ok(ExitCode::from(2));
+        }
+        if let Err(m) = output::plain_name(&v.name) {
+            eprintln!(
+                "error: {}: variants: the name {m}; it names the variant's folder",
+                args.scenario.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        if v.name == "comparison.csv" || v.name.ends_with(".png") || v.name.ends_with(".svg") {
+            eprintln!(
+                "error: variant `{}`: the name of a file the comparison writes; rename the variant",
+                v.name
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     if variants.is_empty() {
         eprintln!(
             "error: {}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
@@ -585,6 +781,28 @@ fn compare(
         );
         return Ok(ExitCode::from(2));
     }
+    // The folder is locked before anything runs; the default one is named
+    // after the scenario as the first variant loads it.
+    let lock = match &out {
+        Some(d) => Lock::acquire(d)?,
+        None => {
+            let first = &variants[0];
+            let mut all = args.set.clone();
+            all.extend(first.overrides.iter().cloned());
+            match scenario::load(&args.scenario, &all) {
+                Ok(sc) => match default_dir(&sc.spec.name, "scenario") {
+                    Ok(d) => Lock::acquire(&d.join("compare"))?,
+                    Err(code) => return Ok(code),
+                },
+                Err(source) => {
+                    for line in source.issues() {
+                        eprintln!("error: variant `{}`: {line}", first.name);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
     let runs = match compare::run(&args.scenario, &variants, &args.set, args.seed) {
         Ok(r) => r,
         Err(compare::CompareError::Scenario { variant, source }) => {
@@ -598,26 +816,36 @@ fn compare(
             return Ok(ExitCode::from(2));
         }
     };
-    let name = runs
-        .first()
-        .map(|(_, r)| r.summary.scenario.clone())
-        .unwrap_or_default();
-    let dir = out.unwrap_or_else(|| Path::new("results").join(&name).join("compare"));
+    let dir = lock.target().to_path_buf();
+    let stage = lock.stage(Kind::Compare)?;
     let mut rows = Vec::new();
     for (v, r) in &runs {
-        output::write_run(&dir.join(&v.name), r, None)
+        let vdir = stage.path().join(&v.name);
+        std::fs::create_dir(&vdir)
+            .map_err(|source| output::OutputError::Io {
+                path: vdir.clone(),
+                source,
+            })
+            .and_then(|()| output::write_run_files(&vdir, r, None))
+            .map_err(|e| stage.explain(e))
             .with_context(|| format!("writing variant {}", v.name))?;
         rows.push(compare::row(&v.name, r));
     }
-    output::write_atomic(&dir.join("comparison.csv"), compare::csv(&rows).as_bytes())
-        .context("writing comparison.csv")?;
-    print!("{}", compare::table(&rows));
+    output::write_new(
+        &stage.path().join("comparison.csv"),
+        compare::csv(&rows).as_bytes(),
+    )
+    .map_err(|e| stage.explain(e))
+    .context("writing comparison.csv")?;
+    stage.commit().context("writing the comparison")?;
+    drop(lock);
+    say_raw!("{}", compare::table(&rows));
     let be = compare::breakevens(&rows);
     if !be.is_empty() {
-        println!("breakeven (same work, EC2 bill scaled to the reserved share):");
-        print!("{}", compare::breakeven_text(&be));
+        say!("breakeven (same work, EC2 bill scaled to the reserved share):");
+        say_raw!("{}", compare::breakeven_text(&be));
     }
-    println!("  results in {}", dir.display());
+    say!("  results in {}", dir.display());
     // The comparison's charts, then each variant's run charts.
     plot_after(&dir, plot)?;
     for (v, _) in &runs {

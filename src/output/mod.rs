@@ -2,18 +2,24 @@
 //! `events.csv`, `instances.csv` (deterministic for a scenario and seed) and `timing.json`
 //! (wall-clock figures, which vary run to run and so live apart).
 //!
-//! Every file is written to a temporary name in the same folder and renamed
-//! into place, so an interrupted run never leaves a half-written file and
-//! never clobbers a complete one with a partial one.
+//! A result folder is written all-or-nothing ([`folder`]): into a fresh
+//! temporary folder beside it, renamed into place, one writer at a time, so
+//! an interrupted or failed run leaves the previous result whole and never
+//! a mix of two runs' files.
+
+pub mod folder;
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::engine::RunResult;
 use crate::sim::SimTime;
+
+pub use folder::{
+    check_target, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
+};
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +31,15 @@ pub enum OutputError {
         path: PathBuf,
         /// The error.
         source: std::io::Error,
+    },
+    /// The folder cannot be written as asked (not a folder, another
+    /// writer holds it, a name that is not a plain name).
+    #[error("{path}: {message}")]
+    Refused {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
     },
     /// Serialisation error.
     #[error("{path}: {message}")]
@@ -43,23 +58,6 @@ pub struct Timing {
     pub wall_time_s: f64,
     /// Events per wall second.
     pub events_per_s: f64,
-}
-
-/// Writes `bytes` to `path` atomically (temp file + rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// Seconds with millisecond precision, e.g. `90.250`.
@@ -235,16 +233,28 @@ pub fn summary_json(r: &RunResult) -> Result<String, serde_json::Error> {
     })
 }
 
-/// Writes every result file into `dir` (created if missing) and returns their paths.
+/// Writes a run's result folder `dir` all-or-nothing (see [`folder`]):
+/// takes its lock, writes every file into a temporary folder and renames it
+/// into place. Returns the paths of the files written.
 pub fn write_run(
     dir: &Path,
     r: &RunResult,
     timing: Option<&Timing>,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let lock = Lock::acquire(dir)?;
+    let staging = lock.stage(Kind::Run)?;
+    let names = write_run_files(staging.path(), r, timing)?;
+    staging.commit()?;
+    Ok(names.into_iter().map(|n| dir.join(n)).collect())
+}
+
+/// Writes every result file of a run into the existing folder `dir` (a
+/// [`Staging`] folder) and returns their names.
+pub fn write_run_files(
+    dir: &Path,
+    r: &RunResult,
+    timing: Option<&Timing>,
+) -> Result<Vec<&'static str>, OutputError> {
     let summary = summary_json(r).map_err(|e| OutputError::Encode {
         path: dir.join("summary.json"),
         message: e.to_string(),
@@ -267,8 +277,8 @@ pub fn write_run(
     let mut written = Vec::new();
     for (name, text) in files {
         let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
+        write_new(&path, text.as_bytes())?;
+        written.push(name);
     }
     Ok(written)
 }

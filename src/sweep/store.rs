@@ -7,12 +7,23 @@
 //! DIR/aggregate.csv     one row per combination (whole sweeps only, not shards)
 //! ```
 //!
-//! Every file is written atomically (temporary file + rename), and each run
-//! file as soon as its run ends, so killing a sweep keeps every finished
-//! run; `resume` skips the runs whose file is there and belongs to this
-//! sweep. A folder holding files of another sweep (another fingerprint) is
-//! refused, never mixed. A folder is written by one process at a time:
-//! give each shard its own folder.
+//! Each run file is written atomically (temporary file + rename) as soon as
+//! its run ends, into `DIR/runs/` in place, so killing a sweep keeps every
+//! finished run; `resume` skips the runs whose file is there and belongs to
+//! this sweep. The tables and the manifest are written all-or-nothing at
+//! the end: a new folder is staged beside `DIR` with them and links to the
+//! run files, and renamed into place (`output::folder`), so a folder never
+//! shows the tables of one sweep beside those of another: until then a
+//! previous result's manifest and tables stay as they were (a new folder
+//! gets its manifest at the start, so `merge` can tell an unfinished shard). A folder holding
+//! files of another sweep (another fingerprint) is refused, never mixed. A
+//! folder is written by one process at a time (a second one is refused
+//! with a message): give each shard its own folder.
+//!
+//! Everything read back from a folder is untrusted: a manifest's counts must
+//! agree (`total_runs = combinations x seeds`, at most [`MAX_RUNS`]) before
+//! anything is sized by them, its `name` must be a plain name, and a run
+//! file must be the run its name says.
 //!
 //! A shard `K/N` owns the runs whose index modulo N is K-1 (round robin, so
 //! every shard gets a similar mix of combinations, cheap and costly).
@@ -28,7 +39,7 @@ use serde_json::{Map, Value};
 use super::error::SweepError;
 use super::{run_id, table, RunSpec, Sweep};
 use crate::engine::Simulation;
-use crate::output::write_atomic;
+use crate::output::{plain_name, write_atomic, write_new, Kind, Lock};
 
 /// Name of the manifest file.
 pub const MANIFEST: &str = "sweep.json";
@@ -38,6 +49,9 @@ pub const RUNS_DIR: &str = "runs";
 pub const RUNS_CSV: &str = "runs.csv";
 /// Name of the per-combination table.
 pub const AGGREGATE_CSV: &str = "aggregate.csv";
+/// Most runs in one sweep: one file per run, and a manifest claiming more
+/// is refused before anything is sized by it.
+pub const MAX_RUNS: usize = 1_000_000;
 
 /// One shard of a sweep: the runs whose index modulo `n` is `k - 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +147,28 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Checks a manifest read from `path`: a plain name, counts that agree
+    /// and are within [`MAX_RUNS`], a valid shard.
+    pub fn check(&self, path: &Path) -> Result<(), SweepError> {
+        let bad = |m: String| SweepError::folder(path, format!("{m}; not a manifest ecsim wrote"));
+        plain_name(&self.name).map_err(|m| bad(format!("name: {m}")))?;
+        let product = self.combinations.checked_mul(self.seeds as usize);
+        if product != Some(self.total_runs) {
+            return Err(bad(format!(
+                "total_runs is {} but combinations x seeds is {} x {}",
+                self.total_runs, self.combinations, self.seeds
+            )));
+        }
+        if self.total_runs > MAX_RUNS {
+            return Err(bad(format!(
+                "total_runs is {}, more than the {MAX_RUNS} runs a sweep may have",
+                self.total_runs
+            )));
+        }
+        self.shard(path)?;
+        Ok(())
+    }
+
     fn shard(&self, path: &Path) -> Result<Option<Shard>, SweepError> {
         self.shard
             .as_deref()
@@ -207,13 +243,15 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T,
     })
 }
 
-/// Reads `DIR/sweep.json`, if there.
+/// Reads `DIR/sweep.json`, if there, and checks it ([`Manifest::check`]).
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
     let path = dir.join(MANIFEST);
     if !path.exists() {
         return Ok(None);
     }
-    read_json(&path, "a sweep manifest").map(Some)
+    let m: Manifest = read_json(&path, "a sweep manifest")?;
+    m.check(&path)?;
+    Ok(Some(m))
 }
 
 /// Checks that `dir` holds no run file of another sweep, removes temporary
@@ -234,7 +272,7 @@ fn read_folder(dir: &Path, fingerprint: &str) -> Result<BTreeMap<usize, RunRecor
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.ends_with(".json.tmp") {
+        if crate::output::folder::is_temp_file(name) || name.ends_with(".json.tmp") {
             std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
         } else if name.ends_with(".json") {
             let rec: RunRecord = read_json(&path, "a run file")?;
@@ -258,34 +296,51 @@ fn read_folder(dir: &Path, fingerprint: &str) -> Result<BTreeMap<usize, RunRecor
     Ok(found)
 }
 
+/// Writes the manifest and the tables into the staging folder `stage` and
+/// returns the names written. A shard's runs are not a whole combination's:
+/// no aggregate for a shard.
 fn write_tables(
-    dir: &Path,
+    stage: &Path,
     manifest: &Manifest,
     records: &[RunRecord],
-) -> Result<Vec<PathBuf>, SweepError> {
-    let mut files = Vec::new();
-    let path = dir.join(MANIFEST);
-    write_atomic(&path, to_json(manifest, &path)?.as_bytes())?;
-    files.push(path);
-    let path = dir.join(RUNS_CSV);
-    write_atomic(
-        &path,
-        table::runs_csv(&manifest.parameters, records).as_bytes(),
-    )?;
-    files.push(path);
-    let path = dir.join(AGGREGATE_CSV);
+) -> Result<Vec<&'static str>, SweepError> {
+    let mut files = vec![
+        (MANIFEST, to_json(manifest, &stage.join(MANIFEST))?),
+        (RUNS_CSV, table::runs_csv(&manifest.parameters, records)),
+    ];
     if manifest.shard.is_none() {
-        write_atomic(
-            &path,
-            table::aggregate_csv(&manifest.parameters, records).as_bytes(),
-        )?;
-        files.push(path);
-    } else if path.exists() {
-        // A shard's runs are not a whole combination's: no aggregate, and
-        // none left from a whole sweep run earlier into the same folder.
-        std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+        files.push((
+            AGGREGATE_CSV,
+            table::aggregate_csv(&manifest.parameters, records),
+        ));
     }
-    Ok(files)
+    let mut names = Vec::new();
+    for (name, text) in files {
+        write_new(&stage.join(name), text.as_bytes())?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Links (or, where links are not possible, copies) every run file of
+/// `from` into the new folder `to`.
+fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
+    std::fs::create_dir(to).map_err(SweepError::io(to))?;
+    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(from)
+        .map_err(SweepError::io(from))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(n, _)| !crate::output::folder::is_temp_file(n) && !n.ends_with(".tmp"))
+        .collect();
+    entries.sort();
+    for (name, path) in entries {
+        let dest = to.join(&name);
+        if std::fs::hard_link(&path, &dest).is_err() {
+            std::fs::copy(&path, &dest).map_err(SweepError::io(&dest))?;
+        }
+    }
+    Ok(())
 }
 
 /// What [`run`] tells its progress callback.
@@ -311,22 +366,27 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, SweepError> {
+    if sweep.total_runs() > MAX_RUNS {
+        return Err(SweepError::folder(
+            dir,
+            format!(
+                "the sweep has {} runs, more than the {MAX_RUNS} a sweep may have; split it",
+                sweep.total_runs()
+            ),
+        ));
+    }
+    let lock = Lock::acquire(dir)?;
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
     let existing = read_folder(dir, &sweep.fingerprint)?;
-    if read_manifest(dir)?.is_some_and(|m| m.sweep != sweep.fingerprint) {
-        // Tables of another sweep (with no run file left): drop them now,
-        // so an interrupted run does not leave them beside this manifest.
-        for name in [RUNS_CSV, AGGREGATE_CSV] {
-            let path = dir.join(name);
-            if path.exists() {
-                std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
-            }
-        }
-    }
     let manifest = manifest_of(sweep, opts.shard);
-    let path = dir.join(MANIFEST);
-    write_atomic(&path, to_json(&manifest, &path)?.as_bytes())?;
+    // A new folder is marked as this sweep's from the start (so that
+    // `merge` can tell an unfinished shard); a previous result's manifest
+    // and tables stay whole until the new ones replace them at the end.
+    if !matches!(read_manifest(dir), Ok(Some(_))) {
+        let path = dir.join(MANIFEST);
+        write_atomic(&path, to_json(&manifest, &path)?.as_bytes())?;
+    }
 
     let selected: Vec<RunSpec> = sweep
         .runs()
@@ -342,7 +402,7 @@ pub fn run(
                     || rec.parameters != parameters_of(sweep, r)
                 {
                     return Err(SweepError::folder(
-                        runs_dir.join(format!("{}.json", rec.run_id)),
+                        runs_dir.join(format!("{}.json", r.id)),
                         format!("does not match run {} of this sweep (seed or parameters differ); remove it", r.id),
                     ));
                 }
@@ -356,11 +416,14 @@ pub fn run(
         skipped,
     });
 
+    // No more threads than runs to do.
     let jobs = if opts.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         opts.jobs
-    };
+    }
+    .min(todo.len())
+    .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -394,7 +457,7 @@ pub fn run(
     for r in &selected {
         let path = runs_dir.join(format!("{}.json", r.id));
         let rec: RunRecord = read_json(&path, "a run file")?;
-        if rec.sweep != sweep.fingerprint || rec.run_index != r.index {
+        if rec.sweep != sweep.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
             return Err(SweepError::folder(
                 &path,
                 "was changed while the sweep ran (another process writing the same folder?)",
@@ -402,14 +465,20 @@ pub fn run(
         }
         records.push(rec);
     }
-    let files = write_tables(dir, &manifest, &records)?;
+    let stage = lock.stage(Kind::Sweep)?;
+    let names = write_tables(stage.path(), &manifest, &records).map_err(|e| match e {
+        SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+        e => e,
+    })?;
+    link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
+    stage.commit()?;
     Ok(Report {
         dir: dir.to_path_buf(),
         total_runs: sweep.total_runs(),
         selected: selected.len(),
         skipped,
         ran: todo.len(),
-        files,
+        files: names.into_iter().map(|n| dir.join(n)).collect(),
     })
 }
 
@@ -430,6 +499,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
     let Some(first_dir) = dirs.first() else {
         return Err(SweepError::folder(out, "no folder to merge"));
     };
+    let lock = Lock::acquire(out)?;
     let mut manifests = Vec::new();
     for d in dirs {
         match read_manifest(d)? {
@@ -491,10 +561,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
             list_ids(total, &unowned)
         );
         if let Some(n) = shards.iter().flatten().map(|s| s.n).next() {
-            let missing: Vec<String> = (1..=n)
+            // At most 10 named: N comes from a file and may be huge.
+            let mut missing: Vec<String> = (1..=n)
                 .filter(|&k| !shards.iter().flatten().any(|s| s.k == k && s.n == n))
                 .map(|k| format!("{k}/{n}"))
+                .take(11)
                 .collect();
+            if missing.len() > 10 {
+                missing[10] = "...".into();
+            }
             if !missing.is_empty() {
                 message.push_str(&format!("; missing shards: {}", missing.join(", ")));
             }
@@ -517,7 +592,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         let text = std::fs::read_to_string(&path).map_err(SweepError::io(&path))?;
         let rec: RunRecord = serde_json::from_str(&text)
             .map_err(|e| SweepError::folder(&path, format!("not a run file ({e})")))?;
-        if rec.sweep != first.sweep || rec.run_index != i {
+        let seeds = first.seeds as usize;
+        if rec.sweep != first.sweep
+            || rec.run_index != i
+            || rec.run_id != run_id(i, total)
+            || rec.combination != i / seeds
+            || rec.seed_index as usize != i % seeds
+            || !rec.parameters.keys().eq(first.parameters.iter())
+        {
             return Err(SweepError::folder(
                 &path,
                 format!("is not run {} of sweep {}", run_id(i, total), first.sweep),
@@ -536,11 +618,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         ));
     }
 
-    let runs_dir = out.join(RUNS_DIR);
-    std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
-    read_folder(out, &first.sweep)?;
+    // Run files of another sweep in the target are refused, not replaced.
+    if out.join(RUNS_DIR).is_dir() {
+        read_folder(out, &first.sweep)?;
+    }
+    let stage = lock.stage(Kind::Sweep)?;
+    let runs_dir = stage.path().join(RUNS_DIR);
+    std::fs::create_dir(&runs_dir).map_err(SweepError::io(&runs_dir))?;
     for (rec, text) in records.iter().zip(&texts) {
-        write_atomic(
+        write_new(
             &runs_dir.join(format!("{}.json", rec.run_id)),
             text.as_bytes(),
         )?;
@@ -549,14 +635,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         shard: None,
         ..first.clone()
     };
-    let files = write_tables(out, &manifest, &records)?;
+    let names = write_tables(stage.path(), &manifest, &records)?;
+    stage.commit()?;
     Ok(Report {
         dir: out.to_path_buf(),
         total_runs: total,
         selected: total,
         skipped: 0,
         ran: 0,
-        files,
+        files: names.into_iter().map(|n| out.join(n)).collect(),
     })
 }
 

@@ -8,6 +8,7 @@ mod placement_table;
 #[cfg(feature = "plot")]
 mod plots;
 mod properties;
+mod reliability;
 mod scaling;
 mod scenarios;
 mod service_rules;
