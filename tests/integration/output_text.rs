@@ -1,0 +1,49 @@
+//! What users read: the printed run summary, `events.csv` wording, the
+//! names `explain` uses, the CSV files' quoting, and the README's figures.
+
+use std::path::Path;
+
+use ecsim::engine::{RunResult, Simulation};
+use ecsim::output;
+use ecsim::scenario;
+
+fn run(text: &str) -> RunResult {
+    let sc = scenario::load_str(text, Path::new("tests/fixtures/output.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run()
+}
+
+#[test]
+fn scheduled_action_event_is_in_words_a5() {
+    // ECS-MODEL A5: the event names the bounds the action sets, in words.
+    let text = r#"
+name = "sched"
+seed = 1
+duration = "8h"
+startTime = "2026-11-27T00:00:00Z"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.2xlarge"]
+count = 3
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 2
+demand = { type = "constant", rps = 10, taskCapacityRps = 100 }
+autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 70 }], scheduled = [{ schedule = "cron(0 6 * * ? *)", minCapacity = 5, maxCapacity = 10 }, { schedule = "cron(0 7 * * ? *)", minCapacity = 3 }] }
+"#;
+    let r = run(text);
+    let csv = output::events_csv(&r);
+    assert!(
+        csv.contains(",scheduled-action,\"scheduled action sets min 5, max 10\"\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",scheduled-action,scheduled action sets min 3\n"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Some("), "{csv}");
+}
