@@ -47,3 +47,27 @@ autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = 
     );
     assert!(!csv.contains("Some("), "{csv}");
 }
+
+#[test]
+fn explain_names_instances_as_the_csv_files_do() {
+    // The instance `explain` places a task on is the one `tasks.csv` names.
+    let sc = scenario::load(Path::new("scenarios/teaching/spread-az-binpack.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Simulation::new(&sc.spec, sc.seed);
+    sim.explain(ecsim::engine::ExplainWindow::Only(9));
+    let r = sim.run();
+    let d = &r.explanations[0];
+    let placed = d
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("  => placed on "))
+        .unwrap_or_else(|| panic!("{}", d.text));
+    let id = placed.split(' ').next().unwrap();
+    assert!(id.starts_with("i-0ec"), "{placed}");
+    assert!(!d.text.contains("ci-"), "{}", d.text);
+    let tasks = output::tasks_csv(&r);
+    assert!(
+        tasks.lines().any(|l| l.split(',').nth(5) == Some(id)),
+        "{id} not in tasks.csv"
+    );
+}
