@@ -415,6 +415,28 @@ impl Recorder {
         (mean, vals.iter().copied().fold(0.0, f64::max))
     }
 
+    /// For a service followed by its samples only (a daemon): the time of
+    /// the first sample where RUNNING reached the desired count (> 0), and
+    /// the lowest running/desired from then on, so that the start of the
+    /// run does not count against it (as for replica services). A service
+    /// that never reached its desired count gets `None` and its lowest
+    /// ratio over every sample with desired > 0 (1.0 when there is none).
+    pub fn ramp_up_and_worst(&self, group: usize, service: usize) -> (Option<SimTime>, f64) {
+        let ratios: Vec<(SimTime, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.desired[service] > 0)
+            .map(|s| {
+                let r = f64::from(s.tasks[group][1]) / f64::from(s.desired[service]);
+                (s.time, r.min(1.0))
+            })
+            .collect();
+        let start = ratios.iter().position(|&(_, r)| r >= 1.0);
+        let from = &ratios[start.unwrap_or(0)..];
+        let worst = from.iter().map(|&(_, r)| r).fold(1.0, f64::min);
+        (start.map(|i| ratios[i].0), worst)
+    }
+
     /// Min and mean of running/desired of reporting group `g` / service `s`
     /// over samples with desired > 0 (1.0 and 1.0 when there are none).
     pub fn running_ratio(&self, group: usize, service: usize) -> (f64, f64) {
@@ -435,4 +457,52 @@ impl Recorder {
 /// Rounds to 4 decimals for stable, readable JSON.
 pub fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
+        Sample {
+            time: SimTime(t_s * 1000),
+            instances: [0, desired, 0],
+            instances_in_use: 0,
+            cpu_reservation_pct: 0.0,
+            memory_reservation_pct: 0.0,
+            tasks: vec![[0, running, 0]],
+            desired: vec![desired],
+            spot_instances: 0,
+            interruptions: 0,
+            load: Vec::new(),
+            provisioning: Vec::new(),
+            providers: Vec::new(),
+            alarms: Vec::new(),
+        }
+    }
+
+    fn recorder(rows: &[(u64, u32, u32)]) -> Recorder {
+        Recorder {
+            samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn worst_ratio_counts_from_the_first_full_sample() {
+        // A daemon starts at 0 of 6 (image pulls), reaches 6 of 6, then a
+        // new instance makes it 6 of 7: the worst is 6/7, not the 0 at t = 0.
+        let rec = recorder(&[(0, 0, 6), (60, 6, 6), (120, 6, 7), (180, 7, 7)]);
+        let (ramp, worst) = rec.ramp_up_and_worst(0, 0);
+        assert_eq!(ramp, Some(SimTime(60_000)));
+        assert!((worst - 6.0 / 7.0).abs() < 1e-12, "{worst}");
+        // The plain minimum over every sample still sees the start.
+        assert_eq!(rec.running_ratio(0, 0).0, 0.0);
+        // Never at the desired count: the whole run counts.
+        let rec = recorder(&[(0, 0, 4), (60, 2, 4), (120, 3, 4)]);
+        assert_eq!(rec.ramp_up_and_worst(0, 0), (None, 0.0));
+        // No sample with desired > 0.
+        let rec = recorder(&[(0, 0, 0)]);
+        assert_eq!(rec.ramp_up_and_worst(0, 0), (None, 1.0));
+    }
 }

@@ -71,3 +71,31 @@ fn explain_names_instances_as_the_csv_files_do() {
         "{id} not in tasks.csv"
     );
 }
+
+#[test]
+fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
+    // README: "the worst ratio is counted once a service first reaches its
+    // desired count". The quickstart's log-router daemon starts at 0 of 6
+    // (image pulls) and then never falls short: its worst is 1, not 0.
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let daemon = r
+        .summary
+        .services
+        .iter()
+        .find(|s| s.scheduling == "DAEMON")
+        .expect("the quickstart has a daemon");
+    assert_eq!(daemon.running_ratio_min, 1.0);
+    let first = &r.samples[0];
+    let k = r
+        .summary
+        .services
+        .iter()
+        .position(|s| s.scheduling == "DAEMON")
+        .unwrap();
+    assert!(
+        first.tasks[k][1] < first.desired[k],
+        "the run starts below desired"
+    );
+}
