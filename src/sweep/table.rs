@@ -20,6 +20,7 @@
 use serde_json::Value;
 
 use super::store::RunRecord;
+use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
 /// The named children of a summary node: an object's fields, or a list's
@@ -146,15 +147,6 @@ pub fn num(x: f64) -> String {
         "0".into()
     } else {
         format!("{r}")
-    }
-}
-
-/// Quotes a CSV field when needed.
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 
@@ -358,12 +350,6 @@ fn param_cells(parameters: &[String], r: &RunRecord) -> Vec<String> {
         .collect()
 }
 
-fn line(cells: &[String]) -> String {
-    let mut s = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-    s.push('\n');
-    s
-}
-
 fn value_of(row: &[(String, f64)], name: &str) -> f64 {
     row.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
 }
@@ -375,7 +361,8 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
     let metrics = metric_columns(records.iter().map(|r| &r.summary));
     let mut head = header(parameters, &["run_id", "run_index", "seed_index", "seed"]);
     head.extend(metrics.iter().cloned());
-    let mut s = line(&head);
+    let mut w = CsvText::new();
+    w.row(&head);
     for (r, row) in records.iter().zip(&rows) {
         let mut cells = vec![
             r.run_id.clone(),
@@ -385,9 +372,9 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
         ];
         cells.extend(param_cells(parameters, r));
         cells.extend(metrics.iter().map(|m| num(value_of(row, m))));
-        s.push_str(&line(&cells));
+        w.row(&cells);
     }
-    s
+    w.finish()
 }
 
 /// Statistic suffixes of `aggregate.csv`, per metric.
@@ -404,7 +391,8 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
     for m in &metrics {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
-    let mut s = line(&head);
+    let mut w = CsvText::new();
+    w.row(&head);
     let mut start = 0;
     while start < records.len() {
         let c = records[start].combination;
@@ -429,10 +417,10 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
             cells.push(num(st.min));
             cells.push(num(st.max));
         }
-        s.push_str(&line(&cells));
+        w.row(&cells);
         start = end;
     }
-    s
+    w.finish()
 }
 
 #[cfg(test)]
@@ -544,7 +532,9 @@ mod tests {
         assert_eq!(num(0.99864), "0.9986");
         assert_eq!(num(-0.00001), "0");
         assert_eq!(num(1e7), "10000000");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field(r#"[{type="x"}]"#), r#""[{type=""x""}]""#);
+        // Cells are quoted by the csv crate: a strategy list's quotes doubled.
+        let mut w = CsvText::new();
+        w.row(["a,b", r#"[{type="x"}]"#]);
+        assert_eq!(w.finish(), "\"a,b\",\"[{type=\"\"x\"\"}]\"\n");
     }
 }
