@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use ecsim::compare::{self, Variant};
 use ecsim::engine::{RunResult, Simulation};
 use ecsim::output;
 use ecsim::scenario;
@@ -98,4 +99,92 @@ fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
         first.tasks[k][1] < first.desired[k],
         "the run starts below desired"
     );
+}
+
+/// The nightly-batch study's `ec2` and `fargate` variants, the first
+/// renamed `name`.
+fn batch_rows(name: &str) -> Vec<compare::Row> {
+    let path = Path::new("scenarios/cost/nightly-batch.toml");
+    let variants: Vec<Variant> = compare::file_variants(path)
+        .expect("variants")
+        .into_iter()
+        .filter(|v| v.name == "ec2" || v.name == "fargate")
+        .collect();
+    let runs = compare::run(path, &variants, &[], None).expect("runs");
+    runs.iter()
+        .map(|(v, r)| compare::row(if v.name == "ec2" { name } else { &v.name }, r))
+        .collect()
+}
+
+fn read_csv(text: &str) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("valid CSV"))
+        .collect()
+}
+
+#[test]
+fn comparison_csv_names_units_and_marks_what_does_not_apply() {
+    let rows = batch_rows("ec2");
+    let text = compare::csv(&rows);
+    let recs = read_csv(&text);
+    let head: Vec<&str> = recs[0].iter().collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {head:?}"))
+    };
+    // The run's total and the month's, each named with its unit and period.
+    assert!(!head.contains(&"total_usd") && !head.contains(&"per_month_usd"));
+    let (ec2, fargate) = (&recs[1], &recs[2]);
+    assert_eq!(&ec2[0], "ec2");
+    assert_eq!(&fargate[0], "fargate");
+    let month: f64 = ec2[col("usd_per_month")].parse().unwrap();
+    let run: f64 = ec2[col("run_total_usd")].parse().unwrap();
+    assert!((month / run - 730.0 / 24.0).abs() < 0.01, "{month} / {run}");
+    // Fargate has no EC2 reservation: empty, not 0.0.
+    assert_eq!(&fargate[col("cpu_reserved_pct")], "");
+    assert_eq!(&fargate[col("memory_reserved_pct")], "");
+    assert_eq!(&fargate[col("paid_reserved_pct")], "100.0");
+    assert_ne!(&ec2[col("cpu_reserved_pct")], "");
+    // The breakeven is written, on the EC2 row, as printed.
+    let be = compare::breakevens(&rows);
+    assert_eq!(be.len(), 1);
+    assert_eq!(
+        &ec2[col("breakeven_reserved_pct_vs_fargate")],
+        format!("{:.1}", be[0].reserved_pct)
+    );
+    assert_eq!(&fargate[col("breakeven_reserved_pct_vs_fargate")], "");
+    // The fixed EC2 fleet has no room for 27 jobs at the peak: it did less
+    // work than Fargate, and says so in the file, the table and the breakeven.
+    assert_eq!(&ec2[col("jobs_failed")], "27");
+    assert_eq!(&ec2[col("dropped_work")], "true");
+    assert_eq!(&fargate[col("dropped_work")], "false");
+    let table = compare::table(&rows);
+    assert!(
+        table.contains("note: ec2 did less work than asked (27 jobs never ran)"),
+        "{table}"
+    );
+    assert!(!table.contains("note: fargate"), "{table}");
+    let lines = compare::breakeven_text(&be);
+    assert!(
+        lines.contains("(not the same work: ec2: 27 jobs never ran)"),
+        "{lines}"
+    );
+}
+
+#[test]
+fn a_variant_name_with_comma_quote_and_newlines_round_trips() {
+    let name = "ec2, \"big\"\r\nfleet";
+    let rows = batch_rows(name);
+    let text = compare::csv(&rows);
+    let recs = read_csv(&text);
+    assert_eq!(recs.len(), 3, "{text}");
+    assert_eq!(&recs[1][0], name);
+    assert_eq!(recs[1].len(), recs[0].len());
+    // The breakeven still pairs the renamed variant with fargate.
+    let be = compare::breakevens(&rows);
+    assert_eq!(be[0].ec2, name);
 }
