@@ -385,6 +385,146 @@ pub struct Summary {
     pub cost: CostSummary,
 }
 
+impl Summary {
+    /// The run's outcome as the lines `ecsim run` prints under its header
+    /// (the header, with the wall time, is the caller's): instances and
+    /// reservation, placement failures, each service and job stream, and
+    /// what each study is about when it applies: requests served and
+    /// dropped, spot notices and the tasks they killed, the cost.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "instances launched {}; tasks placed {}; reservation mean CPU {:.1}% (max {:.1}%), memory {:.1}% (max {:.1}%)",
+            self.instances_launched,
+            self.tasks_placed,
+            self.cpu_reservation_mean_pct,
+            self.cpu_reservation_max_pct,
+            self.memory_reservation_mean_pct,
+            self.memory_reservation_max_pct
+        )];
+        if !self.unplaceable_by_reason.is_empty() {
+            let reasons: Vec<String> = self
+                .unplaceable_by_reason
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            out.push(format!("placement failures: {}", reasons.join(", ")));
+        }
+        for svc in &self.services {
+            let mut line = format!(
+                "service {} ({}): running/desired min {:.2}, mean {:.3}; {} tasks placed",
+                svc.name,
+                svc.scheduling,
+                svc.running_ratio_min,
+                svc.running_ratio_mean,
+                svc.tasks_placed
+            );
+            if svc.minutes_below_desired > 0.0 {
+                line += &format!("; {:.1} min below desired", svc.minutes_below_desired);
+            }
+            if svc.tasks_killed > 0 {
+                line += &format!("; {} killed", svc.tasks_killed);
+            }
+            out.push(line);
+            if let Some(d) = &svc.demand {
+                out.push(format!(
+                    "  demand: {} requests (peak {:.0}/s), {} dropped ({:.2}%), overloaded {} min",
+                    grouped(d.requests),
+                    d.peak_demand_rps,
+                    grouped(d.dropped),
+                    d.dropped_pct,
+                    d.overloaded_minutes
+                ));
+            }
+        }
+        for j in &self.jobs {
+            let failed: u64 = j.failed.values().sum();
+            let mut line = format!(
+                "job {}: {} submitted, {} placed, {} completed, {} failed",
+                j.name, j.submitted, j.placed, j.completed, failed
+            );
+            if failed > 0 {
+                let reasons: Vec<String> =
+                    j.failed.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                line += &format!(" ({})", reasons.join(", "));
+            }
+            line += &format!("; mean wait to RUNNING {:.1} s", j.mean_wait_s);
+            if j.tasks_killed > 0 {
+                line += &format!(
+                    "; {} killed, {} re-run, {:.1} task-h of work lost",
+                    j.tasks_killed,
+                    j.tasks_rerun,
+                    j.work_lost_task_s / 3600.0
+                );
+            }
+            out.push(line);
+        }
+        let i = &self.interruptions;
+        let fargate_spot = self.cost.fargate_spot_interruptions;
+        if i.notices > 0 || i.launch_failures > 0 || fargate_spot > 0 {
+            let mut parts = vec![format!("{} interruption notices", i.notices)];
+            if !i.by_cause.is_empty() {
+                let causes: Vec<String> =
+                    i.by_cause.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                parts[0] += &format!(" ({})", causes.join(", "));
+            }
+            if fargate_spot > 0 {
+                parts.push(format!("{fargate_spot} Fargate Spot tasks interrupted"));
+            }
+            if i.launch_failures > 0 {
+                parts.push(format!(
+                    "{} launches refused for lack of capacity",
+                    i.launch_failures
+                ));
+            }
+            parts.push(format!(
+                "tasks killed {}, stopped gracefully {}",
+                self.tasks_killed, self.tasks_stopped_gracefully
+            ));
+            out.push(format!("spot: {}", parts.join("; ")));
+        }
+        let c = &self.cost;
+        if c.total_usd != 0.0 {
+            let mut line = format!(
+                "cost: ${:.2} over the run (${:.2} a month)",
+                c.total_usd, c.per_month_usd
+            );
+            if c.ec2_instances_usd > 0.0 {
+                line += &format!(
+                    "; EC2 ${:.2}, idle ${:.2}, {:.1}% of paid EC2 capacity reserved",
+                    c.ec2_instances_usd, c.idle_usd, c.ec2_reserved_pct
+                );
+            }
+            let fargate: f64 = c
+                .by_capacity
+                .iter()
+                .filter(|(k, _)| k.starts_with("FARGATE"))
+                .map(|(_, v)| *v)
+                .fold(0.0, |a, b| a + b);
+            if fargate > 0.0 {
+                line += &format!("; Fargate ${fargate:.2}");
+            }
+            out.push(line);
+        }
+        out
+    }
+}
+
+/// A count rounded to a whole number with its thousands grouped: `482,238`.
+fn grouped(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Collects samples and events during a run.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
@@ -486,6 +626,15 @@ mod tests {
             samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
             events: Vec::new(),
         }
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0.0), "0");
+        assert_eq!(grouped(999.4), "999");
+        assert_eq!(grouped(1000.0), "1,000");
+        assert_eq!(grouped(128_231_164.47), "128,231,164");
+        assert_eq!(grouped(-4321.0), "-4,321");
     }
 
     #[test]

@@ -188,3 +188,198 @@ fn a_variant_name_with_comma_quote_and_newlines_round_trips() {
     let be = compare::breakevens(&rows);
     assert_eq!(be[0].ec2, name);
 }
+
+fn summary(path: &str) -> ecsim::metrics::Summary {
+    let sc = scenario::load(Path::new(path), &[]).unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run().summary
+}
+
+fn has(lines: &[String], want: &str) -> bool {
+    lines.iter().any(|l| l.contains(want))
+}
+
+#[test]
+fn the_run_summary_says_what_each_study_is_about() {
+    // Spot: notices, refused launches and the tasks killed, and the cost.
+    // (Figures from the summary itself, so that the test follows model
+    // changes; the shipped scenarios make every part appear.)
+    let s = summary("scenarios/spot-what-if.toml");
+    let lines = s.report_lines();
+    let i = &s.interruptions;
+    assert!(i.notices > 0 && i.launch_failures > 0 && s.tasks_killed > 0);
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "spot: {} interruption notices (reclaim {}); {} launches refused for lack of capacity; tasks killed {}, stopped gracefully {}",
+                i.notices, i.by_cause["reclaim"], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
+            )
+        ),
+        "{lines:#?}"
+    );
+    let web = &s.services[0];
+    assert!(
+        has(&lines, &format!("; {} killed", web.tasks_killed)),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "cost: ${:.2} over the run (${:.2} a month)",
+                s.cost.total_usd, s.cost.per_month_usd
+            )
+        ),
+        "{lines:#?}"
+    );
+    // Demand: requests, dropped, overloaded minutes.
+    let s = summary("scenarios/capacity/black-friday.toml");
+    let lines = s.report_lines();
+    let d = s.services[0].demand.as_ref().expect("demand");
+    assert!(d.dropped > 1000.0 && d.overloaded_minutes > 0);
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "dropped ({:.2}%), overloaded {} min",
+                d.dropped_pct, d.overloaded_minutes
+            )
+        ),
+        "{lines:#?}"
+    );
+    assert!(has(&lines, "  demand: ") && has(&lines, ","), "{lines:#?}");
+    // No spot or demand line where they do not apply; the cost always.
+    let lines = summary("scenarios/quickstart.toml").report_lines();
+    assert!(!has(&lines, "spot:"), "{lines:#?}");
+    assert!(!has(&lines, "demand:"), "{lines:#?}");
+    assert!(has(&lines, "cost: $"), "{lines:#?}");
+}
+
+// ---------------------------------------------------------------------------
+// The README's counts, checked against today's build. The README is the one
+// place to update when the model changes a count: each failure names the
+// README line and the figure the build gives.
+
+fn readme() -> String {
+    std::fs::read_to_string("README.md").expect("README.md")
+}
+
+/// The README line that starts with `prefix`, with its 1-based number.
+fn readme_line(text: &str, prefix: &str) -> (usize, String) {
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with(prefix))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .unwrap_or_else(|| panic!("README.md has no line starting with {prefix:?}"))
+}
+
+/// A README figure such as `22,684` as a number.
+fn figure(s: &str) -> u64 {
+    s.replace(',', "").parse().expect("a count")
+}
+
+fn capture(re: &str, line: &str, at: usize) -> Vec<u64> {
+    let re = regex::Regex::new(re).unwrap();
+    let c = re
+        .captures(line)
+        .unwrap_or_else(|| panic!("README.md:{at}: {line:?} does not match {re}"));
+    (1..c.len()).map(|i| figure(&c[i])).collect()
+}
+
+#[test]
+fn readme_performance_counts_are_todays() {
+    // README "Performance": the counts next to the timings (the timings
+    // themselves are measured on an idle machine and not checked here).
+    let text = readme();
+    let rows = [
+        (
+            "| quickstart, one simulated day |",
+            "scenarios/quickstart.toml",
+            r"\| ([\d,]+) events in",
+        ),
+        (
+            "| spot-what-if, one simulated week",
+            "scenarios/spot-what-if.toml",
+            r"\((\d+) spot notices, ([\d,]+) tasks placed\) \| ([\d,]+) events in",
+        ),
+        (
+            "| black-friday, two simulated days",
+            "scenarios/capacity/black-friday.toml",
+            r"\| ([\d,]+) events in",
+        ),
+    ];
+    for (prefix, path, re) in rows {
+        let (at, line) = readme_line(&text, prefix);
+        let got = capture(re, &line, at);
+        let s = summary(path);
+        let want: Vec<u64> = if got.len() == 1 {
+            vec![s.events_processed]
+        } else {
+            vec![s.interruptions.notices, s.tasks_placed, s.events_processed]
+        };
+        assert_eq!(
+            got, want,
+            "README.md:{at} quotes {got:?} for {path}; today's build gives {want:?}"
+        );
+    }
+}
+
+#[test]
+fn readme_quickstart_output_and_advice_are_todays() {
+    let text = readme();
+    // The sample output: every line but the header's timing and the folder.
+    let start = text
+        .find("quickstart: seed 42, 24.0 h simulated, ")
+        .expect("the sample output");
+    let block: Vec<&str> = text[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    let s = summary("scenarios/quickstart.toml");
+    assert!(
+        block[0].contains(&format!(" {} events in ", s.events_processed)),
+        "README sample header {:?}; today's build: {} events",
+        block[0],
+        s.events_processed
+    );
+    let want: Vec<String> = s.report_lines().iter().map(|l| format!("  {l}")).collect();
+    assert_eq!(
+        &block[1..block.len() - 1],
+        want.as_slice(),
+        "README's sample `run` output differs from today's build"
+    );
+    // "count=7 still leaves 5 failed jobs, and it takes count=9".
+    let failed = |count: u64| -> u64 {
+        let sc = scenario::load(
+            Path::new("scenarios/quickstart.toml"),
+            &[format!("instanceGroups.general.count={count}")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let r = Simulation::new(&sc.spec, sc.seed).run();
+        r.summary.jobs.iter().flat_map(|j| j.failed.values()).sum()
+    };
+    let flat = text.replace('\n', " ");
+    let (few, left) = {
+        let c = capture(
+            r"`--set instanceGroups.general.count=(\d+)` still leaves (\d+) failed jobs",
+            &flat,
+            0,
+        );
+        (c[0], c[1])
+    };
+    assert_eq!(
+        failed(few),
+        left,
+        "README: count={few} leaves {left} failed jobs"
+    );
+    let enough = capture(
+        r"it takes `--set instanceGroups.general.count=(\d+)` for the failures to go away",
+        &flat,
+        0,
+    )[0];
+    assert_eq!(failed(enough), 0, "README: count={enough} has no failures");
+    assert!(
+        failed(enough - 1) > 0,
+        "README: count={enough} is the fewest without failures"
+    );
+}
