@@ -268,6 +268,7 @@ impl Simulation {
                 submitted: st.submitted,
                 placed: st.placed,
                 completed: st.completed,
+                failed_total: failed.values().sum(),
                 failed,
                 mean_wait_s: if st.started == 0 {
                     0.0

@@ -311,6 +311,8 @@ pub struct JobSummary {
     pub completed: u64,
     /// RunTask failures by reason (`RESOURCE:CPU`, ...).
     pub failed: BTreeMap<String, u64>,
+    /// RunTask failures, all reasons (the sum of `failed`).
+    pub failed_total: u64,
     /// Mean time from submission to RUNNING, seconds (placed tasks that started).
     pub mean_wait_s: f64,
     /// Tasks killed with their instance (S3).
