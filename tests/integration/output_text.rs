@@ -383,3 +383,20 @@ fn readme_quickstart_output_and_advice_are_todays() {
         "README: count={enough} is the fewest without failures"
     );
 }
+
+#[test]
+fn failed_jobs_are_totalled_over_every_reason() {
+    // The sweep tables get a total to compare strategies on, not only the
+    // RESOURCE:CPU count (a RunTask fails on memory too).
+    let s = summary("scenarios/quickstart.toml");
+    let j = &s.jobs[0];
+    assert!(j.failed_total > 0);
+    assert_eq!(j.failed_total, j.failed.values().sum::<u64>());
+    let v = serde_json::to_value(&s).unwrap();
+    let flat = ecsim::sweep::table::flatten(&v);
+    assert!(
+        flat.iter()
+            .any(|(k, x)| k == "jobs.etl.failed_total" && *x == j.failed_total as f64),
+        "{flat:?}"
+    );
+}
