@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::csvdata::CsvText;
 use crate::engine::{RunResult, Simulation};
 use crate::metrics::round4;
 use crate::scenario::{self, ScenarioError};
@@ -24,27 +25,32 @@ pub struct Variant {
     pub overrides: Vec<String>,
 }
 
-/// One row of the comparison.
+/// One row of the comparison. Amounts without a period in their name
+/// (`run_total_usd`, `ec2_usd`, `fargate_usd`, `idle_usd`) are the run's
+/// (a day, a week: the scenario's duration); `usd_per_month` is the run's
+/// total scaled to a 730-hour month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// Variant name.
     pub variant: String,
     /// Total cost of the run, USD.
-    pub total_usd: f64,
-    /// Scaled to a 730-hour month, USD.
-    pub per_month_usd: f64,
-    /// EC2 instances' cost, USD.
+    pub run_total_usd: f64,
+    /// The run's total scaled to a 730-hour month, USD.
+    pub usd_per_month: f64,
+    /// EC2 instances' cost over the run, USD.
     pub ec2_usd: f64,
-    /// Fargate cost, USD.
+    /// Fargate cost over the run, USD.
     pub fargate_usd: f64,
-    /// Instance cost no task reserved, USD.
+    /// Instance cost no task reserved, over the run, USD.
     pub idle_usd: f64,
     /// Share of paid capacity reserved by tasks, percent (Fargate: 100).
     pub paid_reserved_pct: f64,
-    /// Mean CPU reservation of the EC2 cluster, percent.
-    pub cpu_reserved_pct: f64,
-    /// Mean memory reservation of the EC2 cluster, percent.
-    pub memory_reserved_pct: f64,
+    /// Mean CPU reservation of the EC2 cluster, percent; `None` for a
+    /// variant that launched no EC2 instance.
+    pub cpu_reserved_pct: Option<f64>,
+    /// Mean memory reservation of the EC2 cluster, percent; `None` for a
+    /// variant that launched no EC2 instance.
+    pub memory_reserved_pct: Option<f64>,
     /// Minutes with fewer RUNNING tasks than desired, summed over services.
     pub minutes_below_desired: f64,
     /// Tasks that could not be placed or launched.
@@ -53,10 +59,38 @@ pub struct Row {
     pub interruptions: u64,
     /// Batch submissions (the same in every variant: common random numbers).
     pub submitted: u64,
+    /// Batch jobs whose RunTask failed (all reasons): work never done.
+    pub jobs_failed: u64,
+    /// Requests dropped for lack of capacity, summed over services (W1).
+    pub requests_dropped: f64,
     /// Cost per million requests served, where services have demand (W1).
     pub usd_per_million_requests: Option<f64>,
     /// Minutes with demand above capacity, summed over services.
     pub overloaded_minutes: u64,
+}
+
+impl Row {
+    /// Whether the variant left work undone (jobs never run, requests
+    /// dropped): its cost is then for less work than a variant that did it all.
+    pub fn dropped_work(&self) -> bool {
+        self.jobs_failed > 0 || self.requests_dropped > 0.0
+    }
+
+    /// What the variant left undone, in words (`27 jobs never ran`).
+    fn dropped_text(&self) -> String {
+        let mut parts = Vec::new();
+        if self.jobs_failed > 0 {
+            parts.push(format!(
+                "{} job{} never ran",
+                self.jobs_failed,
+                if self.jobs_failed == 1 { "" } else { "s" }
+            ));
+        }
+        if self.requests_dropped > 0.0 {
+            parts.push(format!("{:.0} requests dropped", self.requests_dropped));
+        }
+        parts.join(", ")
+    }
 }
 
 /// Why a comparison could not run.
@@ -158,10 +192,12 @@ pub fn row(name: &str, r: &RunResult) -> Row {
         .fold(0.0, |a, b| a + b);
     let paid = c.ec2_instances_usd + fargate;
     let reserved = c.ec2_instances_usd * c.ec2_reserved_pct / 100.0 + fargate;
+    let no_ec2 = s.instances_launched == 0;
+    let demand = || s.services.iter().filter_map(|x| x.demand.as_ref());
     Row {
         variant: name.to_string(),
-        total_usd: c.total_usd,
-        per_month_usd: c.per_month_usd,
+        run_total_usd: c.total_usd,
+        usd_per_month: c.per_month_usd,
         ec2_usd: c.ec2_instances_usd,
         fargate_usd: round4(fargate),
         idle_usd: c.idle_usd,
@@ -170,8 +206,8 @@ pub fn row(name: &str, r: &RunResult) -> Row {
         } else {
             0.0
         },
-        cpu_reserved_pct: s.cpu_reservation_mean_pct,
-        memory_reserved_pct: s.memory_reservation_mean_pct,
+        cpu_reserved_pct: (!no_ec2).then_some(s.cpu_reservation_mean_pct),
+        memory_reserved_pct: (!no_ec2).then_some(s.memory_reservation_mean_pct),
         minutes_below_desired: round4(
             s.services
                 .iter()
@@ -181,28 +217,20 @@ pub fn row(name: &str, r: &RunResult) -> Row {
         unplaced: s.unplaceable_by_reason.values().sum::<u64>() + c.fargate_spot_unavailable,
         interruptions: s.interruptions.notices + c.fargate_spot_interruptions,
         submitted: s.jobs.iter().map(|j| j.submitted).sum(),
+        jobs_failed: s.jobs.iter().flat_map(|j| j.failed.values()).sum(),
+        requests_dropped: round4(demand().map(|d| d.dropped).fold(0.0, |a, b| a + b)),
         usd_per_million_requests: {
-            let served: f64 = s
-                .services
-                .iter()
-                .filter_map(|x| x.demand.as_ref())
-                .map(|d| d.served)
-                .fold(0.0, |a, b| a + b);
+            let served: f64 = demand().map(|d| d.served).fold(0.0, |a, b| a + b);
             (served > 0.0).then(|| round4(c.total_usd / served * 1e6))
         },
-        overloaded_minutes: s
-            .services
-            .iter()
-            .filter_map(|x| x.demand.as_ref())
-            .map(|d| d.overloaded_minutes)
-            .sum(),
+        overloaded_minutes: demand().map(|d| d.overloaded_minutes).sum(),
     }
 }
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 18] = [
     "variant",
-    "total_usd",
-    "per_month_usd",
+    "run_total_usd",
+    "usd_per_month",
     "ec2_usd",
     "fargate_usd",
     "idle_usd",
@@ -215,48 +243,80 @@ const HEADER: [&str; 15] = [
     "submitted",
     "overloaded_minutes",
     "usd_per_1m_requests",
+    "jobs_failed",
+    "requests_dropped",
+    "dropped_work",
 ];
 
-fn cells(r: &Row) -> [String; 15] {
-    [
+/// A row's cells; `none` stands for a value that does not apply (empty in
+/// the CSV).
+fn cells(r: &Row, none: &str) -> Vec<String> {
+    let opt = |x: Option<f64>, digits: usize| {
+        x.map_or_else(|| none.to_string(), |x| format!("{x:.digits$}"))
+    };
+    vec![
         r.variant.clone(),
-        format!("{:.2}", r.total_usd),
-        format!("{:.2}", r.per_month_usd),
+        format!("{:.2}", r.run_total_usd),
+        format!("{:.2}", r.usd_per_month),
         format!("{:.2}", r.ec2_usd),
         format!("{:.2}", r.fargate_usd),
         format!("{:.2}", r.idle_usd),
         format!("{:.1}", r.paid_reserved_pct),
-        format!("{:.1}", r.cpu_reserved_pct),
-        format!("{:.1}", r.memory_reserved_pct),
+        opt(r.cpu_reserved_pct, 1),
+        opt(r.memory_reserved_pct, 1),
         format!("{:.1}", r.minutes_below_desired),
         r.unplaced.to_string(),
         r.interruptions.to_string(),
         r.submitted.to_string(),
         r.overloaded_minutes.to_string(),
-        r.usd_per_million_requests
-            .map(|x| format!("{x:.2}"))
-            .unwrap_or_default(),
+        opt(r.usd_per_million_requests, 2),
+        r.jobs_failed.to_string(),
+        format!("{:.0}", r.requests_dropped),
+        r.dropped_work().to_string(),
     ]
 }
 
-/// `comparison.csv`.
+/// `comparison.csv`: one row per variant, the [`HEADER`] columns, then one
+/// `breakeven_reserved_pct_vs_<fargate variant>` column per all-Fargate
+/// variant, filled on the all-EC2 rows (see [`breakevens`]).
 pub fn csv(rows: &[Row]) -> String {
-    let mut s = HEADER.join(",");
-    s.push('\n');
+    let be = breakevens(rows);
+    let fargate: Vec<&str> = rows
+        .iter()
+        .filter(|r| is_fargate(r))
+        .map(|r| r.variant.as_str())
+        .collect();
+    let mut w = CsvText::new();
+    let mut head: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    head.extend(
+        fargate
+            .iter()
+            .map(|f| format!("breakeven_reserved_pct_vs_{f}")),
+    );
+    w.row(&head);
     for r in rows {
-        let c = cells(r);
-        let _ = writeln!(s, "{}", c.join(","));
+        let mut c = cells(r, "");
+        for f in &fargate {
+            c.push(
+                be.iter()
+                    .find(|b| b.ec2 == r.variant && b.fargate == *f)
+                    .map(|b| format!("{:.1}", b.reserved_pct))
+                    .unwrap_or_default(),
+            );
+        }
+        w.row(&c);
     }
-    s
+    w.finish()
 }
 
-/// The side-by-side table for a terminal (and the README).
+/// The side-by-side table for a terminal (and the README), with a note
+/// under it naming the variants that left work undone.
 pub fn table(rows: &[Row]) -> String {
-    let all: Vec<[String; 15]> = rows.iter().map(cells).collect();
+    let all: Vec<Vec<String>> = rows.iter().map(|r| cells(r, "-")).collect();
     let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
     for c in &all {
         for (w, x) in widths.iter_mut().zip(c) {
-            *w = (*w).max(x.len());
+            *w = (*w).max(x.chars().count());
         }
     }
     let mut s = String::new();
@@ -274,7 +334,23 @@ pub fn table(rows: &[Row]) -> String {
     for c in &all {
         line(&mut s, c.iter().map(String::as_str).collect());
     }
+    for r in rows.iter().filter(|r| r.dropped_work()) {
+        let _ = writeln!(
+            s,
+            "note: {} did less work than asked ({}): its cost is not for the same work as the others'",
+            r.variant,
+            r.dropped_text()
+        );
+    }
     s
+}
+
+fn is_ec2(r: &Row) -> bool {
+    r.fargate_usd == 0.0 && r.ec2_usd > 0.0
+}
+
+fn is_fargate(r: &Row) -> bool {
+    r.ec2_usd == 0.0 && r.fargate_usd > 0.0
 }
 
 /// Where an EC2 variant would cost what a Fargate variant costs: the share
@@ -289,23 +365,26 @@ pub struct Breakeven {
     pub fargate: String,
     /// Reserved share of paid EC2 capacity at which they cost the same, percent.
     pub reserved_pct: f64,
+    /// When one of the two left work undone, what (`ec2: 27 jobs never
+    /// ran`): the bills are then not for the same work.
+    pub not_same_work: Option<String>,
 }
 
 /// Breakevens of every all-EC2 variant against every all-Fargate variant.
 pub fn breakevens(rows: &[Row]) -> Vec<Breakeven> {
     let mut out = Vec::new();
-    for e in rows
-        .iter()
-        .filter(|r| r.fargate_usd == 0.0 && r.ec2_usd > 0.0)
-    {
-        for f in rows
-            .iter()
-            .filter(|r| r.ec2_usd == 0.0 && r.fargate_usd > 0.0)
-        {
+    for e in rows.iter().filter(|r| is_ec2(r)) {
+        for f in rows.iter().filter(|r| is_fargate(r)) {
+            let undone: Vec<String> = [e, f]
+                .iter()
+                .filter(|r| r.dropped_work())
+                .map(|r| format!("{}: {}", r.variant, r.dropped_text()))
+                .collect();
             out.push(Breakeven {
                 ec2: e.variant.clone(),
                 fargate: f.variant.clone(),
-                reserved_pct: round4(e.total_usd * e.paid_reserved_pct / f.total_usd),
+                reserved_pct: round4(e.run_total_usd * e.paid_reserved_pct / f.run_total_usd),
+                not_same_work: (!undone.is_empty()).then(|| undone.join("; ")),
             });
         }
     }
@@ -324,7 +403,12 @@ pub fn breakeven_text(b: &[Breakeven]) -> String {
                 x.reserved_pct
             )
         };
-        let _ = writeln!(s, "  {} vs {}: {verdict}", x.ec2, x.fargate);
+        let caveat = x
+            .not_same_work
+            .as_ref()
+            .map(|w| format!(" (not the same work: {w})"))
+            .unwrap_or_default();
+        let _ = writeln!(s, "  {} vs {}: {verdict}{caveat}", x.ec2, x.fargate);
     }
     s
 }

@@ -1,7 +1,8 @@
 //! CSV tables read by column name — the embedded data files (EC2 catalogue,
 //! Spot Advisor, Fargate sizes and prices) and their overrides: the header
 //! row, then each record with its line number. Callers turn a
-//! [`CsvProblem`] into their own error. Knows nothing of ECS.
+//! [`CsvProblem`] into their own error. Also [`CsvText`], with which every
+//! CSV file the program writes is written. Knows nothing of ECS.
 
 use csv::StringRecord;
 
@@ -72,6 +73,52 @@ impl CsvTable {
     }
 }
 
+/// A CSV text built in memory with the `csv` crate, as every output file is
+/// written: `\n` line ends, a field quoted only when it holds a comma, a
+/// double quote (doubled inside), a CR or an LF.
+pub struct CsvText {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl Default for CsvText {
+    fn default() -> Self {
+        CsvText::new()
+    }
+}
+
+impl CsvText {
+    /// An empty text.
+    pub fn new() -> CsvText {
+        CsvText {
+            writer: csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(Vec::new()),
+        }
+    }
+
+    /// Appends a record.
+    pub fn row<I, S>(&mut self, fields: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        // Writing to memory cannot fail, and a flexible writer accepts any
+        // number of fields, so the csv crate has no error to report.
+        let written = self.writer.write_record(fields);
+        debug_assert!(written.is_ok(), "{written:?}");
+    }
+
+    /// The text.
+    pub fn finish(self) -> String {
+        let bytes = match self.writer.into_inner() {
+            Ok(b) => b,
+            Err(e) => e.into_inner().into_inner().unwrap_or_default(),
+        };
+        // Every field was a `&str` or UTF-8 bytes from one.
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +132,24 @@ mod tests {
         assert_eq!(lines, vec![2, 3]);
         let bad = CsvTable::parse("a,b\n1,2,3\n").map_err(|p| p.line);
         assert_eq!(bad.err(), Some(2));
+    }
+
+    #[test]
+    fn written_text_quotes_only_what_needs_it_and_reads_back() {
+        let mut w = CsvText::new();
+        w.row(["plain", "a,b", "say \"hi\"", "cr\rhere", "lf\nhere", ""]);
+        w.row(["1.50", "x"]);
+        let text = w.finish();
+        assert_eq!(
+            text,
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"cr\rhere\",\"lf\nhere\",\n1.50,x\n"
+        );
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let first = r.records().next().expect("a record").expect("valid");
+        assert_eq!(&first[3], "cr\rhere");
+        assert_eq!(&first[2], "say \"hi\"");
     }
 }

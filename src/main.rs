@@ -422,39 +422,8 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
         timing.wall_time_s,
         timing.events_per_s
     );
-    say!(
-        "  instances launched {}; tasks placed {}; reservation mean CPU {:.1}% (max {:.1}%), memory {:.1}% (max {:.1}%)",
-        s.instances_launched,
-        s.tasks_placed,
-        s.cpu_reservation_mean_pct,
-        s.cpu_reservation_max_pct,
-        s.memory_reservation_mean_pct,
-        s.memory_reservation_max_pct
-    );
-    if !s.unplaceable_by_reason.is_empty() {
-        let reasons: Vec<String> = s
-            .unplaceable_by_reason
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        say!("  placement failures: {}", reasons.join(", "));
-    }
-    for svc in &s.services {
-        say!(
-            "  service {} ({}): running/desired min {:.2}, mean {:.3}; {} tasks placed",
-            svc.name,
-            svc.scheduling,
-            svc.running_ratio_min,
-            svc.running_ratio_mean,
-            svc.tasks_placed
-        );
-    }
-    for j in &s.jobs {
-        let failed: u64 = j.failed.values().sum();
-        say!(
-            "  job {}: {} submitted, {} placed, {} completed, {} failed; mean wait to RUNNING {:.1} s",
-            j.name, j.submitted, j.placed, j.completed, failed, j.mean_wait_s
-        );
+    for line in s.report_lines() {
+        say!("  {line}");
     }
     say!("  results in {}", dir.display());
 }

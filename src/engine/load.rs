@@ -278,10 +278,7 @@ impl Simulation {
             now,
             &name,
             "scheduled-action",
-            format!(
-                "scheduled action sets min {:?} max {:?}",
-                action.min, action.max
-            ),
+            scheduled_action_text(action.min, action.max),
         );
         self.schedule_action(s, k);
     }
@@ -369,5 +366,46 @@ impl Simulation {
                 }
             }
         }
+    }
+}
+
+/// The `events.csv` message of a scheduled action (A5), naming only the
+/// bounds it sets: "scheduled action sets min 5, max 10".
+fn scheduled_action_text(min: Option<u32>, max: Option<u32>) -> String {
+    let parts: Vec<String> = [("min", min), ("max", max)]
+        .into_iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {v}")))
+        .collect();
+    if parts.is_empty() {
+        "scheduled action sets no bound".to_string()
+    } else {
+        format!("scheduled action sets {}", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scheduled_action_text;
+
+    // ECS-MODEL A5: an action sets minCapacity, maxCapacity or both; the
+    // message names the ones it sets, in words, not Rust's `Some(5)`.
+    #[test]
+    fn scheduled_action_message_in_words() {
+        assert_eq!(
+            scheduled_action_text(Some(5), Some(10)),
+            "scheduled action sets min 5, max 10"
+        );
+        assert_eq!(
+            scheduled_action_text(Some(5), None),
+            "scheduled action sets min 5"
+        );
+        assert_eq!(
+            scheduled_action_text(None, Some(0)),
+            "scheduled action sets max 0"
+        );
+        assert_eq!(
+            scheduled_action_text(None, None),
+            "scheduled action sets no bound"
+        );
     }
 }

@@ -170,7 +170,11 @@ impl Simulation {
         let mut unplaceable: BTreeMap<String, u64> = BTreeMap::new();
         let mut services = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
-            let (min, mean) = rec.running_ratio(s, s);
+            let (_, mean) = rec.running_ratio(s, s);
+            // Daemons are followed by the samples (the event-driven tracker
+            // follows replica services): both count the worst ratio once the
+            // service first reached its desired count.
+            let (_, daemon_worst) = rec.ramp_up_and_worst(s, s);
             let live = st.live.iter().chain(st.retiring.iter());
             let last = rec.samples.last();
             let failures: BTreeMap<String, u64> = st
@@ -196,7 +200,7 @@ impl Simulation {
                 desired_at_end: last.map_or(st.desired, |l| l.desired[s]),
                 running_at_end: last.map_or(0, |l| l.tasks[s][1]),
                 running_ratio_min: round4(if st.daemon {
-                    min
+                    daemon_worst
                 } else {
                     st.tracker.worst().min(1.0)
                 }),
@@ -264,6 +268,7 @@ impl Simulation {
                 submitted: st.submitted,
                 placed: st.placed,
                 completed: st.completed,
+                failed_total: failed.values().sum(),
                 failed,
                 mean_wait_s: if st.started == 0 {
                     0.0

@@ -311,6 +311,8 @@ pub struct JobSummary {
     pub completed: u64,
     /// RunTask failures by reason (`RESOURCE:CPU`, ...).
     pub failed: BTreeMap<String, u64>,
+    /// RunTask failures, all reasons (the sum of `failed`).
+    pub failed_total: u64,
     /// Mean time from submission to RUNNING, seconds (placed tasks that started).
     pub mean_wait_s: f64,
     /// Tasks killed with their instance (S3).
@@ -385,6 +387,146 @@ pub struct Summary {
     pub cost: CostSummary,
 }
 
+impl Summary {
+    /// The run's outcome as the lines `ecsim run` prints under its header
+    /// (the header, with the wall time, is the caller's): instances and
+    /// reservation, placement failures, each service and job stream, and
+    /// what each study is about when it applies: requests served and
+    /// dropped, spot notices and the tasks they killed, the cost.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "instances launched {}; tasks placed {}; reservation mean CPU {:.1}% (max {:.1}%), memory {:.1}% (max {:.1}%)",
+            self.instances_launched,
+            self.tasks_placed,
+            self.cpu_reservation_mean_pct,
+            self.cpu_reservation_max_pct,
+            self.memory_reservation_mean_pct,
+            self.memory_reservation_max_pct
+        )];
+        if !self.unplaceable_by_reason.is_empty() {
+            let reasons: Vec<String> = self
+                .unplaceable_by_reason
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            out.push(format!("placement failures: {}", reasons.join(", ")));
+        }
+        for svc in &self.services {
+            let mut line = format!(
+                "service {} ({}): running/desired min {:.2}, mean {:.3}; {} tasks placed",
+                svc.name,
+                svc.scheduling,
+                svc.running_ratio_min,
+                svc.running_ratio_mean,
+                svc.tasks_placed
+            );
+            if svc.minutes_below_desired > 0.0 {
+                line += &format!("; {:.1} min below desired", svc.minutes_below_desired);
+            }
+            if svc.tasks_killed > 0 {
+                line += &format!("; {} killed", svc.tasks_killed);
+            }
+            out.push(line);
+            if let Some(d) = &svc.demand {
+                out.push(format!(
+                    "  demand: {} requests (peak {:.0}/s), {} dropped ({:.2}%), overloaded {} min",
+                    grouped(d.requests),
+                    d.peak_demand_rps,
+                    grouped(d.dropped),
+                    d.dropped_pct,
+                    d.overloaded_minutes
+                ));
+            }
+        }
+        for j in &self.jobs {
+            let failed: u64 = j.failed.values().sum();
+            let mut line = format!(
+                "job {}: {} submitted, {} placed, {} completed, {} failed",
+                j.name, j.submitted, j.placed, j.completed, failed
+            );
+            if failed > 0 {
+                let reasons: Vec<String> =
+                    j.failed.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                line += &format!(" ({})", reasons.join(", "));
+            }
+            line += &format!("; mean wait to RUNNING {:.1} s", j.mean_wait_s);
+            if j.tasks_killed > 0 {
+                line += &format!(
+                    "; {} killed, {} re-run, {:.1} task-h of work lost",
+                    j.tasks_killed,
+                    j.tasks_rerun,
+                    j.work_lost_task_s / 3600.0
+                );
+            }
+            out.push(line);
+        }
+        let i = &self.interruptions;
+        let fargate_spot = self.cost.fargate_spot_interruptions;
+        if i.notices > 0 || i.launch_failures > 0 || fargate_spot > 0 {
+            let mut parts = vec![format!("{} interruption notices", i.notices)];
+            if !i.by_cause.is_empty() {
+                let causes: Vec<String> =
+                    i.by_cause.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                parts[0] += &format!(" ({})", causes.join(", "));
+            }
+            if fargate_spot > 0 {
+                parts.push(format!("{fargate_spot} Fargate Spot tasks interrupted"));
+            }
+            if i.launch_failures > 0 {
+                parts.push(format!(
+                    "{} launches refused for lack of capacity",
+                    i.launch_failures
+                ));
+            }
+            parts.push(format!(
+                "tasks killed {}, stopped gracefully {}",
+                self.tasks_killed, self.tasks_stopped_gracefully
+            ));
+            out.push(format!("spot: {}", parts.join("; ")));
+        }
+        let c = &self.cost;
+        if c.total_usd != 0.0 {
+            let mut line = format!(
+                "cost: ${:.2} over the run (${:.2} a month)",
+                c.total_usd, c.per_month_usd
+            );
+            if c.ec2_instances_usd > 0.0 {
+                line += &format!(
+                    "; EC2 ${:.2}, idle ${:.2}, {:.1}% of paid EC2 capacity reserved",
+                    c.ec2_instances_usd, c.idle_usd, c.ec2_reserved_pct
+                );
+            }
+            let fargate: f64 = c
+                .by_capacity
+                .iter()
+                .filter(|(k, _)| k.starts_with("FARGATE"))
+                .map(|(_, v)| *v)
+                .fold(0.0, |a, b| a + b);
+            if fargate > 0.0 {
+                line += &format!("; Fargate ${fargate:.2}");
+            }
+            out.push(line);
+        }
+        out
+    }
+}
+
+/// A count rounded to a whole number with its thousands grouped: `482,238`.
+fn grouped(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Collects samples and events during a run.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
@@ -415,6 +557,28 @@ impl Recorder {
         (mean, vals.iter().copied().fold(0.0, f64::max))
     }
 
+    /// For a service followed by its samples only (a daemon): the time of
+    /// the first sample where RUNNING reached the desired count (> 0), and
+    /// the lowest running/desired from then on, so that the start of the
+    /// run does not count against it (as for replica services). A service
+    /// that never reached its desired count gets `None` and its lowest
+    /// ratio over every sample with desired > 0 (1.0 when there is none).
+    pub fn ramp_up_and_worst(&self, group: usize, service: usize) -> (Option<SimTime>, f64) {
+        let ratios: Vec<(SimTime, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.desired[service] > 0)
+            .map(|s| {
+                let r = f64::from(s.tasks[group][1]) / f64::from(s.desired[service]);
+                (s.time, r.min(1.0))
+            })
+            .collect();
+        let start = ratios.iter().position(|&(_, r)| r >= 1.0);
+        let from = &ratios[start.unwrap_or(0)..];
+        let worst = from.iter().map(|&(_, r)| r).fold(1.0, f64::min);
+        (start.map(|i| ratios[i].0), worst)
+    }
+
     /// Min and mean of running/desired of reporting group `g` / service `s`
     /// over samples with desired > 0 (1.0 and 1.0 when there are none).
     pub fn running_ratio(&self, group: usize, service: usize) -> (f64, f64) {
@@ -435,4 +599,61 @@ impl Recorder {
 /// Rounds to 4 decimals for stable, readable JSON.
 pub fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
+        Sample {
+            time: SimTime(t_s * 1000),
+            instances: [0, desired, 0],
+            instances_in_use: 0,
+            cpu_reservation_pct: 0.0,
+            memory_reservation_pct: 0.0,
+            tasks: vec![[0, running, 0]],
+            desired: vec![desired],
+            spot_instances: 0,
+            interruptions: 0,
+            load: Vec::new(),
+            provisioning: Vec::new(),
+            providers: Vec::new(),
+            alarms: Vec::new(),
+        }
+    }
+
+    fn recorder(rows: &[(u64, u32, u32)]) -> Recorder {
+        Recorder {
+            samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0.0), "0");
+        assert_eq!(grouped(999.4), "999");
+        assert_eq!(grouped(1000.0), "1,000");
+        assert_eq!(grouped(128_231_164.47), "128,231,164");
+        assert_eq!(grouped(-4321.0), "-4,321");
+    }
+
+    #[test]
+    fn worst_ratio_counts_from_the_first_full_sample() {
+        // A daemon starts at 0 of 6 (image pulls), reaches 6 of 6, then a
+        // new instance makes it 6 of 7: the worst is 6/7, not the 0 at t = 0.
+        let rec = recorder(&[(0, 0, 6), (60, 6, 6), (120, 6, 7), (180, 7, 7)]);
+        let (ramp, worst) = rec.ramp_up_and_worst(0, 0);
+        assert_eq!(ramp, Some(SimTime(60_000)));
+        assert!((worst - 6.0 / 7.0).abs() < 1e-12, "{worst}");
+        // The plain minimum over every sample still sees the start.
+        assert_eq!(rec.running_ratio(0, 0).0, 0.0);
+        // Never at the desired count: the whole run counts.
+        let rec = recorder(&[(0, 0, 4), (60, 2, 4), (120, 3, 4)]);
+        assert_eq!(rec.ramp_up_and_worst(0, 0), (None, 0.0));
+        // No sample with desired > 0.
+        let rec = recorder(&[(0, 0, 0)]);
+        assert_eq!(rec.ramp_up_and_worst(0, 0), (None, 1.0));
+    }
 }

@@ -9,11 +9,11 @@
 
 pub mod folder;
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::csvdata::CsvText;
 use crate::engine::RunResult;
 use crate::sim::SimTime;
 
@@ -69,160 +69,192 @@ fn opt_secs(t: Option<SimTime>) -> String {
     t.map(secs).unwrap_or_default()
 }
 
-/// Quotes a CSV field when needed.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// `timeseries.csv`.
 pub fn timeseries_csv(r: &RunResult) -> String {
-    let mut s = String::from("time_s,instances_registering,instances_active,instances_draining,instances_in_use,instances_spot,interruptions,cpu_reservation_pct,memory_reservation_pct");
+    let mut head: Vec<String> = [
+        "time_s",
+        "instances_registering",
+        "instances_active",
+        "instances_draining",
+        "instances_in_use",
+        "instances_spot",
+        "interruptions",
+        "cpu_reservation_pct",
+        "memory_reservation_pct",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
     for name in &r.service_names {
-        let _ = write!(s, ",{}.desired", field(name));
+        head.push(format!("{name}.desired"));
     }
     for name in &r.group_names {
-        let n = field(name);
-        let _ = write!(s, ",{n}.pending,{n}.running,{n}.stopping");
+        for part in ["pending", "running", "stopping"] {
+            head.push(format!("{name}.{part}"));
+        }
     }
     for name in &r.demand_service_names {
-        let n = field(name);
-        let _ = write!(s, ",{n}.demand_rps,{n}.served_rps,{n}.cpu_pct");
+        for part in ["demand_rps", "served_rps", "cpu_pct"] {
+            head.push(format!("{name}.{part}"));
+        }
     }
     for name in &r.provisioning_service_names {
-        let _ = write!(s, ",{}.provisioning", field(name));
+        head.push(format!("{name}.provisioning"));
     }
     for name in &r.alarm_service_names {
-        let _ = write!(s, ",{}.alarm", field(name));
+        head.push(format!("{name}.alarm"));
     }
     for name in &r.provider_names {
-        let n = field(name);
-        let _ = write!(s, ",{n}.cpr,{n}.needed,{n}.running,{n}.asg_desired");
-    }
-    s.push('\n');
-    for row in &r.samples {
-        let _ = write!(
-            s,
-            "{},{},{},{},{},{},{},{:.2},{:.2}",
-            secs(row.time),
-            row.instances[0],
-            row.instances[1],
-            row.instances[2],
-            row.instances_in_use,
-            row.spot_instances,
-            row.interruptions,
-            row.cpu_reservation_pct,
-            row.memory_reservation_pct
-        );
-        for d in &row.desired {
-            let _ = write!(s, ",{d}");
+        for part in ["cpr", "needed", "running", "asg_desired"] {
+            head.push(format!("{name}.{part}"));
         }
+    }
+    let mut w = CsvText::new();
+    w.row(&head);
+    for row in &r.samples {
+        let mut cells = vec![
+            secs(row.time),
+            row.instances[0].to_string(),
+            row.instances[1].to_string(),
+            row.instances[2].to_string(),
+            row.instances_in_use.to_string(),
+            row.spot_instances.to_string(),
+            row.interruptions.to_string(),
+            format!("{:.2}", row.cpu_reservation_pct),
+            format!("{:.2}", row.memory_reservation_pct),
+        ];
+        cells.extend(row.desired.iter().map(u32::to_string));
         for t in &row.tasks {
-            let _ = write!(s, ",{},{},{}", t[0], t[1], t[2]);
+            cells.extend(t.iter().map(u32::to_string));
         }
         for l in &row.load {
-            let _ = write!(s, ",{:.2},{:.2},{:.2}", l[0], l[1], l[2]);
+            cells.extend(l.iter().map(|x| format!("{x:.2}")));
         }
-        for p in &row.provisioning {
-            let _ = write!(s, ",{p}");
-        }
-        for a in &row.alarms {
-            let _ = write!(s, ",{a}");
-        }
+        cells.extend(row.provisioning.iter().map(u32::to_string));
+        cells.extend(row.alarms.iter().map(|a| a.to_string()));
         for c in &row.providers {
-            let _ = write!(s, ",{:.1},{},{},{}", c[0], c[1], c[2], c[3]);
+            cells.push(format!("{:.1}", c[0]));
+            cells.extend(c[1..].iter().map(|x| x.to_string()));
         }
-        s.push('\n');
+        w.row(&cells);
     }
-    s
+    w.finish()
 }
 
 /// `tasks.csv`.
 pub fn tasks_csv(r: &RunResult) -> String {
-    let mut s = String::from("task_id,group,owner,family,capacity,instance_id,instance_type,az,last_status,created_s,pending_s,running_s,stopping_s,stopped_s,stop_reason\n");
+    let mut w = CsvText::new();
+    w.row([
+        "task_id",
+        "group",
+        "owner",
+        "family",
+        "capacity",
+        "instance_id",
+        "instance_type",
+        "az",
+        "last_status",
+        "created_s",
+        "pending_s",
+        "running_s",
+        "stopping_s",
+        "stopped_s",
+        "stop_reason",
+    ]);
     for t in &r.tasks {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            t.id.0,
-            field(&t.group),
-            field(&t.owner),
-            field(&t.family),
+        w.row([
+            t.id.0.to_string().as_str(),
+            &t.group,
+            &t.owner,
+            &t.family,
             t.capacity,
             t.instance.as_deref().unwrap_or(""),
             t.instance_type.as_deref().unwrap_or(""),
             t.az.as_deref().unwrap_or(""),
             t.state.as_str(),
-            secs(t.created),
-            opt_secs(t.pending),
-            opt_secs(t.running),
-            opt_secs(t.stopping),
-            opt_secs(t.stopped),
-            t.stop_reason.as_deref().unwrap_or("")
-        );
+            &secs(t.created),
+            &opt_secs(t.pending),
+            &opt_secs(t.running),
+            &opt_secs(t.stopping),
+            &opt_secs(t.stopped),
+            t.stop_reason.as_deref().unwrap_or(""),
+        ]);
     }
-    s
+    w.finish()
 }
 
 /// `instances.csv`.
 pub fn instances_csv(r: &RunResult) -> String {
-    let mut s = String::from("instance_id,group,instance_type,az,purchase,price_usd_per_hour,launched_s,registered_s,draining_s,terminated_s,termination\n");
+    let mut w = CsvText::new();
+    w.row([
+        "instance_id",
+        "group",
+        "instance_type",
+        "az",
+        "purchase",
+        "price_usd_per_hour",
+        "launched_s",
+        "registered_s",
+        "draining_s",
+        "terminated_s",
+        "termination",
+    ]);
     for i in &r.instances {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            i.instance,
-            field(&i.group),
-            i.instance_type,
-            field(&i.az),
+        w.row([
+            i.instance.as_str(),
+            &i.group,
+            &i.instance_type,
+            &i.az,
             i.purchase,
-            i.price_usd_per_hour,
-            secs(i.launched),
-            opt_secs(i.registered),
-            opt_secs(i.draining),
-            opt_secs(i.terminated),
-            i.termination.unwrap_or("")
-        );
+            &i.price_usd_per_hour.to_string(),
+            &secs(i.launched),
+            &opt_secs(i.registered),
+            &opt_secs(i.draining),
+            &opt_secs(i.terminated),
+            i.termination.unwrap_or(""),
+        ]);
     }
-    s
+    w.finish()
 }
 
 /// `cost.csv`: the ledger per hour, owner and capacity (B4). Its amounts
 /// sum to the summary's total.
 pub fn cost_csv(r: &RunResult) -> String {
-    let mut s = String::from("hour,owner,capacity,compute_usd,idle_usd,storage_usd\n");
+    let mut w = CsvText::new();
+    w.row([
+        "hour",
+        "owner",
+        "capacity",
+        "compute_usd",
+        "idle_usd",
+        "storage_usd",
+    ]);
     for c in &r.cost {
-        let _ = writeln!(
-            s,
-            "{},{},{},{:.6},{:.6},{:.6}",
-            c.hour,
-            field(&c.owner),
-            c.capacity,
-            c.compute_usd,
-            c.idle_usd,
-            c.storage_usd
-        );
+        w.row([
+            c.hour.to_string().as_str(),
+            &c.owner,
+            &c.capacity,
+            &format!("{:.6}", c.compute_usd),
+            &format!("{:.6}", c.idle_usd),
+            &format!("{:.6}", c.storage_usd),
+        ]);
     }
-    s
+    w.finish()
 }
 
 /// `events.csv`.
 pub fn events_csv(r: &RunResult) -> String {
-    let mut s = String::from("time_s,source,event,message\n");
+    let mut w = CsvText::new();
+    w.row(["time_s", "source", "event", "message"]);
     for e in &r.events {
-        let _ = writeln!(
-            s,
-            "{:.3},{},{},{}",
-            e.time_s,
-            field(&e.source),
-            field(&e.event),
-            field(&e.message)
-        );
+        w.row([
+            format!("{:.3}", e.time_s).as_str(),
+            &e.source,
+            &e.event,
+            &e.message,
+        ]);
     }
-    s
+    w.finish()
 }
 
 /// `summary.json`.

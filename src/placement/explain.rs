@@ -206,17 +206,19 @@ fn key_text(step: Step, key: u64) -> String {
     }
 }
 
+/// `i-0ec00000000000003(us-east-1b)`: the instance id every CSV uses.
 fn short(cluster: &Cluster, id: InstanceId) -> String {
     let inst = cluster.instance(id);
-    format!("{}({})", id, inst.az)
+    format!("{}({})", inst.ec2_instance_id, inst.az)
 }
 
-/// `ci-3 (m6i.large, us-east-1b, 1024 cpu / 4096 MiB free)`.
+/// `i-0ec00000000000003 (m6i.large, us-east-1b, 1024 cpu / 4096 MiB free)`,
+/// named by the EC2 instance id that `tasks.csv` and `instances.csv` use.
 pub fn describe_instance(cluster: &Cluster, id: InstanceId) -> String {
     let inst = cluster.instance(id);
     let rem = inst.remaining();
     format!(
         "{} ({}, {}, {} cpu / {} MiB free)",
-        id, inst.instance_type, inst.az, rem.cpu, rem.memory
+        inst.ec2_instance_id, inst.instance_type, inst.az, rem.cpu, rem.memory
     )
 }

@@ -15,9 +15,9 @@
 //!   capacity that tasks reserved (a Fargate variant pays for its tasks
 //!   only, so 100%). Skipped with a note when the file has no such column.
 //!
-//! `variant`, `per_month_usd`, `ec2_usd`, `idle_usd` and `fargate_usd` are
-//! required; `total_usd`, when there, gives the run's length for the
-//! caption; any other column is ignored. Each variant's own folder is a run
+//! `variant`, `usd_per_month` (`per_month_usd` in older folders), `ec2_usd`,
+//! `idle_usd` and `fargate_usd` are required; `run_total_usd` (`total_usd`),
+//! when there, gives the run's length for the caption; any other column is ignored. Each variant's own folder is a run
 //! folder, plotted with `ecsim plot DIR/VARIANT` (`ecsim compare --plot`
 //! draws both).
 //!
@@ -108,13 +108,21 @@ impl Comparison {
     pub fn read(dir: &Path) -> Result<Comparison, PlotError> {
         let t = Table::read(&dir.join("comparison.csv"))?;
         let names = t.strings(t.column("variant")?);
-        let per_month = t.numbers_of("per_month_usd")?;
+        // `usd_per_month` and `run_total_usd` were `per_month_usd` and
+        // `total_usd` in folders written before the columns named their period.
+        let per_month = match t.find("per_month_usd") {
+            Some(i) if t.find("usd_per_month").is_none() => t.numbers(i)?,
+            _ => t.numbers_of("usd_per_month")?,
+        };
         let ec2 = t.numbers_of("ec2_usd")?;
         let idle = t.numbers_of("idle_usd")?;
         let fargate = t.numbers_of("fargate_usd")?;
         let optional = |name: &str| t.find(name).map(|i| t.numbers(i)).transpose();
         let reserved = optional("paid_reserved_pct")?;
-        let total = optional("total_usd")?;
+        let total = match optional("run_total_usd")? {
+            Some(x) => Some(x),
+            None => optional("total_usd")?,
+        };
         let bad = |line: u64, message: String| PlotError::Csv {
             path: t.path.clone(),
             line,
@@ -130,7 +138,7 @@ impl Comparison {
                 return Err(bad(*line, "column `variant`: empty".into()));
             }
             for (column, v) in [
-                ("per_month_usd", per_month[k]),
+                ("usd_per_month", per_month[k]),
                 ("ec2_usd", ec2[k]),
                 ("idle_usd", idle[k]),
                 ("fargate_usd", fargate[k]),

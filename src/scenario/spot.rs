@@ -341,8 +341,8 @@ fn reclaim(r: &mut Reader, v: &Value, path: &str) -> Option<ReclaimSpec> {
     })
 }
 
-/// Reads a spot price history in the shape of
-/// `data/spot_price_history_us_east_1_sample.csv`. Zones are given by name
+/// Reads a spot price history in the shape of EC2's `DescribeSpotPriceHistory`
+/// output (none ships in `data/`; see scenarios/README.md). Zones are given by name
 /// (`availability_zone`) or by id (`availability_zone_id`, mapped through
 /// `spot.zoneIds`). Times before the run's start keep their price until the
 /// next record.

@@ -20,6 +20,7 @@
 use serde_json::Value;
 
 use super::store::RunRecord;
+use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
 /// The named children of a summary node: an object's fields, or a list's
@@ -149,30 +150,141 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// Quotes a CSV field when needed.
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// The two-sided 95% critical value of Student's t for `dof` degrees of
+/// freedom: the 0.975 quantile, computed exactly (no table, no normal
+/// approximation for large `dof`). NaN for `dof = 0`.
+pub fn t95(dof: usize) -> f64 {
+    if dof == 0 {
+        return f64::NAN;
+    }
+    student_t_quantile(0.975, dof as f64)
+}
+
+/// The `p` quantile of Student's t distribution with `dof` degrees of
+/// freedom (`0 < p < 1`, `dof > 0`), by bisection on the distribution
+/// function to the last bits of an `f64`.
+pub fn student_t_quantile(p: f64, dof: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0 && dof > 0.0) {
+        return f64::NAN;
+    }
+    if p < 0.5 {
+        return -student_t_quantile(1.0 - p, dof);
+    }
+    if p == 0.5 {
+        return 0.0;
+    }
+    let mut hi = 1.0;
+    while student_t_cdf(hi, dof) < p {
+        hi *= 2.0;
+        if !hi.is_finite() {
+            return f64::INFINITY;
+        }
+    }
+    let mut lo = 0.0;
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if student_t_cdf(mid, dof) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// P(T <= t) for Student's t with `dof` degrees of freedom:
+/// `1 - I_x(dof/2, 1/2) / 2` with `x = dof / (dof + t^2)` for `t >= 0`.
+pub fn student_t_cdf(t: f64, dof: f64) -> f64 {
+    let tail = 0.5 * incomplete_beta(0.5 * dof, 0.5, dof / (dof + t * t));
+    if t >= 0.0 {
+        1.0 - tail
     } else {
-        s.to_string()
+        tail
     }
 }
 
-/// Two-sided 95% critical values of Student's t for 1..=30 degrees of
-/// freedom; above 30 the normal 1.96 is used.
-const T95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
-
-/// The 95% t critical value for `dof` degrees of freedom (`dof >= 1`).
-pub fn t95(dof: usize) -> f64 {
-    match dof {
-        0 => f64::NAN,
-        1..=30 => T95[dof - 1],
-        _ => 1.96,
+/// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, nine terms; relative
+/// error about 1e-15).
+fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection: Γ(x) Γ(1 - x) = π / sin(πx).
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
     }
+    let x = x - 1.0;
+    let mut a = C[0];
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    let t = x + G + 0.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The regularized incomplete beta function I_x(a, b), by its continued
+/// fraction (modified Lentz), on the side of `x` where it converges fast.
+fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(a, b, x) / a
+    } else {
+        1.0 - front * beta_fraction(b, a, 1.0 - x) / b
+    }
+}
+
+fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let mut c = 1.0;
+    let mut d = 1.0 - (a + b) * x / (a + 1.0);
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..10_000 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let even = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+        for coef in [
+            even,
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0)),
+        ] {
+            d = 1.0 + coef * d;
+            if d.abs() < TINY {
+                d = TINY;
+            }
+            c = 1.0 + coef / c;
+            if c.abs() < TINY {
+                c = TINY;
+            }
+            d = 1.0 / d;
+            h *= d * c;
+        }
+        if (d * c - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    h
 }
 
 /// Summary statistics of one metric over the runs of a combination.
@@ -238,12 +350,6 @@ fn param_cells(parameters: &[String], r: &RunRecord) -> Vec<String> {
         .collect()
 }
 
-fn line(cells: &[String]) -> String {
-    let mut s = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-    s.push('\n');
-    s
-}
-
 fn value_of(row: &[(String, f64)], name: &str) -> f64 {
     row.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
 }
@@ -255,7 +361,8 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
     let metrics = metric_columns(records.iter().map(|r| &r.summary));
     let mut head = header(parameters, &["run_id", "run_index", "seed_index", "seed"]);
     head.extend(metrics.iter().cloned());
-    let mut s = line(&head);
+    let mut w = CsvText::new();
+    w.row(&head);
     for (r, row) in records.iter().zip(&rows) {
         let mut cells = vec![
             r.run_id.clone(),
@@ -265,9 +372,9 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
         ];
         cells.extend(param_cells(parameters, r));
         cells.extend(metrics.iter().map(|m| num(value_of(row, m))));
-        s.push_str(&line(&cells));
+        w.row(&cells);
     }
-    s
+    w.finish()
 }
 
 /// Statistic suffixes of `aggregate.csv`, per metric.
@@ -284,7 +391,8 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
     for m in &metrics {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
-    let mut s = line(&head);
+    let mut w = CsvText::new();
+    w.row(&head);
     let mut start = 0;
     while start < records.len() {
         let c = records[start].combination;
@@ -309,10 +417,10 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
             cells.push(num(st.min));
             cells.push(num(st.max));
         }
-        s.push_str(&line(&cells));
+        w.row(&cells);
         start = end;
     }
-    s
+    w.finish()
 }
 
 #[cfg(test)]
@@ -364,14 +472,14 @@ mod tests {
     #[test]
     fn statistics_table() {
         // xs = 1, 2, 3, 4: mean 2.5; var = (2.25+0.25+0.25+2.25)/3 = 5/3;
-        // std = 1.290994; half = 3.182 * 1.290994 / 2 = 2.053971.
+        // std = 1.290994; half = t(3) * std / 2 = 3.182446 * 1.290994 / 2 = 2.054266.
         let st = stats(&[1.0, 2.0, 3.0, 4.0]);
         assert_eq!(st.mean, 2.5);
         assert_eq!(num(st.std.unwrap()), "1.291");
         let (lo, hi) = st.ci95.unwrap();
         assert_eq!(
             (num(lo), num(hi)),
-            ("0.446".to_string(), "4.554".to_string())
+            ("0.4457".to_string(), "4.5543".to_string())
         );
         assert_eq!((st.min, st.max), (1.0, 4.0));
         // One run: no spread, no interval.
@@ -379,7 +487,43 @@ mod tests {
         assert_eq!((one.std, one.ci95), (None, None));
         // Constant values: zero width.
         assert_eq!(stats(&[2.0, 2.0]).ci95, Some((2.0, 2.0)));
-        assert_eq!((t95(1), t95(30), t95(31)), (12.706, 2.042, 1.96));
+    }
+
+    /// Known two-sided 95% quantiles of Student's t (0.975 quantile, to 10
+    /// digits), including past 30 degrees of freedom, where a table that
+    /// falls back to the normal 1.96 makes intervals too narrow.
+    #[test]
+    fn t_quantiles_are_exact() {
+        for (dof, want) in [
+            (1, 12.706_204_736),
+            (2, 4.302_652_730),
+            (3, 3.182_446_305),
+            (9, 2.262_157_163),
+            (30, 2.042_272_456),
+            (31, 2.039_513_446),
+            (60, 2.000_297_822),
+            (120, 1.979_930_405),
+            (1000, 1.962_339_081),
+        ] {
+            let got = t95(dof);
+            assert!((got - want).abs() < 1e-8, "dof {dof}: {got} vs {want}");
+        }
+        assert!(t95(0).is_nan());
+        // Other quantiles and the symmetry of the distribution.
+        assert!((student_t_quantile(0.95, 10.0) - 1.812_461_123).abs() < 1e-8);
+        assert!((student_t_quantile(0.05, 10.0) + 1.812_461_123).abs() < 1e-8);
+        assert!((student_t_cdf(2.228_138_852, 10.0) - 0.975).abs() < 1e-9);
+        assert_eq!(student_t_cdf(0.0, 5.0), 0.5);
+    }
+
+    /// 31 runs: the interval uses t(30) = 2.0423, not 1.96.
+    #[test]
+    fn interval_past_thirty_runs_uses_t() {
+        let xs: Vec<f64> = (0..31).map(f64::from).collect();
+        let st = stats(&xs);
+        let half = st.ci95.unwrap().1 - st.mean;
+        let want = 2.042_272_456 * st.std.unwrap() / 31f64.sqrt();
+        assert!((half - want).abs() < 1e-9, "{half} vs {want}");
     }
 
     #[test]
@@ -388,7 +532,9 @@ mod tests {
         assert_eq!(num(0.99864), "0.9986");
         assert_eq!(num(-0.00001), "0");
         assert_eq!(num(1e7), "10000000");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field(r#"[{type="x"}]"#), r#""[{type=""x""}]""#);
+        // Cells are quoted by the csv crate: a strategy list's quotes doubled.
+        let mut w = CsvText::new();
+        w.row(["a,b", r#"[{type="x"}]"#]);
+        assert_eq!(w.finish(), "\"a,b\",\"[{type=\"\"x\"\"}]\"\n");
     }
 }

@@ -419,6 +419,6 @@ fn compare_variants_see_the_same_arrivals() {
     assert!(rows[0].ec2_usd > 0.0 && rows[0].fargate_usd == 0.0);
     assert!(rows[1].fargate_usd > 0.0 && rows[1].ec2_usd == 0.0);
     let csv = compare::csv(&rows);
-    assert!(csv.starts_with("variant,total_usd,per_month_usd"));
+    assert!(csv.starts_with("variant,run_total_usd,usd_per_month"));
     assert_eq!(csv.lines().count(), 3);
 }

@@ -4,6 +4,7 @@ mod common;
 mod cost;
 mod engine_rules;
 mod lifecycle;
+mod output_text;
 mod placement_table;
 #[cfg(feature = "plot")]
 mod plots;

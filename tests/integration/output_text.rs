@@ -1,0 +1,402 @@
+//! What users read: the printed run summary, `events.csv` wording, the
+//! names `explain` uses, the CSV files' quoting, and the README's figures.
+
+use std::path::Path;
+
+use ecsim::compare::{self, Variant};
+use ecsim::engine::{RunResult, Simulation};
+use ecsim::output;
+use ecsim::scenario;
+
+fn run(text: &str) -> RunResult {
+    let sc = scenario::load_str(text, Path::new("tests/fixtures/output.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run()
+}
+
+#[test]
+fn scheduled_action_event_is_in_words_a5() {
+    // ECS-MODEL A5: the event names the bounds the action sets, in words.
+    let text = r#"
+name = "sched"
+seed = 1
+duration = "8h"
+startTime = "2026-11-27T00:00:00Z"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.2xlarge"]
+count = 3
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 2
+demand = { type = "constant", rps = 10, taskCapacityRps = 100 }
+autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 70 }], scheduled = [{ schedule = "cron(0 6 * * ? *)", minCapacity = 5, maxCapacity = 10 }, { schedule = "cron(0 7 * * ? *)", minCapacity = 3 }] }
+"#;
+    let r = run(text);
+    let csv = output::events_csv(&r);
+    assert!(
+        csv.contains(",scheduled-action,\"scheduled action sets min 5, max 10\"\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",scheduled-action,scheduled action sets min 3\n"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Some("), "{csv}");
+}
+
+#[test]
+fn explain_names_instances_as_the_csv_files_do() {
+    // The instance `explain` places a task on is the one `tasks.csv` names.
+    let sc = scenario::load(Path::new("scenarios/teaching/spread-az-binpack.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Simulation::new(&sc.spec, sc.seed);
+    sim.explain(ecsim::engine::ExplainWindow::Only(9));
+    let r = sim.run();
+    let d = &r.explanations[0];
+    let placed = d
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("  => placed on "))
+        .unwrap_or_else(|| panic!("{}", d.text));
+    let id = placed.split(' ').next().unwrap();
+    assert!(id.starts_with("i-0ec"), "{placed}");
+    assert!(!d.text.contains("ci-"), "{}", d.text);
+    let tasks = output::tasks_csv(&r);
+    assert!(
+        tasks.lines().any(|l| l.split(',').nth(5) == Some(id)),
+        "{id} not in tasks.csv"
+    );
+}
+
+#[test]
+fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
+    // README: "the worst ratio is counted once a service first reaches its
+    // desired count". The quickstart's log-router daemon starts at 0 of 6
+    // (image pulls) and then never falls short: its worst is 1, not 0.
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let daemon = r
+        .summary
+        .services
+        .iter()
+        .find(|s| s.scheduling == "DAEMON")
+        .expect("the quickstart has a daemon");
+    assert_eq!(daemon.running_ratio_min, 1.0);
+    let first = &r.samples[0];
+    let k = r
+        .summary
+        .services
+        .iter()
+        .position(|s| s.scheduling == "DAEMON")
+        .unwrap();
+    assert!(
+        first.tasks[k][1] < first.desired[k],
+        "the run starts below desired"
+    );
+}
+
+/// The nightly-batch study's `ec2` and `fargate` variants, the first
+/// renamed `name`.
+fn batch_rows(name: &str) -> Vec<compare::Row> {
+    let path = Path::new("scenarios/cost/nightly-batch.toml");
+    let variants: Vec<Variant> = compare::file_variants(path)
+        .expect("variants")
+        .into_iter()
+        .filter(|v| v.name == "ec2" || v.name == "fargate")
+        .collect();
+    let runs = compare::run(path, &variants, &[], None).expect("runs");
+    runs.iter()
+        .map(|(v, r)| compare::row(if v.name == "ec2" { name } else { &v.name }, r))
+        .collect()
+}
+
+fn read_csv(text: &str) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("valid CSV"))
+        .collect()
+}
+
+#[test]
+fn comparison_csv_names_units_and_marks_what_does_not_apply() {
+    let rows = batch_rows("ec2");
+    let text = compare::csv(&rows);
+    let recs = read_csv(&text);
+    let head: Vec<&str> = recs[0].iter().collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {head:?}"))
+    };
+    // The run's total and the month's, each named with its unit and period.
+    assert!(!head.contains(&"total_usd") && !head.contains(&"per_month_usd"));
+    let (ec2, fargate) = (&recs[1], &recs[2]);
+    assert_eq!(&ec2[0], "ec2");
+    assert_eq!(&fargate[0], "fargate");
+    let month: f64 = ec2[col("usd_per_month")].parse().unwrap();
+    let run: f64 = ec2[col("run_total_usd")].parse().unwrap();
+    assert!((month / run - 730.0 / 24.0).abs() < 0.01, "{month} / {run}");
+    // Fargate has no EC2 reservation: empty, not 0.0.
+    assert_eq!(&fargate[col("cpu_reserved_pct")], "");
+    assert_eq!(&fargate[col("memory_reserved_pct")], "");
+    assert_eq!(&fargate[col("paid_reserved_pct")], "100.0");
+    assert_ne!(&ec2[col("cpu_reserved_pct")], "");
+    // The breakeven is written, on the EC2 row, as printed.
+    let be = compare::breakevens(&rows);
+    assert_eq!(be.len(), 1);
+    assert_eq!(
+        &ec2[col("breakeven_reserved_pct_vs_fargate")],
+        format!("{:.1}", be[0].reserved_pct)
+    );
+    assert_eq!(&fargate[col("breakeven_reserved_pct_vs_fargate")], "");
+    // The fixed EC2 fleet has no room for 27 jobs at the peak: it did less
+    // work than Fargate, and says so in the file, the table and the breakeven.
+    assert_eq!(&ec2[col("jobs_failed")], "27");
+    assert_eq!(&ec2[col("dropped_work")], "true");
+    assert_eq!(&fargate[col("dropped_work")], "false");
+    let table = compare::table(&rows);
+    assert!(
+        table.contains("note: ec2 did less work than asked (27 jobs never ran)"),
+        "{table}"
+    );
+    assert!(!table.contains("note: fargate"), "{table}");
+    let lines = compare::breakeven_text(&be);
+    assert!(
+        lines.contains("(not the same work: ec2: 27 jobs never ran)"),
+        "{lines}"
+    );
+}
+
+#[test]
+fn a_variant_name_with_comma_quote_and_newlines_round_trips() {
+    let name = "ec2, \"big\"\r\nfleet";
+    let rows = batch_rows(name);
+    let text = compare::csv(&rows);
+    let recs = read_csv(&text);
+    assert_eq!(recs.len(), 3, "{text}");
+    assert_eq!(&recs[1][0], name);
+    assert_eq!(recs[1].len(), recs[0].len());
+    // The breakeven still pairs the renamed variant with fargate.
+    let be = compare::breakevens(&rows);
+    assert_eq!(be[0].ec2, name);
+}
+
+fn summary(path: &str) -> ecsim::metrics::Summary {
+    let sc = scenario::load(Path::new(path), &[]).unwrap_or_else(|e| panic!("{e}"));
+    Simulation::new(&sc.spec, sc.seed).run().summary
+}
+
+fn has(lines: &[String], want: &str) -> bool {
+    lines.iter().any(|l| l.contains(want))
+}
+
+#[test]
+fn the_run_summary_says_what_each_study_is_about() {
+    // Spot: notices, refused launches and the tasks killed, and the cost.
+    // (Figures from the summary itself, so that the test follows model
+    // changes; the shipped scenarios make every part appear.)
+    let s = summary("scenarios/spot-what-if.toml");
+    let lines = s.report_lines();
+    let i = &s.interruptions;
+    assert!(i.notices > 0 && i.launch_failures > 0 && s.tasks_killed > 0);
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "spot: {} interruption notices (reclaim {}); {} launches refused for lack of capacity; tasks killed {}, stopped gracefully {}",
+                i.notices, i.by_cause["reclaim"], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
+            )
+        ),
+        "{lines:#?}"
+    );
+    let web = &s.services[0];
+    assert!(
+        has(&lines, &format!("; {} killed", web.tasks_killed)),
+        "{lines:#?}"
+    );
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "cost: ${:.2} over the run (${:.2} a month)",
+                s.cost.total_usd, s.cost.per_month_usd
+            )
+        ),
+        "{lines:#?}"
+    );
+    // Demand: requests, dropped, overloaded minutes.
+    let s = summary("scenarios/capacity/black-friday.toml");
+    let lines = s.report_lines();
+    let d = s.services[0].demand.as_ref().expect("demand");
+    assert!(d.dropped > 1000.0 && d.overloaded_minutes > 0);
+    assert!(
+        has(
+            &lines,
+            &format!(
+                "dropped ({:.2}%), overloaded {} min",
+                d.dropped_pct, d.overloaded_minutes
+            )
+        ),
+        "{lines:#?}"
+    );
+    assert!(has(&lines, "  demand: ") && has(&lines, ","), "{lines:#?}");
+    // No spot or demand line where they do not apply; the cost always.
+    let lines = summary("scenarios/quickstart.toml").report_lines();
+    assert!(!has(&lines, "spot:"), "{lines:#?}");
+    assert!(!has(&lines, "demand:"), "{lines:#?}");
+    assert!(has(&lines, "cost: $"), "{lines:#?}");
+}
+
+// ---------------------------------------------------------------------------
+// The README's counts, checked against today's build. The README is the one
+// place to update when the model changes a count: each failure names the
+// README line and the figure the build gives.
+
+fn readme() -> String {
+    std::fs::read_to_string("README.md").expect("README.md")
+}
+
+/// The README line that starts with `prefix`, with its 1-based number.
+fn readme_line(text: &str, prefix: &str) -> (usize, String) {
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with(prefix))
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .unwrap_or_else(|| panic!("README.md has no line starting with {prefix:?}"))
+}
+
+/// A README figure such as `22,684` as a number.
+fn figure(s: &str) -> u64 {
+    s.replace(',', "").parse().expect("a count")
+}
+
+fn capture(re: &str, line: &str, at: usize) -> Vec<u64> {
+    let re = regex::Regex::new(re).unwrap();
+    let c = re
+        .captures(line)
+        .unwrap_or_else(|| panic!("README.md:{at}: {line:?} does not match {re}"));
+    (1..c.len()).map(|i| figure(&c[i])).collect()
+}
+
+#[test]
+fn readme_performance_counts_are_todays() {
+    // README "Performance": the counts next to the timings (the timings
+    // themselves are measured on an idle machine and not checked here).
+    let text = readme();
+    let rows = [
+        (
+            "| quickstart, one simulated day |",
+            "scenarios/quickstart.toml",
+            r"\| ([\d,]+) events in",
+        ),
+        (
+            "| spot-what-if, one simulated week",
+            "scenarios/spot-what-if.toml",
+            r"\((\d+) spot notices, ([\d,]+) tasks placed\) \| ([\d,]+) events in",
+        ),
+        (
+            "| black-friday, two simulated days",
+            "scenarios/capacity/black-friday.toml",
+            r"\| ([\d,]+) events in",
+        ),
+    ];
+    for (prefix, path, re) in rows {
+        let (at, line) = readme_line(&text, prefix);
+        let got = capture(re, &line, at);
+        let s = summary(path);
+        let want: Vec<u64> = if got.len() == 1 {
+            vec![s.events_processed]
+        } else {
+            vec![s.interruptions.notices, s.tasks_placed, s.events_processed]
+        };
+        assert_eq!(
+            got, want,
+            "README.md:{at} quotes {got:?} for {path}; today's build gives {want:?}"
+        );
+    }
+}
+
+#[test]
+fn readme_quickstart_output_and_advice_are_todays() {
+    let text = readme();
+    // The sample output: every line but the header's timing and the folder.
+    let start = text
+        .find("quickstart: seed 42, 24.0 h simulated, ")
+        .expect("the sample output");
+    let block: Vec<&str> = text[start..]
+        .lines()
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    let s = summary("scenarios/quickstart.toml");
+    assert!(
+        block[0].contains(&format!(" {} events in ", s.events_processed)),
+        "README sample header {:?}; today's build: {} events",
+        block[0],
+        s.events_processed
+    );
+    let want: Vec<String> = s.report_lines().iter().map(|l| format!("  {l}")).collect();
+    assert_eq!(
+        &block[1..block.len() - 1],
+        want.as_slice(),
+        "README's sample `run` output differs from today's build"
+    );
+    // "count=7 still leaves 5 failed jobs, and it takes count=9".
+    let failed = |count: u64| -> u64 {
+        let sc = scenario::load(
+            Path::new("scenarios/quickstart.toml"),
+            &[format!("instanceGroups.general.count={count}")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let r = Simulation::new(&sc.spec, sc.seed).run();
+        r.summary.jobs.iter().flat_map(|j| j.failed.values()).sum()
+    };
+    let flat = text.replace('\n', " ");
+    let (few, left) = {
+        let c = capture(
+            r"`--set instanceGroups.general.count=(\d+)` still leaves (\d+) failed jobs",
+            &flat,
+            0,
+        );
+        (c[0], c[1])
+    };
+    assert_eq!(
+        failed(few),
+        left,
+        "README: count={few} leaves {left} failed jobs"
+    );
+    let enough = capture(
+        r"it takes `--set instanceGroups.general.count=(\d+)` for the failures to go away",
+        &flat,
+        0,
+    )[0];
+    assert_eq!(failed(enough), 0, "README: count={enough} has no failures");
+    assert!(
+        failed(enough - 1) > 0,
+        "README: count={enough} is the fewest without failures"
+    );
+}
+
+#[test]
+fn failed_jobs_are_totalled_over_every_reason() {
+    // The sweep tables get a total to compare strategies on, not only the
+    // RESOURCE:CPU count (a RunTask fails on memory too).
+    let s = summary("scenarios/quickstart.toml");
+    let j = &s.jobs[0];
+    assert!(j.failed_total > 0);
+    assert_eq!(j.failed_total, j.failed.values().sum::<u64>());
+    let v = serde_json::to_value(&s).unwrap();
+    let flat = ecsim::sweep::table::flatten(&v);
+    assert!(
+        flat.iter()
+            .any(|(k, x)| k == "jobs.etl.failed_total" && *x == j.failed_total as f64),
+        "{flat:?}"
+    );
+}
