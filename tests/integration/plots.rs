@@ -130,7 +130,8 @@ fn sweep_folder_smoke() {
     // One line per strategy (the zipped job strategy does not split them),
     // each with its band.
     let svg = std::fs::read_to_string(&report.written[1]).unwrap();
-    assert!(svg.contains("services.api.placementStrategy:"));
+    assert!(svg.contains("placement strategy, service api:"));
+    assert!(svg.contains("\nbinpack(memory)\n"), "strategies in short");
     assert!(svg.contains("shaded: 95% confidence interval of the mean (10 runs per point)"));
     assert_eq!(svg.matches("<polygon").count(), 4, "one band per strategy");
 
