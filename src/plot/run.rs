@@ -401,8 +401,21 @@ fn tasks_chart(
         if ts.find(&format!("{g}.desired")).is_some() {
             let desired = ts.numbers_of(&format!("{g}.desired"))?;
             let desired_pts = series(hours, &desired);
+            // The start-up, before the service first reaches its desired
+            // count, is not a shortfall.
+            let up = running
+                .iter()
+                .zip(&desired)
+                .position(|(r, d)| *d > 0.0 && r >= d)
+                .unwrap_or(n);
+            let after_start: Vec<(f64, f64)> = running_pts
+                .iter()
+                .zip(&desired_pts)
+                .enumerate()
+                .map(|(k, (r, d))| if k < up { *d } else { *r })
+                .collect();
             if let Some(b) =
-                Band::shortfall(format!("{g} below desired"), &running_pts, &desired_pts)
+                Band::shortfall(format!("{g} below desired"), &after_start, &desired_pts)
             {
                 by_group.bands.push(b);
             }
