@@ -319,20 +319,6 @@ pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec
     out
 }
 
-/// Points `(hours, value)` of a step function over `from..to` seconds,
-/// two per step (its value before and after), for a line drawn as steps.
-fn step_points(steps: &[(f64, f64)], from: f64, to: f64) -> Vec<(f64, f64)> {
-    let mut pts = vec![(from / 3600.0, value_at(steps, from))];
-    for &(t, v) in steps.iter().filter(|s| s.0 > from && s.0 < to) {
-        let before = pts.last().map_or(v, |p| p.1);
-        pts.push((t / 3600.0, before));
-        pts.push((t / 3600.0, v));
-    }
-    let last = pts.last().map_or(0.0, |p| p.1);
-    pts.push((to / 3600.0, last));
-    pts
-}
-
 /// A sampled count as a step function. A change happened at some time
 /// since the sample before; a drop is dated just after that sample and a
 /// rise at the sample that shows it, so that the exact RUNNING count is
@@ -493,18 +479,22 @@ fn zoom_panel(short: &Shortfalls, clock: Clock) -> Option<Panel> {
     let len = e.end - e.start;
     let pad = (len * 0.6).max(60.0);
     let (from, to) = ((e.start - pad).max(0.0), e.end + pad);
-    let run_pts = step_points(running, from, to);
-    let want_pts = step_points(desired, from, to);
-    // Both on one time grid for the shading.
-    let mut grid: Vec<f64> = run_pts.iter().chain(&want_pts).map(|p| p.0).collect();
+    // Both on one time grid (seconds, as in the files) for the shading:
+    // the value just before and at each change of either.
+    let mut grid: Vec<f64> = running
+        .iter()
+        .chain(desired)
+        .map(|s| s.0)
+        .filter(|&t| t > from && t < to)
+        .chain([from, to])
+        .collect();
     grid.sort_by(f64::total_cmp);
     grid.dedup();
     let mut actual = Vec::new();
     let mut target = Vec::new();
-    for &h in &grid {
-        let t = h * 3600.0;
-        // Value just before and at each change.
-        let before = (t - 1e-6).max(from);
+    for &t in &grid {
+        let h = t / 3600.0;
+        let before = if t > from { t - 1e-6 } else { t };
         actual.push((h, value_at(running, before)));
         target.push((h, value_at(desired, before)));
         actual.push((h, value_at(running, t)));
@@ -969,6 +959,34 @@ mod tests {
         // A task log without the columns: no exact count.
         let t = Table::parse(Path::new("tasks.csv"), "group\nservice:web\n").unwrap();
         assert!(running_steps(&t, "web").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_zoom_steps_exactly_at_the_task_log_times() {
+        // The quickstart's 08:00 scale-out: web from 6 to 12 tasks, the
+        // last RUNNING at 28,829.091 s; times that hours cannot hold
+        // exactly must still step there, not slope to the next point.
+        let running = vec![
+            (10.0, 6.0),
+            (28_801.664, 7.0),
+            (28_812.671, 11.0),
+            (28_829.091, 12.0),
+        ];
+        let desired = vec![(0.0, 6.0), (28_800.0, 12.0)];
+        let short = Shortfalls {
+            episodes: vec![episodes(&running, &desired, 86_400.0)],
+            services: vec![("web".into(), 0, running, desired)],
+        };
+        let p = zoom_panel(&short, Clock { start: None }).unwrap();
+        let pts = &p.lines[0].points;
+        let h = 28_829.091 / 3600.0;
+        let at = pts.iter().position(|q| q.0 == h).unwrap();
+        assert_eq!((pts[at].1, pts[at + 1]), (11.0, (h, 12.0)));
+        assert_eq!(pts[at - 1].1, 11.0, "flat at 11 up to the step");
+        assert!(p
+            .caption
+            .unwrap()
+            .contains("6 tasks missing at worst, 29 s below desired"));
     }
 
     #[test]
