@@ -298,6 +298,7 @@ impl Comparison {
         let mut p = Panel::new("variant", "paid capacity reserved by tasks (%)");
         p.x_axis = self.categories();
         p.y_include = vec![0.0, 100.0];
+        p.y_percent = true;
         p.caption = Some(
             "EC2: share of the instances' cost reserved by tasks; Fargate bills tasks only (100%)"
                 .into(),
@@ -497,6 +498,7 @@ mod tests {
             .unwrap()
             .starts_with("cost of the run "));
         let u = c.utilization_chart().unwrap();
+        assert!(u.panels[0].y_percent, "percent ticks");
         assert_eq!(u.panels[0].bar_labels[1], (1.0, "100.0%".to_string()));
     }
 
