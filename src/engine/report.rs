@@ -298,6 +298,7 @@ impl Simulation {
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
+            start_time: crate::sim::calendar::format_utc(self.spec.start_epoch_s),
             horizon_s: self.spec.horizon.as_secs_f64(),
             events_processed: self.queue.popped(),
             instances_launched: self.inst_meta.len() as u64,

@@ -347,6 +347,9 @@ pub struct Summary {
     pub scenario: String,
     /// Seed.
     pub seed: u64,
+    /// Wall-clock time of simulated time zero (the scenario's `startTime`),
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`: the clock the charts label time with.
+    pub start_time: String,
     /// Simulated horizon, seconds.
     pub horizon_s: f64,
     /// Events processed by the loop.

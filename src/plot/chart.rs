@@ -11,16 +11,23 @@
 //! chart gives the same bytes) and to PNG (an RGB buffer encoded with the
 //! `png` crate).
 //!
-//! Depends on nothing of the crate but the plot error type.
+//! Time axes ([`Panel::x_time`]) are labelled with the scenario's UTC
+//! clock, ticks on whole minutes, hours or days, a date where a day begins.
+//!
+//! Depends on nothing of the crate but the plot error type and the UTC
+//! calendar of `sim::calendar`.
 
 use std::sync::OnceLock;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use super::PlotError;
+use crate::sim::calendar::civil_from_days;
 
 /// Canvas width, pixels.
 pub const WIDTH: u32 = 1200;
@@ -47,8 +54,14 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// The colour of marker lines (interruption notices).
+/// The colour of marker lines (interruption notices) and of shortfalls
+/// (tasks below the desired count, requests not served).
 pub const MARKER_COLOR: usize = 3;
+
+/// Opacity of a confidence band.
+pub const BAND_ALPHA: f64 = 0.18;
+/// Opacity of a shaded shortfall: strong enough to catch the eye.
+pub const DEFICIT_ALPHA: f64 = 0.45;
 
 /// Legend row height, pixels.
 const ROW: i32 = 22;
@@ -87,6 +100,14 @@ pub struct Panel {
     pub y_label: String,
     /// Numeric x, or categories placed at 0, 1, 2, ...
     pub x_axis: XAxis,
+    /// x is hours since this instant (Unix seconds): ticks fall on whole
+    /// clock minutes, hours or days and read as UTC clock times, a date
+    /// where a day begins (numeric x only).
+    pub x_time: Option<i64>,
+    /// Tick labels of x carry a `%`.
+    pub x_percent: bool,
+    /// Tick labels of y carry a `%`.
+    pub y_percent: bool,
     /// Fraction of the x span added on both sides (room for point markers).
     pub x_pad: f64,
     /// Label only whole-number x ticks (x is a count such as a cluster size).
@@ -97,8 +118,11 @@ pub struct Panel {
     pub lines: Vec<Line>,
     /// Shaded bands, drawn first.
     pub bands: Vec<Band>,
-    /// Vertical marker lines at given x values.
-    pub markers: Option<Markers>,
+    /// Sets of vertical marker lines at given x values.
+    pub markers: Vec<Markers>,
+    /// Vertical error bars with caps (e.g. a confidence interval around a
+    /// point), drawn under the lines' dots.
+    pub error_bars: Vec<ErrorBars>,
     /// Bar series, stacked in order where they share an x ([`Bars`]);
     /// drawn over the bands, under the markers and lines.
     pub bars: Vec<Bars>,
@@ -107,6 +131,9 @@ pub struct Panel {
     /// Text written just above the stack of bars at each x (e.g. its
     /// total); it gets head room in the y range.
     pub bar_labels: Vec<(f64, String)>,
+    /// A warning written in red above a bar's label (e.g. work the
+    /// variant dropped).
+    pub bar_notes: Vec<(f64, String)>,
     /// Where the legend goes.
     pub legend: LegendPlace,
     /// A heading line above the legend entries.
@@ -123,15 +150,20 @@ impl Panel {
             x_label: x_label.into(),
             y_label: y_label.into(),
             x_axis: XAxis::Numeric,
+            x_time: None,
+            x_percent: false,
+            y_percent: false,
             x_pad: 0.0,
             x_integer: false,
             y_include: vec![0.0],
             lines: Vec::new(),
             bands: Vec::new(),
-            markers: None,
+            markers: Vec::new(),
+            error_bars: Vec::new(),
             bars: Vec::new(),
             bar_width: 0.6,
             bar_labels: Vec::new(),
+            bar_notes: Vec::new(),
             legend: LegendPlace::Right,
             legend_title: None,
             band_note: None,
@@ -168,6 +200,9 @@ pub struct Line {
     pub dashed: bool,
     /// A dot at every point.
     pub dots: bool,
+    /// Points joined by a line (false: dots only, for values that are not
+    /// a trend, such as one per category).
+    pub connect: bool,
     /// Points, in drawing order.
     pub points: Vec<(f64, f64)>,
 }
@@ -180,7 +215,17 @@ impl Line {
             color,
             dashed: false,
             dots: false,
+            connect: true,
             points,
+        }
+    }
+
+    /// Dots at the points, not joined.
+    pub fn points(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+        Line {
+            dots: true,
+            connect: false,
+            ..Line::solid(label, color, points)
         }
     }
 
@@ -199,6 +244,56 @@ pub struct Band {
     /// Palette index.
     pub color: usize,
     /// `(x, low, high)`, in x order.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Opacity of the fill ([`BAND_ALPHA`], [`DEFICIT_ALPHA`]).
+    pub alpha: f64,
+    /// Its own legend entry, if any.
+    pub label: Option<String>,
+}
+
+impl Band {
+    /// An unlabelled confidence band.
+    pub fn interval(color: usize, points: Vec<(f64, f64, f64)>) -> Band {
+        Band {
+            color,
+            points,
+            alpha: BAND_ALPHA,
+            label: None,
+        }
+    }
+
+    /// The shortfall of `actual` below `target` (both sampled at the same
+    /// x, in order), shaded in the shortfall colour: the band runs from the
+    /// actual value up to the target where the actual one is lower, and is
+    /// flat elsewhere. `None` when there is no shortfall.
+    pub fn shortfall(
+        label: impl Into<String>,
+        actual: &[(f64, f64)],
+        target: &[(f64, f64)],
+    ) -> Option<Band> {
+        let points: Vec<(f64, f64, f64)> = actual
+            .iter()
+            .zip(target)
+            .map(|(&(x, a), &(_, t))| (x, a, a.max(t)))
+            .collect();
+        if points.iter().all(|p| p.2 - p.1 < 1e-9) {
+            return None;
+        }
+        Some(Band {
+            color: MARKER_COLOR,
+            points,
+            alpha: DEFICIT_ALPHA,
+            label: Some(label.into()),
+        })
+    }
+}
+
+/// Vertical error bars, one per point, in a line's colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorBars {
+    /// Palette index.
+    pub color: usize,
+    /// `(x, low, high)`.
     pub points: Vec<(f64, f64, f64)>,
 }
 
@@ -287,8 +382,9 @@ enum Swatch {
         color: usize,
         dashed: bool,
         dot: bool,
+        line: bool,
     },
-    Band(usize),
+    Band(usize, f64),
     Bar(usize),
     Marker(usize),
     None,
@@ -363,6 +459,11 @@ impl Panel {
             .flat_map(|l| l.points.iter().map(|p| p.0))
             .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)))
             .chain(
+                self.error_bars
+                    .iter()
+                    .flat_map(|b| b.points.iter().map(|p| p.0)),
+            )
+            .chain(
                 self.bars
                     .iter()
                     .flat_map(|b| b.points.iter().flat_map(|p| [p.0 - half, p.0 + half])),
@@ -381,6 +482,11 @@ impl Panel {
                     .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
             )
             .chain(
+                self.error_bars
+                    .iter()
+                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
+            )
+            .chain(
                 stack(&self.bars)
                     .into_iter()
                     .flat_map(|s| [s.bottom, s.top]),
@@ -394,11 +500,11 @@ impl Panel {
         } else {
             lo - d
         };
-        // Room for the text above the bars.
-        let up = if self.bar_labels.is_empty() {
-            d
-        } else {
-            2.0 * d
+        // Room for the text above the bars, and for a note above that.
+        let up = match (self.bar_labels.is_empty(), self.bar_notes.is_empty()) {
+            (true, true) => d,
+            (false, true) | (true, false) => 2.0 * d,
+            (false, false) => 3.5 * d,
         };
         (lo, hi + up)
     }
@@ -412,20 +518,26 @@ impl Panel {
         for b in self.bars.iter().rev() {
             rows.push((Swatch::Bar(b.color), b.label.clone()));
         }
-        for l in &self.lines {
+        for l in self.lines.iter().filter(|l| !l.label.is_empty()) {
             rows.push((
                 Swatch::Line {
                     color: l.color,
                     dashed: l.dashed,
                     dot: l.dots,
+                    line: l.connect,
                 },
                 l.label.clone(),
             ));
         }
-        if let Some((c, text)) = &self.band_note {
-            rows.push((Swatch::Band(*c), text.clone()));
+        for b in &self.bands {
+            if let Some(label) = &b.label {
+                rows.push((Swatch::Band(b.color, b.alpha), label.clone()));
+            }
         }
-        if let Some(m) = &self.markers {
+        if let Some((c, text)) = &self.band_note {
+            rows.push((Swatch::Band(*c, BAND_ALPHA), text.clone()));
+        }
+        for m in &self.markers {
             rows.push((Swatch::Marker(m.color), m.label.clone()));
         }
         rows
@@ -565,21 +677,182 @@ fn draw<DB: DrawingBackend>(
 ) -> DrawResult {
     root.fill(&WHITE).map_err(err)?;
     let (w, _) = root.dim_in_pixel();
-    root.draw(&Text::new(
-        chart.title.clone(),
-        (w as i32 / 2, 12),
-        (FAMILY, 26)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Top)),
-    ))
-    .map_err(err)?;
-    let body = root.margin(50, 8, 8, 12);
+    let title_font = (FAMILY, 26)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let fits = |text: &str| -> Result<bool, String> {
+        let (tw, _) = root
+            .estimate_text_size(text, &(FAMILY, 26).into_text_style(root))
+            .map_err(err)?;
+        Ok(tw + 24 <= w)
+    };
+    let title_lines = wrap(&chart.title, fits)?;
+    for (i, line) in title_lines.iter().enumerate() {
+        root.draw(&Text::new(
+            line.clone(),
+            (w as i32 / 2, 12 + TITLE_LINE * i as i32),
+            title_font.clone(),
+        ))
+        .map_err(err)?;
+    }
+    let top = 50 + TITLE_LINE as u32 * (title_lines.len().max(1) as u32 - 1);
+    let body = root.margin(top, 8, 8, 12);
     let n = chart.panels.len().max(1);
     for (area, panel) in body.split_evenly((n, 1)).iter().zip(&chart.panels) {
         draw_panel(area, panel, mode)?;
     }
     Ok(())
+}
+
+/// A numeric axis whose labelled ticks (and vertical grid lines) are
+/// chosen here, not by plotters: category positions, clock steps, round
+/// numbers.
+struct Ticked {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // The labelled (bold) lines only; no light lines between them.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+}
+
+/// Height of a title line, pixels.
+const TITLE_LINE: i32 = 32;
+
+/// Splits `text` at spaces into as few lines as `fits` accepts, each line
+/// as long as it can be; a word is never cut (a word too long for a line
+/// gets a line of its own).
+fn wrap(text: &str, fits: impl Fn(&str) -> Result<bool, String>) -> Result<Vec<String>, String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if cur.is_empty() {
+            cur = word.to_string();
+            continue;
+        }
+        let longer = format!("{cur} {word}");
+        if fits(&longer)? {
+            cur = longer;
+        } else {
+            lines.push(std::mem::replace(&mut cur, word.to_string()));
+        }
+    }
+    lines.push(cur);
+    Ok(lines)
+}
+
+/// Step candidates of a time axis, seconds: whole seconds, minutes, hours,
+/// days and a week, each a divisor of the next larger day or hour.
+const TIME_STEPS: [i64; 17] = [
+    10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800,
+    604_800,
+];
+
+/// Ticks of a time axis from `x0` to `x1` hours after `start` (Unix
+/// seconds): at most `max` of them, on whole multiples of a clock step
+/// (UTC), as hours after `start`; and the step, seconds.
+pub fn time_ticks(start: i64, x0: f64, x1: f64, max: usize) -> (Vec<f64>, i64) {
+    let t0 = start as f64 + x0 * 3600.0;
+    let t1 = start as f64 + x1 * 3600.0;
+    let span = (t1 - t0).max(1.0);
+    let max = max.max(2) as f64;
+    let step = TIME_STEPS
+        .iter()
+        .copied()
+        .find(|&s| span / s as f64 <= max)
+        .unwrap_or_else(|| 604_800 * (span / 604_800.0 / max).ceil() as i64);
+    let first = (t0 / step as f64).ceil() as i64;
+    let last = (t1 / step as f64).floor() as i64;
+    let ticks = (first..=last)
+        .map(|k| (k * step - start) as f64 / 3600.0)
+        .collect();
+    (ticks, step)
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `Thu 26 Nov` of the UTC day holding `epoch` (Unix seconds), with the
+/// year when `year` is set.
+pub fn day_text(epoch: i64, year: bool) -> String {
+    let days = epoch.div_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let wd = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    let mon = MONTHS[(m as usize).saturating_sub(1) % 12];
+    if year {
+        format!("{wd} {d} {mon} {y}")
+    } else {
+        format!("{wd} {d} {mon}")
+    }
+}
+
+/// The tick label of a time axis at `epoch`: the date where a day begins,
+/// else the clock time (`HH:MM`, `HH:MM:SS` when the step is below a
+/// minute).
+pub fn clock_text(epoch: i64, step: i64) -> String {
+    let sod = epoch.rem_euclid(86_400);
+    if sod == 0 {
+        return day_text(epoch, false);
+    }
+    let (h, m, s) = (sod / 3600, sod / 60 % 60, sod % 60);
+    if step < 60 {
+        format!("{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}")
+    }
+}
+
+/// At most `max` ticks from `x0` to `x1` on multiples of 1, 2 or 5 times a
+/// power of ten (whole numbers only when `integer`).
+pub fn nice_ticks(x0: f64, x1: f64, max: usize, integer: bool) -> Vec<f64> {
+    let span = x1 - x0;
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
+        return vec![x0];
+    }
+    let raw = span / max.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let mut step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|st| *st >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * mag);
+    if integer {
+        step = step.max(1.0).round();
+    }
+    let first = (x0 / step - 1e-9).ceil() as i64;
+    let last = (x1 / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// `v` with a `%` when `percent`.
+fn with_percent(v: String, percent: bool) -> String {
+    if percent && !v.is_empty() {
+        format!("{v}%")
+    } else {
+        v
+    }
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -631,19 +904,35 @@ fn draw_panel<DB: DrawingBackend>(
     if let Some(c) = &panel.caption {
         builder.caption(c, (FAMILY, 18));
     }
+    // x ticks: the categories' positions, whole clock steps, or round numbers.
+    let plot_w = plot_area.dim_in_pixel().0.saturating_sub(90).max(100) as usize;
+    let (x_ticks, time_step) = match (&panel.x_axis, panel.x_time) {
+        (XAxis::Categories(c), _) => ((0..c.len()).map(|i| i as f64).collect(), 0),
+        (XAxis::Numeric, Some(start)) => time_ticks(start, x0, x1, plot_w / 90),
+        (XAxis::Numeric, None) => (nice_ticks(x0, x1, plot_w / 80, panel.x_integer), 0),
+    };
     let mut cc = builder
         .margin(8)
         .x_label_area_size(46)
         .y_label_area_size(74)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(
+            Ticked {
+                inner: (x0..x1).into(),
+                ticks: x_ticks,
+            },
+            y0..y1,
+        )
         .map_err(err)?;
 
-    let y_fmt = |v: &f64| tick(*v);
+    let y_fmt = |v: &f64| with_percent(tick(*v), panel.y_percent);
     let num_fmt = |v: &f64| {
+        if let Some(start) = panel.x_time {
+            return clock_text(start + (v * 3600.0).round() as i64, time_step);
+        }
         if panel.x_integer && (v - v.round()).abs() > 1e-9 {
             String::new()
         } else {
-            tick(*v)
+            with_percent(tick(*v), panel.x_percent)
         }
     };
     let cat_fmt = |v: &f64| category(&categories, *v);
@@ -659,8 +948,8 @@ fn draw_panel<DB: DrawingBackend>(
         XAxis::Numeric => {
             mesh.x_label_formatter(&num_fmt);
         }
-        XAxis::Categories(c) => {
-            mesh.x_labels(c.len() + 1).x_label_formatter(&cat_fmt);
+        XAxis::Categories(_) => {
+            mesh.x_label_formatter(&cat_fmt);
         }
     }
     if !panel.bars.is_empty() {
@@ -674,7 +963,7 @@ fn draw_panel<DB: DrawingBackend>(
         outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
         cc.draw_series(std::iter::once(Polygon::new(
             outline,
-            color(b.color).mix(0.18).filled(),
+            color(b.color).mix(b.alpha).filled(),
         )))
         .map_err(err)?;
     }
@@ -701,7 +990,12 @@ fn draw_panel<DB: DrawingBackend>(
         .iter()
         .map(|(x, text)| (to_px(&(*x, stack_top(&segments, *x))), text))
         .collect();
-    if let Some(m) = &panel.markers {
+    let notes_at: Vec<((i32, i32), &String)> = panel
+        .bar_notes
+        .iter()
+        .map(|(x, text)| (to_px(&(*x, stack_top(&segments, *x))), text))
+        .collect();
+    for m in &panel.markers {
         for &x in &m.xs {
             let path = [to_px(&(x, y0)), to_px(&(x, y1))];
             stroke(
@@ -714,7 +1008,17 @@ fn draw_panel<DB: DrawingBackend>(
             )?;
         }
     }
-    for l in &panel.lines {
+    for b in &panel.error_bars {
+        let c = line_color(b.color, false);
+        for &(x, lo, hi) in &b.points {
+            let (bottom, top) = (to_px(&(x, lo)), to_px(&(x, hi)));
+            stroke(area, &[bottom, top], c, 2, None, mode)?;
+            for (cx, cy) in [bottom, top] {
+                stroke(area, &[(cx - 7, cy), (cx + 7, cy)], c, 2, None, mode)?;
+            }
+        }
+    }
+    for l in panel.lines.iter().filter(|l| l.connect) {
         let path = decimate(&l.points.iter().map(to_px).collect::<Vec<_>>());
         let dash = l.dashed.then_some((9.0, 6.0));
         stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
@@ -735,6 +1039,16 @@ fn draw_panel<DB: DrawingBackend>(
         .pos(Pos::new(HPos::Center, VPos::Bottom));
     for ((px, py), text) in label_at {
         area.draw(&Text::new(text.clone(), (px, py - 4), label_font.clone()))
+            .map_err(err)?;
+    }
+    let note_font = (FAMILY, 15)
+        .into_font()
+        .color(&color(MARKER_COLOR))
+        .pos(Pos::new(HPos::Center, VPos::Bottom));
+    for ((px, py), text) in notes_at {
+        // Above the label, when there is one.
+        let up = if panel.bar_labels.is_empty() { 4 } else { 24 };
+        area.draw(&Text::new(text.clone(), (px, py - up), note_font.clone()))
             .map_err(err)?;
     }
     draw_legend(&legend_area, &rows, panel.legend, mode)
@@ -764,25 +1078,28 @@ fn draw_legend<DB: DrawingBackend>(
                 color: c,
                 dashed,
                 dot,
+                line,
             } => {
                 let dash = dashed.then_some((7.0, 4.0));
-                stroke(
-                    area,
-                    &[(x, y), (x + 36, y)],
-                    line_color(c, dashed),
-                    2,
-                    dash,
-                    mode,
-                )?;
+                if line {
+                    stroke(
+                        area,
+                        &[(x, y), (x + 36, y)],
+                        line_color(c, dashed),
+                        2,
+                        dash,
+                        mode,
+                    )?;
+                }
                 if dot {
                     area.draw(&Circle::new((x + 18, y), 4, color(c).filled()))
                         .map_err(err)?;
                 }
             }
-            Swatch::Band(c) => {
+            Swatch::Band(c, alpha) => {
                 area.draw(&Rectangle::new(
                     [(x, y - 7), (x + 36, y + 7)],
-                    color(c).mix(0.18).filled(),
+                    color(c).mix(alpha).filled(),
                 ))
                 .map_err(err)?;
             }
@@ -853,11 +1170,9 @@ mod tests {
             .push(Line::solid("running", 0, vec![(0.0, 1.0), (1.0, 3.0)]));
         p.lines
             .push(Line::dashed("desired", 0, vec![(0.0, 2.0), (1.0, 3.0)]));
-        p.bands.push(Band {
-            color: 1,
-            points: vec![(0.0, 0.5, 1.5), (1.0, 2.0, 4.0)],
-        });
-        p.markers = Some(Markers {
+        p.bands
+            .push(Band::interval(1, vec![(0.0, 0.5, 1.5), (1.0, 2.0, 4.0)]));
+        p.markers.push(Markers {
             label: "notice".into(),
             color: MARKER_COLOR,
             xs: vec![0.5],
@@ -866,6 +1181,68 @@ mod tests {
             title: "sample".into(),
             panels: vec![p],
         }
+    }
+
+    #[test]
+    fn time_ticks_fall_on_the_clock() {
+        // 2026-11-26T00:00:00Z, a Thursday.
+        let start = 1_795_651_200;
+        assert_eq!(day_text(start, true), "Thu 26 Nov 2026");
+        // Two days, at most 9 ticks: every 6 hours, dates at midnight.
+        let (ticks, step) = time_ticks(start, 0.0, 48.0, 9);
+        assert_eq!(step, 21_600);
+        assert_eq!(ticks, (0..=8).map(|k| k as f64 * 6.0).collect::<Vec<_>>());
+        let text = |h: f64| clock_text(start + (h * 3600.0) as i64, step);
+        assert_eq!(text(0.0), "Thu 26 Nov");
+        assert_eq!(text(6.0), "06:00");
+        assert_eq!(text(24.0), "Fri 27 Nov");
+        // A 140-second window from 06:48:27: every 15 s, with seconds.
+        let from = (6.0 * 3600.0 + 48.0 * 60.0 + 27.0) / 3600.0;
+        let (ticks, step) = time_ticks(start, from, from + 140.0 / 3600.0, 10);
+        assert_eq!(step, 15);
+        assert_eq!(
+            clock_text(start + (ticks[0] * 3600.0).round() as i64, step),
+            "06:48:30"
+        );
+        // A week: one tick a day.
+        let (ticks, step) = time_ticks(start, 0.0, 168.0, 9);
+        assert_eq!((ticks.len(), step), (8, 86_400));
+    }
+
+    #[test]
+    fn round_ticks() {
+        assert_eq!(
+            nice_ticks(0.0, 100.0, 6, false),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        assert_eq!(
+            nice_ticks(3.8, 9.2, 12, true),
+            vec![4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+        );
+        assert_eq!(
+            nice_ticks(-0.04, 0.04, 4, false),
+            vec![-0.04, -0.02, 0.0, 0.02, 0.04]
+        );
+    }
+
+    #[test]
+    fn titles_wrap_between_words() {
+        // At most 10 characters a line.
+        let fits = |t: &str| -> Result<bool, String> { Ok(t.chars().count() <= 10) };
+        assert_eq!(
+            wrap("short a longword b", fits).unwrap(),
+            vec!["short a", "longword b"]
+        );
+        // A word longer than a line stands alone, uncut.
+        assert_eq!(
+            wrap("x onDemandPercentage y", fits).unwrap(),
+            vec!["x", "onDemandPercentage", "y"]
+        );
+        // A long title in an image: two text lines, each word whole.
+        let mut c = sample();
+        c.title = "word ".repeat(25).trim_end().to_string();
+        let text = svg(&c).unwrap();
+        assert_eq!(text.matches("\nword word").count(), 2, "{text}");
     }
 
     #[test]

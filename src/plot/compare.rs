@@ -15,9 +15,17 @@
 //!   capacity that tasks reserved (a Fargate variant pays for its tasks
 //!   only, so 100%). Skipped with a note when the file has no such column.
 //!
-//! `variant`, `usd_per_month` (`per_month_usd` in older folders), `ec2_usd`,
-//! `idle_usd` and `fargate_usd` are required; `run_total_usd` (`total_usd`),
-//! when there, gives the run's length for the caption; any other column is ignored. Each variant's own folder is a run
+//! A variant that dropped work (`unplaced` tasks, or failed jobs in a
+//! `failed_jobs` / `jobs_failed` column, above zero) has its bar marked in
+//! red with how many: its cost is not that of the whole workload.
+//!
+//! `variant`, `ec2_usd`, `idle_usd`, `fargate_usd` and the monthly cost are
+//! required; the run's total cost, when there, gives the run's length for
+//! the caption; any other column is ignored. The two cost totals are found
+//! by name, `usd_per_month` and `run_total_usd` (`per_month_usd` and `total_usd` in older folders), or failing those any column
+//! whose name has `month` and `usd` (the monthly one) or `total` and
+//! `usd` (the run's), so that a renamed column that still
+//! says its unit is read. Each variant's own folder is a run
 //! folder, plotted with `ecsim plot DIR/VARIANT` (`ecsim compare --plot`
 //! draws both).
 //!
@@ -55,6 +63,45 @@ pub struct Variant {
     pub parts: [f64; 3],
     /// Share of paid capacity reserved by tasks, percent (if the file has it).
     pub paid_reserved_pct: Option<f64>,
+    /// Tasks the variant could not place or launch (or jobs that failed),
+    /// if the file says.
+    pub dropped: Option<f64>,
+}
+
+/// The column among `headers` holding `exact`, else the first whose
+/// lowercase name passes `like`.
+pub fn column_like<'a>(
+    headers: &'a [String],
+    exact: &str,
+    like: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| *h == exact)
+        .or_else(|| headers.iter().find(|h| like(&h.to_lowercase())))
+        .map(String::as_str)
+}
+
+/// The monthly cost column.
+fn month_column(headers: &[String]) -> Option<&str> {
+    column_like(headers, "per_month_usd", |h| {
+        h.contains("month") && h.contains("usd")
+    })
+}
+
+/// The run's total cost column.
+fn total_column(headers: &[String]) -> Option<&str> {
+    column_like(headers, "total_usd", |h| {
+        h.contains("total") && h.contains("usd") && !h.contains("month")
+    })
+}
+
+/// The column counting dropped work: `unplaced`, else a failed-jobs count.
+fn dropped_column(headers: &[String]) -> Option<&str> {
+    ["unplaced", "failed_jobs", "jobs_failed"]
+        .into_iter()
+        .find_map(|c| headers.iter().find(|h| *h == c))
+        .map(String::as_str)
 }
 
 /// A compare folder's table.
@@ -108,20 +155,22 @@ impl Comparison {
     pub fn read(dir: &Path) -> Result<Comparison, PlotError> {
         let t = Table::read(&dir.join("comparison.csv"))?;
         let names = t.strings(t.column("variant")?);
-        // `usd_per_month` and `run_total_usd` were `per_month_usd` and
-        // `total_usd` in folders written before the columns named their period.
-        let per_month = match t.find("per_month_usd") {
-            Some(i) if t.find("usd_per_month").is_none() => t.numbers(i)?,
-            _ => t.numbers_of("usd_per_month")?,
-        };
+        let month_name = month_column(&t.headers)
+            .unwrap_or("usd_per_month")
+            .to_string();
+        let per_month = t.numbers_of(&month_name)?;
         let ec2 = t.numbers_of("ec2_usd")?;
         let idle = t.numbers_of("idle_usd")?;
         let fargate = t.numbers_of("fargate_usd")?;
         let optional = |name: &str| t.find(name).map(|i| t.numbers(i)).transpose();
         let reserved = optional("paid_reserved_pct")?;
-        let total = match optional("run_total_usd")? {
-            Some(x) => Some(x),
-            None => optional("total_usd")?,
+        let total = match total_column(&t.headers) {
+            Some(c) => optional(c)?,
+            None => None,
+        };
+        let dropped = match dropped_column(&t.headers) {
+            Some(c) => optional(c)?,
+            None => None,
         };
         let bad = |line: u64, message: String| PlotError::Csv {
             path: t.path.clone(),
@@ -138,7 +187,7 @@ impl Comparison {
                 return Err(bad(*line, "column `variant`: empty".into()));
             }
             for (column, v) in [
-                ("usd_per_month", per_month[k]),
+                (month_name.as_str(), per_month[k]),
                 ("ec2_usd", ec2[k]),
                 ("idle_usd", idle[k]),
                 ("fargate_usd", fargate[k]),
@@ -161,6 +210,7 @@ impl Comparison {
                 per_month_usd: per_month[k],
                 parts: monthly_parts(per_month[k], ec2[k], idle[k], fargate[k]),
                 paid_reserved_pct: reserved.as_ref().map(|r| r[k]),
+                dropped: dropped.as_ref().map(|d| d[k]),
             });
         }
         let run_hours = total.and_then(|total| {
@@ -223,6 +273,15 @@ impl Comparison {
             .enumerate()
             .map(|(i, v)| (i as f64, usd(v.per_month_usd)))
             .collect();
+        p.bar_notes = self
+            .variants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let n = v.dropped.filter(|n| *n > 0.0)?;
+                Some((i as f64, format!("dropped {} tasks", tick(n))))
+            })
+            .collect();
         Chart {
             title: format!("{}: cost per month by variant", self.name),
             panels: vec![p],
@@ -239,6 +298,7 @@ impl Comparison {
         let mut p = Panel::new("variant", "paid capacity reserved by tasks (%)");
         p.x_axis = self.categories();
         p.y_include = vec![0.0, 100.0];
+        p.y_percent = true;
         p.caption = Some(
             "EC2: share of the instances' cost reserved by tasks; Fargate bills tasks only (100%)"
                 .into(),
@@ -376,6 +436,48 @@ mod tests {
     }
 
     #[test]
+    fn renamed_cost_columns_that_keep_their_unit_are_read() {
+        let c = read(
+            "variant,usd_per_month_730h,run_total_usd,ec2_usd,idle_usd,fargate_usd\n\
+             a,146,6.1,3,1,0\n",
+        )
+        .unwrap();
+        assert_eq!(c.variants[0].per_month_usd, 146.0);
+        assert!((c.run_hours.unwrap() - 30.5).abs() < 1e-9);
+        // Without any monthly column the error names the one expected.
+        let e = read("variant,ec2_usd,idle_usd,fargate_usd\na,1,0,0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column `per_month_usd`"), "{e}");
+    }
+
+    #[test]
+    fn variants_that_dropped_work_are_marked() {
+        // cost-nightly-batch: ec2 could not place 27 tasks, fargate all.
+        let c = read(
+            "variant,per_month_usd,ec2_usd,idle_usd,fargate_usd,unplaced\n\
+             ec2,1995.2,65.28,57.15,0,27\n\
+             fargate,331.27,0,0,10.89,0\n",
+        )
+        .unwrap();
+        let p = &c.cost_chart().panels[0];
+        assert_eq!(p.bar_notes, vec![(0.0, "dropped 27 tasks".to_string())]);
+        // A failed-jobs column counts when there is no `unplaced`.
+        let c = read(
+            "variant,per_month_usd,ec2_usd,idle_usd,fargate_usd,failed_jobs\n\
+             ec2,10,1,0,0,0\nspot,10,1,0,0,3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.cost_chart().panels[0].bar_notes,
+            vec![(1.0, "dropped 3 tasks".to_string())]
+        );
+        // Neither column: nothing to say.
+        let c = read("variant,per_month_usd,ec2_usd,idle_usd,fargate_usd\na,1,1,0,0\n").unwrap();
+        assert!(c.cost_chart().panels[0].bar_notes.is_empty());
+    }
+
+    #[test]
     fn parts_nobody_has_are_left_out() {
         let c = read(
             "variant,per_month_usd,ec2_usd,idle_usd,fargate_usd,paid_reserved_pct\n\
@@ -396,6 +498,7 @@ mod tests {
             .unwrap()
             .starts_with("cost of the run "));
         let u = c.utilization_chart().unwrap();
+        assert!(u.panels[0].y_percent, "percent ticks");
         assert_eq!(u.panels[0].bar_labels[1], (1.0, "100.0%".to_string()));
     }
 

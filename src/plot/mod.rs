@@ -5,10 +5,12 @@
 //!
 //! * a **run folder** (it has `timeseries.csv`) gives `tasks`, `instances`
 //!   and `reservation` charts, plus `demand` and `cost` when the folder has
-//!   the data for them ([`run`]);
+//!   the data for them, time in the scenario's UTC clock, shortfalls shaded
+//!   and zoomed ([`run`]);
 //! * a **sweep folder** (it has `aggregate.csv` and `sweep.json`) gives one
 //!   chart per chosen metric: its mean against one parameter, one line per
-//!   value of another, with the 95% confidence band ([`mod@sweep`]);
+//!   value of another, with the 95% confidence band (points with error
+//!   bars against categories), named in words with units ([`mod@sweep`]);
 //! * a **compare folder** (it has `comparison.csv`) gives `cost`, stacked
 //!   bars of each variant's cost per month (EC2 compute, idle EC2, Fargate),
 //!   and `utilization`, the share of paid capacity tasks reserved
@@ -19,8 +21,9 @@
 //!
 //! This module reads result *files*: columns are found by header name and
 //! extra columns are ignored, so it depends on the file formats only, not
-//! on the engine, the metrics recorder or the sweep code (the only thing it
-//! borrows from the crate is [`crate::output::write_atomic`]). Drawing is
+//! on the engine, the metrics recorder or the sweep code (all it borrows
+//! from the crate is [`crate::output::write_atomic`] and the UTC calendar of
+//! [`crate::sim::calendar`], to tell a run's time by the scenario's clock). Drawing is
 //! plotters with its SVG and bitmap backends and a bundled font
 //! ([`chart`]); no system font library is involved. The core crate builds
 //! without this module (`cargo build --no-default-features`).

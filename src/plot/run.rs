@@ -1,12 +1,22 @@
 //! Charts of one run folder, from the files `ecsim run` writes.
 //!
+//! Time runs along x as the scenario's UTC clock, from the `start_time` of
+//! `summary.json` (a folder without it is drawn in hours since the start).
+//!
 //! From `timeseries.csv` (one row per sampled minute; `time_s` required,
 //! every other column optional and found by name):
 //!
 //! * `tasks` — top: each reporting group's RUNNING tasks (`G.running`, for
-//!   every `G` with `G.pending`, `G.running` and `G.stopping` columns), and
-//!   a service's desired count (`G.desired`) as a dashed line of the same
-//!   colour; bottom: PENDING, RUNNING and STOPPING summed over the groups.
+//!   every `G` with `G.pending`, `G.running` and `G.stopping` columns), a
+//!   service's desired count (`G.desired`) as a dashed line of the same
+//!   colour, and the shortfall of RUNNING below desired shaded red. Below
+//!   it, when a service was ever below its desired count, a zoom on the
+//!   worst such episode at one-second resolution, its RUNNING count rebuilt
+//!   from `tasks.csv` (`group`, `running_s`, `stopping_s`, `stopped_s`),
+//!   because a task killed with its spot instance is replaced within
+//!   seconds, between two samples; on the full run a red mark shows every
+//!   episode that began with tasks lost. Last: PENDING, RUNNING and
+//!   STOPPING summed over the groups.
 //! * `instances` — `instances_registering`, `_active`, `_draining`,
 //!   `_in_use` and `_spot` over time; every minute in which the cumulative
 //!   `interruptions` column grows is marked with a vertical dashed line.
@@ -16,19 +26,89 @@
 //! folders are plotted without them, silently):
 //!
 //! * `demand` — for each service with demand, `NAME.demand_rps` (solid) and
-//!   `NAME.served_rps` (dashed, same colour), requests per second.
+//!   `NAME.served_rps` (dashed, same colour), requests per second, the
+//!   requests not served shaded red; below, a zoom on the sale or spike
+//!   (the sharpest rise of demand to its sharpest fall) or, without one, on
+//!   the longest stretch of requests not served.
 //! * `cost` — from `cost.csv` (the ledger: `hour, owner, capacity,
 //!   compute_usd, idle_usd, storage_usd`): the cumulative cost per capacity
-//!   (`ec2-on-demand`, `ec2-spot`, `FARGATE`, ...), the cumulative idle EC2
-//!   cost, and the total. A `cost.csv` of another shape is skipped with a note.
+//!   (`ec2-on-demand`, `ec2-spot`, `FARGATE`, ...) as stacked areas, whose
+//!   top is the total (a dashed line), and the cumulative idle EC2 cost
+//!   dashed. A `cost.csv` of another shape is skipped with a note.
 //!
 //! Depends on the file formats only (see the module above).
 
 use std::path::Path;
 
-use super::chart::{Chart, Line, Markers, Panel, MARKER_COLOR};
+use super::chart::{day_text, Band, Chart, Line, Markers, Panel, MARKER_COLOR};
 use super::table::Table;
 use super::{save, Format, Kind, PlotError, Report};
+use crate::sim::calendar::parse_utc_datetime;
+
+/// The run's clock: x values are hours since the start, labelled with the
+/// UTC clock time when the start is known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    /// Unix seconds of time zero, from `summary.json`.
+    pub start: Option<i64>,
+}
+
+impl Clock {
+    /// The clock of the run folder `dir`: `start_time` of its
+    /// `summary.json`, if it has a readable one.
+    pub fn of(dir: &Path) -> Clock {
+        let start = std::fs::read_to_string(dir.join("summary.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|s| {
+                s.get("start_time")
+                    .and_then(|v| v.as_str())
+                    .and_then(parse_utc_datetime)
+            });
+        Clock { start }
+    }
+
+    /// A panel over hours `from..` of the run, x labelled with the clock.
+    fn panel(&self, from: f64, y_label: impl Into<String>) -> Panel {
+        let mut p = Panel::new(self.label(from), y_label);
+        p.x_time = self.start;
+        p
+    }
+
+    /// The x axis label of a panel whose data begins `from` hours in.
+    pub fn label(&self, from: f64) -> String {
+        match self.start {
+            Some(start) => {
+                let t = start + (from * 3600.0).round() as i64;
+                let sod = t.rem_euclid(86_400);
+                format!(
+                    "time (UTC), from {} {:02}:{:02}",
+                    day_text(t, true),
+                    sod / 3600,
+                    sod / 60 % 60
+                )
+            }
+            None => "time since the start (h)".into(),
+        }
+    }
+
+    /// `HH:MM` (with the day when the run spans several) of `hours` in.
+    fn at(&self, hours: f64, with_day: bool) -> String {
+        match self.start {
+            Some(start) => {
+                let t = start + (hours * 3600.0).round() as i64;
+                let sod = t.rem_euclid(86_400);
+                let hm = format!("{:02}:{:02}", sod / 3600, sod / 60 % 60);
+                if with_day {
+                    format!("{} {hm}", day_text(t, false))
+                } else {
+                    hm
+                }
+            }
+            None => format!("{} h", super::chart::tick(hours)),
+        }
+    }
+}
 
 /// Draws every chart the run folder `dir` has data for into `out`.
 pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError> {
@@ -39,34 +119,39 @@ pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError>
         .map(|s| s / 3600.0)
         .collect();
     let name = run_name(dir);
+    let clock = Clock::of(dir);
     let mut report = Report {
         kind: Kind::Run,
         written: Vec::new(),
         notes: Vec::new(),
     };
+    let tasks = match dir.join("tasks.csv") {
+        p if p.is_file() => Some(Table::read(&p)?),
+        _ => None,
+    };
     let mut charts: Vec<(&str, Chart)> = Vec::new();
-    match tasks_chart(&ts, &hours, &name)? {
+    match tasks_chart(&ts, tasks.as_ref(), &hours, &name, clock)? {
         Some(c) => charts.push(("tasks", c)),
         None => report
             .notes
             .push("tasks: no GROUP.pending/.running/.stopping columns in timeseries.csv".into()),
     }
-    match instances_chart(&ts, &hours, &name)? {
+    match instances_chart(&ts, &hours, &name, clock)? {
         Some(c) => charts.push(("instances", c)),
         None => report
             .notes
             .push("instances: no instances_* columns in timeseries.csv".into()),
     }
-    match reservation_chart(&ts, &hours, &name)? {
+    match reservation_chart(&ts, &hours, &name, clock)? {
         Some(c) => charts.push(("reservation", c)),
         None => report
             .notes
             .push("reservation: no *_reservation_pct columns in timeseries.csv".into()),
     }
-    if let Some(c) = demand_chart(&ts, &hours, &name)? {
+    if let Some(c) = demand_chart(&ts, &hours, &name, clock)? {
         charts.push(("demand", c));
     }
-    if let Some(c) = cost_chart(dir, &name, &mut report.notes)? {
+    if let Some(c) = cost_chart(dir, &name, clock, &mut report.notes)? {
         charts.push(("cost", c));
     }
     for (stem, chart) in &charts {
@@ -128,31 +213,213 @@ pub fn groups(ts: &Table) -> Vec<String> {
         .collect()
 }
 
-const TIME: &str = "time (h)";
+/// A stretch of time a service ran fewer tasks than desired, seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Episode {
+    /// When it began.
+    pub start: f64,
+    /// When RUNNING reached the desired count again (or the run ended).
+    pub end: f64,
+    /// Task-seconds missing over the episode.
+    pub missing: f64,
+    /// The largest number of tasks missing at once.
+    pub worst: f64,
+    /// It began with RUNNING tasks lost (killed or stopped), not with a
+    /// higher desired count.
+    pub lost: bool,
+}
 
-fn tasks_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, PlotError> {
+/// A step function: `(time_s, value from then on)`, in time order.
+pub type Steps = Vec<(f64, f64)>;
+
+/// The value of `steps` at `t` (0 before the first step).
+fn value_at(steps: &[(f64, f64)], t: f64) -> f64 {
+    match steps.partition_point(|s| s.0 <= t) {
+        0 => 0.0,
+        i => steps[i - 1].1,
+    }
+}
+
+/// The RUNNING count of service `group` over time, from `tasks.csv`: a
+/// task counts from `running_s` to `stopping_s` (else `stopped_s`, else
+/// the end). `None` when the file lacks those columns.
+pub fn running_steps(tasks: &Table, group: &str) -> Result<Option<Steps>, PlotError> {
+    let cols = ["group", "running_s", "stopping_s", "stopped_s"];
+    let Some(ix) = cols
+        .iter()
+        .map(|c| tasks.find(c))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        return Ok(None);
+    };
+    let owner = tasks.strings(ix[0]);
+    let running = tasks.optional_numbers(ix[1])?;
+    let stopping = tasks.optional_numbers(ix[2])?;
+    let stopped = tasks.optional_numbers(ix[3])?;
+    let want = format!("service:{group}");
+    let mut changes: Vec<(f64, f64)> = Vec::new();
+    for k in 0..owner.len() {
+        if owner[k] != want {
+            continue;
+        }
+        let Some(from) = running[k] else { continue };
+        changes.push((from, 1.0));
+        if let Some(to) = stopping[k].or(stopped[k]) {
+            changes.push((to, -1.0));
+        }
+    }
+    // Ends before starts at the same instant: a replacement that starts as
+    // another task stops leaves the count unchanged, never one too high.
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut steps: Steps = Vec::new();
+    let mut n = 0.0;
+    for (t, d) in changes {
+        n += d;
+        match steps.last_mut() {
+            Some(last) if last.0 == t => last.1 = n,
+            _ => steps.push((t, n)),
+        }
+    }
+    Ok(Some(steps))
+}
+
+/// The episodes of `running` below `desired` (both step functions), from
+/// the time the service first reached its desired count (its start-up is
+/// not a shortfall).
+pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec<Episode> {
+    let mut times: Vec<f64> = running.iter().chain(desired).map(|s| s.0).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let mut out: Vec<Episode> = Vec::new();
+    let mut open: Option<Episode> = None;
+    let mut prev_running = 0.0;
+    let mut started = false;
+    for (i, &t) in times.iter().enumerate() {
+        let (r, d) = (value_at(running, t), value_at(desired, t));
+        let next = times.get(i + 1).copied().unwrap_or(end).min(end);
+        let gap = (d - r).max(0.0);
+        started |= d > 0.0 && gap == 0.0;
+        if gap > 0.0 && started {
+            let e = open.get_or_insert(Episode {
+                start: t,
+                end: t,
+                missing: 0.0,
+                worst: 0.0,
+                lost: r < prev_running,
+            });
+            e.missing += gap * (next - t).max(0.0);
+            e.worst = e.worst.max(gap);
+            e.end = next;
+        } else if let Some(e) = open.take() {
+            out.push(e);
+        }
+        prev_running = r;
+    }
+    out.extend(open);
+    out
+}
+
+/// A sampled count as a step function. A change happened at some time
+/// since the sample before; a drop is dated just after that sample and a
+/// rise at the sample that shows it, so that the exact RUNNING count is
+/// never wrongly below a desired count known only once a minute.
+fn sampled_steps(hours: &[f64], ys: &[f64]) -> Steps {
+    let mut steps: Steps = Vec::new();
+    let mut prev_t = 0.0;
+    for (&h, &y) in hours.iter().zip(ys) {
+        let t = h * 3600.0;
+        match steps.last().map(|s| s.1) {
+            Some(v) if v == y => {}
+            Some(v) if y < v => steps.push((prev_t + 1e-3, y)),
+            _ => steps.push((t, y)),
+        }
+        prev_t = t;
+    }
+    steps
+}
+
+/// The episodes of every service, exact where `tasks.csv` allows.
+struct Shortfalls {
+    /// Per service: name, palette index, exact RUNNING steps, desired steps.
+    services: Vec<(String, usize, Steps, Steps)>,
+    /// Per service, its episodes.
+    episodes: Vec<Vec<Episode>>,
+}
+
+fn seconds_text(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
+fn tasks_chart(
+    ts: &Table,
+    tasks: Option<&Table>,
+    hours: &[f64],
+    name: &str,
+    clock: Clock,
+) -> Result<Option<Chart>, PlotError> {
     let groups = groups(ts);
     if groups.is_empty() {
         return Ok(None);
     }
-    let mut by_group = Panel::new(TIME, "tasks");
-    by_group.caption = Some("RUNNING tasks by group; a service's desired count dashed".into());
+    let end_s = hours.last().copied().unwrap_or(0.0) * 3600.0;
+    let mut by_group = clock.panel(0.0, "tasks");
+    by_group.caption = Some(
+        "RUNNING tasks by group; a service's desired count dashed; below desired in red".into(),
+    );
     let n = hours.len();
     let mut totals = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+    let mut short = Shortfalls {
+        services: Vec::new(),
+        episodes: Vec::new(),
+    };
     for (i, g) in groups.iter().enumerate() {
         let running = ts.numbers_of(&format!("{g}.running"))?;
-        by_group.lines.push(Line::solid(
-            format!("{g} running"),
-            i,
-            series(hours, &running),
-        ));
+        let running_pts = series(hours, &running);
+        by_group
+            .lines
+            .push(Line::solid(format!("{g} running"), i, running_pts.clone()));
         if ts.find(&format!("{g}.desired")).is_some() {
             let desired = ts.numbers_of(&format!("{g}.desired"))?;
-            by_group.lines.push(Line::dashed(
-                format!("{g} desired"),
-                i,
-                series(hours, &desired),
-            ));
+            let desired_pts = series(hours, &desired);
+            // The start-up, before the service first reaches its desired
+            // count, is not a shortfall.
+            let up = running
+                .iter()
+                .zip(&desired)
+                .position(|(r, d)| *d > 0.0 && r >= d)
+                .unwrap_or(n);
+            let after_start: Vec<(f64, f64)> = running_pts
+                .iter()
+                .zip(&desired_pts)
+                .enumerate()
+                .map(|(k, (r, d))| if k < up { *d } else { *r })
+                .collect();
+            if let Some(b) =
+                Band::shortfall(format!("{g} below desired"), &after_start, &desired_pts)
+            {
+                by_group.bands.push(b);
+            }
+            by_group
+                .lines
+                .push(Line::dashed(format!("{g} desired"), i, desired_pts));
+            let exact = match tasks {
+                Some(t) => running_steps(t, g)?,
+                None => None,
+            };
+            let desired_steps = sampled_steps(hours, &desired);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
+            short
+                .episodes
+                .push(episodes(&running_steps, &desired_steps, end_s));
+            short
+                .services
+                .push((g.clone(), i, running_steps, desired_steps));
         }
         for (total, state) in totals.iter_mut().zip(["pending", "running", "stopping"]) {
             let v = ts.numbers_of(&format!("{g}.{state}"))?;
@@ -161,7 +428,27 @@ fn tasks_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, P
             }
         }
     }
-    let mut by_state = Panel::new(TIME, "tasks");
+    // Episodes that began with tasks lost, marked on the full run (they
+    // are often seconds long, narrower than a pixel).
+    let lost: Vec<&Episode> = short.episodes.iter().flatten().filter(|e| e.lost).collect();
+    if !lost.is_empty() {
+        let secs: f64 = lost.iter().map(|e| e.end - e.start).sum();
+        let times = if lost.len() == 1 { "time" } else { "times" };
+        by_group.markers.push(Markers {
+            label: format!(
+                "tasks lost: {} {times}, {} below desired in all",
+                lost.len(),
+                seconds_text(secs)
+            ),
+            color: MARKER_COLOR,
+            xs: lost.iter().map(|e| e.start / 3600.0).collect(),
+        });
+    }
+    let mut panels = vec![by_group];
+    if let Some(zoom) = zoom_panel(&short, clock) {
+        panels.push(zoom);
+    }
+    let mut by_state = clock.panel(0.0, "tasks");
     by_state.caption = Some("all groups by state".into());
     for ((total, state), color) in totals
         .iter()
@@ -172,13 +459,75 @@ fn tasks_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, P
             .lines
             .push(Line::solid(state, color, series(hours, total)));
     }
+    panels.push(by_state);
     Ok(Some(Chart {
         title: format!("{name}: tasks"),
-        panels: vec![by_group, by_state],
+        panels,
     }))
 }
 
-fn instances_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, PlotError> {
+/// The zoom on the worst episode below desired (most task-seconds
+/// missing), at second resolution.
+fn zoom_panel(short: &Shortfalls, clock: Clock) -> Option<Panel> {
+    let (s, e) = short
+        .episodes
+        .iter()
+        .enumerate()
+        .flat_map(|(s, eps)| eps.iter().map(move |e| (s, *e)))
+        .max_by(|a, b| a.1.missing.total_cmp(&b.1.missing))?;
+    let (g, color, running, desired) = &short.services[s];
+    let len = e.end - e.start;
+    let pad = (len * 0.6).max(60.0);
+    let (from, to) = ((e.start - pad).max(0.0), e.end + pad);
+    // Both on one time grid (seconds, as in the files) for the shading:
+    // the value just before and at each change of either.
+    let mut grid: Vec<f64> = running
+        .iter()
+        .chain(desired)
+        .map(|s| s.0)
+        .filter(|&t| t > from && t < to)
+        .chain([from, to])
+        .collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    let mut actual = Vec::new();
+    let mut target = Vec::new();
+    for &t in &grid {
+        let h = t / 3600.0;
+        let before = if t > from { t - 1e-6 } else { t };
+        actual.push((h, value_at(running, before)));
+        target.push((h, value_at(desired, before)));
+        actual.push((h, value_at(running, t)));
+        target.push((h, value_at(desired, t)));
+    }
+    let mut p = clock.panel(from / 3600.0, "tasks");
+    let cause = if e.lost {
+        "tasks lost"
+    } else {
+        "desired count raised"
+    };
+    p.caption = Some(format!(
+        "zoom on {g}'s longest shortfall ({cause}): {} tasks missing at worst, {} below desired, from {}",
+        e.worst,
+        seconds_text(len),
+        clock.at(e.start / 3600.0, true)
+    ));
+    if let Some(b) = Band::shortfall(format!("{g} below desired"), &actual, &target) {
+        p.bands.push(b);
+    }
+    p.lines
+        .push(Line::solid(format!("{g} running"), *color, actual));
+    p.lines
+        .push(Line::dashed(format!("{g} desired"), *color, target));
+    Some(p)
+}
+
+fn instances_chart(
+    ts: &Table,
+    hours: &[f64],
+    name: &str,
+    clock: Clock,
+) -> Result<Option<Chart>, PlotError> {
     let columns = [
         ("instances_registering", "REGISTERING", 1),
         ("instances_active", "ACTIVE", 0),
@@ -186,7 +535,7 @@ fn instances_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart
         ("instances_in_use", "in use (running a task)", 2),
         ("instances_spot", "spot", 9),
     ];
-    let mut p = Panel::new(TIME, "container instances");
+    let mut p = clock.panel(0.0, "container instances");
     for (column, label, color) in columns {
         if ts.find(column).is_some() {
             let v = ts.numbers_of(column)?;
@@ -208,7 +557,7 @@ fn instances_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart
         let xs = notice_times(hours, &cumulative);
         if !xs.is_empty() {
             let total = cumulative.last().copied().unwrap_or(0.0);
-            p.markers = Some(Markers {
+            p.markers.push(Markers {
                 label: format!("interruption notice ({total} in all)"),
                 color: MARKER_COLOR,
                 xs,
@@ -235,9 +584,15 @@ pub fn notice_times(hours: &[f64], cumulative: &[f64]) -> Vec<f64> {
     xs
 }
 
-fn reservation_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, PlotError> {
-    let mut p = Panel::new(TIME, "reserved (% of registered)");
+fn reservation_chart(
+    ts: &Table,
+    hours: &[f64],
+    name: &str,
+    clock: Clock,
+) -> Result<Option<Chart>, PlotError> {
+    let mut p = clock.panel(0.0, "reserved (% of registered)");
     p.y_include = vec![0.0, 100.0];
+    p.y_percent = true;
     for (column, label, color) in [
         ("cpu_reservation_pct", "CPU", 0),
         ("memory_reservation_pct", "memory", 1),
@@ -264,7 +619,53 @@ fn prefix<'a>(header: &'a str, suffix: &str) -> Option<&'a str> {
     header.strip_suffix(suffix)?.strip_suffix('.')
 }
 
-fn demand_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, PlotError> {
+/// The sample range to zoom on in a demand series: from a little before
+/// its sharpest rise (at least 10% in one sample, from a non-zero rate) to
+/// a little after its sharpest fall after that; without such a rise, the
+/// longest run of samples with requests not served. Indices into the
+/// samples, inclusive.
+pub fn spike_window(demand: &[f64], served: Option<&[f64]>) -> Option<(usize, usize)> {
+    let n = demand.len();
+    let change = |i: usize| (demand[i] - demand[i - 1]) / demand[i - 1];
+    let rise = (1..n)
+        .filter(|&i| demand[i - 1] > 0.0 && change(i) >= 0.1)
+        .max_by(|&a, &b| change(a).total_cmp(&change(b)));
+    let (a, b) = match rise {
+        Some(r) => {
+            let fall = (r + 1..n)
+                .filter(|&i| demand[i - 1] > 0.0 && change(i) <= -0.1)
+                .min_by(|&a, &b| change(a).total_cmp(&change(b)));
+            (r, fall.unwrap_or(n - 1))
+        }
+        None => {
+            let served = served?;
+            let short = |i: usize| served[i] < demand[i] * 0.999 && demand[i] > 0.0;
+            let mut best: Option<(usize, usize)> = None;
+            let mut i = 0;
+            while i < n {
+                if short(i) {
+                    let j = (i..n).take_while(|&k| short(k)).last().unwrap_or(i);
+                    if best.is_none_or(|(x, y)| j - i > y - x) {
+                        best = Some((i, j));
+                    }
+                    i = j + 1;
+                } else {
+                    i += 1;
+                }
+            }
+            best?
+        }
+    };
+    let pad = ((b - a) / 5).max(30);
+    Some((a.saturating_sub(pad), (b + pad).min(n - 1)))
+}
+
+fn demand_chart(
+    ts: &Table,
+    hours: &[f64],
+    name: &str,
+    clock: Clock,
+) -> Result<Option<Chart>, PlotError> {
     let demand: Vec<(&str, &str)> = ts
         .headers
         .iter()
@@ -273,29 +674,75 @@ fn demand_chart(ts: &Table, hours: &[f64], name: &str) -> Result<Option<Chart>, 
     if demand.is_empty() {
         return Ok(None);
     }
-    let mut p = Panel::new(TIME, "requests per second");
-    for (i, (_, column)) in demand.iter().enumerate() {
-        let v = ts.numbers_of(column)?;
-        p.lines.push(Line::solid(*column, i, series(hours, &v)));
+    let mut p = clock.panel(0.0, "requests per second");
+    // (colour, demand, served) per service.
+    let mut data: Vec<(usize, Vec<f64>, Option<Vec<f64>>)> = Vec::new();
+    for (i, (pre, column)) in demand.iter().enumerate() {
+        let d = ts.numbers_of(column)?;
+        let served_col = if pre.is_empty() {
+            "served_rps".to_string()
+        } else {
+            format!("{pre}.served_rps")
+        };
+        let s = match ts.find(&served_col) {
+            Some(_) => Some(ts.numbers_of(&served_col)?),
+            None => None,
+        };
+        data.push((i, d, s));
     }
-    for h in &ts.headers {
-        if let Some(pre) = prefix(h, "served_rps") {
-            let color = demand
-                .iter()
-                .position(|(d, _)| *d == pre)
-                .unwrap_or(demand.len() + p.lines.len());
-            let v = ts.numbers_of(h)?;
-            p.lines
-                .push(Line::dashed(h.as_str(), color, series(hours, &v)));
+    let draw = |p: &mut Panel, from: usize, to: usize| {
+        for ((i, d, s), (pre, column)) in data.iter().zip(&demand) {
+            let d_pts = series(&hours[from..=to], &d[from..=to]);
+            if let Some(s) = s {
+                let s_pts = series(&hours[from..=to], &s[from..=to]);
+                let who = if pre.is_empty() {
+                    String::new()
+                } else {
+                    format!("{pre} ")
+                };
+                if let Some(b) =
+                    Band::shortfall(format!("{who}requests not served"), &s_pts, &d_pts)
+                {
+                    p.bands.push(b);
+                }
+                p.lines.push(Line::solid(format!("{who}demand"), *i, d_pts));
+                p.lines
+                    .push(Line::dashed(format!("{who}served"), *i, s_pts));
+            } else {
+                p.lines.push(Line::solid(column.to_string(), *i, d_pts));
+            }
+        }
+    };
+    let last = hours.len().saturating_sub(1);
+    draw(&mut p, 0, last);
+    let mut panels = vec![p];
+    // Zoom on the first service's spike.
+    if let Some((_, d, s)) = data.first() {
+        if let Some((a, b)) = spike_window(d, s.as_deref()) {
+            if b > a && (a > 0 || b < last) {
+                let mut z = clock.panel(hours[a], "requests per second");
+                z.caption = Some(format!(
+                    "zoom: {} to {}",
+                    clock.at(hours[a], true),
+                    clock.at(hours[b], false)
+                ));
+                draw(&mut z, a, b);
+                panels.push(z);
+            }
         }
     }
     Ok(Some(Chart {
         title: format!("{name}: demand and served requests"),
-        panels: vec![p],
+        panels,
     }))
 }
 
-fn cost_chart(dir: &Path, name: &str, notes: &mut Vec<String>) -> Result<Option<Chart>, PlotError> {
+fn cost_chart(
+    dir: &Path,
+    name: &str,
+    clock: Clock,
+    notes: &mut Vec<String>,
+) -> Result<Option<Chart>, PlotError> {
     let path = dir.join("cost.csv");
     if !path.is_file() {
         return Ok(None);
@@ -328,41 +775,63 @@ fn cost_chart(dir: &Path, name: &str, notes: &mut Vec<String>) -> Result<Option<
     let mut names: Vec<String> = caps.clone();
     names.sort();
     names.dedup();
-    // Per hour: cost by capacity, idle, total.
-    let mut per: Vec<Vec<f64>> = vec![vec![0.0; last + 1]; names.len() + 2];
+    // Per hour: cost by capacity, then idle.
+    let mut per: Vec<Vec<f64>> = vec![vec![0.0; last + 1]; names.len() + 1];
     for k in 0..hours.len() {
         let h = hours[k] as usize;
         let c = names.iter().position(|n| *n == caps[k]).unwrap_or(0);
-        let sum = compute[k] + idle[k] + storage[k];
-        per[c][h] += sum;
+        per[c][h] += compute[k] + idle[k] + storage[k];
         per[names.len()][h] += idle[k];
-        per[names.len() + 1][h] += sum;
     }
-    let mut labels = names.clone();
-    labels.push("idle EC2".into());
-    labels.push("total".into());
-    let mut p = Panel::new(TIME, "cost (USD, cumulative)");
-    for (i, (label, v)) in labels.iter().zip(&per).enumerate() {
+    // The cost of hour h has accrued by its end.
+    let cumulative = |v: &[f64]| -> Vec<(f64, f64)> {
         let mut sum = 0.0;
-        // The cost of hour h has accrued by its end.
-        let pts: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+        std::iter::once((0.0, 0.0))
             .chain(v.iter().enumerate().map(|(h, x)| {
                 sum += x;
                 ((h + 1) as f64, sum)
             }))
+            .collect()
+    };
+    let mut p = clock.panel(0.0, "cost (USD, cumulative)");
+    p.caption = Some("cost by capacity, stacked: the top of the stack is the total".into());
+    let mut below: Vec<(f64, f64)> = cumulative(&vec![0.0; last + 1]);
+    for (i, label) in names.iter().enumerate() {
+        let own = cumulative(&per[i]);
+        let top: Vec<(f64, f64)> = below
+            .iter()
+            .zip(&own)
+            .map(|(b, o)| (b.0, b.1 + o.1))
             .collect();
-        if label == "idle EC2" {
-            p.lines.push(Line::dashed(label.as_str(), i, pts));
-        } else {
-            p.lines.push(Line::solid(label.as_str(), i, pts));
-        }
+        p.bands.push(Band {
+            color: i,
+            points: below
+                .iter()
+                .zip(&top)
+                .map(|(b, t)| (b.0, b.1, t.1))
+                .collect(),
+            alpha: 0.45,
+            label: Some(label.clone()),
+        });
+        p.lines.push(Line::solid(String::new(), i, top.clone()));
+        below = top;
     }
+    p.lines.push(Line::dashed(
+        "idle EC2, all capacities (reserved by no task)",
+        names.len(),
+        cumulative(&per[names.len()]),
+    ));
+    let total = below.last().map_or(0.0, |p| p.1);
+    p.lines.push(Line {
+        label: format!("total: ${total:.2}"),
+        color: 7,
+        ..Line::dashed("", 7, below)
+    });
     Ok(Some(Chart {
         title: format!("{name}: cumulative cost"),
         panels: vec![p],
     }))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,29 +860,157 @@ mod tests {
         assert_eq!(prefix("demand_rps", "demand_rps"), Some(""));
         assert_eq!(prefix("web.demand_rps", "demand_rps"), Some("web"));
         assert_eq!(prefix("webdemand_rps", "demand_rps"), None);
-        let t = table("time_s,web.demand_rps,web.served_rps,demand_x\n0,1,2,9\n60,3,4,9\n");
-        let c = demand_chart(&t, &[0.0, 1.0 / 60.0], "x").unwrap().unwrap();
-        let lines = &c.panels[0].lines;
+        let t = table("time_s,web.demand_rps,web.served_rps,demand_x\n0,1,1,9\n60,3,2,9\n");
+        let clock = Clock { start: None };
+        let c = demand_chart(&t, &[0.0, 1.0 / 60.0], "x", clock)
+            .unwrap()
+            .unwrap();
+        let p = &c.panels[0];
+        let lines = &p.lines;
         assert_eq!(lines.len(), 2);
         assert_eq!(
             (lines[0].label.as_str(), lines[0].dashed),
-            ("web.demand_rps", false)
+            ("web demand", false)
         );
         assert_eq!(
             (lines[1].label.as_str(), lines[1].dashed),
-            ("web.served_rps", true)
+            ("web served", true)
         );
         assert_eq!(lines[0].color, lines[1].color);
+        // The request not served in the second minute (3 asked, 2 served)
+        // is shaded, from served up to demand.
+        assert_eq!(p.bands.len(), 1);
+        assert_eq!(
+            p.bands[0].points,
+            vec![(0.0, 1.0, 1.0), (1.0 / 60.0, 2.0, 3.0)]
+        );
+        assert_eq!(p.bands[0].label.as_deref(), Some("web requests not served"));
     }
 
     #[test]
     fn no_demand_column_no_chart() {
         let t = table("time_s,x\n0,1\n");
-        assert!(demand_chart(&t, &[0.0], "x").unwrap().is_none());
+        assert!(demand_chart(&t, &[0.0], "x", Clock { start: None })
+            .unwrap()
+            .is_none());
     }
 
     #[test]
-    fn cost_is_cumulative_by_capacity() {
+    fn the_zoom_covers_the_spike_or_the_shortfall() {
+        // 100 samples at 100 rps, a rise to 300 at 40 (over two samples),
+        // back to 100 at 70: from 40 (the sharpest rise, +100%) to 70, with
+        // 30 samples of margin.
+        let mut d = vec![100.0; 100];
+        d[40] = 200.0;
+        for v in &mut d[41..70] {
+            *v = 300.0;
+        }
+        assert_eq!(spike_window(&d, None), Some((10, 99)));
+        // A gentle curve has no spike; then the longest shortfall counts.
+        let d: Vec<f64> = (0..200).map(|i| 100.0 + i as f64 * 0.5).collect();
+        assert_eq!(spike_window(&d, None), None);
+        let mut s = d.clone();
+        for v in &mut s[100..110] {
+            *v -= 10.0;
+        }
+        s[20] -= 5.0;
+        assert_eq!(spike_window(&d, Some(&s)), Some((70, 139)));
+    }
+
+    #[test]
+    fn running_counts_and_shortfalls_from_the_task_log() {
+        // Two tasks of web from 10 s; one killed at 100 s, its replacement
+        // RUNNING at 130 s; a job task that does not count.
+        let t = Table::parse(
+            Path::new("tasks.csv"),
+            "group,running_s,stopping_s,stopped_s\n\
+             service:web,10,,\n\
+             service:web,10,100,100\n\
+             service:web,130,,\n\
+             job:etl,5,,\n\
+             service:web,,,50\n",
+        )
+        .unwrap();
+        let run = running_steps(&t, "web").unwrap().unwrap();
+        assert_eq!(run, vec![(10.0, 2.0), (100.0, 1.0), (130.0, 2.0)]);
+        assert_eq!(value_at(&run, 5.0), 0.0);
+        assert_eq!(value_at(&run, 100.0), 1.0);
+        // Desired 2 from 0: the start-up (0 to 10 s) is no shortfall; the
+        // kill is: 30 s, one task missing, begun with a task lost.
+        let desired = vec![(0.0, 2.0)];
+        let eps = episodes(&run, &desired, 200.0);
+        assert_eq!(
+            eps,
+            vec![Episode {
+                start: 100.0,
+                end: 130.0,
+                missing: 30.0,
+                worst: 1.0,
+                lost: true
+            }]
+        );
+        // A desired count raised to 3 at 150 s and never reached.
+        let eps = episodes(&run, &[(0.0, 2.0), (150.0, 3.0)], 200.0);
+        assert_eq!(eps.len(), 2);
+        assert_eq!(
+            (eps[1].start, eps[1].end, eps[1].lost),
+            (150.0, 200.0, false)
+        );
+        // A task log without the columns: no exact count.
+        let t = Table::parse(Path::new("tasks.csv"), "group\nservice:web\n").unwrap();
+        assert!(running_steps(&t, "web").unwrap().is_none());
+    }
+
+    #[test]
+    fn the_zoom_steps_exactly_at_the_task_log_times() {
+        // The quickstart's 08:00 scale-out: web from 6 to 12 tasks, the
+        // last RUNNING at 28,829.091 s; times that hours cannot hold
+        // exactly must still step there, not slope to the next point.
+        let running = vec![
+            (10.0, 6.0),
+            (28_801.664, 7.0),
+            (28_812.671, 11.0),
+            (28_829.091, 12.0),
+        ];
+        let desired = vec![(0.0, 6.0), (28_800.0, 12.0)];
+        let short = Shortfalls {
+            episodes: vec![episodes(&running, &desired, 86_400.0)],
+            services: vec![("web".into(), 0, running, desired)],
+        };
+        let p = zoom_panel(&short, Clock { start: None }).unwrap();
+        let pts = &p.lines[0].points;
+        let h = 28_829.091 / 3600.0;
+        let at = pts.iter().position(|q| q.0 == h).unwrap();
+        assert_eq!((pts[at].1, pts[at + 1]), (11.0, (h, 12.0)));
+        assert_eq!(pts[at - 1].1, 11.0, "flat at 11 up to the step");
+        assert!(p
+            .caption
+            .unwrap()
+            .contains("6 tasks missing at worst, 29 s below desired"));
+    }
+
+    #[test]
+    fn sampled_drops_are_dated_early_and_rises_late() {
+        // Samples a minute apart: 6, 8, 7. The rise to 8 is dated at 60 s,
+        // the drop to 7 just after 60 s.
+        let s = sampled_steps(&[0.0, 1.0 / 60.0, 2.0 / 60.0], &[6.0, 8.0, 7.0]);
+        assert_eq!(s, vec![(0.0, 6.0), (60.0, 8.0), (60.001, 7.0)]);
+    }
+
+    #[test]
+    fn the_clock_labels_the_axis() {
+        let c = Clock {
+            start: parse_utc_datetime("2026-11-26T00:00:00Z"),
+        };
+        assert_eq!(c.label(0.0), "time (UTC), from Thu 26 Nov 2026 00:00");
+        assert_eq!(c.label(34.25), "time (UTC), from Fri 27 Nov 2026 10:15");
+        assert_eq!(c.at(34.25, true), "Fri 27 Nov 10:15");
+        let none = Clock { start: None };
+        assert_eq!(none.label(0.0), "time since the start (h)");
+    }
+
+    #[test]
+    fn cost_is_stacked_by_capacity_under_the_total() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(
             d.path().join("cost.csv"),
@@ -421,16 +1018,35 @@ mod tests {
         )
         .unwrap();
         let mut notes = Vec::new();
-        let c = cost_chart(d.path(), "x", &mut notes).unwrap().unwrap();
-        let lines = &c.panels[0].lines;
-        // Capacities sorted: FARGATE, ec2-spot; then idle and total.
-        assert_eq!(lines[0].points, vec![(0.0, 0.0), (1.0, 0.0), (2.0, 1.0)]);
-        assert_eq!(lines[1].points, vec![(0.0, 0.0), (1.0, 1.5), (2.0, 4.0)]);
-        assert_eq!(lines[2].points, vec![(0.0, 0.0), (1.0, 0.5), (2.0, 0.5)]);
-        assert_eq!(lines[3].points, vec![(0.0, 0.0), (1.0, 1.5), (2.0, 5.0)]);
+        let clock = Clock { start: None };
+        let c = cost_chart(d.path(), "x", clock, &mut notes)
+            .unwrap()
+            .unwrap();
+        let p = &c.panels[0];
+        // Capacities sorted: FARGATE at the bottom, ec2-spot on top of it.
+        assert_eq!(p.bands.len(), 2);
+        assert_eq!(p.bands[0].label.as_deref(), Some("FARGATE"));
+        assert_eq!(
+            p.bands[0].points,
+            vec![(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (2.0, 0.0, 1.0)]
+        );
+        assert_eq!(
+            p.bands[1].points,
+            vec![(0.0, 0.0, 0.0), (1.0, 0.0, 1.5), (2.0, 1.0, 5.0)]
+        );
+        // Idle, then the total dashed along the top of the stack.
+        let idle = &p.lines[2];
+        assert!(idle.dashed);
+        assert_eq!(idle.points, vec![(0.0, 0.0), (1.0, 0.5), (2.0, 0.5)]);
+        let total = p.lines.last().unwrap();
+        assert!(total.dashed);
+        assert_eq!(total.label, "total: $5.00");
+        assert_eq!(total.points, vec![(0.0, 0.0), (1.0, 1.5), (2.0, 5.0)]);
         assert!(notes.is_empty());
         std::fs::write(d.path().join("cost.csv"), "instance,usd\ni-1,3\n").unwrap();
-        assert!(cost_chart(d.path(), "x", &mut notes).unwrap().is_none());
+        assert!(cost_chart(d.path(), "x", clock, &mut notes)
+            .unwrap()
+            .is_none());
         assert_eq!(notes.len(), 1);
     }
 }

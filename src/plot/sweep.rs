@@ -10,13 +10,19 @@
 //! `[[zip]]` partner, are left out of the label; any that vary
 //! independently are added to it), with the 95% confidence interval of the
 //! mean shaded around each line. A cell left empty (a single run has no
-//! interval) leaves that line without a band.
+//! interval) leaves that line without a band. Against a categorical x
+//! (a placement strategy, an instance type) the means are points with
+//! error bars, side by side, never joined: categories are not a trend.
+//!
+//! Axis labels, titles and legends name parameters and metrics in words
+//! with their units ([`describe`]): known paths by what they mean, others
+//! by their last segment.
 //!
 //! Depends on the file formats only (see the module above).
 
 use std::path::{Path, PathBuf};
 
-use super::chart::{Band, Chart, LegendPlace, Line, Panel, XAxis};
+use super::chart::{Band, Chart, ErrorBars, LegendPlace, Line, Panel, XAxis};
 use super::table::Table;
 use super::{file_stem, save, Format, Kind, PlotError, Report, SweepOptions};
 
@@ -251,19 +257,40 @@ impl Aggregate {
             .collect();
         let label = |k: &[&str]| -> String {
             let mut parts: Vec<String> = series_at.map(|s| k[s].to_string()).into_iter().collect();
-            parts.extend(extra.iter().map(|&j| format!("{}={}", others[j], k[j])));
+            parts.extend(
+                extra
+                    .iter()
+                    .map(|&j| format!("{} = {}", describe(others[j]).0, short_value(k[j]))),
+            );
             if parts.is_empty() {
-                metric.to_string()
+                describe(metric).0
             } else {
                 parts.join(", ")
             }
         };
+        let series_value = |k: &[&str]| -> Vec<String> {
+            let mut parts: Vec<String> = series_at.map(|s| short_value(k[s])).into_iter().collect();
+            parts.extend(
+                extra
+                    .iter()
+                    .map(|&j| format!("{} = {}", describe(others[j]).0, short_value(k[j]))),
+            );
+            parts
+        };
 
-        let mut panel = Panel::new(x.to_string(), with_unit(metric));
+        let (x_words, x_unit) = describe(x);
+        let (m_words, m_unit) = describe(metric);
+        let mut panel = Panel::new(
+            with_unit_text(&x_words, x_unit),
+            with_unit_text(&m_words, m_unit),
+        );
         panel.legend = LegendPlace::Below;
-        panel.legend_title = series_at.map(|s| format!("{}:", others[s]));
+        panel.legend_title = series_at.map(|s| format!("{}:", describe(others[s]).0));
+        panel.x_percent = x_unit == "%";
+        panel.y_percent = m_unit == "%";
+        let n_lines = keys.len();
         if !numeric {
-            panel.x_axis = XAxis::Categories(categories);
+            panel.x_axis = XAxis::Categories(categories.iter().map(|c| short_value(c)).collect());
         }
         panel.x_pad = 0.04;
         panel.x_integer = numeric && xs.iter().all(|v| v.fract() == 0.0);
@@ -271,30 +298,64 @@ impl Aggregate {
         for (i, (k, rows)) in keys.iter().zip(&rows_of).enumerate() {
             let mut rows = rows.clone();
             rows.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
-            let points: Vec<(f64, f64)> = rows.iter().map(|&r| (xs[r], means[r])).collect();
-            let band: Option<Vec<(f64, f64, f64)>> = rows
+            // Categories: the series side by side around the category.
+            let dx = if numeric {
+                0.0
+            } else {
+                (i as f64 - (n_lines as f64 - 1.0) / 2.0) * (0.6 / n_lines.max(1) as f64)
+            };
+            let points: Vec<(f64, f64)> = rows.iter().map(|&r| (xs[r] + dx, means[r])).collect();
+            let interval: Option<Vec<(f64, f64, f64)>> = rows
                 .iter()
-                .map(|&r| Some((xs[r], lows[r]?, highs[r]?)))
+                .map(|&r| Some((xs[r] + dx, lows[r]?, highs[r]?)))
                 .collect();
-            if let Some(points) = band {
+            let text = {
+                let v = series_value(k);
+                if v.is_empty() {
+                    label(k)
+                } else {
+                    v.join(", ")
+                }
+            };
+            if let Some(points) = interval {
                 any_band = true;
-                panel.bands.push(Band { color: i, points });
+                if numeric {
+                    panel.bands.push(Band::interval(i, points));
+                } else {
+                    panel.error_bars.push(ErrorBars { color: i, points });
+                }
             }
-            panel.lines.push(Line {
-                dots: true,
-                ..Line::solid(label(k), i, points)
-            });
+            if numeric {
+                panel.lines.push(Line {
+                    dots: true,
+                    ..Line::solid(text, i, points)
+                });
+            } else {
+                panel.lines.push(Line::points(text, i, points));
+            }
         }
         let lo = panel
             .bands
             .iter()
             .flat_map(|b| b.points.iter().map(|p| p.1))
+            .chain(
+                panel
+                    .error_bars
+                    .iter()
+                    .flat_map(|b| b.points.iter().map(|p| p.1)),
+            )
             .chain(means.iter().copied())
             .fold(f64::INFINITY, f64::min);
         let hi = panel
             .bands
             .iter()
             .flat_map(|b| b.points.iter().map(|p| p.2))
+            .chain(
+                panel
+                    .error_bars
+                    .iter()
+                    .flat_map(|b| b.points.iter().map(|p| p.2)),
+            )
             .chain(means.iter().copied())
             .fold(f64::NEG_INFINITY, f64::max);
         // Start at zero when the values are positive and zero is not far
@@ -319,13 +380,14 @@ impl Aggregate {
             _ => "runs per point unknown".into(),
         };
         if any_band {
+            let what = if numeric { "shaded" } else { "bars" };
             panel.band_note = Some((
                 7,
-                format!("shaded: 95% confidence interval of the mean ({runs_text})"),
+                format!("{what}: 95% confidence interval of the mean ({runs_text})"),
             ));
         }
         Ok(Chart {
-            title: short_title(&self.name, metric, x),
+            title: title(&self.name, metric, x),
             panels: vec![panel],
         })
     }
@@ -361,13 +423,159 @@ fn varies_independently(keys: &[Vec<&str>], j: usize, series: Option<usize>) -> 
 
 /// The y axis label: the metric with the unit its name ends in.
 pub fn with_unit(metric: &str) -> String {
-    let unit = [("_pct", "%"), ("_s", "s"), ("_usd", "USD"), ("_hours", "h")]
-        .into_iter()
-        .find(|(suffix, _)| metric.ends_with(suffix))
-        .map(|(_, u)| u);
-    match unit {
-        Some(u) => format!("{metric} ({u})"),
-        None => metric.to_string(),
+    let (words, unit) = describe(metric);
+    with_unit_text(&words, unit)
+}
+
+/// `words (unit)`, or the words alone without a unit.
+fn with_unit_text(words: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        words.to_string()
+    } else {
+        format!("{words} ({unit})")
+    }
+}
+
+/// What a parameter path or metric name means, in words, and its unit
+/// (`""` when it has none): known names by what they are, any other by its
+/// last segment with its words split and its unit suffix read (`_pct` %,
+/// `_s` s, `_usd` USD, `_minutes` min, `_hours` h; a `...Percent...` or
+/// `targetCapacity` parameter %), followed by the service, group, job
+/// stream or capacity provider it belongs to.
+pub fn describe(path: &str) -> (String, &'static str) {
+    let segs: Vec<&str> = path.split('.').collect();
+    let (scope, rest): (Option<String>, &[&str]) = match segs.as_slice() {
+        ["services", name, rest @ ..] if !rest.is_empty() => {
+            (Some(format!("service {name}")), rest)
+        }
+        ["instanceGroups", name, rest @ ..] if !rest.is_empty() => {
+            (Some(format!("group {name}")), rest)
+        }
+        ["batchJobs" | "jobs", name, rest @ ..] if !rest.is_empty() => {
+            (Some(format!("jobs {name}")), rest)
+        }
+        ["capacityProviders", name, rest @ ..] if !rest.is_empty() => {
+            (Some(format!("capacity provider {name}")), rest)
+        }
+        _ => (None, &segs[..]),
+    };
+    let leaf = rest.last().copied().unwrap_or(path);
+    let (words, unit): (String, &'static str) = match (rest, leaf) {
+        // jobs.NAME.failed.REASON
+        ([.., "failed", reason], _) => (
+            format!("tasks failed ({})", reason.replace("RESOURCE:", "no ")),
+            "tasks",
+        ),
+        (["count"], _) if scope.as_deref().is_some_and(|s| s.starts_with("group ")) => {
+            let group = scope.unwrap_or_default();
+            return (format!("instances in {group}"), "instances");
+        }
+        (_, "cpu_reservation_mean_pct") => ("mean CPU reservation".into(), "%"),
+        (_, "cpu_reservation_max_pct") => ("peak CPU reservation".into(), "%"),
+        (_, "memory_reservation_mean_pct") => ("mean memory reservation".into(), "%"),
+        (_, "memory_reservation_max_pct") => ("peak memory reservation".into(), "%"),
+        (_, "instances_in_use_mean") => ("mean instances in use".into(), "instances"),
+        (_, "instances_in_use_max") => ("peak instances in use".into(), "instances"),
+        (_, "instances_launched") => ("instances launched".into(), "instances"),
+        (_, "total_usd") => ("total cost".into(), "USD"),
+        (_, "overloaded_minutes") => ("time overloaded".into(), "min"),
+        (_, "minutes_below_desired") => ("time below desired".into(), "min"),
+        (_, "dropped_pct") => ("requests dropped".into(), "%"),
+        (_, "placementStrategy") => ("placement strategy".into(), ""),
+        (_, "onDemandPercentageAboveBaseCapacity") => {
+            ("on-demand share above the base".into(), "%")
+        }
+        (_, "targetValue") if rest.iter().any(|s| s.starts_with("targetTracking")) => {
+            ("target-tracking target".into(), "")
+        }
+        (_, "targetCapacity") => ("managed scaling target capacity".into(), "%"),
+        _ => leaf_words(leaf),
+    };
+    let words = match scope {
+        Some(scope) => format!("{words}, {scope}"),
+        None => words,
+    };
+    (words, unit)
+}
+
+/// A name's words and unit from its own text: `mean_wait_s` is ("mean
+/// wait", "s"), `minimumHealthyPercent` ("minimum healthy percent", "%").
+fn leaf_words(leaf: &str) -> (String, &'static str) {
+    let suffixes = [
+        ("_pct", "%"),
+        ("_usd", "USD"),
+        ("_minutes", "min"),
+        ("_hours", "h"),
+        ("_s", "s"),
+    ];
+    let (stem, mut unit) = suffixes
+        .iter()
+        .find_map(|(suffix, unit)| leaf.strip_suffix(suffix).map(|s| (s, *unit)))
+        .unwrap_or((leaf, ""));
+    // camelCase and snake_case into words; ALL_CAPS kept as they are.
+    let mut words = String::new();
+    let caps = stem.chars().all(|c| !c.is_ascii_lowercase());
+    let mut prev_lower = false;
+    for c in stem.chars() {
+        if c == '_' && !caps {
+            words.push(' ');
+            prev_lower = false;
+        } else if c.is_ascii_uppercase() && prev_lower && !caps {
+            words.push(' ');
+            words.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            words.push(if caps { c } else { c.to_ascii_lowercase() });
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    if unit.is_empty() && words.contains("percent") {
+        unit = "%";
+    }
+    (words, unit)
+}
+
+/// A parameter value as a short label: a placement strategy list such as
+/// `[{type="spread", field="attribute:ecs.availability-zone"}, {type="binpack", field="cpu"}]`
+/// becomes `spread(AZ) + binpack(cpu)`; anything else is kept.
+pub fn short_value(v: &str) -> String {
+    let t = v.trim();
+    if !(t.starts_with('[') && t.contains("type")) {
+        return v.to_string();
+    }
+    let field_word = |f: &str| -> String {
+        match f {
+            "attribute:ecs.availability-zone" => "AZ".into(),
+            "instanceId" => "instance".into(),
+            other => other
+                .strip_prefix("attribute:")
+                .unwrap_or(other)
+                .to_string(),
+        }
+    };
+    let value_of = |item: &str, key: &str| -> Option<String> {
+        let at = item.find(key)?;
+        let after = &item[at + key.len()..];
+        let after = after.trim_start().strip_prefix(['=', ':'])?.trim_start();
+        let after = after.strip_prefix('"')?;
+        Some(after[..after.find('"')?].to_string())
+    };
+    let parts: Vec<String> = t
+        .trim_matches(|c| c == '[' || c == ']')
+        .split('}')
+        .filter(|item| item.contains("type"))
+        .filter_map(|item| {
+            let ty = value_of(item, "type")?;
+            Some(match value_of(item, "field") {
+                Some(f) => format!("{ty}({})", field_word(&f)),
+                None => ty,
+            })
+        })
+        .collect();
+    if parts.is_empty() {
+        v.to_string()
+    } else {
+        parts.join(" + ")
     }
 }
 
@@ -398,23 +606,16 @@ pub fn plot(
     })
 }
 
-/// `name: metric (mean) by x`, with long dotted names cut to their last
-/// segments so the title fits the chart (the axis labels keep the full names).
-fn short_title(name: &str, metric: &str, x: &str) -> String {
-    const MAX: usize = 90;
-    let full = format!("{name}: {metric} (mean) by {x}");
-    if full.chars().count() <= MAX {
-        return full;
+/// `name: metric (mean) by x`, both in words; the chart wraps it at
+/// spaces when it is too long for one line (never inside a word).
+fn title(name: &str, metric: &str, x: &str) -> String {
+    let m = describe(metric).0;
+    let (x, _) = describe(x);
+    if m.starts_with("mean ") {
+        format!("{name}: {m} by {x}")
+    } else {
+        format!("{name}: {m} (mean) by {x}")
     }
-    let tail = |s: &str, keep: usize| -> String {
-        let parts: Vec<&str> = s.split('.').collect();
-        if parts.len() <= keep {
-            s.to_string()
-        } else {
-            format!("…{}", parts[parts.len() - keep..].join("."))
-        }
-    };
-    format!("{name}: {} (mean) by {}", tail(metric, 2), tail(x, 1))
 }
 
 #[cfg(test)]
@@ -422,17 +623,112 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_titles_keep_the_last_segments() {
-        let t = short_title(
+    fn titles_are_words_whole() {
+        let t = title(
             "cost-spot-share",
             "services.web.demand.overloaded_minutes",
             "instanceGroups.app.instancesDistribution.onDemandPercentageAboveBaseCapacity",
         );
         assert_eq!(
             t,
-            "cost-spot-share: …demand.overloaded_minutes (mean) by …onDemandPercentageAboveBaseCapacity"
+            "cost-spot-share: time overloaded, service web (mean) by on-demand share above the base, group app"
         );
-        assert_eq!(short_title("s", "a", "b"), "s: a (mean) by b");
+        assert!(!t.contains('…'));
+        // "mean" is not said twice.
+        assert_eq!(
+            title(
+                "p",
+                "cpu_reservation_mean_pct",
+                "instanceGroups.nodes.count"
+            ),
+            "p: mean CPU reservation by instances in group nodes"
+        );
+        assert_eq!(title("s", "a", "b"), "s: a (mean) by b");
+    }
+
+    #[test]
+    fn parameters_and_metrics_in_words_with_units() {
+        // (path, words, unit)
+        let table = [
+            (
+                "instanceGroups.nodes.count",
+                "instances in group nodes",
+                "instances",
+            ),
+            (
+                "services.api.placementStrategy",
+                "placement strategy, service api",
+                "",
+            ),
+            (
+                "batchJobs.reports.placementStrategy",
+                "placement strategy, jobs reports",
+                "",
+            ),
+            (
+                "instanceGroups.app.instancesDistribution.onDemandPercentageAboveBaseCapacity",
+                "on-demand share above the base, group app",
+                "%",
+            ),
+            (
+                "services.web.autoScaling.targetTracking[0].targetValue",
+                "target-tracking target, service web",
+                "",
+            ),
+            (
+                "capacityProviders.app.managedScaling.targetCapacity",
+                "managed scaling target capacity, capacity provider app",
+                "%",
+            ),
+            (
+                "services.web.deploymentConfiguration.minimumHealthyPercent",
+                "minimum healthy percent, service web",
+                "%",
+            ),
+            (
+                "instanceGroups.app.agentConfig.ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+                "ECS_ENABLE_SPOT_INSTANCE_DRAINING, group app",
+                "",
+            ),
+            ("cpu_reservation_mean_pct", "mean CPU reservation", "%"),
+            (
+                "instances_in_use_mean",
+                "mean instances in use",
+                "instances",
+            ),
+            ("cost.total_usd", "total cost", "USD"),
+            (
+                "jobs.reports.failed.RESOURCE:CPU",
+                "tasks failed (no CPU), jobs reports",
+                "tasks",
+            ),
+            ("jobs.x.mean_wait_s", "mean wait, jobs x", "s"),
+            (
+                "services.web.demand.overloaded_minutes",
+                "time overloaded, service web",
+                "min",
+            ),
+        ];
+        for (path, words, unit) in table {
+            assert_eq!(describe(path), (words.to_string(), unit), "{path}");
+        }
+    }
+
+    #[test]
+    fn placement_strategies_are_short_labels() {
+        let table = [
+            (r#"[{type="binpack", field="memory"}]"#, "binpack(memory)"),
+            (
+                r#"[{type="spread", field="attribute:ecs.availability-zone"}, {type="spread", field="instanceId"}]"#,
+                "spread(AZ) + spread(instance)",
+            ),
+            (r#"[{type="random"}]"#, "random"),
+            ("m6i.xlarge", "m6i.xlarge"),
+            (r#"["a", "b"]"#, r#"["a", "b"]"#),
+        ];
+        for (v, want) in table {
+            assert_eq!(short_value(v), want, "{v}");
+        }
     }
 
     /// count x (strategy zipped with job strategy), 2 runs each; one
@@ -510,7 +806,8 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
             vec![(4.0, 18.0, 22.0), (6.0, 23.0, 27.0)]
         );
         assert!(p.band_note.as_ref().unwrap().1.contains("2 runs per point"));
-        assert_eq!(p.y_label, "m_pct (%)");
+        assert_eq!(p.y_label, "m (%)");
+        assert!(p.y_percent, "a percentage axis labels its ticks with %");
         assert!(p.x_integer, "4 and 6 are whole numbers");
     }
 
@@ -528,7 +825,7 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
         let a = agg(&t, &["s", "k", "n"]);
         let c = a.chart("m", "n", Some("s")).unwrap();
         let labels: Vec<&str> = c.panels[0].lines.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, vec!["a, k=x", "a, k=y", "b, k=x", "b, k=y"]);
+        assert_eq!(labels, vec!["a, k = x", "a, k = y", "b, k = x", "b, k = y"]);
         // A parameter constant over the table names no line.
         let a = agg("n,s,m.mean\n1,a,1\n2,a,2\n", &["n", "s"]);
         let c = a.chart("m", "n", Some("s")).unwrap();
@@ -543,7 +840,17 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
         let p = &c.panels[0];
         assert_eq!(p.x_axis, XAxis::Categories(vec!["a".into(), "b".into()]));
         assert_eq!(p.lines[1].label, "6");
-        assert_eq!(p.lines[1].points, vec![(0.0, 15.0), (1.0, 25.0)]);
+        // Categories are not a trend: points, not joined, the two series
+        // side by side (0.3 apart), intervals as error bars, no bands.
+        assert!(p.lines.iter().all(|l| !l.connect && l.dots));
+        assert_eq!(p.lines[1].points, vec![(0.15, 15.0), (1.15, 25.0)]);
+        assert!(p.bands.is_empty());
+        // Line 6 has an empty interval cell: error bars for line 4 only.
+        assert_eq!(p.error_bars.len(), 1);
+        assert_eq!(
+            p.error_bars[0].points,
+            vec![(-0.15, 8.0, 12.0), (0.85, 18.0, 22.0)]
+        );
     }
 
     #[test]
@@ -553,7 +860,7 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
         let c = a.chart("m_pct", "s", Some("j")).unwrap();
         let p = &c.panels[0];
         let labels: Vec<&str> = p.lines.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels, vec!["n=4", "n=6"]);
+        assert_eq!(labels, vec!["n = 4", "n = 6"]);
         assert_eq!(p.legend_title, None);
     }
 
@@ -561,9 +868,9 @@ n,s,j,runs,m_pct.mean,m_pct.ci95_low,m_pct.ci95_high,other.mean
     fn units_from_metric_names() {
         assert_eq!(
             with_unit("cpu_reservation_mean_pct"),
-            "cpu_reservation_mean_pct (%)"
+            "mean CPU reservation (%)"
         );
-        assert_eq!(with_unit("jobs.x.mean_wait_s"), "jobs.x.mean_wait_s (s)");
-        assert_eq!(with_unit("instances_in_use_mean"), "instances_in_use_mean");
+        assert_eq!(with_unit("jobs.x.mean_wait_s"), "mean wait, jobs x (s)");
+        assert_eq!(with_unit("some_count"), "some count");
     }
 }

@@ -83,9 +83,33 @@ pub fn parse_utc_datetime(s: &str) -> Option<i64> {
     epoch_seconds(year, month, day, h, m, sec)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds (the inverse of
+/// [`parse_utc_datetime`] for its long form).
+pub fn format_utc(epoch_s: i64) -> String {
+    let (y, m, d) = civil_from_days(epoch_s.div_euclid(86_400));
+    let s = epoch_s.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_text_round_trips() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        // 2026-11-26 is day 20,783; 10:05:03 is 36,303 s into it.
+        assert_eq!(format_utc(20_783 * 86_400 + 36_303), "2026-11-26T10:05:03Z");
+        assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
+        for t in ["2024-02-29T23:59:59Z", "2026-01-01T00:00:00Z"] {
+            assert_eq!(format_utc(parse_utc_datetime(t).unwrap()), t);
+        }
+    }
 
     #[test]
     fn days_and_dates_round_trip() {

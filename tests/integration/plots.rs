@@ -130,7 +130,8 @@ fn sweep_folder_smoke() {
     // One line per strategy (the zipped job strategy does not split them),
     // each with its band.
     let svg = std::fs::read_to_string(&report.written[1]).unwrap();
-    assert!(svg.contains("services.api.placementStrategy:"));
+    assert!(svg.contains("placement strategy, service api:"));
+    assert!(svg.contains("\nbinpack(memory)\n"), "strategies in short");
     assert!(svg.contains("shaded: 95% confidence interval of the mean (10 runs per point)"));
     assert_eq!(svg.matches("<polygon").count(), 4, "one band per strategy");
 
@@ -741,4 +742,173 @@ fn cli_plot_flag_on_compare() {
     assert!(st.status.success());
     assert!(!bare.join("cost.png").exists());
     assert!(!bare.join("fargate").join("tasks.png").exists());
+}
+
+/// Plots the committed folder `dir` as SVG into a temporary folder and
+/// returns the text of `stem.svg`.
+fn svg_of(dir: &str, stem: &str, opts: &SweepOptions) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    plot::plot_dir(Path::new(dir), tmp.path(), Format::Svg, opts).unwrap();
+    let path = tmp.path().join(format!("{stem}.svg"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The shortfall colour with its opacity, as plotters writes a filled polygon.
+const SHORTFALL_FILL: &str = "<polygon opacity=\"0.45\" fill=\"#D62728\"";
+
+/// Polylines of `svg` stroked in `color` with more than two points (a
+/// line through data, not an error bar, a cap or a tick).
+fn data_polylines(svg: &str, color: &str) -> usize {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(color))
+        .filter(|n| {
+            n.attribute("points")
+                .unwrap_or("")
+                .split_whitespace()
+                .count()
+                > 2
+        })
+        .count()
+}
+
+#[test]
+fn spot_kills_show_as_a_shaded_shortfall_with_a_zoom() {
+    // ECS-MODEL S2: an interrupted spot instance's tasks are killed and
+    // replaced; the committed spot what-if loses 8 of web's 16 tasks for
+    // 20 s, between two minute samples.
+    let svg = svg_of("results/spot-what-if", "tasks", &SweepOptions::default());
+    assert!(svg.contains(SHORTFALL_FILL), "no shaded shortfall");
+    for text in [
+        "web below desired",
+        "tasks lost: 3 times, 41 s below desired in all",
+        "longest shortfall (tasks lost): 8 tasks missing at worst, 20 s below desired",
+    ] {
+        assert!(svg.contains(text), "{text:?} not in tasks.svg");
+    }
+}
+
+#[test]
+fn black_friday_dropped_requests_are_shaded_and_the_sale_zoomed() {
+    let svg = svg_of("results/black-friday", "demand", &SweepOptions::default());
+    assert!(svg.contains(SHORTFALL_FILL), "no shaded shortfall");
+    assert!(svg.contains("web requests not served"));
+    // The committed folder predates start_time: hours since the start; the
+    // zoom runs from a little before the sale (34 h) to after it (38 h).
+    assert!(svg.contains("zoom: 33.23 h to 38.78 h"), "{svg}");
+    // The scaling lag shows in the tasks chart's zoom too.
+    let svg = svg_of("results/black-friday", "tasks", &SweepOptions::default());
+    assert!(svg.contains("longest shortfall (desired count raised)"));
+}
+
+#[test]
+fn run_charts_tell_the_scenario_clock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    small_run(&run);
+    plot::plot_dir(&run, &run, Format::Svg, &SweepOptions::default()).unwrap();
+    let svg = std::fs::read_to_string(run.join("tasks.svg")).unwrap();
+    // The teaching scenario has no startTime: the default, 2026-01-01.
+    assert!(
+        svg.contains("time (UTC), from Thu 1 Jan 2026 00:00"),
+        "{svg}"
+    );
+    assert!(svg.contains("\nThu 1 Jan\n") && svg.contains("\n00:10\n"));
+    assert!(!svg.contains("time (h)"));
+    // Percentages say so on their ticks.
+    let svg = std::fs::read_to_string(run.join("reservation.svg")).unwrap();
+    assert!(svg.contains("\n100%\n") && svg.contains("\n0%\n"), "{svg}");
+}
+
+#[test]
+fn the_total_cost_leaves_its_parts_visible() {
+    // Quickstart runs on on-demand EC2 only: its one capacity equals the
+    // total. The capacity is a filled area, the total a dashed line on top.
+    let svg = svg_of("results/quickstart", "cost", &SweepOptions::default());
+    assert!(
+        svg.contains("<polygon opacity=\"0.45\" fill=\"#1F77B4\""),
+        "ec2-on-demand is not an area"
+    );
+    assert!(svg.contains("\nec2-on-demand\n"));
+    assert!(svg.contains("total: $"));
+}
+
+#[test]
+fn categories_are_points_with_error_bars_not_a_trend() {
+    let opts = SweepOptions {
+        x: Some("services.api.placementStrategy".into()),
+        ..SweepOptions::default()
+    };
+    let svg = svg_of(
+        SWEEP,
+        "cpu_reservation_mean_pct_by_services.api.placementStrategy",
+        &opts,
+    );
+    // One series per cluster size, none joined, no band polygons.
+    for color in ["#1F77B4", "#FF7F0E", "#2CA02C"] {
+        assert_eq!(data_polylines(&svg, color), 0, "{color} joins categories");
+    }
+    assert_eq!(svg.matches("<polygon").count(), 0, "bands on categories");
+    assert!(svg.contains("bars: 95% confidence interval of the mean (10 runs per point)"));
+    // Strategies in short on the axis, axis names in words with units.
+    assert!(svg.contains("\nspread(AZ) + spread(instance)\n"), "{svg}");
+    assert!(svg.contains("placement strategy, service api"));
+    assert!(svg.contains("mean CPU reservation (%)"));
+    assert!(svg.contains("\n70%\n"));
+    // The numeric x of the default chart still draws lines and bands.
+    let svg = svg_of(
+        SWEEP,
+        "cpu_reservation_mean_pct_by_instanceGroups.nodes.count",
+        &SweepOptions::default(),
+    );
+    assert!(data_polylines(&svg, "#1F77B4") >= 1);
+    assert!(svg.contains("instances in group nodes (instances)"));
+}
+
+#[test]
+fn sweep_titles_and_axes_are_words_never_cut() {
+    let opts = SweepOptions {
+        metrics: vec!["services.web.demand.overloaded_minutes".into()],
+        x: Some(
+            "instanceGroups.app.instancesDistribution.onDemandPercentageAboveBaseCapacity".into(),
+        ),
+        series: Some("services.web.autoScaling.targetTracking[0].targetValue".into()),
+    };
+    let svg = svg_of(
+        "results/sweeps/cost-spot-share",
+        "services.web.demand.overloaded_minutes_by_instanceGroups.app.instancesDistribution.onDemandPercentageAboveBaseCapacity",
+        &opts,
+    );
+    assert!(!svg.contains('…'), "a cut title");
+    assert!(svg.contains(
+        "cost-spot-share: time overloaded, service web (mean) by on-demand share above the base, group app"
+    ));
+    assert!(svg.contains("on-demand share above the base, group app (%)"));
+    assert!(svg.contains("time overloaded, service web (min)"));
+    assert!(svg.contains("\n30%\n"), "percent ticks on x");
+    assert!(!svg.contains("onDemandPercentageAboveBaseCapacity"));
+}
+
+#[test]
+fn compare_bars_mark_variants_that_dropped_work() {
+    // cost-nightly-batch: ec2 and ec2-spot could not place 27 ETL tasks
+    // (memory), the other variants ran everything.
+    let svg = svg_of(
+        "results/cost-nightly-batch/compare",
+        "cost",
+        &SweepOptions::default(),
+    );
+    assert_eq!(svg.matches("\ndropped 27 tasks\n").count(), 2, "{svg}");
+    // In the shortfall colour.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let note = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("text") && n.text().is_some_and(|t| t.trim() == "dropped 27 tasks")
+        })
+        .unwrap();
+    assert_eq!(note.attribute("fill"), Some("#D62728"));
+    // cost-spiky dropped nothing: no note.
+    let svg = svg_of(COMPARE, "cost", &SweepOptions::default());
+    assert!(!svg.contains("dropped"));
 }
