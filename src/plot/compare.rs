@@ -448,7 +448,7 @@ mod tests {
         let e = read("variant,ec2_usd,idle_usd,fargate_usd\na,1,0,0\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("no column `per_month_usd`"), "{e}");
+        assert!(e.contains("no column `usd_per_month`"), "{e}");
     }
 
     #[test]
