@@ -176,6 +176,9 @@ enum Command {
         #[arg(long, value_name = "PARAM")]
         series: Option<String>,
     },
+    /// Write report.html: an offline, interactive view of one or more
+    /// result folders (run or compare) side by side.
+    Report(ReportArgs),
 }
 
 fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
@@ -229,6 +232,7 @@ fn main() -> ExitCode {
             out,
             plot,
         } => compare(&args, &variants, &variant, out, &plot),
+        Command::Report(a) => report(&a),
     };
     match result {
         Ok(code) => code,
@@ -623,5 +627,37 @@ fn compare(
     for (v, _) in &runs {
         plot_after(&dir.join(&v.name), plot)?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Folders written by `ecsim run` or `ecsim compare` (two or more: side by side).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Scenario file the folders were run from (default: found by name under scenarios/).
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// Overrides the folders were run with (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Output file (default: DIR/report.html).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let opts = ecsim::report::Options {
+        scenario: a.scenario.clone(),
+        set: a.set.clone(),
+        out: a.out.clone(),
+        ..Default::default()
+    };
+    let w = ecsim::report::write_report(&a.dirs, &opts)?;
+    println!(
+        "report: {} ({} KB)",
+        w.path.display(),
+        w.bytes.div_ceil(1024)
+    );
     Ok(ExitCode::SUCCESS)
 }

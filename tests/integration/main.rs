@@ -8,6 +8,7 @@ mod placement_table;
 #[cfg(feature = "plot")]
 mod plots;
 mod properties;
+mod report;
 mod scaling;
 mod scenarios;
 mod sweep;
