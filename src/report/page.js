@@ -19,7 +19,8 @@
   var maxDec = Math.max.apply(null, RUNS.map(function (r) { return r.decisions.length; }));
   // dec: the decision stepped to (0: none, the clock was moved freely);
   // evT: the time of the event marker clicked (null: none).
-  var state = { t: 0, dec: 0, evT: null, playing: false };
+  // begin: the page just opened, before decision 1 (stepping starts there).
+  var state = { t: 0, dec: 0, evT: null, playing: false, begin: true };
   // Chart geometry (viewBox units).
   var CW = 1000, CH = 210, ML = 70, MR = 14, MT = 14, MB = 40;
 
@@ -211,6 +212,7 @@
   // The decision a run shows: the one stepped to, or the last one made at or
   // before the clock.
   function decisionOf(r) {
+    if (state.begin) return null;
     if (state.dec) return r.decisions[state.dec - 1] || null;
     var best = null;
     for (var i = 0; i < r.decisions.length && r.decisions[i][D.t] <= state.t; i++) best = r.decisions[i];
@@ -222,7 +224,7 @@
   function holds(task, t, decNum) {
     var p = task[T.pending];
     if (p === null || p > t) return false;
-    if (p === t && decNum && task[T.dec] !== null && task[T.dec] > decNum) return false;
+    if (p === t && (decNum || state.begin) && task[T.dec] !== null && task[T.dec] > decNum) return false;
     return task[T.stopped] === null || task[T.stopped] > t;
   }
 
@@ -315,7 +317,8 @@
     while (box.firstChild) box.removeChild(box.firstChild);
     if (state.evT !== null) drawEvent(v);
     if (!decision) {
-      html('div', { class: 'dec-head' }, box, state.dec ? 'No decision ' + state.dec + ' in this run' : 'No placement decision yet');
+      html('div', { class: 'dec-head' }, box, state.dec ? 'No decision ' + state.dec + ' in this run'
+        : 'No placement decision yet: press \u201cDecision \u25b6\u201d to step through them');
       return;
     }
     html('div', { class: 'dec-head' }, box, 'decision ' + decision[D.num] + ' at ' + decision[D.when] + ' for ' + decision[D.source] + ':');
@@ -364,11 +367,11 @@
     });
   }
 
-  function setTime(t) { state.t = Math.max(0, Math.min(horizon, t)); state.dec = 0; state.evT = null; render(); }
-  function jump(t) { state.t = t; state.dec = 0; state.evT = t; render(); }
+  function setTime(t) { state.t = Math.max(0, Math.min(horizon, t)); state.dec = 0; state.evT = null; state.begin = false; render(); }
+  function jump(t) { state.t = t; state.dec = 0; state.evT = t; state.begin = false; render(); }
   function stepTo(n) {
     if (n < 1 || n > maxDec) return;
-    state.dec = n; state.evT = null;
+    state.dec = n; state.evT = null; state.begin = false;
     for (var k = 0; k < RUNS.length; k++) {
       var d = RUNS[k].decisions[n - 1];
       if (d) { state.t = d[D.t]; break; }
@@ -383,7 +386,8 @@
   function step(delta) {
     var n = current();
     // From a free clock, "next" is the first decision after it.
-    if (!state.dec && delta > 0) {
+    if (state.begin) n = 0;
+    else if (!state.dec && delta > 0) {
       var after = RUNS[0].decisions.find(function (d) { return d[D.t] > state.t; });
       n = after ? after[D.num] - 1 : n;
     }
@@ -400,7 +404,7 @@
     if (last !== null) {
       var speed = Number(document.getElementById('speed').value);
       state.t = Math.min(horizon, state.t + speed * (now - last) / 1000);
-      state.dec = 0; state.evT = null;
+      state.dec = 0; state.evT = null; state.begin = false;
       render();
       if (state.t >= horizon) { toggle(); return; }
     }
