@@ -20,6 +20,10 @@ const MAX_SAMPLES: usize = 1500;
 /// instances lists each one filtered out; `ecsim explain` prints them all).
 const MAX_NARRATION_LINES: usize = 60;
 
+/// At most this many bytes of narration per run: a large cluster's
+/// decisions are long, and the page must stay small enough to load fast.
+const MAX_NARRATION_BYTES: usize = 3_000_000;
+
 /// At most this many events (markers) per run.
 const MAX_EVENTS: usize = 5000;
 
@@ -235,7 +239,11 @@ impl RunData {
         let mut taken = vec![false; result.tasks.len()];
         let mut decisions = Vec::new();
         let mut task_decision: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut narrated = 0;
         for d in &result.explanations {
+            if narrated > MAX_NARRATION_BYTES {
+                break;
+            }
             let chosen = placed_on(&d.text).and_then(|n| {
                 if index.contains_key(n) {
                     Some(n.to_string())
@@ -254,12 +262,14 @@ impl RunData {
                 taken[k] = true;
                 task_decision.insert(k, d.number);
             }
+            let text = clip(&d.text, d.number);
+            narrated += text.len();
             decisions.push(json!([
                 d.number,
                 secs(d.time),
                 d.time.to_string(),
                 d.source,
-                clip(&d.text, d.number),
+                text,
                 inst,
                 task.map(|k| result.tasks[k].id.0)
             ]));
@@ -296,6 +306,7 @@ impl RunData {
             ]));
         }
 
+        let decisions_len = decisions.len();
         let series = timeseries(dir, &result.instances)?;
         let events = events(dir)?;
 
@@ -318,7 +329,7 @@ impl RunData {
         });
         Ok(RunData {
             label: label.to_string(),
-            decisions: result.explanations.len(),
+            decisions: decisions_len,
             json,
         })
     }
@@ -333,27 +344,37 @@ fn timeseries(
     let path = dir.join("timeseries.csv");
     let t = table(&path)?;
     let headers: Vec<String> = t.headers().iter().map(str::to_string).collect();
-    if !headers.iter().any(|h| h == "time_s") {
+    let Some(tc) = headers.iter().position(|h| h == "time_s") else {
         return Err(folder_err(&path, "no `time_s` column"));
-    }
+    };
     let rows: Vec<_> = t.rows().collect();
+    for (line, r) in &rows {
+        if r.get(tc).unwrap_or("").parse::<f64>().is_err() {
+            return Err(folder_err(
+                &path,
+                format!("line {line}, column `time_s`: expected a number of seconds"),
+            ));
+        }
+    }
     let step = rows.len().div_ceil(MAX_SAMPLES).max(1);
+    // Numeric columns only (alarm states and the like are not charted).
+    let numeric: Vec<bool> = (0..headers.len())
+        .map(|c| {
+            rows.iter().all(|(_, r)| {
+                r.get(c)
+                    .is_none_or(|x| x.is_empty() || x.parse::<f64>().is_ok())
+            })
+        })
+        .collect();
     let mut cols: Vec<Vec<Value>> = vec![Vec::new(); headers.len()];
     let mut cost = Vec::new();
-    for (line, r) in rows.iter().step_by(step) {
+    for (_, r) in rows.iter().step_by(step) {
         for (c, h) in headers.iter().enumerate() {
+            if !numeric[c] {
+                continue;
+            }
             let cell = r.get(c).unwrap_or("");
-            let v = if cell.is_empty() {
-                Value::Null
-            } else {
-                let x: f64 = cell.parse().map_err(|_| {
-                    folder_err(
-                        &path,
-                        format!("line {line}, column `{h}`: expected a number, found `{cell}`"),
-                    )
-                })?;
-                json!(x)
-            };
+            let v = cell.parse::<f64>().map_or(Value::Null, |x| json!(x));
             if h == "time_s" {
                 let now = v.as_f64().unwrap_or(0.0);
                 let usd: f64 = instances
@@ -369,8 +390,10 @@ fn timeseries(
         }
     }
     let mut out = serde_json::Map::new();
-    for (h, c) in headers.into_iter().zip(cols) {
-        out.insert(h, Value::Array(c));
+    for ((h, c), keep) in headers.into_iter().zip(cols).zip(numeric) {
+        if keep {
+            out.insert(h, Value::Array(c));
+        }
     }
     out.insert("ec2_usd_per_hour".into(), Value::Array(cost));
     Ok(Value::Object(out))

@@ -162,7 +162,7 @@
     for (var t = first; t <= horizon; t += step) {
       var x = xOf(t);
       svg('line', { class: 'grid', x1: x, x2: x, y1: y1, y2: y0 }, s);
-      svg('text', { x: x, y: y0 + 16, 'text-anchor': 'middle' }, s).textContent = hhmm(t);
+      svg('text', { x: x, y: y0 + 16, 'text-anchor': 'middle' }, s).textContent = tick(t, step);
     }
     svg('line', { class: 'axis', x1: ML, x2: CW - MR, y1: y0, y2: y0 }, s);
     svg('line', { class: 'axis', x1: ML, x2: ML, y1: y1, y2: y0 }, s);
@@ -198,6 +198,12 @@
       if (q.x >= ML && q.x <= CW - MR) setTime(Math.round(tOf(q.x)));
     });
     return cursor;
+  }
+  // Clock time within a day; the date too when the run spans days.
+  function tick(t, step) {
+    if (horizon <= 86400) return hhmm(t);
+    var md = day(t).slice(5);
+    return step >= 86400 || hhmm(t) === '00:00' ? md : md + ' ' + hhmm(t);
   }
   function fmt(v) { return v >= 100 || v === Math.round(v) ? String(Math.round(v)) : v.toFixed(v < 1 ? 2 : 1); }
   function markColor(kind) {
@@ -241,7 +247,9 @@
     });
     var compact = alive.length > 120;
     var W = 1000, y = 6, chosen = decision ? decision[D.inst] : null;
-    var BW = compact ? 18 : 300, BH = compact ? 18 : 130;
+    // Many instances: small cells, sized so that the whole cluster fits.
+    var cell = Math.max(4, Math.min(18, Math.floor(Math.sqrt(250000 / Math.max(1, alive.length)))));
+    var BW = compact ? cell : 300, BH = compact ? cell : 130;
     r.azs.forEach(function (az) {
       var here = alive.filter(function (k) { return r.instances[k][I.az] === az; });
       var n = 0;
@@ -255,7 +263,7 @@
         var bw = compact ? BW : Math.max(40, BW * i[I.cpu] / v.maxCpu);
         var bh = compact ? BH : Math.max(30, BH * i[I.mem] / v.maxMem);
         var lab = compact ? 0 : 40;
-        if (x + bw > W - 4) { x = 4; y += rowH + 10; rowH = 0; }
+        if (x + bw > W - 4) { x = 4; y += rowH + (compact ? Math.max(1, cell / 5) : 10); rowH = 0; }
         var tasks = byInst[k] || [];
         var st = (i[I.registered] === null || i[I.registered] > t) ? 'registering'
           : (i[I.draining] !== null && i[I.draining] <= t) ? 'draining' : 'active';
@@ -304,10 +312,10 @@
             }
           });
         }
-        x += bw + (compact ? 3 : 16);
+        x += bw + (compact ? Math.max(1, cell / 5) : 16);
         rowH = Math.max(rowH, bh + lab);
       });
-      y += rowH + 14;
+      y += rowH + (compact ? 6 : 14);
     });
     s.setAttribute('viewBox', '0 0 ' + W + ' ' + Math.max(60, y));
   }

@@ -218,3 +218,32 @@ fn a_folder_of_another_run_is_refused() {
     let err = report::render(std::slice::from_ref(&dir), &o).unwrap_err();
     assert!(err.to_string().contains("--scenario"), "{err}");
 }
+
+#[test]
+fn text_columns_of_the_timeseries_are_left_out_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("binpack");
+    small_run(BINPACK, &dir);
+    // An alarm-state column, as target tracking writes (`ok`, `alarm`).
+    let path = dir.join("timeseries.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let with: String = text
+        .lines()
+        .enumerate()
+        .map(|(k, l)| format!("{l},{}\n", if k == 0 { "api.alarm" } else { "ok" }))
+        .collect();
+    std::fs::write(&path, with).unwrap();
+    let (html, _) = report::render(std::slice::from_ref(&dir), &opts()).unwrap();
+    let series = &data_of(&html)["runs"][0]["series"];
+    assert!(series.get("api.alarm").is_none());
+    assert!(series["cpu_reservation_pct"].as_array().unwrap().len() > 50);
+    // A time column that is not a number is an error naming file, line and column.
+    std::fs::write(&path, "time_s,x\nsoon,1\n").unwrap();
+    let err = report::render(std::slice::from_ref(&dir), &opts())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("timeseries.csv") && err.contains("line 2") && err.contains("time_s"),
+        "{err}"
+    );
+}
