@@ -72,6 +72,9 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         plot: PlotFlag,
+        /// Also write report.html, as `ecsim report` does.
+        #[arg(long)]
+        report: bool,
     },
     /// Check scenario files and report every problem found.
     Validate {
@@ -192,7 +195,12 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { args, out, plot } => run(&args, out.as_deref(), &plot),
+        Command::Run {
+            args,
+            out,
+            plot,
+            report,
+        } => run(&args, out.as_deref(), &plot, report),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
         Command::Sweep {
@@ -250,7 +258,12 @@ fn invalid(e: &scenario::ScenarioError) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Result<ExitCode> {
+fn run(
+    args: &ScenarioArgs,
+    out: Option<&Path>,
+    plot: &PlotFlag,
+    with_report: bool,
+) -> anyhow::Result<ExitCode> {
     let sc = match load(args) {
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
@@ -268,6 +281,9 @@ fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Resu
     output::write_run(&dir, &result, Some(&timing)).context("writing results")?;
     print_summary(&result, &timing, &dir);
     plot_after(&dir, plot)?;
+    if with_report {
+        report_after(args, dir)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -660,4 +676,14 @@ fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
         w.bytes.div_ceil(1024)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `run --report`: the report of the folder just written.
+fn report_after(args: &ScenarioArgs, dir: PathBuf) -> anyhow::Result<ExitCode> {
+    report(&ReportArgs {
+        dirs: vec![dir],
+        scenario: Some(args.scenario.clone()),
+        set: args.set.clone(),
+        out: None,
+    })
 }

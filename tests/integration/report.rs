@@ -247,3 +247,32 @@ fn text_columns_of_the_timeseries_are_left_out_not_fatal() {
         "{err}"
     );
 }
+
+#[test]
+fn run_with_report_writes_the_same_page_as_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("random");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args([
+            "run",
+            "scenarios/teaching/random.toml",
+            "--set",
+            "duration=\"1h\"",
+            "--seed",
+            "3",
+            "--report",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let (html, _) = report::render(std::slice::from_ref(&dir), &opts()).unwrap();
+    assert_eq!(written, html);
+    assert_eq!(data_of(&html)["runs"][0]["seed"], 3);
+}
