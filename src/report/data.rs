@@ -234,7 +234,8 @@ impl RunData {
         }
         azs.sort();
 
-        // Decisions, matched to the task each placed: the lowest-id task
+        // Decisions ([number, time, time text, source, narration, chosen
+        // instance, task placed, instances filtered out]), matched to the task each placed: the lowest-id task
         // on the chosen instance that entered PENDING at the decision's time.
         let mut taken = vec![false; result.tasks.len()];
         let mut decisions = Vec::new();
@@ -252,6 +253,20 @@ impl RunData {
                 }
             });
             let inst = chosen.as_deref().and_then(|c| index.get(c).copied());
+            // `     - NAME (type, az, ...) filtered out: WHY` lines.
+            let filtered: Vec<usize> = d
+                .text
+                .lines()
+                .filter(|l| l.contains(" filtered out: "))
+                .filter_map(|l| l.trim_start().strip_prefix("- "))
+                .filter_map(|l| l.split_whitespace().next())
+                .filter_map(|n| {
+                    index
+                        .get(n)
+                        .or_else(|| alias.get(n).and_then(|e| index.get(e.as_str())))
+                        .copied()
+                })
+                .collect();
             let mut task = None;
             if let Some(c) = chosen.as_deref() {
                 task = result.tasks.iter().enumerate().position(|(k, t)| {
@@ -271,7 +286,8 @@ impl RunData {
                 d.source,
                 text,
                 inst,
-                task.map(|k| result.tasks[k].id.0)
+                task.map(|k| result.tasks[k].id.0),
+                filtered
             ]));
         }
 

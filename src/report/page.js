@@ -12,7 +12,7 @@
     stopping: 7, stopped: 8, reason: 9, dec: 10 };
   var I = { id: 0, type: 1, az: 2, purchase: 3, price: 4, cpu: 5, mem: 6,
     launched: 7, registered: 8, draining: 9, terminated: 10, term: 11 };
-  var D = { num: 0, t: 1, when: 2, source: 3, text: 4, inst: 5, task: 6 };
+  var D = { num: 0, t: 1, when: 2, source: 3, text: 4, inst: 5, task: 6, filtered: 7 };
 
   var horizon = Math.max.apply(null, RUNS.map(function (r) { return r.horizon; }));
   var start = RUNS[0].start;
@@ -22,7 +22,10 @@
   // begin: the page just opened, before decision 1 (stepping starts there).
   var state = { t: 0, dec: 0, evT: null, playing: false, begin: true };
   // Chart geometry (viewBox units).
-  var CW = 1000, CH = 210, ML = 70, MR = 14, MT = 14, MB = 40;
+  // Side by side, each column is narrower on screen: fewer units across
+  // keep the text as large.
+  var WIDE = RUNS.length === 1 ? 1000 : 700;
+  var CW = WIDE, CH = 210, ML = 70, MR = 14, MT = 14, MB = 40;
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function date(t) { return new Date((start + t) * 1000); }
@@ -47,7 +50,7 @@
   }
   function color(i) { return PALETTE[i % PALETTE.length]; }
   function shortId(id) { return '\u2026' + id.slice(-5); }
-  function gib(mib) { return (mib / 1024).toFixed(1); }
+  function pct(used, of) { return (of ? Math.round(100 * used / of) : 0) + '%'; }
 
   // ---- Layout -------------------------------------------------------------
   document.getElementById('title').textContent = 'ecsim report: ' + DOC.title;
@@ -246,10 +249,11 @@
       if (i[I.launched] <= t && (i[I.terminated] === null || i[I.terminated] > t)) alive.push(k);
     });
     var compact = alive.length > 120;
-    var W = 1000, y = 6, chosen = decision ? decision[D.inst] : null;
+    var W = WIDE, y = 6, chosen = decision ? decision[D.inst] : null;
+    var filtered = decision && decision[D.filtered] ? decision[D.filtered] : [];
     // Many instances: small cells, sized so that the whole cluster fits.
-    var cell = Math.max(4, Math.min(18, Math.floor(Math.sqrt(250000 / Math.max(1, alive.length)))));
-    var BW = compact ? cell : 300, BH = compact ? cell : 130;
+    var cell = Math.max(4, Math.min(18, Math.floor(Math.sqrt(WIDE * 250 / Math.max(1, alive.length)))));
+    var BW = compact ? cell : WIDE * 0.3 - 10, BH = compact ? cell : 130;
     r.azs.forEach(function (az) {
       var here = alive.filter(function (k) { return r.instances[k][I.az] === az; });
       var n = 0;
@@ -267,7 +271,8 @@
         var tasks = byInst[k] || [];
         var st = (i[I.registered] === null || i[I.registered] > t) ? 'registering'
           : (i[I.draining] !== null && i[I.draining] <= t) ? 'draining' : 'active';
-        var g = svg('g', { class: 'inst ' + st + (k === chosen ? ' chosen' : ''), 'data-id': i[I.id],
+        var g = svg('g', { class: 'inst ' + st + (k === chosen ? ' chosen' : '') +
+          (filtered.indexOf(k) >= 0 ? ' filtered' : ''), 'data-id': i[I.id],
           'data-az': az, 'data-tasks': tasks.length }, s);
         var cpuUsed = 0, memUsed = 0;
         tasks.forEach(function (tk) { cpuUsed += tk[T.cpu]; memUsed += tk[T.mem]; });
@@ -277,9 +282,9 @@
         if (!compact) {
           svg('text', { x: x, y: y + 15, 'font-size': 15, 'font-weight': 600 }, g).textContent =
             shortId(i[I.id]) + ' ' + i[I.type] + (i[I.purchase] === 'spot' ? ' spot' : '') + (st !== 'active' ? ' ' + st.toUpperCase() : '');
-          svg('text', { x: x, y: y + 33, 'font-size': 14 }, g).textContent =
-            tasks.length + ' task' + (tasks.length === 1 ? '' : 's') + ' \u00b7 ' + cpuUsed + '/' + i[I.cpu] + ' cpu \u00b7 ' +
-            gib(memUsed) + '/' + gib(i[I.mem]) + ' GiB';
+          svg('text', { x: x, y: y + 33, 'font-size': 13 }, g).textContent =
+            tasks.length + ' task' + (tasks.length === 1 ? '' : 's') + ' \u00b7 CPU ' + pct(cpuUsed, i[I.cpu]) +
+            ' \u00b7 MEM ' + pct(memUsed, i[I.mem]);
         }
         var by = y + lab;
         svg('rect', { class: 'box', x: x, y: by, width: bw, height: bh, rx: 2 }, g);
@@ -331,7 +336,8 @@
     }
     html('div', { class: 'dec-head' }, box, 'decision ' + decision[D.num] + ' at ' + decision[D.when] + ' for ' + decision[D.source] + ':');
     html('div', { class: 'dec-wall' }, box, 'wall clock ' + day(decision[D.t]) + ' ' + hhmmss(decision[D.t]) + ' UTC' +
-      (decision[D.inst] !== null ? '; chosen instance ' + r.instances[decision[D.inst]][I.id] + ' (highlighted)' : ''));
+      (decision[D.inst] !== null ? '; chosen instance ' + r.instances[decision[D.inst]][I.id] + ' (highlighted)' : '') +
+      (decision[D.filtered].length ? '; ' + decision[D.filtered].length + ' filtered out (greyed)' : ''));
     html('pre', { class: 'dec-text' }, box, decision[D.text]);
   }
 

@@ -276,3 +276,31 @@ fn run_with_report_writes_the_same_page_as_report() {
     assert_eq!(written, html);
     assert_eq!(data_of(&html)["runs"][0]["seed"], 3);
 }
+
+#[test]
+fn the_instances_a_filter_removed_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("binpack");
+    small_run(BINPACK, &dir);
+    let (html, _) = report::render(std::slice::from_ref(&dir), &opts()).unwrap();
+    let doc = data_of(&html);
+    let run = &doc["runs"][0];
+    let mut seen = 0;
+    for d in run["decisions"].as_array().unwrap() {
+        let text = d[4].as_str().unwrap();
+        let lines = text
+            .lines()
+            .filter(|l| l.contains(" filtered out: "))
+            .count();
+        let named = d[7].as_array().unwrap();
+        assert_eq!(named.len(), lines, "{text}");
+        for k in named {
+            // A filtered instance is not the chosen one.
+            assert_ne!(Some(k), d.get(5), "{text}");
+        }
+        seen += lines;
+    }
+    // binpack fills one instance until the resource filter removes it
+    // (ECS-MODEL P1: candidates need enough remaining CPU and memory).
+    assert!(seen > 0, "no decision filtered an instance out");
+}
