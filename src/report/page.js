@@ -24,7 +24,7 @@
   // Chart geometry (viewBox units).
   // Side by side, each column is narrower on screen: fewer units across
   // keep the text as large.
-  var WIDE = RUNS.length === 1 ? 1000 : 700;
+  var WIDE = RUNS.length === 1 ? 1000 : RUNS.length === 2 ? 700 : 520;
   var CW = WIDE, CH = 210, ML = 70, MR = 14, MT = 14, MB = 40;
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
@@ -322,6 +322,10 @@
       });
       y += rowH + (compact ? 6 : 14);
     });
+    if (!r.instances.length) {
+      svg('text', { x: 8, y: 30, 'font-size': 16 }, s).textContent = 'No EC2 instances in this run (its tasks run on Fargate)';
+      y = 40;
+    }
     s.setAttribute('viewBox', '0 0 ' + W + ' ' + Math.max(60, y));
   }
 
