@@ -25,7 +25,7 @@
   // Side by side, each column is narrower on screen: fewer units across
   // keep the text as large.
   var WIDE = RUNS.length === 1 ? 1000 : RUNS.length === 2 ? 700 : 520;
-  var CW = WIDE, CH = 210, ML = 70, MR = 14, MT = 14, MB = 40;
+  var CW = WIDE, CH = 210, ML = 70, MR = 30, MT = 14, MB = 40;
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function date(t) { return new Date((start + t) * 1000); }
@@ -386,7 +386,12 @@
   }
 
   function setTime(t) { state.t = Math.max(0, Math.min(horizon, t)); state.dec = 0; state.evT = null; state.begin = false; render(); }
-  function jump(t) { state.t = t; state.dec = 0; state.evT = t; state.begin = false; render(); }
+  // An event: the clock moves there and the decision view (listing the
+  // tasks stopped and placed after it) comes into sight.
+  function jump(t) {
+    state.t = t; state.dec = 0; state.evT = t; state.begin = false; render();
+    if (views[0].dec.scrollIntoView) views[0].dec.scrollIntoView({ block: 'center' });
+  }
   function stepTo(n) {
     if (n < 1 || n > maxDec) return;
     state.dec = n; state.evT = null; state.begin = false;

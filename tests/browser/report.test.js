@@ -135,6 +135,20 @@ async function main() {
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-slider.png'), fullPage: true });
 
+    // The scale-in at 06:00 (desired 15 -> 4): clicking its event lists the
+    // tasks stopped in the two minutes after it, as tasks.csv has them.
+    await page.click('.run[data-run="0"] .events li:has-text("desired count set to 4")');
+    const stoppedShown = await page.$$eval('.run[data-run="0"] .moves li', (l) => l.map((e) => e.textContent)
+      .filter((x) => x.includes(' stopped on ')).map((x) => /^task (\d+) .* stopped on (\S+)/.exec(x).slice(1, 3).join(' ')));
+    const scaleIn = 6 * 3600;
+    const stoppedCsv = tasks.filter((r) => {
+      const s = r.stopping_s !== '' ? Number(r.stopping_s) : r.stopped_s !== '' ? Number(r.stopped_s) : null;
+      return r.instance_id && s !== null && s >= scaleIn && s <= scaleIn + 130;
+    }).map((r) => r.task_id + ' ' + r.instance_id).slice(0, 25);
+    check(stoppedShown.length > 0 && JSON.stringify(stoppedShown.sort()) === JSON.stringify(stoppedCsv.sort()),
+      `the scale-in event lists the ${stoppedCsv.length} tasks stopped then, on their instances`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-scale-in.png'), fullPage: false });
+
     // Side by side: both columns, one clock.
     await page.goto('file://' + path.join(tmp, 'side-by-side.html'), { waitUntil: 'load' });
     await page.waitForSelector('.run[data-run="1"] .inst');
