@@ -256,10 +256,16 @@
     var BW = compact ? cell : WIDE * 0.3 - 10, BH = compact ? cell : 130;
     r.azs.forEach(function (az) {
       var here = alive.filter(function (k) { return r.instances[k][I.az] === az; });
-      var n = 0;
-      here.forEach(function (k) { n += (byInst[k] || []).length; });
+      var n = 0, per = r.owners.map(function () { return 0; });
+      here.forEach(function (k) {
+        (byInst[k] || []).forEach(function (tk) { n++; per[tk[T.owner]]++; });
+      });
+      // The AZ balance: tasks per service or job in this AZ.
+      var split = r.owners.map(function (o, j) { return per[j] ? o + ' ' + per[j] : ''; })
+        .filter(function (x) { return x; }).join(', ');
       svg('text', { x: 4, y: y + 18, 'font-size': 18, 'font-weight': 600 }, s).textContent =
-        az + ' \u2014 ' + here.length + ' instance' + (here.length === 1 ? '' : 's') + ', ' + n + ' task' + (n === 1 ? '' : 's');
+        az + ' \u2014 ' + here.length + ' instance' + (here.length === 1 ? '' : 's') + ', ' + n + ' task' + (n === 1 ? '' : 's') +
+        (split ? ' (' + split + ')' : '');
       y += 28;
       var x = 4, rowH = 0;
       here.forEach(function (k) {
@@ -419,6 +425,9 @@
 
   slider.addEventListener('input', function () { setTime(Number(slider.value)); });
   document.getElementById('next').addEventListener('click', function () { step(1); });
+  var go = document.getElementById('goto');
+  go.max = String(maxDec);
+  go.addEventListener('change', function () { stepTo(Math.round(Number(go.value))); });
   document.getElementById('prev').addEventListener('click', function () { step(-1); });
   var play = document.getElementById('play');
   var last = null;
@@ -442,10 +451,10 @@
   }
   play.addEventListener('click', toggle);
   document.addEventListener('keydown', function (e) {
-    if (e.target && e.target.tagName === 'SELECT') return;
+    if (e.target && (e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT')) return;
     if (e.key === ' ') { e.preventDefault(); toggle(); }
-    else if (e.key === 'ArrowRight' && e.target !== slider) step(1);
-    else if (e.key === 'ArrowLeft' && e.target !== slider) step(-1);
+    else if (e.key === 'ArrowRight') step(1);
+    else if (e.key === 'ArrowLeft') step(-1);
   });
   render();
 })();

@@ -119,6 +119,12 @@ async function main() {
         `highlighted instance is the ${type} in ${az} (${chosen[0].title})`);
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-decision-9.png'), fullPage: true });
+    // The same decision reached by number.
+    await page.locator('#slider').fill('0');
+    await page.locator('#goto').fill('9');
+    await page.locator('#goto').dispatchEvent('change');
+    const again9 = await page.textContent('.run[data-run="0"] .dec-head');
+    check(again9 === head, `"Go to decision 9" shows decision 9 (${again9})`);
 
     // The time slider against tasks.csv.
     const tasks = readTasks(path.join(run, 'tasks.csv'));
