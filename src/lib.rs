@@ -52,7 +52,10 @@
 //! also reads `market`'s Fargate platforms, never the other way round).
 //! `plot` sits beside them and reads only the result files (it borrows
 //! `output::write_atomic` to write its images), so any results folder can
-//! be plotted without running anything again.
+//! be plotted without running anything again. [`report`] writes the
+//! self-contained HTML report of result folders: it reads them like `plot`
+//! and re-runs their scenario (checked against the folder) for the
+//! placement narration.
 //!
 //! ## Determinism contract
 //!
@@ -81,6 +84,7 @@ pub mod output;
 pub mod placement;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod report;
 pub mod scaling;
 pub mod scenario;
 pub mod sim;

@@ -122,6 +122,9 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         plot: PlotFlag,
+        /// Also write report.html, as `ecsim report` does.
+        #[arg(long)]
+        report: bool,
     },
     /// Check scenario files and report every problem found.
     Validate {
@@ -227,6 +230,9 @@ enum Command {
         #[arg(long, value_name = "PARAM")]
         series: Option<String>,
     },
+    /// Write report.html: an offline, interactive view of one or more
+    /// result folders (run or compare) side by side.
+    Report(ReportArgs),
 }
 
 fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
@@ -253,7 +259,12 @@ fn main() -> ExitCode {
         }
     }
     let result = match cli.command {
-        Command::Run { args, out, plot } => run(&args, out.as_deref(), &plot),
+        Command::Run {
+            args,
+            out,
+            plot,
+            report,
+        } => run(&args, out.as_deref(), &plot, report),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
         Command::Sweep {
@@ -293,6 +304,7 @@ fn main() -> ExitCode {
             out,
             plot,
         } => compare(&args, &variants, &variant, out, &plot),
+        Command::Report(a) => report(&a),
     };
     match result {
         Ok(code) => code,
@@ -340,7 +352,12 @@ fn invalid(e: &scenario::ScenarioError) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Result<ExitCode> {
+fn run(
+    args: &ScenarioArgs,
+    out: Option<&Path>,
+    plot: &PlotFlag,
+    with_report: bool,
+) -> anyhow::Result<ExitCode> {
     let sc = match load(args) {
         Ok(s) => s,
         Err(e) => return Ok(invalid(&e)),
@@ -369,6 +386,9 @@ fn run(args: &ScenarioArgs, out: Option<&Path>, plot: &PlotFlag) -> anyhow::Resu
     drop(lock);
     print_summary(&result, &timing, &dir);
     plot_after(&dir, plot)?;
+    if with_report {
+        report_after(args, dir)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -821,4 +841,46 @@ fn compare(
         plot_after(&dir.join(&v.name), plot)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Folders written by `ecsim run` or `ecsim compare` (two or more: side by side).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Scenario file the folders were run from (default: found by name under scenarios/).
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// Overrides the folders were run with (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Output file (default: DIR/report.html).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let opts = ecsim::report::Options {
+        scenario: a.scenario.clone(),
+        set: a.set.clone(),
+        out: a.out.clone(),
+        ..Default::default()
+    };
+    let w = ecsim::report::write_report(&a.dirs, &opts)?;
+    println!(
+        "report: {} ({} KB)",
+        w.path.display(),
+        w.bytes.div_ceil(1024)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run --report`: the report of the folder just written.
+fn report_after(args: &ScenarioArgs, dir: PathBuf) -> anyhow::Result<ExitCode> {
+    report(&ReportArgs {
+        dirs: vec![dir],
+        scenario: Some(args.scenario.clone()),
+        set: args.set.clone(),
+        out: None,
+    })
 }

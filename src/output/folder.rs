@@ -19,8 +19,9 @@
 //! What the old folder held beyond a previous result is kept: entries this
 //! kind of result does not write (a `compare/` folder inside a run folder,
 //! a sweep's `shard-K-of-N/` folders, a user's notes) are moved into the new
-//! folder; the old result's own files (see [`Kind`]) and chart images
-//! (`*.png`, `*.svg`, drawn again by `--plot`) are dropped with it, so no
+//! folder; the old result's own files (see [`Kind`]), chart images
+//! (`*.png`, `*.svg`, drawn again by `--plot`) and `report.html` (drawn
+//! again by `--report`) are dropped with it, so no
 //! file of the previous result survives beside the new ones.
 //!
 //! A failure or a kill at any point leaves the previous result whole (or
@@ -77,7 +78,9 @@ impl Kind {
         if let Some(stem) = name.strip_suffix(".tmp") {
             return self.owns(stem, Path::new(stem));
         }
-        let image = name.ends_with(".png") || name.ends_with(".svg");
+        // Charts and the HTML report are drawn from the result's files, so
+        // they go with it (`--plot` and `--report` draw them again).
+        let image = name.ends_with(".png") || name.ends_with(".svg") || name == "report.html";
         match self {
             Kind::Run => image || RUN_FILES.contains(&name),
             Kind::Compare => {
@@ -573,6 +576,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("compare")).unwrap();
         std::fs::write(dir.join("tasks.csv"), "old").unwrap();
         std::fs::write(dir.join("tasks.png"), "old").unwrap();
+        std::fs::write(dir.join("report.html"), "old").unwrap();
         std::fs::write(dir.join("notes.md"), "mine").unwrap();
         let lock = Lock::acquire(&dir).unwrap();
         let st = lock.stage(Kind::Run).unwrap();

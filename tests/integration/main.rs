@@ -10,6 +10,7 @@ mod placement_table;
 mod plots;
 mod properties;
 mod reliability;
+mod report;
 mod scaling;
 mod scenarios;
 mod service_rules;
