@@ -793,9 +793,9 @@ fn black_friday_dropped_requests_are_shaded_and_the_sale_zoomed() {
     let svg = svg_of("results/black-friday", "demand", &SweepOptions::default());
     assert!(svg.contains(SHORTFALL_FILL), "no shaded shortfall");
     assert!(svg.contains("web requests not served"));
-    // The committed folder predates start_time: hours since the start; the
-    // zoom runs from a little before the sale (34 h) to after it (38 h).
-    assert!(svg.contains("zoom: 33.23 h to 38.78 h"), "{svg}");
+    // The zoom runs from a little before the sale (10:00 on the second
+    // day) to after it (14:00), on the scenario's clock.
+    assert!(svg.contains("zoom: Fri 27 Nov 09:14 to 14:47"), "{svg}");
     // The scaling lag shows in the tasks chart's zoom too.
     let svg = svg_of("results/black-friday", "tasks", &SweepOptions::default());
     assert!(svg.contains("longest shortfall (desired count raised)"));
