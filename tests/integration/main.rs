@@ -3,6 +3,7 @@
 mod common;
 mod cost;
 mod engine_rules;
+mod hostile;
 mod lifecycle;
 mod placement_table;
 #[cfg(feature = "plot")]
