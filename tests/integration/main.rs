@@ -3,6 +3,7 @@
 mod common;
 mod cost;
 mod engine_rules;
+mod fuzz;
 mod hostile;
 mod lifecycle;
 mod placement_table;
