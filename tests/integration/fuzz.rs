@@ -311,7 +311,19 @@ fn check(input: &Input, mutated: &str) -> Result<(), TestCaseError> {
     if tasks > RUN_TASKS {
         return Ok(());
     }
+    if let Some(log) = std::env::var_os("ECSIM_FUZZ_LOG") {
+        // The case about to run, so a case that is killed can be found.
+        let _ = std::fs::write(log, format!("{}\n{mutated}", input.name));
+    }
+    let started = std::time::Instant::now();
     let result = Simulation::new(&sc.spec, sc.seed).run();
+    if started.elapsed().as_secs() >= 5 {
+        eprintln!(
+            "slow case ({:.1} s) from {}:\n{mutated}",
+            started.elapsed().as_secs_f64(),
+            input.name
+        );
+    }
     prop_assert!(
         result.summary.events_processed < MAX_EVENTS,
         "{} events in a {} run",

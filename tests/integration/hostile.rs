@@ -423,3 +423,17 @@ fn sweep_combinations_are_capped() {
         "{err}"
     );
 }
+
+#[test]
+fn oom_guard_spot_reclaim_rate() {
+    // Found by fuzzing: eventsPerDay = 4294967296 on spot-what-if.toml passed
+    // validation and the run exhausted memory.
+    let text = std::fs::read_to_string("scenarios/spot-what-if.toml")
+        .unwrap()
+        .replace("eventsPerDay = 0.5", "eventsPerDay = 4294967296");
+    let e = match scenario::load_str(&text, Path::new("scenarios/spot-what-if.toml"), &[]) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.issues(),
+    };
+    assert_has(&e, &["reclaim.eventsPerDay", "from 0 to 1440"]);
+}
