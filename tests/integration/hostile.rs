@@ -437,3 +437,15 @@ fn oom_guard_spot_reclaim_rate() {
     };
     assert_has(&e, &["reclaim.eventsPerDay", "from 0 to 1440"]);
 }
+
+// ---- panics -----------------------------------------------------------------
+
+#[test]
+fn demand_timestamp_far_in_the_future_is_an_error_not_a_panic() {
+    // Found by fuzzing: a year of 4294967295 overflowed the offset in ms
+    // (a panic in `SimDuration::from_secs`).
+    let demand = "minute,requests\n1995-07-01T00:00,42\n4294967295-07-01T00:01,61\n";
+    let svc = "[[services]]\nserviceName = \"web\"\ntaskDefinition = \"job\"\ndesiredCount = 1\ndemand = { type = \"trace\", path = \"d.csv\", peakRps = 100, taskCapacityRps = 50 }\n";
+    let e = errors_with_files(&with(svc), &[("d.csv", demand)]);
+    assert_has(&e, &["d.csv: line 3", "expected a timestamp"]);
+}
