@@ -486,10 +486,14 @@ fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> anyhow
     sim.explain(window);
     let result = sim.run();
     if result.explanations.is_empty() {
-        say!(
-            "no placement decision in that range ({} decisions were made)",
-            result.summary.tasks_placed
-        );
+        let made = result.summary.tasks_placed;
+        if let Some(n) = task {
+            eprintln!(
+                "error: --task {n}: out of range: the run made fewer than {n} placement decisions ({made} tasks were placed; decisions are numbered from 1, one per placement attempt)"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        say!("no placement decision in that range ({made} decisions were made)");
     }
     for d in &result.explanations {
         say!("decision {} at {} for {}:", d.number, d.time, d.source);

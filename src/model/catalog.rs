@@ -196,6 +196,21 @@ const KNOWN_REGISTERED_MEMORY: &[(&str, u32, u32)] = &[
     ("c4.4xlarge", 30_720, 30_158),
 ];
 
+/// The region of the embedded catalogue.
+pub const REGION: &str = "us-east-1";
+
+/// The Availability Zone names of [`REGION`]. us-east-1 has six zones,
+/// `a` to `f` (zone ids `use1-az1` to `use1-az6`; which name maps to which id
+/// differs between accounts, but every account has the six names).
+pub const AVAILABILITY_ZONES: [&str; 6] = [
+    "us-east-1a",
+    "us-east-1b",
+    "us-east-1c",
+    "us-east-1d",
+    "us-east-1e",
+    "us-east-1f",
+];
+
 /// The embedded us-east-1 catalogue (see `data/SOURCES.md`).
 const BUILTIN_CSV: &str = include_str!("../../data/ec2_instance_types_us_east_1.csv");
 
@@ -492,6 +507,31 @@ impl Catalog {
         self.types.insert(t.name.clone(), t);
     }
 
+    /// The largest vCPU count of any type (0 when empty).
+    pub fn max_vcpu(&self) -> u32 {
+        self.types.values().map(|t| t.vcpu).max().unwrap_or(0)
+    }
+
+    /// The largest nominal memory (MiB) of any type (0 when empty).
+    pub fn max_memory_mib(&self) -> u32 {
+        self.types.values().map(|t| t.memory_mib).max().unwrap_or(0)
+    }
+
+    /// The largest ENI count of any type (0 when empty).
+    pub fn max_enis(&self) -> u32 {
+        self.types.values().map(|t| t.max_enis).max().unwrap_or(0)
+    }
+
+    /// The largest awsvpc task limit with ENI trunking of any type (R4; 0
+    /// when empty).
+    pub fn max_trunk_task_limit(&self) -> u32 {
+        self.types
+            .values()
+            .map(|t| t.trunk_task_limit)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Number of types.
     pub fn len(&self) -> usize {
         self.types.len()
@@ -508,6 +548,17 @@ mod tests {
     use super::*;
 
     const HEADER: &str = "instance_type,family,size,category,generation,vcpu,memory_mib,memory_gib,arch,cpu_manufacturer,sustained_clock_mhz,hypervisor,bare_metal,network_bandwidth_mbps,ebs_bandwidth_mbps,local_nvme_gib,gpu_count,gpu_name,max_enis,ipv4_per_eni,eni_trunking_compatible,branch_enis,ondemand_usd_per_hour";
+
+    #[test]
+    fn largest_sizes_of_the_builtin_catalogue() {
+        // u7in-32tb.224xlarge: 896 vCPU, 32 TiB; the bounds custom types are
+        // checked against (scenario limits) derive from these.
+        let c = Catalog::builtin();
+        assert_eq!(c.max_vcpu(), 896);
+        assert_eq!(c.max_memory_mib(), 32 * 1024 * 1024);
+        assert!(c.max_enis() >= 15 && c.max_trunk_task_limit() >= 100);
+        assert!(AVAILABILITY_ZONES.iter().all(|z| z.starts_with(REGION)));
+    }
 
     fn builtin_type(name: &str) -> &'static InstanceType {
         match Catalog::builtin().get(name) {

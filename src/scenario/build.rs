@@ -14,7 +14,7 @@ use crate::engine::{
     JobSpec, Operation, OperationKind, Revision, ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
 use crate::model::attrs;
-use crate::model::catalog::{Arch, Catalog, InstanceType};
+use crate::model::catalog::{Arch, Catalog, InstanceType, AVAILABILITY_ZONES, REGION};
 use crate::model::{Resources, TaskDefId};
 use crate::placement::query::{Query, QueryTarget};
 use crate::placement::{
@@ -55,6 +55,22 @@ pub(crate) fn build(
     dir: &Path,
     name_default: &str,
 ) -> Option<(SimSpec, u64)> {
+    if let Some(t) = root.as_table() {
+        // A sweep file names its base scenario and what to vary; a scenario
+        // has neither `scenario` nor `parameters`/`zip`/`seeds`.
+        let sweep_keys = ["parameters", "zip", "seeds"];
+        if t.contains_key("scenario") && sweep_keys.iter().any(|k| t.contains_key(*k)) {
+            r.err(
+                "",
+                format!(
+                    "this is a sweep file (it has `scenario` and `{}`), not a scenario: run it with `ecsim sweep {}`",
+                    sweep_keys.iter().find(|k| t.contains_key(**k)).unwrap_or(&"parameters"),
+                    r.file.display()
+                ),
+            );
+            return None;
+        }
+    }
     let t = r.table(root, "", TOP_FIELDS, &[])?;
     let name = r
         .opt_string(t, "", "name")
@@ -184,9 +200,11 @@ pub(crate) fn build(
         }
     }
     let mut jobs = Vec::new();
+    let mut job_paths = Vec::new();
     for (i, v) in r.list(t, "", "batchJobs").iter().enumerate() {
         let path = index("batchJobs", i);
         if let Some(j) = job(r, v, &path, &cx, &task_definitions) {
+            job_paths.push(path.clone());
             if jobs.iter().any(|x: &JobSpec| x.name == j.name) {
                 r.err(
                     &join(&path, "name"),
@@ -244,6 +262,7 @@ pub(crate) fn build(
         provisioning,
         throttle,
     };
+    super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))
 }
 
@@ -339,7 +358,7 @@ fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
     if let Some(b) = r.opt_bool(c, "cluster", "warmStart") {
         s.warm_start = b;
     }
-    if let Some(azs) = string_list(r, c, "cluster", "availabilityZones") {
+    if let Some(azs) = az_list(r, c, "cluster") {
         s.azs = azs;
     }
     if let Some(p) = r.opt_number(c, "cluster", "memoryOverheadPercent") {
@@ -430,6 +449,34 @@ fn string_list(r: &mut Reader, t: &Table, path: &str, key: &str) -> Option<Vec<S
     Some(list)
 }
 
+/// `availabilityZones`: a non-empty list of zone names of the catalogue's
+/// region, each once (EC2 refuses a subnet in a zone the region lacks).
+fn az_list(r: &mut Reader, t: &Table, path: &str) -> Option<Vec<String>> {
+    let list = string_list(r, t, path, "availabilityZones")?;
+    let p = join(path, "availabilityZones");
+    let mut ok = true;
+    for (i, az) in list.iter().enumerate() {
+        if !AVAILABILITY_ZONES.contains(&az.as_str()) {
+            let hint = match closest(az, AVAILABILITY_ZONES.iter().copied()) {
+                Some(c) if !az.starts_with(REGION) || c != az => format!("; did you mean \"{c}\"?"),
+                _ => String::new(),
+            };
+            r.err(
+                &index(&p, i),
+                format!(
+                    "\"{az}\" is not an Availability Zone of {REGION}, the region of the catalogue; expected one of {}{hint}",
+                    quoted(&AVAILABILITY_ZONES)
+                ),
+            );
+            ok = false;
+        } else if list[..i].contains(az) {
+            r.err(&index(&p, i), format!("\"{az}\" is listed twice"));
+            ok = false;
+        }
+    }
+    ok.then_some(list)
+}
+
 /// `[[instanceTypes]]`: custom types, or overrides of catalogue fields (R1).
 fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
     let mut catalog = Catalog::builtin().clone();
@@ -468,10 +515,13 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
             ondemand_usd_per_hour: None,
             memory_overhead_mib: None,
         });
-        if let Some(x) = r.opt_u32(tt, &path, "vcpu") {
+        let builtin = Catalog::builtin();
+        let errors_before = r.issues.len();
+        if let Some(x) = physical(r, tt, &path, "vcpu", builtin.max_vcpu(), 1, "vCPU") {
             ty.vcpu = x;
         }
-        if let Some(x) = r.opt_u32(tt, &path, "memoryMiB") {
+        let mem = builtin.max_memory_mib();
+        if let Some(x) = physical(r, tt, &path, "memoryMiB", mem, 1, "MiB") {
             ty.memory_mib = x;
         }
         if let Some(v) = tt.get("arch") {
@@ -483,7 +533,7 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
                 };
             }
         }
-        if let Some(x) = r.opt_u32(tt, &path, "maxEnis") {
+        if let Some(x) = physical(r, tt, &path, "maxEnis", builtin.max_enis(), 0, "ENIs") {
             ty.max_enis = x;
         }
         if tt.contains_key("branchEnis") {
@@ -492,7 +542,8 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
                 "the VPC resource controller's branch ENIs do not set ECS's awsvpc task limit (ECS-MODEL R4); give ECS's \"task limit with ENI trunking\" as `trunkingTaskLimit`",
             );
         }
-        if let Some(x) = r.opt_u32(tt, &path, "trunkingTaskLimit") {
+        let limit = builtin.max_trunk_task_limit();
+        if let Some(x) = physical(r, tt, &path, "trunkingTaskLimit", limit, 0, "tasks") {
             // R4: ECS's limit with trunking; giving one means ECS supports it.
             ty.trunk_task_limit = x;
             ty.trunking = x > 0;
@@ -500,11 +551,20 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
         if let Some(x) = r.opt_bool(tt, &path, "trunking") {
             ty.trunking = x;
         }
-        if let Some(x) = r.opt_u32(tt, &path, "memoryOverheadMiB") {
+        if let Some(x) = physical(r, tt, &path, "memoryOverheadMiB", mem, 0, "MiB") {
             ty.memory_overhead_mib = Some(x);
         }
         if let Some(x) = r.opt_number(tt, &path, "ondemandUsdPerHour") {
+            if x < 0.0 {
+                r.err(
+                    &join(&path, "ondemandUsdPerHour"),
+                    format!("expected a price of 0 or more, found {x}"),
+                );
+            }
             ty.ondemand_usd_per_hour = Some(x);
+        }
+        if r.issues.len() > errors_before {
+            continue;
         }
         if base.is_none() && (ty.vcpu == 0 || ty.memory_mib == 0) {
             r.err(&path, format!("\"{name}\" is not in the catalogue: a custom type needs `vcpu` and `memoryMiB`"));
@@ -513,6 +573,32 @@ fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
         catalog.insert(ty);
     }
     catalog
+}
+
+/// An instance type size field, from `min` to [`super::limits::SIZE_MARGIN`]
+/// times `largest` (the largest value of the built-in catalogue).
+fn physical(
+    r: &mut Reader,
+    t: &Table,
+    path: &str,
+    key: &str,
+    largest: u32,
+    min: u32,
+    unit: &str,
+) -> Option<u32> {
+    let v = r.opt_uint(t, path, key, u64::MAX >> 1)?;
+    let max = u64::from(largest) * u64::from(super::limits::SIZE_MARGIN);
+    if v < u64::from(min) || v > max {
+        r.err(
+            &join(path, key),
+            format!(
+                "expected {min} to {max} {unit}, found {v}: the largest instance type of the catalogue has {largest} {unit}, and a custom type may be at most {} times that",
+                super::limits::SIZE_MARGIN
+            ),
+        );
+        return None;
+    }
+    Some(v as u32)
 }
 
 struct Group {
@@ -607,7 +693,7 @@ fn instance_groups(
                 on_demand_usd_per_hour: ty.ondemand_usd_per_hour.unwrap_or(0.0),
             });
         }
-        let azs = string_list(r, g, &path, "availabilityZones").unwrap_or_else(|| c.azs.clone());
+        let azs = az_list(r, g, &path).unwrap_or_else(|| c.azs.clone());
         let launch_latency = g
             .get("launchLatency")
             .and_then(|v| dist(r, v, &join(&path, "launchLatency")))

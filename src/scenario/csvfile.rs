@@ -17,8 +17,7 @@ pub(crate) struct CsvFile {
 impl CsvFile {
     /// Reads `path`; fields are trimmed.
     pub fn read(path: &Path) -> Result<CsvFile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = super::limits::read_text(path, super::limits::MAX_DATA_FILE_BYTES)?;
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());

@@ -191,6 +191,11 @@ fn parse_timestamp(s: &str) -> Option<i64> {
     let mut t = time.split(':');
     let (h, min): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
     let sec: i64 = t.next().map_or(Some(0), |x| x.parse().ok())?;
+    // Years a rate series can plausibly have; beyond them the offsets
+    // overflow milliseconds.
+    if !(1900..=9999).contains(&y) {
+        return None;
+    }
     epoch_seconds(y, m, day, h, min, sec)
 }
 
@@ -204,5 +209,7 @@ mod tests {
         assert_eq!(parse_timestamp("2014-04-10 00:04:00"), Some(1_397_088_240));
         assert_eq!(parse_timestamp("1995-07-01T00:01"), Some(804_556_860));
         assert_eq!(parse_timestamp("2014-13-10 00:04:00"), None);
+        // Found by fuzzing: a year this large overflowed the offset in ms.
+        assert_eq!(parse_timestamp("4294967295-07-01T00:00"), None);
     }
 }

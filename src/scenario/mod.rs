@@ -16,6 +16,7 @@ mod csvfile;
 mod demand;
 pub mod error;
 mod fargate;
+pub mod limits;
 pub mod overrides;
 mod reader;
 mod scaling;
@@ -46,9 +47,12 @@ pub struct Scenario {
 
 /// Loads `path`, applies `overrides` (`path=value` strings) and validates.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: path.to_path_buf(),
-        source,
+    let text = limits::read_text_or_why(path, limits::MAX_TEXT_FILE_BYTES).map_err(|why| {
+        ScenarioError::Invalid(vec![Issue {
+            file: path.to_path_buf(),
+            path: String::new(),
+            message: format!("cannot read: {why}"),
+        }])
     })?;
     load_str(&text, path, overrides)
 }

@@ -70,14 +70,57 @@ fn segments(path: &str) -> Result<Vec<Seg>, String> {
 pub fn apply(root: &mut Table, path: &str, value: Value) -> Result<(), String> {
     let segs = segments(path)?;
     let mut tree = Value::Table(std::mem::take(root));
-    let result = set(&mut tree, &segs, value);
+    let result = set(&mut tree, &segs, value).map_err(|e| match e {
+        SetError::NoElement { name, closest } => {
+            let hint = match closest {
+                Some(c) => format!("; did you mean {}?", rename_segment(path, &name, &c)),
+                None => String::new(),
+            };
+            format!("no element named `{name}` in the list{hint}")
+        }
+        SetError::Other(m) => m,
+    });
     if let Value::Table(t) = tree {
         *root = t;
     }
     result
 }
 
-fn set(cur: &mut Value, segs: &[Seg], value: Value) -> Result<(), String> {
+/// `path` with its first dot-separated segment equal to `from` renamed `to`.
+fn rename_segment(path: &str, from: &str, to: &str) -> String {
+    let mut done = false;
+    path.split('.')
+        .map(|part| {
+            if !done && part == from {
+                done = true;
+                to.to_string()
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+enum SetError {
+    /// A list element named `name` does not exist; `closest` is the
+    /// nearest name that does.
+    NoElement {
+        name: String,
+        closest: Option<String>,
+    },
+    Other(String),
+}
+
+impl From<String> for SetError {
+    fn from(m: String) -> Self {
+        SetError::Other(m)
+    }
+}
+
+const NAME_FIELDS: [&str; 3] = ["name", "serviceName", "family"];
+
+fn set(cur: &mut Value, segs: &[Seg], value: Value) -> Result<(), SetError> {
     let Some((first, rest)) = segs.split_first() else {
         *cur = value;
         return Ok(());
@@ -94,30 +137,45 @@ fn set(cur: &mut Value, segs: &[Seg], value: Value) -> Result<(), String> {
             set(next, rest, value)
         }
         (Seg::Key(k), Value::Array(items)) => {
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|item| {
+                    NAME_FIELDS
+                        .iter()
+                        .find_map(|f| item.get(f).and_then(Value::as_str))
+                        .map(str::to_string)
+                })
+                .collect();
             let found = items.iter_mut().find(|item| {
-                ["name", "serviceName", "family"]
+                NAME_FIELDS
                     .iter()
                     .any(|f| item.get(f).and_then(Value::as_str) == Some(k.as_str()))
             });
             match found {
                 Some(item) => set(item, rest, value),
-                None => Err(format!("no element named `{k}` in the list")),
+                None => Err(SetError::NoElement {
+                    name: k.clone(),
+                    closest: crate::text::closest(k, names.iter().map(String::as_str))
+                        .map(str::to_string),
+                }),
             }
         }
         (Seg::Index(i), Value::Array(items)) => {
             let n = items.len();
             match items.get_mut(*i) {
                 Some(item) => set(item, rest, value),
-                None => Err(format!(
+                None => Err(SetError::Other(format!(
                     "index {i} is out of range (the list has {n} elements)"
-                )),
+                ))),
             }
         }
-        (Seg::Index(i), _) => Err(format!("`[{i}]` applied to something that is not a list")),
-        (Seg::Key(k), other) => Err(format!(
+        (Seg::Index(i), _) => Err(SetError::Other(format!(
+            "`[{i}]` applied to something that is not a list"
+        ))),
+        (Seg::Key(k), other) => Err(SetError::Other(format!(
             "`{k}` applied to {}, which has no fields",
             super::reader::type_name(other)
-        )),
+        ))),
     }
 }
 
@@ -145,5 +203,21 @@ mod tests {
             .unwrap_err()
             .contains("no element named"));
         assert!(parse_assignment("novalue").is_err());
+    }
+
+    #[test]
+    fn a_misspelled_element_name_gets_the_corrected_path() {
+        let mut t: Table =
+            "[[services]]\nserviceName = \"web\"\n[[services]]\nserviceName = \"worker\"\n"
+                .parse()
+                .unwrap();
+        let e = apply(&mut t, "services.wbe.desiredCount", Value::Integer(3)).unwrap_err();
+        assert_eq!(
+            e,
+            "no element named `wbe` in the list; did you mean services.web.desiredCount?"
+        );
+        // Nothing close: no guess.
+        let e = apply(&mut t, "services.zzzzzzzz.desiredCount", Value::Integer(3)).unwrap_err();
+        assert_eq!(e, "no element named `zzzzzzzz` in the list");
     }
 }

@@ -154,6 +154,18 @@ impl Reader {
         match v {
             Value::Integer(i) => Some(*i as f64),
             Value::Float(f) if f.is_finite() => Some(*f),
+            Value::Float(f) => {
+                // As TOML spells them.
+                let found = if f.is_nan() {
+                    "nan"
+                } else if *f > 0.0 {
+                    "inf"
+                } else {
+                    "-inf"
+                };
+                self.err(path, format!("expected a finite number, found {found}"));
+                None
+            }
             other => {
                 self.err(
                     path,

@@ -266,7 +266,19 @@ pub(crate) fn service_scaling(
             format!("must be at least minCapacity ({min})"),
         );
     }
-    let _ = desired;
+    // Refused rather than clamped: registering a scalable target does not
+    // change the desired count (Application Auto Scaling moves it into the
+    // range only at its next scaling activity), so a count outside the
+    // range is a contradiction in the file, not a state to model.
+    if min <= max && (desired < min || desired > max) {
+        let service = path.strip_suffix(".autoScaling").unwrap_or(path);
+        r.err(
+            &join(service, "desiredCount"),
+            format!(
+                "desiredCount {desired} is outside the autoScaling range [minCapacity {min}, maxCapacity {max}]; set it within the range (Application Auto Scaling would not bring it in until its first scaling activity)"
+            ),
+        );
+    }
     let mut tracking = Vec::new();
     let tp = join(path, "targetTracking");
     for (i, v) in r.list(t, path, "targetTracking").iter().enumerate() {

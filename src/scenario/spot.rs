@@ -306,6 +306,9 @@ pub(crate) fn spot_section(
     spec
 }
 
+/// Most pool reclaim events a day.
+const MAX_RECLAIMS_PER_DAY: f64 = 1440.0;
+
 fn reclaim(r: &mut Reader, v: &Value, path: &str) -> Option<ReclaimSpec> {
     let t = r.table(
         v,
@@ -316,10 +319,12 @@ fn reclaim(r: &mut Reader, v: &Value, path: &str) -> Option<ReclaimSpec> {
     let rate = r
         .required(t, path, "eventsPerDay")
         .and_then(|v| r.number(v, &join(path, "eventsPerDay")));
-    if rate.is_some_and(|x| x < 0.0) {
+    // At most one reclaim a minute: a larger rate is a typo, and each event
+    // is simulated (4e9 a day exhausted memory).
+    if rate.is_some_and(|x| !(0.0..=MAX_RECLAIMS_PER_DAY).contains(&x)) {
         r.err(
             &join(path, "eventsPerDay"),
-            "expected a rate of zero or more",
+            format!("expected a rate from 0 to {MAX_RECLAIMS_PER_DAY} (one a minute)"),
         );
     }
     let fraction = r

@@ -144,13 +144,10 @@ pub(crate) fn read(
             return None;
         }
         let full = scenario_dir.join(&file);
-        let text = match std::fs::read_to_string(&full) {
+        let text = match super::limits::read_text(&full, super::limits::MAX_TEXT_FILE_BYTES) {
             Ok(s) => s,
             Err(e) => {
-                r.err(
-                    &join(path, "file"),
-                    format!("cannot read {}: {e}", full.display()),
-                );
+                r.err(&join(path, "file"), e);
                 return None;
             }
         };

@@ -21,8 +21,13 @@ const FIELDS: [&str; 7] = [
     "zip",
 ];
 
-/// Most runs one sweep may expand to (a guard against a typo in a grid).
-pub const MAX_RUNS: usize = 1_000_000;
+/// Most parameter combinations one sweep may expand to. Each combination is
+/// validated as a whole scenario before anything runs (about a millisecond
+/// each), so this keeps a typo in a grid from validating for minutes.
+pub const MAX_COMBINATIONS: usize = 10_000;
+
+/// Most runs (combinations times `seeds`) one sweep may expand to.
+pub const MAX_RUNS: usize = 100_000;
 
 /// One dimension of the grid: a `[parameters]` entry (one path) or a
 /// `[[zip]]` group (several paths that take their i-th values together).
@@ -381,14 +386,29 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
         set,
         axes,
     };
-    let runs = def
+    let combinations = def
         .axes
         .iter()
-        .try_fold(def.seeds as usize, |acc, a| acc.checked_mul(a.len()));
-    if runs.is_none_or(|n| n > MAX_RUNS) {
+        .try_fold(1usize, |acc, a| acc.checked_mul(a.len()));
+    let runs = combinations.and_then(|c| c.checked_mul(def.seeds as usize));
+    let shown = |n: Option<usize>| n.map_or("more than 2^64".to_string(), |n| n.to_string());
+    if combinations.is_none_or(|n| n > MAX_COMBINATIONS) {
         issues.push(issue(
             "parameters",
-            format!("the grid times `seeds` is more than {MAX_RUNS} runs; split the sweep"),
+            format!(
+                "the grid has {} parameter combinations, more than the limit of {MAX_COMBINATIONS}; split the sweep",
+                shown(combinations)
+            ),
+        ));
+    } else if runs.is_none_or(|n| n > MAX_RUNS) {
+        issues.push(issue(
+            "seeds",
+            format!(
+                "{} combinations x {} seeds = {} runs, more than the limit of {MAX_RUNS}; lower `seeds` or split the sweep",
+                shown(combinations),
+                def.seeds,
+                shown(runs)
+            ),
         ));
     }
     if issues.is_empty() {

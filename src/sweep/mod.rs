@@ -37,7 +37,7 @@ pub use file::{Axis, SweepDef};
 pub use store::{merge, read_manifest, run, Manifest, Options, Progress, Report, RunRecord, Shard};
 
 use crate::engine::SimSpec;
-use crate::scenario::{self, overrides, Issue};
+use crate::scenario::{self, limits, overrides, Issue};
 use crate::sim::rng::derive_seed;
 
 /// One parameter combination, validated.
@@ -130,15 +130,22 @@ impl Sweep {
     /// validates every combination; all problems are reported together and
     /// nothing is run.
     pub fn load(path: &Path) -> Result<Sweep, SweepError> {
-        let text = std::fs::read_to_string(path).map_err(SweepError::io(path))?;
-        let def = file::parse(&text, path)?;
-        let base = std::fs::read_to_string(&def.scenario).map_err(|e| {
+        let text = limits::read_text_or_why(path, limits::MAX_TEXT_FILE_BYTES).map_err(|why| {
             SweepError::Invalid(vec![Issue {
                 file: path.to_path_buf(),
-                path: "scenario".into(),
-                message: format!("cannot read {}: {e}", def.scenario.display()),
+                path: String::new(),
+                message: format!("cannot read: {why}"),
             }])
         })?;
+        let def = file::parse(&text, path)?;
+        let base =
+            limits::read_text(&def.scenario, limits::MAX_TEXT_FILE_BYTES).map_err(|message| {
+                SweepError::Invalid(vec![Issue {
+                    file: path.to_path_buf(),
+                    path: "scenario".into(),
+                    message,
+                }])
+            })?;
         Sweep::build(def, &base)
     }
 
@@ -187,10 +194,19 @@ impl Sweep {
         if !issues.is_empty() {
             return Err(SweepError::Invalid(issues));
         }
+        // A problem in the first and in the last combination alike does not
+        // depend on the values (a misspelled path, a broken base): report it
+        // once, for the parameter whose path it is under, and stop before
+        // validating every combination.
+        issues = shared_problems(&def, &base);
+        if !issues.is_empty() {
+            return Err(SweepError::Invalid(issues));
+        }
 
         let parameters = def.parameter_paths();
         let lengths: Vec<usize> = def.axes.iter().map(Axis::len).collect();
         let mut combinations = Vec::new();
+        let mut failing = 0usize;
         for (c, pos) in expand(&lengths).into_iter().enumerate() {
             let mut tree = base.clone();
             let mut labels = Vec::new();
@@ -205,7 +221,10 @@ impl Sweep {
             }
             let what = describe(c, &parameters, &labels);
             if let Some(m) = failed {
-                issues.push(at(&what, m));
+                failing += 1;
+                if failing <= SHOWN_FAILING {
+                    issues.push(at(&what, m));
+                }
                 continue;
             }
             let loaded = toml::to_string(&tree)
@@ -219,8 +238,22 @@ impl Sweep {
                     labels,
                     spec: sc.spec,
                 }),
-                Err(lines) => issues.extend(lines.into_iter().map(|m| at(&what, m))),
+                Err(lines) => {
+                    failing += 1;
+                    if failing <= SHOWN_FAILING {
+                        issues.extend(lines.into_iter().map(|m| at(&what, m)));
+                    }
+                }
             }
+        }
+        if failing > SHOWN_FAILING {
+            issues.push(at(
+                "parameters",
+                format!(
+                    "{} more combinations have problems (the first {SHOWN_FAILING} are shown)",
+                    failing - SHOWN_FAILING
+                ),
+            ));
         }
         if !issues.is_empty() {
             return Err(SweepError::Invalid(issues));
@@ -266,6 +299,104 @@ impl Sweep {
             })
             .collect()
     }
+}
+
+/// Failing combinations whose problems are listed (the rest are counted).
+const SHOWN_FAILING: usize = 20;
+
+/// The base with every axis at position `pick(len)`.
+fn at_position(def: &SweepDef, base: &Table, pick: impl Fn(usize) -> usize) -> Table {
+    let mut tree = base.clone();
+    for axis in &def.axes {
+        let i = pick(axis.len());
+        for (j, p) in axis.paths.iter().enumerate() {
+            // Paths were checked against the base already.
+            let _ = overrides::apply(&mut tree, p, axis.values[i][j].clone());
+        }
+    }
+    tree
+}
+
+fn problems_of(tree: &Table, def: &SweepDef) -> Vec<Issue> {
+    match toml::to_string(tree) {
+        Ok(text) => match scenario::load_str(&text, &def.scenario, &[]) {
+            Ok(_) => Vec::new(),
+            Err(scenario::ScenarioError::Invalid(v)) => v,
+            Err(e) => vec![Issue {
+                file: def.scenario.clone(),
+                path: String::new(),
+                message: e.to_string(),
+            }],
+        },
+        Err(e) => vec![Issue {
+            file: def.scenario.clone(),
+            path: String::new(),
+            message: format!("cannot write the scenario back as TOML: {e}"),
+        }],
+    }
+}
+
+/// Problems of the first combination that the last one has too, each
+/// attributed to the parameter whose path it is under (else to the sweep).
+fn shared_problems(def: &SweepDef, base: &Table) -> Vec<Issue> {
+    let first = problems_of(&at_position(def, base, |_| 0), def);
+    if first.is_empty() {
+        return first;
+    }
+    let last = problems_of(&at_position(def, base, |n| n.saturating_sub(1)), def);
+    let mut out = Vec::new();
+    for issue in first.into_iter().filter(|i| last.contains(i)) {
+        let owner = def.axes.iter().find_map(|axis| {
+            axis.paths.iter().find_map(|p| {
+                let indexed = indexed_path(base, p)?;
+                let under = issue.path == indexed || issue.path.starts_with(&format!("{indexed}."));
+                under.then(|| format!("{}.\"{p}\"", axis.source))
+            })
+        });
+        out.push(Issue {
+            file: def.file.clone(),
+            path: owner.unwrap_or_else(|| "every combination".into()),
+            message: issue.to_string(),
+        });
+    }
+    out
+}
+
+/// An override path with list elements named by `name`/`serviceName`/
+/// `family` turned into indexes as error messages print them
+/// (`services.web.x` -> `services[0].x`); None when it names no element.
+fn indexed_path(base: &Table, path: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut cur = Some(toml::Value::Table(base.clone()));
+    for part in path.split('.') {
+        let next = match cur.as_ref() {
+            Some(toml::Value::Array(items)) => {
+                let i = items.iter().position(|item| {
+                    ["name", "serviceName", "family"]
+                        .iter()
+                        .any(|f| item.get(f).and_then(toml::Value::as_str) == Some(part))
+                })?;
+                out.push_str(&format!("[{i}]"));
+                items.get(i).cloned()
+            }
+            other => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(part);
+                let key = part.split('[').next().unwrap_or(part);
+                let mut v = other.and_then(|v| v.get(key).cloned());
+                // `key[i][j]`: step into the indexes too.
+                for ix in part.split('[').skip(1) {
+                    let i: usize = ix.trim_end_matches(']').parse().ok()?;
+                    v = v.and_then(|v| v.get(i).cloned());
+                }
+                v
+            }
+        };
+        cur = next;
+    }
+    Some(out)
 }
 
 /// `combination 3 (a=1, b=x)` for error messages.

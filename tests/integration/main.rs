@@ -3,6 +3,8 @@
 mod common;
 mod cost;
 mod engine_rules;
+mod fuzz;
+mod hostile;
 mod lifecycle;
 mod output_text;
 mod placement_table;
