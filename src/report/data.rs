@@ -351,12 +351,61 @@ impl RunData {
     }
 }
 
+/// What Fargate and Fargate Spot tasks were billed in each hour of the run,
+/// from the `cost.csv` ledger (compute and storage; B2), by hour index.
+/// Empty when the folder has no ledger or no Fargate row.
+fn fargate_billed_by_hour(dir: &Path) -> Result<Vec<f64>, ReportError> {
+    let path = dir.join("cost.csv");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let t = table(&path)?;
+    let col = |n: &str| t.column(n).map_err(|p| folder_err(&path, p.message));
+    let (hc, cc, uc, sc) = (
+        col("hour")?,
+        col("capacity")?,
+        col("compute_usd")?,
+        col("storage_usd")?,
+    );
+    let mut by_hour: Vec<f64> = Vec::new();
+    for (line, r) in t.rows() {
+        if !matches!(r.get(cc), Some("FARGATE" | "FARGATE_SPOT")) {
+            continue;
+        }
+        let num = |c: usize, name: &str| {
+            r.get(c).unwrap_or("").parse::<f64>().map_err(|_| {
+                folder_err(
+                    &path,
+                    format!("line {line}, column `{name}`: expected a number"),
+                )
+            })
+        };
+        let hour = num(hc, "hour")?;
+        if !(0.0..1e7).contains(&hour) {
+            return Err(folder_err(
+                &path,
+                format!("line {line}, column `hour`: expected an hour of the run, found {hour}"),
+            ));
+        }
+        let h = hour as usize;
+        if by_hour.len() <= h {
+            by_hour.resize(h + 1, 0.0);
+        }
+        by_hour[h] += num(uc, "compute_usd")? + num(sc, "storage_usd")?;
+    }
+    Ok(by_hour)
+}
+
 /// `timeseries.csv` by column (numbers), thinned to `MAX_SAMPLES` rows,
-/// plus `ec2_usd_per_hour`: the price of the instances alive at each row.
+/// plus `ec2_usd_per_hour`, the price of the instances alive at each row,
+/// and, when Fargate tasks ran, `fargate_usd_per_hour`, what they were
+/// billed in the hour of each row.
 fn timeseries(
     dir: &Path,
     instances: &[crate::engine::InstanceRecord],
 ) -> Result<Value, ReportError> {
+    let fargate = fargate_billed_by_hour(dir)?;
+    let mut fargate_cost = Vec::new();
     let path = dir.join("timeseries.csv");
     let t = table(&path)?;
     let headers: Vec<String> = t.headers().iter().map(str::to_string).collect();
@@ -401,6 +450,11 @@ fn timeseries(
                     .map(|i| i.price_usd_per_hour)
                     .sum();
                 cost.push(json!((usd * 10_000.0).round() / 10_000.0));
+                if !fargate.is_empty() {
+                    let h = (now / 3600.0).floor().max(0.0) as usize;
+                    let usd = fargate.get(h).copied().unwrap_or(0.0);
+                    fargate_cost.push(json!((usd * 10_000.0).round() / 10_000.0));
+                }
             }
             cols[c].push(v);
         }
@@ -412,6 +466,9 @@ fn timeseries(
         }
     }
     out.insert("ec2_usd_per_hour".into(), Value::Array(cost));
+    if !fargate.is_empty() {
+        out.insert("fargate_usd_per_hour".into(), Value::Array(fargate_cost));
+    }
     Ok(Value::Object(out))
 }
 

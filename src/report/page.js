@@ -88,8 +88,10 @@
         { name: 'instances_spot', label: 'spot', c: '#9467bd', dash: true }];
     } },
     { key: 'tasks', title: 'Desired vs running tasks', unit: 'tasks', cols: taskCols },
-    { key: 'cost', title: 'EC2 cost rate', unit: 'USD per hour', cols: function () {
-      return [{ name: 'ec2_usd_per_hour', label: 'instances alive', c: '#8c564b' }];
+    { key: 'cost', title: 'Cost rate', unit: 'USD per hour', cols: function (r) {
+      var out = [{ name: 'ec2_usd_per_hour', label: 'EC2 instances alive', c: '#8c564b' }];
+      if (r && r.series.fargate_usd_per_hour) out.push({ name: 'fargate_usd_per_hour', label: 'Fargate tasks (billed that hour)', c: '#e377c2' });
+      return out;
     } }
   ];
   CHARTS.forEach(function (ch) {

@@ -192,6 +192,27 @@ fn a_compare_folder_shows_its_variants() {
     assert_eq!(w.path, dir.join("report.html"));
     let names: Vec<&str> = w.runs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["ec2", "fargate"]);
+    // B2: the timeline's cost rate has the Fargate tasks' bill of each hour,
+    // from the variant's ledger; the EC2 variant has none.
+    let ledger = std::fs::read_to_string(dir.join("fargate/cost.csv")).unwrap();
+    let hour0: f64 = ledger
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[0] == "0" && c[2].starts_with("FARGATE"))
+        .map(|c| c[3].parse::<f64>().unwrap() + c[5].parse::<f64>().unwrap())
+        .sum();
+    assert!(hour0 > 0.0);
+    let html = std::fs::read_to_string(&w.path).unwrap();
+    assert_eq!(html.matches("\"fargate_usd_per_hour\":[").count(), 1);
+    let at = html.find("\"fargate_usd_per_hour\":[").unwrap() + 24;
+    let first: f64 = html[at..]
+        .split([',', ']'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((first - hour0).abs() < 1e-4, "{first} vs {hour0}");
 }
 
 #[test]
