@@ -7,6 +7,8 @@ use ecsim::engine::Simulation;
 use ecsim::output;
 use ecsim::scenario::{self, ScenarioError};
 
+use crate::common::errors;
+
 fn scenario_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -126,13 +128,6 @@ fn strategies_see_the_same_workload() {
     let both_done = a.iter().zip(&b).filter(|(x, y)| x.1 != "-" && y.1 != "-");
     for (x, y) in both_done {
         assert_eq!(x.1, y.1, "run time of a task submitted at {}", x.0);
-    }
-}
-
-fn errors(text: &str) -> Vec<String> {
-    match scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[]) {
-        Ok(_) => panic!("expected errors for:\n{text}"),
-        Err(e) => e.issues(),
     }
 }
 
