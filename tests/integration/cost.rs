@@ -10,18 +10,7 @@ use ecsim::output;
 use ecsim::scenario;
 use ecsim::sim::SimTime;
 
-fn run(text: &str) -> RunResult {
-    let sc = scenario::load_str(text, Path::new("tests/fixtures/cost.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
-    Simulation::new(&sc.spec, sc.seed).run()
-}
-
-fn errors(text: &str) -> Vec<String> {
-    match scenario::load_str(text, Path::new("bad.toml"), &[]) {
-        Ok(_) => panic!("expected errors"),
-        Err(e) => e.issues(),
-    }
-}
+use crate::common::{errors, run};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6

@@ -2,20 +2,12 @@
 
 use std::path::Path;
 
-use ecsim::engine::{RunResult, Simulation};
+use ecsim::engine::Simulation;
 use ecsim::model::{InstanceState, TaskState};
 use ecsim::scenario;
 use ecsim::sim::{SimDuration, SimTime};
 
-fn load(text: &str) -> scenario::Scenario {
-    scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn run(text: &str) -> RunResult {
-    let sc = load(text);
-    Simulation::new(&sc.spec, sc.seed).run()
-}
+use crate::common::{load, run};
 
 const CLUSTER: &str = r#"
 name = "rules"

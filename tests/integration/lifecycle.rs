@@ -8,10 +8,7 @@ use ecsim::model::{InstanceState, StopReason, TaskOwner, TaskState};
 use ecsim::scenario;
 use ecsim::sim::{SimDuration, SimTime};
 
-fn load(text: &str) -> scenario::Scenario {
-    scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"))
-}
+use crate::common::load;
 
 /// Loads a scenario written to a temporary folder next to `files`
 /// (name, contents), so that relative paths in it resolve.

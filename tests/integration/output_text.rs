@@ -4,15 +4,11 @@
 use std::path::Path;
 
 use ecsim::compare::{self, Variant};
-use ecsim::engine::{RunResult, Simulation};
+use ecsim::engine::Simulation;
 use ecsim::output;
 use ecsim::scenario;
 
-fn run(text: &str) -> RunResult {
-    let sc = scenario::load_str(text, Path::new("tests/fixtures/output.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
-    Simulation::new(&sc.spec, sc.seed).run()
-}
+use crate::common::run;
 
 #[test]
 fn scheduled_action_event_is_in_words_a5() {

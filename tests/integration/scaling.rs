@@ -3,14 +3,10 @@
 
 use std::path::Path;
 
-use ecsim::engine::{RunResult, Simulation};
+use ecsim::engine::RunResult;
 use ecsim::scenario;
 
-fn run(text: &str) -> RunResult {
-    let sc = scenario::load_str(text, Path::new("tests/fixtures/scaling.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
-    Simulation::new(&sc.spec, sc.seed).run()
-}
+use crate::common::run;
 
 #[test]
 fn demand_above_capacity_is_dropped_w1_a1() {

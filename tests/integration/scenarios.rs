@@ -7,6 +7,8 @@ use ecsim::engine::Simulation;
 use ecsim::output;
 use ecsim::scenario::{self, ScenarioError};
 
+use crate::common::errors;
+
 fn scenario_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -126,29 +128,6 @@ fn strategies_see_the_same_workload() {
     let both_done = a.iter().zip(&b).filter(|(x, y)| x.1 != "-" && y.1 != "-");
     for (x, y) in both_done {
         assert_eq!(x.1, y.1, "run time of a task submitted at {}", x.0);
-    }
-}
-
-#[test]
-fn quickstart_golden_summary() {
-    let files = run_files("scenarios/quickstart.toml", &[]);
-    let got = &files[0].1;
-    let golden = Path::new("tests/golden/quickstart-summary.json");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(golden, got).unwrap();
-    }
-    let want =
-        std::fs::read_to_string(golden).expect("golden file; run with UPDATE_GOLDEN=1 to create");
-    assert_eq!(
-        got, &want,
-        "quickstart summary changed; if intended, rerun with UPDATE_GOLDEN=1"
-    );
-}
-
-fn errors(text: &str) -> Vec<String> {
-    match scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[]) {
-        Ok(_) => panic!("expected errors for:\n{text}"),
-        Err(e) => e.issues(),
     }
 }
 

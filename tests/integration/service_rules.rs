@@ -7,11 +7,7 @@ use std::path::Path;
 use ecsim::engine::{RunResult, Simulation, TaskRecord};
 use ecsim::scenario;
 
-fn run(text: &str) -> RunResult {
-    let sc = scenario::load_str(text, Path::new("tests/fixtures/inline.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
-    Simulation::new(&sc.spec, sc.seed).run()
-}
+use crate::common::run;
 
 fn secs(t: Option<ecsim::sim::SimTime>) -> f64 {
     t.expect("a time").as_secs_f64()

@@ -2,6 +2,9 @@
 //! small discriminating cluster of `placement_table.rs`, and a checker that
 //! runs a decision through both the indexed path (`decide`) and the
 //! reference scan (`explain`) and insists they agree.
+//!
+//! And the helpers the scenario tests share: `load`, `run` and `errors` of an
+//! inline scenario.
 #![allow(dead_code)]
 
 use ecsim::model::{
@@ -353,5 +356,29 @@ impl Fixture {
         rng: &mut SimRng,
     ) -> Result<usize, Unfit> {
         decide_checked(&self.cluster, policy, t, rng).map(|id| self.k(id))
+    }
+}
+
+/// The path inline scenarios are read as: it only appears in messages, and
+/// relative paths in a scenario would resolve next to it.
+pub const INLINE: &str = "tests/fixtures/inline.toml";
+
+/// Reads an inline scenario; panics with its issues if it is invalid.
+pub fn load(text: &str) -> ecsim::scenario::Scenario {
+    ecsim::scenario::load_str(text, std::path::Path::new(INLINE), &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs an inline scenario with its own seed.
+pub fn run(text: &str) -> ecsim::engine::RunResult {
+    let sc = load(text);
+    ecsim::engine::Simulation::new(&sc.spec, sc.seed).run()
+}
+
+/// The issues of an inline scenario that must be invalid.
+pub fn errors(text: &str) -> Vec<String> {
+    match ecsim::scenario::load_str(text, std::path::Path::new(INLINE), &[]) {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(e) => e.issues(),
     }
 }
