@@ -111,8 +111,11 @@ pub enum CompareError {
 
 /// Reads the `[variants]` table of a scenario file.
 pub fn file_variants(path: &Path) -> Result<Vec<Variant>, CompareError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CompareError::Variants(format!("cannot read {}: {e}", path.display())))?;
+    // Read within the scenario size limit: `compare /dev/zero` must not
+    // read gigabytes before failing.
+    let text =
+        crate::scenario::limits::read_text(path, crate::scenario::limits::MAX_TEXT_FILE_BYTES)
+            .map_err(CompareError::Variants)?;
     let root: toml::Table = text
         .parse()
         .map_err(|e| CompareError::Variants(format!("{}: invalid TOML: {e}", path.display())))?;

@@ -174,6 +174,15 @@ fn oom_guard_file_sizes_and_devices() {
             "{JOB}arrivals = {{ type = \"trace\", path = \"/dev/zero\" }}\n"
         )));
         assert_has(&e, &["arrivals.path", "not a regular file"]);
+        // `ecsim compare /dev/zero` reads the variants table first: refused
+        // before any byte is read too.
+        let e = ecsim::compare::file_variants(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/dev/zero") && e.contains("not a regular file"),
+            "{e}"
+        );
     }
     // A file above the limit is refused before it is read.
     let dir = tempfile::tempdir().unwrap();
