@@ -19,9 +19,9 @@
 //! What the old folder held beyond a previous result is kept: entries this
 //! kind of result does not write (a `compare/` folder inside a run folder,
 //! a sweep's `shard-K-of-N/` folders, a user's notes) are moved into the new
-//! folder; the old result's own files (see [`Kind`]), chart images
-//! (`*.png`, `*.svg`, drawn again by `--plot`) and `report.html` (drawn
-//! again by `--report`) are dropped with it, so no
+//! folder; the old result's own files (see [`Kind`]), the charts ecsim
+//! draws of it (`tasks.png`, `cost.svg`, ...: drawn again by `--plot`) and
+//! `report.html` (drawn again by `--report`) are dropped with it, so no
 //! file of the previous result survives beside the new ones.
 //!
 //! A failure or a kill at any point leaves the previous result whole (or
@@ -66,6 +66,12 @@ pub const RUN_FILES: [&str; 7] = [
     "timing.json",
 ];
 
+/// The charts `ecsim plot` draws of a run folder (`*.png` or `*.svg`).
+const RUN_CHARTS: [&str; 5] = ["tasks", "instances", "reservation", "demand", "cost"];
+
+/// The charts `ecsim plot` draws of a compare folder.
+const COMPARE_CHARTS: [&str; 2] = ["cost", "utilization"];
+
 impl Kind {
     /// Whether the entry `name` of an old folder of this kind belongs to
     /// the previous result (and is replaced with it).
@@ -79,8 +85,19 @@ impl Kind {
             return self.owns(stem, Path::new(stem));
         }
         // Charts and the HTML report are drawn from the result's files, so
-        // they go with it (`--plot` and `--report` draw them again).
-        let image = name.ends_with(".png") || name.ends_with(".svg") || name == "report.html";
+        // they go with it (`--plot` and `--report` draw them again); a
+        // picture of the user's own, under another name, is kept.
+        let stem = name
+            .strip_suffix(".png")
+            .or_else(|| name.strip_suffix(".svg"));
+        let chart = |names: &[&str]| stem.is_some_and(|s| names.contains(&s));
+        let image = name == "report.html"
+            || match self {
+                Kind::Run => chart(&RUN_CHARTS),
+                Kind::Compare => chart(&COMPARE_CHARTS),
+                // `METRIC_by_PARAMETER`, one chart per metric and parameter.
+                Kind::Sweep => stem.is_some_and(|s| s.contains("_by_")),
+            };
         match self {
             Kind::Run => image || RUN_FILES.contains(&name),
             Kind::Compare => {
@@ -578,6 +595,7 @@ mod tests {
         std::fs::write(dir.join("tasks.png"), "old").unwrap();
         std::fs::write(dir.join("report.html"), "old").unwrap();
         std::fs::write(dir.join("notes.md"), "mine").unwrap();
+        std::fs::write(dir.join("diagram.png"), "mine").unwrap();
         let lock = Lock::acquire(&dir).unwrap();
         let st = lock.stage(Kind::Run).unwrap();
         std::fs::write(st.path().join("summary.json"), "new").unwrap();
@@ -588,7 +606,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["compare", "notes.md", "summary.json"]);
+        assert_eq!(
+            names,
+            ["compare", "diagram.png", "notes.md", "summary.json"]
+        );
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "only the folder is left beside it");
     }
