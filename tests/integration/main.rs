@@ -4,6 +4,7 @@ mod common;
 mod cost;
 mod engine_rules;
 mod fuzz;
+mod health_checks;
 mod hostile;
 mod lifecycle;
 mod output_text;
