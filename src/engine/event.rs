@@ -66,6 +66,16 @@ pub enum Event {
         /// Index into the service's scheduled actions.
         action: u32,
     },
+    /// A healthy service task fails its health checks (D3).
+    HealthCheckFailed(TaskId),
+    /// A replayed health-check failure of a service's tasks (index into
+    /// its `health_check_failures.replay`).
+    HealthCheckReplay {
+        /// Service.
+        service: ServiceId,
+        /// Replay record.
+        index: u32,
+    },
     /// Record a time-series sample.
     Sample,
 }

@@ -216,6 +216,9 @@ pub struct Simulation {
     reclaim_rng: SimRng,
     agent_rng: SimRng,
     fargate_rng: SimRng,
+    /// Health-check failures of running service tasks (D3); drawn only
+    /// when a scenario has them.
+    health_rng: SimRng,
     fargate: FargateState,
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
@@ -381,6 +384,7 @@ impl Simulation {
             reclaim_rng: streams.stream("spot-reclaims"),
             agent_rng: streams.stream("agent-poll"),
             fargate_rng: streams.stream("fargate-spot"),
+            health_rng: streams.stream("health-checks"),
             fargate: FargateState::default(),
             providers: spec
                 .capacity_providers
@@ -441,6 +445,19 @@ impl Simulation {
                         Event::DesiredCount {
                             service: crate::model::ServiceId(s as u32),
                             count: c.count,
+                        },
+                    );
+                }
+            }
+        }
+        for s in 0..self.services.len() {
+            if let Some(h) = &self.spec.services[s].health_check_failures {
+                for (k, e) in h.replay.iter().enumerate() {
+                    self.queue.schedule(
+                        e.at,
+                        Event::HealthCheckReplay {
+                            service: crate::model::ServiceId(s as u32),
+                            index: k as u32,
                         },
                     );
                 }
@@ -545,6 +562,10 @@ impl Simulation {
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
             Event::ScheduledScaling { service, action } => {
                 self.on_scheduled_scaling(service.index(), action as usize)
+            }
+            Event::HealthCheckFailed(t) => self.on_health_check_failed(t),
+            Event::HealthCheckReplay { service, index } => {
+                self.on_health_check_replay(service.index(), index as usize)
             }
             Event::Sample => self.on_sample(),
         }

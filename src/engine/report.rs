@@ -221,6 +221,10 @@ impl Simulation {
                 recovery_after_interruption: st.tracker.recovery(Cause::Interruption.as_str()),
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
+                tasks_unhealthy: self.spec.services[s]
+                    .health_check_failures
+                    .as_ref()
+                    .map(|_| st.unhealthy_total),
                 deployments: st.deployments.clone(),
                 scale_out_reaction: {
                     let d = &st.reactions;

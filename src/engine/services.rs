@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
+use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
 use crate::model::{
     GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskDefId, TaskId,
@@ -66,6 +67,14 @@ pub(super) struct ServiceState {
     pub live: Vec<TaskId>,
     /// Tasks to replace: older revisions, or on a DRAINING instance; not stopping.
     pub retiring: Vec<TaskId>,
+    /// RUNNING tasks that failed their health checks (D3), not stopping:
+    /// they count toward maximumPercent but not as healthy.
+    pub unhealthy: Vec<TaskId>,
+    /// Tasks stopped for failed health checks, possibly still STOPPING
+    /// (D3: one at a time when no replacement can start first).
+    health_stops: Vec<TaskId>,
+    /// Tasks that failed their health checks over the run.
+    pub unhealthy_total: u64,
     rollout: Option<Rollout>,
     /// A deployment failed without rollback: no task is started or stopped.
     frozen: bool,
@@ -108,6 +117,9 @@ impl ServiceState {
             stable: 0,
             live: Vec::new(),
             retiring: Vec::new(),
+            unhealthy: Vec::new(),
+            health_stops: Vec::new(),
+            unhealthy_total: 0,
             rollout: None,
             frozen: false,
             stall_reported: false,
@@ -154,6 +166,8 @@ impl ServiceState {
             self.live.remove(pos);
         } else if let Some(pos) = self.retiring.iter().position(|&x| x == t) {
             self.retiring.remove(pos);
+        } else if let Some(pos) = self.unhealthy.iter().position(|&x| x == t) {
+            self.unhealthy.remove(pos);
         }
     }
 }
@@ -492,6 +506,8 @@ impl Simulation {
             }
         }
 
+        stopped += self.stop_unhealthy(s, min_healthy);
+
         // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
         if !self.services[s].retiring.is_empty() {
             let svc = &self.services[s];
@@ -510,6 +526,140 @@ impl Simulation {
         }
         self.check_progress(s, started, stopped);
         self.observe(s, self.cause);
+    }
+
+    /// D3: "An unhealthy task (failed container or load-balancer health
+    /// check) gets its replacement started first when maximumPercent
+    /// allows; otherwise unhealthy tasks are stopped one at a time." Runs
+    /// after the pass has started what it could. When every replacement
+    /// started (the service is not short of its desired count), unhealthy
+    /// tasks stop as soon as the healthy count is at least `min_healthy`
+    /// (at once if it already is, else when the replacements are healthy).
+    /// When a replacement could not start (maximumPercent reached, or, as a
+    /// model choice, no capacity or the P9 throttle), the unhealthy task
+    /// with the lowest id stops, and the next only once that stop has
+    /// completed; each completed stop frees room for a replacement.
+    /// Returns how many stopped.
+    fn stop_unhealthy(&mut self, s: usize, min_healthy: u32) -> usize {
+        if self.services[s].unhealthy.is_empty() {
+            return 0;
+        }
+        let now = self.queue.now();
+        let grace = self.spec.services[s].health_grace;
+        let cluster = &self.cluster;
+        let svc = &mut self.services[s];
+        svc.health_stops
+            .retain(|&t| cluster.task(t).state == TaskState::Stopping);
+        let short = (svc.live.len() as u32) < svc.desired;
+        let svc = &self.services[s];
+        let take = if short {
+            usize::from(svc.health_stops.is_empty())
+        } else {
+            let healthy = svc
+                .live
+                .iter()
+                .chain(svc.retiring.iter())
+                .filter(|&&t| self.is_healthy(t, now, grace))
+                .count() as u32;
+            if healthy >= min_healthy {
+                svc.unhealthy.len()
+            } else {
+                0
+            }
+        };
+        let mut victims = svc.unhealthy.clone();
+        victims.sort_unstable();
+        victims.truncate(take);
+        let name = self.service_name(s).to_string();
+        for &t in &victims {
+            self.services[s].health_stops.push(t);
+            self.stop_task(t, StopReason::FailedHealthChecks);
+            self.recorder.event(
+                now,
+                &name,
+                "task-unhealthy-stopped",
+                format!(
+                    "service {name} has stopped 1 running tasks: (task {}).",
+                    t.0
+                ),
+            );
+        }
+        victims.len()
+    }
+
+    /// D3: a healthy task fails its health checks. It stops counting as
+    /// healthy at once; the scheduler replaces it (see `stop_unhealthy`).
+    /// Returns whether it was a healthy task of the service.
+    fn mark_unhealthy(&mut self, s: usize, t: TaskId) -> bool {
+        let now = self.queue.now();
+        let grace = self.spec.services[s].health_grace;
+        if !self.is_healthy(t, now, grace) {
+            return false;
+        }
+        let svc = &mut self.services[s];
+        if let Some(pos) = svc.live.iter().position(|&x| x == t) {
+            svc.live.remove(pos);
+        } else if let Some(pos) = svc.retiring.iter().position(|&x| x == t) {
+            svc.retiring.remove(pos);
+        } else {
+            return false;
+        }
+        svc.unhealthy.push(t);
+        svc.unhealthy_total += 1;
+        let name = self.service_name(s).to_string();
+        self.recorder.event(
+            now,
+            &name,
+            "task-unhealthy",
+            format!(
+                "service {name} (task {}) failed container health checks.",
+                t.0
+            ),
+        );
+        true
+    }
+
+    /// D3: a task's drawn health-check failure comes due.
+    pub(super) fn on_health_check_failed(&mut self, t: TaskId) {
+        let task = self.cluster.task(t);
+        if task.state != TaskState::Running {
+            return;
+        }
+        let TaskOwner::Service(s) = task.owner else {
+            return;
+        };
+        if self.mark_unhealthy(s.index(), t) {
+            self.reconcile(s.index());
+        }
+    }
+
+    /// D3: a replayed failure: the `tasks` healthy tasks with the lowest
+    /// ids (the oldest) fail together, then one scheduler pass runs.
+    pub(super) fn on_health_check_replay(&mut self, s: usize, k: usize) {
+        let Some(n) = self.spec.services[s]
+            .health_check_failures
+            .as_ref()
+            .and_then(|h| h.replay.get(k))
+            .map(|e| e.tasks as usize)
+        else {
+            return;
+        };
+        let now = self.queue.now();
+        let grace = self.spec.services[s].health_grace;
+        let svc = &self.services[s];
+        let mut healthy: Vec<TaskId> = svc
+            .live
+            .iter()
+            .chain(svc.retiring.iter())
+            .copied()
+            .filter(|&t| self.is_healthy(t, now, grace))
+            .collect();
+        healthy.sort_unstable();
+        healthy.truncate(n);
+        for t in healthy {
+            self.mark_unhealthy(s, t);
+        }
+        self.reconcile(s);
     }
 
     /// D3: a task of an older revision started during the current
@@ -1110,8 +1260,19 @@ impl Simulation {
             return;
         }
         if let TaskOwner::Service(s) = task.owner {
+            // D3: a Poisson failure time for a task that became healthy.
+            let rate = self.spec.services[s.index()]
+                .health_check_failures
+                .as_ref()
+                .map_or(0.0, |h| h.per_task_hour);
+            if rate > 0.0 {
+                if let Some(d) = sample_time_to_interruption(&mut self.health_rng, rate) {
+                    let now = self.queue.now();
+                    self.queue.schedule(now + d, Event::HealthCheckFailed(t));
+                }
+            }
             let svc = &self.services[s.index()];
-            if !svc.retiring.is_empty() || svc.rollout.is_some() {
+            if !svc.retiring.is_empty() || svc.rollout.is_some() || !svc.unhealthy.is_empty() {
                 self.reconcile(s.index());
             }
         }
@@ -1143,7 +1304,10 @@ impl Simulation {
         if let TaskOwner::Service(s) = owner {
             let svc = &self.services[s.index()];
             // A stopped task frees room under maximumPercent.
-            if (svc.live.len() as u32) < svc.desired || !svc.retiring.is_empty() {
+            if (svc.live.len() as u32) < svc.desired
+                || !svc.retiring.is_empty()
+                || !svc.unhealthy.is_empty()
+            {
                 self.reconcile(s.index());
             }
         }

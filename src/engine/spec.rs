@@ -473,6 +473,29 @@ pub struct ServiceSpec {
     pub scaling: Option<ServiceScaler>,
     /// Scheduled actions setting min/max (A5).
     pub scheduled: Vec<ScheduledAction>,
+    /// Health-check failures of its RUNNING tasks (D3's unhealthy-task
+    /// clause); `None` when the scenario has none.
+    pub health_check_failures: Option<HealthCheckFailures>,
+}
+
+/// Health-check failures of a service's healthy RUNNING tasks (D3): a task
+/// that fails stops counting as healthy and is replaced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HealthCheckFailures {
+    /// Poisson rate of failures per healthy RUNNING task per hour (0: none).
+    pub per_task_hour: f64,
+    /// Replayed failures, in time order.
+    pub replay: Vec<HealthFailureReplay>,
+}
+
+/// At `at`, the `tasks` healthy tasks of the service with the lowest task
+/// ids (the oldest) fail their health checks together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthFailureReplay {
+    /// When.
+    pub at: SimTime,
+    /// How many tasks fail.
+    pub tasks: u32,
 }
 
 /// A task-definition revision a service can run.

@@ -91,6 +91,10 @@ pub struct ServiceSummary {
     pub tasks_stopped_gracefully: u64,
     /// Tasks killed with their instance, without a graceful stop.
     pub tasks_killed: u64,
+    /// Tasks that failed their health checks (D3); only for a service
+    /// with `healthCheckFailures`, so other summaries keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_unhealthy: Option<u64>,
     /// Deployments (D3, D4), in order.
     pub deployments: Vec<DeploymentSummary>,
     /// Requests and what was served, for a service with demand (W1).

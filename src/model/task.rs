@@ -57,6 +57,8 @@ pub enum StopReason {
     ProvisioningTimedOut,
     /// The daemon scheduler stopped it (instance left ACTIVE).
     DaemonStopped,
+    /// It failed its container or load-balancer health checks (D3).
+    FailedHealthChecks,
 }
 
 impl StopReason {
@@ -73,6 +75,7 @@ impl StopReason {
             StopReason::SpotInterrupted => "TerminationNotice".into(),
             StopReason::ProvisioningTimedOut => "ProvisioningTimeout".into(),
             StopReason::DaemonStopped => "DaemonSchedulerInitiated".into(),
+            StopReason::FailedHealthChecks => "TaskFailedHealthChecks".into(),
         }
     }
 }

@@ -10,8 +10,9 @@ use toml::{Table, Value};
 use super::reader::{index, join, quoted, Reader};
 use super::taskdef;
 use crate::engine::{
-    Capacity, CircuitBreaker, Deployment, DesiredChange, GroupInstanceType, InstanceGroupSpec,
-    JobSpec, Operation, OperationKind, Revision, ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
+    Capacity, CircuitBreaker, Deployment, DesiredChange, GroupInstanceType, HealthCheckFailures,
+    HealthFailureReplay, InstanceGroupSpec, JobSpec, Operation, OperationKind, Revision,
+    ServiceKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType, AVAILABILITY_ZONES, REGION};
@@ -940,6 +941,7 @@ fn service(
         "capacityProviderStrategy",
         "demand",
         "autoScaling",
+        "healthCheckFailures",
     ];
     let ignored = [
         "cluster",
@@ -1139,6 +1141,14 @@ fn service(
         },
         None => (None, Vec::new()),
     };
+    let health_check_failures = t.get("healthCheckFailures").and_then(|v| {
+        let p = join(path, "healthCheckFailures");
+        if daemon {
+            r.err(&p, "health-check failures of DAEMON tasks are not modelled");
+            return None;
+        }
+        health_check_failures(r, v, &p)
+    });
     let mut revisions = Vec::new();
     let mut times = Vec::new();
     let dpath = join(path, "deployments");
@@ -1187,9 +1197,64 @@ fn service(
             load_balanced: balanced,
             scaling,
             scheduled,
+            health_check_failures,
         },
         times,
     ))
+}
+
+/// Most health-check failures per task-hour: one a minute.
+const MAX_HEALTH_FAILURES_PER_TASK_HOUR: f64 = 60.0;
+
+/// `services.X.healthCheckFailures` (D3): `perTaskHour`, a Poisson rate per
+/// healthy RUNNING task, and/or `replay = [{ at, tasks }]`.
+fn health_check_failures(r: &mut Reader, v: &Value, path: &str) -> Option<HealthCheckFailures> {
+    let t = r.table(v, path, &["perTaskHour", "replay"], &[])?;
+    if !t.contains_key("perTaskHour") && !t.contains_key("replay") {
+        r.err(path, "expected `perTaskHour` (failures per task-hour) or `replay` (a list of `{ at, tasks }`)");
+        return None;
+    }
+    let mut ok = true;
+    let mut spec = HealthCheckFailures::default();
+    if let Some(rate) = r.opt_number(t, path, "perTaskHour") {
+        if (0.0..=MAX_HEALTH_FAILURES_PER_TASK_HOUR).contains(&rate) {
+            spec.per_task_hour = rate;
+        } else {
+            r.err(
+                &join(path, "perTaskHour"),
+                format!("expected a rate of failures per healthy task-hour from 0 to {MAX_HEALTH_FAILURES_PER_TASK_HOUR}, found {rate}"),
+            );
+            ok = false;
+        }
+    } else if t.contains_key("perTaskHour") {
+        ok = false;
+    }
+    let rpath = join(path, "replay");
+    for (i, v) in r.list(t, path, "replay").iter().enumerate() {
+        let p = index(&rpath, i);
+        let Some(e) = r.table(v, &p, &["at", "tasks"], &[]) else {
+            ok = false;
+            continue;
+        };
+        let at = r
+            .required(e, &p, "at")
+            .and_then(|v| r.duration(v, &join(&p, "at")));
+        let tasks = r
+            .required(e, &p, "tasks")
+            .and_then(|v| r.uint(v, &join(&p, "tasks"), 100_000));
+        if tasks == Some(0) {
+            r.err(&join(&p, "tasks"), "expected at least 1 task");
+        }
+        match (at, tasks) {
+            (Some(at), Some(n)) if n > 0 => spec.replay.push(HealthFailureReplay {
+                at: SimTime::ZERO + at,
+                tasks: n as u32,
+            }),
+            _ => ok = false,
+        }
+    }
+    spec.replay.sort_by_key(|e| e.at);
+    ok.then_some(spec)
 }
 
 /// `[[maintenance]]`: drain an instance group at a given time (D1).

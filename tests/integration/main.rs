@@ -5,6 +5,7 @@ mod cost;
 mod engine_rules;
 mod fuzz;
 mod golden;
+mod health_checks;
 mod hostile;
 mod lifecycle;
 mod output_text;
