@@ -3,12 +3,15 @@
 //! their billed time, and how a commitment (Savings Plan or Reserved
 //! Instance what-if) changes an hour's bill.
 //!
+//! Also the [`Capacity`] a cost line is billed on, and the one
+//! [`HOURS_PER_MONTH`].
+//!
 //! Pure functions of numbers: no state, no clock, no ledger. The engine
 //! decides when a launch starts and stops and calls these; rates come from
 //! `crate::cost::prices` (Fargate), the instance catalogue (EC2 on-demand)
 //! and `crate::market` (spot). It must only depend on `crate::sim` (time
-//! types) and `crate::cost::prices`, never on the engine, scenario or output
-//! modules.
+//! types), `crate::cost::prices` and `crate::market` (the purchase option,
+//! the month's hours), never on the engine, scenario or output modules.
 
 use std::cmp::Ordering;
 use std::fmt;
