@@ -3,18 +3,103 @@
 //! their billed time, and how a commitment (Savings Plan or Reserved
 //! Instance what-if) changes an hour's bill.
 //!
+//! Also the [`Capacity`] a cost line is billed on, and the one
+//! [`HOURS_PER_MONTH`].
+//!
 //! Pure functions of numbers: no state, no clock, no ledger. The engine
 //! decides when a launch starts and stops and calls these; rates come from
 //! `crate::cost::prices` (Fargate), the instance catalogue (EC2 on-demand)
 //! and `crate::market` (spot). It must only depend on `crate::sim` (time
-//! types) and `crate::cost::prices`, never on the engine, scenario or output
-//! modules.
+//! types), `crate::cost::prices` and `crate::market` (the purchase option,
+//! the month's hours), never on the engine, scenario or output modules.
+
+use std::cmp::Ordering;
+use std::fmt;
 
 use crate::cost::prices::FargateRates;
+use crate::market::Purchase;
 use crate::sim::SimDuration;
+
+/// Hours in the month that monthly prices (EBS GB-month) and monthly
+/// extrapolations use: 365 × 24 / 12 = 730. Defined once, with the spot
+/// interruption frequencies of ECS-MODEL S2 that use the same month.
+pub use crate::market::advisor::HOURS_PER_MONTH;
 
 /// Seconds per hour.
 const SECONDS_PER_HOUR: f64 = 3600.0;
+
+/// The capacity a cost line is billed on: the `capacity` column of
+/// `cost.csv` and the keys of the summary's `by_capacity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capacity {
+    /// An EC2 instance bought on-demand (B1).
+    Ec2OnDemand,
+    /// An EC2 instance bought on spot (B1).
+    Ec2Spot,
+    /// A Fargate task (B2).
+    Fargate,
+    /// A Fargate Spot task (B2).
+    FargateSpot,
+    /// The settlement of a commitment what-if (B3), not a capacity of its
+    /// own but a line of the same table.
+    Commitment,
+}
+
+impl Capacity {
+    /// The EC2 capacity of an instance bought as `purchase`.
+    pub fn ec2(purchase: Purchase) -> Self {
+        match purchase {
+            Purchase::OnDemand => Capacity::Ec2OnDemand,
+            Purchase::Spot => Capacity::Ec2Spot,
+        }
+    }
+
+    /// The Fargate capacity of a task, Spot or not.
+    pub fn fargate(spot: bool) -> Self {
+        if spot {
+            Capacity::FargateSpot
+        } else {
+            Capacity::Fargate
+        }
+    }
+
+    /// The name written in `cost.csv` and `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capacity::Ec2OnDemand => "ec2-on-demand",
+            Capacity::Ec2Spot => "ec2-spot",
+            Capacity::Fargate => "FARGATE",
+            Capacity::FargateSpot => "FARGATE_SPOT",
+            Capacity::Commitment => "commitment",
+        }
+    }
+
+    /// Whether spend on this capacity is at on-demand rates, the spend a
+    /// commitment covers (B3): EC2 on-demand and Fargate.
+    pub fn is_on_demand(self) -> bool {
+        matches!(self, Capacity::Ec2OnDemand | Capacity::Fargate)
+    }
+}
+
+impl fmt::Display for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Ordered by name, so that a table keyed by capacity lists its lines in
+/// the order of the names written out.
+impl Ord for Capacity {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Capacity {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// The minimum billed time of one EC2 launch (B1) or one Fargate task (B2).
 pub const MINIMUM_BILLED: SimDuration = SimDuration::from_secs(60);
@@ -24,6 +109,13 @@ pub const MINIMUM_BILLED: SimDuration = SimDuration::from_secs(60);
 /// [`MINIMUM_BILLED`].
 pub fn billed_seconds(run: SimDuration) -> f64 {
     run.max(MINIMUM_BILLED).as_secs_f64()
+}
+
+/// ECS-MODEL B1, B2: the seconds billed beyond the `run` itself, the
+/// top-up of a launch or task shorter than [`MINIMUM_BILLED`] (0 for a
+/// longer one): `billed_seconds(run) − run`.
+pub fn minimum_topup_seconds(run: SimDuration) -> f64 {
+    billed_seconds(run) - run.as_secs_f64()
 }
 
 /// What one Fargate task costs, USD (B2).
@@ -74,6 +166,12 @@ pub fn fargate_cost(
 /// [`billed_seconds`]).
 pub fn ec2_cost(usd_per_hour: f64, billed_s: f64) -> f64 {
     usd_per_hour * billed_s / SECONDS_PER_HOUR
+}
+
+/// ECS-MODEL B1: the cost of an EBS volume of `gb` GB at `usd_per_gb_month`
+/// USD per GB-month, USD per hour: GB-month price ÷ [`HOURS_PER_MONTH`].
+pub fn ebs_usd_per_hour(gb: f64, usd_per_gb_month: f64) -> f64 {
+    gb * usd_per_gb_month / HOURS_PER_MONTH
 }
 
 /// ECS-MODEL B3: a commitment what-if, a Savings Plan or Reserved Instance
@@ -299,6 +397,67 @@ mod tests {
             ec2_cost(0.192, billed_seconds(SimDuration::from_mins(90))),
             0.288
         ));
+    }
+
+    #[test]
+    fn minimum_topup_is_what_the_minute_adds() {
+        // B1, B2: a 30 s run bills 60 s, 30 s of top-up; 59.999 s → 0.001 s;
+        // a minute or more → none.
+        assert_eq!(minimum_topup_seconds(SimDuration::from_secs(30)), 30.0);
+        assert_eq!(minimum_topup_seconds(SimDuration::ZERO), 60.0);
+        assert!(close(
+            minimum_topup_seconds(SimDuration::from_millis(59_999)),
+            0.001
+        ));
+        assert_eq!(minimum_topup_seconds(SimDuration::from_secs(60)), 0.0);
+        assert_eq!(minimum_topup_seconds(SimDuration::from_mins(90)), 0.0);
+    }
+
+    #[test]
+    fn ebs_per_hour_uses_a_730_hour_month() {
+        // B1: 30 GB × 0.08 USD/GB-month / 730 h = 0.0032877 USD/h.
+        assert!(close(ebs_usd_per_hour(30.0, 0.08), 2.4 / 730.0));
+        assert_eq!(HOURS_PER_MONTH, 730.0);
+        // For 2 h of an instance: 0.0065753… USD.
+        assert!(close(
+            ec2_cost(ebs_usd_per_hour(30.0, 0.08), 7200.0),
+            4.8 / 730.0
+        ));
+    }
+
+    #[test]
+    fn capacity_names_and_order() {
+        // The names of cost.csv's capacity column, unchanged.
+        let all = [
+            (Capacity::Ec2OnDemand, "ec2-on-demand"),
+            (Capacity::Ec2Spot, "ec2-spot"),
+            (Capacity::Fargate, "FARGATE"),
+            (Capacity::FargateSpot, "FARGATE_SPOT"),
+            (Capacity::Commitment, "commitment"),
+        ];
+        for (c, name) in all {
+            assert_eq!(c.as_str(), name);
+            assert_eq!(c.to_string(), name);
+        }
+        assert_eq!(Capacity::ec2(Purchase::OnDemand), Capacity::Ec2OnDemand);
+        assert_eq!(Capacity::ec2(Purchase::Spot), Capacity::Ec2Spot);
+        assert_eq!(Capacity::fargate(false), Capacity::Fargate);
+        assert_eq!(Capacity::fargate(true), Capacity::FargateSpot);
+        // B3: a commitment covers on-demand-rate spend only.
+        let covered: Vec<_> = all.iter().filter(|(c, _)| c.is_on_demand()).collect();
+        assert_eq!(
+            covered,
+            [
+                &(Capacity::Ec2OnDemand, "ec2-on-demand"),
+                &(Capacity::Fargate, "FARGATE")
+            ]
+        );
+        // Sorted as their names are.
+        let mut sorted: Vec<Capacity> = all.iter().map(|(c, _)| *c).collect();
+        sorted.sort();
+        let mut names: Vec<&str> = all.iter().map(|(_, n)| *n).collect();
+        names.sort();
+        assert_eq!(sorted.iter().map(|c| c.as_str()).collect::<Vec<_>>(), names);
     }
 
     #[test]

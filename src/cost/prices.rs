@@ -22,7 +22,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::market::advisor::HOURS_PER_MONTH;
 use crate::market::fargate::FargatePlatform;
 use crate::text::closest;
 
@@ -380,12 +379,6 @@ impl PriceBook {
         })
     }
 
-    /// The EBS cost of a `gb`-GB volume, USD per hour: GB-month price ÷ 730
-    /// hours per month (B1).
-    pub fn ebs_usd_per_hour(&self, gb: f64) -> f64 {
-        gb * self.ebs_usd_per_gb_month / HOURS_PER_MONTH
-    }
-
     fn missing(
         &self,
         capacity_provider: &'static str,
@@ -727,13 +720,6 @@ mod tests {
         assert!(msg.contains("af-south-1, ap-east-1"), "{msg}");
         let e = PriceBook::builtin("mars-north-9").unwrap_err();
         assert!(!e.to_string().contains("did you mean"), "{e}");
-    }
-
-    #[test]
-    fn ebs_per_hour() {
-        // B1: 30 GB × 0.08 USD/GB-month / 730 h = 0.0032877 USD/h.
-        let b = book("us-east-1");
-        assert!(close(b.ebs_usd_per_hour(30.0), 2.4 / 730.0));
     }
 
     #[test]

@@ -18,11 +18,13 @@ use std::collections::BTreeMap;
 
 use super::fargate::FargateMeta;
 use super::{FargateTask, Simulation};
-use crate::cost::{billed_seconds, fargate_cost};
-use crate::market::{Purchase, SpotPrice};
+use crate::cost::{
+    ebs_usd_per_hour, ec2_cost, fargate_cost, minimum_topup_seconds, Capacity, HOURS_PER_MONTH,
+};
+use crate::market::SpotPrice;
 use crate::metrics::{round4, CostRow, CostSummary};
 use crate::model::{TaskId, TaskOwner};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::SimTime;
 
 const HOUR_MS: u64 = 3_600_000;
 
@@ -43,14 +45,14 @@ struct Amount {
 /// Accumulates amounts per (hour, owner, capacity).
 #[derive(Default)]
 struct Ledger {
-    rows: BTreeMap<(u32, String, String), Amount>,
+    rows: BTreeMap<(u32, String, Capacity), Amount>,
 }
 
 impl Ledger {
-    fn add(&mut self, hour: u32, owner: &str, capacity: &str, f: impl FnOnce(&mut Amount)) {
+    fn add(&mut self, hour: u32, owner: &str, capacity: Capacity, f: impl FnOnce(&mut Amount)) {
         let e = self
             .rows
-            .entry((hour, owner.to_string(), capacity.to_string()))
+            .entry((hour, owner.to_string(), capacity))
             .or_default();
         f(e);
     }
@@ -106,10 +108,7 @@ impl Simulation {
         {
             let start = inst.launched_at;
             let stop = inst.terminated_at.unwrap_or(end).min(end);
-            let capacity = match m.purchase {
-                Purchase::OnDemand => "ec2-on-demand",
-                Purchase::Spot => "ec2-spot",
-            };
+            let capacity = Capacity::ec2(m.purchase);
             let on_demand = self.spec.instance_groups[m.group]
                 .instance_types
                 .iter()
@@ -186,19 +185,18 @@ impl Simulation {
             // B1: at least 60 s per launch; the top-up is idle time.
             let ran = stop - start;
             if inst.terminated_at.is_some_and(|t| t <= end) {
-                let topup = billed_seconds(ran) - ran.as_secs_f64();
+                let topup = minimum_topup_seconds(ran);
                 if topup > 0.0 {
-                    let c = price.at(stop) * topup / 3600.0;
+                    let c = ec2_cost(price.at(stop), topup);
                     ec2_instances += c;
                     ec2_idle += c;
                     ledger.add(hour_of(stop, end), IDLE, capacity, |a| a.idle += c);
                 }
             }
             if pricing.ebs_root_gb > 0.0 {
+                let ebs = ebs_usd_per_hour(pricing.ebs_root_gb, pricing.ebs_usd_per_gb_month);
                 for (h, hx, hy) in hours(start, stop) {
-                    let c = pricing.ebs_root_gb * pricing.ebs_usd_per_gb_month / 730.0
-                        * (hy - hx).as_secs_f64()
-                        / 3600.0;
+                    let c = ec2_cost(ebs, (hy - hx).as_secs_f64());
                     ledger.add(h, INSTANCES, capacity, |a| a.storage += c);
                 }
             }
@@ -223,7 +221,7 @@ impl Simulation {
         if let Some(c) = &pricing.commitment {
             let mut spend: BTreeMap<u32, f64> = BTreeMap::new();
             for ((h, _, cap), a) in &ledger.rows {
-                if cap == "ec2-on-demand" || cap == "FARGATE" {
+                if cap.is_on_demand() {
                     *spend.entry(*h).or_default() += a.compute + a.idle;
                 }
             }
@@ -235,7 +233,7 @@ impl Simulation {
                 let r = c.apply(s, hour_s as f64 / 1000.0);
                 let adjust = r.committed_usd + r.uncovered_usd - s;
                 commitment_usd += adjust;
-                ledger.add(h, COMMITMENT, "commitment", |a| a.compute += adjust);
+                ledger.add(h, COMMITMENT, Capacity::Commitment, |a| a.compute += adjust);
             }
         }
 
@@ -245,7 +243,7 @@ impl Simulation {
             .map(|((hour, owner, capacity), a)| CostRow {
                 hour,
                 owner,
-                capacity,
+                capacity: capacity.as_str().to_string(),
                 compute_usd: a.compute,
                 idle_usd: a.idle,
                 storage_usd: a.storage,
@@ -268,7 +266,7 @@ impl Simulation {
         s.commitment_usd = round4(commitment_usd);
         let hours_run = end.as_millis() as f64 / HOUR_MS as f64;
         s.per_month_usd = if hours_run > 0.0 {
-            round4(s.total_usd * 730.0 / hours_run)
+            round4(s.total_usd * HOURS_PER_MONTH / hours_run)
         } else {
             0.0
         };
@@ -306,7 +304,7 @@ impl Simulation {
         let Some(rates) = pricing.fargate_rates(size.platform, meta.spot) else {
             return;
         };
-        let capacity = if meta.spot { "FARGATE_SPOT" } else { "FARGATE" };
+        let capacity = Capacity::fargate(meta.spot);
         let owner = self.owner_name(owner);
         let vcpu = f64::from(size.cpu) / 1024.0;
         let gb = f64::from(size.memory) / 1024.0;
@@ -326,8 +324,7 @@ impl Simulation {
             });
         }
         // B2: at least 60 s per task.
-        let ran: SimDuration = b - a;
-        let topup = billed_seconds(ran) - ran.as_secs_f64();
+        let topup = minimum_topup_seconds(b - a);
         if topup > 0.0 && stopped {
             let c = fargate_cost(
                 &rates,

@@ -10,9 +10,7 @@ use rand::seq::index::sample;
 use rand::Rng;
 
 use super::{Cause, Event, InstanceGroupSpec, PoolSpec, Simulation};
-use crate::market::{
-    choose_on_demand_pool, choose_spot_pool, sample_time_to_interruption, PoolView, Purchase,
-};
+use crate::market::{sample_time_to_interruption, PoolView, Purchase};
 use crate::model::attrs;
 use crate::model::{InstanceGroupId, InstanceId, InstanceState, NewInstance, TaskId, TaskOwner};
 use crate::placement::TieBreak;
@@ -214,11 +212,7 @@ impl Simulation {
                         }
                     })
                     .collect();
-                let pick = match purchase {
-                    Purchase::OnDemand => choose_on_demand_pool(d.on_demand_allocation, &views),
-                    Purchase::Spot => choose_spot_pool(d.spot_allocation, &views),
-                };
-                match pick {
+                match d.choose_pool(purchase, &views) {
                     Some(k) => (purchase, views[k].type_index * n_az + views[k].az_index),
                     None => {
                         self.interruptions.launch_failures += 1;

@@ -2,7 +2,7 @@
 //! tests and sweeps may build them directly. Units are already converted:
 //! durations in [`SimDuration`], CPU in units, memory in MiB.
 
-use crate::cost::{Commitment, FargateRates};
+use crate::cost::{Commitment, FargateRates, HOURS_PER_MONTH};
 use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
 use crate::model::{Resources, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
@@ -327,7 +327,7 @@ impl Default for FargateSpec {
             launches_per_s: 20.0,
             // S2's formula on a 5%-a-month rate, the Advisor's lowest bucket
             // edge; a scenario sets its own.
-            spot_hazard_per_hour: -(1.0f64 - 0.05).ln() / 730.0,
+            spot_hazard_per_hour: -(1.0f64 - 0.05).ln() / HOURS_PER_MONTH,
             spot_capacity: 1.0,
             availability_zones: vec![
                 "us-east-1a".into(),

@@ -160,11 +160,6 @@ impl Cluster {
         GroupId(self.groups.intern(name))
     }
 
-    /// The id of task group `name`, if known.
-    pub fn find_group(&self, name: &str) -> Option<GroupId> {
-        self.groups.get(name).map(GroupId)
-    }
-
     /// The name of a task group.
     pub fn group_name(&self, g: GroupId) -> &str {
         self.groups.resolve(g.0)

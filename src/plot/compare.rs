@@ -37,9 +37,7 @@ use super::chart::{tick, Bars, Chart, Panel, XAxis};
 use super::run;
 use super::table::Table;
 use super::{save, Format, Kind, PlotError, Report};
-
-/// Hours in the month `per_month_usd` extrapolates to.
-pub const MONTH_HOURS: f64 = 730.0;
+use crate::cost::HOURS_PER_MONTH;
 
 /// The parts of a cost bar, bottom to top: legend text and palette index.
 pub const PARTS: [(&str, usize); 3] = [
@@ -218,7 +216,7 @@ impl Comparison {
                 .iter()
                 .zip(&per_month)
                 .find(|(t, m)| **t > 0.0 && **m > 0.0)
-                .map(|(t, m)| MONTH_HOURS * t / m)
+                .map(|(t, m)| HOURS_PER_MONTH * t / m)
         });
         let mut folder = run::folder_name(dir);
         if folder == "compare" {
