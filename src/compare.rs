@@ -5,15 +5,17 @@
 //!
 //! Variants are named bundles of `--set` overrides, given in the scenario's
 //! `[variants]` table (`fargate = ["services.web.launchType=FARGATE"]`) or
-//! on the command line. This module loads, runs and tabulates; the CLI
-//! prints and writes.
+//! on the command line. This module merges and checks the variants, runs
+//! them, tabulates and writes the comparison folder ([`run_compare`]); the
+//! CLI prints.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::csvdata::CsvText;
 use crate::engine::{RunResult, Simulation};
 use crate::metrics::round4;
+use crate::output::{self, Kind, Lock, OutputError};
 use crate::scenario::{self, ScenarioError};
 
 /// A named bundle of overrides.
@@ -104,9 +106,211 @@ pub enum CompareError {
         /// The problems.
         source: ScenarioError,
     },
-    /// The `[variants]` table is malformed or names are unknown.
+    /// The `[variants]` table is malformed, a `--variant` is malformed, or
+    /// names are unknown, repeated or unfit to name a folder.
     #[error("{0}")]
     Variants(String),
+    /// The output folder could not be locked or prepared.
+    #[error(transparent)]
+    Folder(#[from] OutputError),
+    /// Writing the results failed (`what`: `writing variant NAME`, ...).
+    #[error("{what}")]
+    Write {
+        /// What was being written.
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: OutputError,
+    },
+}
+
+impl CompareError {
+    /// Whether the input (the scenario, the variants, the names) is at
+    /// fault, rather than the file system: nothing has been run or written.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            CompareError::Scenario { .. } | CompareError::Variants(_)
+        )
+    }
+
+    /// The individual problems, one line each (`variant `NAME`: ...` for
+    /// every problem of an invalid variant).
+    pub fn issues(&self) -> Vec<String> {
+        match self {
+            CompareError::Scenario { variant, source } => source
+                .issues()
+                .into_iter()
+                .map(|line| format!("variant `{variant}`: {line}"))
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// What `ecsim compare` is asked to do.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Scenario file.
+    pub scenario: &'a Path,
+    /// Overrides common to every variant (`--set`).
+    pub set: &'a [String],
+    /// Seed for every variant (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Variants to run, in order (`--variants`; empty: every one defined).
+    pub names: &'a [String],
+    /// `NAME:PATH=VALUE` definitions or extensions (`--variant`).
+    pub extra: &'a [String],
+    /// Output folder (default: `results/<scenario name>/compare/`).
+    pub out: Option<&'a Path>,
+}
+
+/// What a comparison wrote.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The comparison folder: `comparison.csv` and one run folder per variant.
+    pub dir: PathBuf,
+    /// One row per variant, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Outcome {
+    /// Each variant's run folder, in order.
+    pub fn variant_dirs(&self) -> Vec<PathBuf> {
+        self.rows
+            .iter()
+            .map(|r| self.dir.join(&r.variant))
+            .collect()
+    }
+}
+
+/// The variants a request asks for: the scenario's `[variants]` table
+/// extended by `--variant` definitions, then narrowed and ordered by
+/// `--variants`; every name checked (known, given once, fit to name a
+/// folder, not a file the comparison writes).
+pub fn select(req: &Request) -> Result<Vec<Variant>, CompareError> {
+    let mut variants = file_variants(req.scenario)?;
+    for spec in req.extra {
+        let Some((name, assignment)) = spec.split_once(':') else {
+            return Err(CompareError::Variants(format!(
+                "--variant {spec}: expected NAME:PATH=VALUE"
+            )));
+        };
+        if let Err(m) = output::plain_name(name) {
+            return Err(CompareError::Variants(format!(
+                "--variant {spec}: the name {m}; it names the variant's folder"
+            )));
+        }
+        match variants.iter_mut().find(|v| v.name == name) {
+            Some(v) => v.overrides.push(assignment.to_string()),
+            None => variants.push(Variant {
+                name: name.to_string(),
+                overrides: vec![assignment.to_string()],
+            }),
+        }
+    }
+    if !req.names.is_empty() {
+        let mut chosen = Vec::new();
+        for n in req.names {
+            match variants.iter().find(|v| &v.name == n) {
+                Some(v) => chosen.push(v.clone()),
+                None => {
+                    let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+                    return Err(CompareError::Variants(format!(
+                        "unknown variant `{n}`; the scenario defines: {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
+        variants = chosen;
+    }
+    for (i, v) in variants.iter().enumerate() {
+        if variants[..i].iter().any(|w| w.name == v.name) {
+            return Err(CompareError::Variants(format!(
+                "variant `{}` is given twice",
+                v.name
+            )));
+        }
+        if let Err(m) = output::plain_name(&v.name) {
+            return Err(CompareError::Variants(format!(
+                "{}: variants: the name {m}; it names the variant's folder",
+                req.scenario.display()
+            )));
+        }
+        if v.name == "comparison.csv" || v.name.ends_with(".png") || v.name.ends_with(".svg") {
+            return Err(CompareError::Variants(format!(
+                "variant `{}`: the name of a file the comparison writes; rename the variant",
+                v.name
+            )));
+        }
+    }
+    if variants.is_empty() {
+        return Err(CompareError::Variants(format!(
+            "{}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
+            req.scenario.display()
+        )));
+    }
+    Ok(variants)
+}
+
+/// `ecsim compare`: selects the variants, locks the output folder (before
+/// anything runs; the default one is named after the scenario as the first
+/// variant loads it), runs every variant and writes `comparison.csv` and
+/// one run folder per variant, replacing the folder's previous comparison
+/// whole.
+pub fn run_compare(req: &Request) -> Result<Outcome, CompareError> {
+    let variants = select(req)?;
+    let lock = match req.out {
+        Some(d) => Lock::acquire(d)?,
+        None => {
+            let first = &variants[0];
+            let mut all = req.set.to_vec();
+            all.extend(first.overrides.iter().cloned());
+            let sc =
+                scenario::load(req.scenario, &all).map_err(|source| CompareError::Scenario {
+                    variant: first.name.clone(),
+                    source,
+                })?;
+            let dir =
+                output::default_dir(&sc.spec.name, "scenario").map_err(CompareError::Variants)?;
+            Lock::acquire(&dir.join("compare"))?
+        }
+    };
+    let runs = run(req.scenario, &variants, req.set, req.seed)?;
+    let dir = lock.target().to_path_buf();
+    let stage = lock.stage(Kind::Compare)?;
+    let mut rows = Vec::new();
+    for (v, r) in &runs {
+        let vdir = stage.path().join(&v.name);
+        std::fs::create_dir(&vdir)
+            .map_err(|source| OutputError::Io {
+                path: vdir.clone(),
+                source,
+            })
+            .and_then(|()| output::write_run_files(&vdir, r, None))
+            .map_err(|e| CompareError::Write {
+                what: format!("writing variant {}", v.name),
+                source: stage.explain(e),
+            })?;
+        rows.push(row(&v.name, r));
+    }
+    output::write_new(&stage.path().join("comparison.csv"), csv(&rows).as_bytes()).map_err(
+        |e| CompareError::Write {
+            what: "writing comparison.csv".to_string(),
+            source: stage.explain(e),
+        },
+    )?;
+    stage.commit().map_err(|source| CompareError::Write {
+        what: "writing the comparison".to_string(),
+        source,
+    })?;
+    drop(lock);
+    Ok(Outcome { dir, rows })
 }
 
 /// Reads the `[variants]` table of a scenario file.
