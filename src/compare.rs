@@ -619,3 +619,166 @@ pub fn breakeven_text(b: &[Breakeven]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nightly() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/cost/nightly-batch.toml")
+    }
+
+    fn request<'a>(
+        scenario: &'a Path,
+        names: &'a [String],
+        extra: &'a [String],
+        out: Option<&'a Path>,
+    ) -> Request<'a> {
+        Request {
+            scenario,
+            set: &[],
+            seed: None,
+            names,
+            extra,
+            out,
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn input_error(req: &Request) -> String {
+        let e = select(req).expect_err("refused");
+        assert!(e.is_input(), "{e}");
+        let lines = e.issues();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        lines[0].clone()
+    }
+
+    #[test]
+    fn select_extends_the_table_then_orders_by_names() {
+        let path = nightly();
+        let extra = strings(&["ec2:instanceGroups.batch.count=3", "big:duration=\"2h\""]);
+        let names = strings(&["big", "ec2"]);
+        let v = select(&request(&path, &names, &extra, None)).unwrap();
+        assert_eq!(
+            v,
+            vec![
+                Variant {
+                    name: "big".into(),
+                    overrides: strings(&["duration=\"2h\""]),
+                },
+                Variant {
+                    name: "ec2".into(),
+                    overrides: strings(&["instanceGroups.batch.count=3"]),
+                },
+            ]
+        );
+        let all = select(&request(&path, &[], &[], None)).unwrap();
+        assert_eq!(all[0].name, "ec2");
+        assert!(all.len() >= 2);
+    }
+
+    #[test]
+    fn select_refuses_bad_names_with_the_cli_messages() {
+        let path = nightly();
+        let none: Vec<String> = Vec::new();
+        let m = input_error(&request(&path, &none, &strings(&["nocolon"]), None));
+        assert_eq!(m, "--variant nocolon: expected NAME:PATH=VALUE");
+        let m = input_error(&request(&path, &none, &strings(&["../x:a=1"]), None));
+        assert!(
+            m.starts_with("--variant ../x:a=1: the name `../x` contains a path separator"),
+            "{m}"
+        );
+        let m = input_error(&request(&path, &strings(&["nope"]), &none, None));
+        assert!(
+            m.starts_with("unknown variant `nope`; the scenario defines: ec2, ec2-managed"),
+            "{m}"
+        );
+        let m = input_error(&request(&path, &strings(&["ec2", "ec2"]), &none, None));
+        assert_eq!(m, "variant `ec2` is given twice");
+        let m = input_error(&request(
+            &path,
+            &none,
+            &strings(&["comparison.csv:seed=1"]),
+            None,
+        ));
+        assert_eq!(
+            m,
+            "variant `comparison.csv`: the name of a file the comparison writes; rename the variant"
+        );
+    }
+
+    #[test]
+    fn a_scenario_without_variants_is_refused_before_any_folder_is_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("plain.toml");
+        std::fs::write(&path, "name = \"plain\"\n").unwrap();
+        let out = tmp.path().join("out");
+        let none: Vec<String> = Vec::new();
+        let e = run_compare(&request(&path, &none, &none, Some(&out))).expect_err("refused");
+        assert!(e.is_input());
+        assert_eq!(
+            e.issues(),
+            vec![format!(
+                "{}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
+                path.display()
+            )]
+        );
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn an_invalid_variant_names_itself_on_every_problem_line() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let extra = strings(&["bad:instanceGroups.batch.count=-1"]);
+        let names = strings(&["bad"]);
+        let e = run_compare(&request(&path, &names, &extra, Some(&out))).expect_err("refused");
+        assert!(e.is_input(), "{e}");
+        let lines = e.issues();
+        assert!(!lines.is_empty());
+        assert!(
+            lines.iter().all(|l| l.starts_with("variant `bad`: ")),
+            "{lines:?}"
+        );
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn run_compare_writes_the_table_and_one_folder_per_variant() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let set = strings(&["duration=\"2h\""]);
+        let names = strings(&["ec2"]);
+        let none: Vec<String> = Vec::new();
+        let req = Request {
+            set: &set,
+            ..request(&path, &names, &none, Some(&out))
+        };
+        let o = run_compare(&req).unwrap();
+        assert_eq!(o.dir, out);
+        assert_eq!(o.rows.len(), 1);
+        assert_eq!(o.variant_dirs(), vec![out.join("ec2")]);
+        assert!(out.join("ec2/summary.json").is_file());
+        let table = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+        assert_eq!(table, csv(&o.rows));
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_locked_is_not_an_input_error() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a-file");
+        std::fs::write(&file, "mine").unwrap();
+        let out = file.join("below");
+        let none: Vec<String> = Vec::new();
+        let names = strings(&["ec2"]);
+        let e = run_compare(&request(&path, &names, &none, Some(&out))).expect_err("refused");
+        assert!(!e.is_input(), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    }
+}
