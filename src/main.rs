@@ -19,11 +19,11 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use ecsim::compare;
-use ecsim::engine::{ExplainWindow, RunResult, Simulation};
-use ecsim::output::{self, Kind, Lock, Timing};
+use ecsim::engine::RunResult;
+use ecsim::output::{self, Timing};
 #[cfg(feature = "plot")]
 use ecsim::plot;
-use ecsim::scenario::{self, Scenario};
+use ecsim::scenario;
 use ecsim::sweep::{self, Progress, Shard, Sweep, SweepError};
 
 /// Writes to standard output. When the reader has gone away (a broken
@@ -236,12 +236,14 @@ enum Command {
     Report(ReportArgs),
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
-    let mut s = scenario::load(&args.scenario, &args.set)?;
-    if let Some(seed) = args.seed {
-        s.seed = seed;
+impl ScenarioArgs {
+    fn request(&self) -> ecsim::run::Request<'_> {
+        ecsim::run::Request {
+            scenario: &self.scenario,
+            set: &self.set,
+            seed: self.seed,
+        }
     }
-    Ok(s)
 }
 
 fn main() -> ExitCode {
@@ -374,6 +376,16 @@ impl From<SweepError> for Failure {
     }
 }
 
+impl From<ecsim::run::RunError> for Failure {
+    fn from(e: ecsim::run::RunError) -> Self {
+        if e.is_input() {
+            Failure::Input(e.issues())
+        } else {
+            Failure::Other(e.into())
+        }
+    }
+}
+
 impl From<compare::CompareError> for Failure {
     fn from(e: compare::CompareError) -> Self {
         if e.is_input() {
@@ -408,32 +420,11 @@ fn run(
     plot: &PlotFlag,
     with_report: bool,
 ) -> Result<(), Failure> {
-    let sc = load(args)?;
-    let dir = match out {
-        Some(d) => d.to_path_buf(),
-        None => {
-            output::default_dir(&sc.spec.name, "scenario").map_err(|m| Failure::Input(vec![m]))?
-        }
-    };
-    // Taken before simulating: a second writer of the folder fails now.
-    let lock = Lock::acquire(&dir)?;
-    let started = Instant::now();
-    let result = Simulation::new(&sc.spec, sc.seed).run();
-    let wall = started.elapsed().as_secs_f64();
-    let timing = Timing {
-        wall_time_s: (wall * 1e6).round() / 1e6,
-        events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
-    };
-    let stage = lock.stage(Kind::Run)?;
-    output::write_run_files(stage.path(), &result, Some(&timing))
-        .map_err(|e| stage.explain(e))
-        .context("writing results")?;
-    stage.commit().context("writing results")?;
-    drop(lock);
-    print_summary(&result, &timing, &dir);
-    plot_after(&dir, plot)?;
+    let ran = ecsim::run::run_to_folder(&args.request(), out)?;
+    print_summary(&ran.result, &ran.timing, &ran.dir);
+    plot_after(&ran.dir, plot)?;
     if with_report {
-        report_after(args, dir)?;
+        report_after(args, ran.dir)?;
     }
     Ok(())
 }
@@ -522,16 +513,9 @@ fn validate(files: &[PathBuf], set: &[String]) -> Result<(), Failure> {
 }
 
 fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> Result<(), Failure> {
-    let sc = load(args)?;
-    let window = match task {
-        Some(n) => ExplainWindow::Only(n.max(1)),
-        None => ExplainWindow::First(first.unwrap_or(3)),
-    };
-    let mut sim = Simulation::new(&sc.spec, sc.seed);
-    sim.explain(window);
-    let result = sim.run();
-    if result.explanations.is_empty() {
-        let made = result.summary.tasks_placed;
+    let told = ecsim::run::explain(&args.request(), task, first)?;
+    if told.decisions.is_empty() {
+        let made = told.tasks_placed;
         if let Some(n) = task {
             return Err(Failure::Input(vec![format!(
                 "--task {n}: out of range: the run made fewer than {n} placement decisions ({made} tasks were placed; decisions are numbered from 1, one per placement attempt)"
@@ -539,7 +523,7 @@ fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> Result
         }
         say!("no placement decision in that range ({made} decisions were made)");
     }
-    for d in &result.explanations {
+    for d in &told.decisions {
         say!("decision {} at {} for {}:", d.number, d.time, d.source);
         say_raw!("{}", d.text);
     }
