@@ -369,9 +369,10 @@ impl From<scenario::ScenarioError> for Failure {
 
 impl From<SweepError> for Failure {
     fn from(e: SweepError) -> Self {
-        match e {
-            SweepError::Invalid(_) | SweepError::Shard { .. } => Failure::Input(e.issues()),
-            other => Failure::Other(other.into()),
+        if e.is_input() {
+            Failure::Input(e.issues())
+        } else {
+            Failure::Other(e.into())
         }
     }
 }
@@ -556,19 +557,7 @@ fn run_sweep(
     }
     let dir = match out {
         Some(d) => d,
-        None => {
-            if let Err(m) = output::plain_name(&sw.def.name) {
-                return Err(Failure::Input(vec![format!(
-                    "{}: name: {m}; it names the default output folder: rename it or give --out",
-                    file.display()
-                )]));
-            }
-            let base = sweep::default_dir(&sw.def.name);
-            match shard {
-                Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
-                None => base,
-            }
-        }
+        None => sweep::output_dir(&sw, file, shard)?,
     };
     let jobs = jobs.map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
     let jobs = if jobs > MAX_JOBS {
