@@ -672,20 +672,7 @@ fn plot_requested(_flag: &PlotFlag) -> bool {
 }
 
 fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Result<()> {
-    let out = match out {
-        Some(o) => o,
-        None => {
-            let first = dirs.first().context("no folder to merge")?;
-            let m = sweep::read_manifest(first)?.with_context(|| {
-                format!(
-                    "{}: no sweep.json: not the output folder of `ecsim sweep`",
-                    first.display()
-                )
-            })?;
-            sweep::default_dir(&m.name)
-        }
-    };
-    let report = sweep::merge(dirs, &out)?;
+    let report = sweep::merge_to(dirs, out.as_deref())?;
     say!(
         "merged {} folders: {} runs; results in {}",
         dirs.len(),

@@ -115,6 +115,26 @@ pub fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join("sweeps").join(name)
 }
 
+/// `ecsim merge`: merges the shard folders `dirs` into `out`, by default
+/// the folder of the sweep the first of them belongs to
+/// (`results/sweeps/<name>/`, the name read from its `sweep.json`).
+pub fn merge_to(dirs: &[PathBuf], out: Option<&Path>) -> Result<Report, SweepError> {
+    let out = match (out, dirs.first()) {
+        (Some(o), _) => o.to_path_buf(),
+        (None, Some(first)) => {
+            let m = read_manifest(first)?.ok_or_else(|| {
+                SweepError::folder(
+                    first,
+                    "no sweep.json: not the output folder of `ecsim sweep`",
+                )
+            })?;
+            default_dir(&m.name)
+        }
+        (None, None) => Path::new("results").join("sweeps"),
+    };
+    merge(dirs, &out)
+}
+
 /// Default output folder of the sweep loaded from `file`:
 /// `results/sweeps/<name>/`, or its `shard-K-of-N/` folder for a shard.
 /// Refused when the sweep's name is not a plain name (it would leave

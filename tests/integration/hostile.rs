@@ -525,3 +525,20 @@ fn exit_status_is_two_for_bad_input_and_one_for_the_file_system() {
     );
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn merge_of_a_folder_without_a_manifest_says_so_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("not-a-shard");
+    std::fs::create_dir(&dir).unwrap();
+    let (code, out, err) = ecsim(&["merge", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: no sweep.json: not the output folder of `ecsim sweep`\n",
+            dir.display()
+        )
+    );
+}
