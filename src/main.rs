@@ -1,5 +1,11 @@
 //! The `ecsim` command line: parse arguments, call the library, print, exit.
 //!
+//! Each subcommand calls one library function (`run::run_to_folder`,
+//! `run::explain`, `compare::run_compare`, `sweep::run`, `sweep::merge_to`,
+//! `plot::plot_dir`, `report::write_report`, `scenario::load`) and returns
+//! a [`Failure`]; [`fail`] alone turns a failure into an exit status (2 for
+//! bad input, 1 for anything else).
+//!
 //! Process-level behaviour: output goes through [`say!`], so a closed
 //! standard output (`ecsim ... | head`) ends the program quietly with
 //! status 0 instead of a panic; SIGINT and SIGTERM during a sweep say how
