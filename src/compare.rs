@@ -5,15 +5,17 @@
 //!
 //! Variants are named bundles of `--set` overrides, given in the scenario's
 //! `[variants]` table (`fargate = ["services.web.launchType=FARGATE"]`) or
-//! on the command line. This module loads, runs and tabulates; the CLI
-//! prints and writes.
+//! on the command line. This module merges and checks the variants, runs
+//! them, tabulates and writes the comparison folder ([`run_compare`]); the
+//! CLI prints.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::csvdata::CsvText;
 use crate::engine::{RunResult, Simulation};
 use crate::metrics::round4;
+use crate::output::{self, Kind, Lock, OutputError};
 use crate::scenario::{self, ScenarioError};
 
 /// A named bundle of overrides.
@@ -104,9 +106,211 @@ pub enum CompareError {
         /// The problems.
         source: ScenarioError,
     },
-    /// The `[variants]` table is malformed or names are unknown.
+    /// The `[variants]` table is malformed, a `--variant` is malformed, or
+    /// names are unknown, repeated or unfit to name a folder.
     #[error("{0}")]
     Variants(String),
+    /// The output folder could not be locked or prepared.
+    #[error(transparent)]
+    Folder(#[from] OutputError),
+    /// Writing the results failed (`what`: `writing variant NAME`, ...).
+    #[error("{what}")]
+    Write {
+        /// What was being written.
+        what: String,
+        /// Why it failed.
+        #[source]
+        source: OutputError,
+    },
+}
+
+impl CompareError {
+    /// Whether the input (the scenario, the variants, the names) is at
+    /// fault, rather than the file system: nothing has been run or written.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            CompareError::Scenario { .. } | CompareError::Variants(_)
+        )
+    }
+
+    /// The individual problems, one line each (`variant `NAME`: ...` for
+    /// every problem of an invalid variant).
+    pub fn issues(&self) -> Vec<String> {
+        match self {
+            CompareError::Scenario { variant, source } => source
+                .issues()
+                .into_iter()
+                .map(|line| format!("variant `{variant}`: {line}"))
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+/// What `ecsim compare` is asked to do.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Scenario file.
+    pub scenario: &'a Path,
+    /// Overrides common to every variant (`--set`).
+    pub set: &'a [String],
+    /// Seed for every variant (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Variants to run, in order (`--variants`; empty: every one defined).
+    pub names: &'a [String],
+    /// `NAME:PATH=VALUE` definitions or extensions (`--variant`).
+    pub extra: &'a [String],
+    /// Output folder (default: `results/<scenario name>/compare/`).
+    pub out: Option<&'a Path>,
+}
+
+/// What a comparison wrote.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The comparison folder: `comparison.csv` and one run folder per variant.
+    pub dir: PathBuf,
+    /// One row per variant, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Outcome {
+    /// Each variant's run folder, in order.
+    pub fn variant_dirs(&self) -> Vec<PathBuf> {
+        self.rows
+            .iter()
+            .map(|r| self.dir.join(&r.variant))
+            .collect()
+    }
+}
+
+/// The variants a request asks for: the scenario's `[variants]` table
+/// extended by `--variant` definitions, then narrowed and ordered by
+/// `--variants`; every name checked (known, given once, fit to name a
+/// folder, not a file the comparison writes).
+pub fn select(req: &Request) -> Result<Vec<Variant>, CompareError> {
+    let mut variants = file_variants(req.scenario)?;
+    for spec in req.extra {
+        let Some((name, assignment)) = spec.split_once(':') else {
+            return Err(CompareError::Variants(format!(
+                "--variant {spec}: expected NAME:PATH=VALUE"
+            )));
+        };
+        if let Err(m) = output::plain_name(name) {
+            return Err(CompareError::Variants(format!(
+                "--variant {spec}: the name {m}; it names the variant's folder"
+            )));
+        }
+        match variants.iter_mut().find(|v| v.name == name) {
+            Some(v) => v.overrides.push(assignment.to_string()),
+            None => variants.push(Variant {
+                name: name.to_string(),
+                overrides: vec![assignment.to_string()],
+            }),
+        }
+    }
+    if !req.names.is_empty() {
+        let mut chosen = Vec::new();
+        for n in req.names {
+            match variants.iter().find(|v| &v.name == n) {
+                Some(v) => chosen.push(v.clone()),
+                None => {
+                    let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+                    return Err(CompareError::Variants(format!(
+                        "unknown variant `{n}`; the scenario defines: {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
+        variants = chosen;
+    }
+    for (i, v) in variants.iter().enumerate() {
+        if variants[..i].iter().any(|w| w.name == v.name) {
+            return Err(CompareError::Variants(format!(
+                "variant `{}` is given twice",
+                v.name
+            )));
+        }
+        if let Err(m) = output::plain_name(&v.name) {
+            return Err(CompareError::Variants(format!(
+                "{}: variants: the name {m}; it names the variant's folder",
+                req.scenario.display()
+            )));
+        }
+        if v.name == "comparison.csv" || v.name.ends_with(".png") || v.name.ends_with(".svg") {
+            return Err(CompareError::Variants(format!(
+                "variant `{}`: the name of a file the comparison writes; rename the variant",
+                v.name
+            )));
+        }
+    }
+    if variants.is_empty() {
+        return Err(CompareError::Variants(format!(
+            "{}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
+            req.scenario.display()
+        )));
+    }
+    Ok(variants)
+}
+
+/// `ecsim compare`: selects the variants, locks the output folder (before
+/// anything runs; the default one is named after the scenario as the first
+/// variant loads it), runs every variant and writes `comparison.csv` and
+/// one run folder per variant, replacing the folder's previous comparison
+/// whole.
+pub fn run_compare(req: &Request) -> Result<Outcome, CompareError> {
+    let variants = select(req)?;
+    let lock = match req.out {
+        Some(d) => Lock::acquire(d)?,
+        None => {
+            let first = &variants[0];
+            let mut all = req.set.to_vec();
+            all.extend(first.overrides.iter().cloned());
+            let sc =
+                scenario::load(req.scenario, &all).map_err(|source| CompareError::Scenario {
+                    variant: first.name.clone(),
+                    source,
+                })?;
+            let dir =
+                output::default_dir(&sc.spec.name, "scenario").map_err(CompareError::Variants)?;
+            Lock::acquire(&dir.join("compare"))?
+        }
+    };
+    let runs = run(req.scenario, &variants, req.set, req.seed)?;
+    let dir = lock.target().to_path_buf();
+    let stage = lock.stage(Kind::Compare)?;
+    let mut rows = Vec::new();
+    for (v, r) in &runs {
+        let vdir = stage.path().join(&v.name);
+        std::fs::create_dir(&vdir)
+            .map_err(|source| OutputError::Io {
+                path: vdir.clone(),
+                source,
+            })
+            .and_then(|()| output::write_run_files(&vdir, r, None))
+            .map_err(|e| CompareError::Write {
+                what: format!("writing variant {}", v.name),
+                source: stage.explain(e),
+            })?;
+        rows.push(row(&v.name, r));
+    }
+    output::write_new(&stage.path().join("comparison.csv"), csv(&rows).as_bytes()).map_err(
+        |e| CompareError::Write {
+            what: "writing comparison.csv".to_string(),
+            source: stage.explain(e),
+        },
+    )?;
+    stage.commit().map_err(|source| CompareError::Write {
+        what: "writing the comparison".to_string(),
+        source,
+    })?;
+    drop(lock);
+    Ok(Outcome { dir, rows })
 }
 
 /// Reads the `[variants]` table of a scenario file.
@@ -414,4 +618,167 @@ pub fn breakeven_text(b: &[Breakeven]) -> String {
         let _ = writeln!(s, "  {} vs {}: {verdict}{caveat}", x.ec2, x.fargate);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nightly() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/cost/nightly-batch.toml")
+    }
+
+    fn request<'a>(
+        scenario: &'a Path,
+        names: &'a [String],
+        extra: &'a [String],
+        out: Option<&'a Path>,
+    ) -> Request<'a> {
+        Request {
+            scenario,
+            set: &[],
+            seed: None,
+            names,
+            extra,
+            out,
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn input_error(req: &Request) -> String {
+        let e = select(req).expect_err("refused");
+        assert!(e.is_input(), "{e}");
+        let lines = e.issues();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        lines[0].clone()
+    }
+
+    #[test]
+    fn select_extends_the_table_then_orders_by_names() {
+        let path = nightly();
+        let extra = strings(&["ec2:instanceGroups.batch.count=3", "big:duration=\"2h\""]);
+        let names = strings(&["big", "ec2"]);
+        let v = select(&request(&path, &names, &extra, None)).unwrap();
+        assert_eq!(
+            v,
+            vec![
+                Variant {
+                    name: "big".into(),
+                    overrides: strings(&["duration=\"2h\""]),
+                },
+                Variant {
+                    name: "ec2".into(),
+                    overrides: strings(&["instanceGroups.batch.count=3"]),
+                },
+            ]
+        );
+        let all = select(&request(&path, &[], &[], None)).unwrap();
+        assert_eq!(all[0].name, "ec2");
+        assert!(all.len() >= 2);
+    }
+
+    #[test]
+    fn select_refuses_bad_names_with_the_cli_messages() {
+        let path = nightly();
+        let none: Vec<String> = Vec::new();
+        let m = input_error(&request(&path, &none, &strings(&["nocolon"]), None));
+        assert_eq!(m, "--variant nocolon: expected NAME:PATH=VALUE");
+        let m = input_error(&request(&path, &none, &strings(&["../x:a=1"]), None));
+        assert!(
+            m.starts_with("--variant ../x:a=1: the name `../x` contains a path separator"),
+            "{m}"
+        );
+        let m = input_error(&request(&path, &strings(&["nope"]), &none, None));
+        assert!(
+            m.starts_with("unknown variant `nope`; the scenario defines: ec2, ec2-managed"),
+            "{m}"
+        );
+        let m = input_error(&request(&path, &strings(&["ec2", "ec2"]), &none, None));
+        assert_eq!(m, "variant `ec2` is given twice");
+        let m = input_error(&request(
+            &path,
+            &none,
+            &strings(&["comparison.csv:seed=1"]),
+            None,
+        ));
+        assert_eq!(
+            m,
+            "variant `comparison.csv`: the name of a file the comparison writes; rename the variant"
+        );
+    }
+
+    #[test]
+    fn a_scenario_without_variants_is_refused_before_any_folder_is_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("plain.toml");
+        std::fs::write(&path, "name = \"plain\"\n").unwrap();
+        let out = tmp.path().join("out");
+        let none: Vec<String> = Vec::new();
+        let e = run_compare(&request(&path, &none, &none, Some(&out))).expect_err("refused");
+        assert!(e.is_input());
+        assert_eq!(
+            e.issues(),
+            vec![format!(
+                "{}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
+                path.display()
+            )]
+        );
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn an_invalid_variant_names_itself_on_every_problem_line() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let extra = strings(&["bad:instanceGroups.batch.count=-1"]);
+        let names = strings(&["bad"]);
+        let e = run_compare(&request(&path, &names, &extra, Some(&out))).expect_err("refused");
+        assert!(e.is_input(), "{e}");
+        let lines = e.issues();
+        assert!(!lines.is_empty());
+        assert!(
+            lines.iter().all(|l| l.starts_with("variant `bad`: ")),
+            "{lines:?}"
+        );
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn run_compare_writes_the_table_and_one_folder_per_variant() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let set = strings(&["duration=\"2h\""]);
+        let names = strings(&["ec2"]);
+        let none: Vec<String> = Vec::new();
+        let req = Request {
+            set: &set,
+            ..request(&path, &names, &none, Some(&out))
+        };
+        let o = run_compare(&req).unwrap();
+        assert_eq!(o.dir, out);
+        assert_eq!(o.rows.len(), 1);
+        assert_eq!(o.variant_dirs(), vec![out.join("ec2")]);
+        assert!(out.join("ec2/summary.json").is_file());
+        let table = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+        assert_eq!(table, csv(&o.rows));
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_locked_is_not_an_input_error() {
+        let path = nightly();
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a-file");
+        std::fs::write(&file, "mine").unwrap();
+        let out = file.join("below");
+        let none: Vec<String> = Vec::new();
+        let names = strings(&["ec2"]);
+        let e = run_compare(&request(&path, &names, &none, Some(&out))).expect_err("refused");
+        assert!(!e.is_input(), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    }
 }

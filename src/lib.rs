@@ -36,6 +36,9 @@
 //!   [`text`] (near-match hints) are domain-free helpers any layer may use.
 //! * `plot` (feature `plot`, on by default) draws charts from the files a
 //!   run or a sweep wrote; it reads those files only, never the engine.
+//! * [`run`] and [`compare`] are what `ecsim run`, `explain` and `compare`
+//!   do: load, run, write the result folder; the binary only parses
+//!   arguments, prints and picks the exit status.
 //! * [`sweep`] expands a sweep file (a grid of scenario overrides times
 //!   seeds) into runs, runs them in parallel (rayon), persists each finished
 //!   run at once, and writes `runs.csv` and `aggregate.csv`; it also runs
@@ -85,6 +88,7 @@ pub mod placement;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod report;
+pub mod run;
 pub mod scaling;
 pub mod scenario;
 pub mod sim;

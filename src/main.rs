@@ -1,5 +1,11 @@
 //! The `ecsim` command line: parse arguments, call the library, print, exit.
 //!
+//! Each subcommand calls one library function (`run::run_to_folder`,
+//! `run::explain`, `compare::run_compare`, `sweep::run`, `sweep::merge_to`,
+//! `plot::plot_dir`, `report::write_report`, `scenario::load`) and returns
+//! a [`Failure`]; [`fail`] alone turns a failure into an exit status (2 for
+//! bad input, 1 for anything else).
+//!
 //! Process-level behaviour: output goes through [`say!`], so a closed
 //! standard output (`ecsim ... | head`) ends the program quietly with
 //! status 0 instead of a panic; SIGINT and SIGTERM during a sweep say how
@@ -18,11 +24,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use ecsim::engine::{ExplainWindow, RunResult, Simulation};
-use ecsim::output::{self, Kind, Lock, Timing};
+use ecsim::compare;
+use ecsim::engine::RunResult;
+use ecsim::output::{self, Timing};
 #[cfg(feature = "plot")]
 use ecsim::plot;
-use ecsim::scenario::{self, Scenario};
+use ecsim::scenario;
 use ecsim::sweep::{self, Progress, Shard, Sweep, SweepError};
 
 /// Writes to standard output. When the reader has gone away (a broken
@@ -235,17 +242,27 @@ enum Command {
     Report(ReportArgs),
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, scenario::ScenarioError> {
-    let mut s = scenario::load(&args.scenario, &args.set)?;
-    if let Some(seed) = args.seed {
-        s.seed = seed;
+impl ScenarioArgs {
+    fn request(&self) -> ecsim::run::Request<'_> {
+        ecsim::run::Request {
+            scenario: &self.scenario,
+            set: &self.set,
+            seed: self.seed,
+        }
     }
-    Ok(s)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = match &cli.command {
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => fail(failure),
+    }
+}
+
+/// Runs one subcommand: each parses nothing more and calls the library.
+fn dispatch(command: Command) -> Result<(), Failure> {
+    let out = match &command {
         Command::Run { out, .. }
         | Command::Sweep { out, .. }
         | Command::Compare { out, .. }
@@ -253,12 +270,9 @@ fn main() -> ExitCode {
         _ => None,
     };
     if let Some(dir) = out {
-        if let Err(e) = output::check_target(dir) {
-            eprintln!("error: --out {e}");
-            return ExitCode::from(2);
-        }
+        output::check_target(dir).map_err(|e| Failure::Input(vec![format!("--out {e}")]))?;
     }
-    let result = match cli.command {
+    match command {
         Command::Run {
             args,
             out,
@@ -284,7 +298,7 @@ fn main() -> ExitCode {
             validate_only,
             &plot,
         ),
-        Command::Merge { dirs, out, plot } => merge(&dirs, out, &plot),
+        Command::Merge { dirs, out, plot } => Ok(merge(&dirs, out, &plot)?),
         #[cfg(feature = "plot")]
         Command::Plot {
             dir,
@@ -295,7 +309,7 @@ fn main() -> ExitCode {
             series,
         } => {
             let opts = plot::SweepOptions { metrics, x, series };
-            plot_dir(&dir, out.as_deref(), format, &opts)
+            Ok(plot_dir(&dir, out.as_deref(), format, &opts)?)
         }
         Command::Compare {
             args,
@@ -303,14 +317,88 @@ fn main() -> ExitCode {
             variant,
             out,
             plot,
-        } => compare(&args, &variants, &variant, out, &plot),
-        Command::Report(a) => report(&a),
-    };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
+        } => compare(&args, &variants, &variant, out.as_deref(), &plot),
+        Command::Report(a) => Ok(report(&a)?),
+    }
+}
+
+/// Why a command failed. [`fail`] prints it and decides the exit status.
+enum Failure {
+    /// Bad input (arguments, a scenario, a sweep file, variant names):
+    /// nothing was run or written. Each line is printed as `error: LINE`.
+    Input(Vec<String>),
+    /// Bad input whose problems have already been printed (`validate`
+    /// reports each file as it goes).
+    Reported,
+    /// Anything else (the file system, a folder another writer holds):
+    /// printed with its causes.
+    Other(anyhow::Error),
+}
+
+/// The one place a failure becomes an exit status: 2 for bad input, 1 for
+/// anything else. (The other statuses are process-level: 0 when standard
+/// output is closed ([`write_stdout`]), 1 when writing it fails otherwise,
+/// 128 + the signal when a sweep is interrupted ([`on_interrupt`]).)
+fn fail(failure: Failure) -> ExitCode {
+    match failure {
+        Failure::Input(lines) => {
+            for line in lines {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(2)
+        }
+        Failure::Reported => ExitCode::from(2),
+        Failure::Other(e) => {
             eprintln!("error: {}", chain(&e));
             ExitCode::from(1)
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+impl From<output::OutputError> for Failure {
+    fn from(e: output::OutputError) -> Self {
+        Failure::Other(e.into())
+    }
+}
+
+impl From<scenario::ScenarioError> for Failure {
+    fn from(e: scenario::ScenarioError) -> Self {
+        Failure::Input(e.issues())
+    }
+}
+
+impl From<SweepError> for Failure {
+    fn from(e: SweepError) -> Self {
+        if e.is_input() {
+            Failure::Input(e.issues())
+        } else {
+            Failure::Other(e.into())
+        }
+    }
+}
+
+impl From<ecsim::run::RunError> for Failure {
+    fn from(e: ecsim::run::RunError) -> Self {
+        if e.is_input() {
+            Failure::Input(e.issues())
+        } else {
+            Failure::Other(e.into())
+        }
+    }
+}
+
+impl From<compare::CompareError> for Failure {
+    fn from(e: compare::CompareError) -> Self {
+        if e.is_input() {
+            Failure::Input(e.issues())
+        } else {
+            Failure::Other(e.into())
         }
     }
 }
@@ -333,63 +421,19 @@ fn chain(e: &anyhow::Error) -> String {
     text
 }
 
-/// `results/<name>`, if `name` (a scenario's, from its file) is a plain
-/// name; otherwise an error asking for `--out`.
-fn default_dir(name: &str, what: &str) -> Result<PathBuf, ExitCode> {
-    match output::plain_name(name) {
-        Ok(()) => Ok(Path::new("results").join(name)),
-        Err(m) => {
-            eprintln!("error: the {what} name {m}; it names the default output folder: rename it or give --out");
-            Err(ExitCode::from(2))
-        }
-    }
-}
-
-fn invalid(e: &scenario::ScenarioError) -> ExitCode {
-    for line in e.issues() {
-        eprintln!("error: {line}");
-    }
-    ExitCode::from(2)
-}
-
 fn run(
     args: &ScenarioArgs,
     out: Option<&Path>,
     plot: &PlotFlag,
     with_report: bool,
-) -> anyhow::Result<ExitCode> {
-    let sc = match load(args) {
-        Ok(s) => s,
-        Err(e) => return Ok(invalid(&e)),
-    };
-    let dir = match out {
-        Some(d) => d.to_path_buf(),
-        None => match default_dir(&sc.spec.name, "scenario") {
-            Ok(d) => d,
-            Err(code) => return Ok(code),
-        },
-    };
-    // Taken before simulating: a second writer of the folder fails now.
-    let lock = Lock::acquire(&dir)?;
-    let started = Instant::now();
-    let result = Simulation::new(&sc.spec, sc.seed).run();
-    let wall = started.elapsed().as_secs_f64();
-    let timing = Timing {
-        wall_time_s: (wall * 1e6).round() / 1e6,
-        events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
-    };
-    let stage = lock.stage(Kind::Run)?;
-    output::write_run_files(stage.path(), &result, Some(&timing))
-        .map_err(|e| stage.explain(e))
-        .context("writing results")?;
-    stage.commit().context("writing results")?;
-    drop(lock);
-    print_summary(&result, &timing, &dir);
-    plot_after(&dir, plot)?;
+) -> Result<(), Failure> {
+    let ran = ecsim::run::run_to_folder(&args.request(), out)?;
+    print_summary(&ran.result, &ran.timing, &ran.dir);
+    plot_after(&ran.dir, plot)?;
     if with_report {
-        report_after(args, dir)?;
+        report_after(args, ran.dir)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Draws the plots of a results folder just written, if `--plot` was given.
@@ -413,7 +457,7 @@ fn plot_dir(
     out: Option<&Path>,
     format: plot::Format,
     opts: &plot::SweepOptions,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<()> {
     let report = plot::plot_dir(dir, out.unwrap_or(dir), format, opts)?;
     for note in &report.notes {
         eprintln!("note: {note}");
@@ -428,7 +472,7 @@ fn plot_dir(
         names.join(", "),
         out.unwrap_or(dir).display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
@@ -448,7 +492,7 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
     say!("  results in {}", dir.display());
 }
 
-fn validate(files: &[PathBuf], set: &[String]) -> anyhow::Result<ExitCode> {
+fn validate(files: &[PathBuf], set: &[String]) -> Result<(), Failure> {
     let mut bad = false;
     for f in files {
         match scenario::load(f, set) {
@@ -462,51 +506,35 @@ fn validate(files: &[PathBuf], set: &[String]) -> anyhow::Result<ExitCode> {
             ),
             Err(e) => {
                 bad = true;
-                invalid(&e);
+                for line in e.issues() {
+                    eprintln!("error: {line}");
+                }
             }
         }
     }
-    Ok(if bad {
-        ExitCode::from(2)
+    if bad {
+        Err(Failure::Reported)
     } else {
-        ExitCode::SUCCESS
-    })
+        Ok(())
+    }
 }
 
-fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> anyhow::Result<ExitCode> {
-    let sc = match load(args) {
-        Ok(s) => s,
-        Err(e) => return Ok(invalid(&e)),
-    };
-    let window = match task {
-        Some(n) => ExplainWindow::Only(n.max(1)),
-        None => ExplainWindow::First(first.unwrap_or(3)),
-    };
-    let mut sim = Simulation::new(&sc.spec, sc.seed);
-    sim.explain(window);
-    let result = sim.run();
-    if result.explanations.is_empty() {
-        let made = result.summary.tasks_placed;
+fn explain(args: &ScenarioArgs, task: Option<u64>, first: Option<u64>) -> Result<(), Failure> {
+    let told = ecsim::run::explain(&args.request(), task, first)?;
+    if told.decisions.is_empty() {
+        let made = told.tasks_placed;
         if let Some(n) = task {
-            eprintln!(
-                "error: --task {n}: out of range: the run made fewer than {n} placement decisions ({made} tasks were placed; decisions are numbered from 1, one per placement attempt)"
-            );
-            return Ok(ExitCode::from(2));
+            return Err(Failure::Input(vec![format!(
+                "--task {n}: out of range: the run made fewer than {n} placement decisions ({made} tasks were placed; decisions are numbered from 1, one per placement attempt)"
+            )]));
         }
         say!("no placement decision in that range ({made} decisions were made)");
     }
-    for d in &result.explanations {
+    for d in &told.decisions {
         say!("decision {} at {} for {}:", d.number, d.time, d.source);
         say_raw!("{}", d.text);
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn invalid_sweep(e: &SweepError) -> ExitCode {
-    for line in e.issues() {
-        eprintln!("error: {line}");
-    }
-    ExitCode::from(2)
+    Ok(())
 }
 
 fn run_sweep(
@@ -517,16 +545,9 @@ fn run_sweep(
     resume: bool,
     validate_only: bool,
     plot: &PlotFlag,
-) -> anyhow::Result<ExitCode> {
-    let shard = match shard.map(Shard::parse).transpose() {
-        Ok(s) => s,
-        Err(e) => return Ok(invalid_sweep(&e)),
-    };
-    let sw = match Sweep::load(file) {
-        Ok(s) => s,
-        Err(e @ SweepError::Invalid(_)) => return Ok(invalid_sweep(&e)),
-        Err(e) => return Err(e.into()),
-    };
+) -> Result<(), Failure> {
+    let shard = shard.map(Shard::parse).transpose()?;
+    let sw = Sweep::load(file)?;
     let combos = sw.combinations.len();
     let seeds = sw.def.seeds;
     if validate_only {
@@ -538,24 +559,11 @@ fn run_sweep(
             sw.total_runs(),
             sw.fingerprint
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     let dir = match out {
         Some(d) => d,
-        None => {
-            if let Err(m) = output::plain_name(&sw.def.name) {
-                eprintln!(
-                    "error: {}: name: {m}; it names the default output folder: rename it or give --out",
-                    file.display()
-                );
-                return Ok(ExitCode::from(2));
-            }
-            let base = sweep::default_dir(&sw.def.name);
-            match shard {
-                Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
-                None => base,
-            }
-        }
+        None => sweep::output_dir(&sw, file, shard)?,
     };
     let jobs = jobs.map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
     let jobs = if jobs > MAX_JOBS {
@@ -619,7 +627,7 @@ fn run_sweep(
     } else {
         plot_after(&report.dir, plot)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Run files of the sweep in progress that are on disk, and runs it is
@@ -669,21 +677,8 @@ fn plot_requested(_flag: &PlotFlag) -> bool {
     false
 }
 
-fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Result<ExitCode> {
-    let out = match out {
-        Some(o) => o,
-        None => {
-            let first = dirs.first().context("no folder to merge")?;
-            let m = sweep::read_manifest(first)?.with_context(|| {
-                format!(
-                    "{}: no sweep.json: not the output folder of `ecsim sweep`",
-                    first.display()
-                )
-            })?;
-            sweep::default_dir(&m.name)
-        }
-    };
-    let report = sweep::merge(dirs, &out)?;
+fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Result<()> {
+    let report = sweep::merge_to(dirs, out.as_deref())?;
     say!(
         "merged {} folders: {} runs; results in {}",
         dirs.len(),
@@ -691,160 +686,37 @@ fn merge(dirs: &[PathBuf], out: Option<PathBuf>, plot: &PlotFlag) -> anyhow::Res
         report.dir.display()
     );
     plot_after(&report.dir, plot)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn compare(
     args: &ScenarioArgs,
     names: &[String],
     extra: &[String],
-    out: Option<PathBuf>,
+    out: Option<&Path>,
     plot: &PlotFlag,
-) -> anyhow::Result<ExitCode> {
-    use ecsim::compare::{self, Variant};
-    let mut variants = match compare::file_variants(&args.scenario) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    for spec in extra {
-        let Some((name, assignment)) = spec.split_once(':') else {
-            eprintln!("error: --variant {spec}: expected NAME:PATH=VALUE");
-            return Ok(ExitCode::from(2));
-        };
-        if let Err(m) = output::plain_name(name) {
-            eprintln!("error: --variant {spec}: the name {m}; it names the variant's folder");
-            return Ok(ExitCode::from(2));
-        }
-        match variants.iter_mut().find(|v| v.name == name) {
-            Some(v) => v.overrides.push(assignment.to_string()),
-            None => variants.push(Variant {
-                name: name.to_string(),
-                overrides: vec![assignment.to_string()],
-            }),
-        }
-    }
-    if !names.is_empty() {
-        let mut chosen = Vec::new();
-        for n in names {
-            match variants.iter().find(|v| &v.name == n) {
-                Some(v) => chosen.push(v.clone()),
-                None => {
-                    let known: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
-                    eprintln!(
-                        "error: unknown variant `{n}`; the scenario defines: {}",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-        variants = chosen;
-    }
-    for (i, v) in variants.iter().enumerate() {
-        if variants[..i].iter().any(|w| w.name == v.name) {
-            eprintln!("error: variant `{}` is given twice", v.name);
-            return Ok(ExitCode::from(2));
-        }
-        if let Err(m) = output::plain_name(&v.name) {
-            eprintln!(
-                "error: {}: variants: the name {m}; it names the variant's folder",
-                args.scenario.display()
-            );
-            return Ok(ExitCode::from(2));
-        }
-        if v.name == "comparison.csv" || v.name.ends_with(".png") || v.name.ends_with(".svg") {
-            eprintln!(
-                "error: variant `{}`: the name of a file the comparison writes; rename the variant",
-                v.name
-            );
-            return Ok(ExitCode::from(2));
-        }
-    }
-    if variants.is_empty() {
-        eprintln!(
-            "error: {}: no variants: add a [variants] table or --variant NAME:PATH=VALUE",
-            args.scenario.display()
-        );
-        return Ok(ExitCode::from(2));
-    }
-    // The folder is locked before anything runs; the default one is named
-    // after the scenario as the first variant loads it.
-    let lock = match &out {
-        Some(d) => Lock::acquire(d)?,
-        None => {
-            let first = &variants[0];
-            let mut all = args.set.clone();
-            all.extend(first.overrides.iter().cloned());
-            match scenario::load(&args.scenario, &all) {
-                Ok(sc) => match default_dir(&sc.spec.name, "scenario") {
-                    Ok(d) => Lock::acquire(&d.join("compare"))?,
-                    Err(code) => return Ok(code),
-                },
-                Err(source) => {
-                    for line in source.issues() {
-                        eprintln!("error: variant `{}`: {line}", first.name);
-                    }
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-    };
-    let runs = match compare::run(&args.scenario, &variants, &args.set, args.seed) {
-        Ok(r) => r,
-        Err(compare::CompareError::Scenario { variant, source }) => {
-            for line in source.issues() {
-                eprintln!("error: variant `{variant}`: {line}");
-            }
-            return Ok(ExitCode::from(2));
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let dir = lock.target().to_path_buf();
-    let stage = lock.stage(Kind::Compare)?;
-    let mut rows = Vec::new();
-    for (v, r) in &runs {
-        let vdir = stage.path().join(&v.name);
-        std::fs::create_dir(&vdir)
-            .map_err(|source| output::OutputError::Io {
-                path: vdir.clone(),
-                source,
-            })
-            .and_then(|()| output::write_run_files(&vdir, r, None))
-            .map_err(|e| stage.explain(e))
-            .with_context(|| format!("writing variant {}", v.name))?;
-        rows.push(compare::row(&v.name, r));
-    }
-    output::write_new(
-        &stage.path().join("comparison.csv"),
-        compare::csv(&rows).as_bytes(),
-    )
-    .map_err(|e| stage.explain(e))
-    .context("writing comparison.csv")?;
-    stage.commit().context("writing the comparison")?;
-    drop(lock);
-    say_raw!("{}", compare::table(&rows));
-    let be = compare::breakevens(&rows);
+) -> Result<(), Failure> {
+    let outcome = compare::run_compare(&compare::Request {
+        scenario: &args.scenario,
+        set: &args.set,
+        seed: args.seed,
+        names,
+        extra,
+        out,
+    })?;
+    say_raw!("{}", compare::table(&outcome.rows));
+    let be = compare::breakevens(&outcome.rows);
     if !be.is_empty() {
         say!("breakeven (same work, EC2 bill scaled to the reserved share):");
         say_raw!("{}", compare::breakeven_text(&be));
     }
-    say!("  results in {}", dir.display());
+    say!("  results in {}", outcome.dir.display());
     // The comparison's charts, then each variant's run charts.
-    plot_after(&dir, plot)?;
-    for (v, _) in &runs {
-        plot_after(&dir.join(&v.name), plot)?;
+    plot_after(&outcome.dir, plot)?;
+    for vdir in outcome.variant_dirs() {
+        plot_after(&vdir, plot)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -863,7 +735,7 @@ struct ReportArgs {
     out: Option<PathBuf>,
 }
 
-fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
+fn report(a: &ReportArgs) -> anyhow::Result<()> {
     let opts = ecsim::report::Options {
         scenario: a.scenario.clone(),
         set: a.set.clone(),
@@ -876,11 +748,11 @@ fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
         w.path.display(),
         w.bytes.div_ceil(1024)
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// `run --report`: the report of the folder just written.
-fn report_after(args: &ScenarioArgs, dir: PathBuf) -> anyhow::Result<ExitCode> {
+fn report_after(args: &ScenarioArgs, dir: PathBuf) -> anyhow::Result<()> {
     report(&ReportArgs {
         dirs: vec![dir],
         scenario: Some(args.scenario.clone()),

@@ -136,6 +136,18 @@ pub fn plain_name(name: &str) -> Result<(), String> {
     ))
 }
 
+/// `results/<name>`, the default output folder of a scenario (`what`:
+/// `scenario`) named `name`, if that is a plain name; otherwise what is
+/// wrong, asking for `--out`.
+pub fn default_dir(name: &str, what: &str) -> Result<PathBuf, String> {
+    match plain_name(name) {
+        Ok(()) => Ok(Path::new("results").join(name)),
+        Err(m) => Err(format!(
+            "the {what} name {m}; it names the default output folder: rename it or give --out"
+        )),
+    }
+}
+
 /// Refuses a result folder path that cannot be written as one: an existing
 /// file or symbolic link (not a folder), or a path ending in `.`, `..` or a
 /// root. Call it before the work, so a long simulation is not lost to it.

@@ -18,7 +18,7 @@ use crate::engine::RunResult;
 use crate::sim::SimTime;
 
 pub use folder::{
-    check_target, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
+    check_target, default_dir, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
 };
 
 /// Why results could not be written.

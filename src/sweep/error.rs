@@ -43,9 +43,27 @@ pub enum SweepError {
     /// Writing results failed.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The sweep's name cannot name its default output folder.
+    #[error("{}: name: {message}; it names the default output folder: rename it or give --out", file.display())]
+    Name {
+        /// The sweep file.
+        file: PathBuf,
+        /// What is wrong with the name.
+        message: String,
+    },
 }
 
 impl SweepError {
+    /// Whether the input (the sweep file, its scenarios, `--shard`, the
+    /// name) is at fault, rather than the file system or a folder's
+    /// contents: nothing has been run or written.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            SweepError::Invalid(_) | SweepError::Shard { .. } | SweepError::Name { .. }
+        )
+    }
+
     /// The individual problems, one line each.
     pub fn issues(&self) -> Vec<String> {
         match self {

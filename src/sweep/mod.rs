@@ -115,6 +115,42 @@ pub fn default_dir(name: &str) -> PathBuf {
     Path::new("results").join("sweeps").join(name)
 }
 
+/// `ecsim merge`: merges the shard folders `dirs` into `out`, by default
+/// the folder of the sweep the first of them belongs to
+/// (`results/sweeps/<name>/`, the name read from its `sweep.json`).
+pub fn merge_to(dirs: &[PathBuf], out: Option<&Path>) -> Result<Report, SweepError> {
+    let out = match (out, dirs.first()) {
+        (Some(o), _) => o.to_path_buf(),
+        (None, Some(first)) => {
+            let m = read_manifest(first)?.ok_or_else(|| {
+                SweepError::folder(
+                    first,
+                    "no sweep.json: not the output folder of `ecsim sweep`",
+                )
+            })?;
+            default_dir(&m.name)
+        }
+        (None, None) => Path::new("results").join("sweeps"),
+    };
+    merge(dirs, &out)
+}
+
+/// Default output folder of the sweep loaded from `file`:
+/// `results/sweeps/<name>/`, or its `shard-K-of-N/` folder for a shard.
+/// Refused when the sweep's name is not a plain name (it would leave
+/// `results/sweeps/`).
+pub fn output_dir(sw: &Sweep, file: &Path, shard: Option<Shard>) -> Result<PathBuf, SweepError> {
+    crate::output::plain_name(&sw.def.name).map_err(|message| SweepError::Name {
+        file: file.to_path_buf(),
+        message,
+    })?;
+    let base = default_dir(&sw.def.name);
+    Ok(match shard {
+        Some(s) => base.join(format!("shard-{}-of-{}", s.k, s.n)),
+        None => base,
+    })
+}
+
 /// 64-bit FNV-1a, the fingerprint hash (stable across releases and machines).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -442,5 +478,36 @@ mod tests {
         // Changing this changes every fingerprint in committed results.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}
+
+#[cfg(test)]
+mod output_dir_tests {
+    use super::*;
+
+    #[test]
+    fn the_default_folder_is_named_after_the_sweep_and_its_shard() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/black-friday.toml");
+        let mut sw = Sweep::load(&file).unwrap();
+        assert_eq!(
+            output_dir(&sw, &file, None).unwrap(),
+            Path::new("results/sweeps/black-friday")
+        );
+        let shard = Shard::parse("2/3").unwrap();
+        assert_eq!(
+            output_dir(&sw, &file, Some(shard)).unwrap(),
+            Path::new("results/sweeps/black-friday/shard-2-of-3")
+        );
+        sw.def.name = ".hidden".into();
+        let e = output_dir(&sw, &file, None).expect_err("refused");
+        assert!(e.is_input());
+        assert!(
+            e.to_string().starts_with(&format!(
+                "{}: name: `.hidden` starts with a dot",
+                file.display()
+            )),
+            "{e}"
+        );
+        assert!(e.to_string().ends_with("rename it or give --out"), "{e}");
     }
 }

@@ -458,3 +458,87 @@ fn demand_timestamp_far_in_the_future_is_an_error_not_a_panic() {
     let e = errors_with_files(&with(svc), &[("d.csv", demand)]);
     assert_has(&e, &["d.csv: line 3", "expected a timestamp"]);
 }
+
+/// Every failure gets its status from one mapping: bad input (a scenario,
+/// an argument, a variant name) is 2, with each problem on its own
+/// `error:` line; a folder that cannot be written is 1.
+#[test]
+fn exit_status_is_two_for_bad_input_and_one_for_the_file_system() {
+    // validate reports each file as it goes, then exits 2 once.
+    let (code, out, err) = ecsim(&[
+        "validate",
+        "scenarios/quickstart.toml",
+        "scenarios/sweeps/black-friday.toml",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.starts_with("scenarios/quickstart.toml: ok ("), "{out}");
+    assert!(err.starts_with("error: ") && err.ends_with('\n'), "{err}");
+    // explain with a decision out of range: one line, 2.
+    let (code, _, err) = ecsim(&["explain", "scenarios/quickstart.toml", "--task", "100000"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: --task 100000: out of range"),
+        "{err}"
+    );
+    // compare with an unknown variant: 2, nothing run.
+    let (code, out, err) = ecsim(&[
+        "compare",
+        "scenarios/cost/nightly-batch.toml",
+        "--variants",
+        "nope",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.starts_with("error: unknown variant `nope`; the scenario defines: ec2, "),
+        "{err}"
+    );
+    // A sweep shard that is not K/N: 2.
+    let (code, _, err) = ecsim(&[
+        "sweep",
+        "scenarios/sweeps/black-friday.toml",
+        "--shard",
+        "3/2",
+        "--validate-only",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: --shard 3/2: "), "{err}");
+    // A compare folder whose lock file cannot be opened (a folder stands
+    // in its place): the file system's fault, 1.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".cmp.ecsim-lock")).unwrap();
+    let out_dir = tmp.path().join("cmp");
+    let (code, out, err) = ecsim(&[
+        "compare",
+        "scenarios/cost/nightly-batch.toml",
+        "--variants",
+        "ec2",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.starts_with("error: ") && err.contains(".cmp.ecsim-lock"),
+        "{err}"
+    );
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn merge_of_a_folder_without_a_manifest_says_so_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("not-a-shard");
+    std::fs::create_dir(&dir).unwrap();
+    let (code, out, err) = ecsim(&["merge", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: no sweep.json: not the output folder of `ecsim sweep`\n",
+            dir.display()
+        )
+    );
+}
