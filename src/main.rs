@@ -743,7 +743,7 @@ fn report(a: &ReportArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let w = ecsim::report::write_report(&a.dirs, &opts)?;
-    println!(
+    say!(
         "report: {} ({} KB)",
         w.path.display(),
         w.bytes.div_ceil(1024)

@@ -579,6 +579,16 @@ fn a_closed_stdout_ends_quietly_with_status_0() {
             c
         },
         run_qs(&out, 1),
+        {
+            // The report of the run just written (its line goes to stdout).
+            let mut c = ecsim();
+            c.arg("report")
+                .arg(&out)
+                .arg("--scenario")
+                .arg(quickstart())
+                .args(["--set", "duration=\"3h\""]);
+            c
+        },
     ];
     for mut c in commands {
         let mut child = c
