@@ -141,7 +141,7 @@ pub(crate) fn section(r: &mut Reader, root: &Table, azs: &[String]) -> FargateSp
         return spec;
     };
     if let Some(v) = t.get("startLatency") {
-        if let Some(d) = super::build::dist(r, v, "fargate.startLatency") {
+        if let Some(d) = super::values::dist(r, v, "fargate.startLatency") {
             spec.start_latency = d;
         }
     }

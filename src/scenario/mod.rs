@@ -24,6 +24,7 @@ mod spot;
 mod taskdef;
 mod trace;
 pub mod units;
+mod values;
 
 use std::path::{Path, PathBuf};
 

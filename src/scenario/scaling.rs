@@ -231,7 +231,7 @@ pub(crate) fn provisioning(r: &mut Reader, root: &Table) -> ProvisioningSpec {
         p.max_tasks = x as u32;
     }
     if let Some(v) = c.get("provisioningTimeout") {
-        if let Some(d) = super::build::dist(r, v, "cluster.provisioningTimeout") {
+        if let Some(d) = super::values::dist(r, v, "cluster.provisioningTimeout") {
             p.timeout = d;
         }
     }

@@ -225,7 +225,7 @@ fn read_inline(r: &mut Reader, v: &Value, path: &str) -> Option<ReadTaskDef> {
     let ppath = join(path, "placementConstraints");
     for (i, c) in r.list(t, path, "placementConstraints").iter().enumerate() {
         let cp = index(&ppath, i);
-        match super::build::constraint(r, c, &cp) {
+        match super::values::constraint(r, c, &cp) {
             Some(Constraint::DistinctInstance) => r.err(
                 &join(&cp, "type"),
                 "a task definition accepts only memberOf constraints; put distinctInstance on the service or job",
