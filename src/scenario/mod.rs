@@ -20,6 +20,7 @@ pub mod limits;
 pub mod overrides;
 mod reader;
 mod scaling;
+mod services;
 mod spot;
 mod taskdef;
 mod trace;
