@@ -7,19 +7,20 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
+use super::cluster::{cluster, provisioning, service_throttle, ClusterSettings};
 use super::reader::{index, join, quoted, Reader};
 use super::services::{service, Context};
 use super::taskdef;
 use super::values::{az_list, constraints, dist, strategies};
 use crate::engine::{
-    Capacity, GroupInstanceType, InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec,
-    SimSpec, TaskDefSpec,
+    GroupInstanceType, InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec, SimSpec,
+    TaskDefSpec,
 };
 use crate::model::attrs;
 use crate::model::catalog::{Arch, Catalog, InstanceType};
 use crate::model::{Resources, TaskDefId};
 use crate::placement::query::{Query, QueryTarget};
-use crate::placement::{Constraint, TieBreak, MAX_CONSTRAINTS};
+use crate::placement::{Constraint, MAX_CONSTRAINTS};
 use crate::sim::calendar::parse_utc_datetime;
 use crate::sim::{SimDuration, SimTime};
 use crate::text::closest;
@@ -45,7 +46,6 @@ const TOP_FIELDS: &[&str] = &[
     "capacityProviders",
 ];
 
-const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
 
 /// Builds the spec. `name_default` is used when the file has no `name`.
@@ -229,7 +229,7 @@ pub(crate) fn build(
     let fargate = super::fargate::section(r, t, &cluster.azs);
     let group_names: Vec<String> = groups.iter().map(|g| g.spec.name.clone()).collect();
     let capacity_providers = super::scaling::capacity_providers(r, t, &group_names);
-    let provisioning = super::scaling::provisioning(r, t);
+    let provisioning = provisioning(r, t);
     let throttle = service_throttle(r, t);
     let pricing = super::fargate::pricing(r, t, "us-east-1");
     operations.extend(maintenance(r, t, &groups));
@@ -264,173 +264,6 @@ pub(crate) fn build(
     };
     super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))
-}
-
-struct ClusterSettings {
-    tie_break: TieBreak,
-    retry: SimDuration,
-    sample: SimDuration,
-    image_pull: Dist,
-    cached_start: Dist,
-    warm_start: bool,
-    azs: Vec<String>,
-    overhead_pct: f64,
-    reserved_memory: u32,
-    default_strategy: Option<Capacity>,
-}
-
-fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
-    let mut s = ClusterSettings {
-        tie_break: TieBreak::Random,
-        retry: SimDuration::from_secs(60),
-        sample: SimDuration::from_secs(60),
-        image_pull: Dist::Uniform {
-            min: SimDuration::from_secs(10),
-            max: SimDuration::from_secs(30),
-        },
-        cached_start: Dist::Uniform {
-            min: SimDuration::from_secs(1),
-            max: SimDuration::from_secs(3),
-        },
-        warm_start: true,
-        azs: DEFAULT_AZS.iter().map(|s| s.to_string()).collect(),
-        overhead_pct: 4.0,
-        reserved_memory: 0,
-        default_strategy: None,
-    };
-    let Some(v) = t.get("cluster") else { return s };
-    let known = [
-        "region",
-        "availabilityZones",
-        "tieBreak",
-        "placementRetryInterval",
-        "sampleInterval",
-        "imagePullTime",
-        "cachedStartTime",
-        "warmStart",
-        "memoryOverheadPercent",
-        "reservedMemory",
-        "defaultCapacityProviderStrategy",
-        "maxProvisioningTasks",
-        "provisioningTimeout",
-        "serviceThrottle",
-        "serviceLaunchesPerMinute",
-    ];
-    let Some(c) = r.table(v, "cluster", &known, &[]) else {
-        return s;
-    };
-    if let Some(region) = r.opt_string(c, "cluster", "region") {
-        if region != "us-east-1" {
-            r.err(
-                "cluster.region",
-                format!("only \"us-east-1\" has a shipped catalogue, found \"{region}\""),
-            );
-        }
-    }
-    if let Some(v) = c.get("tieBreak") {
-        if r.choice(v, "cluster.tieBreak", &["random", "lowest-id"])
-            .as_deref()
-            == Some("lowest-id")
-        {
-            s.tie_break = TieBreak::LowestId;
-        }
-    }
-    if let Some(d) = r.opt_duration(c, "cluster", "placementRetryInterval") {
-        if d.0 == 0 {
-            r.err("cluster.placementRetryInterval", "must be longer than zero");
-        } else {
-            s.retry = d;
-        }
-    }
-    if let Some(d) = r.opt_duration(c, "cluster", "sampleInterval") {
-        if d.0 < 1000 {
-            r.err("cluster.sampleInterval", "must be at least \"1s\"");
-        } else {
-            s.sample = d;
-        }
-    }
-    if let Some(v) = c.get("imagePullTime") {
-        s.image_pull = dist(r, v, "cluster.imagePullTime").unwrap_or(s.image_pull);
-    }
-    if let Some(v) = c.get("cachedStartTime") {
-        s.cached_start = dist(r, v, "cluster.cachedStartTime").unwrap_or(s.cached_start);
-    }
-    if let Some(b) = r.opt_bool(c, "cluster", "warmStart") {
-        s.warm_start = b;
-    }
-    if let Some(azs) = az_list(r, c, "cluster") {
-        s.azs = azs;
-    }
-    if let Some(p) = r.opt_number(c, "cluster", "memoryOverheadPercent") {
-        if (0.0..50.0).contains(&p) {
-            s.overhead_pct = p;
-        } else {
-            r.err(
-                "cluster.memoryOverheadPercent",
-                format!("expected a percentage from 0 to 50, found {p}"),
-            );
-        }
-    }
-    if let Some(m) = r.opt_u32(c, "cluster", "reservedMemory") {
-        s.reserved_memory = m;
-    }
-    if let Some(v) = c.get("defaultCapacityProviderStrategy") {
-        s.default_strategy =
-            super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy", asg);
-    }
-    s
-}
-
-/// `cluster.serviceThrottle` and `cluster.serviceLaunchesPerMinute` (P9).
-fn service_throttle(r: &mut Reader, root: &Table) -> crate::engine::ThrottleSpec {
-    let mut s = crate::engine::ThrottleSpec::default();
-    let Some(c) = root.get("cluster").and_then(Value::as_table) else {
-        return s;
-    };
-    if let Some(n) = r.opt_uint(c, "cluster", "serviceLaunchesPerMinute", 1_000_000) {
-        if n == 0 {
-            r.err("cluster.serviceLaunchesPerMinute", "must be at least 1");
-        } else {
-            s.launches_per_minute = n as u32;
-        }
-    }
-    let Some(v) = c.get("serviceThrottle") else {
-        return s;
-    };
-    let path = "cluster.serviceThrottle";
-    let Some(t) = r.table(v, path, &["firstDelay", "multiplier", "maxDelay"], &[]) else {
-        return s;
-    };
-    if let Some(d) = r.opt_duration(t, path, "firstDelay") {
-        if d.0 == 0 {
-            r.err(&join(path, "firstDelay"), "must be longer than zero");
-        } else {
-            s.first_delay = d;
-        }
-    }
-    if let Some(m) = r.opt_number(t, path, "multiplier") {
-        if (1.0..=10.0).contains(&m) {
-            s.multiplier = m;
-        } else {
-            r.err(
-                &join(path, "multiplier"),
-                format!("expected a number from 1 to 10, found {m}"),
-            );
-        }
-    }
-    if let Some(d) = r.opt_duration(t, path, "maxDelay") {
-        s.max_delay = d;
-    }
-    if s.max_delay < s.first_delay {
-        r.err(
-            &join(path, "maxDelay"),
-            format!(
-                "must be at least firstDelay ({}), found {}",
-                s.first_delay, s.max_delay
-            ),
-        );
-    }
-    s
 }
 
 /// `[[instanceTypes]]`: custom types, or overrides of catalogue fields (R1).

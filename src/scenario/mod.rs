@@ -12,6 +12,7 @@
 //! This module reads files; the engine never imports it.
 
 mod build;
+mod cluster;
 mod csvfile;
 mod demand;
 pub mod error;

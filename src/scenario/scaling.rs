@@ -1,13 +1,13 @@
 //! Scaling in scenario files: instance groups' ASG bounds and their own
 //! target tracking (C7), `[[capacityProviders]]` with managed scaling,
-//! termination protection and draining (C1–C5), PROVISIONING limits (P9),
-//! and services' `autoScaling` (A1–A5): target tracking, step scaling and
-//! scheduled actions.
+//! termination protection and draining (C1–C5), and services'
+//! `autoScaling` (A1–A5): target tracking, step scaling and scheduled
+//! actions.
 
 use toml::{Table, Value};
 
 use super::reader::{index, join, Reader};
-use crate::engine::{CapacityProviderSpec, ProvisioningSpec};
+use crate::engine::CapacityProviderSpec;
 use crate::scaling::{
     AdjustmentType, AsgTargetTracking, Comparison, ManagedScaling, ScalableTarget, ScaleInPacing,
     Schedule, ScheduledAction, ServiceMetric, ServiceScaler, StepAdjustment, StepPolicy,
@@ -219,23 +219,6 @@ pub(crate) fn capacity_providers(
         });
     }
     out
-}
-
-/// `cluster.maxProvisioningTasks` and `cluster.provisioningTimeout` (P9).
-pub(crate) fn provisioning(r: &mut Reader, root: &Table) -> ProvisioningSpec {
-    let mut p = ProvisioningSpec::default();
-    let Some(c) = root.get("cluster").and_then(Value::as_table) else {
-        return p;
-    };
-    if let Some(x) = r.opt_uint(c, "cluster", "maxProvisioningTasks", 100_000) {
-        p.max_tasks = x as u32;
-    }
-    if let Some(v) = c.get("provisioningTimeout") {
-        if let Some(d) = super::values::dist(r, v, "cluster.provisioningTimeout") {
-            p.timeout = d;
-        }
-    }
-    p
 }
 
 /// A service's `autoScaling` (A1–A5). Returns the scaler and the scheduled actions.
