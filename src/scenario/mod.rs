@@ -17,6 +17,7 @@ mod csvfile;
 mod demand;
 pub mod error;
 mod fargate;
+mod groups;
 pub mod limits;
 pub mod overrides;
 mod reader;

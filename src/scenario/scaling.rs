@@ -1,5 +1,5 @@
-//! Scaling in scenario files: instance groups' ASG bounds and their own
-//! target tracking (C7), `[[capacityProviders]]` with managed scaling,
+//! Scaling in scenario files (a group's own ASG bounds and target tracking
+//! are read with the group, in groups.rs): `[[capacityProviders]]` with managed scaling,
 //! termination protection and draining (C1–C5), and services'
 //! `autoScaling` (A1–A5): target tracking, step scaling and scheduled
 //! actions.
@@ -9,71 +9,10 @@ use toml::{Table, Value};
 use super::reader::{index, join, Reader};
 use crate::engine::CapacityProviderSpec;
 use crate::scaling::{
-    AdjustmentType, AsgTargetTracking, Comparison, ManagedScaling, ScalableTarget, ScaleInPacing,
-    Schedule, ScheduledAction, ServiceMetric, ServiceScaler, StepAdjustment, StepPolicy,
-    TargetTracking,
+    AdjustmentType, Comparison, ManagedScaling, ScalableTarget, ScaleInPacing, Schedule,
+    ScheduledAction, ServiceMetric, ServiceScaler, StepAdjustment, StepPolicy, TargetTracking,
 };
 use crate::sim::SimDuration;
-
-/// `minSize`, `maxSize` and `targetTracking` of an instance group.
-pub(crate) fn group_bounds(
-    r: &mut Reader,
-    g: &Table,
-    path: &str,
-    count: u32,
-) -> (u32, u32, Option<AsgTargetTracking>) {
-    let min = r
-        .opt_uint(g, path, "minSize", 5000)
-        .map_or(count.min(count), |x| x as u32);
-    let max = r
-        .opt_uint(g, path, "maxSize", 5000)
-        .map_or(count.max(min), |x| x as u32);
-    if min > max {
-        r.err(
-            &join(path, "maxSize"),
-            format!("must be at least minSize ({min})"),
-        );
-    }
-    if count < min || count > max {
-        r.err(
-            &join(path, "count"),
-            format!("the initial desired capacity must lie within minSize {min} and maxSize {max}"),
-        );
-    }
-    let tt = g.get("targetTracking").and_then(|v| {
-        let tp = join(path, "targetTracking");
-        let t = r.table(
-            v,
-            &tp,
-            &["targetCpuReservation", "scaleInFactor", "warmup"],
-            &[],
-        )?;
-        let target = r
-            .required(t, &tp, "targetCpuReservation")
-            .and_then(|v| r.number(v, &join(&tp, "targetCpuReservation")))?;
-        if !(0.0..=100.0).contains(&target) || target == 0.0 {
-            r.err(
-                &join(&tp, "targetCpuReservation"),
-                "expected a percentage above 0 and at most 100",
-            );
-        }
-        let mut a = AsgTargetTracking::new(target, min, max);
-        if let Some(f) = r.opt_number(t, &tp, "scaleInFactor") {
-            if !(0.0..1.0).contains(&f) || f == 0.0 {
-                r.err(
-                    &join(&tp, "scaleInFactor"),
-                    "expected a factor above 0 and below 1",
-                );
-            }
-            a.scale_in_factor = f;
-        }
-        if let Some(w) = r.opt_duration(t, &tp, "warmup") {
-            a.warmup = w;
-        }
-        Some(a)
-    });
-    (min, max, tt)
-}
 
 fn enabled(r: &mut Reader, t: &Table, path: &str, key: &str, default: bool) -> bool {
     match t.get(key) {
