@@ -230,7 +230,7 @@ pub(crate) fn build(
     let capacity_providers = super::scaling::capacity_providers(r, t, &group_names);
     let provisioning = provisioning(r, t);
     let throttle = service_throttle(r, t);
-    let pricing = super::fargate::pricing(r, t, "us-east-1");
+    let pricing = super::pricing::pricing(r, t, "us-east-1");
     operations.extend(maintenance(r, t, &groups));
     operations.sort_by_key(|o| o.at);
     let spot = {
@@ -324,7 +324,7 @@ fn job(
             None
         }
     };
-    let capacity = super::fargate::capacity(r, t, path, default_strategy, asg_names);
+    let capacity = super::capacity_strategy::capacity(r, t, path, default_strategy, asg_names);
     let strategies = strategies(r, t, path);
     let constraints = constraints(r, t, path);
     if capacity.is_fargate() && (!strategies.is_empty() || !constraints.is_empty()) {

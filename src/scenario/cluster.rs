@@ -130,8 +130,12 @@ pub(crate) fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSetti
         s.reserved_memory = m;
     }
     if let Some(v) = c.get("defaultCapacityProviderStrategy") {
-        s.default_strategy =
-            super::fargate::strategy(r, v, "cluster.defaultCapacityProviderStrategy", asg);
+        s.default_strategy = super::capacity_strategy::strategy(
+            r,
+            v,
+            "cluster.defaultCapacityProviderStrategy",
+            asg,
+        );
     }
     s
 }

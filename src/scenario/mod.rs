@@ -12,6 +12,7 @@
 //! This module reads files; the engine never imports it.
 
 mod build;
+mod capacity_strategy;
 mod cluster;
 mod csvfile;
 mod demand;
@@ -20,6 +21,7 @@ mod fargate;
 mod groups;
 pub mod limits;
 pub mod overrides;
+mod pricing;
 mod reader;
 mod scaling;
 mod services;

@@ -86,7 +86,7 @@ pub(crate) fn service(
     let t = r.table(v, path, &known, &ignored)?;
     let name = r.req_string(t, path, "serviceName").unwrap_or_default();
     let td = resolve_td(r, t, path);
-    let capacity = super::fargate::capacity(r, t, path, default_strategy, asg_names);
+    let capacity = super::capacity_strategy::capacity(r, t, path, default_strategy, asg_names);
     let daemon = match t.get("schedulingStrategy") {
         Some(v) => {
             r.choice(v, &join(path, "schedulingStrategy"), &["REPLICA", "DAEMON"])
