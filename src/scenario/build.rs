@@ -1,6 +1,9 @@
-//! Reads a scenario tree into a validated [`SimSpec`]: units converted once,
-//! references resolved, cross-checks done (sizes that no instance can hold,
-//! constraints no instance can satisfy).
+//! The top level of a scenario: its own keys (`name`, `seed`, `duration`,
+//! `startTime`), then each section in turn through its own file — cluster.rs,
+//! groups.rs, taskdef.rs, services.rs, jobs.rs, fargate.rs, scaling.rs,
+//! pricing.rs, spot.rs — into a validated [`SimSpec`], with the cross-checks
+//! that span sections (sizes that no instance can hold, constraints no
+//! instance can satisfy).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,10 +12,10 @@ use toml::{Table, Value};
 
 use super::cluster::{cluster, provisioning, service_throttle};
 use super::groups::{instance_groups, instance_types, maintenance, Group};
+use super::jobs::job;
 use super::reader::{index, join, quoted, Reader};
 use super::services::{service, Context};
 use super::taskdef;
-use super::values::{constraints, dist, strategies};
 use crate::engine::{
     InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
@@ -21,9 +24,8 @@ use crate::model::{Resources, TaskDefId};
 use crate::placement::query::{Query, QueryTarget};
 use crate::placement::{Constraint, MAX_CONSTRAINTS};
 use crate::sim::calendar::parse_utc_datetime;
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::SimDuration;
 use crate::text::closest;
-use crate::workload::{Arrivals, Dist};
 
 const TOP_FIELDS: &[&str] = &[
     "name",
@@ -263,138 +265,6 @@ pub(crate) fn build(
     };
     super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))
-}
-
-fn job(
-    r: &mut Reader,
-    v: &Value,
-    path: &str,
-    cx: &Context,
-    tds: &[TaskDefSpec],
-) -> Option<JobSpec> {
-    let (dir, resolve_td, default_strategy, asg_names) =
-        (cx.dir, cx.resolve_td, cx.default_strategy, cx.asg_names);
-    let known = [
-        "name",
-        "taskDefinition",
-        "group",
-        "arrivals",
-        "duration",
-        "count",
-        "start",
-        "end",
-        "placementStrategy",
-        "placementConstraints",
-        "retryOnInterruption",
-        "launchType",
-        "capacityProviderStrategy",
-    ];
-    let t = r.table(v, path, &known, &[])?;
-    let name = r.req_string(t, path, "name").unwrap_or_default();
-    let td = resolve_td(r, t, path);
-    let group = r
-        .opt_string(t, path, "group")
-        .or_else(|| {
-            td.and_then(|id| tds.get(id.index()))
-                .map(|s| format!("family:{}", s.def.family))
-        })
-        .unwrap_or_default();
-    let count = r.opt_uint(t, path, "count", 10).unwrap_or(1) as u32;
-    if count == 0 {
-        r.err(
-            &join(path, "count"),
-            "expected 1 to 10 tasks per arrival (RunTask starts at most 10)",
-        );
-    }
-    let start = SimTime::ZERO + r.opt_duration(t, path, "start").unwrap_or_default();
-    let end = r.opt_duration(t, path, "end").map(|d| SimTime::ZERO + d);
-    let arrivals = r
-        .required(t, path, "arrivals")
-        .and_then(|v| arrivals(r, v, &join(path, "arrivals"), dir));
-    let duration = match t.get("duration") {
-        Some(v) => dist(r, v, &join(path, "duration")),
-        None if matches!(arrivals, Some(Arrivals::Trace(_))) => {
-            Some(Dist::Constant(SimDuration::from_mins(5)))
-        }
-        None => {
-            r.err(
-                &join(path, "duration"),
-                "missing required field (how long each task runs)",
-            );
-            None
-        }
-    };
-    let capacity = super::capacity_strategy::capacity(r, t, path, default_strategy, asg_names);
-    let strategies = strategies(r, t, path);
-    let constraints = constraints(r, t, path);
-    if capacity.is_fargate() && (!strategies.is_empty() || !constraints.is_empty()) {
-        r.err(
-            &join(path, "placementStrategy"),
-            "Fargate tasks take no placement strategy or constraints (F1)",
-        );
-    }
-    Some(JobSpec {
-        name,
-        task_def: td?,
-        group,
-        arrivals: arrivals?,
-        duration: duration?,
-        tasks_per_arrival: count.max(1),
-        start,
-        end,
-        strategies,
-        constraints,
-        retry_on_interruption: r.opt_bool(t, path, "retryOnInterruption").unwrap_or(true),
-        capacity,
-    })
-}
-
-fn arrivals(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<Arrivals> {
-    let t = r.table(
-        v,
-        path,
-        &["type", "perHour", "interval", "path", "format"],
-        &[],
-    )?;
-    let kind = r.required(t, path, "type")?;
-    let kind = r.choice(kind, &join(path, "type"), &["poisson", "every", "trace"])?;
-    match kind.as_str() {
-        "poisson" => {
-            let rate = r
-                .required(t, path, "perHour")
-                .and_then(|v| r.number(v, &join(path, "perHour")))?;
-            if rate <= 0.0 {
-                r.err(&join(path, "perHour"), "expected a rate above zero");
-                return None;
-            }
-            Some(Arrivals::Poisson { per_hour: rate })
-        }
-        "every" => {
-            let d = r
-                .required(t, path, "interval")
-                .and_then(|v| r.duration(v, &join(path, "interval")))?;
-            if d.0 == 0 {
-                r.err(&join(path, "interval"), "must be longer than zero");
-                return None;
-            }
-            Some(Arrivals::Every { interval: d })
-        }
-        _ => {
-            let file = r.req_string(t, path, "path")?;
-            let format = match t.get("format") {
-                Some(v) => r.choice(v, &join(path, "format"), &["csv", "alibaba-v2017"])?,
-                None => "csv".to_string(),
-            };
-            let full = dir.join(&file);
-            match super::trace::read(&full, &format) {
-                Ok(records) => Some(Arrivals::Trace(records)),
-                Err(e) => {
-                    r.err(&join(path, "path"), e);
-                    None
-                }
-            }
-        }
-    }
 }
 
 /// An instance prototype for static constraint checks.

@@ -19,6 +19,7 @@ mod demand;
 pub mod error;
 mod fargate;
 mod groups;
+mod jobs;
 pub mod limits;
 pub mod overrides;
 mod pricing;
