@@ -120,30 +120,7 @@ pub(crate) fn build(
     let groups = instance_groups(r, t, &catalog, &cluster);
 
     // Task definitions, by family.
-    let mut task_definitions: Vec<TaskDefSpec> = Vec::new();
-    let mut td_fargate = Vec::new();
-    let mut td_paths = Vec::new();
-    for (i, v) in r.list(t, "", "taskDefinitions").iter().enumerate() {
-        let path = index("taskDefinitions", i);
-        if let Some(td) = taskdef::read(r, v, &path, dir) {
-            td_fargate.push(td.fargate);
-            td_paths.push(path.clone());
-            if task_definitions
-                .iter()
-                .any(|x| x.def.family == td.def.family)
-            {
-                r.err(
-                    &join(&path, "family"),
-                    format!("duplicate family \"{}\"", td.def.family),
-                );
-            }
-            task_definitions.push(TaskDefSpec {
-                def: td.def,
-                constraints: td.constraints,
-                fargate: None,
-            });
-        }
-    }
+    let (mut task_definitions, td_fargate, td_paths) = taskdef::section(r, t, dir);
     let families: Vec<String> = task_definitions
         .iter()
         .map(|t| t.def.family.clone())
@@ -229,7 +206,7 @@ pub(crate) fn build(
     super::fargate::resolve_tasks(r, &mut task_definitions, &td_fargate, &td_paths, &users);
     let fargate = super::fargate::section(r, t, &cluster.azs);
     let group_names: Vec<String> = groups.iter().map(|g| g.spec.name.clone()).collect();
-    let capacity_providers = super::scaling::capacity_providers(r, t, &group_names);
+    let capacity_providers = super::capacity_providers::capacity_providers(r, t, &group_names);
     let provisioning = provisioning(r, t);
     let throttle = service_throttle(r, t);
     let pricing = super::pricing::pricing(r, t, "us-east-1");

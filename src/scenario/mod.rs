@@ -12,6 +12,7 @@
 //! This module reads files; the engine never imports it.
 
 mod build;
+mod capacity_providers;
 mod capacity_strategy;
 mod cluster;
 mod csvfile;

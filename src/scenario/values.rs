@@ -198,3 +198,45 @@ pub(crate) fn constraints(r: &mut Reader, t: &Table, path: &str) -> Vec<Constrai
         .filter_map(|(i, v)| constraint(r, v, &index(&cpath, i)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        let t: Table = toml::from_str(&format!("v = {text}")).expect("test TOML");
+        t["v"].clone()
+    }
+
+    #[test]
+    fn a_duration_string_is_a_constant_distribution() {
+        let mut r = Reader::new(Path::new("s.toml"));
+        let d = dist(&mut r, &value("\"90s\""), "x");
+        assert_eq!(d, Some(Dist::Constant(SimDuration::from_secs(90))));
+        assert!(r.issues.is_empty());
+    }
+
+    #[test]
+    fn a_uniform_distribution_with_max_below_min_names_the_field() {
+        let mut r = Reader::new(Path::new("s.toml"));
+        let v = value("{ distribution = \"uniform\", min = \"20s\", max = \"10s\" }");
+        assert_eq!(dist(&mut r, &v, "cluster.imagePullTime"), None);
+        assert_eq!(r.issues.len(), 1);
+        assert_eq!(r.issues[0].path, "cluster.imagePullTime.max");
+        assert!(r.issues[0].message.starts_with("must be at least min"));
+    }
+
+    #[test]
+    fn distinct_instance_takes_no_expression() {
+        // ECS-MODEL P7
+        let mut r = Reader::new(Path::new("s.toml"));
+        let v = value("{ type = \"distinctInstance\", expression = \"attribute:x == y\" }");
+        assert!(matches!(
+            constraint(&mut r, &v, "c"),
+            Some(Constraint::DistinctInstance)
+        ));
+        assert_eq!(r.issues[0].path, "c.expression");
+    }
+}
