@@ -1,7 +1,7 @@
 //! The top level of a scenario: its own keys (`name`, `seed`, `duration`,
 //! `startTime`), then each section in turn through its own file — cluster.rs,
-//! groups.rs, taskdef.rs, services.rs, jobs.rs, fargate.rs, scaling.rs,
-//! pricing.rs, spot.rs — into a validated [`SimSpec`], with the cross-checks
+//! groups.rs, taskdef.rs, services.rs, jobs.rs, fargate.rs,
+//! capacity_providers.rs, pricing.rs, spot.rs — into a validated [`SimSpec`], with the cross-checks
 //! that span sections (sizes that no instance can hold, constraints no
 //! instance can satisfy).
 

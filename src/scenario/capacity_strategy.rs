@@ -1,8 +1,8 @@
 //! `capacityProviderStrategy` and `launchType` of services and jobs, and the
 //! cluster's `defaultCapacityProviderStrategy` (C6, F1): FARGATE and
 //! FARGATE_SPOT, or the Auto Scaling group providers of
-//! `[[capacityProviders]]`. Read here; acts in engine/ where tasks are
-//! started (the provider each task goes to).
+//! `[[capacityProviders]]`. Read here; acts in engine/fargate.rs (the
+//! split of a service's or job's tasks) and engine/providers.rs.
 
 use toml::{Table, Value};
 

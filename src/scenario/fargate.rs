@@ -1,8 +1,8 @@
 //! `[fargate]` (F2, F3: start latency, zones, FARGATE_SPOT interruptions),
 //! and the checks a task definition must pass to run on Fargate (valid
 //! size, awsvpc, platform, stop timeout; F1). Read here; acts in
-//! engine/ where Fargate tasks start and are interrupted. Strategies are
-//! read in capacity_strategy.rs, prices in pricing.rs.
+//! engine/fargate.rs. Strategies are read in capacity_strategy.rs, prices
+//! in pricing.rs.
 
 use toml::Table;
 
