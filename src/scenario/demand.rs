@@ -1,5 +1,6 @@
 //! A service's `demand` (ECS-MODEL W1): constant, diurnal or a CSV trace
-//! scaled to a peak, with step and spike events.
+//! scaled to a peak, with step and spike events. Read here (called from
+//! services.rs); acts in workload/demand.rs and engine/load.rs.
 //!
 //! ```toml
 //! demand = { type = "diurnal", troughRps = 200, peakRps = 1200, peakHour = 14,

@@ -12,18 +12,26 @@
 //! This module reads files; the engine never imports it.
 
 mod build;
+mod capacity_providers;
+mod capacity_strategy;
+mod cluster;
 mod csvfile;
 mod demand;
 pub mod error;
 mod fargate;
+mod groups;
+mod jobs;
 pub mod limits;
 pub mod overrides;
+mod pricing;
 mod reader;
 mod scaling;
+mod services;
 mod spot;
 mod taskdef;
 mod trace;
 pub mod units;
+mod values;
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,8 @@
-//! Purchase options of instance groups and the `[spot]` section: pools
-//! with their prices and interruption processes (S1, S2, S6), price
-//! histories and replayed interruptions read from CSV files.
+//! `[spot]`: pools with their prices and interruption processes (S1, S2,
+//! S6), price histories and replayed interruptions read from CSV files.
+//! A group's own purchase options are read with the group, in groups.rs.
+//! Read here; acts in market/ (prices, interruptions) and
+//! engine/instances.rs (reclaims).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,95 +12,9 @@ use toml::{Table, Value};
 use super::csvfile::CsvFile;
 use super::reader::{index, join, quoted, Reader};
 use crate::engine::{InstanceGroupSpec, PoolSpec, ReclaimSpec, ReplayedInterruption, SpotSpec};
-use crate::market::{
-    hazard_per_hour, InstancesDistribution, OnDemandAllocation, PriceSeries, SpotAdvisor,
-    SpotAllocation, SpotPrice, BUCKET_MIDPOINTS,
-};
+use crate::market::{hazard_per_hour, PriceSeries, SpotAdvisor, SpotPrice, BUCKET_MIDPOINTS};
 use crate::sim::calendar::parse_utc_datetime;
 use crate::sim::{SimDuration, SimTime};
-
-/// Agent settings a group's `agentConfig` may set.
-const AGENT_KEYS: &[&str] = &["ECS_ENABLE_SPOT_INSTANCE_DRAINING"];
-
-/// What a group's purchase-option fields say.
-pub(crate) struct PurchaseOptions {
-    pub distribution: Option<InstancesDistribution>,
-    pub spot_draining: bool,
-    pub capacity_rebalance: bool,
-}
-
-/// Reads `instancesDistribution`, `capacityRebalance` and `agentConfig` of a group.
-pub(crate) fn purchase_options(r: &mut Reader, g: &Table, path: &str) -> PurchaseOptions {
-    let mut out = PurchaseOptions {
-        distribution: None,
-        spot_draining: false,
-        capacity_rebalance: r.opt_bool(g, path, "capacityRebalance").unwrap_or(false),
-    };
-    if let Some(v) = g.get("instancesDistribution") {
-        let dp = join(path, "instancesDistribution");
-        let known = [
-            "onDemandBaseCapacity",
-            "onDemandPercentageAboveBaseCapacity",
-            "onDemandAllocationStrategy",
-            "spotAllocationStrategy",
-            "spotInstancePools",
-        ];
-        if let Some(d) = r.table(v, &dp, &known, &["spotMaxPrice"]) {
-            let mut dist = InstancesDistribution::default();
-            if let Some(x) = r.opt_uint(d, &dp, "onDemandBaseCapacity", 5000) {
-                dist.on_demand_base_capacity = x as u32;
-            }
-            if let Some(x) = r.opt_uint(d, &dp, "onDemandPercentageAboveBaseCapacity", 100) {
-                dist.on_demand_percentage_above_base = x as u32;
-            }
-            if let Some(v) = d.get("onDemandAllocationStrategy") {
-                let p = join(&dp, "onDemandAllocationStrategy");
-                if let Some(name) = r.choice(v, &p, OnDemandAllocation::NAMES) {
-                    if let Some(a) = OnDemandAllocation::parse(&name) {
-                        dist.on_demand_allocation = a;
-                    }
-                }
-            }
-            let pools = r
-                .opt_uint(d, &dp, "spotInstancePools", 20)
-                .map(|x| x as u32);
-            if pools == Some(0) {
-                r.err(&join(&dp, "spotInstancePools"), "expected 1 to 20");
-            }
-            match d.get("spotAllocationStrategy") {
-                Some(v) => {
-                    let p = join(&dp, "spotAllocationStrategy");
-                    if let Some(name) = r.choice(v, &p, SpotAllocation::NAMES) {
-                        if pools.is_some() && name != "lowest-price" {
-                            r.err(
-                                &join(&dp, "spotInstancePools"),
-                                "spotInstancePools applies only to the lowest-price strategy",
-                            );
-                        }
-                        if let Some(a) = SpotAllocation::parse(&name, pools.filter(|&n| n > 0)) {
-                            dist.spot_allocation = a;
-                        }
-                    }
-                }
-                None if pools.is_some() => r.err(
-                    &join(&dp, "spotInstancePools"),
-                    "spotInstancePools needs spotAllocationStrategy = \"lowest-price\"",
-                ),
-                None => {}
-            }
-            out.distribution = Some(dist);
-        }
-    }
-    if let Some(v) = g.get("agentConfig") {
-        let ap = join(path, "agentConfig");
-        if let Some(a) = r.table(v, &ap, AGENT_KEYS, &[]) {
-            out.spot_draining = r
-                .opt_bool(a, &ap, "ECS_ENABLE_SPOT_INSTANCE_DRAINING")
-                .unwrap_or(false);
-        }
-    }
-    out
-}
 
 /// Whether a group may buy spot at all.
 fn buys_spot(g: &InstanceGroupSpec) -> bool {

@@ -1,9 +1,11 @@
-//! Task definitions in ECS's own shape (`containerDefinitions`, `cpu`,
+//! `[[taskDefinitions]]`: task definitions in ECS's own shape (`containerDefinitions`, `cpu`,
 //! `memory`, `memoryReservation`, `portMappings`, `networkMode`,
 //! `placementConstraints`), inline in the scenario or in a JSON file as
 //! `describe-task-definition` or `register-task-definition` use it.
 //! Fields ECS has but the simulator does not model are accepted and ignored,
 //! so a real task definition can be pasted as is; misspelled fields are errors.
+//! Read here; acts in engine/ through the services and jobs that run them
+//! (sizes, ports and constraints at placement).
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use toml::{Table, Value};
 
 use super::reader::{index, join, json_to_toml, Reader};
 use super::units::{parse_cpu, parse_memory};
+use crate::engine::TaskDefSpec;
 use crate::model::taskdef::{ContainerDef, PortMapping, MAX_CONTAINERS};
 use crate::model::{NetworkMode, Protocol, TaskDef};
 use crate::placement::Constraint;
@@ -126,6 +129,40 @@ pub(crate) struct FargateFields {
     pub max_stop_timeout_s: Option<u64>,
 }
 
+/// `[[taskDefinitions]]`, in order: the definitions (each family once),
+/// their Fargate fields and their scenario paths.
+pub(crate) fn section(
+    r: &mut Reader,
+    t: &Table,
+    dir: &Path,
+) -> (Vec<TaskDefSpec>, Vec<FargateFields>, Vec<String>) {
+    let mut task_definitions: Vec<TaskDefSpec> = Vec::new();
+    let mut td_fargate = Vec::new();
+    let mut td_paths = Vec::new();
+    for (i, v) in r.list(t, "", "taskDefinitions").iter().enumerate() {
+        let path = index("taskDefinitions", i);
+        if let Some(td) = read(r, v, &path, dir) {
+            td_fargate.push(td.fargate);
+            td_paths.push(path.clone());
+            if task_definitions
+                .iter()
+                .any(|x| x.def.family == td.def.family)
+            {
+                r.err(
+                    &join(&path, "family"),
+                    format!("duplicate family \"{}\"", td.def.family),
+                );
+            }
+            task_definitions.push(TaskDefSpec {
+                def: td.def,
+                constraints: td.constraints,
+                fargate: None,
+            });
+        }
+    }
+    (task_definitions, td_fargate, td_paths)
+}
+
 /// Reads `taskDefinitions[i]`: inline, or `{ file = "x.json" }` relative to
 /// the scenario's folder (errors then name the JSON file).
 pub(crate) fn read(
@@ -225,7 +262,7 @@ fn read_inline(r: &mut Reader, v: &Value, path: &str) -> Option<ReadTaskDef> {
     let ppath = join(path, "placementConstraints");
     for (i, c) in r.list(t, path, "placementConstraints").iter().enumerate() {
         let cp = index(&ppath, i);
-        match super::build::constraint(r, c, &cp) {
+        match super::values::constraint(r, c, &cp) {
             Some(Constraint::DistinctInstance) => r.err(
                 &join(&cp, "type"),
                 "a task definition accepts only memberOf constraints; put distinctInstance on the service or job",

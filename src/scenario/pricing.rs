@@ -1,0 +1,130 @@
+//! `[pricing]` (B1–B4): overrides of the built-in price book — Fargate
+//! rates and commitments. Read here; acts in cost/ (the bill).
+
+use toml::Table;
+
+use super::reader::{join, Reader};
+use crate::cost::{Commitment, PriceBook};
+use crate::engine::PricingSpec;
+use crate::market::FargatePlatform;
+
+/// `[pricing]`: overrides of the built-in price book.
+pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<PricingSpec> {
+    let mut book = match PriceBook::builtin(region) {
+        Ok(b) => b,
+        Err(e) => {
+            r.err("cluster.region", e.to_string());
+            return None;
+        }
+    };
+    let mut ebs_root_gb = 0.0;
+    let mut commitment = None;
+    let mut overrides: Vec<(FargatePlatform, &str, f64)> = Vec::new();
+    if let Some(v) = root.get("pricing") {
+        let known = [
+            "fargateSpotDiscountPercent",
+            "ebsRootVolumeGb",
+            "ebsUsdPerGbMonth",
+            "fargate",
+            "commitment",
+        ];
+        let t = r.table(v, "pricing", &known, &[])?;
+        if let Some(d) = r.opt_number(t, "pricing", "fargateSpotDiscountPercent") {
+            if !(0.0..100.0).contains(&d) {
+                r.err(
+                    "pricing.fargateSpotDiscountPercent",
+                    "expected 0 to below 100",
+                );
+            } else {
+                book.fargate_spot_discount_pct = d;
+            }
+        }
+        if let Some(g) = r.opt_number(t, "pricing", "ebsRootVolumeGb") {
+            ebs_root_gb = g.max(0.0);
+        }
+        if let Some(p) = r.opt_number(t, "pricing", "ebsUsdPerGbMonth") {
+            book.ebs_usd_per_gb_month = p.max(0.0);
+        }
+        if let Some(v) = t.get("fargate") {
+            let platforms = ["linux_x86", "linux_arm64", "windows_x86"];
+            if let Some(ft) = r.table(v, "pricing.fargate", &platforms, &[]) {
+                for name in platforms {
+                    let Some(v) = ft.get(name) else { continue };
+                    let pp = join("pricing.fargate", name);
+                    let fields = ["vcpuHour", "gbHour", "osLicenseVcpuHour", "storageGbHour"];
+                    let Some(pt) = r.table(v, &pp, &fields, &[]) else {
+                        continue;
+                    };
+                    let Ok(platform) = FargatePlatform::parse(name) else {
+                        continue;
+                    };
+                    for f in fields {
+                        if let Some(x) = r.opt_number(pt, &pp, f) {
+                            if x < 0.0 {
+                                r.err(&join(&pp, f), "expected a price of zero or more");
+                            } else {
+                                overrides.push((platform, f, x));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(v) = t.get("commitment") {
+            let cp = "pricing.commitment";
+            if let Some(c) = r.table(v, cp, &["usdPerHour", "discountPercent"], &[]) {
+                let usd = r
+                    .required(c, cp, "usdPerHour")
+                    .and_then(|v| r.number(v, &join(cp, "usdPerHour")));
+                let pct = r
+                    .required(c, cp, "discountPercent")
+                    .and_then(|v| r.number(v, &join(cp, "discountPercent")));
+                if pct.is_some_and(|p| !(0.0..100.0).contains(&p)) {
+                    r.err(&join(cp, "discountPercent"), "expected 0 to below 100");
+                }
+                if let (Some(usd), Some(pct)) = (usd, pct) {
+                    commitment = Some(Commitment {
+                        committed_usd_per_hour: usd.max(0.0),
+                        discount_pct: pct,
+                    });
+                }
+            }
+        }
+    }
+    let mut fargate = Vec::new();
+    for platform in [
+        FargatePlatform::LinuxX86,
+        FargatePlatform::LinuxArm64,
+        FargatePlatform::Windows,
+    ] {
+        for spot in [false, true] {
+            let Ok(mut rates) = book.fargate_rates(platform, spot) else {
+                continue;
+            };
+            let factor = if spot {
+                1.0 - book.fargate_spot_discount_pct / 100.0
+            } else {
+                1.0
+            };
+            for (p, field, x) in &overrides {
+                if *p != platform {
+                    continue;
+                }
+                match *field {
+                    "vcpuHour" => rates.vcpu_hour = x * factor,
+                    "gbHour" => rates.gb_hour = x * factor,
+                    "osLicenseVcpuHour" => rates.os_license_vcpu_hour = x * factor,
+                    _ => rates.storage_gb_hour = *x,
+                }
+            }
+            fargate.push((platform, spot, rates));
+        }
+    }
+    Some(PricingSpec {
+        fargate,
+        free_ephemeral_gb: book.free_ephemeral_gb,
+        ebs_root_gb,
+        ebs_usd_per_gb_month: book.ebs_usd_per_gb_month,
+        commitment,
+    })
+}
