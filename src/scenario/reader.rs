@@ -44,6 +44,25 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// A value as messages show it: scalars with their value (`the string
+/// "x"`, `the integer 3`), lists and tables by their type.
+pub(crate) fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Integer(i) => format!("the integer {i}"),
+        Value::Float(x) => format!("the number {x}"),
+        Value::Boolean(b) => format!("the boolean {b}"),
+        Value::Datetime(d) => format!("the date {d}"),
+        Value::Array(_) | Value::Table(_) => type_name(v).to_string(),
+    }
+}
+
+/// Whether a file's `name` (a scenario's or a sweep's) can name its output
+/// folder: not empty, no `/` or `\\`, not `.` or `..`.
+pub(crate) fn folder_name_ok(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
+}
+
 impl Reader {
     pub fn new(file: &Path) -> Self {
         Reader {
