@@ -57,12 +57,6 @@ pub(crate) fn describe(v: &Value) -> String {
     }
 }
 
-/// Whether a file's `name` (a scenario's or a sweep's) can name its output
-/// folder: not empty, no `/` or `\\`, not `.` or `..`.
-pub(crate) fn folder_name_ok(name: &str) -> bool {
-    !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != ".."
-}
-
 impl Reader {
     pub fn new(file: &Path) -> Self {
         Reader {
@@ -105,6 +99,20 @@ impl Reader {
             self.err(&join(path, key), format!("unknown field{hint}"));
         }
         Some(t)
+    }
+
+    /// Checks a file's `name` (a scenario's or a sweep's), which names its
+    /// output folder: not empty, no `/` or `\\`, not `.` or `..`. One rule
+    /// and one message for both kinds of file.
+    pub fn folder_name(&mut self, path: &str, name: &str) -> bool {
+        let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
+        if !ok {
+            self.err(
+                path,
+                "expected a non-empty name without `/` or `\\`, other than `.` or `..` (it names the output folder)",
+            );
+        }
+        ok
     }
 
     /// A required key.

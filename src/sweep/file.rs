@@ -8,7 +8,7 @@ use toml::{Table, Value};
 
 use super::error::SweepError;
 use crate::scenario::overrides;
-use crate::scenario::reader::{describe, folder_name_ok, index, join, Reader};
+use crate::scenario::reader::{describe, index, join, Reader};
 
 /// Fields a sweep file may have.
 const FIELDS: [&str; 7] = [
@@ -144,14 +144,8 @@ fn read_name(r: &mut Reader, t: &Table, file: &Path) -> String {
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
     match t.get("name") {
         None => stem.to_string(),
-        Some(Value::String(s)) if folder_name_ok(s) => s.clone(),
-        Some(Value::String(_)) => {
-            r.err(
-                "name",
-                "expected a non-empty name without `/` or `\\` (it names the output folder)",
-            );
-            String::new()
-        }
+        Some(Value::String(s)) if r.folder_name("name", s) => s.clone(),
+        Some(Value::String(_)) => String::new(),
         Some(other) => {
             r.err(
                 "name",
