@@ -16,6 +16,8 @@ use crate::csvdata::CsvText;
 use crate::engine::{RunResult, Simulation};
 use crate::metrics::round4;
 use crate::output::{self, Kind, Lock, OutputError};
+use crate::scenario::error::render;
+use crate::scenario::reader::{describe, index, join, Reader};
 use crate::scenario::{self, ScenarioError};
 
 /// A named bundle of overrides.
@@ -326,30 +328,49 @@ pub fn file_variants(path: &Path) -> Result<Vec<Variant>, CompareError> {
     let Some(v) = root.get("variants") else {
         return Ok(Vec::new());
     };
+    let mut r = Reader::new(path);
+    let out = read_variants(&mut r, v);
+    if r.issues.is_empty() {
+        Ok(out)
+    } else {
+        Err(CompareError::Variants(render(&r.issues)))
+    }
+}
+
+/// The `[variants]` table: `name = ["path=value", ...]`. Every problem is
+/// reported, each naming its field and what was found.
+fn read_variants(r: &mut Reader, v: &toml::Value) -> Vec<Variant> {
     let Some(t) = v.as_table() else {
-        return Err(CompareError::Variants(format!(
-            "{}: variants: expected a table of name = [\"path=value\", ...]",
-            path.display()
-        )));
+        r.err(
+            "variants",
+            format!(
+                "expected a table of name = [\"path=value\", ...], found {}",
+                describe(v)
+            ),
+        );
+        return Vec::new();
     };
     let mut out = Vec::new();
     for (name, list) in t {
+        let here = join("variants", name);
         let Some(items) = list.as_array() else {
-            return Err(CompareError::Variants(format!(
-                "{}: variants.{name}: expected a list of \"path=value\" strings",
-                path.display()
-            )));
+            r.err(
+                &here,
+                format!(
+                    "expected a list of \"path=value\" strings, found {}",
+                    describe(list)
+                ),
+            );
+            continue;
         };
         let mut overrides = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item.as_str() {
                 Some(s) => overrides.push(s.to_string()),
-                None => {
-                    return Err(CompareError::Variants(format!(
-                        "{}: variants.{name}[{i}]: expected a \"path=value\" string",
-                        path.display()
-                    )))
-                }
+                None => r.err(
+                    &index(&here, i),
+                    format!("expected a \"path=value\" string, found {}", describe(item)),
+                ),
             }
         }
         out.push(Variant {
@@ -357,7 +378,7 @@ pub fn file_variants(path: &Path) -> Result<Vec<Variant>, CompareError> {
             overrides,
         });
     }
-    Ok(out)
+    out
 }
 
 /// Runs every variant of `path` (after the common `overrides`) with `seed`
@@ -780,5 +801,37 @@ mod tests {
         let e = run_compare(&request(&path, &names, &none, Some(&out))).expect_err("refused");
         assert!(!e.is_input(), "{e}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    }
+
+    #[test]
+    fn variants_table_problems_are_all_listed_with_what_was_found() {
+        // Read through the scenario Reader: every bad entry is reported
+        // (it used to stop at the first) and says what it found.
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("v.toml");
+        std::fs::write(&f, "[variants]\na = 3\nb = [\"x=1\", 2]\nc = [\"y=2\"]\n").unwrap();
+        let e = file_variants(&f).unwrap_err().to_string();
+        let d = f.display();
+        assert!(
+            e.contains(&format!(
+                "{d}: variants.a: expected a list of \"path=value\" strings, found the integer 3"
+            )),
+            "{e}"
+        );
+        assert!(
+            e.contains(&format!(
+                "{d}: variants.b[1]: expected a \"path=value\" string, found the integer 2"
+            )),
+            "{e}"
+        );
+        assert!(e.ends_with("(2 problems)"), "{e}");
+        std::fs::write(&f, "variants = 1\n").unwrap();
+        let e = file_variants(&f).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "variants: expected a table of name = [\"path=value\", ...], found the integer 1"
+            ),
+            "{e}"
+        );
     }
 }

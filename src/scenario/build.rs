@@ -76,12 +76,7 @@ pub(crate) fn build(
     let name = r
         .opt_string(t, "", "name")
         .unwrap_or_else(|| name_default.to_string());
-    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        r.err(
-            "name",
-            "expected a non-empty name without path separators (it names the output folder)",
-        );
-    }
+    r.folder_name("name", &name);
     let seed = r.opt_uint(t, "", "seed", u64::MAX >> 1).unwrap_or(1);
     let horizon = match r
         .required(t, "", "duration")

@@ -24,7 +24,7 @@ mod jobs;
 pub mod limits;
 pub mod overrides;
 mod pricing;
-mod reader;
+pub(crate) mod reader;
 mod scaling;
 mod services;
 mod spot;

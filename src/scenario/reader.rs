@@ -44,6 +44,19 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// A value as messages show it: scalars with their value (`the string
+/// "x"`, `the integer 3`), lists and tables by their type.
+pub(crate) fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Integer(i) => format!("the integer {i}"),
+        Value::Float(x) => format!("the number {x}"),
+        Value::Boolean(b) => format!("the boolean {b}"),
+        Value::Datetime(d) => format!("the date {d}"),
+        Value::Array(_) | Value::Table(_) => type_name(v).to_string(),
+    }
+}
+
 impl Reader {
     pub fn new(file: &Path) -> Self {
         Reader {
@@ -86,6 +99,20 @@ impl Reader {
             self.err(&join(path, key), format!("unknown field{hint}"));
         }
         Some(t)
+    }
+
+    /// Checks a file's `name` (a scenario's or a sweep's), which names its
+    /// output folder: not empty, no `/` or `\\`, not `.` or `..`. One rule
+    /// and one message for both kinds of file.
+    pub fn folder_name(&mut self, path: &str, name: &str) -> bool {
+        let ok = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
+        if !ok {
+            self.err(
+                path,
+                "expected a non-empty name without `/` or `\\`, other than `.` or `..` (it names the output folder)",
+            );
+        }
+        ok
     }
 
     /// A required key.

@@ -8,7 +8,7 @@ use toml::{Table, Value};
 
 use super::error::SweepError;
 use crate::scenario::overrides;
-use crate::scenario::Issue;
+use crate::scenario::reader::{describe, index, join, Reader};
 
 /// Fields a sweep file may have.
 const FIELDS: [&str; 7] = [
@@ -99,284 +99,29 @@ pub fn element(v: &Value) -> (Value, String) {
 }
 
 /// Parses and checks a sweep file's text; `file` names it in errors and
-/// anchors the scenario path.
+/// anchors the scenario path. Each part of the file has its own reader
+/// below; every problem of the file is reported at once.
 pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
-    let mut issues = Vec::new();
-    let issue = |path: &str, message: String| Issue {
-        file: file.to_path_buf(),
-        path: path.to_string(),
-        message,
-    };
-    let root: Table = text.parse().map_err(|e: toml::de::Error| {
-        SweepError::Invalid(vec![issue(
-            "",
-            format!("invalid TOML: {}", e.to_string().trim_end()),
-        )])
-    })?;
-
-    for key in root.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            issues.push(issue(
-                key,
-                format!("unknown field; expected one of {}", FIELDS.join(", ")),
-            ));
-        }
-    }
-
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("sweep")
-        .to_string();
-    let name = match root.get("name") {
-        None => stem,
-        Some(Value::String(s))
-            if !s.is_empty() && !s.contains(['/', '\\']) && s != "." && s != ".." =>
-        {
-            s.clone()
-        }
-        Some(Value::String(_)) => {
-            issues.push(issue(
-                "name",
-                "expected a non-empty name without `/` or `\\` (it names the output folder)".into(),
-            ));
-            String::new()
-        }
-        Some(other) => {
-            issues.push(issue(
-                "name",
-                format!("expected a string, found {}", kind(other)),
-            ));
-            String::new()
+    let mut r = Reader::new(file);
+    let root: Value = match text.parse::<Table>() {
+        Ok(t) => Value::Table(t),
+        Err(e) => {
+            r.err("", format!("invalid TOML: {}", e.to_string().trim_end()));
+            return Err(SweepError::Invalid(r.issues));
         }
     };
-
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let scenario = match root.get("scenario") {
-        Some(Value::String(s)) if !s.is_empty() => dir.join(s),
-        Some(other) => {
-            issues.push(issue(
-                "scenario",
-                format!(
-                    "expected the base scenario file (a path relative to the sweep file), found {}",
-                    kind(other)
-                ),
-            ));
-            PathBuf::new()
-        }
-        None => {
-            issues.push(issue(
-                "scenario",
-                "missing: the base scenario file, relative to the sweep file, e.g. scenario = \"../teaching/binpack.toml\"".into(),
-            ));
-            PathBuf::new()
-        }
+    let Some(t) = r.table(&root, "", &FIELDS, &[]) else {
+        return Err(SweepError::Invalid(r.issues));
     };
-
-    let seed = match root.get("seed") {
-        Some(Value::Integer(i)) if *i >= 0 => *i as u64,
-        Some(other) => {
-            issues.push(issue(
-                "seed",
-                format!("expected a non-negative integer, found {}", kind(other)),
-            ));
-            0
-        }
-        None => {
-            issues.push(issue(
-                "seed",
-                "missing: the sweep seed, e.g. seed = 1 (run seeds are derived from it)".into(),
-            ));
-            0
-        }
-    };
-
-    let seeds = match root.get("seeds") {
-        None => 1,
-        Some(Value::Integer(i)) if (1..=i64::from(u32::MAX)).contains(i) => *i as u32,
-        Some(other) => {
-            issues.push(issue(
-                "seeds",
-                format!(
-                    "expected the number of replications per combination (an integer >= 1), found {}",
-                    kind(other)
-                ),
-            ));
-            1
-        }
-    };
-
-    let mut set = Vec::new();
-    match root.get("set") {
-        None => {}
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                match item {
-                    Value::String(s) => match overrides::parse_assignment(s) {
-                        Ok(_) => set.push(s.clone()),
-                        Err(_) => issues.push(issue(
-                            &format!("set[{i}]"),
-                            format!(
-                                "expected PATH=VALUE, e.g. \"duration=\\\"12h\\\"\", found `{s}`"
-                            ),
-                        )),
-                    },
-                    other => issues.push(issue(
-                        &format!("set[{i}]"),
-                        format!("expected a PATH=VALUE string, found {}", kind(other)),
-                    )),
-                }
-            }
-        }
-        Some(other) => issues.push(issue(
-            "set",
-            format!(
-                "expected a list of PATH=VALUE strings, found {}",
-                kind(other)
-            ),
-        )),
-    }
-
-    let mut axes = Vec::new();
-    match root.get("parameters") {
-        None => {}
-        Some(Value::Table(t)) => {
-            let mut lists = Vec::new();
-            collect_lists(t, "", "parameters", &mut lists, &mut |p, m| {
-                issues.push(issue(p, m))
-            });
-            for (path, field, list) in lists {
-                if list.is_empty() {
-                    issues.push(issue(&field, "expected a non-empty list of values".into()));
-                    continue;
-                }
-                let (values, labels) = list
-                    .iter()
-                    .map(element)
-                    .map(|(v, l)| (vec![v], vec![l]))
-                    .unzip();
-                axes.push(Axis {
-                    source: "parameters".into(),
-                    paths: vec![path],
-                    values,
-                    labels,
-                });
-            }
-        }
-        Some(other) => issues.push(issue(
-            "parameters",
-            format!(
-                "expected a table of `\"path\" = [values]`, found {}",
-                kind(other)
-            ),
-        )),
-    }
-
-    match root.get("zip") {
-        None => {}
-        Some(Value::Array(groups)) => {
-            for (g, group) in groups.iter().enumerate() {
-                let here = format!("zip[{g}]");
-                let Value::Table(t) = group else {
-                    issues.push(issue(
-                        &here,
-                        format!(
-                            "expected a [[zip]] table of `\"path\" = [values]`, found {}",
-                            kind(group)
-                        ),
-                    ));
-                    continue;
-                };
-                let mut lists = Vec::new();
-                collect_lists(t, "", &here, &mut lists, &mut |p, m| {
-                    issues.push(issue(p, m))
-                });
-                if lists.is_empty() {
-                    issues.push(issue(
-                        &here,
-                        "expected at least one `\"path\" = [values]`".into(),
-                    ));
-                    continue;
-                }
-                let n = lists[0].2.len();
-                if n == 0 {
-                    issues.push(issue(
-                        &lists[0].1,
-                        "expected a non-empty list of values".into(),
-                    ));
-                    continue;
-                }
-                if let Some((_, field, list)) = lists.iter().find(|l| l.2.len() != n) {
-                    issues.push(issue(
-                        field,
-                        format!(
-                            "has {} values but `{}` has {n}: the lists of one [[zip]] group vary together and must have the same length",
-                            list.len(),
-                            lists[0].0
-                        ),
-                    ));
-                    continue;
-                }
-                let mut values = vec![Vec::new(); n];
-                let mut labels = vec![Vec::new(); n];
-                for (_, _, list) in &lists {
-                    for (i, v) in list.iter().enumerate() {
-                        let (v, l) = element(v);
-                        values[i].push(v);
-                        labels[i].push(l);
-                    }
-                }
-                axes.push(Axis {
-                    source: here,
-                    paths: lists.into_iter().map(|l| l.0).collect(),
-                    values,
-                    labels,
-                });
-            }
-        }
-        Some(other) => issues.push(issue(
-            "zip",
-            format!("expected [[zip]] tables, found {}", kind(other)),
-        )),
-    }
-
-    // A path may vary in one place only, and never be the seed.
-    let mut seen: Vec<&str> = Vec::new();
-    for s in &set {
-        if let Ok((p, _)) = overrides::parse_assignment(s) {
-            if p == "seed" {
-                issues.push(issue("set", "`seed` cannot be set: each run's seed comes from the sweep's `seed` and `seeds`".into()));
-            }
-        }
-    }
-    for axis in &axes {
-        for p in &axis.paths {
-            if p == "seed" {
-                issues.push(issue(
-                    &format!("{}.\"{p}\"", axis.source),
-                    "`seed` cannot be a parameter: each run's seed comes from the sweep's `seed` and `seeds`".into(),
-                ));
-            }
-            if seen.contains(&p.as_str()) {
-                issues.push(issue(
-                    &format!("\"{p}\""),
-                    "varied twice (in [parameters] or [[zip]]); a path may vary in one place only"
-                        .into(),
-                ));
-            }
-            let in_set = set
-                .iter()
-                .any(|s| overrides::parse_assignment(s).is_ok_and(|(q, _)| q == *p));
-            if in_set {
-                issues.push(issue(
-                    &format!("\"{p}\""),
-                    "is both a parameter and a fixed `set` override; keep one".into(),
-                ));
-            }
-            seen.push(p);
-        }
-    }
-
+    // In file-format order, so problems are listed in that order.
+    let name = read_name(&mut r, t, file);
+    let scenario = read_scenario(&mut r, t, file);
+    let seed = read_seed(&mut r, t);
+    let seeds = read_seeds(&mut r, t);
+    let set = read_set(&mut r, t);
+    let mut axes = read_parameters(&mut r, t);
+    axes.extend(read_zip(&mut r, t));
+    check_overlaps(&mut r, &set, &axes);
     let def = SweepDef {
         file: file.to_path_buf(),
         name,
@@ -386,6 +131,279 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
         set,
         axes,
     };
+    check_limits(&mut r, &def);
+    if r.issues.is_empty() {
+        Ok(def)
+    } else {
+        Err(SweepError::Invalid(r.issues))
+    }
+}
+
+/// `name`: default the file stem; it names the output folder.
+fn read_name(r: &mut Reader, t: &Table, file: &Path) -> String {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
+    match t.get("name") {
+        None => stem.to_string(),
+        Some(Value::String(s)) if r.folder_name("name", s) => s.clone(),
+        Some(Value::String(_)) => String::new(),
+        Some(other) => {
+            r.err(
+                "name",
+                format!("expected a string, found {}", describe(other)),
+            );
+            String::new()
+        }
+    }
+}
+
+/// `scenario`: the base scenario, relative to the sweep file's folder.
+fn read_scenario(r: &mut Reader, t: &Table, file: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    match t.get("scenario") {
+        Some(Value::String(s)) if !s.is_empty() => dir.join(s),
+        Some(other) => {
+            r.err(
+                "scenario",
+                format!(
+                    "expected the base scenario file (a path relative to the sweep file), found {}",
+                    describe(other)
+                ),
+            );
+            PathBuf::new()
+        }
+        None => {
+            r.err(
+                "scenario",
+                "missing: the base scenario file, relative to the sweep file, e.g. scenario = \"../teaching/binpack.toml\"",
+            );
+            PathBuf::new()
+        }
+    }
+}
+
+/// `seed`: required, non-negative.
+fn read_seed(r: &mut Reader, t: &Table) -> u64 {
+    match t.get("seed") {
+        Some(Value::Integer(i)) if *i >= 0 => *i as u64,
+        Some(other) => {
+            r.err(
+                "seed",
+                format!("expected a non-negative integer, found {}", describe(other)),
+            );
+            0
+        }
+        None => {
+            r.err(
+                "seed",
+                "missing: the sweep seed, e.g. seed = 1 (run seeds are derived from it)",
+            );
+            0
+        }
+    }
+}
+
+/// `seeds`: replications per combination, default 1.
+fn read_seeds(r: &mut Reader, t: &Table) -> u32 {
+    match t.get("seeds") {
+        None => 1,
+        Some(Value::Integer(i)) if (1..=i64::from(u32::MAX)).contains(i) => *i as u32,
+        Some(other) => {
+            r.err(
+                "seeds",
+                format!(
+                    "expected the number of replications per combination (an integer >= 1), found {}",
+                    describe(other)
+                ),
+            );
+            1
+        }
+    }
+}
+
+/// `set`: fixed `PATH=VALUE` overrides, kept as text.
+fn read_set(r: &mut Reader, t: &Table) -> Vec<String> {
+    let items = match t.get("set") {
+        None => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            r.err(
+                "set",
+                format!(
+                    "expected a list of PATH=VALUE strings, found {}",
+                    describe(other)
+                ),
+            );
+            return Vec::new();
+        }
+    };
+    let mut set = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let here = index("set", i);
+        match item {
+            Value::String(s) if overrides::parse_assignment(s).is_ok() => set.push(s.clone()),
+            Value::String(s) => r.err(
+                &here,
+                format!("expected PATH=VALUE, e.g. \"duration=\\\"12h\\\"\", found `{s}`"),
+            ),
+            other => r.err(
+                &here,
+                format!("expected a PATH=VALUE string, found {}", describe(other)),
+            ),
+        }
+    }
+    set
+}
+
+/// `[parameters]`: one axis per `"path" = [values]`.
+fn read_parameters(r: &mut Reader, t: &Table) -> Vec<Axis> {
+    let params = match t.get("parameters") {
+        None => return Vec::new(),
+        Some(Value::Table(p)) => p,
+        Some(other) => {
+            r.err(
+                "parameters",
+                format!(
+                    "expected a table of `\"path\" = [values]`, found {}",
+                    describe(other)
+                ),
+            );
+            return Vec::new();
+        }
+    };
+    let mut axes = Vec::new();
+    for (path, field, list) in collect_lists(r, params, "", "parameters") {
+        if list.is_empty() {
+            r.err(&field, "expected a non-empty list of values");
+            continue;
+        }
+        let (values, labels) = list
+            .iter()
+            .map(element)
+            .map(|(v, l)| (vec![v], vec![l]))
+            .unzip();
+        axes.push(Axis {
+            source: "parameters".into(),
+            paths: vec![path],
+            values,
+            labels,
+        });
+    }
+    axes
+}
+
+/// `[[zip]]`: one axis per group, its lists taken together.
+fn read_zip(r: &mut Reader, t: &Table) -> Vec<Axis> {
+    let groups = match t.get("zip") {
+        None => return Vec::new(),
+        Some(Value::Array(groups)) => groups,
+        Some(other) => {
+            r.err(
+                "zip",
+                format!("expected [[zip]] tables, found {}", describe(other)),
+            );
+            return Vec::new();
+        }
+    };
+    let mut axes = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let here = index("zip", g);
+        let Value::Table(t) = group else {
+            r.err(
+                &here,
+                format!(
+                    "expected a [[zip]] table of `\"path\" = [values]`, found {}",
+                    describe(group)
+                ),
+            );
+            continue;
+        };
+        let lists = collect_lists(r, t, "", &here);
+        axes.extend(zip_axis(r, here, lists));
+    }
+    axes
+}
+
+/// One `[[zip]]` group's lists as one axis, if they are non-empty and of
+/// the same length.
+fn zip_axis(r: &mut Reader, here: String, lists: Vec<PathList<'_>>) -> Option<Axis> {
+    let Some((first_path, first_field, first)) = lists.first() else {
+        r.err(&here, "expected at least one `\"path\" = [values]`");
+        return None;
+    };
+    let n = first.len();
+    if n == 0 {
+        r.err(first_field, "expected a non-empty list of values");
+        return None;
+    }
+    if let Some((_, field, list)) = lists.iter().find(|l| l.2.len() != n) {
+        r.err(
+            field,
+            format!(
+                "has {} values but `{first_path}` has {n}: the lists of one [[zip]] group vary together and must have the same length",
+                list.len(),
+            ),
+        );
+        return None;
+    }
+    let mut values = vec![Vec::new(); n];
+    let mut labels = vec![Vec::new(); n];
+    for (_, _, list) in &lists {
+        for (i, v) in list.iter().enumerate() {
+            let (v, l) = element(v);
+            values[i].push(v);
+            labels[i].push(l);
+        }
+    }
+    Some(Axis {
+        source: here,
+        paths: lists.into_iter().map(|l| l.0).collect(),
+        values,
+        labels,
+    })
+}
+
+/// A path may vary in one place only, and never be the seed.
+fn check_overlaps(r: &mut Reader, set: &[String], axes: &[Axis]) {
+    let set_paths: Vec<String> = set
+        .iter()
+        .filter_map(|s| overrides::parse_assignment(s).ok().map(|(p, _)| p))
+        .collect();
+    for p in &set_paths {
+        if p == "seed" {
+            r.err(
+                "set",
+                "`seed` cannot be set: each run's seed comes from the sweep's `seed` and `seeds`",
+            );
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for axis in axes {
+        for p in &axis.paths {
+            if p == "seed" {
+                r.err(
+                    &format!("{}.\"{p}\"", axis.source),
+                    "`seed` cannot be a parameter: each run's seed comes from the sweep's `seed` and `seeds`",
+                );
+            }
+            if seen.contains(&p.as_str()) {
+                r.err(
+                    &format!("\"{p}\""),
+                    "varied twice (in [parameters] or [[zip]]); a path may vary in one place only",
+                );
+            }
+            if set_paths.contains(p) {
+                r.err(
+                    &format!("\"{p}\""),
+                    "is both a parameter and a fixed `set` override; keep one",
+                );
+            }
+            seen.push(p);
+        }
+    }
+}
+
+/// The grid and the runs must stay under [`MAX_COMBINATIONS`] and [`MAX_RUNS`].
+fn check_limits(r: &mut Reader, def: &SweepDef) {
     let combinations = def
         .axes
         .iter()
@@ -393,15 +411,15 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
     let runs = combinations.and_then(|c| c.checked_mul(def.seeds as usize));
     let shown = |n: Option<usize>| n.map_or("more than 2^64".to_string(), |n| n.to_string());
     if combinations.is_none_or(|n| n > MAX_COMBINATIONS) {
-        issues.push(issue(
+        r.err(
             "parameters",
             format!(
                 "the grid has {} parameter combinations, more than the limit of {MAX_COMBINATIONS}; split the sweep",
                 shown(combinations)
             ),
-        ));
+        );
     } else if runs.is_none_or(|n| n > MAX_RUNS) {
-        issues.push(issue(
+        r.err(
             "seeds",
             format!(
                 "{} combinations x {} seeds = {} runs, more than the limit of {MAX_RUNS}; lower `seeds` or split the sweep",
@@ -409,56 +427,34 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
                 def.seeds,
                 shown(runs)
             ),
-        ));
-    }
-    if issues.is_empty() {
-        Ok(def)
-    } else {
-        Err(SweepError::Invalid(issues))
+        );
     }
 }
 
+/// An override path, the field naming it in errors, and its values.
+type PathList<'a> = (String, String, &'a Vec<Value>);
+
 /// Walks a `[parameters]` or `[[zip]]` table: `"a.b" = [..]` is a list for
 /// path `a.b`; an unquoted dotted key (`a.b = [..]`, which TOML reads as
-/// nested tables) gives the same path. Returns (path, field for errors, list).
-fn collect_lists<'a>(
-    t: &'a Table,
-    prefix: &str,
-    field: &str,
-    out: &mut Vec<(String, String, &'a Vec<Value>)>,
-    bad: &mut dyn FnMut(&str, String),
-) {
+/// nested tables) gives the same path.
+fn collect_lists<'a>(r: &mut Reader, t: &'a Table, prefix: &str, field: &str) -> Vec<PathList<'a>> {
+    let mut out = Vec::new();
     for (k, v) in t {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let path = join(prefix, k);
         let here = format!("{field}.\"{path}\"");
         match v {
             Value::Array(list) => out.push((path, here, list)),
-            Value::Table(inner) => collect_lists(inner, &path, field, out, bad),
-            other => bad(
+            Value::Table(inner) => out.extend(collect_lists(r, inner, &path, field)),
+            other => r.err(
                 &here,
                 format!(
                     "expected a list of values, e.g. [1, 2, 3], found {}",
-                    kind(other)
+                    describe(other)
                 ),
             ),
         }
     }
-}
-
-fn kind(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("the string \"{s}\""),
-        Value::Integer(i) => format!("the integer {i}"),
-        Value::Float(x) => format!("the number {x}"),
-        Value::Boolean(b) => format!("the boolean {b}"),
-        Value::Datetime(d) => format!("the date {d}"),
-        Value::Array(_) => "a list".into(),
-        Value::Table(_) => "a table".into(),
-    }
+    out
 }
 
 #[cfg(test)]
@@ -551,5 +547,34 @@ mod tests {
             "{p}"
         );
         assert!(p.contains("\"b\": varied twice"), "{p}");
+    }
+
+    #[test]
+    fn unknown_fields_get_the_closest_name() {
+        // Read through the scenario Reader: a misspelt field names the
+        // field it was probably meant to be (it used to list all seven).
+        let p = problems("scenario = \"s.toml\"\nseed = 1\nsedes = 3\n").join("\n");
+        assert!(
+            p.contains("dir/study.toml: sedes: unknown field; did you mean `seeds`?"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn problems_are_listed_in_file_format_order() {
+        let p = problems("name = 3\nseed = \"x\"\nseeds = 0\nset = 1\nzip = 2\n");
+        let fields: Vec<&str> = p
+            .iter()
+            .map(|l| l.split(": ").nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(
+            fields,
+            ["name", "scenario", "seed", "seeds", "set", "zip"],
+            "{p:?}"
+        );
+        assert!(
+            p[0].ends_with("expected a string, found the integer 3"),
+            "{p:?}"
+        );
     }
 }

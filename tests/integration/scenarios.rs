@@ -154,6 +154,24 @@ fn assert_has(errs: &[String], want: &str) {
     );
 }
 
+/// A scenario's and a sweep's `name` name their output folders under one
+/// rule with one message (the scenario's used to say only "path
+/// separators" and not which, nor that `.` and `..` are refused).
+#[test]
+fn scenario_and_sweep_names_share_one_folder_rule() {
+    let want = "name: expected a non-empty name without `/` or `\\`, other than `.` or `..` (it names the output folder)";
+    for bad in ["a/b", "..", ""] {
+        let e = errors(&BASE.replacen("name = \"t\"", &format!("name = {bad:?}"), 1));
+        assert_has(&e, &format!("tests/fixtures/inline.toml: {want}"));
+        let sweep = format!("name = {bad:?}\nscenario = \"s.toml\"\nseed = 1\n");
+        let e = match ecsim::sweep::file::parse(&sweep, Path::new("study.toml")) {
+            Ok(_) => panic!("expected errors for:\n{sweep}"),
+            Err(e) => e.issues(),
+        };
+        assert_has(&e, &format!("study.toml: {want}"));
+    }
+}
+
 #[test]
 fn errors_name_file_field_and_expectation() {
     // Unknown field, with the near match.
