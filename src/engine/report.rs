@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
-    round4, DemandSummary, JobSummary, RecoveryStats, Sample, ServiceSummary, Summary,
+    round4, DemandSummary, InstanceCounts, JobSummary, RecoveryStats, Sample, ServiceSummary,
+    Summary,
 };
-use crate::model::{InstanceState, ServiceId, TaskOwner, TaskState};
+use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
 /// One instance as `instances.csv` reports it.
@@ -40,17 +41,17 @@ pub struct InstanceRecord {
 impl Simulation {
     pub(super) fn on_sample(&mut self) {
         let now = self.queue.now();
-        let mut instances = [0u32; 3];
+        let mut instances = InstanceCounts::default();
         for inst in self.cluster.instances() {
             match inst.state {
-                InstanceState::Registering => instances[0] += 1,
-                InstanceState::Active => instances[1] += 1,
-                InstanceState::Draining => instances[2] += 1,
+                InstanceState::Registering => instances.registering += 1,
+                InstanceState::Active => instances.active += 1,
+                InstanceState::Draining => instances.draining += 1,
                 InstanceState::Terminated => {}
             }
         }
         let in_use = self.cluster.instances_in_use();
-        let mut tasks: Vec<[u32; 3]> = Vec::with_capacity(self.services.len() + self.jobs.len());
+        let mut tasks: Vec<TaskCounts> = Vec::with_capacity(self.services.len() + self.jobs.len());
         for (s, svc) in self.services.iter().enumerate() {
             let id = ServiceId(s as u32);
             let owner = if svc.daemon {
@@ -68,7 +69,7 @@ impl Simulation {
             .iter()
             .map(|s| {
                 if s.daemon && s.policy().constraints().is_empty() {
-                    instances[1]
+                    instances.active
                 } else if s.daemon {
                     self.cluster
                         .instances()
@@ -198,7 +199,7 @@ impl Simulation {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
                 desired_at_end: last.map_or(st.desired, |l| l.desired[s]),
-                running_at_end: last.map_or(0, |l| l.tasks[s][1]),
+                running_at_end: last.map_or(0, |l| l.tasks[s].running),
                 running_ratio_min: round4(if st.daemon {
                     daemon_worst
                 } else {

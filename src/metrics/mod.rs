@@ -6,23 +6,35 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::model::TaskCounts;
 use crate::sim::{SimDuration, SimTime};
+
+/// Instances that are not terminated, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    /// REGISTERING.
+    pub registering: u32,
+    /// ACTIVE.
+    pub active: u32,
+    /// DRAINING.
+    pub draining: u32,
+}
 
 /// One row of the time series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// Sample time.
     pub time: SimTime,
-    /// Instances REGISTERING, ACTIVE, DRAINING.
-    pub instances: [u32; 3],
+    /// Instances by state.
+    pub instances: InstanceCounts,
     /// ACTIVE or DRAINING instances holding at least one non-daemon task.
     pub instances_in_use: u32,
     /// CPU reserved by tasks / registered, ACTIVE + DRAINING instances, percent.
     pub cpu_reservation_pct: f64,
     /// Memory reserved / registered, percent.
     pub memory_reservation_pct: f64,
-    /// Per reporting group: tasks PENDING, RUNNING, STOPPING.
-    pub tasks: Vec<[u32; 3]>,
+    /// Per reporting group: tasks by state.
+    pub tasks: Vec<TaskCounts>,
     /// Per service: desired count (daemons: ACTIVE instances they should run on).
     pub desired: Vec<u32>,
     /// Live (not terminated) spot instances.
@@ -576,7 +588,7 @@ impl Recorder {
             .iter()
             .filter(|s| s.desired[service] > 0)
             .map(|s| {
-                let r = f64::from(s.tasks[group][1]) / f64::from(s.desired[service]);
+                let r = f64::from(s.tasks[group].running) / f64::from(s.desired[service]);
                 (s.time, r.min(1.0))
             })
             .collect();
@@ -593,7 +605,7 @@ impl Recorder {
             .samples
             .iter()
             .filter(|s| s.desired[service] > 0)
-            .map(|s| (f64::from(s.tasks[group][1]) / f64::from(s.desired[service])).min(1.0))
+            .map(|s| (f64::from(s.tasks[group].running) / f64::from(s.desired[service])).min(1.0))
             .collect();
         if ratios.is_empty() {
             return (1.0, 1.0);
@@ -615,11 +627,17 @@ mod tests {
     fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
         Sample {
             time: SimTime(t_s * 1000),
-            instances: [0, desired, 0],
+            instances: InstanceCounts {
+                active: desired,
+                ..InstanceCounts::default()
+            },
             instances_in_use: 0,
             cpu_reservation_pct: 0.0,
             memory_reservation_pct: 0.0,
-            tasks: vec![[0, running, 0]],
+            tasks: vec![TaskCounts {
+                running,
+                ..TaskCounts::default()
+            }],
             desired: vec![desired],
             spot_instances: 0,
             interruptions: 0,

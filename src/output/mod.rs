@@ -114,9 +114,9 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     for row in &r.samples {
         let mut cells = vec![
             secs(row.time),
-            row.instances[0].to_string(),
-            row.instances[1].to_string(),
-            row.instances[2].to_string(),
+            row.instances.registering.to_string(),
+            row.instances.active.to_string(),
+            row.instances.draining.to_string(),
             row.instances_in_use.to_string(),
             row.spot_instances.to_string(),
             row.interruptions.to_string(),
@@ -125,7 +125,7 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         ];
         cells.extend(row.desired.iter().map(u32::to_string));
         for t in &row.tasks {
-            cells.extend(t.iter().map(u32::to_string));
+            cells.extend([t.pending, t.running, t.stopping].map(|n| n.to_string()));
         }
         for l in &row.load {
             cells.extend(l.iter().map(|x| format!("{x:.2}")));
