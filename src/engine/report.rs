@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
-    round4, DemandSummary, InstanceCounts, JobSummary, RecoveryStats, Sample, ServiceSummary,
-    Summary,
+    round4, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint, RecoveryStats,
+    Sample, ServiceSummary, Summary,
 };
 use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -117,7 +117,11 @@ impl Simulation {
                 .filter(|(_, sp)| sp.demand.is_some())
                 .map(|(st, _)| {
                     let l = &st.load.last;
-                    [l.demand_rps, l.served_rps, l.cpu_pct.unwrap_or(0.0)]
+                    LoadPoint {
+                        demand_rps: l.demand_rps,
+                        served_rps: l.served_rps,
+                        cpu_pct: l.cpu_pct.unwrap_or(0.0),
+                    }
                 })
                 .collect(),
             provisioning: self
@@ -149,13 +153,11 @@ impl Simulation {
                 .providers
                 .iter()
                 .zip(&self.spec.capacity_providers)
-                .map(|(p, cp)| {
-                    [
-                        p.cpr,
-                        f64::from(p.needed),
-                        f64::from(p.running),
-                        f64::from(self.groups[cp.group].desired),
-                    ]
+                .map(|(p, cp)| ProviderPoint {
+                    reservation_pct: p.cpr,
+                    needed: p.needed,
+                    running: p.running,
+                    asg_desired: self.groups[cp.group].desired,
                 })
                 .collect(),
         });

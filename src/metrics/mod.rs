@@ -20,6 +20,30 @@ pub struct InstanceCounts {
     pub draining: u32,
 }
 
+/// A service's load at a sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoadPoint {
+    /// Requests/s offered.
+    pub demand_rps: f64,
+    /// Requests/s served.
+    pub served_rps: f64,
+    /// CPU utilization of its running tasks, percent (0 with none).
+    pub cpu_pct: f64,
+}
+
+/// A capacity provider's managed scaling at a sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProviderPoint {
+    /// CapacityProviderReservation, percent.
+    pub reservation_pct: f64,
+    /// Instances needed (M).
+    pub needed: u32,
+    /// Instances running (N).
+    pub running: u32,
+    /// The Auto Scaling group's desired capacity.
+    pub asg_desired: u32,
+}
+
 /// One row of the time series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -41,13 +65,12 @@ pub struct Sample {
     pub spot_instances: u32,
     /// Interruption notices so far (cumulative).
     pub interruptions: u64,
-    /// Per service with demand: demand and served requests/s, CPU utilization %.
-    pub load: Vec<[f64; 3]>,
+    /// Per service with demand: its load.
+    pub load: Vec<LoadPoint>,
     /// Per service on capacity providers: tasks PROVISIONING.
     pub provisioning: Vec<u32>,
-    /// Per capacity provider: CapacityProviderReservation %, instances
-    /// needed (M), running (N), and the ASG's desired capacity.
-    pub providers: Vec<[f64; 4]>,
+    /// Per capacity provider: its managed-scaling state.
+    pub providers: Vec<ProviderPoint>,
     /// Per service with target tracking: the first policy's alarm state
     /// (`high`, `low`, `ok`).
     pub alarms: Vec<&'static str>,

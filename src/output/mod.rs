@@ -128,13 +128,13 @@ pub fn timeseries_csv(r: &RunResult) -> String {
             cells.extend([t.pending, t.running, t.stopping].map(|n| n.to_string()));
         }
         for l in &row.load {
-            cells.extend(l.iter().map(|x| format!("{x:.2}")));
+            cells.extend([l.demand_rps, l.served_rps, l.cpu_pct].map(|x| format!("{x:.2}")));
         }
         cells.extend(row.provisioning.iter().map(u32::to_string));
         cells.extend(row.alarms.iter().map(|a| a.to_string()));
         for c in &row.providers {
-            cells.push(format!("{:.1}", c[0]));
-            cells.extend(c[1..].iter().map(|x| x.to_string()));
+            cells.push(format!("{:.1}", c.reservation_pct));
+            cells.extend([c.needed, c.running, c.asg_desired].map(|n| n.to_string()));
         }
         w.row(&cells);
     }
