@@ -27,7 +27,7 @@ pub use event::Event;
 pub use report::InstanceRecord;
 pub use spec::*;
 
-use crate::metrics::{EventRecord, InterruptionSummary, Recorder, Sample, Summary};
+use crate::metrics::{Cause, EventRecord, InterruptionSummary, Recorder, Sample, Summary};
 use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
 use crate::placement::{self, Policy, Strategy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
@@ -171,28 +171,6 @@ impl Placer {
             }
         }
         result
-    }
-}
-
-/// What set off a change, for attributing shortfalls (see `BelowTracker`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    Interruption,
-    Maintenance,
-    Deployment,
-    Scaling,
-    Other,
-}
-
-impl Cause {
-    fn as_str(self) -> &'static str {
-        match self {
-            Cause::Interruption => "interruption",
-            Cause::Maintenance => "maintenance",
-            Cause::Deployment => "deployment",
-            Cause::Scaling => "scaling",
-            Cause::Other => "other",
-        }
     }
 }
 

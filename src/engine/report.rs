@@ -221,7 +221,7 @@ impl Simulation {
                 minutes_below_desired: round4(
                     st.tracker.below_s(end).values().fold(0.0, |a, b| a + b) / 60.0,
                 ),
-                recovery_after_interruption: st.tracker.recovery(Cause::Interruption.as_str()),
+                recovery_after_interruption: st.tracker.recovery(Cause::Interruption),
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 tasks_unhealthy: self.spec.services[s]

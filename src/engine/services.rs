@@ -1149,9 +1149,9 @@ impl Simulation {
         }
         let ended = self.services[s]
             .tracker
-            .update(now, running, desired, cause.as_str());
+            .update(now, running, desired, cause);
         if let Some((c, d)) = ended {
-            if c == Cause::Interruption.as_str() {
+            if c == Cause::Interruption {
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,

@@ -116,7 +116,7 @@ pub struct ServiceSummary {
     /// Seconds with fewer RUNNING tasks than desired after the ramp-up, by
     /// what started each shortfall (`interruption`, `maintenance`,
     /// `deployment`, `scaling`, `other`).
-    pub below_desired_s: BTreeMap<String, f64>,
+    pub below_desired_s: BTreeMap<Cause, f64>,
     /// Minutes below the desired count after the ramp-up, all causes.
     pub minutes_below_desired: f64,
     /// Time to get back to the desired count after shortfalls started by a
@@ -236,13 +236,57 @@ pub struct CostSummary {
     pub fargate_spot_unavailable: u64,
 }
 
+/// What set off a change, for attributing shortfalls (see `BelowTracker`).
+/// Kept as the enum through the summary; its name is written only when
+/// `summary.json` or a message is. The variants are in the alphabetical
+/// order of their names, so maps keyed by `Cause` keep the order (and the
+/// summation order) that string keys had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cause {
+    /// A deployment replaced tasks.
+    Deployment,
+    /// A spot interruption (notice or rebalance) drained an instance.
+    Interruption,
+    /// A maintenance event drained an instance.
+    Maintenance,
+    /// Anything else (crashes, failed health checks, plain placement).
+    Other,
+    /// Service or capacity scaling.
+    Scaling,
+}
+
+impl Cause {
+    /// The name used in `summary.json` and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Interruption => "interruption",
+            Cause::Maintenance => "maintenance",
+            Cause::Deployment => "deployment",
+            Cause::Scaling => "scaling",
+            Cause::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Follows a service's RUNNING count against its desired count over time.
 #[derive(Debug, Clone)]
 pub struct BelowTracker {
     ramp_up: Option<SimTime>,
-    open: Option<(SimTime, &'static str)>,
-    below_ms: BTreeMap<&'static str, u64>,
-    episodes: Vec<(&'static str, SimDuration)>,
+    open: Option<(SimTime, Cause)>,
+    below_ms: BTreeMap<Cause, u64>,
+    episodes: Vec<(Cause, SimDuration)>,
     worst: f64,
 }
 
@@ -266,8 +310,8 @@ impl BelowTracker {
         now: SimTime,
         running: u32,
         desired: u32,
-        cause: &'static str,
-    ) -> Option<(&'static str, SimDuration)> {
+        cause: Cause,
+    ) -> Option<(Cause, SimDuration)> {
         if self.ramp_up.is_none() {
             if desired > 0 && running >= desired {
                 self.ramp_up = Some(now);
@@ -304,20 +348,20 @@ impl BelowTracker {
     }
 
     /// Seconds below desired by cause, counting an open episode up to `end`.
-    pub fn below_s(&self, end: SimTime) -> BTreeMap<String, f64> {
-        let mut out: BTreeMap<String, f64> = self
+    pub fn below_s(&self, end: SimTime) -> BTreeMap<Cause, f64> {
+        let mut out: BTreeMap<Cause, f64> = self
             .below_ms
             .iter()
-            .map(|(k, v)| (k.to_string(), *v as f64 / 1000.0))
+            .map(|(&k, v)| (k, *v as f64 / 1000.0))
             .collect();
         if let Some((start, c)) = self.open {
-            *out.entry(c.to_string()).or_default() += (end - start).as_secs_f64();
+            *out.entry(c).or_default() += (end - start).as_secs_f64();
         }
         out
     }
 
     /// Lengths of the episodes started by `cause`.
-    pub fn recovery(&self, cause: &str) -> RecoveryStats {
+    pub fn recovery(&self, cause: Cause) -> RecoveryStats {
         let d: Vec<f64> = self
             .episodes
             .iter()
@@ -676,6 +720,50 @@ mod tests {
             samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
             events: Vec::new(),
         }
+    }
+
+    #[test]
+    fn causes_order_as_their_names_and_serialize_as_them() {
+        let all = [
+            Cause::Interruption,
+            Cause::Maintenance,
+            Cause::Deployment,
+            Cause::Scaling,
+            Cause::Other,
+        ];
+        let mut by_enum = all.to_vec();
+        by_enum.sort();
+        let mut by_name: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
+        by_name.sort_unstable();
+        // summary.json keys and the minutes-below-desired sum follow this order.
+        assert_eq!(
+            by_enum.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            by_name
+        );
+        let m: BTreeMap<Cause, f64> = [(Cause::Scaling, 2.0), (Cause::Interruption, 1.5)].into();
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"interruption":1.5,"scaling":2.0}"#
+        );
+        assert_eq!(format!("({})", Cause::Maintenance), "(maintenance)");
+    }
+
+    #[test]
+    fn below_tracker_attributes_an_episode_to_the_cause_that_opened_it() {
+        let mut t = BelowTracker::default();
+        let at = |s: u64| SimTime(s * 1000);
+        assert_eq!(t.update(at(0), 2, 2, Cause::Other), None);
+        assert_eq!(t.update(at(10), 1, 2, Cause::Interruption), None);
+        // A later change with another cause does not re-attribute the episode.
+        assert_eq!(t.update(at(20), 1, 2, Cause::Scaling), None);
+        let ended = t.update(at(40), 2, 2, Cause::Scaling);
+        assert_eq!(
+            ended,
+            Some((Cause::Interruption, SimDuration::from_secs(30)))
+        );
+        assert_eq!(t.below_s(at(100)), [(Cause::Interruption, 30.0)].into());
+        assert_eq!(t.recovery(Cause::Interruption).count, 1);
+        assert_eq!(t.recovery(Cause::Scaling).count, 0);
     }
 
     #[test]
