@@ -6,7 +6,7 @@ use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
     round4, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint, RecoveryStats,
-    Sample, ServiceSummary, Summary,
+    Sample, SampleColumns, ServiceSummary, Summary,
 };
 use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -391,37 +391,40 @@ impl Simulation {
         let mut group_names: Vec<String> =
             self.spec.services.iter().map(|s| s.name.clone()).collect();
         group_names.extend(self.spec.jobs.iter().map(|j| j.name.clone()));
-        RunResult {
-            summary,
-            group_names,
-            service_names: self.spec.services.iter().map(|s| s.name.clone()).collect(),
-            provisioning_service_names: self
+        let columns = SampleColumns {
+            desired: self.spec.services.iter().map(|s| s.name.clone()).collect(),
+            tasks: group_names,
+            provisioning: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| matches!(s.capacity, super::Capacity::Asg(_)))
                 .map(|s| s.name.clone())
                 .collect(),
-            alarm_service_names: self
+            alarms: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| s.scaling.as_ref().is_some_and(|sc| !sc.tracking.is_empty()))
                 .map(|s| s.name.clone())
                 .collect(),
-            provider_names: self
+            providers: self
                 .spec
                 .capacity_providers
                 .iter()
                 .map(|c| c.name.clone())
                 .collect(),
-            demand_service_names: self
+            load: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| s.demand.is_some())
                 .map(|s| s.name.clone())
                 .collect(),
+        };
+        RunResult {
+            summary,
+            columns,
             samples: self.recorder.samples,
             events: self.recorder.events,
             tasks,

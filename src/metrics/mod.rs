@@ -76,6 +76,35 @@ pub struct Sample {
     pub alarms: Vec<&'static str>,
 }
 
+/// Whom each per-entity vector of a [`Sample`] is about: entry `i` of a
+/// sample's vector belongs to the name at `i` of the field with the same
+/// name here (`tasks[i]` to `tasks[i]`, `load[i]` to `load[i]`, ...). Look
+/// an index up by name with [`SampleColumns::index`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SampleColumns {
+    /// Services, matching `Sample::desired`.
+    pub desired: Vec<String>,
+    /// Reporting groups (services then jobs), matching `Sample::tasks`.
+    pub tasks: Vec<String>,
+    /// Services with demand, matching `Sample::load`.
+    pub load: Vec<String>,
+    /// Services on Auto Scaling group capacity providers, matching
+    /// `Sample::provisioning`.
+    pub provisioning: Vec<String>,
+    /// Services with target tracking, matching `Sample::alarms`.
+    pub alarms: Vec<String>,
+    /// Capacity providers, matching `Sample::providers`.
+    pub providers: Vec<String>,
+}
+
+impl SampleColumns {
+    /// Position of `name` in one of the lists, e.g.
+    /// `s.tasks[SampleColumns::index(&cols.tasks, "web")?].running`.
+    pub fn index(list: &[String], name: &str) -> Option<usize> {
+        list.iter().position(|n| n == name)
+    }
+}
+
 /// A service or scheduler event (`events.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRecord {

@@ -85,26 +85,26 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     .iter()
     .map(|h| h.to_string())
     .collect();
-    for name in &r.service_names {
+    for name in &r.columns.desired {
         head.push(format!("{name}.desired"));
     }
-    for name in &r.group_names {
+    for name in &r.columns.tasks {
         for part in ["pending", "running", "stopping"] {
             head.push(format!("{name}.{part}"));
         }
     }
-    for name in &r.demand_service_names {
+    for name in &r.columns.load {
         for part in ["demand_rps", "served_rps", "cpu_pct"] {
             head.push(format!("{name}.{part}"));
         }
     }
-    for name in &r.provisioning_service_names {
+    for name in &r.columns.provisioning {
         head.push(format!("{name}.provisioning"));
     }
-    for name in &r.alarm_service_names {
+    for name in &r.columns.alarms {
         head.push(format!("{name}.alarm"));
     }
-    for name in &r.provider_names {
+    for name in &r.columns.providers {
         for part in ["cpr", "needed", "running", "asg_desired"] {
             head.push(format!("{name}.{part}"));
         }
