@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
-    round4, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint, RecoveryStats,
-    Sample, SampleColumns, ServiceSummary, Summary,
+    round4, AlarmState, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint,
+    RecoveryStats, Sample, SampleColumns, ServiceSummary, Summary,
 };
 use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -141,13 +141,10 @@ impl Simulation {
                 .iter()
                 .filter_map(|st| st.scaler.as_ref())
                 .filter(|sc| !sc.tracking.is_empty())
-                .map(
-                    |sc| match sc.tracking_alarms(0).map(|a| a.state(&sc.tracking[0])) {
-                        Some(crate::scaling::AlarmState::High) => "high",
-                        Some(crate::scaling::AlarmState::Low) => "low",
-                        _ => "ok",
-                    },
-                )
+                .map(|sc| {
+                    sc.tracking_alarms(0)
+                        .map_or(AlarmState::Ok, |a| a.state(&sc.tracking[0]))
+                })
                 .collect(),
             providers: self
                 .providers

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use crate::model::TaskCounts;
+pub use crate::scaling::AlarmState;
 use crate::sim::{SimDuration, SimTime};
 
 /// Instances that are not terminated, by state.
@@ -72,8 +73,8 @@ pub struct Sample {
     /// Per capacity provider: its managed-scaling state.
     pub providers: Vec<ProviderPoint>,
     /// Per service with target tracking: the first policy's alarm state
-    /// (`high`, `low`, `ok`).
-    pub alarms: Vec<&'static str>,
+    /// (written `high`, `low`, `ok`).
+    pub alarms: Vec<AlarmState>,
 }
 
 /// Whom each per-entity vector of a [`Sample`] is about: entry `i` of a

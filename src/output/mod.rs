@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::csvdata::CsvText;
 use crate::engine::RunResult;
+use crate::metrics::AlarmState;
 use crate::sim::SimTime;
 
 pub use folder::{
@@ -131,7 +132,14 @@ pub fn timeseries_csv(r: &RunResult) -> String {
             cells.extend([l.demand_rps, l.served_rps, l.cpu_pct].map(|x| format!("{x:.2}")));
         }
         cells.extend(row.provisioning.iter().map(u32::to_string));
-        cells.extend(row.alarms.iter().map(|a| a.to_string()));
+        cells.extend(row.alarms.iter().map(|a| {
+            match a {
+                AlarmState::High => "high",
+                AlarmState::Low => "low",
+                AlarmState::Ok => "ok",
+            }
+            .to_string()
+        }));
         for c in &row.providers {
             cells.push(format!("{:.1}", c.reservation_pct));
             cells.extend([c.needed, c.running, c.asg_desired].map(|n| n.to_string()));
