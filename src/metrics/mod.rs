@@ -279,7 +279,7 @@ pub enum Cause {
     Interruption,
     /// A maintenance event drained an instance.
     Maintenance,
-    /// Anything else (crashes, failed health checks, plain placement).
+    /// Anything else (the cause when no drain, deployment or scaling is under way).
     Other,
     /// Service or capacity scaling.
     Scaling,
