@@ -470,10 +470,7 @@ impl Simulation {
             now,
             &name,
             "instance-draining",
-            format!(
-                "container instance {ec2} set to DRAINING ({})",
-                cause.as_str()
-            ),
+            format!("container instance {ec2} set to DRAINING ({cause})"),
         );
         true
     }

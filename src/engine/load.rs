@@ -101,7 +101,7 @@ impl Simulation {
             .is_some();
         // A1: the average over every RUNNING task; tasks not yet in
         // service run idle and pull the average down.
-        let running = self.cluster.owner_counts(owner)[1];
+        let running = self.cluster.owner_counts(owner).running;
         let (cpu, mem, rpt) = if running == 0 {
             (None, None, None)
         } else {
@@ -203,7 +203,7 @@ impl Simulation {
             memory: l.memory_pct,
             requests_per_target: l.requests_per_target,
         };
-        let running = self.cluster.owner_counts(self.services[s].owner(s))[1];
+        let running = self.cluster.owner_counts(self.services[s].owner(s)).running;
         let desired = self.services[s].desired;
         let deploying = self.services[s].deploying();
         // When the tracked metric first went above its target (for the

@@ -27,7 +27,9 @@ pub use event::Event;
 pub use report::InstanceRecord;
 pub use spec::*;
 
-use crate::metrics::{EventRecord, InterruptionSummary, Recorder, Sample, Summary};
+use crate::metrics::{
+    Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
+};
 use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
 use crate::placement::{self, Policy, Strategy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
@@ -109,18 +111,8 @@ pub struct TaskRecord {
 pub struct RunResult {
     /// Summary.
     pub summary: Summary,
-    /// Names of the reporting groups (services then jobs), matching `Sample::tasks`.
-    pub group_names: Vec<String>,
-    /// Service names, matching `Sample::desired`.
-    pub service_names: Vec<String>,
-    /// Names of the services with demand, matching `Sample::load`.
-    pub demand_service_names: Vec<String>,
-    /// Names of the services on capacity providers, matching `Sample::provisioning`.
-    pub provisioning_service_names: Vec<String>,
-    /// Capacity provider names, matching `Sample::providers`.
-    pub provider_names: Vec<String>,
-    /// Services with target tracking, matching `Sample::alarms`.
-    pub alarm_service_names: Vec<String>,
+    /// Whom each per-entity vector of the samples is about.
+    pub columns: SampleColumns,
     /// Time series.
     pub samples: Vec<Sample>,
     /// Events.
@@ -171,28 +163,6 @@ impl Placer {
             }
         }
         result
-    }
-}
-
-/// What set off a change, for attributing shortfalls (see `BelowTracker`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    Interruption,
-    Maintenance,
-    Deployment,
-    Scaling,
-    Other,
-}
-
-impl Cause {
-    fn as_str(self) -> &'static str {
-        match self {
-            Cause::Interruption => "interruption",
-            Cause::Maintenance => "maintenance",
-            Cause::Deployment => "deployment",
-            Cause::Scaling => "scaling",
-            Cause::Other => "other",
-        }
     }
 }
 

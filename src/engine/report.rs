@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
-    round4, DemandSummary, JobSummary, RecoveryStats, Sample, ServiceSummary, Summary,
+    round4, AlarmState, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint,
+    RecoveryStats, Sample, SampleColumns, ServiceSummary, Summary,
 };
-use crate::model::{InstanceState, ServiceId, TaskOwner, TaskState};
+use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
 /// One instance as `instances.csv` reports it.
@@ -40,17 +41,17 @@ pub struct InstanceRecord {
 impl Simulation {
     pub(super) fn on_sample(&mut self) {
         let now = self.queue.now();
-        let mut instances = [0u32; 3];
+        let mut instances = InstanceCounts::default();
         for inst in self.cluster.instances() {
             match inst.state {
-                InstanceState::Registering => instances[0] += 1,
-                InstanceState::Active => instances[1] += 1,
-                InstanceState::Draining => instances[2] += 1,
+                InstanceState::Registering => instances.registering += 1,
+                InstanceState::Active => instances.active += 1,
+                InstanceState::Draining => instances.draining += 1,
                 InstanceState::Terminated => {}
             }
         }
         let in_use = self.cluster.instances_in_use();
-        let mut tasks: Vec<[u32; 3]> = Vec::with_capacity(self.services.len() + self.jobs.len());
+        let mut tasks: Vec<TaskCounts> = Vec::with_capacity(self.services.len() + self.jobs.len());
         for (s, svc) in self.services.iter().enumerate() {
             let id = ServiceId(s as u32);
             let owner = if svc.daemon {
@@ -68,7 +69,7 @@ impl Simulation {
             .iter()
             .map(|s| {
                 if s.daemon && s.policy().constraints().is_empty() {
-                    instances[1]
+                    instances.active
                 } else if s.daemon {
                     self.cluster
                         .instances()
@@ -116,7 +117,11 @@ impl Simulation {
                 .filter(|(_, sp)| sp.demand.is_some())
                 .map(|(st, _)| {
                     let l = &st.load.last;
-                    [l.demand_rps, l.served_rps, l.cpu_pct.unwrap_or(0.0)]
+                    LoadPoint {
+                        demand_rps: l.demand_rps,
+                        served_rps: l.served_rps,
+                        cpu_pct: l.cpu_pct.unwrap_or(0.0),
+                    }
                 })
                 .collect(),
             provisioning: self
@@ -136,25 +141,20 @@ impl Simulation {
                 .iter()
                 .filter_map(|st| st.scaler.as_ref())
                 .filter(|sc| !sc.tracking.is_empty())
-                .map(
-                    |sc| match sc.tracking_alarms(0).map(|a| a.state(&sc.tracking[0])) {
-                        Some(crate::scaling::AlarmState::High) => "high",
-                        Some(crate::scaling::AlarmState::Low) => "low",
-                        _ => "ok",
-                    },
-                )
+                .map(|sc| {
+                    sc.tracking_alarms(0)
+                        .map_or(AlarmState::Ok, |a| a.state(&sc.tracking[0]))
+                })
                 .collect(),
             providers: self
                 .providers
                 .iter()
                 .zip(&self.spec.capacity_providers)
-                .map(|(p, cp)| {
-                    [
-                        p.cpr,
-                        f64::from(p.needed),
-                        f64::from(p.running),
-                        f64::from(self.groups[cp.group].desired),
-                    ]
+                .map(|(p, cp)| ProviderPoint {
+                    reservation_pct: p.cpr,
+                    needed: p.needed,
+                    running: p.running,
+                    asg_desired: self.groups[cp.group].desired,
                 })
                 .collect(),
         });
@@ -198,7 +198,7 @@ impl Simulation {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
                 desired_at_end: last.map_or(st.desired, |l| l.desired[s]),
-                running_at_end: last.map_or(0, |l| l.tasks[s][1]),
+                running_at_end: last.map_or(0, |l| l.tasks[s].running),
                 running_ratio_min: round4(if st.daemon {
                     daemon_worst
                 } else {
@@ -218,7 +218,7 @@ impl Simulation {
                 minutes_below_desired: round4(
                     st.tracker.below_s(end).values().fold(0.0, |a, b| a + b) / 60.0,
                 ),
-                recovery_after_interruption: st.tracker.recovery(Cause::Interruption.as_str()),
+                recovery_after_interruption: st.tracker.recovery(Cause::Interruption),
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 tasks_unhealthy: self.spec.services[s]
@@ -388,37 +388,40 @@ impl Simulation {
         let mut group_names: Vec<String> =
             self.spec.services.iter().map(|s| s.name.clone()).collect();
         group_names.extend(self.spec.jobs.iter().map(|j| j.name.clone()));
-        RunResult {
-            summary,
-            group_names,
-            service_names: self.spec.services.iter().map(|s| s.name.clone()).collect(),
-            provisioning_service_names: self
+        let columns = SampleColumns {
+            desired: self.spec.services.iter().map(|s| s.name.clone()).collect(),
+            tasks: group_names,
+            provisioning: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| matches!(s.capacity, super::Capacity::Asg(_)))
                 .map(|s| s.name.clone())
                 .collect(),
-            alarm_service_names: self
+            alarms: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| s.scaling.as_ref().is_some_and(|sc| !sc.tracking.is_empty()))
                 .map(|s| s.name.clone())
                 .collect(),
-            provider_names: self
+            providers: self
                 .spec
                 .capacity_providers
                 .iter()
                 .map(|c| c.name.clone())
                 .collect(),
-            demand_service_names: self
+            load: self
                 .spec
                 .services
                 .iter()
                 .filter(|s| s.demand.is_some())
                 .map(|s| s.name.clone())
                 .collect(),
+        };
+        RunResult {
+            summary,
+            columns,
             samples: self.recorder.samples,
             events: self.recorder.events,
             tasks,

@@ -11,8 +11,8 @@ use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
 use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
 use crate::model::{
-    GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskDefId, TaskId,
-    TaskOwner, TaskState, Unfit,
+    GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts, TaskDefId,
+    TaskId, TaskOwner, TaskState, Unfit,
 };
 use crate::placement::{scale_in, Policy};
 use crate::sim::{SimDuration, SimTime};
@@ -441,7 +441,11 @@ impl Simulation {
 
         let desired = self.services[s].desired;
         let (min_healthy, max_tasks) = self.spec.services[s].deployment.limits(desired);
-        let [p, r, st] = self.cluster.owner_counts(self.services[s].owner(s));
+        let TaskCounts {
+            pending: p,
+            running: r,
+            stopping: st,
+        } = self.cluster.owner_counts(self.services[s].owner(s));
         // Tasks waiting in PROVISIONING count toward maximumPercent too;
         // only services on Auto Scaling group providers have any.
         let provisioning = if matches!(self.spec.services[s].capacity, Capacity::Asg(_)) {
@@ -943,7 +947,7 @@ impl Simulation {
             self.services[s].stall_reported = false;
             return;
         }
-        let stopping = self.cluster.owner_counts(svc.owner(s))[2];
+        let stopping = self.cluster.owner_counts(svc.owner(s)).stopping;
         // Tasks being replaced that are still starting are the old
         // revision's own replacements (D3): progress, not a stall.
         let starting_old = || {
@@ -1135,7 +1139,7 @@ impl Simulation {
             return;
         }
         let now = self.queue.now();
-        let running = self.cluster.owner_counts(self.services[s].owner(s))[1];
+        let running = self.cluster.owner_counts(self.services[s].owner(s)).running;
         let desired = self.services[s].desired;
         if let Some((start, target)) = self.services[s].reaction {
             if running >= target {
@@ -1145,9 +1149,9 @@ impl Simulation {
         }
         let ended = self.services[s]
             .tracker
-            .update(now, running, desired, cause.as_str());
+            .update(now, running, desired, cause);
         if let Some((c, d)) = ended {
-            if c == Cause::Interruption.as_str() {
+            if c == Cause::Interruption {
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,

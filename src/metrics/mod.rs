@@ -6,39 +6,104 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::model::TaskCounts;
+pub use crate::scaling::AlarmState;
 use crate::sim::{SimDuration, SimTime};
+
+/// Instances that are not terminated, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    /// REGISTERING.
+    pub registering: u32,
+    /// ACTIVE.
+    pub active: u32,
+    /// DRAINING.
+    pub draining: u32,
+}
+
+/// A service's load at a sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoadPoint {
+    /// Requests/s offered.
+    pub demand_rps: f64,
+    /// Requests/s served.
+    pub served_rps: f64,
+    /// CPU utilization of its running tasks, percent (0 with none).
+    pub cpu_pct: f64,
+}
+
+/// A capacity provider's managed scaling at a sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProviderPoint {
+    /// CapacityProviderReservation, percent.
+    pub reservation_pct: f64,
+    /// Instances needed (M).
+    pub needed: u32,
+    /// Instances running (N).
+    pub running: u32,
+    /// The Auto Scaling group's desired capacity.
+    pub asg_desired: u32,
+}
 
 /// One row of the time series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// Sample time.
     pub time: SimTime,
-    /// Instances REGISTERING, ACTIVE, DRAINING.
-    pub instances: [u32; 3],
+    /// Instances by state.
+    pub instances: InstanceCounts,
     /// ACTIVE or DRAINING instances holding at least one non-daemon task.
     pub instances_in_use: u32,
     /// CPU reserved by tasks / registered, ACTIVE + DRAINING instances, percent.
     pub cpu_reservation_pct: f64,
     /// Memory reserved / registered, percent.
     pub memory_reservation_pct: f64,
-    /// Per reporting group: tasks PENDING, RUNNING, STOPPING.
-    pub tasks: Vec<[u32; 3]>,
+    /// Per reporting group: tasks by state.
+    pub tasks: Vec<TaskCounts>,
     /// Per service: desired count (daemons: ACTIVE instances they should run on).
     pub desired: Vec<u32>,
     /// Live (not terminated) spot instances.
     pub spot_instances: u32,
     /// Interruption notices so far (cumulative).
     pub interruptions: u64,
-    /// Per service with demand: demand and served requests/s, CPU utilization %.
-    pub load: Vec<[f64; 3]>,
+    /// Per service with demand: its load.
+    pub load: Vec<LoadPoint>,
     /// Per service on capacity providers: tasks PROVISIONING.
     pub provisioning: Vec<u32>,
-    /// Per capacity provider: CapacityProviderReservation %, instances
-    /// needed (M), running (N), and the ASG's desired capacity.
-    pub providers: Vec<[f64; 4]>,
+    /// Per capacity provider: its managed-scaling state.
+    pub providers: Vec<ProviderPoint>,
     /// Per service with target tracking: the first policy's alarm state
-    /// (`high`, `low`, `ok`).
-    pub alarms: Vec<&'static str>,
+    /// (written `high`, `low`, `ok`).
+    pub alarms: Vec<AlarmState>,
+}
+
+/// Whom each per-entity vector of a [`Sample`] is about: entry `i` of a
+/// sample's vector belongs to the name at `i` of the field with the same
+/// name here (`tasks[i]` to `tasks[i]`, `load[i]` to `load[i]`, ...). Look
+/// an index up by name with [`SampleColumns::index`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SampleColumns {
+    /// Services, matching `Sample::desired`.
+    pub desired: Vec<String>,
+    /// Reporting groups (services then jobs), matching `Sample::tasks`.
+    pub tasks: Vec<String>,
+    /// Services with demand, matching `Sample::load`.
+    pub load: Vec<String>,
+    /// Services on Auto Scaling group capacity providers, matching
+    /// `Sample::provisioning`.
+    pub provisioning: Vec<String>,
+    /// Services with target tracking, matching `Sample::alarms`.
+    pub alarms: Vec<String>,
+    /// Capacity providers, matching `Sample::providers`.
+    pub providers: Vec<String>,
+}
+
+impl SampleColumns {
+    /// Position of `name` in one of the lists, e.g.
+    /// `s.tasks[SampleColumns::index(&cols.tasks, "web")?].running`.
+    pub fn index(list: &[String], name: &str) -> Option<usize> {
+        list.iter().position(|n| n == name)
+    }
 }
 
 /// A service or scheduler event (`events.csv`).
@@ -81,7 +146,7 @@ pub struct ServiceSummary {
     /// Seconds with fewer RUNNING tasks than desired after the ramp-up, by
     /// what started each shortfall (`interruption`, `maintenance`,
     /// `deployment`, `scaling`, `other`).
-    pub below_desired_s: BTreeMap<String, f64>,
+    pub below_desired_s: BTreeMap<Cause, f64>,
     /// Minutes below the desired count after the ramp-up, all causes.
     pub minutes_below_desired: f64,
     /// Time to get back to the desired count after shortfalls started by a
@@ -201,13 +266,57 @@ pub struct CostSummary {
     pub fargate_spot_unavailable: u64,
 }
 
+/// What set off a change, for attributing shortfalls (see `BelowTracker`).
+/// Kept as the enum through the summary; its name is written only when
+/// `summary.json` or a message is. The variants are in the alphabetical
+/// order of their names, so maps keyed by `Cause` keep the order (and the
+/// summation order) that string keys had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cause {
+    /// A deployment replaced tasks.
+    Deployment,
+    /// A spot interruption (notice or rebalance) drained an instance.
+    Interruption,
+    /// A maintenance event drained an instance.
+    Maintenance,
+    /// Anything else (the cause when no drain, deployment or scaling is under way).
+    Other,
+    /// Service or capacity scaling.
+    Scaling,
+}
+
+impl Cause {
+    /// The name used in `summary.json` and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Interruption => "interruption",
+            Cause::Maintenance => "maintenance",
+            Cause::Deployment => "deployment",
+            Cause::Scaling => "scaling",
+            Cause::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Follows a service's RUNNING count against its desired count over time.
 #[derive(Debug, Clone)]
 pub struct BelowTracker {
     ramp_up: Option<SimTime>,
-    open: Option<(SimTime, &'static str)>,
-    below_ms: BTreeMap<&'static str, u64>,
-    episodes: Vec<(&'static str, SimDuration)>,
+    open: Option<(SimTime, Cause)>,
+    below_ms: BTreeMap<Cause, u64>,
+    episodes: Vec<(Cause, SimDuration)>,
     worst: f64,
 }
 
@@ -231,8 +340,8 @@ impl BelowTracker {
         now: SimTime,
         running: u32,
         desired: u32,
-        cause: &'static str,
-    ) -> Option<(&'static str, SimDuration)> {
+        cause: Cause,
+    ) -> Option<(Cause, SimDuration)> {
         if self.ramp_up.is_none() {
             if desired > 0 && running >= desired {
                 self.ramp_up = Some(now);
@@ -269,20 +378,20 @@ impl BelowTracker {
     }
 
     /// Seconds below desired by cause, counting an open episode up to `end`.
-    pub fn below_s(&self, end: SimTime) -> BTreeMap<String, f64> {
-        let mut out: BTreeMap<String, f64> = self
+    pub fn below_s(&self, end: SimTime) -> BTreeMap<Cause, f64> {
+        let mut out: BTreeMap<Cause, f64> = self
             .below_ms
             .iter()
-            .map(|(k, v)| (k.to_string(), *v as f64 / 1000.0))
+            .map(|(&k, v)| (k, *v as f64 / 1000.0))
             .collect();
         if let Some((start, c)) = self.open {
-            *out.entry(c.to_string()).or_default() += (end - start).as_secs_f64();
+            *out.entry(c).or_default() += (end - start).as_secs_f64();
         }
         out
     }
 
     /// Lengths of the episodes started by `cause`.
-    pub fn recovery(&self, cause: &str) -> RecoveryStats {
+    pub fn recovery(&self, cause: Cause) -> RecoveryStats {
         let d: Vec<f64> = self
             .episodes
             .iter()
@@ -576,7 +685,7 @@ impl Recorder {
             .iter()
             .filter(|s| s.desired[service] > 0)
             .map(|s| {
-                let r = f64::from(s.tasks[group][1]) / f64::from(s.desired[service]);
+                let r = f64::from(s.tasks[group].running) / f64::from(s.desired[service]);
                 (s.time, r.min(1.0))
             })
             .collect();
@@ -593,7 +702,7 @@ impl Recorder {
             .samples
             .iter()
             .filter(|s| s.desired[service] > 0)
-            .map(|s| (f64::from(s.tasks[group][1]) / f64::from(s.desired[service])).min(1.0))
+            .map(|s| (f64::from(s.tasks[group].running) / f64::from(s.desired[service])).min(1.0))
             .collect();
         if ratios.is_empty() {
             return (1.0, 1.0);
@@ -615,11 +724,17 @@ mod tests {
     fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
         Sample {
             time: SimTime(t_s * 1000),
-            instances: [0, desired, 0],
+            instances: InstanceCounts {
+                active: desired,
+                ..InstanceCounts::default()
+            },
             instances_in_use: 0,
             cpu_reservation_pct: 0.0,
             memory_reservation_pct: 0.0,
-            tasks: vec![[0, running, 0]],
+            tasks: vec![TaskCounts {
+                running,
+                ..TaskCounts::default()
+            }],
             desired: vec![desired],
             spot_instances: 0,
             interruptions: 0,
@@ -635,6 +750,50 @@ mod tests {
             samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
             events: Vec::new(),
         }
+    }
+
+    #[test]
+    fn causes_order_as_their_names_and_serialize_as_them() {
+        let all = [
+            Cause::Interruption,
+            Cause::Maintenance,
+            Cause::Deployment,
+            Cause::Scaling,
+            Cause::Other,
+        ];
+        let mut by_enum = all.to_vec();
+        by_enum.sort();
+        let mut by_name: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
+        by_name.sort_unstable();
+        // summary.json keys and the minutes-below-desired sum follow this order.
+        assert_eq!(
+            by_enum.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            by_name
+        );
+        let m: BTreeMap<Cause, f64> = [(Cause::Scaling, 2.0), (Cause::Interruption, 1.5)].into();
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"interruption":1.5,"scaling":2.0}"#
+        );
+        assert_eq!(format!("({})", Cause::Maintenance), "(maintenance)");
+    }
+
+    #[test]
+    fn below_tracker_attributes_an_episode_to_the_cause_that_opened_it() {
+        let mut t = BelowTracker::default();
+        let at = |s: u64| SimTime(s * 1000);
+        assert_eq!(t.update(at(0), 2, 2, Cause::Other), None);
+        assert_eq!(t.update(at(10), 1, 2, Cause::Interruption), None);
+        // A later change with another cause does not re-attribute the episode.
+        assert_eq!(t.update(at(20), 1, 2, Cause::Scaling), None);
+        let ended = t.update(at(40), 2, 2, Cause::Scaling);
+        assert_eq!(
+            ended,
+            Some((Cause::Interruption, SimDuration::from_secs(30)))
+        );
+        assert_eq!(t.below_s(at(100)), [(Cause::Interruption, 30.0)].into());
+        assert_eq!(t.recovery(Cause::Interruption).count, 1);
+        assert_eq!(t.recovery(Cause::Scaling).count, 0);
     }
 
     #[test]

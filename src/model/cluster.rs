@@ -98,17 +98,31 @@ pub struct Cluster {
     counted_attrs: Vec<AttrId>,
     registered_total: Resources,
     reserved_total: Resources,
-    owner_counts: std::collections::BTreeMap<TaskOwner, [u32; 3]>,
+    owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
     instances_in_use: u32,
 }
 
 /// Slot of a live state in per-owner counts: PENDING, RUNNING, STOPPING.
-fn state_slot(s: TaskState) -> Option<usize> {
-    match s {
-        TaskState::Pending => Some(0),
-        TaskState::Running => Some(1),
-        TaskState::Stopping => Some(2),
-        TaskState::Provisioning | TaskState::Stopped => None,
+/// Tasks of one owner that hold a placement, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    /// PENDING.
+    pub pending: u32,
+    /// RUNNING.
+    pub running: u32,
+    /// STOPPING.
+    pub stopping: u32,
+}
+
+impl TaskCounts {
+    /// The counter for `state`, if tasks in it hold a placement.
+    fn slot(&mut self, state: TaskState) -> Option<&mut u32> {
+        match state {
+            TaskState::Pending => Some(&mut self.pending),
+            TaskState::Running => Some(&mut self.running),
+            TaskState::Stopping => Some(&mut self.stopping),
+            TaskState::Provisioning | TaskState::Stopped => None,
+        }
     }
 }
 
@@ -213,7 +227,7 @@ impl Cluster {
     }
 
     /// Tasks of `owner` that hold a placement, by state: PENDING, RUNNING, STOPPING.
-    pub fn owner_counts(&self, owner: TaskOwner) -> [u32; 3] {
+    pub fn owner_counts(&self, owner: TaskOwner) -> TaskCounts {
         self.owner_counts.get(&owner).copied().unwrap_or_default()
     }
 
@@ -224,11 +238,11 @@ impl Cluster {
 
     fn count_state(&mut self, owner: TaskOwner, from: Option<TaskState>, to: Option<TaskState>) {
         let c = self.owner_counts.entry(owner).or_default();
-        if let Some(i) = from.and_then(state_slot) {
-            c[i] = c[i].saturating_sub(1);
+        if let Some(n) = from.and_then(|s| c.slot(s)) {
+            *n = n.saturating_sub(1);
         }
-        if let Some(i) = to.and_then(state_slot) {
-            c[i] += 1;
+        if let Some(n) = to.and_then(|s| c.slot(s)) {
+            *n += 1;
         }
     }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::csvdata::CsvText;
 use crate::engine::RunResult;
+use crate::metrics::AlarmState;
 use crate::sim::SimTime;
 
 pub use folder::{
@@ -85,26 +86,26 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     .iter()
     .map(|h| h.to_string())
     .collect();
-    for name in &r.service_names {
+    for name in &r.columns.desired {
         head.push(format!("{name}.desired"));
     }
-    for name in &r.group_names {
+    for name in &r.columns.tasks {
         for part in ["pending", "running", "stopping"] {
             head.push(format!("{name}.{part}"));
         }
     }
-    for name in &r.demand_service_names {
+    for name in &r.columns.load {
         for part in ["demand_rps", "served_rps", "cpu_pct"] {
             head.push(format!("{name}.{part}"));
         }
     }
-    for name in &r.provisioning_service_names {
+    for name in &r.columns.provisioning {
         head.push(format!("{name}.provisioning"));
     }
-    for name in &r.alarm_service_names {
+    for name in &r.columns.alarms {
         head.push(format!("{name}.alarm"));
     }
-    for name in &r.provider_names {
+    for name in &r.columns.providers {
         for part in ["cpr", "needed", "running", "asg_desired"] {
             head.push(format!("{name}.{part}"));
         }
@@ -114,9 +115,9 @@ pub fn timeseries_csv(r: &RunResult) -> String {
     for row in &r.samples {
         let mut cells = vec![
             secs(row.time),
-            row.instances[0].to_string(),
-            row.instances[1].to_string(),
-            row.instances[2].to_string(),
+            row.instances.registering.to_string(),
+            row.instances.active.to_string(),
+            row.instances.draining.to_string(),
             row.instances_in_use.to_string(),
             row.spot_instances.to_string(),
             row.interruptions.to_string(),
@@ -125,16 +126,23 @@ pub fn timeseries_csv(r: &RunResult) -> String {
         ];
         cells.extend(row.desired.iter().map(u32::to_string));
         for t in &row.tasks {
-            cells.extend(t.iter().map(u32::to_string));
+            cells.extend([t.pending, t.running, t.stopping].map(|n| n.to_string()));
         }
         for l in &row.load {
-            cells.extend(l.iter().map(|x| format!("{x:.2}")));
+            cells.extend([l.demand_rps, l.served_rps, l.cpu_pct].map(|x| format!("{x:.2}")));
         }
         cells.extend(row.provisioning.iter().map(u32::to_string));
-        cells.extend(row.alarms.iter().map(|a| a.to_string()));
+        cells.extend(row.alarms.iter().map(|a| {
+            match a {
+                AlarmState::High => "high",
+                AlarmState::Low => "low",
+                AlarmState::Ok => "ok",
+            }
+            .to_string()
+        }));
         for c in &row.providers {
-            cells.push(format!("{:.1}", c[0]));
-            cells.extend(c[1..].iter().map(|x| x.to_string()));
+            cells.push(format!("{:.1}", c.reservation_pct));
+            cells.extend([c.needed, c.running, c.asg_desired].map(|n| n.to_string()));
         }
         w.row(&cells);
     }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ecsim::compare::{self, Variant};
 use ecsim::engine::Simulation;
+use ecsim::metrics::SampleColumns;
 use ecsim::output;
 use ecsim::scenario;
 
@@ -92,7 +93,7 @@ fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
         .position(|s| s.scheduling == "DAEMON")
         .unwrap();
     assert!(
-        first.tasks[k][1] < first.desired[k],
+        first.tasks[k].running < first.desired[k],
         "the run starts below desired"
     );
 }
@@ -395,4 +396,55 @@ fn failed_jobs_are_totalled_over_every_reason() {
             .any(|(k, x)| k == "jobs.etl.failed_total" && *x == j.failed_total as f64),
         "{flat:?}"
     );
+}
+
+#[test]
+fn timeseries_columns_are_the_named_sample_fields() {
+    // Each per-entity vector of a sample lines up with its list of names in
+    // `RunResult::columns`; the CSV column `{name}.{field}` is that field.
+    let sc = scenario::load(Path::new("scenarios/capacity/black-friday.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let cols = &r.columns;
+    assert!(!cols.tasks.is_empty() && !cols.providers.is_empty() && !cols.load.is_empty());
+    let csv = output::timeseries_csv(&r);
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = |h: &str| {
+        head.iter()
+            .position(|c| *c == h)
+            .unwrap_or_else(|| panic!("no column {h}"))
+    };
+    for (row, s) in lines.zip(&r.samples) {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(
+            cells[at("instances_active")],
+            s.instances.active.to_string()
+        );
+        for name in &cols.tasks {
+            let t = s.tasks[SampleColumns::index(&cols.tasks, name).unwrap()];
+            assert_eq!(cells[at(&format!("{name}.pending"))], t.pending.to_string());
+            assert_eq!(cells[at(&format!("{name}.running"))], t.running.to_string());
+            assert_eq!(
+                cells[at(&format!("{name}.stopping"))],
+                t.stopping.to_string()
+            );
+        }
+        for name in &cols.load {
+            let l = s.load[SampleColumns::index(&cols.load, name).unwrap()];
+            assert_eq!(
+                cells[at(&format!("{name}.served_rps"))],
+                format!("{:.2}", l.served_rps)
+            );
+        }
+        for name in &cols.providers {
+            let p = s.providers[SampleColumns::index(&cols.providers, name).unwrap()];
+            assert_eq!(cells[at(&format!("{name}.needed"))], p.needed.to_string());
+            assert_eq!(cells[at(&format!("{name}.running"))], p.running.to_string());
+            assert_eq!(
+                cells[at(&format!("{name}.asg_desired"))],
+                p.asg_desired.to_string()
+            );
+        }
+    }
 }

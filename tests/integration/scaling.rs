@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use ecsim::engine::RunResult;
+use ecsim::metrics::LoadPoint;
 use ecsim::scenario;
 
 use crate::common::run;
@@ -40,7 +41,14 @@ demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
     assert_eq!(d.overloaded_minutes, 60);
     assert!((d.dropped_pct - 33.3333).abs() < 1e-3);
     let last = r.samples.last().expect("samples");
-    assert_eq!(last.load[0], [300.0, 200.0, 150.0]);
+    assert_eq!(
+        last.load[0],
+        LoadPoint {
+            demand_rps: 300.0,
+            served_rps: 200.0,
+            cpu_pct: 150.0
+        }
+    );
 }
 
 /// A service scaled on CPU (container-level CPU, so the metric is not
