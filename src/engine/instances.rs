@@ -258,10 +258,10 @@ impl Simulation {
             attributes.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
         }
         let tie = match self.spec.tie_break {
-            TieBreak::Random => self.tie_rng.gen::<u32>(),
+            TieBreak::Random => self.streams.tie.gen::<u32>(),
             TieBreak::LowestId => 0,
         };
-        let latency = group.launch_latency.sample(&mut self.launch_rng);
+        let latency = group.launch_latency.sample(&mut self.streams.launch);
         let pool = match purchase {
             Purchase::Spot => self.groups[g].slot_pool[slot],
             Purchase::OnDemand => None,
@@ -311,7 +311,7 @@ impl Simulation {
         if let Some(p) = pool {
             // S2: each spot instance's own interruption, drawn at launch.
             let hazard = self.spec.spot.pools[p].hazard_per_hour;
-            if let Some(d) = sample_time_to_interruption(&mut self.spot_rng, hazard) {
+            if let Some(d) = sample_time_to_interruption(&mut self.streams.spot, hazard) {
                 let notice = now + d;
                 if notice <= self.horizon {
                     self.queue.schedule(notice, Event::SpotNotice(id));
@@ -592,7 +592,7 @@ impl Simulation {
             .any(|c| c.group == g && c.managed_draining);
         if self.spec.instance_groups[g].spot_draining || managed {
             // The agent polls the notice every second.
-            let delay = SimDuration::from_millis(self.agent_rng.gen_range(1..=1000));
+            let delay = SimDuration::from_millis(self.streams.agent.gen_range(1..=1000));
             self.queue.schedule(now + delay, Event::SpotDrain(i));
         }
     }
@@ -605,7 +605,7 @@ impl Simulation {
         let Some(r) = self.spec.spot.pools[p].reclaim else {
             return;
         };
-        if let Some(d) = sample_time_to_interruption(&mut self.reclaim_rng, r.rate_per_hour) {
+        if let Some(d) = sample_time_to_interruption(&mut self.streams.reclaim, r.rate_per_hour) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
                 self.queue.schedule(at, Event::PoolReclaim(p as u32));
@@ -639,7 +639,7 @@ impl Simulation {
         let now = self.queue.now();
         let members = self.pool_members(p);
         let count = count.min(members.len());
-        let mut chosen: Vec<InstanceId> = sample(&mut self.reclaim_rng, members.len(), count)
+        let mut chosen: Vec<InstanceId> = sample(&mut self.streams.reclaim, members.len(), count)
             .into_iter()
             .map(|k| members[k])
             .collect();
@@ -676,7 +676,7 @@ impl Simulation {
             // change how much is reclaimed.
             let n = self.pool_members(p).len();
             let count = (0..n)
-                .filter(|_| self.reclaim_rng.gen_bool(r.fraction))
+                .filter(|_| self.streams.reclaim.gen_bool(r.fraction))
                 .count();
             self.reclaim(p, count, r.unavailable_for, "reclaim");
         }

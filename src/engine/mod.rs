@@ -20,6 +20,7 @@ mod providers;
 mod report;
 mod services;
 pub mod spec;
+mod streams;
 
 use std::collections::BTreeSet;
 
@@ -39,6 +40,7 @@ use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
 use providers::ProviderState;
 use services::{RevisionState, ServiceState};
+use streams::Streams;
 
 /// Which placement decisions to narrate (`ecsim explain`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,21 +181,12 @@ pub struct Simulation {
     pools: Vec<PoolState>,
     inst_meta: Vec<InstanceMeta>,
     placer: Placer,
-    launch_rng: SimRng,
-    tie_rng: SimRng,
-    start_rng: SimRng,
-    spot_rng: SimRng,
-    reclaim_rng: SimRng,
-    agent_rng: SimRng,
-    fargate_rng: SimRng,
-    /// Health-check failures of running service tasks (D3); drawn only
-    /// when a scenario has them.
-    health_rng: SimRng,
+    /// The random stream of each purpose but placement.
+    streams: Streams,
     fargate: FargateState,
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
     task_provider: std::collections::BTreeMap<TaskId, usize>,
-    provisioning_rng: SimRng,
     /// Per group: its own target tracking (C7).
     asg_tracking: Vec<Option<crate::scaling::AsgTargetTracking>>,
     td_ports: Vec<Vec<HostPort>>,
@@ -347,14 +340,7 @@ impl Simulation {
                 window: None,
                 explained: Vec::new(),
             },
-            launch_rng: streams.stream("launch-latency"),
-            tie_rng: streams.stream("placement-ties"),
-            start_rng: streams.stream("task-start"),
-            spot_rng: streams.stream("spot-interruptions"),
-            reclaim_rng: streams.stream("spot-reclaims"),
-            agent_rng: streams.stream("agent-poll"),
-            fargate_rng: streams.stream("fargate-spot"),
-            health_rng: streams.stream("health-checks"),
+            streams: Streams::new(&streams),
             fargate: FargateState::default(),
             providers: spec
                 .capacity_providers
@@ -367,7 +353,6 @@ impl Simulation {
                 })
                 .collect(),
             task_provider: std::collections::BTreeMap::new(),
-            provisioning_rng: streams.stream("provisioning-timeout"),
             asg_tracking: spec
                 .instance_groups
                 .iter()

@@ -99,7 +99,7 @@ impl Simulation {
                     .spec
                     .provisioning
                     .timeout
-                    .sample(&mut self.provisioning_rng);
+                    .sample(&mut self.streams.provisioning);
                 self.queue
                     .schedule(now + wait, Event::ProvisioningTimeout(id));
                 id

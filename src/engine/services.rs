@@ -210,9 +210,9 @@ impl Simulation {
             images.iter().all(|img| on.contains(img))
         };
         let pending = if cached {
-            self.spec.cached_start.sample(&mut self.start_rng)
+            self.spec.cached_start.sample(&mut self.streams.start)
         } else {
-            self.spec.image_pull.sample(&mut self.start_rng)
+            self.spec.image_pull.sample(&mut self.streams.start)
         };
         self.cluster.attach(id, inst, images, now);
         self.mark_if_doomed(id, owner, def);
@@ -1270,7 +1270,7 @@ impl Simulation {
                 .as_ref()
                 .map_or(0.0, |h| h.per_task_hour);
             if rate > 0.0 {
-                if let Some(d) = sample_time_to_interruption(&mut self.health_rng, rate) {
+                if let Some(d) = sample_time_to_interruption(&mut self.streams.health, rate) {
                     let now = self.queue.now();
                     self.queue.schedule(now + d, Event::HealthCheckFailed(t));
                 }
