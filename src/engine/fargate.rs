@@ -149,7 +149,7 @@ impl Simulation {
 
     /// F3: "Your Spot Task was interrupted." SIGTERM now, SIGKILL after the
     /// stop timeout (at most 120 s); the service launches a replacement.
-    pub(super) fn on_fargate_spot_notice(&mut self, t: TaskId) {
+    pub(super) fn on_fargate_spot_notice(&mut self, t: TaskId, cause: super::Cause) {
         let task = self.cluster.task(t);
         if !matches!(task.state, TaskState::Pending | TaskState::Running) {
             return;
@@ -170,9 +170,9 @@ impl Simulation {
         if let TaskOwner::Job(j) = owner {
             self.job_task_killed(j as usize, t);
         }
-        self.stop_task(t, StopReason::SpotInterrupted);
+        self.stop_task(t, StopReason::SpotInterrupted, cause);
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index());
+            self.reconcile(s.index(), cause);
         }
     }
 

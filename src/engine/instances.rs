@@ -361,7 +361,7 @@ impl Simulation {
     }
 
     /// Terminates an instance; every task still on it dies (S3).
-    pub(super) fn on_instance_terminate(&mut self, i: InstanceId) {
+    pub(super) fn on_instance_terminate(&mut self, i: InstanceId, cause: Cause) {
         if self.cluster.instance(i).state == InstanceState::Terminated {
             return;
         }
@@ -424,14 +424,14 @@ impl Simulation {
             if self.services[s].daemon {
                 continue;
             }
-            self.reconcile(s);
+            self.reconcile(s, cause);
         }
     }
 
     /// After a task left an instance: a DRAINING instance stops its daemon
     /// tasks last, and terminates once empty when it is to be replaced.
-    pub(super) fn after_task_left(&mut self, i: InstanceId) {
-        self.stop_daemons_if_last(i);
+    pub(super) fn after_task_left(&mut self, i: InstanceId, cause: Cause) {
+        self.stop_daemons_if_last(i, cause);
         let inst = self.cluster.instance(i);
         if inst.state == InstanceState::Draining
             && inst.tasks.is_empty()
@@ -440,7 +440,7 @@ impl Simulation {
             if self.inst_meta[i.index()].scale_in {
                 self.release_victim(i);
             } else {
-                self.on_instance_terminate(i);
+                self.on_instance_terminate(i, cause);
             }
         }
     }
@@ -477,11 +477,8 @@ impl Simulation {
 
     /// D1: the tasks of a DRAINING instance are replaced or stopped.
     fn drain_tasks(&mut self, i: InstanceId, cause: Cause) {
-        let prev = self.cause;
-        self.cause = cause;
-        self.retire_tasks_on(i);
-        self.cause = prev;
-        self.after_task_left(i);
+        self.retire_tasks_on(i, cause);
+        self.after_task_left(i, cause);
     }
 
     /// Maintenance: drain every ACTIVE instance of group `g` (D1).
@@ -728,7 +725,12 @@ impl Simulation {
     /// replacement lands on another victim.
     ///
     /// [`release_victim`]: Simulation::release_victim
-    pub(super) fn retire_instances(&mut self, victims: &[InstanceId], draining: bool) {
+    pub(super) fn retire_instances(
+        &mut self,
+        victims: &[InstanceId],
+        draining: bool,
+        cause: Cause,
+    ) {
         let mut drained = Vec::new();
         for &i in victims {
             self.uncount(i);
@@ -754,7 +756,7 @@ impl Simulation {
             }
         }
         for i in drained {
-            self.drain_tasks(i, Cause::Scaling);
+            self.drain_tasks(i, cause);
         }
     }
 
