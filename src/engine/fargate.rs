@@ -102,7 +102,7 @@ impl Simulation {
         };
         if spot && self.spec.fargate.spot_capacity < 1.0 {
             let p = self.spec.fargate.spot_capacity;
-            if !self.fargate_rng.gen_bool(p.clamp(0.0, 1.0)) {
+            if !self.streams.fargate.gen_bool(p.clamp(0.0, 1.0)) {
                 self.fargate.spot_unavailable += 1;
                 return Err(FargateRefusal::SpotCapacity);
             }
@@ -119,7 +119,11 @@ impl Simulation {
         let az_index = (0..azs.len()).min_by_key(|&k| per_az[k]).unwrap_or(0);
         let az = azs.get(az_index).cloned().unwrap_or_default();
         let admit = self.fargate_admit();
-        let latency = self.spec.fargate.start_latency.sample(&mut self.start_rng);
+        let latency = self
+            .spec
+            .fargate
+            .start_latency
+            .sample(&mut self.streams.start);
         let id = self.cluster.start_detached_task(spec, admit);
         self.fargate
             .tasks
@@ -135,7 +139,7 @@ impl Simulation {
             return;
         }
         let hazard = self.spec.fargate.spot_hazard_per_hour;
-        if let Some(d) = sample_time_to_interruption(&mut self.fargate_rng, hazard) {
+        if let Some(d) = sample_time_to_interruption(&mut self.streams.fargate, hazard) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
                 self.queue.schedule(at, Event::FargateSpotNotice(t));
@@ -145,7 +149,7 @@ impl Simulation {
 
     /// F3: "Your Spot Task was interrupted." SIGTERM now, SIGKILL after the
     /// stop timeout (at most 120 s); the service launches a replacement.
-    pub(super) fn on_fargate_spot_notice(&mut self, t: TaskId) {
+    pub(super) fn on_fargate_spot_notice(&mut self, t: TaskId, cause: super::Cause) {
         let task = self.cluster.task(t);
         if !matches!(task.state, TaskState::Pending | TaskState::Running) {
             return;
@@ -166,9 +170,9 @@ impl Simulation {
         if let TaskOwner::Job(j) = owner {
             self.job_task_killed(j as usize, t);
         }
-        self.stop_task(t, StopReason::SpotInterrupted);
+        self.stop_task(t, StopReason::SpotInterrupted, cause);
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index());
+            self.reconcile(s.index(), cause);
         }
     }
 

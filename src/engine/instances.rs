@@ -258,10 +258,10 @@ impl Simulation {
             attributes.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
         }
         let tie = match self.spec.tie_break {
-            TieBreak::Random => self.tie_rng.gen::<u32>(),
+            TieBreak::Random => self.streams.tie.gen::<u32>(),
             TieBreak::LowestId => 0,
         };
-        let latency = group.launch_latency.sample(&mut self.launch_rng);
+        let latency = group.launch_latency.sample(&mut self.streams.launch);
         let pool = match purchase {
             Purchase::Spot => self.groups[g].slot_pool[slot],
             Purchase::OnDemand => None,
@@ -311,7 +311,7 @@ impl Simulation {
         if let Some(p) = pool {
             // S2: each spot instance's own interruption, drawn at launch.
             let hazard = self.spec.spot.pools[p].hazard_per_hour;
-            if let Some(d) = sample_time_to_interruption(&mut self.spot_rng, hazard) {
+            if let Some(d) = sample_time_to_interruption(&mut self.streams.spot, hazard) {
                 let notice = now + d;
                 if notice <= self.horizon {
                     self.queue.schedule(notice, Event::SpotNotice(id));
@@ -361,7 +361,7 @@ impl Simulation {
     }
 
     /// Terminates an instance; every task still on it dies (S3).
-    pub(super) fn on_instance_terminate(&mut self, i: InstanceId) {
+    pub(super) fn on_instance_terminate(&mut self, i: InstanceId, cause: Cause) {
         if self.cluster.instance(i).state == InstanceState::Terminated {
             return;
         }
@@ -424,14 +424,14 @@ impl Simulation {
             if self.services[s].daemon {
                 continue;
             }
-            self.reconcile(s);
+            self.reconcile(s, cause);
         }
     }
 
     /// After a task left an instance: a DRAINING instance stops its daemon
     /// tasks last, and terminates once empty when it is to be replaced.
-    pub(super) fn after_task_left(&mut self, i: InstanceId) {
-        self.stop_daemons_if_last(i);
+    pub(super) fn after_task_left(&mut self, i: InstanceId, cause: Cause) {
+        self.stop_daemons_if_last(i, cause);
         let inst = self.cluster.instance(i);
         if inst.state == InstanceState::Draining
             && inst.tasks.is_empty()
@@ -440,7 +440,7 @@ impl Simulation {
             if self.inst_meta[i.index()].scale_in {
                 self.release_victim(i);
             } else {
-                self.on_instance_terminate(i);
+                self.on_instance_terminate(i, cause);
             }
         }
     }
@@ -477,11 +477,8 @@ impl Simulation {
 
     /// D1: the tasks of a DRAINING instance are replaced or stopped.
     fn drain_tasks(&mut self, i: InstanceId, cause: Cause) {
-        let prev = self.cause;
-        self.cause = cause;
-        self.retire_tasks_on(i);
-        self.cause = prev;
-        self.after_task_left(i);
+        self.retire_tasks_on(i, cause);
+        self.after_task_left(i, cause);
     }
 
     /// Maintenance: drain every ACTIVE instance of group `g` (D1).
@@ -592,7 +589,7 @@ impl Simulation {
             .any(|c| c.group == g && c.managed_draining);
         if self.spec.instance_groups[g].spot_draining || managed {
             // The agent polls the notice every second.
-            let delay = SimDuration::from_millis(self.agent_rng.gen_range(1..=1000));
+            let delay = SimDuration::from_millis(self.streams.agent.gen_range(1..=1000));
             self.queue.schedule(now + delay, Event::SpotDrain(i));
         }
     }
@@ -605,7 +602,7 @@ impl Simulation {
         let Some(r) = self.spec.spot.pools[p].reclaim else {
             return;
         };
-        if let Some(d) = sample_time_to_interruption(&mut self.reclaim_rng, r.rate_per_hour) {
+        if let Some(d) = sample_time_to_interruption(&mut self.streams.reclaim, r.rate_per_hour) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
                 self.queue.schedule(at, Event::PoolReclaim(p as u32));
@@ -639,7 +636,7 @@ impl Simulation {
         let now = self.queue.now();
         let members = self.pool_members(p);
         let count = count.min(members.len());
-        let mut chosen: Vec<InstanceId> = sample(&mut self.reclaim_rng, members.len(), count)
+        let mut chosen: Vec<InstanceId> = sample(&mut self.streams.reclaim, members.len(), count)
             .into_iter()
             .map(|k| members[k])
             .collect();
@@ -676,7 +673,7 @@ impl Simulation {
             // change how much is reclaimed.
             let n = self.pool_members(p).len();
             let count = (0..n)
-                .filter(|_| self.reclaim_rng.gen_bool(r.fraction))
+                .filter(|_| self.streams.reclaim.gen_bool(r.fraction))
                 .count();
             self.reclaim(p, count, r.unavailable_for, "reclaim");
         }
@@ -728,7 +725,12 @@ impl Simulation {
     /// replacement lands on another victim.
     ///
     /// [`release_victim`]: Simulation::release_victim
-    pub(super) fn retire_instances(&mut self, victims: &[InstanceId], draining: bool) {
+    pub(super) fn retire_instances(
+        &mut self,
+        victims: &[InstanceId],
+        draining: bool,
+        cause: Cause,
+    ) {
         let mut drained = Vec::new();
         for &i in victims {
             self.uncount(i);
@@ -754,7 +756,7 @@ impl Simulation {
             }
         }
         for i in drained {
-            self.drain_tasks(i, Cause::Scaling);
+            self.drain_tasks(i, cause);
         }
     }
 

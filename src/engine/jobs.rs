@@ -208,7 +208,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_task_work_done(&mut self, t: TaskId) {
+    pub(super) fn on_task_work_done(&mut self, t: TaskId, cause: super::Cause) {
         if self.cluster.task(t).state != TaskState::Running {
             return;
         }
@@ -220,7 +220,7 @@ impl Simulation {
             self.jobs[j as usize].completed += 1;
         }
         if let Some(i) = inst {
-            self.after_task_left(i);
+            self.after_task_left(i, cause);
             self.capacity_freed(i);
         }
     }

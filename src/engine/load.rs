@@ -257,10 +257,7 @@ impl Simulation {
             format!("service {name} desired count {old} -> {desired}: {cause}"),
         );
         self.services[s].desired = desired;
-        let prev = self.cause;
-        self.cause = super::Cause::Scaling;
-        self.reconcile(s);
-        self.cause = prev;
+        self.reconcile(s, super::Cause::Scaling);
     }
 
     /// A5: a scheduled action sets min/max and may force the desired count.

@@ -20,6 +20,7 @@ mod providers;
 mod report;
 mod services;
 pub mod spec;
+mod streams;
 
 use std::collections::BTreeSet;
 
@@ -39,6 +40,7 @@ use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
 use providers::ProviderState;
 use services::{RevisionState, ServiceState};
+use streams::Streams;
 
 /// Which placement decisions to narrate (`ecsim explain`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,21 +181,12 @@ pub struct Simulation {
     pools: Vec<PoolState>,
     inst_meta: Vec<InstanceMeta>,
     placer: Placer,
-    launch_rng: SimRng,
-    tie_rng: SimRng,
-    start_rng: SimRng,
-    spot_rng: SimRng,
-    reclaim_rng: SimRng,
-    agent_rng: SimRng,
-    fargate_rng: SimRng,
-    /// Health-check failures of running service tasks (D3); drawn only
-    /// when a scenario has them.
-    health_rng: SimRng,
+    /// The random stream of each purpose but placement.
+    streams: Streams,
     fargate: FargateState,
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
     task_provider: std::collections::BTreeMap<TaskId, usize>,
-    provisioning_rng: SimRng,
     /// Per group: its own target tracking (C7).
     asg_tracking: Vec<Option<crate::scaling::AsgTargetTracking>>,
     td_ports: Vec<Vec<HostPort>>,
@@ -202,8 +195,6 @@ pub struct Simulation {
     doomed: BTreeSet<TaskId>,
     recorder: Recorder,
     interruptions: InterruptionSummary,
-    /// What the event being handled is about.
-    cause: Cause,
 }
 
 impl Simulation {
@@ -347,14 +338,7 @@ impl Simulation {
                 window: None,
                 explained: Vec::new(),
             },
-            launch_rng: streams.stream("launch-latency"),
-            tie_rng: streams.stream("placement-ties"),
-            start_rng: streams.stream("task-start"),
-            spot_rng: streams.stream("spot-interruptions"),
-            reclaim_rng: streams.stream("spot-reclaims"),
-            agent_rng: streams.stream("agent-poll"),
-            fargate_rng: streams.stream("fargate-spot"),
-            health_rng: streams.stream("health-checks"),
+            streams: Streams::new(&streams),
             fargate: FargateState::default(),
             providers: spec
                 .capacity_providers
@@ -367,7 +351,6 @@ impl Simulation {
                 })
                 .collect(),
             task_provider: std::collections::BTreeMap::new(),
-            provisioning_rng: streams.stream("provisioning-timeout"),
             asg_tracking: spec
                 .instance_groups
                 .iter()
@@ -378,7 +361,6 @@ impl Simulation {
             doomed: BTreeSet::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
-            cause: Cause::Other,
             spec,
         };
         sim.schedule_initial();
@@ -493,7 +475,10 @@ impl Simulation {
     }
 
     fn handle(&mut self, event: Event) {
-        self.cause = match event {
+        // What the event is about: passed down to whatever records a change
+        // of task counts, unless a step on the way names its own cause
+        // (a deployment, a scale-in, a drain).
+        let cause = match event {
             Event::SpotRebalance(_)
             | Event::SpotNotice(_)
             | Event::SpotDrain(_)
@@ -510,32 +495,34 @@ impl Simulation {
         };
         match event {
             Event::InstanceReady(i) => self.on_instance_ready(i),
-            Event::TaskStarted(t) => self.on_task_started(t),
-            Event::TaskHealthy(t) => self.on_task_healthy(t),
-            Event::TaskWorkDone(t) => self.on_task_work_done(t),
-            Event::TaskStopped(t) => self.on_task_stopped(t),
-            Event::ServiceCheck(s) => self.on_service_check(s.index()),
-            Event::DesiredCount { service, count } => self.on_desired_count(service.index(), count),
+            Event::TaskStarted(t) => self.on_task_started(t, cause),
+            Event::TaskHealthy(t) => self.on_task_healthy(t, cause),
+            Event::TaskWorkDone(t) => self.on_task_work_done(t, cause),
+            Event::TaskStopped(t) => self.on_task_stopped(t, cause),
+            Event::ServiceCheck(s) => self.on_service_check(s.index(), cause),
+            Event::DesiredCount { service, count } => {
+                self.on_desired_count(service.index(), count, cause)
+            }
             Event::JobArrival { job, seq } => self.on_job_arrival(job as usize, seq as usize),
             Event::Operation(k) => self.on_operation(k as usize),
             Event::GroupLaunch(g) => self.on_group_launch(g as usize),
-            Event::InstanceTerminate(i) => self.on_instance_terminate(i),
+            Event::InstanceTerminate(i) => self.on_instance_terminate(i, cause),
             Event::SpotRebalance(i) => self.on_spot_rebalance(i),
             Event::SpotNotice(i) => self.on_spot_notice(i, "hazard"),
             Event::SpotDrain(i) => self.on_spot_drain(i),
             Event::PoolReclaim(p) => self.on_pool_reclaim(p as usize),
             Event::PoolRestored(p) => self.on_pool_restored(p as usize),
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
-            Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t),
+            Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t, cause),
             Event::MetricTick => self.on_metric_tick(),
             Event::MetricSample => self.on_metric_sample(),
-            Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t),
+            Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t, cause),
             Event::ScheduledScaling { service, action } => {
                 self.on_scheduled_scaling(service.index(), action as usize)
             }
-            Event::HealthCheckFailed(t) => self.on_health_check_failed(t),
+            Event::HealthCheckFailed(t) => self.on_health_check_failed(t, cause),
             Event::HealthCheckReplay { service, index } => {
-                self.on_health_check_replay(service.index(), index as usize)
+                self.on_health_check_replay(service.index(), index as usize, cause)
             }
             Event::Sample => self.on_sample(),
         }

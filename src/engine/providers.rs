@@ -99,7 +99,7 @@ impl Simulation {
                     .spec
                     .provisioning
                     .timeout
-                    .sample(&mut self.provisioning_rng);
+                    .sample(&mut self.streams.provisioning);
                 self.queue
                     .schedule(now + wait, Event::ProvisioningTimeout(id));
                 id
@@ -142,7 +142,7 @@ impl Simulation {
     }
 
     /// P9: a task waited too long in PROVISIONING and is stopped.
-    pub(super) fn on_provisioning_timeout(&mut self, t: TaskId) {
+    pub(super) fn on_provisioning_timeout(&mut self, t: TaskId, cause: Cause) {
         if self.cluster.task(t).state != TaskState::Provisioning {
             return;
         }
@@ -165,7 +165,7 @@ impl Simulation {
             ),
         );
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index());
+            self.reconcile(s.index(), cause);
         }
     }
 
@@ -324,11 +324,8 @@ impl Simulation {
             })
             .collect();
         let victims = scale_in_victims(&candidates, k, protected, now);
-        let prev = self.cause;
-        self.cause = Cause::Scaling;
         let victims: Vec<InstanceId> = victims.into_iter().map(InstanceId).collect();
-        self.retire_instances(&victims, draining);
-        self.cause = prev;
+        self.retire_instances(&victims, draining, Cause::Scaling);
     }
 }
 

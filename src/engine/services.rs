@@ -210,9 +210,9 @@ impl Simulation {
             images.iter().all(|img| on.contains(img))
         };
         let pending = if cached {
-            self.spec.cached_start.sample(&mut self.start_rng)
+            self.spec.cached_start.sample(&mut self.streams.start)
         } else {
-            self.spec.image_pull.sample(&mut self.start_rng)
+            self.spec.image_pull.sample(&mut self.streams.start)
         };
         self.cluster.attach(id, inst, images, now);
         self.mark_if_doomed(id, owner, def);
@@ -371,7 +371,7 @@ impl Simulation {
         self.schedule_wake(s, until);
     }
 
-    pub(super) fn on_service_check(&mut self, s: usize) {
+    pub(super) fn on_service_check(&mut self, s: usize, cause: Cause) {
         self.services[s].retry_pending = false;
         let now = self.queue.now();
         if self.services[s].wake.is_some_and(|w| w <= now) {
@@ -389,11 +389,11 @@ impl Simulation {
                 self.place_daemon(s, i);
             }
         } else {
-            self.reconcile(s);
+            self.reconcile(s, cause);
         }
     }
 
-    pub(super) fn on_desired_count(&mut self, s: usize, count: u32) {
+    pub(super) fn on_desired_count(&mut self, s: usize, count: u32, cause: Cause) {
         self.services[s].desired = count;
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
@@ -403,7 +403,7 @@ impl Simulation {
             "desired-count",
             format!("service {name} desired count set to {count}"),
         );
-        self.reconcile(s);
+        self.reconcile(s, cause);
     }
 
     fn is_healthy(&self, t: TaskId, now: SimTime, grace: SimDuration) -> bool {
@@ -412,12 +412,12 @@ impl Simulation {
     }
 
     /// One pass of the REPLICA service scheduler.
-    pub(super) fn reconcile(&mut self, s: usize) {
+    pub(super) fn reconcile(&mut self, s: usize, cause: Cause) {
         if self.services[s].daemon {
             return;
         }
         if self.services[s].frozen {
-            self.observe(s, self.cause);
+            self.observe(s, cause);
             return;
         }
         let now = self.queue.now();
@@ -435,7 +435,7 @@ impl Simulation {
             .collect();
         let mut stopped = unhealthy.len();
         for t in unhealthy {
-            self.retire(t);
+            self.retire(t, cause);
         }
         self.old_revision_scale_out(s);
 
@@ -506,11 +506,11 @@ impl Simulation {
                 )
             };
             for t in victims {
-                self.stop_task(t, StopReason::ScaledIn);
+                self.stop_task(t, StopReason::ScaledIn, cause);
             }
         }
 
-        stopped += self.stop_unhealthy(s, min_healthy);
+        stopped += self.stop_unhealthy(s, min_healthy, cause);
 
         // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
         if !self.services[s].retiring.is_empty() {
@@ -525,11 +525,11 @@ impl Simulation {
             let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
             stopped += take.len();
             for t in take {
-                self.retire(t);
+                self.retire(t, cause);
             }
         }
         self.check_progress(s, started, stopped);
-        self.observe(s, self.cause);
+        self.observe(s, cause);
     }
 
     /// D3: "An unhealthy task (failed container or load-balancer health
@@ -544,7 +544,7 @@ impl Simulation {
     /// with the lowest id stops, and the next only once that stop has
     /// completed; each completed stop frees room for a replacement.
     /// Returns how many stopped.
-    fn stop_unhealthy(&mut self, s: usize, min_healthy: u32) -> usize {
+    fn stop_unhealthy(&mut self, s: usize, min_healthy: u32, cause: Cause) -> usize {
         if self.services[s].unhealthy.is_empty() {
             return 0;
         }
@@ -577,7 +577,7 @@ impl Simulation {
         let name = self.service_name(s).to_string();
         for &t in &victims {
             self.services[s].health_stops.push(t);
-            self.stop_task(t, StopReason::FailedHealthChecks);
+            self.stop_task(t, StopReason::FailedHealthChecks, cause);
             self.recorder.event(
                 now,
                 &name,
@@ -624,7 +624,7 @@ impl Simulation {
     }
 
     /// D3: a task's drawn health-check failure comes due.
-    pub(super) fn on_health_check_failed(&mut self, t: TaskId) {
+    pub(super) fn on_health_check_failed(&mut self, t: TaskId, cause: Cause) {
         let task = self.cluster.task(t);
         if task.state != TaskState::Running {
             return;
@@ -633,13 +633,13 @@ impl Simulation {
             return;
         };
         if self.mark_unhealthy(s.index(), t) {
-            self.reconcile(s.index());
+            self.reconcile(s.index(), cause);
         }
     }
 
     /// D3: a replayed failure: the `tasks` healthy tasks with the lowest
     /// ids (the oldest) fail together, then one scheduler pass runs.
-    pub(super) fn on_health_check_replay(&mut self, s: usize, k: usize) {
+    pub(super) fn on_health_check_replay(&mut self, s: usize, k: usize, cause: Cause) {
         let Some(n) = self.spec.services[s]
             .health_check_failures
             .as_ref()
@@ -663,7 +663,7 @@ impl Simulation {
         for t in healthy {
             self.mark_unhealthy(s, t);
         }
-        self.reconcile(s);
+        self.reconcile(s, cause);
     }
 
     /// D3: a task of an older revision started during the current
@@ -904,7 +904,7 @@ impl Simulation {
     }
 
     /// Stops a task being replaced, with the reason that applies.
-    fn retire(&mut self, t: TaskId) {
+    fn retire(&mut self, t: TaskId, cause: Cause) {
         let on_draining = self
             .cluster
             .task(t)
@@ -915,7 +915,7 @@ impl Simulation {
         } else {
             StopReason::Replaced
         };
-        self.stop_task(t, reason);
+        self.stop_task(t, reason, cause);
     }
 
     /// Deployment bookkeeping after a pass: completion, or a stall (D3).
@@ -1047,10 +1047,7 @@ impl Simulation {
             "deployment-started",
             format!("service {name} {verb} revision {revision} ({family})"),
         );
-        let prev = self.cause;
-        self.cause = Cause::Deployment;
-        self.reconcile(s);
-        self.cause = prev;
+        self.reconcile(s, Cause::Deployment);
     }
 
     /// D4: a task of the deploying revision failed to reach RUNNING.
@@ -1090,7 +1087,7 @@ impl Simulation {
     }
 
     /// Sends SIGTERM: the task is STOPPING until its stop timeout elapses.
-    pub(super) fn stop_task(&mut self, t: TaskId, reason: StopReason) {
+    pub(super) fn stop_task(&mut self, t: TaskId, reason: StopReason, cause: Cause) {
         let now = self.queue.now();
         if reason == StopReason::SpotInterrupted {
             // Not the scheduler's choice: the old revision replaces it (D3).
@@ -1109,21 +1106,21 @@ impl Simulation {
         self.queue.schedule(now + wait, Event::TaskStopped(t));
         if let TaskOwner::Service(s) = owner {
             let cause = match reason {
-                StopReason::Drained => self.drain_cause_of(t),
+                StopReason::Drained => self.drain_cause_of(t, cause),
                 StopReason::Replaced => Cause::Deployment,
                 StopReason::ScaledIn => Cause::Scaling,
-                _ => self.cause,
+                _ => cause,
             };
             self.observe(s.index(), cause);
         }
     }
 
-    fn drain_cause_of(&self, t: TaskId) -> Cause {
+    fn drain_cause_of(&self, t: TaskId, cause: Cause) -> Cause {
         self.cluster
             .task(t)
             .instance
             .and_then(|i| self.inst_meta[i.index()].drain_cause)
-            .unwrap_or(self.cause)
+            .unwrap_or(cause)
     }
 
     pub(super) fn forget_task(&mut self, t: TaskId) {
@@ -1165,7 +1162,7 @@ impl Simulation {
 
     /// Moves the service tasks on a newly DRAINING instance to the replace
     /// list (D1) and lets their schedulers act.
-    pub(super) fn retire_tasks_on(&mut self, inst: InstanceId) {
+    pub(super) fn retire_tasks_on(&mut self, inst: InstanceId, cause: Cause) {
         let tasks = self.cluster.instance(inst).tasks.clone();
         let mut touched = Vec::new();
         for t in tasks {
@@ -1182,12 +1179,12 @@ impl Simulation {
         }
         touched.sort_unstable();
         for s in touched {
-            self.reconcile(s);
+            self.reconcile(s, cause);
         }
     }
 
     /// Daemon tasks on a DRAINING instance stop after every other task (P10, D1).
-    pub(super) fn stop_daemons_if_last(&mut self, inst: InstanceId) {
+    pub(super) fn stop_daemons_if_last(&mut self, inst: InstanceId, cause: Cause) {
         let i = self.cluster.instance(inst);
         if i.state != InstanceState::Draining || i.non_daemon_tasks > 0 {
             return;
@@ -1199,13 +1196,13 @@ impl Simulation {
             .filter(|&t| self.cluster.task(t).is_live())
             .collect();
         for t in daemons {
-            self.stop_task(t, StopReason::DaemonStopped);
+            self.stop_task(t, StopReason::DaemonStopped, cause);
         }
     }
 
     // ----- task life cycle ---------------------------------------------
 
-    pub(super) fn on_task_started(&mut self, t: TaskId) {
+    pub(super) fn on_task_started(&mut self, t: TaskId, cause: Cause) {
         if self.cluster.task(t).state != TaskState::Pending {
             return;
         }
@@ -1216,7 +1213,7 @@ impl Simulation {
             self.forget_task(t);
             self.cluster.finish_stop(t, StopReason::FailedToStart, now);
             if let Some(i) = self.cluster.task(t).instance {
-                self.after_task_left(i);
+                self.after_task_left(i, cause);
             }
             if let TaskOwner::Service(s) = owner {
                 self.on_start_failure(s.index());
@@ -1252,13 +1249,13 @@ impl Simulation {
             TaskOwner::Service(s) => {
                 let grace = self.spec.services[s.index()].health_grace;
                 self.queue.schedule(now + grace, Event::TaskHealthy(t));
-                self.observe(s.index(), self.cause);
+                self.observe(s.index(), cause);
             }
             TaskOwner::Daemon(_) => {}
         }
     }
 
-    pub(super) fn on_task_healthy(&mut self, t: TaskId) {
+    pub(super) fn on_task_healthy(&mut self, t: TaskId, cause: Cause) {
         let task = self.cluster.task(t);
         if task.state != TaskState::Running {
             return;
@@ -1270,19 +1267,19 @@ impl Simulation {
                 .as_ref()
                 .map_or(0.0, |h| h.per_task_hour);
             if rate > 0.0 {
-                if let Some(d) = sample_time_to_interruption(&mut self.health_rng, rate) {
+                if let Some(d) = sample_time_to_interruption(&mut self.streams.health, rate) {
                     let now = self.queue.now();
                     self.queue.schedule(now + d, Event::HealthCheckFailed(t));
                 }
             }
             let svc = &self.services[s.index()];
             if !svc.retiring.is_empty() || svc.rollout.is_some() || !svc.unhealthy.is_empty() {
-                self.reconcile(s.index());
+                self.reconcile(s.index(), cause);
             }
         }
     }
 
-    pub(super) fn on_task_stopped(&mut self, t: TaskId) {
+    pub(super) fn on_task_stopped(&mut self, t: TaskId, cause: Cause) {
         if self.cluster.task(t).state != TaskState::Stopping {
             return;
         }
@@ -1302,7 +1299,7 @@ impl Simulation {
             TaskOwner::Job(j) => self.jobs[j as usize].graceful += 1,
         }
         if let Some(i) = inst {
-            self.after_task_left(i);
+            self.after_task_left(i, cause);
             self.capacity_freed(i);
         }
         if let TaskOwner::Service(s) = owner {
@@ -1312,7 +1309,7 @@ impl Simulation {
                 || !svc.retiring.is_empty()
                 || !svc.unhealthy.is_empty()
             {
-                self.reconcile(s.index());
+                self.reconcile(s.index(), cause);
             }
         }
     }
