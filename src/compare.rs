@@ -412,12 +412,7 @@ pub fn run(
 pub fn row(name: &str, r: &RunResult) -> Row {
     let s = &r.summary;
     let c = &s.cost;
-    let fargate: f64 = c
-        .by_capacity
-        .iter()
-        .filter(|(k, _)| k.starts_with("FARGATE"))
-        .map(|(_, v)| *v)
-        .fold(0.0, |a, b| a + b);
+    let fargate = c.fargate_usd();
     let paid = c.ec2_instances_usd + fargate;
     let reserved = c.ec2_instances_usd * c.ec2_reserved_pct / 100.0 + fargate;
     let no_ec2 = s.instances_launched == 0;

@@ -411,6 +411,16 @@ impl Simulation {
         task.state == TaskState::Running && task.running_at.is_some_and(|r| r + grace <= now)
     }
 
+    /// Healthy tasks of service `s`, live and retiring (D1, D3).
+    fn healthy_count(&self, s: usize, now: SimTime, grace: SimDuration) -> u32 {
+        let svc = &self.services[s];
+        svc.live
+            .iter()
+            .chain(svc.retiring.iter())
+            .filter(|&&t| self.is_healthy(t, now, grace))
+            .count() as u32
+    }
+
     /// One pass of the REPLICA service scheduler.
     pub(super) fn reconcile(&mut self, s: usize, cause: Cause) {
         if self.services[s].daemon {
@@ -471,13 +481,7 @@ impl Simulation {
             .as_ref()
             .is_some_and(|ro| !ro.old_launches.is_empty())
         {
-            let svc = &self.services[s];
-            let healthy = svc
-                .live
-                .iter()
-                .chain(svc.retiring.iter())
-                .filter(|&&t| self.is_healthy(t, now, grace))
-                .count() as u32;
+            let healthy = self.healthy_count(s, now, grace);
             if healthy >= desired {
                 if let Some(ro) = self.services[s].rollout.as_mut() {
                     ro.old_launches.clear();
@@ -515,12 +519,7 @@ impl Simulation {
         // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
         if !self.services[s].retiring.is_empty() {
             let svc = &self.services[s];
-            let healthy = svc
-                .live
-                .iter()
-                .chain(svc.retiring.iter())
-                .filter(|&&t| self.is_healthy(t, now, grace))
-                .count() as u32;
+            let healthy = self.healthy_count(s, now, grace);
             let allowed = healthy.saturating_sub(min_healthy) as usize;
             let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
             stopped += take.len();
@@ -559,12 +558,7 @@ impl Simulation {
         let take = if short {
             usize::from(svc.health_stops.is_empty())
         } else {
-            let healthy = svc
-                .live
-                .iter()
-                .chain(svc.retiring.iter())
-                .filter(|&&t| self.is_healthy(t, now, grace))
-                .count() as u32;
+            let healthy = self.healthy_count(s, now, grace);
             if healthy >= min_healthy {
                 svc.unhealthy.len()
             } else {

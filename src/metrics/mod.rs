@@ -266,6 +266,17 @@ pub struct CostSummary {
     pub fargate_spot_unavailable: u64,
 }
 
+impl CostSummary {
+    /// Fargate and Fargate Spot together, USD (B2).
+    pub fn fargate_usd(&self) -> f64 {
+        self.by_capacity
+            .iter()
+            .filter(|(k, _)| k.starts_with("FARGATE"))
+            .map(|(_, v)| *v)
+            .fold(0.0, |a, b| a + b)
+    }
+}
+
 /// What set off a change, for attributing shortfalls (see `BelowTracker`).
 /// Kept as the enum through the summary; its name is written only when
 /// `summary.json` or a message is. The variants are in the alphabetical
@@ -612,12 +623,7 @@ impl Summary {
                     c.ec2_instances_usd, c.idle_usd, c.ec2_reserved_pct
                 );
             }
-            let fargate: f64 = c
-                .by_capacity
-                .iter()
-                .filter(|(k, _)| k.starts_with("FARGATE"))
-                .map(|(_, v)| *v)
-                .fold(0.0, |a, b| a + b);
+            let fargate = c.fargate_usd();
             if fargate > 0.0 {
                 line += &format!("; Fargate ${fargate:.2}");
             }
