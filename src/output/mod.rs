@@ -19,7 +19,8 @@ use crate::engine::RunResult;
 pub use table::{csv_text, run_tables, write_csv, Column, Table, Values};
 
 pub use folder::{
-    check_target, default_dir, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
+    check_target, default_dir, plain_name, write_atomic, write_new, write_new_with, Kind, Lock,
+    Staging, RUN_FILES,
 };
 
 /// Why results could not be written.
@@ -120,33 +121,50 @@ pub fn write_run(
 }
 
 /// Writes every result file of a run into the existing folder `dir` (a
-/// [`Staging`] folder) and returns their names.
+/// [`Staging`] folder) and returns their names. Each file is streamed to
+/// disk as it is made, and each table is built just before its file is
+/// written and dropped after, so no file is ever held in memory whole.
 pub fn write_run_files(
     dir: &Path,
     r: &RunResult,
     timing: Option<&Timing>,
 ) -> Result<Vec<&'static str>, OutputError> {
-    let summary = summary_json(r).map_err(|e| OutputError::Encode {
-        path: dir.join("summary.json"),
-        message: e.to_string(),
-    })?;
-    let mut files = vec![("summary.json", summary)];
-    for (table, name) in run_tables(r).iter().zip(TABLE_FILES) {
-        debug_assert_eq!(table.file_name(), name);
-        files.push((name, csv_text(table)));
-    }
-    if let Some(t) = timing {
-        let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {
-            path: dir.join("timing.json"),
-            message: e.to_string(),
-        })?;
-        files.push(("timing.json", text + "\n"));
-    }
     let mut written = Vec::new();
-    for (name, text) in files {
-        let path = dir.join(name);
-        write_new(&path, text.as_bytes())?;
+    write_json(&dir.join("summary.json"), &r.summary)?;
+    written.push("summary.json");
+    for (build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
+        let table = build(r);
+        debug_assert_eq!(table.file_name(), name);
+        write_new_with(&dir.join(name), |w| write_csv(&table, w))?;
         written.push(name);
     }
+    if let Some(t) = timing {
+        write_json(&dir.join("timing.json"), t)?;
+        written.push("timing.json");
+    }
     Ok(written)
+}
+
+/// Writes `value` as pretty JSON and a final newline to the new file `path`.
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
+    let mut failed = None;
+    write_new_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| {
+            if e.is_io() {
+                std::io::Error::from(e)
+            } else {
+                let err = std::io::Error::other(e.to_string());
+                failed = Some(e.to_string());
+                err
+            }
+        })?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| match failed {
+        Some(message) => OutputError::Encode {
+            path: path.to_path_buf(),
+            message,
+        },
+        None => e,
+    })
 }

@@ -304,14 +304,18 @@ pub fn csv_text(table: &Table) -> String {
 /// Every CSV table a run writes, in the order its files are written:
 /// `timeseries`, `tasks`, `events`, `instances`, `cost`.
 pub fn run_tables(r: &RunResult) -> Vec<Table> {
-    vec![
-        timeseries_table(r),
-        tasks_table(r),
-        events_table(r),
-        instances_table(r),
-        cost_table(r),
-    ]
+    RUN_TABLES.iter().map(|build| build(r)).collect()
 }
+
+/// How each table of [`run_tables`] is built, in file order (to build and
+/// write one at a time).
+pub const RUN_TABLES: [fn(&RunResult) -> Table; 5] = [
+    timeseries_table,
+    tasks_table,
+    events_table,
+    instances_table,
+    cost_table,
+];
 
 /// `timeseries.csv`: one row per sample. Per-entity columns are named
 /// `{name}.{field}` after `RunResult::columns`.
