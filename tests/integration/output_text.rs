@@ -85,7 +85,7 @@ fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
         .find(|s| s.scheduling == "DAEMON")
         .expect("the quickstart has a daemon");
     assert_eq!(daemon.running_ratio_min, 1.0);
-    let first = &r.samples[0];
+    let first = r.timeseries.sample(0);
     let k = r
         .summary
         .services
@@ -415,7 +415,7 @@ fn timeseries_columns_are_the_named_sample_fields() {
             .position(|c| *c == h)
             .unwrap_or_else(|| panic!("no column {h}"))
     };
-    for (row, s) in lines.zip(&r.samples) {
+    for (row, s) in lines.zip(r.timeseries.samples()) {
         let cells: Vec<&str> = row.split(',').collect();
         assert_eq!(
             cells[at("instances_active")],
@@ -487,7 +487,7 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
         );
     }
     let ts = &tables[0];
-    assert_eq!(ts.rows(), r.samples.len());
+    assert_eq!(ts.rows(), r.timeseries.len());
     let web = SampleColumns::index(&r.columns.tasks, &r.columns.tasks[0]).unwrap();
     let running = &ts
         .column(&format!("{}.running", r.columns.tasks[0]))
@@ -496,8 +496,17 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
     let output::Values::U32(running) = running else {
         panic!("counts are u32: {running:?}")
     };
-    let want: Vec<u32> = r.samples.iter().map(|s| s.tasks[web].running).collect();
+    let want: Vec<u32> = r
+        .timeseries
+        .samples()
+        .map(|s| s.tasks[web].running)
+        .collect();
     assert_eq!(&running[..], want.as_slice());
+    // The table points at the run's column instead of copying it.
+    assert!(std::sync::Arc::ptr_eq(
+        running,
+        &r.timeseries.tasks[web].running
+    ));
     let tasks = &tables[1];
     assert_eq!(tasks.rows(), r.tasks.len());
     let stopped = &tasks.column("stopped_s").unwrap().values;
