@@ -96,6 +96,63 @@ pub fn summary_json(r: &RunResult) -> Result<String, serde_json::Error> {
     })
 }
 
+/// Which files `ecsim run` writes (`--outputs`). Every set writes
+/// `summary.json` and `timing.json`; the files a set leaves out are not in
+/// the folder at all (a previous run's are removed with it, see [`folder`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Outputs {
+    /// Every file (the default).
+    #[default]
+    All,
+    /// What `ecsim plot` draws a run's charts from besides the summary:
+    /// `timeseries.csv` and `cost.csv`, whose sizes grow with the simulated
+    /// time, not with the number of tasks or instances. Without `tasks.csv`
+    /// the tasks chart has no per-second zoom on shortfalls.
+    Charts,
+    /// `summary.json` only (what a sweep keeps of each run).
+    Summary,
+}
+
+impl Outputs {
+    /// The names `--outputs` accepts, in order.
+    pub const NAMES: [&'static str; 3] = ["all", "charts", "summary"];
+
+    /// Whether the set includes the table `name` (a [`Table::name`]).
+    pub fn includes(self, name: &str) -> bool {
+        match self {
+            Outputs::All => true,
+            Outputs::Charts => matches!(name, "timeseries" | "cost"),
+            Outputs::Summary => false,
+        }
+    }
+
+    /// The set's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outputs::All => "all",
+            Outputs::Charts => "charts",
+            Outputs::Summary => "summary",
+        }
+    }
+}
+
+impl std::str::FromStr for Outputs {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Outputs, String> {
+        match s {
+            "all" => Ok(Outputs::All),
+            "charts" => Ok(Outputs::Charts),
+            "summary" => Ok(Outputs::Summary),
+            _ => Err(format!(
+                "`{}` is not an output set: expected one of {}",
+                s.escape_debug(),
+                Outputs::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
 /// The CSV files of a run, in the order of [`run_tables`].
 pub const TABLE_FILES: [&str; 5] = [
     "timeseries.csv",
@@ -129,10 +186,24 @@ pub fn write_run_files(
     r: &RunResult,
     timing: Option<&Timing>,
 ) -> Result<Vec<&'static str>, OutputError> {
+    write_run_outputs(dir, r, timing, Outputs::All)
+}
+
+/// [`write_run_files`] for the set of files `outputs`; a table left out
+/// is not built at all.
+pub fn write_run_outputs(
+    dir: &Path,
+    r: &RunResult,
+    timing: Option<&Timing>,
+    outputs: Outputs,
+) -> Result<Vec<&'static str>, OutputError> {
     let mut written = Vec::new();
     write_json(&dir.join("summary.json"), &r.summary)?;
     written.push("summary.json");
     for (build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
+        if !outputs.includes(name.trim_end_matches(".csv")) {
+            continue;
+        }
         let table = build(r);
         debug_assert_eq!(table.file_name(), name);
         write_new_with(&dir.join(name), |w| write_csv(&table, w))?;

@@ -514,3 +514,65 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
         assert_eq!(stopped.is_present(i), t.stopped.is_some());
     }
 }
+
+#[test]
+fn outputs_flag_chooses_the_files_and_refuses_what_plot_and_report_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    let ecsim = |extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"));
+        c.args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "duration=\"1h\"",
+            "--out",
+        ])
+        .arg(&out)
+        .args(extra);
+        c.output().unwrap()
+    };
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    let o = ecsim(&["--outputs", "summary"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(), ["summary.json", "timing.json"]);
+    // The charts set is what `ecsim plot` draws from.
+    let o = ecsim(&["--outputs", "charts", "--plot=svg"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let n = names();
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "cost.csv",
+        "tasks.svg",
+        "reservation.svg",
+    ] {
+        assert!(n.contains(&f.to_string()), "{f} missing: {n:?}");
+    }
+    assert!(!n.contains(&"tasks.csv".to_string()), "{n:?}");
+    // What --plot or --report would read must be written: refused before running.
+    for (args, want) in [
+        (
+            &["--outputs", "summary", "--plot"][..],
+            "--plot draws from timeseries.csv",
+        ),
+        (
+            &["--outputs", "charts", "--report"][..],
+            "--report reads tasks.csv",
+        ),
+        (&["--outputs", "tasks"][..], "`tasks` is not an output set"),
+    ] {
+        let o = ecsim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert_eq!(names().len(), n.len(), "a refused run leaves the folder");
+}
