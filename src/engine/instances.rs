@@ -283,6 +283,9 @@ impl Simulation {
             now,
         );
         debug_assert_eq!(id.index(), self.inst_meta.len());
+        if purchase == Purchase::Spot {
+            self.recorder.spot_live += 1;
+        }
         self.inst_meta.push(InstanceMeta {
             group: g,
             purchase,
@@ -384,6 +387,11 @@ impl Simulation {
                 }
                 TaskOwner::Job(j) => killed_jobs.push((j as usize, t)),
             }
+        }
+        if self.cluster.instance(i).state != InstanceState::Terminated
+            && self.inst_meta[i.index()].purchase == Purchase::Spot
+        {
+            self.recorder.spot_live -= 1;
         }
         self.cluster.terminate_instance(i, now);
         if self.inst_meta[i.index()].scale_in {

@@ -29,7 +29,7 @@ pub use report::InstanceRecord;
 pub use spec::*;
 
 use crate::metrics::{
-    Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
+    Cause, EventRecord, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
 };
 use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
 use crate::placement::{self, Policy, Strategy};
@@ -115,8 +115,8 @@ pub struct RunResult {
     pub summary: Summary,
     /// Whom each per-entity vector of the samples is about.
     pub columns: SampleColumns,
-    /// Time series.
-    pub samples: Vec<Sample>,
+    /// Time series, as columns.
+    pub timeseries: Timeseries,
     /// Events.
     pub events: Vec<EventRecord>,
     /// Tasks.

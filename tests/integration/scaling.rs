@@ -40,7 +40,7 @@ demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
     assert_eq!(d.dropped, 60.0 * 60.0 * 100.0);
     assert_eq!(d.overloaded_minutes, 60);
     assert!((d.dropped_pct - 33.3333).abs() < 1e-3);
-    let last = r.samples.last().expect("samples");
+    let last = r.timeseries.last().expect("samples");
     assert_eq!(
         last.load[0],
         LoadPoint {
