@@ -98,7 +98,7 @@ fn build(strategies: Vec<Strategy>, preload: Preload) -> Setup {
         cluster.group("service:worker"),
     ];
     // Before any activation: registers tracked attributes and groups.
-    let policy = Policy::new(&mut cluster, strategies, vec![], Some(web));
+    let policy = Policy::new(strategies, vec![], Some(web)).indexed(&mut cluster);
 
     let streams = RngStreams::new(1);
     let mut tie = streams.stream("tie");

@@ -15,7 +15,7 @@ pub mod resources;
 pub mod task;
 pub mod taskdef;
 
-pub use cluster::{Cluster, NewInstance, NewTask, TaskCounts, TaskReq};
+pub use cluster::{Cluster, InstancePredicate, NewInstance, NewTask, TaskCounts, TaskReq};
 pub use ids::{
     AttrId, GroupId, InstanceGroupId, InstanceId, ServiceId, TaskDefId, TaskId, ValueId,
 };

@@ -38,7 +38,8 @@ pub fn choose_victims(
     let mut freed: HashMap<InstanceId, (u32, Resources)> = HashMap::new();
     let mut freed_values: HashMap<(AttrId, ValueId), u32> = HashMap::new();
     // A random strategy orders tasks by one draw each, in candidate order.
-    let draws: Vec<u64> = if policy.steps.contains(&Step::Random) {
+    let steps = policy.steps(cluster);
+    let draws: Vec<u64> = if steps.contains(&Step::Random) {
         candidates.iter().map(|_| rng.gen()).collect()
     } else {
         Vec::new()
@@ -53,7 +54,7 @@ pub fn choose_victims(
         let inst = cluster.instance(inst_id);
         let (gone, gone_res) = freed.get(&inst_id).copied().unwrap_or_default();
         let mut k = [0u64; MAX_STRATEGIES];
-        for (slot, step) in k.iter_mut().zip(&policy.steps) {
+        for (slot, step) in k.iter_mut().zip(steps.iter()) {
             *slot = match *step {
                 Step::SpreadInstance => {
                     spread::victim_key(cluster.group_count_on_instance(task.group, inst_id) - gone)

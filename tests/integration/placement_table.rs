@@ -465,9 +465,9 @@ fn tie_break_uses_rank_then_id() {
             .map(|tie| instance_with_tie(BIG_TYPE, AZS[0], BIG, 3, tie))
             .collect(),
     );
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
-    let none = Policy::new(&mut c, vec![], vec![], Some(g));
-    let distinct = Policy::new(&mut c, vec![], vec![Constraint::DistinctInstance], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
+    let none = Policy::new(vec![], vec![], Some(g)).indexed(&mut c);
+    let distinct = Policy::new(vec![], vec![Constraint::DistinctInstance], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("ties");
     let t = task(g, 4096, 100);
@@ -707,7 +707,7 @@ fn at_most_100_host_ports_per_instance() {
     let mut c = Cluster::new();
     let g = c.group("family:web");
     let ids = add_all(&mut c, vec![instance(BIG_TYPE, AZS[0], BIG, 3)]);
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("port-limit");
     let many: Vec<HostPort> = (1000..1095).map(tcp).collect();
@@ -755,7 +755,7 @@ fn third_awsvpc_task_fails_with_eni_when_nowhere_fits() {
             instance(SMALL_TYPE, AZS[1], SMALL, 2),
         ],
     );
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("eni");
     let mut got = Vec::new();
@@ -869,7 +869,7 @@ fn no_instances_when_none_is_active() {
     // Empty cluster.
     let mut c = Cluster::new();
     let g = c.group("service:A");
-    let p = Policy::new(&mut c, Strategy::service_default(), vec![], Some(g));
+    let p = Policy::new(Strategy::service_default(), vec![], Some(g)).indexed(&mut c);
     assert_eq!(
         decide_checked(&c, &p, &task(g, 1, 1), &mut r),
         Err(Unfit::NoInstances)

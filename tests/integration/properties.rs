@@ -12,7 +12,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as Gen;
 
-use ecsim::model::index::MISSING_VALUE;
+use ecsim::model::index::{class_of, MISSING_VALUE};
 use ecsim::model::instance::{DEFAULT_RESERVED_PORTS, MAX_RESERVED_PORTS};
 use ecsim::model::{
     Cluster, GroupId, HostPort, InstanceId, InstanceState, NewInstance, NewTask, Resources,
@@ -452,16 +452,51 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         prop_assert_eq!(&m, &want, "{} members", what);
         let ranks: BTreeSet<u64> = members.iter().map(|i| i.rank).collect();
         prop_assert_eq!(&p.by_rank, &ranks, "{} by_rank", what);
-        let cpu: BTreeSet<(u32, u64)> = members
+        // Remaining CPU in the size class of remaining memory, and the
+        // other way round.
+        let cpu: BTreeSet<(usize, (u32, u64))> = members
             .iter()
-            .map(|i| (d.remaining(c, i.id).cpu, i.rank))
+            .map(|i| {
+                let rem = d.remaining(c, i.id);
+                (class_of(rem.memory), (rem.cpu, i.rank))
+            })
             .collect();
-        prop_assert_eq!(&p.by_cpu, &cpu, "{} by_cpu", what);
-        let mem: BTreeSet<(u32, u64)> = members
+        let got: BTreeSet<_> = p.cpu_by_mem.entries().collect();
+        prop_assert_eq!(&got, &cpu, "{} cpu_by_mem", what);
+        prop_assert_eq!(p.cpu_by_mem.len(), members.len(), "{} cpu_by_mem", what);
+        let mem: BTreeSet<(usize, (u32, u64))> = members
             .iter()
-            .map(|i| (d.remaining(c, i.id).memory, i.rank))
+            .map(|i| {
+                let rem = d.remaining(c, i.id);
+                (class_of(rem.cpu), (rem.memory, i.rank))
+            })
             .collect();
-        prop_assert_eq!(&p.by_mem, &mem, "{} by_mem", what);
+        let got: BTreeSet<_> = p.mem_by_cpu.entries().collect();
+        prop_assert_eq!(&got, &mem, "{} mem_by_cpu", what);
+        prop_assert_eq!(p.mem_by_cpu.len(), members.len(), "{} mem_by_cpu", what);
+        // may_fit is exact: the largest remaining CPU and memory.
+        let max = |f: fn(Resources) -> u32| members.iter().map(|i| f(d.remaining(c, i.id))).max();
+        prop_assert_eq!(p.cpu_by_mem.max_key(), max(|r| r.cpu), "{} max cpu", what);
+        prop_assert_eq!(
+            p.mem_by_cpu.max_key(),
+            max(|r| r.memory),
+            "{} max memory",
+            what
+        );
+        let (max_cpu, max_mem) = (max(|r| r.cpu), max(|r| r.memory));
+        for i in members {
+            let rem = d.remaining(c, i.id);
+            for need in [
+                rem,
+                Resources::new(rem.cpu + 1, rem.memory),
+                Resources::new(rem.cpu, rem.memory + 1),
+                Resources::new(rem.cpu / 2 + 1, rem.memory * 2),
+            ] {
+                let want = max_cpu.is_some_and(|m| m >= need.cpu)
+                    && max_mem.is_some_and(|m| m >= need.memory);
+                prop_assert_eq!(p.may_fit(need), want, "{} may_fit {:?}", what, need);
+            }
+        }
         for &g in &idx.groups {
             let want: BTreeSet<(u32, u64)> = members
                 .iter()
@@ -627,7 +662,7 @@ fn run_scenario(sc: &Scenario) -> Result<(), TestCaseError> {
             Op::Place(p) => {
                 let chain = p.chain.iter().map(|&s| strategy(s)).collect();
                 let g = p.track.then_some(w.groups[p.group]);
-                Some(Policy::new(&mut w.c, chain, constraints_of(p), g))
+                Some(Policy::new(chain, constraints_of(p), g).indexed(&mut w.c))
             }
             _ => None,
         })
@@ -801,7 +836,7 @@ fn run_scale_in(sc: &ScaleIn) -> Result<(), TestCaseError> {
     let mut w = world(&sc.instances);
     let chain: Vec<Strategy> = sc.chain.iter().map(|&s| strategy(s)).collect();
     let g0 = w.groups[0];
-    let policy = Policy::new(&mut w.c, chain.clone(), vec![], Some(g0));
+    let policy = Policy::new(chain.clone(), vec![], Some(g0)).indexed(&mut w.c);
     w.initial_states();
     for &(g, cpu, mem, k) in &sc.tasks {
         let t = NewTask {
