@@ -232,8 +232,8 @@ impl Simulation {
                     task_def: s.task_def,
                     fails_to_start: false,
                 };
-                // Every revision's policy is built now: tracked attributes
-                // and groups must be known before any instance is ACTIVE.
+                // Every revision's policy is built now, and the cluster
+                // indexes what it reads.
                 let revisions = std::iter::once(&initial)
                     .chain(s.revisions.iter())
                     .map(|r| {
@@ -255,12 +255,8 @@ impl Simulation {
                         RevisionState {
                             task_def: r.task_def,
                             fails: r.fails_to_start,
-                            policy: Policy::new(
-                                &mut cluster,
-                                strategies.clone(),
-                                constraints,
-                                Some(group),
-                            ),
+                            policy: Policy::new(strategies.clone(), constraints, Some(group))
+                                .indexed(&mut cluster),
                             providers,
                         }
                     })
@@ -301,7 +297,7 @@ impl Simulation {
                 );
                 let mut st = JobState::new(
                     group,
-                    Policy::new(&mut cluster, strategies, constraints, Some(group)),
+                    Policy::new(strategies, constraints, Some(group)).indexed(&mut cluster),
                     streams.stream(&format!("arrivals/{}", j.name)),
                     streams.stream(&format!("durations/{}", j.name)),
                 );
@@ -588,7 +584,7 @@ fn provider_policies(
         .map(|cp| {
             let mut c = constraints.to_vec();
             c.push(provider_constraint(&cp.name));
-            Policy::new(cluster, strategies.to_vec(), c, Some(group))
+            Policy::new(strategies.to_vec(), c, Some(group)).indexed(cluster)
         })
         .collect()
 }

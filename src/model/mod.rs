@@ -15,7 +15,9 @@ pub mod resources;
 pub mod task;
 pub mod taskdef;
 
-pub use cluster::{Cluster, InstanceCounts, NewInstance, NewTask, TaskCounts, TaskReq};
+pub use cluster::{
+    Cluster, InstanceCounts, InstancePredicate, NewInstance, NewTask, TaskCounts, TaskReq,
+};
 pub use ids::{
     AttrId, GroupId, InstanceGroupId, InstanceId, ServiceId, TaskDefId, TaskId, ValueId,
 };
