@@ -14,6 +14,7 @@ use crate::market::{sample_time_to_interruption, PoolView, Purchase};
 use crate::model::attrs;
 use crate::model::{InstanceGroupId, InstanceId, InstanceState, NewInstance, TaskId, TaskOwner};
 use crate::placement::TieBreak;
+use crate::scaling::AsgTargetTracking;
 use crate::sim::{SimDuration, SimTime};
 
 /// An instance group as an Auto Scaling group keeps it.
@@ -41,10 +42,15 @@ pub(super) struct GroupState {
     pub last_removed: SimTime,
     /// The ASG releases its next victim no earlier than this (C4).
     next_release: SimTime,
+    /// The group's own target tracking (C7), if it has one.
+    pub tracking: Option<AsgTargetTracking>,
 }
 
 impl GroupState {
-    pub fn new(g: &InstanceGroupSpec, pools: &[PoolSpec]) -> Self {
+    /// The state of group `g` at time zero: its desired capacity, nothing
+    /// launched yet, and the spot pool (index into `pools`) of each of its
+    /// (instance type, AZ) slots.
+    pub fn from_spec(g: &InstanceGroupSpec, pools: &[PoolSpec]) -> Self {
         let n_az = g.availability_zones.len();
         let mut slot_pool = Vec::new();
         for ty in &g.instance_types {
@@ -69,6 +75,7 @@ impl GroupState {
             removing: 0,
             last_removed: SimTime::ZERO,
             next_release: SimTime::ZERO,
+            tracking: g.target_tracking.clone(),
         }
     }
 }

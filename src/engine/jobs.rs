@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Capacity, Event, Simulation};
-use crate::model::{GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
-use crate::placement::Policy;
-use crate::sim::{SimDuration, SimRng};
+use super::providers::provider_policies;
+use super::{Capacity, Event, JobSpec, SimSpec, Simulation};
+use crate::model::{Cluster, GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
+use crate::placement::{Policy, Strategy};
+use crate::sim::{RngStreams, SimDuration, SimRng};
 use crate::workload::Arrivals;
 
 pub(super) struct JobState {
@@ -34,7 +35,43 @@ pub(super) struct JobState {
 }
 
 impl JobState {
-    pub fn new(group: GroupId, policy: Policy, arrivals: SimRng, durations: SimRng) -> Self {
+    /// The state of job stream `j` at time zero: its task group, its
+    /// placement policy (and one per capacity provider), and its own
+    /// arrival and duration streams, `arrivals/<name>` and
+    /// `durations/<name>`. Built after the services, in spec order, for the
+    /// same reason as [`ServiceState::from_spec`](super::services::ServiceState::from_spec).
+    pub fn from_spec(
+        spec: &SimSpec,
+        j: &JobSpec,
+        cluster: &mut Cluster,
+        streams: &RngStreams,
+    ) -> Self {
+        let group = cluster.group(&j.group);
+        let strategies = if j.strategies.is_empty() {
+            Strategy::run_task_default()
+        } else {
+            j.strategies.clone()
+        };
+        let mut constraints = j.constraints.clone();
+        constraints.extend(
+            spec.task_definitions[j.task_def.index()]
+                .constraints
+                .iter()
+                .cloned(),
+        );
+        let providers =
+            provider_policies(cluster, spec, &j.capacity, &strategies, &constraints, group);
+        let mut st = JobState::new(
+            group,
+            Policy::new(cluster, strategies, constraints, Some(group)),
+            streams.stream(&format!("arrivals/{}", j.name)),
+            streams.stream(&format!("durations/{}", j.name)),
+        );
+        st.provider_policies = providers;
+        st
+    }
+
+    fn new(group: GroupId, policy: Policy, arrivals: SimRng, durations: SimRng) -> Self {
         JobState {
             group,
             policy,

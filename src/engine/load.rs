@@ -344,7 +344,7 @@ impl Simulation {
                 }
             }
             let current = self.groups[g].desired;
-            let Some(tt) = self.asg_tracking[g].as_mut() else {
+            let Some(tt) = self.groups[g].tracking.as_mut() else {
                 continue;
             };
             if let Some(d) = tt.evaluate(now, metric, in_service, newest) {

@@ -21,6 +21,8 @@ mod report;
 mod services;
 pub mod spec;
 mod streams;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
@@ -32,14 +34,14 @@ use crate::metrics::{
     Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
 };
 use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
-use crate::placement::{self, Policy, Strategy};
+use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
 
 use fargate::FargateState;
 use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
 use providers::ProviderState;
-use services::{RevisionState, ServiceState};
+use services::ServiceState;
 use streams::Streams;
 
 /// Which placement decisions to narrate (`ecsim explain`).
@@ -187,8 +189,6 @@ pub struct Simulation {
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
     task_provider: std::collections::BTreeMap<TaskId, usize>,
-    /// Per group: its own target tracking (C7).
-    asg_tracking: Vec<Option<crate::scaling::AsgTargetTracking>>,
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
@@ -198,121 +198,23 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the cluster and schedules the initial events.
+    /// Builds the cluster and each part of the state from the spec, and
+    /// schedules the initial events.
     pub fn new(spec: &SimSpec, seed: u64) -> Simulation {
         let spec = spec.clone();
         let streams = RngStreams::new(seed);
         let mut cluster = Cluster::new();
         cluster.start_epoch_s = spec.start_epoch_s;
-        let td_ports = spec
-            .task_definitions
-            .iter()
-            .map(|t| t.def.host_ports())
+        // Services first, then jobs, each in spec order: building a policy
+        // registers what it tracks with the cluster, in that order.
+        let services = (spec.services.iter())
+            .map(|s| ServiceState::from_spec(&spec, s, &mut cluster))
             .collect();
-        let td_images = spec
-            .task_definitions
-            .iter()
-            .map(|t| t.def.containers.iter().map(|c| c.image.clone()).collect())
+        let jobs = (spec.jobs.iter())
+            .map(|j| JobState::from_spec(&spec, j, &mut cluster, &streams))
             .collect();
-
-        let services: Vec<ServiceState> = spec
-            .services
-            .iter()
-            .map(|s| {
-                let group = cluster.group(&format!("service:{}", s.name));
-                let daemon = s.kind == ServiceKind::Daemon;
-                let strategies = if daemon {
-                    Vec::new()
-                } else if s.strategies.is_empty() {
-                    Strategy::service_default()
-                } else {
-                    s.strategies.clone()
-                };
-                let initial = Revision {
-                    task_def: s.task_def,
-                    fails_to_start: false,
-                };
-                // Every revision's policy is built now: tracked attributes
-                // and groups must be known before any instance is ACTIVE.
-                let revisions = std::iter::once(&initial)
-                    .chain(s.revisions.iter())
-                    .map(|r| {
-                        let mut constraints = s.constraints.clone();
-                        constraints.extend(
-                            spec.task_definitions[r.task_def.index()]
-                                .constraints
-                                .iter()
-                                .cloned(),
-                        );
-                        let providers = provider_policies(
-                            &mut cluster,
-                            &spec,
-                            &s.capacity,
-                            &strategies,
-                            &constraints,
-                            group,
-                        );
-                        RevisionState {
-                            task_def: r.task_def,
-                            fails: r.fails_to_start,
-                            policy: Policy::new(
-                                &mut cluster,
-                                strategies.clone(),
-                                constraints,
-                                Some(group),
-                            ),
-                            providers,
-                        }
-                    })
-                    .collect();
-                let desired = match &s.kind {
-                    ServiceKind::Replica { desired, .. } => *desired,
-                    ServiceKind::Daemon => 0,
-                };
-                let mut st = ServiceState::new(group, daemon, desired, revisions);
-                st.scaler = s.scaling.clone();
-                st
-            })
-            .collect();
-        let jobs = spec
-            .jobs
-            .iter()
-            .map(|j| {
-                let group = cluster.group(&j.group);
-                let strategies = if j.strategies.is_empty() {
-                    Strategy::run_task_default()
-                } else {
-                    j.strategies.clone()
-                };
-                let mut constraints = j.constraints.clone();
-                constraints.extend(
-                    spec.task_definitions[j.task_def.index()]
-                        .constraints
-                        .iter()
-                        .cloned(),
-                );
-                let providers = provider_policies(
-                    &mut cluster,
-                    &spec,
-                    &j.capacity,
-                    &strategies,
-                    &constraints,
-                    group,
-                );
-                let mut st = JobState::new(
-                    group,
-                    Policy::new(&mut cluster, strategies, constraints, Some(group)),
-                    streams.stream(&format!("arrivals/{}", j.name)),
-                    streams.stream(&format!("durations/{}", j.name)),
-                );
-                st.provider_policies = providers;
-                st
-            })
-            .collect();
-        let groups = spec
-            .instance_groups
-            .iter()
-            .map(|g| GroupState::new(g, &spec.spot.pools))
+        let groups = (spec.instance_groups.iter())
+            .map(|g| GroupState::from_spec(g, &spec.spot.pools))
             .collect();
         let pools = spec
             .spot
@@ -320,11 +222,20 @@ impl Simulation {
             .iter()
             .map(|_| PoolState::default())
             .collect();
-
-        let horizon = SimTime::ZERO + spec.horizon;
+        let providers = (spec.capacity_providers.iter())
+            .map(ProviderState::from_spec)
+            .collect();
+        let (td_ports, td_images) = spec
+            .task_definitions
+            .iter()
+            .map(|t| {
+                let images = t.def.containers.iter().map(|c| c.image.clone());
+                (t.def.host_ports(), images.collect())
+            })
+            .unzip();
         let mut sim = Simulation {
             seed,
-            horizon,
+            horizon: SimTime::ZERO + spec.horizon,
             queue: EventQueue::new(),
             cluster,
             services,
@@ -340,22 +251,8 @@ impl Simulation {
             },
             streams: Streams::new(&streams),
             fargate: FargateState::default(),
-            providers: spec
-                .capacity_providers
-                .iter()
-                .map(|cp| ProviderState {
-                    scaler: crate::scaling::CapacityProviderScaler::with_step_percent(
-                        cp.pacing.step_percent,
-                    ),
-                    ..Default::default()
-                })
-                .collect(),
+            providers,
             task_provider: std::collections::BTreeMap::new(),
-            asg_tracking: spec
-                .instance_groups
-                .iter()
-                .map(|g| g.target_tracking.clone())
-                .collect(),
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
@@ -569,34 +466,3 @@ fn unable_to_place_message(service: &str, why: Unfit) -> String {
 /// The internal attribute naming an instance's capacity provider, and the
 /// constraint that keeps a provider's tasks on its instances.
 pub(crate) const PROVIDER_ATTRIBUTE: &str = "ecsim.capacity-provider";
-
-/// One policy per capacity provider for an owner whose capacity is an ASG
-/// strategy: its own strategies and constraints, kept on that provider's instances.
-fn provider_policies(
-    cluster: &mut Cluster,
-    spec: &SimSpec,
-    capacity: &Capacity,
-    strategies: &[Strategy],
-    constraints: &[crate::placement::Constraint],
-    group: crate::model::GroupId,
-) -> Vec<Policy> {
-    if !matches!(capacity, Capacity::Asg(_)) {
-        return Vec::new();
-    }
-    spec.capacity_providers
-        .iter()
-        .map(|cp| {
-            let mut c = constraints.to_vec();
-            c.push(provider_constraint(&cp.name));
-            Policy::new(cluster, strategies.to_vec(), c, Some(group))
-        })
-        .collect()
-}
-
-fn provider_constraint(name: &str) -> crate::placement::Constraint {
-    let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
-    match crate::placement::query::Query::parse(&expr) {
-        Ok(q) => crate::placement::Constraint::MemberOf(q),
-        Err(e) => panic!("capacity provider name {name:?} does not make a query: {e:?}"),
-    }
-}

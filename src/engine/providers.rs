@@ -12,12 +12,16 @@
 
 use super::jobs::JobState;
 use super::services::ServiceState;
-use super::{Capacity, Cause, Event, Simulation};
+use super::{
+    Capacity, CapacityProviderSpec, Cause, Event, SimSpec, Simulation, PROVIDER_ATTRIBUTE,
+};
+use crate::model::{Cluster, GroupId};
 use crate::model::{
     InstanceId, InstanceState, NewTask, Resources, StopReason, TaskId, TaskOwner, TaskState, Unfit,
 };
 use crate::placement::provider_strategy::next_provider;
-use crate::placement::Policy;
+use crate::placement::query::Query;
+use crate::placement::{Constraint, Policy, Strategy};
 use crate::scaling::{
     instances_needed, reservation, scale_in_victims, CapacityProviderScaler, ScaleInCandidate,
 };
@@ -36,6 +40,17 @@ pub(super) struct ProviderState {
     pub running: u32,
     /// The datapoint sampled in the current period (A2): CPR, N, and when.
     pub sampled: Option<(f64, u32, SimTime)>,
+}
+
+impl ProviderState {
+    /// The state of a capacity provider at time zero: an empty PROVISIONING
+    /// queue and its managed scaling with the provider's step pacing.
+    pub fn from_spec(cp: &CapacityProviderSpec) -> Self {
+        ProviderState {
+            scaler: CapacityProviderScaler::with_step_percent(cp.pacing.step_percent),
+            ..Default::default()
+        }
+    }
 }
 
 impl Simulation {
@@ -343,5 +358,36 @@ fn provider_policy<'a>(
             &svc.revisions[svc.current].providers[p]
         }
         TaskOwner::Job(j) => &jobs[j as usize].provider_policies[p],
+    }
+}
+
+/// One policy per capacity provider for an owner whose capacity is an ASG
+/// strategy: its own strategies and constraints, kept on that provider's instances.
+pub(super) fn provider_policies(
+    cluster: &mut Cluster,
+    spec: &SimSpec,
+    capacity: &Capacity,
+    strategies: &[Strategy],
+    constraints: &[Constraint],
+    group: GroupId,
+) -> Vec<Policy> {
+    if !matches!(capacity, Capacity::Asg(_)) {
+        return Vec::new();
+    }
+    spec.capacity_providers
+        .iter()
+        .map(|cp| {
+            let mut c = constraints.to_vec();
+            c.push(provider_constraint(&cp.name));
+            Policy::new(cluster, strategies.to_vec(), c, Some(group))
+        })
+        .collect()
+}
+
+fn provider_constraint(name: &str) -> Constraint {
+    let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
+    match Query::parse(&expr) {
+        Ok(q) => Constraint::MemberOf(q),
+        Err(e) => panic!("capacity provider name {name:?} does not make a query: {e:?}"),
     }
 }

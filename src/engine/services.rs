@@ -7,14 +7,19 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
+use super::providers::provider_policies;
+use super::{
+    unable_to_place_message, Capacity, Cause, Event, Revision, ServiceKind, ServiceSpec, SimSpec,
+    Simulation,
+};
 use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
+use crate::model::Cluster;
 use crate::model::{
     GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts, TaskDefId,
     TaskId, TaskOwner, TaskState, Unfit,
 };
-use crate::placement::{scale_in, Policy};
+use crate::placement::{scale_in, Policy, Strategy};
 use crate::sim::{SimDuration, SimTime};
 
 use super::spec::circuit_breaker_threshold;
@@ -107,7 +112,58 @@ pub(super) struct ServiceState {
 }
 
 impl ServiceState {
-    pub fn new(group: GroupId, daemon: bool, desired: u32, revisions: Vec<RevisionState>) -> Self {
+    /// The state of service `s` at time zero: its task group, its desired
+    /// count, and one placement policy per revision (the initial one, then
+    /// one per scheduled deployment), each with its per-provider policies.
+    ///
+    /// Every revision's policy is built now, because the attributes and
+    /// task groups a policy tracks must be registered with the cluster
+    /// before any instance is ACTIVE; the cluster registers them in the
+    /// order they are built, so services are built in spec order.
+    pub fn from_spec(spec: &SimSpec, s: &ServiceSpec, cluster: &mut Cluster) -> Self {
+        let group = cluster.group(&format!("service:{}", s.name));
+        let daemon = s.kind == ServiceKind::Daemon;
+        let strategies = if daemon {
+            Vec::new()
+        } else if s.strategies.is_empty() {
+            Strategy::service_default()
+        } else {
+            s.strategies.clone()
+        };
+        let initial = Revision {
+            task_def: s.task_def,
+            fails_to_start: false,
+        };
+        let revisions = std::iter::once(&initial)
+            .chain(s.revisions.iter())
+            .map(|r| {
+                let mut constraints = s.constraints.clone();
+                constraints.extend(
+                    spec.task_definitions[r.task_def.index()]
+                        .constraints
+                        .iter()
+                        .cloned(),
+                );
+                let providers =
+                    provider_policies(cluster, spec, &s.capacity, &strategies, &constraints, group);
+                RevisionState {
+                    task_def: r.task_def,
+                    fails: r.fails_to_start,
+                    policy: Policy::new(cluster, strategies.clone(), constraints, Some(group)),
+                    providers,
+                }
+            })
+            .collect();
+        let desired = match &s.kind {
+            ServiceKind::Replica { desired, .. } => *desired,
+            ServiceKind::Daemon => 0,
+        };
+        let mut st = ServiceState::new(group, daemon, desired, revisions);
+        st.scaler = s.scaling.clone();
+        st
+    }
+
+    fn new(group: GroupId, daemon: bool, desired: u32, revisions: Vec<RevisionState>) -> Self {
         ServiceState {
             group,
             daemon,
