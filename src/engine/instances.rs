@@ -12,7 +12,10 @@ use rand::Rng;
 use super::{Cause, Event, InstanceGroupSpec, PoolSpec, Simulation};
 use crate::market::{sample_time_to_interruption, PoolView, Purchase};
 use crate::model::attrs;
-use crate::model::{InstanceGroupId, InstanceId, InstanceState, NewInstance, TaskId, TaskOwner};
+use crate::model::{
+    InstanceGroupId, InstanceId, InstanceState, NewInstance, SpotNoticeCause, TaskId, TaskOwner,
+    TerminationReason,
+};
 use crate::placement::TieBreak;
 use crate::scaling::AsgTargetTracking;
 use crate::sim::{SimDuration, SimTime};
@@ -115,7 +118,7 @@ pub(super) struct InstanceMeta {
     /// Released to the ASG for termination (C4).
     released: bool,
     /// Why it terminated.
-    pub termination: Option<&'static str>,
+    pub termination: Option<TerminationReason>,
     /// Price per hour at launch.
     pub price_at_launch: f64,
 }
@@ -360,7 +363,8 @@ impl Simulation {
         if let Some(old) = self.inst_meta[i.index()].replaces {
             if self.cluster.instance(old).state != InstanceState::Terminated {
                 self.inst_meta[old.index()].leave_cause = Cause::Interruption;
-                self.inst_meta[old.index()].termination = Some("capacity-rebalance");
+                self.inst_meta[old.index()].termination =
+                    Some(TerminationReason::CapacityRebalance);
                 self.interruptions.rebalanced += 1;
                 self.queue.schedule(now, Event::InstanceTerminate(old));
             }
@@ -402,16 +406,16 @@ impl Simulation {
         }
         let m = &mut self.inst_meta[i.index()];
         m.termination.get_or_insert(match m.leave_cause {
-            Cause::Interruption => "spot-interruption",
-            Cause::Maintenance => "drained",
-            _ => "terminated",
+            Cause::Interruption => TerminationReason::SpotInterruption,
+            Cause::Maintenance => TerminationReason::Drained,
+            _ => TerminationReason::Terminated,
         });
         let g = m.group;
         let name = self.group_name(g);
         let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
         let why = self.inst_meta[i.index()]
             .termination
-            .unwrap_or("terminated");
+            .unwrap_or(TerminationReason::Terminated);
         self.recorder.event(
             now,
             &name,
@@ -548,7 +552,7 @@ impl Simulation {
     /// draining enabled (the agent's `ECS_ENABLE_SPOT_INSTANCE_DRAINING`, or
     /// managed draining of the group's capacity provider) the instance is
     /// set DRAINING within 1 s (S4).
-    pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: &'static str) {
+    pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: SpotNoticeCause) {
         let m = &self.inst_meta[i.index()];
         if self.cluster.instance(i).state == InstanceState::Terminated || m.noticed {
             return;
@@ -566,11 +570,7 @@ impl Simulation {
                 .entry(self.spec.spot.pools[p].label())
                 .or_default() += 1;
         }
-        *self
-            .interruptions
-            .by_cause
-            .entry(cause.to_string())
-            .or_default() += 1;
+        *self.interruptions.by_cause.entry(cause).or_default() += 1;
         let name = self.group_name(g);
         let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
         let end = now + self.spec.spot.notice;
@@ -638,7 +638,7 @@ impl Simulation {
         p: usize,
         count: usize,
         unavailable_for: SimDuration,
-        cause: &'static str,
+        cause: SpotNoticeCause,
     ) {
         let now = self.queue.now();
         let members = self.pool_members(p);
@@ -682,14 +682,19 @@ impl Simulation {
             let count = (0..n)
                 .filter(|_| self.streams.reclaim.gen_bool(r.fraction))
                 .count();
-            self.reclaim(p, count, r.unavailable_for, "reclaim");
+            self.reclaim(p, count, r.unavailable_for, SpotNoticeCause::Reclaim);
         }
         self.schedule_reclaim(p);
     }
 
     pub(super) fn on_replay(&mut self, k: usize) {
         let r = self.spec.spot.replay[k];
-        self.reclaim(r.pool, r.count as usize, r.unavailable_for, "replay");
+        self.reclaim(
+            r.pool,
+            r.count as usize,
+            r.unavailable_for,
+            SpotNoticeCause::Replay,
+        );
     }
 
     pub(super) fn on_pool_restored(&mut self, p: usize) {
@@ -743,7 +748,7 @@ impl Simulation {
             self.uncount(i);
             let m = &mut self.inst_meta[i.index()];
             m.leave_cause = Cause::Scaling;
-            m.termination = Some("scale-in");
+            m.termination = Some(TerminationReason::ScaleIn);
             if !m.scale_in {
                 m.scale_in = true;
                 let g = m.group;

@@ -33,7 +33,9 @@ pub use spec::*;
 use crate::metrics::{
     Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
 };
-use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
+use crate::model::{
+    Cluster, HostPort, InstanceId, SpotNoticeCause, TaskId, TaskReq, TaskState, Unfit,
+};
 use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
 
@@ -405,7 +407,7 @@ impl Simulation {
             Event::GroupLaunch(g) => self.on_group_launch(g as usize),
             Event::InstanceTerminate(i) => self.on_instance_terminate(i, cause),
             Event::SpotRebalance(i) => self.on_spot_rebalance(i),
-            Event::SpotNotice(i) => self.on_spot_notice(i, "hazard"),
+            Event::SpotNotice(i) => self.on_spot_notice(i, SpotNoticeCause::Hazard),
             Event::SpotDrain(i) => self.on_spot_drain(i),
             Event::PoolReclaim(p) => self.on_pool_reclaim(p as usize),
             Event::PoolRestored(p) => self.on_pool_restored(p as usize),

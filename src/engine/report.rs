@@ -35,7 +35,7 @@ pub struct InstanceRecord {
     /// Terminated.
     pub terminated: Option<SimTime>,
     /// Why it terminated (`spot-interruption`, `capacity-rebalance`, `drained`).
-    pub termination: Option<&'static str>,
+    pub termination: Option<crate::model::TerminationReason>,
 }
 
 impl Simulation {

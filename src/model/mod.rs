@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod ids;
 pub mod index;
 pub mod instance;
+pub mod reasons;
 pub mod resources;
 pub mod task;
 pub mod taskdef;
@@ -20,6 +21,7 @@ pub use ids::{
     AttrId, GroupId, InstanceGroupId, InstanceId, ServiceId, TaskDefId, TaskId, ValueId,
 };
 pub use instance::{ContainerInstance, InstanceState};
+pub use reasons::{SpotNoticeCause, TerminationReason};
 pub use resources::Resources;
 pub use task::{StopReason, Task, TaskOwner, TaskState, Unfit};
 pub use taskdef::{HostPort, NetworkMode, Protocol, TaskDef};

@@ -219,7 +219,7 @@ pub fn instances_csv(r: &RunResult) -> String {
             &opt_secs(i.registered),
             &opt_secs(i.draining),
             &opt_secs(i.terminated),
-            i.termination.unwrap_or(""),
+            i.termination.map_or("", |t| t.as_str()),
         ]);
     }
     w.finish()
