@@ -21,7 +21,6 @@
 //! its average) and evaluated at `t`, never the value at the instant `t`.
 
 use super::{Event, Simulation};
-use crate::model::TaskState;
 use crate::scaling::ServiceMetrics;
 use crate::sim::{SimDuration, SimTime};
 
@@ -79,20 +78,10 @@ impl Simulation {
     fn load_at(&self, s: usize, now: SimTime) -> Option<LoadSample> {
         let demand = self.spec.services[s].demand.as_ref()?;
         let rate = demand.rate_at(now, self.spec.start_epoch_s);
-        let grace = self.spec.services[s].health_grace;
+        // In service once RUNNING; behind a load balancer once healthy (T2).
         let balanced = self.spec.services[s].load_balanced;
+        let in_service = self.in_service(s, now, balanced);
         let owner = self.services[s].owner(s);
-        let in_service = self.services[s]
-            .live
-            .iter()
-            .chain(self.services[s].retiring.iter())
-            .filter(|&&t| {
-                let task = self.cluster.task(t);
-                task.owner == owner
-                    && task.state == TaskState::Running
-                    && (!balanced || task.running_at.is_some_and(|r| r + grace <= now))
-            })
-            .count() as u32;
         let capacity = f64::from(in_service) * demand.task_capacity_rps;
         let served = rate.min(capacity);
         let hard_limit = self.spec.task_definitions[self.spec.services[s].task_def.index()]

@@ -78,6 +78,10 @@ pub(super) struct ServiceState {
     /// Tasks stopped for failed health checks, possibly still STOPPING
     /// (D3: one at a time when no replacement can start first).
     health_stops: Vec<TaskId>,
+    /// Tasks that reached RUNNING within the last health-check grace time,
+    /// with when the grace ends, in that order (oldest first): the only
+    /// tasks [`Simulation::in_service`] looks at one by one.
+    starting: VecDeque<(SimTime, TaskId)>,
     /// Tasks that failed their health checks over the run.
     pub unhealthy_total: u64,
     rollout: Option<Rollout>,
@@ -175,6 +179,7 @@ impl ServiceState {
             retiring: Vec::new(),
             unhealthy: Vec::new(),
             health_stops: Vec::new(),
+            starting: VecDeque::new(),
             unhealthy_total: 0,
             rollout: None,
             frozen: false,
@@ -214,6 +219,16 @@ impl ServiceState {
         } else {
             TaskOwner::Service(id)
         }
+    }
+
+    /// Task `t` reached RUNNING at `now`; its grace time ends at
+    /// `healthy_at`. Forgets the starts whose grace had ended by `now`: no
+    /// later count needs them.
+    fn started_running(&mut self, t: TaskId, healthy_at: SimTime, now: SimTime) {
+        while self.starting.front().is_some_and(|&(h, _)| h <= now) {
+            self.starting.pop_front();
+        }
+        self.starting.push_back((healthy_at, t));
     }
 
     /// Forgets a task that is stopping or gone.
@@ -468,12 +483,49 @@ impl Simulation {
     }
 
     /// Healthy tasks of service `s`, live and retiring (D1, D3).
-    fn healthy_count(&self, s: usize, now: SimTime, grace: SimDuration) -> u32 {
+    fn healthy_count(&self, s: usize, now: SimTime) -> u32 {
+        self.in_service(s, now, true)
+    }
+
+    /// The tasks of service `s` in service at `now`: live or retiring (so
+    /// neither stopping nor failed health checks) and RUNNING; with
+    /// `after_grace`, RUNNING for at least the health-check grace time too
+    /// (healthy, T2, D1). Counted without walking the service's tasks, from
+    /// the cluster's RUNNING count of the owner (kept as task states
+    /// change), less the unhealthy tasks (RUNNING but not listed), less
+    /// the tasks still in their grace time (those of `starting` whose
+    /// grace ends after `now`, only the latest starts). Debug builds check
+    /// the count against the walk, [`in_service_walk`](Self::in_service_walk).
+    pub(super) fn in_service(&self, s: usize, now: SimTime, after_grace: bool) -> u32 {
         let svc = &self.services[s];
-        svc.live
-            .iter()
-            .chain(svc.retiring.iter())
-            .filter(|&&t| self.is_healthy(t, now, grace))
+        let running = self.cluster.owner_counts(svc.owner(s)).running;
+        let mut n = running.saturating_sub(svc.unhealthy.len() as u32);
+        if after_grace {
+            let in_grace = (svc.starting.iter().rev())
+                .take_while(|&&(healthy_at, _)| healthy_at > now)
+                .filter(|&&(_, t)| self.cluster.task(t).state == TaskState::Running)
+                .count();
+            n = n.saturating_sub(in_grace as u32);
+        }
+        debug_assert_eq!(
+            n,
+            self.in_service_walk(s, now, after_grace),
+            "in-service count of service {s} at {now:?} (after grace: {after_grace})"
+        );
+        n
+    }
+
+    /// [`in_service`](Self::in_service) by walking every live and retiring
+    /// task of the service (the definition the count must equal).
+    pub(super) fn in_service_walk(&self, s: usize, now: SimTime, after_grace: bool) -> u32 {
+        let grace = self.spec.services[s].health_grace;
+        let svc = &self.services[s];
+        (svc.live.iter().chain(svc.retiring.iter()))
+            .filter(|&&t| {
+                let task = self.cluster.task(t);
+                task.state == TaskState::Running
+                    && (!after_grace || task.running_at.is_some_and(|r| r + grace <= now))
+            })
             .count() as u32
     }
 
@@ -537,7 +589,7 @@ impl Simulation {
             .as_ref()
             .is_some_and(|ro| !ro.old_launches.is_empty())
         {
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             if healthy >= desired {
                 if let Some(ro) = self.services[s].rollout.as_mut() {
                     ro.old_launches.clear();
@@ -575,7 +627,7 @@ impl Simulation {
         // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
         if !self.services[s].retiring.is_empty() {
             let svc = &self.services[s];
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             let allowed = healthy.saturating_sub(min_healthy) as usize;
             let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
             stopped += take.len();
@@ -604,7 +656,6 @@ impl Simulation {
             return 0;
         }
         let now = self.queue.now();
-        let grace = self.spec.services[s].health_grace;
         let cluster = &self.cluster;
         let svc = &mut self.services[s];
         svc.health_stops
@@ -614,7 +665,7 @@ impl Simulation {
         let take = if short {
             usize::from(svc.health_stops.is_empty())
         } else {
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             if healthy >= min_healthy {
                 svc.unhealthy.len()
             } else {
@@ -1298,10 +1349,14 @@ impl Simulation {
             }
             TaskOwner::Service(s) => {
                 let grace = self.spec.services[s.index()].health_grace;
+                self.services[s.index()].started_running(t, now + grace, now);
                 self.queue.schedule(now + grace, Event::TaskHealthy(t));
                 self.observe(s.index(), cause);
             }
-            TaskOwner::Daemon(_) => {}
+            TaskOwner::Daemon(s) => {
+                let grace = self.spec.services[s.index()].health_grace;
+                self.services[s.index()].started_running(t, now + grace, now);
+            }
         }
     }
 

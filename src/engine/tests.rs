@@ -156,3 +156,110 @@ capacityProviderStrategy = [{ capacityProvider = "cp", weight = 1 }]
     // One policy per provider, kept on that provider's instances (C6).
     assert_eq!(web.revisions[0].providers.len(), 1);
 }
+
+/// Load-balanced services whose tasks start, turn healthy, fail health
+/// checks, are replaced by deployments (one failing, rolled back), scaled by
+/// demand and killed or drained with spot instances.
+const CHURN: &str = r#"
+name = "churn"
+seed = 11
+duration = "8h"
+
+[cluster]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+imagePullTime = { distribution = "uniform", min = "5s", max = "40s" }
+cachedStartTime = "5s"
+
+[[instanceGroups]]
+name = "app"
+instanceTypes = ["m6i.xlarge", "m5a.xlarge"]
+count = 8
+capacityRebalance = true
+instancesDistribution = { onDemandBaseCapacity = 2, onDemandPercentageAboveBaseCapacity = 0, spotAllocationStrategy = "price-capacity-optimized" }
+agentConfig = { ECS_ENABLE_SPOT_INSTANCE_DRAINING = true }
+
+[spot]
+region = "us-east-1"
+rebalanceLeadTime = "2m"
+
+[[spot.pools]]
+reclaim = { eventsPerDay = 6, fraction = 0.5, unavailableFor = "20m" }
+
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "example/web:1", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "web-v2"
+containerDefinitions = [{ name = "app", image = "example/web:2", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "web-bad"
+containerDefinitions = [{ name = "app", image = "example/web:3", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "agent"
+containerDefinitions = [{ name = "agent", image = "example/agent:1", cpu = 64, memory = 64 }]
+
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 6
+healthCheckGracePeriodSeconds = 45
+deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200, deploymentCircuitBreaker = { enable = true, rollback = true } }
+deployments = [{ at = "2h", taskDefinition = "web-v2", failsToStart = false }, { at = "4h", taskDefinition = "web-bad", failsToStart = true }]
+loadBalancers = [{ targetGroupArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", containerName = "app", containerPort = 8080 }]
+demand = { type = "diurnal", troughRps = 100, peakRps = 900, peakHour = 4, taskCapacityRps = 60 }
+autoScaling = { minCapacity = 3, maxCapacity = 40, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 60 }] }
+healthCheckFailures = { perTaskHour = 0.5, replay = [{ at = "1h", tasks = 2 }] }
+
+[[services]]
+serviceName = "api"
+taskDefinition = "web"
+desiredCount = 4
+demand = { type = "diurnal", troughRps = 50, peakRps = 200, peakHour = 6, taskCapacityRps = 60 }
+
+[[services]]
+serviceName = "agent"
+taskDefinition = "agent"
+schedulingStrategy = "DAEMON"
+"#;
+
+// ECS-MODEL A1, T2, D1: the in-service and healthy counts kept as task
+// states change equal the walk over every live and retiring task, at
+// every step of a run with starts, health-check failures, deployments,
+// scaling and spot interruptions.
+#[test]
+fn in_service_counts_equal_the_walk() {
+    let spec = spec(CHURN);
+    let mut sim = super::Simulation::new(&spec, 11);
+    let step = crate::sim::SimDuration::from_secs(7);
+    let mut t = crate::sim::SimTime::ZERO;
+    let mut checked = [0u32; 2];
+    let mut below_grace = 0;
+    while t < sim.horizon {
+        t += step;
+        sim.run_until(t);
+        let now = sim.now();
+        for s in 0..sim.services.len() {
+            for (k, after_grace) in [false, true].into_iter().enumerate() {
+                let n = sim.in_service(s, now, after_grace);
+                assert_eq!(
+                    n,
+                    sim.in_service_walk(s, now, after_grace),
+                    "service {s} at {now:?}"
+                );
+                checked[k] += n;
+            }
+            if sim.in_service(s, now, true) < sim.in_service(s, now, false) {
+                below_grace += 1;
+            }
+        }
+    }
+    // The run did exercise both counts, and tasks in their grace time.
+    assert!(checked[0] > 0 && checked[1] > 0 && below_grace > 0);
+    let r = sim.run();
+    assert!(r.summary.interruptions.notices > 0, "no spot notice");
+    assert!(r.events.iter().any(|e| e.event == "task-unhealthy"));
+    assert!(r.events.iter().any(|e| e.event == "deployment-failed"));
+}
