@@ -168,11 +168,11 @@ impl Simulation {
             ),
         );
         if let TaskOwner::Job(j) = owner {
-            self.job_task_killed(j as usize, t);
+            self.job_task_killed(j, t);
         }
         self.stop_task(t, StopReason::SpotInterrupted, cause);
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index(), cause);
+            self.reconcile(s, cause);
         }
     }
 
@@ -209,10 +209,8 @@ impl Simulation {
     /// The service or job a task belongs to.
     pub(super) fn owner_name(&self, owner: TaskOwner) -> String {
         match owner {
-            TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                self.spec.services[s.index()].name.clone()
-            }
-            TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.spec.services[s].name.clone(),
+            TaskOwner::Job(j) => self.spec.jobs[j].name.clone(),
         }
     }
 }

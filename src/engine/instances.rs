@@ -16,6 +16,7 @@ use crate::model::{
     InstanceGroupId, InstanceId, InstanceState, NewInstance, SpotNoticeCause, TaskId, TaskOwner,
     TerminationReason,
 };
+use crate::model::{PoolId, ProviderId, ServiceId};
 use crate::placement::TieBreak;
 use crate::scaling::AsgTargetTracking;
 use crate::sim::{SimDuration, SimTime};
@@ -31,8 +32,8 @@ pub(super) struct GroupState {
     /// Counted instances per (type, AZ) slot, by purchase option.
     slot_counts: Vec<[u32; 2]>,
     n_az: usize,
-    /// Spot pool of each slot (index into `SimSpec::spot.pools`).
-    slot_pool: Vec<Option<usize>>,
+    /// Spot pool of each slot (in `SimSpec::spot.pools`).
+    slot_pool: Vec<Option<PoolId>>,
     /// Launches so far (types are taken in turn without a mixed-instances policy).
     launches: u32,
     retry_pending: bool,
@@ -61,7 +62,8 @@ impl GroupState {
                 slot_pool.push(
                     pools
                         .iter()
-                        .position(|p| p.instance_type == ty.name && &p.az == az),
+                        .position(|p| p.instance_type == ty.name && &p.az == az)
+                        .map(|k| PoolId(k as u32)),
                 );
             }
         }
@@ -92,10 +94,10 @@ fn purchase_index(p: Purchase) -> usize {
 
 /// What the engine knows of an instance beyond ECS's view of it.
 pub(super) struct InstanceMeta {
-    pub group: usize,
+    pub group: InstanceGroupId,
     pub purchase: Purchase,
     /// Spot pool.
-    pub pool: Option<usize>,
+    pub pool: Option<PoolId>,
     /// `type × n_az + az` in its group.
     slot: usize,
     /// Counted toward the group's capacity.
@@ -143,12 +145,12 @@ pub(super) struct PoolState {
 }
 
 impl Simulation {
-    fn group_name(&self, g: usize) -> String {
+    fn group_name(&self, g: InstanceGroupId) -> String {
         self.spec.instance_groups[g].name.clone()
     }
 
     /// Launches until the group has its desired capacity, or no pool has room.
-    pub(super) fn fill_group(&mut self, g: usize, warm: bool) {
+    pub(super) fn fill_group(&mut self, g: InstanceGroupId, warm: bool) {
         while self.groups[g].counted < self.groups[g].desired {
             if self.launch_one(g, warm).is_none() {
                 self.schedule_group_retry(g);
@@ -157,24 +159,24 @@ impl Simulation {
         }
     }
 
-    fn schedule_group_retry(&mut self, g: usize) {
+    fn schedule_group_retry(&mut self, g: InstanceGroupId) {
         if !self.groups[g].retry_pending {
             self.groups[g].retry_pending = true;
             let at = self.queue.now() + self.spec.spot.launch_retry;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::GroupLaunch(g as u32));
+                self.queue.schedule(at, Event::GroupLaunch(g));
             }
         }
     }
 
-    pub(super) fn on_group_launch(&mut self, g: usize) {
+    pub(super) fn on_group_launch(&mut self, g: InstanceGroupId) {
         self.groups[g].retry_pending = false;
         self.fill_group(g, false);
     }
 
     /// Chooses purchase option and pool (S6) and launches one instance.
     /// `None` when every pool the decision allows is out of capacity.
-    fn launch_one(&mut self, g: usize, warm: bool) -> Option<InstanceId> {
+    fn launch_one(&mut self, g: InstanceGroupId, warm: bool) -> Option<InstanceId> {
         let now = self.queue.now();
         let spec = &self.spec.instance_groups[g];
         let gs = &self.groups[g];
@@ -243,7 +245,7 @@ impl Simulation {
 
     fn launch_instance(
         &mut self,
-        g: usize,
+        g: InstanceGroupId,
         slot: usize,
         purchase: Purchase,
         warm: bool,
@@ -282,7 +284,7 @@ impl Simulation {
         };
         let id = self.cluster.add_instance(
             NewInstance {
-                group: InstanceGroupId(g as u32),
+                group: g,
                 instance_type: ty.name.clone(),
                 az: az.clone(),
                 registered: ty.registered,
@@ -378,7 +380,7 @@ impl Simulation {
         }
         let now = self.queue.now();
         let tasks: Vec<TaskId> = self.cluster.instance(i).tasks.clone();
-        let mut touched: Vec<usize> = Vec::new();
+        let mut touched: Vec<ServiceId> = Vec::new();
         let mut killed_jobs = Vec::new();
         for t in tasks {
             let owner = self.cluster.task(t).owner;
@@ -388,12 +390,12 @@ impl Simulation {
                 .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);
             match owner {
                 TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                    self.services[s.index()].killed += 1;
-                    if !touched.contains(&s.index()) {
-                        touched.push(s.index());
+                    self.services[s].killed += 1;
+                    if !touched.contains(&s) {
+                        touched.push(s);
                     }
                 }
-                TaskOwner::Job(j) => killed_jobs.push((j as usize, t)),
+                TaskOwner::Job(j) => killed_jobs.push((j, t)),
             }
         }
         self.cluster.terminate_instance(i, now);
@@ -493,7 +495,7 @@ impl Simulation {
     }
 
     /// Maintenance: drain every ACTIVE instance of group `g` (D1).
-    pub(super) fn drain_group(&mut self, g: usize, replace: bool, terminate: bool) {
+    pub(super) fn drain_group(&mut self, g: InstanceGroupId, replace: bool, terminate: bool) {
         let members: Vec<InstanceId> = self
             .cluster
             .instances()
@@ -605,20 +607,20 @@ impl Simulation {
         self.drain_instance(i, Cause::Interruption);
     }
 
-    pub(super) fn schedule_reclaim(&mut self, p: usize) {
+    pub(super) fn schedule_reclaim(&mut self, p: PoolId) {
         let Some(r) = self.spec.spot.pools[p].reclaim else {
             return;
         };
         if let Some(d) = sample_time_to_interruption(&mut self.streams.reclaim, r.rate_per_hour) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::PoolReclaim(p as u32));
+                self.queue.schedule(at, Event::PoolReclaim(p));
             }
         }
     }
 
     /// Live spot instances of pool `p` that have not had their notice.
-    fn pool_members(&self, p: usize) -> Vec<InstanceId> {
+    fn pool_members(&self, p: PoolId) -> Vec<InstanceId> {
         self.inst_meta
             .iter()
             .enumerate()
@@ -635,7 +637,7 @@ impl Simulation {
     /// refuse launches for `unavailable_for`.
     fn reclaim(
         &mut self,
-        p: usize,
+        p: PoolId,
         count: usize,
         unavailable_for: SimDuration,
         cause: SpotNoticeCause,
@@ -663,7 +665,7 @@ impl Simulation {
             if until > self.pools[p].unavailable_until {
                 self.pools[p].unavailable_until = until;
                 if until <= self.horizon {
-                    self.queue.schedule(until, Event::PoolRestored(p as u32));
+                    self.queue.schedule(until, Event::PoolRestored(p));
                 }
             }
         }
@@ -672,7 +674,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_pool_reclaim(&mut self, p: usize) {
+    pub(super) fn on_pool_reclaim(&mut self, p: PoolId) {
         if let Some(r) = self.spec.spot.pools[p].reclaim {
             // Each instance of the pool is taken with probability `fraction`:
             // a reclaim takes that fraction on average, whatever the pool's
@@ -697,7 +699,7 @@ impl Simulation {
         );
     }
 
-    pub(super) fn on_pool_restored(&mut self, p: usize) {
+    pub(super) fn on_pool_restored(&mut self, p: PoolId) {
         let now = self.queue.now();
         if self.pools[p].unavailable_until > now {
             return;
@@ -709,7 +711,7 @@ impl Simulation {
             "spot-capacity-restored",
             format!("spot pool {label} has capacity again"),
         );
-        for g in 0..self.groups.len() {
+        for g in InstanceGroupId::all(self.groups.len()) {
             if self.groups[g].counted < self.groups[g].desired && !self.groups[g].retry_pending {
                 self.fill_group(g, false);
             }
@@ -726,7 +728,7 @@ impl Simulation {
             .iter()
             .position(|c| c.group == g)
         {
-            self.place_provisioning(p);
+            self.place_provisioning(ProviderId(p as u32));
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::providers::provider_policies;
 use super::{Capacity, Event, JobSpec, SimSpec, Simulation};
-use crate::model::{Cluster, GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
+use crate::model::{Cluster, GroupId, JobId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
 use crate::placement::{Policy, Strategy};
 use crate::sim::{RngStreams, SimDuration, SimRng};
 use crate::workload::Arrivals;
@@ -95,7 +95,7 @@ impl JobState {
 }
 
 impl Simulation {
-    pub(super) fn schedule_next_arrival(&mut self, j: usize, last: Option<usize>) {
+    pub(super) fn schedule_next_arrival(&mut self, j: JobId, last: Option<usize>) {
         let spec = &self.spec.jobs[j];
         let end = spec.end.unwrap_or(self.horizon).min(self.horizon);
         let (at, seq) = match &spec.arrivals {
@@ -122,14 +122,14 @@ impl Simulation {
             self.queue.schedule(
                 at,
                 Event::JobArrival {
-                    job: j as u32,
+                    job: j,
                     seq: seq as u32,
                 },
             );
         }
     }
 
-    pub(super) fn on_job_arrival(&mut self, j: usize, seq: usize) {
+    pub(super) fn on_job_arrival(&mut self, j: JobId, seq: usize) {
         let (count, duration, cpu, memory) = match &self.spec.jobs[j].arrivals {
             Arrivals::Trace(records) => {
                 let r = &records[seq];
@@ -151,12 +151,12 @@ impl Simulation {
     }
 
     /// RunTask for one task of stream `j` with `work` to do once RUNNING.
-    fn submit(&mut self, j: usize, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
+    fn submit(&mut self, j: JobId, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
         let now = self.queue.now();
         let mut spec = self.new_task(
             self.spec.jobs[j].task_def,
             self.jobs[j].group,
-            TaskOwner::Job(j as u32),
+            TaskOwner::Job(j),
         );
         spec.work = Some(work);
         if let Some(c) = cpu {
@@ -254,7 +254,7 @@ impl Simulation {
         let task = self.cluster.task(t);
         let inst = task.instance;
         if let TaskOwner::Job(j) = task.owner {
-            self.jobs[j as usize].completed += 1;
+            self.jobs[j].completed += 1;
         }
         if let Some(i) = inst {
             self.after_task_left(i, cause);
@@ -264,7 +264,7 @@ impl Simulation {
 
     /// A job task died with its instance: its work so far is lost, and it
     /// is submitted again when the stream retries interrupted tasks.
-    pub(super) fn job_task_killed(&mut self, j: usize, t: TaskId) {
+    pub(super) fn job_task_killed(&mut self, j: JobId, t: TaskId) {
         let now = self.queue.now();
         let task = self.cluster.task(t);
         let lost = task.running_at.map_or(SimDuration::ZERO, |r| now - r);

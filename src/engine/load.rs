@@ -21,6 +21,7 @@
 //! its average) and evaluated at `t`, never the value at the instant `t`.
 
 use super::{Event, Simulation};
+use crate::model::{InstanceGroupId, ServiceId};
 use crate::scaling::ServiceMetrics;
 use crate::sim::{SimDuration, SimTime};
 
@@ -75,7 +76,7 @@ pub(super) struct Datapoint {
 impl Simulation {
     /// A service's load at `now`: the demand rate at that instant and what
     /// the tasks in service then serve, with the A1 metrics.
-    fn load_at(&self, s: usize, now: SimTime) -> Option<LoadSample> {
+    fn load_at(&self, s: ServiceId, now: SimTime) -> Option<LoadSample> {
         let demand = self.spec.services[s].demand.as_ref()?;
         let rate = demand.rate_at(now, self.spec.start_epoch_s);
         // In service once RUNNING; behind a load balancer once healthy (T2).
@@ -117,7 +118,7 @@ impl Simulation {
     pub(super) fn on_metric_sample(&mut self) {
         let now = self.queue.now();
         let period_start = SimTime(now.as_millis().saturating_sub(SAMPLE_OFFSET.as_millis()));
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if let Some(sample) = self.load_at(s, now) {
                 self.services[s].load.pending = Some(Datapoint {
                     sample,
@@ -140,7 +141,7 @@ impl Simulation {
     /// t + 1 min, so three high datapoints scale out at t + 3 min.
     pub(super) fn on_metric_tick(&mut self) {
         let now = self.queue.now();
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             let Some(sample) = self.load_at(s, now) else {
                 continue;
             };
@@ -167,7 +168,7 @@ impl Simulation {
             let since = published.map_or(now, |d| d.period_start);
             self.after_metrics(s, since);
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if self.spec.services[s].demand.is_none() && self.services[s].scaler.is_some() {
                 // A scaled service without demand reads no load metrics.
                 self.after_metrics(s, now);
@@ -184,7 +185,7 @@ impl Simulation {
     /// A1–A4: the service's policies read the fresh metrics; a decision
     /// changes the desired count, with its cause in `events.csv`. `since` is
     /// the start of the datapoint's period (when a rise it shows began).
-    fn after_metrics(&mut self, s: usize, since: SimTime) {
+    fn after_metrics(&mut self, s: ServiceId, since: SimTime) {
         let now = self.queue.now();
         let l = self.services[s].load.last;
         let metrics = ServiceMetrics {
@@ -231,7 +232,7 @@ impl Simulation {
     }
 
     /// Sets a service's desired count for a scaling activity.
-    pub(super) fn scale_service(&mut self, s: usize, desired: u32, cause: &str) {
+    pub(super) fn scale_service(&mut self, s: ServiceId, desired: u32, cause: &str) {
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
         let old = self.services[s].desired;
@@ -250,7 +251,7 @@ impl Simulation {
     }
 
     /// A5: a scheduled action sets min/max and may force the desired count.
-    pub(super) fn on_scheduled_scaling(&mut self, s: usize, k: usize) {
+    pub(super) fn on_scheduled_scaling(&mut self, s: ServiceId, k: usize) {
         let now = self.queue.now();
         let action = self.spec.services[s].scheduled[k].clone();
         let desired = self.services[s].desired;
@@ -270,7 +271,7 @@ impl Simulation {
     }
 
     /// Schedules the next run of a service's scheduled action `k`.
-    pub(super) fn schedule_action(&mut self, s: usize, k: usize) {
+    pub(super) fn schedule_action(&mut self, s: ServiceId, k: usize) {
         let now = self.queue.now();
         let epoch = self.spec.start_epoch_s;
         let after = epoch + (now.as_millis() / 1000) as i64;
@@ -283,7 +284,7 @@ impl Simulation {
                 self.queue.schedule(
                     at,
                     Event::ScheduledScaling {
-                        service: crate::model::ServiceId(s as u32),
+                        service: s,
                         action: k as u32,
                     },
                 );
@@ -294,7 +295,7 @@ impl Simulation {
     /// C7, A2: the CPU reservation of each group with its own target
     /// tracking, sampled mid-period (ACTIVE instances only); `None` = no data.
     fn asg_metric_sample(&mut self) {
-        for g in 0..self.spec.instance_groups.len() {
+        for g in InstanceGroupId::all(self.spec.instance_groups.len()) {
             if self.spec.instance_groups[g].target_tracking.is_none() {
                 continue;
             }
@@ -315,7 +316,7 @@ impl Simulation {
     /// evaluate the datapoint of the period that has just ended (A2).
     pub(super) fn asg_target_tracking_tick(&mut self) {
         let now = self.queue.now();
-        for g in 0..self.spec.instance_groups.len() {
+        for g in InstanceGroupId::all(self.spec.instance_groups.len()) {
             if self.spec.instance_groups[g].target_tracking.is_none() {
                 continue;
             }

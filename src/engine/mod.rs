@@ -13,6 +13,7 @@
 mod billing;
 mod event;
 mod fargate;
+mod index;
 mod instances;
 mod jobs;
 mod load;
@@ -34,7 +35,8 @@ use crate::metrics::{
     Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
 };
 use crate::model::{
-    Cluster, HostPort, InstanceId, SpotNoticeCause, TaskId, TaskReq, TaskState, Unfit,
+    Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
+    ServiceId, SpotNoticeCause, TaskId, TaskReq, TaskState, Unfit,
 };
 use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
@@ -190,7 +192,7 @@ pub struct Simulation {
     fargate: FargateState,
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
-    task_provider: std::collections::BTreeMap<TaskId, usize>,
+    task_provider: std::collections::BTreeMap<TaskId, ProviderId>,
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
@@ -283,53 +285,53 @@ impl Simulation {
 
     fn schedule_initial(&mut self) {
         let now = SimTime::ZERO;
-        for g in 0..self.groups.len() {
+        for g in InstanceGroupId::all(self.groups.len()) {
             self.fill_group(g, self.spec.warm_start);
         }
-        for s in 0..self.services.len() {
-            self.queue
-                .schedule(now, Event::ServiceCheck(crate::model::ServiceId(s as u32)));
+        for s in ServiceId::all(self.services.len()) {
+            self.queue.schedule(now, Event::ServiceCheck(s));
             if let ServiceKind::Replica { changes, .. } = &self.spec.services[s].kind {
                 for c in changes {
                     self.queue.schedule(
                         c.at,
                         Event::DesiredCount {
-                            service: crate::model::ServiceId(s as u32),
+                            service: s,
                             count: c.count,
                         },
                     );
                 }
             }
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if let Some(h) = &self.spec.services[s].health_check_failures {
                 for (k, e) in h.replay.iter().enumerate() {
                     self.queue.schedule(
                         e.at,
                         Event::HealthCheckReplay {
-                            service: crate::model::ServiceId(s as u32),
+                            service: s,
                             index: k as u32,
                         },
                     );
                 }
             }
         }
-        for j in 0..self.jobs.len() {
+        for j in JobId::all(self.jobs.len()) {
             self.schedule_next_arrival(j, None);
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             for k in 0..self.spec.services[s].scheduled.len() {
                 self.schedule_action(s, k);
             }
         }
         for (k, op) in self.spec.operations.iter().enumerate() {
-            self.queue.schedule(op.at, Event::Operation(k as u32));
+            self.queue
+                .schedule(op.at, Event::Operation(OperationId(k as u32)));
         }
         for (k, r) in self.spec.spot.replay.iter().enumerate() {
             self.queue
                 .schedule(r.at, Event::ReplayInterruption(k as u32));
         }
-        for p in 0..self.pools.len() {
+        for p in PoolId::all(self.pools.len()) {
             self.schedule_reclaim(p);
         }
         self.queue.schedule(now, Event::Sample);
@@ -386,7 +388,7 @@ impl Simulation {
             | Event::FargateSpotNotice(_) => Cause::Interruption,
             Event::InstanceTerminate(i) => self.inst_meta[i.index()].leave_cause,
             Event::DesiredCount { .. } => Cause::Scaling,
-            Event::Operation(k) => match self.spec.operations[k as usize].kind {
+            Event::Operation(k) => match self.spec.operations[k.index()].kind {
                 OperationKind::DrainGroup { .. } => Cause::Maintenance,
                 OperationKind::Deploy { .. } => Cause::Deployment,
             },
@@ -398,37 +400,35 @@ impl Simulation {
             Event::TaskHealthy(t) => self.on_task_healthy(t, cause),
             Event::TaskWorkDone(t) => self.on_task_work_done(t, cause),
             Event::TaskStopped(t) => self.on_task_stopped(t, cause),
-            Event::ServiceCheck(s) => self.on_service_check(s.index(), cause),
-            Event::DesiredCount { service, count } => {
-                self.on_desired_count(service.index(), count, cause)
-            }
-            Event::JobArrival { job, seq } => self.on_job_arrival(job as usize, seq as usize),
-            Event::Operation(k) => self.on_operation(k as usize),
-            Event::GroupLaunch(g) => self.on_group_launch(g as usize),
+            Event::ServiceCheck(s) => self.on_service_check(s, cause),
+            Event::DesiredCount { service, count } => self.on_desired_count(service, count, cause),
+            Event::JobArrival { job, seq } => self.on_job_arrival(job, seq as usize),
+            Event::Operation(k) => self.on_operation(k),
+            Event::GroupLaunch(g) => self.on_group_launch(g),
             Event::InstanceTerminate(i) => self.on_instance_terminate(i, cause),
             Event::SpotRebalance(i) => self.on_spot_rebalance(i),
             Event::SpotNotice(i) => self.on_spot_notice(i, SpotNoticeCause::Hazard),
             Event::SpotDrain(i) => self.on_spot_drain(i),
-            Event::PoolReclaim(p) => self.on_pool_reclaim(p as usize),
-            Event::PoolRestored(p) => self.on_pool_restored(p as usize),
+            Event::PoolReclaim(p) => self.on_pool_reclaim(p),
+            Event::PoolRestored(p) => self.on_pool_restored(p),
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
             Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t, cause),
             Event::MetricTick => self.on_metric_tick(),
             Event::MetricSample => self.on_metric_sample(),
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t, cause),
             Event::ScheduledScaling { service, action } => {
-                self.on_scheduled_scaling(service.index(), action as usize)
+                self.on_scheduled_scaling(service, action as usize)
             }
             Event::HealthCheckFailed(t) => self.on_health_check_failed(t, cause),
             Event::HealthCheckReplay { service, index } => {
-                self.on_health_check_replay(service.index(), index as usize, cause)
+                self.on_health_check_replay(service, index as usize, cause)
             }
             Event::Sample => self.on_sample(),
         }
     }
 
-    fn on_operation(&mut self, k: usize) {
-        match self.spec.operations[k].kind.clone() {
+    fn on_operation(&mut self, k: OperationId) {
+        match self.spec.operations[k.index()].kind.clone() {
             OperationKind::DrainGroup {
                 group,
                 replace,

@@ -15,7 +15,7 @@ use super::services::ServiceState;
 use super::{
     Capacity, CapacityProviderSpec, Cause, Event, SimSpec, Simulation, PROVIDER_ATTRIBUTE,
 };
-use crate::model::{Cluster, GroupId};
+use crate::model::{Cluster, GroupId, InstanceGroupId, ProviderId};
 use crate::model::{
     InstanceId, InstanceState, NewTask, Resources, StopReason, TaskId, TaskOwner, TaskState, Unfit,
 };
@@ -55,9 +55,9 @@ impl ProviderState {
 
 impl Simulation {
     /// The provider the next task of an owner with `capacity` goes to (C6).
-    pub(super) fn asg_provider(&self, capacity: &Capacity, live: &[TaskId]) -> usize {
+    pub(super) fn asg_provider(&self, capacity: &Capacity, live: &[TaskId]) -> ProviderId {
         let Capacity::Asg(items) = capacity else {
-            return 0;
+            return ProviderId(0);
         };
         let mut counts = vec![0u32; items.len()];
         for t in live {
@@ -71,14 +71,16 @@ impl Simulation {
             }
         }
         let k = next_provider(items, &counts).unwrap_or(0);
-        self.provider_index(&items[k].provider).unwrap_or(0)
+        self.provider_index(&items[k].provider)
+            .unwrap_or(ProviderId(0))
     }
 
-    pub(super) fn provider_index(&self, name: &str) -> Option<usize> {
+    pub(super) fn provider_index(&self, name: &str) -> Option<ProviderId> {
         self.spec
             .capacity_providers
             .iter()
             .position(|p| p.name == name)
+            .map(|k| ProviderId(k as u32))
     }
 
     /// Places a task on provider `p`, or leaves it PROVISIONING (P9).
@@ -86,7 +88,7 @@ impl Simulation {
     pub(super) fn place_on_provider(
         &mut self,
         spec: NewTask,
-        p: usize,
+        p: ProviderId,
         source: &str,
     ) -> Result<TaskId, Unfit> {
         let now = self.queue.now();
@@ -124,7 +126,7 @@ impl Simulation {
     }
 
     /// Tries to place the PROVISIONING tasks of provider `p`, oldest first.
-    pub(super) fn place_provisioning(&mut self, p: usize) {
+    pub(super) fn place_provisioning(&mut self, p: ProviderId) {
         if self.providers[p].queue.is_empty() {
             return;
         }
@@ -180,7 +182,7 @@ impl Simulation {
             ),
         );
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index(), cause);
+            self.reconcile(s, cause);
         }
     }
 
@@ -188,7 +190,7 @@ impl Simulation {
     /// mid-period; the alarm evaluates it at the period's end.
     pub(super) fn capacity_provider_sample(&mut self) {
         let now = self.queue.now();
-        for p in 0..self.spec.capacity_providers.len() {
+        for p in ProviderId::all(self.spec.capacity_providers.len()) {
             let g = self.spec.capacity_providers[p].group;
             // N: instances running in the group; busy: those with a non-daemon task.
             let members: Vec<InstanceId> = self
@@ -256,7 +258,7 @@ impl Simulation {
     /// its group's desired capacity.
     pub(super) fn capacity_provider_tick(&mut self) {
         let now = self.queue.now();
-        for p in 0..self.spec.capacity_providers.len() {
+        for p in ProviderId::all(self.spec.capacity_providers.len()) {
             let cp = self.spec.capacity_providers[p].clone();
             let g = cp.group;
             let Some((cpr, n, sampled_at)) = self.providers[p].sampled.take() else {
@@ -307,7 +309,7 @@ impl Simulation {
     /// The ASG's desired capacity changes: launch, or pick victims (C5).
     pub(super) fn set_group_desired(
         &mut self,
-        g: usize,
+        g: InstanceGroupId,
         desired: u32,
         protected: bool,
         draining: bool,
@@ -350,14 +352,14 @@ fn provider_policy<'a>(
     services: &'a [ServiceState],
     jobs: &'a [JobState],
     owner: TaskOwner,
-    p: usize,
+    p: ProviderId,
 ) -> &'a Policy {
     match owner {
         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
             let svc = &services[s.index()];
-            &svc.revisions[svc.current].providers[p]
+            &svc.revisions[svc.current].providers[p.index()]
         }
-        TaskOwner::Job(j) => &jobs[j as usize].provider_policies[p],
+        TaskOwner::Job(j) => &jobs[j.index()].provider_policies[p.index()],
     }
 }
 

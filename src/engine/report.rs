@@ -62,7 +62,10 @@ impl Simulation {
             tasks.push(self.cluster.owner_counts(owner));
         }
         for j in 0..self.jobs.len() {
-            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
+            tasks.push(
+                self.cluster
+                    .owner_counts(TaskOwner::Job(crate::model::JobId(j as u32))),
+            );
         }
         let desired = self
             .services
@@ -343,7 +346,7 @@ impl Simulation {
                         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
                             self.spec.services[s.index()].name.clone()
                         }
-                        TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+                        TaskOwner::Job(j) => self.spec.jobs[j.index()].name.clone(),
                     },
                     family: self.spec.task_definitions[t.def.index()].def.family.clone(),
                     instance: inst.map(|i| i.ec2_instance_id.clone()),

@@ -212,8 +212,8 @@ impl ServiceState {
         &self.revisions[self.current].policy
     }
 
-    pub fn owner(&self, s: usize) -> TaskOwner {
-        let id = ServiceId(s as u32);
+    pub fn owner(&self, s: ServiceId) -> TaskOwner {
+        let id = s;
         if self.daemon {
             TaskOwner::Daemon(id)
         } else {
@@ -244,7 +244,7 @@ impl ServiceState {
 }
 
 impl Simulation {
-    pub(super) fn service_name(&self, s: usize) -> &str {
+    pub(super) fn service_name(&self, s: ServiceId) -> &str {
         &self.spec.services[s].name
     }
 
@@ -293,7 +293,7 @@ impl Simulation {
     /// A task of a revision that fails to start will stop before RUNNING (D4, P9).
     fn mark_if_doomed(&mut self, id: TaskId, owner: TaskOwner, def: TaskDefId) {
         if let TaskOwner::Service(s) = owner {
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             let rev = &svc.revisions[svc.current];
             if rev.fails && rev.task_def == def {
                 self.doomed.insert(id);
@@ -301,7 +301,7 @@ impl Simulation {
         }
     }
 
-    fn place_daemon(&mut self, s: usize, inst: InstanceId) {
+    fn place_daemon(&mut self, s: ServiceId, inst: InstanceId) {
         if !self.cluster.instance(inst).is_active() {
             return;
         }
@@ -312,7 +312,7 @@ impl Simulation {
         let spec = self.new_task(
             self.spec.services[s].task_def,
             svc.group,
-            TaskOwner::Daemon(ServiceId(s as u32)),
+            TaskOwner::Daemon(s),
         );
         match svc.policy().check(&self.cluster, inst, &spec.req()) {
             Ok(()) => {
@@ -340,36 +340,34 @@ impl Simulation {
 
     /// P10: daemon tasks go first on a new ACTIVE instance.
     pub(super) fn place_daemons_on(&mut self, inst: InstanceId) {
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if self.services[s].daemon {
                 self.place_daemon(s, inst);
             }
         }
     }
 
-    fn schedule_retry(&mut self, s: usize) {
+    fn schedule_retry(&mut self, s: ServiceId) {
         if !self.services[s].retry_pending {
             self.services[s].retry_pending = true;
             let at = self.queue.now() + self.spec.placement_retry;
-            self.queue
-                .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+            self.queue.schedule(at, Event::ServiceCheck(s));
         }
     }
 
     /// Schedules a scheduler pass at `at` unless one is due no later.
-    fn schedule_wake(&mut self, s: usize, at: SimTime) {
+    fn schedule_wake(&mut self, s: ServiceId, at: SimTime) {
         if self.services[s].wake.is_some_and(|w| w <= at) {
             return;
         }
         self.services[s].wake = Some(at);
-        self.queue
-            .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+        self.queue.schedule(at, Event::ServiceCheck(s));
     }
 
     /// P9: whether the service may launch a task of `revision` now: not
     /// while the revision is throttled, and at most the per-minute limit in
     /// any minute. If not, schedules the pass that may.
-    fn may_launch(&mut self, s: usize, revision: usize) -> bool {
+    fn may_launch(&mut self, s: ServiceId, revision: usize) -> bool {
         let now = self.queue.now();
         if let Some(th) = &self.services[s].throttle {
             if th.revision == revision && now < th.until {
@@ -393,7 +391,7 @@ impl Simulation {
     }
 
     /// Counts a launch toward the per-minute limit (P9).
-    fn launched(&mut self, s: usize) {
+    fn launched(&mut self, s: ServiceId) {
         let now = self.queue.now();
         let svc = &mut self.services[s];
         svc.placed += 1;
@@ -404,7 +402,7 @@ impl Simulation {
     /// before reaching RUNNING. The first failure of a launch attempt makes
     /// the next attempt wait a growing gap; failures of tasks launched in
     /// the same attempt do not grow it further.
-    fn throttle_failure(&mut self, s: usize, t: TaskId) {
+    fn throttle_failure(&mut self, s: ServiceId, t: TaskId) {
         let now = self.queue.now();
         let (def, created) = {
             let task = self.cluster.task(t);
@@ -442,7 +440,7 @@ impl Simulation {
         self.schedule_wake(s, until);
     }
 
-    pub(super) fn on_service_check(&mut self, s: usize, cause: Cause) {
+    pub(super) fn on_service_check(&mut self, s: ServiceId, cause: Cause) {
         self.services[s].retry_pending = false;
         let now = self.queue.now();
         if self.services[s].wake.is_some_and(|w| w <= now) {
@@ -464,7 +462,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_desired_count(&mut self, s: usize, count: u32, cause: Cause) {
+    pub(super) fn on_desired_count(&mut self, s: ServiceId, count: u32, cause: Cause) {
         self.services[s].desired = count;
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
@@ -483,7 +481,7 @@ impl Simulation {
     }
 
     /// Healthy tasks of service `s`, live and retiring (D1, D3).
-    fn healthy_count(&self, s: usize, now: SimTime) -> u32 {
+    fn healthy_count(&self, s: ServiceId, now: SimTime) -> u32 {
         self.in_service(s, now, true)
     }
 
@@ -496,7 +494,7 @@ impl Simulation {
     /// the tasks still in their grace time (those of `starting` whose
     /// grace ends after `now`, only the latest starts). Debug builds check
     /// the count against the walk, [`in_service_walk`](Self::in_service_walk).
-    pub(super) fn in_service(&self, s: usize, now: SimTime, after_grace: bool) -> u32 {
+    pub(super) fn in_service(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
         let svc = &self.services[s];
         let running = self.cluster.owner_counts(svc.owner(s)).running;
         let mut n = running.saturating_sub(svc.unhealthy.len() as u32);
@@ -517,7 +515,7 @@ impl Simulation {
 
     /// [`in_service`](Self::in_service) by walking every live and retiring
     /// task of the service (the definition the count must equal).
-    pub(super) fn in_service_walk(&self, s: usize, now: SimTime, after_grace: bool) -> u32 {
+    pub(super) fn in_service_walk(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
         let grace = self.spec.services[s].health_grace;
         let svc = &self.services[s];
         (svc.live.iter().chain(svc.retiring.iter()))
@@ -530,7 +528,7 @@ impl Simulation {
     }
 
     /// One pass of the REPLICA service scheduler.
-    pub(super) fn reconcile(&mut self, s: usize, cause: Cause) {
+    pub(super) fn reconcile(&mut self, s: ServiceId, cause: Cause) {
         if self.services[s].daemon {
             return;
         }
@@ -651,7 +649,7 @@ impl Simulation {
     /// with the lowest id stops, and the next only once that stop has
     /// completed; each completed stop frees room for a replacement.
     /// Returns how many stopped.
-    fn stop_unhealthy(&mut self, s: usize, min_healthy: u32, cause: Cause) -> usize {
+    fn stop_unhealthy(&mut self, s: ServiceId, min_healthy: u32, cause: Cause) -> usize {
         if self.services[s].unhealthy.is_empty() {
             return 0;
         }
@@ -695,7 +693,7 @@ impl Simulation {
     /// D3: a healthy task fails its health checks. It stops counting as
     /// healthy at once; the scheduler replaces it (see `stop_unhealthy`).
     /// Returns whether it was a healthy task of the service.
-    fn mark_unhealthy(&mut self, s: usize, t: TaskId) -> bool {
+    fn mark_unhealthy(&mut self, s: ServiceId, t: TaskId) -> bool {
         let now = self.queue.now();
         let grace = self.spec.services[s].health_grace;
         if !self.is_healthy(t, now, grace) {
@@ -733,14 +731,14 @@ impl Simulation {
         let TaskOwner::Service(s) = task.owner else {
             return;
         };
-        if self.mark_unhealthy(s.index(), t) {
-            self.reconcile(s.index(), cause);
+        if self.mark_unhealthy(s, t) {
+            self.reconcile(s, cause);
         }
     }
 
     /// D3: a replayed failure: the `tasks` healthy tasks with the lowest
     /// ids (the oldest) fail together, then one scheduler pass runs.
-    pub(super) fn on_health_check_replay(&mut self, s: usize, k: usize, cause: Cause) {
+    pub(super) fn on_health_check_replay(&mut self, s: ServiceId, k: usize, cause: Cause) {
         let Some(n) = self.spec.services[s]
             .health_check_failures
             .as_ref()
@@ -770,7 +768,7 @@ impl Simulation {
     /// D3: a task of an older revision started during the current
     /// deployment to keep the old revision's count, on an instance that is
     /// not draining (or still PROVISIONING).
-    fn is_old_replacement(&self, s: usize, t: TaskId) -> bool {
+    fn is_old_replacement(&self, s: ServiceId, t: TaskId) -> bool {
         let svc = &self.services[s];
         let Some(ro) = &svc.rollout else {
             return false;
@@ -788,7 +786,7 @@ impl Simulation {
     /// the old revision, running O tasks, takes round(Δ × O / D) (O at most
     /// D) in its most common task definition; the new revision's target is
     /// the whole desired count, as always.
-    fn old_revision_scale_out(&mut self, s: usize) {
+    fn old_revision_scale_out(&mut self, s: ServiceId) {
         let desired = self.services[s].desired;
         let svc = &self.services[s];
         let Some(ro) = &svc.rollout else {
@@ -844,7 +842,7 @@ impl Simulation {
         if self.doomed.contains(&t) {
             return;
         }
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.services[s];
         let current = svc.revisions[svc.current].task_def;
         if def == current || !svc.retiring.contains(&t) {
             return;
@@ -863,7 +861,7 @@ impl Simulation {
 
     /// D3: launches up to `room` pending old-revision tasks; they join the
     /// tasks being replaced. Returns how many started.
-    fn start_old_tasks(&mut self, s: usize, room: u32) -> u32 {
+    fn start_old_tasks(&mut self, s: ServiceId, room: u32) -> u32 {
         let mut started = 0;
         while started < room {
             let Some(def) = self.services[s]
@@ -902,7 +900,7 @@ impl Simulation {
     }
 
     /// Places up to `n` tasks of the current revision; returns how many.
-    fn start_service_tasks(&mut self, s: usize, n: u32) -> u32 {
+    fn start_service_tasks(&mut self, s: ServiceId, n: u32) -> u32 {
         let now = self.queue.now();
         let mut placed = 0;
         for _ in 0..n {
@@ -913,7 +911,7 @@ impl Simulation {
             let spec = self.new_task(
                 svc.revisions[svc.current].task_def,
                 svc.group,
-                TaskOwner::Service(ServiceId(s as u32)),
+                TaskOwner::Service(s),
             );
             let capacity = &self.spec.services[s].capacity;
             if let Capacity::Asg(_) = capacity {
@@ -1020,7 +1018,7 @@ impl Simulation {
     }
 
     /// Deployment bookkeeping after a pass: completion, or a stall (D3).
-    fn check_progress(&mut self, s: usize, started: u32, stopped: usize) {
+    fn check_progress(&mut self, s: ServiceId, started: u32, stopped: usize) {
         let now = self.queue.now();
         let grace = self.spec.services[s].health_grace;
         let svc = &self.services[s];
@@ -1082,7 +1080,7 @@ impl Simulation {
     }
 
     /// D3: starts a deployment of `revision`; every current task is to be replaced.
-    pub(super) fn deploy(&mut self, s: usize, revision: usize, rollback: bool) {
+    pub(super) fn deploy(&mut self, s: ServiceId, revision: usize, rollback: bool) {
         let now = self.queue.now();
         let family = self.spec.task_definitions
             [self.services[s].revisions[revision].task_def.index()]
@@ -1152,7 +1150,7 @@ impl Simulation {
     }
 
     /// D4: a task of the deploying revision failed to reach RUNNING.
-    fn on_start_failure(&mut self, s: usize) {
+    fn on_start_failure(&mut self, s: ServiceId) {
         let now = self.queue.now();
         let desired = self.services[s].desired;
         let breaker = self.spec.services[s].circuit_breaker;
@@ -1212,7 +1210,7 @@ impl Simulation {
                 StopReason::ScaledIn => Cause::Scaling,
                 _ => cause,
             };
-            self.observe(s.index(), cause);
+            self.observe(s, cause);
         }
     }
 
@@ -1226,13 +1224,13 @@ impl Simulation {
 
     pub(super) fn forget_task(&mut self, t: TaskId) {
         match self.cluster.task(t).owner {
-            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.services[s.index()].forget(t),
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.services[s].forget(t),
             TaskOwner::Job(_) => {}
         }
     }
 
     /// Follows the running count for minutes-below-desired and recoveries.
-    pub(super) fn observe(&mut self, s: usize, cause: Cause) {
+    pub(super) fn observe(&mut self, s: ServiceId, cause: Cause) {
         if self.services[s].daemon {
             return;
         }
@@ -1268,12 +1266,12 @@ impl Simulation {
         let mut touched = Vec::new();
         for t in tasks {
             if let TaskOwner::Service(s) = self.cluster.task(t).owner {
-                let svc = &mut self.services[s.index()];
+                let svc = &mut self.services[s];
                 if let Some(pos) = svc.live.iter().position(|&x| x == t) {
                     svc.live.remove(pos);
                     svc.retiring.push(t);
-                    if !touched.contains(&s.index()) {
-                        touched.push(s.index());
+                    if !touched.contains(&s) {
+                        touched.push(s);
                     }
                 }
             }
@@ -1317,9 +1315,9 @@ impl Simulation {
                 self.after_task_left(i, cause);
             }
             if let TaskOwner::Service(s) = owner {
-                self.on_start_failure(s.index());
+                self.on_start_failure(s);
                 // P9: relaunches of failing tasks wait a growing gap.
-                self.throttle_failure(s.index(), t);
+                self.throttle_failure(s, t);
             }
             return;
         }
@@ -1328,7 +1326,7 @@ impl Simulation {
             // P9 (model choice): a task of the throttled revision reaching
             // RUNNING ends the run of failures.
             let def = self.cluster.task(t).def;
-            let svc = &mut self.services[s.index()];
+            let svc = &mut self.services[s];
             if svc
                 .throttle
                 .as_ref()
@@ -1341,21 +1339,21 @@ impl Simulation {
         let task = self.cluster.task(t);
         match owner {
             TaskOwner::Job(j) => {
-                let job = &mut self.jobs[j as usize];
+                let job = &mut self.jobs[j];
                 job.started += 1;
                 job.wait_ms += u128::from((now - task.created_at).as_millis());
                 let work = task.work.unwrap_or_default();
                 self.queue.schedule(now + work, Event::TaskWorkDone(t));
             }
             TaskOwner::Service(s) => {
-                let grace = self.spec.services[s.index()].health_grace;
-                self.services[s.index()].started_running(t, now + grace, now);
+                let grace = self.spec.services[s].health_grace;
+                self.services[s].started_running(t, now + grace, now);
                 self.queue.schedule(now + grace, Event::TaskHealthy(t));
-                self.observe(s.index(), cause);
+                self.observe(s, cause);
             }
             TaskOwner::Daemon(s) => {
-                let grace = self.spec.services[s.index()].health_grace;
-                self.services[s.index()].started_running(t, now + grace, now);
+                let grace = self.spec.services[s].health_grace;
+                self.services[s].started_running(t, now + grace, now);
             }
         }
     }
@@ -1367,7 +1365,7 @@ impl Simulation {
         }
         if let TaskOwner::Service(s) = task.owner {
             // D3: a Poisson failure time for a task that became healthy.
-            let rate = self.spec.services[s.index()]
+            let rate = self.spec.services[s]
                 .health_check_failures
                 .as_ref()
                 .map_or(0.0, |h| h.per_task_hour);
@@ -1377,9 +1375,9 @@ impl Simulation {
                     self.queue.schedule(now + d, Event::HealthCheckFailed(t));
                 }
             }
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             if !svc.retiring.is_empty() || svc.rollout.is_some() || !svc.unhealthy.is_empty() {
-                self.reconcile(s.index(), cause);
+                self.reconcile(s, cause);
             }
         }
     }
@@ -1399,22 +1397,22 @@ impl Simulation {
         let (owner, inst) = (task.owner, task.instance);
         match owner {
             TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                self.services[s.index()].graceful += 1;
+                self.services[s].graceful += 1;
             }
-            TaskOwner::Job(j) => self.jobs[j as usize].graceful += 1,
+            TaskOwner::Job(j) => self.jobs[j].graceful += 1,
         }
         if let Some(i) = inst {
             self.after_task_left(i, cause);
             self.capacity_freed(i);
         }
         if let TaskOwner::Service(s) = owner {
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             // A stopped task frees room under maximumPercent.
             if (svc.live.len() as u32) < svc.desired
                 || !svc.retiring.is_empty()
                 || !svc.unhealthy.is_empty()
             {
-                self.reconcile(s.index(), cause);
+                self.reconcile(s, cause);
             }
         }
     }

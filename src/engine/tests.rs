@@ -241,7 +241,7 @@ fn in_service_counts_equal_the_walk() {
         t += step;
         sim.run_until(t);
         let now = sim.now();
-        for s in 0..sim.services.len() {
+        for s in crate::model::ServiceId::all(sim.services.len()) {
             for (k, after_grace) in [false, true].into_iter().enumerate() {
                 let n = sim.in_service(s, now, after_grace);
                 assert_eq!(

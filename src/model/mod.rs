@@ -18,7 +18,8 @@ pub mod taskdef;
 
 pub use cluster::{Cluster, NewInstance, NewTask, TaskCounts, TaskReq};
 pub use ids::{
-    AttrId, GroupId, InstanceGroupId, InstanceId, ServiceId, TaskDefId, TaskId, ValueId,
+    AttrId, GroupId, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
+    ServiceId, TaskDefId, TaskId, ValueId,
 };
 pub use instance::{ContainerInstance, InstanceState};
 pub use reasons::{SpotNoticeCause, TerminationReason};
