@@ -3,6 +3,9 @@
 //! started after a start latency (F2), Fargate Spot interruptions with the
 //! two-minute warning (F3), and the split of a service's or job's tasks
 //! over `FARGATE` and `FARGATE_SPOT` by base and weight (C6).
+//!
+//! Owns `FargateState` (`Simulation::fargate`): the Fargate tasks with
+//! their AZ and provider, the token bucket and the Fargate Spot counters.
 
 use std::collections::BTreeMap;
 

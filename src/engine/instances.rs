@@ -5,6 +5,14 @@
 //!
 //! Which pool and purchase option a launch uses is decided by `market`;
 //! this file applies the decision.
+//!
+//! Owns [`GroupState`] (an instance group as its ASG keeps it, built by
+//! [`GroupState::from_spec`], in `Simulation::groups` by
+//! [`InstanceGroupId`]), [`InstanceMeta`] (what the engine knows of an
+//! instance beyond ECS's view, in `Simulation::inst_meta` by
+//! [`InstanceId`]) and [`PoolState`] (a spot pool, by
+//! [`PoolId`]). They change here; a group's desired
+//! capacity is also set by `providers.rs` (C3) and `load.rs` (C7).
 
 use rand::seq::index::sample;
 use rand::Rng;

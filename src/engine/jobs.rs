@@ -1,6 +1,12 @@
 //! Standalone tasks (RunTask): job streams with their arrival processes,
 //! placement that fails at once without capacity (P9), completion (T3) and
 //! re-runs of tasks killed with their instance (S3).
+//!
+//! Owns [`JobState`] (built by [`JobState::from_spec`], held in
+//! `Simulation::jobs` by [`JobId`]): a stream's policy,
+//! its own arrival and duration random streams and its counters, changed
+//! only here (and counted when its tasks start, stop or die, in
+//! `services.rs`, `instances.rs` and `fargate.rs`).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +17,7 @@ use crate::placement::{Policy, Strategy};
 use crate::sim::{RngStreams, SimDuration, SimRng};
 use crate::workload::Arrivals;
 
+/// One job stream's state.
 pub(super) struct JobState {
     pub group: GroupId,
     pub policy: Policy,

@@ -19,6 +19,12 @@
 //! ASG's CPU reservation (C7) — is the value of a one-minute period
 //! `[t − 60 s, t)`, sampled at the period's midpoint (the midpoint rule for
 //! its average) and evaluated at `t`, never the value at the instant `t`.
+//!
+//! Owns no state of its own: it writes each service's `ServiceState::load`
+//! and desired count (through [`scale_service`](Simulation::scale_service))
+//! and each group's metric sample and desired capacity (C7). The count of
+//! tasks in service is `Simulation::in_service` (`services.rs`), so a
+//! minute's work does not grow with the number of tasks.
 
 use super::{Event, Simulation};
 use crate::model::{InstanceGroupId, ServiceId};

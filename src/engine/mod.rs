@@ -2,13 +2,40 @@
 //! streams, runs the event loop and applies the policies' decisions.
 //!
 //! Data flow: a [`SimSpec`] (from `scenario`, a test or a sweep) ->
-//! [`Simulation::new`] builds the cluster and schedules the initial events
-//! -> [`Simulation::run`] pops `(time, event)` until the horizon and calls
-//! the matching `on_*` handler -> [`RunResult`].
+//! [`Simulation::new`] builds each part of the state from its spec and
+//! schedules the initial events -> [`Simulation::run`] pops `(time, event)`
+//! until the horizon and calls the matching `on_*` handler ([`Event`] lists
+//! them) -> [`RunResult`].
 //!
 //! Handlers ask `placement` for decisions and apply them through the
 //! cluster's methods; they are the only code that mutates state or
 //! schedules events. The engine never reads files or prints.
+//!
+//! # Who owns what
+//!
+//! [`Simulation`] holds every part; each part is a struct of its own, built
+//! by its `from_spec`, and indexed by its id (`services[s]` for a
+//! [`ServiceId`] `s`, see `index.rs`). `impl Simulation` is split by part:
+//! the file that defines a part's state holds the handlers that change it.
+//!
+//! | state | lives in | changed by |
+//! |---|---|---|
+//! | ECS's view: instances, tasks, their states, resources, task-group counts, RUNNING counts per owner | `cluster` ([`Cluster`], `model/`) | only through `Cluster` methods, called by the handlers below |
+//! | a service: desired count, revisions and their policies, live / retiring / unhealthy tasks, deployment and circuit breaker, throttle, scaler, load totals | `services[ServiceId]`: `services::ServiceState` | `services.rs` (the REPLICA and DAEMON schedulers, deployments, the task life cycle); `load.rs` (load and metrics each minute, desired count from auto scaling and scheduled actions) |
+//! | a job stream: its policy, arrival and duration streams, counters | `jobs[JobId]`: `jobs::JobState` | `jobs.rs` (arrivals, RunTask, completion, re-runs) |
+//! | an instance group as its ASG keeps it: desired and counted capacity by purchase option and slot, scale-in pacing, its own target tracking | `groups[InstanceGroupId]`: `instances::GroupState` | `instances.rs` (launches, termination, spot); `providers.rs` and `load.rs` (desired capacity from C3 / C7) |
+//! | what the engine knows of an instance beyond ECS: group, purchase option, pool, drain cause, termination reason, price | `inst_meta[InstanceId]`: `instances::InstanceMeta` | `instances.rs` |
+//! | a spot pool's availability after a reclaim | `pools[PoolId]`: `instances::PoolState` | `instances.rs` |
+//! | a capacity provider: PROVISIONING queue, managed scaling, CPR | `providers[ProviderId]`: `providers::ProviderState`, `task_provider` | `providers.rs` |
+//! | Fargate tasks, the launch token bucket, Fargate Spot | `fargate`: `fargate::FargateState` | `fargate.rs` |
+//! | random streams, one per purpose | `streams` (`streams::Streams`), `placer` (placement) | whoever draws for that purpose, in a fixed order |
+//! | events, samples, summary | `recorder`, `interruptions` | every handler records; `report.rs` samples and builds the [`RunResult`]; `billing.rs` prices it |
+//!
+//! So the answer to "where does a service's state live and who changes
+//! it?" is `ServiceState` in `services.rs`, changed by the handlers of
+//! `services.rs` and, for its desired count and load, `load.rs`; its tasks'
+//! states live in the cluster and change only through `Cluster` methods
+//! those handlers call.
 
 mod billing;
 mod event;
@@ -176,27 +203,39 @@ impl Placer {
 
 /// A simulation of one scenario with one seed.
 pub struct Simulation {
+    /// What the run was built from (read only).
     spec: SimSpec,
     seed: u64,
     horizon: SimTime,
     queue: EventQueue<Event>,
+    /// ECS's view of instances and tasks (see the module doc).
     cluster: Cluster,
+    /// Per service, by [`ServiceId`] (`services.rs`, `load.rs`).
     services: Vec<ServiceState>,
+    /// Per job stream, by [`JobId`] (`jobs.rs`).
     jobs: Vec<JobState>,
+    /// Per instance group, by [`InstanceGroupId`] (`instances.rs`).
     groups: Vec<GroupState>,
+    /// Per spot pool, by [`PoolId`] (`instances.rs`).
     pools: Vec<PoolState>,
+    /// Per instance, by [`InstanceId`] (`instances.rs`).
     inst_meta: Vec<InstanceMeta>,
+    /// Placement decisions and their random stream.
     placer: Placer,
     /// The random stream of each purpose but placement.
     streams: Streams,
+    /// Fargate tasks and launch rate (`fargate.rs`).
     fargate: FargateState,
+    /// Per capacity provider, by [`ProviderId`] (`providers.rs`).
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
     task_provider: std::collections::BTreeMap<TaskId, ProviderId>,
+    /// Per task definition: its host ports and images (read only).
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
+    /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
 }

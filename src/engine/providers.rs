@@ -9,6 +9,11 @@
 //! scale-in steps and the victims) is `scaling`'s; this file samples the
 //! CPR mid-minute (A2), tells the scaler whether a datapoint is fresh after
 //! the last scale-in step (C4) and applies the decisions.
+//!
+//! Owns [`ProviderState`] (built by [`ProviderState::from_spec`], in
+//! `Simulation::providers` by [`ProviderId`]) and `Simulation::task_provider`,
+//! and builds the per-provider placement policies of services and jobs
+//! ([`provider_policies`]).
 
 use super::jobs::JobState;
 use super::services::ServiceState;

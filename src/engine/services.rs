@@ -4,6 +4,17 @@
 //! circuit breaker (D4), the old revision keeping its count during a
 //! rollout, and throttle tasks that fail to start (P9). DAEMON: one task per
 //! ACTIVE instance (P10), stopped last when the instance drains.
+//!
+//! Owns [`ServiceState`], a service's whole state apart from its tasks'
+//! own states (those are the cluster's): built by
+//! [`ServiceState::from_spec`], held in `Simulation::services` by
+//! [`ServiceId`], and changed by the handlers of this file — the scheduler
+//! pass ([`reconcile`](Simulation::reconcile)), deployments, health checks
+//! and the task life cycle (`on_task_started`, `on_task_healthy`,
+//! `on_task_stopped`) — and by `load.rs` for the desired count (auto
+//! scaling) and load totals. Its counts of tasks in service and healthy
+//! come from [`in_service`](Simulation::in_service), kept without walking
+//! the tasks.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -58,6 +69,7 @@ struct Rollout {
     desired_seen: u32,
 }
 
+/// One service's state (see the module doc for who changes it).
 pub(super) struct ServiceState {
     pub group: GroupId,
     pub daemon: bool,
