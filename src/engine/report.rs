@@ -35,7 +35,7 @@ pub struct InstanceRecord {
     /// Terminated.
     pub terminated: Option<SimTime>,
     /// Why it terminated (`spot-interruption`, `capacity-rebalance`, `drained`).
-    pub termination: Option<&'static str>,
+    pub termination: Option<crate::model::TerminationReason>,
 }
 
 impl Simulation {
@@ -59,7 +59,10 @@ impl Simulation {
             tasks.push(self.cluster.owner_counts(owner_of(s, svc.daemon)));
         }
         for j in 0..self.jobs.len() {
-            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
+            tasks.push(
+                self.cluster
+                    .owner_counts(TaskOwner::Job(crate::model::JobId(j as u32))),
+            );
         }
         let desired = self
             .services
@@ -363,7 +366,7 @@ impl Simulation {
                         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
                             self.spec.services[s.index()].name.clone()
                         }
-                        TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+                        TaskOwner::Job(j) => self.spec.jobs[j.index()].name.clone(),
                     },
                     family: self.spec.task_definitions[t.def.index()].def.family.clone(),
                     instance: inst.map(|i| i.ec2_instance_id.clone()),

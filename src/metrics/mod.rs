@@ -837,7 +837,7 @@ pub struct InterruptionSummary {
     /// Notices by pool (`type/AZ`).
     pub by_pool: BTreeMap<String, u64>,
     /// Notices by cause: `hazard` (independent), `reclaim` (correlated), `replay`.
-    pub by_cause: BTreeMap<String, u64>,
+    pub by_cause: BTreeMap<crate::model::SpotNoticeCause, u64>,
     /// Instances terminated by the ASG after capacity rebalancing (S5).
     pub rebalanced: u64,
     /// Spot launches refused because no pool had capacity.

@@ -158,7 +158,7 @@ pub(crate) fn build(
                 operations.push(Operation {
                     at,
                     kind: OperationKind::Deploy {
-                        service: services.len(),
+                        service: crate::model::ServiceId(services.len() as u32),
                         revision: k + 1,
                     },
                 });

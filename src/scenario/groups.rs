@@ -335,7 +335,7 @@ pub(crate) fn maintenance(r: &mut Reader, t: &Table, groups: &[Group]) -> Vec<Op
             out.push(Operation {
                 at: SimTime::ZERO + at,
                 kind: OperationKind::DrainGroup {
-                    group,
+                    group: crate::model::InstanceGroupId(group as u32),
                     replace,
                     terminate,
                 },

@@ -391,7 +391,7 @@ fn read_replay(
         };
         out.push(ReplayedInterruption {
             at,
-            pool,
+            pool: crate::model::PoolId(pool as u32),
             count,
             unavailable_for,
         });
