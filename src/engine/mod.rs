@@ -195,6 +195,8 @@ pub struct Simulation {
     doomed: BTreeSet<TaskId>,
     recorder: Recorder,
     interruptions: InterruptionSummary,
+    /// The cost ledger, fed as the run goes (B1–B4).
+    billing: billing::Billing,
 }
 
 impl Simulation {
@@ -322,6 +324,7 @@ impl Simulation {
             .collect();
 
         let horizon = SimTime::ZERO + spec.horizon;
+        let billing = billing::Billing::new(&spec, horizon);
         let mut sim = Simulation {
             seed,
             horizon,
@@ -361,6 +364,7 @@ impl Simulation {
             doomed: BTreeSet::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
+            billing,
             spec,
         };
         sim.schedule_initial();

@@ -164,7 +164,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn finish(self) -> RunResult {
+    pub(super) fn finish(mut self) -> RunResult {
         let end = self.horizon;
         let rec = &self.recorder;
         let mut unplaceable: BTreeMap<String, u64> = BTreeMap::new();
