@@ -131,6 +131,7 @@ impl Simulation {
         self.fargate
             .tasks
             .insert(id, FargateMeta { spot, az, provider });
+        self.bill_fargate_admitted(id);
         self.queue.schedule(admit + latency, Event::TaskStarted(id));
         Ok(id)
     }

@@ -324,6 +324,7 @@ impl Simulation {
             termination: None,
             price_at_launch: price,
         });
+        self.bill_instance_launched(id, slot);
         let gs = &mut self.groups[g];
         gs.counted += 1;
         gs.launches += 1;
@@ -415,6 +416,7 @@ impl Simulation {
             self.recorder.spot_live -= 1;
         }
         self.cluster.terminate_instance(i, now);
+        self.bill_instance_terminated(i);
         if self.inst_meta[i.index()].scale_in {
             // C4: one scale-in victim fewer on its way out.
             self.inst_meta[i.index()].scale_in = false;

@@ -258,6 +258,7 @@ impl Simulation {
         }
         let now = self.queue.now();
         self.cluster.finish_stop(t, StopReason::Completed, now);
+        self.bill_task_stopped(t);
         let task = self.cluster.task(t);
         let inst = task.instance;
         if let TaskOwner::Job(j) = task.owner {

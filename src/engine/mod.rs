@@ -238,6 +238,8 @@ pub struct Simulation {
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
+    /// The cost ledger, fed as the run goes (B1–B4).
+    billing: billing::Billing,
 }
 
 impl Simulation {
@@ -276,9 +278,11 @@ impl Simulation {
                 (t.def.host_ports(), images.collect())
             })
             .unzip();
+        let horizon = SimTime::ZERO + spec.horizon;
+        let billing = billing::Billing::new(&spec, horizon);
         let mut sim = Simulation {
             seed,
-            horizon: SimTime::ZERO + spec.horizon,
+            horizon,
             queue: EventQueue::new(),
             cluster,
             services,
@@ -301,6 +305,7 @@ impl Simulation {
             doomed: BTreeSet::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
+            billing,
             spec,
         };
         sim.schedule_initial();

@@ -299,6 +299,7 @@ impl Simulation {
             self.spec.image_pull.sample(&mut self.streams.start)
         };
         self.cluster.attach(id, inst, images, now);
+        self.bill_task_placed(id);
         self.mark_if_doomed(id, owner, def);
         self.queue.schedule(now + pending, Event::TaskStarted(id));
     }
@@ -1324,6 +1325,7 @@ impl Simulation {
             // D4: the essential container exits before the task is RUNNING.
             self.forget_task(t);
             self.cluster.finish_stop(t, StopReason::FailedToStart, now);
+            self.bill_task_stopped(t);
             if let Some(i) = self.cluster.task(t).instance {
                 self.after_task_left(i, cause);
             }
@@ -1406,6 +1408,7 @@ impl Simulation {
             .stop_reason
             .unwrap_or(StopReason::ScaledIn);
         self.cluster.finish_stop(t, reason, now);
+        self.bill_task_stopped(t);
         let task = self.cluster.task(t);
         let (owner, inst) = (task.owner, task.instance);
         match owner {
