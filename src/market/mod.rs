@@ -33,6 +33,7 @@ pub mod distribution;
 pub mod fargate;
 pub mod interruption;
 pub mod price;
+pub mod regions;
 
 pub use advisor::*;
 pub use allocation::*;
