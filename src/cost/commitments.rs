@@ -287,6 +287,35 @@ fn pct(part: f64, whole: f64) -> f64 {
     }
 }
 
+impl CommitmentSummary {
+    /// Rounds every amount and percentage with `f` (the outputs' rounding).
+    pub fn round(&mut self, f: impl Fn(f64) -> f64) {
+        for x in [
+            &mut self.fees_usd,
+            &mut self.on_demand_usd,
+            &mut self.covered_on_demand_usd,
+            &mut self.uncovered_usd,
+            &mut self.unused_usd,
+            &mut self.coverage_pct,
+            &mut self.utilization_pct,
+            &mut self.savings_usd,
+            &mut self.capacity_on_demand_usd,
+        ] {
+            *x = f(*x);
+        }
+        for t in &mut self.by_commitment {
+            for x in [
+                &mut t.fee_usd,
+                &mut t.covered_on_demand_usd,
+                &mut t.unused_usd,
+                &mut t.utilization_pct,
+            ] {
+                *x = f(*x);
+            }
+        }
+    }
+}
+
 impl Settlement {
     /// Totals over the run (unrounded).
     pub fn summary(&self) -> CommitmentSummary {

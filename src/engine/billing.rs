@@ -10,7 +10,10 @@
 //! * every Fargate task is billed from admission to STOPPED, at least 60 s,
 //!   vCPU-hours and GB-hours at its platform's rates, Fargate Spot at the
 //!   discount, ephemeral storage above the free 20 GB (B2);
-//! * an optional commitment (B3) is settled hour by hour on on-demand spend.
+//! * an optional commitment (B3) is settled hour by hour on on-demand spend:
+//!   the flat what-if on the hour's total, or Reserved Instances and Savings
+//!   Plans (`crate::cost::commitments`) on the hour's usage by instance type
+//!   and AZ, built by the adapter at the end of this file.
 //!
 //! Rows are kept per hour × owner × capacity, so `cost.csv` sums to the total.
 
@@ -18,6 +21,8 @@ use std::collections::BTreeMap;
 
 use super::fargate::FargateMeta;
 use super::{FargateTask, Simulation};
+use crate::cost::commitments::{Commitments, Settlement};
+use crate::cost::usage::{Ec2UsageHour, FargateUsageHour};
 use crate::cost::{
     ebs_usd_per_hour, ec2_cost, fargate_cost, minimum_topup_seconds, Capacity, HOURS_PER_MONTH,
 };
@@ -85,8 +90,9 @@ fn hour_of(t: SimTime, end: SimTime) -> u32 {
 }
 
 impl Simulation {
-    /// Bills the run. Returns the rows of `cost.csv` and the summary.
-    pub(super) fn bill(&self) -> (Vec<CostRow>, CostSummary) {
+    /// Bills the run. Returns the rows of `cost.csv`, the summary and,
+    /// with Reserved Instances or Savings Plans, their settlement.
+    pub(super) fn bill(&self) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
         let end = self.horizon;
         let mut ledger = Ledger::default();
         let pricing = &self.spec.pricing;
@@ -236,6 +242,18 @@ impl Simulation {
                 ledger.add(h, COMMITMENT, Capacity::Commitment, |a| a.compute += adjust);
             }
         }
+        let mut settlement = None;
+        if let Some(c) = pricing.commitments.as_ref().filter(|c| !c.is_empty()) {
+            let s = self.settle_commitments(c, &ledger);
+            for u in &s.hours {
+                let adjust = u.billed_usd() - u.on_demand_usd;
+                commitment_usd += adjust;
+                ledger.add(u.hour, COMMITMENT, Capacity::Commitment, |a| {
+                    a.compute += adjust
+                });
+            }
+            settlement = Some(s);
+        }
 
         let rows: Vec<CostRow> = ledger
             .rows
@@ -286,7 +304,12 @@ impl Simulation {
         s.fargate_tasks = fargate_tasks;
         s.fargate_spot_interruptions = self.fargate.spot_interruptions;
         s.fargate_spot_unavailable = self.fargate.spot_unavailable;
-        (rows, s)
+        s.commitments = settlement.as_ref().map(|x| {
+            let mut c = x.summary();
+            c.round(round4);
+            c
+        });
+        (rows, s, settlement)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -339,5 +362,83 @@ impl Simulation {
                 x.storage += c.storage_usd;
             });
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Adapter: the run's on-demand usage per hour, for Reserved Instances and
+// Savings Plans (B3). It reads what the run recorded (instances, and the
+// Fargate lines of the ledger) and hands the hours to
+// `crate::cost::commitments`, which does the arithmetic.
+// ---------------------------------------------------------------------------
+
+impl Simulation {
+    /// The on-demand EC2 usage of the run, per hour, instance type and AZ:
+    /// instance-seconds from launch to termination (or the horizon), plus
+    /// the one-minute minimum's top-up in the hour of the stop (B1).
+    fn ec2_usage_hours(&self) -> Vec<Ec2UsageHour> {
+        let end = self.horizon;
+        let mut acc: BTreeMap<(u32, String, String), (f64, f64)> = BTreeMap::new();
+        for (m, inst) in self.inst_meta.iter().zip(self.cluster.instances()) {
+            if m.pool.is_some() {
+                continue;
+            }
+            let on_demand = self.spec.instance_groups[m.group]
+                .instance_types
+                .iter()
+                .find(|t| t.name == inst.instance_type)
+                .map_or(0.0, |t| t.on_demand_usd_per_hour);
+            let start = inst.launched_at;
+            let stop = inst.terminated_at.unwrap_or(end).min(end);
+            let mut add = |h: u32, secs: f64| {
+                let e = acc
+                    .entry((h, inst.instance_type.clone(), inst.az.clone()))
+                    .or_default();
+                e.0 += secs;
+                e.1 += ec2_cost(on_demand, secs);
+            };
+            for (h, hx, hy) in hours(start, stop) {
+                add(h, (hy - hx).as_secs_f64());
+            }
+            if inst.terminated_at.is_some_and(|t| t <= end) {
+                let topup = minimum_topup_seconds(stop - start);
+                if topup > 0.0 {
+                    add(hour_of(stop, end), topup);
+                }
+            }
+        }
+        acc.into_iter()
+            .map(|((hour, instance_type, az), (secs, usd))| Ec2UsageHour {
+                hour,
+                instance_type,
+                az,
+                instance_seconds: secs,
+                on_demand_usd: usd,
+            })
+            .collect()
+    }
+
+    /// Settles the commitments over the run's hours (the last one partial
+    /// when the horizon is not a whole number of hours).
+    fn settle_commitments(&self, c: &Commitments, ledger: &Ledger) -> Settlement {
+        let end = self.horizon.as_millis();
+        let n_hours = end.div_ceil(HOUR_MS);
+        let spans: Vec<f64> = (0..n_hours)
+            .map(|h| (((h + 1) * HOUR_MS).min(end) - h * HOUR_MS) as f64 / 1000.0)
+            .collect();
+        let mut fargate: BTreeMap<u32, f64> = BTreeMap::new();
+        for ((h, _, cap), a) in &ledger.rows {
+            if *cap == Capacity::Fargate {
+                *fargate.entry(*h).or_default() += a.compute;
+            }
+        }
+        let fargate: Vec<FargateUsageHour> = fargate
+            .into_iter()
+            .map(|(hour, on_demand_usd)| FargateUsageHour {
+                hour,
+                on_demand_usd,
+            })
+            .collect();
+        c.settle(&self.ec2_usage_hours(), &fargate, &spans)
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cost::commitments::Settlement;
 use crate::csvdata::CsvText;
 use crate::engine::RunResult;
 use crate::metrics::AlarmState;
@@ -250,6 +251,65 @@ pub fn cost_csv(r: &RunResult) -> String {
     w.finish()
 }
 
+/// `commitments.csv` (only with Reserved Instances or Savings Plans, B3):
+/// per hour, one row per commitment (its fee, the on-demand usage it
+/// covered, the part of the fee used and unused, its utilization), then a
+/// `(total)` row with the hour's eligible on-demand usage, covered and
+/// uncovered.
+pub fn commitments_csv(s: &Settlement) -> String {
+    let mut w = CsvText::new();
+    w.row([
+        "hour",
+        "commitment",
+        "kind",
+        "on_demand_usd",
+        "covered_on_demand_usd",
+        "uncovered_usd",
+        "fee_usd",
+        "used_usd",
+        "unused_usd",
+        "utilization_pct",
+    ]);
+    let usd = |x: f64| format!("{x:.6}");
+    let pct = |used: f64, fee: f64| {
+        if fee > 0.0 {
+            format!("{:.2}", 100.0 * used / fee)
+        } else {
+            String::new()
+        }
+    };
+    let mut lines = s.lines.iter().peekable();
+    for h in &s.hours {
+        while let Some(l) = lines.next_if(|l| l.hour == h.hour) {
+            w.row([
+                l.hour.to_string(),
+                l.name.clone(),
+                l.kind.as_str().to_string(),
+                String::new(),
+                usd(l.covered_on_demand_usd),
+                String::new(),
+                usd(l.fee_usd),
+                usd(l.used_usd),
+                usd(l.unused_usd),
+                pct(l.used_usd, l.fee_usd),
+            ]);
+        }
+        w.row([
+            h.hour.to_string(),
+            "(total)".to_string(),
+            "total".to_string(),
+            usd(h.on_demand_usd),
+            usd(h.covered_on_demand_usd),
+            usd(h.uncovered_usd),
+            usd(h.fee_usd),
+            usd(h.fee_usd - h.unused_usd),
+            usd(h.unused_usd),
+            pct(h.fee_usd - h.unused_usd, h.fee_usd),
+        ]);
+    }
+    w.finish()
+}
+
 /// `events.csv`.
 pub fn events_csv(r: &RunResult) -> String {
     let mut w = CsvText::new();
@@ -307,6 +367,9 @@ pub fn write_run_files(
         ("instances.csv", instances_csv(r)),
         ("cost.csv", cost_csv(r)),
     ];
+    if let Some(s) = &r.commitments {
+        files.push(("commitments.csv", commitments_csv(s)));
+    }
     if let Some(t) = timing {
         let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {
             path: dir.join("timing.json"),

@@ -1,15 +1,29 @@
-//! `[pricing]` (B1–B4): overrides of the built-in price book — Fargate
-//! rates and commitments. Read here; acts in cost/ (the bill).
+//! `[pricing]` (B1–B4): overrides of the built-in price book of the
+//! cluster's region — Fargate rates — and commitments: the flat what-if
+//! `commitment`, or Reserved Instances and Savings Plans (read by
+//! commitments.rs). Read here; acts in cost/ (the bill).
+
+use std::path::Path;
 
 use toml::Table;
 
-use super::reader::{join, Reader};
-use crate::cost::{Commitment, PriceBook};
-use crate::engine::PricingSpec;
+use super::groups::Group;
+use super::reader::{index, join, Reader};
+use crate::cost::{Commitment, FargateDimension, PriceBook};
+use crate::engine::{PricingSpec, TaskDefSpec};
 use crate::market::FargatePlatform;
+use crate::model::catalog::Catalog;
 
-/// `[pricing]`: overrides of the built-in price book.
-pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<PricingSpec> {
+/// `[pricing]`: overrides of the built-in price book of `region`.
+pub(crate) fn pricing(
+    r: &mut Reader,
+    root: &Table,
+    dir: &Path,
+    region: &str,
+    catalog: &Catalog,
+    groups: &[Group],
+    task_definitions: &[TaskDefSpec],
+) -> Option<PricingSpec> {
     let mut book = match PriceBook::builtin(region) {
         Ok(b) => b,
         Err(e) => {
@@ -19,6 +33,7 @@ pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<Pric
     };
     let mut ebs_root_gb = 0.0;
     let mut commitment = None;
+    let mut commitments = None;
     let mut overrides: Vec<(FargatePlatform, &str, f64)> = Vec::new();
     if let Some(v) = root.get("pricing") {
         let known = [
@@ -27,6 +42,9 @@ pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<Pric
             "ebsUsdPerGbMonth",
             "fargate",
             "commitment",
+            "reservedInstances",
+            "savingsPlans",
+            "savingsPlanRates",
         ];
         let t = r.table(v, "pricing", &known, &[])?;
         if let Some(d) = r.opt_number(t, "pricing", "fargateSpotDiscountPercent") {
@@ -90,6 +108,46 @@ pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<Pric
                 }
             }
         }
+        commitments = super::commitments::commitments(r, t, dir, region, catalog, groups);
+        if commitment.is_some() && commitments.is_some() {
+            r.err(
+                "pricing.commitment",
+                "the flat what-if commitment and reservedInstances / savingsPlans do not mix: use one or the other",
+            );
+        }
+    }
+    // A region without a published ephemeral storage rate (all but
+    // us-east-1 and eu-west-1 in data/fargate_prices.csv) bills storage at
+    // 0 unless the scenario gives one; a task that would pay for storage
+    // must then name the rate.
+    let storage_known = book
+        .fargate_rate(
+            FargatePlatform::LinuxX86,
+            FargateDimension::EphemeralStorageGbHour,
+        )
+        .is_some()
+        || overrides.iter().any(|(_, f, _)| *f == "storageGbHour");
+    if !storage_known {
+        for (i, td) in task_definitions.iter().enumerate() {
+            if let Some(f) = &td.fargate {
+                if f.ephemeral_gb > book.free_ephemeral_gb {
+                    r.err(
+                        &index("taskDefinitions", i),
+                        format!(
+                            "\"{}\" asks for {} GB of ephemeral storage on Fargate, above the free {} GB, but data/fargate_prices.csv has no storage rate for {region}: set pricing.fargate.{}.storageGbHour",
+                            td.def.family, f.ephemeral_gb, book.free_ephemeral_gb, f.platform.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+        if let Err(e) = book.set_fargate_rate(
+            FargatePlatform::LinuxX86,
+            FargateDimension::EphemeralStorageGbHour,
+            0.0,
+        ) {
+            r.err("pricing", e.to_string());
+        }
     }
     let mut fargate = Vec::new();
     for platform in [
@@ -126,5 +184,6 @@ pub(crate) fn pricing(r: &mut Reader, root: &Table, region: &str) -> Option<Pric
         ebs_root_gb,
         ebs_usd_per_gb_month: book.ebs_usd_per_gb_month,
         commitment,
+        commitments,
     })
 }
