@@ -211,6 +211,19 @@ impl PriceBook {
         PriceBook::for_region(builtin_table(), region)
     }
 
+    /// A book for `region` with no Fargate rate at all (a region the data
+    /// does not cover), the default Spot discount, EBS price and free
+    /// storage: every rate must then come from the scenario.
+    pub fn empty(region: &str) -> PriceBook {
+        PriceBook {
+            region: region.to_string(),
+            prices: RegionPrices::default(),
+            fargate_spot_discount_pct: DEFAULT_FARGATE_SPOT_DISCOUNT_PCT,
+            ebs_usd_per_gb_month: DEFAULT_EBS_USD_PER_GB_MONTH,
+            free_ephemeral_gb: DEFAULT_FREE_EPHEMERAL_GB,
+        }
+    }
+
     /// The regions the embedded data has prices for, in name order.
     pub fn builtin_regions() -> impl Iterator<Item = &'static str> {
         builtin_table().keys().map(String::as_str)

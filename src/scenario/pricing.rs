@@ -9,8 +9,9 @@ use toml::Table;
 
 use super::groups::Group;
 use super::reader::{index, join, Reader};
-use crate::cost::{Commitment, FargateDimension, PriceBook};
+use crate::cost::{Commitment, FargateDimension, PriceBook, PriceError};
 use crate::engine::{PricingSpec, TaskDefSpec};
+use crate::market::regions::availability_zones;
 use crate::market::FargatePlatform;
 use crate::model::catalog::Catalog;
 
@@ -26,6 +27,12 @@ pub(crate) fn pricing(
 ) -> Option<PricingSpec> {
     let mut book = match PriceBook::builtin(region) {
         Ok(b) => b,
+        // A region with EC2 prices but no Fargate rows: EC2 runs bill as
+        // usual; a Fargate task needs its rates from the scenario (checked
+        // below).
+        Err(PriceError::UnknownRegion { .. }) if availability_zones(region).is_some() => {
+            PriceBook::empty(region)
+        }
         Err(e) => {
             r.err("cluster.region", e.to_string());
             return None;
@@ -149,6 +156,23 @@ pub(crate) fn pricing(
             r.err("pricing", e.to_string());
         }
     }
+    // A platform the region's data lacks (ARM or Windows outside a few
+    // regions, any platform in a region without Fargate rows) takes the
+    // scenario's rates as its on-demand rates.
+    for (platform, field, x) in &overrides {
+        if book.fargate_rates(*platform, false).is_ok() {
+            continue;
+        }
+        let dimension = match *field {
+            "vcpuHour" => FargateDimension::VcpuHour,
+            "gbHour" => FargateDimension::MemoryGbHour,
+            "osLicenseVcpuHour" => FargateDimension::OsLicenseVcpuHour,
+            _ => FargateDimension::EphemeralStorageGbHour,
+        };
+        if let Err(e) = book.set_fargate_rate(*platform, dimension, *x) {
+            r.err("pricing.fargate", e.to_string());
+        }
+    }
     let mut fargate = Vec::new();
     for platform in [
         FargatePlatform::LinuxX86,
@@ -176,6 +200,26 @@ pub(crate) fn pricing(
                 }
             }
             fargate.push((platform, spot, rates));
+        }
+    }
+    // Every Fargate task must have rates: a missing one is an error, not a
+    // free task.
+    for (i, td) in task_definitions.iter().enumerate() {
+        let Some(f) = &td.fargate else { continue };
+        if !fargate.iter().any(|(p, spot, _)| *p == f.platform && !spot) {
+            let e = book
+                .fargate_rates(f.platform, false)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            r.err(
+                &index("taskDefinitions", i),
+                format!(
+                    "\"{}\" runs on Fargate ({p}), but data/fargate_prices.csv has no {p} rates for {region} ({e}); set pricing.fargate.{p}.vcpuHour and gbHour (and osLicenseVcpuHour on Windows)",
+                    td.def.family,
+                    p = f.platform.as_str(),
+                ),
+            );
         }
     }
     Some(PricingSpec {

@@ -333,6 +333,78 @@ desiredCount = 2
 }
 
 #[test]
+fn a_fargate_platform_without_rates_in_the_region_is_an_error_not_free() {
+    // data/fargate_prices.csv has no Windows rates for Seoul: a Windows
+    // Fargate task there must be priced by the scenario (B2).
+    let task = |region: &str, platform: &str, extra: &str| {
+        format!(
+            r#"
+name = "fg"
+seed = 1
+duration = "1h"
+[cluster]
+region = "{region}"
+[fargate]
+startLatency = "30s"
+spotMonthlyInterruptionRate = 0.0
+[[taskDefinitions]]
+family = "api"
+networkMode = "awsvpc"
+cpu = "1 vCPU"
+memory = "2 GB"
+runtimePlatform = {platform}
+containerDefinitions = [{{ name = "a", image = "x:1" }}]
+[[services]]
+serviceName = "api"
+taskDefinition = "api"
+launchType = "FARGATE"
+desiredCount = 1
+{extra}
+"#
+        )
+    };
+    let windows =
+        r#"{ operatingSystemFamily = "WINDOWS_SERVER_2022_CORE", cpuArchitecture = "X86_64" }"#;
+    let e = errors(&task("ap-northeast-2", windows, ""));
+    assert!(
+        e.iter().any(|x| x.contains("taskDefinitions[0]")
+            && x.contains("no windows_x86 rates for ap-northeast-2")),
+        "{e:?}"
+    );
+    // A region with EC2 prices but no Fargate rows at all (ap-southeast-7):
+    // Linux x86 Fargate needs the scenario's rates, and runs with them.
+    let linux = r#"{ operatingSystemFamily = "LINUX", cpuArchitecture = "X86_64" }"#;
+    let e = errors(&task("ap-southeast-7", linux, ""));
+    assert!(
+        e.iter()
+            .any(|x| x.contains("no linux_x86 rates for ap-southeast-7")),
+        "{e:?}"
+    );
+    let priced = "[pricing]\nfargate = { linux_x86 = { vcpuHour = 0.05, gbHour = 0.005 } }\n";
+    let r = run(&task("ap-southeast-7", linux, priced));
+    // 0.05 + 2 × 0.005 = 0.06 for the hour.
+    assert!(
+        close(r.summary.cost.total_usd, 0.06),
+        "{:?}",
+        r.summary.cost
+    );
+    // EC2 alone in that region needs no Fargate rate: c6i.large, $0.0833/h.
+    let r = run(&fleet(
+        "ap-southeast-7",
+        "ap-southeast-7a",
+        "c6i.large",
+        1,
+        "1h",
+        "",
+    ));
+    assert!(
+        close(r.summary.cost.total_usd, 0.0833),
+        "{:?}",
+        r.summary.cost
+    );
+}
+
+#[test]
 fn breakeven_with_commitments_counts_the_fees_as_fixed() {
     // compare: with RIs, only usage beyond them scales with the reserved
     // share. Seoul steady study, ec2-ri-3yr vs fargate: T = 104.29,
