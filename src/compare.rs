@@ -945,4 +945,58 @@ mod tests {
             "{e}"
         );
     }
+
+    fn priced(name: &str, total: f64, reserved_pct: f64, c: Option<RowCommitments>) -> Row {
+        Row {
+            variant: name.into(),
+            run_total_usd: total,
+            usd_per_month: total,
+            ec2_usd: total,
+            fargate_usd: 0.0,
+            idle_usd: 0.0,
+            paid_reserved_pct: reserved_pct,
+            cpu_reserved_pct: None,
+            memory_reserved_pct: None,
+            minutes_below_desired: 0.0,
+            unplaced: 0,
+            interruptions: 0,
+            submitted: 0,
+            jobs_failed: 0,
+            requests_dropped: 0.0,
+            usd_per_million_requests: None,
+            overloaded_minutes: 0,
+            commitments: c,
+        }
+    }
+
+    fn fees(fees: f64, covered: f64, uncovered: f64, capacity: f64) -> Option<RowCommitments> {
+        Some(RowCommitments {
+            fees_usd: fees,
+            covered_usd: covered,
+            uncovered_usd: uncovered,
+            capacity_usd: capacity,
+            coverage_pct: 0.0,
+            utilization_pct: 0.0,
+            unused_usd: 0.0,
+        })
+    }
+
+    #[test]
+    fn breakeven_keeps_commitment_fees_fixed() {
+        // No commitment: T × s / f = 100 × 50 / 80 = 62.5 %.
+        assert_eq!(breakeven_pct(&priced("e", 100.0, 50.0, None), 80.0), 62.5);
+        // ECS-MODEL B3. Fees 40 covering 60 of on-demand usage (capacity
+        // 60), 40 uncovered, nothing else: T = 80, s = 50 %, f = 70.
+        // Saturated: s* = (T − F + C) × s / (f − F + K) = 100 × 50 / 90
+        // = 55.56 %; there usage 100 × 50 / 55.56 = 90 ≥ 60. ✓
+        let e = priced("e", 80.0, 50.0, fees(40.0, 60.0, 40.0, 60.0));
+        assert!((breakeven_pct(&e, 70.0) - 5000.0 / 90.0).abs() < 1e-9);
+        // Commitments bigger than the usage (capacity 200, all 100 covered,
+        // 10 of EBS besides): the bill is F + X × s / s*; 10 × 50 / (70 −
+        // 60) = 50 %.
+        let e = priced("e", 70.0, 50.0, fees(60.0, 100.0, 0.0, 200.0));
+        assert!((breakeven_pct(&e, 70.0) - 50.0).abs() < 1e-9);
+        // Fees alone above the Fargate bill: never.
+        assert!(breakeven_pct(&e, 55.0).is_infinite());
+    }
 }
