@@ -705,13 +705,42 @@ impl Ledger {
         }
     }
 
-    /// The rows of `cost.csv` and their sums, with `commitment` (B3)
-    /// settled hour by hour on on-demand spend (EC2 on-demand and Fargate
-    /// compute and idle). Bills up to the end of the run first.
-    pub fn statement(&mut self, commitment: Option<&Commitment>) -> Statement {
+    /// ECS-MODEL B3: the flat commitment `c` settled hour by hour on
+    /// on-demand spend (EC2 on-demand and Fargate compute and idle): per
+    /// hour, what the bill changes by (negative: a saving). Bills up to the
+    /// end of the run first.
+    pub fn flat_settlement(&mut self, c: &Commitment) -> Vec<f64> {
         self.close();
-        // Owner lines in the order of their names, then capacity names: the
-        // order of the rows within an hour.
+        (0..self.n_hours)
+            .map(|h| {
+                let mut spend = 0.0;
+                for &(_, cap, k) in &self.owner_order() {
+                    let line = &self.lines[k];
+                    if cap.is_on_demand() && line.touched_at(h) {
+                        let a = line.at(h);
+                        spend += a[COMPUTE] + a[IDLE_PART];
+                    }
+                }
+                let start = h as u64 * HOUR_MS;
+                let hour_ms = (start + HOUR_MS).min(self.end.as_millis()) - start;
+                let r = c.apply(spend, hour_ms as f64 / 1000.0);
+                r.committed_usd + r.uncovered_usd - spend
+            })
+            .collect()
+    }
+
+    /// The length of each hour of the run, in seconds (the last one partial
+    /// when the run is not a whole number of hours).
+    pub fn hour_spans_s(&self) -> Vec<f64> {
+        let end = self.end.as_millis();
+        (0..end.div_ceil(HOUR_MS))
+            .map(|h| (((h + 1) * HOUR_MS).min(end) - h * HOUR_MS) as f64 / 1000.0)
+            .collect()
+    }
+
+    /// Owner lines in the order of their names, then capacity names: the
+    /// order of the rows within an hour.
+    fn owner_order(&self) -> Vec<(&str, Capacity, usize)> {
         let mut order: Vec<(&str, Capacity, usize)> = self
             .lines
             .iter()
@@ -722,26 +751,17 @@ impl Ledger {
             })
             .collect();
         order.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        // B3: the settlement, per hour, on what on-demand capacity cost then.
-        let settlement: Vec<f64> = match commitment {
-            None => Vec::new(),
-            Some(c) => (0..self.n_hours)
-                .map(|h| {
-                    let mut spend = 0.0;
-                    for &(_, cap, k) in &order {
-                        let line = &self.lines[k];
-                        if cap.is_on_demand() && line.touched_at(h) {
-                            let a = line.at(h);
-                            spend += a[COMPUTE] + a[IDLE_PART];
-                        }
-                    }
-                    let start = h as u64 * HOUR_MS;
-                    let hour_ms = (start + HOUR_MS).min(self.end.as_millis()) - start;
-                    let r = c.apply(spend, hour_ms as f64 / 1000.0);
-                    r.committed_usd + r.uncovered_usd - spend
-                })
-                .collect(),
-        };
+        order
+    }
+
+    /// The rows of `cost.csv` and their sums, with `settlement` (B3: per
+    /// hour, what a commitment changes the bill by — [`flat_settlement`]
+    /// (Self::flat_settlement) or Reserved Instances and Savings Plans,
+    /// `crate::cost::commitments`) as the `(commitment)` line. Bills up to
+    /// the end of the run first.
+    pub fn statement(&mut self, settlement: &[f64]) -> Statement {
+        self.close();
+        let order = self.owner_order();
         // The settlement is a line of its own, in its place by name.
         let settled = order
             .partition_point(|&(name, cap, _)| (name, cap) < (COMMITMENT, Capacity::Commitment));
@@ -808,7 +828,7 @@ impl Ledger {
                     r.compute_usd + r.storage_usd;
             }
         }
-        for s in &settlement {
+        for s in settlement {
             totals.commitment_usd += s;
         }
         let mut instances: Vec<(Capacity, &Line)> = self
@@ -1172,7 +1192,7 @@ mod tests {
         // Stopping it again changes nothing.
         l.task_stopped(TaskId(7), InstanceId(0), mins(100));
         l.instance_terminated(InstanceId(0), hours(2));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         // Hour 0: web 0.5 × 0.192 × 0.5 h = 0.048; idle 0.192 × 0.5 h +
         // 0.5 × 0.192 × 0.5 h = 0.096 + 0.048 = 0.144. Hour 1 mirrors it.
         // "(idle)" sorts before "web"; nothing after the termination.
@@ -1210,7 +1230,7 @@ mod tests {
         l.instance_launched(InstanceId(0), SimTime::ZERO, spot, Capacity::Ec2Spot, None);
         l.task_placed(TaskId(0), InstanceId(0), a, 0.25, SimTime::ZERO);
         l.task_placed(TaskId(1), InstanceId(0), b, 0.75, SimTime::ZERO);
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         // Spot price 0.2 × 0.4 = 0.08: a 0.02, b 0.06, idle exactly 0.
         assert_rows(
             &s,
@@ -1235,7 +1255,7 @@ mod tests {
         let at = secs(3600 + 10);
         l.instance_launched(InstanceId(0), at, od, Capacity::Ec2OnDemand, None);
         l.instance_terminated(InstanceId(0), secs(3600 + 40));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(&s, &[(1, IDLE, "ec2-on-demand", 0.0, 0.0032, 0.0)]);
         assert!(close(s.totals.ec2_instances_usd, 0.0032));
         // One still running at the end is not topped up: 0.192 × 20 / 3600.
@@ -1248,7 +1268,7 @@ mod tests {
             Capacity::Ec2OnDemand,
             None,
         );
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(
             &s,
             &[(0, IDLE, "ec2-on-demand", 0.0, 0.192 * 20.0 / 3600.0, 0.0)],
@@ -1265,7 +1285,7 @@ mod tests {
             None,
         );
         l.instance_terminated(InstanceId(0), hours(1));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         // 0.36 × 60 / 3600 = 0.006.
         assert_rows(&s, &[(0, IDLE, "ec2-on-demand", 0.0, 0.006, 0.0)]);
     }
@@ -1298,7 +1318,7 @@ mod tests {
             None,
         );
         l.instance_terminated(InstanceId(1), hours(3));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         // Hour 0: 0.10; hour 1: 0.5 h × 0.10 + 0.5 h × 0.30 = 0.20; hour 2:
         // 0.30 (+ instance 1: 0.0025 ran + 0.0025 top-up, all idle).
         assert_rows(
@@ -1337,7 +1357,7 @@ mod tests {
             None,
         );
         l.instance_launched(InstanceId(2), mins(30), od, Capacity::Ec2OnDemand, None);
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(
             &s,
             &[
@@ -1382,7 +1402,7 @@ mod tests {
         // Stopping twice, or a task never admitted, changes nothing.
         l.fargate_stopped(TaskId(3), mins(41));
         l.fargate_stopped(TaskId(99), mins(41));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(
             &s,
             &[
@@ -1424,7 +1444,7 @@ mod tests {
             mins(165),
         );
         l.fargate_stopped(TaskId(1), mins(150));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(
             &s,
             &[
@@ -1460,7 +1480,7 @@ mod tests {
             quarter(20.0),
             hours(4),
         );
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_rows(&s, &[(2, "job", "FARGATE", 0.0123425 / 120.0, 0.0, 0.0)]);
     }
 
@@ -1488,7 +1508,8 @@ mod tests {
         );
         l.instance_terminated(InstanceId(0), hours(1));
         l.instance_launched(InstanceId(1), hours(1), spot, Capacity::Ec2Spot, None);
-        let s = l.statement(Some(&c));
+        let settled = l.flat_settlement(&c);
+        let s = l.statement(&settled);
         let cover = 1.0 / 0.7;
         // "(commitment)" sorts before "(idle)".
         assert_rows(
@@ -1538,7 +1559,7 @@ mod tests {
         // The termination stops the tasks still on the instance.
         l.instance_terminated(InstanceId(0), mins(90));
         l.task_stopped(TaskId(0), InstanceId(0), mins(100));
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         let keys: Vec<_> = rows(&s).iter().map(|r| (r.0, r.1, r.2)).collect();
         assert_eq!(
             keys,
@@ -1580,7 +1601,7 @@ mod tests {
             for &k in order.iter().rev() {
                 l.task_stopped(TaskId(k as u32), InstanceId(0), hours(1));
             }
-            l.statement(None)
+            l.statement(&[])
         };
         let a = bill(&[0, 1, 2, 3]);
         let b = bill(&[3, 1, 0, 2]);
@@ -1606,7 +1627,7 @@ mod tests {
             None,
         );
         l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         assert_eq!(s.rows.len(), 1440);
         assert!(s
             .rows
@@ -1692,7 +1713,7 @@ mod tests {
             assert!(close(g.on_demand_usd, w.4), "{g:?}");
         }
         // They sum to what on-demand EC2 cost in each hour.
-        let s = l.statement(None);
+        let s = l.statement(&[]);
         for h in 0..2 {
             let billed: f64 = s
                 .rows

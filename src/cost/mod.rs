@@ -12,7 +12,9 @@
 //!   spend ([`billing`]);
 //! - the [`Ledger`] of a run, kept as the run goes: what each owner cost on
 //!   each capacity, hour by hour, and the on-demand use a commitment may
-//!   cover ([`usage`]) ([`ledger`]).
+//!   cover ([`usage`]) ([`ledger`]);
+//! - Reserved Instances and Savings Plans applied hour by hour to that
+//!   on-demand usage ([`commitments`]).
 //!
 //! Values and arithmetic: nothing here owns the clock, schedules events,
 //! prints or touches files. The engine tells the ledger of launches, stops
@@ -22,6 +24,7 @@
 //! scenario, metrics or output modules.
 
 pub mod billing;
+pub mod commitments;
 pub mod ledger;
 pub mod prices;
 pub mod usage;

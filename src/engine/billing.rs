@@ -9,6 +9,7 @@
 
 use super::SimSpec;
 use super::Simulation;
+use crate::cost::commitments::Settlement;
 use crate::cost::{ebs_usd_per_hour, task_share, Capacity, FargateSize, Ledger, HOURS_PER_MONTH};
 use crate::cost::{OwnerId, TariffId, UsageId};
 use crate::metrics::{round4, CostRow, CostSummary};
@@ -154,14 +155,36 @@ impl Simulation {
             .fargate_admitted(t, owner, meta.spot, rates, size, admitted);
     }
 
-    /// Bills the run up to its end. Returns the rows of `cost.csv` and the
-    /// summary.
-    pub(super) fn bill(&mut self) -> (Vec<CostRow>, CostSummary) {
+    /// Bills the run up to its end. Returns the rows of `cost.csv`, the
+    /// summary and, with Reserved Instances or Savings Plans, their
+    /// settlement (B3).
+    pub(super) fn bill(&mut self) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
         let end = self.horizon;
-        let statement = self
-            .billing
-            .ledger
-            .statement(self.spec.pricing.commitment.as_ref());
+        let pricing = &self.spec.pricing;
+        let ledger = &mut self.billing.ledger;
+        // B3: the flat what-if on the hour's on-demand spend, or Reserved
+        // Instances and Savings Plans on the hour's on-demand usage.
+        let mut per_hour = match &pricing.commitment {
+            Some(c) => ledger.flat_settlement(c),
+            None => Vec::new(),
+        };
+        let mut settlement = None;
+        if let Some(c) = pricing.commitments.as_ref().filter(|c| !c.is_empty()) {
+            ledger.close();
+            let s = c.settle(
+                &ledger.ec2_usage_hours(),
+                &ledger.fargate_usage_hours(),
+                &ledger.hour_spans_s(),
+            );
+            per_hour = vec![0.0; ledger.hour_spans_s().len()];
+            for u in &s.hours {
+                if let Some(x) = per_hour.get_mut(u.hour as usize) {
+                    *x += u.billed_usd() - u.on_demand_usd;
+                }
+            }
+            settlement = Some(s);
+        }
+        let statement = ledger.statement(&per_hour);
         let t = statement.totals;
         let rows: Vec<CostRow> = statement
             .rows
@@ -215,6 +238,11 @@ impl Simulation {
             .count() as u64;
         s.fargate_spot_interruptions = self.fargate.spot_interruptions;
         s.fargate_spot_unavailable = self.fargate.spot_unavailable;
-        (rows, s)
+        s.commitments = settlement.as_ref().map(|x| {
+            let mut c = x.summary();
+            c.round(round4);
+            c
+        });
+        (rows, s, settlement)
     }
 }

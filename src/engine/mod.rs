@@ -158,6 +158,9 @@ pub struct RunResult {
     pub instances: Vec<InstanceRecord>,
     /// The cost ledger, per hour, owner and capacity (`cost.csv`).
     pub cost: Vec<crate::metrics::CostRow>,
+    /// Reserved Instances and Savings Plans per hour (`commitments.csv`),
+    /// when the scenario has any (B3).
+    pub commitments: Option<crate::cost::commitments::Settlement>,
     /// Narrated decisions (only with an explain window).
     pub explanations: Vec<ExplainedDecision>,
 }

@@ -321,7 +321,7 @@ impl Simulation {
         for v in hours_by.values_mut() {
             *v = round4(*v);
         }
-        let (cost_rows, cost) = self.bill();
+        let (cost_rows, cost, commitments) = self.bill();
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -416,6 +416,7 @@ impl Simulation {
             tasks,
             instances,
             cost: cost_rows,
+            commitments,
             explanations: self.placer.explained,
         }
     }

@@ -351,6 +351,8 @@ pub struct PricingSpec {
     pub ebs_usd_per_gb_month: f64,
     /// Savings Plan / RI what-if (B3).
     pub commitment: Option<Commitment>,
+    /// Reserved Instances and Savings Plans (B3), settled hour by hour.
+    pub commitments: Option<crate::cost::commitments::Commitments>,
 }
 
 impl PricingSpec {

@@ -644,6 +644,10 @@ pub struct CostSummary {
     pub fargate_spot_interruptions: u64,
     /// Fargate Spot launches refused for lack of capacity.
     pub fargate_spot_unavailable: u64,
+    /// Reserved Instances and Savings Plans over the run (B3); absent
+    /// without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<crate::cost::commitments::CommitmentSummary>,
 }
 
 impl CostSummary {
