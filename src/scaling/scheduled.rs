@@ -10,7 +10,9 @@
 //!
 //! # Supported expressions
 //!
-//! - `at(yyyy-mm-ddThh:mm:ss)`: once, at that UTC time.
+//! - `at(yyyy-mm-ddThh:mm:ss)`: once, at that UTC time; an RFC 3339 time
+//!   with an offset or a fraction (`at(2026-03-02T09:00:00+01:00)`) is
+//!   read too.
 //! - `cron(minutes hours day-of-month month day-of-week year)`, AWS's six
 //!   fields, evaluated in UTC at minute resolution (the finest AWS allows):
 //!
@@ -39,7 +41,7 @@
 //!
 //! A pure decider: parsing and date arithmetic only, no clock and no I/O.
 
-use crate::sim::calendar::{civil_from_days, days_from_civil, days_in_month, parse_utc_datetime};
+use crate::sim::calendar::{civil_from_days, days_from_civil, days_in_month, parse_instant};
 use std::fmt;
 
 use super::ParamError;
@@ -610,13 +612,14 @@ fn column_of(s: &str, byte: usize) -> usize {
 // UTC calendar arithmetic
 // ---------------------------------------------------------------------------
 
-/// `yyyy-mm-ddThh:mm:ss` (optionally with a trailing `Z`) as Unix seconds.
+/// The time of `at(...)` as Unix seconds: AWS's `yyyy-mm-ddThh:mm:ss`
+/// (UTC), or any RFC 3339 time with an offset or fraction (see
+/// [`parse_instant`]). A date alone is not a time here.
 fn parse_at(s: &str) -> Option<i64> {
-    let s = s.strip_suffix('Z').unwrap_or(s);
-    if s.len() != 19 {
+    if s.trim().len() <= 10 {
         return None;
     }
-    parse_utc_datetime(s)
+    parse_instant(s)
 }
 
 /// AWS day-of-week of a day number: 1 = Sunday … 7 = Saturday
@@ -835,6 +838,24 @@ mod tests {
     }
 
     #[test]
+    fn a5_at_with_an_offset_or_a_fraction() {
+        // ECS-MODEL A5: the same instant, however it is written.
+        let eight = Schedule::At(utc(2024, 3, 1, 8, 0));
+        for text in [
+            "at(2024-03-01T08:00:00Z)",
+            "at(2024-03-01T08:00:00.000Z)",
+            "at(2024-03-01T09:00:00+01:00)",
+            "at(2024-03-01T03:00:00-05:00)",
+            "at(2024-03-01 08:00)",
+        ] {
+            assert_eq!(Schedule::parse(text), Ok(eight.clone()), "{text}");
+        }
+        for bad in ["at(2024-03-01)", "at(2024-02-30T08:00:00)", "at(tomorrow)"] {
+            assert!(Schedule::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a5_invalid_expressions_name_the_column() {
         let cases = [
             // Columns:      123456789012345678901
@@ -909,7 +930,8 @@ mod tests {
                 4,
                 "invalid time `2024-02-30T08:00:00`",
             ),
-            ("at(2024-03-01 08:00)", 4, "expected yyyy-mm-ddThh:mm:ss"),
+            // A date alone is not a time (AWS wants the time of day).
+            ("at(2024-03-01)", 4, "expected yyyy-mm-ddThh:mm:ss"),
             ("rate(5 minutes)", 1, "not supported"),
             ("  every day", 3, "expected `cron("),
         ];

@@ -23,7 +23,7 @@ use crate::model::attrs;
 use crate::model::{Resources, TaskDefId};
 use crate::placement::query::{Query, QueryTarget};
 use crate::placement::{Constraint, MAX_CONSTRAINTS};
-use crate::sim::calendar::parse_utc_datetime;
+use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
 use crate::text::closest;
 
@@ -89,16 +89,10 @@ pub(crate) fn build(
         Some(d) => d,
         None => SimDuration::ZERO,
     };
-    let start_text = r
-        .opt_string(t, "", "startTime")
-        .unwrap_or_else(|| DEFAULT_START.into());
-    let start_epoch_s = parse_utc_datetime(&start_text).unwrap_or_else(|| {
-        r.err(
-            "startTime",
-            format!("expected a UTC date such as \"{DEFAULT_START}\", found \"{start_text}\""),
-        );
-        0
-    });
+    let start_epoch_s = match t.get("startTime") {
+        Some(v) => r.instant(v, "startTime").unwrap_or(0),
+        None => parse_instant(DEFAULT_START).unwrap_or(0),
+    };
 
     // Names of the Auto Scaling group capacity providers, for strategies.
     let asg_names: Vec<String> = t

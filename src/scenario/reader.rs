@@ -8,6 +8,7 @@ use toml::{Table, Value};
 
 use super::error::Issue;
 use super::units::parse_duration;
+use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
 use crate::text::closest;
 
@@ -240,6 +241,38 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// A wall-clock instant in Unix seconds: a TOML datetime
+    /// (`startTime = 2026-03-02T00:00:00Z`, or a local date or date-time,
+    /// taken as UTC) or a string in RFC 3339 with any offset or fraction
+    /// (see [`parse_instant`]).
+    pub fn instant(&mut self, v: &Value, path: &str) -> Option<i64> {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Datetime(d) if d.date.is_some() => d.to_string(),
+            other => {
+                self.err(
+                    path,
+                    format!(
+                        "expected a date and time such as 2026-03-02T00:00:00Z, found {}",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        let t = parse_instant(&text);
+        if t.is_none() {
+            self.err(
+                path,
+                format!(
+                    "expected an RFC 3339 date and time such as \"2026-03-02T00:00:00Z\" \
+                     or \"2026-03-02T09:30:00.000+05:30\", or a date, found \"{text}\""
+                ),
+            );
+        }
+        t
     }
 
     pub fn opt_duration(&mut self, t: &Table, path: &str, key: &str) -> Option<SimDuration> {
