@@ -28,7 +28,7 @@ pub(crate) mod reader;
 mod scaling;
 mod services;
 mod spot;
-mod taskdef;
+pub(crate) mod taskdef;
 mod trace;
 pub mod units;
 mod values;

@@ -33,7 +33,7 @@ const TASKDEF_FIELDS: &[&str] = &[
 ];
 
 /// ECS task-definition fields accepted and not modelled.
-const TASKDEF_IGNORED: &[&str] = &[
+pub(crate) const TASKDEF_IGNORED: &[&str] = &[
     "taskDefinitionArn",
     "revision",
     "status",
@@ -64,7 +64,7 @@ const CONTAINER_FIELDS: &[&str] = &[
 ];
 
 /// ECS container-definition fields accepted and not modelled.
-const CONTAINER_IGNORED: &[&str] = &[
+pub(crate) const CONTAINER_IGNORED: &[&str] = &[
     "essential",
     "entryPoint",
     "command",
@@ -103,7 +103,8 @@ const CONTAINER_IGNORED: &[&str] = &[
 ];
 
 const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol"];
-const PORT_IGNORED: &[&str] = &["name", "appProtocol", "containerPortRange", "hostPortRange"];
+pub(crate) const PORT_IGNORED: &[&str] =
+    &["name", "appProtocol", "containerPortRange", "hostPortRange"];
 
 /// A task definition read from the scenario: the model's definition, its
 /// constraints, and where it came from (for error messages).

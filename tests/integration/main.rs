@@ -7,6 +7,7 @@ mod fuzz;
 mod golden;
 mod health_checks;
 mod hostile;
+mod import;
 mod lifecycle;
 mod output_text;
 mod placement_table;
