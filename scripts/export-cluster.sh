@@ -2,7 +2,7 @@
 # Writes the AWS CLI outputs that `ecsim import` reads, for one ECS cluster,
 # into a folder. Read-only calls (Describe*/List*); region and credentials as
 # for any aws command (AWS_PROFILE, AWS_REGION, ...). Needs the AWS CLI v2
-# and GNU date (for the spot price window).
+# and GNU date (for the time windows); jq for the optional demand traces.
 #
 #   scripts/export-cluster.sh CLUSTER [FOLDER]
 #   ecsim import FOLDER --out CLUSTER.toml
@@ -70,5 +70,33 @@ if [ -n "$types" ]; then
   aws ec2 describe-spot-price-history --product-descriptions Linux/UNIX \
     --start-time "$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)" \
     --instance-types $types >"$out/describe-spot-price-history.json"
+fi
+# Demand traces (optional, needs jq): a day of each service's ECS CPU and,
+# behind a load balancer, its target group's request count, 5-minute points.
+# Ids are cpu_<service> and req_<service>, the name's other characters as _.
+if command -v jq >/dev/null; then
+  queries=()
+  while IFS=$'\t' read -r svc tg; do
+    id=$(printf '%s' "$svc" | tr -c 'a-zA-Z0-9' '_')
+    queries+=("$(jq -cn --arg id "cpu_$id" --arg c "$cluster" --arg s "$svc" '{Id: $id,
+      MetricStat: {Metric: {Namespace: "AWS/ECS", MetricName: "CPUUtilization",
+      Dimensions: [{Name: "ClusterName", Value: $c}, {Name: "ServiceName", Value: $s}]},
+      Period: 300, Stat: "Average"}}')")
+    if [ -n "$tg" ]; then
+      lb=$(aws elbv2 describe-target-groups --target-group-arns "$tg" \
+        --query 'TargetGroups[0].LoadBalancerArns[0]' --output text)
+      queries+=("$(jq -cn --arg id "req_$id" --arg tg "${tg##*:}" --arg lb "${lb#*:loadbalancer/}" '{Id: $id,
+        MetricStat: {Metric: {Namespace: "AWS/ApplicationELB", MetricName: "RequestCount",
+        Dimensions: [{Name: "TargetGroup", Value: $tg}, {Name: "LoadBalancer", Value: $lb}]},
+        Period: 300, Stat: "Sum"}}')")
+    fi
+  done < <(jq -r '.services[] | [.serviceName, (.loadBalancers[0].targetGroupArn // "")] | @tsv' \
+    "$out"/describe-services-*.json)
+  if [ ${#queries[@]} -gt 0 ]; then
+    printf '%s\n' "${queries[@]}" | jq -s . >"$out/metric-queries.txt"
+    aws cloudwatch get-metric-data --metric-data-queries "file://$out/metric-queries.txt" \
+      --start-time "$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)" \
+      --end-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/get-metric-data.json"
+  fi
 fi
 echo "wrote $out; next: ecsim import $out --out $cluster.toml"

@@ -3,8 +3,9 @@
 //! `describe-container-instances`, `describe-capacity-providers`,
 //! `describe-auto-scaling-groups`, Application Auto Scaling's
 //! `describe-scalable-targets`, `describe-scaling-policies` and
-//! `describe-scheduled-actions`, `describe-spot-price-history`; the README
-//! has the script that writes them).
+//! `describe-scheduled-actions`, `describe-spot-price-history`, and
+//! CloudWatch `get-metric-data` with `req_<service>`/`cpu_<service>` series
+//! for demand traces; the README has the script that writes them).
 //!
 //! Files are recognised by their top-level key, not their name. Every
 //! section of the written scenario starts with comments naming the file and
@@ -662,11 +663,25 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
 
     // --- services, with their Application Auto Scaling -----------------------
     let scaling = ScalingIndex::new(&ctx, &name);
+    let metrics = metric_index(&ctx);
+    let mut first_metric: Option<i64> = None;
     for sv in ctx.of(Kind::Services) {
         for i in 0..ctx.len(sv, "services") {
             let p = index("services", i);
-            let sec = service(&mut ctx, sv, &p, &scaling);
+            let mut sec = service(&mut ctx, sv, &p, &scaling);
+            if let Some((v, file, start)) = demand(&mut ctx, sv, &p, &metrics, &mut sec) {
+                sec.set("demand", v);
+                files.push(file);
+                first_metric = Some(first_metric.map_or(start, |f: i64| f.min(start)));
+            }
             sections.push(sec);
+        }
+    }
+    // Without --start, time zero is the first metric sample: the traces
+    // then start where the simulated day does.
+    if opts.start.is_none() {
+        if let Some(t) = first_metric {
+            top.push(("startTime".into(), s(crate::sim::calendar::format_utc(t))));
         }
     }
 
@@ -711,10 +726,16 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
         sections.push(sec);
     }
     for m in ctx.of(Kind::MetricData) {
-        ctx.sources[m].why(
-            "MetricDataResults",
-            "demand traces from get-metric-data are not imported: give each service a demand by hand",
-        );
+        for i in 0..ctx.len(m, "MetricDataResults") {
+            let p = index("MetricDataResults", i);
+            let told = ctx.sources[m].reasons.iter().any(|r| r.0 == p);
+            if !told && !ctx.sources[m].is_mapped(&join(&p, "Values")) {
+                ctx.sources[m].why(
+                    &p,
+                    "not a cpu_<service>/req_<service> pair of a service in describe-services",
+                );
+            }
+        }
     }
 
     let scenario = render(&ctx.sources, &ctx.kinds, &top, &sections);
@@ -1215,4 +1236,153 @@ fn render(
         }
     }
     out
+}
+
+/// CloudWatch series by (kind, service) where the query `Id` is
+/// `req_<service>` (ALB RequestCount, Sum) or `cpu_<service>` (ECS
+/// CPUUtilization, Average), the service name with every character other
+/// than a letter or digit as `_` (as the export script writes them).
+type Metrics = BTreeMap<(String, String), (usize, String)>;
+
+fn id_of(service: &str) -> String {
+    service
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn metric_index(ctx: &Ctx) -> Metrics {
+    let mut m = Metrics::new();
+    for src in ctx.of(Kind::MetricData) {
+        for i in 0..ctx.len(src, "MetricDataResults") {
+            let p = index("MetricDataResults", i);
+            let id = ctx
+                .peek(src, &join(&p, "Id"))
+                .and_then(Json::as_str)
+                .unwrap_or("");
+            for kind in ["req", "cpu"] {
+                if let Some(svc) = id.strip_prefix(kind).and_then(|r| r.strip_prefix('_')) {
+                    m.insert((kind.to_string(), svc.to_string()), (src, p.clone()));
+                }
+            }
+        }
+    }
+    m
+}
+
+/// (Unix seconds, value) of a MetricDataResults entry, oldest first.
+fn series(ctx: &Ctx, src: usize, p: &str) -> Vec<(i64, f64, String)> {
+    let ts = ctx
+        .peek(src, &join(p, "Timestamps"))
+        .and_then(Json::as_array);
+    let vs = ctx.peek(src, &join(p, "Values")).and_then(Json::as_array);
+    let (Some(ts), Some(vs)) = (ts, vs) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(i64, f64, String)> = ts
+        .iter()
+        .zip(vs)
+        .filter_map(|(t, v)| {
+            let text = t.as_str()?;
+            Some((
+                crate::sim::calendar::parse_instant(text)?,
+                v.as_f64()?,
+                text.to_string(),
+            ))
+        })
+        .collect();
+    out.sort_by_key(|x| x.0);
+    out
+}
+
+/// A service's demand trace from its CloudWatch request count, sized by its
+/// CPU: `taskCapacityRps` is the median over the samples of requests per
+/// second per running task at 100% CPU. Returns the demand, the trace file
+/// and the first sample's time.
+fn demand(
+    ctx: &mut Ctx,
+    sv: usize,
+    p: &str,
+    metrics: &Metrics,
+    sec: &mut Section,
+) -> Option<(Value, (PathBuf, String), i64)> {
+    let name = sec.entries[0].1.as_str().unwrap_or("").to_string();
+    let id = id_of(&name);
+    let req = metrics.get(&("req".to_string(), id.clone())).cloned();
+    let cpu = metrics.get(&("cpu".to_string(), id.clone())).cloned();
+    for (src, mp) in req.iter().chain(cpu.iter()) {
+        sec.origins.push((*src, mp.clone(), name.clone()));
+    }
+    let Some((rs, rp)) = req else {
+        if let Some((cs, cp)) = cpu {
+            ctx.sources[cs].why(
+                &cp,
+                format!("no req_{id} request count: ecsim's demand is in requests"),
+            );
+        }
+        return None;
+    };
+    let Some((cs, cp)) = cpu else {
+        ctx.sources[rs].why(&rp, format!("no cpu_{id} series to size taskCapacityRps"));
+        return None;
+    };
+    let reqs = series(ctx, rs, &rp);
+    let cpus: BTreeMap<i64, f64> = series(ctx, cs, &cp)
+        .into_iter()
+        .map(|x| (x.0, x.1))
+        .collect();
+    let step = reqs
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|d| *d > 0)
+        .min()
+        .unwrap_or(60);
+    let running = ctx
+        .peek(sv, &join(p, "runningCount"))
+        .and_then(Json::as_f64)
+        .unwrap_or(0.0);
+    let mut per_task: Vec<f64> = reqs
+        .iter()
+        .filter_map(|(t, sum, _)| {
+            let c = cpus.get(t)?;
+            let rps = sum / step as f64;
+            (rps > 0.0 && *c > 0.0 && running > 0.0).then(|| rps / (c / 100.0 * running))
+        })
+        .collect();
+    if reqs.len() < 2 || per_task.is_empty() {
+        ctx.sources[rs].why(
+            &rp,
+            "fewer than two samples, or none with CPU and running tasks to size taskCapacityRps",
+        );
+        return None;
+    }
+    per_task.sort_by(f64::total_cmp);
+    let capacity = per_task[per_task.len() / 2];
+    let peak = reqs.iter().map(|x| x.1 / step as f64).fold(0.0, f64::max);
+    if peak <= 0.0 {
+        ctx.sources[rs].why(&rp, "no request in the series");
+        return None;
+    }
+    let mut csv = String::from("time,rps\n");
+    for (_, sum, text) in &reqs {
+        let _ = writeln!(csv, "{text},{:.3}", sum / step as f64);
+    }
+    for (src, mp) in [(rs, &rp), (cs, &cp)] {
+        for k in ["Id", "Timestamps", "Values"] {
+            ctx.sources[src].mark(&join(mp, k));
+        }
+    }
+    ctx.sources[sv].mark(&join(p, "runningCount"));
+    let rel = PathBuf::from(format!("demand-{id}.csv"));
+    let mut d = toml::Table::new();
+    d.insert("type".into(), s("trace"));
+    d.insert("path".into(), s(rel.to_string_lossy()));
+    d.insert("column".into(), s("rps"));
+    d.insert("peakRps".into(), Value::Float(round3(peak)));
+    d.insert("taskCapacityRps".into(), Value::Float(round3(capacity)));
+    Some((Value::Table(d), (rel, csv), reqs[0].0))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }

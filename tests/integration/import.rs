@@ -118,6 +118,25 @@ fn imported_values_keep_aws_meaning() {
     );
     // `team` is on 2 of the 3 on-demand instances: not a group attribute.
     assert!(groups[0].get("attributes").is_none());
+    // ECS-MODEL W1: web's demand is its request count as a trace. 12
+    // five-minute sums from 90,000 (300/s) to 172,500 (575/s); CPU is
+    // rps / (160 × 6 tasks) so one task serves 160 req/s at 100% CPU.
+    let d = &web["demand"];
+    assert_eq!(d["type"].as_str(), Some("trace"));
+    assert_eq!(d["peakRps"].as_float(), Some(575.0));
+    assert_eq!(d["taskCapacityRps"].as_float(), Some(160.0));
+    // api has CPU but no request count: no demand, and it says why.
+    assert!(services[1].get("demand").is_none());
+    assert!(text.contains("no req_api request count"));
+    // Without --start, time zero is the first metric sample (22:00 UTC,
+    // though CloudWatch lists the newest first).
+    let opts = ImportOptions {
+        duration: "1d".into(),
+        start: None,
+    };
+    let t2: toml::Table =
+        toml::from_str(&import_dir(&fixtures(), &opts).unwrap().scenario).unwrap();
+    assert_eq!(t2["startTime"].as_str(), Some("2026-03-01T22:00:00Z"));
 }
 
 #[test]
@@ -163,6 +182,10 @@ fn every_fixture_field_is_mapped_or_listed() {
         ("ScheduledActions[1]", "time zone Europe/Paris"),
         ("ScalingPolicies[2]", "StepScaling"),
         ("taskDefinition", "api:41 not imported"),
+        (
+            "MetricDataResults[3]",
+            "not a cpu_<service>/req_<service> pair",
+        ),
     ] {
         assert!(
             imp.scenario
@@ -256,4 +279,50 @@ fn the_readme_shows_the_export_script_as_shipped() {
         .status()
         .unwrap();
     assert!(ok.success());
+}
+
+#[test]
+fn the_export_script_writes_a_folder_that_imports() {
+    // scripts/export-cluster.sh run against a stand-in `aws` that answers
+    // from the fixtures: every call it makes is one the stand-in knows, and
+    // what it writes imports to the same scenario as the fixtures do
+    // (describe-services and describe-container-instances in chunks).
+    use std::process::Command;
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("bash") || !have("jq") {
+        eprintln!("skipped: needs bash and jq");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("shop-aws");
+    let path = format!(
+        "{}:{}",
+        root.join("tests/fixtures/aws-cli-stub").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("bash")
+        .arg(root.join("scripts/export-cluster.sh"))
+        .arg("shop")
+        .arg(&folder)
+        .env("PATH", path)
+        .env("FIXTURES", fixtures())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let from_script = import_dir(&folder, &ImportOptions::default()).unwrap();
+    let from_fixtures = import_dir(&fixtures(), &ImportOptions::default()).unwrap();
+    let body = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&from_script.scenario), body(&from_fixtures.scenario));
+    assert_eq!(from_script.sources.len(), from_fixtures.sources.len());
 }
