@@ -536,14 +536,23 @@ fn validate(files: &[PathBuf], set: &[String]) -> Result<(), Failure> {
     let mut bad = false;
     for f in files {
         match scenario::load(f, set) {
-            Ok(s) => say!(
-                "{}: ok ({} instance groups, {} services, {} job streams, {})",
-                f.display(),
-                s.spec.instance_groups.len(),
-                s.spec.services.len(),
-                s.spec.jobs.len(),
-                s.spec.horizon
-            ),
+            Ok(s) => {
+                say!(
+                    "{}: ok ({} instance groups, {} services, {} job streams, {})",
+                    f.display(),
+                    s.spec.instance_groups.len(),
+                    s.spec.services.len(),
+                    s.spec.jobs.len(),
+                    s.spec.horizon
+                );
+                if !s.ignored.is_empty() {
+                    say!(
+                        "{}: ignored (not modelled): {}",
+                        f.display(),
+                        s.ignored.join(", ")
+                    );
+                }
+            }
             Err(e) => {
                 bad = true;
                 for line in e.issues() {

@@ -11,6 +11,7 @@
 //!
 //! This module reads files; the engine never imports it.
 
+mod aws;
 mod build;
 mod capacity_providers;
 mod capacity_strategy;
@@ -51,6 +52,9 @@ pub struct Scenario {
     pub spec: SimSpec,
     /// Seed from the file (or `--seed`).
     pub seed: u64,
+    /// Fields accepted and not modelled (AWS fields of pasted or `file =`
+    /// JSON), by path, each once; `validate` lists them.
+    pub ignored: Vec<String>,
 }
 
 /// Loads `path`, applies `overrides` (`path=value` strings) and validates.
@@ -96,6 +100,7 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             path: path.to_path_buf(),
             spec,
             seed,
+            ignored: r.ignored,
         }),
         _ => Err(ScenarioError::Invalid(r.issues)),
     }

@@ -16,6 +16,9 @@ use crate::text::closest;
 pub(crate) struct Reader {
     pub file: PathBuf,
     pub issues: Vec<Issue>,
+    /// Fields accepted but not modelled (AWS fields kept for copy-paste),
+    /// by path, in reading order: reported once, never an error.
+    pub ignored: Vec<String>,
 }
 
 /// `a.b` / `a[0]` joined paths.
@@ -63,6 +66,27 @@ impl Reader {
         Reader {
             file: file.to_path_buf(),
             issues: Vec::new(),
+            ignored: Vec::new(),
+        }
+    }
+
+    /// Records a field accepted and not modelled.
+    pub fn ignore(&mut self, path: &str) {
+        if !self.ignored.iter().any(|p| p == path) {
+            self.ignored.push(path.to_string());
+        }
+    }
+
+    /// Takes over a sub-reader's (a file the scenario names) issues and
+    /// ignored fields, the latter prefixed with that file's name.
+    pub fn absorb(&mut self, mut sub: Reader) {
+        self.issues.append(&mut sub.issues);
+        let name = sub
+            .file
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        for p in sub.ignored {
+            self.ignore(&format!("{name}: {p}"));
         }
     }
 
@@ -90,7 +114,11 @@ impl Reader {
             return None;
         };
         for key in t.keys() {
-            if known.contains(&key.as_str()) || ignored.contains(&key.as_str()) {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            if ignored.contains(&key.as_str()) {
+                self.ignore(&join(path, key));
                 continue;
             }
             let hint = match closest(key, known.iter().copied()) {
@@ -273,6 +301,24 @@ impl Reader {
             );
         }
         t
+    }
+
+    /// A duration where AWS takes integer seconds (cooldowns): `300` as
+    /// AWS writes it, or a duration string such as `"5m"`.
+    pub fn opt_seconds(&mut self, t: &Table, path: &str, key: &str) -> Option<SimDuration> {
+        match t.get(key)? {
+            Value::Integer(n) => match u64::try_from(*n) {
+                Ok(n) if n <= 365 * 86_400 => Some(SimDuration::from_secs(n)),
+                _ => {
+                    self.err(
+                        &join(path, key),
+                        format!("expected whole seconds from 0 to 31536000, found {n}"),
+                    );
+                    None
+                }
+            },
+            v => self.duration(v, &join(path, key)),
+        }
     }
 
     pub fn opt_duration(&mut self, t: &Table, path: &str, key: &str) -> Option<SimDuration> {

@@ -83,10 +83,10 @@ pub(crate) fn service_scaling(
             continue;
         }
         let mut tt = TargetTracking::new(metric, target);
-        if let Some(d) = r.opt_duration(x, &p, "scaleOutCooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "scaleOutCooldown") {
             tt.scale_out_cooldown = d;
         }
-        if let Some(d) = r.opt_duration(x, &p, "scaleInCooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "scaleInCooldown") {
             tt.scale_in_cooldown = d;
         }
         if let Some(b) = r.opt_bool(x, &p, "disableScaleIn") {
@@ -203,7 +203,7 @@ pub(crate) fn service_scaling(
         if let Some(m) = r.opt_uint(x, &p, "minAdjustmentMagnitude", 100_000) {
             policy.min_adjustment_magnitude = Some(m as u32);
         }
-        if let Some(d) = r.opt_duration(x, &p, "cooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "cooldown") {
             policy.cooldown = d;
         }
         if let Err(e) = policy.validate() {

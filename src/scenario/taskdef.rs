@@ -199,11 +199,19 @@ pub(crate) fn read(
             }
         };
         // `aws ecs describe-task-definition` wraps it in {"taskDefinition": ...}.
-        let json = json.get("taskDefinition").cloned().unwrap_or(json);
-        let value = json_to_toml(&json).unwrap_or(Value::Table(Table::new()));
         let mut sub = Reader::new(&full);
+        let td = match json.get("taskDefinition") {
+            Some(td) => {
+                if json.get("tags").is_some() {
+                    sub.ignore("tags");
+                }
+                td.clone()
+            }
+            None => json,
+        };
+        let value = json_to_toml(&td).unwrap_or(Value::Table(Table::new()));
         let out = read_inline(&mut sub, &value, "");
-        r.issues.append(&mut sub.issues);
+        r.absorb(sub);
         return out;
     }
     read_inline(r, v, path)

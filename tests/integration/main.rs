@@ -1,5 +1,6 @@
 //! The integration test binary: one binary, one module per purpose.
 
+mod aws_shapes;
 mod common;
 mod cost;
 mod engine_rules;

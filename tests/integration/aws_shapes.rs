@@ -1,0 +1,296 @@
+//! AWS JSON accepted as-is where AWS has a shape (issue 14, item 3):
+//! services from `create-service` / `describe-services` JSON; AWS's
+//! unmodelled fields are listed once as ignored, never errors.
+
+use std::path::Path;
+
+use ecsim::scenario;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const BASE: &str = r#"
+name = "shapes"
+duration = "1h"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+count = 4
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "web:1", cpu = 512, memory = 1024 }]
+"#;
+
+/// `aws ecs create-service --cli-input-json` input.
+const CREATE_SERVICE: &str = r#"{
+    "cluster": "shop",
+    "serviceName": "web",
+    "taskDefinition": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:7",
+    "desiredCount": 3,
+    "launchType": "EC2",
+    "placementStrategy": [
+        { "type": "spread", "field": "attribute:ecs.availability-zone" },
+        { "type": "binpack", "field": "memory" }
+    ],
+    "deploymentConfiguration": {
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 50,
+        "deploymentCircuitBreaker": { "enable": true, "rollback": true },
+        "alarms": { "alarmNames": [], "enable": false, "rollback": false }
+    },
+    "healthCheckGracePeriodSeconds": 60,
+    "schedulingStrategy": "REPLICA",
+    "deploymentController": { "type": "ECS" },
+    "enableECSManagedTags": true,
+    "propagateTags": "SERVICE",
+    "enableExecuteCommand": false,
+    "tags": [{ "key": "team", "value": "web" }]
+}"#;
+
+fn load(dir: &Path, text: &str) -> Result<scenario::Scenario, Vec<String>> {
+    let path = dir.join("s.toml");
+    write(dir, "s.toml", text);
+    scenario::load(&path, &[]).map_err(|e| e.issues())
+}
+
+#[test]
+fn a_service_from_create_service_json_runs_as_inline_d1() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.json", CREATE_SERVICE);
+    let from_file = format!("{BASE}[[services]]\nfile = \"web.json\"\n");
+    let sc = load(dir.path(), &from_file).unwrap_or_else(|e| panic!("{e:#?}"));
+    // The same service written inline, in ecsim's TOML.
+    let inline = format!(
+        "{BASE}[[services]]\nserviceName = \"web\"\ntaskDefinition = \"web:7\"\ndesiredCount = 3\n\
+         launchType = \"EC2\"\nplacementStrategy = [{{ type = \"spread\", field = \"attribute:ecs.availability-zone\" }}, \
+         {{ type = \"binpack\", field = \"memory\" }}]\n\
+         deploymentConfiguration = {{ maximumPercent = 200, minimumHealthyPercent = 50, \
+         deploymentCircuitBreaker = {{ enable = true, rollback = true }} }}\n"
+    );
+    let sc2 = load(dir.path(), &inline).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(
+        format!("{:?}", sc.spec.services),
+        format!("{:?}", sc2.spec.services)
+    );
+    // ECS-MODEL D1: minimumHealthyPercent 50 of 3 is read from the file.
+    let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+    assert_eq!(r.summary.services[0].running_at_end, 3);
+    // AWS fields not modelled: listed once, by file, not errors.
+    for f in [
+        "services[0].cluster",
+        "services[0].healthCheckGracePeriodSeconds",
+        "services[0].tags",
+        "services[0].deploymentConfiguration.alarms",
+    ] {
+        assert!(sc.ignored.iter().any(|i| i == f), "{f}: {:?}", sc.ignored);
+    }
+    // Listed once: the inline service has none of them.
+    assert!(sc2.ignored.is_empty(), "{:?}", sc2.ignored);
+}
+
+#[test]
+fn a_service_from_describe_services_or_its_wrapper() {
+    let dir = tempfile::tempdir().unwrap();
+    // create-service's output wraps it; describe-services adds state.
+    let described = CREATE_SERVICE.replacen(
+        "\"cluster\": \"shop\",",
+        "\"serviceArn\": \"arn:aws:ecs:us-east-1:111122223333:service/shop/web\", \
+         \"status\": \"ACTIVE\", \"runningCount\": 3, \"pendingCount\": 0, \
+         \"deployments\": [{ \"id\": \"ecs-svc/1\", \"status\": \"PRIMARY\", \"taskDefinition\": \"web:7\" }], \
+         \"events\": [], \"createdAt\": \"2026-03-01T10:00:00.000000+00:00\",",
+        1,
+    );
+    write(
+        dir.path(),
+        "web.json",
+        &format!("{{\"service\": {described}}}"),
+    );
+    // Keys beside `file` add to and override the file's.
+    let text = format!(
+        "{BASE}[[services]]\nfile = \"web.json\"\ndesiredCount = 2\n\
+         demand = {{ type = \"constant\", rps = 10, taskCapacityRps = 100 }}\n"
+    );
+    let sc = load(dir.path(), &text).unwrap_or_else(|e| panic!("{e:#?}"));
+    match &sc.spec.services[0].kind {
+        ecsim::engine::ServiceKind::Replica { desired, .. } => assert_eq!(*desired, 2),
+        other => panic!("{other:?}"),
+    }
+    assert!(sc.spec.services[0].demand.is_some());
+    for f in [
+        "web.json: deployments",
+        "web.json: events",
+        "web.json: runningCount",
+    ] {
+        assert!(sc.ignored.iter().any(|i| i == f), "{f}: {:?}", sc.ignored);
+    }
+    // A whole describe-services output is refused with what to do.
+    write(
+        dir.path(),
+        "all.json",
+        &format!("{{\"services\": [{described}], \"failures\": []}}"),
+    );
+    let e = load(
+        dir.path(),
+        &format!("{BASE}[[services]]\nfile = \"all.json\"\n"),
+    )
+    .unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("services[0].file") && m.contains("one element")),
+        "{e:?}"
+    );
+    // A misspelt field inside the file is still an error.
+    write(
+        dir.path(),
+        "bad.json",
+        &CREATE_SERVICE.replace("desiredCount", "desiredCont"),
+    );
+    let e = load(
+        dir.path(),
+        &format!("{BASE}[[services]]\nfile = \"bad.json\"\n"),
+    )
+    .unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("desiredCont") && m.contains("desiredCount")),
+        "{e:?}"
+    );
+}
+
+/// `aws application-autoscaling register-scalable-target --cli-input-json`.
+const SCALABLE_TARGET: &str = r#"{
+    "ServiceNamespace": "ecs",
+    "ResourceId": "service/shop/web",
+    "ScalableDimension": "ecs:service:DesiredCount",
+    "MinCapacity": 2,
+    "MaxCapacity": 12,
+    "SuspendedState": { "DynamicScalingInSuspended": false, "DynamicScalingOutSuspended": false, "ScheduledScalingSuspended": false },
+    "Tags": { "team": "web" }
+}"#;
+
+/// `aws application-autoscaling put-scaling-policy --cli-input-json`:
+/// integer cooldowns, as AWS writes them.
+const TARGET_TRACKING: &str = r#"{
+    "PolicyName": "web-cpu60",
+    "ServiceNamespace": "ecs",
+    "ResourceId": "service/shop/web",
+    "ScalableDimension": "ecs:service:DesiredCount",
+    "PolicyType": "TargetTrackingScaling",
+    "TargetTrackingScalingPolicyConfiguration": {
+        "TargetValue": 60.0,
+        "PredefinedMetricSpecification": { "PredefinedMetricType": "ECSServiceAverageCPUUtilization" },
+        "ScaleOutCooldown": 60,
+        "ScaleInCooldown": 300,
+        "DisableScaleIn": false
+    }
+}"#;
+
+const STEP: &str = r#"{
+    "PolicyName": "web-step",
+    "ServiceNamespace": "ecs",
+    "ResourceId": "service/shop/web",
+    "ScalableDimension": "ecs:service:DesiredCount",
+    "PolicyType": "StepScaling",
+    "StepScalingPolicyConfiguration": {
+        "AdjustmentType": "ChangeInCapacity",
+        "StepAdjustments": [
+            { "MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 15.0, "ScalingAdjustment": 1 },
+            { "MetricIntervalLowerBound": 15.0, "ScalingAdjustment": 3 }
+        ],
+        "Cooldown": 120,
+        "MetricAggregationType": "Average"
+    }
+}"#;
+
+/// `aws application-autoscaling put-scheduled-action --cli-input-json`.
+const SCHEDULED: &str = r#"{
+    "ServiceNamespace": "ecs",
+    "ScheduledActionName": "morning",
+    "ResourceId": "service/shop/web",
+    "ScalableDimension": "ecs:service:DesiredCount",
+    "Schedule": "cron(0 7 ? * MON-FRI *)",
+    "Timezone": "Etc/UTC",
+    "StartTime": "2026-01-01T00:00:00Z",
+    "ScalableTargetAction": { "MinCapacity": 6 }
+}"#;
+
+#[test]
+fn scaling_in_application_auto_scaling_json_a1_a4_a5() {
+    let dir = tempfile::tempdir().unwrap();
+    for (f, t) in [
+        ("target.json", SCALABLE_TARGET),
+        ("cpu.json", TARGET_TRACKING),
+        ("step.json", STEP),
+        ("morning.json", SCHEDULED),
+    ] {
+        write(dir.path(), f, t);
+    }
+    let svc = "[[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = 3\n";
+    let aws = format!(
+        "{BASE}{svc}autoScaling = {{ scalableTarget = \"target.json\", policies = [\"cpu.json\", \
+         {{ file = \"step.json\", metric = \"ECSServiceAverageMemoryUtilization\", threshold = 70 }}], \
+         scheduledActions = [\"morning.json\"] }}\n"
+    );
+    let ours = format!(
+        "{BASE}{svc}autoScaling = {{ minCapacity = 2, maxCapacity = 12, \
+         targetTracking = [{{ metric = \"ECSServiceAverageCPUUtilization\", targetValue = 60.0, \
+         scaleOutCooldown = \"60s\", scaleInCooldown = \"5m\", disableScaleIn = false }}], \
+         stepScaling = [{{ metric = \"ECSServiceAverageMemoryUtilization\", threshold = 70, \
+         adjustmentType = \"ChangeInCapacity\", cooldown = \"2m\", \
+         steps = [{{ lower = 0.0, upper = 15.0, adjustment = 1 }}, {{ lower = 15.0, adjustment = 3 }}] }}], \
+         scheduled = [{{ schedule = \"cron(0 7 ? * MON-FRI *)\", minCapacity = 6 }}] }}\n"
+    );
+    let a = load(dir.path(), &aws).unwrap_or_else(|e| panic!("{e:#?}"));
+    let b = load(dir.path(), &ours).unwrap_or_else(|e| panic!("{e:#?}"));
+    let (sa, sb) = (&a.spec.services[0], &b.spec.services[0]);
+    assert_eq!(format!("{:?}", sa.scaling), format!("{:?}", sb.scaling));
+    assert_eq!(format!("{:?}", sa.scheduled), format!("{:?}", sb.scheduled));
+    assert!(sa.scaling.is_some() && sa.scheduled.len() == 1);
+    for f in [
+        "cpu.json: services[0].autoScaling.policies[0].PolicyName",
+        "target.json: services[0].autoScaling.scalableTarget.Tags",
+        "step.json: services[0].autoScaling.policies[1].StepScalingPolicyConfiguration.MetricAggregationType",
+        "morning.json: services[0].autoScaling.scheduledActions[0].StartTime",
+    ] {
+        assert!(a.ignored.iter().any(|i| i == f), "{f}: {:?}", a.ignored);
+    }
+    // Integer seconds are whole seconds in ecsim's own keys too (A1).
+    let ints = ours
+        .replace("\"60s\"", "60")
+        .replace("\"5m\"", "300")
+        .replace("\"2m\"", "120");
+    let c = load(dir.path(), &ints).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(
+        format!("{:?}", c.spec.services[0].scaling),
+        format!("{:?}", sb.scaling)
+    );
+
+    // Errors name the field: a time zone ecsim does not evaluate, a
+    // misspelt AWS field, a bound given twice.
+    write(
+        dir.path(),
+        "paris.json",
+        &SCHEDULED.replace("Etc/UTC", "Europe/Paris"),
+    );
+    write(
+        dir.path(),
+        "typo.json",
+        &TARGET_TRACKING.replace("TargetValue", "TargetValeu"),
+    );
+    for (bad, want) in [
+        (
+            aws.replace("morning.json", "paris.json"),
+            "scheduledActions[0].Timezone",
+        ),
+        (aws.replace("\"cpu.json\"", "\"typo.json\""), "TargetValeu"),
+        (
+            aws.replace("scalableTarget = ", "minCapacity = 1, scalableTarget = "),
+            "scalableTarget.MinCapacity",
+        ),
+    ] {
+        let e = load(dir.path(), &bad).unwrap_err();
+        assert!(e.iter().any(|m| m.contains(want)), "{want}: {e:#?}");
+    }
+}
