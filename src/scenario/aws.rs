@@ -373,3 +373,262 @@ fn list(t: &Table, key: &str) -> Vec<Value> {
         .cloned()
         .unwrap_or_default()
 }
+
+/// Whether an entry is in AWS's shape: read from a `file`, or with
+/// PascalCase keys (Auto Scaling) or the `autoScalingGroupProvider` nesting
+/// (ECS `create-capacity-provider`).
+fn is_aws(v: &Value) -> bool {
+    v.as_table().is_some_and(|t| {
+        t.keys().any(|k| {
+            k == "file"
+                || k == "autoScalingGroupProvider"
+                || k.starts_with(|c: char| c.is_ascii_uppercase())
+        })
+    })
+}
+
+/// `[[instanceGroups]]` and `[[capacityProviders]]` entries in AWS's shapes
+/// (`create-auto-scaling-group` and `create-capacity-provider` inputs, as
+/// files or inline) rewritten in ecsim's, before anything reads them (so
+/// names in files are known to strategies and overrides).
+pub(crate) fn translate_root(r: &mut Reader, root: &mut Table, dir: &Path) {
+    for (key, f) in [
+        (
+            "instanceGroups",
+            asg as fn(&mut Reader, &Value, &str, &Path) -> Option<Value>,
+        ),
+        ("capacityProviders", capacity_provider),
+    ] {
+        if let Some(Value::Array(a)) = root.get_mut(key) {
+            for (i, v) in a.iter_mut().enumerate() {
+                if is_aws(v) {
+                    if let Some(t) = f(r, v, &index(key, i), dir) {
+                        *v = t;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Auto Scaling fields of `create-auto-scaling-group` ecsim does not model.
+const ASG_IGNORED: &[&str] = &[
+    "LaunchTemplate",
+    "LaunchConfigurationName",
+    "InstanceId",
+    "DefaultCooldown",
+    "HealthCheckType",
+    "HealthCheckGracePeriod",
+    "VPCZoneIdentifier",
+    "LoadBalancerNames",
+    "TargetGroupARNs",
+    "TrafficSources",
+    "Tags",
+    "TerminationPolicies",
+    "NewInstancesProtectedFromScaleIn",
+    "ServiceLinkedRoleARN",
+    "MaxInstanceLifetime",
+    "DefaultInstanceWarmup",
+    "LifecycleHookSpecificationList",
+    "Context",
+    "DesiredCapacityType",
+    "PlacementGroup",
+    "CapacityReservationSpecification",
+    "InstanceMaintenancePolicy",
+    "AvailabilityZoneDistribution",
+    "AvailabilityZoneImpairmentPolicy",
+    "SkipZonalShiftValidation",
+];
+
+/// An Auto Scaling group from `create-auto-scaling-group` input: name,
+/// sizes, zones, `MixedInstancesPolicy` (override types and instances
+/// distribution), `CapacityRebalance`. A group without overrides names its
+/// types with ecsim's `instanceTypes` beside the file (a launch template's
+/// type is not in the input).
+fn asg(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<Value> {
+    let (mut a, shown) = table_or_file(r, v, path, dir)?;
+    let mut out = Table::new();
+    // ecsim's own keys (written beside `file`) pass through.
+    let own: Vec<String> = a
+        .keys()
+        .filter(|k| !k.starts_with(|c: char| c.is_ascii_uppercase()))
+        .cloned()
+        .collect();
+    for k in own {
+        take(&mut a, &k, &mut out, &k);
+    }
+    for (aws, ours) in [
+        ("AutoScalingGroupName", "name"),
+        ("MinSize", "minSize"),
+        ("MaxSize", "maxSize"),
+        ("DesiredCapacity", "count"),
+        ("AvailabilityZones", "availabilityZones"),
+        ("CapacityRebalance", "capacityRebalance"),
+    ] {
+        take(&mut a, aws, &mut out, ours);
+    }
+    if let Some(mip) = a.remove("MixedInstancesPolicy") {
+        let mp = join(path, "MixedInstancesPolicy");
+        let Value::Table(mut m) = mip else {
+            r.err(&mp, "expected a table");
+            return None;
+        };
+        if let Some(Value::Table(mut lt)) = m.remove("LaunchTemplate") {
+            let lp = join(&mp, "LaunchTemplate");
+            let mut types = Vec::new();
+            if let Some(Value::Array(os)) = lt.remove("Overrides") {
+                for (k, o) in os.into_iter().enumerate() {
+                    let op = index(&join(&lp, "Overrides"), k);
+                    let Value::Table(mut o) = o else {
+                        r.err(&op, "expected a table");
+                        continue;
+                    };
+                    match o.remove("InstanceType") {
+                        Some(t) => types.push(t),
+                        None => r.err(
+                            &op,
+                            format!("{shown}ecsim needs an InstanceType in each override (InstanceRequirements are not modelled)"),
+                        ),
+                    }
+                    rest(
+                        r,
+                        o,
+                        &op,
+                        &shown,
+                        &[
+                            "WeightedCapacity",
+                            "LaunchTemplateSpecification",
+                            "InstanceRequirements",
+                        ],
+                        &["InstanceType"],
+                    );
+                }
+            }
+            if !types.is_empty() && !out.contains_key("instanceTypes") {
+                out.insert("instanceTypes".into(), Value::Array(types));
+            }
+            rest(
+                r,
+                lt,
+                &lp,
+                &shown,
+                &["LaunchTemplateSpecification"],
+                &["Overrides"],
+            );
+        }
+        if let Some(Value::Table(mut d)) = m.remove("InstancesDistribution") {
+            let mut o = Table::new();
+            for (aws, ours) in [
+                ("OnDemandAllocationStrategy", "onDemandAllocationStrategy"),
+                ("OnDemandBaseCapacity", "onDemandBaseCapacity"),
+                (
+                    "OnDemandPercentageAboveBaseCapacity",
+                    "onDemandPercentageAboveBaseCapacity",
+                ),
+                ("SpotAllocationStrategy", "spotAllocationStrategy"),
+                ("SpotInstancePools", "spotInstancePools"),
+                ("SpotMaxPrice", "spotMaxPrice"),
+            ] {
+                take(&mut d, aws, &mut o, ours);
+            }
+            rest(
+                r,
+                d,
+                &join(&mp, "InstancesDistribution"),
+                &shown,
+                &[],
+                &[
+                    "OnDemandAllocationStrategy",
+                    "OnDemandBaseCapacity",
+                    "OnDemandPercentageAboveBaseCapacity",
+                    "SpotAllocationStrategy",
+                    "SpotInstancePools",
+                    "SpotMaxPrice",
+                ],
+            );
+            out.insert("instancesDistribution".into(), Value::Table(o));
+        }
+        rest(
+            r,
+            m,
+            &mp,
+            &shown,
+            &[],
+            &["LaunchTemplate", "InstancesDistribution"],
+        );
+    }
+    rest(
+        r,
+        a,
+        path,
+        &shown,
+        ASG_IGNORED,
+        &[
+            "AutoScalingGroupName",
+            "MinSize",
+            "MaxSize",
+            "DesiredCapacity",
+            "AvailabilityZones",
+            "CapacityRebalance",
+            "MixedInstancesPolicy",
+        ],
+    );
+    Some(Value::Table(out))
+}
+
+/// A capacity provider from `create-capacity-provider` input: `name`, and
+/// `autoScalingGroupProvider` (the group by ARN or name, managed scaling,
+/// termination protection, draining) flattened to ecsim's keys.
+fn capacity_provider(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<Value> {
+    let (mut c, shown) = table_or_file(r, v, path, dir)?;
+    let mut out = Table::new();
+    if let Some(p) = c.remove("autoScalingGroupProvider") {
+        let pp = join(path, "autoScalingGroupProvider");
+        let Value::Table(mut p) = p else {
+            r.err(&pp, "expected a table");
+            return None;
+        };
+        if let Some(arn) = p.remove("autoScalingGroupArn") {
+            let group = match &arn {
+                Value::String(s) => s
+                    .rsplit_once("autoScalingGroupName/")
+                    .map_or(s.as_str(), |x| x.1)
+                    .to_string(),
+                _ => {
+                    r.err(&join(&pp, "autoScalingGroupArn"), "expected a string");
+                    return None;
+                }
+            };
+            out.insert("instanceGroup".into(), Value::String(group));
+        }
+        for k in [
+            "managedScaling",
+            "managedTerminationProtection",
+            "managedDraining",
+        ] {
+            take(&mut p, k, &mut out, k);
+        }
+        rest(
+            r,
+            p,
+            &pp,
+            &shown,
+            &[],
+            &[
+                "autoScalingGroupArn",
+                "managedScaling",
+                "managedTerminationProtection",
+                "managedDraining",
+            ],
+        );
+    }
+    if c.remove("tags").is_some() {
+        r.ignore(&format!("{shown}{}", join(path, "tags")));
+    }
+    // Everything else (name, ecsim's own keys) passes through and is read
+    // as usual.
+    for (k, x) in c {
+        out.insert(k, x);
+    }
+    Some(Value::Table(out))
+}

@@ -79,6 +79,11 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             message: format!("invalid TOML: {}", e.to_string().trim_end()),
         }])
     })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // AWS-shaped groups and capacity providers first, so overrides and
+    // every reader see ecsim's keys.
+    let mut r = Reader::new(path);
+    aws::translate_root(&mut r, &mut root, dir);
     for assignment in overrides {
         let (p, v) = overrides::parse_assignment(assignment)?;
         overrides::apply(&mut root, &p, overrides::parse_value(&v)).map_err(|message| {
@@ -88,12 +93,10 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             }
         })?;
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    let mut r = Reader::new(path);
     let built = build::build(&mut r, &toml::Value::Table(root), dir, stem);
     match built {
         Some((spec, seed)) if r.issues.is_empty() => Ok(Scenario {

@@ -294,3 +294,107 @@ fn scaling_in_application_auto_scaling_json_a1_a4_a5() {
         assert!(e.iter().any(|m| m.contains(want)), "{want}: {e:#?}");
     }
 }
+
+/// `aws autoscaling create-auto-scaling-group --cli-input-json`.
+const CREATE_ASG: &str = r#"{
+    "AutoScalingGroupName": "asg-spot",
+    "MixedInstancesPolicy": {
+        "LaunchTemplate": {
+            "LaunchTemplateSpecification": { "LaunchTemplateName": "ecs-spot", "Version": "$Latest" },
+            "Overrides": [
+                { "InstanceType": "m6i.xlarge", "WeightedCapacity": "1" },
+                { "InstanceType": "m5.xlarge" },
+                { "InstanceType": "c6i.xlarge" }
+            ]
+        },
+        "InstancesDistribution": {
+            "OnDemandBaseCapacity": 1,
+            "OnDemandPercentageAboveBaseCapacity": 25,
+            "SpotAllocationStrategy": "price-capacity-optimized"
+        }
+    },
+    "MinSize": 1,
+    "MaxSize": 10,
+    "DesiredCapacity": 4,
+    "AvailabilityZones": ["us-east-1a", "us-east-1b"],
+    "CapacityRebalance": true,
+    "DefaultCooldown": 300,
+    "HealthCheckType": "EC2",
+    "VPCZoneIdentifier": "subnet-0aa11bb22cc33dd44,subnet-0ee55ff66aa77bb88",
+    "NewInstancesProtectedFromScaleIn": true,
+    "Tags": [{ "Key": "AmazonECSManaged", "Value": "", "PropagateAtLaunch": true }]
+}"#;
+
+/// `aws ecs create-capacity-provider --cli-input-json`.
+const CREATE_CP: &str = r#"{
+    "name": "cp-spot",
+    "autoScalingGroupProvider": {
+        "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:7c4d1e2f-8a9b-4c3d-b2e1-5f6a7b8c9d0e:autoScalingGroupName/asg-spot",
+        "managedScaling": { "status": "ENABLED", "targetCapacity": 90, "minimumScalingStepSize": 1, "maximumScalingStepSize": 4, "instanceWarmupPeriod": 180 },
+        "managedTerminationProtection": "ENABLED",
+        "managedDraining": "ENABLED"
+    },
+    "tags": [{ "key": "team", "value": "platform" }]
+}"#;
+
+#[test]
+fn groups_and_capacity_providers_in_aws_json_s6_c1() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "asg.json", CREATE_ASG);
+    write(dir.path(), "cp.json", CREATE_CP);
+    let tail = "[[taskDefinitions]]\nfamily = \"web\"\n\
+        containerDefinitions = [{ name = \"app\", image = \"web:1\", cpu = 512, memory = 1024 }]\n\
+        [[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = 6\n\
+        capacityProviderStrategy = [{ capacityProvider = \"cp-spot\", weight = 1 }]\n";
+    let head = "name = \"shapes\"\nduration = \"2h\"\n";
+    let aws = format!(
+        "{head}[[instanceGroups]]\nfile = \"asg.json\"\n[[capacityProviders]]\nfile = \"cp.json\"\n{tail}"
+    );
+    let ours = format!(
+        "{head}[[instanceGroups]]\nname = \"asg-spot\"\nminSize = 1\nmaxSize = 10\ncount = 4\n\
+         availabilityZones = [\"us-east-1a\", \"us-east-1b\"]\ncapacityRebalance = true\n\
+         instanceTypes = [\"m6i.xlarge\", \"m5.xlarge\", \"c6i.xlarge\"]\n\
+         instancesDistribution = {{ onDemandBaseCapacity = 1, onDemandPercentageAboveBaseCapacity = 25, \
+         spotAllocationStrategy = \"price-capacity-optimized\" }}\n\
+         [[capacityProviders]]\nname = \"cp-spot\"\ninstanceGroup = \"asg-spot\"\n\
+         managedScaling = {{ status = \"ENABLED\", targetCapacity = 90, minimumScalingStepSize = 1, \
+         maximumScalingStepSize = 4, instanceWarmupPeriod = 180 }}\n\
+         managedTerminationProtection = \"ENABLED\"\nmanagedDraining = \"ENABLED\"\n{tail}"
+    );
+    let a = load(dir.path(), &aws).unwrap_or_else(|e| panic!("{e:#?}"));
+    let b = load(dir.path(), &ours).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(format!("{:?}", a.spec), format!("{:?}", b.spec));
+    let r = ecsim::engine::Simulation::new(&a.spec, 1).run();
+    assert_eq!(r.summary.services[0].running_at_end, 6);
+    for f in [
+        "asg.json: instanceGroups[0].VPCZoneIdentifier",
+        "asg.json: instanceGroups[0].Tags",
+        "asg.json: instanceGroups[0].MixedInstancesPolicy.LaunchTemplate.Overrides[0].WeightedCapacity",
+        "cp.json: capacityProviders[0].tags",
+    ] {
+        assert!(a.ignored.iter().any(|i| i == f), "{f}: {:?}", a.ignored);
+    }
+    // Inline PascalCase works too, and `--set` reaches the translated group.
+    let inline = ours.replacen(
+        "name = \"asg-spot\"\nminSize = 1\nmaxSize = 10\ncount = 4\n",
+        "AutoScalingGroupName = \"asg-spot\"\nMinSize = 1\nMaxSize = 10\nDesiredCapacity = 4\n",
+        1,
+    );
+    let path = dir.path().join("s.toml");
+    write(dir.path(), "s.toml", &inline);
+    let c = scenario::load(&path, &["instanceGroups.asg-spot.count=5".into()])
+        .unwrap_or_else(|e| panic!("{:#?}", e.issues()));
+    assert_eq!(c.spec.instance_groups[0].count, 5);
+    // A misspelt AWS field is an error with the closest name.
+    write(
+        dir.path(),
+        "asg.json",
+        &CREATE_ASG.replace("DesiredCapacity", "DesiredCapcity"),
+    );
+    let e = load(dir.path(), &aws).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("DesiredCapcity") && m.contains("DesiredCapacity")),
+        "{e:#?}"
+    );
+}
