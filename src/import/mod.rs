@@ -1098,16 +1098,15 @@ fn auto_scaling(
             .peek(src, &join(p, "Timezone"))
             .and_then(Json::as_str)
             .map(str::to_string);
-        if let Some(tz) = tz.as_deref().filter(|z| !matches!(*z, "UTC" | "Etc/UTC")) {
-            ctx.sources[src].why(p, format!("time zone {tz}: ecsim reads schedules in UTC"));
-            continue;
-        }
-        if let Err(e) = Schedule::parse(&text) {
+        if let Err(e) = Schedule::parse_in(&text, tz.as_deref()) {
             ctx.sources[src].why(p, format!("{text}: {e}"));
             continue;
         }
         let mut a = toml::Table::new();
         a.insert("schedule".into(), s(text));
+        if let Some(z) = tz.filter(|z| z != "UTC" && z != "Etc/UTC") {
+            a.insert("timezone".into(), s(z));
+        }
         let ap = join(p, "ScalableTargetAction");
         for (aws, ours) in [
             ("MinCapacity", "minCapacity"),

@@ -1,6 +1,7 @@
 //! AWS's own JSON shapes where ecsim has a section for the same thing:
 //! Application Auto Scaling's `register-scalable-target`,
-//! `put-scaling-policy` and `put-scheduled-action` inputs (PascalCase), in a
+//! `put-scaling-policy` and `put-scheduled-action` inputs (PascalCase; a
+//! `Timezone`, `rate()`, `#`, `L` and `W` as AWS allows them), in a
 //! service's `autoScaling` as files or inline tables. Each is translated to
 //! ecsim's keys before the usual reading, so every check and error of
 //! scaling.rs applies; AWS fields ecsim does not model are recorded as
@@ -337,14 +338,7 @@ pub(crate) fn auto_scaling(r: &mut Reader, v: &Value, path: &str, dir: &Path) ->
                 &["MinCapacity", "MaxCapacity"],
             );
         }
-        match a.remove("Timezone") {
-            Some(Value::String(z)) if z == "UTC" || z == "Etc/UTC" => {}
-            Some(z) => r.err(
-                &join(&p, "Timezone"),
-                format!("{shown}time zone {z}: ecsim evaluates schedules in UTC; convert the schedule to UTC"),
-            ),
-            None => {}
-        }
+        take(&mut a, "Timezone", &mut e, "timezone");
         rest(
             r,
             a,

@@ -216,16 +216,28 @@ pub(crate) fn service_scaling(
     let cp = join(path, "scheduled");
     for (i, v) in r.list(t, path, "scheduled").iter().enumerate() {
         let p = index(&cp, i);
-        let Some(x) = r.table(v, &p, &["schedule", "minCapacity", "maxCapacity"], &[]) else {
+        let Some(x) = r.table(
+            v,
+            &p,
+            &["schedule", "minCapacity", "maxCapacity", "timezone"],
+            &[],
+        ) else {
             continue;
         };
         let Some(text) = r.req_string(x, &p, "schedule") else {
             continue;
         };
-        let schedule = match Schedule::parse(&text) {
-            Ok(s) => s,
+        let tz = r.opt_string(x, &p, "timezone");
+        // rate(...) counts from the run's start.
+        let schedule = match Schedule::parse_in(&text, tz.as_deref()) {
+            Ok(s) => s.anchored(start_epoch_s),
             Err(e) => {
-                r.err(&join(&p, "schedule"), e.to_string());
+                let field = if e.message.starts_with("unknown time zone") {
+                    "timezone"
+                } else {
+                    "schedule"
+                };
+                r.err(&join(&p, field), e.to_string());
                 continue;
             }
         };

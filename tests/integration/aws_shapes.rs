@@ -267,12 +267,27 @@ fn scaling_in_application_auto_scaling_json_a1_a4_a5() {
         format!("{:?}", sb.scaling)
     );
 
-    // Errors name the field: a time zone ecsim does not evaluate, a
-    // misspelt AWS field, a bound given twice.
+    // A time zone (A5): 07:00 in Paris is 06:00 UTC in winter; the next
+    // weekday after Sunday 2026-03-01 is Monday the 2nd.
     write(
         dir.path(),
         "paris.json",
         &SCHEDULED.replace("Etc/UTC", "Europe/Paris"),
+    );
+    let paris = load(dir.path(), &aws.replace("morning.json", "paris.json"))
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let monday_0600 = 1_772_409_600 + 6 * 3600; // 2026-03-02 (day 20,514) 06:00Z
+    assert_eq!(
+        paris.spec.services[0].scheduled[0].next_after(1_772_323_200),
+        Some(monday_0600)
+    );
+
+    // Errors name the field: an unknown time zone, a misspelt AWS field, a
+    // bound given twice.
+    write(
+        dir.path(),
+        "mars.json",
+        &SCHEDULED.replace("Etc/UTC", "Mars/Olympus"),
     );
     write(
         dir.path(),
@@ -281,8 +296,8 @@ fn scaling_in_application_auto_scaling_json_a1_a4_a5() {
     );
     for (bad, want) in [
         (
-            aws.replace("morning.json", "paris.json"),
-            "scheduledActions[0].Timezone",
+            aws.replace("morning.json", "mars.json"),
+            "scheduled[0].timezone",
         ),
         (aws.replace("\"cpu.json\"", "\"typo.json\""), "TargetValeu"),
         (

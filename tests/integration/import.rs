@@ -81,13 +81,21 @@ fn imported_values_keep_aws_meaning() {
     );
     assert_eq!(tt["scaleOutCooldown"].as_str(), Some("60s"));
     assert_eq!(tt["scaleInCooldown"].as_str(), Some("300s"));
-    // ECS-MODEL A5: the UTC cron is kept; the Europe/Paris one is not.
+    // ECS-MODEL A5: both crons are kept, the Paris one with its zone.
     let sched = a["scheduled"].as_array().unwrap();
-    assert_eq!(sched.len(), 1);
+    assert_eq!(sched.len(), 2);
     assert_eq!(
         sched[0]["schedule"].as_str(),
         Some("cron(0 7 ? * MON-FRI *)")
     );
+    assert_eq!(sched[1]["timezone"].as_str(), Some("Europe/Paris"));
+    // The first Monday (`2#1`) of the worker; no target tracking.
+    let w = &services[2]["autoScaling"];
+    assert_eq!(
+        w["scheduled"][0]["schedule"].as_str(),
+        Some("cron(0 6 ? * 2#1 *)")
+    );
+    assert_eq!(w["minCapacity"].as_integer(), Some(1));
     // ECS-MODEL C6: the strategy over two ASG capacity providers, base first.
     let cps = web["capacityProviderStrategy"].as_array().unwrap();
     assert_eq!(cps[0]["capacityProvider"].as_str(), Some("cp-ondemand"));
@@ -179,7 +187,6 @@ fn every_fixture_field_is_mapped_or_listed() {
             "custom attribute team",
         ),
         ("services[1].deployments[1]", "ACTIVE deployment of api:41"),
-        ("ScheduledActions[1]", "time zone Europe/Paris"),
         ("ScalingPolicies[2]", "StepScaling"),
         ("taskDefinition", "api:41 not imported"),
         (
