@@ -645,7 +645,7 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
                 ctx.sources[other].why(
                     "taskDefinition",
                     format!(
-                        "{fam}:{orev} not imported: ecsim runs one revision per family, {fam}:{rev} (the PRIMARY deployment's)"
+                        "{fam}:{orev} not imported: no service's PRIMARY deployment runs it ({fam}:{rev} does); an ACTIVE deployment's tasks are not started"
                     ),
                 );
             }

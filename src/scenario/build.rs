@@ -109,17 +109,43 @@ pub(crate) fn build(
     let groups = instance_groups(r, t, &catalog, &cluster);
 
     // Task definitions, by family.
-    let (mut task_definitions, td_fargate, td_paths) = taskdef::section(r, t, dir);
+    let (mut task_definitions, td_fargate, td_paths, td_revisions) = taskdef::section(r, t, dir);
     let families: Vec<String> = task_definitions
         .iter()
         .map(|t| t.def.family.clone())
         .collect();
     let resolve_td = |r: &mut Reader, t: &Table, path: &str| -> Option<TaskDefId> {
         let name = r.req_string(t, path, "taskDefinition")?;
-        // Accept `family`, `family:revision` and full ARNs.
-        let family = name.rsplit('/').next().unwrap_or(&name);
-        let family = family.split(':').next().unwrap_or(family);
-        match families.iter().position(|f| f == family) {
+        // Accept `family`, `family:revision` and full ARNs; a family alone
+        // is its latest revision (as in ECS).
+        let tail = name.rsplit('/').next().unwrap_or(&name);
+        let (family, revision) = match tail.split_once(':') {
+            Some((f, rev)) => (f, rev.parse::<u32>().ok()),
+            None => (tail, None),
+        };
+        let fams = &families;
+        let of_family = || (0..fams.len()).filter(move |&i| fams[i] == family);
+        let found = match revision {
+            Some(rev) if of_family().any(|i| td_revisions[i].is_some()) => {
+                let hit = of_family().find(|&i| td_revisions[i] == Some(rev));
+                if hit.is_none() {
+                    let known: Vec<String> = of_family()
+                        .filter_map(|i| td_revisions[i].map(|n| format!("{family}:{n}")))
+                        .collect();
+                    r.err(
+                        &join(path, "taskDefinition"),
+                        format!(
+                            "no revision {rev} of \"{family}\"; defined: {}",
+                            known.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                hit
+            }
+            _ => of_family().max_by_key(|&i| (td_revisions[i], std::cmp::Reverse(i))),
+        };
+        match found {
             Some(i) => Some(TaskDefId(i as u32)),
             None => {
                 let hint = match closest(family, families.iter().map(String::as_str)) {

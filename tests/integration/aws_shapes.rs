@@ -413,3 +413,53 @@ fn groups_and_capacity_providers_in_aws_json_s6_c1() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn two_revisions_of_one_family_side_by_side_d3() {
+    // A service mid-deployment runs api:41 and api:42 (ECS-MODEL D3): both
+    // revisions can be defined; `family:revision` picks one, the family
+    // alone the latest, as in ECS.
+    let dir = tempfile::tempdir().unwrap();
+    let td = |rev: u32, cpu: u32| {
+        format!(
+            "[[taskDefinitions]]\nfamily = \"api\"\nrevision = {rev}\n\
+             containerDefinitions = [{{ name = \"api\", image = \"api:{rev}\", cpu = {cpu}, memory = 512 }}]\n"
+        )
+    };
+    let svc = |name: &str, td: &str| {
+        format!(
+            "[[services]]\nserviceName = \"{name}\"\ntaskDefinition = \"{td}\"\ndesiredCount = 1\n"
+        )
+    };
+    let head = "name = \"revs\"\nduration = \"1h\"\n[[instanceGroups]]\nname = \"g\"\n\
+                instanceTypes = [\"m6i.xlarge\"]\ncount = 2\n";
+    let text = format!(
+        "{head}{}{}{}{}{}",
+        td(41, 256),
+        td(42, 512),
+        svc(
+            "old",
+            "arn:aws:ecs:us-east-1:111122223333:task-definition/api:41"
+        ),
+        svc("new", "api:42"),
+        svc("latest", "api")
+    );
+    let sc = load(dir.path(), &text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let ids: Vec<u32> = sc.spec.services.iter().map(|s| s.task_def.0).collect();
+    assert_eq!(ids, [0, 1, 1]);
+    let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+    assert!(r.summary.services.iter().all(|s| s.running_at_end == 1));
+    // A revision that is not defined names the ones that are.
+    let e = load(dir.path(), &text.replace("\"api:42\"", "\"api:43\"")).unwrap_err();
+    assert!(
+        e.iter()
+            .any(|m| m.contains("no revision 43") && m.contains("api:41, api:42")),
+        "{e:#?}"
+    );
+    // Without revisions, one family twice is still a duplicate.
+    let e = load(dir.path(), &text.replace("revision = 41\n", "")).unwrap_err();
+    assert!(
+        e.iter().any(|m| m.contains("duplicate family \"api\"")),
+        "{e:#?}"
+    );
+}
