@@ -771,30 +771,54 @@ fn common_attributes(ctx: &mut Ctx, sec: &mut Section, members: &[&Ci]) {
     }
     let mut common = toml::Table::new();
     let names: BTreeSet<&String> = members.iter().flat_map(|c| c.custom.keys()).collect();
+    let mut shared_names: BTreeSet<String> = BTreeSet::new();
     for name in names {
         let v = first.custom.get(name);
-        let shared = v.is_some() && members.iter().all(|c| c.custom.get(name) == v);
-        for c in members {
-            let Some(p) = c.attr_paths.get(name) else {
-                continue;
-            };
-            if shared {
-                ctx.sources[c.src].mark(p);
-            } else {
-                ctx.sources[c.src].why(
-                    p,
-                    format!(
-                        "custom attribute {name} is on only some instances of group {gname}; ecsim sets attributes per group"
-                    ),
-                );
-            }
-        }
-        if shared {
+        if v.is_some() && members.iter().all(|c| c.custom.get(name) == v) {
+            shared_names.insert(name.clone());
             common.insert(name.clone(), s(v.cloned().unwrap_or_default()));
         }
     }
     if !common.is_empty() {
         sec.set("attributes", Value::Table(common));
+    }
+    // Each container instance as one of the group's: its EC2 id and the
+    // custom attributes only some instances carry (ECS-MODEL P7).
+    let count = sec
+        .entries
+        .iter()
+        .find(|e| e.0 == "count")
+        .and_then(|e| e.1.as_integer())
+        .unwrap_or(0);
+    let mut seeds = Vec::new();
+    for (k, c) in members.iter().enumerate() {
+        if k as i64 >= count {
+            ctx.sources[c.src].why(
+                &c.path,
+                format!("more container instances than group {gname}'s desired count {count}"),
+            );
+            continue;
+        }
+        let mut seed = toml::Table::new();
+        if !c.ec2.is_empty() {
+            seed.insert("ec2InstanceId".into(), s(c.ec2.clone()));
+        }
+        let mut own = toml::Table::new();
+        for (name, v) in &c.custom {
+            if let Some(p) = c.attr_paths.get(name) {
+                ctx.sources[c.src].mark(p);
+            }
+            if !shared_names.contains(name) {
+                own.insert(name.clone(), s(v.clone()));
+            }
+        }
+        if !own.is_empty() {
+            seed.insert("attributes".into(), Value::Table(own));
+        }
+        seeds.push(Value::Table(seed));
+    }
+    if !seeds.is_empty() {
+        sec.set("instances", Value::Array(seeds));
     }
 }
 

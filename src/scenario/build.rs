@@ -262,6 +262,8 @@ pub(crate) fn build(
 /// An instance prototype for static constraint checks.
 struct Prototype {
     attrs: BTreeMap<String, String>,
+    /// The EC2 id of a described single instance, else empty.
+    ec2: String,
 }
 
 impl QueryTarget for Prototype {
@@ -269,7 +271,7 @@ impl QueryTarget for Prototype {
         self.attrs.get(name).map(String::as_str)
     }
     fn ec2_instance_id(&self) -> &str {
-        ""
+        &self.ec2
     }
     fn running_tasks_count(&self) -> u32 {
         0
@@ -310,8 +312,25 @@ fn cross_check(
                 a.insert(attrs::AMI_ID.into(), g.spec.ami_id.clone());
                 a.insert(attrs::SUBNET_ID.into(), format!("subnet-{az}"));
                 a.insert(attrs::VPC_ID.into(), "vpc-ecsim".into());
+                // Described single instances, with their own attributes
+                // and EC2 ids, may land on any type and zone of the group.
+                for seed in &g.spec.instances {
+                    let mut own = a.clone();
+                    own.extend(seed.attributes.iter().cloned());
+                    protos.push((
+                        Prototype {
+                            attrs: own,
+                            ec2: seed.ec2_instance_id.clone().unwrap_or_default(),
+                        },
+                        ty.registered,
+                        format!("{} ({})", ty.name, g.path),
+                    ));
+                }
                 protos.push((
-                    Prototype { attrs: a },
+                    Prototype {
+                        attrs: a,
+                        ec2: String::new(),
+                    },
                     ty.registered,
                     format!("{} ({})", ty.name, g.path),
                 ));

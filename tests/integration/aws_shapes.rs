@@ -463,3 +463,69 @@ fn two_revisions_of_one_family_side_by_side_d3() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn single_instances_keep_their_ec2_ids_and_own_attributes_p7() {
+    // ECS-MODEL P7: memberOf on a custom attribute two of a group's three
+    // instances carry (PutAttributes on single instances), and on their
+    // real EC2 ids, which outputs keep.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"fleet\"\nduration = \"1h\"\n\
+        [[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.xlarge\"]\ncount = 3\n\
+        attributes = { env = \"prod\" }\n\
+        instances = [{ ec2InstanceId = \"i-0a11111111111111a\", attributes = { team = \"payments\" } },\n\
+                     { ec2InstanceId = \"i-0b22222222222222b\", attributes = { team = \"payments\" } },\n\
+                     { ec2InstanceId = \"i-0c33333333333333c\" }]\n\
+        [[taskDefinitions]]\nfamily = \"pay\"\n\
+        containerDefinitions = [{ name = \"a\", image = \"pay:1\", cpu = 256, memory = 256 }]\n\
+        [[services]]\nserviceName = \"pay\"\ntaskDefinition = \"pay\"\ndesiredCount = 3\n\
+        placementConstraints = [{ type = \"distinctInstance\" }, \
+        { type = \"memberOf\", expression = \"attribute:team == payments and attribute:env == prod\" }]\n";
+    let sc = load(dir.path(), text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+    let ids: Vec<&str> = r.instances.iter().map(|i| i.instance.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "i-0a11111111111111a",
+            "i-0b22222222222222b",
+            "i-0c33333333333333c"
+        ]
+    );
+    // Two instances qualify: two tasks run, on them; the third cannot place.
+    assert_eq!(r.summary.services[0].running_at_end, 2);
+    let mut on: Vec<&str> = r
+        .tasks
+        .iter()
+        .filter_map(|t| t.instance.as_deref())
+        .collect();
+    on.sort();
+    on.dedup();
+    assert_eq!(on, ["i-0a11111111111111a", "i-0b22222222222222b"]);
+    // ec2InstanceId constraints see the kept ids.
+    let pinned = text.replace(
+        "attribute:team == payments and attribute:env == prod",
+        "ec2InstanceId == i-0c33333333333333c",
+    );
+    let sc = load(dir.path(), &pinned).unwrap_or_else(|e| panic!("{e:#?}"));
+    let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+    assert_eq!(r.summary.services[0].running_at_end, 1);
+    // Bad ids and too many entries are errors naming the field.
+    for (bad, want) in [
+        (
+            text.replace("i-0c33333333333333c", "i-0a11111111111111a"),
+            "duplicate instance id",
+        ),
+        (
+            text.replace("i-0c33333333333333c", "host-3"),
+            "instances[2].ec2InstanceId",
+        ),
+        (
+            text.replace("count = 3", "count = 2"),
+            "3 instances described but the group starts 2",
+        ),
+    ] {
+        let e = load(dir.path(), &bad).unwrap_err();
+        assert!(e.iter().any(|m| m.contains(want)), "{want}: {e:#?}");
+    }
+}
