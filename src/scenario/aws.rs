@@ -235,7 +235,13 @@ pub(crate) fn auto_scaling(r: &mut Reader, v: &Value, path: &str, dir: &Path) ->
                 };
                 let mut e = Table::new();
                 // The alarm's side, which put-scaling-policy does not carry.
-                for k in ["metric", "threshold", "comparison", "datapoints"] {
+                for k in [
+                    "metric",
+                    "threshold",
+                    "comparison",
+                    "datapoints",
+                    "metricTrace",
+                ] {
                     take(&mut pol, k, &mut e, k);
                 }
                 take(&mut c, "AdjustmentType", &mut e, "adjustmentType");
@@ -300,6 +306,7 @@ pub(crate) fn auto_scaling(r: &mut Reader, v: &Value, path: &str, dir: &Path) ->
                         "threshold",
                         "comparison",
                         "datapoints",
+                        "metricTrace",
                     ],
                 );
                 steps.push(Value::Table(e));

@@ -135,7 +135,7 @@ pub(crate) fn read(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<
 /// [`parse_instant`] reads, without an offset taken as UTC), the value in
 /// `column` (default: the second column). Returns (offset, value) points
 /// and the period of one repetition (last offset + the last step).
-fn read_trace(
+pub(crate) fn read_trace(
     path: &Path,
     column: Option<&str>,
 ) -> Result<(Vec<(SimDuration, f64)>, SimDuration), String> {

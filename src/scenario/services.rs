@@ -218,7 +218,7 @@ pub(crate) fn service(
         Some(v) => {
             let ap = join(path, "autoScaling");
             let v = super::aws::auto_scaling(r, v, &ap, dir);
-            match super::scaling::service_scaling(r, &v, &ap, initial, start_epoch_s) {
+            match super::scaling::service_scaling(r, &v, &ap, initial, start_epoch_s, dir) {
                 Some((s, a)) => (Some(s), a),
                 None => (None, Vec::new()),
             }

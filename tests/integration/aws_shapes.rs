@@ -529,3 +529,58 @@ fn single_instances_keep_their_ec2_ids_and_own_attributes_p7() {
         assert!(e.iter().any(|m| m.contains(want)), "{want}: {e:#?}");
     }
 }
+
+#[test]
+fn step_scaling_on_a_custom_metric_trace_a5() {
+    // ECS-MODEL A5: a step policy behind a custom CloudWatch alarm (an SQS
+    // queue depth), the metric replayed from a trace. The depth is 0 until
+    // minute 10, then 800: with threshold 500 (>=), d = 300 is in the
+    // [0, 500) step, +1: 2 -> 3 at the first datapoint after minute 10.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "queue.csv",
+        "time,depth\n2026-03-02T00:00:00Z,0\n2026-03-02T00:10:00Z,800\n2026-03-02T01:00:00Z,800\n",
+    );
+    write(dir.path(), "step.json", STEP);
+    let base = "name = \"queue\"\nduration = \"30m\"\n[[instanceGroups]]\nname = \"g\"\n\
+        instanceTypes = [\"m6i.xlarge\"]\ncount = 2\n[[taskDefinitions]]\nfamily = \"w\"\n\
+        containerDefinitions = [{ name = \"a\", image = \"w:1\", cpu = 256, memory = 256 }]\n\
+        [[services]]\nserviceName = \"w\"\ntaskDefinition = \"w\"\ndesiredCount = 2\n";
+    let ours = format!(
+        "{base}autoScaling = {{ minCapacity = 1, maxCapacity = 12, stepScaling = [{{ metric = \"custom\", \
+         metricTrace = {{ path = \"queue.csv\", column = \"depth\" }}, threshold = 500, cooldown = \"1h\", \
+         steps = [{{ lower = 0, upper = 500, adjustment = 1 }}, {{ lower = 500, adjustment = 3 }}] }}] }}\n"
+    );
+    // From put-scaling-policy JSON (STEP: [0, 15) +1, [15, ∞) +3, so
+    // d = 300 is +3: 2 -> 5), the alarm's side beside it.
+    let aws = format!(
+        "{base}autoScaling = {{ minCapacity = 1, maxCapacity = 12, policies = [{{ file = \"step.json\", \
+         metric = \"custom\", metricTrace = {{ path = \"queue.csv\", column = \"depth\" }}, threshold = 500 }}] }}\n"
+    );
+    for (text, want) in [(ours, "2 -> 3"), (aws, "2 -> 5")] {
+        let sc = load(dir.path(), &text).unwrap_or_else(|e| panic!("{e:#?}"));
+        let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+        let outs: Vec<_> = r.events.iter().filter(|e| e.event == "scale-out").collect();
+        let first = outs.first().unwrap_or_else(|| panic!("{:#?}", r.events));
+        assert!(
+            first.time_s >= 600.0 && first.time_s <= 720.0,
+            "{}",
+            first.time_s
+        );
+        assert!(first.message.contains(want), "{}", first.message);
+    }
+    // A custom metric needs its trace; a trace needs metric = "custom".
+    let e = load(
+        dir.path(),
+        &format!(
+            "{base}autoScaling = {{ minCapacity = 1, maxCapacity = 12, stepScaling = [{{ metric = \"custom\", \
+             threshold = 500, steps = [{{ lower = 0, adjustment = 1 }}] }}] }}\n"
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        e.iter().any(|m| m.contains("stepScaling[0].metricTrace")),
+        "{e:#?}"
+    );
+}
