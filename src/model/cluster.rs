@@ -330,6 +330,13 @@ impl Cluster {
         &self.instances[id.index()]
     }
 
+    /// Gives an instance the EC2 id of the real instance it stands for
+    /// (an imported cluster), instead of the generated one. Nothing is
+    /// indexed by it: `ec2InstanceId` constraints read it per instance.
+    pub fn set_ec2_instance_id(&mut self, id: InstanceId, ec2_instance_id: String) {
+        self.instances[id.index()].ec2_instance_id = ec2_instance_id;
+    }
+
     /// All tasks, by id.
     pub fn tasks(&self) -> &[Task] {
         &self.tasks
