@@ -118,8 +118,33 @@ pub struct Cluster {
     registered_total: Resources,
     reserved_total: Resources,
     owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
+    provisioning: std::collections::BTreeMap<TaskOwner, u32>,
     instances_in_use: u32,
+    instance_counts: InstanceCounts,
     predicates: Vec<CachedPredicate>,
+}
+
+/// Instances that are not terminated, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    /// REGISTERING.
+    pub registering: u32,
+    /// ACTIVE.
+    pub active: u32,
+    /// DRAINING.
+    pub draining: u32,
+}
+
+impl InstanceCounts {
+    /// The counter for `state` (none for TERMINATED).
+    fn slot(&mut self, state: InstanceState) -> Option<&mut u32> {
+        match state {
+            InstanceState::Registering => Some(&mut self.registering),
+            InstanceState::Active => Some(&mut self.active),
+            InstanceState::Draining => Some(&mut self.draining),
+            InstanceState::Terminated => None,
+        }
+    }
 }
 
 /// The cache entry of a predicate for an instance: known only while ACTIVE.
@@ -356,6 +381,31 @@ impl Cluster {
         self.instances_in_use
     }
 
+    /// Instances that are not terminated, by state (kept as states change).
+    pub fn instance_counts(&self) -> InstanceCounts {
+        self.instance_counts
+    }
+
+    /// Tasks of `owner` in PROVISIONING (kept as states change).
+    pub fn owner_provisioning(&self, owner: TaskOwner) -> u32 {
+        self.provisioning.get(&owner).copied().unwrap_or(0)
+    }
+
+    fn count_instance(&mut self, from: Option<InstanceState>, to: InstanceState) {
+        let c = &mut self.instance_counts;
+        if let Some(n) = from.and_then(|s| c.slot(s)) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(n) = c.slot(to) {
+            *n += 1;
+        }
+    }
+
+    fn count_provisioning(&mut self, owner: TaskOwner, up: bool) {
+        let n = self.provisioning.entry(owner).or_default();
+        *n = if up { *n + 1 } else { n.saturating_sub(1) };
+    }
+
     fn count_state(&mut self, owner: TaskOwner, from: Option<TaskState>, to: Option<TaskState>) {
         let c = self.owner_counts.entry(owner).or_default();
         if let Some(n) = from.and_then(|s| c.slot(s)) {
@@ -398,6 +448,7 @@ impl Cluster {
             rank,
             now,
         ));
+        self.count_instance(None, InstanceState::Registering);
         id
     }
 
@@ -420,6 +471,7 @@ impl Cluster {
         self.reserved_total = self.reserved_total.plus(&inst.reserved);
         self.index
             .insert(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
         self.refresh_answers(id);
     }
 
@@ -433,6 +485,7 @@ impl Cluster {
         inst.state = InstanceState::Draining;
         self.index
             .remove(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+        self.count_instance(Some(InstanceState::Active), InstanceState::Draining);
         self.refresh_answers(id);
     }
 
@@ -448,8 +501,10 @@ impl Cluster {
         if matches!(inst.state, InstanceState::Active | InstanceState::Draining) {
             self.registered_total = self.registered_total.minus(&inst.registered);
         }
+        let was = inst.state;
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
+        self.count_instance(Some(was), InstanceState::Terminated);
         self.refresh_answers(id);
     }
 
@@ -510,6 +565,7 @@ impl Cluster {
             stop_reason: None,
             work: spec.work,
         });
+        self.count_provisioning(spec.owner, true);
         id
     }
 
@@ -573,6 +629,7 @@ impl Cluster {
         }
         self.change_group_count(group, inst_id, true);
         self.count_state(owner, None, Some(TaskState::Pending));
+        self.count_provisioning(owner, false);
     }
 
     /// A PROVISIONING task gives up (timeout, P9): STOPPED, never placed.
@@ -584,6 +641,8 @@ impl Cluster {
         task.state = TaskState::Stopped;
         task.stopped_at = Some(now);
         task.stop_reason = Some(reason);
+        let owner = task.owner;
+        self.count_provisioning(owner, false);
     }
 
     /// Starts a task that brings its own capacity (Fargate, F1): PENDING on
@@ -705,6 +764,10 @@ impl Cluster {
         let state = self.tasks[id.index()].state;
         if state == TaskState::Stopped {
             return;
+        }
+        if state == TaskState::Provisioning {
+            let owner = self.tasks[id.index()].owner;
+            self.count_provisioning(owner, false);
         }
         if state != TaskState::Stopping {
             self.begin_stopping(id, reason, now);

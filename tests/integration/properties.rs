@@ -369,6 +369,18 @@ impl Derived {
 fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     let c = &w.c;
     let d = derive(c);
+    // Instances by state, kept as states change, equal a count of them.
+    let by_state = |s: InstanceState| c.instances().iter().filter(|i| i.state == s).count() as u32;
+    let kept = c.instance_counts();
+    prop_assert_eq!(
+        (kept.registering, kept.active, kept.draining),
+        (
+            by_state(InstanceState::Registering),
+            by_state(InstanceState::Active),
+            by_state(InstanceState::Draining)
+        ),
+        "instance counts"
+    );
     let mut reserved_total = Resources::default();
     let mut registered_total = Resources::default();
     for inst in c.instances() {
