@@ -58,8 +58,10 @@ pub(crate) fn spot_section(
     let region = r
         .opt_string(t, "spot", "region")
         .unwrap_or_else(|| "us-east-1".into());
-    let advisor = SpotAdvisor::builtin();
-    if advisor.regions().all(|x| x != region) {
+    // Only the region in use is parsed from the embedded advisor.
+    let empty_advisor = SpotAdvisor::default();
+    let advisor = SpotAdvisor::builtin_region(&region).unwrap_or(&empty_advisor);
+    if advisor.is_empty() {
         r.err(
             "spot.region",
             format!("no Spot Advisor data for region \"{region}\" in data/spot_advisor.csv"),
