@@ -66,15 +66,23 @@ impl CsvTable {
             return None;
         }
         let mut lines = text.split('\n').enumerate().filter(|(_, l)| !l.is_empty());
+        // Each record sized for its line, so it is not grown field by field.
+        let record = |line: &str, fields: usize| {
+            let mut r = StringRecord::with_capacity(line.len(), fields);
+            for f in line.split(',') {
+                r.push_field(f.trim());
+            }
+            r
+        };
         let (_, head) = lines.next()?;
-        let headers: StringRecord = head.split(',').map(str::trim).collect();
-        let mut rows = Vec::new();
+        let headers = record(head, head.matches(',').count() + 1);
+        let mut rows = Vec::with_capacity(text.len() / head.len().max(1));
         for (i, line) in lines {
-            let record: StringRecord = line.split(',').map(str::trim).collect();
-            if record.len() != headers.len() {
+            let r = record(line, headers.len());
+            if r.len() != headers.len() {
                 return None;
             }
-            rows.push((i + 1, record));
+            rows.push((i + 1, r));
         }
         Some(CsvTable { headers, rows })
     }
