@@ -34,7 +34,7 @@ pub struct InstanceRecord {
     /// Terminated.
     pub terminated: Option<SimTime>,
     /// Why it terminated (`spot-interruption`, `capacity-rebalance`, `drained`).
-    pub termination: Option<&'static str>,
+    pub termination: Option<crate::model::TerminationReason>,
 }
 
 impl Simulation {
@@ -58,7 +58,10 @@ impl Simulation {
             tasks.push(self.cluster.owner_counts(owner_of(s, svc.daemon)));
         }
         for j in 0..self.jobs.len() {
-            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
+            tasks.push(
+                self.cluster
+                    .owner_counts(TaskOwner::Job(crate::model::JobId(j as u32))),
+            );
         }
         let desired = self
             .services
@@ -320,7 +323,7 @@ impl Simulation {
         for v in hours_by.values_mut() {
             *v = round4(*v);
         }
-        let (cost_rows, cost) = self.bill();
+        let (cost_rows, cost, commitments) = self.bill();
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -365,7 +368,7 @@ impl Simulation {
                         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
                             self.spec.services[s.index()].name.clone()
                         }
-                        TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+                        TaskOwner::Job(j) => self.spec.jobs[j.index()].name.clone(),
                     },
                     family: self.spec.task_definitions[t.def.index()].def.family.clone(),
                     instance: inst.map(|i| i.ec2_instance_id.clone()),
@@ -415,6 +418,7 @@ impl Simulation {
             tasks,
             instances,
             cost: cost_rows,
+            commitments,
             explanations: self.placer.explained,
         }
     }

@@ -644,6 +644,10 @@ pub struct CostSummary {
     pub fargate_spot_interruptions: u64,
     /// Fargate Spot launches refused for lack of capacity.
     pub fargate_spot_unavailable: u64,
+    /// Reserved Instances and Savings Plans over the run (B3); absent
+    /// without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<crate::cost::commitments::CommitmentSummary>,
 }
 
 impl CostSummary {
@@ -837,7 +841,7 @@ pub struct InterruptionSummary {
     /// Notices by pool (`type/AZ`).
     pub by_pool: BTreeMap<String, u64>,
     /// Notices by cause: `hazard` (independent), `reclaim` (correlated), `replay`.
-    pub by_cause: BTreeMap<String, u64>,
+    pub by_cause: BTreeMap<crate::model::SpotNoticeCause, u64>,
     /// Instances terminated by the ASG after capacity rebalancing (S5).
     pub rebalanced: u64,
     /// Spot launches refused because no pool had capacity.

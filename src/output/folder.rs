@@ -56,11 +56,12 @@ pub enum Kind {
 }
 
 /// The files `ecsim run` writes.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
     "summary.json",
     "timeseries.csv",
     "tasks.csv",
     "cost.csv",
+    "commitments.csv",
     "instances.csv",
     "events.csv",
     "timing.json",

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cost::commitments::Settlement;
+use crate::csvdata::CsvText;
 use crate::engine::RunResult;
 
 pub use table::{csv_text, run_tables, write_csv, Column, Table, Values};
@@ -83,6 +85,65 @@ pub fn cost_csv(r: &RunResult) -> String {
     csv_text(&table::cost_table(r))
 }
 
+/// `commitments.csv` (only with Reserved Instances or Savings Plans, B3):
+/// per hour, one row per commitment (its fee, the on-demand usage it
+/// covered, the part of the fee used and unused, its utilization), then a
+/// `(total)` row with the hour's eligible on-demand usage, covered and
+/// uncovered.
+pub fn commitments_csv(s: &Settlement) -> String {
+    let mut w = CsvText::new();
+    w.row([
+        "hour",
+        "commitment",
+        "kind",
+        "on_demand_usd",
+        "covered_on_demand_usd",
+        "uncovered_usd",
+        "fee_usd",
+        "used_usd",
+        "unused_usd",
+        "utilization_pct",
+    ]);
+    let usd = |x: f64| format!("{x:.6}");
+    let pct = |used: f64, fee: f64| {
+        if fee > 0.0 {
+            format!("{:.2}", 100.0 * used / fee)
+        } else {
+            String::new()
+        }
+    };
+    let mut lines = s.lines.iter().peekable();
+    for h in &s.hours {
+        while let Some(l) = lines.next_if(|l| l.hour == h.hour) {
+            w.row([
+                l.hour.to_string(),
+                l.name.clone(),
+                l.kind.as_str().to_string(),
+                String::new(),
+                usd(l.covered_on_demand_usd),
+                String::new(),
+                usd(l.fee_usd),
+                usd(l.used_usd),
+                usd(l.unused_usd),
+                pct(l.used_usd, l.fee_usd),
+            ]);
+        }
+        w.row([
+            h.hour.to_string(),
+            "(total)".to_string(),
+            "total".to_string(),
+            usd(h.on_demand_usd),
+            usd(h.covered_on_demand_usd),
+            usd(h.uncovered_usd),
+            usd(h.fee_usd),
+            usd(h.fee_usd - h.unused_usd),
+            usd(h.unused_usd),
+            pct(h.fee_usd - h.unused_usd, h.fee_usd),
+        ]);
+    }
+    w.finish()
+}
+
 /// `events.csv`.
 pub fn events_csv(r: &RunResult) -> String {
     csv_text(&table::events_table(r))
@@ -121,7 +182,7 @@ impl Outputs {
     pub fn includes(self, name: &str) -> bool {
         match self {
             Outputs::All => true,
-            Outputs::Charts => matches!(name, "timeseries" | "cost"),
+            Outputs::Charts => matches!(name, "timeseries" | "cost" | "commitments"),
             Outputs::Summary => false,
         }
     }
@@ -208,6 +269,10 @@ pub fn write_run_outputs(
         debug_assert_eq!(table.file_name(), name);
         write_new_with(&dir.join(name), |w| write_csv(&table, w))?;
         written.push(name);
+    }
+    if let (Some(s), true) = (&r.commitments, outputs.includes("commitments")) {
+        write_new(&dir.join("commitments.csv"), commitments_csv(s).as_bytes())?;
+        written.push("commitments.csv");
     }
     if let Some(t) = timing {
         write_json(&dir.join("timing.json"), t)?;

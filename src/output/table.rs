@@ -536,7 +536,7 @@ pub fn instances_table(r: &RunResult) -> Table {
             ),
             Column::new(
                 "termination",
-                Values::opt_labels(i.iter().map(|x| x.termination)),
+                Values::opt_labels(i.iter().map(|x| x.termination.map(|t| t.as_str()))),
             ),
         ],
     }

@@ -209,7 +209,7 @@ fn the_run_summary_says_what_each_study_is_about() {
             &lines,
             &format!(
                 "spot: {} interruption notices (reclaim {}); {} launches refused for lack of capacity; tasks killed {}, stopped gracefully {}",
-                i.notices, i.by_cause["reclaim"], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
+                i.notices, i.by_cause[&ecsim::model::SpotNoticeCause::Reclaim], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
             )
         ),
         "{lines:#?}"

@@ -214,7 +214,7 @@ fn termination_protection_never_terminates_a_busy_instance_c5() {
     let scaled_in: Vec<_> = r
         .instances
         .iter()
-        .filter(|i| i.termination == Some("scale-in"))
+        .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
         .collect();
     assert!(!scaled_in.is_empty(), "{:#?}", r.events);
     assert_eq!(r.summary.tasks_killed, 0);
@@ -452,7 +452,7 @@ desiredCountSchedule = [{{ at = "40m10s", desiredCount = 100 }}]
     let removed: Vec<f64> = r
         .instances
         .iter()
-        .filter(|i| i.termination == Some("scale-in"))
+        .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
         .filter_map(|i| i.terminated.map(|t| t.as_secs_f64()))
         .collect();
     // 334 → 34: 300 removed, no task killed, no scale-out on the way down.
@@ -532,7 +532,7 @@ deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200 }
     let victims = |r: &RunResult| -> Vec<String> {
         r.instances
             .iter()
-            .filter(|i| i.termination == Some("scale-in"))
+            .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
             .map(|i| i.instance.clone())
             .collect()
     };
