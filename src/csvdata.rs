@@ -109,6 +109,51 @@ impl CsvTable {
     }
 }
 
+/// The header of CSV `text` and its rows whose first field is `key`, as
+/// CSV text. The rows are found by a binary search over the lines, so
+/// `text` must have the column `column` first, unquoted, and its rows
+/// sorted by it (as the embedded per-region files have, which their unit
+/// tests check); for another header, the whole text (callers filter
+/// the rows they read anyway).
+pub fn rows_of(text: &str, column: &str, key: &str) -> String {
+    let header_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let (header, body) = text.split_at(header_end);
+    if header.split([',', '\n']).next() != Some(column) || !header.contains(',') {
+        return text.to_string();
+    }
+    let mut out = String::from(header);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    let from = first_line(body, |k| k < key);
+    let to = first_line(body, |k| k <= key);
+    out.push_str(&body[from..to]);
+    out
+}
+
+/// The start of the first line of `body` (lines sorted by their first
+/// field) whose first field does not satisfy `before`; `body.len()` if all do.
+fn first_line(body: &str, before: impl Fn(&str) -> bool) -> usize {
+    let key = |start: usize| body[start..].split([',', '\n']).next().unwrap_or("");
+    let end_of_line = |start: usize| {
+        body[start..]
+            .find('\n')
+            .map_or(body.len(), |i| start + i + 1)
+    };
+    // `lo` is always a line start; the answer is in `lo..=hi`.
+    let (mut lo, mut hi) = (0, body.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = body[..mid].rfind('\n').map_or(0, |i| i + 1).max(lo);
+        if before(key(start)) {
+            lo = end_of_line(start);
+        } else {
+            hi = start;
+        }
+    }
+    lo
+}
+
 /// A CSV text built in memory with the `csv` crate, as every output file is
 /// written: `\n` line ends, a field quoted only when it holds a comma, a
 /// double quote (doubled inside), a CR or an LF.

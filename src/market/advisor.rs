@@ -142,49 +142,10 @@ pub enum AdvisorError {
 /// The embedded advisor snapshot (see `data/SOURCES.md`).
 const BUILTIN_CSV: &str = include_str!("../../data/spot_advisor.csv");
 
-/// The header of advisor CSV `text` and its rows whose first field is
-/// `region`, as CSV text. The rows are found by a binary search over the
-/// lines, so `text` must have the `region` column first, unquoted, and its
-/// rows sorted by it (as the embedded file has, which a unit test checks);
-/// for another header, the whole text (which [`SpotAdvisor::from_csv`]
-/// reads anyway).
+/// The header of advisor CSV `text` and its rows of `region` (see
+/// [`crate::csvdata::rows_of`]: the embedded file is sorted by region).
 fn region_rows(text: &str, region: &str) -> String {
-    let header_end = text.find('\n').map_or(text.len(), |i| i + 1);
-    let (header, body) = text.split_at(header_end);
-    if !header.starts_with("region,") {
-        return text.to_string();
-    }
-    let mut out = String::from(header);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    let from = first_line(body, |r| r < region);
-    let to = first_line(body, |r| r <= region);
-    out.push_str(&body[from..to]);
-    out
-}
-
-/// The start of the first line of `body` (lines sorted by their first
-/// field) whose first field does not satisfy `before`; `body.len()` if all do.
-fn first_line(body: &str, before: impl Fn(&str) -> bool) -> usize {
-    let key = |start: usize| body[start..].split([',', '\n']).next().unwrap_or("");
-    let end_of_line = |start: usize| {
-        body[start..]
-            .find('\n')
-            .map_or(body.len(), |i| start + i + 1)
-    };
-    // `lo` is always a line start; the answer is in `lo..=hi`.
-    let (mut lo, mut hi) = (0, body.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        let start = body[..mid].rfind('\n').map_or(0, |i| i + 1).max(lo);
-        if before(key(start)) {
-            lo = end_of_line(start);
-        } else {
-            hi = start;
-        }
-    }
-    lo
+    crate::csvdata::rows_of(text, "region", region)
 }
 
 /// Spot Instance Advisor data for Linux: region → instance type → entry,
