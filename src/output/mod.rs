@@ -8,15 +8,15 @@
 //! a mix of two runs' files.
 
 pub mod folder;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::csvdata::CsvText;
 use crate::engine::RunResult;
-use crate::metrics::AlarmState;
-use crate::sim::SimTime;
+
+pub use table::{csv_text, run_tables, write_csv, Column, Table, Values};
 
 pub use folder::{
     check_target, default_dir, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
@@ -61,208 +61,30 @@ pub struct Timing {
     pub events_per_s: f64,
 }
 
-/// Seconds with millisecond precision, e.g. `90.250`.
-fn secs(t: SimTime) -> String {
-    format!("{}.{:03}", t.0 / 1000, t.0 % 1000)
-}
-
-fn opt_secs(t: Option<SimTime>) -> String {
-    t.map(secs).unwrap_or_default()
-}
-
 /// `timeseries.csv`.
 pub fn timeseries_csv(r: &RunResult) -> String {
-    let mut head: Vec<String> = [
-        "time_s",
-        "instances_registering",
-        "instances_active",
-        "instances_draining",
-        "instances_in_use",
-        "instances_spot",
-        "interruptions",
-        "cpu_reservation_pct",
-        "memory_reservation_pct",
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
-    for name in &r.columns.desired {
-        head.push(format!("{name}.desired"));
-    }
-    for name in &r.columns.tasks {
-        for part in ["pending", "running", "stopping"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    for name in &r.columns.load {
-        for part in ["demand_rps", "served_rps", "cpu_pct"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    for name in &r.columns.provisioning {
-        head.push(format!("{name}.provisioning"));
-    }
-    for name in &r.columns.alarms {
-        head.push(format!("{name}.alarm"));
-    }
-    for name in &r.columns.providers {
-        for part in ["cpr", "needed", "running", "asg_desired"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    let mut w = CsvText::new();
-    w.row(&head);
-    for row in &r.samples {
-        let mut cells = vec![
-            secs(row.time),
-            row.instances.registering.to_string(),
-            row.instances.active.to_string(),
-            row.instances.draining.to_string(),
-            row.instances_in_use.to_string(),
-            row.spot_instances.to_string(),
-            row.interruptions.to_string(),
-            format!("{:.2}", row.cpu_reservation_pct),
-            format!("{:.2}", row.memory_reservation_pct),
-        ];
-        cells.extend(row.desired.iter().map(u32::to_string));
-        for t in &row.tasks {
-            cells.extend([t.pending, t.running, t.stopping].map(|n| n.to_string()));
-        }
-        for l in &row.load {
-            cells.extend([l.demand_rps, l.served_rps, l.cpu_pct].map(|x| format!("{x:.2}")));
-        }
-        cells.extend(row.provisioning.iter().map(u32::to_string));
-        cells.extend(row.alarms.iter().map(|a| {
-            match a {
-                AlarmState::High => "high",
-                AlarmState::Low => "low",
-                AlarmState::Ok => "ok",
-            }
-            .to_string()
-        }));
-        for c in &row.providers {
-            cells.push(format!("{:.1}", c.reservation_pct));
-            cells.extend([c.needed, c.running, c.asg_desired].map(|n| n.to_string()));
-        }
-        w.row(&cells);
-    }
-    w.finish()
+    csv_text(&table::timeseries_table(r))
 }
 
 /// `tasks.csv`.
 pub fn tasks_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row([
-        "task_id",
-        "group",
-        "owner",
-        "family",
-        "capacity",
-        "instance_id",
-        "instance_type",
-        "az",
-        "last_status",
-        "created_s",
-        "pending_s",
-        "running_s",
-        "stopping_s",
-        "stopped_s",
-        "stop_reason",
-    ]);
-    for t in &r.tasks {
-        w.row([
-            t.id.0.to_string().as_str(),
-            &t.group,
-            &t.owner,
-            &t.family,
-            t.capacity,
-            t.instance.as_deref().unwrap_or(""),
-            t.instance_type.as_deref().unwrap_or(""),
-            t.az.as_deref().unwrap_or(""),
-            t.state.as_str(),
-            &secs(t.created),
-            &opt_secs(t.pending),
-            &opt_secs(t.running),
-            &opt_secs(t.stopping),
-            &opt_secs(t.stopped),
-            t.stop_reason.as_deref().unwrap_or(""),
-        ]);
-    }
-    w.finish()
+    csv_text(&table::tasks_table(r))
 }
 
 /// `instances.csv`.
 pub fn instances_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row([
-        "instance_id",
-        "group",
-        "instance_type",
-        "az",
-        "purchase",
-        "price_usd_per_hour",
-        "launched_s",
-        "registered_s",
-        "draining_s",
-        "terminated_s",
-        "termination",
-    ]);
-    for i in &r.instances {
-        w.row([
-            i.instance.as_str(),
-            &i.group,
-            &i.instance_type,
-            &i.az,
-            i.purchase,
-            &i.price_usd_per_hour.to_string(),
-            &secs(i.launched),
-            &opt_secs(i.registered),
-            &opt_secs(i.draining),
-            &opt_secs(i.terminated),
-            i.termination.unwrap_or(""),
-        ]);
-    }
-    w.finish()
+    csv_text(&table::instances_table(r))
 }
 
 /// `cost.csv`: the ledger per hour, owner and capacity (B4). Its amounts
 /// sum to the summary's total.
 pub fn cost_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row([
-        "hour",
-        "owner",
-        "capacity",
-        "compute_usd",
-        "idle_usd",
-        "storage_usd",
-    ]);
-    for c in &r.cost {
-        w.row([
-            c.hour.to_string().as_str(),
-            &c.owner,
-            &c.capacity,
-            &format!("{:.6}", c.compute_usd),
-            &format!("{:.6}", c.idle_usd),
-            &format!("{:.6}", c.storage_usd),
-        ]);
-    }
-    w.finish()
+    csv_text(&table::cost_table(r))
 }
 
 /// `events.csv`.
 pub fn events_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row(["time_s", "source", "event", "message"]);
-    for e in &r.events {
-        w.row([
-            format!("{:.3}", e.time_s).as_str(),
-            &e.source,
-            &e.event,
-            &e.message,
-        ]);
-    }
-    w.finish()
+    csv_text(&table::events_table(r))
 }
 
 /// `summary.json`.
@@ -272,6 +94,15 @@ pub fn summary_json(r: &RunResult) -> Result<String, serde_json::Error> {
         s
     })
 }
+
+/// The CSV files of a run, in the order of [`run_tables`].
+pub const TABLE_FILES: [&str; 5] = [
+    "timeseries.csv",
+    "tasks.csv",
+    "events.csv",
+    "instances.csv",
+    "cost.csv",
+];
 
 /// Writes a run's result folder `dir` all-or-nothing (see [`folder`]):
 /// takes its lock, writes every file into a temporary folder and renames it
@@ -299,14 +130,11 @@ pub fn write_run_files(
         path: dir.join("summary.json"),
         message: e.to_string(),
     })?;
-    let mut files = vec![
-        ("summary.json", summary),
-        ("timeseries.csv", timeseries_csv(r)),
-        ("tasks.csv", tasks_csv(r)),
-        ("events.csv", events_csv(r)),
-        ("instances.csv", instances_csv(r)),
-        ("cost.csv", cost_csv(r)),
-    ];
+    let mut files = vec![("summary.json", summary)];
+    for (table, name) in run_tables(r).iter().zip(TABLE_FILES) {
+        debug_assert_eq!(table.file_name(), name);
+        files.push((name, csv_text(table)));
+    }
     if let Some(t) = timing {
         let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {
             path: dir.join("timing.json"),

@@ -448,3 +448,60 @@ fn timeseries_columns_are_the_named_sample_fields() {
         }
     }
 }
+
+#[test]
+fn run_tables_are_every_csv_a_run_writes_in_file_order() {
+    // The typed tables are the one definition of the run's CSV files: the
+    // files written are exactly their CSV text, in the same order, and the
+    // columns hold the run's values with their types.
+    let sc = scenario::load(Path::new("scenarios/capacity/black-friday.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let tmp = tempfile::tempdir().unwrap();
+    let written = output::write_run_files(tmp.path(), &r, None).unwrap();
+    let tables = output::run_tables(&r);
+    let names: Vec<String> = tables.iter().map(output::Table::file_name).collect();
+    let csvs: Vec<&str> = written
+        .iter()
+        .copied()
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    assert_eq!(names, csvs);
+    assert_eq!(
+        names,
+        [
+            "timeseries.csv",
+            "tasks.csv",
+            "events.csv",
+            "instances.csv",
+            "cost.csv"
+        ]
+    );
+    for t in &tables {
+        let file = std::fs::read_to_string(tmp.path().join(t.file_name())).unwrap();
+        assert_eq!(file, output::csv_text(t), "{}", t.name);
+        assert!(
+            t.columns.iter().all(|c| c.values.len() == t.rows()),
+            "{}",
+            t.name
+        );
+    }
+    let ts = &tables[0];
+    assert_eq!(ts.rows(), r.samples.len());
+    let web = SampleColumns::index(&r.columns.tasks, &r.columns.tasks[0]).unwrap();
+    let running = &ts
+        .column(&format!("{}.running", r.columns.tasks[0]))
+        .expect("running column")
+        .values;
+    let output::Values::U32(running) = running else {
+        panic!("counts are u32: {running:?}")
+    };
+    let want: Vec<u32> = r.samples.iter().map(|s| s.tasks[web].running).collect();
+    assert_eq!(&running[..], want.as_slice());
+    let tasks = &tables[1];
+    assert_eq!(tasks.rows(), r.tasks.len());
+    let stopped = &tasks.column("stopped_s").unwrap().values;
+    for (i, t) in r.tasks.iter().enumerate() {
+        assert_eq!(stopped.is_present(i), t.stopped.is_some());
+    }
+}
