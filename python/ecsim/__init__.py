@@ -30,7 +30,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
-from . import _frames
 from . import _native
 from ._native import EcsimError, ScenarioError
 
@@ -159,6 +158,8 @@ class RunResult:
             names = self._native.table_names()
             if name not in names:
                 raise KeyError(f"no table {name!r}; the tables are {', '.join(names)}")
+            from . import _frames  # pandas is imported when a table is first asked for
+
             self._frames[name] = _frames.frame(self._native.table(name))
         return self._frames[name]
 
@@ -242,6 +243,8 @@ class SweepResult:
     def __init__(self, dir: PathLike, report: Optional[Dict[str, Any]] = None):
         self.dir = Path(dir)
         self.report = report or {}
+        from . import _frames
+
         self.manifest = json.loads((self.dir / "sweep.json").read_text())
         tables = _native.sweep_tables(os.fspath(self.dir))
         params = self.manifest.get("parameters", [])
@@ -306,6 +309,8 @@ class Comparison:
     """
 
     def __init__(self, native: Any, scenario: PathLike, seed: Optional[int]):
+        from . import _frames
+
         self._native = native
         self.scenario = Path(scenario)
         self.seed = seed

@@ -18,7 +18,7 @@ QUICKSTART = ROOT / "scenarios" / "quickstart.toml"
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, float_precision="round_trip", keep_default_na=False, na_values=[""])
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def assert_frame_is_csv(df: pd.DataFrame, path: Path) -> None:
