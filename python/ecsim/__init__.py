@@ -243,14 +243,31 @@ class SweepResult:
     def __init__(self, dir: PathLike, report: Optional[Dict[str, Any]] = None):
         self.dir = Path(dir)
         self.report = report or {}
-        from . import _frames
-
         self.manifest = json.loads((self.dir / "sweep.json").read_text())
-        tables = _native.sweep_tables(os.fspath(self.dir))
-        params = self.manifest.get("parameters", [])
-        self.runs = _frames.parameter_frame(_frames.frame(tables["runs"]), params)
-        agg = tables.get("aggregate")
-        self.aggregate = None if agg is None else _frames.parameter_frame(_frames.frame(agg), params)
+        self._tables: Optional[Dict[str, Any]] = None
+
+    def _load(self) -> Dict[str, Any]:
+        # Built on first access, from the run files (the columns the tables
+        # are written from), not from the CSV text.
+        if self._tables is None:
+            from . import _frames
+
+            cols = _native.sweep_tables(os.fspath(self.dir))
+            params = self.manifest.get("parameters", [])
+            self._tables = {
+                name: _frames.parameter_frame(_frames.frame(c), params) for name, c in cols.items()
+            }
+        return self._tables
+
+    @property
+    def runs(self):
+        """``runs.csv`` as a DataFrame (one row per run)."""
+        return self._load()["runs"]
+
+    @property
+    def aggregate(self):
+        """``aggregate.csv`` as a DataFrame (one row per combination); ``None`` for a shard."""
+        return self._load().get("aggregate")
 
     @property
     def parameters(self) -> List[str]:

@@ -39,6 +39,8 @@ __all__ = ["sweep", "run_batch", "batches"]
 
 # Sweeps loaded by this worker process, by (path, fingerprint).
 _LOADED: Dict[tuple, Any] = {}
+# The remote function, by retry count (registered with Ray once per driver).
+_REMOTE: Dict[int, Any] = {}
 
 
 def run_batch(path: str, fingerprint: str, indexes: Sequence[int]) -> List[str]:
@@ -127,7 +129,10 @@ def sweep(
     try:
         todo = session.todo()
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(run_batch)
+        remote = _REMOTE.get(max_retries)
+        if remote is None:
+            remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(run_batch)
+            _REMOTE[max_retries] = remote
         pending = [remote.remote(wpath, sw.fingerprint, b) for b in batches(todo, cpus, batch_size)]
         done = 0
         started = time.monotonic()
