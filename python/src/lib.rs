@@ -432,6 +432,44 @@ impl PySession {
         })
     }
 
+    /// Checks and writes the run files of a batch, several at once (each
+    /// file is written and synced on its own, as `ecsim sweep`'s threads
+    /// do); returns the runs' indexes in the order given.
+    fn store_many(&self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<usize>> {
+        self.with(|s| {
+            py.allow_threads(|| {
+                let threads = texts.len().clamp(1, 4);
+                let chunk = texts.len().div_ceil(threads).max(1);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = texts
+                        .chunks(chunk)
+                        .map(|part| {
+                            scope.spawn(move || {
+                                part.iter()
+                                    .map(|t| s.store(t).map(|r| r.index))
+                                    .collect::<Result<Vec<usize>, SweepError>>()
+                            })
+                        })
+                        .collect();
+                    let mut out = Vec::with_capacity(texts.len());
+                    for h in handles {
+                        match h.join() {
+                            Ok(part) => out.extend(part?),
+                            Err(_) => {
+                                return Err(SweepError::Folder {
+                                    path: s.dir().to_path_buf(),
+                                    message: "a thread storing run files panicked".into(),
+                                })
+                            }
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .map_err(sweep_err)
+        })
+    }
+
     /// Writes the tables and the manifest from the run files and releases
     /// the folder; returns the report.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

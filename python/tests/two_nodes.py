@@ -106,17 +106,21 @@ def main() -> int:
         t = time.monotonic()
         ecsim.ray.sweep(STUDY, out / "ray-cold")
         cold_s = time.monotonic() - t
-        t = time.monotonic()
-        ecsim.ray.sweep(STUDY, out / "ray-warm")
-        warm_s = time.monotonic() - t
+        # Best of three, for the CLI as for Ray: the machine is shared.
+        warm_s = float("inf")
+        for i in range(3):
+            t = time.monotonic()
+            ecsim.ray.sweep(STUDY, out / ("ray-warm" if i == 0 else f"ray-warm-{i}"))
+            warm_s = min(warm_s, time.monotonic() - t)
         for d in ("ray-cold", "ray-warm"):
             bad = same_folders(out / "cli", out / d)
             if bad:
                 raise SystemExit(f"error: ecsim.ray.sweep ({d}) differs from ecsim sweep: {bad[:10]}")
-        t = time.monotonic()
-        sh(a.ecsim, "sweep", str(STUDY), "--jobs", "2", "--out", str(out / "cli-again"),
-           stdout=subprocess.DEVNULL)
-        cli_s = min(cli_s, time.monotonic() - t)
+        for i in range(2):
+            t = time.monotonic()
+            sh(a.ecsim, "sweep", str(STUDY), "--jobs", "2", "--out", str(out / f"cli-again-{i}"),
+               stdout=subprocess.DEVNULL)
+            cli_s = min(cli_s, time.monotonic() - t)
 
         # A node lost mid-sweep: small batches, the second node killed as
         # soon as the first batch is back.
@@ -141,10 +145,10 @@ def main() -> int:
             raise SystemExit("error: the killed node is still alive")
         done, total = killed["at"]
         timings = {
-            "ecsim_sweep_jobs2_s": round(cli_s, 2),
+            "ecsim_sweep_jobs2_best_of_3_s": round(cli_s, 2),
             "python_m_ecsim_ray_cold_s": round(entry_s, 2),
             "ecsim_ray_sweep_cold_s": round(cold_s, 2),
-            "ecsim_ray_sweep_warm_s": round(warm_s, 2),
+            "ecsim_ray_sweep_warm_best_of_3_s": round(warm_s, 2),
             "cold_ratio": round(cold_s / cli_s, 2),
             "warm_ratio": round(warm_s / cli_s, 2),
             "node_lost_after_runs": done,

@@ -138,9 +138,9 @@ def sweep(
         started = time.monotonic()
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
-            for text in ray.get(ready[0]):
-                session.store(text)
-                done += 1
+            texts = ray.get(ready[0])
+            session.store_many(texts)
+            done += len(texts)
             if on_batch is not None:
                 on_batch(done, len(todo))
             if progress:
