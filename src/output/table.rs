@@ -304,117 +304,82 @@ pub fn csv_text(table: &Table) -> String {
 /// Every CSV table a run writes, in the order its files are written:
 /// `timeseries`, `tasks`, `events`, `instances`, `cost`.
 pub fn run_tables(r: &RunResult) -> Vec<Table> {
-    vec![
-        timeseries_table(r),
-        tasks_table(r),
-        events_table(r),
-        instances_table(r),
-        cost_table(r),
-    ]
+    RUN_TABLES.iter().map(|build| build(r)).collect()
 }
 
+/// How each table of [`run_tables`] is built, in file order (to build and
+/// write one at a time).
+pub const RUN_TABLES: [fn(&RunResult) -> Table; 5] = [
+    timeseries_table,
+    tasks_table,
+    events_table,
+    instances_table,
+    cost_table,
+];
+
 /// `timeseries.csv`: one row per sample. Per-entity columns are named
-/// `{name}.{field}` after `RunResult::columns`.
+/// `{name}.{field}` after `RunResult::columns`. The columns share the run's
+/// time-series columns (no copy), except the alarm states (as label codes).
 pub fn timeseries_table(r: &RunResult) -> Table {
-    let s = &r.samples;
+    let s = &r.timeseries;
+    let u32s = |v: &Arc<[u32]>| Values::U32(Arc::clone(v));
+    let fixed = |decimals: u8, v: &Arc<[f64]>| Values::Fixed {
+        decimals,
+        values: Arc::clone(v),
+    };
     let mut columns = vec![
-        Column::new("time_s", Values::times(s.iter().map(|x| x.time))),
-        Column::new(
-            "instances_registering",
-            Values::u32s(s.iter().map(|x| x.instances.registering)),
-        ),
-        Column::new(
-            "instances_active",
-            Values::u32s(s.iter().map(|x| x.instances.active)),
-        ),
-        Column::new(
-            "instances_draining",
-            Values::u32s(s.iter().map(|x| x.instances.draining)),
-        ),
-        Column::new(
-            "instances_in_use",
-            Values::u32s(s.iter().map(|x| x.instances_in_use)),
-        ),
-        Column::new(
-            "instances_spot",
-            Values::u32s(s.iter().map(|x| x.spot_instances)),
-        ),
-        Column::new(
-            "interruptions",
-            Values::u64s(s.iter().map(|x| x.interruptions)),
-        ),
-        Column::new(
-            "cpu_reservation_pct",
-            Values::fixed(2, s.iter().map(|x| x.cpu_reservation_pct)),
-        ),
+        Column::new("time_s", Values::Millis(Arc::clone(&s.time_ms))),
+        Column::new("instances_registering", u32s(&s.registering)),
+        Column::new("instances_active", u32s(&s.active)),
+        Column::new("instances_draining", u32s(&s.draining)),
+        Column::new("instances_in_use", u32s(&s.in_use)),
+        Column::new("instances_spot", u32s(&s.spot)),
+        Column::new("interruptions", Values::U64(Arc::clone(&s.interruptions))),
+        Column::new("cpu_reservation_pct", fixed(2, &s.cpu_reservation_pct)),
         Column::new(
             "memory_reservation_pct",
-            Values::fixed(2, s.iter().map(|x| x.memory_reservation_pct)),
+            fixed(2, &s.memory_reservation_pct),
         ),
     ];
     let cols = &r.columns;
-    for (i, name) in cols.desired.iter().enumerate() {
-        columns.push(Column::new(
-            format!("{name}.desired"),
-            Values::u32s(s.iter().map(|x| x.desired[i])),
-        ));
+    for (name, c) in cols.desired.iter().zip(&s.desired) {
+        columns.push(Column::new(format!("{name}.desired"), u32s(c)));
     }
-    for (i, name) in cols.tasks.iter().enumerate() {
-        columns.push(Column::new(
-            format!("{name}.pending"),
-            Values::u32s(s.iter().map(|x| x.tasks[i].pending)),
-        ));
-        columns.push(Column::new(
-            format!("{name}.running"),
-            Values::u32s(s.iter().map(|x| x.tasks[i].running)),
-        ));
-        columns.push(Column::new(
-            format!("{name}.stopping"),
-            Values::u32s(s.iter().map(|x| x.tasks[i].stopping)),
-        ));
+    for (name, t) in cols.tasks.iter().zip(&s.tasks) {
+        columns.push(Column::new(format!("{name}.pending"), u32s(&t.pending)));
+        columns.push(Column::new(format!("{name}.running"), u32s(&t.running)));
+        columns.push(Column::new(format!("{name}.stopping"), u32s(&t.stopping)));
     }
-    for (i, name) in cols.load.iter().enumerate() {
+    for (name, l) in cols.load.iter().zip(&s.load) {
         columns.push(Column::new(
             format!("{name}.demand_rps"),
-            Values::fixed(2, s.iter().map(|x| x.load[i].demand_rps)),
+            fixed(2, &l.demand_rps),
         ));
         columns.push(Column::new(
             format!("{name}.served_rps"),
-            Values::fixed(2, s.iter().map(|x| x.load[i].served_rps)),
+            fixed(2, &l.served_rps),
         ));
-        columns.push(Column::new(
-            format!("{name}.cpu_pct"),
-            Values::fixed(2, s.iter().map(|x| x.load[i].cpu_pct)),
-        ));
+        columns.push(Column::new(format!("{name}.cpu_pct"), fixed(2, &l.cpu_pct)));
     }
-    for (i, name) in cols.provisioning.iter().enumerate() {
-        columns.push(Column::new(
-            format!("{name}.provisioning"),
-            Values::u32s(s.iter().map(|x| x.provisioning[i])),
-        ));
+    for (name, c) in cols.provisioning.iter().zip(&s.provisioning) {
+        columns.push(Column::new(format!("{name}.provisioning"), u32s(c)));
     }
-    for (i, name) in cols.alarms.iter().enumerate() {
+    for (name, c) in cols.alarms.iter().zip(&s.alarms) {
         columns.push(Column::new(
             format!("{name}.alarm"),
-            alarm_values(s.iter().map(|x| x.alarms[i])),
+            alarm_values(c.iter().copied()),
         ));
     }
-    for (i, name) in cols.providers.iter().enumerate() {
+    for (name, p) in cols.providers.iter().zip(&s.providers) {
         columns.push(Column::new(
             format!("{name}.cpr"),
-            Values::fixed(1, s.iter().map(|x| x.providers[i].reservation_pct)),
+            fixed(1, &p.reservation_pct),
         ));
-        columns.push(Column::new(
-            format!("{name}.needed"),
-            Values::u32s(s.iter().map(|x| x.providers[i].needed)),
-        ));
-        columns.push(Column::new(
-            format!("{name}.running"),
-            Values::u32s(s.iter().map(|x| x.providers[i].running)),
-        ));
+        columns.push(Column::new(format!("{name}.needed"), u32s(&p.needed)));
+        columns.push(Column::new(format!("{name}.running"), u32s(&p.running)));
         columns.push(Column::new(
             format!("{name}.asg_desired"),
-            Values::u32s(s.iter().map(|x| x.providers[i].asg_desired)),
+            u32s(&p.asg_desired),
         ));
     }
     Table {
@@ -541,7 +506,7 @@ pub fn instances_table(r: &RunResult) -> Table {
             ),
             Column::new(
                 "termination",
-                Values::opt_labels(i.iter().map(|x| x.termination)),
+                Values::opt_labels(i.iter().map(|x| x.termination.map(|t| t.as_str()))),
             ),
         ],
     }
