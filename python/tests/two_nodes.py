@@ -26,11 +26,13 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "scenarios" / "sweeps" / "placement-strategy.toml"
 PORT = "6390"
+HEAD_IP = "127.0.0.1"
 
 
 def sh(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -66,17 +68,21 @@ def main() -> int:
 
     second = None
     try:
+        # The head on its own address (127.0.0.1), the second node on the
+        # machine's: a driver attaches to the raylet of its node address, and
+        # this one must stay on the head's, never on the node killed below.
         sh(ray_cli, "start", "--head", "--num-cpus", "1", "--port", PORT,
+           "--node-ip-address", HEAD_IP,
            "--include-dashboard", "false", "--disable-usage-stats", env=env,
            stdout=subprocess.DEVNULL)
-        address = f"127.0.0.1:{PORT}"
+        address = f"{HEAD_IP}:{PORT}"
         second = subprocess.Popen(
             [ray_cli, "start", "--address", address, "--num-cpus", "1", "--block"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         import ray
 
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, _node_ip_address=HEAD_IP)
         deadline = time.monotonic() + 120
         while alive_nodes(ray) < 2:
             if time.monotonic() > deadline:
@@ -161,6 +167,12 @@ def main() -> int:
         )
         ray.shutdown()
         return 0
+    except BaseException:
+        # Printed here: Ray's driver excepthook reports to the cluster, which
+        # the `ray stop` below takes away, and would swallow the traceback.
+        traceback.print_exc()
+        sys.stderr.flush()
+        raise
     finally:
         if second is not None and second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)
