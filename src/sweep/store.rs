@@ -359,13 +359,88 @@ pub enum Progress<'a> {
 }
 
 /// Runs `sweep` (or the shard `opts.shard` of it) into `dir`, telling
-/// `progress` when it starts and as each run's file is written.
+/// `progress` when it starts and as each run's file is written: [`open`],
+/// every run to do simulated by [`run_record`] on `opts.jobs` threads and
+/// stored, then [`Session::finish`].
 pub fn run(
     sweep: &Sweep,
     dir: &Path,
     opts: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, SweepError> {
+    let session = open(sweep, dir, opts)?;
+    let todo = session.todo();
+    progress(Progress::Start {
+        to_run: todo.len(),
+        skipped: session.skipped(),
+    });
+
+    // No more threads than runs to do.
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    }
+    .min(todo.len())
+    .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| SweepError::folder(dir, format!("cannot start {jobs} worker threads: {e}")))?;
+    pool.install(|| {
+        todo.par_iter().try_for_each(|r| -> Result<(), SweepError> {
+            let text = run_record(sweep, r)?;
+            write_atomic(&session.run_path(r), text.as_bytes())?;
+            progress(Progress::Done(r));
+            Ok(())
+        })
+    })?;
+    session.finish()
+}
+
+/// Simulates run `r` of `sweep` and returns the text of its run file
+/// (`runs/<id>.json`), the same bytes wherever it is computed.
+pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
+    let spec = &sweep.combinations[r.combination].spec;
+    let result = Simulation::new(spec, r.seed).run();
+    let path = Path::new(RUNS_DIR).join(format!("{}.json", r.id));
+    let summary = serde_json::to_value(&result.summary)
+        .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
+    let rec = RunRecord {
+        sweep: sweep.fingerprint.clone(),
+        run_id: r.id.clone(),
+        run_index: r.index,
+        combination: r.combination,
+        seed_index: r.seed_index,
+        seed: r.seed,
+        parameters: parameters_of(sweep, r),
+        summary,
+    };
+    to_json(&rec, &path)
+}
+
+/// A sweep (or shard) open in its folder, its lock held: the runs still to
+/// do are known, their files are stored as they come ([`Session::store`],
+/// from any thread or process that computed them with [`run_record`]), and
+/// [`Session::finish`] writes the tables. [`run`] is one such session on
+/// local threads; other executors (a cluster) drive one the same way.
+#[derive(Debug)]
+pub struct Session {
+    lock: Lock,
+    dir: PathBuf,
+    fingerprint: String,
+    manifest: Manifest,
+    selected: Vec<RunSpec>,
+    todo: Vec<RunSpec>,
+    /// The parameters of each run to do, by run index.
+    expected: BTreeMap<usize, Map<String, Value>>,
+}
+
+/// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
+/// folder's lock, refuses run files of another sweep, marks a new folder
+/// as this sweep's, and, with `opts.resume`, skips the runs whose file is
+/// there (checking that each is the run its name says).
+pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepError> {
     if sweep.total_runs() > MAX_RUNS {
         return Err(SweepError::folder(
             dir,
@@ -407,79 +482,127 @@ pub fn run(
                     ));
                 }
             }
-            _ => todo.push(r),
+            _ => todo.push(r.clone()),
         }
     }
-    let skipped = selected.len() - todo.len();
-    progress(Progress::Start {
-        to_run: todo.len(),
-        skipped,
-    });
+    let expected = todo
+        .iter()
+        .map(|r| (r.index, parameters_of(sweep, r)))
+        .collect();
+    Ok(Session {
+        lock,
+        dir: dir.to_path_buf(),
+        fingerprint: sweep.fingerprint.clone(),
+        manifest,
+        selected,
+        todo,
+        expected,
+    })
+}
 
-    // No more threads than runs to do.
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.jobs
+impl Session {
+    /// The runs to simulate, in sweep order.
+    pub fn todo(&self) -> &[RunSpec] {
+        &self.todo
     }
-    .min(todo.len())
-    .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| SweepError::folder(dir, format!("cannot start {jobs} worker threads: {e}")))?;
-    pool.install(|| {
-        todo.par_iter().try_for_each(|r| -> Result<(), SweepError> {
-            let spec = &sweep.combinations[r.combination].spec;
-            let result = Simulation::new(spec, r.seed).run();
-            let path = runs_dir.join(format!("{}.json", r.id));
-            let summary = serde_json::to_value(&result.summary)
-                .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
-            let rec = RunRecord {
-                sweep: sweep.fingerprint.clone(),
-                run_id: r.id.clone(),
-                run_index: r.index,
-                combination: r.combination,
-                seed_index: r.seed_index,
-                seed: r.seed,
-                parameters: parameters_of(sweep, r),
-                summary,
-            };
-            write_atomic(&path, to_json(&rec, &path)?.as_bytes())?;
-            progress(Progress::Done(r));
-            Ok(())
-        })
-    })?;
 
-    // The tables come from the run files, whoever wrote them, so a fresh,
-    // resumed or merged sweep gives the same bytes.
-    let mut records = Vec::with_capacity(selected.len());
-    for r in &selected {
-        let path = runs_dir.join(format!("{}.json", r.id));
-        let rec: RunRecord = read_json(&path, "a run file")?;
-        if rec.sweep != sweep.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
+    /// Runs skipped because their file was there (`resume`).
+    pub fn skipped(&self) -> usize {
+        self.selected.len() - self.todo.len()
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where run `r`'s file goes.
+    pub fn run_path(&self, r: &RunSpec) -> PathBuf {
+        self.dir.join(RUNS_DIR).join(format!("{}.json", r.id))
+    }
+
+    /// Stores the text of a run file computed elsewhere ([`run_record`]):
+    /// checks that it is a run this session has to do, of this sweep, with
+    /// its seed and parameters, and writes it atomically. Returns the run.
+    pub fn store(&self, text: &str) -> Result<&RunSpec, SweepError> {
+        let here = self.dir.join(RUNS_DIR);
+        let rec: RunRecord = serde_json::from_str(text)
+            .map_err(|e| SweepError::folder(&here, format!("not a run file ({e})")))?;
+        let r = self
+            .todo
+            .binary_search_by_key(&rec.run_index, |r| r.index)
+            .ok()
+            .map(|i| &self.todo[i])
+            .filter(|r| {
+                rec.sweep == self.fingerprint
+                    && rec.run_id == r.id
+                    && rec.seed == r.seed
+                    && rec.combination == r.combination
+                    && rec.seed_index == r.seed_index
+                    && self.expected.get(&r.index) == Some(&rec.parameters)
+            })
+            .ok_or_else(|| {
+                SweepError::folder(
+                    &here,
+                    format!(
+                        "run file for {} (index {}, sweep {}) is not a run this sweep ({}) has to do",
+                        rec.run_id, rec.run_index, rec.sweep, self.fingerprint
+                    ),
+                )
+            })?;
+        write_atomic(&self.run_path(r), text.as_bytes())?;
+        Ok(r)
+    }
+
+    /// Writes the tables and the manifest from the run files, in run order,
+    /// all-or-nothing; fails (naming the runs) when a run's file is missing.
+    pub fn finish(self) -> Result<Report, SweepError> {
+        let runs_dir = self.dir.join(RUNS_DIR);
+        let missing: Vec<usize> = self
+            .todo
+            .iter()
+            .filter(|r| !self.run_path(r).exists())
+            .map(|r| r.index)
+            .collect();
+        if !missing.is_empty() {
             return Err(SweepError::folder(
-                &path,
-                "was changed while the sweep ran (another process writing the same folder?)",
+                &self.dir,
+                format!(
+                    "runs {} have no file yet; complete the sweep with --resume",
+                    list_ids(self.manifest.total_runs, &missing)
+                ),
             ));
         }
-        records.push(rec);
+        // The tables come from the run files, whoever wrote them, so a fresh,
+        // resumed or merged sweep gives the same bytes.
+        let mut records = Vec::with_capacity(self.selected.len());
+        for r in &self.selected {
+            let path = runs_dir.join(format!("{}.json", r.id));
+            let rec: RunRecord = read_json(&path, "a run file")?;
+            if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
+                return Err(SweepError::folder(
+                    &path,
+                    "was changed while the sweep ran (another process writing the same folder?)",
+                ));
+            }
+            records.push(rec);
+        }
+        let stage = self.lock.stage(Kind::Sweep)?;
+        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
+            SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+            e => e,
+        })?;
+        link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
+        stage.commit()?;
+        Ok(Report {
+            dir: self.dir.clone(),
+            total_runs: self.manifest.total_runs,
+            selected: self.selected.len(),
+            skipped: self.selected.len() - self.todo.len(),
+            ran: self.todo.len(),
+            files: names.into_iter().map(|n| self.dir.join(n)).collect(),
+        })
     }
-    let stage = lock.stage(Kind::Sweep)?;
-    let names = write_tables(stage.path(), &manifest, &records).map_err(|e| match e {
-        SweepError::Output(e) => SweepError::Output(stage.explain(e)),
-        e => e,
-    })?;
-    link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
-    stage.commit()?;
-    Ok(Report {
-        dir: dir.to_path_buf(),
-        total_runs: sweep.total_runs(),
-        selected: selected.len(),
-        skipped,
-        ran: todo.len(),
-        files: names.into_iter().map(|n| dir.join(n)).collect(),
-    })
 }
 
 fn list_ids(total: usize, ids: &[usize]) -> String {
