@@ -408,12 +408,12 @@ fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
 }
 
 /// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
-/// which a later sweep removes as a leftover), not yet synced or named.
+/// which a later sweep removes as a leftover), not yet synced or named. It
+/// is closed: however many wait for a slow sync, they hold no descriptor.
 struct Finished<'a> {
     run: &'a RunSpec,
     tmp: PathBuf,
     path: PathBuf,
-    file: File,
 }
 
 impl<'a> Finished<'a> {
@@ -436,20 +436,24 @@ impl<'a> Finished<'a> {
             }
         };
         if let Err(e) = file.write_all(bytes) {
+            drop(file);
             let _ = std::fs::remove_file(&tmp);
             return Err(SweepError::io(&path)(e));
         }
-        Ok(Finished {
-            run,
-            tmp,
-            path,
-            file,
-        })
+        Ok(Finished { run, tmp, path })
+    }
+
+    /// Syncs this one file's bytes to disk.
+    fn sync(&self) -> Result<(), SweepError> {
+        OpenOptions::new()
+            .write(true)
+            .open(&self.tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(SweepError::io(&self.path))
     }
 
     /// Removes the temporary file (the run is not kept).
     fn discard(self) {
-        drop(self.file);
         let _ = std::fs::remove_file(&self.tmp);
     }
 }
@@ -509,7 +513,6 @@ impl<'p> Committer<'p> {
         }
         let mut left = batch.into_iter();
         while let Some(f) = left.next() {
-            drop(f.file);
             if let Err(e) = std::fs::rename(&f.tmp, &f.path) {
                 let _ = std::fs::remove_file(&f.tmp);
                 left.for_each(Finished::discard);
@@ -524,24 +527,24 @@ impl<'p> Committer<'p> {
 /// Makes the bytes of every file of `batch` durable.
 #[cfg(target_os = "linux")]
 fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
-    let Some(first) = batch.first() else {
-        return Ok(());
-    };
-    if batch.len() == 1 {
-        return first.file.sync_all().map_err(SweepError::io(&first.path));
+    match batch {
+        [] => Ok(()),
+        [one] => one.sync(),
+        [first, ..] => {
+            // One flush of the file system for the whole batch (it holds
+            // all the files: they share a folder).
+            let dir = first.path.parent().unwrap_or(Path::new("."));
+            File::open(dir)
+                .and_then(|d| syncfs(&d))
+                .map_err(SweepError::io(dir))
+        }
     }
-    // One flush of the file system for the whole batch (it holds all the
-    // files: they share a folder).
-    syncfs(&first.file).map_err(SweepError::io(&first.path))
 }
 
 /// Makes the bytes of every file of `batch` durable.
 #[cfg(not(target_os = "linux"))]
 fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
-    for f in batch {
-        f.file.sync_all().map_err(SweepError::io(&f.path))?;
-    }
-    Ok(())
+    batch.iter().try_for_each(Finished::sync)
 }
 
 /// What [`run`] tells its progress callback.
@@ -938,7 +941,13 @@ mod tests {
         assert_eq!(*done.lock().unwrap(), vec![0, 1, 2, 3, 4]);
         assert_eq!(
             names(tmp.path()),
-            ["r0000.json", "r0001.json", "r0002.json", "r0003.json", "r0004.json"]
+            [
+                "r0000.json",
+                "r0001.json",
+                "r0002.json",
+                "r0003.json",
+                "r0004.json"
+            ]
         );
         assert!(!committer.failed());
     }
