@@ -5,11 +5,11 @@
 //! random tie-break ranks, pre-loaded to 50% of its CPU (about 42% of its
 //! memory) with tasks of three services and five sizes, so that the ordered
 //! indexes hold many distinct keys. The pre-load puts tasks on random
-//! instances, except for `*_packed_*`, where the benchmark's own policy
+//! instances, except for `*_packed*`, where the benchmark's own policy
 //! places them (the state a binpack cluster is really in). Each benchmark
-//! builds its own copy, because a policy registers the attributes and groups
-//! it needs before instances activate, and that sets which indexes the
-//! cluster keeps.
+//! builds its own copy, because the policy has the cluster index the
+//! attributes and groups it reads, and that sets which indexes the cluster
+//! keeps.
 //!
 //! Benchmarks of group `placement_5000`:
 //!
@@ -22,14 +22,21 @@
 //!   on `decide` + apply alone.
 //! * `<chain>_decide_only`: 1,000 `decide` calls on the unchanged cluster,
 //!   the pure decision cost.
-//! * `binpack_memory_packed_decide_only`: 20 `decide` calls on a cluster
-//!   pre-loaded by binpack(memory): about half the instances are out of CPU
-//!   with memory left, and the walk in remaining-memory order passes them all.
+//! * `binpack_memory_packed`: place and release as above, on a cluster
+//!   pre-loaded by binpack(memory) itself: about half the instances are out
+//!   of CPU with memory left.
+//! * `binpack_memory_packed_decide_only`: 1,000 `decide` calls on that
+//!   cluster (the size-class buckets keep the walk off the instances with
+//!   memory but no CPU).
 //! * `reference_binpack_cpu_spread_instance_decide_only`: a chain the
 //!   indexed path does not cover, so `decide` scans all 5,000 instances.
 //! * `explain_binpack_memory`: `placement::explain`, the reference scan with
 //!   its trace, for the same chain as `binpack_memory_decide_only`; their
 //!   ratio is the speedup of the indexed path.
+//!
+//! * `scale_in_<chain>`: `choose_victims` of 1,000 among the 100,000 tasks
+//!   of one service (ECS-MODEL P8), placed on the 5,000 instances by the
+//!   chain; throughput in victims per second.
 //!
 //! Throughput is in placements (decisions) per second.
 //!
@@ -65,8 +72,7 @@ const SIZES: [Resources; 5] = [
 const PRELOAD_CPU: f64 = 0.5;
 /// Placements per iteration of the indexed benchmarks.
 const BATCH: usize = 1_000;
-/// Decisions per iteration of the benchmarks that scan (the reference
-/// scan, and the binpack walk on a packed cluster).
+/// Decisions per iteration of the benchmarks that scan every instance.
 const REF_BATCH: usize = 20;
 /// Place-and-release iterations between resets of the cluster: tasks are
 /// never removed from `Cluster::tasks`, so the copy is replaced (untimed)
@@ -98,7 +104,7 @@ fn build(strategies: Vec<Strategy>, preload: Preload) -> Setup {
         cluster.group("service:worker"),
     ];
     // Before any activation: registers tracked attributes and groups.
-    let policy = Policy::new(&mut cluster, strategies, vec![], Some(web));
+    let policy = Policy::new(strategies, vec![], Some(web)).indexed(&mut cluster);
 
     let streams = RngStreams::new(1);
     let mut tie = streams.stream("tie");
@@ -186,8 +192,8 @@ fn place_and_release(
 }
 
 /// Measures steady-state place-and-release batches on copies of `setup`.
-fn bench_place(c: &mut Criterion, name: &str, strategies: Vec<Strategy>) {
-    let setup = build(strategies, Preload::Random);
+fn bench_place(c: &mut Criterion, name: &str, strategies: Vec<Strategy>, preload: Preload) {
+    let setup = build(strategies, preload);
     let mut rng = RngStreams::new(1).stream("placement");
     let mut group = c.benchmark_group("placement_5000");
     configure(&mut group, BATCH);
@@ -302,13 +308,25 @@ fn spread_az_binpack_memory() -> Vec<Strategy> {
 }
 
 fn placement_benches(c: &mut Criterion) {
-    bench_place(c, "binpack_memory", binpack(BinpackField::Memory));
-    bench_place(c, "binpack_cpu", binpack(BinpackField::Cpu));
-    bench_place(c, "spread_az_binpack_memory", spread_az_binpack_memory());
-    bench_place(c, "service_default", Strategy::service_default());
-    bench_place(c, "random", vec![Strategy::Random]);
-
     let random = Preload::Random;
+    bench_place(c, "binpack_memory", binpack(BinpackField::Memory), random);
+    bench_place(c, "binpack_cpu", binpack(BinpackField::Cpu), random);
+    bench_place(
+        c,
+        "spread_az_binpack_memory",
+        spread_az_binpack_memory(),
+        random,
+    );
+    bench_place(c, "service_default", Strategy::service_default(), random);
+    bench_place(c, "random", vec![Strategy::Random], random);
+    // Place and release on the cluster binpack(memory) itself packed.
+    bench_place(
+        c,
+        "binpack_memory_packed",
+        binpack(BinpackField::Memory),
+        Preload::ByPolicy,
+    );
+
     bench_decide(
         c,
         "binpack_memory_decide_only",
@@ -344,7 +362,7 @@ fn placement_benches(c: &mut Criterion) {
         "binpack_memory_packed_decide_only",
         binpack(BinpackField::Memory),
         Preload::ByPolicy,
-        REF_BATCH,
+        BATCH,
     );
 
     // Reference scan: a chain the indexed path does not cover...
@@ -360,6 +378,67 @@ fn placement_benches(c: &mut Criterion) {
     );
     // ...and `explain` on the chain of `binpack_memory_decide_only`.
     bench_explain(c, "explain_binpack_memory", binpack(BinpackField::Memory));
+
+    bench_scale_in(c, "scale_in_service_default", Strategy::service_default());
+    bench_scale_in(
+        c,
+        "scale_in_spread_az_binpack_memory",
+        spread_az_binpack_memory(),
+    );
+}
+
+/// Tasks of the scaled-in service in the scale-in benchmarks.
+const SCALE_IN_TASKS: usize = 100_000;
+/// Victims chosen per scale-in.
+const SCALE_IN_VICTIMS: usize = 1_000;
+
+/// Measures `choose_victims` of 1,000 among the 100,000 tasks of one
+/// service, placed on the 5,000 instances by `strategies` (ECS-MODEL P8).
+fn bench_scale_in(c: &mut Criterion, name: &str, strategies: Vec<Strategy>) {
+    let mut cluster = Cluster::new();
+    let web = cluster.group("service:web");
+    let policy = Policy::new(strategies, vec![], Some(web)).indexed(&mut cluster);
+    let streams = RngStreams::new(1);
+    let mut tie = streams.stream("tie");
+    for i in 0..INSTANCES {
+        let az = AZS[i % AZS.len()];
+        let id = cluster.add_instance(
+            NewInstance {
+                group: InstanceGroupId(0),
+                instance_type: "m6i.xlarge".into(),
+                az: az.into(),
+                registered: REGISTERED,
+                eni_capacity: 3,
+                attributes: vec![("ecs.availability-zone".into(), az.into())],
+                tie: tie.gen(),
+            },
+            SimTime(0),
+        );
+        cluster.activate_instance(id, SimTime(0));
+    }
+    let mut rng = streams.stream("preload");
+    let sizes = [Resources::new(64, 128), Resources::new(128, 256)];
+    let candidates: Vec<TaskId> = (0..SCALE_IN_TASKS)
+        .map(|i| {
+            let t = task(web, sizes[i % sizes.len()]);
+            let inst = placement::decide(&cluster, &policy, &t.req(), &mut rng).expect("room");
+            cluster.start_task(t, inst, &[], SimTime(0))
+        })
+        .collect();
+    let mut group = c.benchmark_group("placement_5000");
+    configure(&mut group, SCALE_IN_VICTIMS);
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            black_box(placement::scale_in::choose_victims(
+                &cluster,
+                &policy,
+                &candidates,
+                SCALE_IN_VICTIMS,
+                &mut rng,
+            ))
+        });
+    });
+    group.finish();
 }
 
 criterion_group!(benches, placement_benches);

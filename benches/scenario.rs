@@ -1,6 +1,12 @@
 //! Wall time of whole runs: the one-day quickstart scenario, a week of spot
-//! interruptions and reclaims (`spot-what-if`), and a large cluster (5,000
-//! instances, 20,000 service tasks, batch arrivals) for a day.
+//! interruptions and reclaims (`spot-what-if`), a large cluster (5,000
+//! instances, 20,000 service tasks, batch arrivals) for a day, and the scale
+//! scenarios of `scenarios/scale/`: a plain batch day (300 m5.large, 5.6
+//! tasks/s), a cluster at ECS's limits (5,000 instances, 200 services,
+//! ~100,000 tasks) for a day and for a month.
+//!
+//! `cargo bench --bench scenario -- scale` runs the scale group only; the
+//! month takes about ten runs of several seconds each.
 
 use std::path::Path;
 
@@ -50,5 +56,26 @@ fn large(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, quickstart, large);
+fn scale(c: &mut Criterion) {
+    for (path, name, samples) in [
+        ("scenarios/scale/plain-batch.toml", "plain_batch_1d", 10),
+        ("scenarios/scale/ecs-max-day.toml", "ecs_max_1d", 10),
+        ("scenarios/scale/ecs-max-month.toml", "ecs_max_30d", 10),
+    ] {
+        let sc = scenario::load(Path::new(path), &[]).expect("shipped scale scenario");
+        let events = Simulation::new(&sc.spec, sc.seed)
+            .run()
+            .summary
+            .events_processed;
+        let mut g = c.benchmark_group("scale");
+        g.sample_size(samples);
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(name, |b| {
+            b.iter(|| Simulation::new(&sc.spec, sc.seed).run())
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, quickstart, large, scale);
 criterion_main!(benches);

@@ -71,6 +71,29 @@ pub struct Row {
     pub usd_per_million_requests: Option<f64>,
     /// Minutes with demand above capacity, summed over services.
     pub overloaded_minutes: u64,
+    /// Reserved Instances and Savings Plans over the run, when the
+    /// variant has any (B3).
+    pub commitments: Option<RowCommitments>,
+}
+
+/// A variant's commitments over the run (B3), for the comparison and the
+/// break-even.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowCommitments {
+    /// Fees, USD (paid whether used or not).
+    pub fees_usd: f64,
+    /// On-demand value of the usage they covered, USD.
+    pub covered_usd: f64,
+    /// Eligible usage billed on-demand, USD.
+    pub uncovered_usd: f64,
+    /// On-demand value they could cover if fully used, USD.
+    pub capacity_usd: f64,
+    /// Covered over eligible usage, percent.
+    pub coverage_pct: f64,
+    /// Used fees over fees, percent.
+    pub utilization_pct: f64,
+    /// Fees nothing used, USD.
+    pub unused_usd: f64,
 }
 
 impl Row {
@@ -447,6 +470,40 @@ pub fn row(name: &str, r: &RunResult) -> Row {
             (served > 0.0).then(|| round4(c.total_usd / served * 1e6))
         },
         overloaded_minutes: demand().map(|d| d.overloaded_minutes).sum(),
+        commitments: c.commitments.as_ref().map(|k| RowCommitments {
+            fees_usd: k.fees_usd,
+            covered_usd: k.covered_on_demand_usd,
+            uncovered_usd: k.uncovered_usd,
+            capacity_usd: k.capacity_on_demand_usd,
+            coverage_pct: k.coverage_pct,
+            utilization_pct: k.utilization_pct,
+            unused_usd: k.unused_usd,
+        }),
+    }
+}
+
+/// The commitment columns, written only when some variant has Reserved
+/// Instances or Savings Plans (so other comparisons keep their columns).
+const COMMITMENT_HEADER: [&str; 4] = [
+    "commitment_fees_usd",
+    "commitment_coverage_pct",
+    "commitment_utilization_pct",
+    "unused_commitment_usd",
+];
+
+fn any_commitments(rows: &[Row]) -> bool {
+    rows.iter().any(|r| r.commitments.is_some())
+}
+
+fn commitment_cells(r: &Row, none: &str) -> Vec<String> {
+    match &r.commitments {
+        Some(c) => vec![
+            format!("{:.2}", c.fees_usd),
+            format!("{:.1}", c.coverage_pct),
+            format!("{:.1}", c.utilization_pct),
+            format!("{:.2}", c.unused_usd),
+        ],
+        None => vec![none.to_string(); COMMITMENT_HEADER.len()],
     }
 }
 
@@ -510,7 +567,11 @@ pub fn csv(rows: &[Row]) -> String {
         .map(|r| r.variant.as_str())
         .collect();
     let mut w = CsvText::new();
+    let with_commitments = any_commitments(rows);
     let mut head: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    if with_commitments {
+        head.extend(COMMITMENT_HEADER.iter().map(|h| h.to_string()));
+    }
     head.extend(
         fargate
             .iter()
@@ -519,6 +580,9 @@ pub fn csv(rows: &[Row]) -> String {
     w.row(&head);
     for r in rows {
         let mut c = cells(r, "");
+        if with_commitments {
+            c.extend(commitment_cells(r, ""));
+        }
         for f in &fargate {
             c.push(
                 be.iter()
@@ -535,8 +599,22 @@ pub fn csv(rows: &[Row]) -> String {
 /// The side-by-side table for a terminal (and the README), with a note
 /// under it naming the variants that left work undone.
 pub fn table(rows: &[Row]) -> String {
-    let all: Vec<Vec<String>> = rows.iter().map(|r| cells(r, "-")).collect();
-    let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
+    let with_commitments = any_commitments(rows);
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if with_commitments {
+        header.extend(COMMITMENT_HEADER);
+    }
+    let all: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut c = cells(r, "-");
+            if with_commitments {
+                c.extend(commitment_cells(r, "-"));
+            }
+            c
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for c in &all {
         for (w, x) in widths.iter_mut().zip(c) {
             *w = (*w).max(x.chars().count());
@@ -553,7 +631,7 @@ pub fn table(rows: &[Row]) -> String {
         }
         s.push('\n');
     };
-    line(&mut s, HEADER.to_vec());
+    line(&mut s, header.clone());
     for c in &all {
         line(&mut s, c.iter().map(String::as_str).collect());
     }
@@ -580,6 +658,10 @@ fn is_fargate(r: &Row) -> bool {
 /// of paid EC2 capacity reserved by tasks at which the EC2 bill (which
 /// scales as 1 / share for the same work) equals the Fargate bill. Above it
 /// EC2 is cheaper; a value above 100% means EC2 cannot win.
+///
+/// With commitments (B3) only the instance usage scales: the fees are due
+/// whatever the share, and usage up to what they can cover costs nothing
+/// more (see [`breakeven_pct`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Breakeven {
     /// The EC2 variant.
@@ -606,12 +688,46 @@ pub fn breakevens(rows: &[Row]) -> Vec<Breakeven> {
             out.push(Breakeven {
                 ec2: e.variant.clone(),
                 fargate: f.variant.clone(),
-                reserved_pct: round4(e.run_total_usd * e.paid_reserved_pct / f.run_total_usd),
+                reserved_pct: round4(breakeven_pct(e, f.run_total_usd)),
                 not_same_work: (!undone.is_empty()).then(|| undone.join("; ")),
             });
         }
     }
     out
+}
+
+/// The reserved share (percent) at which EC2 variant `e`, doing the same
+/// work, would bill `fargate_usd`.
+///
+/// Without commitments the bill T scales as 1 / share: s = T × sₑ / f.
+///
+/// With commitments of fees F that covered C of eligible on-demand usage,
+/// left U uncovered and could cover K if fully used, the bill at share s is
+/// F + max(0, (C + U) × sₑ / s − K) + X × sₑ / s, where X = T − F − U is the
+/// spend no commitment covers (spot, EBS). Solved for a bill of f:
+/// - commitments saturated: s = (T − F + C) × sₑ / (f − F + K), if there
+///   (C + U) × sₑ / s ≥ K;
+/// - else s = X × sₑ / (f − F) when f > F, and never (infinite) otherwise:
+///   the fees alone cost more than the Fargate bill.
+pub fn breakeven_pct(e: &Row, fargate_usd: f64) -> f64 {
+    let (t, se, f) = (e.run_total_usd, e.paid_reserved_pct, fargate_usd);
+    let Some(c) = &e.commitments else {
+        return t * se / f;
+    };
+    let (fees, covered, uncovered, capacity) =
+        (c.fees_usd, c.covered_usd, c.uncovered_usd, c.capacity_usd);
+    let denominator = f - fees + capacity;
+    if denominator > 0.0 {
+        let s = (t - fees + covered) * se / denominator;
+        if s > 0.0 && (covered + uncovered) * se / s >= capacity {
+            return s;
+        }
+    }
+    if f > fees {
+        (t - fees - uncovered).max(0.0) * se / (f - fees)
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// The breakevens as lines for a terminal.
@@ -828,5 +944,59 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    fn priced(name: &str, total: f64, reserved_pct: f64, c: Option<RowCommitments>) -> Row {
+        Row {
+            variant: name.into(),
+            run_total_usd: total,
+            usd_per_month: total,
+            ec2_usd: total,
+            fargate_usd: 0.0,
+            idle_usd: 0.0,
+            paid_reserved_pct: reserved_pct,
+            cpu_reserved_pct: None,
+            memory_reserved_pct: None,
+            minutes_below_desired: 0.0,
+            unplaced: 0,
+            interruptions: 0,
+            submitted: 0,
+            jobs_failed: 0,
+            requests_dropped: 0.0,
+            usd_per_million_requests: None,
+            overloaded_minutes: 0,
+            commitments: c,
+        }
+    }
+
+    fn fees(fees: f64, covered: f64, uncovered: f64, capacity: f64) -> Option<RowCommitments> {
+        Some(RowCommitments {
+            fees_usd: fees,
+            covered_usd: covered,
+            uncovered_usd: uncovered,
+            capacity_usd: capacity,
+            coverage_pct: 0.0,
+            utilization_pct: 0.0,
+            unused_usd: 0.0,
+        })
+    }
+
+    #[test]
+    fn breakeven_keeps_commitment_fees_fixed() {
+        // No commitment: T × s / f = 100 × 50 / 80 = 62.5 %.
+        assert_eq!(breakeven_pct(&priced("e", 100.0, 50.0, None), 80.0), 62.5);
+        // ECS-MODEL B3. Fees 40 covering 60 of on-demand usage (capacity
+        // 60), 40 uncovered, nothing else: T = 80, s = 50 %, f = 70.
+        // Saturated: s* = (T − F + C) × s / (f − F + K) = 100 × 50 / 90
+        // = 55.56 %; there usage 100 × 50 / 55.56 = 90 ≥ 60. ✓
+        let e = priced("e", 80.0, 50.0, fees(40.0, 60.0, 40.0, 60.0));
+        assert!((breakeven_pct(&e, 70.0) - 5000.0 / 90.0).abs() < 1e-9);
+        // Commitments bigger than the usage (capacity 200, all 100 covered,
+        // 10 of EBS besides): the bill is F + X × s / s*; 10 × 50 / (70 −
+        // 60) = 50 %.
+        let e = priced("e", 70.0, 50.0, fees(60.0, 100.0, 0.0, 200.0));
+        assert!((breakeven_pct(&e, 70.0) - 50.0).abs() < 1e-9);
+        // Fees alone above the Fargate bill: never.
+        assert!(breakeven_pct(&e, 55.0).is_infinite());
     }
 }

@@ -86,13 +86,20 @@ impl Default for CsvText {
     }
 }
 
+/// A CSV writer to `w` set up as every output file is written (see
+/// [`CsvText`]); it buffers, so `w` can be a bare file.
+pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .flexible(true)
+        .buffer_capacity(64 * 1024)
+        .from_writer(w)
+}
+
 impl CsvText {
     /// An empty text.
     pub fn new() -> CsvText {
         CsvText {
-            writer: csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(Vec::new()),
+            writer: csv_writer(Vec::new()),
         }
     }
 

@@ -28,7 +28,8 @@
 //!   passes in.
 //! * [`cost`] is the billing model: Fargate prices per region (embedded),
 //!   per-second billing with the one-minute minimum, Fargate and EC2 costs,
-//!   commitment discounts. Pure arithmetic over its inputs.
+//!   commitment discounts, Reserved Instances and Savings Plans applied hour
+//!   by hour. Pure arithmetic over its inputs.
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
 //! * [`metrics`] and [`output`] record and write the results.

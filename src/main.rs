@@ -110,8 +110,22 @@ struct PlotFlag {
     plot: Option<plot::Format>,
 }
 
+impl PlotFlag {
+    /// Whether `--plot` was given.
+    fn wanted(&self) -> bool {
+        #[cfg(feature = "plot")]
+        return self.plot.is_some();
+        #[cfg(not(feature = "plot"))]
+        false
+    }
+}
+
 #[cfg(feature = "plot")]
 fn parse_format(s: &str) -> Result<plot::Format, String> {
+    s.parse()
+}
+
+fn parse_outputs(s: &str) -> Result<output::Outputs, String> {
     s.parse()
 }
 
@@ -127,6 +141,12 @@ enum Command {
         /// when the run is done; files ecsim does not write are kept.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Which files to write: `all`; `charts` (summary.json, timing.json,
+        /// and timeseries.csv and cost.csv, what `ecsim plot` draws from);
+        /// `summary` (summary.json and timing.json only: no per-task,
+        /// per-instance or per-event files).
+        #[arg(long, value_name = "SET", default_value = "all", value_parser = parse_outputs)]
+        outputs: output::Outputs,
         #[command(flatten)]
         plot: PlotFlag,
         /// Also write report.html, as `ecsim report` does.
@@ -276,9 +296,10 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Run {
             args,
             out,
+            outputs,
             plot,
             report,
-        } => run(&args, out.as_deref(), &plot, report),
+        } => run(&args, out.as_deref(), outputs, &plot, report),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
         Command::Sweep {
@@ -424,10 +445,28 @@ fn chain(e: &anyhow::Error) -> String {
 fn run(
     args: &ScenarioArgs,
     out: Option<&Path>,
+    outputs: output::Outputs,
     plot: &PlotFlag,
     with_report: bool,
 ) -> Result<(), Failure> {
-    let ran = ecsim::run::run_to_folder(&args.request(), out)?;
+    // What --plot and --report read must be written.
+    let mut refused = Vec::new();
+    if with_report && outputs != output::Outputs::All {
+        refused.push(format!(
+            "--report reads tasks.csv, instances.csv and events.csv, which --outputs {} does not write; use --outputs all",
+            outputs.as_str()
+        ));
+    }
+    if plot.wanted() && outputs == output::Outputs::Summary {
+        refused.push(
+            "--plot draws from timeseries.csv, which --outputs summary does not write; use --outputs charts or all"
+                .to_string(),
+        );
+    }
+    if !refused.is_empty() {
+        return Err(Failure::Input(refused));
+    }
+    let ran = ecsim::run::run_to_folder_with(&args.request(), out, outputs)?;
     print_summary(&ran.result, &ran.timing, &ran.dir);
     plot_after(&ran.dir, plot)?;
     if with_report {

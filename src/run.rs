@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::engine::{ExplainWindow, ExplainedDecision, RunResult, Simulation};
-use crate::output::{self, Kind, Lock, OutputError, Timing};
+use crate::output::{self, Kind, Lock, OutputError, Outputs, Timing};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Which scenario to run.
@@ -78,6 +78,15 @@ pub struct Ran {
 /// `results/<scenario name>/`) before simulating, so a second writer fails
 /// at once, runs it and replaces the folder's previous run whole.
 pub fn run_to_folder(req: &Request, out: Option<&Path>) -> Result<Ran, RunError> {
+    run_to_folder_with(req, out, Outputs::All)
+}
+
+/// [`run_to_folder`] writing only the files of `outputs` (`--outputs`).
+pub fn run_to_folder_with(
+    req: &Request,
+    out: Option<&Path>,
+    outputs: Outputs,
+) -> Result<Ran, RunError> {
     let sc = req.load()?;
     let dir = match out {
         Some(d) => d.to_path_buf(),
@@ -92,7 +101,7 @@ pub fn run_to_folder(req: &Request, out: Option<&Path>) -> Result<Ran, RunError>
         events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
     };
     let stage = lock.stage(Kind::Run)?;
-    output::write_run_files(stage.path(), &result, Some(&timing))
+    output::write_run_outputs(stage.path(), &result, Some(&timing), outputs)
         .map_err(|e| RunError::Write(stage.explain(e)))?;
     stage.commit().map_err(RunError::Write)?;
     drop(lock);
@@ -162,6 +171,50 @@ mod tests {
         let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
         assert_eq!(summary, output::summary_json(&ran.result).unwrap());
         assert!(out.join("timing.json").is_file());
+    }
+
+    #[test]
+    fn a_summary_run_writes_the_summary_only_and_replaces_a_full_one() {
+        let path = quickstart();
+        let set = short();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("qs");
+        let req = Request {
+            scenario: &path,
+            set: &set,
+            seed: None,
+        };
+        let full = run_to_folder(&req, Some(&out)).unwrap();
+        assert!(out.join("tasks.csv").is_file());
+        let names = |dir: &Path| {
+            let mut n: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            n.sort();
+            n
+        };
+        let ran = run_to_folder_with(&req, Some(&out), Outputs::Summary).unwrap();
+        // The previous run's CSV files do not survive beside the new summary.
+        assert_eq!(names(&out), ["summary.json", "timing.json"]);
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        assert_eq!(summary, output::summary_json(&full.result).unwrap());
+        assert_eq!(ran.result.summary, full.result.summary);
+        run_to_folder_with(&req, Some(&out), Outputs::Charts).unwrap();
+        assert_eq!(
+            names(&out),
+            ["cost.csv", "summary.json", "timeseries.csv", "timing.json"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("timeseries.csv")).unwrap(),
+            output::timeseries_csv(&full.result)
+        );
+        assert_eq!("summary".parse::<Outputs>(), Ok(Outputs::Summary));
+        let e = "tasks".parse::<Outputs>().unwrap_err();
+        assert_eq!(
+            e,
+            "`tasks` is not an output set: expected one of all, charts, summary"
+        );
     }
 
     #[test]

@@ -151,6 +151,10 @@ pub enum PriceError {
 
 /// The embedded price data (see `data/SOURCES.md`).
 const BUILTIN_CSV: &str = include_str!("../../data/fargate_prices.csv");
+/// Rates missing from [`BUILTIN_CSV`], in its format: Linux ARM in Tokyo
+/// and Seoul, transcribed from quotes of the AWS Price List (weak
+/// provenance: see `data/SOURCES.md`).
+const ADDITIONS_CSV: &str = include_str!("../../data/fargate_prices_additions.csv");
 
 /// Rows of one region: per (platform, dimension) the FARGATE and the
 /// FARGATE_SPOT rate, and the platform-independent storage rate.
@@ -167,8 +171,10 @@ type PriceTable = BTreeMap<String, RegionPrices>;
 fn builtin_table() -> &'static PriceTable {
     static BUILTIN: OnceLock<PriceTable> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        parse_table(BUILTIN_CSV)
-            .expect("embedded data/fargate_prices.csv is malformed (see its unit test)")
+        // The additions share the header; their rows follow the main file's.
+        let rows = ADDITIONS_CSV.split_once('\n').map_or("", |(_, rows)| rows);
+        parse_table(&format!("{BUILTIN_CSV}{rows}"))
+            .expect("embedded data/fargate_prices*.csv is malformed (see its unit test)")
     })
 }
 
@@ -203,6 +209,19 @@ impl PriceBook {
     /// [`fargate_rates`](PriceBook::fargate_rates) for them is an error.
     pub fn builtin(region: &str) -> Result<PriceBook, PriceError> {
         PriceBook::for_region(builtin_table(), region)
+    }
+
+    /// A book for `region` with no Fargate rate at all (a region the data
+    /// does not cover), the default Spot discount, EBS price and free
+    /// storage: every rate must then come from the scenario.
+    pub fn empty(region: &str) -> PriceBook {
+        PriceBook {
+            region: region.to_string(),
+            prices: RegionPrices::default(),
+            fargate_spot_discount_pct: DEFAULT_FARGATE_SPOT_DISCOUNT_PCT,
+            ebs_usd_per_gb_month: DEFAULT_EBS_USD_PER_GB_MONTH,
+            free_ephemeral_gb: DEFAULT_FREE_EPHEMERAL_GB,
+        }
     }
 
     /// The regions the embedded data has prices for, in name order.
@@ -520,7 +539,8 @@ mod tests {
     #[test]
     fn builtin_loads_every_row() {
         // 22 regions × 4 Linux x86 rows (S1) + 2 × 6 ARM/Windows/storage rows
-        // (S2 us-east-1, S3 eu-west-1) = 100 rows.
+        // (S2 us-east-1, S3 eu-west-1) = 100 rows, and the 4 Linux ARM rows
+        // of Tokyo and Seoul (S4, data/fargate_prices_additions.csv).
         let table = builtin_table();
         assert_eq!(table.len(), 22);
         let rows: usize = table
@@ -529,8 +549,11 @@ mod tests {
                 r.on_demand.len() + r.spot_snapshot.len() + usize::from(r.storage_gb_hour.is_some())
             })
             .sum();
-        assert_eq!(rows, 100);
-        assert_eq!(rows, BUILTIN_CSV.lines().count() - 1);
+        assert_eq!(rows, 104);
+        assert_eq!(
+            rows,
+            BUILTIN_CSV.lines().count() - 1 + ADDITIONS_CSV.lines().count() - 1
+        );
         assert_eq!(PriceBook::builtin_regions().count(), 22);
         assert!(PriceBook::builtin_regions().any(|r| r == "eu-west-1"));
     }
@@ -570,6 +593,22 @@ mod tests {
         assert_eq!(b.fargate_spot_discount_pct, 70.0);
         assert_eq!(b.ebs_usd_per_gb_month, 0.08);
         assert_eq!(b.free_ephemeral_gb, 20.0);
+    }
+
+    #[test]
+    fn seoul_has_x86_and_the_added_arm_rates_but_no_storage_rate() {
+        // S1 x86 (0.04656, 0.00511) and S4 ARM (0.03725, 0.00409), Seoul.
+        let b = book("ap-northeast-2");
+        let od = |p, d| b.fargate_rate(p, d);
+        assert_eq!(od(LinuxX86, FargateDimension::VcpuHour), Some(0.04656));
+        assert_eq!(od(LinuxX86, FargateDimension::MemoryGbHour), Some(0.00511));
+        assert_eq!(od(LinuxArm64, FargateDimension::VcpuHour), Some(0.03725));
+        assert_eq!(
+            od(LinuxArm64, FargateDimension::MemoryGbHour),
+            Some(0.00409)
+        );
+        assert_eq!(od(LinuxX86, FargateDimension::EphemeralStorageGbHour), None);
+        assert!(b.fargate_rates(Windows, false).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The closed set of events of a simulation.
 
-use crate::model::{InstanceId, ServiceId, TaskId};
+use crate::model::{InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ServiceId, TaskId};
 
 /// Something that happens at a point of simulated time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,15 +26,15 @@ pub enum Event {
     },
     /// The next arrival of job stream `job` (for traces, record `seq`).
     JobArrival {
-        /// Job stream index.
-        job: u32,
+        /// Job stream.
+        job: JobId,
         /// Trace record index (0 for generated processes).
         seq: u32,
     },
-    /// A scenario operation (index into `SimSpec::operations`).
-    Operation(u32),
+    /// A scenario operation (in `SimSpec::operations`).
+    Operation(OperationId),
     /// An instance group tries again to launch what it is short of.
-    GroupLaunch(u32),
+    GroupLaunch(InstanceGroupId),
     /// EC2 terminates an instance (spot reclaim at the end of the notice, or
     /// the ASG after capacity rebalancing).
     InstanceTerminate(InstanceId),
@@ -44,10 +44,10 @@ pub enum Event {
     SpotNotice(InstanceId),
     /// The ECS agent sees the notice and sets the instance DRAINING (S4).
     SpotDrain(InstanceId),
-    /// A correlated reclaim hits spot pool `n` (S2).
-    PoolReclaim(u32),
-    /// Spot pool `n` has capacity again after a reclaim.
-    PoolRestored(u32),
+    /// A correlated reclaim hits a spot pool (S2).
+    PoolReclaim(PoolId),
+    /// A spot pool has capacity again after a reclaim.
+    PoolRestored(PoolId),
     /// A replayed interruption record (index into the spot spec's replay list).
     ReplayInterruption(u32),
     /// A Fargate Spot task receives its two-minute warning (F3).

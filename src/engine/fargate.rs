@@ -3,6 +3,9 @@
 //! started after a start latency (F2), Fargate Spot interruptions with the
 //! two-minute warning (F3), and the split of a service's or job's tasks
 //! over `FARGATE` and `FARGATE_SPOT` by base and weight (C6).
+//!
+//! Owns `FargateState` (`Simulation::fargate`): the Fargate tasks with
+//! their AZ and provider, the token bucket and the Fargate Spot counters.
 
 use std::collections::BTreeMap;
 
@@ -128,6 +131,7 @@ impl Simulation {
         self.fargate
             .tasks
             .insert(id, FargateMeta { spot, az, provider });
+        self.bill_fargate_admitted(id);
         self.queue.schedule(admit + latency, Event::TaskStarted(id));
         Ok(id)
     }
@@ -168,11 +172,11 @@ impl Simulation {
             ),
         );
         if let TaskOwner::Job(j) = owner {
-            self.job_task_killed(j as usize, t);
+            self.job_task_killed(j, t);
         }
         self.stop_task(t, StopReason::SpotInterrupted, cause);
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index(), cause);
+            self.reconcile(s, cause);
         }
     }
 
@@ -209,10 +213,8 @@ impl Simulation {
     /// The service or job a task belongs to.
     pub(super) fn owner_name(&self, owner: TaskOwner) -> String {
         match owner {
-            TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                self.spec.services[s.index()].name.clone()
-            }
-            TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.spec.services[s].name.clone(),
+            TaskOwner::Job(j) => self.spec.jobs[j].name.clone(),
         }
     }
 }

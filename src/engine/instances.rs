@@ -5,6 +5,14 @@
 //!
 //! Which pool and purchase option a launch uses is decided by `market`;
 //! this file applies the decision.
+//!
+//! Owns [`GroupState`] (an instance group as its ASG keeps it, built by
+//! [`GroupState::from_spec`], in `Simulation::groups` by
+//! [`InstanceGroupId`]), [`InstanceMeta`] (what the engine knows of an
+//! instance beyond ECS's view, in `Simulation::inst_meta` by
+//! [`InstanceId`]) and [`PoolState`] (a spot pool, by
+//! [`PoolId`]). They change here; a group's desired
+//! capacity is also set by `providers.rs` (C3) and `load.rs` (C7).
 
 use rand::seq::index::sample;
 use rand::Rng;
@@ -12,8 +20,13 @@ use rand::Rng;
 use super::{Cause, Event, InstanceGroupSpec, PoolSpec, Simulation};
 use crate::market::{sample_time_to_interruption, PoolView, Purchase};
 use crate::model::attrs;
-use crate::model::{InstanceGroupId, InstanceId, InstanceState, NewInstance, TaskId, TaskOwner};
+use crate::model::{
+    InstanceGroupId, InstanceId, InstanceState, NewInstance, SpotNoticeCause, TaskId, TaskOwner,
+    TerminationReason,
+};
+use crate::model::{PoolId, ProviderId, ServiceId};
 use crate::placement::TieBreak;
+use crate::scaling::AsgTargetTracking;
 use crate::sim::{SimDuration, SimTime};
 
 /// An instance group as an Auto Scaling group keeps it.
@@ -27,8 +40,8 @@ pub(super) struct GroupState {
     /// Counted instances per (type, AZ) slot, by purchase option.
     slot_counts: Vec<[u32; 2]>,
     n_az: usize,
-    /// Spot pool of each slot (index into `SimSpec::spot.pools`).
-    slot_pool: Vec<Option<usize>>,
+    /// Spot pool of each slot (in `SimSpec::spot.pools`).
+    slot_pool: Vec<Option<PoolId>>,
     /// Launches so far (types are taken in turn without a mixed-instances policy).
     launches: u32,
     retry_pending: bool,
@@ -41,10 +54,15 @@ pub(super) struct GroupState {
     pub last_removed: SimTime,
     /// The ASG releases its next victim no earlier than this (C4).
     next_release: SimTime,
+    /// The group's own target tracking (C7), if it has one.
+    pub tracking: Option<AsgTargetTracking>,
 }
 
 impl GroupState {
-    pub fn new(g: &InstanceGroupSpec, pools: &[PoolSpec]) -> Self {
+    /// The state of group `g` at time zero: its desired capacity, nothing
+    /// launched yet, and the spot pool (index into `pools`) of each of its
+    /// (instance type, AZ) slots.
+    pub fn from_spec(g: &InstanceGroupSpec, pools: &[PoolSpec]) -> Self {
         let n_az = g.availability_zones.len();
         let mut slot_pool = Vec::new();
         for ty in &g.instance_types {
@@ -52,7 +70,8 @@ impl GroupState {
                 slot_pool.push(
                     pools
                         .iter()
-                        .position(|p| p.instance_type == ty.name && &p.az == az),
+                        .position(|p| p.instance_type == ty.name && &p.az == az)
+                        .map(|k| PoolId(k as u32)),
                 );
             }
         }
@@ -69,6 +88,7 @@ impl GroupState {
             removing: 0,
             last_removed: SimTime::ZERO,
             next_release: SimTime::ZERO,
+            tracking: g.target_tracking.clone(),
         }
     }
 }
@@ -82,10 +102,10 @@ fn purchase_index(p: Purchase) -> usize {
 
 /// What the engine knows of an instance beyond ECS's view of it.
 pub(super) struct InstanceMeta {
-    pub group: usize,
+    pub group: InstanceGroupId,
     pub purchase: Purchase,
     /// Spot pool.
-    pub pool: Option<usize>,
+    pub pool: Option<PoolId>,
     /// `type × n_az + az` in its group.
     slot: usize,
     /// Counted toward the group's capacity.
@@ -108,7 +128,7 @@ pub(super) struct InstanceMeta {
     /// Released to the ASG for termination (C4).
     released: bool,
     /// Why it terminated.
-    pub termination: Option<&'static str>,
+    pub termination: Option<TerminationReason>,
     /// Price per hour at launch.
     pub price_at_launch: f64,
 }
@@ -133,12 +153,12 @@ pub(super) struct PoolState {
 }
 
 impl Simulation {
-    fn group_name(&self, g: usize) -> String {
+    fn group_name(&self, g: InstanceGroupId) -> String {
         self.spec.instance_groups[g].name.clone()
     }
 
     /// Launches until the group has its desired capacity, or no pool has room.
-    pub(super) fn fill_group(&mut self, g: usize, warm: bool) {
+    pub(super) fn fill_group(&mut self, g: InstanceGroupId, warm: bool) {
         while self.groups[g].counted < self.groups[g].desired {
             if self.launch_one(g, warm).is_none() {
                 self.schedule_group_retry(g);
@@ -147,24 +167,24 @@ impl Simulation {
         }
     }
 
-    fn schedule_group_retry(&mut self, g: usize) {
+    fn schedule_group_retry(&mut self, g: InstanceGroupId) {
         if !self.groups[g].retry_pending {
             self.groups[g].retry_pending = true;
             let at = self.queue.now() + self.spec.spot.launch_retry;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::GroupLaunch(g as u32));
+                self.queue.schedule(at, Event::GroupLaunch(g));
             }
         }
     }
 
-    pub(super) fn on_group_launch(&mut self, g: usize) {
+    pub(super) fn on_group_launch(&mut self, g: InstanceGroupId) {
         self.groups[g].retry_pending = false;
         self.fill_group(g, false);
     }
 
     /// Chooses purchase option and pool (S6) and launches one instance.
     /// `None` when every pool the decision allows is out of capacity.
-    fn launch_one(&mut self, g: usize, warm: bool) -> Option<InstanceId> {
+    fn launch_one(&mut self, g: InstanceGroupId, warm: bool) -> Option<InstanceId> {
         let now = self.queue.now();
         let spec = &self.spec.instance_groups[g];
         let gs = &self.groups[g];
@@ -233,7 +253,7 @@ impl Simulation {
 
     fn launch_instance(
         &mut self,
-        g: usize,
+        g: InstanceGroupId,
         slot: usize,
         purchase: Purchase,
         warm: bool,
@@ -272,7 +292,7 @@ impl Simulation {
         };
         let id = self.cluster.add_instance(
             NewInstance {
-                group: InstanceGroupId(g as u32),
+                group: g,
                 instance_type: ty.name.clone(),
                 az: az.clone(),
                 registered: ty.registered,
@@ -283,6 +303,9 @@ impl Simulation {
             now,
         );
         debug_assert_eq!(id.index(), self.inst_meta.len());
+        if purchase == Purchase::Spot {
+            self.recorder.spot_live += 1;
+        }
         self.inst_meta.push(InstanceMeta {
             group: g,
             purchase,
@@ -301,6 +324,7 @@ impl Simulation {
             termination: None,
             price_at_launch: price,
         });
+        self.bill_instance_launched(id, slot);
         let gs = &mut self.groups[g];
         gs.counted += 1;
         gs.launches += 1;
@@ -353,7 +377,8 @@ impl Simulation {
         if let Some(old) = self.inst_meta[i.index()].replaces {
             if self.cluster.instance(old).state != InstanceState::Terminated {
                 self.inst_meta[old.index()].leave_cause = Cause::Interruption;
-                self.inst_meta[old.index()].termination = Some("capacity-rebalance");
+                self.inst_meta[old.index()].termination =
+                    Some(TerminationReason::CapacityRebalance);
                 self.interruptions.rebalanced += 1;
                 self.queue.schedule(now, Event::InstanceTerminate(old));
             }
@@ -367,7 +392,7 @@ impl Simulation {
         }
         let now = self.queue.now();
         let tasks: Vec<TaskId> = self.cluster.instance(i).tasks.clone();
-        let mut touched: Vec<usize> = Vec::new();
+        let mut touched: Vec<ServiceId> = Vec::new();
         let mut killed_jobs = Vec::new();
         for t in tasks {
             let owner = self.cluster.task(t).owner;
@@ -377,15 +402,21 @@ impl Simulation {
                 .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);
             match owner {
                 TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                    self.services[s.index()].killed += 1;
-                    if !touched.contains(&s.index()) {
-                        touched.push(s.index());
+                    self.services[s].killed += 1;
+                    if !touched.contains(&s) {
+                        touched.push(s);
                     }
                 }
-                TaskOwner::Job(j) => killed_jobs.push((j as usize, t)),
+                TaskOwner::Job(j) => killed_jobs.push((j, t)),
             }
         }
+        if self.cluster.instance(i).state != InstanceState::Terminated
+            && self.inst_meta[i.index()].purchase == Purchase::Spot
+        {
+            self.recorder.spot_live -= 1;
+        }
         self.cluster.terminate_instance(i, now);
+        self.bill_instance_terminated(i);
         if self.inst_meta[i.index()].scale_in {
             // C4: one scale-in victim fewer on its way out.
             self.inst_meta[i.index()].scale_in = false;
@@ -395,16 +426,16 @@ impl Simulation {
         }
         let m = &mut self.inst_meta[i.index()];
         m.termination.get_or_insert(match m.leave_cause {
-            Cause::Interruption => "spot-interruption",
-            Cause::Maintenance => "drained",
-            _ => "terminated",
+            Cause::Interruption => TerminationReason::SpotInterruption,
+            Cause::Maintenance => TerminationReason::Drained,
+            _ => TerminationReason::Terminated,
         });
         let g = m.group;
         let name = self.group_name(g);
         let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
         let why = self.inst_meta[i.index()]
             .termination
-            .unwrap_or("terminated");
+            .unwrap_or(TerminationReason::Terminated);
         self.recorder.event(
             now,
             &name,
@@ -482,7 +513,7 @@ impl Simulation {
     }
 
     /// Maintenance: drain every ACTIVE instance of group `g` (D1).
-    pub(super) fn drain_group(&mut self, g: usize, replace: bool, terminate: bool) {
+    pub(super) fn drain_group(&mut self, g: InstanceGroupId, replace: bool, terminate: bool) {
         let members: Vec<InstanceId> = self
             .cluster
             .instances()
@@ -541,7 +572,7 @@ impl Simulation {
     /// draining enabled (the agent's `ECS_ENABLE_SPOT_INSTANCE_DRAINING`, or
     /// managed draining of the group's capacity provider) the instance is
     /// set DRAINING within 1 s (S4).
-    pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: &'static str) {
+    pub(super) fn on_spot_notice(&mut self, i: InstanceId, cause: SpotNoticeCause) {
         let m = &self.inst_meta[i.index()];
         if self.cluster.instance(i).state == InstanceState::Terminated || m.noticed {
             return;
@@ -559,11 +590,7 @@ impl Simulation {
                 .entry(self.spec.spot.pools[p].label())
                 .or_default() += 1;
         }
-        *self
-            .interruptions
-            .by_cause
-            .entry(cause.to_string())
-            .or_default() += 1;
+        *self.interruptions.by_cause.entry(cause).or_default() += 1;
         let name = self.group_name(g);
         let ec2 = self.cluster.instance(i).ec2_instance_id.clone();
         let end = now + self.spec.spot.notice;
@@ -598,20 +625,20 @@ impl Simulation {
         self.drain_instance(i, Cause::Interruption);
     }
 
-    pub(super) fn schedule_reclaim(&mut self, p: usize) {
+    pub(super) fn schedule_reclaim(&mut self, p: PoolId) {
         let Some(r) = self.spec.spot.pools[p].reclaim else {
             return;
         };
         if let Some(d) = sample_time_to_interruption(&mut self.streams.reclaim, r.rate_per_hour) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::PoolReclaim(p as u32));
+                self.queue.schedule(at, Event::PoolReclaim(p));
             }
         }
     }
 
     /// Live spot instances of pool `p` that have not had their notice.
-    fn pool_members(&self, p: usize) -> Vec<InstanceId> {
+    fn pool_members(&self, p: PoolId) -> Vec<InstanceId> {
         self.inst_meta
             .iter()
             .enumerate()
@@ -628,10 +655,10 @@ impl Simulation {
     /// refuse launches for `unavailable_for`.
     fn reclaim(
         &mut self,
-        p: usize,
+        p: PoolId,
         count: usize,
         unavailable_for: SimDuration,
-        cause: &'static str,
+        cause: SpotNoticeCause,
     ) {
         let now = self.queue.now();
         let members = self.pool_members(p);
@@ -656,7 +683,7 @@ impl Simulation {
             if until > self.pools[p].unavailable_until {
                 self.pools[p].unavailable_until = until;
                 if until <= self.horizon {
-                    self.queue.schedule(until, Event::PoolRestored(p as u32));
+                    self.queue.schedule(until, Event::PoolRestored(p));
                 }
             }
         }
@@ -665,7 +692,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_pool_reclaim(&mut self, p: usize) {
+    pub(super) fn on_pool_reclaim(&mut self, p: PoolId) {
         if let Some(r) = self.spec.spot.pools[p].reclaim {
             // Each instance of the pool is taken with probability `fraction`:
             // a reclaim takes that fraction on average, whatever the pool's
@@ -675,17 +702,22 @@ impl Simulation {
             let count = (0..n)
                 .filter(|_| self.streams.reclaim.gen_bool(r.fraction))
                 .count();
-            self.reclaim(p, count, r.unavailable_for, "reclaim");
+            self.reclaim(p, count, r.unavailable_for, SpotNoticeCause::Reclaim);
         }
         self.schedule_reclaim(p);
     }
 
     pub(super) fn on_replay(&mut self, k: usize) {
         let r = self.spec.spot.replay[k];
-        self.reclaim(r.pool, r.count as usize, r.unavailable_for, "replay");
+        self.reclaim(
+            r.pool,
+            r.count as usize,
+            r.unavailable_for,
+            SpotNoticeCause::Replay,
+        );
     }
 
-    pub(super) fn on_pool_restored(&mut self, p: usize) {
+    pub(super) fn on_pool_restored(&mut self, p: PoolId) {
         let now = self.queue.now();
         if self.pools[p].unavailable_until > now {
             return;
@@ -697,7 +729,7 @@ impl Simulation {
             "spot-capacity-restored",
             format!("spot pool {label} has capacity again"),
         );
-        for g in 0..self.groups.len() {
+        for g in InstanceGroupId::all(self.groups.len()) {
             if self.groups[g].counted < self.groups[g].desired && !self.groups[g].retry_pending {
                 self.fill_group(g, false);
             }
@@ -714,7 +746,7 @@ impl Simulation {
             .iter()
             .position(|c| c.group == g)
         {
-            self.place_provisioning(p);
+            self.place_provisioning(ProviderId(p as u32));
         }
     }
 
@@ -736,7 +768,7 @@ impl Simulation {
             self.uncount(i);
             let m = &mut self.inst_meta[i.index()];
             m.leave_cause = Cause::Scaling;
-            m.termination = Some("scale-in");
+            m.termination = Some(TerminationReason::ScaleIn);
             if !m.scale_in {
                 m.scale_in = true;
                 let g = m.group;

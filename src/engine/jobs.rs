@@ -1,15 +1,23 @@
 //! Standalone tasks (RunTask): job streams with their arrival processes,
 //! placement that fails at once without capacity (P9), completion (T3) and
 //! re-runs of tasks killed with their instance (S3).
+//!
+//! Owns [`JobState`] (built by [`JobState::from_spec`], held in
+//! `Simulation::jobs` by [`JobId`]): a stream's policy,
+//! its own arrival and duration random streams and its counters, changed
+//! only here (and counted when its tasks start, stop or die, in
+//! `services.rs`, `instances.rs` and `fargate.rs`).
 
 use std::collections::BTreeMap;
 
-use super::{Capacity, Event, Simulation};
-use crate::model::{GroupId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
-use crate::placement::Policy;
-use crate::sim::{SimDuration, SimRng};
+use super::providers::provider_policies;
+use super::{Capacity, Event, JobSpec, SimSpec, Simulation};
+use crate::model::{Cluster, GroupId, JobId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
+use crate::placement::{Policy, Strategy};
+use crate::sim::{RngStreams, SimDuration, SimRng};
 use crate::workload::Arrivals;
 
+/// One job stream's state.
 pub(super) struct JobState {
     pub group: GroupId,
     pub policy: Policy,
@@ -34,7 +42,43 @@ pub(super) struct JobState {
 }
 
 impl JobState {
-    pub fn new(group: GroupId, policy: Policy, arrivals: SimRng, durations: SimRng) -> Self {
+    /// The state of job stream `j` at time zero: its task group, its
+    /// placement policy (and one per capacity provider), and its own
+    /// arrival and duration streams, `arrivals/<name>` and
+    /// `durations/<name>`. Built after the services, in spec order, for the
+    /// same reason as [`ServiceState::from_spec`](super::services::ServiceState::from_spec).
+    pub fn from_spec(
+        spec: &SimSpec,
+        j: &JobSpec,
+        cluster: &mut Cluster,
+        streams: &RngStreams,
+    ) -> Self {
+        let group = cluster.group(&j.group);
+        let strategies = if j.strategies.is_empty() {
+            Strategy::run_task_default()
+        } else {
+            j.strategies.clone()
+        };
+        let mut constraints = j.constraints.clone();
+        constraints.extend(
+            spec.task_definitions[j.task_def.index()]
+                .constraints
+                .iter()
+                .cloned(),
+        );
+        let providers =
+            provider_policies(cluster, spec, &j.capacity, &strategies, &constraints, group);
+        let mut st = JobState::new(
+            group,
+            Policy::new(strategies, constraints, Some(group)).indexed(cluster),
+            streams.stream(&format!("arrivals/{}", j.name)),
+            streams.stream(&format!("durations/{}", j.name)),
+        );
+        st.provider_policies = providers;
+        st
+    }
+
+    fn new(group: GroupId, policy: Policy, arrivals: SimRng, durations: SimRng) -> Self {
         JobState {
             group,
             policy,
@@ -58,7 +102,7 @@ impl JobState {
 }
 
 impl Simulation {
-    pub(super) fn schedule_next_arrival(&mut self, j: usize, last: Option<usize>) {
+    pub(super) fn schedule_next_arrival(&mut self, j: JobId, last: Option<usize>) {
         let spec = &self.spec.jobs[j];
         let end = spec.end.unwrap_or(self.horizon).min(self.horizon);
         let (at, seq) = match &spec.arrivals {
@@ -85,14 +129,14 @@ impl Simulation {
             self.queue.schedule(
                 at,
                 Event::JobArrival {
-                    job: j as u32,
+                    job: j,
                     seq: seq as u32,
                 },
             );
         }
     }
 
-    pub(super) fn on_job_arrival(&mut self, j: usize, seq: usize) {
+    pub(super) fn on_job_arrival(&mut self, j: JobId, seq: usize) {
         let (count, duration, cpu, memory) = match &self.spec.jobs[j].arrivals {
             Arrivals::Trace(records) => {
                 let r = &records[seq];
@@ -114,12 +158,12 @@ impl Simulation {
     }
 
     /// RunTask for one task of stream `j` with `work` to do once RUNNING.
-    fn submit(&mut self, j: usize, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
+    fn submit(&mut self, j: JobId, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
         let now = self.queue.now();
         let mut spec = self.new_task(
             self.spec.jobs[j].task_def,
             self.jobs[j].group,
-            TaskOwner::Job(j as u32),
+            TaskOwner::Job(j),
         );
         spec.work = Some(work);
         if let Some(c) = cpu {
@@ -214,10 +258,11 @@ impl Simulation {
         }
         let now = self.queue.now();
         self.cluster.finish_stop(t, StopReason::Completed, now);
+        self.bill_task_stopped(t);
         let task = self.cluster.task(t);
         let inst = task.instance;
         if let TaskOwner::Job(j) = task.owner {
-            self.jobs[j as usize].completed += 1;
+            self.jobs[j].completed += 1;
         }
         if let Some(i) = inst {
             self.after_task_left(i, cause);
@@ -227,7 +272,7 @@ impl Simulation {
 
     /// A job task died with its instance: its work so far is lost, and it
     /// is submitted again when the stream retries interrupted tasks.
-    pub(super) fn job_task_killed(&mut self, j: usize, t: TaskId) {
+    pub(super) fn job_task_killed(&mut self, j: JobId, t: TaskId) {
         let now = self.queue.now();
         let task = self.cluster.task(t);
         let lost = task.running_at.map_or(SimDuration::ZERO, |r| now - r);

@@ -19,9 +19,15 @@
 //! ASG's CPU reservation (C7) — is the value of a one-minute period
 //! `[t − 60 s, t)`, sampled at the period's midpoint (the midpoint rule for
 //! its average) and evaluated at `t`, never the value at the instant `t`.
+//!
+//! Owns no state of its own: it writes each service's `ServiceState::load`
+//! and desired count (through [`scale_service`](Simulation::scale_service))
+//! and each group's metric sample and desired capacity (C7). The count of
+//! tasks in service is `Simulation::in_service` (`services.rs`), so a
+//! minute's work does not grow with the number of tasks.
 
 use super::{Event, Simulation};
-use crate::model::TaskState;
+use crate::model::{InstanceGroupId, ServiceId};
 use crate::scaling::ServiceMetrics;
 use crate::sim::{SimDuration, SimTime};
 
@@ -76,23 +82,13 @@ pub(super) struct Datapoint {
 impl Simulation {
     /// A service's load at `now`: the demand rate at that instant and what
     /// the tasks in service then serve, with the A1 metrics.
-    fn load_at(&self, s: usize, now: SimTime) -> Option<LoadSample> {
+    fn load_at(&self, s: ServiceId, now: SimTime) -> Option<LoadSample> {
         let demand = self.spec.services[s].demand.as_ref()?;
         let rate = demand.rate_at(now, self.spec.start_epoch_s);
-        let grace = self.spec.services[s].health_grace;
+        // In service once RUNNING; behind a load balancer once healthy (T2).
         let balanced = self.spec.services[s].load_balanced;
+        let in_service = self.in_service(s, now, balanced);
         let owner = self.services[s].owner(s);
-        let in_service = self.services[s]
-            .live
-            .iter()
-            .chain(self.services[s].retiring.iter())
-            .filter(|&&t| {
-                let task = self.cluster.task(t);
-                task.owner == owner
-                    && task.state == TaskState::Running
-                    && (!balanced || task.running_at.is_some_and(|r| r + grace <= now))
-            })
-            .count() as u32;
         let capacity = f64::from(in_service) * demand.task_capacity_rps;
         let served = rate.min(capacity);
         let hard_limit = self.spec.task_definitions[self.spec.services[s].task_def.index()]
@@ -128,7 +124,7 @@ impl Simulation {
     pub(super) fn on_metric_sample(&mut self) {
         let now = self.queue.now();
         let period_start = SimTime(now.as_millis().saturating_sub(SAMPLE_OFFSET.as_millis()));
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if let Some(sample) = self.load_at(s, now) {
                 self.services[s].load.pending = Some(Datapoint {
                     sample,
@@ -151,7 +147,7 @@ impl Simulation {
     /// t + 1 min, so three high datapoints scale out at t + 3 min.
     pub(super) fn on_metric_tick(&mut self) {
         let now = self.queue.now();
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             let Some(sample) = self.load_at(s, now) else {
                 continue;
             };
@@ -178,7 +174,7 @@ impl Simulation {
             let since = published.map_or(now, |d| d.period_start);
             self.after_metrics(s, since);
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if self.spec.services[s].demand.is_none() && self.services[s].scaler.is_some() {
                 // A scaled service without demand reads no load metrics.
                 self.after_metrics(s, now);
@@ -195,7 +191,7 @@ impl Simulation {
     /// A1–A4: the service's policies read the fresh metrics; a decision
     /// changes the desired count, with its cause in `events.csv`. `since` is
     /// the start of the datapoint's period (when a rise it shows began).
-    fn after_metrics(&mut self, s: usize, since: SimTime) {
+    fn after_metrics(&mut self, s: ServiceId, since: SimTime) {
         let now = self.queue.now();
         let l = self.services[s].load.last;
         let metrics = ServiceMetrics {
@@ -242,7 +238,7 @@ impl Simulation {
     }
 
     /// Sets a service's desired count for a scaling activity.
-    pub(super) fn scale_service(&mut self, s: usize, desired: u32, cause: &str) {
+    pub(super) fn scale_service(&mut self, s: ServiceId, desired: u32, cause: &str) {
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
         let old = self.services[s].desired;
@@ -261,7 +257,7 @@ impl Simulation {
     }
 
     /// A5: a scheduled action sets min/max and may force the desired count.
-    pub(super) fn on_scheduled_scaling(&mut self, s: usize, k: usize) {
+    pub(super) fn on_scheduled_scaling(&mut self, s: ServiceId, k: usize) {
         let now = self.queue.now();
         let action = self.spec.services[s].scheduled[k].clone();
         let desired = self.services[s].desired;
@@ -281,7 +277,7 @@ impl Simulation {
     }
 
     /// Schedules the next run of a service's scheduled action `k`.
-    pub(super) fn schedule_action(&mut self, s: usize, k: usize) {
+    pub(super) fn schedule_action(&mut self, s: ServiceId, k: usize) {
         let now = self.queue.now();
         let epoch = self.spec.start_epoch_s;
         let after = epoch + (now.as_millis() / 1000) as i64;
@@ -294,7 +290,7 @@ impl Simulation {
                 self.queue.schedule(
                     at,
                     Event::ScheduledScaling {
-                        service: crate::model::ServiceId(s as u32),
+                        service: s,
                         action: k as u32,
                     },
                 );
@@ -305,7 +301,7 @@ impl Simulation {
     /// C7, A2: the CPU reservation of each group with its own target
     /// tracking, sampled mid-period (ACTIVE instances only); `None` = no data.
     fn asg_metric_sample(&mut self) {
-        for g in 0..self.spec.instance_groups.len() {
+        for g in InstanceGroupId::all(self.spec.instance_groups.len()) {
             if self.spec.instance_groups[g].target_tracking.is_none() {
                 continue;
             }
@@ -326,7 +322,7 @@ impl Simulation {
     /// evaluate the datapoint of the period that has just ended (A2).
     pub(super) fn asg_target_tracking_tick(&mut self) {
         let now = self.queue.now();
-        for g in 0..self.spec.instance_groups.len() {
+        for g in InstanceGroupId::all(self.spec.instance_groups.len()) {
             if self.spec.instance_groups[g].target_tracking.is_none() {
                 continue;
             }
@@ -344,7 +340,7 @@ impl Simulation {
                 }
             }
             let current = self.groups[g].desired;
-            let Some(tt) = self.asg_tracking[g].as_mut() else {
+            let Some(tt) = self.groups[g].tracking.as_mut() else {
                 continue;
             };
             if let Some(d) = tt.evaluate(now, metric, in_service, newest) {

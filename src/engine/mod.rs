@@ -2,17 +2,45 @@
 //! streams, runs the event loop and applies the policies' decisions.
 //!
 //! Data flow: a [`SimSpec`] (from `scenario`, a test or a sweep) ->
-//! [`Simulation::new`] builds the cluster and schedules the initial events
-//! -> [`Simulation::run`] pops `(time, event)` until the horizon and calls
-//! the matching `on_*` handler -> [`RunResult`].
+//! [`Simulation::new`] builds each part of the state from its spec and
+//! schedules the initial events -> [`Simulation::run`] pops `(time, event)`
+//! until the horizon and calls the matching `on_*` handler ([`Event`] lists
+//! them) -> [`RunResult`].
 //!
 //! Handlers ask `placement` for decisions and apply them through the
 //! cluster's methods; they are the only code that mutates state or
 //! schedules events. The engine never reads files or prints.
+//!
+//! # Who owns what
+//!
+//! [`Simulation`] holds every part; each part is a struct of its own, built
+//! by its `from_spec`, and indexed by its id (`services[s]` for a
+//! [`ServiceId`] `s`, see `index.rs`). `impl Simulation` is split by part:
+//! the file that defines a part's state holds the handlers that change it.
+//!
+//! | state | lives in | changed by |
+//! |---|---|---|
+//! | ECS's view: instances, tasks, their states, resources, task-group counts, RUNNING counts per owner | `cluster` ([`Cluster`], `model/`) | only through `Cluster` methods, called by the handlers below |
+//! | a service: desired count, revisions and their policies, live / retiring / unhealthy tasks, deployment and circuit breaker, throttle, scaler, load totals | `services[ServiceId]`: `services::ServiceState` | `services.rs` (the REPLICA and DAEMON schedulers, deployments, the task life cycle); `load.rs` (load and metrics each minute, desired count from auto scaling and scheduled actions) |
+//! | a job stream: its policy, arrival and duration streams, counters | `jobs[JobId]`: `jobs::JobState` | `jobs.rs` (arrivals, RunTask, completion, re-runs) |
+//! | an instance group as its ASG keeps it: desired and counted capacity by purchase option and slot, scale-in pacing, its own target tracking | `groups[InstanceGroupId]`: `instances::GroupState` | `instances.rs` (launches, termination, spot); `providers.rs` and `load.rs` (desired capacity from C3 / C7) |
+//! | what the engine knows of an instance beyond ECS: group, purchase option, pool, drain cause, termination reason, price | `inst_meta[InstanceId]`: `instances::InstanceMeta` | `instances.rs` |
+//! | a spot pool's availability after a reclaim | `pools[PoolId]`: `instances::PoolState` | `instances.rs` |
+//! | a capacity provider: PROVISIONING queue, managed scaling, CPR | `providers[ProviderId]`: `providers::ProviderState`, `task_provider` | `providers.rs` |
+//! | Fargate tasks, the launch token bucket, Fargate Spot | `fargate`: `fargate::FargateState` | `fargate.rs` |
+//! | random streams, one per purpose | `streams` (`streams::Streams`), `placer` (placement) | whoever draws for that purpose, in a fixed order |
+//! | events, samples, summary | `recorder`, `interruptions` | every handler records; `report.rs` samples and builds the [`RunResult`]; `billing.rs` prices it |
+//!
+//! So the answer to "where does a service's state live and who changes
+//! it?" is `ServiceState` in `services.rs`, changed by the handlers of
+//! `services.rs` and, for its desired count and load, `load.rs`; its tasks'
+//! states live in the cluster and change only through `Cluster` methods
+//! those handlers call.
 
 mod billing;
 mod event;
 mod fargate;
+mod index;
 mod instances;
 mod jobs;
 mod load;
@@ -21,6 +49,8 @@ mod report;
 mod services;
 pub mod spec;
 mod streams;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 
@@ -29,17 +59,20 @@ pub use report::InstanceRecord;
 pub use spec::*;
 
 use crate::metrics::{
-    Cause, EventRecord, InterruptionSummary, Recorder, Sample, SampleColumns, Summary,
+    Cause, EventRecord, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
 };
-use crate::model::{Cluster, HostPort, InstanceId, TaskId, TaskReq, TaskState, Unfit};
-use crate::placement::{self, Policy, Strategy};
+use crate::model::{
+    Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
+    ServiceId, SpotNoticeCause, TaskId, TaskReq, TaskState, Unfit,
+};
+use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
 
 use fargate::FargateState;
 use instances::{GroupState, InstanceMeta, PoolState};
 use jobs::JobState;
 use providers::ProviderState;
-use services::{RevisionState, ServiceState};
+use services::ServiceState;
 use streams::Streams;
 
 /// Which placement decisions to narrate (`ecsim explain`).
@@ -115,8 +148,8 @@ pub struct RunResult {
     pub summary: Summary,
     /// Whom each per-entity vector of the samples is about.
     pub columns: SampleColumns,
-    /// Time series.
-    pub samples: Vec<Sample>,
+    /// Time series, as columns.
+    pub timeseries: Timeseries,
     /// Events.
     pub events: Vec<EventRecord>,
     /// Tasks.
@@ -125,6 +158,9 @@ pub struct RunResult {
     pub instances: Vec<InstanceRecord>,
     /// The cost ledger, per hour, owner and capacity (`cost.csv`).
     pub cost: Vec<crate::metrics::CostRow>,
+    /// Reserved Instances and Savings Plans per hour (`commitments.csv`),
+    /// when the scenario has any (B3).
+    pub commitments: Option<crate::cost::commitments::Settlement>,
     /// Narrated decisions (only with an explain window).
     pub explanations: Vec<ExplainedDecision>,
 }
@@ -170,149 +206,63 @@ impl Placer {
 
 /// A simulation of one scenario with one seed.
 pub struct Simulation {
+    /// What the run was built from (read only).
     spec: SimSpec,
     seed: u64,
     horizon: SimTime,
     queue: EventQueue<Event>,
+    /// ECS's view of instances and tasks (see the module doc).
     cluster: Cluster,
+    /// Per service, by [`ServiceId`] (`services.rs`, `load.rs`).
     services: Vec<ServiceState>,
+    /// Per job stream, by [`JobId`] (`jobs.rs`).
     jobs: Vec<JobState>,
+    /// Per instance group, by [`InstanceGroupId`] (`instances.rs`).
     groups: Vec<GroupState>,
+    /// Per spot pool, by [`PoolId`] (`instances.rs`).
     pools: Vec<PoolState>,
+    /// Per instance, by [`InstanceId`] (`instances.rs`).
     inst_meta: Vec<InstanceMeta>,
+    /// Placement decisions and their random stream.
     placer: Placer,
     /// The random stream of each purpose but placement.
     streams: Streams,
+    /// Fargate tasks and launch rate (`fargate.rs`).
     fargate: FargateState,
+    /// Per capacity provider, by [`ProviderId`] (`providers.rs`).
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
-    task_provider: std::collections::BTreeMap<TaskId, usize>,
-    /// Per group: its own target tracking (C7).
-    asg_tracking: Vec<Option<crate::scaling::AsgTargetTracking>>,
+    task_provider: std::collections::BTreeMap<TaskId, ProviderId>,
+    /// Per task definition: its host ports and images (read only).
     td_ports: Vec<Vec<HostPort>>,
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
+    /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
+    /// The cost ledger, fed as the run goes (B1–B4).
+    billing: billing::Billing,
 }
 
 impl Simulation {
-    /// Builds the cluster and schedules the initial events.
+    /// Builds the cluster and each part of the state from the spec, and
+    /// schedules the initial events.
     pub fn new(spec: &SimSpec, seed: u64) -> Simulation {
         let spec = spec.clone();
         let streams = RngStreams::new(seed);
         let mut cluster = Cluster::new();
         cluster.start_epoch_s = spec.start_epoch_s;
-        let td_ports = spec
-            .task_definitions
-            .iter()
-            .map(|t| t.def.host_ports())
+        // Services first, then jobs, each in spec order: indexing a policy
+        // numbers what it tracks in the cluster, in that order.
+        let services = (spec.services.iter())
+            .map(|s| ServiceState::from_spec(&spec, s, &mut cluster))
             .collect();
-        let td_images = spec
-            .task_definitions
-            .iter()
-            .map(|t| t.def.containers.iter().map(|c| c.image.clone()).collect())
+        let jobs = (spec.jobs.iter())
+            .map(|j| JobState::from_spec(&spec, j, &mut cluster, &streams))
             .collect();
-
-        let services: Vec<ServiceState> = spec
-            .services
-            .iter()
-            .map(|s| {
-                let group = cluster.group(&format!("service:{}", s.name));
-                let daemon = s.kind == ServiceKind::Daemon;
-                let strategies = if daemon {
-                    Vec::new()
-                } else if s.strategies.is_empty() {
-                    Strategy::service_default()
-                } else {
-                    s.strategies.clone()
-                };
-                let initial = Revision {
-                    task_def: s.task_def,
-                    fails_to_start: false,
-                };
-                // Every revision's policy is built now: tracked attributes
-                // and groups must be known before any instance is ACTIVE.
-                let revisions = std::iter::once(&initial)
-                    .chain(s.revisions.iter())
-                    .map(|r| {
-                        let mut constraints = s.constraints.clone();
-                        constraints.extend(
-                            spec.task_definitions[r.task_def.index()]
-                                .constraints
-                                .iter()
-                                .cloned(),
-                        );
-                        let providers = provider_policies(
-                            &mut cluster,
-                            &spec,
-                            &s.capacity,
-                            &strategies,
-                            &constraints,
-                            group,
-                        );
-                        RevisionState {
-                            task_def: r.task_def,
-                            fails: r.fails_to_start,
-                            policy: Policy::new(
-                                &mut cluster,
-                                strategies.clone(),
-                                constraints,
-                                Some(group),
-                            ),
-                            providers,
-                        }
-                    })
-                    .collect();
-                let desired = match &s.kind {
-                    ServiceKind::Replica { desired, .. } => *desired,
-                    ServiceKind::Daemon => 0,
-                };
-                let mut st = ServiceState::new(group, daemon, desired, revisions);
-                st.scaler = s.scaling.clone();
-                st
-            })
-            .collect();
-        let jobs = spec
-            .jobs
-            .iter()
-            .map(|j| {
-                let group = cluster.group(&j.group);
-                let strategies = if j.strategies.is_empty() {
-                    Strategy::run_task_default()
-                } else {
-                    j.strategies.clone()
-                };
-                let mut constraints = j.constraints.clone();
-                constraints.extend(
-                    spec.task_definitions[j.task_def.index()]
-                        .constraints
-                        .iter()
-                        .cloned(),
-                );
-                let providers = provider_policies(
-                    &mut cluster,
-                    &spec,
-                    &j.capacity,
-                    &strategies,
-                    &constraints,
-                    group,
-                );
-                let mut st = JobState::new(
-                    group,
-                    Policy::new(&mut cluster, strategies, constraints, Some(group)),
-                    streams.stream(&format!("arrivals/{}", j.name)),
-                    streams.stream(&format!("durations/{}", j.name)),
-                );
-                st.provider_policies = providers;
-                st
-            })
-            .collect();
-        let groups = spec
-            .instance_groups
-            .iter()
-            .map(|g| GroupState::new(g, &spec.spot.pools))
+        let groups = (spec.instance_groups.iter())
+            .map(|g| GroupState::from_spec(g, &spec.spot.pools))
             .collect();
         let pools = spec
             .spot
@@ -320,8 +270,19 @@ impl Simulation {
             .iter()
             .map(|_| PoolState::default())
             .collect();
-
+        let providers = (spec.capacity_providers.iter())
+            .map(ProviderState::from_spec)
+            .collect();
+        let (td_ports, td_images) = spec
+            .task_definitions
+            .iter()
+            .map(|t| {
+                let images = t.def.containers.iter().map(|c| c.image.clone());
+                (t.def.host_ports(), images.collect())
+            })
+            .unzip();
         let horizon = SimTime::ZERO + spec.horizon;
+        let billing = billing::Billing::new(&spec, horizon);
         let mut sim = Simulation {
             seed,
             horizon,
@@ -340,27 +301,14 @@ impl Simulation {
             },
             streams: Streams::new(&streams),
             fargate: FargateState::default(),
-            providers: spec
-                .capacity_providers
-                .iter()
-                .map(|cp| ProviderState {
-                    scaler: crate::scaling::CapacityProviderScaler::with_step_percent(
-                        cp.pacing.step_percent,
-                    ),
-                    ..Default::default()
-                })
-                .collect(),
+            providers,
             task_provider: std::collections::BTreeMap::new(),
-            asg_tracking: spec
-                .instance_groups
-                .iter()
-                .map(|g| g.target_tracking.clone())
-                .collect(),
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
+            billing,
             spec,
         };
         sim.schedule_initial();
@@ -384,53 +332,53 @@ impl Simulation {
 
     fn schedule_initial(&mut self) {
         let now = SimTime::ZERO;
-        for g in 0..self.groups.len() {
+        for g in InstanceGroupId::all(self.groups.len()) {
             self.fill_group(g, self.spec.warm_start);
         }
-        for s in 0..self.services.len() {
-            self.queue
-                .schedule(now, Event::ServiceCheck(crate::model::ServiceId(s as u32)));
+        for s in ServiceId::all(self.services.len()) {
+            self.queue.schedule(now, Event::ServiceCheck(s));
             if let ServiceKind::Replica { changes, .. } = &self.spec.services[s].kind {
                 for c in changes {
                     self.queue.schedule(
                         c.at,
                         Event::DesiredCount {
-                            service: crate::model::ServiceId(s as u32),
+                            service: s,
                             count: c.count,
                         },
                     );
                 }
             }
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if let Some(h) = &self.spec.services[s].health_check_failures {
                 for (k, e) in h.replay.iter().enumerate() {
                     self.queue.schedule(
                         e.at,
                         Event::HealthCheckReplay {
-                            service: crate::model::ServiceId(s as u32),
+                            service: s,
                             index: k as u32,
                         },
                     );
                 }
             }
         }
-        for j in 0..self.jobs.len() {
+        for j in JobId::all(self.jobs.len()) {
             self.schedule_next_arrival(j, None);
         }
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             for k in 0..self.spec.services[s].scheduled.len() {
                 self.schedule_action(s, k);
             }
         }
         for (k, op) in self.spec.operations.iter().enumerate() {
-            self.queue.schedule(op.at, Event::Operation(k as u32));
+            self.queue
+                .schedule(op.at, Event::Operation(OperationId(k as u32)));
         }
         for (k, r) in self.spec.spot.replay.iter().enumerate() {
             self.queue
                 .schedule(r.at, Event::ReplayInterruption(k as u32));
         }
-        for p in 0..self.pools.len() {
+        for p in PoolId::all(self.pools.len()) {
             self.schedule_reclaim(p);
         }
         self.queue.schedule(now, Event::Sample);
@@ -487,7 +435,7 @@ impl Simulation {
             | Event::FargateSpotNotice(_) => Cause::Interruption,
             Event::InstanceTerminate(i) => self.inst_meta[i.index()].leave_cause,
             Event::DesiredCount { .. } => Cause::Scaling,
-            Event::Operation(k) => match self.spec.operations[k as usize].kind {
+            Event::Operation(k) => match self.spec.operations[k.index()].kind {
                 OperationKind::DrainGroup { .. } => Cause::Maintenance,
                 OperationKind::Deploy { .. } => Cause::Deployment,
             },
@@ -499,37 +447,35 @@ impl Simulation {
             Event::TaskHealthy(t) => self.on_task_healthy(t, cause),
             Event::TaskWorkDone(t) => self.on_task_work_done(t, cause),
             Event::TaskStopped(t) => self.on_task_stopped(t, cause),
-            Event::ServiceCheck(s) => self.on_service_check(s.index(), cause),
-            Event::DesiredCount { service, count } => {
-                self.on_desired_count(service.index(), count, cause)
-            }
-            Event::JobArrival { job, seq } => self.on_job_arrival(job as usize, seq as usize),
-            Event::Operation(k) => self.on_operation(k as usize),
-            Event::GroupLaunch(g) => self.on_group_launch(g as usize),
+            Event::ServiceCheck(s) => self.on_service_check(s, cause),
+            Event::DesiredCount { service, count } => self.on_desired_count(service, count, cause),
+            Event::JobArrival { job, seq } => self.on_job_arrival(job, seq as usize),
+            Event::Operation(k) => self.on_operation(k),
+            Event::GroupLaunch(g) => self.on_group_launch(g),
             Event::InstanceTerminate(i) => self.on_instance_terminate(i, cause),
             Event::SpotRebalance(i) => self.on_spot_rebalance(i),
-            Event::SpotNotice(i) => self.on_spot_notice(i, "hazard"),
+            Event::SpotNotice(i) => self.on_spot_notice(i, SpotNoticeCause::Hazard),
             Event::SpotDrain(i) => self.on_spot_drain(i),
-            Event::PoolReclaim(p) => self.on_pool_reclaim(p as usize),
-            Event::PoolRestored(p) => self.on_pool_restored(p as usize),
+            Event::PoolReclaim(p) => self.on_pool_reclaim(p),
+            Event::PoolRestored(p) => self.on_pool_restored(p),
             Event::ReplayInterruption(k) => self.on_replay(k as usize),
             Event::FargateSpotNotice(t) => self.on_fargate_spot_notice(t, cause),
             Event::MetricTick => self.on_metric_tick(),
             Event::MetricSample => self.on_metric_sample(),
             Event::ProvisioningTimeout(t) => self.on_provisioning_timeout(t, cause),
             Event::ScheduledScaling { service, action } => {
-                self.on_scheduled_scaling(service.index(), action as usize)
+                self.on_scheduled_scaling(service, action as usize)
             }
             Event::HealthCheckFailed(t) => self.on_health_check_failed(t, cause),
             Event::HealthCheckReplay { service, index } => {
-                self.on_health_check_replay(service.index(), index as usize, cause)
+                self.on_health_check_replay(service, index as usize, cause)
             }
             Event::Sample => self.on_sample(),
         }
     }
 
-    fn on_operation(&mut self, k: usize) {
-        match self.spec.operations[k].kind.clone() {
+    fn on_operation(&mut self, k: OperationId) {
+        match self.spec.operations[k.index()].kind.clone() {
             OperationKind::DrainGroup {
                 group,
                 replace,
@@ -569,34 +515,3 @@ fn unable_to_place_message(service: &str, why: Unfit) -> String {
 /// The internal attribute naming an instance's capacity provider, and the
 /// constraint that keeps a provider's tasks on its instances.
 pub(crate) const PROVIDER_ATTRIBUTE: &str = "ecsim.capacity-provider";
-
-/// One policy per capacity provider for an owner whose capacity is an ASG
-/// strategy: its own strategies and constraints, kept on that provider's instances.
-fn provider_policies(
-    cluster: &mut Cluster,
-    spec: &SimSpec,
-    capacity: &Capacity,
-    strategies: &[Strategy],
-    constraints: &[crate::placement::Constraint],
-    group: crate::model::GroupId,
-) -> Vec<Policy> {
-    if !matches!(capacity, Capacity::Asg(_)) {
-        return Vec::new();
-    }
-    spec.capacity_providers
-        .iter()
-        .map(|cp| {
-            let mut c = constraints.to_vec();
-            c.push(provider_constraint(&cp.name));
-            Policy::new(cluster, strategies.to_vec(), c, Some(group))
-        })
-        .collect()
-}
-
-fn provider_constraint(name: &str) -> crate::placement::Constraint {
-    let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
-    match crate::placement::query::Query::parse(&expr) {
-        Ok(q) => crate::placement::Constraint::MemberOf(q),
-        Err(e) => panic!("capacity provider name {name:?} does not make a query: {e:?}"),
-    }
-}

@@ -9,15 +9,24 @@
 //! scale-in steps and the victims) is `scaling`'s; this file samples the
 //! CPR mid-minute (A2), tells the scaler whether a datapoint is fresh after
 //! the last scale-in step (C4) and applies the decisions.
+//!
+//! Owns [`ProviderState`] (built by [`ProviderState::from_spec`], in
+//! `Simulation::providers` by [`ProviderId`]) and `Simulation::task_provider`,
+//! and builds the per-provider placement policies of services and jobs
+//! ([`provider_policies`]).
 
 use super::jobs::JobState;
 use super::services::ServiceState;
-use super::{Capacity, Cause, Event, Simulation};
+use super::{
+    Capacity, CapacityProviderSpec, Cause, Event, SimSpec, Simulation, PROVIDER_ATTRIBUTE,
+};
+use crate::model::{Cluster, GroupId, InstanceGroupId, ProviderId};
 use crate::model::{
     InstanceId, InstanceState, NewTask, Resources, StopReason, TaskId, TaskOwner, TaskState, Unfit,
 };
 use crate::placement::provider_strategy::next_provider;
-use crate::placement::Policy;
+use crate::placement::query::Query;
+use crate::placement::{Constraint, Policy, Strategy};
 use crate::scaling::{
     instances_needed, reservation, scale_in_victims, CapacityProviderScaler, ScaleInCandidate,
 };
@@ -38,11 +47,22 @@ pub(super) struct ProviderState {
     pub sampled: Option<(f64, u32, SimTime)>,
 }
 
+impl ProviderState {
+    /// The state of a capacity provider at time zero: an empty PROVISIONING
+    /// queue and its managed scaling with the provider's step pacing.
+    pub fn from_spec(cp: &CapacityProviderSpec) -> Self {
+        ProviderState {
+            scaler: CapacityProviderScaler::with_step_percent(cp.pacing.step_percent),
+            ..Default::default()
+        }
+    }
+}
+
 impl Simulation {
     /// The provider the next task of an owner with `capacity` goes to (C6).
-    pub(super) fn asg_provider(&self, capacity: &Capacity, live: &[TaskId]) -> usize {
+    pub(super) fn asg_provider(&self, capacity: &Capacity, live: &[TaskId]) -> ProviderId {
         let Capacity::Asg(items) = capacity else {
-            return 0;
+            return ProviderId(0);
         };
         let mut counts = vec![0u32; items.len()];
         for t in live {
@@ -56,14 +76,16 @@ impl Simulation {
             }
         }
         let k = next_provider(items, &counts).unwrap_or(0);
-        self.provider_index(&items[k].provider).unwrap_or(0)
+        self.provider_index(&items[k].provider)
+            .unwrap_or(ProviderId(0))
     }
 
-    pub(super) fn provider_index(&self, name: &str) -> Option<usize> {
+    pub(super) fn provider_index(&self, name: &str) -> Option<ProviderId> {
         self.spec
             .capacity_providers
             .iter()
             .position(|p| p.name == name)
+            .map(|k| ProviderId(k as u32))
     }
 
     /// Places a task on provider `p`, or leaves it PROVISIONING (P9).
@@ -71,7 +93,7 @@ impl Simulation {
     pub(super) fn place_on_provider(
         &mut self,
         spec: NewTask,
-        p: usize,
+        p: ProviderId,
         source: &str,
     ) -> Result<TaskId, Unfit> {
         let now = self.queue.now();
@@ -109,7 +131,7 @@ impl Simulation {
     }
 
     /// Tries to place the PROVISIONING tasks of provider `p`, oldest first.
-    pub(super) fn place_provisioning(&mut self, p: usize) {
+    pub(super) fn place_provisioning(&mut self, p: ProviderId) {
         if self.providers[p].queue.is_empty() {
             return;
         }
@@ -165,7 +187,7 @@ impl Simulation {
             ),
         );
         if let TaskOwner::Service(s) = owner {
-            self.reconcile(s.index(), cause);
+            self.reconcile(s, cause);
         }
     }
 
@@ -173,7 +195,7 @@ impl Simulation {
     /// mid-period; the alarm evaluates it at the period's end.
     pub(super) fn capacity_provider_sample(&mut self) {
         let now = self.queue.now();
-        for p in 0..self.spec.capacity_providers.len() {
+        for p in ProviderId::all(self.spec.capacity_providers.len()) {
             let g = self.spec.capacity_providers[p].group;
             // N: instances running in the group; busy: those with a non-daemon task.
             let members: Vec<InstanceId> = self
@@ -241,7 +263,7 @@ impl Simulation {
     /// its group's desired capacity.
     pub(super) fn capacity_provider_tick(&mut self) {
         let now = self.queue.now();
-        for p in 0..self.spec.capacity_providers.len() {
+        for p in ProviderId::all(self.spec.capacity_providers.len()) {
             let cp = self.spec.capacity_providers[p].clone();
             let g = cp.group;
             let Some((cpr, n, sampled_at)) = self.providers[p].sampled.take() else {
@@ -292,7 +314,7 @@ impl Simulation {
     /// The ASG's desired capacity changes: launch, or pick victims (C5).
     pub(super) fn set_group_desired(
         &mut self,
-        g: usize,
+        g: InstanceGroupId,
         desired: u32,
         protected: bool,
         draining: bool,
@@ -335,13 +357,44 @@ fn provider_policy<'a>(
     services: &'a [ServiceState],
     jobs: &'a [JobState],
     owner: TaskOwner,
-    p: usize,
+    p: ProviderId,
 ) -> &'a Policy {
     match owner {
         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
             let svc = &services[s.index()];
-            &svc.revisions[svc.current].providers[p]
+            &svc.revisions[svc.current].providers[p.index()]
         }
-        TaskOwner::Job(j) => &jobs[j as usize].provider_policies[p],
+        TaskOwner::Job(j) => &jobs[j.index()].provider_policies[p.index()],
+    }
+}
+
+/// One policy per capacity provider for an owner whose capacity is an ASG
+/// strategy: its own strategies and constraints, kept on that provider's instances.
+pub(super) fn provider_policies(
+    cluster: &mut Cluster,
+    spec: &SimSpec,
+    capacity: &Capacity,
+    strategies: &[Strategy],
+    constraints: &[Constraint],
+    group: GroupId,
+) -> Vec<Policy> {
+    if !matches!(capacity, Capacity::Asg(_)) {
+        return Vec::new();
+    }
+    spec.capacity_providers
+        .iter()
+        .map(|cp| {
+            let mut c = constraints.to_vec();
+            c.push(provider_constraint(&cp.name));
+            Policy::new(strategies.to_vec(), c, Some(group)).indexed(cluster)
+        })
+        .collect()
+}
+
+fn provider_constraint(name: &str) -> Constraint {
+    let expr = format!("attribute:{PROVIDER_ATTRIBUTE} == {name}");
+    match Query::parse(&expr) {
+        Ok(q) => Constraint::MemberOf(q),
+        Err(e) => panic!("capacity provider name {name:?} does not make a query: {e:?}"),
     }
 }

@@ -6,7 +6,7 @@ use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::market::Purchase;
 use crate::metrics::{
     round4, AlarmState, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint,
-    RecoveryStats, Sample, SampleColumns, ServiceSummary, Summary,
+    RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary, Timeseries,
 };
 use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -35,34 +35,34 @@ pub struct InstanceRecord {
     /// Terminated.
     pub terminated: Option<SimTime>,
     /// Why it terminated (`spot-interruption`, `capacity-rebalance`, `drained`).
-    pub termination: Option<&'static str>,
+    pub termination: Option<crate::model::TerminationReason>,
 }
 
 impl Simulation {
+    /// Records a sample. Its work grows with the number of services,
+    /// jobs and capacity providers, not with instances or tasks: instance
+    /// and task counts are kept by the cluster and the recorder as states
+    /// change (only a daemon with placement constraints looks at the
+    /// instances, to count those it should run on).
     pub(super) fn on_sample(&mut self) {
         let now = self.queue.now();
-        let mut instances = InstanceCounts::default();
-        for inst in self.cluster.instances() {
-            match inst.state {
-                InstanceState::Registering => instances.registering += 1,
-                InstanceState::Active => instances.active += 1,
-                InstanceState::Draining => instances.draining += 1,
-                InstanceState::Terminated => {}
-            }
+        if self.recorder.samples.is_empty() {
+            let rows = self.horizon.0 / self.spec.sample_interval.0.max(1) + 1;
+            self.recorder.samples = SampleLog::with_rows(rows as usize);
         }
+        let instances = self.cluster.instance_counts();
+        #[cfg(debug_assertions)]
+        self.check_counters(instances);
         let in_use = self.cluster.instances_in_use();
         let mut tasks: Vec<TaskCounts> = Vec::with_capacity(self.services.len() + self.jobs.len());
         for (s, svc) in self.services.iter().enumerate() {
-            let id = ServiceId(s as u32);
-            let owner = if svc.daemon {
-                TaskOwner::Daemon(id)
-            } else {
-                TaskOwner::Service(id)
-            };
-            tasks.push(self.cluster.owner_counts(owner));
+            tasks.push(self.cluster.owner_counts(owner_of(s, svc.daemon)));
         }
         for j in 0..self.jobs.len() {
-            tasks.push(self.cluster.owner_counts(TaskOwner::Job(j as u32)));
+            tasks.push(
+                self.cluster
+                    .owner_counts(TaskOwner::Job(crate::model::JobId(j as u32))),
+            );
         }
         let desired = self
             .services
@@ -93,7 +93,7 @@ impl Simulation {
                 100.0 * f64::from(a) / f64::from(b)
             }
         };
-        self.recorder.samples.push(Sample {
+        let sample = Sample {
             time: now,
             instances,
             instances_in_use: in_use,
@@ -101,14 +101,7 @@ impl Simulation {
             memory_reservation_pct: pct(res.memory, reg.memory),
             tasks,
             desired,
-            spot_instances: self
-                .inst_meta
-                .iter()
-                .zip(self.cluster.instances())
-                .filter(|(m, i)| {
-                    m.purchase == Purchase::Spot && i.state != InstanceState::Terminated
-                })
-                .count() as u32,
+            spot_instances: self.recorder.spot_live,
             interruptions: self.interruptions.notices,
             load: self
                 .services
@@ -128,13 +121,9 @@ impl Simulation {
                 .services
                 .iter()
                 .zip(&self.spec.services)
-                .filter(|(_, sp)| matches!(sp.capacity, super::Capacity::Asg(_)))
-                .map(|(st, _)| {
-                    st.live
-                        .iter()
-                        .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
-                        .count() as u32
-                })
+                .enumerate()
+                .filter(|(_, (_, sp))| matches!(sp.capacity, super::Capacity::Asg(_)))
+                .map(|(s, (st, _))| self.cluster.owner_provisioning(owner_of(s, st.daemon)))
                 .collect(),
             alarms: self
                 .services
@@ -157,16 +146,50 @@ impl Simulation {
                     asg_desired: self.groups[cp.group].desired,
                 })
                 .collect(),
-        });
+        };
+        self.recorder.samples.push(&sample);
         let next = now + self.spec.sample_interval;
         if next <= self.horizon {
             self.queue.schedule(next, Event::Sample);
         }
     }
 
-    pub(super) fn finish(self) -> RunResult {
+    /// Checks the counts kept as states change against a count of every
+    /// instance and task (debug builds: every test run checks them).
+    #[cfg(debug_assertions)]
+    fn check_counters(&self, kept: InstanceCounts) {
+        let mut counted = InstanceCounts::default();
+        let mut spot = 0;
+        for (inst, m) in self.cluster.instances().iter().zip(&self.inst_meta) {
+            match inst.state {
+                InstanceState::Registering => counted.registering += 1,
+                InstanceState::Active => counted.active += 1,
+                InstanceState::Draining => counted.draining += 1,
+                InstanceState::Terminated => continue,
+            }
+            spot += u32::from(m.purchase == Purchase::Spot);
+        }
+        assert_eq!(kept, counted, "instances by state");
+        assert_eq!(self.recorder.spot_live, spot, "live spot instances");
+        for (s, st) in self.services.iter().enumerate() {
+            let provisioning = st
+                .live
+                .iter()
+                .filter(|&&t| self.cluster.task(t).state == TaskState::Provisioning)
+                .count() as u32;
+            assert_eq!(
+                self.cluster.owner_provisioning(owner_of(s, st.daemon)),
+                provisioning,
+                "PROVISIONING tasks of service {s}"
+            );
+        }
+    }
+
+    pub(super) fn finish(mut self) -> RunResult {
         let end = self.horizon;
-        let rec = &self.recorder;
+        let columns = self.sample_columns();
+        let series = std::mem::take(&mut self.recorder.samples).finish(&columns);
+        let rec = &series;
         let mut unplaceable: BTreeMap<String, u64> = BTreeMap::new();
         let mut services = Vec::new();
         for (s, st) in self.services.iter().enumerate() {
@@ -176,7 +199,7 @@ impl Simulation {
             // service first reached its desired count.
             let (_, daemon_worst) = rec.ramp_up_and_worst(s, s);
             let live = st.live.iter().chain(st.retiring.iter());
-            let last = rec.samples.last();
+            let last = rec.len().checked_sub(1);
             let failures: BTreeMap<String, u64> = st
                 .failures
                 .iter()
@@ -197,8 +220,8 @@ impl Simulation {
             services.push(ServiceSummary {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
-                desired_at_end: last.map_or(st.desired, |l| l.desired[s]),
-                running_at_end: last.map_or(0, |l| l.tasks[s].running),
+                desired_at_end: last.map_or(st.desired, |l| rec.desired[s][l]),
+                running_at_end: last.map_or(0, |l| rec.tasks[s].running[l]),
                 running_ratio_min: round4(if st.daemon {
                     daemon_worst
                 } else {
@@ -284,9 +307,9 @@ impl Simulation {
                 work_lost_task_s: round4(st.work_lost_ms as f64 / 1000.0),
             });
         }
-        let (cpu_mean, cpu_max) = rec.mean_max(|s| s.cpu_reservation_pct);
-        let (mem_mean, mem_max) = rec.mean_max(|s| s.memory_reservation_pct);
-        let (use_mean, use_max) = rec.mean_max(|s| f64::from(s.instances_in_use));
+        let (cpu_mean, cpu_max) = Timeseries::mean_max(rec.cpu_reservation_pct.iter().copied());
+        let (mem_mean, mem_max) = Timeseries::mean_max(rec.memory_reservation_pct.iter().copied());
+        let (use_mean, use_max) = Timeseries::mean_max(rec.in_use.iter().map(|&n| f64::from(n)));
         let mut launched_by: BTreeMap<String, u64> = BTreeMap::new();
         let mut hours_by: BTreeMap<String, f64> = BTreeMap::new();
         for (m, i) in self.inst_meta.iter().zip(self.cluster.instances()) {
@@ -298,7 +321,7 @@ impl Simulation {
         for v in hours_by.values_mut() {
             *v = round4(*v);
         }
-        let (cost_rows, cost) = self.bill();
+        let (cost_rows, cost, commitments) = self.bill();
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -343,7 +366,7 @@ impl Simulation {
                         TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
                             self.spec.services[s.index()].name.clone()
                         }
-                        TaskOwner::Job(j) => self.spec.jobs[j as usize].name.clone(),
+                        TaskOwner::Job(j) => self.spec.jobs[j.index()].name.clone(),
                     },
                     family: self.spec.task_definitions[t.def.index()].def.family.clone(),
                     instance: inst.map(|i| i.ec2_instance_id.clone()),
@@ -385,10 +408,25 @@ impl Simulation {
                 termination: m.termination,
             })
             .collect();
+        RunResult {
+            summary,
+            columns,
+            timeseries: series,
+            events: self.recorder.events,
+            tasks,
+            instances,
+            cost: cost_rows,
+            commitments,
+            explanations: self.placer.explained,
+        }
+    }
+
+    /// Whom each per-entity column of the time series is about.
+    fn sample_columns(&self) -> SampleColumns {
         let mut group_names: Vec<String> =
             self.spec.services.iter().map(|s| s.name.clone()).collect();
         group_names.extend(self.spec.jobs.iter().map(|j| j.name.clone()));
-        let columns = SampleColumns {
+        SampleColumns {
             desired: self.spec.services.iter().map(|s| s.name.clone()).collect(),
             tasks: group_names,
             provisioning: self
@@ -418,16 +456,16 @@ impl Simulation {
                 .filter(|s| s.demand.is_some())
                 .map(|s| s.name.clone())
                 .collect(),
-        };
-        RunResult {
-            summary,
-            columns,
-            samples: self.recorder.samples,
-            events: self.recorder.events,
-            tasks,
-            instances,
-            cost: cost_rows,
-            explanations: self.placer.explained,
         }
+    }
+}
+
+/// The task owner of service `s`.
+fn owner_of(s: usize, daemon: bool) -> TaskOwner {
+    let id = ServiceId(s as u32);
+    if daemon {
+        TaskOwner::Daemon(id)
+    } else {
+        TaskOwner::Service(id)
     }
 }

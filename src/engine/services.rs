@@ -4,17 +4,33 @@
 //! circuit breaker (D4), the old revision keeping its count during a
 //! rollout, and throttle tasks that fail to start (P9). DAEMON: one task per
 //! ACTIVE instance (P10), stopped last when the instance drains.
+//!
+//! Owns [`ServiceState`], a service's whole state apart from its tasks'
+//! own states (those are the cluster's): built by
+//! [`ServiceState::from_spec`], held in `Simulation::services` by
+//! [`ServiceId`], and changed by the handlers of this file — the scheduler
+//! pass ([`reconcile`](Simulation::reconcile)), deployments, health checks
+//! and the task life cycle (`on_task_started`, `on_task_healthy`,
+//! `on_task_stopped`) — and by `load.rs` for the desired count (auto
+//! scaling) and load totals. Its counts of tasks in service and healthy
+//! come from [`in_service`](Simulation::in_service), kept without walking
+//! the tasks.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{unable_to_place_message, Capacity, Cause, Event, Simulation};
+use super::providers::provider_policies;
+use super::{
+    unable_to_place_message, Capacity, Cause, Event, Revision, ServiceKind, ServiceSpec, SimSpec,
+    Simulation,
+};
 use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
+use crate::model::Cluster;
 use crate::model::{
     GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts, TaskDefId,
     TaskId, TaskOwner, TaskState, Unfit,
 };
-use crate::placement::{scale_in, Policy};
+use crate::placement::{scale_in, Policy, Strategy};
 use crate::sim::{SimDuration, SimTime};
 
 use super::spec::circuit_breaker_threshold;
@@ -53,6 +69,7 @@ struct Rollout {
     desired_seen: u32,
 }
 
+/// One service's state (see the module doc for who changes it).
 pub(super) struct ServiceState {
     pub group: GroupId,
     pub daemon: bool,
@@ -73,6 +90,10 @@ pub(super) struct ServiceState {
     /// Tasks stopped for failed health checks, possibly still STOPPING
     /// (D3: one at a time when no replacement can start first).
     health_stops: Vec<TaskId>,
+    /// Tasks that reached RUNNING within the last health-check grace time,
+    /// with when the grace ends, in that order (oldest first): the only
+    /// tasks [`Simulation::in_service`] looks at one by one.
+    starting: VecDeque<(SimTime, TaskId)>,
     /// Tasks that failed their health checks over the run.
     pub unhealthy_total: u64,
     rollout: Option<Rollout>,
@@ -107,7 +128,59 @@ pub(super) struct ServiceState {
 }
 
 impl ServiceState {
-    pub fn new(group: GroupId, daemon: bool, desired: u32, revisions: Vec<RevisionState>) -> Self {
+    /// The state of service `s` at time zero: its task group, its desired
+    /// count, and one placement policy per revision (the initial one, then
+    /// one per scheduled deployment), each with its per-provider policies.
+    ///
+    /// Every revision's policy is built now and the cluster indexes what it
+    /// reads (`Policy::indexed`); building a policy itself touches nothing.
+    /// The cluster numbers tracked attributes and task groups in the order
+    /// they are indexed, so services are built in spec order.
+    pub fn from_spec(spec: &SimSpec, s: &ServiceSpec, cluster: &mut Cluster) -> Self {
+        let group = cluster.group(&format!("service:{}", s.name));
+        let daemon = s.kind == ServiceKind::Daemon;
+        let strategies = if daemon {
+            Vec::new()
+        } else if s.strategies.is_empty() {
+            Strategy::service_default()
+        } else {
+            s.strategies.clone()
+        };
+        let initial = Revision {
+            task_def: s.task_def,
+            fails_to_start: false,
+        };
+        let revisions = std::iter::once(&initial)
+            .chain(s.revisions.iter())
+            .map(|r| {
+                let mut constraints = s.constraints.clone();
+                constraints.extend(
+                    spec.task_definitions[r.task_def.index()]
+                        .constraints
+                        .iter()
+                        .cloned(),
+                );
+                let providers =
+                    provider_policies(cluster, spec, &s.capacity, &strategies, &constraints, group);
+                RevisionState {
+                    task_def: r.task_def,
+                    fails: r.fails_to_start,
+                    policy: Policy::new(strategies.clone(), constraints, Some(group))
+                        .indexed(cluster),
+                    providers,
+                }
+            })
+            .collect();
+        let desired = match &s.kind {
+            ServiceKind::Replica { desired, .. } => *desired,
+            ServiceKind::Daemon => 0,
+        };
+        let mut st = ServiceState::new(group, daemon, desired, revisions);
+        st.scaler = s.scaling.clone();
+        st
+    }
+
+    fn new(group: GroupId, daemon: bool, desired: u32, revisions: Vec<RevisionState>) -> Self {
         ServiceState {
             group,
             daemon,
@@ -119,6 +192,7 @@ impl ServiceState {
             retiring: Vec::new(),
             unhealthy: Vec::new(),
             health_stops: Vec::new(),
+            starting: VecDeque::new(),
             unhealthy_total: 0,
             rollout: None,
             frozen: false,
@@ -151,13 +225,23 @@ impl ServiceState {
         &self.revisions[self.current].policy
     }
 
-    pub fn owner(&self, s: usize) -> TaskOwner {
-        let id = ServiceId(s as u32);
+    pub fn owner(&self, s: ServiceId) -> TaskOwner {
+        let id = s;
         if self.daemon {
             TaskOwner::Daemon(id)
         } else {
             TaskOwner::Service(id)
         }
+    }
+
+    /// Task `t` reached RUNNING at `now`; its grace time ends at
+    /// `healthy_at`. Forgets the starts whose grace had ended by `now`: no
+    /// later count needs them.
+    fn started_running(&mut self, t: TaskId, healthy_at: SimTime, now: SimTime) {
+        while self.starting.front().is_some_and(|&(h, _)| h <= now) {
+            self.starting.pop_front();
+        }
+        self.starting.push_back((healthy_at, t));
     }
 
     /// Forgets a task that is stopping or gone.
@@ -173,7 +257,7 @@ impl ServiceState {
 }
 
 impl Simulation {
-    pub(super) fn service_name(&self, s: usize) -> &str {
+    pub(super) fn service_name(&self, s: ServiceId) -> &str {
         &self.spec.services[s].name
     }
 
@@ -215,6 +299,7 @@ impl Simulation {
             self.spec.image_pull.sample(&mut self.streams.start)
         };
         self.cluster.attach(id, inst, images, now);
+        self.bill_task_placed(id);
         self.mark_if_doomed(id, owner, def);
         self.queue.schedule(now + pending, Event::TaskStarted(id));
     }
@@ -222,7 +307,7 @@ impl Simulation {
     /// A task of a revision that fails to start will stop before RUNNING (D4, P9).
     fn mark_if_doomed(&mut self, id: TaskId, owner: TaskOwner, def: TaskDefId) {
         if let TaskOwner::Service(s) = owner {
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             let rev = &svc.revisions[svc.current];
             if rev.fails && rev.task_def == def {
                 self.doomed.insert(id);
@@ -230,7 +315,7 @@ impl Simulation {
         }
     }
 
-    fn place_daemon(&mut self, s: usize, inst: InstanceId) {
+    fn place_daemon(&mut self, s: ServiceId, inst: InstanceId) {
         if !self.cluster.instance(inst).is_active() {
             return;
         }
@@ -241,7 +326,7 @@ impl Simulation {
         let spec = self.new_task(
             self.spec.services[s].task_def,
             svc.group,
-            TaskOwner::Daemon(ServiceId(s as u32)),
+            TaskOwner::Daemon(s),
         );
         match svc.policy().check(&self.cluster, inst, &spec.req()) {
             Ok(()) => {
@@ -269,36 +354,34 @@ impl Simulation {
 
     /// P10: daemon tasks go first on a new ACTIVE instance.
     pub(super) fn place_daemons_on(&mut self, inst: InstanceId) {
-        for s in 0..self.services.len() {
+        for s in ServiceId::all(self.services.len()) {
             if self.services[s].daemon {
                 self.place_daemon(s, inst);
             }
         }
     }
 
-    fn schedule_retry(&mut self, s: usize) {
+    fn schedule_retry(&mut self, s: ServiceId) {
         if !self.services[s].retry_pending {
             self.services[s].retry_pending = true;
             let at = self.queue.now() + self.spec.placement_retry;
-            self.queue
-                .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+            self.queue.schedule(at, Event::ServiceCheck(s));
         }
     }
 
     /// Schedules a scheduler pass at `at` unless one is due no later.
-    fn schedule_wake(&mut self, s: usize, at: SimTime) {
+    fn schedule_wake(&mut self, s: ServiceId, at: SimTime) {
         if self.services[s].wake.is_some_and(|w| w <= at) {
             return;
         }
         self.services[s].wake = Some(at);
-        self.queue
-            .schedule(at, Event::ServiceCheck(ServiceId(s as u32)));
+        self.queue.schedule(at, Event::ServiceCheck(s));
     }
 
     /// P9: whether the service may launch a task of `revision` now: not
     /// while the revision is throttled, and at most the per-minute limit in
     /// any minute. If not, schedules the pass that may.
-    fn may_launch(&mut self, s: usize, revision: usize) -> bool {
+    fn may_launch(&mut self, s: ServiceId, revision: usize) -> bool {
         let now = self.queue.now();
         if let Some(th) = &self.services[s].throttle {
             if th.revision == revision && now < th.until {
@@ -322,7 +405,7 @@ impl Simulation {
     }
 
     /// Counts a launch toward the per-minute limit (P9).
-    fn launched(&mut self, s: usize) {
+    fn launched(&mut self, s: ServiceId) {
         let now = self.queue.now();
         let svc = &mut self.services[s];
         svc.placed += 1;
@@ -333,7 +416,7 @@ impl Simulation {
     /// before reaching RUNNING. The first failure of a launch attempt makes
     /// the next attempt wait a growing gap; failures of tasks launched in
     /// the same attempt do not grow it further.
-    fn throttle_failure(&mut self, s: usize, t: TaskId) {
+    fn throttle_failure(&mut self, s: ServiceId, t: TaskId) {
         let now = self.queue.now();
         let (def, created) = {
             let task = self.cluster.task(t);
@@ -371,7 +454,7 @@ impl Simulation {
         self.schedule_wake(s, until);
     }
 
-    pub(super) fn on_service_check(&mut self, s: usize, cause: Cause) {
+    pub(super) fn on_service_check(&mut self, s: ServiceId, cause: Cause) {
         self.services[s].retry_pending = false;
         let now = self.queue.now();
         if self.services[s].wake.is_some_and(|w| w <= now) {
@@ -393,7 +476,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_desired_count(&mut self, s: usize, count: u32, cause: Cause) {
+    pub(super) fn on_desired_count(&mut self, s: ServiceId, count: u32, cause: Cause) {
         self.services[s].desired = count;
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
@@ -412,17 +495,54 @@ impl Simulation {
     }
 
     /// Healthy tasks of service `s`, live and retiring (D1, D3).
-    fn healthy_count(&self, s: usize, now: SimTime, grace: SimDuration) -> u32 {
+    fn healthy_count(&self, s: ServiceId, now: SimTime) -> u32 {
+        self.in_service(s, now, true)
+    }
+
+    /// The tasks of service `s` in service at `now`: live or retiring (so
+    /// neither stopping nor failed health checks) and RUNNING; with
+    /// `after_grace`, RUNNING for at least the health-check grace time too
+    /// (healthy, T2, D1). Counted without walking the service's tasks, from
+    /// the cluster's RUNNING count of the owner (kept as task states
+    /// change), less the unhealthy tasks (RUNNING but not listed), less
+    /// the tasks still in their grace time (those of `starting` whose
+    /// grace ends after `now`, only the latest starts). Debug builds check
+    /// the count against the walk, [`in_service_walk`](Self::in_service_walk).
+    pub(super) fn in_service(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
         let svc = &self.services[s];
-        svc.live
-            .iter()
-            .chain(svc.retiring.iter())
-            .filter(|&&t| self.is_healthy(t, now, grace))
+        let running = self.cluster.owner_counts(svc.owner(s)).running;
+        let mut n = running.saturating_sub(svc.unhealthy.len() as u32);
+        if after_grace {
+            let in_grace = (svc.starting.iter().rev())
+                .take_while(|&&(healthy_at, _)| healthy_at > now)
+                .filter(|&&(_, t)| self.cluster.task(t).state == TaskState::Running)
+                .count();
+            n = n.saturating_sub(in_grace as u32);
+        }
+        debug_assert_eq!(
+            n,
+            self.in_service_walk(s, now, after_grace),
+            "in-service count of service {s} at {now:?} (after grace: {after_grace})"
+        );
+        n
+    }
+
+    /// [`in_service`](Self::in_service) by walking every live and retiring
+    /// task of the service (the definition the count must equal).
+    pub(super) fn in_service_walk(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
+        let grace = self.spec.services[s].health_grace;
+        let svc = &self.services[s];
+        (svc.live.iter().chain(svc.retiring.iter()))
+            .filter(|&&t| {
+                let task = self.cluster.task(t);
+                task.state == TaskState::Running
+                    && (!after_grace || task.running_at.is_some_and(|r| r + grace <= now))
+            })
             .count() as u32
     }
 
     /// One pass of the REPLICA service scheduler.
-    pub(super) fn reconcile(&mut self, s: usize, cause: Cause) {
+    pub(super) fn reconcile(&mut self, s: ServiceId, cause: Cause) {
         if self.services[s].daemon {
             return;
         }
@@ -481,7 +601,7 @@ impl Simulation {
             .as_ref()
             .is_some_and(|ro| !ro.old_launches.is_empty())
         {
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             if healthy >= desired {
                 if let Some(ro) = self.services[s].rollout.as_mut() {
                     ro.old_launches.clear();
@@ -519,7 +639,7 @@ impl Simulation {
         // Stop healthy tasks being replaced while minimumHealthyPercent allows (D1, D3).
         if !self.services[s].retiring.is_empty() {
             let svc = &self.services[s];
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             let allowed = healthy.saturating_sub(min_healthy) as usize;
             let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
             stopped += take.len();
@@ -543,12 +663,11 @@ impl Simulation {
     /// with the lowest id stops, and the next only once that stop has
     /// completed; each completed stop frees room for a replacement.
     /// Returns how many stopped.
-    fn stop_unhealthy(&mut self, s: usize, min_healthy: u32, cause: Cause) -> usize {
+    fn stop_unhealthy(&mut self, s: ServiceId, min_healthy: u32, cause: Cause) -> usize {
         if self.services[s].unhealthy.is_empty() {
             return 0;
         }
         let now = self.queue.now();
-        let grace = self.spec.services[s].health_grace;
         let cluster = &self.cluster;
         let svc = &mut self.services[s];
         svc.health_stops
@@ -558,7 +677,7 @@ impl Simulation {
         let take = if short {
             usize::from(svc.health_stops.is_empty())
         } else {
-            let healthy = self.healthy_count(s, now, grace);
+            let healthy = self.healthy_count(s, now);
             if healthy >= min_healthy {
                 svc.unhealthy.len()
             } else {
@@ -588,7 +707,7 @@ impl Simulation {
     /// D3: a healthy task fails its health checks. It stops counting as
     /// healthy at once; the scheduler replaces it (see `stop_unhealthy`).
     /// Returns whether it was a healthy task of the service.
-    fn mark_unhealthy(&mut self, s: usize, t: TaskId) -> bool {
+    fn mark_unhealthy(&mut self, s: ServiceId, t: TaskId) -> bool {
         let now = self.queue.now();
         let grace = self.spec.services[s].health_grace;
         if !self.is_healthy(t, now, grace) {
@@ -626,14 +745,14 @@ impl Simulation {
         let TaskOwner::Service(s) = task.owner else {
             return;
         };
-        if self.mark_unhealthy(s.index(), t) {
-            self.reconcile(s.index(), cause);
+        if self.mark_unhealthy(s, t) {
+            self.reconcile(s, cause);
         }
     }
 
     /// D3: a replayed failure: the `tasks` healthy tasks with the lowest
     /// ids (the oldest) fail together, then one scheduler pass runs.
-    pub(super) fn on_health_check_replay(&mut self, s: usize, k: usize, cause: Cause) {
+    pub(super) fn on_health_check_replay(&mut self, s: ServiceId, k: usize, cause: Cause) {
         let Some(n) = self.spec.services[s]
             .health_check_failures
             .as_ref()
@@ -663,7 +782,7 @@ impl Simulation {
     /// D3: a task of an older revision started during the current
     /// deployment to keep the old revision's count, on an instance that is
     /// not draining (or still PROVISIONING).
-    fn is_old_replacement(&self, s: usize, t: TaskId) -> bool {
+    fn is_old_replacement(&self, s: ServiceId, t: TaskId) -> bool {
         let svc = &self.services[s];
         let Some(ro) = &svc.rollout else {
             return false;
@@ -681,7 +800,7 @@ impl Simulation {
     /// the old revision, running O tasks, takes round(Δ × O / D) (O at most
     /// D) in its most common task definition; the new revision's target is
     /// the whole desired count, as always.
-    fn old_revision_scale_out(&mut self, s: usize) {
+    fn old_revision_scale_out(&mut self, s: ServiceId) {
         let desired = self.services[s].desired;
         let svc = &self.services[s];
         let Some(ro) = &svc.rollout else {
@@ -737,7 +856,7 @@ impl Simulation {
         if self.doomed.contains(&t) {
             return;
         }
-        let svc = &mut self.services[s.index()];
+        let svc = &mut self.services[s];
         let current = svc.revisions[svc.current].task_def;
         if def == current || !svc.retiring.contains(&t) {
             return;
@@ -756,7 +875,7 @@ impl Simulation {
 
     /// D3: launches up to `room` pending old-revision tasks; they join the
     /// tasks being replaced. Returns how many started.
-    fn start_old_tasks(&mut self, s: usize, room: u32) -> u32 {
+    fn start_old_tasks(&mut self, s: ServiceId, room: u32) -> u32 {
         let mut started = 0;
         while started < room {
             let Some(def) = self.services[s]
@@ -795,7 +914,7 @@ impl Simulation {
     }
 
     /// Places up to `n` tasks of the current revision; returns how many.
-    fn start_service_tasks(&mut self, s: usize, n: u32) -> u32 {
+    fn start_service_tasks(&mut self, s: ServiceId, n: u32) -> u32 {
         let now = self.queue.now();
         let mut placed = 0;
         for _ in 0..n {
@@ -806,7 +925,7 @@ impl Simulation {
             let spec = self.new_task(
                 svc.revisions[svc.current].task_def,
                 svc.group,
-                TaskOwner::Service(ServiceId(s as u32)),
+                TaskOwner::Service(s),
             );
             let capacity = &self.spec.services[s].capacity;
             if let Capacity::Asg(_) = capacity {
@@ -913,7 +1032,7 @@ impl Simulation {
     }
 
     /// Deployment bookkeeping after a pass: completion, or a stall (D3).
-    fn check_progress(&mut self, s: usize, started: u32, stopped: usize) {
+    fn check_progress(&mut self, s: ServiceId, started: u32, stopped: usize) {
         let now = self.queue.now();
         let grace = self.spec.services[s].health_grace;
         let svc = &self.services[s];
@@ -975,7 +1094,7 @@ impl Simulation {
     }
 
     /// D3: starts a deployment of `revision`; every current task is to be replaced.
-    pub(super) fn deploy(&mut self, s: usize, revision: usize, rollback: bool) {
+    pub(super) fn deploy(&mut self, s: ServiceId, revision: usize, rollback: bool) {
         let now = self.queue.now();
         let family = self.spec.task_definitions
             [self.services[s].revisions[revision].task_def.index()]
@@ -1045,7 +1164,7 @@ impl Simulation {
     }
 
     /// D4: a task of the deploying revision failed to reach RUNNING.
-    fn on_start_failure(&mut self, s: usize) {
+    fn on_start_failure(&mut self, s: ServiceId) {
         let now = self.queue.now();
         let desired = self.services[s].desired;
         let breaker = self.spec.services[s].circuit_breaker;
@@ -1105,7 +1224,7 @@ impl Simulation {
                 StopReason::ScaledIn => Cause::Scaling,
                 _ => cause,
             };
-            self.observe(s.index(), cause);
+            self.observe(s, cause);
         }
     }
 
@@ -1119,13 +1238,13 @@ impl Simulation {
 
     pub(super) fn forget_task(&mut self, t: TaskId) {
         match self.cluster.task(t).owner {
-            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.services[s.index()].forget(t),
+            TaskOwner::Service(s) | TaskOwner::Daemon(s) => self.services[s].forget(t),
             TaskOwner::Job(_) => {}
         }
     }
 
     /// Follows the running count for minutes-below-desired and recoveries.
-    pub(super) fn observe(&mut self, s: usize, cause: Cause) {
+    pub(super) fn observe(&mut self, s: ServiceId, cause: Cause) {
         if self.services[s].daemon {
             return;
         }
@@ -1161,12 +1280,12 @@ impl Simulation {
         let mut touched = Vec::new();
         for t in tasks {
             if let TaskOwner::Service(s) = self.cluster.task(t).owner {
-                let svc = &mut self.services[s.index()];
+                let svc = &mut self.services[s];
                 if let Some(pos) = svc.live.iter().position(|&x| x == t) {
                     svc.live.remove(pos);
                     svc.retiring.push(t);
-                    if !touched.contains(&s.index()) {
-                        touched.push(s.index());
+                    if !touched.contains(&s) {
+                        touched.push(s);
                     }
                 }
             }
@@ -1206,13 +1325,14 @@ impl Simulation {
             // D4: the essential container exits before the task is RUNNING.
             self.forget_task(t);
             self.cluster.finish_stop(t, StopReason::FailedToStart, now);
+            self.bill_task_stopped(t);
             if let Some(i) = self.cluster.task(t).instance {
                 self.after_task_left(i, cause);
             }
             if let TaskOwner::Service(s) = owner {
-                self.on_start_failure(s.index());
+                self.on_start_failure(s);
                 // P9: relaunches of failing tasks wait a growing gap.
-                self.throttle_failure(s.index(), t);
+                self.throttle_failure(s, t);
             }
             return;
         }
@@ -1221,7 +1341,7 @@ impl Simulation {
             // P9 (model choice): a task of the throttled revision reaching
             // RUNNING ends the run of failures.
             let def = self.cluster.task(t).def;
-            let svc = &mut self.services[s.index()];
+            let svc = &mut self.services[s];
             if svc
                 .throttle
                 .as_ref()
@@ -1234,18 +1354,22 @@ impl Simulation {
         let task = self.cluster.task(t);
         match owner {
             TaskOwner::Job(j) => {
-                let job = &mut self.jobs[j as usize];
+                let job = &mut self.jobs[j];
                 job.started += 1;
                 job.wait_ms += u128::from((now - task.created_at).as_millis());
                 let work = task.work.unwrap_or_default();
                 self.queue.schedule(now + work, Event::TaskWorkDone(t));
             }
             TaskOwner::Service(s) => {
-                let grace = self.spec.services[s.index()].health_grace;
+                let grace = self.spec.services[s].health_grace;
+                self.services[s].started_running(t, now + grace, now);
                 self.queue.schedule(now + grace, Event::TaskHealthy(t));
-                self.observe(s.index(), cause);
+                self.observe(s, cause);
             }
-            TaskOwner::Daemon(_) => {}
+            TaskOwner::Daemon(s) => {
+                let grace = self.spec.services[s].health_grace;
+                self.services[s].started_running(t, now + grace, now);
+            }
         }
     }
 
@@ -1256,7 +1380,7 @@ impl Simulation {
         }
         if let TaskOwner::Service(s) = task.owner {
             // D3: a Poisson failure time for a task that became healthy.
-            let rate = self.spec.services[s.index()]
+            let rate = self.spec.services[s]
                 .health_check_failures
                 .as_ref()
                 .map_or(0.0, |h| h.per_task_hour);
@@ -1266,9 +1390,9 @@ impl Simulation {
                     self.queue.schedule(now + d, Event::HealthCheckFailed(t));
                 }
             }
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             if !svc.retiring.is_empty() || svc.rollout.is_some() || !svc.unhealthy.is_empty() {
-                self.reconcile(s.index(), cause);
+                self.reconcile(s, cause);
             }
         }
     }
@@ -1284,26 +1408,27 @@ impl Simulation {
             .stop_reason
             .unwrap_or(StopReason::ScaledIn);
         self.cluster.finish_stop(t, reason, now);
+        self.bill_task_stopped(t);
         let task = self.cluster.task(t);
         let (owner, inst) = (task.owner, task.instance);
         match owner {
             TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                self.services[s.index()].graceful += 1;
+                self.services[s].graceful += 1;
             }
-            TaskOwner::Job(j) => self.jobs[j as usize].graceful += 1,
+            TaskOwner::Job(j) => self.jobs[j].graceful += 1,
         }
         if let Some(i) = inst {
             self.after_task_left(i, cause);
             self.capacity_freed(i);
         }
         if let TaskOwner::Service(s) = owner {
-            let svc = &self.services[s.index()];
+            let svc = &self.services[s];
             // A stopped task frees room under maximumPercent.
             if (svc.live.len() as u32) < svc.desired
                 || !svc.retiring.is_empty()
                 || !svc.unhealthy.is_empty()
             {
-                self.reconcile(s.index(), cause);
+                self.reconcile(s, cause);
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::cost::{Commitment, FargateRates, HOURS_PER_MONTH};
 use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
-use crate::model::{Resources, TaskDef, TaskDefId};
+use crate::model::{InstanceGroupId, PoolId, Resources, ServiceId, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::scaling::{
@@ -109,8 +109,8 @@ impl ThrottleSpec {
 pub struct CapacityProviderSpec {
     /// Name, as strategies give it.
     pub name: String,
-    /// Index of its instance group (the ASG).
-    pub group: usize,
+    /// Its instance group (the ASG).
+    pub group: InstanceGroupId,
     /// Managed scaling; `None` when disabled.
     pub managed_scaling: Option<ManagedScaling>,
     /// Managed termination protection (C5).
@@ -213,8 +213,8 @@ pub struct ReclaimSpec {
 pub struct ReplayedInterruption {
     /// When the notices are sent.
     pub at: SimTime,
-    /// Index into `SpotSpec::pools`.
-    pub pool: usize,
+    /// Its pool in `SpotSpec::pools`.
+    pub pool: PoolId,
     /// Instances of the pool to interrupt.
     pub count: u32,
     /// How long the pool then refuses launches.
@@ -238,8 +238,8 @@ pub enum OperationKind {
     /// size; with `terminate`, a drained instance is terminated once its
     /// last non-daemon task has stopped.
     DrainGroup {
-        /// Index into `instance_groups`.
-        group: usize,
+        /// The group in `instance_groups`.
+        group: InstanceGroupId,
         /// Launch replacements to keep the group's size.
         replace: bool,
         /// Terminate each instance when its draining completes.
@@ -247,8 +247,8 @@ pub enum OperationKind {
     },
     /// Deploy a new revision of a REPLICA service (D3).
     Deploy {
-        /// Service index.
-        service: usize,
+        /// The service.
+        service: ServiceId,
         /// Index into the service's `revisions` (1 = the first deployment).
         revision: usize,
     },
@@ -351,6 +351,8 @@ pub struct PricingSpec {
     pub ebs_usd_per_gb_month: f64,
     /// Savings Plan / RI what-if (B3).
     pub commitment: Option<Commitment>,
+    /// Reserved Instances and Savings Plans (B3), settled hour by hour.
+    pub commitments: Option<crate::cost::commitments::Commitments>,
 }
 
 impl PricingSpec {

@@ -15,7 +15,9 @@
 //! - Fargate platforms and the valid Fargate task sizes
 //!   ([`FargatePlatform`], [`FargateSizes`], embedded from
 //!   `data/fargate_task_sizes.csv`) (F1, F3). Fargate *prices* are billing
-//!   data and live in `crate::cost`.
+//!   data and live in `crate::cost`;
+//! - the regional EC2 tables ([`regions`]): on-demand prices and Reserved
+//!   Instance rates of 36 regions and their Availability Zone names.
 //!
 //! Everything here is a *pure decider*: functions read their inputs and
 //! return a value or a decision; none keeps state between calls, schedules
@@ -33,6 +35,7 @@ pub mod distribution;
 pub mod fargate;
 pub mod interruption;
 pub mod price;
+pub mod regions;
 
 pub use advisor::*;
 pub use allocation::*;

@@ -3,23 +3,13 @@
 //! writes what it holds. Nothing here touches files.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use crate::model::TaskCounts;
+pub use crate::model::{InstanceCounts, TaskCounts};
 pub use crate::scaling::AlarmState;
 use crate::sim::{SimDuration, SimTime};
-
-/// Instances that are not terminated, by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct InstanceCounts {
-    /// REGISTERING.
-    pub registering: u32,
-    /// ACTIVE.
-    pub active: u32,
-    /// DRAINING.
-    pub draining: u32,
-}
 
 /// A service's load at a sample.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -45,7 +35,8 @@ pub struct ProviderPoint {
     pub asg_desired: u32,
 }
 
-/// One row of the time series.
+/// One row of the time series (what the engine records at a sample, and
+/// a row of [`Timeseries`] read back with [`Timeseries::sample`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// Sample time.
@@ -103,6 +94,395 @@ impl SampleColumns {
     /// `s.tasks[SampleColumns::index(&cols.tasks, "web")?].running`.
     pub fn index(list: &[String], name: &str) -> Option<usize> {
         list.iter().position(|n| n == name)
+    }
+}
+
+/// A reporting group's tasks by state over the samples, one column each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskColumns {
+    /// PENDING.
+    pub pending: Arc<[u32]>,
+    /// RUNNING.
+    pub running: Arc<[u32]>,
+    /// STOPPING.
+    pub stopping: Arc<[u32]>,
+}
+
+/// A service's load over the samples ([`LoadPoint`], one column per field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadColumns {
+    /// Requests/s offered.
+    pub demand_rps: Arc<[f64]>,
+    /// Requests/s served.
+    pub served_rps: Arc<[f64]>,
+    /// CPU utilization of its running tasks, percent.
+    pub cpu_pct: Arc<[f64]>,
+}
+
+/// A capacity provider over the samples ([`ProviderPoint`], one column per
+/// field).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderColumns {
+    /// CapacityProviderReservation, percent.
+    pub reservation_pct: Arc<[f64]>,
+    /// Instances needed (M).
+    pub needed: Arc<[u32]>,
+    /// Instances running (N).
+    pub running: Arc<[u32]>,
+    /// The Auto Scaling group's desired capacity.
+    pub asg_desired: Arc<[u32]>,
+}
+
+/// The time series of a run stored as flat columns, one per [`Sample`]
+/// field (per-entity fields: one per entity, in the order of
+/// [`SampleColumns`]); row `i` of every column is sample `i`. Columns are
+/// shared slices, so the output tables point at them instead of copying.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeseries {
+    /// Sample times, milliseconds.
+    pub time_ms: Arc<[u64]>,
+    /// Instances REGISTERING.
+    pub registering: Arc<[u32]>,
+    /// Instances ACTIVE.
+    pub active: Arc<[u32]>,
+    /// Instances DRAINING.
+    pub draining: Arc<[u32]>,
+    /// ACTIVE or DRAINING instances holding a non-daemon task.
+    pub in_use: Arc<[u32]>,
+    /// Live spot instances.
+    pub spot: Arc<[u32]>,
+    /// Interruption notices so far.
+    pub interruptions: Arc<[u64]>,
+    /// CPU reservation, percent.
+    pub cpu_reservation_pct: Arc<[f64]>,
+    /// Memory reservation, percent.
+    pub memory_reservation_pct: Arc<[f64]>,
+    /// Per service: desired count.
+    pub desired: Vec<Arc<[u32]>>,
+    /// Per reporting group: tasks by state.
+    pub tasks: Vec<TaskColumns>,
+    /// Per service with demand: its load.
+    pub load: Vec<LoadColumns>,
+    /// Per service on capacity providers: tasks PROVISIONING.
+    pub provisioning: Vec<Arc<[u32]>>,
+    /// Per service with target tracking: the first policy's alarm state.
+    pub alarms: Vec<Arc<[AlarmState]>>,
+    /// Per capacity provider: its managed-scaling state.
+    pub providers: Vec<ProviderColumns>,
+}
+
+impl Timeseries {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.time_ms.len()
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.time_ms.is_empty()
+    }
+
+    /// Sample `i` as a row. Panics if out of range.
+    pub fn sample(&self, i: usize) -> Sample {
+        Sample {
+            time: SimTime(self.time_ms[i]),
+            instances: InstanceCounts {
+                registering: self.registering[i],
+                active: self.active[i],
+                draining: self.draining[i],
+            },
+            instances_in_use: self.in_use[i],
+            cpu_reservation_pct: self.cpu_reservation_pct[i],
+            memory_reservation_pct: self.memory_reservation_pct[i],
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| TaskCounts {
+                    pending: t.pending[i],
+                    running: t.running[i],
+                    stopping: t.stopping[i],
+                })
+                .collect(),
+            desired: self.desired.iter().map(|c| c[i]).collect(),
+            spot_instances: self.spot[i],
+            interruptions: self.interruptions[i],
+            load: self
+                .load
+                .iter()
+                .map(|l| LoadPoint {
+                    demand_rps: l.demand_rps[i],
+                    served_rps: l.served_rps[i],
+                    cpu_pct: l.cpu_pct[i],
+                })
+                .collect(),
+            provisioning: self.provisioning.iter().map(|c| c[i]).collect(),
+            providers: self
+                .providers
+                .iter()
+                .map(|p| ProviderPoint {
+                    reservation_pct: p.reservation_pct[i],
+                    needed: p.needed[i],
+                    running: p.running[i],
+                    asg_desired: p.asg_desired[i],
+                })
+                .collect(),
+            alarms: self.alarms.iter().map(|c| c[i]).collect(),
+        }
+    }
+
+    /// The last sample, if any.
+    pub fn last(&self) -> Option<Sample> {
+        self.len().checked_sub(1).map(|i| self.sample(i))
+    }
+
+    /// The samples as rows, in order.
+    pub fn samples(&self) -> impl Iterator<Item = Sample> + '_ {
+        (0..self.len()).map(|i| self.sample(i))
+    }
+
+    /// Mean and max of a column (0 and 0 when empty).
+    pub fn mean_max(values: impl ExactSizeIterator<Item = f64>) -> (f64, f64) {
+        let n = values.len();
+        if n == 0 {
+            return (0.0, 0.0);
+        }
+        let (sum, max) = values.fold((0.0, 0.0_f64), |(s, m), v| (s + v, m.max(v)));
+        (sum / n as f64, max)
+    }
+
+    /// Running/desired of reporting group `group` against service
+    /// `service`'s desired count, at the samples where that is above 0,
+    /// capped at 1: (time, ratio).
+    fn ratios(&self, group: usize, service: usize) -> impl Iterator<Item = (u64, f64)> + '_ {
+        let desired = &self.desired[service];
+        let running = &self.tasks[group].running;
+        (0..self.len()).filter(|&i| desired[i] > 0).map(move |i| {
+            let r = f64::from(running[i]) / f64::from(desired[i]);
+            (self.time_ms[i], r.min(1.0))
+        })
+    }
+
+    /// For a service followed by its samples only (a daemon): the time of
+    /// the first sample where RUNNING reached the desired count (> 0), and
+    /// the lowest running/desired from then on, so that the start of the
+    /// run does not count against it (as for replica services). A service
+    /// that never reached its desired count gets `None` and its lowest
+    /// ratio over every sample with desired > 0 (1.0 when there is none).
+    pub fn ramp_up_and_worst(&self, group: usize, service: usize) -> (Option<SimTime>, f64) {
+        let mut start = None;
+        let mut worst_from_start = 1.0_f64;
+        let mut worst_all = 1.0_f64;
+        for (t, r) in self.ratios(group, service) {
+            if start.is_none() && r >= 1.0 {
+                start = Some(SimTime(t));
+            }
+            if start.is_some() {
+                worst_from_start = worst_from_start.min(r);
+            }
+            worst_all = worst_all.min(r);
+        }
+        match start {
+            Some(_) => (start, worst_from_start),
+            None => (None, worst_all),
+        }
+    }
+
+    /// Min and mean of running/desired of reporting group `group` /
+    /// service `service` over samples with desired > 0 (1.0 and 1.0 when
+    /// there are none).
+    pub fn running_ratio(&self, group: usize, service: usize) -> (f64, f64) {
+        let mut n = 0usize;
+        let mut sum = 0.0;
+        let mut min = f64::INFINITY;
+        for (_, r) in self.ratios(group, service) {
+            n += 1;
+            sum += r;
+            min = min.min(r);
+        }
+        if n == 0 {
+            return (1.0, 1.0);
+        }
+        (min, sum / n as f64)
+    }
+}
+
+/// The time series while it is recorded: one growing column per field,
+/// turned into a [`Timeseries`] at the end.
+#[derive(Debug, Clone, Default)]
+pub struct SampleLog {
+    rows_hint: usize,
+    time_ms: Vec<u64>,
+    registering: Vec<u32>,
+    active: Vec<u32>,
+    draining: Vec<u32>,
+    in_use: Vec<u32>,
+    spot: Vec<u32>,
+    interruptions: Vec<u64>,
+    cpu: Vec<f64>,
+    memory: Vec<f64>,
+    desired: Vec<Vec<u32>>,
+    tasks: Vec<[Vec<u32>; 3]>,
+    load: Vec<[Vec<f64>; 3]>,
+    provisioning: Vec<Vec<u32>>,
+    alarms: Vec<Vec<AlarmState>>,
+    providers: Vec<(Vec<f64>, [Vec<u32>; 3])>,
+}
+
+/// `v` with room for `n` values.
+fn column<T>(n: usize) -> Vec<T> {
+    Vec::with_capacity(n)
+}
+
+/// `list` grown to `n` entries made by `make`.
+fn widen<T>(list: &mut Vec<T>, n: usize, make: impl Fn() -> T) {
+    while list.len() < n {
+        list.push(make());
+    }
+}
+
+impl SampleLog {
+    /// A log expecting about `rows` samples (its columns are sized for
+    /// them, so they do not grow by doubling).
+    pub fn with_rows(rows: usize) -> SampleLog {
+        let n = rows;
+        SampleLog {
+            rows_hint: n,
+            time_ms: column(n),
+            registering: column(n),
+            active: column(n),
+            draining: column(n),
+            in_use: column(n),
+            spot: column(n),
+            interruptions: column(n),
+            cpu: column(n),
+            memory: column(n),
+            ..SampleLog::default()
+        }
+    }
+
+    /// Samples recorded.
+    pub fn len(&self) -> usize {
+        self.time_ms.len()
+    }
+
+    /// Whether none was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.time_ms.is_empty()
+    }
+
+    /// Appends sample `s`. Every sample of a run has the same number of
+    /// entities in each per-entity field.
+    pub fn push(&mut self, s: &Sample) {
+        let n = self.rows_hint;
+        debug_assert!(
+            self.is_empty()
+                || (self.desired.len(), self.tasks.len()) == (s.desired.len(), s.tasks.len()),
+            "samples of different shapes"
+        );
+        self.time_ms.push(s.time.0);
+        self.registering.push(s.instances.registering);
+        self.active.push(s.instances.active);
+        self.draining.push(s.instances.draining);
+        self.in_use.push(s.instances_in_use);
+        self.spot.push(s.spot_instances);
+        self.interruptions.push(s.interruptions);
+        self.cpu.push(s.cpu_reservation_pct);
+        self.memory.push(s.memory_reservation_pct);
+        widen(&mut self.desired, s.desired.len(), || column(n));
+        for (c, &v) in self.desired.iter_mut().zip(&s.desired) {
+            c.push(v);
+        }
+        widen(&mut self.tasks, s.tasks.len(), || {
+            [column(n), column(n), column(n)]
+        });
+        for (c, t) in self.tasks.iter_mut().zip(&s.tasks) {
+            c[0].push(t.pending);
+            c[1].push(t.running);
+            c[2].push(t.stopping);
+        }
+        widen(&mut self.load, s.load.len(), || {
+            [column(n), column(n), column(n)]
+        });
+        for (c, l) in self.load.iter_mut().zip(&s.load) {
+            c[0].push(l.demand_rps);
+            c[1].push(l.served_rps);
+            c[2].push(l.cpu_pct);
+        }
+        widen(&mut self.provisioning, s.provisioning.len(), || column(n));
+        for (c, &v) in self.provisioning.iter_mut().zip(&s.provisioning) {
+            c.push(v);
+        }
+        widen(&mut self.alarms, s.alarms.len(), || column(n));
+        for (c, &v) in self.alarms.iter_mut().zip(&s.alarms) {
+            c.push(v);
+        }
+        widen(&mut self.providers, s.providers.len(), || {
+            (column(n), [column(n), column(n), column(n)])
+        });
+        for (c, p) in self.providers.iter_mut().zip(&s.providers) {
+            c.0.push(p.reservation_pct);
+            c.1[0].push(p.needed);
+            c.1[1].push(p.running);
+            c.1[2].push(p.asg_desired);
+        }
+    }
+
+    /// The recorded columns, frozen; per-entity fields get one (empty)
+    /// column per name of `names` even if nothing was recorded.
+    pub fn finish(mut self, names: &SampleColumns) -> Timeseries {
+        widen(&mut self.desired, names.desired.len(), Vec::new);
+        widen(&mut self.tasks, names.tasks.len(), Default::default);
+        widen(&mut self.load, names.load.len(), Default::default);
+        widen(&mut self.provisioning, names.provisioning.len(), Vec::new);
+        widen(&mut self.alarms, names.alarms.len(), Vec::new);
+        widen(&mut self.providers, names.providers.len(), Default::default);
+        // Each column is copied into its shared slice and freed in turn, so
+        // the log and the series are never both whole in memory.
+        fn arc<T: Clone>(v: Vec<T>) -> Arc<[T]> {
+            Arc::from(v)
+        }
+        Timeseries {
+            time_ms: arc(self.time_ms),
+            registering: arc(self.registering),
+            active: arc(self.active),
+            draining: arc(self.draining),
+            in_use: arc(self.in_use),
+            spot: arc(self.spot),
+            interruptions: arc(self.interruptions),
+            cpu_reservation_pct: arc(self.cpu),
+            memory_reservation_pct: arc(self.memory),
+            desired: self.desired.into_iter().map(arc).collect(),
+            tasks: self
+                .tasks
+                .into_iter()
+                .map(|[p, r, s]| TaskColumns {
+                    pending: arc(p),
+                    running: arc(r),
+                    stopping: arc(s),
+                })
+                .collect(),
+            load: self
+                .load
+                .into_iter()
+                .map(|[d, s, c]| LoadColumns {
+                    demand_rps: arc(d),
+                    served_rps: arc(s),
+                    cpu_pct: arc(c),
+                })
+                .collect(),
+            provisioning: self.provisioning.into_iter().map(arc).collect(),
+            alarms: self.alarms.into_iter().map(arc).collect(),
+            providers: self
+                .providers
+                .into_iter()
+                .map(|(c, [n, r, a])| ProviderColumns {
+                    reservation_pct: arc(c),
+                    needed: arc(n),
+                    running: arc(r),
+                    asg_desired: arc(a),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -264,6 +644,10 @@ pub struct CostSummary {
     pub fargate_spot_interruptions: u64,
     /// Fargate Spot launches refused for lack of capacity.
     pub fargate_spot_unavailable: u64,
+    /// Reserved Instances and Savings Plans over the run (B3); absent
+    /// without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitments: Option<crate::cost::commitments::CommitmentSummary>,
 }
 
 impl CostSummary {
@@ -457,7 +841,7 @@ pub struct InterruptionSummary {
     /// Notices by pool (`type/AZ`).
     pub by_pool: BTreeMap<String, u64>,
     /// Notices by cause: `hazard` (independent), `reclaim` (correlated), `replay`.
-    pub by_cause: BTreeMap<String, u64>,
+    pub by_cause: BTreeMap<crate::model::SpotNoticeCause, u64>,
     /// Instances terminated by the ASG after capacity rebalancing (S5).
     pub rebalanced: u64,
     /// Spot launches refused because no pool had capacity.
@@ -652,10 +1036,13 @@ fn grouped(x: f64) -> String {
 /// Collects samples and events during a run.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    /// Time-series rows.
-    pub samples: Vec<Sample>,
+    /// Time-series rows, as columns.
+    pub samples: SampleLog,
     /// Events.
     pub events: Vec<EventRecord>,
+    /// Spot instances not terminated, kept as instances launch and
+    /// terminate (the `instances_spot` column).
+    pub spot_live: u32,
 }
 
 impl Recorder {
@@ -667,54 +1054,6 @@ impl Recorder {
             event: event.to_string(),
             message,
         });
-    }
-
-    /// Mean and max of a sample field.
-    pub fn mean_max(&self, f: impl Fn(&Sample) -> f64) -> (f64, f64) {
-        if self.samples.is_empty() {
-            return (0.0, 0.0);
-        }
-        let vals: Vec<f64> = self.samples.iter().map(f).collect();
-        let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-        (mean, vals.iter().copied().fold(0.0, f64::max))
-    }
-
-    /// For a service followed by its samples only (a daemon): the time of
-    /// the first sample where RUNNING reached the desired count (> 0), and
-    /// the lowest running/desired from then on, so that the start of the
-    /// run does not count against it (as for replica services). A service
-    /// that never reached its desired count gets `None` and its lowest
-    /// ratio over every sample with desired > 0 (1.0 when there is none).
-    pub fn ramp_up_and_worst(&self, group: usize, service: usize) -> (Option<SimTime>, f64) {
-        let ratios: Vec<(SimTime, f64)> = self
-            .samples
-            .iter()
-            .filter(|s| s.desired[service] > 0)
-            .map(|s| {
-                let r = f64::from(s.tasks[group].running) / f64::from(s.desired[service]);
-                (s.time, r.min(1.0))
-            })
-            .collect();
-        let start = ratios.iter().position(|&(_, r)| r >= 1.0);
-        let from = &ratios[start.unwrap_or(0)..];
-        let worst = from.iter().map(|&(_, r)| r).fold(1.0, f64::min);
-        (start.map(|i| ratios[i].0), worst)
-    }
-
-    /// Min and mean of running/desired of reporting group `g` / service `s`
-    /// over samples with desired > 0 (1.0 and 1.0 when there are none).
-    pub fn running_ratio(&self, group: usize, service: usize) -> (f64, f64) {
-        let ratios: Vec<f64> = self
-            .samples
-            .iter()
-            .filter(|s| s.desired[service] > 0)
-            .map(|s| (f64::from(s.tasks[group].running) / f64::from(s.desired[service])).min(1.0))
-            .collect();
-        if ratios.is_empty() {
-            return (1.0, 1.0);
-        }
-        let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        (min, ratios.iter().sum::<f64>() / ratios.len() as f64)
     }
 }
 
@@ -751,11 +1090,59 @@ mod tests {
         }
     }
 
-    fn recorder(rows: &[(u64, u32, u32)]) -> Recorder {
-        Recorder {
-            samples: rows.iter().map(|&(t, r, d)| sample(t, r, d)).collect(),
-            events: Vec::new(),
+    fn recorder(rows: &[(u64, u32, u32)]) -> Timeseries {
+        let mut log = SampleLog::with_rows(rows.len());
+        for &(t, r, d) in rows {
+            log.push(&sample(t, r, d));
         }
+        let names = SampleColumns {
+            desired: vec!["s".into()],
+            tasks: vec!["s".into()],
+            ..SampleColumns::default()
+        };
+        log.finish(&names)
+    }
+
+    #[test]
+    fn samples_read_back_as_the_rows_recorded() {
+        let mut rows = vec![sample(0, 1, 2), sample(60, 2, 2)];
+        rows[1].load = vec![LoadPoint {
+            demand_rps: 10.0,
+            served_rps: 5.0,
+            cpu_pct: 99.5,
+        }];
+        rows[0].load = vec![LoadPoint::default()];
+        rows[1].alarms = vec![AlarmState::High];
+        rows[0].alarms = vec![AlarmState::Ok];
+        let mut log = SampleLog::with_rows(1);
+        for r in &rows {
+            log.push(r);
+        }
+        let names = SampleColumns {
+            desired: vec!["s".into()],
+            tasks: vec!["s".into()],
+            load: vec!["s".into()],
+            alarms: vec!["s".into()],
+            ..SampleColumns::default()
+        };
+        let ts = log.finish(&names);
+        assert_eq!(ts.len(), 2);
+        assert_eq!(ts.samples().collect::<Vec<_>>(), rows);
+        assert_eq!(ts.last(), Some(rows[1].clone()));
+        assert_eq!(&ts.tasks[0].running[..], [1, 2]);
+        // Without samples, every named entity still gets its (empty) column.
+        let names = SampleColumns {
+            providers: vec!["cp".into()],
+            ..names
+        };
+        let empty = SampleLog::default().finish(&names);
+        assert_eq!((empty.providers.len(), empty.load.len()), (1, 1));
+        assert!(empty.providers[0].needed.is_empty() && empty.last().is_none());
+        assert_eq!(
+            Timeseries::mean_max([1.0, 3.0, 2.0].into_iter()),
+            (2.0, 3.0)
+        );
+        assert_eq!(Timeseries::mean_max(std::iter::empty()), (0.0, 0.0));
     }
 
     #[test]

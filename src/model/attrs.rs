@@ -86,6 +86,10 @@ impl Attributes {
     pub fn find_name(&self, s: &str) -> Option<AttrId> {
         self.names.get(s).map(AttrId)
     }
+    /// The text of a name.
+    pub fn name_str(&self, a: AttrId) -> &str {
+        self.names.resolve(a.0)
+    }
     /// The text of a value.
     pub fn value_str(&self, v: ValueId) -> &str {
         self.values.resolve(v.0)

@@ -81,6 +81,26 @@ pub struct NewInstance {
     pub tie: u32,
 }
 
+/// A test of an ACTIVE instance whose answer cannot change while the
+/// instance stays ACTIVE (e.g. a `memberOf` expression on attributes): the
+/// cluster evaluates it once per instance, when the instance becomes ACTIVE
+/// (or when the predicate is cached, for instances already ACTIVE), and
+/// forgets the answer when the instance leaves ACTIVE.
+pub trait InstancePredicate: std::fmt::Debug + Send + Sync {
+    /// Identifies the predicate: predicates with the same key are the same.
+    fn key(&self) -> &str;
+    /// Whether `inst` satisfies it.
+    fn holds(&self, cluster: &Cluster, inst: &ContainerInstance) -> bool;
+}
+
+/// Cached answers of one [`InstancePredicate`], per instance id.
+#[derive(Debug, Clone)]
+struct CachedPredicate {
+    predicate: std::sync::Arc<dyn InstancePredicate>,
+    /// 0: not known (instance not ACTIVE), 1: false, 2: true.
+    answers: Vec<u8>,
+}
+
 /// All instances and tasks of one cluster.
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
@@ -99,7 +119,44 @@ pub struct Cluster {
     registered_total: Resources,
     reserved_total: Resources,
     owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
+    provisioning: std::collections::BTreeMap<TaskOwner, u32>,
     instances_in_use: u32,
+    instance_counts: InstanceCounts,
+    predicates: Vec<CachedPredicate>,
+}
+
+/// Instances that are not terminated, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    /// REGISTERING.
+    pub registering: u32,
+    /// ACTIVE.
+    pub active: u32,
+    /// DRAINING.
+    pub draining: u32,
+}
+
+impl InstanceCounts {
+    /// The counter for `state` (none for TERMINATED).
+    fn slot(&mut self, state: InstanceState) -> Option<&mut u32> {
+        match state {
+            InstanceState::Registering => Some(&mut self.registering),
+            InstanceState::Active => Some(&mut self.active),
+            InstanceState::Draining => Some(&mut self.draining),
+            InstanceState::Terminated => None,
+        }
+    }
+}
+
+/// The cache entry of a predicate for an instance: known only while ACTIVE.
+fn predicate_answer(p: &dyn InstancePredicate, cluster: &Cluster, inst: &ContainerInstance) -> u8 {
+    if !inst.is_active() {
+        0
+    } else if p.holds(cluster, inst) {
+        2
+    } else {
+        1
+    }
 }
 
 /// Slot of a live state in per-owner counts: PENDING, RUNNING, STOPPING.
@@ -133,40 +190,114 @@ impl Cluster {
     }
 
     /// Partitions the placement index by `name` and counts each group's
-    /// tasks per value of it (needed for `spread(attribute:name)`).
-    /// Call before any instance becomes ACTIVE.
+    /// tasks per value of it (needed for `spread(attribute:name)`). May be
+    /// called at any time: the counts and partitions are filled from the
+    /// current instances and tasks.
     pub fn track_attribute(&mut self, name: &str) -> AttrId {
         let a = self.attrs.name(name);
-        assert!(
-            self.index.global.is_empty(),
-            "track_attribute after activation"
-        );
-        if !self.counted_attrs.contains(&a) {
-            self.counted_attrs.push(a);
-            self.counted_attrs.sort();
-            self.index.levels.push((a, Default::default()));
+        if self.counted_attrs.contains(&a) {
+            return a;
+        }
+        self.counted_attrs.push(a);
+        self.counted_attrs.sort();
+        // Per-value counts from the per-instance ones (a sum, so the order
+        // of the map's iteration does not matter).
+        for (&(g, inst), &n) in &self.group_on_instance {
+            let value = self.instances[inst.index()]
+                .attribute(a)
+                .unwrap_or(super::index::MISSING_VALUE);
+            *self.group_on_value.entry((g, a, value)).or_insert(0) += n;
+        }
+        self.index.levels.push((a, Default::default()));
+        for i in 0..self.instances.len() {
+            let inst = &self.instances[i];
+            if !inst.is_active() {
+                continue;
+            }
+            let counts = self.tracked_counts(inst.id);
+            let inst = &self.instances[i];
+            let value = inst.attribute(a).unwrap_or(super::index::MISSING_VALUE);
+            let level = &mut self.index.levels.last_mut().expect("pushed").1;
+            level
+                .entry(value)
+                .or_default()
+                .insert(inst.id, inst.rank, inst.remaining(), &counts);
         }
         a
     }
 
     /// Indexes instances by `group`'s task count (for `spread(instanceId)`).
-    /// Call before any instance becomes ACTIVE.
+    /// May be called at any time: the index is filled from the current
+    /// instances.
     pub fn track_group(&mut self, group: GroupId) {
-        assert!(
-            self.none_activated(),
-            "track_group after an instance became ACTIVE"
-        );
-        if !self.index.groups.contains(&group) {
-            self.index.groups.push(group);
+        if self.index.groups.contains(&group) {
+            return;
+        }
+        self.index.groups.push(group);
+        for i in 0..self.instances.len() {
+            let inst = &self.instances[i];
+            if !inst.is_active() {
+                continue;
+            }
+            let count = self.group_count_on_instance(group, inst.id);
+            self.index
+                .track_group(inst.rank, &inst.attributes, group, count);
         }
     }
 
-    /// Whether every instance is still REGISTERING (counts and indexes can
-    /// still be set up without back-filling).
-    fn none_activated(&self) -> bool {
-        self.instances
+    /// The id of an attribute name if it is known: a tracked attribute is
+    /// found without hashing the name (what a spread decision looks up).
+    pub fn find_attribute(&self, name: &str) -> Option<AttrId> {
+        self.counted_attrs
             .iter()
-            .all(|i| i.state == InstanceState::Registering)
+            .copied()
+            .find(|&a| self.attrs.name_str(a) == name)
+            .or_else(|| self.attrs.find_name(name))
+    }
+
+    /// Caches the answers of `predicate` for every instance while it is
+    /// ACTIVE, and returns its slot (the same slot for the same key).
+    pub fn cache_predicate(&mut self, predicate: std::sync::Arc<dyn InstancePredicate>) -> usize {
+        if let Some(slot) = self.predicate_slot(predicate.key()) {
+            return slot;
+        }
+        let answers = self
+            .instances
+            .iter()
+            .map(|inst| predicate_answer(&*predicate, self, inst))
+            .collect();
+        self.predicates.push(CachedPredicate { predicate, answers });
+        self.predicates.len() - 1
+    }
+
+    /// The slot of the cached predicate with `key`, if any.
+    pub fn predicate_slot(&self, key: &str) -> Option<usize> {
+        self.predicates
+            .iter()
+            .position(|p| p.predicate.key() == key)
+    }
+
+    /// The cached answer of predicate `slot` for `inst`, None when the
+    /// instance is not ACTIVE (nothing cached).
+    pub fn cached_answer(&self, slot: usize, inst: InstanceId) -> Option<bool> {
+        match self.predicates[slot].answers.get(inst.index()) {
+            Some(1) => Some(false),
+            Some(2) => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Records (or forgets, when not ACTIVE) every cached answer for `id`.
+    fn refresh_answers(&mut self, id: InstanceId) {
+        let mut predicates = std::mem::take(&mut self.predicates);
+        for p in &mut predicates {
+            let answer = predicate_answer(&*p.predicate, self, self.instance(id));
+            if p.answers.len() <= id.index() {
+                p.answers.resize(id.index() + 1, 0);
+            }
+            p.answers[id.index()] = answer;
+        }
+        self.predicates = predicates;
     }
 
     /// The id of task group `name`, interning it.
@@ -217,13 +348,28 @@ impl Cluster {
             .unwrap_or(0)
     }
 
-    /// Tasks of `group` (PENDING or RUNNING) on instances whose `attr` is `value`.
-    /// Only kept for tracked attributes.
+    /// Tasks of `group` (PENDING or RUNNING) on instances whose `attr` is
+    /// `value`. Kept as a counter for tracked attributes; for others it is
+    /// summed over the group's instances (slow, but the same answer).
     pub fn group_count_on_value(&self, group: GroupId, attr: AttrId, value: ValueId) -> u32 {
-        self.group_on_value
-            .get(&(group, attr, value))
-            .copied()
-            .unwrap_or(0)
+        if self.counted_attrs.contains(&attr) {
+            return self
+                .group_on_value
+                .get(&(group, attr, value))
+                .copied()
+                .unwrap_or(0);
+        }
+        self.group_on_instance
+            .iter()
+            .filter(|(&(g, inst), _)| {
+                g == group
+                    && self.instances[inst.index()]
+                        .attribute(attr)
+                        .unwrap_or(super::index::MISSING_VALUE)
+                        == value
+            })
+            .map(|(_, &n)| n)
+            .sum()
     }
 
     /// Tasks of `owner` that hold a placement, by state: PENDING, RUNNING, STOPPING.
@@ -234,6 +380,31 @@ impl Cluster {
     /// Instances holding at least one task that is not a daemon's.
     pub fn instances_in_use(&self) -> u32 {
         self.instances_in_use
+    }
+
+    /// Instances that are not terminated, by state (kept as states change).
+    pub fn instance_counts(&self) -> InstanceCounts {
+        self.instance_counts
+    }
+
+    /// Tasks of `owner` in PROVISIONING (kept as states change).
+    pub fn owner_provisioning(&self, owner: TaskOwner) -> u32 {
+        self.provisioning.get(&owner).copied().unwrap_or(0)
+    }
+
+    fn count_instance(&mut self, from: Option<InstanceState>, to: InstanceState) {
+        let c = &mut self.instance_counts;
+        if let Some(n) = from.and_then(|s| c.slot(s)) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(n) = c.slot(to) {
+            *n += 1;
+        }
+    }
+
+    fn count_provisioning(&mut self, owner: TaskOwner, up: bool) {
+        let n = self.provisioning.entry(owner).or_default();
+        *n = if up { *n + 1 } else { n.saturating_sub(1) };
     }
 
     fn count_state(&mut self, owner: TaskOwner, from: Option<TaskState>, to: Option<TaskState>) {
@@ -278,6 +449,7 @@ impl Cluster {
             rank,
             now,
         ));
+        self.count_instance(None, InstanceState::Registering);
         id
     }
 
@@ -300,6 +472,8 @@ impl Cluster {
         self.reserved_total = self.reserved_total.plus(&inst.reserved);
         self.index
             .insert(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
+        self.refresh_answers(id);
     }
 
     /// ACTIVE -> DRAINING: the instance takes no new tasks (D1).
@@ -312,6 +486,8 @@ impl Cluster {
         inst.state = InstanceState::Draining;
         self.index
             .remove(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
+        self.count_instance(Some(InstanceState::Active), InstanceState::Draining);
+        self.refresh_answers(id);
     }
 
     /// Marks the instance terminated. Its tasks must have been stopped first.
@@ -326,8 +502,11 @@ impl Cluster {
         if matches!(inst.state, InstanceState::Active | InstanceState::Draining) {
             self.registered_total = self.registered_total.minus(&inst.registered);
         }
+        let was = inst.state;
         inst.state = InstanceState::Terminated;
         inst.terminated_at = Some(now);
+        self.count_instance(Some(was), InstanceState::Terminated);
+        self.refresh_answers(id);
     }
 
     /// The resource checks of P1 step 1, in pipeline order: state, CPU,
@@ -387,6 +566,7 @@ impl Cluster {
             stop_reason: None,
             work: spec.work,
         });
+        self.count_provisioning(spec.owner, true);
         id
     }
 
@@ -450,6 +630,7 @@ impl Cluster {
         }
         self.change_group_count(group, inst_id, true);
         self.count_state(owner, None, Some(TaskState::Pending));
+        self.count_provisioning(owner, false);
     }
 
     /// A PROVISIONING task gives up (timeout, P9): STOPPED, never placed.
@@ -461,6 +642,8 @@ impl Cluster {
         task.state = TaskState::Stopped;
         task.stopped_at = Some(now);
         task.stop_reason = Some(reason);
+        let owner = task.owner;
+        self.count_provisioning(owner, false);
     }
 
     /// Starts a task that brings its own capacity (Fargate, F1): PENDING on
@@ -582,6 +765,10 @@ impl Cluster {
         let state = self.tasks[id.index()].state;
         if state == TaskState::Stopped {
             return;
+        }
+        if state == TaskState::Provisioning {
+            let owner = self.tasks[id.index()].owner;
+            self.count_provisioning(owner, false);
         }
         if state != TaskState::Stopping {
             self.begin_stopping(id, reason, now);

@@ -11,15 +11,20 @@ pub mod cluster;
 pub mod ids;
 pub mod index;
 pub mod instance;
+pub mod reasons;
 pub mod resources;
 pub mod task;
 pub mod taskdef;
 
-pub use cluster::{Cluster, NewInstance, NewTask, TaskCounts, TaskReq};
+pub use cluster::{
+    Cluster, InstanceCounts, InstancePredicate, NewInstance, NewTask, TaskCounts, TaskReq,
+};
 pub use ids::{
-    AttrId, GroupId, InstanceGroupId, InstanceId, ServiceId, TaskDefId, TaskId, ValueId,
+    AttrId, GroupId, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
+    ServiceId, TaskDefId, TaskId, ValueId,
 };
 pub use instance::{ContainerInstance, InstanceState};
+pub use reasons::{SpotNoticeCause, TerminationReason};
 pub use resources::Resources;
 pub use task::{StopReason, Task, TaskOwner, TaskState, Unfit};
 pub use taskdef::{HostPort, NetworkMode, Protocol, TaskDef};

@@ -1,6 +1,6 @@
 //! Tasks and their life cycle (ECS-MODEL T1, T3).
 
-use super::ids::{GroupId, InstanceId, ServiceId, TaskDefId, TaskId};
+use super::ids::{GroupId, InstanceId, JobId, ServiceId, TaskDefId, TaskId};
 use super::resources::Resources;
 use super::taskdef::HostPort;
 use crate::sim::SimTime;
@@ -141,8 +141,8 @@ pub enum TaskOwner {
     Service(ServiceId),
     /// A DAEMON service.
     Daemon(ServiceId),
-    /// A standalone task of a batch job stream (index into the scenario's streams).
-    Job(u32),
+    /// A standalone task of a batch job stream.
+    Job(JobId),
 }
 
 /// One task.

@@ -56,11 +56,12 @@ pub enum Kind {
 }
 
 /// The files `ecsim run` writes.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
     "summary.json",
     "timeseries.csv",
     "tasks.csv",
     "cost.csv",
+    "commitments.csv",
     "instances.csv",
     "events.csv",
     "timing.json",
@@ -270,13 +271,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 /// exclusively (never through a planted link) and synced to disk before the
 /// folder is renamed into place.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let mut f = OpenOptions::new()
+    write_new_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_new`], streaming: `write` writes the file's bytes through
+/// a buffered writer (so a large file is never held in memory whole), then
+/// the file is flushed and synced to disk.
+pub fn write_new_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
         .map_err(io(path))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, f);
+    write(&mut w)
+        .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
+        .and_then(|f| f.sync_all())
         .map_err(io(path))
 }
 
@@ -661,6 +674,35 @@ mod tests {
         );
         assert!(!old.exists() && !half.exists());
         drop(lock);
+    }
+
+    #[test]
+    fn a_streamed_file_is_its_writes_and_never_overwrites() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.csv");
+        write_new_with(&path, |w| {
+            for i in 0..100_000 {
+                writeln!(w, "{i}")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 100_000);
+        assert!(text.ends_with("99999\n"));
+        // A second write to the same name fails and leaves the file.
+        let e = write_new_with(&path, |w| w.write_all(b"x")).unwrap_err();
+        assert!(
+            e.to_string().starts_with(&path.display().to_string()),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // A writer's error is reported with the file's path.
+        let other = tmp.path().join("u.csv");
+        let e = write_new_with(&other, |_| Err(std::io::Error::other("disk full")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("u.csv") && e.contains("disk full"), "{e}");
     }
 
     #[test]

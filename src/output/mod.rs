@@ -8,18 +8,21 @@
 //! a mix of two runs' files.
 
 pub mod folder;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::cost::commitments::Settlement;
 use crate::csvdata::CsvText;
 use crate::engine::RunResult;
-use crate::metrics::AlarmState;
-use crate::sim::SimTime;
+
+pub use table::{csv_text, run_tables, write_csv, Column, Table, Values};
 
 pub use folder::{
-    check_target, default_dir, plain_name, write_atomic, write_new, Kind, Lock, Staging, RUN_FILES,
+    check_target, default_dir, plain_name, write_atomic, write_new, write_new_with, Kind, Lock,
+    Staging, RUN_FILES,
 };
 
 /// Why results could not be written.
@@ -61,190 +64,81 @@ pub struct Timing {
     pub events_per_s: f64,
 }
 
-/// Seconds with millisecond precision, e.g. `90.250`.
-fn secs(t: SimTime) -> String {
-    format!("{}.{:03}", t.0 / 1000, t.0 % 1000)
-}
-
-fn opt_secs(t: Option<SimTime>) -> String {
-    t.map(secs).unwrap_or_default()
-}
-
 /// `timeseries.csv`.
 pub fn timeseries_csv(r: &RunResult) -> String {
-    let mut head: Vec<String> = [
-        "time_s",
-        "instances_registering",
-        "instances_active",
-        "instances_draining",
-        "instances_in_use",
-        "instances_spot",
-        "interruptions",
-        "cpu_reservation_pct",
-        "memory_reservation_pct",
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
-    for name in &r.columns.desired {
-        head.push(format!("{name}.desired"));
-    }
-    for name in &r.columns.tasks {
-        for part in ["pending", "running", "stopping"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    for name in &r.columns.load {
-        for part in ["demand_rps", "served_rps", "cpu_pct"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    for name in &r.columns.provisioning {
-        head.push(format!("{name}.provisioning"));
-    }
-    for name in &r.columns.alarms {
-        head.push(format!("{name}.alarm"));
-    }
-    for name in &r.columns.providers {
-        for part in ["cpr", "needed", "running", "asg_desired"] {
-            head.push(format!("{name}.{part}"));
-        }
-    }
-    let mut w = CsvText::new();
-    w.row(&head);
-    for row in &r.samples {
-        let mut cells = vec![
-            secs(row.time),
-            row.instances.registering.to_string(),
-            row.instances.active.to_string(),
-            row.instances.draining.to_string(),
-            row.instances_in_use.to_string(),
-            row.spot_instances.to_string(),
-            row.interruptions.to_string(),
-            format!("{:.2}", row.cpu_reservation_pct),
-            format!("{:.2}", row.memory_reservation_pct),
-        ];
-        cells.extend(row.desired.iter().map(u32::to_string));
-        for t in &row.tasks {
-            cells.extend([t.pending, t.running, t.stopping].map(|n| n.to_string()));
-        }
-        for l in &row.load {
-            cells.extend([l.demand_rps, l.served_rps, l.cpu_pct].map(|x| format!("{x:.2}")));
-        }
-        cells.extend(row.provisioning.iter().map(u32::to_string));
-        cells.extend(row.alarms.iter().map(|a| {
-            match a {
-                AlarmState::High => "high",
-                AlarmState::Low => "low",
-                AlarmState::Ok => "ok",
-            }
-            .to_string()
-        }));
-        for c in &row.providers {
-            cells.push(format!("{:.1}", c.reservation_pct));
-            cells.extend([c.needed, c.running, c.asg_desired].map(|n| n.to_string()));
-        }
-        w.row(&cells);
-    }
-    w.finish()
+    csv_text(&table::timeseries_table(r))
 }
 
 /// `tasks.csv`.
 pub fn tasks_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row([
-        "task_id",
-        "group",
-        "owner",
-        "family",
-        "capacity",
-        "instance_id",
-        "instance_type",
-        "az",
-        "last_status",
-        "created_s",
-        "pending_s",
-        "running_s",
-        "stopping_s",
-        "stopped_s",
-        "stop_reason",
-    ]);
-    for t in &r.tasks {
-        w.row([
-            t.id.0.to_string().as_str(),
-            &t.group,
-            &t.owner,
-            &t.family,
-            t.capacity,
-            t.instance.as_deref().unwrap_or(""),
-            t.instance_type.as_deref().unwrap_or(""),
-            t.az.as_deref().unwrap_or(""),
-            t.state.as_str(),
-            &secs(t.created),
-            &opt_secs(t.pending),
-            &opt_secs(t.running),
-            &opt_secs(t.stopping),
-            &opt_secs(t.stopped),
-            t.stop_reason.as_deref().unwrap_or(""),
-        ]);
-    }
-    w.finish()
+    csv_text(&table::tasks_table(r))
 }
 
 /// `instances.csv`.
 pub fn instances_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row([
-        "instance_id",
-        "group",
-        "instance_type",
-        "az",
-        "purchase",
-        "price_usd_per_hour",
-        "launched_s",
-        "registered_s",
-        "draining_s",
-        "terminated_s",
-        "termination",
-    ]);
-    for i in &r.instances {
-        w.row([
-            i.instance.as_str(),
-            &i.group,
-            &i.instance_type,
-            &i.az,
-            i.purchase,
-            &i.price_usd_per_hour.to_string(),
-            &secs(i.launched),
-            &opt_secs(i.registered),
-            &opt_secs(i.draining),
-            &opt_secs(i.terminated),
-            i.termination.unwrap_or(""),
-        ]);
-    }
-    w.finish()
+    csv_text(&table::instances_table(r))
 }
 
 /// `cost.csv`: the ledger per hour, owner and capacity (B4). Its amounts
 /// sum to the summary's total.
 pub fn cost_csv(r: &RunResult) -> String {
+    csv_text(&table::cost_table(r))
+}
+
+/// `commitments.csv` (only with Reserved Instances or Savings Plans, B3):
+/// per hour, one row per commitment (its fee, the on-demand usage it
+/// covered, the part of the fee used and unused, its utilization), then a
+/// `(total)` row with the hour's eligible on-demand usage, covered and
+/// uncovered.
+pub fn commitments_csv(s: &Settlement) -> String {
     let mut w = CsvText::new();
     w.row([
         "hour",
-        "owner",
-        "capacity",
-        "compute_usd",
-        "idle_usd",
-        "storage_usd",
+        "commitment",
+        "kind",
+        "on_demand_usd",
+        "covered_on_demand_usd",
+        "uncovered_usd",
+        "fee_usd",
+        "used_usd",
+        "unused_usd",
+        "utilization_pct",
     ]);
-    for c in &r.cost {
+    let usd = |x: f64| format!("{x:.6}");
+    let pct = |used: f64, fee: f64| {
+        if fee > 0.0 {
+            format!("{:.2}", 100.0 * used / fee)
+        } else {
+            String::new()
+        }
+    };
+    let mut lines = s.lines.iter().peekable();
+    for h in &s.hours {
+        while let Some(l) = lines.next_if(|l| l.hour == h.hour) {
+            w.row([
+                l.hour.to_string(),
+                l.name.clone(),
+                l.kind.as_str().to_string(),
+                String::new(),
+                usd(l.covered_on_demand_usd),
+                String::new(),
+                usd(l.fee_usd),
+                usd(l.used_usd),
+                usd(l.unused_usd),
+                pct(l.used_usd, l.fee_usd),
+            ]);
+        }
         w.row([
-            c.hour.to_string().as_str(),
-            &c.owner,
-            &c.capacity,
-            &format!("{:.6}", c.compute_usd),
-            &format!("{:.6}", c.idle_usd),
-            &format!("{:.6}", c.storage_usd),
+            h.hour.to_string(),
+            "(total)".to_string(),
+            "total".to_string(),
+            usd(h.on_demand_usd),
+            usd(h.covered_on_demand_usd),
+            usd(h.uncovered_usd),
+            usd(h.fee_usd),
+            usd(h.fee_usd - h.unused_usd),
+            usd(h.unused_usd),
+            pct(h.fee_usd - h.unused_usd, h.fee_usd),
         ]);
     }
     w.finish()
@@ -252,17 +146,7 @@ pub fn cost_csv(r: &RunResult) -> String {
 
 /// `events.csv`.
 pub fn events_csv(r: &RunResult) -> String {
-    let mut w = CsvText::new();
-    w.row(["time_s", "source", "event", "message"]);
-    for e in &r.events {
-        w.row([
-            format!("{:.3}", e.time_s).as_str(),
-            &e.source,
-            &e.event,
-            &e.message,
-        ]);
-    }
-    w.finish()
+    csv_text(&table::events_table(r))
 }
 
 /// `summary.json`.
@@ -272,6 +156,72 @@ pub fn summary_json(r: &RunResult) -> Result<String, serde_json::Error> {
         s
     })
 }
+
+/// Which files `ecsim run` writes (`--outputs`). Every set writes
+/// `summary.json` and `timing.json`; the files a set leaves out are not in
+/// the folder at all (a previous run's are removed with it, see [`folder`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Outputs {
+    /// Every file (the default).
+    #[default]
+    All,
+    /// What `ecsim plot` draws a run's charts from besides the summary:
+    /// `timeseries.csv` and `cost.csv`, whose sizes grow with the simulated
+    /// time, not with the number of tasks or instances. Without `tasks.csv`
+    /// the tasks chart has no per-second zoom on shortfalls.
+    Charts,
+    /// `summary.json` only (what a sweep keeps of each run).
+    Summary,
+}
+
+impl Outputs {
+    /// The names `--outputs` accepts, in order.
+    pub const NAMES: [&'static str; 3] = ["all", "charts", "summary"];
+
+    /// Whether the set includes the table `name` (a [`Table::name`]).
+    pub fn includes(self, name: &str) -> bool {
+        match self {
+            Outputs::All => true,
+            Outputs::Charts => matches!(name, "timeseries" | "cost" | "commitments"),
+            Outputs::Summary => false,
+        }
+    }
+
+    /// The set's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outputs::All => "all",
+            Outputs::Charts => "charts",
+            Outputs::Summary => "summary",
+        }
+    }
+}
+
+impl std::str::FromStr for Outputs {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Outputs, String> {
+        match s {
+            "all" => Ok(Outputs::All),
+            "charts" => Ok(Outputs::Charts),
+            "summary" => Ok(Outputs::Summary),
+            _ => Err(format!(
+                "`{}` is not an output set: expected one of {}",
+                s.escape_debug(),
+                Outputs::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// The CSV files of a run, in the order of [`run_tables`].
+pub const TABLE_FILES: [&str; 5] = [
+    "timeseries.csv",
+    "tasks.csv",
+    "events.csv",
+    "instances.csv",
+    "cost.csv",
+];
 
 /// Writes a run's result folder `dir` all-or-nothing (see [`folder`]):
 /// takes its lock, writes every file into a temporary folder and renames it
@@ -289,36 +239,68 @@ pub fn write_run(
 }
 
 /// Writes every result file of a run into the existing folder `dir` (a
-/// [`Staging`] folder) and returns their names.
+/// [`Staging`] folder) and returns their names. Each file is streamed to
+/// disk as it is made, and each table is built just before its file is
+/// written and dropped after, so no file is ever held in memory whole.
 pub fn write_run_files(
     dir: &Path,
     r: &RunResult,
     timing: Option<&Timing>,
 ) -> Result<Vec<&'static str>, OutputError> {
-    let summary = summary_json(r).map_err(|e| OutputError::Encode {
-        path: dir.join("summary.json"),
-        message: e.to_string(),
-    })?;
-    let mut files = vec![
-        ("summary.json", summary),
-        ("timeseries.csv", timeseries_csv(r)),
-        ("tasks.csv", tasks_csv(r)),
-        ("events.csv", events_csv(r)),
-        ("instances.csv", instances_csv(r)),
-        ("cost.csv", cost_csv(r)),
-    ];
-    if let Some(t) = timing {
-        let text = serde_json::to_string_pretty(t).map_err(|e| OutputError::Encode {
-            path: dir.join("timing.json"),
-            message: e.to_string(),
-        })?;
-        files.push(("timing.json", text + "\n"));
-    }
+    write_run_outputs(dir, r, timing, Outputs::All)
+}
+
+/// [`write_run_files`] for the set of files `outputs`; a table left out
+/// is not built at all.
+pub fn write_run_outputs(
+    dir: &Path,
+    r: &RunResult,
+    timing: Option<&Timing>,
+    outputs: Outputs,
+) -> Result<Vec<&'static str>, OutputError> {
     let mut written = Vec::new();
-    for (name, text) in files {
-        let path = dir.join(name);
-        write_new(&path, text.as_bytes())?;
+    write_json(&dir.join("summary.json"), &r.summary)?;
+    written.push("summary.json");
+    for (build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
+        if !outputs.includes(name.trim_end_matches(".csv")) {
+            continue;
+        }
+        let table = build(r);
+        debug_assert_eq!(table.file_name(), name);
+        write_new_with(&dir.join(name), |w| write_csv(&table, w))?;
         written.push(name);
     }
+    if let (Some(s), true) = (&r.commitments, outputs.includes("commitments")) {
+        write_new(&dir.join("commitments.csv"), commitments_csv(s).as_bytes())?;
+        written.push("commitments.csv");
+    }
+    if let Some(t) = timing {
+        write_json(&dir.join("timing.json"), t)?;
+        written.push("timing.json");
+    }
     Ok(written)
+}
+
+/// Writes `value` as pretty JSON and a final newline to the new file `path`.
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
+    let mut failed = None;
+    write_new_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| {
+            if e.is_io() {
+                std::io::Error::from(e)
+            } else {
+                let err = std::io::Error::other(e.to_string());
+                failed = Some(e.to_string());
+                err
+            }
+        })?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| match failed {
+        Some(message) => OutputError::Encode {
+            path: path.to_path_buf(),
+            message,
+        },
+        None => e,
+    })
 }

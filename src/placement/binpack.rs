@@ -25,20 +25,22 @@ fn pick(r: &Resources, field: BinpackField) -> u32 {
     }
 }
 
-/// Walks `part` from the smallest remaining amount that can hold `need` of
-/// the field upward and returns the first instance `fits` accepts, as
-/// (key, rank).
+/// The first instance of `part`, in order of (remaining amount of the
+/// field, rank) from the smallest amount that can hold `need` upward, that
+/// `fits` accepts, as (key, rank).
+///
+/// Only the size classes of the other resource that can hold `need` are
+/// looked at (one range look-up each), so instances with enough of the field
+/// but too little of the other resource are mostly never visited.
 pub fn walk(
     part: &Partition,
     field: BinpackField,
     need: Resources,
-    mut fits: impl FnMut(u64) -> bool,
+    fits: impl FnMut(u64) -> bool,
 ) -> Option<(u64, u64)> {
-    let (set, lower) = match field {
-        BinpackField::Cpu => (&part.by_cpu, need.cpu),
-        BinpackField::Memory => (&part.by_mem, need.memory),
+    let found = match field {
+        BinpackField::Cpu => part.cpu_by_mem.first(need.memory, need.cpu, fits),
+        BinpackField::Memory => part.mem_by_cpu.first(need.cpu, need.memory, fits),
     };
-    set.range((lower, 0)..)
-        .find(|&&(_, rank)| fits(rank))
-        .map(|&(rem, rank)| (u64::from(rem), rank))
+    found.map(|(rem, rank)| (u64::from(rem), rank))
 }

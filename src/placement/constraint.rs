@@ -30,6 +30,22 @@ impl Constraint {
     }
 }
 
+/// A `memberOf` expression that does not read tasks, as a predicate the
+/// cluster caches per instance (its answer is fixed while the instance is
+/// ACTIVE). Keyed by the expression's text.
+#[derive(Debug)]
+pub(crate) struct MemberOf(pub(crate) Query);
+
+impl crate::model::InstancePredicate for MemberOf {
+    fn key(&self) -> &str {
+        self.0.source()
+    }
+
+    fn holds(&self, cluster: &Cluster, inst: &ContainerInstance) -> bool {
+        self.0.eval(&InstanceView { cluster, inst })
+    }
+}
+
 /// An instance as the query language sees it.
 pub struct InstanceView<'a> {
     /// The cluster (for attribute and group names).

@@ -26,11 +26,11 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    pub(crate) fn new(policy: &Policy) -> Self {
+    pub(crate) fn new(policy: &Policy, steps: super::Steps) -> Self {
         Explanation {
             strategies: policy.strategies().iter().map(|s| s.describe()).collect(),
             constraints: policy.constraints().iter().map(|c| c.describe()).collect(),
-            steps: policy.steps.clone(),
+            steps: steps.to_vec(),
             filtered: Vec::new(),
             candidates: Vec::new(),
             chosen: None,

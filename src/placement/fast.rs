@@ -7,7 +7,7 @@
 //! group; values with equal counts are one bucket, within which the last
 //! strategy compares instances of all of them (lexicographic order, P5).
 
-use super::{binpack, random, spread, Policy, Step};
+use super::{binpack, random, spread, Checker, Policy, Step};
 use crate::model::index::{rank_instance, Partition};
 use crate::model::{AttrId, Cluster, InstanceId, TaskReq};
 use crate::sim::SimRng;
@@ -18,23 +18,26 @@ pub(super) struct Plan {
     last: Option<Step>,
 }
 
-/// The plan for `policy`, or None if the chain needs the reference scan.
+/// The plan for `policy`, or None if the chain needs the reference scan
+/// (its shape, or an attribute or group the cluster does not index).
 pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<Plan> {
+    let steps = policy.steps(cluster);
+    let indexed = |a: &AttrId| cluster.index().level(*a).is_some();
     let last_ok = |s: &Step| match s {
         Step::Binpack(_) | Step::Random => true,
         Step::SpreadInstance => cluster.index().tracks_group(req.group),
         Step::SpreadAttr(_) => false,
     };
-    match policy.steps.as_slice() {
+    match &*steps {
         [] => Some(Plan {
             level: None,
             last: None,
         }),
-        [Step::SpreadAttr(a)] => Some(Plan {
+        [Step::SpreadAttr(a)] if indexed(a) => Some(Plan {
             level: Some(*a),
             last: None,
         }),
-        [Step::SpreadAttr(a), s] if last_ok(s) => Some(Plan {
+        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(s) => Some(Plan {
             level: Some(*a),
             last: Some(*s),
         }),
@@ -54,8 +57,9 @@ pub(super) fn decide(
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
     let index = cluster.index();
+    let checker = policy.checker(cluster);
     let Some(attr) = plan.level else {
-        return best_in(cluster, policy, req, plan.last, &[&index.global], rng);
+        return best_in(cluster, &checker, req, plan.last, &[&index.global], rng);
     };
     let level = index.level(attr)?;
     let mut buckets: Vec<(u32, &Partition)> = level
@@ -69,7 +73,7 @@ pub(super) fn decide(
         let count = buckets[start].0;
         let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
         let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
-        if let Some(id) = best_in(cluster, policy, req, plan.last, &parts, rng) {
+        if let Some(id) = best_in(cluster, &checker, req, plan.last, &parts, rng) {
             return Some(id);
         }
         start = end;
@@ -80,13 +84,13 @@ pub(super) fn decide(
 /// The best fitting instance over `parts` by the last strategy, then rank.
 fn best_in(
     cluster: &Cluster,
-    policy: &Policy,
+    checker: &Checker,
     req: &TaskReq,
     last: Option<Step>,
     parts: &[&Partition],
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
-    let fits = |id: InstanceId| policy.check(cluster, id, req).is_ok();
+    let fits = |id: InstanceId| checker.check(cluster, id, req).is_ok();
     if last == Some(Step::Random) {
         return random::choose(parts, req.reservation, rng, fits);
     }

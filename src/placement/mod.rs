@@ -131,24 +131,46 @@ pub(crate) enum Step {
     Random,
 }
 
-/// A strategy chain and constraints, ready to decide placements in one cluster.
+/// Attribute id of a spread attribute no instance has and no index tracks:
+/// every instance lacks it, so the spread level ties them all.
+const UNKNOWN_ATTRIBUTE: AttrId = AttrId(u32::MAX);
+
+/// A policy's strategy chain resolved against one cluster.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Steps {
+    steps: [Step; MAX_STRATEGIES],
+    len: usize,
+}
+
+impl std::ops::Deref for Steps {
+    type Target = [Step];
+    fn deref(&self) -> &[Step] {
+        &self.steps[..self.len]
+    }
+}
+
+/// A strategy chain and constraints: what to decide placements with.
+///
+/// Building one reads and changes nothing: names (spread attributes,
+/// `memberOf` expressions) are resolved against the cluster at each
+/// decision. [`Policy::index_in`] asks a cluster to keep the indexes and
+/// caches the policy walks, at any time (before or after instances
+/// register); without them it decides the same, by scanning.
 #[derive(Debug, Clone)]
 pub struct Policy {
     strategies: Vec<Strategy>,
-    steps: Vec<Step>,
     constraints: Vec<Constraint>,
+    group: Option<crate::model::GroupId>,
 }
 
 impl Policy {
-    /// Prepares `strategies` and `constraints` for `cluster`: the attributes
-    /// they spread over are tracked and, when `group` will be spread per
-    /// instance, its counts are indexed. Call before instances register.
+    /// A policy of `strategies` and `constraints` for tasks of `group` (the
+    /// group whose per-instance counts `spread(instanceId)` reads).
     ///
     /// # Panics
     /// With more than 5 strategies (P5) or 10 constraints (P7); scenario
     /// validation rejects those with a message first.
     pub fn new(
-        cluster: &mut Cluster,
         strategies: Vec<Strategy>,
         constraints: Vec<Constraint>,
         group: Option<crate::model::GroupId>,
@@ -161,27 +183,48 @@ impl Policy {
             constraints.len() <= MAX_CONSTRAINTS,
             "more than {MAX_CONSTRAINTS} constraints"
         );
-        let steps = strategies
-            .iter()
-            .map(|s| match s {
-                Strategy::Binpack(f) => Step::Binpack(*f),
-                Strategy::Spread(SpreadField::InstanceId) => {
-                    if let Some(g) = group {
-                        cluster.track_group(g);
-                    }
-                    Step::SpreadInstance
-                }
-                Strategy::Spread(SpreadField::Attribute(a)) => {
-                    Step::SpreadAttr(cluster.track_attribute(a))
-                }
-                Strategy::Random => Step::Random,
-            })
-            .collect();
         Policy {
             strategies,
-            steps,
             constraints,
+            group,
         }
+    }
+
+    /// Asks `cluster` to index what this policy reads, so that its
+    /// decisions take the indexed path: the attributes it spreads over are
+    /// partitioned and counted, its group's per-instance counts ordered
+    /// (when it spreads per instance), and its `memberOf` expressions that
+    /// do not read tasks cached per instance. Decisions are the same with
+    /// or without (a `random` draw aside, see the module doc); the cluster
+    /// fills the indexes from its current state, so this may come before or
+    /// after instances register.
+    pub fn index_in(&self, cluster: &mut Cluster) {
+        for s in &self.strategies {
+            match s {
+                Strategy::Spread(SpreadField::InstanceId) => {
+                    if let Some(g) = self.group {
+                        cluster.track_group(g);
+                    }
+                }
+                Strategy::Spread(SpreadField::Attribute(a)) => {
+                    cluster.track_attribute(a);
+                }
+                Strategy::Binpack(_) | Strategy::Random => {}
+            }
+        }
+        for c in &self.constraints {
+            if let Constraint::MemberOf(q) = c {
+                if !q.reads_tasks() {
+                    cluster.cache_predicate(std::sync::Arc::new(constraint::MemberOf(q.clone())));
+                }
+            }
+        }
+    }
+
+    /// [`index_in`](Self::index_in), returning the policy.
+    pub fn indexed(self, cluster: &mut Cluster) -> Policy {
+        self.index_in(cluster);
+        self
     }
 
     /// The strategies.
@@ -194,17 +237,83 @@ impl Policy {
         &self.constraints
     }
 
+    /// The chain with its attributes resolved against `cluster`.
+    pub(crate) fn steps(&self, cluster: &Cluster) -> Steps {
+        let mut steps = Steps {
+            steps: [Step::Random; MAX_STRATEGIES],
+            len: self.strategies.len(),
+        };
+        for (slot, s) in steps.steps.iter_mut().zip(&self.strategies) {
+            *slot = match s {
+                Strategy::Binpack(f) => Step::Binpack(*f),
+                Strategy::Spread(SpreadField::InstanceId) => Step::SpreadInstance,
+                Strategy::Spread(SpreadField::Attribute(a)) => {
+                    Step::SpreadAttr(cluster.find_attribute(a).unwrap_or(UNKNOWN_ATTRIBUTE))
+                }
+                Strategy::Random => Step::Random,
+            };
+        }
+        steps
+    }
+
+    /// The constraint checks resolved against `cluster` (cached `memberOf`
+    /// answers found), for the decisions of one task.
+    pub(crate) fn checker(&self, cluster: &Cluster) -> Checker<'_> {
+        let mut cached = [None; MAX_CONSTRAINTS];
+        for (slot, c) in cached.iter_mut().zip(&self.constraints) {
+            if let Constraint::MemberOf(q) = c {
+                *slot = cluster.predicate_slot(q.source());
+            }
+        }
+        Checker {
+            constraints: &self.constraints,
+            cached,
+        }
+    }
+
     /// Whether `inst` satisfies every constraint for a task of `req.group`.
     pub fn admits(&self, cluster: &Cluster, inst: InstanceId, req: &TaskReq) -> bool {
-        self.constraints
-            .iter()
-            .all(|c| c.admits(cluster, cluster.instance(inst), req.group))
+        self.checker(cluster)
+            .admits(cluster, cluster.instance(inst), req.group)
     }
 
     /// Whether `inst` can take the task: resources (P1 step 1) then constraints (step 2).
     pub fn check(&self, cluster: &Cluster, inst: InstanceId, req: &TaskReq) -> Result<(), Unfit> {
-        cluster.check_resources(cluster.instance(inst), req)?;
-        if self.admits(cluster, inst, req) {
+        self.checker(cluster).check(cluster, inst, req)
+    }
+}
+
+/// The constraints of a policy with their cached `memberOf` answers found.
+pub(crate) struct Checker<'a> {
+    constraints: &'a [Constraint],
+    /// Per constraint, the cluster's cache slot of its expression.
+    cached: [Option<usize>; MAX_CONSTRAINTS],
+}
+
+impl Checker<'_> {
+    /// Whether `inst` satisfies every constraint for a task of `group`.
+    pub(crate) fn admits(
+        &self,
+        cluster: &Cluster,
+        inst: &crate::model::ContainerInstance,
+        group: crate::model::GroupId,
+    ) -> bool {
+        self.constraints.iter().zip(&self.cached).all(|(c, slot)| {
+            slot.and_then(|s| cluster.cached_answer(s, inst.id))
+                .unwrap_or_else(|| c.admits(cluster, inst, group))
+        })
+    }
+
+    /// Resources (P1 step 1) then constraints (step 2).
+    pub(crate) fn check(
+        &self,
+        cluster: &Cluster,
+        inst: InstanceId,
+        req: &TaskReq,
+    ) -> Result<(), Unfit> {
+        let inst = cluster.instance(inst);
+        cluster.check_resources(inst, req)?;
+        if self.admits(cluster, inst, req.group) {
             Ok(())
         } else {
             Err(Unfit::Attribute)
@@ -230,7 +339,7 @@ pub fn decide(
 /// Like [`decide`] but scanning every instance and recording why each was
 /// filtered out and how each strategy ranked the rest.
 pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimRng) -> Explanation {
-    let mut ex = Explanation::new(policy);
+    let mut ex = Explanation::new(policy, policy.steps(cluster));
     let chosen = reference::decide(cluster, policy, req, rng, Some(&mut ex));
     ex.chosen = chosen;
     if chosen.is_none() {
@@ -244,16 +353,18 @@ pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimR
 /// constraints), or `NoInstances` when no instance is ACTIVE.
 ///
 /// Instances short of CPU fail at the first check, so only those with
-/// enough CPU (a range of the CPU index) can give a later reason; when there
-/// are none the answer is CPU without looking further.
+/// enough CPU (ranges of the CPU index) can give a later reason; when there
+/// are none the answer is CPU without looking further. The answer is the
+/// largest reason, so the order of the visit does not matter.
 pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit {
     let global = &cluster.index().global;
     if global.is_empty() {
         return Unfit::NoInstances;
     }
     let mut best = Unfit::Cpu;
-    for &(_, rank) in global.by_cpu.range((req.reservation.cpu, 0)..) {
-        match policy.check(cluster, crate::model::index::rank_instance(rank), req) {
+    let checker = policy.checker(cluster);
+    for (_, rank) in global.cpu_by_mem.entries_from(0, req.reservation.cpu) {
+        match checker.check(cluster, crate::model::index::rank_instance(rank), req) {
             Err(u) => best = best.max(u),
             Ok(()) => return Unfit::Attribute, // unreachable after a failed decision
         }

@@ -165,6 +165,18 @@ impl Query {
         all
     }
 
+    /// True when the expression reads the instance's tasks
+    /// (`runningTasksCount`, `task:group`): only then can its result change
+    /// while an ACTIVE instance lives, since its attributes, id, registration
+    /// time and agent do not.
+    pub fn reads_tasks(&self) -> bool {
+        let mut any = false;
+        self.expr.for_each_pred(&mut |p| {
+            any |= matches!(p.subject, Subject::RunningTasksCount | Subject::TaskGroup)
+        });
+        any
+    }
+
     /// Names of attributes referenced (deduplicated, in first-appearance order).
     pub fn attribute_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

@@ -13,7 +13,7 @@ const REJECTION_DRAWS: usize = 16;
 ///
 /// Draws members uniformly and keeps the first that fits (uniform over the
 /// fitting ones); after 16 misses, enumerates the members with enough CPU
-/// (a range of the CPU index), keeps those that fit and draws among them,
+/// (ranges of the CPU index), keeps those that fit and draws among them,
 /// so a nearly full cluster stays exact and cheap.
 pub fn choose(
     parts: &[&Partition],
@@ -41,9 +41,9 @@ pub fn choose(
     let mut fitting: Vec<InstanceId> = parts
         .iter()
         .flat_map(|p| {
-            p.by_cpu
-                .range((need.cpu, 0)..)
-                .map(|&(_, rank)| rank_instance(rank))
+            p.cpu_by_mem
+                .entries_from(need.memory, need.cpu)
+                .map(|(_, rank)| rank_instance(rank))
         })
         .filter(|&id| fits(id))
         .collect();

@@ -6,7 +6,7 @@
 use rand::Rng;
 
 use super::explain::Explanation;
-use super::{binpack, spread, Policy, Step, MAX_STRATEGIES};
+use super::{binpack, spread, Policy, Step, Steps, MAX_STRATEGIES};
 use crate::model::{Cluster, ContainerInstance, InstanceId, TaskReq};
 use crate::sim::SimRng;
 
@@ -15,13 +15,13 @@ pub(crate) type Keys = [u64; MAX_STRATEGIES];
 
 pub(crate) fn keys(
     cluster: &Cluster,
-    policy: &Policy,
+    steps: &Steps,
     req: &TaskReq,
     inst: &ContainerInstance,
     rng: &mut SimRng,
 ) -> Keys {
     let mut k = [0u64; MAX_STRATEGIES];
-    for (slot, step) in k.iter_mut().zip(&policy.steps) {
+    for (slot, step) in k.iter_mut().zip(steps.iter()) {
         *slot = match *step {
             Step::Binpack(f) => binpack::key(inst, f),
             Step::SpreadInstance => spread::instance_key(cluster, inst, req.group),
@@ -40,11 +40,13 @@ pub(super) fn decide(
     mut trace: Option<&mut Explanation>,
 ) -> Option<InstanceId> {
     let mut best: Option<(Keys, u64, InstanceId)> = None;
+    let steps = policy.steps(cluster);
+    let checker = policy.checker(cluster);
     for inst in cluster.instances() {
         if !inst.is_active() {
             continue;
         }
-        if let Err(why) = policy.check(cluster, inst.id, req) {
+        if let Err(why) = checker.check(cluster, inst.id, req) {
             if let Some(t) = trace.as_deref_mut() {
                 let failed = policy
                     .constraints()
@@ -54,7 +56,7 @@ pub(super) fn decide(
             }
             continue;
         }
-        let k = keys(cluster, policy, req, inst, rng);
+        let k = keys(cluster, &steps, req, inst, rng);
         if let Some(t) = trace.as_deref_mut() {
             t.candidates.push((inst.id, k, inst.rank));
         }

@@ -8,26 +8,49 @@
 //! Remaining ties: the instance with the lowest rank, then the newest task.
 //! Victims are chosen one at a time, each choice seeing the counts left by
 //! the previous ones.
+//!
+//! # How victims are found without re-scoring every task
+//!
+//! A task's key (one entry per strategy, then instance rank, then newest
+//! task) has parts of three kinds: the task's own (its reservation under
+//! binpack, its draw under random, its id), its instance's (the group's count
+//! there under spread(instanceId), the instance's remaining resource under
+//! binpack) and its attribute values' (the group's count per value under
+//! spread(attribute)). Hence three levels:
+//!
+//! * the tasks of one instance differ only in their own parts, so their
+//!   order never changes: they are sorted once and taken from the front;
+//! * instances sharing every spread attribute value (a *cell*, e.g. one AZ)
+//!   differ only in their own parts and their front task's: each cell keeps
+//!   its instances in a keyed priority queue, and a victim changes one
+//!   entry, its instance's (`change_priority`);
+//! * cells are few (one per AZ under the service default): the best cell
+//!   is found by computing each cell's best key with the current value
+//!   counts.
+//!
+//! A victim costs one queue update and one look at each cell, instead of
+//! invalidating every task that shares its AZ.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
+use priority_queue::PriorityQueue;
 use rand::Rng;
 
 use super::{binpack, spread, Policy, Step, MAX_STRATEGIES};
 use crate::model::index::MISSING_VALUE;
-use crate::model::{AttrId, Cluster, InstanceId, Resources, TaskId, ValueId};
+use crate::model::{Cluster, Resources, TaskId, ValueId};
 use crate::sim::SimRng;
+
+/// Key of a candidate, smallest first: one entry per strategy, the
+/// instance's rank, the newest task first, the candidate's index.
+type Key = ([u64; MAX_STRATEGIES], u64, u64, usize);
 
 /// Chooses `n` tasks to stop among `candidates` (live tasks of one group).
 ///
-/// Candidates sit in a heap by key; the result equals re-scoring every
-/// candidate after every victim, in O((m + n) log m) instead of O(n × m).
-/// Removing a victim makes spread keys of the other tasks worse (fewer tasks
-/// remain where they are), so those are re-scored lazily: the popped best is
-/// re-scored and accepted only if its key is unchanged. The one key that can
-/// improve is binpack's for tasks on the victim's own instance (it now has
-/// more room), so those are re-scored and pushed at once.
+/// The result equals re-scoring every candidate after every victim and
+/// taking the smallest key; candidates on no instance are never chosen.
 pub fn choose_victims(
     cluster: &Cluster,
     policy: &Policy,
@@ -35,90 +58,200 @@ pub fn choose_victims(
     n: usize,
     rng: &mut SimRng,
 ) -> Vec<TaskId> {
-    let mut freed: HashMap<InstanceId, (u32, Resources)> = HashMap::new();
-    let mut freed_values: HashMap<(AttrId, ValueId), u32> = HashMap::new();
+    let steps = policy.steps(cluster);
     // A random strategy orders tasks by one draw each, in candidate order.
-    let draws: Vec<u64> = if policy.steps.contains(&Step::Random) {
+    let draws: Vec<u64> = if steps.contains(&Step::Random) {
         candidates.iter().map(|_| rng.gen()).collect()
     } else {
         Vec::new()
     };
-    let score = |i: usize,
-                 freed: &HashMap<InstanceId, (u32, Resources)>,
-                 freed_values: &HashMap<(AttrId, ValueId), u32>|
-     -> Option<Entry> {
-        let t = candidates[i];
-        let task = cluster.task(t);
-        let inst_id = task.instance?;
-        let inst = cluster.instance(inst_id);
-        let (gone, gone_res) = freed.get(&inst_id).copied().unwrap_or_default();
+    let task_part = |i: usize| -> [u64; MAX_STRATEGIES] {
+        let task = cluster.task(candidates[i]);
         let mut k = [0u64; MAX_STRATEGIES];
-        for (slot, step) in k.iter_mut().zip(&policy.steps) {
+        for (slot, step) in k.iter_mut().zip(steps.iter()) {
             *slot = match *step {
-                Step::SpreadInstance => {
-                    spread::victim_key(cluster.group_count_on_instance(task.group, inst_id) - gone)
-                }
-                Step::SpreadAttr(a) => {
-                    let v = inst.attribute(a).unwrap_or(MISSING_VALUE);
-                    let left = cluster.group_count_on_value(task.group, a, v)
-                        - freed_values.get(&(a, v)).copied().unwrap_or(0);
-                    spread::victim_key(left)
-                }
-                Step::Binpack(f) => {
-                    binpack::victim_key(inst.remaining().plus(&gone_res), task.reservation, f)
-                }
+                // Larger reservations leave more behind: they go first.
+                Step::Binpack(f) => binpack::victim_key(Resources::default(), task.reservation, f),
                 Step::Random => draws[i],
+                Step::SpreadInstance | Step::SpreadAttr(_) => 0,
             };
         }
-        Some(Reverse((k, inst.rank, u64::MAX - u64::from(t.0), i)))
+        k
     };
-    let mut heap: BinaryHeap<Entry> = (0..candidates.len())
-        .filter_map(|i| score(i, &freed, &freed_values))
-        .collect();
-    let mut on_instance: HashMap<InstanceId, Vec<usize>> = HashMap::new();
-    for (i, &t) in candidates.iter().enumerate() {
+
+    // Candidates grouped by instance (a counting sort on the dense instance
+    // ids), each instance's tasks in their fixed order.
+    let mut start = vec![0u32; cluster.instances().len() + 1];
+    for &t in candidates {
         if let Some(inst) = cluster.task(t).instance {
-            on_instance.entry(inst).or_default().push(i);
+            start[inst.index() + 1] += 1;
         }
     }
-    let mut accepted = vec![false; candidates.len()];
-    let mut chosen = Vec::with_capacity(n.min(candidates.len()));
-    while chosen.len() < n {
-        let Some(top) = heap.pop() else { break };
-        let i = (top.0).3;
-        if accepted[i] {
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0usize; start[start.len() - 1] as usize];
+    for (i, &t) in candidates.iter().enumerate() {
+        if let Some(inst) = cluster.task(t).instance {
+            order[fill[inst.index()] as usize] = i;
+            fill[inst.index()] += 1;
+        }
+    }
+    drop(fill);
+
+    // One entry per instance holding candidates.
+    struct Inst {
+        id: crate::model::InstanceId,
+        /// Its candidates' range in `order`, front first.
+        next: usize,
+        end: usize,
+        /// Tasks chosen here and what they reserved.
+        gone: u32,
+        freed: Resources,
+    }
+    let mut insts: Vec<Inst> = Vec::new();
+    for id in 0..cluster.instances().len() {
+        let (s, e) = (start[id] as usize, start[id + 1] as usize);
+        if s == e {
             continue;
         }
-        let Some(now) = score(i, &freed, &freed_values) else {
-            continue;
-        };
-        if now != top {
-            heap.push(now);
-            continue;
-        }
-        accepted[i] = true;
+        order[s..e].sort_by_key(|&i| (task_part(i), u64::MAX - u64::from(candidates[i].0), i));
+        insts.push(Inst {
+            id: crate::model::InstanceId(id as u32),
+            next: s,
+            end: e,
+            gone: 0,
+            freed: Resources::default(),
+        });
+    }
+    drop(start);
+
+    // The key of an instance's front task, spread(attribute) entries left
+    // at 0 (they are the same for every instance of a cell).
+    let inst_key = |inst: &Inst| -> Key {
+        let i = order[inst.next];
         let task = cluster.task(candidates[i]);
-        if let Some(inst_id) = task.instance {
-            let e = freed.entry(inst_id).or_default();
-            e.0 += 1;
-            e.1 = e.1.plus(&task.reservation);
-            let inst = cluster.instance(inst_id);
-            for &a in cluster.counted_attributes() {
-                let v = inst.attribute(a).unwrap_or(MISSING_VALUE);
-                *freed_values.entry((a, v)).or_default() += 1;
-            }
-            for &j in on_instance.get(&inst_id).map_or(&[][..], Vec::as_slice) {
-                if !accepted[j] {
-                    if let Some(e) = score(j, &freed, &freed_values) {
-                        heap.push(e);
-                    }
+        let ci = cluster.instance(inst.id);
+        let mut k = task_part(i);
+        for (slot, step) in k.iter_mut().zip(steps.iter()) {
+            match *step {
+                Step::SpreadInstance => {
+                    let here = cluster.group_count_on_instance(task.group, inst.id);
+                    *slot = spread::victim_key(here - inst.gone);
                 }
+                Step::Binpack(f) => {
+                    *slot =
+                        binpack::victim_key(ci.remaining().plus(&inst.freed), task.reservation, f)
+                }
+                Step::SpreadAttr(_) | Step::Random => {}
             }
+        }
+        (k, ci.rank, u64::MAX - u64::from(candidates[i].0), i)
+    };
+
+    // Cells: instances sharing the value of every spread attribute.
+    let attr_steps: Vec<(usize, crate::model::AttrId)> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| match *s {
+            Step::SpreadAttr(a) => Some((j, a)),
+            _ => None,
+        })
+        .collect();
+    // Per (attribute step, value): the group's tasks left there.
+    let mut counts: BTreeMap<(usize, ValueId), u32> = BTreeMap::new();
+    let mut cell_of: BTreeMap<Vec<ValueId>, usize> = BTreeMap::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    let group = candidates
+        .first()
+        .map(|&t| cluster.task(t).group)
+        .unwrap_or_default();
+    for (slot, inst) in insts.iter().enumerate() {
+        let ci = cluster.instance(inst.id);
+        let values: Vec<ValueId> = attr_steps
+            .iter()
+            .map(|&(_, a)| ci.attribute(a).unwrap_or(MISSING_VALUE))
+            .collect();
+        for (&(j, a), &v) in attr_steps.iter().zip(&values) {
+            counts
+                .entry((j, v))
+                .or_insert_with(|| cluster.group_count_on_value(group, a, v));
+        }
+        let c = *cell_of.entry(values.clone()).or_insert_with(|| {
+            cells.push(Cell {
+                values,
+                queue: PriorityQueue::with_default_hasher(),
+            });
+            cells.len() - 1
+        });
+        cells[c].queue.push(slot as u32, Reverse(inst_key(inst)));
+    }
+    let mut chosen = Vec::with_capacity(n.min(order.len()));
+    while chosen.len() < n {
+        // The best cell: its best instance's key with the value counts.
+        let mut best: Option<(Key, usize)> = None;
+        for (c, cell) in cells.iter().enumerate() {
+            let Some((_, Reverse(key))) = cell.queue.peek() else {
+                continue;
+            };
+            let mut key = *key;
+            for (&(j, _), &v) in attr_steps.iter().zip(&cell.values) {
+                key.0[j] = spread::victim_key(counts[&(j, v)]);
+            }
+            if best.is_none_or(|(b, _)| key < b) {
+                best = Some((key, c));
+            }
+        }
+        let Some((key, c)) = best else { break };
+        let i = key.3;
+        let (&slot, _) = cells[c].queue.peek().expect("non-empty cell");
+        let inst = &mut insts[slot as usize];
+        let task = cluster.task(candidates[i]);
+        inst.gone += 1;
+        inst.freed = inst.freed.plus(&task.reservation);
+        inst.next += 1;
+        for (&(j, _), &v) in attr_steps.iter().zip(&cells[c].values) {
+            if let Some(left) = counts.get_mut(&(j, v)) {
+                *left = left.saturating_sub(1);
+            }
+        }
+        if inst.next == inst.end {
+            cells[c].queue.remove(&slot);
+        } else {
+            let key = inst_key(&insts[slot as usize]);
+            cells[c].queue.change_priority(&slot, Reverse(key));
         }
         chosen.push(candidates[i]);
     }
     chosen
 }
 
-/// Heap entry: (keys, instance rank, newest task first, candidate index), smallest first.
-type Entry = Reverse<([u64; MAX_STRATEGIES], u64, u64, usize)>;
+/// Instances sharing the value of every spread attribute of the chain.
+struct Cell {
+    /// The value per spread(attribute) step.
+    values: Vec<ValueId>,
+    /// Its instances (slots) by the key of their front task.
+    queue: PriorityQueue<u32, Reverse<Key>, BuildHasherDefault<SlotHasher>>,
+}
+
+/// Hashes the small integer slots of the queue (no SipHash: the keys are
+/// ours, not an attacker's).
+#[derive(Default)]
+struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}

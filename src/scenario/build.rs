@@ -111,8 +111,8 @@ pub(crate) fn build(
         })
         .unwrap_or_default();
     let cluster = cluster(r, t, &asg_names);
-    let catalog = instance_types(r, t);
-    let groups = instance_groups(r, t, &catalog, &cluster);
+    let (catalog, priced) = instance_types(r, t);
+    let groups = instance_groups(r, t, &catalog, &priced, &cluster);
 
     // Task definitions, by family.
     let (mut task_definitions, td_fargate, td_paths) = taskdef::section(r, t, dir);
@@ -158,7 +158,7 @@ pub(crate) fn build(
                 operations.push(Operation {
                     at,
                     kind: OperationKind::Deploy {
-                        service: services.len(),
+                        service: crate::model::ServiceId(services.len() as u32),
                         revision: k + 1,
                     },
                 });
@@ -204,13 +204,21 @@ pub(crate) fn build(
     let capacity_providers = super::capacity_providers::capacity_providers(r, t, &group_names);
     let provisioning = provisioning(r, t);
     let throttle = service_throttle(r, t);
-    let pricing = super::pricing::pricing(r, t, "us-east-1");
+    let pricing = super::pricing::pricing(
+        r,
+        t,
+        dir,
+        &cluster.region,
+        &catalog,
+        &groups,
+        &task_definitions,
+    );
     operations.extend(maintenance(r, t, &groups));
     operations.sort_by_key(|o| o.at);
     let spot = {
         let refs: Vec<(&InstanceGroupSpec, &str)> =
             groups.iter().map(|g| (&g.spec, g.path.as_str())).collect();
-        super::spot::spot_section(r, t, dir, &refs, start_epoch_s)
+        super::spot::spot_section(r, t, dir, &refs, start_epoch_s, &cluster.region)
     };
 
     let spec = SimSpec {

@@ -79,7 +79,7 @@ pub(crate) fn capacity_providers(
             );
             continue;
         };
-        if out.iter().any(|c| c.group == group) {
+        if out.iter().any(|c| c.group.index() == group) {
             r.err(
                 &join(&path, "instanceGroup"),
                 format!("instance group \"{gname}\" already backs a capacity provider"),
@@ -146,7 +146,7 @@ pub(crate) fn capacity_providers(
         }
         out.push(CapacityProviderSpec {
             name,
-            group,
+            group: crate::model::InstanceGroupId(group as u32),
             managed_scaling: managed,
             termination_protection,
             managed_draining: enabled(r, t, &path, "managedDraining", true),

@@ -11,8 +11,10 @@ use toml::{Table, Value};
 use super::reader::{join, Reader};
 use super::values::{az_list, dist};
 use crate::engine::{Capacity, ProvisioningSpec, ThrottleSpec};
+use crate::market::regions::{availability_zones, regions, DEFAULT_REGION};
 use crate::placement::TieBreak;
 use crate::sim::SimDuration;
+use crate::text::closest;
 use crate::workload::Dist;
 
 /// Every key `[cluster]` accepts.
@@ -34,9 +36,11 @@ const CLUSTER_KEYS: &[&str] = &[
     "serviceLaunchesPerMinute",
 ];
 
-const DEFAULT_AZS: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 /// The `[cluster]` settings other sections and the engine need.
 pub(crate) struct ClusterSettings {
+    /// `cluster.region`: where instance types are priced and offered, the
+    /// Spot Advisor data and Fargate rates used, the zone names allowed.
+    pub(crate) region: String,
     pub(crate) tie_break: TieBreak,
     pub(crate) retry: SimDuration,
     pub(crate) sample: SimDuration,
@@ -49,10 +53,22 @@ pub(crate) struct ClusterSettings {
     pub(crate) default_strategy: Option<Capacity>,
 }
 
+/// The zones a scenario uses when it names none: the region's first three
+/// (us-east-1a, us-east-1b, us-east-1c in the default region).
+fn default_azs(region: &str) -> Vec<String> {
+    availability_zones(region)
+        .unwrap_or(&[])
+        .iter()
+        .take(3)
+        .map(|z| z.to_string())
+        .collect()
+}
+
 /// `[cluster]` but for the throttle and PROVISIONING keys (read by
 /// [`service_throttle`] and [`provisioning`]).
 pub(crate) fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSettings {
     let mut s = ClusterSettings {
+        region: DEFAULT_REGION.to_string(),
         tie_break: TieBreak::Random,
         retry: SimDuration::from_secs(60),
         sample: SimDuration::from_secs(60),
@@ -65,7 +81,7 @@ pub(crate) fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSetti
             max: SimDuration::from_secs(3),
         },
         warm_start: true,
-        azs: DEFAULT_AZS.iter().map(|s| s.to_string()).collect(),
+        azs: default_azs(DEFAULT_REGION),
         overhead_pct: 4.0,
         reserved_memory: 0,
         default_strategy: None,
@@ -75,10 +91,20 @@ pub(crate) fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSetti
         return s;
     };
     if let Some(region) = r.opt_string(c, "cluster", "region") {
-        if region != "us-east-1" {
+        if availability_zones(&region).is_some() {
+            s.azs = default_azs(&region);
+            s.region = region;
+        } else {
+            let known: Vec<&str> = regions().collect();
+            let hint = closest(&region, known.iter().copied())
+                .map(|c| format!("; did you mean \"{c}\"?"))
+                .unwrap_or_default();
             r.err(
                 "cluster.region",
-                format!("only \"us-east-1\" has a shipped catalogue, found \"{region}\""),
+                format!(
+                    "unknown region \"{region}\"{hint}; regions with prices in data/ec2_ondemand_prices_by_region.csv: {}",
+                    known.join(", ")
+                ),
             );
         }
     }
@@ -113,7 +139,7 @@ pub(crate) fn cluster(r: &mut Reader, t: &Table, asg: &[String]) -> ClusterSetti
     if let Some(b) = r.opt_bool(c, "cluster", "warmStart") {
         s.warm_start = b;
     }
-    if let Some(azs) = az_list(r, c, "cluster") {
+    if let Some(azs) = az_list(r, c, "cluster", &s.region) {
         s.azs = azs;
     }
     if let Some(p) = r.opt_number(c, "cluster", "memoryOverheadPercent") {

@@ -6,12 +6,15 @@
 //! the drains of a group (D1). Read here; acts in engine/instances.rs (launches,
 //! registration, spot purchases, group scaling and drains).
 
+use std::collections::BTreeSet;
+
 use toml::Table;
 
 use super::cluster::ClusterSettings;
 use super::reader::{index, join, Reader};
 use super::values::{az_list, dist};
 use crate::engine::{GroupInstanceType, InstanceGroupSpec, Operation, OperationKind};
+use crate::market::regions::{RegionalPrices, DEFAULT_REGION};
 use crate::market::{InstancesDistribution, OnDemandAllocation, SpotAllocation};
 use crate::model::catalog::{Arch, Catalog, InstanceType};
 use crate::model::Resources;
@@ -42,8 +45,11 @@ const GROUP_KEYS: &[&str] = &[
 ];
 
 /// `[[instanceTypes]]`: custom types, or overrides of catalogue fields (R1).
-pub(crate) fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
+/// Also returns the names of the types given an `ondemandUsdPerHour`,
+/// whose price no regional table replaces.
+pub(crate) fn instance_types(r: &mut Reader, t: &Table) -> (Catalog, BTreeSet<String>) {
     let mut catalog = Catalog::builtin().clone();
+    let mut priced = BTreeSet::new();
     let known = [
         "name",
         "vcpu",
@@ -126,6 +132,7 @@ pub(crate) fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
                 );
             }
             ty.ondemand_usd_per_hour = Some(x);
+            priced.insert(name.clone());
         }
         if r.issues.len() > errors_before {
             continue;
@@ -136,7 +143,39 @@ pub(crate) fn instance_types(r: &mut Reader, t: &Table) -> Catalog {
         }
         catalog.insert(ty);
     }
-    catalog
+    (catalog, priced)
+}
+
+/// The on-demand price of `ty` in the cluster's region: the catalogue's
+/// (or the scenario's) in us-east-1 and for a type the scenario prices,
+/// else the region's from `data/ec2_ondemand_prices_by_region.csv`; a type
+/// the region does not offer is an error naming the region.
+fn regional_price(
+    r: &mut Reader,
+    path: &str,
+    ty: &InstanceType,
+    c: &ClusterSettings,
+    priced: &BTreeSet<String>,
+) -> f64 {
+    if c.region == DEFAULT_REGION || priced.contains(&ty.name) {
+        return ty.ondemand_usd_per_hour.unwrap_or(0.0);
+    }
+    match RegionalPrices::builtin()
+        .region(&c.region)
+        .and_then(|p| p.on_demand(&ty.name))
+    {
+        Some(p) => p,
+        None => {
+            r.err(
+                path,
+                format!(
+                    "{} is not offered in {} (no on-demand price in data/ec2_ondemand_prices_by_region.csv); choose another type, or give its price as ondemandUsdPerHour under [[instanceTypes]]",
+                    ty.name, c.region
+                ),
+            );
+            0.0
+        }
+    }
 }
 
 /// An instance type size field, from `min` to [`super::limits::SIZE_MARGIN`]
@@ -175,6 +214,7 @@ pub(crate) fn instance_groups(
     r: &mut Reader,
     t: &Table,
     catalog: &Catalog,
+    priced: &BTreeSet<String>,
     c: &ClusterSettings,
 ) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
@@ -237,10 +277,10 @@ pub(crate) fn instance_groups(
                 registered,
                 eni_capacity: ty.max_awsvpc_tasks(trunking),
                 arch: ty.arch.to_string(),
-                on_demand_usd_per_hour: ty.ondemand_usd_per_hour.unwrap_or(0.0),
+                on_demand_usd_per_hour: regional_price(r, &p, ty, c, priced),
             });
         }
-        let azs = az_list(r, g, &path).unwrap_or_else(|| c.azs.clone());
+        let azs = az_list(r, g, &path, &c.region).unwrap_or_else(|| c.azs.clone());
         let launch_latency = g
             .get("launchLatency")
             .and_then(|v| dist(r, v, &join(&path, "launchLatency")))
@@ -335,7 +375,7 @@ pub(crate) fn maintenance(r: &mut Reader, t: &Table, groups: &[Group]) -> Vec<Op
             out.push(Operation {
                 at: SimTime::ZERO + at,
                 kind: OperationKind::DrainGroup {
-                    group,
+                    group: crate::model::InstanceGroupId(group as u32),
                     replace,
                     terminate,
                 },

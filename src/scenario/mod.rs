@@ -15,6 +15,7 @@ mod build;
 mod capacity_providers;
 mod capacity_strategy;
 mod cluster;
+mod commitments;
 mod csvfile;
 mod demand;
 pub mod error;

@@ -39,6 +39,7 @@ pub(crate) fn spot_section(
     dir: &Path,
     groups: &[(&InstanceGroupSpec, &str)],
     start_epoch_s: i64,
+    cluster_region: &str,
 ) -> SpotSpec {
     let mut spec = SpotSpec::default();
     let known = [
@@ -57,7 +58,13 @@ pub(crate) fn spot_section(
     };
     let region = r
         .opt_string(t, "spot", "region")
-        .unwrap_or_else(|| "us-east-1".into());
+        .unwrap_or_else(|| cluster_region.to_string());
+    if region != cluster_region {
+        r.err(
+            "spot.region",
+            format!("\"{region}\" is not the cluster's region \"{cluster_region}\" (cluster.region): spot instances run where the cluster runs; drop spot.region or set cluster.region"),
+        );
+    }
     let advisor = SpotAdvisor::builtin();
     if advisor.regions().all(|x| x != region) {
         r.err(
@@ -391,7 +398,7 @@ fn read_replay(
         };
         out.push(ReplayedInterruption {
             at,
-            pool,
+            pool: crate::model::PoolId(pool as u32),
             count,
             unavailable_for,
         });

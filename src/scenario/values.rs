@@ -7,7 +7,7 @@
 use toml::{Table, Value};
 
 use super::reader::{index, join, quoted, Reader};
-use crate::model::catalog::{AVAILABILITY_ZONES, REGION};
+use crate::market::regions::availability_zones;
 use crate::placement::query::Query;
 use crate::placement::{BinpackField, Constraint, SpreadField, Strategy, MAX_STRATEGIES};
 use crate::sim::SimDuration;
@@ -30,23 +30,29 @@ pub(crate) fn string_list(r: &mut Reader, t: &Table, path: &str, key: &str) -> O
     Some(list)
 }
 
-/// `availabilityZones`: a non-empty list of zone names of the catalogue's
-/// region, each once (EC2 refuses a subnet in a zone the region lacks).
-pub(crate) fn az_list(r: &mut Reader, t: &Table, path: &str) -> Option<Vec<String>> {
+/// `availabilityZones`: a non-empty list of zone names of the cluster's
+/// `region`, each once (EC2 refuses a subnet in a zone the region lacks).
+pub(crate) fn az_list(r: &mut Reader, t: &Table, path: &str, region: &str) -> Option<Vec<String>> {
     let list = string_list(r, t, path, "availabilityZones")?;
     let p = join(path, "availabilityZones");
+    let zones = availability_zones(region).unwrap_or(&[]);
     let mut ok = true;
     for (i, az) in list.iter().enumerate() {
-        if !AVAILABILITY_ZONES.contains(&az.as_str()) {
-            let hint = match closest(az, AVAILABILITY_ZONES.iter().copied()) {
-                Some(c) if !az.starts_with(REGION) || c != az => format!("; did you mean \"{c}\"?"),
+        if !zones.contains(&az.as_str()) {
+            let hint = match closest(az, zones.iter().copied()) {
+                Some(c) if !az.starts_with(region) || c != az => format!("; did you mean \"{c}\"?"),
                 _ => String::new(),
+            };
+            let which = if region == crate::market::regions::DEFAULT_REGION {
+                format!("{region}, the region of the catalogue")
+            } else {
+                format!("{region}, the cluster's region")
             };
             r.err(
                 &index(&p, i),
                 format!(
-                    "\"{az}\" is not an Availability Zone of {REGION}, the region of the catalogue; expected one of {}{hint}",
-                    quoted(&AVAILABILITY_ZONES)
+                    "\"{az}\" is not an Availability Zone of {which}; expected one of {}{hint}",
+                    quoted(zones)
                 ),
             );
             ok = false;

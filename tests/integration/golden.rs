@@ -179,6 +179,11 @@ fn golden_cost_comparisons() {
             std::fs::create_dir(&vdir).unwrap();
             output::write_run_files(&vdir, r, None).unwrap();
             check_files(&vdir, &golden.join(&v.name), &RUN_FILES, &mut errors);
+            // ECS-MODEL B3: Reserved Instances and Savings Plans, per hour.
+            if r.commitments.is_some() {
+                let want = &["commitments.csv"];
+                check_files(&vdir, &golden.join(&v.name), want, &mut errors);
+            }
             rows.push(compare::row(&v.name, r));
         }
         std::fs::write(tmp.path().join("comparison.csv"), compare::csv(&rows)).unwrap();

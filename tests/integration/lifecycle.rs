@@ -273,7 +273,10 @@ fn notice_then_termination_120_s_later_kills_what_is_left_s3() {
     assert_eq!(spot.purchase, "spot");
     assert_eq!(spot.draining, None, "no draining without the flag");
     assert_eq!(spot.terminated, Some(at(3720)));
-    assert_eq!(spot.termination, Some("spot-interruption"));
+    assert_eq!(
+        spot.termination,
+        Some(ecsim::model::TerminationReason::SpotInterruption)
+    );
     let killed: Vec<_> = r
         .tasks
         .iter()
@@ -290,7 +293,13 @@ fn notice_then_termination_120_s_later_kills_what_is_left_s3() {
     assert_eq!(web.recovery_after_interruption.count, 1);
     assert_eq!(web.recovery_after_interruption.max_s, 10.0);
     assert_eq!(r.summary.interruptions.notices, 1);
-    assert_eq!(r.summary.interruptions.by_cause.get("replay"), Some(&1));
+    assert_eq!(
+        r.summary
+            .interruptions
+            .by_cause
+            .get(&ecsim::model::SpotNoticeCause::Replay),
+        Some(&1)
+    );
     assert_eq!(
         r.summary.interruptions.by_pool.get("m6i.xlarge/us-east-1a"),
         Some(&1)
@@ -396,7 +405,10 @@ fn capacity_rebalancing_replaces_before_the_notice_s5() {
     );
     let r = Simulation::new(&sc.spec, sc.seed).run();
     let old = &r.instances[0];
-    assert_eq!(old.termination, Some("capacity-rebalance"));
+    assert_eq!(
+        old.termination,
+        Some(ecsim::model::TerminationReason::CapacityRebalance)
+    );
     let reco = r
         .events
         .iter()
@@ -449,7 +461,7 @@ monthlyInterruptionRate = 0.25
     assert_eq!(original.len(), 2000);
     let hit = original
         .iter()
-        .filter(|i| i.termination == Some("spot-interruption"))
+        .filter(|i| i.termination == Some(ecsim::model::TerminationReason::SpotInterruption))
         .count() as f64
         / 2000.0;
     let sigma = (0.25f64 * 0.75 / 2000.0).sqrt();
@@ -720,7 +732,9 @@ instanceGroup = "g"
 "#;
     let r = sim_result(text);
     let old: Vec<_> = r.instances.iter().take(3).collect();
-    assert!(old.iter().all(|i| i.termination == Some("drained")));
+    assert!(old
+        .iter()
+        .all(|i| i.termination == Some(ecsim::model::TerminationReason::Drained)));
     let new: Vec<_> = r.instances.iter().skip(3).collect();
     assert_eq!(new.len(), 3);
     assert!(new

@@ -13,6 +13,7 @@ mod placement_table;
 #[cfg(feature = "plot")]
 mod plots;
 mod properties;
+mod regions;
 mod reliability;
 mod report;
 mod scaling;

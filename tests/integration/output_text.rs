@@ -85,7 +85,7 @@ fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
         .find(|s| s.scheduling == "DAEMON")
         .expect("the quickstart has a daemon");
     assert_eq!(daemon.running_ratio_min, 1.0);
-    let first = &r.samples[0];
+    let first = r.timeseries.sample(0);
     let k = r
         .summary
         .services
@@ -209,7 +209,7 @@ fn the_run_summary_says_what_each_study_is_about() {
             &lines,
             &format!(
                 "spot: {} interruption notices (reclaim {}); {} launches refused for lack of capacity; tasks killed {}, stopped gracefully {}",
-                i.notices, i.by_cause["reclaim"], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
+                i.notices, i.by_cause[&ecsim::model::SpotNoticeCause::Reclaim], i.launch_failures, s.tasks_killed, s.tasks_stopped_gracefully
             )
         ),
         "{lines:#?}"
@@ -415,7 +415,7 @@ fn timeseries_columns_are_the_named_sample_fields() {
             .position(|c| *c == h)
             .unwrap_or_else(|| panic!("no column {h}"))
     };
-    for (row, s) in lines.zip(&r.samples) {
+    for (row, s) in lines.zip(r.timeseries.samples()) {
         let cells: Vec<&str> = row.split(',').collect();
         assert_eq!(
             cells[at("instances_active")],
@@ -447,4 +447,132 @@ fn timeseries_columns_are_the_named_sample_fields() {
             );
         }
     }
+}
+
+#[test]
+fn run_tables_are_every_csv_a_run_writes_in_file_order() {
+    // The typed tables are the one definition of the run's CSV files: the
+    // files written are exactly their CSV text, in the same order, and the
+    // columns hold the run's values with their types.
+    let sc = scenario::load(Path::new("scenarios/capacity/black-friday.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let tmp = tempfile::tempdir().unwrap();
+    let written = output::write_run_files(tmp.path(), &r, None).unwrap();
+    let tables = output::run_tables(&r);
+    let names: Vec<String> = tables.iter().map(output::Table::file_name).collect();
+    let csvs: Vec<&str> = written
+        .iter()
+        .copied()
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    assert_eq!(names, csvs);
+    assert_eq!(
+        names,
+        [
+            "timeseries.csv",
+            "tasks.csv",
+            "events.csv",
+            "instances.csv",
+            "cost.csv"
+        ]
+    );
+    for t in &tables {
+        let file = std::fs::read_to_string(tmp.path().join(t.file_name())).unwrap();
+        assert_eq!(file, output::csv_text(t), "{}", t.name);
+        assert!(
+            t.columns.iter().all(|c| c.values.len() == t.rows()),
+            "{}",
+            t.name
+        );
+    }
+    let ts = &tables[0];
+    assert_eq!(ts.rows(), r.timeseries.len());
+    let web = SampleColumns::index(&r.columns.tasks, &r.columns.tasks[0]).unwrap();
+    let running = &ts
+        .column(&format!("{}.running", r.columns.tasks[0]))
+        .expect("running column")
+        .values;
+    let output::Values::U32(running) = running else {
+        panic!("counts are u32: {running:?}")
+    };
+    let want: Vec<u32> = r
+        .timeseries
+        .samples()
+        .map(|s| s.tasks[web].running)
+        .collect();
+    assert_eq!(&running[..], want.as_slice());
+    // The table points at the run's column instead of copying it.
+    assert!(std::sync::Arc::ptr_eq(
+        running,
+        &r.timeseries.tasks[web].running
+    ));
+    let tasks = &tables[1];
+    assert_eq!(tasks.rows(), r.tasks.len());
+    let stopped = &tasks.column("stopped_s").unwrap().values;
+    for (i, t) in r.tasks.iter().enumerate() {
+        assert_eq!(stopped.is_present(i), t.stopped.is_some());
+    }
+}
+
+#[test]
+fn outputs_flag_chooses_the_files_and_refuses_what_plot_and_report_cannot_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    let ecsim = |extra: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"));
+        c.args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "duration=\"1h\"",
+            "--out",
+        ])
+        .arg(&out)
+        .args(extra);
+        c.output().unwrap()
+    };
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    let o = ecsim(&["--outputs", "summary"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(), ["summary.json", "timing.json"]);
+    // The charts set is what `ecsim plot` draws from.
+    let o = ecsim(&["--outputs", "charts", "--plot=svg"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let n = names();
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "cost.csv",
+        "tasks.svg",
+        "reservation.svg",
+    ] {
+        assert!(n.contains(&f.to_string()), "{f} missing: {n:?}");
+    }
+    assert!(!n.contains(&"tasks.csv".to_string()), "{n:?}");
+    // What --plot or --report would read must be written: refused before running.
+    for (args, want) in [
+        (
+            &["--outputs", "summary", "--plot"][..],
+            "--plot draws from timeseries.csv",
+        ),
+        (
+            &["--outputs", "charts", "--report"][..],
+            "--report reads tasks.csv",
+        ),
+        (&["--outputs", "tasks"][..], "`tasks` is not an output set"),
+    ] {
+        let o = ecsim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert_eq!(names().len(), n.len(), "a refused run leaves the folder");
 }

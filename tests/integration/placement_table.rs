@@ -18,7 +18,7 @@
 //! `common::decide_checked`, which compares the indexed path with the
 //! reference scan and the failure reason with `closest_match`.
 
-use ecsim::model::{Cluster, HostPort, InstanceState, StopReason, Unfit};
+use ecsim::model::{Cluster, HostPort, InstanceId, InstanceState, Resources, StopReason, Unfit};
 use ecsim::placement::scale_in::choose_victims;
 use ecsim::placement::{decide, Constraint, Policy, Strategy};
 use ecsim::sim::{SimRng, SimTime};
@@ -465,9 +465,9 @@ fn tie_break_uses_rank_then_id() {
             .map(|tie| instance_with_tie(BIG_TYPE, AZS[0], BIG, 3, tie))
             .collect(),
     );
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
-    let none = Policy::new(&mut c, vec![], vec![], Some(g));
-    let distinct = Policy::new(&mut c, vec![], vec![Constraint::DistinctInstance], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
+    let none = Policy::new(vec![], vec![], Some(g)).indexed(&mut c);
+    let distinct = Policy::new(vec![], vec![Constraint::DistinctInstance], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("ties");
     let t = task(g, 4096, 100);
@@ -707,7 +707,7 @@ fn at_most_100_host_ports_per_instance() {
     let mut c = Cluster::new();
     let g = c.group("family:web");
     let ids = add_all(&mut c, vec![instance(BIG_TYPE, AZS[0], BIG, 3)]);
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("port-limit");
     let many: Vec<HostPort> = (1000..1095).map(tcp).collect();
@@ -755,7 +755,7 @@ fn third_awsvpc_task_fails_with_eni_when_nowhere_fits() {
             instance(SMALL_TYPE, AZS[1], SMALL, 2),
         ],
     );
-    let p = Policy::new(&mut c, vec![binpack_cpu()], vec![], Some(g));
+    let p = Policy::new(vec![binpack_cpu()], vec![], Some(g)).indexed(&mut c);
     activate_all(&mut c, &ids);
     let mut r = rng("eni");
     let mut got = Vec::new();
@@ -869,7 +869,7 @@ fn no_instances_when_none_is_active() {
     // Empty cluster.
     let mut c = Cluster::new();
     let g = c.group("service:A");
-    let p = Policy::new(&mut c, Strategy::service_default(), vec![], Some(g));
+    let p = Policy::new(Strategy::service_default(), vec![], Some(g)).indexed(&mut c);
     assert_eq!(
         decide_checked(&c, &p, &task(g, 1, 1), &mut r),
         Err(Unfit::NoInstances)
@@ -1098,4 +1098,119 @@ fn indexed_path_matches_reference_on_every_shape() {
         decisions,
         2 * 2 * shapes.len() * constraint_sets.len() * sizes.len() * 2
     );
+}
+
+// ------------------------------------- policies built on a running cluster
+
+/// Places 40 tasks of two groups, cycling through three policies, on 12
+/// instances over three AZs and two types; the policies are built (and the
+/// cluster asked to index them) before the instances register, or after
+/// instances are ACTIVE and 10 tasks run.
+fn decisions_with_policies_built(late: bool) -> Vec<Result<InstanceId, Unfit>> {
+    let mut c = Cluster::new();
+    let groups = [c.group("service:a"), c.group("service:b")];
+    let chains = [
+        Strategy::service_default(),
+        vec![spread_az(), binpack_mem()],
+        vec![binpack_cpu()],
+    ];
+    let make = |c: &mut Cluster| -> Vec<Policy> {
+        chains
+            .iter()
+            .zip(groups.iter().cycle())
+            .map(|(chain, &g)| {
+                let cons = vec![member_of("attribute:ecs.instance-type =~ m6i.*")];
+                Policy::new(chain.clone(), cons, Some(g)).indexed(c)
+            })
+            .collect()
+    };
+    let early = (!late).then(|| make(&mut c));
+    let specs = (0..12)
+        .map(|i| {
+            let ty = if i % 4 == 3 {
+                "c6i.xlarge"
+            } else {
+                "m6i.xlarge"
+            };
+            let az = ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3];
+            instance_with_tie(ty, az, Resources::new(4096, 8192), 3, (i as u32 * 7) % 5)
+        })
+        .collect();
+    let ids = add_all(&mut c, specs);
+    activate_all(&mut c, &ids);
+    for k in 0..10 {
+        let t = task(groups[k % 2], 512, 1024);
+        c.start_task(t, ids[(k * 5) % ids.len()], &[], SimTime(0));
+    }
+    let policies = early.unwrap_or_else(|| make(&mut c));
+    let mut r = rng("late-policy");
+    (0..40)
+        .map(|k| {
+            let p = &policies[k % policies.len()];
+            let g = groups[k % 2];
+            let t = task(g, 256 * (1 + k as u32 % 3), 512 * (1 + k as u32 % 4));
+            let got = decide(&c, p, &t.req(), &mut r);
+            if let Ok(id) = got {
+                c.start_task(t, id, &[], SimTime(1));
+            }
+            got
+        })
+        .collect()
+}
+
+#[test]
+fn policy_built_after_instances_register_decides_the_same() {
+    // Issue 10: building a policy touches no cluster, and a cluster indexes
+    // a policy at any time (its indexes and memberOf answers are filled from
+    // its state), so policies built late decide exactly as early ones
+    // (ECS-MODEL P1, P3, P7).
+    let early = decisions_with_policies_built(false);
+    let late = decisions_with_policies_built(true);
+    assert!(early.iter().filter(|d| d.is_ok()).count() > 20);
+    assert_eq!(early, late);
+}
+
+#[test]
+fn member_of_on_attributes_is_cached_per_active_instance() {
+    // ECS-MODEL P7: a memberOf expression that reads no task is answered once
+    // per instance while it is ACTIVE (attributes do not change); one that
+    // reads tasks (runningTasksCount, task:group) is evaluated every time.
+    let mut c = Cluster::new();
+    let g = c.group("service:a");
+    let on_type = "attribute:ecs.instance-type =~ m6i.*";
+    let on_tasks = "runningTasksCount == 0";
+    let ids = add_all(
+        &mut c,
+        vec![
+            instance("m6i.xlarge", "us-east-1a", BIG, 3),
+            instance("c6i.xlarge", "us-east-1b", BIG, 3),
+            instance("m6i.large", "us-east-1c", BIG, 3),
+        ],
+    );
+    activate_all(&mut c, &ids[..2]);
+    let p = Policy::new(
+        vec![binpack_mem()],
+        vec![member_of(on_type), member_of(on_tasks)],
+        Some(g),
+    )
+    .indexed(&mut c);
+    let slot = c.predicate_slot(on_type).expect("cached");
+    assert_eq!(c.predicate_slot(on_tasks), None);
+    assert_eq!(c.cached_answer(slot, ids[0]), Some(true));
+    assert_eq!(c.cached_answer(slot, ids[1]), Some(false));
+    // Not ACTIVE yet: nothing cached; on activation, answered.
+    assert_eq!(c.cached_answer(slot, ids[2]), None);
+    c.activate_instance(ids[2], SimTime(5));
+    assert_eq!(c.cached_answer(slot, ids[2]), Some(true));
+    let mut r = rng("member-of-cache");
+    let first = decide(&c, &p, &task(g, 256, 512).req(), &mut r).expect("fits");
+    assert!(first == ids[0] || first == ids[2]);
+    // The task-reading constraint still sees the task placed there.
+    c.start_task(task(g, 256, 512), first, &[], SimTime(6));
+    c.mark_running(c.instance(first).tasks[0], SimTime(7));
+    let second = decide(&c, &p, &task(g, 256, 512).req(), &mut r).expect("fits");
+    assert!(second != first && second != ids[1]);
+    // Leaving ACTIVE forgets the answer.
+    c.set_draining(ids[0]);
+    assert_eq!(c.cached_answer(slot, ids[0]), None);
 }

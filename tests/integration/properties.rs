@@ -6,13 +6,14 @@
 //! scratch, and every decision is checked against the reference scan and an
 //! independent oracle written here.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as Gen;
 
-use ecsim::model::index::MISSING_VALUE;
+use ecsim::model::index::{class_of, MISSING_VALUE};
 use ecsim::model::instance::{DEFAULT_RESERVED_PORTS, MAX_RESERVED_PORTS};
 use ecsim::model::{
     Cluster, GroupId, HostPort, InstanceId, InstanceState, NewInstance, NewTask, Resources,
@@ -73,6 +74,10 @@ struct PlaceSpec {
     /// Whether the policy registers the group for spread(instanceId)
     /// (when not, that strategy goes through the reference scan).
     track: bool,
+    /// Whether the policy is built, and the cluster asked to index it, only
+    /// at this step (after instances registered and tasks were placed)
+    /// instead of before any instance is ACTIVE.
+    late: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +104,11 @@ struct Scenario {
     instances: Vec<InstSpec>,
     ops: Vec<Op>,
     seed: u64,
+    /// Whether binpack packs the cluster before the operations: CPU-heavy
+    /// tasks by binpack(memory), then memory-heavy ones by binpack(cpu),
+    /// until nothing fits, which leaves instances with one resource and not
+    /// the other (what the size-class buckets of the index skip).
+    packed: bool,
 }
 
 fn strategy(code: u8) -> Strategy {
@@ -160,9 +170,10 @@ fn place_spec() -> impl Gen<Value = PlaceSpec> {
         prop::bool::weighted(0.25),
         prop::option::weighted(0.25, 0..MEMBER_OF.len()),
         prop::bool::weighted(0.8),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
-            |(cpu, mem, group, ports, awsvpc, chain, distinct, member, track)| PlaceSpec {
+            |(cpu, mem, group, ports, awsvpc, chain, distinct, member, track, late)| PlaceSpec {
                 cpu,
                 mem,
                 group,
@@ -172,6 +183,7 @@ fn place_spec() -> impl Gen<Value = PlaceSpec> {
                 distinct,
                 member,
                 track,
+                late,
             },
         )
 }
@@ -192,13 +204,18 @@ fn op() -> impl Gen<Value = Op> {
 
 fn scenario() -> impl Gen<Value = Scenario> {
     (1usize..=3).prop_flat_map(|azs| {
-        (vec(inst_spec(azs), 1..=40), vec(op(), 1..=60), any::<u64>()).prop_map(
-            |(instances, ops, seed)| Scenario {
+        (
+            vec(inst_spec(azs), 1..=40),
+            vec(op(), 1..=60),
+            any::<u64>(),
+            prop::bool::weighted(0.3),
+        )
+            .prop_map(|(instances, ops, seed, packed)| Scenario {
                 instances,
                 ops,
                 seed,
-            },
-        )
+                packed,
+            })
     })
 }
 
@@ -352,6 +369,18 @@ impl Derived {
 fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     let c = &w.c;
     let d = derive(c);
+    // Instances by state, kept as states change, equal a count of them.
+    let by_state = |s: InstanceState| c.instances().iter().filter(|i| i.state == s).count() as u32;
+    let kept = c.instance_counts();
+    prop_assert_eq!(
+        (kept.registering, kept.active, kept.draining),
+        (
+            by_state(InstanceState::Registering),
+            by_state(InstanceState::Active),
+            by_state(InstanceState::Draining)
+        ),
+        "instance counts"
+    );
     let mut reserved_total = Resources::default();
     let mut registered_total = Resources::default();
     for inst in c.instances() {
@@ -452,16 +481,51 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         prop_assert_eq!(&m, &want, "{} members", what);
         let ranks: BTreeSet<u64> = members.iter().map(|i| i.rank).collect();
         prop_assert_eq!(&p.by_rank, &ranks, "{} by_rank", what);
-        let cpu: BTreeSet<(u32, u64)> = members
+        // Remaining CPU in the size class of remaining memory, and the
+        // other way round.
+        let cpu: BTreeSet<(usize, (u32, u64))> = members
             .iter()
-            .map(|i| (d.remaining(c, i.id).cpu, i.rank))
+            .map(|i| {
+                let rem = d.remaining(c, i.id);
+                (class_of(rem.memory), (rem.cpu, i.rank))
+            })
             .collect();
-        prop_assert_eq!(&p.by_cpu, &cpu, "{} by_cpu", what);
-        let mem: BTreeSet<(u32, u64)> = members
+        let got: BTreeSet<_> = p.cpu_by_mem.entries().collect();
+        prop_assert_eq!(&got, &cpu, "{} cpu_by_mem", what);
+        prop_assert_eq!(p.cpu_by_mem.len(), members.len(), "{} cpu_by_mem", what);
+        let mem: BTreeSet<(usize, (u32, u64))> = members
             .iter()
-            .map(|i| (d.remaining(c, i.id).memory, i.rank))
+            .map(|i| {
+                let rem = d.remaining(c, i.id);
+                (class_of(rem.cpu), (rem.memory, i.rank))
+            })
             .collect();
-        prop_assert_eq!(&p.by_mem, &mem, "{} by_mem", what);
+        let got: BTreeSet<_> = p.mem_by_cpu.entries().collect();
+        prop_assert_eq!(&got, &mem, "{} mem_by_cpu", what);
+        prop_assert_eq!(p.mem_by_cpu.len(), members.len(), "{} mem_by_cpu", what);
+        // may_fit is exact: the largest remaining CPU and memory.
+        let max = |f: fn(Resources) -> u32| members.iter().map(|i| f(d.remaining(c, i.id))).max();
+        prop_assert_eq!(p.cpu_by_mem.max_key(), max(|r| r.cpu), "{} max cpu", what);
+        prop_assert_eq!(
+            p.mem_by_cpu.max_key(),
+            max(|r| r.memory),
+            "{} max memory",
+            what
+        );
+        let (max_cpu, max_mem) = (max(|r| r.cpu), max(|r| r.memory));
+        for i in members {
+            let rem = d.remaining(c, i.id);
+            for need in [
+                rem,
+                Resources::new(rem.cpu + 1, rem.memory),
+                Resources::new(rem.cpu, rem.memory + 1),
+                Resources::new(rem.cpu / 2 + 1, rem.memory * 2),
+            ] {
+                let want = max_cpu.is_some_and(|m| m >= need.cpu)
+                    && max_mem.is_some_and(|m| m >= need.memory);
+                prop_assert_eq!(p.may_fit(need), want, "{} may_fit {:?}", what, need);
+            }
+        }
         for &g in &idx.groups {
             let want: BTreeSet<(u32, u64)> = members
                 .iter()
@@ -617,30 +681,81 @@ fn instances_in(c: &Cluster, state: InstanceState) -> Vec<InstanceId> {
         .collect()
 }
 
+/// Packs the cluster by binpack: CPU-heavy tasks by binpack(memory), then
+/// memory-heavy ones by binpack(cpu), each until nothing fits, checking
+/// every decision against the reference scan.
+fn pack(w: &mut World, rng: &mut ecsim::sim::SimRng) -> Result<(), TestCaseError> {
+    let g = w.groups[2];
+    for (strategy, sizes) in [
+        (binpack_mem(), [(512, 128), (1024, 256)]),
+        (binpack_cpu(), [(64, 1024), (128, 2048)]),
+    ] {
+        let policy = Policy::new(vec![strategy], vec![], Some(g)).indexed(&mut w.c);
+        for k in 0..2_000 {
+            let (cpu, mem) = sizes[k % 2];
+            let t = NewTask {
+                def: TaskDefId(0),
+                group: g,
+                owner: TaskOwner::Service(ServiceId(2)),
+                reservation: Resources::new(cpu, mem),
+                ports: vec![],
+                needs_eni: false,
+                created_at: T0,
+                work: None,
+            };
+            let got = decide(&w.c, &policy, &t.req(), rng).ok();
+            let reference = explain(&w.c, &policy, &t.req(), rng).chosen;
+            prop_assert_eq!(got, reference, "packing step {}", k);
+            match got {
+                Some(id) => {
+                    w.c.start_task(t, id, &[], SimTime(5_000));
+                }
+                None => break,
+            }
+        }
+    }
+    check_invariants(w)
+}
+
 fn run_scenario(sc: &Scenario) -> Result<(), TestCaseError> {
     let mut w = world(&sc.instances);
-    // Every policy is created before any instance becomes ACTIVE.
+    // Policies are created before any instance becomes ACTIVE, except the
+    // late ones, created at their step.
+    let policy_of = |p: &PlaceSpec, w: &World| {
+        let chain = p.chain.iter().map(|&s| strategy(s)).collect();
+        let g = p.track.then_some(w.groups[p.group]);
+        Policy::new(chain, constraints_of(p), g)
+    };
     let policies: Vec<Option<Policy>> = sc
         .ops
         .iter()
         .map(|op| match op {
-            Op::Place(p) => {
-                let chain = p.chain.iter().map(|&s| strategy(s)).collect();
-                let g = p.track.then_some(w.groups[p.group]);
-                Some(Policy::new(&mut w.c, chain, constraints_of(p), g))
-            }
+            Op::Place(p) if !p.late => Some(policy_of(p, &w).indexed(&mut w.c)),
             _ => None,
         })
         .collect();
     w.initial_states();
     check_invariants(&w)?;
     let mut rng = RngStreams::new(sc.seed).stream("placement");
-    let mut placed = 0usize;
     let now = SimTime(10_000);
+    if sc.packed {
+        pack(&mut w, &mut rng)?;
+    }
+    let mut placed = w.c.tasks().len();
     for (step, (op, pol)) in sc.ops.iter().zip(&policies).enumerate() {
         match op {
             Op::Place(p) => {
-                let policy = pol.as_ref().expect("policy");
+                let late;
+                let policy = match pol {
+                    Some(policy) => policy,
+                    None => {
+                        // Built and indexed on a cluster already running
+                        // (issue 10): the indexes are filled from its state.
+                        late = policy_of(p, &w).indexed(&mut w.c);
+                        check_invariants(&w)?;
+                        &late
+                    }
+                };
                 let (chain, cons) = (policy.strategies(), policy.constraints());
                 let t = w.new_task(p);
                 let req = t.req();
@@ -648,6 +763,17 @@ fn run_scenario(sc: &Scenario) -> Result<(), TestCaseError> {
                 let got = decide(&w.c, policy, &req, &mut rng);
                 let ex = explain(&w.c, policy, &req, &mut rng);
                 let random = chain.contains(&Strategy::Random);
+                if !random {
+                    // A policy the cluster never indexed (no partitions, no
+                    // cached memberOf answers) decides the same, by scanning.
+                    let bare = Policy::new(chain.to_vec(), cons.to_vec(), None);
+                    prop_assert_eq!(
+                        decide(&w.c, &bare, &req, &mut rng),
+                        got,
+                        "step {}: unindexed policy",
+                        step
+                    );
+                }
                 match got {
                     Ok(id) => {
                         let inst = w.c.instance(id);
@@ -751,6 +877,49 @@ fn run_scenario(sc: &Scenario) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The P8 victim by brute force: every candidate's key computed from
+/// scratch (reversed preferences, then lowest rank, then newest task).
+fn victim_by_scan(c: &Cluster, chain: &[Strategy], left: &[TaskId]) -> Option<TaskId> {
+    use ecsim::placement::{BinpackField, SpreadField};
+    left.iter()
+        .filter_map(|&t| {
+            let task = c.task(t);
+            let i = c.instance(task.instance?);
+            let keys: Vec<u64> = chain
+                .iter()
+                .map(|s| match s {
+                    Strategy::Binpack(f) => {
+                        let after = i.remaining().plus(&task.reservation);
+                        u64::MAX
+                            - u64::from(match f {
+                                BinpackField::Cpu => after.cpu,
+                                BinpackField::Memory => after.memory,
+                            })
+                    }
+                    Strategy::Spread(SpreadField::InstanceId) => {
+                        u64::MAX - u64::from(c.group_count_on_instance(task.group, i.id))
+                    }
+                    Strategy::Spread(SpreadField::Attribute(a)) => {
+                        let value = |x: &ecsim::model::ContainerInstance| {
+                            c.attrs.find_name(a).and_then(|a| x.attribute(a))
+                        };
+                        let n: u32 = c
+                            .instances()
+                            .iter()
+                            .filter(|o| value(o) == value(i))
+                            .map(|o| c.group_count_on_instance(task.group, o.id))
+                            .sum();
+                        u64::MAX - u64::from(n)
+                    }
+                    Strategy::Random => 0,
+                })
+                .collect();
+            Some(((keys, i.rank, Reverse(t)), t))
+        })
+        .min()
+        .map(|(_, t)| t)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -801,7 +970,7 @@ fn run_scale_in(sc: &ScaleIn) -> Result<(), TestCaseError> {
     let mut w = world(&sc.instances);
     let chain: Vec<Strategy> = sc.chain.iter().map(|&s| strategy(s)).collect();
     let g0 = w.groups[0];
-    let policy = Policy::new(&mut w.c, chain.clone(), vec![], Some(g0));
+    let policy = Policy::new(chain.clone(), vec![], Some(g0)).indexed(&mut w.c);
     w.initial_states();
     for &(g, cpu, mem, k) in &sc.tasks {
         let t = NewTask {
@@ -841,6 +1010,7 @@ fn run_scale_in(sc: &ScaleIn) -> Result<(), TestCaseError> {
         let v = choose_victims(&c, &policy, &left, 1, &mut rng);
         prop_assert_eq!(v.len(), 1);
         let v = v[0];
+        prop_assert_eq!(Some(v), victim_by_scan(&c, &chain, &left), "{:?}", chain);
         c.finish_stop(v, StopReason::ScaledIn, SimTime(2_000));
         left.retain(|&t| t != v);
         one_by_one.push(v);

@@ -40,7 +40,7 @@ demand = { type = "constant", rps = 300, taskCapacityRps = 50 }
     assert_eq!(d.dropped, 60.0 * 60.0 * 100.0);
     assert_eq!(d.overloaded_minutes, 60);
     assert!((d.dropped_pct - 33.3333).abs() < 1e-3);
-    let last = r.samples.last().expect("samples");
+    let last = r.timeseries.last().expect("samples");
     assert_eq!(
         last.load[0],
         LoadPoint {
@@ -214,7 +214,7 @@ fn termination_protection_never_terminates_a_busy_instance_c5() {
     let scaled_in: Vec<_> = r
         .instances
         .iter()
-        .filter(|i| i.termination == Some("scale-in"))
+        .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
         .collect();
     assert!(!scaled_in.is_empty(), "{:#?}", r.events);
     assert_eq!(r.summary.tasks_killed, 0);
@@ -452,7 +452,7 @@ desiredCountSchedule = [{{ at = "40m10s", desiredCount = 100 }}]
     let removed: Vec<f64> = r
         .instances
         .iter()
-        .filter(|i| i.termination == Some("scale-in"))
+        .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
         .filter_map(|i| i.terminated.map(|t| t.as_secs_f64()))
         .collect();
     // 334 → 34: 300 removed, no task killed, no scale-out on the way down.
@@ -532,7 +532,7 @@ deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200 }
     let victims = |r: &RunResult| -> Vec<String> {
         r.instances
             .iter()
-            .filter(|i| i.termination == Some("scale-in"))
+            .filter(|i| i.termination == Some(ecsim::model::TerminationReason::ScaleIn))
             .map(|i| i.instance.clone())
             .collect()
     };

@@ -240,7 +240,10 @@ retryOnInterruption = false
     let r = run(text);
     let busy = &r.instances[0];
     let drained = busy.draining.expect("the busy instance was drained");
-    assert_eq!(busy.termination, Some("scale-in"));
+    assert_eq!(
+        busy.termination,
+        Some(ecsim::model::TerminationReason::ScaleIn)
+    );
     assert_eq!(
         secs(busy.terminated) - drained.as_secs_f64(),
         48.0 * 3600.0,

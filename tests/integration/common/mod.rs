@@ -276,7 +276,7 @@ impl Fixture {
         strategies: Vec<Strategy>,
         constraints: Vec<Constraint>,
     ) -> Policy {
-        Policy::new(&mut self.cluster, strategies, constraints, Some(group))
+        Policy::new(strategies, constraints, Some(group)).indexed(&mut self.cluster)
     }
 
     /// Activates the instances and places the preloaded tasks of the table.

@@ -1,0 +1,265 @@
+//! Each part of the engine state built on its own from a spec.
+
+use super::instances::GroupState;
+use super::jobs::JobState;
+use super::providers::ProviderState;
+use super::services::ServiceState;
+use super::SimSpec;
+use crate::model::Cluster;
+use crate::placement::Strategy;
+use crate::sim::RngStreams;
+use rand::Rng;
+
+/// A spec read from an inline scenario (tests only: the engine itself never
+/// reads scenarios).
+pub(super) fn spec(text: &str) -> SimSpec {
+    crate::scenario::load_str(
+        text,
+        std::path::Path::new("tests/fixtures/inline.toml"),
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .spec
+}
+
+const PARTS: &str = r#"
+name = "parts"
+seed = 1
+duration = "1h"
+
+[cluster]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+
+[[instanceGroups]]
+name = "od"
+instanceTypes = ["m6i.xlarge", "c6i.xlarge"]
+count = 3
+
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "example/web:1", cpu = 256, memory = 512 }]
+
+[[taskDefinitions]]
+family = "web-v2"
+containerDefinitions = [{ name = "app", image = "example/web:2", cpu = 256, memory = 512 }]
+
+[[taskDefinitions]]
+family = "agent"
+containerDefinitions = [{ name = "agent", image = "example/agent:1", cpu = 64, memory = 64 }]
+
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 4
+deployments = [{ at = "30m", taskDefinition = "web-v2", failsToStart = true }]
+
+[[services]]
+serviceName = "agent"
+taskDefinition = "agent"
+schedulingStrategy = "DAEMON"
+
+[[batchJobs]]
+name = "etl"
+taskDefinition = "web"
+arrivals = { type = "poisson", perHour = 20 }
+duration = "5m"
+"#;
+
+#[test]
+fn service_state_from_spec_holds_every_revision() {
+    let spec = spec(PARTS);
+    let mut cluster = Cluster::new();
+    let web = ServiceState::from_spec(&spec, &spec.services[0], &mut cluster);
+    assert_eq!(cluster.group_name(web.group), "service:web");
+    assert!(!web.daemon);
+    assert_eq!(web.desired, 4);
+    // The initial revision, then one per scheduled deployment (D3).
+    assert_eq!(web.revisions.len(), 2);
+    assert_eq!(web.revisions[0].task_def, spec.services[0].task_def);
+    assert!(!web.revisions[0].fails);
+    assert_eq!(
+        web.revisions[1].task_def,
+        spec.services[0].revisions[0].task_def
+    );
+    assert!(web.revisions[1].fails);
+    // P6: a service without strategies spreads over AZs, then instances.
+    assert_eq!(web.policy().strategies(), &Strategy::service_default()[..]);
+    assert!(web.revisions[0].providers.is_empty());
+    assert!(web.live.is_empty() && web.retiring.is_empty() && !web.deploying());
+
+    let agent = ServiceState::from_spec(&spec, &spec.services[1], &mut cluster);
+    assert_eq!(cluster.group_name(agent.group), "service:agent");
+    // P10: a DAEMON has no desired count and no strategy.
+    assert!(agent.daemon);
+    assert_eq!(agent.desired, 0);
+    assert!(agent.policy().strategies().is_empty());
+}
+
+#[test]
+fn job_state_from_spec_draws_from_its_named_streams() {
+    let spec = spec(PARTS);
+    let mut cluster = Cluster::new();
+    let streams = RngStreams::new(99);
+    let mut job = JobState::from_spec(&spec, &spec.jobs[0], &mut cluster, &streams);
+    // T3: the default task group of a standalone task is its family.
+    assert_eq!(cluster.group_name(job.group), "family:web");
+    assert_eq!(job.policy.strategies(), &Strategy::run_task_default()[..]);
+    let mut arrivals = streams.stream("arrivals/etl");
+    let mut durations = streams.stream("durations/etl");
+    assert_eq!(job.arrivals.gen::<u64>(), arrivals.gen::<u64>());
+    assert_eq!(job.durations.gen::<u64>(), durations.gen::<u64>());
+    assert_eq!(job.submitted, 0);
+}
+
+#[test]
+fn group_state_from_spec_starts_empty_at_its_count() {
+    let spec = spec(PARTS);
+    let g = GroupState::from_spec(&spec.instance_groups[0], &spec.spot.pools);
+    assert_eq!(g.desired, 3);
+    assert_eq!(g.counted, 0);
+    assert_eq!(g.by_purchase, [0, 0]);
+    assert_eq!(g.removing, 0);
+    assert!(g.tracking.is_none());
+}
+
+#[test]
+fn provider_state_from_spec_paces_its_steps() {
+    let spec = spec(
+        r#"
+name = "cp"
+seed = 1
+duration = "1h"
+[cluster]
+availabilityZones = ["us-east-1a"]
+[[instanceGroups]]
+name = "asg"
+instanceTypes = ["m6i.xlarge"]
+count = 0
+[[capacityProviders]]
+name = "cp"
+instanceGroup = "asg"
+managedScaling = { targetCapacity = 100 }
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "example/web:1", cpu = 256, memory = 512 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 1
+capacityProviderStrategy = [{ capacityProvider = "cp", weight = 1 }]
+"#,
+    );
+    let p = ProviderState::from_spec(&spec.capacity_providers[0]);
+    assert!(p.queue.is_empty());
+    let mut cluster = Cluster::new();
+    let web = ServiceState::from_spec(&spec, &spec.services[0], &mut cluster);
+    // One policy per provider, kept on that provider's instances (C6).
+    assert_eq!(web.revisions[0].providers.len(), 1);
+}
+
+/// Load-balanced services whose tasks start, turn healthy, fail health
+/// checks, are replaced by deployments (one failing, rolled back), scaled by
+/// demand and killed or drained with spot instances.
+const CHURN: &str = r#"
+name = "churn"
+seed = 11
+duration = "8h"
+
+[cluster]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+imagePullTime = { distribution = "uniform", min = "5s", max = "40s" }
+cachedStartTime = "5s"
+
+[[instanceGroups]]
+name = "app"
+instanceTypes = ["m6i.xlarge", "m5a.xlarge"]
+count = 8
+capacityRebalance = true
+instancesDistribution = { onDemandBaseCapacity = 2, onDemandPercentageAboveBaseCapacity = 0, spotAllocationStrategy = "price-capacity-optimized" }
+agentConfig = { ECS_ENABLE_SPOT_INSTANCE_DRAINING = true }
+
+[spot]
+region = "us-east-1"
+rebalanceLeadTime = "2m"
+
+[[spot.pools]]
+reclaim = { eventsPerDay = 6, fraction = 0.5, unavailableFor = "20m" }
+
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "example/web:1", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "web-v2"
+containerDefinitions = [{ name = "app", image = "example/web:2", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "web-bad"
+containerDefinitions = [{ name = "app", image = "example/web:3", cpu = 256, memory = 512, portMappings = [{ containerPort = 8080, hostPort = 0 }] }]
+
+[[taskDefinitions]]
+family = "agent"
+containerDefinitions = [{ name = "agent", image = "example/agent:1", cpu = 64, memory = 64 }]
+
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 6
+healthCheckGracePeriodSeconds = 45
+deploymentConfiguration = { minimumHealthyPercent = 50, maximumPercent = 200, deploymentCircuitBreaker = { enable = true, rollback = true } }
+deployments = [{ at = "2h", taskDefinition = "web-v2", failsToStart = false }, { at = "4h", taskDefinition = "web-bad", failsToStart = true }]
+loadBalancers = [{ targetGroupArn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", containerName = "app", containerPort = 8080 }]
+demand = { type = "diurnal", troughRps = 100, peakRps = 900, peakHour = 4, taskCapacityRps = 60 }
+autoScaling = { minCapacity = 3, maxCapacity = 40, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 60 }] }
+healthCheckFailures = { perTaskHour = 0.5, replay = [{ at = "1h", tasks = 2 }] }
+
+[[services]]
+serviceName = "api"
+taskDefinition = "web"
+desiredCount = 4
+demand = { type = "diurnal", troughRps = 50, peakRps = 200, peakHour = 6, taskCapacityRps = 60 }
+
+[[services]]
+serviceName = "agent"
+taskDefinition = "agent"
+schedulingStrategy = "DAEMON"
+"#;
+
+// ECS-MODEL A1, T2, D1: the in-service and healthy counts kept as task
+// states change equal the walk over every live and retiring task, at
+// every step of a run with starts, health-check failures, deployments,
+// scaling and spot interruptions.
+#[test]
+fn in_service_counts_equal_the_walk() {
+    let spec = spec(CHURN);
+    let mut sim = super::Simulation::new(&spec, 11);
+    let step = crate::sim::SimDuration::from_secs(7);
+    let mut t = crate::sim::SimTime::ZERO;
+    let mut checked = [0u32; 2];
+    let mut below_grace = 0;
+    while t < sim.horizon {
+        t += step;
+        sim.run_until(t);
+        let now = sim.now();
+        for s in crate::model::ServiceId::all(sim.services.len()) {
+            for (k, after_grace) in [false, true].into_iter().enumerate() {
+                let n = sim.in_service(s, now, after_grace);
+                assert_eq!(
+                    n,
+                    sim.in_service_walk(s, now, after_grace),
+                    "service {s} at {now:?}"
+                );
+                checked[k] += n;
+            }
+            if sim.in_service(s, now, true) < sim.in_service(s, now, false) {
+                below_grace += 1;
+            }
+        }
+    }
+    // The run did exercise both counts, and tasks in their grace time.
+    assert!(checked[0] > 0 && checked[1] > 0 && below_grace > 0);
+    let r = sim.run();
+    assert!(r.summary.interruptions.notices > 0, "no spot notice");
+    assert!(r.events.iter().any(|e| e.event == "task-unhealthy"));
+    assert!(r.events.iter().any(|e| e.event == "deployment-failed"));
+}

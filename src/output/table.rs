@@ -1,0 +1,610 @@
+//! Every table a run writes (`timeseries.csv`, `tasks.csv`, `events.csv`,
+//! `instances.csv`, `cost.csv`) defined once, as named, typed columns.
+//!
+//! [`run_tables`] lists them in the order the files are written; the CSV
+//! writer ([`write_csv`]) writes from them, and other readers of a run (the
+//! Python bindings, a notebook) take the same columns with their types
+//! instead of parsing text. A column's [`Values`] say both what the values
+//! are and how the CSV spells them, so a value has one written form
+//! wherever it is written.
+//!
+//! The payloads are shared slices (`Arc<[T]>`): a table built from columns
+//! the run already holds points at them instead of copying them. Nothing
+//! here touches files: [`write_csv`] writes to any `io::Write`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::engine::RunResult;
+use crate::metrics::AlarmState;
+use crate::sim::SimTime;
+
+/// A run output table: the CSV file `{name}.csv`, one [`Column`] per CSV
+/// column in file order, every column with the same number of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// File stem: `timeseries`, `tasks`, `events`, `instances`, `cost`.
+    pub name: &'static str,
+    /// Columns, in the CSV's order.
+    pub columns: Vec<Column>,
+}
+
+/// One named column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The CSV header, e.g. `time_s`, `web.running`.
+    pub name: String,
+    /// The values, one per row.
+    pub values: Values,
+}
+
+/// A column's values, typed, with how the CSV writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Counts, written in decimal (`42`).
+    U32(Arc<[u32]>),
+    /// Ids, cumulative counters, hours, written in decimal.
+    U64(Arc<[u64]>),
+    /// Real numbers written with `decimals` digits after the point
+    /// (Rust's `{:.N}`: `12.50`, `0.000123`).
+    Fixed {
+        /// Digits after the decimal point.
+        decimals: u8,
+        /// The values.
+        values: Arc<[f64]>,
+    },
+    /// Real numbers written in the shortest form that reads back to the
+    /// same `f64` (Rust's `Display`: `0.096`, `2`).
+    Real(Arc<[f64]>),
+    /// Times in whole milliseconds (a `SimTime`), written as seconds with
+    /// three decimals (`90.250`).
+    Millis(Arc<[u64]>),
+    /// Text, one string per row.
+    Text(Arc<[String]>),
+    /// Text from a short list: row `i` is `labels[codes[i]]` (a categorical
+    /// column; `labels` in order of first appearance).
+    Labels {
+        /// The distinct values.
+        labels: Arc<[String]>,
+        /// Per row, an index into `labels`.
+        codes: Arc<[u32]>,
+    },
+    /// Values that may be absent (an empty CSV cell): row `i` is row `i` of
+    /// `values` where `present[i]`; elsewhere `values` holds a placeholder
+    /// (0, or the first label) that is not part of the data.
+    Optional {
+        /// Per row, whether it has a value.
+        present: Arc<[bool]>,
+        /// The values (never itself `Optional`).
+        values: Box<Values>,
+    },
+}
+
+fn push_millis(out: &mut String, ms: u64) {
+    let _ = write!(out, "{}.{:03}", ms / 1000, ms % 1000);
+}
+
+impl Values {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::U32(v) => v.len(),
+            Values::U64(v) | Values::Millis(v) => v.len(),
+            Values::Fixed { values, .. } => values.len(),
+            Values::Real(v) => v.len(),
+            Values::Text(v) => v.len(),
+            Values::Labels { codes, .. } => codes.len(),
+            Values::Optional { present, .. } => present.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `row` has a value (only an `Optional` column lacks some).
+    pub fn is_present(&self, row: usize) -> bool {
+        match self {
+            Values::Optional { present, .. } => present[row],
+            _ => true,
+        }
+    }
+
+    /// Appends the CSV text of row `row` to `out` (before CSV quoting,
+    /// which the writer adds where a field needs it). Panics if `row` is out
+    /// of range.
+    pub fn push_cell(&self, row: usize, out: &mut String) {
+        let _ = match self {
+            Values::U32(v) => write!(out, "{}", v[row]),
+            Values::U64(v) => write!(out, "{}", v[row]),
+            Values::Fixed { decimals, values } => {
+                write!(out, "{:.*}", usize::from(*decimals), values[row])
+            }
+            Values::Real(v) => write!(out, "{}", v[row]),
+            Values::Millis(v) => {
+                push_millis(out, v[row]);
+                Ok(())
+            }
+            Values::Text(v) => {
+                out.push_str(&v[row]);
+                Ok(())
+            }
+            Values::Labels { labels, codes } => {
+                out.push_str(&labels[codes[row] as usize]);
+                Ok(())
+            }
+            Values::Optional { present, values } => {
+                if present[row] {
+                    values.push_cell(row, out);
+                }
+                Ok(())
+            }
+        };
+    }
+
+    /// The CSV text of row `row`.
+    pub fn cell(&self, row: usize) -> String {
+        let mut s = String::new();
+        self.push_cell(row, &mut s);
+        s
+    }
+
+    /// Counts.
+    pub fn u32s(v: impl IntoIterator<Item = u32>) -> Values {
+        Values::U32(v.into_iter().collect())
+    }
+
+    /// Ids, counters.
+    pub fn u64s(v: impl IntoIterator<Item = u64>) -> Values {
+        Values::U64(v.into_iter().collect())
+    }
+
+    /// Reals with `decimals` digits.
+    pub fn fixed(decimals: u8, v: impl IntoIterator<Item = f64>) -> Values {
+        Values::Fixed {
+            decimals,
+            values: v.into_iter().collect(),
+        }
+    }
+
+    /// Times.
+    pub fn times(v: impl IntoIterator<Item = SimTime>) -> Values {
+        Values::Millis(v.into_iter().map(|t| t.0).collect())
+    }
+
+    /// Times that may be absent.
+    pub fn opt_times(v: impl IntoIterator<Item = Option<SimTime>>) -> Values {
+        let (present, ms): (Vec<bool>, Vec<u64>) = v
+            .into_iter()
+            .map(|t| (t.is_some(), t.map_or(0, |t| t.0)))
+            .unzip();
+        Values::Optional {
+            present: present.into(),
+            values: Box::new(Values::Millis(ms.into())),
+        }
+    }
+
+    /// A categorical column of `v`.
+    pub fn labels<'a>(v: impl IntoIterator<Item = &'a str>) -> Values {
+        let mut l = LabelsBuilder::default();
+        for s in v {
+            l.push(s);
+        }
+        l.finish()
+    }
+
+    /// A categorical column whose values may be absent.
+    pub fn opt_labels<'a>(v: impl IntoIterator<Item = Option<&'a str>>) -> Values {
+        let mut l = LabelsBuilder::default();
+        let mut present = Vec::new();
+        for s in v {
+            present.push(s.is_some());
+            l.push(s.unwrap_or(""));
+        }
+        Values::Optional {
+            present: present.into(),
+            values: Box::new(l.finish()),
+        }
+    }
+}
+
+/// Builds a [`Values::Labels`] column, labels in order of first appearance.
+#[derive(Debug, Default)]
+struct LabelsBuilder {
+    index: HashMap<String, u32>,
+    labels: Vec<String>,
+    codes: Vec<u32>,
+}
+
+impl LabelsBuilder {
+    fn push(&mut self, s: &str) {
+        // The map only finds a label's code; labels keep their first-seen order.
+        let code = match self.index.get(s) {
+            Some(&c) => c,
+            None => {
+                let c = self.labels.len() as u32;
+                self.index.insert(s.to_string(), c);
+                self.labels.push(s.to_string());
+                c
+            }
+        };
+        self.codes.push(code);
+    }
+
+    fn finish(self) -> Values {
+        Values::Labels {
+            labels: self.labels.into(),
+            codes: self.codes.into(),
+        }
+    }
+}
+
+impl Column {
+    /// A column.
+    pub fn new(name: impl Into<String>, values: Values) -> Column {
+        Column {
+            name: name.into(),
+            values,
+        }
+    }
+}
+
+impl Table {
+    /// The file name, `{name}.csv`.
+    pub fn file_name(&self) -> String {
+        format!("{}.csv", self.name)
+    }
+
+    /// Number of rows (0 without columns).
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Writes `table` as CSV to `w`: the header row, then one record per row,
+/// as every CSV file of the program is written (`\n` line ends, a field
+/// quoted only when it holds a comma, a double quote, a CR or an LF).
+pub fn write_csv<W: std::io::Write>(table: &Table, w: W) -> std::io::Result<()> {
+    debug_assert!(
+        table.columns.iter().all(|c| c.values.len() == table.rows()),
+        "{}: columns of different lengths",
+        table.name
+    );
+    let mut out = crate::csvdata::csv_writer(w);
+    out.write_record(table.columns.iter().map(|c| c.name.as_bytes()))?;
+    let mut cell = String::new();
+    for row in 0..table.rows() {
+        for c in &table.columns {
+            cell.clear();
+            c.values.push_cell(row, &mut cell);
+            out.write_field(cell.as_bytes())?;
+        }
+        out.write_record(None::<&[u8]>)?;
+    }
+    out.flush()
+}
+
+/// `table` as CSV text.
+pub fn csv_text(table: &Table) -> String {
+    let mut bytes = Vec::new();
+    // Writing to memory cannot fail.
+    let written = write_csv(table, &mut bytes);
+    debug_assert!(written.is_ok(), "{written:?}");
+    // Every field is UTF-8 text.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Every CSV table a run writes, in the order its files are written:
+/// `timeseries`, `tasks`, `events`, `instances`, `cost`.
+pub fn run_tables(r: &RunResult) -> Vec<Table> {
+    RUN_TABLES.iter().map(|build| build(r)).collect()
+}
+
+/// How each table of [`run_tables`] is built, in file order (to build and
+/// write one at a time).
+pub const RUN_TABLES: [fn(&RunResult) -> Table; 5] = [
+    timeseries_table,
+    tasks_table,
+    events_table,
+    instances_table,
+    cost_table,
+];
+
+/// `timeseries.csv`: one row per sample. Per-entity columns are named
+/// `{name}.{field}` after `RunResult::columns`. The columns share the run's
+/// time-series columns (no copy), except the alarm states (as label codes).
+pub fn timeseries_table(r: &RunResult) -> Table {
+    let s = &r.timeseries;
+    let u32s = |v: &Arc<[u32]>| Values::U32(Arc::clone(v));
+    let fixed = |decimals: u8, v: &Arc<[f64]>| Values::Fixed {
+        decimals,
+        values: Arc::clone(v),
+    };
+    let mut columns = vec![
+        Column::new("time_s", Values::Millis(Arc::clone(&s.time_ms))),
+        Column::new("instances_registering", u32s(&s.registering)),
+        Column::new("instances_active", u32s(&s.active)),
+        Column::new("instances_draining", u32s(&s.draining)),
+        Column::new("instances_in_use", u32s(&s.in_use)),
+        Column::new("instances_spot", u32s(&s.spot)),
+        Column::new("interruptions", Values::U64(Arc::clone(&s.interruptions))),
+        Column::new("cpu_reservation_pct", fixed(2, &s.cpu_reservation_pct)),
+        Column::new(
+            "memory_reservation_pct",
+            fixed(2, &s.memory_reservation_pct),
+        ),
+    ];
+    let cols = &r.columns;
+    for (name, c) in cols.desired.iter().zip(&s.desired) {
+        columns.push(Column::new(format!("{name}.desired"), u32s(c)));
+    }
+    for (name, t) in cols.tasks.iter().zip(&s.tasks) {
+        columns.push(Column::new(format!("{name}.pending"), u32s(&t.pending)));
+        columns.push(Column::new(format!("{name}.running"), u32s(&t.running)));
+        columns.push(Column::new(format!("{name}.stopping"), u32s(&t.stopping)));
+    }
+    for (name, l) in cols.load.iter().zip(&s.load) {
+        columns.push(Column::new(
+            format!("{name}.demand_rps"),
+            fixed(2, &l.demand_rps),
+        ));
+        columns.push(Column::new(
+            format!("{name}.served_rps"),
+            fixed(2, &l.served_rps),
+        ));
+        columns.push(Column::new(format!("{name}.cpu_pct"), fixed(2, &l.cpu_pct)));
+    }
+    for (name, c) in cols.provisioning.iter().zip(&s.provisioning) {
+        columns.push(Column::new(format!("{name}.provisioning"), u32s(c)));
+    }
+    for (name, c) in cols.alarms.iter().zip(&s.alarms) {
+        columns.push(Column::new(
+            format!("{name}.alarm"),
+            alarm_values(c.iter().copied()),
+        ));
+    }
+    for (name, p) in cols.providers.iter().zip(&s.providers) {
+        columns.push(Column::new(
+            format!("{name}.cpr"),
+            fixed(1, &p.reservation_pct),
+        ));
+        columns.push(Column::new(format!("{name}.needed"), u32s(&p.needed)));
+        columns.push(Column::new(format!("{name}.running"), u32s(&p.running)));
+        columns.push(Column::new(
+            format!("{name}.asg_desired"),
+            u32s(&p.asg_desired),
+        ));
+    }
+    Table {
+        name: "timeseries",
+        columns,
+    }
+}
+
+/// The labels of an alarm column, in the order of their codes.
+pub const ALARM_LABELS: [&str; 3] = ["high", "low", "ok"];
+
+/// An alarm-state column: labels `high`, `low`, `ok` (always these three,
+/// in this order, so every alarm column has the same codes).
+pub fn alarm_values(v: impl IntoIterator<Item = AlarmState>) -> Values {
+    Values::Labels {
+        labels: ALARM_LABELS.iter().map(|s| s.to_string()).collect(),
+        codes: v
+            .into_iter()
+            .map(|a| match a {
+                AlarmState::High => 0,
+                AlarmState::Low => 1,
+                AlarmState::Ok => 2,
+            })
+            .collect(),
+    }
+}
+
+/// `tasks.csv`: one row per task, in task-id order.
+pub fn tasks_table(r: &RunResult) -> Table {
+    let t = &r.tasks;
+    Table {
+        name: "tasks",
+        columns: vec![
+            Column::new("task_id", Values::u32s(t.iter().map(|x| x.id.0))),
+            Column::new("group", Values::labels(t.iter().map(|x| x.group.as_str()))),
+            Column::new("owner", Values::labels(t.iter().map(|x| x.owner.as_str()))),
+            Column::new(
+                "family",
+                Values::labels(t.iter().map(|x| x.family.as_str())),
+            ),
+            Column::new("capacity", Values::labels(t.iter().map(|x| x.capacity))),
+            Column::new(
+                "instance_id",
+                Values::opt_labels(t.iter().map(|x| x.instance.as_deref())),
+            ),
+            Column::new(
+                "instance_type",
+                Values::opt_labels(t.iter().map(|x| x.instance_type.as_deref())),
+            ),
+            Column::new("az", Values::opt_labels(t.iter().map(|x| x.az.as_deref()))),
+            Column::new(
+                "last_status",
+                Values::labels(t.iter().map(|x| x.state.as_str())),
+            ),
+            Column::new("created_s", Values::times(t.iter().map(|x| x.created))),
+            Column::new("pending_s", Values::opt_times(t.iter().map(|x| x.pending))),
+            Column::new("running_s", Values::opt_times(t.iter().map(|x| x.running))),
+            Column::new(
+                "stopping_s",
+                Values::opt_times(t.iter().map(|x| x.stopping)),
+            ),
+            Column::new("stopped_s", Values::opt_times(t.iter().map(|x| x.stopped))),
+            Column::new(
+                "stop_reason",
+                Values::opt_labels(t.iter().map(|x| x.stop_reason.as_deref())),
+            ),
+        ],
+    }
+}
+
+/// `events.csv`: service and scheduler events, in the order they happened.
+pub fn events_table(r: &RunResult) -> Table {
+    let e = &r.events;
+    Table {
+        name: "events",
+        columns: vec![
+            Column::new("time_s", Values::fixed(3, e.iter().map(|x| x.time_s))),
+            Column::new(
+                "source",
+                Values::labels(e.iter().map(|x| x.source.as_str())),
+            ),
+            Column::new("event", Values::labels(e.iter().map(|x| x.event.as_str()))),
+            Column::new(
+                "message",
+                Values::Text(e.iter().map(|x| x.message.clone()).collect()),
+            ),
+        ],
+    }
+}
+
+/// `instances.csv`: one row per instance launched, in launch order.
+pub fn instances_table(r: &RunResult) -> Table {
+    let i = &r.instances;
+    Table {
+        name: "instances",
+        columns: vec![
+            Column::new(
+                "instance_id",
+                Values::Text(i.iter().map(|x| x.instance.clone()).collect()),
+            ),
+            Column::new("group", Values::labels(i.iter().map(|x| x.group.as_str()))),
+            Column::new(
+                "instance_type",
+                Values::labels(i.iter().map(|x| x.instance_type.as_str())),
+            ),
+            Column::new("az", Values::labels(i.iter().map(|x| x.az.as_str()))),
+            Column::new("purchase", Values::labels(i.iter().map(|x| x.purchase))),
+            Column::new(
+                "price_usd_per_hour",
+                Values::Real(i.iter().map(|x| x.price_usd_per_hour).collect()),
+            ),
+            Column::new("launched_s", Values::times(i.iter().map(|x| x.launched))),
+            Column::new(
+                "registered_s",
+                Values::opt_times(i.iter().map(|x| x.registered)),
+            ),
+            Column::new(
+                "draining_s",
+                Values::opt_times(i.iter().map(|x| x.draining)),
+            ),
+            Column::new(
+                "terminated_s",
+                Values::opt_times(i.iter().map(|x| x.terminated)),
+            ),
+            Column::new(
+                "termination",
+                Values::opt_labels(i.iter().map(|x| x.termination.map(|t| t.as_str()))),
+            ),
+        ],
+    }
+}
+
+/// `cost.csv`: the ledger per hour, owner and capacity (B4). Its amounts
+/// sum to the summary's total.
+pub fn cost_table(r: &RunResult) -> Table {
+    let c = &r.cost;
+    Table {
+        name: "cost",
+        columns: vec![
+            Column::new("hour", Values::u32s(c.iter().map(|x| x.hour))),
+            Column::new("owner", Values::labels(c.iter().map(|x| x.owner.as_str()))),
+            Column::new(
+                "capacity",
+                Values::labels(c.iter().map(|x| x.capacity.as_str())),
+            ),
+            Column::new(
+                "compute_usd",
+                Values::fixed(6, c.iter().map(|x| x.compute_usd)),
+            ),
+            Column::new("idle_usd", Values::fixed(6, c.iter().map(|x| x.idle_usd))),
+            Column::new(
+                "storage_usd",
+                Values::fixed(6, c.iter().map(|x| x.storage_usd)),
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(columns: Vec<Column>) -> Table {
+        Table { name: "t", columns }
+    }
+
+    #[test]
+    fn each_kind_of_value_is_written_as_the_csv_spells_it() {
+        let t = table(vec![
+            Column::new("n", Values::u32s([0, 42])),
+            Column::new("id", Values::u64s([7, u64::MAX])),
+            Column::new("pct", Values::fixed(2, [12.5, 1.0 / 3.0])),
+            Column::new("usd", Values::fixed(6, [0.0001234, 0.0])),
+            Column::new("price", Values::Real([0.096, 2.0].into())),
+            Column::new("t_s", Values::times([SimTime(90_250), SimTime(5)])),
+            Column::new("opt_s", Values::opt_times([None, Some(SimTime(1_000_001))])),
+            Column::new("who", Values::labels(["web", "a,b"])),
+            Column::new("why", Values::opt_labels([Some("say \"hi\""), None])),
+            Column::new(
+                "text",
+                Values::Text(["x".to_string(), String::new()].into()),
+            ),
+        ]);
+        assert_eq!(t.rows(), 2);
+        assert_eq!(
+            csv_text(&t),
+            "n,id,pct,usd,price,t_s,opt_s,who,why,text\n\
+             0,7,12.50,0.000123,0.096,90.250,,web,\"say \"\"hi\"\"\",x\n\
+             42,18446744073709551615,0.33,0.000000,2,0.005,1000.001,\"a,b\",,\n"
+        );
+    }
+
+    #[test]
+    fn labels_keep_their_first_appearance_order_and_absent_cells_are_marked() {
+        let v = Values::opt_labels([Some("b"), None, Some("a"), Some("b")]);
+        let Values::Optional { present, values } = &v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(&present[..], [true, false, true, true]);
+        let Values::Labels { labels, codes } = values.as_ref() else {
+            panic!("{values:?}")
+        };
+        assert_eq!(&labels[..], ["b", "", "a"]);
+        assert_eq!(&codes[..], [0, 1, 2, 0]);
+        assert!(!v.is_present(1) && v.is_present(2));
+        assert_eq!(v.cell(1), "");
+        assert_eq!(v.cell(3), "b");
+    }
+
+    #[test]
+    fn milliseconds_are_written_as_the_old_seconds_formatter_did() {
+        for ms in [0, 1, 999, 1000, 90_250, 86_400_000, 2_592_000_123] {
+            let old = format!("{}.{:03}", ms / 1000, ms % 1000);
+            assert_eq!(Values::Millis([ms].into()).cell(0), old);
+            // Same as the seconds as an f64 with three decimals.
+            assert_eq!(old, format!("{:.3}", ms as f64 / 1000.0));
+        }
+    }
+
+    #[test]
+    fn a_table_without_rows_is_its_header() {
+        let t = table(vec![
+            Column::new("a", Values::u32s([])),
+            Column::new("b", Values::labels([])),
+        ]);
+        assert_eq!(csv_text(&t), "a,b\n");
+    }
+}
