@@ -32,6 +32,9 @@
 //!   by hour. Pure arithmetic over its inputs.
 //! * [`engine`] owns everything, runs the loop, applies decisions.
 //! * [`scenario`] turns a TOML file into a validated [`engine::SimSpec`].
+//! * [`import`] writes a scenario from a folder of AWS CLI JSON outputs
+//!   (`ecsim import`), listing every field it could not map; above
+//!   `scenario`, whose task-definition field lists it shares.
 //! * [`metrics`] and [`output`] record and write the results.
 //! * [`csvdata`] (CSV tables read by column name, with line numbers) and
 //!   [`text`] (near-match hints) are domain-free helpers any layer may use.
@@ -81,6 +84,7 @@ pub mod compare;
 pub mod cost;
 pub mod csvdata;
 pub mod engine;
+pub mod import;
 pub mod market;
 pub mod metrics;
 pub mod model;

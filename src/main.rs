@@ -153,6 +153,23 @@ enum Command {
         #[arg(long)]
         report: bool,
     },
+    /// Write a scenario from a folder of AWS CLI JSON outputs (describe-clusters,
+    /// describe-services, describe-task-definition, ...; see the README's
+    /// "Import your cluster"). Unmapped fields are listed in its comments.
+    Import {
+        /// Folder of AWS CLI outputs (*.json, recognised by content).
+        dir: PathBuf,
+        /// Scenario file to write; task definitions (taskdefs/) and the spot
+        /// price history go beside it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Simulated horizon written as `duration`.
+        #[arg(long, default_value = "1d")]
+        duration: String,
+        /// Wall-clock of time zero written as `startTime` (RFC 3339).
+        #[arg(long)]
+        start: Option<String>,
+    },
     /// Check scenario files and report every problem found.
     Validate {
         /// Scenario files.
@@ -300,6 +317,12 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             plot,
             report,
         } => run(&args, out.as_deref(), outputs, &plot, report),
+        Command::Import {
+            dir,
+            out,
+            duration,
+            start,
+        } => import(&dir, &out, duration, start),
         Command::Validate { files, set } => validate(&files, &set),
         Command::Explain { args, task, first } => explain(&args, task, first),
         Command::Sweep {
@@ -531,18 +554,44 @@ fn print_summary(r: &RunResult, timing: &Timing, dir: &Path) {
     say!("  results in {}", dir.display());
 }
 
+fn import(dir: &Path, out: &Path, duration: String, start: Option<String>) -> Result<(), Failure> {
+    let opts = ecsim::import::ImportOptions { duration, start };
+    let imported =
+        ecsim::import::import_dir(dir, &opts).map_err(|e| Failure::Input(vec![e.to_string()]))?;
+    imported
+        .write(out)
+        .map_err(|e| Failure::Other(anyhow::anyhow!("writing {}: {e}", out.display())))?;
+    let unmapped: usize = imported.sources.iter().map(|s| s.unmapped().len()).sum();
+    say!(
+        "{}: imported from {} files ({} unmapped fields listed in its comments); check it with `ecsim validate`",
+        out.display(),
+        imported.sources.len(),
+        unmapped
+    );
+    Ok(())
+}
+
 fn validate(files: &[PathBuf], set: &[String]) -> Result<(), Failure> {
     let mut bad = false;
     for f in files {
         match scenario::load(f, set) {
-            Ok(s) => say!(
-                "{}: ok ({} instance groups, {} services, {} job streams, {})",
-                f.display(),
-                s.spec.instance_groups.len(),
-                s.spec.services.len(),
-                s.spec.jobs.len(),
-                s.spec.horizon
-            ),
+            Ok(s) => {
+                say!(
+                    "{}: ok ({} instance groups, {} services, {} job streams, {})",
+                    f.display(),
+                    s.spec.instance_groups.len(),
+                    s.spec.services.len(),
+                    s.spec.jobs.len(),
+                    s.spec.horizon
+                );
+                if !s.ignored.is_empty() {
+                    say!(
+                        "{}: ignored (not modelled): {}",
+                        f.display(),
+                        s.ignored.join(", ")
+                    );
+                }
+            }
             Err(e) => {
                 bad = true;
                 for line in e.issues() {

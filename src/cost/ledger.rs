@@ -941,6 +941,21 @@ impl Ledger {
         out
     }
 
+    /// Instances billed now (launched, not terminated).
+    pub fn instances_billed(&self) -> usize {
+        self.instances.iter().flatten().count()
+    }
+
+    /// Tasks billed on instances now (placed, not stopped).
+    pub fn tasks_billed(&self) -> usize {
+        self.instances.iter().flatten().map(|i| i.tasks.len()).sum()
+    }
+
+    /// Fargate tasks billed now or from their admission (not stopped).
+    pub fn fargate_billed(&self) -> usize {
+        self.fargate.len()
+    }
+
     // ----- internals ---------------------------------------------------
 
     /// The hour a charge at `t` is billed in: a charge at the very end of

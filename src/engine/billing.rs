@@ -155,11 +155,52 @@ impl Simulation {
             .fargate_admitted(t, owner, meta.spot, rates, size, admitted);
     }
 
+    /// Whether the ledger bills what the cluster holds: every instance not
+    /// terminated, every task placed and not stopped, every priced Fargate
+    /// task not stopped (a change of state without its hook breaks this).
+    fn billing_agrees(&self) -> bool {
+        let ledger = &self.billing.ledger;
+        let instances = self.cluster.instances();
+        let running = instances
+            .iter()
+            .filter(|i| i.terminated_at.is_none())
+            .count();
+        let tasks = self.cluster.tasks();
+        let placed = tasks
+            .iter()
+            .filter(|t| t.instance.is_some() && t.stopped_at.is_none())
+            .count();
+        let fargate = self
+            .fargate
+            .tasks
+            .iter()
+            .filter(|(&t, meta)| {
+                let task = self.cluster.task(t);
+                task.stopped_at.is_none()
+                    && self.spec.task_definitions[task.def.index()]
+                        .fargate
+                        .is_some_and(|f| {
+                            self.spec
+                                .pricing
+                                .fargate_rates(f.platform, meta.spot)
+                                .is_some()
+                        })
+            })
+            .count();
+        ledger.instances_billed() == running
+            && ledger.tasks_billed() == placed
+            && ledger.fargate_billed() == fargate
+    }
+
     /// Bills the run up to its end. Returns the rows of `cost.csv`, the
     /// summary and, with Reserved Instances or Savings Plans, their
     /// settlement (B3).
     pub(super) fn bill(&mut self) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
         let end = self.horizon;
+        debug_assert!(
+            self.billing_agrees(),
+            "the ledger missed an instance or task change"
+        );
         let pricing = &self.spec.pricing;
         let ledger = &mut self.billing.ledger;
         // B3: the flat what-if on the hour's on-demand spend, or Reserved

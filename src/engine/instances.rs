@@ -274,6 +274,16 @@ impl Simulation {
             (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
         ];
         attributes.extend(group.attributes.iter().cloned());
+        // The k-th instance of a group with seeds gets the k-th seed.
+        let seed = if group.instances.is_empty() {
+            None
+        } else {
+            let k = self.inst_meta.iter().filter(|m| m.group == g).count();
+            group.instances.get(k).cloned()
+        };
+        if let Some(seed) = &seed {
+            attributes.extend(seed.attributes.iter().cloned());
+        }
         if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
             attributes.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
         }
@@ -302,6 +312,9 @@ impl Simulation {
             },
             now,
         );
+        if let Some(ec2) = seed.and_then(|s| s.ec2_instance_id) {
+            self.cluster.set_ec2_instance_id(id, ec2);
+        }
         debug_assert_eq!(id.index(), self.inst_meta.len());
         if purchase == Purchase::Spot {
             self.recorder.spot_live += 1;

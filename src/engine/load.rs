@@ -206,11 +206,7 @@ impl Simulation {
         // reaction time of a scale-out: demand rise to tasks RUNNING).
         let above = self.services[s].scaler.as_ref().is_some_and(|sc| {
             sc.tracking.iter().any(|p| {
-                let v = match p.metric {
-                    crate::scaling::ServiceMetric::Cpu => metrics.cpu,
-                    crate::scaling::ServiceMetric::Memory => metrics.memory,
-                    crate::scaling::ServiceMetric::RequestsPerTarget => metrics.requests_per_target,
-                };
+                let v = metrics.get(p.metric);
                 v.is_some_and(|v| v > p.target)
             })
         });

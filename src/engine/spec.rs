@@ -395,6 +395,9 @@ pub struct InstanceGroupSpec {
     pub launch_latency: Dist,
     /// Custom attributes.
     pub attributes: Vec<(String, String)>,
+    /// Single instances of the group: entry k describes the k-th instance
+    /// the group launches (its instances at time zero first).
+    pub instances: Vec<InstanceSeed>,
     /// `ecs.ami-id` value.
     pub ami_id: String,
     /// Mixed-instances policy (S6). `None`: all on-demand, types launched in
@@ -410,6 +413,17 @@ pub struct InstanceGroupSpec {
     pub max_size: u32,
     /// The ASG's own target tracking on the group's CPU reservation (C7).
     pub target_tracking: Option<AsgTargetTracking>,
+}
+
+/// What one instance of a group has of its own (an imported cluster:
+/// `PutAttributes` on some instances, the real EC2 id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceSeed {
+    /// Its EC2 id, shown in outputs and matched by `ec2InstanceId`
+    /// constraints; `None`: a generated one.
+    pub ec2_instance_id: Option<String>,
+    /// Custom attributes on top of the group's.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A change of a REPLICA service's desired count at a given time.

@@ -5,9 +5,8 @@
 //! The cluster holds state and invariants only: it has no clock (callers pass
 //! `now`) and schedules nothing.
 
-use std::collections::HashMap;
-
 use super::attrs::{Attributes, Interner};
+use super::hash::IdMap;
 use super::ids::{AttrId, GroupId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId};
 use super::index::PlacementIndex;
 use super::instance::{ContainerInstance, InstanceState};
@@ -113,8 +112,8 @@ pub struct Cluster {
     instances: Vec<ContainerInstance>,
     tasks: Vec<Task>,
     index: PlacementIndex,
-    group_on_instance: HashMap<(GroupId, InstanceId), u32>,
-    group_on_value: HashMap<(GroupId, AttrId, ValueId), u32>,
+    group_on_instance: IdMap<(GroupId, InstanceId), u32>,
+    group_on_value: IdMap<(GroupId, AttrId, ValueId), u32>,
     counted_attrs: Vec<AttrId>,
     registered_total: Resources,
     reserved_total: Resources,
@@ -328,6 +327,13 @@ impl Cluster {
     /// One instance.
     pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
         &self.instances[id.index()]
+    }
+
+    /// Gives an instance the EC2 id of the real instance it stands for
+    /// (an imported cluster), instead of the generated one. Nothing is
+    /// indexed by it: `ec2InstanceId` constraints read it per instance.
+    pub fn set_ec2_instance_id(&mut self, id: InstanceId, ec2_instance_id: String) {
+        self.instances[id.index()].ec2_instance_id = ec2_instance_id;
     }
 
     /// All tasks, by id.

@@ -1,6 +1,6 @@
 //! Scheduled scaling (ECS-MODEL A5): actions that set a service's min
-//! and/or max at given times, on a one-off `at(...)` or a recurring
-//! `cron(...)` schedule, in UTC.
+//! and/or max at given times, on a one-off `at(...)`, a recurring
+//! `cron(...)` or a `rate(...)` schedule, in UTC or an IANA time zone.
 //!
 //! This module owns [`Schedule`], the cron parser and matcher ([`Cron`]),
 //! [`ScheduledAction`] and the parse errors ([`ScheduleError`], which name
@@ -10,26 +10,32 @@
 //!
 //! # Supported expressions
 //!
-//! - `at(yyyy-mm-ddThh:mm:ss)`: once, at that UTC time.
+//! - `at(yyyy-mm-ddThh:mm:ss)`: once, at that time (in the action's time
+//!   zone, else UTC); an RFC 3339 time with an offset or a fraction
+//!   (`at(2026-03-02T09:00:00+01:00)`) is read as written.
+//! - `rate(N minute(s)|hour(s)|day(s))`: every N units, counted from an
+//!   anchor (the run's start; [`Schedule::anchored`]), the first one period
+//!   after it.
 //! - `cron(minutes hours day-of-month month day-of-week year)`, AWS's six
-//!   fields, evaluated in UTC at minute resolution (the finest AWS allows):
+//!   fields, at minute resolution (the finest AWS allows):
 //!
 //!   | field | values | wildcards |
 //!   |---|---|---|
 //!   | minutes | 0–59 | `, - * /` |
 //!   | hours | 0–23 | `, - * /` |
-//!   | day-of-month | 1–31 | `, - * / ?`, `L` (last day of the month, alone) |
+//!   | day-of-month | 1–31 | `, - * / ?`; whole field: `L` (last day), `LW` (last weekday), `nW` (weekday nearest day n, within the month) |
 //!   | month | 1–12 or `JAN`–`DEC` | `, - * /` |
-//!   | day-of-week | 1–7 or `SUN`–`SAT` (1 = Sunday) | `, - * / ?` |
+//!   | day-of-week | 1–7 or `SUN`–`SAT` (1 = Sunday) | `, - * / ?`; whole field: `d#k` (k-th day d of the month), `dL` (last day d), `L` (Saturday) |
 //!   | year | 1970–2199 | `, - * /` |
 //!
 //!   Names are case-insensitive. `a-b` needs `a ≤ b` (no wrap-around);
 //!   `x/n` starts at x (or the field's minimum for `*`) and steps by n up to
 //!   the field's maximum, and `a-b/n` stays within the range. As in AWS,
 //!   exactly one of day-of-month and day-of-week must be `?`.
-//! - Not supported (rejected with the column): `W` (nearest weekday), `#`
-//!   (nth weekday), `L` in day-of-week or inside a list, `rate(...)`, time
-//!   zones other than UTC.
+//! - A time zone ([`Schedule::parse_in`], Application Auto Scaling's
+//!   `Timezone`): the fields match the local wall clock (jiff's bundled tz
+//!   database); a minute skipped by a spring-forward runs right after the
+//!   gap, a minute repeated in the fall runs once, the first time.
 //!
 //! [`Schedule::next_after`] returns the first firing *strictly after* the
 //! given instant, so an engine that fires an action at `t` asks for the
@@ -39,7 +45,7 @@
 //!
 //! A pure decider: parsing and date arithmetic only, no clock and no I/O.
 
-use crate::sim::calendar::{civil_from_days, days_from_civil, days_in_month, parse_utc_datetime};
+use crate::sim::calendar::{civil_from_days, days_from_civil, days_in_month, parse_instant};
 use std::fmt;
 
 use super::ParamError;
@@ -69,12 +75,40 @@ pub enum Schedule {
     At(i64),
     /// Whenever the cron expression matches (`cron(...)`).
     Cron(Cron),
+    /// Every `every_s` seconds after `from` (Unix seconds; the run's start
+    /// unless set with [`Schedule::anchored`]): `rate(5 minutes)`.
+    Rate {
+        /// The period in seconds.
+        every_s: i64,
+        /// The anchor: firings are `from + k × every_s`, k ≥ 1.
+        from: i64,
+    },
 }
 
 impl Schedule {
-    /// Parses `at(yyyy-mm-ddThh:mm:ss)` or `cron(...)` (see the module
-    /// docs). Surrounding whitespace is ignored.
+    /// Parses `at(yyyy-mm-ddThh:mm:ss)`, `cron(...)` or `rate(...)` (see
+    /// the module docs), in UTC. Surrounding whitespace is ignored.
     pub fn parse(expr: &str) -> Result<Schedule, ScheduleError> {
+        Schedule::parse_in(expr, None)
+    }
+
+    /// Like [`Schedule::parse`], with cron fields and an offset-less `at`
+    /// time read in the IANA time zone `tz` (`Europe/Paris`), as
+    /// Application Auto Scaling's `Timezone` does; `None` or `UTC` is UTC.
+    /// An unknown zone is an error at column 1.
+    pub fn parse_in(expr: &str, tz: Option<&str>) -> Result<Schedule, ScheduleError> {
+        let tz = match tz {
+            None | Some("UTC") | Some("Etc/UTC") => None,
+            Some(name) => {
+                jiff::tz::db().get(name).map_err(|_| {
+                    error(
+                        1,
+                        format!("unknown time zone `{name}`; expected an IANA name such as Europe/Paris"),
+                    )
+                })?;
+                Some(name.to_string())
+            }
+        };
         let lead = expr.len() - expr.trim_start().len();
         let body = expr.trim();
         let col = |byte: usize| column_of(expr, lead + byte);
@@ -85,30 +119,58 @@ impl Schedule {
                     "missing `)` at the end of `at(...)`",
                 ));
             };
-            return parse_at(inner).map(Schedule::At).ok_or_else(|| {
-                error(
-                    col(3),
-                    format!(
-                        "invalid time `{inner}`; expected yyyy-mm-ddThh:mm:ss (UTC), \
+            return parse_at(inner, tz.as_deref())
+                .map(Schedule::At)
+                .ok_or_else(|| {
+                    error(
+                        col(3),
+                        format!(
+                            "invalid time `{inner}`; expected yyyy-mm-ddThh:mm:ss (UTC), \
                              e.g. at(2024-03-01T08:00:00)"
+                        ),
+                    )
+                });
+        }
+        if body.starts_with("cron(") {
+            return Cron::parse_at(expr, lead).map(|mut c| {
+                c.tz = tz;
+                Schedule::Cron(c)
+            });
+        }
+        if let Some(inner) = body.strip_prefix("rate(") {
+            let Some(inner) = inner.strip_suffix(')') else {
+                return Err(error(
+                    col(body.len()),
+                    "missing `)` at the end of `rate(...)`",
+                ));
+            };
+            return parse_rate(inner).ok_or_else(|| {
+                error(
+                    col(5),
+                    format!(
+                        "invalid rate `{inner}`; expected a whole number above 0 and \
+                         minute(s), hour(s) or day(s), e.g. rate(5 minutes), rate(1 hour)"
                     ),
                 )
             });
         }
-        if body.starts_with("cron(") {
-            return Cron::parse_at(expr, lead).map(Schedule::Cron);
-        }
-        if body.starts_with("rate(") {
-            return Err(error(
-                col(0),
-                "`rate(...)` schedules are not supported; use cron(...) or at(...)",
-            ));
-        }
         Err(error(
             col(0),
-            "expected `cron(minutes hours day-of-month month day-of-week year)` \
-             or `at(yyyy-mm-ddThh:mm:ss)`",
+            "expected `cron(minutes hours day-of-month month day-of-week year)`, \
+             `rate(5 minutes)` or `at(yyyy-mm-ddThh:mm:ss)`",
         ))
+    }
+
+    /// A `rate(...)` schedule counted from `from` (Unix seconds), e.g. the
+    /// run's start or the action's `StartTime`; other schedules unchanged.
+    pub fn anchored(self, from_epoch_s: i64) -> Schedule {
+        match self {
+            Schedule::Rate { every_s, .. } => Schedule::Rate {
+                every_s,
+                from: from_epoch_s,
+            },
+            other => other,
+        }
     }
 
     /// The first firing strictly after `after_epoch_s` (Unix seconds), if
@@ -118,6 +180,14 @@ impl Schedule {
         match self {
             Schedule::At(t) => (*t > after_epoch_s).then_some(*t),
             Schedule::Cron(c) => c.next_after(after_epoch_s),
+            Schedule::Rate { every_s, from } => {
+                let k = if after_epoch_s < *from {
+                    1
+                } else {
+                    (after_epoch_s - from).div_euclid(*every_s) + 1
+                };
+                from.checked_add(k.checked_mul(*every_s)?)
+            }
         }
     }
 
@@ -135,6 +205,15 @@ impl fmt::Display for Schedule {
                 write!(f, "at({y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02})")
             }
             Schedule::Cron(c) => c.fmt(f),
+            Schedule::Rate { every_s, .. } => {
+                let (n, unit) = match *every_s {
+                    s if s % 86_400 == 0 => (s / 86_400, "day"),
+                    s if s % 3600 == 0 => (s / 3600, "hour"),
+                    s => (s / 60, "minute"),
+                };
+                let plural = if n == 1 { "" } else { "s" };
+                write!(f, "rate({n} {unit}{plural})")
+            }
         }
     }
 }
@@ -227,6 +306,19 @@ enum DayOfMonth {
     Last,
     /// These days (1–31); a day a month lacks never matches.
     Days(Mask),
+    /// `nW`: the weekday (Monday–Friday) nearest day n, within its month.
+    NearestWeekday(u32),
+    /// `LW`: the last weekday of the month.
+    LastWeekday,
+}
+
+/// A day-of-week field other than `?` or a set of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WeekdayRule {
+    /// `d#k`: the k-th (1–5) day d (1 = Sunday) of the month.
+    Nth(u32, u32),
+    /// `dL`: the last day d of the month.
+    Last(u32),
 }
 
 /// A parsed AWS `cron(...)` expression (see the module docs for the
@@ -238,9 +330,13 @@ pub struct Cron {
     hours: Mask,
     day_of_month: DayOfMonth,
     months: Mask,
-    /// 1 = Sunday … 7 = Saturday; `None` for `?`.
+    /// 1 = Sunday … 7 = Saturday; `None` for `?` (or a rule).
     day_of_week: Option<Mask>,
+    /// `#` or `L` in day-of-week.
+    weekday_rule: Option<WeekdayRule>,
     years: Bits,
+    /// IANA time zone the fields are read in; `None` = UTC.
+    tz: Option<String>,
 }
 
 /// One of the six fields: name, range, and names for values.
@@ -300,6 +396,9 @@ enum Parsed {
     Question,
     Last,
     Set(Bits),
+    NearestWeekday(u32),
+    LastWeekday,
+    Weekday(WeekdayRule),
 }
 
 impl Cron {
@@ -362,16 +461,20 @@ impl Cron {
         // elsewhere).
         let set = |p: Parsed| match p {
             Parsed::Set(b) => b,
-            Parsed::Question | Parsed::Last => Bits::default(),
+            _ => Bits::default(),
         };
         let day_of_month = match dom {
             Parsed::Question => DayOfMonth::NoSpecific,
             Parsed::Last => DayOfMonth::Last,
+            Parsed::NearestWeekday(n) => DayOfMonth::NearestWeekday(n),
+            Parsed::LastWeekday => DayOfMonth::LastWeekday,
             Parsed::Set(b) => DayOfMonth::Days(mask_of(&b, &FIELDS[2])),
+            Parsed::Weekday(_) => DayOfMonth::NoSpecific,
         };
-        let day_of_week = match dow {
-            Parsed::Set(b) => Some(mask_of(&b, &FIELDS[4])),
-            Parsed::Question | Parsed::Last => None,
+        let (day_of_week, weekday_rule) = match dow {
+            Parsed::Set(b) => (Some(mask_of(&b, &FIELDS[4])), None),
+            Parsed::Weekday(w) => (None, Some(w)),
+            _ => (None, None),
         };
         let minutes = mask_of(&set(minutes), &FIELDS[0]);
         let hours = mask_of(&set(hours), &FIELDS[1]);
@@ -379,7 +482,7 @@ impl Cron {
         let years = set(years);
         match (
             day_of_month == DayOfMonth::NoSpecific,
-            day_of_week.is_none(),
+            day_of_week.is_none() && weekday_rule.is_none(),
         ) {
             (true, true) => {
                 return Err(error(
@@ -403,14 +506,23 @@ impl Cron {
             day_of_month,
             months,
             day_of_week,
+            weekday_rule,
             years,
+            tz: None,
         })
     }
 
     /// Whether the minute starting at Unix time `epoch_s` (seconds ignored)
-    /// matches.
+    /// matches, in the expression's time zone.
     pub fn matches(&self, epoch_s: i64) -> bool {
-        let (y, mo, d, h, mi, _) = civil_time(epoch_s);
+        let wall = match &self.tz {
+            Some(tz) => match to_wall(epoch_s, tz) {
+                Some(w) => w,
+                None => return false,
+            },
+            None => epoch_s,
+        };
+        let (y, mo, d, h, mi, _) = civil_time(wall);
         self.year_ok(y)
             && has(self.months, mo)
             && self.day_ok(y, mo, d)
@@ -419,8 +531,26 @@ impl Cron {
     }
 
     /// The first matching minute strictly after `after_epoch_s` (Unix
-    /// seconds), or `None` if there is none up to the end of 2199.
+    /// seconds), or `None` if there is none up to the end of 2199. In a
+    /// time zone the fields match the local wall clock: a minute skipped
+    /// by a spring-forward runs after the gap, a repeated one runs once.
     pub fn next_after(&self, after_epoch_s: i64) -> Option<i64> {
+        let Some(tz) = &self.tz else {
+            return self.next_wall_after(after_epoch_s);
+        };
+        let mut wall = to_wall(after_epoch_s, tz)?;
+        loop {
+            let m = self.next_wall_after(wall)?;
+            let at = from_wall(m, tz)?;
+            if at > after_epoch_s {
+                return Some(at);
+            }
+            wall = m;
+        }
+    }
+
+    /// [`Cron::next_after`] on wall-clock seconds (UTC arithmetic).
+    fn next_wall_after(&self, after_epoch_s: i64) -> Option<i64> {
         // The first whole minute after `after_epoch_s`, no earlier than 1970.
         let mut t = (after_epoch_s.div_euclid(60) + 1).max(0) * 60;
         loop {
@@ -456,11 +586,37 @@ impl Cron {
     }
 
     fn day_ok(&self, y: i64, mo: u32, d: u32) -> bool {
-        match (&self.day_of_month, &self.day_of_week) {
-            (DayOfMonth::Last, _) => d == days_in_month(y, mo),
-            (DayOfMonth::Days(b), _) => has(*b, d),
-            (DayOfMonth::NoSpecific, Some(w)) => has(*w, weekday(days_from_civil(y, mo, d))),
-            (DayOfMonth::NoSpecific, None) => false,
+        let last = days_in_month(y, mo);
+        let wd = |day: u32| weekday(days_from_civil(y, mo, day));
+        match (&self.day_of_month, &self.day_of_week, &self.weekday_rule) {
+            (DayOfMonth::Last, _, _) => d == last,
+            (DayOfMonth::Days(b), _, _) => has(*b, d),
+            // 1 = Sunday, 7 = Saturday.
+            (DayOfMonth::LastWeekday, _, _) => {
+                d == match wd(last) {
+                    7 => last - 1,
+                    1 => last - 2,
+                    _ => last,
+                }
+            }
+            (DayOfMonth::NearestWeekday(n), _, _) => {
+                *n <= last
+                    && d == match wd(*n) {
+                        7 if *n == 1 => 3,
+                        7 => n - 1,
+                        1 if *n == last => n - 2,
+                        1 => n + 1,
+                        _ => *n,
+                    }
+            }
+            (DayOfMonth::NoSpecific, Some(w), _) => has(*w, wd(d)),
+            (DayOfMonth::NoSpecific, None, Some(WeekdayRule::Nth(w, k))) => {
+                wd(d) == *w && (d - 1) / 7 + 1 == *k
+            }
+            (DayOfMonth::NoSpecific, None, Some(WeekdayRule::Last(w))) => {
+                wd(d) == *w && d + 7 > last
+            }
+            (DayOfMonth::NoSpecific, None, None) => false,
         }
     }
 }
@@ -497,6 +653,47 @@ fn parse_field(
     if tok.eq_ignore_ascii_case("L") && index == 2 {
         return Ok(Parsed::Last);
     }
+    if index == 2 && tok.eq_ignore_ascii_case("LW") {
+        return Ok(Parsed::LastWeekday);
+    }
+    // `nW`, `d#k` and `dL` are whole fields; in a list or range they are
+    // reported below.
+    let whole = !tok.contains([',', '-', '/']);
+    if index == 2 && whole {
+        if let Some(n) = tok.strip_suffix(['W', 'w']) {
+            let v = value(spec, n, col(0))?;
+            return Ok(Parsed::NearestWeekday(v));
+        }
+    }
+    if index == 4 && whole {
+        if let Some((d, k)) = tok.split_once('#') {
+            let w = value(spec, d, col(0))?;
+            let k = k
+                .parse::<u32>()
+                .ok()
+                .filter(|k| (1..=5).contains(k))
+                .ok_or_else(|| {
+                    error(
+                        col(d.len() + 1),
+                        format!("{name}: `#{k}` must be 1 to 5 (the week of the month)"),
+                    )
+                })?;
+            return Ok(Parsed::Weekday(WeekdayRule::Nth(w, k)));
+        }
+        let is_name = DAY_NAMES.iter().any(|n| n.eq_ignore_ascii_case(tok));
+        if !is_name {
+            if let Some(d) = tok.strip_suffix(['L', 'l']) {
+                if d.is_empty() {
+                    // `L` alone: the last day of the week, every Saturday.
+                    let mut b = Bits::new(spec.min);
+                    b.insert(7);
+                    return Ok(Parsed::Set(b));
+                }
+                let w = value(spec, d, col(0))?;
+                return Ok(Parsed::Weekday(WeekdayRule::Last(w)));
+            }
+        }
+    }
     let mut bits = Bits::new(spec.min);
     let mut off = 0;
     for item in tok.split(',') {
@@ -506,11 +703,14 @@ fn parse_field(
         }
         if let Some(i) = item.find(['W', 'w', '#', 'L', 'l', '?']) {
             let what = match &item[i..=i] {
-                "W" | "w" => "`W` (nearest weekday) is not supported",
-                "#" => "`#` (nth weekday of the month) is not supported",
+                "W" | "w" if index == 2 => "`nW` (nearest weekday) must be the whole field",
+                "W" | "w" => "`W` is only allowed in day-of-month",
+                "#" if index == 4 => "`d#k` (k-th weekday d) must be the whole field",
+                "#" => "`#` is only allowed in day-of-week",
                 "?" => "`?` must be the whole field",
                 _ if index == 2 => "`L` must be the whole day-of-month field",
-                _ => "`L` is only supported alone in day-of-month",
+                _ if index == 4 => "`dL` (last weekday d) must be the whole field",
+                _ => "`L` is only allowed in day-of-month or day-of-week",
             };
             // Month and day names contain these letters (JUL, WED): reject
             // them only outside a name.
@@ -610,13 +810,75 @@ fn column_of(s: &str, byte: usize) -> usize {
 // UTC calendar arithmetic
 // ---------------------------------------------------------------------------
 
-/// `yyyy-mm-ddThh:mm:ss` (optionally with a trailing `Z`) as Unix seconds.
-fn parse_at(s: &str) -> Option<i64> {
-    let s = s.strip_suffix('Z').unwrap_or(s);
-    if s.len() != 19 {
+/// The time of `at(...)` as Unix seconds: AWS's `yyyy-mm-ddThh:mm:ss`
+/// (in `tz`, else UTC), or any RFC 3339 time with an offset or fraction
+/// (see [`parse_instant`]). A date alone is not a time here.
+fn parse_at(s: &str, tz: Option<&str>) -> Option<i64> {
+    if s.trim().len() <= 10 {
         return None;
     }
-    parse_utc_datetime(s)
+    let utc = parse_instant(s)?;
+    let has_offset = s.get(10..).is_some_and(|t| {
+        t.contains(['Z', 'z', '+']) || t.get(1..).is_some_and(|t| t.contains('-'))
+    });
+    match tz {
+        Some(name) if !has_offset => from_wall(utc, name),
+        _ => Some(utc),
+    }
+}
+
+/// `rate(N unit)`: N above 0, unit minute(s), hour(s) or day(s). The
+/// anchor is set by [`Schedule::anchored`].
+fn parse_rate(s: &str) -> Option<Schedule> {
+    let mut parts = s.split_whitespace();
+    let n: i64 = parts.next()?.parse().ok().filter(|&n| n > 0)?;
+    let unit = match parts.next()? {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Schedule::Rate {
+        every_s: n.checked_mul(unit)?,
+        from: 0,
+    })
+}
+
+/// Wall-clock seconds (the local date and time of `t` in zone `tz`, counted
+/// as if it were UTC).
+fn to_wall(t: i64, tz: &str) -> Option<i64> {
+    let zone = jiff::tz::db().get(tz).ok()?;
+    let dt = jiff::Timestamp::from_second(t)
+        .ok()?
+        .to_zoned(zone)
+        .datetime();
+    Some(
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
+}
+
+/// The instant of wall-clock seconds `wall` in zone `tz`; a time in a
+/// spring-forward gap is moved later by the gap, a repeated one in the fall
+/// is the first (jiff's `compatible`, as AWS's schedulers do).
+fn from_wall(wall: i64, tz: &str) -> Option<i64> {
+    let zone = jiff::tz::db().get(tz).ok()?;
+    let dt = jiff::Timestamp::from_second(wall)
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .datetime();
+    Some(
+        zone.to_ambiguous_zoned(dt)
+            .compatible()
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
 }
 
 /// AWS day-of-week of a day number: 1 = Sunday … 7 = Saturday
@@ -835,6 +1097,123 @@ mod tests {
     }
 
     #[test]
+    fn a5_nearest_nth_and_last_weekdays() {
+        // March 2026: the 1st is a Sunday, the 31st a Tuesday.
+        let next = |expr: &str, after: i64| cron(expr).next_after(after);
+        let start = utc(2026, 3, 1, 0, 0);
+        // 15W: the 15th is a Sunday -> Monday 16th; 1W: Sunday 1st -> Monday 2nd.
+        assert_eq!(next("0 8 15W * ? *", start), Some(utc(2026, 3, 16, 8, 0)));
+        assert_eq!(next("0 8 1W * ? *", start - 1), Some(utc(2026, 3, 2, 8, 0)));
+        // May 2026: the 31st is a Sunday -> 31W is Friday 29th; LW too.
+        let may = utc(2026, 5, 1, 0, 0);
+        assert_eq!(next("0 8 31W * ? *", may), Some(utc(2026, 5, 29, 8, 0)));
+        assert_eq!(next("0 8 LW * ? *", may), Some(utc(2026, 5, 29, 8, 0)));
+        // 2#1: first Monday of March is the 2nd; 6#3 third Friday the 20th.
+        assert_eq!(next("0 6 ? * 2#1 *", start), Some(utc(2026, 3, 2, 6, 0)));
+        assert_eq!(next("0 6 ? * FRI#3 *", start), Some(utc(2026, 3, 20, 6, 0)));
+        // 6L: last Friday of March is the 27th; of April the 24th.
+        assert_eq!(next("0 6 ? * 6L *", start), Some(utc(2026, 3, 27, 6, 0)));
+        assert_eq!(
+            next("0 6 ? * 6L *", utc(2026, 3, 27, 6, 0)),
+            Some(utc(2026, 4, 24, 6, 0))
+        );
+        // L alone in day-of-week: every Saturday (7).
+        assert_eq!(next("0 6 ? * L *", start), Some(utc(2026, 3, 7, 6, 0)));
+        // 5#5 (fifth Thursday) skips months that have four.
+        assert_eq!(next("0 6 ? * 5#5 *", start), Some(utc(2026, 4, 30, 6, 0)));
+    }
+
+    #[test]
+    fn a5_rate_schedules() {
+        let r = Schedule::parse("rate(5 minutes)").unwrap();
+        assert_eq!(r.to_string(), "rate(5 minutes)");
+        // Counted from the anchor (the run's start), first one period after.
+        let r = r.anchored(1_000);
+        assert_eq!(r.first_at_or_after(1_000), Some(1_300));
+        assert_eq!(r.next_after(1_300), Some(1_600));
+        assert_eq!(r.next_after(1_450), Some(1_600));
+        assert_eq!(
+            Schedule::parse("rate(1 day)").unwrap().to_string(),
+            "rate(1 day)"
+        );
+        assert_eq!(
+            Schedule::parse("rate(2 hours)")
+                .unwrap()
+                .anchored(0)
+                .next_after(0),
+            Some(7_200)
+        );
+    }
+
+    #[test]
+    fn a5_cron_and_at_in_a_time_zone() {
+        // Europe/Paris is UTC+1 in winter, UTC+2 from 2026-03-29 01:00 UTC.
+        let c = Schedule::parse_in("cron(0 8 * * ? *)", Some("Europe/Paris")).unwrap();
+        assert_eq!(
+            c.next_after(utc(2026, 3, 1, 0, 0)),
+            Some(utc(2026, 3, 1, 7, 0))
+        );
+        assert_eq!(
+            c.next_after(utc(2026, 3, 30, 0, 0)),
+            Some(utc(2026, 3, 30, 6, 0))
+        );
+        // 02:30 does not exist on 2026-03-29 in Paris: it runs after the gap
+        // (03:30 CEST = 01:30 UTC), once.
+        let gap = Schedule::parse_in("cron(30 2 * * ? *)", Some("Europe/Paris")).unwrap();
+        assert_eq!(
+            gap.next_after(utc(2026, 3, 29, 0, 0)),
+            Some(utc(2026, 3, 29, 1, 30))
+        );
+        assert_eq!(
+            gap.next_after(utc(2026, 3, 29, 1, 30)),
+            Some(utc(2026, 3, 30, 0, 30))
+        );
+        // 02:30 on 2026-10-25 happens twice in Paris: it runs once, the first.
+        assert_eq!(
+            gap.next_after(utc(2026, 10, 25, 0, 0)),
+            Some(utc(2026, 10, 25, 0, 30))
+        );
+        assert_eq!(
+            gap.next_after(utc(2026, 10, 25, 0, 30)),
+            Some(utc(2026, 10, 26, 1, 30))
+        );
+        // at() without an offset is read in the zone; with one, as written.
+        assert_eq!(
+            Schedule::parse_in("at(2026-03-02T08:00:00)", Some("America/New_York")),
+            Ok(Schedule::At(utc(2026, 3, 2, 13, 0)))
+        );
+        assert_eq!(
+            Schedule::parse_in("at(2026-03-02T08:00:00Z)", Some("America/New_York")),
+            Ok(Schedule::At(utc(2026, 3, 2, 8, 0)))
+        );
+        let e = Schedule::parse_in("cron(0 8 * * ? *)", Some("Mars/Olympus")).unwrap_err();
+        assert!(e.message.contains("unknown time zone"), "{e}");
+        // UTC by name is UTC.
+        assert_eq!(
+            Schedule::parse_in("cron(0 8 * * ? *)", Some("Etc/UTC")),
+            Schedule::parse("cron(0 8 * * ? *)")
+        );
+    }
+
+    #[test]
+    fn a5_at_with_an_offset_or_a_fraction() {
+        // ECS-MODEL A5: the same instant, however it is written.
+        let eight = Schedule::At(utc(2024, 3, 1, 8, 0));
+        for text in [
+            "at(2024-03-01T08:00:00Z)",
+            "at(2024-03-01T08:00:00.000Z)",
+            "at(2024-03-01T09:00:00+01:00)",
+            "at(2024-03-01T03:00:00-05:00)",
+            "at(2024-03-01 08:00)",
+        ] {
+            assert_eq!(Schedule::parse(text), Ok(eight.clone()), "{text}");
+        }
+        for bad in ["at(2024-03-01)", "at(2024-02-30T08:00:00)", "at(tomorrow)"] {
+            assert!(Schedule::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a5_invalid_expressions_name_the_column() {
         let cases = [
             // Columns:      123456789012345678901
@@ -862,19 +1241,25 @@ mod tests {
                 "step `0` must be a whole number above 0",
             ),
             (
-                "cron(0 8 15W * ? *)",
-                12,
-                "`W` (nearest weekday) is not supported",
+                "cron(0 8 1,15W * ? *)",
+                14,
+                "`nW` (nearest weekday) must be the whole field",
             ),
             (
-                "cron(0 8 ? * 6#3 *)",
+                "cron(0 8 ? * 6#3,2 *)",
                 15,
-                "`#` (nth weekday of the month) is not supported",
+                "`d#k` (k-th weekday d) must be the whole field",
+            ),
+            ("cron(0 8 ? * 6#6 *)", 16, "must be 1 to 5"),
+            (
+                "cron(0 8 ? * 1,6L *)",
+                17,
+                "`dL` (last weekday d) must be the whole field",
             ),
             (
-                "cron(0 8 ? * 6L *)",
+                "cron(0 8 15 * 2#1 *)",
                 15,
-                "`L` is only supported alone in day-of-month",
+                "one of day-of-month and day-of-week must be `?`",
             ),
             (
                 "cron(0 8 1,L * ? *)",
@@ -909,8 +1294,10 @@ mod tests {
                 4,
                 "invalid time `2024-02-30T08:00:00`",
             ),
-            ("at(2024-03-01 08:00)", 4, "expected yyyy-mm-ddThh:mm:ss"),
-            ("rate(5 minutes)", 1, "not supported"),
+            // A date alone is not a time (AWS wants the time of day).
+            ("at(2024-03-01)", 4, "expected yyyy-mm-ddThh:mm:ss"),
+            ("rate(0 minutes)", 6, "invalid rate `0 minutes`"),
+            ("rate(5 weeks)", 6, "minute(s), hour(s) or day(s)"),
             ("  every day", 3, "expected `cron("),
         ];
         for (expr, column, want) in others {

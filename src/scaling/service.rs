@@ -120,6 +120,8 @@ impl ServiceMetrics {
             ServiceMetric::Cpu => self.cpu,
             ServiceMetric::Memory => self.memory,
             ServiceMetric::RequestsPerTarget => self.requests_per_target,
+            // Read from the step policy's trace, not measured.
+            ServiceMetric::Custom => None,
         }
     }
 }
@@ -343,7 +345,10 @@ impl ServiceScaler {
         }
 
         for (p, alarm) in self.steps.iter().zip(self.step_alarms.iter_mut()) {
-            let value = m.get(p.metric);
+            let value = match &p.trace {
+                Some(t) => Some(t.at(now)),
+                None => m.get(p.metric),
+            };
             if !alarm.observe(p, value) {
                 continue;
             }
@@ -643,6 +648,7 @@ mod tests {
             steps: vec![step(0.0, Some(15.0), 2.0), step(15.0, None, 3.0)],
             min_adjustment_magnitude: None,
             cooldown: SimDuration::from_secs(300),
+            trace: None,
         };
         assert_eq!(p.validate(), Ok(()));
         let mut s = ServiceScaler::new(ScalableTarget { min: 1, max: 100 }, vec![], vec![p]);

@@ -165,6 +165,26 @@ pub struct StepPolicy {
     /// happen for this long; after it scales in, no scale-in (A4's rules,
     /// applied by the service scaler).
     pub cooldown: SimDuration,
+    /// With [`ServiceMetric::Custom`]: the metric's values over the run.
+    pub trace: Option<MetricTrace>,
+}
+
+/// A replayed metric (a custom CloudWatch metric such as an SQS queue
+/// depth): each value holds from its offset until the next; before the
+/// first the first holds, after the last the last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricTrace {
+    /// (offset from time zero, value), in time order.
+    pub points: Vec<(SimDuration, f64)>,
+}
+
+impl MetricTrace {
+    /// The value in effect at `t`.
+    pub fn at(&self, t: crate::sim::SimTime) -> f64 {
+        let ms = t.as_millis();
+        let k = self.points.partition_point(|p| p.0.as_millis() <= ms);
+        self.points.get(k.saturating_sub(1)).map_or(0.0, |p| p.1)
+    }
 }
 
 /// Why a step policy is invalid. Steps are numbered from 1, in the order
@@ -526,6 +546,7 @@ mod tests {
             ],
             min_adjustment_magnitude: None,
             cooldown: SimDuration::from_secs(300),
+            trace: None,
         }
     }
 

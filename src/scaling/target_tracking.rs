@@ -63,6 +63,11 @@ pub enum ServiceMetric {
     Memory,
     /// `ALBRequestCountPerTarget`: requests per target per minute.
     RequestsPerTarget,
+    /// A CloudWatch metric of the user's behind a step policy's alarm (an
+    /// SQS queue depth, ...), replayed from the policy's own trace
+    /// ([`crate::scaling::step::MetricTrace`]); step scaling only, and not
+    /// in [`ServiceMetric::ALL`] (the engine measures no such thing).
+    Custom,
 }
 
 impl ServiceMetric {
@@ -80,6 +85,7 @@ impl ServiceMetric {
             ServiceMetric::Cpu => "cpu",
             ServiceMetric::Memory => "memory",
             ServiceMetric::RequestsPerTarget => "requests-per-target",
+            ServiceMetric::Custom => "custom",
         }
     }
 

@@ -23,7 +23,7 @@ use crate::model::attrs;
 use crate::model::{Resources, TaskDefId};
 use crate::placement::query::{Query, QueryTarget};
 use crate::placement::{Constraint, MAX_CONSTRAINTS};
-use crate::sim::calendar::parse_utc_datetime;
+use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
 use crate::text::closest;
 
@@ -89,16 +89,10 @@ pub(crate) fn build(
         Some(d) => d,
         None => SimDuration::ZERO,
     };
-    let start_text = r
-        .opt_string(t, "", "startTime")
-        .unwrap_or_else(|| DEFAULT_START.into());
-    let start_epoch_s = parse_utc_datetime(&start_text).unwrap_or_else(|| {
-        r.err(
-            "startTime",
-            format!("expected a UTC date such as \"{DEFAULT_START}\", found \"{start_text}\""),
-        );
-        0
-    });
+    let start_epoch_s = match t.get("startTime") {
+        Some(v) => r.instant(v, "startTime").unwrap_or(0),
+        None => parse_instant(DEFAULT_START).unwrap_or(0),
+    };
 
     // Names of the Auto Scaling group capacity providers, for strategies.
     let asg_names: Vec<String> = t
@@ -115,17 +109,43 @@ pub(crate) fn build(
     let groups = instance_groups(r, t, &catalog, &priced, &cluster);
 
     // Task definitions, by family.
-    let (mut task_definitions, td_fargate, td_paths) = taskdef::section(r, t, dir);
+    let (mut task_definitions, td_fargate, td_paths, td_revisions) = taskdef::section(r, t, dir);
     let families: Vec<String> = task_definitions
         .iter()
         .map(|t| t.def.family.clone())
         .collect();
     let resolve_td = |r: &mut Reader, t: &Table, path: &str| -> Option<TaskDefId> {
         let name = r.req_string(t, path, "taskDefinition")?;
-        // Accept `family`, `family:revision` and full ARNs.
-        let family = name.rsplit('/').next().unwrap_or(&name);
-        let family = family.split(':').next().unwrap_or(family);
-        match families.iter().position(|f| f == family) {
+        // Accept `family`, `family:revision` and full ARNs; a family alone
+        // is its latest revision (as in ECS).
+        let tail = name.rsplit('/').next().unwrap_or(&name);
+        let (family, revision) = match tail.split_once(':') {
+            Some((f, rev)) => (f, rev.parse::<u32>().ok()),
+            None => (tail, None),
+        };
+        let fams = &families;
+        let of_family = || (0..fams.len()).filter(move |&i| fams[i] == family);
+        let found = match revision {
+            Some(rev) if of_family().any(|i| td_revisions[i].is_some()) => {
+                let hit = of_family().find(|&i| td_revisions[i] == Some(rev));
+                if hit.is_none() {
+                    let known: Vec<String> = of_family()
+                        .filter_map(|i| td_revisions[i].map(|n| format!("{family}:{n}")))
+                        .collect();
+                    r.err(
+                        &join(path, "taskDefinition"),
+                        format!(
+                            "no revision {rev} of \"{family}\"; defined: {}",
+                            known.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+                hit
+            }
+            _ => of_family().max_by_key(|&i| (td_revisions[i], std::cmp::Reverse(i))),
+        };
+        match found {
             Some(i) => Some(TaskDefId(i as u32)),
             None => {
                 let hint = match closest(family, families.iter().map(String::as_str)) {
@@ -250,6 +270,8 @@ pub(crate) fn build(
 /// An instance prototype for static constraint checks.
 struct Prototype {
     attrs: BTreeMap<String, String>,
+    /// The EC2 id of a described single instance, else empty.
+    ec2: String,
 }
 
 impl QueryTarget for Prototype {
@@ -257,7 +279,7 @@ impl QueryTarget for Prototype {
         self.attrs.get(name).map(String::as_str)
     }
     fn ec2_instance_id(&self) -> &str {
-        ""
+        &self.ec2
     }
     fn running_tasks_count(&self) -> u32 {
         0
@@ -298,8 +320,25 @@ fn cross_check(
                 a.insert(attrs::AMI_ID.into(), g.spec.ami_id.clone());
                 a.insert(attrs::SUBNET_ID.into(), format!("subnet-{az}"));
                 a.insert(attrs::VPC_ID.into(), "vpc-ecsim".into());
+                // Described single instances, with their own attributes
+                // and EC2 ids, may land on any type and zone of the group.
+                for seed in &g.spec.instances {
+                    let mut own = a.clone();
+                    own.extend(seed.attributes.iter().cloned());
+                    protos.push((
+                        Prototype {
+                            attrs: own,
+                            ec2: seed.ec2_instance_id.clone().unwrap_or_default(),
+                        },
+                        ty.registered,
+                        format!("{} ({})", ty.name, g.path),
+                    ));
+                }
                 protos.push((
-                    Prototype { attrs: a },
+                    Prototype {
+                        attrs: a,
+                        ec2: String::new(),
+                    },
                     ty.registered,
                     format!("{} ({})", ty.name, g.path),
                 ));

@@ -15,7 +15,7 @@ use toml::{Table, Value};
 
 use super::csvfile::CsvFile;
 use super::reader::{index, join, Reader};
-use crate::sim::calendar::epoch_seconds;
+use crate::sim::calendar::parse_instant;
 use crate::sim::{SimDuration, SimTime};
 use crate::workload::{Demand, DemandEvent, DemandShape};
 
@@ -131,10 +131,11 @@ pub(crate) fn read(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<
 }
 
 /// Reads a rate series: the first column a timestamp (`2014-04-10 00:04:00`,
-/// `1995-07-01T00:00`, with or without seconds and `Z`), the value in
+/// `1995-07-01T00:00`, `2026-03-02T00:00:00.000+01:00`: anything
+/// [`parse_instant`] reads, without an offset taken as UTC), the value in
 /// `column` (default: the second column). Returns (offset, value) points
 /// and the period of one repetition (last offset + the last step).
-fn read_trace(
+pub(crate) fn read_trace(
     path: &Path,
     column: Option<&str>,
 ) -> Result<(Vec<(SimDuration, f64)>, SimDuration), String> {
@@ -146,10 +147,13 @@ fn read_trace(
     let mut raw: Vec<(i64, f64)> = Vec::new();
     for (line, rec) in file.rows() {
         let ts = rec.get(0).unwrap_or("");
-        let t = parse_timestamp(ts).ok_or_else(|| {
+        let t = parse_instant(ts).ok_or_else(|| {
             file.at(
                 line,
-                format!("expected a timestamp such as 2014-04-10 00:04:00, found \"{ts}\""),
+                format!(
+                    "expected a timestamp such as 2014-04-10 00:04:00 or \
+                     2026-03-02T00:00:00.000Z, found \"{ts}\""
+                ),
             )
         })?;
         let v = rec.get(c_value).unwrap_or("");
@@ -179,38 +183,44 @@ fn read_trace(
     Ok((points, period))
 }
 
-/// Seconds since the epoch of `YYYY-MM-DD[T ]HH:MM[:SS][Z]` (taken as UTC).
-fn parse_timestamp(s: &str) -> Option<i64> {
-    let s = s.trim().trim_end_matches('Z');
-    let (date, time) = s.split_once(['T', ' '])?;
-    let mut d = date.split('-');
-    let (y, m, day): (i64, i64, i64) = (
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-    );
-    let mut t = time.split(':');
-    let (h, min): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
-    let sec: i64 = t.next().map_or(Some(0), |x| x.parse().ok())?;
-    // Years a rate series can plausibly have; beyond them the offsets
-    // overflow milliseconds.
-    if !(1900..=9999).contains(&y) {
-        return None;
-    }
-    epoch_seconds(y, m, day, h, min, sec)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn timestamps_of_the_shipped_traces() {
-        assert_eq!(parse_timestamp("1970-01-01T00:00"), Some(0));
-        assert_eq!(parse_timestamp("2014-04-10 00:04:00"), Some(1_397_088_240));
-        assert_eq!(parse_timestamp("1995-07-01T00:01"), Some(804_556_860));
-        assert_eq!(parse_timestamp("2014-13-10 00:04:00"), None);
+        assert_eq!(parse_instant("1970-01-01T00:00"), Some(0));
+        assert_eq!(parse_instant("2014-04-10 00:04:00"), Some(1_397_088_240));
+        assert_eq!(parse_instant("1995-07-01T00:01"), Some(804_556_860));
+        assert_eq!(parse_instant("2014-13-10 00:04:00"), None);
         // Found by fuzzing: a year this large overflowed the offset in ms.
-        assert_eq!(parse_timestamp("4294967295-07-01T00:00"), None);
+        assert_eq!(parse_instant("4294967295-07-01T00:00"), None);
+    }
+
+    #[test]
+    fn a_trace_with_aws_cli_timestamps() {
+        // CloudWatch get-metric-data prints offsets and fractions; two
+        // zones' notations of the same minutes give the same offsets.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(
+            &path,
+            "time,rps\n\
+             2026-03-02T00:00:00.000Z,10\n\
+             2026-03-02T01:01:00+01:00,20\n\
+             2026-03-01T19:02:00.5-05:00,30\n",
+        )
+        .unwrap();
+        let (points, period) = read_trace(&path, Some("rps")).unwrap();
+        let secs: Vec<u64> = points.iter().map(|p| p.0.as_millis() / 1000).collect();
+        assert_eq!(secs, [0, 60, 120]);
+        assert_eq!(period, SimDuration::from_secs(180));
+        std::fs::write(
+            &path,
+            "time,rps\n2026-03-02T00:00:00Z,1\n02/03/2026 00:01,2\n",
+        )
+        .unwrap();
+        let e = read_trace(&path, Some("rps")).unwrap_err();
+        assert!(e.contains("line 3") && e.contains("02/03/2026"), "{e}");
     }
 }

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use toml::Table;
+use toml::{Table, Value};
 
 use super::cluster::ClusterSettings;
 use super::reader::{index, join, Reader};
 use super::values::{az_list, dist};
-use crate::engine::{GroupInstanceType, InstanceGroupSpec, Operation, OperationKind};
+use crate::engine::{GroupInstanceType, InstanceGroupSpec, InstanceSeed, Operation, OperationKind};
 use crate::market::regions::{RegionalPrices, DEFAULT_REGION};
 use crate::market::{InstancesDistribution, OnDemandAllocation, SpotAllocation};
 use crate::model::catalog::{Arch, Catalog, InstanceType};
@@ -32,6 +32,7 @@ const GROUP_KEYS: &[&str] = &[
     "count",
     "launchLatency",
     "attributes",
+    "instances",
     "awsvpcTrunking",
     "amiId",
     "reservedMemory",
@@ -43,6 +44,30 @@ const GROUP_KEYS: &[&str] = &[
     "maxSize",
     "targetTracking",
 ];
+
+/// A table of custom attributes, `name = "value"`.
+fn attribute_table(r: &mut Reader, v: &Value, ap: &str) -> Vec<(String, String)> {
+    let mut attributes = Vec::new();
+    if let Some(at) = v.as_table() {
+        for (k, v) in at {
+            let kp = join(ap, k);
+            if k.starts_with("ecs.") {
+                r.err(
+                    &kp,
+                    "attribute names starting with \"ecs.\" are reserved for built-in attributes",
+                );
+            } else if k.is_empty() || k.len() > 128 {
+                r.err(&kp, "attribute names have 1 to 128 characters");
+            }
+            if let Some(s) = r.string(v, &kp) {
+                attributes.push((k.clone(), s));
+            }
+        }
+    } else {
+        r.err(ap, "expected a table of name = \"value\"");
+    }
+    attributes
+}
 
 /// `[[instanceTypes]]`: custom types, or overrides of catalogue fields (R1).
 /// Also returns the names of the types given an `ondemandUsdPerHour`,
@@ -218,6 +243,8 @@ pub(crate) fn instance_groups(
     c: &ClusterSettings,
 ) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
+    // EC2 ids of `instances` across groups, each once.
+    let mut seen_ids: Vec<String> = Vec::new();
     for (i, v) in r.list(t, "", "instanceGroups").iter().enumerate() {
         let path = index("instanceGroups", i);
         let Some(g) = r.table(v, &path, GROUP_KEYS, &[]) else {
@@ -288,23 +315,57 @@ pub(crate) fn instance_groups(
                 min: SimDuration::from_secs(60),
                 max: SimDuration::from_secs(120),
             });
-        let mut attributes = Vec::new();
-        if let Some(v) = g.get("attributes") {
-            let ap = join(&path, "attributes");
-            if let Some(at) = v.as_table() {
-                for (k, v) in at {
-                    let kp = join(&ap, k);
-                    if k.starts_with("ecs.") {
-                        r.err(&kp, "attribute names starting with \"ecs.\" are reserved for built-in attributes");
-                    } else if k.is_empty() || k.len() > 128 {
-                        r.err(&kp, "attribute names have 1 to 128 characters");
-                    }
-                    if let Some(s) = r.string(v, &kp) {
-                        attributes.push((k.clone(), s));
-                    }
+        let attributes = match g.get("attributes") {
+            Some(v) => attribute_table(r, v, &join(&path, "attributes")),
+            None => Vec::new(),
+        };
+        // Single instances (an imported cluster): the k-th instance the
+        // group starts with gets entry k's EC2 id and custom attributes on
+        // top of the group's; replacements get the group's only.
+        let mut instances = Vec::new();
+        let ip = join(&path, "instances");
+        for (k, v) in r.list(g, &path, "instances").iter().enumerate() {
+            let p = index(&ip, k);
+            let Some(it) = r.table(v, &p, &["ec2InstanceId", "attributes"], &[]) else {
+                continue;
+            };
+            let ec2_instance_id = r.opt_string(it, &p, "ec2InstanceId");
+            if let Some(id) = &ec2_instance_id {
+                let hex = id.strip_prefix("i-").unwrap_or("");
+                if !(hex.len() == 8 || hex.len() == 17)
+                    || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+                {
+                    r.err(
+                        &join(&p, "ec2InstanceId"),
+                        format!("expected an EC2 instance id such as i-0a1b2c3d4e5f67890, found \"{id}\""),
+                    );
+                } else if seen_ids.contains(id) {
+                    r.err(
+                        &join(&p, "ec2InstanceId"),
+                        format!("duplicate instance id \"{id}\""),
+                    );
+                } else {
+                    seen_ids.push(id.clone());
                 }
-            } else {
-                r.err(&ap, "expected a table of name = \"value\"");
+            }
+            let attributes = match it.get("attributes") {
+                Some(a) => attribute_table(r, a, &join(&p, "attributes")),
+                None => Vec::new(),
+            };
+            instances.push(InstanceSeed {
+                ec2_instance_id,
+                attributes,
+            });
+        }
+        if let Some(c) = count {
+            if instances.len() as u64 > c {
+                r.err(
+                    &ip,
+                    format!(
+                        "{} instances described but the group starts {c}",
+                        instances.len()
+                    ),
+                );
             }
         }
         let ami_id = r
@@ -322,6 +383,7 @@ pub(crate) fn instance_groups(
                     count: count as u32,
                     launch_latency,
                     attributes,
+                    instances,
                     ami_id,
                     distribution: purchase.distribution,
                     spot_draining: purchase.spot_draining,

@@ -11,6 +11,7 @@
 //!
 //! This module reads files; the engine never imports it.
 
+mod aws;
 mod build;
 mod capacity_providers;
 mod capacity_strategy;
@@ -29,7 +30,7 @@ pub(crate) mod reader;
 mod scaling;
 mod services;
 mod spot;
-mod taskdef;
+pub(crate) mod taskdef;
 mod trace;
 pub mod units;
 mod values;
@@ -52,6 +53,9 @@ pub struct Scenario {
     pub spec: SimSpec,
     /// Seed from the file (or `--seed`).
     pub seed: u64,
+    /// Fields accepted and not modelled (AWS fields of pasted or `file =`
+    /// JSON), by path, each once; `validate` lists them.
+    pub ignored: Vec<String>,
 }
 
 /// Loads `path`, applies `overrides` (`path=value` strings) and validates.
@@ -76,6 +80,11 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             message: format!("invalid TOML: {}", e.to_string().trim_end()),
         }])
     })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // AWS-shaped groups and capacity providers first, so overrides and
+    // every reader see ecsim's keys.
+    let mut r = Reader::new(path);
+    aws::translate_root(&mut r, &mut root, dir);
     for assignment in overrides {
         let (p, v) = overrides::parse_assignment(assignment)?;
         overrides::apply(&mut root, &p, overrides::parse_value(&v)).map_err(|message| {
@@ -85,18 +94,17 @@ pub fn load_str(text: &str, path: &Path, overrides: &[String]) -> Result<Scenari
             }
         })?;
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    let mut r = Reader::new(path);
     let built = build::build(&mut r, &toml::Value::Table(root), dir, stem);
     match built {
         Some((spec, seed)) if r.issues.is_empty() => Ok(Scenario {
             path: path.to_path_buf(),
             spec,
             seed,
+            ignored: r.ignored,
         }),
         _ => Err(ScenarioError::Invalid(r.issues)),
     }

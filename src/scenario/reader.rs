@@ -8,6 +8,7 @@ use toml::{Table, Value};
 
 use super::error::Issue;
 use super::units::parse_duration;
+use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
 use crate::text::closest;
 
@@ -15,6 +16,9 @@ use crate::text::closest;
 pub(crate) struct Reader {
     pub file: PathBuf,
     pub issues: Vec<Issue>,
+    /// Fields accepted but not modelled (AWS fields kept for copy-paste),
+    /// by path, in reading order: reported once, never an error.
+    pub ignored: Vec<String>,
 }
 
 /// `a.b` / `a[0]` joined paths.
@@ -62,6 +66,27 @@ impl Reader {
         Reader {
             file: file.to_path_buf(),
             issues: Vec::new(),
+            ignored: Vec::new(),
+        }
+    }
+
+    /// Records a field accepted and not modelled.
+    pub fn ignore(&mut self, path: &str) {
+        if !self.ignored.iter().any(|p| p == path) {
+            self.ignored.push(path.to_string());
+        }
+    }
+
+    /// Takes over a sub-reader's (a file the scenario names) issues and
+    /// ignored fields, the latter prefixed with that file's name.
+    pub fn absorb(&mut self, mut sub: Reader) {
+        self.issues.append(&mut sub.issues);
+        let name = sub
+            .file
+            .file_name()
+            .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        for p in sub.ignored {
+            self.ignore(&format!("{name}: {p}"));
         }
     }
 
@@ -89,7 +114,11 @@ impl Reader {
             return None;
         };
         for key in t.keys() {
-            if known.contains(&key.as_str()) || ignored.contains(&key.as_str()) {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            if ignored.contains(&key.as_str()) {
+                self.ignore(&join(path, key));
                 continue;
             }
             let hint = match closest(key, known.iter().copied()) {
@@ -239,6 +268,56 @@ impl Reader {
                 );
                 None
             }
+        }
+    }
+
+    /// A wall-clock instant in Unix seconds: a TOML datetime
+    /// (`startTime = 2026-03-02T00:00:00Z`, or a local date or date-time,
+    /// taken as UTC) or a string in RFC 3339 with any offset or fraction
+    /// (see [`parse_instant`]).
+    pub fn instant(&mut self, v: &Value, path: &str) -> Option<i64> {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Datetime(d) if d.date.is_some() => d.to_string(),
+            other => {
+                self.err(
+                    path,
+                    format!(
+                        "expected a date and time such as 2026-03-02T00:00:00Z, found {}",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        let t = parse_instant(&text);
+        if t.is_none() {
+            self.err(
+                path,
+                format!(
+                    "expected an RFC 3339 date and time such as \"2026-03-02T00:00:00Z\" \
+                     or \"2026-03-02T09:30:00.000+05:30\", or a date, found \"{text}\""
+                ),
+            );
+        }
+        t
+    }
+
+    /// A duration where AWS takes integer seconds (cooldowns): `300` as
+    /// AWS writes it, or a duration string such as `"5m"`.
+    pub fn opt_seconds(&mut self, t: &Table, path: &str, key: &str) -> Option<SimDuration> {
+        match t.get(key)? {
+            Value::Integer(n) => match u64::try_from(*n) {
+                Ok(n) if n <= 365 * 86_400 => Some(SimDuration::from_secs(n)),
+                _ => {
+                    self.err(
+                        &join(path, key),
+                        format!("expected whole seconds from 0 to 31536000, found {n}"),
+                    );
+                    None
+                }
+            },
+            v => self.duration(v, &join(path, key)),
         }
     }
 

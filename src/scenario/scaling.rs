@@ -7,6 +7,7 @@
 use toml::{Table, Value};
 
 use super::reader::{index, join, Reader};
+use crate::scaling::step::MetricTrace;
 use crate::scaling::{
     AdjustmentType, Comparison, ScalableTarget, Schedule, ScheduledAction, ServiceMetric,
     ServiceScaler, StepAdjustment, StepPolicy, TargetTracking,
@@ -20,6 +21,7 @@ pub(crate) fn service_scaling(
     path: &str,
     desired: u32,
     start_epoch_s: i64,
+    dir: &std::path::Path,
 ) -> Option<(ServiceScaler, Vec<ScheduledAction>)> {
     let known = [
         "minCapacity",
@@ -83,10 +85,10 @@ pub(crate) fn service_scaling(
             continue;
         }
         let mut tt = TargetTracking::new(metric, target);
-        if let Some(d) = r.opt_duration(x, &p, "scaleOutCooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "scaleOutCooldown") {
             tt.scale_out_cooldown = d;
         }
-        if let Some(d) = r.opt_duration(x, &p, "scaleInCooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "scaleInCooldown") {
             tt.scale_in_cooldown = d;
         }
         if let Some(b) = r.opt_bool(x, &p, "disableScaleIn") {
@@ -116,13 +118,42 @@ pub(crate) fn service_scaling(
             "steps",
             "minAdjustmentMagnitude",
             "cooldown",
+            "metricTrace",
         ];
         let Some(x) = r.table(v, &p, &known, &[]) else {
             continue;
         };
-        let Some(metric) = metric(r, x, &p) else {
-            continue;
+        // A custom metric (an SQS queue depth, ...) replayed from a trace.
+        let custom = x.get("metric").and_then(Value::as_str) == Some("custom");
+        let metric = if custom {
+            ServiceMetric::Custom
+        } else {
+            let Some(m) = metric(r, x, &p) else {
+                continue;
+            };
+            m
         };
+        let trace = match (custom, x.get("metricTrace")) {
+            (true, Some(tv)) => metric_trace(r, tv, &join(&p, "metricTrace"), dir),
+            (true, None) => {
+                r.err(
+                    &join(&p, "metricTrace"),
+                    "metric = \"custom\" needs metricTrace = \"values.csv\" (or { path, column }): the metric's values over time",
+                );
+                None
+            }
+            (false, Some(_)) => {
+                r.err(
+                    &join(&p, "metricTrace"),
+                    "a metricTrace goes with metric = \"custom\"",
+                );
+                None
+            }
+            (false, None) => None,
+        };
+        if custom && trace.is_none() {
+            continue;
+        }
         let Some(threshold) = r
             .required(x, &p, "threshold")
             .and_then(|v| r.number(v, &join(&p, "threshold")))
@@ -196,6 +227,7 @@ pub(crate) fn service_scaling(
             steps: adj,
             min_adjustment_magnitude: None,
             cooldown: SimDuration::from_secs(300),
+            trace,
         };
         if let Some(d) = r.opt_uint(x, &p, "datapoints", 1440) {
             policy.datapoints = d.max(1) as u32;
@@ -203,7 +235,7 @@ pub(crate) fn service_scaling(
         if let Some(m) = r.opt_uint(x, &p, "minAdjustmentMagnitude", 100_000) {
             policy.min_adjustment_magnitude = Some(m as u32);
         }
-        if let Some(d) = r.opt_duration(x, &p, "cooldown") {
+        if let Some(d) = r.opt_seconds(x, &p, "cooldown") {
             policy.cooldown = d;
         }
         if let Err(e) = policy.validate() {
@@ -216,16 +248,28 @@ pub(crate) fn service_scaling(
     let cp = join(path, "scheduled");
     for (i, v) in r.list(t, path, "scheduled").iter().enumerate() {
         let p = index(&cp, i);
-        let Some(x) = r.table(v, &p, &["schedule", "minCapacity", "maxCapacity"], &[]) else {
+        let Some(x) = r.table(
+            v,
+            &p,
+            &["schedule", "minCapacity", "maxCapacity", "timezone"],
+            &[],
+        ) else {
             continue;
         };
         let Some(text) = r.req_string(x, &p, "schedule") else {
             continue;
         };
-        let schedule = match Schedule::parse(&text) {
-            Ok(s) => s,
+        let tz = r.opt_string(x, &p, "timezone");
+        // rate(...) counts from the run's start.
+        let schedule = match Schedule::parse_in(&text, tz.as_deref()) {
+            Ok(s) => s.anchored(start_epoch_s),
             Err(e) => {
-                r.err(&join(&p, "schedule"), e.to_string());
+                let field = if e.message.starts_with("unknown time zone") {
+                    "timezone"
+                } else {
+                    "schedule"
+                };
+                r.err(&join(&p, field), e.to_string());
                 continue;
             }
         };
@@ -257,6 +301,44 @@ pub(crate) fn service_scaling(
         ServiceScaler::new(ScalableTarget { min, max }, tracking, steps),
         scheduled,
     ))
+}
+
+/// A step policy's `metricTrace`: a CSV of timestamp and value (`path`,
+/// optional `column`, default the second), the first row at time zero, as
+/// demand traces.
+fn metric_trace(
+    r: &mut Reader,
+    v: &Value,
+    path: &str,
+    dir: &std::path::Path,
+) -> Option<MetricTrace> {
+    let (file, column) = match v {
+        Value::String(s) => (s.clone(), None),
+        Value::Table(_) => {
+            let t = r.table(v, path, &["path", "column"], &[])?;
+            (
+                r.req_string(t, path, "path")?,
+                r.opt_string(t, path, "column"),
+            )
+        }
+        other => {
+            r.err(
+                path,
+                format!(
+                    "expected a CSV file name or {{ path, column }}, found {}",
+                    super::reader::type_name(other)
+                ),
+            );
+            return None;
+        }
+    };
+    match super::demand::read_trace(&dir.join(&file), column.as_deref()) {
+        Ok((points, _)) => Some(MetricTrace { points }),
+        Err(e) => {
+            r.err(path, e);
+            None
+        }
+    }
 }
 
 fn metric(r: &mut Reader, t: &Table, path: &str) -> Option<ServiceMetric> {

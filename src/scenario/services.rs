@@ -34,6 +34,77 @@ pub(crate) struct Context<'a> {
     pub(crate) start_epoch_s: i64,
 }
 
+/// Fields of a service as `describe-services` and `create-service` return
+/// it that describe its current state, not its definition: accepted in a
+/// `file =` JSON and ignored. (`deployments` there is AWS's list of rollouts,
+/// not ecsim's scripted `deployments`.)
+const SERVICE_STATE_FIELDS: &[&str] = &[
+    "serviceArn",
+    "clusterArn",
+    "status",
+    "runningCount",
+    "pendingCount",
+    "deployments",
+    "taskSets",
+    "events",
+    "createdAt",
+    "createdBy",
+    "roleArn",
+    "platformFamily",
+    "currentServiceDeployment",
+    "currentServiceRevisions",
+    "resourceManagementType",
+];
+
+/// `[[services]]` with `file = "svc.json"`: a `create-service` input
+/// (`--cli-input-json`), its output (`{"service": ...}`) or one element of
+/// `describe-services`, relative to the scenario; keys written beside `file`
+/// (`demand`, `autoScaling`, ...) are added and override the file's.
+fn service_file(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<Value> {
+    let fp = join(path, "file");
+    let name = r.string(v.get("file")?, &fp)?;
+    let full = dir.join(&name);
+    let text = match super::limits::read_text(&full, super::limits::MAX_TEXT_FILE_BYTES) {
+        Ok(t) => t,
+        Err(e) => {
+            r.err(&fp, e);
+            return None;
+        }
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(j) => j,
+        Err(e) => {
+            r.err(&fp, format!("{name}: invalid JSON: {e}"));
+            return None;
+        }
+    };
+    if json.get("services").is_some() {
+        r.err(
+            &fp,
+            format!("{name} is a whole describe-services output; save one element of its `services` list"),
+        );
+        return None;
+    }
+    let json = json.get("service").cloned().unwrap_or(json);
+    let Some(Value::Table(mut t)) = super::reader::json_to_toml(&json) else {
+        r.err(&fp, format!("{name}: expected a JSON object (a service)"));
+        return None;
+    };
+    for key in SERVICE_STATE_FIELDS {
+        if t.remove(*key).is_some() {
+            r.ignore(&format!("{name}: {key}"));
+        }
+    }
+    if let Some(inline) = v.as_table() {
+        for (k, x) in inline {
+            if k != "file" {
+                t.insert(k.clone(), x.clone());
+            }
+        }
+    }
+    Some(Value::Table(t))
+}
+
 /// One `[[services]]` entry, with the times of its `deployments`.
 pub(crate) fn service(
     r: &mut Reader,
@@ -41,6 +112,14 @@ pub(crate) fn service(
     path: &str,
     cx: &Context,
 ) -> Option<(ServiceSpec, Vec<SimTime>)> {
+    let merged;
+    let v = match v.get("file") {
+        Some(_) => {
+            merged = service_file(r, v, path, cx.dir)?;
+            &merged
+        }
+        None => v,
+    };
     let (dir, resolve_td, default_strategy, asg_names, start_epoch_s) = (
         cx.dir,
         cx.resolve_td,
@@ -136,16 +215,14 @@ pub(crate) fn service(
             );
             (None, Vec::new())
         }
-        Some(v) => match super::scaling::service_scaling(
-            r,
-            v,
-            &join(path, "autoScaling"),
-            initial,
-            start_epoch_s,
-        ) {
-            Some((s, a)) => (Some(s), a),
-            None => (None, Vec::new()),
-        },
+        Some(v) => {
+            let ap = join(path, "autoScaling");
+            let v = super::aws::auto_scaling(r, v, &ap, dir);
+            match super::scaling::service_scaling(r, &v, &ap, initial, start_epoch_s, dir) {
+                Some((s, a)) => (Some(s), a),
+                None => (None, Vec::new()),
+            }
+        }
         None => (None, Vec::new()),
     };
     let health_check_failures = t.get("healthCheckFailures").and_then(|v| {

@@ -13,7 +13,7 @@ use super::csvfile::CsvFile;
 use super::reader::{index, join, quoted, Reader};
 use crate::engine::{InstanceGroupSpec, PoolSpec, ReclaimSpec, ReplayedInterruption, SpotSpec};
 use crate::market::{hazard_per_hour, PriceSeries, SpotAdvisor, SpotPrice, BUCKET_MIDPOINTS};
-use crate::sim::calendar::parse_utc_datetime;
+use crate::sim::calendar::parse_instant;
 use crate::sim::{SimDuration, SimTime};
 
 /// Whether a group may buy spot at all.
@@ -303,9 +303,9 @@ fn read_price_history(
     for (line, rec) in file.rows() {
         let at = |m: String| file.at(line, m);
         let get = |c: usize| rec.get(c).unwrap_or("");
-        let t = parse_utc_datetime(get(c_time)).ok_or_else(|| {
+        let t = parse_instant(get(c_time)).ok_or_else(|| {
             at(format!(
-                "expected a UTC timestamp, found \"{}\"",
+                "expected an RFC 3339 timestamp such as 2026-03-02T00:00:00.000Z, found \"{}\"",
                 get(c_time)
             ))
         })?;
@@ -362,14 +362,14 @@ fn read_replay(
         let text = get(c_time);
         let at = match super::units::parse_duration(text) {
             Ok(d) => SimTime::ZERO + d,
-            Err(_) => match parse_utc_datetime(text) {
+            Err(_) => match parse_instant(text) {
                 Some(t) if t >= start_epoch_s => {
                     SimTime::ZERO + SimDuration::from_secs((t - start_epoch_s) as u64)
                 }
                 Some(_) => return Err(at_line(format!("{text} is before the scenario's startTime"))),
                 None => {
                     return Err(at_line(format!(
-                        "expected a duration from the start (\"2h\") or a UTC timestamp, found \"{text}\""
+                        "expected a duration from the start (\"2h\") or an RFC 3339 timestamp, found \"{text}\""
                     )))
                 }
             },
@@ -405,4 +405,30 @@ fn read_replay(
     }
     out.sort_by_key(|r| r.at);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_history_with_aws_cli_timestamps() {
+        // `aws ec2 describe-spot-price-history` prints `…T00:00:00+00:00`
+        // and `…000Z`; both, and other offsets, are the same clock.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spot.csv");
+        std::fs::write(
+            &path,
+            "timestamp_utc,instance_type,availability_zone,spot_price_usd_per_hour\n\
+             2026-03-02T00:00:00+00:00,m6i.large,us-east-1a,0.04\n\
+             2026-03-02T01:00:00.000Z,m6i.large,us-east-1a,0.05\n\
+             2026-03-02T04:00:00.250+02:00,m6i.large,us-east-1a,0.06\n",
+        )
+        .unwrap();
+        let start = parse_instant("2026-03-02T00:00:00Z").unwrap();
+        let series = read_price_history(&path, &BTreeMap::new(), start).unwrap();
+        let s = &series[&("m6i.large".to_string(), "us-east-1a".to_string())];
+        let at: Vec<u64> = s.points().iter().map(|p| p.0.as_millis() / 1000).collect();
+        assert_eq!(at, [0, 3600, 7200]);
+    }
 }

@@ -21,6 +21,7 @@ use crate::sim::SimDuration;
 
 const TASKDEF_FIELDS: &[&str] = &[
     "family",
+    "revision",
     "file",
     "networkMode",
     "cpu",
@@ -33,9 +34,8 @@ const TASKDEF_FIELDS: &[&str] = &[
 ];
 
 /// ECS task-definition fields accepted and not modelled.
-const TASKDEF_IGNORED: &[&str] = &[
+pub(crate) const TASKDEF_IGNORED: &[&str] = &[
     "taskDefinitionArn",
-    "revision",
     "status",
     "registeredAt",
     "registeredBy",
@@ -64,7 +64,7 @@ const CONTAINER_FIELDS: &[&str] = &[
 ];
 
 /// ECS container-definition fields accepted and not modelled.
-const CONTAINER_IGNORED: &[&str] = &[
+pub(crate) const CONTAINER_IGNORED: &[&str] = &[
     "essential",
     "entryPoint",
     "command",
@@ -103,7 +103,8 @@ const CONTAINER_IGNORED: &[&str] = &[
 ];
 
 const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol"];
-const PORT_IGNORED: &[&str] = &["name", "appProtocol", "containerPortRange", "hostPortRange"];
+pub(crate) const PORT_IGNORED: &[&str] =
+    &["name", "appProtocol", "containerPortRange", "hostPortRange"];
 
 /// A task definition read from the scenario: the model's definition, its
 /// constraints, and where it came from (for error messages).
@@ -112,6 +113,9 @@ pub(crate) struct ReadTaskDef {
     pub constraints: Vec<Constraint>,
     /// What Fargate needs to know, checked when a service or job runs it there.
     pub fargate: FargateFields,
+    /// `revision` (as `describe-task-definition` gives it), which lets two
+    /// revisions of one family sit side by side.
+    pub revision: Option<u32>,
 }
 
 /// The task-definition fields that matter on Fargate (F1, B2).
@@ -135,24 +139,37 @@ pub(crate) fn section(
     r: &mut Reader,
     t: &Table,
     dir: &Path,
-) -> (Vec<TaskDefSpec>, Vec<FargateFields>, Vec<String>) {
+) -> (
+    Vec<TaskDefSpec>,
+    Vec<FargateFields>,
+    Vec<String>,
+    Vec<Option<u32>>,
+) {
     let mut task_definitions: Vec<TaskDefSpec> = Vec::new();
     let mut td_fargate = Vec::new();
     let mut td_paths = Vec::new();
+    let mut revisions: Vec<Option<u32>> = Vec::new();
     for (i, v) in r.list(t, "", "taskDefinitions").iter().enumerate() {
         let path = index("taskDefinitions", i);
         if let Some(td) = read(r, v, &path, dir) {
             td_fargate.push(td.fargate);
             td_paths.push(path.clone());
-            if task_definitions
-                .iter()
-                .any(|x| x.def.family == td.def.family)
-            {
+            // Two revisions of a family (a service mid-deployment) are
+            // fine when both say which revision they are.
+            let clash = task_definitions.iter().zip(&revisions).any(|(x, rev)| {
+                x.def.family == td.def.family
+                    && (rev.is_none() || td.revision.is_none() || *rev == td.revision)
+            });
+            if clash {
                 r.err(
                     &join(&path, "family"),
-                    format!("duplicate family \"{}\"", td.def.family),
+                    format!(
+                        "duplicate family \"{}\"; two revisions of a family each need their own `revision`",
+                        td.def.family
+                    ),
                 );
             }
+            revisions.push(td.revision);
             task_definitions.push(TaskDefSpec {
                 def: td.def,
                 constraints: td.constraints,
@@ -160,7 +177,7 @@ pub(crate) fn section(
             });
         }
     }
-    (task_definitions, td_fargate, td_paths)
+    (task_definitions, td_fargate, td_paths, revisions)
 }
 
 /// Reads `taskDefinitions[i]`: inline, or `{ file = "x.json" }` relative to
@@ -198,11 +215,19 @@ pub(crate) fn read(
             }
         };
         // `aws ecs describe-task-definition` wraps it in {"taskDefinition": ...}.
-        let json = json.get("taskDefinition").cloned().unwrap_or(json);
-        let value = json_to_toml(&json).unwrap_or(Value::Table(Table::new()));
         let mut sub = Reader::new(&full);
+        let td = match json.get("taskDefinition") {
+            Some(td) => {
+                if json.get("tags").is_some() {
+                    sub.ignore("tags");
+                }
+                td.clone()
+            }
+            None => json,
+        };
+        let value = json_to_toml(&td).unwrap_or(Value::Table(Table::new()));
         let out = read_inline(&mut sub, &value, "");
-        r.issues.append(&mut sub.issues);
+        r.absorb(sub);
         return out;
     }
     read_inline(r, v, path)
@@ -326,10 +351,14 @@ fn read_inline(r: &mut Reader, v: &Value, path: &str) -> Option<ReadTaskDef> {
         .iter()
         .filter_map(|c| c.stop_timeout.map(|d| d.as_millis() / 1000))
         .max();
+    let revision = r
+        .opt_uint(t, path, "revision", u64::from(u32::MAX))
+        .map(|n| n as u32);
     Some(ReadTaskDef {
         def,
         constraints,
         fargate,
+        revision,
     })
 }
 

@@ -1,6 +1,10 @@
 //! UTC calendar arithmetic for wall-clock inputs: start times, price and
 //! trace timestamps, `registeredAt` queries, scheduled actions. Proleptic
-//! Gregorian dates, Unix seconds, no time zones.
+//! Gregorian dates, Unix seconds.
+//!
+//! [`parse_instant`] reads every time a user writes (RFC 3339 with any
+//! offset or fraction, as the AWS CLI prints them, and TOML datetimes) with
+//! the `jiff` crate; the arithmetic below is the engine's own, on UTC.
 
 /// Whether `year` has a 29 February.
 pub fn is_leap(year: i64) -> bool {
@@ -83,6 +87,53 @@ pub fn parse_utc_datetime(s: &str) -> Option<i64> {
     epoch_seconds(year, month, day, h, m, sec)
 }
 
+/// Unix seconds of a wall-clock instant as people, the AWS CLI and TOML
+/// write it:
+///
+/// - RFC 3339 / ISO 8601 with an offset: `2026-03-02T00:00:00+00:00`,
+///   `2026-03-02T00:00:00.000Z`, `2026-03-02T09:30:00+05:30`;
+/// - a date and time without an offset, taken as UTC:
+///   `2026-03-02T00:00:00`, `2026-03-02 00:00`;
+/// - a date alone, midnight UTC: `2026-03-02`.
+///
+/// `T` or a space may separate date and time; seconds may be left out; a
+/// fraction of a second is dropped (the instant is floored to the whole
+/// second, so `…59.999Z` is still that second). Years 1 to 9999. `None`
+/// when the text is not such a time (invalid dates such as `2023-02-29`
+/// included).
+pub fn parse_instant(s: &str) -> Option<i64> {
+    let s = s.trim();
+    // A plain number is not a time (jiff would read `2026` as nothing, but
+    // say so explicitly); the shortest form is a date, `YYYY-MM-DD`.
+    if s.len() < 10 || !s.as_bytes()[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let stamp = match s.parse::<jiff::Timestamp>() {
+        Ok(t) => t,
+        // No offset: a civil date-time (or date), read as UTC. Only when
+        // the text has no offset, so `+05:30` is never silently ignored.
+        Err(_) if !has_offset(s) => s
+            .parse::<jiff::civil::DateTime>()
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp(),
+        Err(_) => return None,
+    };
+    if stamp.as_second() < -62_135_596_800 {
+        return None; // before 0001-01-01
+    }
+    Some(stamp.as_millisecond().div_euclid(1000))
+}
+
+/// Whether the time part of `s` (after the date's ten characters) carries
+/// an offset or a time-zone annotation.
+fn has_offset(s: &str) -> bool {
+    s.get(10..).is_some_and(|t| {
+        t.contains(['Z', 'z', '+', '[']) || t.get(1..).is_some_and(|t| t.contains('-'))
+    })
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds (the inverse of
 /// [`parse_utc_datetime`] for its long form).
 pub fn format_utc(epoch_s: i64) -> String {
@@ -99,6 +150,42 @@ pub fn format_utc(epoch_s: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_with_any_offset_or_fraction() {
+        // 2026-03-02 is day 20,514: 1,772,409,600 s.
+        let day = 20_514 * 86_400;
+        for text in [
+            "2026-03-02",
+            "2026-03-02T00:00:00",
+            "2026-03-02 00:00",
+            "2026-03-02T00:00:00Z",
+            "2026-03-02T00:00:00+00:00",
+            "2026-03-02T00:00:00.000Z",
+            "2026-03-02t00:00:00.000000000z",
+            "2026-03-02T05:30:00+05:30",
+            "2026-03-01T19:00:00-05:00",
+            " 2026-03-02T00:00:00Z ",
+        ] {
+            assert_eq!(parse_instant(text), Some(day), "{text}");
+        }
+        // A fraction is floored to its second, also before 1970.
+        assert_eq!(parse_instant("2026-03-02T00:00:00.999Z"), Some(day));
+        assert_eq!(parse_instant("1969-12-31T23:59:59.5Z"), Some(-1));
+        assert_eq!(parse_instant("2014-04-10 00:04:00"), Some(1_397_088_240));
+        for bad in [
+            "",
+            "2026",
+            "2026-02-29",
+            "2026-03-02T24:00:01",
+            "2026-13-01T00:00:00Z",
+            "02/03/2026",
+            "4294967295-07-01T00:00",
+            "yesterday",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn utc_text_round_trips() {

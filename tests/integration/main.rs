@@ -1,5 +1,6 @@
 //! The integration test binary: one binary, one module per purpose.
 
+mod aws_shapes;
 mod common;
 mod cost;
 mod engine_rules;
@@ -7,6 +8,7 @@ mod fuzz;
 mod golden;
 mod health_checks;
 mod hostile;
+mod import;
 mod lifecycle;
 mod output_text;
 mod placement_table;

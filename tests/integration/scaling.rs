@@ -368,6 +368,61 @@ autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = 
 }
 
 #[test]
+fn start_time_as_a_toml_datetime_or_with_any_offset_a5() {
+    // ECS-MODEL A5: the cron fires at 06:00 UTC whichever way the start is
+    // written: a TOML datetime (offset, local, fraction) or an RFC 3339
+    // string as the AWS CLI prints it. Each start is 00:00 UTC.
+    let base = r#"
+name = "sched"
+seed = 1
+duration = "8h"
+startTime = START
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.2xlarge"]
+count = 3
+[[taskDefinitions]]
+family = "w"
+containerDefinitions = [{ name = "a", image = "w:1", cpu = 256, memory = 256 }]
+[[services]]
+serviceName = "w"
+taskDefinition = "w"
+desiredCount = 2
+demand = { type = "constant", rps = 10, taskCapacityRps = 100 }
+autoScaling = { minCapacity = 2, maxCapacity = 20, scheduled = [{ schedule = "cron(0 6 * * ? *)", minCapacity = 10 }] }
+"#;
+    for start in [
+        "2026-11-27T00:00:00Z",
+        "2026-11-27T01:00:00+01:00",
+        "2026-11-27T00:00:00.000",
+        "2026-11-27",
+        "\"2026-11-27T00:00:00+00:00\"",
+        "\"2026-11-26T19:00:00.000-05:00\"",
+    ] {
+        let r = run(&base.replace("START", start));
+        let e = r
+            .events
+            .iter()
+            .find(|e| e.event == "scale-out")
+            .unwrap_or_else(|| panic!("{start}: {:#?}", r.events));
+        assert_eq!(e.time_s, 6.0 * 3600.0, "{start}");
+    }
+    // A time of day alone is no start; a malformed string names the field.
+    for bad in ["06:00:00", "\"2026-11-27T25:00:00Z\"", "\"27/11/2026\""] {
+        let text = base.replace("START", bad);
+        let e = match scenario::load_str(&text, Path::new("bad.toml"), &[]) {
+            Ok(_) => panic!("{bad}: expected an error"),
+            Err(e) => e.issues(),
+        };
+        assert!(
+            e.iter()
+                .any(|m| m.contains("startTime") && m.contains("2026-03-02T00:00:00Z")),
+            "{bad}: {e:?}"
+        );
+    }
+}
+
+#[test]
 fn compare_reports_cost_per_million_requests_w1_b4() {
     // 2 × m6i.xlarge ($0.192/h) for 1 h = $0.384; 4 tasks serve 200 of the
     // 300 req/s every minute from 60 s to 3600 s: 60 × 60 × 200 = 720,000
