@@ -307,10 +307,23 @@ pub fn run_compare(req: &Request) -> Result<Outcome, CompareError> {
         }
     };
     let runs = run(req.scenario, &variants, req.set, req.seed)?;
+    let refs: Vec<(&Variant, &RunResult)> = runs.iter().map(|(v, r)| (v, r)).collect();
+    write_locked(lock, &refs)
+}
+
+/// Writes the comparison folder `dir` of variants already run (`runs`, in
+/// order, as [`run`] returns them): `comparison.csv` and one run folder per
+/// variant, the files `ecsim compare` writes, replacing the folder's
+/// previous comparison whole.
+pub fn write_compare(dir: &Path, runs: &[(&Variant, &RunResult)]) -> Result<Outcome, CompareError> {
+    write_locked(Lock::acquire(dir)?, runs)
+}
+
+fn write_locked(lock: Lock, runs: &[(&Variant, &RunResult)]) -> Result<Outcome, CompareError> {
     let dir = lock.target().to_path_buf();
     let stage = lock.stage(Kind::Compare)?;
     let mut rows = Vec::new();
-    for (v, r) in &runs {
+    for &(v, r) in runs {
         let vdir = stage.path().join(&v.name);
         std::fs::create_dir(&vdir)
             .map_err(|source| OutputError::Io {
@@ -507,7 +520,9 @@ fn commitment_cells(r: &Row, none: &str) -> Vec<String> {
     }
 }
 
-const HEADER: [&str; 18] = [
+/// The fixed columns of `comparison.csv`, in order (the breakeven columns
+/// follow, one per all-Fargate variant: see [`csv`]).
+pub const HEADER: [&str; 18] = [
     "variant",
     "run_total_usd",
     "usd_per_month",
@@ -650,7 +665,8 @@ fn is_ec2(r: &Row) -> bool {
     r.fargate_usd == 0.0 && r.ec2_usd > 0.0
 }
 
-fn is_fargate(r: &Row) -> bool {
+/// Whether a variant ran on Fargate only (it gets a breakeven column).
+pub fn is_fargate(r: &Row) -> bool {
     r.ec2_usd == 0.0 && r.fargate_usd > 0.0
 }
 
@@ -786,6 +802,41 @@ mod tests {
         let lines = e.issues();
         assert_eq!(lines.len(), 1, "{lines:?}");
         lines[0].clone()
+    }
+
+    /// Variants run first and written afterwards (as the Python package
+    /// does) give the folder `ecsim compare` writes, byte for byte.
+    #[test]
+    fn write_compare_writes_what_run_compare_writes() {
+        let path = nightly();
+        let set = strings(&["duration=\"2h\""]);
+        let tmp = tempfile::tempdir().unwrap();
+        let direct = tmp.path().join("direct");
+        let req = Request {
+            set: &set,
+            ..request(&path, &[], &[], Some(&direct))
+        };
+        let done = run_compare(&req).unwrap();
+        let variants = select(&req).unwrap();
+        let runs = run(&path, &variants, &set, None).unwrap();
+        let refs: Vec<(&Variant, &RunResult)> = runs.iter().map(|(v, r)| (v, r)).collect();
+        let later = tmp.path().join("later");
+        let out = write_compare(&later, &refs).unwrap();
+        assert_eq!(out.rows, done.rows);
+        let read =
+            |p: PathBuf| std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(
+            read(later.join("comparison.csv")),
+            read(direct.join("comparison.csv"))
+        );
+        for v in &variants {
+            for f in ["summary.json", "tasks.csv", "cost.csv", "timeseries.csv"] {
+                assert_eq!(
+                    read(later.join(&v.name).join(f)),
+                    read(direct.join(&v.name).join(f))
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
-use crate::market::Purchase;
 use crate::metrics::{
-    round4, AlarmState, DemandSummary, InstanceCounts, JobSummary, LoadPoint, ProviderPoint,
-    RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary, Timeseries,
+    round4, AlarmState, DemandSummary, JobSummary, LoadPoint, ProviderPoint, RecoveryStats, Sample,
+    SampleColumns, SampleLog, ServiceSummary, Summary, Timeseries,
 };
-use crate::model::{InstanceState, ServiceId, TaskCounts, TaskOwner, TaskState};
+use crate::model::{ServiceId, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
 /// One instance as `instances.csv` reports it.
@@ -157,7 +156,10 @@ impl Simulation {
     /// Checks the counts kept as states change against a count of every
     /// instance and task (debug builds: every test run checks them).
     #[cfg(debug_assertions)]
-    fn check_counters(&self, kept: InstanceCounts) {
+    fn check_counters(&self, kept: crate::metrics::InstanceCounts) {
+        use crate::market::Purchase;
+        use crate::metrics::InstanceCounts;
+        use crate::model::InstanceState;
         let mut counted = InstanceCounts::default();
         let mut spot = 0;
         for (inst, m) in self.cluster.instances().iter().zip(&self.inst_meta) {

@@ -4,8 +4,10 @@
 //! This module owns:
 //! - [`SpotAdvisor`]: per (region, instance type) the advisor's savings over
 //!   on-demand and interruption-frequency bucket, Linux rows only, parsed
-//!   once from the embedded `data/spot_advisor.csv` ([`SpotAdvisor::builtin`];
-//!   provenance in `data/SOURCES.md`);
+//!   from the embedded `data/spot_advisor.csv` (provenance in
+//!   `data/SOURCES.md`): one region at a time, the first time it is asked
+//!   for ([`SpotAdvisor::builtin_region`]), or every region at once
+//!   ([`SpotAdvisor::builtin`]);
 //! - the buckets: labels, default monthly frequencies ([`BUCKET_MIDPOINTS`])
 //!   and the conversions between a monthly interruption frequency and a
 //!   per-hour hazard ([`hazard_per_hour`], [`monthly_fraction`],
@@ -17,7 +19,7 @@
 
 use crate::csvdata::{CsvProblem, CsvTable};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::market::price::SpotPrice;
 use crate::model::catalog::InstanceType;
@@ -140,6 +142,12 @@ pub enum AdvisorError {
 /// The embedded advisor snapshot (see `data/SOURCES.md`).
 const BUILTIN_CSV: &str = include_str!("../../data/spot_advisor.csv");
 
+/// The header of advisor CSV `text` and its rows of `region` (see
+/// [`crate::csvdata::rows_of`]: the embedded file is sorted by region).
+fn region_rows(text: &str, region: &str) -> String {
+    crate::csvdata::rows_of(text, "region", region)
+}
+
 /// Spot Instance Advisor data for Linux: region → instance type → entry,
 /// in name order.
 #[derive(Debug, Clone, Default)]
@@ -160,6 +168,37 @@ impl SpotAdvisor {
             SpotAdvisor::from_csv(BUILTIN_CSV)
                 .expect("embedded data/spot_advisor.csv is malformed (see its unit test)")
         })
+    }
+
+    /// The embedded advisor's Linux rows of `region` only, or `None` if the
+    /// snapshot has none for it. Each region is parsed the first time it is
+    /// asked for, from its own rows only: a scenario pays for the region it
+    /// uses (about 1/33 of the file), not for all of them.
+    ///
+    /// # Panics
+    /// Only if the embedded file is malformed, which a unit test rules out.
+    pub fn builtin_region(region: &str) -> Option<&'static SpotAdvisor> {
+        type Parsed = BTreeMap<String, Option<&'static SpotAdvisor>>;
+        static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
+        let parsed = PARSED.get_or_init(Default::default);
+        let mut parsed = parsed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&found) = parsed.get(region) {
+            return found;
+        }
+        let mut advisor = SpotAdvisor::from_csv(&region_rows(BUILTIN_CSV, region))
+            .expect("embedded data/spot_advisor.csv is malformed (see its unit test)");
+        // `region_rows` may give more than the region (the whole text).
+        advisor.regions.retain(|r, _| r == region);
+        advisor.len = advisor.regions.values().map(BTreeMap::len).sum();
+        // At most one leaked advisor per region of the snapshot (a name it
+        // does not have is kept as `None`, which holds nothing).
+        let found = if advisor.is_empty() {
+            None
+        } else {
+            Some(&*Box::leak(Box::new(advisor)))
+        };
+        parsed.insert(region.to_string(), found);
+        found
     }
 
     /// Parses advisor CSV text with a header row, reading columns by name
@@ -307,6 +346,76 @@ mod tests {
         assert!(!advisor.is_empty());
         assert_eq!(advisor.regions().count(), 33);
         assert!(advisor.regions().any(|r| r == "eu-west-1"));
+    }
+
+    #[test]
+    fn one_region_parsed_alone_has_exactly_that_regions_rows() {
+        // ECS-MODEL S1: a region's advisor data is the same whether the whole
+        // snapshot or only that region is parsed.
+        let all = SpotAdvisor::builtin();
+        for region in all.regions() {
+            let one = SpotAdvisor::builtin_region(region).expect(region);
+            assert_eq!(one.regions().collect::<Vec<_>>(), [region]);
+            assert_eq!(
+                one.regions,
+                all.regions
+                    .iter()
+                    .filter(|(r, _)| *r == region)
+                    .map(|(r, t)| (r.clone(), t.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            );
+            // Parsed once: the same data is returned again.
+            assert!(std::ptr::eq(
+                one,
+                SpotAdvisor::builtin_region(region).unwrap()
+            ));
+        }
+        for unknown in [
+            "mars-north-1",
+            "us-east",
+            "",
+            "us-east-1,Linux",
+            "\"us-east-1\"",
+        ] {
+            assert!(SpotAdvisor::builtin_region(unknown).is_none(), "{unknown}");
+        }
+        // Only Linux rows count: a region whose rows are all another OS has none.
+        let head = "region,os,instance_type,savings_vs_ondemand_pct,interruption_bucket\n";
+        let text = format!(
+            "{head}a-1,Windows,m5.large,10,1\na-1,Linux,c5.large,20,2\nb-1,Linux,m5.large,10,1\n\
+             c-1,Linux,m5.large,10,1\nc-10,Linux,m5.large,10,1"
+        );
+        for (region, rows) in [
+            (
+                "a-1",
+                "a-1,Windows,m5.large,10,1\na-1,Linux,c5.large,20,2\n",
+            ),
+            ("b-1", "b-1,Linux,m5.large,10,1\n"),
+            ("c-1", "c-1,Linux,m5.large,10,1\n"),
+            ("c-10", "c-10,Linux,m5.large,10,1"),
+            ("0", ""),
+            ("b", ""),
+            ("z", ""),
+        ] {
+            assert_eq!(
+                region_rows(&text, region),
+                format!("{head}{rows}"),
+                "{region}"
+            );
+        }
+        let a = SpotAdvisor::from_csv(&region_rows(&text, "a-1")).unwrap();
+        assert_eq!(a.len(), 1, "Linux rows only");
+        // The binary search needs the embedded rows sorted by region.
+        let regions: Vec<&str> = BUILTIN_CSV
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert!(regions.windows(2).all(|w| w[0] <= w[1]), "sorted by region");
+        assert!(BUILTIN_CSV.starts_with("region,") && !BUILTIN_CSV.contains('"'));
+        // Another column order: the whole text, filtered by the parser.
+        let reordered = "os,region\nLinux,a-1\n";
+        assert_eq!(region_rows(reordered, "a-1"), reordered);
     }
 
     #[test]

@@ -15,7 +15,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use crate::csvdata::rows_of;
 
 use crate::csvdata::{CsvProblem, CsvTable};
 use crate::model::catalog;
@@ -234,6 +236,35 @@ impl RegionalPrices {
         })
     }
 
+    /// The embedded prices of `region` only, or `None` if the tables have
+    /// none. Each region is parsed the first time it is asked for, from its
+    /// own rows only (the tables are sorted by region): a scenario pays for
+    /// the region it uses, not for all of them.
+    ///
+    /// # Panics
+    /// Only if the embedded files are malformed, which a unit test rules out.
+    pub fn builtin_region(region: &str) -> Option<&'static RegionPrices> {
+        type Parsed = BTreeMap<String, Option<&'static RegionPrices>>;
+        static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
+        let parsed = PARSED.get_or_init(Default::default);
+        let mut parsed = parsed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(&found) = parsed.get(region) {
+            return found;
+        }
+        let mut prices = RegionalPrices::parse(
+            &rows_of(ONDEMAND_CSV, "region", region),
+            &rows_of(COMMITMENT_CSV, "region", region),
+        )
+        .expect("embedded regional EC2 price data is malformed (see its unit test)");
+        // At most one leaked table per region of the data.
+        let found = prices
+            .regions
+            .remove(region)
+            .map(|p| &*Box::leak(Box::new(p)));
+        parsed.insert(region.to_string(), found);
+        found
+    }
+
     /// Parses the two tables: `region,instance_type,usd_per_hour` and
     /// `region,instance_type,plan,term,payment_option,usd_per_hour` (only
     /// `standard_reserved_instance` / `all_upfront` rows are kept; `term`
@@ -316,6 +347,26 @@ impl RegionalPrices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_region_parsed_alone_has_exactly_that_regions_prices() {
+        let all = RegionalPrices::builtin();
+        for region in all.regions.keys() {
+            let one = RegionalPrices::builtin_region(region).expect(region);
+            assert_eq!(Some(one), all.region(region), "{region}");
+        }
+        assert!(RegionalPrices::builtin_region("mars-north-1").is_none());
+        // The binary search needs both tables sorted by region.
+        for text in [ONDEMAND_CSV, COMMITMENT_CSV] {
+            let regions: Vec<&str> = text
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').next().unwrap())
+                .collect();
+            assert!(regions.windows(2).all(|w| w[0] <= w[1]), "sorted by region");
+            assert!(text.starts_with("region,") && !text.contains('"'));
+        }
+    }
 
     #[test]
     fn seoul_m5_large_is_0_118_an_hour() {

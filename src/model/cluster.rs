@@ -5,9 +5,8 @@
 //! The cluster holds state and invariants only: it has no clock (callers pass
 //! `now`) and schedules nothing.
 
-use std::collections::HashMap;
-
 use super::attrs::{Attributes, Interner};
+use super::hash::IdMap;
 use super::ids::{AttrId, GroupId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId};
 use super::index::PlacementIndex;
 use super::instance::{ContainerInstance, InstanceState};
@@ -113,8 +112,8 @@ pub struct Cluster {
     instances: Vec<ContainerInstance>,
     tasks: Vec<Task>,
     index: PlacementIndex,
-    group_on_instance: HashMap<(GroupId, InstanceId), u32>,
-    group_on_value: HashMap<(GroupId, AttrId, ValueId), u32>,
+    group_on_instance: IdMap<(GroupId, InstanceId), u32>,
+    group_on_value: IdMap<(GroupId, AttrId, ValueId), u32>,
     counted_attrs: Vec<AttrId>,
     registered_total: Resources,
     reserved_total: Resources,

@@ -30,9 +30,10 @@
 //! instance id), so orders are total and deterministic. The module only
 //! stores; the placement policies decide how to walk it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
+use super::hash::IdMap;
 use super::ids::{AttrId, GroupId, InstanceId, ValueId};
 use super::resources::Resources;
 
@@ -200,10 +201,10 @@ pub struct Partition {
     /// Ranks.
     pub by_rank: BTreeSet<u64>,
     /// Per tracked group: (tasks of the group on the instance, rank).
-    pub by_group: HashMap<GroupId, BTreeSet<(u32, u64)>>,
+    pub by_group: IdMap<GroupId, BTreeSet<(u32, u64)>>,
     /// Members in arbitrary order, for uniform sampling.
     pub members: Vec<InstanceId>,
-    position: HashMap<InstanceId, usize>,
+    position: IdMap<InstanceId, usize>,
 }
 
 impl Partition {

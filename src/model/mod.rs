@@ -8,6 +8,7 @@
 pub mod attrs;
 pub mod catalog;
 pub mod cluster;
+pub mod hash;
 pub mod ids;
 pub mod index;
 pub mod instance;

@@ -210,16 +210,46 @@ impl Values {
     }
 }
 
+/// FNV-1a: a fast hash for the short labels of a column (no untrusted
+/// keys to defend against; the map is never iterated).
+#[derive(Debug, Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Builds a [`Values::Labels`] column, labels in order of first appearance.
 #[derive(Debug, Default)]
 struct LabelsBuilder {
-    index: HashMap<String, u32>,
+    index: HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
     labels: Vec<String>,
     codes: Vec<u32>,
 }
 
 impl LabelsBuilder {
     fn push(&mut self, s: &str) {
+        // A run of equal values (one owner's tasks, one status) skips the map.
+        if let Some(&last) = self.codes.last() {
+            if self.labels[last as usize] == s {
+                self.codes.push(last);
+                return;
+            }
+        }
         // The map only finds a label's code; labels keep their first-seen order.
         let code = match self.index.get(s) {
             Some(&c) => c,

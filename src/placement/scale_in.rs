@@ -79,26 +79,35 @@ pub fn choose_victims(
         k
     };
 
+    // Whether tasks of one instance differ in more than their age.
+    let own_parts = steps
+        .iter()
+        .any(|s| matches!(s, Step::Binpack(_) | Step::Random));
+
     // Candidates grouped by instance (a counting sort on the dense instance
     // ids), each instance's tasks in their fixed order.
+    let inst_of: Vec<Option<crate::model::InstanceId>> = candidates
+        .iter()
+        .map(|&t| cluster.task(t).instance)
+        .collect();
     let mut start = vec![0u32; cluster.instances().len() + 1];
-    for &t in candidates {
-        if let Some(inst) = cluster.task(t).instance {
-            start[inst.index() + 1] += 1;
-        }
+    for inst in inst_of.iter().flatten() {
+        start[inst.index() + 1] += 1;
     }
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
     let mut fill = start.clone();
     let mut order = vec![0usize; start[start.len() - 1] as usize];
-    for (i, &t) in candidates.iter().enumerate() {
-        if let Some(inst) = cluster.task(t).instance {
+    for (i, inst) in inst_of.iter().enumerate() {
+        if let Some(inst) = inst {
             order[fill[inst.index()] as usize] = i;
             fill[inst.index()] += 1;
         }
     }
     drop(fill);
+    drop(inst_of);
+    let mut keyed: Vec<([u64; MAX_STRATEGIES], u64, usize)> = Vec::new();
 
     // One entry per instance holding candidates.
     struct Inst {
@@ -116,7 +125,17 @@ pub fn choose_victims(
         if s == e {
             continue;
         }
-        order[s..e].sort_by_key(|&i| (task_part(i), u64::MAX - u64::from(candidates[i].0), i));
+        let newest = |i: usize| u64::MAX - u64::from(candidates[i].0);
+        if own_parts {
+            keyed.clear();
+            keyed.extend(order[s..e].iter().map(|&i| (task_part(i), newest(i), i)));
+            keyed.sort_unstable();
+            for (slot, &(_, _, i)) in order[s..e].iter_mut().zip(&keyed) {
+                *slot = i;
+            }
+        } else {
+            order[s..e].sort_unstable_by_key(|&i| (newest(i), i));
+        }
         insts.push(Inst {
             id: crate::model::InstanceId(id as u32),
             next: s,

@@ -958,14 +958,30 @@ fn draw_panel<DB: DrawingBackend>(
     }
     mesh.draw().map_err(err)?;
 
+    // Pixel columns of the plotting area: a band or a set of markers with
+    // more points than that is drawn from its envelope per column.
+    let columns = plot_area.dim_in_pixel().0 as usize;
+    let (bx, by) = area.get_base_pixel();
     for b in &panel.bands {
-        let mut outline: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
-        outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
-        cc.draw_series(std::iter::once(Polygon::new(
-            outline,
-            color(b.color).mix(b.alpha).filled(),
-        )))
-        .map_err(err)?;
+        let fill = color(b.color).mix(b.alpha).filled();
+        if b.points.len() > columns {
+            // Each edge keeps, per pixel column, its first, highest, lowest
+            // and last point: every peak and dip of both edges is there.
+            let px = |x: f64, y: f64| {
+                let (x, y) = cc.backend_coord(&(x, y));
+                (x - bx, y - by)
+            };
+            let upper: Vec<(i32, i32)> = b.points.iter().map(|p| px(p.0, p.2)).collect();
+            let lower: Vec<(i32, i32)> = b.points.iter().rev().map(|p| px(p.0, p.1)).collect();
+            let mut outline = decimate(&upper);
+            outline.extend(decimate(&lower));
+            area.draw(&Polygon::new(outline, fill)).map_err(err)?;
+        } else {
+            let mut outline: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
+            outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
+            cc.draw_series(std::iter::once(Polygon::new(outline, fill)))
+                .map_err(err)?;
+        }
     }
     let segments = stack(&panel.bars);
     let half = panel.bar_width / 2.0;
@@ -980,7 +996,6 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     // Lines, markers and bar labels are placed in pixels, relative to `area`.
-    let (bx, by) = area.get_base_pixel();
     let to_px = |p: &(f64, f64)| {
         let (x, y) = cc.backend_coord(p);
         (x - bx, y - by)
@@ -996,8 +1011,14 @@ fn draw_panel<DB: DrawingBackend>(
         .map(|(x, text)| (to_px(&(*x, stack_top(&segments, *x))), text))
         .collect();
     for m in &panel.markers {
+        // More marks than pixel columns (a month of spot notices): one per
+        // column, since more would only darken the same pixels.
+        let mut drawn = std::collections::BTreeSet::new();
         for &x in &m.xs {
             let path = [to_px(&(x, y0)), to_px(&(x, y1))];
+            if m.xs.len() > columns && !drawn.insert(path[0].0) {
+                continue;
+            }
             stroke(
                 area,
                 &path,
@@ -1419,6 +1440,92 @@ mod tests {
         let green = "fill=\"#2CA02C\"";
         assert_eq!(text.matches(green).count(), 2, "{text}");
         assert_eq!(&png(&c).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    }
+
+    /// The points of every `<polygon>` of an SVG, in pixels.
+    fn polygons(svg: &str) -> Vec<Vec<(f64, f64)>> {
+        svg.split("<polygon")
+            .skip(1)
+            .map(|rest| {
+                let points = rest.split("points=\"").nth(1).unwrap();
+                points[..points.find('"').unwrap()]
+                    .split_whitespace()
+                    .map(|xy| {
+                        let (x, y) = xy.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A chart of one band of `n` points from 1 to 2, with a spike of the
+    /// top to 50 and a dip of the bottom to -30 at one point each when
+    /// `extremes`.
+    fn band_chart(n: usize, extremes: bool) -> Chart {
+        let mut p = Panel::new("x", "y");
+        p.y_include = vec![-40.0, 60.0];
+        let points = (0..n)
+            .map(|i| {
+                let x = i as f64;
+                match i {
+                    _ if !extremes => (x, 1.0, 2.0),
+                    i if i == n / 2 => (x, 1.0, 50.0),
+                    i if i == 3 * n / 4 => (x, -30.0, 2.0),
+                    _ => (x, 1.0, 2.0),
+                }
+            })
+            .collect();
+        p.bands.push(Band::interval(0, points));
+        Chart {
+            title: "band".into(),
+            panels: vec![p],
+        }
+    }
+
+    #[test]
+    fn a_band_denser_than_the_pixels_is_drawn_from_its_envelope() {
+        // 40,000 points: a handful per pixel column, and the one-point
+        // spike and dip still reach as far as they go.
+        let flat = polygons(&svg(&band_chart(40_000, false)).unwrap()).remove(0);
+        let got = polygons(&svg(&band_chart(40_000, true)).unwrap()).remove(0);
+        assert!(got.len() <= 8 * WIDTH as usize, "{} points", got.len());
+        let top = |v: &[(f64, f64)]| v.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+        let bottom = |v: &[(f64, f64)]| v.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        // y grows downwards: 50 is ~48% of the span above 2, -30 ~31% below 1.
+        assert!(
+            top(&got) < top(&flat) - 100.0,
+            "{} {}",
+            top(&got),
+            top(&flat)
+        );
+        assert!(
+            bottom(&got) > bottom(&flat) + 80.0,
+            "{} {}",
+            bottom(&got),
+            bottom(&flat)
+        );
+        // Fewer points than pixel columns: every point is drawn, as before.
+        let small = polygons(&svg(&band_chart(300, true)).unwrap()).remove(0);
+        assert_eq!(small.len(), 2 * 300);
+    }
+
+    #[test]
+    fn markers_denser_than_the_pixels_are_drawn_once_per_column() {
+        let marks = |n: usize| {
+            let mut c = sample();
+            c.panels[0].markers[0].xs = (0..n).map(|i| i as f64 / n as f64).collect();
+            svg(&c).unwrap().matches("<polyline").count()
+        };
+        // Each mark is a dashed line of some dashes, one polyline each.
+        let (none, one) = (marks(0), marks(1));
+        let dashes = one - none;
+        let many = marks(20_000) - none;
+        assert!(many > dashes * 500, "{many}: about one mark per column");
+        assert!(
+            many <= dashes * WIDTH as usize,
+            "{many}: at most one per column"
+        );
     }
 
     #[test]

@@ -41,9 +41,10 @@
 use std::path::Path;
 
 use super::chart::{day_text, Band, Chart, Line, Markers, Panel, MARKER_COLOR};
-use super::table::Table;
+use super::table::{Columns, Table};
 use super::{save, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
+use std::io::{BufRead, BufReader, Read};
 
 /// The run's clock: x values are hours since the start, labelled with the
 /// UTC clock time when the start is known.
@@ -112,10 +113,10 @@ impl Clock {
 
 /// Draws every chart the run folder `dir` has data for into `out`.
 pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError> {
-    let ts = Table::read(&dir.join("timeseries.csv"))?;
+    let ts = Columns::read(&dir.join("timeseries.csv"), plotted)?;
     let hours: Vec<f64> = ts
         .numbers_of("time_s")?
-        .into_iter()
+        .iter()
         .map(|s| s / 3600.0)
         .collect();
     let name = run_name(dir);
@@ -125,12 +126,9 @@ pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError>
         written: Vec::new(),
         notes: Vec::new(),
     };
-    let tasks = match dir.join("tasks.csv") {
-        p if p.is_file() => Some(Table::read(&p)?),
-        _ => None,
-    };
+    let tasks = Some(dir.join("tasks.csv")).filter(|p| p.is_file());
     let mut charts: Vec<(&str, Chart)> = Vec::new();
-    match tasks_chart(&ts, tasks.as_ref(), &hours, &name, clock)? {
+    match tasks_chart(&ts, tasks.as_deref(), &hours, &name, clock)? {
         Some(c) => charts.push(("tasks", c)),
         None => report
             .notes
@@ -199,9 +197,31 @@ fn series(hours: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
     hours.iter().copied().zip(ys.iter().copied()).collect()
 }
 
+/// Whether the charts draw the `timeseries.csv` column `header` (the only
+/// ones read, as numbers; see [`plot`]).
+pub fn plotted(header: &str) -> bool {
+    const EXACT: [&str; 4] = [
+        "time_s",
+        "interruptions",
+        "cpu_reservation_pct",
+        "memory_reservation_pct",
+    ];
+    const SUFFIXES: [&str; 6] = [
+        ".pending",
+        ".running",
+        ".stopping",
+        ".desired",
+        "demand_rps",
+        "served_rps",
+    ];
+    EXACT.contains(&header)
+        || header.starts_with("instances_")
+        || SUFFIXES.iter().any(|s| header.ends_with(s))
+}
+
 /// The reporting groups: names `G` with `G.pending`, `G.running` and
 /// `G.stopping` columns, in header order.
-pub fn groups(ts: &Table) -> Vec<String> {
+pub fn groups(ts: &Columns) -> Vec<String> {
     ts.headers
         .iter()
         .filter_map(|h| h.strip_suffix(".running"))
@@ -240,34 +260,148 @@ fn value_at(steps: &[(f64, f64)], t: f64) -> f64 {
     }
 }
 
-/// The RUNNING count of service `group` over time, from `tasks.csv`: a
-/// task counts from `running_s` to `stopping_s` (else `stopped_s`, else
-/// the end). `None` when the file lacks those columns.
-pub fn running_steps(tasks: &Table, group: &str) -> Result<Option<Steps>, PlotError> {
+/// The RUNNING count of each service of `groups` over time, from the task
+/// log `tasks.csv` read from `input` (`path` names it in messages): a task
+/// counts from `running_s` to `stopping_s` (else `stopped_s`, else the
+/// end). `None` when the file lacks those columns.
+///
+/// The log of a long run is large (a month of a 5,000-instance cluster has
+/// millions of job tasks, 350 MB), and only the services' rows matter: the
+/// file streams through a small buffer, and a row whose `group` is not one
+/// of theirs is passed over without being split into fields. Plain lines
+/// are split on commas; from the first line with a quote on, the CSV
+/// reader parses the rest (a quoted field may hold commas or line breaks).
+pub fn running_steps(
+    path: &Path,
+    mut input: impl BufRead,
+    groups: &[&str],
+) -> Result<Option<Vec<Steps>>, PlotError> {
+    let io = |source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut line: Vec<u8> = Vec::new();
+    input.read_until(b'\n', &mut line).map_err(io)?;
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.as_slice())
+        .records()
+        .next()
+        .transpose()
+        .map_err(|e| PlotError::Csv {
+            path: path.to_path_buf(),
+            line: 1,
+            message: e.to_string(),
+        })?
+        .map(|r| r.iter().map(str::to_string).collect())
+        .unwrap_or_default();
     let cols = ["group", "running_s", "stopping_s", "stopped_s"];
     let Some(ix) = cols
         .iter()
-        .map(|c| tasks.find(c))
+        .map(|c| header.iter().position(|h| h == c))
         .collect::<Option<Vec<usize>>>()
     else {
         return Ok(None);
     };
-    let owner = tasks.strings(ix[0]);
-    let running = tasks.optional_numbers(ix[1])?;
-    let stopping = tasks.optional_numbers(ix[2])?;
-    let stopped = tasks.optional_numbers(ix[3])?;
-    let want = format!("service:{group}");
-    let mut changes: Vec<(f64, f64)> = Vec::new();
-    for k in 0..owner.len() {
-        if owner[k] != want {
+    let wanted: Vec<Vec<u8>> = groups
+        .iter()
+        .map(|g| format!("service:{g}").into_bytes())
+        .collect();
+    // Per group: (time, +1 or -1) changes of its RUNNING count.
+    let mut changes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); groups.len()];
+    let mut take = |line_no: u64, fields: &[&[u8]]| -> Result<(), PlotError> {
+        let Some(k) = wanted.iter().position(|w| w.as_slice() == fields[ix[0]]) else {
+            return Ok(());
+        };
+        let number = |c: usize| -> Result<Option<f64>, PlotError> {
+            let cell = std::str::from_utf8(fields[ix[c]])
+                .unwrap_or("\u{fffd}")
+                .trim();
+            if cell.is_empty() {
+                return Ok(None);
+            }
+            cell.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| PlotError::Csv {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    message: format!("column `{}`: `{cell}` is not a number", cols[c]),
+                })
+        };
+        let Some(from) = number(1)? else {
+            return Ok(());
+        };
+        changes[k].push((from, 1.0));
+        if let Some(to) = number(2)?.or(number(3)?) {
+            changes[k].push((to, -1.0));
+        }
+        Ok(())
+    };
+    let unequal = |line_no: u64, n: usize| PlotError::Csv {
+        path: path.to_path_buf(),
+        line: line_no,
+        message: format!("{n} fields where the header has {}", header.len()),
+    };
+    let mut line_no = 1;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            break;
+        }
+        line_no += 1;
+        if line.contains(&b'"') {
+            // The rest through the CSV reader, from this line on.
+            let rest = std::io::Cursor::new(std::mem::take(&mut line)).chain(input);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(rest);
+            let mut record = csv::ByteRecord::new();
+            loop {
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let at = e.position().map_or(0, |p| p.line());
+                        return Err(PlotError::Csv {
+                            path: path.to_path_buf(),
+                            line: line_no - 1 + at,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+                let at = line_no - 1 + record.position().map_or(1, |p| p.line());
+                if record.len() != header.len() {
+                    return Err(unequal(at, record.len()));
+                }
+                let cells: Vec<&[u8]> = record.iter().collect();
+                take(at, &cells)?;
+            }
+            break;
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.is_empty() {
             continue;
         }
-        let Some(from) = running[k] else { continue };
-        changes.push((from, 1.0));
-        if let Some(to) = stopping[k].or(stopped[k]) {
-            changes.push((to, -1.0));
+        // Only the group decides whether the row is read: find that field
+        // alone first (it is the second one in the files ecsim writes).
+        let group = text.split(|&b| b == b',').nth(ix[0]).unwrap_or_default();
+        if !wanted.iter().any(|w| w.as_slice() == group) {
+            continue;
         }
+        let fields: Vec<&[u8]> = text.split(|&b| b == b',').collect();
+        if fields.len() != header.len() {
+            return Err(unequal(line_no, fields.len()));
+        }
+        take(line_no, &fields)?;
     }
+    Ok(Some(changes.into_iter().map(steps_of).collect()))
+}
+
+/// The step function of a count from its `(time, +1 or -1)` changes.
+fn steps_of(mut changes: Vec<(f64, f64)>) -> Steps {
     // Ends before starts at the same instant: a replacement that starts as
     // another task stops leaves the count unchanged, never one too high.
     changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -280,7 +414,7 @@ pub fn running_steps(tasks: &Table, group: &str) -> Result<Option<Steps>, PlotEr
             _ => steps.push((t, n)),
         }
     }
-    Ok(Some(steps))
+    steps
 }
 
 /// The episodes of `running` below `desired` (both step functions), from
@@ -357,8 +491,8 @@ fn seconds_text(s: f64) -> String {
 }
 
 fn tasks_chart(
-    ts: &Table,
-    tasks: Option<&Table>,
+    ts: &Columns,
+    tasks: Option<&Path>,
     hours: &[f64],
     name: &str,
     clock: Clock,
@@ -378,20 +512,37 @@ fn tasks_chart(
         services: Vec::new(),
         episodes: Vec::new(),
     };
+    // The exact RUNNING counts of the services, from one pass over the
+    // task log.
+    let services: Vec<&str> = groups
+        .iter()
+        .filter(|g| ts.find(&format!("{g}.desired")).is_some())
+        .map(String::as_str)
+        .collect();
+    let mut exact = match tasks {
+        Some(path) if !services.is_empty() => {
+            let file = std::fs::File::open(path).map_err(|source| PlotError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            running_steps(path, BufReader::with_capacity(1 << 16, file), &services)?
+        }
+        _ => None,
+    };
     for (i, g) in groups.iter().enumerate() {
         let running = ts.numbers_of(&format!("{g}.running"))?;
-        let running_pts = series(hours, &running);
+        let running_pts = series(hours, running);
         by_group
             .lines
             .push(Line::solid(format!("{g} running"), i, running_pts.clone()));
         if ts.find(&format!("{g}.desired")).is_some() {
             let desired = ts.numbers_of(&format!("{g}.desired"))?;
-            let desired_pts = series(hours, &desired);
+            let desired_pts = series(hours, desired);
             // The start-up, before the service first reaches its desired
             // count, is not a shortfall.
             let up = running
                 .iter()
-                .zip(&desired)
+                .zip(desired)
                 .position(|(r, d)| *d > 0.0 && r >= d)
                 .unwrap_or(n);
             let after_start: Vec<(f64, f64)> = running_pts
@@ -408,12 +559,13 @@ fn tasks_chart(
             by_group
                 .lines
                 .push(Line::dashed(format!("{g} desired"), i, desired_pts));
-            let exact = match tasks {
-                Some(t) => running_steps(t, g)?,
-                None => None,
-            };
-            let desired_steps = sampled_steps(hours, &desired);
-            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
+            let k = services.iter().position(|s| s == g).unwrap_or_default();
+            let exact = exact
+                .as_mut()
+                .and_then(|v| v.get_mut(k))
+                .map(std::mem::take);
+            let desired_steps = sampled_steps(hours, desired);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, running));
             short
                 .episodes
                 .push(episodes(&running_steps, &desired_steps, end_s));
@@ -523,7 +675,7 @@ fn zoom_panel(short: &Shortfalls, clock: Clock) -> Option<Panel> {
 }
 
 fn instances_chart(
-    ts: &Table,
+    ts: &Columns,
     hours: &[f64],
     name: &str,
     clock: Clock,
@@ -546,7 +698,7 @@ fn instances_chart(
             } else {
                 label.to_string()
             };
-            p.lines.push(Line::solid(label, color, series(hours, &v)));
+            p.lines.push(Line::solid(label, color, series(hours, v)));
         }
     }
     if p.lines.is_empty() {
@@ -554,7 +706,7 @@ fn instances_chart(
     }
     if ts.find("interruptions").is_some() {
         let cumulative = ts.numbers_of("interruptions")?;
-        let xs = notice_times(hours, &cumulative);
+        let xs = notice_times(hours, cumulative);
         if !xs.is_empty() {
             let total = cumulative.last().copied().unwrap_or(0.0);
             p.markers.push(Markers {
@@ -585,7 +737,7 @@ pub fn notice_times(hours: &[f64], cumulative: &[f64]) -> Vec<f64> {
 }
 
 fn reservation_chart(
-    ts: &Table,
+    ts: &Columns,
     hours: &[f64],
     name: &str,
     clock: Clock,
@@ -599,7 +751,7 @@ fn reservation_chart(
     ] {
         if ts.find(column).is_some() {
             let v = ts.numbers_of(column)?;
-            p.lines.push(Line::solid(label, color, series(hours, &v)));
+            p.lines.push(Line::solid(label, color, series(hours, v)));
         }
     }
     if p.lines.is_empty() {
@@ -661,7 +813,7 @@ pub fn spike_window(demand: &[f64], served: Option<&[f64]>) -> Option<(usize, us
 }
 
 fn demand_chart(
-    ts: &Table,
+    ts: &Columns,
     hours: &[f64],
     name: &str,
     clock: Clock,
@@ -676,7 +828,8 @@ fn demand_chart(
     }
     let mut p = clock.panel(0.0, "requests per second");
     // (colour, demand, served) per service.
-    let mut data: Vec<(usize, Vec<f64>, Option<Vec<f64>>)> = Vec::new();
+    type Rates<'a> = (usize, &'a [f64], Option<&'a [f64]>);
+    let mut data: Vec<Rates> = Vec::new();
     for (i, (pre, column)) in demand.iter().enumerate() {
         let d = ts.numbers_of(column)?;
         let served_col = if pre.is_empty() {
@@ -836,8 +989,13 @@ fn cost_chart(
 mod tests {
     use super::*;
 
-    fn table(text: &str) -> Table {
-        Table::parse(Path::new("timeseries.csv"), text).unwrap()
+    fn table(text: &str) -> Columns {
+        Columns::parse(Path::new("timeseries.csv"), text, plotted).unwrap()
+    }
+
+    /// `running_steps` of `groups` over the task log `text`.
+    fn steps(text: &str, groups: &[&str]) -> Result<Option<Vec<Steps>>, PlotError> {
+        running_steps(Path::new("tasks.csv"), text.as_bytes(), groups)
     }
 
     #[test]
@@ -921,17 +1079,13 @@ mod tests {
     fn running_counts_and_shortfalls_from_the_task_log() {
         // Two tasks of web from 10 s; one killed at 100 s, its replacement
         // RUNNING at 130 s; a job task that does not count.
-        let t = Table::parse(
-            Path::new("tasks.csv"),
-            "group,running_s,stopping_s,stopped_s\n\
+        let log = "group,running_s,stopping_s,stopped_s\n\
              service:web,10,,\n\
              service:web,10,100,100\n\
              service:web,130,,\n\
              job:etl,5,,\n\
-             service:web,,,50\n",
-        )
-        .unwrap();
-        let run = running_steps(&t, "web").unwrap().unwrap();
+             service:web,,,50\n";
+        let run = steps(log, &["web"]).unwrap().unwrap().remove(0);
         assert_eq!(run, vec![(10.0, 2.0), (100.0, 1.0), (130.0, 2.0)]);
         assert_eq!(value_at(&run, 5.0), 0.0);
         assert_eq!(value_at(&run, 100.0), 1.0);
@@ -957,8 +1111,57 @@ mod tests {
             (150.0, 200.0, false)
         );
         // A task log without the columns: no exact count.
-        let t = Table::parse(Path::new("tasks.csv"), "group\nservice:web\n").unwrap();
-        assert!(running_steps(&t, "web").unwrap().is_none());
+        assert!(steps("group\nservice:web\n", &["web"]).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_task_log_is_read_for_the_services_asked_for_only() {
+        // Columns in another order; rows of other groups, even malformed
+        // ones (too short, text where a time goes), are passed over.
+        let log = "task_id,running_s,group,stopped_s,stopping_s,stop_reason\n\
+             0,10,service:web,,,\n\
+             1,oops,job:etl\n\
+             2,20,service:api,40,30,done\n\
+             3,15,service:web,90,80,scaled in\r\n\
+             4,16,service:webx,,,\n";
+        let got = steps(log, &["web", "api"]).unwrap().unwrap();
+        assert_eq!(got[0], vec![(10.0, 1.0), (15.0, 2.0), (80.0, 1.0)]);
+        assert_eq!(got[1], vec![(20.0, 1.0), (30.0, 0.0)]);
+        // A row of a service asked for must be whole and hold numbers.
+        let e = steps(log, &["job:etl"]).unwrap().unwrap();
+        assert!(e[0].is_empty(), "`job:etl` is not a service's group");
+        let bad = "group,running_s,stopping_s,stopped_s\nservice:web,1,,\nservice:web,x,,\n";
+        let e = steps(bad, &["web"]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "tasks.csv, line 3: column `running_s`: `x` is not a number"
+        );
+        let short = "group,running_s,stopping_s,stopped_s\nservice:web,1,\n";
+        let e = steps(short, &["web"]).unwrap_err().to_string();
+        assert_eq!(e, "tasks.csv, line 2: 3 fields where the header has 4");
+    }
+
+    #[test]
+    fn quoted_fields_in_the_task_log_are_parsed_as_csv() {
+        // From the first quote on, the CSV reader takes over: commas and a
+        // line break inside quotes, and the line numbers still right.
+        let log = "group,stop_reason,running_s,stopping_s,stopped_s\n\
+             service:web,,1,,\n\
+             job:etl,\"a, b\",2,3,3\n\
+             service:web,\"scaled in,\nby the scheduler\",5,7,8\n\
+             service:web,,9,,\n\
+             service:web,,bad,,\n";
+        let e = steps(log, &["web"]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "tasks.csv, line 7: column `running_s`: `bad` is not a number"
+        );
+        let good = log.replace("bad", "11");
+        let got = steps(&good, &["web"]).unwrap().unwrap().remove(0);
+        assert_eq!(
+            got,
+            vec![(1.0, 1.0), (5.0, 2.0), (7.0, 1.0), (9.0, 2.0), (11.0, 3.0)]
+        );
     }
 
     #[test]

@@ -4,8 +4,14 @@
 //! columns nobody asks for are ignored, so the engine can add columns
 //! without breaking the plots.
 //!
+//! Two shapes: [`Table`] keeps every cell as text (small files: a sweep's
+//! aggregate, a comparison, the cost ledger); [`Columns`] reads, as the
+//! file streams by, only the columns a chart draws, as numbers (a run's
+//! time series: a month sampled each minute is 43,200 rows).
+//!
 //! Depends on nothing of the crate but the plot error type.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
@@ -33,16 +39,7 @@ impl Table {
 
     /// Parses `text` as the contents of `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Table, PlotError> {
-        let csv_err = |e: csv::Error| PlotError::Csv {
-            path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("{len} fields where the header has {expected_len}"),
-                _ => e.to_string(),
-            },
-        };
+        let csv_err = |e: csv::Error| csv_error(path, e);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(text.as_bytes());
@@ -140,6 +137,151 @@ impl Table {
     }
 }
 
+/// Turns a csv error on `path` into a plot error naming the line.
+fn csv_error(path: &Path, e: csv::Error) -> PlotError {
+    PlotError::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("{len} fields where the header has {expected_len}"),
+            _ => e.to_string(),
+        },
+    }
+}
+
+/// Some numeric columns of a CSV file, read by header name: the header
+/// row whole, and for the columns asked for, every cell as a number (an
+/// empty cell or text is an error naming the file, line and column).
+/// Columns not asked for are skipped unparsed, so the file is read once,
+/// in a small buffer, whatever its size.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    /// Header names, in file order.
+    pub headers: Vec<String>,
+    /// Per header, its values when it was asked for.
+    values: Vec<Option<Vec<f64>>>,
+    /// Number of records.
+    rows: usize,
+}
+
+impl Columns {
+    /// Reads from `path` the columns whose header `want` accepts.
+    pub fn read(path: &Path, want: impl Fn(&str) -> bool) -> Result<Columns, PlotError> {
+        let file = std::fs::File::open(path).map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Columns::from_reader(path, file, want)
+    }
+
+    /// Parses `text` as the contents of `path`.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<Columns, PlotError> {
+        Columns::from_reader(path, text.as_bytes(), want)
+    }
+
+    fn from_reader(
+        path: &Path,
+        input: impl Read,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<Columns, PlotError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(input);
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(path, e))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(PlotError::Csv {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "no header row".into(),
+            });
+        }
+        let wanted: Vec<usize> = (0..headers.len()).filter(|&i| want(&headers[i])).collect();
+        let mut values: Vec<Option<Vec<f64>>> = vec![None; headers.len()];
+        for &i in &wanted {
+            values[i] = Some(Vec::new());
+        }
+        let mut record = csv::ByteRecord::new();
+        let mut rows = 0;
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(path, e))?
+        {
+            let line = record.position().map_or(0, |p| p.line());
+            for &i in &wanted {
+                let cell = record.get(i).unwrap_or_default();
+                let text = std::str::from_utf8(cell).unwrap_or("").trim();
+                let x = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| PlotError::Csv {
+                        path: path.to_path_buf(),
+                        line,
+                        message: format!(
+                            "column `{}`: `{}` is not a number",
+                            headers[i],
+                            String::from_utf8_lossy(cell).trim()
+                        ),
+                    })?;
+                if let Some(v) = values[i].as_mut() {
+                    v.push(x);
+                }
+            }
+            rows += 1;
+        }
+        Ok(Columns {
+            path: path.to_path_buf(),
+            headers,
+            values,
+            rows,
+        })
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the file has no record.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Position of column `name`, if the file has it (read or not).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The values of the column named `name`: an error listing the columns
+    /// there are when the file has no such column.
+    pub fn numbers_of(&self, name: &str) -> Result<&[f64], PlotError> {
+        let i = self.find(name).ok_or_else(|| PlotError::MissingColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+            available: self.headers.join(", "),
+        })?;
+        self.values[i].as_deref().ok_or_else(|| {
+            PlotError::Invalid(format!(
+                "{}: column `{name}` was not read (the plot asked for it too late)",
+                self.path.display()
+            ))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +336,38 @@ mod tests {
     #[test]
     fn an_empty_file_has_no_header() {
         assert!(parse("").is_err());
+        assert!(Columns::parse(Path::new("t.csv"), "", |_| true).is_err());
+    }
+
+    fn columns(text: &str, want: &[&str]) -> Result<Columns, PlotError> {
+        Columns::parse(Path::new("t.csv"), text, |h| want.contains(&h))
+    }
+
+    #[test]
+    fn only_the_columns_asked_for_are_read_as_numbers() {
+        // `label` is text and `b` has a hole: neither is asked for, so
+        // neither is an error.
+        let c = columns("b,label,a\n1,x,2\n,y,4\n", &["a"]).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.numbers_of("a").unwrap(), &[2.0, 4.0]);
+        assert!(c.find("b").is_some());
+        let e = c.numbers_of("b").unwrap_err().to_string();
+        assert!(e.contains("`b` was not read"), "{e}");
+        let e = c.numbers_of("c").unwrap_err().to_string();
+        assert_eq!(e, "t.csv: no column `c` (columns: b, label, a)");
+    }
+
+    #[test]
+    fn a_bad_or_missing_number_in_a_column_read_names_the_line() {
+        let e = columns("time_s,x\n0,1\n60,2\n120,oops\n", &["x"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "t.csv, line 4: column `x`: `oops` is not a number");
+        let e = columns("a,b\n1,\n2,3\n", &["a", "b"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "t.csv, line 2: column `b`: `` is not a number");
+        let e = columns("a,b\n1,2\n3\n", &["a"]).unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 3: 1 fields where the header has 2");
     }
 }

@@ -65,8 +65,10 @@ pub(crate) fn spot_section(
             format!("\"{region}\" is not the cluster's region \"{cluster_region}\" (cluster.region): spot instances run where the cluster runs; drop spot.region or set cluster.region"),
         );
     }
-    let advisor = SpotAdvisor::builtin();
-    if advisor.regions().all(|x| x != region) {
+    // Only the region in use is parsed from the embedded advisor.
+    let empty_advisor = SpotAdvisor::default();
+    let advisor = SpotAdvisor::builtin_region(&region).unwrap_or(&empty_advisor);
+    if advisor.is_empty() {
         r.err(
             "spot.region",
             format!("no Spot Advisor data for region \"{region}\" in data/spot_advisor.csv"),

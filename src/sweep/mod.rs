@@ -34,7 +34,10 @@ use toml::Table;
 
 pub use error::SweepError;
 pub use file::{Axis, SweepDef};
-pub use store::{merge, read_manifest, run, Manifest, Options, Progress, Report, RunRecord, Shard};
+pub use store::{
+    merge, open, read_manifest, run, run_record, Manifest, Options, Progress, Report, RunRecord,
+    Session, Shard,
+};
 
 use crate::engine::SimSpec;
 use crate::scenario::{self, limits, overrides, Issue};

@@ -7,9 +7,10 @@
 //! DIR/aggregate.csv     one row per combination (whole sweeps only, not shards)
 //! ```
 //!
-//! Each run file is written atomically (temporary file + rename) as soon as
-//! its run ends, into `DIR/runs/` in place, so killing a sweep keeps every
-//! finished run; `resume` skips the runs whose file is there and belongs to
+//! Each run file is written atomically (temporary file, synced, then
+//! renamed) into `DIR/runs/` in place within moments of its run's end (the
+//! files of runs that end together are synced as one batch, see `Committer`),
+//! so killing a sweep keeps every finished run but the last few; `resume` skips the runs whose file is there and belongs to
 //! this sweep. The tables and the manifest are written all-or-nothing at
 //! the end: a new folder is staged beside `DIR` with them and links to the
 //! run files, and renamed into place (`output::folder`), so a folder never
@@ -30,7 +31,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -39,7 +44,7 @@ use serde_json::{Map, Value};
 use super::error::SweepError;
 use super::{run_id, table, RunSpec, Sweep};
 use crate::engine::Simulation;
-use crate::output::{plain_name, write_atomic, write_new, Kind, Lock};
+use crate::output::{plain_name, write_atomic, Kind, Lock, OutputError};
 
 /// Name of the manifest file.
 pub const MANIFEST: &str = "sweep.json";
@@ -314,12 +319,71 @@ fn write_tables(
             table::aggregate_csv(&manifest.parameters, records),
         ));
     }
+    let mut new = NewFiles::new(stage);
     let mut names = Vec::new();
     for (name, text) in files {
-        write_new(&stage.join(name), text.as_bytes())?;
+        new.write(&stage.join(name), text.as_bytes())?;
         names.push(name);
     }
+    new.sync()?;
     Ok(names)
+}
+
+/// New files in one folder of a [`Staging`](crate::output::Staging) result,
+/// each created exclusively (never through a planted link) and all made
+/// durable by one [`NewFiles::sync`] before the folder is renamed into
+/// place: one flush for the lot instead of one per file.
+struct NewFiles<'a> {
+    dir: &'a Path,
+}
+
+impl<'a> NewFiles<'a> {
+    fn new(dir: &'a Path) -> NewFiles<'a> {
+        NewFiles { dir }
+    }
+
+    /// Writes `path` (in the folder), not yet synced on Linux.
+    fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+        let io = |source| OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        if cfg!(not(target_os = "linux")) {
+            f.sync_all().map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Makes every file written durable.
+    fn sync(self) -> Result<(), OutputError> {
+        #[cfg(target_os = "linux")]
+        {
+            let io = |source| OutputError::Io {
+                path: self.dir.to_path_buf(),
+                source,
+            };
+            let dir = File::open(self.dir).map_err(io)?;
+            syncfs(&dir).map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+/// Flushes the whole file system holding `file` to disk (Linux `syncfs`).
+#[cfg(target_os = "linux")]
+fn syncfs(file: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Links (or, where links are not possible, copies) every run file of
@@ -343,6 +407,146 @@ fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
     Ok(())
 }
 
+/// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
+/// which a later sweep removes as a leftover), not yet synced or named. It
+/// is closed: however many wait for a slow sync, they hold no descriptor.
+struct Finished<'a> {
+    run: &'a RunSpec,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl<'a> Finished<'a> {
+    /// Writes `bytes` to a fresh temporary file beside `path` (created
+    /// exclusively, never through a planted link).
+    fn write(run: &'a RunSpec, path: PathBuf, bytes: &[u8]) -> Result<Finished<'a>, SweepError> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let name = format!("{}.json", run.id);
+        let (tmp, mut file) = loop {
+            let tmp = dir.join(format!(
+                ".{name}.ecsim-tmp-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(SweepError::io(&path)(e)),
+            }
+        };
+        if let Err(e) = file.write_all(bytes) {
+            drop(file);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(SweepError::io(&path)(e));
+        }
+        Ok(Finished { run, tmp, path })
+    }
+
+    /// Syncs this one file's bytes to disk.
+    fn sync(&self) -> Result<(), SweepError> {
+        OpenOptions::new()
+            .write(true)
+            .open(&self.tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(SweepError::io(&self.path))
+    }
+
+    /// Removes the temporary file (the run is not kept).
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Makes finished runs' files durable and names them, a batch at a time.
+///
+/// What a sweep promises: a file `runs/rNNNN.json` is whole whenever it
+/// exists, even after a crash of the machine (its bytes reach the disk
+/// before its name appears), so `--resume` may trust it; a run whose file
+/// has no name yet is simply run again. Syncing each file on its own cost
+/// one journal commit per run, which dominated short runs and made the
+/// workers wait for one another. The committer, a thread of its own, takes
+/// every file finished since its last batch, makes the whole batch durable
+/// at once (one `syncfs` of the folder's file system on Linux, else one
+/// sync per file), then renames each file into place and reports it done.
+/// While it syncs, the workers keep running, and the next batch collects
+/// whatever they finish meanwhile: batches grow as syncs get slower, and a
+/// finished run waits at most about two syncs for its name. Killed at any
+/// point, the folder holds named runs that are whole and temporary files
+/// that the next sweep removes (those runs are run again).
+struct Committer<'p> {
+    progress: &'p (dyn Fn(Progress) + Sync),
+    failed: AtomicBool,
+}
+
+impl<'p> Committer<'p> {
+    fn new(progress: &'p (dyn Fn(Progress) + Sync)) -> Committer<'p> {
+        Committer {
+            progress,
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a batch failed (workers then stop starting runs).
+    fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// Commits batches until every worker has hung up.
+    fn run(&self, rx: Receiver<Finished>) -> Result<(), SweepError> {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            batch.extend(rx.try_iter());
+            if let Err(e) = self.commit(batch) {
+                self.failed.store(true, Ordering::SeqCst);
+                rx.iter().for_each(Finished::discard);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&self, batch: Vec<Finished>) -> Result<(), SweepError> {
+        if let Err(e) = sync_batch(&batch) {
+            batch.into_iter().for_each(Finished::discard);
+            return Err(e);
+        }
+        let mut left = batch.into_iter();
+        while let Some(f) = left.next() {
+            if let Err(e) = std::fs::rename(&f.tmp, &f.path) {
+                let _ = std::fs::remove_file(&f.tmp);
+                left.for_each(Finished::discard);
+                return Err(SweepError::io(&f.path)(e));
+            }
+            (self.progress)(Progress::Done(f.run));
+        }
+        Ok(())
+    }
+}
+
+/// Makes the bytes of every file of `batch` durable.
+#[cfg(target_os = "linux")]
+fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
+    match batch {
+        [] => Ok(()),
+        [one] => one.sync(),
+        [first, ..] => {
+            // One flush of the file system for the whole batch (it holds
+            // all the files: they share a folder).
+            let dir = first.path.parent().unwrap_or(Path::new("."));
+            File::open(dir)
+                .and_then(|d| syncfs(&d))
+                .map_err(SweepError::io(dir))
+        }
+    }
+}
+
+/// Makes the bytes of every file of `batch` durable.
+#[cfg(not(target_os = "linux"))]
+fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
+    batch.iter().try_for_each(Finished::sync)
+}
+
 /// What [`run`] tells its progress callback.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress<'a> {
@@ -354,18 +558,118 @@ pub enum Progress<'a> {
         /// Runs skipped.
         skipped: usize,
     },
-    /// A run's file has been written (called from a worker thread).
+    /// A run's file has been written, synced and named (called from the
+    /// thread that commits run files, not the caller's).
     Done(&'a RunSpec),
 }
 
 /// Runs `sweep` (or the shard `opts.shard` of it) into `dir`, telling
-/// `progress` when it starts and as each run's file is written.
+/// `progress` when it starts and as each run's file is written: [`open`],
+/// every run to do simulated by [`run_record`] on `opts.jobs` threads and
+/// stored, then [`Session::finish`].
 pub fn run(
     sweep: &Sweep,
     dir: &Path,
     opts: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Report, SweepError> {
+    let session = open(sweep, dir, opts)?;
+    let todo = session.todo();
+    progress(Progress::Start {
+        to_run: todo.len(),
+        skipped: session.skipped(),
+    });
+
+    // No more threads than runs to do.
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    }
+    .min(todo.len())
+    .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| SweepError::folder(dir, format!("cannot start {jobs} worker threads: {e}")))?;
+    // Workers simulate and write each run's file under a temporary name;
+    // the committer makes the finished files durable in batches and only
+    // then gives them their names (see [`Committer`]).
+    let committer = Committer::new(progress);
+    let (worked, committed) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<Finished>();
+        let commits = scope.spawn(|| committer.run(rx));
+        let worked = pool.install(|| {
+            todo.par_iter()
+                .try_for_each_with(tx, |tx, r| -> Result<(), SweepError> {
+                    if committer.failed() {
+                        // The committer's error is the one reported.
+                        return Ok(());
+                    }
+                    let text = run_record(sweep, r)?;
+                    let finished = Finished::write(r, session.run_path(r), text.as_bytes())?;
+                    // A closed channel means the committer stopped on an
+                    // error, which is reported below.
+                    if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
+                        f.discard();
+                    }
+                    Ok(())
+                })
+        });
+        (worked, commits.join())
+    });
+    match committed {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    worked?;
+    session.finish()
+}
+
+/// Simulates run `r` of `sweep` and returns the text of its run file
+/// (`runs/<id>.json`), the same bytes wherever it is computed.
+pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
+    let spec = &sweep.combinations[r.combination].spec;
+    let result = Simulation::new(spec, r.seed).run();
+    let path = Path::new(RUNS_DIR).join(format!("{}.json", r.id));
+    let summary = serde_json::to_value(&result.summary)
+        .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
+    let rec = RunRecord {
+        sweep: sweep.fingerprint.clone(),
+        run_id: r.id.clone(),
+        run_index: r.index,
+        combination: r.combination,
+        seed_index: r.seed_index,
+        seed: r.seed,
+        parameters: parameters_of(sweep, r),
+        summary,
+    };
+    to_json(&rec, &path)
+}
+
+/// A sweep (or shard) open in its folder, its lock held: the runs still to
+/// do are known, their files are stored as they come ([`Session::store`],
+/// from any thread or process that computed them with [`run_record`]), and
+/// [`Session::finish`] writes the tables. [`run`] is one such session on
+/// local threads; other executors (a cluster) drive one the same way.
+#[derive(Debug)]
+pub struct Session {
+    lock: Lock,
+    dir: PathBuf,
+    fingerprint: String,
+    manifest: Manifest,
+    selected: Vec<RunSpec>,
+    todo: Vec<RunSpec>,
+    /// The parameters of each run to do, by run index.
+    expected: BTreeMap<usize, Map<String, Value>>,
+}
+
+/// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
+/// folder's lock, refuses run files of another sweep, marks a new folder
+/// as this sweep's, and, with `opts.resume`, skips the runs whose file is
+/// there (checking that each is the run its name says).
+pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepError> {
     if sweep.total_runs() > MAX_RUNS {
         return Err(SweepError::folder(
             dir,
@@ -407,79 +711,127 @@ pub fn run(
                     ));
                 }
             }
-            _ => todo.push(r),
+            _ => todo.push(r.clone()),
         }
     }
-    let skipped = selected.len() - todo.len();
-    progress(Progress::Start {
-        to_run: todo.len(),
-        skipped,
-    });
+    let expected = todo
+        .iter()
+        .map(|r| (r.index, parameters_of(sweep, r)))
+        .collect();
+    Ok(Session {
+        lock,
+        dir: dir.to_path_buf(),
+        fingerprint: sweep.fingerprint.clone(),
+        manifest,
+        selected,
+        todo,
+        expected,
+    })
+}
 
-    // No more threads than runs to do.
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.jobs
+impl Session {
+    /// The runs to simulate, in sweep order.
+    pub fn todo(&self) -> &[RunSpec] {
+        &self.todo
     }
-    .min(todo.len())
-    .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| SweepError::folder(dir, format!("cannot start {jobs} worker threads: {e}")))?;
-    pool.install(|| {
-        todo.par_iter().try_for_each(|r| -> Result<(), SweepError> {
-            let spec = &sweep.combinations[r.combination].spec;
-            let result = Simulation::new(spec, r.seed).run();
-            let path = runs_dir.join(format!("{}.json", r.id));
-            let summary = serde_json::to_value(&result.summary)
-                .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
-            let rec = RunRecord {
-                sweep: sweep.fingerprint.clone(),
-                run_id: r.id.clone(),
-                run_index: r.index,
-                combination: r.combination,
-                seed_index: r.seed_index,
-                seed: r.seed,
-                parameters: parameters_of(sweep, r),
-                summary,
-            };
-            write_atomic(&path, to_json(&rec, &path)?.as_bytes())?;
-            progress(Progress::Done(r));
-            Ok(())
-        })
-    })?;
 
-    // The tables come from the run files, whoever wrote them, so a fresh,
-    // resumed or merged sweep gives the same bytes.
-    let mut records = Vec::with_capacity(selected.len());
-    for r in &selected {
-        let path = runs_dir.join(format!("{}.json", r.id));
-        let rec: RunRecord = read_json(&path, "a run file")?;
-        if rec.sweep != sweep.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
+    /// Runs skipped because their file was there (`resume`).
+    pub fn skipped(&self) -> usize {
+        self.selected.len() - self.todo.len()
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where run `r`'s file goes.
+    pub fn run_path(&self, r: &RunSpec) -> PathBuf {
+        self.dir.join(RUNS_DIR).join(format!("{}.json", r.id))
+    }
+
+    /// Stores the text of a run file computed elsewhere ([`run_record`]):
+    /// checks that it is a run this session has to do, of this sweep, with
+    /// its seed and parameters, and writes it atomically. Returns the run.
+    pub fn store(&self, text: &str) -> Result<&RunSpec, SweepError> {
+        let here = self.dir.join(RUNS_DIR);
+        let rec: RunRecord = serde_json::from_str(text)
+            .map_err(|e| SweepError::folder(&here, format!("not a run file ({e})")))?;
+        let r = self
+            .todo
+            .binary_search_by_key(&rec.run_index, |r| r.index)
+            .ok()
+            .map(|i| &self.todo[i])
+            .filter(|r| {
+                rec.sweep == self.fingerprint
+                    && rec.run_id == r.id
+                    && rec.seed == r.seed
+                    && rec.combination == r.combination
+                    && rec.seed_index == r.seed_index
+                    && self.expected.get(&r.index) == Some(&rec.parameters)
+            })
+            .ok_or_else(|| {
+                SweepError::folder(
+                    &here,
+                    format!(
+                        "run file for {} (index {}, sweep {}) is not a run this sweep ({}) has to do",
+                        rec.run_id, rec.run_index, rec.sweep, self.fingerprint
+                    ),
+                )
+            })?;
+        write_atomic(&self.run_path(r), text.as_bytes())?;
+        Ok(r)
+    }
+
+    /// Writes the tables and the manifest from the run files, in run order,
+    /// all-or-nothing; fails (naming the runs) when a run's file is missing.
+    pub fn finish(self) -> Result<Report, SweepError> {
+        let runs_dir = self.dir.join(RUNS_DIR);
+        let missing: Vec<usize> = self
+            .todo
+            .iter()
+            .filter(|r| !self.run_path(r).exists())
+            .map(|r| r.index)
+            .collect();
+        if !missing.is_empty() {
             return Err(SweepError::folder(
-                &path,
-                "was changed while the sweep ran (another process writing the same folder?)",
+                &self.dir,
+                format!(
+                    "runs {} have no file yet; complete the sweep with --resume",
+                    list_ids(self.manifest.total_runs, &missing)
+                ),
             ));
         }
-        records.push(rec);
+        // The tables come from the run files, whoever wrote them, so a fresh,
+        // resumed or merged sweep gives the same bytes.
+        let mut records = Vec::with_capacity(self.selected.len());
+        for r in &self.selected {
+            let path = runs_dir.join(format!("{}.json", r.id));
+            let rec: RunRecord = read_json(&path, "a run file")?;
+            if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
+                return Err(SweepError::folder(
+                    &path,
+                    "was changed while the sweep ran (another process writing the same folder?)",
+                ));
+            }
+            records.push(rec);
+        }
+        let stage = self.lock.stage(Kind::Sweep)?;
+        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
+            SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+            e => e,
+        })?;
+        link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
+        stage.commit()?;
+        Ok(Report {
+            dir: self.dir.clone(),
+            total_runs: self.manifest.total_runs,
+            selected: self.selected.len(),
+            skipped: self.selected.len() - self.todo.len(),
+            ran: self.todo.len(),
+            files: names.into_iter().map(|n| self.dir.join(n)).collect(),
+        })
     }
-    let stage = lock.stage(Kind::Sweep)?;
-    let names = write_tables(stage.path(), &manifest, &records).map_err(|e| match e {
-        SweepError::Output(e) => SweepError::Output(stage.explain(e)),
-        e => e,
-    })?;
-    link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
-    stage.commit()?;
-    Ok(Report {
-        dir: dir.to_path_buf(),
-        total_runs: sweep.total_runs(),
-        selected: selected.len(),
-        skipped,
-        ran: todo.len(),
-        files: names.into_iter().map(|n| dir.join(n)).collect(),
-    })
 }
 
 fn list_ids(total: usize, ids: &[usize]) -> String {
@@ -625,12 +977,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
     let stage = lock.stage(Kind::Sweep)?;
     let runs_dir = stage.path().join(RUNS_DIR);
     std::fs::create_dir(&runs_dir).map_err(SweepError::io(&runs_dir))?;
+    let mut new = NewFiles::new(&runs_dir);
     for (rec, text) in records.iter().zip(&texts) {
-        write_new(
+        new.write(
             &runs_dir.join(format!("{}.json", rec.run_id)),
             text.as_bytes(),
         )?;
     }
+    new.sync()?;
     let manifest = Manifest {
         shard: None,
         ..first.clone()
@@ -650,6 +1004,90 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    fn specs(n: usize) -> Vec<RunSpec> {
+        (0..n)
+            .map(|index| RunSpec {
+                index,
+                id: run_id(index, n),
+                combination: 0,
+                seed_index: index as u32,
+                seed: 1,
+            })
+            .collect()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn committed_runs_are_named_whole_and_reported_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let runs = specs(5);
+        let done = Mutex::new(Vec::new());
+        let progress = |p: Progress| {
+            if let Progress::Done(r) = p {
+                // Reported only once its file has its name, whole.
+                let path = tmp.path().join(format!("{}.json", r.id));
+                assert_eq!(std::fs::read_to_string(path).unwrap(), r.id);
+                done.lock().unwrap().push(r.index);
+            }
+        };
+        let committer = Committer::new(&progress);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            let c = s.spawn(|| committer.run(rx));
+            for r in &runs {
+                let path = tmp.path().join(format!("{}.json", r.id));
+                tx.send(Finished::write(r, path, r.id.as_bytes()).unwrap())
+                    .unwrap();
+            }
+            drop(tx);
+            c.join().unwrap().unwrap();
+        });
+        assert_eq!(*done.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+        assert_eq!(
+            names(tmp.path()),
+            [
+                "r0000.json",
+                "r0001.json",
+                "r0002.json",
+                "r0003.json",
+                "r0004.json"
+            ]
+        );
+        assert!(!committer.failed());
+    }
+
+    #[test]
+    fn a_failed_commit_names_nothing_more_and_leaves_no_temporary_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let runs = specs(4);
+        let committer = Committer::new(&|_| {});
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Run 1's name is taken by a folder that is not empty: its rename
+        // fails.
+        std::fs::create_dir_all(tmp.path().join("r0001.json/x")).unwrap();
+        for r in &runs {
+            let path = tmp.path().join(format!("{}.json", r.id));
+            tx.send(Finished::write(r, path, b"{}").unwrap()).unwrap();
+        }
+        drop(tx);
+        let e = committer.run(rx).unwrap_err().to_string();
+        assert!(e.contains("r0001.json"), "{e}");
+        assert!(committer.failed(), "workers are told to stop");
+        // Run 0 was named before the failure; nothing after it, and no
+        // temporary file is left.
+        assert_eq!(names(tmp.path()), ["r0000.json", "r0001.json"]);
+        assert!(tmp.path().join("r0001.json").is_dir());
+    }
 
     #[test]
     fn shard_specs() {

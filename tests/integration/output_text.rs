@@ -516,6 +516,7 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
 }
 
 #[test]
+#[cfg(feature = "plot")] // `--plot` exists only with the plot feature.
 fn outputs_flag_chooses_the_files_and_refuses_what_plot_and_report_cannot_read() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("qs");

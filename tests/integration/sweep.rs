@@ -561,3 +561,65 @@ fn shipped_sweeps_validate() {
         assert!(sw.total_runs() > 0);
     }
 }
+
+/// A session driven from outside (as a cluster driver does): run files
+/// computed by `run_record` out of order and stored one by one give the
+/// single-machine bytes; a record of another run or sweep is refused; a
+/// session missing a run does not write the tables.
+#[test]
+fn a_session_driven_from_outside_gives_the_single_machine_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sw = load(tmp.path(), "s.toml", &small_sweep("")).unwrap();
+    let local = tmp.path().join("local");
+    run(&sw, &local, 2, None, false);
+
+    let out = tmp.path().join("external");
+    let opts = Options::default();
+    let session = sweep::open(&sw, &out, &opts).unwrap();
+    assert_eq!(session.todo().len(), 8);
+    // Texts computed "elsewhere", stored in reverse order.
+    let texts: Vec<String> = session
+        .todo()
+        .iter()
+        .rev()
+        .map(|r| sweep::run_record(&sw, r).unwrap())
+        .collect();
+    // A run of another sweep is refused.
+    let other_text = small_sweep("").replace("seed = 11", "seed = 12");
+    let other = load(tmp.path(), "o.toml", &other_text).unwrap();
+    let foreign = sweep::run_record(&other, &other.runs()[0]);
+    assert!(session.store(&foreign.unwrap()).is_err());
+    assert!(session.store("{}").is_err());
+    for t in &texts {
+        session.store(t).unwrap();
+    }
+    session.finish().unwrap();
+    assert_eq!(tables(&out), tables(&local));
+    for r in sw.runs() {
+        let name = format!("runs/{}.json", r.id);
+        assert_eq!(read(&out.join(&name)), read(&local.join(&name)), "{name}");
+    }
+
+    // Resumed with two runs missing: the session asks for exactly those,
+    // and finishing before they are stored is refused.
+    let partial = tmp.path().join("partial");
+    let session = sweep::open(&sw, &partial, &opts).unwrap();
+    for r in session.todo().iter().skip(2) {
+        session.store(&sweep::run_record(&sw, r).unwrap()).unwrap();
+    }
+    let e = session.finish().expect_err("two runs missing");
+    assert!(e.to_string().contains("r0000, r0001"), "{e}");
+    assert!(!partial.join("runs.csv").exists());
+    let resume = Options {
+        resume: true,
+        ..Options::default()
+    };
+    let session = sweep::open(&sw, &partial, &resume).unwrap();
+    let ids: Vec<&str> = session.todo().iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["r0000", "r0001"]);
+    for r in session.todo() {
+        session.store(&sweep::run_record(&sw, r).unwrap()).unwrap();
+    }
+    session.finish().unwrap();
+    assert_eq!(tables(&partial), tables(&local));
+}
