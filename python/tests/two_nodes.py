@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "scenarios" / "sweeps" / "placement-strategy.toml"
 PORT = "6390"
 HEAD_IP = "127.0.0.1"
+# The second node's address: another loopback address, so that no driver
+# on this machine takes it for its own node.
+SECOND_IP = "127.0.0.2"
 
 
 def sh(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -68,21 +71,29 @@ def main() -> int:
 
     second = None
     try:
-        # The head on its own address (127.0.0.1), the second node on the
-        # machine's: a driver attaches to the raylet of its node address, and
-        # this one must stay on the head's, never on the node killed below.
+        # The head on the machine's address (Ray registers a head started on
+        # 127.0.0.1 under the machine's address anyway), the second node on
+        # another loopback address of its own; the driver is pinned to the
+        # head's address, so it sits on the head, never on the node killed
+        # below.
         sh(ray_cli, "start", "--head", "--num-cpus", "1", "--port", PORT,
-           "--node-ip-address", HEAD_IP,
            "--include-dashboard", "false", "--disable-usage-stats", env=env,
            stdout=subprocess.DEVNULL)
         address = f"{HEAD_IP}:{PORT}"
         second = subprocess.Popen(
-            [ray_cli, "start", "--address", address, "--num-cpus", "1", "--block"],
+            [ray_cli, "start", "--address", address, "--num-cpus", "1",
+             "--node-ip-address", SECOND_IP, "--block"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         import ray
 
-        ray.init(address=address, log_to_driver=False, _node_ip_address=HEAD_IP)
+        # The head's node address as Ray itself finds it for this machine.
+        head_ip = ray.util.get_node_ip_address()
+        ray.init(address=address, log_to_driver=False, _node_ip_address=head_ip)
+        here = ray.get_runtime_context().get_node_id()
+        driver_node = [n for n in ray.nodes() if n["NodeID"] == here]
+        if not driver_node or driver_node[0]["NodeManagerAddress"] == SECOND_IP:
+            raise SystemExit(f"error: the driver is not on the head node: {driver_node}")
         deadline = time.monotonic() + 120
         while alive_nodes(ray) < 2:
             if time.monotonic() > deadline:
