@@ -304,6 +304,33 @@ impl Simulation {
         self.queue.schedule(now + pending, Event::TaskStarted(id));
     }
 
+    /// The tasks a described instance already runs at time zero (its
+    /// seed `k` in the group): RUNNING and healthy at once, counted by their
+    /// service, billed from now; the scheduler does not place them.
+    pub(super) fn place_seed_tasks(&mut self, inst: InstanceId, k: usize) {
+        let now = self.queue.now();
+        let g = self.cluster.instance(inst).group;
+        let seeds = self.spec.instance_groups[g].instances[k].tasks.clone();
+        for st in seeds {
+            let s = st.service;
+            for _ in 0..st.count {
+                let spec = self.new_task(
+                    st.task_def,
+                    self.services[s].group,
+                    self.services[s].owner(s),
+                );
+                let id = self.cluster.create_provisioning(spec);
+                let images = self.td_images[st.task_def.index()].clone();
+                self.cluster.attach(id, inst, &images, now);
+                self.bill_task_placed(id);
+                self.cluster.mark_running(id, now);
+                self.services[s].live.push(id);
+                self.services[s].started_running(id, now, now);
+                self.queue.schedule(now, Event::TaskHealthy(id));
+            }
+        }
+    }
+
     /// A task of a revision that fails to start will stop before RUNNING (D4, P9).
     fn mark_if_doomed(&mut self, id: TaskId, owner: TaskOwner, def: TaskDefId) {
         if let TaskOwner::Service(s) = owner {

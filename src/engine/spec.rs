@@ -424,6 +424,26 @@ pub struct InstanceSeed {
     pub ec2_instance_id: Option<String>,
     /// Custom attributes on top of the group's.
     pub attributes: Vec<(String, String)>,
+    /// Its instance type (an index into the group's `instance_types`);
+    /// `None`: the group's usual choice.
+    pub instance_type: Option<usize>,
+    /// Its AZ (an index into the group's `availability_zones`); `None`: the
+    /// group's usual choice.
+    pub availability_zone: Option<usize>,
+    /// Service tasks already RUNNING on it at time zero (an imported
+    /// cluster's placement); the instance is then ACTIVE at time zero.
+    pub tasks: Vec<SeedTask>,
+}
+
+/// Tasks of one service and revision already running on a seeded instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedTask {
+    /// The service they count for.
+    pub service: ServiceId,
+    /// Their task definition (one of the service's revisions).
+    pub task_def: TaskDefId,
+    /// How many.
+    pub count: u32,
 }
 
 /// A change of a REPLICA service's desired count at a given time.

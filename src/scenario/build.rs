@@ -208,6 +208,8 @@ pub(crate) fn build(
         }
     }
 
+    let mut groups = groups;
+    seed_tasks(r, &mut groups, &services, &task_definitions, &resolve_td);
     cross_check(r, &groups, &task_definitions, &services, &jobs);
     let mut users = Vec::new();
     for (i, s) in services.iter().enumerate() {
@@ -431,4 +433,133 @@ fn attribute_names<'a>(protos: &'a [(Prototype, Resources, String)], q: &Query) 
         }
     }
     values
+}
+
+/// Resolves the tasks already running on described instances (`tasks` of
+/// `instanceGroups[].instances[]`) and checks that they fit their instance:
+/// CPU and memory within the type's registered resources (R2), host ports
+/// disjoint (P3), awsvpc tasks within the ENI capacity (R4).
+fn seed_tasks(
+    r: &mut Reader,
+    groups: &mut [Group],
+    services: &[ServiceSpec],
+    tds: &[TaskDefSpec],
+    resolve_td: &dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId>,
+) {
+    for g in groups.iter_mut() {
+        for (k, list_path, list) in std::mem::take(&mut g.seed_tasks) {
+            let mut tasks = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                let p = index(&list_path, i);
+                let Some(t) = r.table(v, &p, &["service", "taskDefinition", "count"], &[]) else {
+                    continue;
+                };
+                let Some(name) = r.req_string(t, &p, "service") else {
+                    continue;
+                };
+                let Some(sid) = services.iter().position(|s| s.name == name) else {
+                    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+                    r.err(
+                        &join(&p, "service"),
+                        format!("unknown service \"{name}\"; defined: {}", names.join(", ")),
+                    );
+                    continue;
+                };
+                let svc = &services[sid];
+                if !matches!(svc.kind, crate::engine::ServiceKind::Replica { .. })
+                    || !matches!(
+                        svc.capacity,
+                        crate::engine::Capacity::Ec2 | crate::engine::Capacity::Asg(_)
+                    )
+                {
+                    r.err(
+                        &join(&p, "service"),
+                        format!("\"{name}\" is not a REPLICA service on EC2: only those can have tasks on a described instance"),
+                    );
+                    continue;
+                }
+                let td = if t.contains_key("taskDefinition") {
+                    let Some(td) = resolve_td(r, t, &p) else {
+                        continue;
+                    };
+                    let revisions: Vec<TaskDefId> = std::iter::once(svc.task_def)
+                        .chain(svc.revisions.iter().map(|v| v.task_def))
+                        .collect();
+                    if !revisions.contains(&td) {
+                        r.err(
+                            &join(&p, "taskDefinition"),
+                            format!("service \"{name}\" does not use this task definition (its taskDefinition or a deployment's)"),
+                        );
+                        continue;
+                    }
+                    td
+                } else {
+                    svc.task_def
+                };
+                let count = r.opt_u32(t, &p, "count").unwrap_or(1);
+                tasks.push((
+                    p,
+                    crate::engine::SeedTask {
+                        service: crate::model::ServiceId(sid as u32),
+                        task_def: td,
+                        count,
+                    },
+                ));
+            }
+            // Does it fit? Against its own type, or every type of the group.
+            let seed = &g.spec.instances[k];
+            let id = seed
+                .ec2_instance_id
+                .clone()
+                .unwrap_or_else(|| format!("instance {k} of group {}", g.spec.name));
+            let types: Vec<usize> = match seed.instance_type {
+                Some(t) => vec![t],
+                None => (0..g.spec.instance_types.len()).collect(),
+            };
+            for ty in types.into_iter().map(|t| &g.spec.instance_types[t]) {
+                let (mut cpu, mut memory, mut enis) = (0u64, 0u64, 0u64);
+                let mut ports: Vec<crate::model::HostPort> = Vec::new();
+                for (p, st) in &tasks {
+                    let def = &tds[st.task_def.index()].def;
+                    let res = def.reservation();
+                    let n = u64::from(st.count);
+                    cpu += u64::from(res.cpu) * n;
+                    memory += u64::from(res.memory) * n;
+                    if def.needs_eni() {
+                        enis += n;
+                    }
+                    let what = format!(
+                        "{id} ({}): tasks of {} ({}:",
+                        ty.name,
+                        services[st.service.index()].name,
+                        def.family
+                    );
+                    if cpu > u64::from(ty.registered.cpu)
+                        || memory > u64::from(ty.registered.memory)
+                    {
+                        r.err(p, format!("{what} do not fit: {cpu} CPU units and {memory} MiB on an instance that registers {} and {} MiB (R2)", ty.registered.cpu, ty.registered.memory));
+                    } else if enis > u64::from(ty.eni_capacity) {
+                        r.err(p, format!("{what} do not fit: {enis} awsvpc tasks on an instance with {} task ENIs (R4)", ty.eni_capacity));
+                    } else {
+                        for _ in 0..st.count {
+                            for hp in def.host_ports() {
+                                if ports.contains(&hp) {
+                                    r.err(
+                                        p,
+                                        format!(
+                                            "{what} do not fit: host port {} is taken twice (P3)",
+                                            hp.port
+                                        ),
+                                    );
+                                } else {
+                                    ports.push(hp);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            g.spec.instances[k].tasks = tasks.into_iter().map(|(_, st)| st).collect();
+        }
+    }
 }

@@ -1,0 +1,123 @@
+//! Starting from today's placement: tasks already running on described
+//! container instances (`instanceGroups[].instances[].tasks`).
+
+use crate::common::{errors, run};
+use ecsim::model::TaskState;
+use ecsim::sim::SimTime;
+
+fn scenario(tasks_a: &str, tasks_b: &str, desired: u32) -> String {
+    format!(
+        "name = \"seeded\"\nduration = \"2h\"\n[cluster]\nwarmStart = false\n\
+        [[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.large\", \"m6i.xlarge\"]\ncount = 3\n\
+        availabilityZones = [\"us-east-1a\", \"us-east-1b\"]\n\
+        instances = [{{ ec2InstanceId = \"i-0a11111111111111a\", instanceType = \"m6i.xlarge\", availabilityZone = \"us-east-1b\", tasks = [{tasks_a}] }},\n\
+                     {{ ec2InstanceId = \"i-0b22222222222222b\", instanceType = \"m6i.large\", availabilityZone = \"us-east-1b\", tasks = [{tasks_b}] }}]\n\
+        [[taskDefinitions]]\nfamily = \"api\"\n\
+        containerDefinitions = [{{ name = \"a\", image = \"api:1\", cpu = 512, memory = 1024, portMappings = [{{ containerPort = 80, hostPort = 8080 }}] }}]\n\
+        [[taskDefinitions]]\nfamily = \"web\"\n\
+        containerDefinitions = [{{ name = \"a\", image = \"web:1\", cpu = 256, memory = 512 }}]\n\
+        [[services]]\nserviceName = \"api\"\ntaskDefinition = \"api\"\ndesiredCount = 1\n\
+        [[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = {desired}\n"
+    )
+}
+
+#[test]
+fn seeded_tasks_run_at_time_zero_on_their_instances_and_desired_count_reconciles() {
+    // Two web tasks on i-0a…, one on i-0b…, one api on i-0a…; desired web
+    // count 5: the scheduler adds two, and does not re-place the seeded ones
+    // (ECS-MODEL P1: the service scheduler keeps desiredCount tasks).
+    let r = run(&scenario(
+        "{ service = \"web\", count = 2 }, { service = \"api\" }",
+        "{ service = \"web\", count = 1 }",
+        5,
+    ));
+    // The described instances keep their type and zone.
+    let inst = |id: &str| r.instances.iter().find(|i| i.instance == id).unwrap();
+    let a = inst("i-0a11111111111111a");
+    assert_eq!(
+        (a.instance_type.as_str(), a.az.as_str()),
+        ("m6i.xlarge", "us-east-1b")
+    );
+    assert_eq!(
+        a.registered,
+        Some(SimTime::ZERO),
+        "a seeded instance is ACTIVE at t=0"
+    );
+    let b = inst("i-0b22222222222222b");
+    assert_eq!(
+        (b.instance_type.as_str(), b.az.as_str()),
+        ("m6i.large", "us-east-1b")
+    );
+    let at_zero: Vec<(&str, &str)> = r
+        .tasks
+        .iter()
+        .filter(|t| t.running == Some(SimTime::ZERO))
+        .map(|t| (t.family.as_str(), t.instance.as_deref().unwrap_or("")))
+        .collect();
+    let mut sorted = at_zero.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            ("api", "i-0a11111111111111a"),
+            ("web", "i-0a11111111111111a"),
+            ("web", "i-0a11111111111111a"),
+            ("web", "i-0b22222222222222b"),
+        ]
+    );
+    let web: Vec<_> = r.tasks.iter().filter(|t| t.family == "web").collect();
+    assert_eq!(web.len(), 5, "3 seeded + 2 placed, none re-placed");
+    assert!(web.iter().all(|t| t.state == TaskState::Running));
+    let api: Vec<_> = r.tasks.iter().filter(|t| t.family == "api").collect();
+    assert_eq!(api.len(), 1, "the seeded api task counts for its service");
+    // B1: billed from time zero.
+    assert!(r.summary.cost.total_usd > 0.0);
+}
+
+#[test]
+fn seeds_that_do_not_fit_are_errors_naming_instance_and_task() {
+    // ECS-MODEL R2: m6i.large registers less than 4 × 1024 MiB + ….
+    let e = errors(&scenario("", "{ service = \"web\", count = 20 }", 1));
+    assert!(
+        e.iter()
+            .any(|m| m.contains("instanceGroups[0].instances[1].tasks[0]")
+                && m.contains("i-0b22222222222222b")
+                && m.contains("web")
+                && m.contains("do not fit")),
+        "{e:?}"
+    );
+    // ECS-MODEL P3: two api tasks both want host port 8080.
+    let e = errors(&scenario("{ service = \"api\", count = 2 }", "", 1));
+    assert!(
+        e.iter().any(|m| m.contains("i-0a11111111111111a")
+            && m.contains("api")
+            && m.contains("host port 8080")),
+        "{e:?}"
+    );
+    // Unknown service, a task definition the service does not use, and a
+    // type outside the group.
+    let e = errors(&scenario(
+        "{ service = \"nope\" }",
+        "{ service = \"web\", taskDefinition = \"api\" }",
+        1,
+    ));
+    assert!(
+        e.iter()
+            .any(|m| m.contains("tasks[0].service") && m.contains("unknown service \"nope\"")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("tasks[0].taskDefinition") && m.contains("does not use")),
+        "{e:?}"
+    );
+    let e = errors(&scenario("", "", 1).replace(
+        "instanceType = \"m6i.large\"",
+        "instanceType = \"c5.large\"",
+    ));
+    assert!(
+        e.iter()
+            .any(|m| m.contains("instances[1].instanceType") && m.contains("not one of")),
+        "{e:?}"
+    );
+}
