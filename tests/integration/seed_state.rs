@@ -121,3 +121,87 @@ fn seeds_that_do_not_fit_are_errors_naming_instance_and_task() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_replayed_interruption_of_a_seeded_spot_instance_replaces_its_tasks_s3() {
+    // What-if on today's placement: three web tasks already run on the spot
+    // instance i-0c… pinned to us-east-1b; a replayed interruption of the
+    // m6i.xlarge/us-east-1b pool at 1 h kills them two minutes later
+    // (ECS-MODEL S3) and the service scheduler re-places them on the
+    // on-demand instance (P1). Without the AZ pin the group would start in
+    // us-east-1a and the replay would find nothing to interrupt.
+    let text = r#"
+name = "whatif"
+seed = 5
+duration = "3h"
+[cluster]
+tieBreak = "lowest-id"
+imagePullTime = "10s"
+cachedStartTime = "10s"
+[[instanceGroups]]
+name = "spot"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+count = 1
+instancesDistribution = { onDemandPercentageAboveBaseCapacity = 0, spotAllocationStrategy = "capacity-optimized" }
+launchLatency = "90s"
+instances = [{ ec2InstanceId = "i-0c33333333333333c", availabilityZone = "us-east-1b", tasks = [{ service = "web", count = 3 }] }]
+[[instanceGroups]]
+name = "od"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1a"]
+count = 1
+[[taskDefinitions]]
+family = "web"
+containerDefinitions = [{ name = "app", image = "web:1", cpu = 512, memory = 1024 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 3
+[spot]
+interruptions = "replay.csv"
+[[spot.pools]]
+monthlyInterruptionRate = 0.0
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("replay.csv"),
+        "time,instance_type,availability_zone,count\n1h,m6i.xlarge,us-east-1b,1\n",
+    )
+    .expect("write replay");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).expect("write scenario");
+    let sc = ecsim::scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let r = ecsim::engine::Simulation::new(&sc.spec, sc.seed).run();
+    let spot = r
+        .instances
+        .iter()
+        .find(|i| i.instance == "i-0c33333333333333c")
+        .unwrap();
+    assert_eq!((spot.purchase, spot.az.as_str()), ("spot", "us-east-1b"));
+    let t3720 = SimTime::ZERO + ecsim::sim::SimDuration::from_secs(3720);
+    assert_eq!(spot.terminated, Some(t3720));
+    // The three seeded tasks: RUNNING at 0 on i-0c…, killed with it.
+    let seeded: Vec<_> = r
+        .tasks
+        .iter()
+        .filter(|t| t.running == Some(SimTime::ZERO))
+        .collect();
+    assert_eq!(seeded.len(), 3);
+    assert!(seeded
+        .iter()
+        .all(|t| t.instance.as_deref() == Some("i-0c33333333333333c")
+            && t.stop_reason.as_deref() == Some("InstanceTerminated")
+            && t.stopped == Some(t3720)));
+    // Nothing else ran before the interruption; three replacements after it.
+    let others: Vec<_> = r
+        .tasks
+        .iter()
+        .filter(|t| t.running != Some(SimTime::ZERO))
+        .collect();
+    assert_eq!(others.len(), 3, "{others:?}");
+    assert!(others
+        .iter()
+        .all(|t| t.created >= t3720 && t.state == TaskState::Running));
+    assert_eq!(r.summary.services[0].running_at_end, 3);
+}
