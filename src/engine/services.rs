@@ -305,8 +305,9 @@ impl Simulation {
     }
 
     /// The tasks a described instance already runs at time zero (its
-    /// seed `k` in the group): RUNNING and healthy at once, counted by their
-    /// service, billed from now; the scheduler does not place them.
+    /// seed `k` in the group): RUNNING at once (healthy after the service's
+    /// grace time), counted by their service, billed from now; the scheduler
+    /// does not place them.
     pub(super) fn place_seed_tasks(&mut self, inst: InstanceId, k: usize) {
         let now = self.queue.now();
         let g = self.cluster.instance(inst).group;
@@ -324,9 +325,12 @@ impl Simulation {
                 self.cluster.attach(id, inst, &images, now);
                 self.bill_task_placed(id);
                 self.cluster.mark_running(id, now);
+                // Healthy once the service's grace time has run from time
+                // zero, as every count of healthy tasks defines it (T2).
+                let grace = self.spec.services[s].health_grace;
                 self.services[s].live.push(id);
-                self.services[s].started_running(id, now, now);
-                self.queue.schedule(now, Event::TaskHealthy(id));
+                self.services[s].started_running(id, now + grace, now);
+                self.queue.schedule(now + grace, Event::TaskHealthy(id));
             }
         }
     }

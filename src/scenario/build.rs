@@ -485,10 +485,13 @@ fn seed_tasks(
                     let revisions: Vec<TaskDefId> = std::iter::once(svc.task_def)
                         .chain(svc.revisions.iter().map(|v| v.task_def))
                         .collect();
-                    if !revisions.contains(&td) {
+                    // Its own revision, a deployment's, or an older
+                    // revision of its family still running mid-deployment.
+                    let family = &tds[svc.task_def.index()].def.family;
+                    if !revisions.contains(&td) && tds[td.index()].def.family != *family {
                         r.err(
                             &join(&p, "taskDefinition"),
-                            format!("service \"{name}\" does not use this task definition (its taskDefinition or a deployment's)"),
+                            format!("service \"{name}\" does not use this task definition (its taskDefinition's family \"{family}\", or a deployment's)"),
                         );
                         continue;
                     }
