@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::providers::provider_policies;
 use super::{
-    unable_to_place_message, Capacity, Cause, Event, Revision, ServiceKind, ServiceSpec, SimSpec,
-    Simulation,
+    unable_to_place_message, Capacity, Cause, Event, Revision, SeedOwner, ServiceKind, ServiceSpec,
+    SimSpec, Simulation,
 };
 use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
@@ -313,7 +313,15 @@ impl Simulation {
         let g = self.cluster.instance(inst).group;
         let seeds = self.spec.instance_groups[g].instances[k].tasks.clone();
         for st in seeds {
-            let s = st.service;
+            let s = match st.owner {
+                SeedOwner::Service(s) => s,
+                SeedOwner::Job(j) => {
+                    for _ in 0..st.count {
+                        self.place_seed_job_task(j, st.task_def, inst);
+                    }
+                    continue;
+                }
+            };
             for _ in 0..st.count {
                 let spec = self.new_task(
                     st.task_def,

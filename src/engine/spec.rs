@@ -4,7 +4,7 @@
 
 use crate::cost::{Commitment, FargateRates, HOURS_PER_MONTH};
 use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
-use crate::model::{InstanceGroupId, PoolId, Resources, ServiceId, TaskDef, TaskDefId};
+use crate::model::{InstanceGroupId, JobId, PoolId, Resources, ServiceId, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::scaling::{
@@ -435,12 +435,25 @@ pub struct InstanceSeed {
     pub tasks: Vec<SeedTask>,
 }
 
-/// Tasks of one service and revision already running on a seeded instance.
+/// Whose tasks a seeded instance runs at time zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOwner {
+    /// A REPLICA service's: they count for its desired count.
+    Service(ServiceId),
+    /// A batch job stream's (RunTask): each has a fresh draw of the
+    /// stream's duration left to run (model choice: how long it has
+    /// already run is unknown).
+    Job(JobId),
+}
+
+/// Tasks of one service and revision (or of one job stream) already
+/// running on a seeded instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedTask {
-    /// The service they count for.
-    pub service: ServiceId,
-    /// Their task definition (one of the service's revisions).
+    /// Whose they are.
+    pub owner: SeedOwner,
+    /// Their task definition (a revision of the service's family, or the
+    /// job's).
     pub task_def: TaskDefId,
     /// How many.
     pub count: u32,

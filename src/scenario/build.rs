@@ -209,7 +209,14 @@ pub(crate) fn build(
     }
 
     let mut groups = groups;
-    seed_tasks(r, &mut groups, &services, &task_definitions, &resolve_td);
+    seed_tasks(
+        r,
+        &mut groups,
+        &services,
+        &jobs,
+        &task_definitions,
+        &resolve_td,
+    );
     cross_check(r, &groups, &task_definitions, &services, &jobs);
     let mut users = Vec::new();
     for (i, s) in services.iter().enumerate() {
@@ -443,6 +450,7 @@ fn seed_tasks(
     r: &mut Reader,
     groups: &mut [Group],
     services: &[ServiceSpec],
+    jobs: &[JobSpec],
     tds: &[TaskDefSpec],
     resolve_td: &dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId>,
 ) {
@@ -451,9 +459,46 @@ fn seed_tasks(
             let mut tasks = Vec::new();
             for (i, v) in list.iter().enumerate() {
                 let p = index(&list_path, i);
-                let Some(t) = r.table(v, &p, &["service", "taskDefinition", "count"], &[]) else {
+                let Some(t) = r.table(v, &p, &["service", "job", "taskDefinition", "count"], &[])
+                else {
                     continue;
                 };
+                if t.contains_key("job") {
+                    // A batch job stream's task, of the job's task definition.
+                    if t.contains_key("service") || t.contains_key("taskDefinition") {
+                        r.err(&p, "a job's tasks take `job` and `count` only (not `service` or `taskDefinition`)");
+                        continue;
+                    }
+                    let Some(name) = r.req_string(t, &p, "job") else {
+                        continue;
+                    };
+                    let Some(jid) = jobs.iter().position(|j| j.name == name) else {
+                        let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+                        r.err(
+                            &join(&p, "job"),
+                            format!("unknown job \"{name}\"; defined: {}", names.join(", ")),
+                        );
+                        continue;
+                    };
+                    if !matches!(
+                        jobs[jid].capacity,
+                        crate::engine::Capacity::Ec2 | crate::engine::Capacity::Asg(_)
+                    ) {
+                        r.err(&join(&p, "job"), format!("job \"{name}\" runs on Fargate: only EC2 tasks can be on a described instance"));
+                        continue;
+                    }
+                    let count = r.opt_u32(t, &p, "count").unwrap_or(1);
+                    tasks.push((
+                        p,
+                        name,
+                        crate::engine::SeedTask {
+                            owner: crate::engine::SeedOwner::Job(crate::model::JobId(jid as u32)),
+                            task_def: jobs[jid].task_def,
+                            count,
+                        },
+                    ));
+                    continue;
+                }
                 let Some(name) = r.req_string(t, &p, "service") else {
                     continue;
                 };
@@ -502,8 +547,11 @@ fn seed_tasks(
                 let count = r.opt_u32(t, &p, "count").unwrap_or(1);
                 tasks.push((
                     p,
+                    name.clone(),
                     crate::engine::SeedTask {
-                        service: crate::model::ServiceId(sid as u32),
+                        owner: crate::engine::SeedOwner::Service(crate::model::ServiceId(
+                            sid as u32,
+                        )),
                         task_def: td,
                         count,
                     },
@@ -522,7 +570,7 @@ fn seed_tasks(
             for ty in types.into_iter().map(|t| &g.spec.instance_types[t]) {
                 let (mut cpu, mut memory, mut enis) = (0u64, 0u64, 0u64);
                 let mut ports: Vec<crate::model::HostPort> = Vec::new();
-                for (p, st) in &tasks {
+                for (p, owner, st) in &tasks {
                     let def = &tds[st.task_def.index()].def;
                     let res = def.reservation();
                     let n = u64::from(st.count);
@@ -531,12 +579,7 @@ fn seed_tasks(
                     if def.needs_eni() {
                         enis += n;
                     }
-                    let what = format!(
-                        "{id} ({}): tasks of {} ({}:",
-                        ty.name,
-                        services[st.service.index()].name,
-                        def.family
-                    );
+                    let what = format!("{id} ({}): tasks of {owner} ({})", ty.name, def.family);
                     if cpu > u64::from(ty.registered.cpu)
                         || memory > u64::from(ty.registered.memory)
                     {
@@ -562,7 +605,7 @@ fn seed_tasks(
                     }
                 }
             }
-            g.spec.instances[k].tasks = tasks.into_iter().map(|(_, st)| st).collect();
+            g.spec.instances[k].tasks = tasks.into_iter().map(|(_, _, st)| st).collect();
         }
     }
 }

@@ -205,3 +205,43 @@ monthlyInterruptionRate = 0.0
         .all(|t| t.created >= t3720 && t.state == TaskState::Running));
     assert_eq!(r.summary.services[0].running_at_end, 3);
 }
+
+#[test]
+fn seeded_job_tasks_run_their_drawn_duration_from_time_zero() {
+    // A batch job's tasks already running on i-0a… at time zero: each runs
+    // a draw of the job's duration (here a constant 30 m) and completes,
+    // holding the instance's resources meanwhile (ECS-MODEL R2).
+    let text = "name = \"jobs\"\nduration = \"2h\"\n\
+        [[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.large\"]\ncount = 1\n\
+        instances = [{ ec2InstanceId = \"i-0a11111111111111a\", tasks = [{ job = \"etl\", count = 2 }] }]\n\
+        [[taskDefinitions]]\nfamily = \"etl\"\n\
+        containerDefinitions = [{ name = \"a\", image = \"etl:1\", cpu = 512, memory = 1024 }]\n\
+        [[batchJobs]]\nname = \"etl\"\ntaskDefinition = \"etl\"\nstart = \"90m\"\n\
+        arrivals = { type = \"every\", interval = \"10h\" }\nduration = \"30m\"\n";
+    let r = run(text);
+    let seeded: Vec<_> = r
+        .tasks
+        .iter()
+        .filter(|t| t.running == Some(SimTime::ZERO))
+        .collect();
+    assert_eq!(seeded.len(), 2, "{:?}", r.tasks);
+    let done = SimTime::ZERO + ecsim::sim::SimDuration::from_secs(1800);
+    assert!(
+        seeded.iter().all(|t| t.owner == "etl"
+            && t.instance.as_deref() == Some("i-0a11111111111111a")
+            && t.stopped == Some(done)
+            && t.stop_reason.as_deref() == Some("EssentialContainerExited")),
+        "{seeded:?}"
+    );
+    // A job task that cannot fit, and an unknown job, are errors.
+    let e = errors(&text.replace("count = 2", "count = 9"));
+    assert!(
+        e.iter().any(|m| m.contains("instances[0].tasks[0]")
+            && m.contains("i-0a11111111111111a")
+            && m.contains("etl")
+            && m.contains("do not fit")),
+        "{e:?}"
+    );
+    let e = errors(&text.replace("job = \"etl\"", "job = \"elt\""));
+    assert!(e.iter().any(|m| m.contains("unknown job \"elt\"")), "{e:?}");
+}
