@@ -755,10 +755,10 @@ impl Ledger {
     }
 
     /// The rows of `cost.csv` and their sums, with `settlement` (B3: per
-    /// hour, what a commitment changes the bill by — [`flat_settlement`]
-    /// (Self::flat_settlement) or Reserved Instances and Savings Plans,
-    /// `crate::cost::commitments`) as the `(commitment)` line. Bills up to
-    /// the end of the run first.
+    /// hour, what a commitment changes the bill by, from
+    /// [`flat_settlement`](Self::flat_settlement) or from Reserved
+    /// Instances and Savings Plans, `crate::cost::commitments`) as the
+    /// `(commitment)` line. Bills up to the end of the run first.
     pub fn statement(&mut self, settlement: &[f64]) -> Statement {
         self.close();
         let order = self.owner_order();

@@ -21,6 +21,11 @@
 //! leaves a cluster in). An update moves an instance between two sets of
 //! each kind, as many operations as an unbucketed pair of orders.
 //!
+//! Beside the partitions, a compact table holds each ACTIVE instance's
+//! remaining resources by id, for walks in an order that is not by
+//! resources (spread(instanceId) by group count) to pass over full
+//! instances without reading them.
+//!
 //! Every key ends with the instance's rank (unique: its low 32 bits are the
 //! instance id), so orders are total and deterministic. The module only
 //! stores; the placement policies decide how to walk it.
@@ -270,6 +275,10 @@ impl Partition {
 pub struct PlacementIndex {
     /// Every ACTIVE instance.
     pub global: Partition,
+    /// Remaining resources of ACTIVE instances by instance id (zero for the
+    /// others): 8 bytes an instance, so a walk in an order that is not by
+    /// resources can pass over full instances without reading them.
+    room: Vec<Resources>,
     /// Per partition attribute, its values' partitions (sorted by value id).
     pub levels: Vec<(AttrId, BTreeMap<ValueId, Partition>)>,
     /// Groups whose per-instance counts are indexed.
@@ -280,6 +289,23 @@ impl PlacementIndex {
     /// The partitions of `attr`, if it is a partition attribute.
     pub fn level(&self, attr: AttrId) -> Option<&BTreeMap<ValueId, Partition>> {
         self.levels.iter().find(|(a, _)| *a == attr).map(|(_, m)| m)
+    }
+
+    /// Whether the instance of `rank` may have `need` free: false only when
+    /// it is not ACTIVE or short of CPU or memory, which every placement
+    /// check rejects (P1 step 1).
+    pub fn may_have_room(&self, rank: u64, need: Resources) -> bool {
+        self.room
+            .get(rank_instance(rank).index())
+            .is_some_and(|r| r.covers(&need))
+    }
+
+    fn set_room(&mut self, rank: u64, rem: Resources) {
+        let i = rank_instance(rank).index();
+        if self.room.len() <= i {
+            self.room.resize(i + 1, Resources::default());
+        }
+        self.room[i] = rem;
     }
 
     /// Whether `g`'s per-instance counts are indexed.
@@ -310,6 +336,7 @@ impl PlacementIndex {
         rem: Resources,
         counts: &[(GroupId, u32)],
     ) {
+        self.set_room(rank, rem);
         self.for_each_partition(attrs, |p| p.insert(id, rank, rem, counts));
     }
 
@@ -321,6 +348,7 @@ impl PlacementIndex {
         rem: Resources,
         counts: &[(GroupId, u32)],
     ) {
+        self.set_room(rank, Resources::default());
         self.for_each_partition(attrs, |p| p.remove(id, rank, rem, counts));
     }
 
@@ -334,6 +362,7 @@ impl PlacementIndex {
         if old == new {
             return;
         }
+        self.set_room(rank, new);
         self.for_each_partition(attrs, |p| {
             p.mem_by_cpu
                 .update(rank, (old.cpu, old.memory), (new.cpu, new.memory));

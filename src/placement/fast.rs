@@ -104,7 +104,9 @@ fn best_in(
         .iter()
         .filter_map(|p| match last {
             Some(Step::Binpack(f)) => binpack::walk(p, f, req.reservation, fits_rank),
-            Some(Step::SpreadInstance) => spread::walk_instances(p, req.group, fits_rank),
+            Some(Step::SpreadInstance) => {
+                spread::walk_instances(cluster.index(), p, req.group, need, fits_rank)
+            }
             _ => p.by_rank.iter().find(|&&r| fits_rank(r)).map(|&r| (0, r)),
         })
         .min()

@@ -2,8 +2,8 @@
 //! of the field with the fewest tasks of the task's group. On scale-in (P8),
 //! stop a task where the group has the most, which leaves the best spread.
 
-use crate::model::index::{Partition, MISSING_VALUE};
-use crate::model::{AttrId, Cluster, ContainerInstance, GroupId};
+use crate::model::index::{Partition, PlacementIndex, MISSING_VALUE};
+use crate::model::{AttrId, Cluster, ContainerInstance, GroupId, Resources};
 
 /// Placement key for `spread(instanceId)`: the group's tasks on the instance.
 pub fn instance_key(cluster: &Cluster, inst: &ContainerInstance, group: GroupId) -> u64 {
@@ -29,15 +29,118 @@ pub fn victim_key(count: u32) -> u64 {
 
 /// Walks `part` in increasing order of the group's task count and returns
 /// the first instance `fits` accepts, as (key, rank). The group must be
-/// tracked by the index.
+/// tracked by the index, and `fits` must reject every instance without
+/// `need` free (it runs the resource check of P1 step 1 first).
+///
+/// On a busy cluster the instances with the fewest tasks of the group are
+/// mostly full of other groups' tasks: the index's compact table of
+/// remaining resources passes over those without reading the instances.
+/// The instance chosen is the same.
 pub fn walk_instances(
+    index: &PlacementIndex,
     part: &Partition,
     group: GroupId,
+    need: Resources,
     mut fits: impl FnMut(u64) -> bool,
 ) -> Option<(u64, u64)> {
     part.by_group
         .get(&group)?
         .iter()
-        .find(|&&(_, rank)| fits(rank))
+        .find(|&&(_, rank)| index.may_have_room(rank, need) && fits(rank))
         .map(|&(count, rank)| (u64::from(count), rank))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::index::rank_instance;
+    use crate::model::{InstanceGroupId, NewInstance, NewTask, ServiceId, TaskDefId, TaskOwner};
+    use crate::sim::SimTime;
+
+    fn task(group: GroupId, cpu: u32, memory: u32) -> NewTask {
+        NewTask {
+            def: TaskDefId(0),
+            group,
+            owner: TaskOwner::Service(ServiceId(0)),
+            reservation: Resources::new(cpu, memory),
+            ports: Vec::new(),
+            needs_eni: false,
+            created_at: SimTime(0),
+            work: None,
+        }
+    }
+
+    /// ECS-MODEL P3: when the instances with the fewest tasks of the group
+    /// are full, the walk tries only instances with room, and still picks
+    /// the first fitting one in (count, rank) order.
+    #[test]
+    fn walk_skips_full_instances() {
+        let mut c = Cluster::new();
+        let spread = c.group("service:spread");
+        let filler = c.group("service:filler");
+        c.track_group(spread);
+        let ids: Vec<_> = (0..100)
+            .map(|_| {
+                let spec = NewInstance {
+                    group: InstanceGroupId(0),
+                    instance_type: "m6i.large".into(),
+                    az: "us-east-1a".into(),
+                    registered: Resources::new(1024, 4096),
+                    eni_capacity: 2,
+                    attributes: vec![],
+                    tie: 0,
+                };
+                c.add_instance(spec, SimTime(0))
+            })
+            .collect();
+        for &id in &ids {
+            c.activate_instance(id, SimTime(1));
+        }
+        // Full of another group but 70 (one task of the group) and 90 (none).
+        for (i, &id) in ids.iter().enumerate() {
+            if i != 70 && i != 90 {
+                c.start_task(task(filler, 1024, 4096), id, &[], SimTime(2));
+            }
+        }
+        c.start_task(task(spread, 256, 256), ids[70], &[], SimTime(2));
+        let t = task(spread, 512, 1024);
+        let req = t.req();
+        let part = &c.index().global;
+        let calls = std::cell::Cell::new(0);
+        let fits = |rank: u64| {
+            calls.set(calls.get() + 1);
+            c.check_resources(c.instance(rank_instance(rank)), &req)
+                .is_ok()
+        };
+        let plain = part.by_group[&spread]
+            .iter()
+            .find(|e| fits(e.1))
+            .map(|&(n, r)| (u64::from(n), r));
+        // The plain walk checks the 89 full instances before 90.
+        assert_eq!(calls.get(), 90);
+        calls.set(0);
+        let got = walk_instances(c.index(), part, spread, req.reservation, fits);
+        assert_eq!(got, plain);
+        assert_eq!(got.map(|(_, r)| rank_instance(r)), Some(ids[90]));
+        assert_eq!(calls.get(), 1, "only the instance with room is checked");
+        // Once 90 is taken, 70 (one task) is next; then nothing fits.
+        c.start_task(task(filler, 1024, 4096), ids[90], &[], SimTime(3));
+        let part = &c.index().global;
+        let fits = |rank: u64| {
+            c.check_resources(c.instance(rank_instance(rank)), &req)
+                .is_ok()
+        };
+        let got = walk_instances(c.index(), part, spread, req.reservation, fits);
+        assert_eq!(got.map(|(_, r)| rank_instance(r)), Some(ids[70]));
+        c.start_task(task(filler, 512, 2048), ids[70], &[], SimTime(3));
+        let part = &c.index().global;
+        let fits = |rank: u64| {
+            c.check_resources(c.instance(rank_instance(rank)), &req)
+                .is_ok()
+        };
+        assert_eq!(
+            walk_instances(c.index(), part, spread, req.reservation, fits),
+            None
+        );
+    }
 }

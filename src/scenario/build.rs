@@ -1,11 +1,11 @@
 //! The top level of a scenario: its own keys (`name`, `seed`, `duration`,
 //! `startTime`), then each section in turn through its own file — cluster.rs,
 //! groups.rs, taskdef.rs, services.rs, jobs.rs, fargate.rs,
-//! capacity_providers.rs, pricing.rs, spot.rs — into a validated [`SimSpec`], with the cross-checks
-//! that span sections (sizes that no instance can hold, constraints no
-//! instance can satisfy).
+//! capacity_providers.rs, commitments.rs, pricing.rs, spot.rs — into a
+//! validated [`SimSpec`], then the checks that span sections
+//! (cross_check.rs: sizes no instance can hold, constraints no instance can
+//! satisfy) and the run limits (limits.rs).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::{Table, Value};
@@ -13,16 +13,13 @@ use toml::{Table, Value};
 use super::cluster::{cluster, provisioning, service_throttle};
 use super::groups::{instance_groups, instance_types, maintenance, Group};
 use super::jobs::job;
-use super::reader::{index, join, quoted, Reader};
+use super::reader::{index, join, Reader};
 use super::services::{service, Context};
 use super::taskdef;
 use crate::engine::{
     InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec, SimSpec, TaskDefSpec,
 };
-use crate::model::attrs;
-use crate::model::{Resources, TaskDefId};
-use crate::placement::query::{Query, QueryTarget};
-use crate::placement::{Constraint, MAX_CONSTRAINTS};
+use crate::model::TaskDefId;
 use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
 use crate::text::closest;
@@ -217,7 +214,7 @@ pub(crate) fn build(
         &task_definitions,
         &resolve_td,
     );
-    cross_check(r, &groups, &task_definitions, &services, &jobs);
+    super::cross_check::cross_check(r, &groups, &task_definitions, &services, &jobs);
     let mut users = Vec::new();
     for (i, s) in services.iter().enumerate() {
         for td in std::iter::once(s.task_def).chain(s.revisions.iter().map(|v| v.task_def)) {
@@ -274,172 +271,6 @@ pub(crate) fn build(
     };
     super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))
-}
-
-/// An instance prototype for static constraint checks.
-struct Prototype {
-    attrs: BTreeMap<String, String>,
-    /// The EC2 id of a described single instance, else empty.
-    ec2: String,
-}
-
-impl QueryTarget for Prototype {
-    fn attribute(&self, name: &str) -> Option<&str> {
-        self.attrs.get(name).map(String::as_str)
-    }
-    fn ec2_instance_id(&self) -> &str {
-        &self.ec2
-    }
-    fn running_tasks_count(&self) -> u32 {
-        0
-    }
-    fn any_task_group(&self, _f: &mut dyn FnMut(&str) -> bool) -> bool {
-        false
-    }
-    fn registered_at_epoch_s(&self) -> i64 {
-        0
-    }
-    fn agent_connected(&self) -> bool {
-        true
-    }
-    fn agent_version(&self) -> &str {
-        ""
-    }
-}
-
-/// Checks that each service's and job's tasks fit at least one instance the
-/// scenario can launch, and that constraints on static attributes can be met.
-fn cross_check(
-    r: &mut Reader,
-    groups: &[Group],
-    tds: &[TaskDefSpec],
-    services: &[ServiceSpec],
-    jobs: &[JobSpec],
-) {
-    let mut protos: Vec<(Prototype, Resources, String)> = Vec::new();
-    for g in groups {
-        for ty in &g.spec.instance_types {
-            for az in &g.spec.availability_zones {
-                let mut a: BTreeMap<String, String> = g.spec.attributes.iter().cloned().collect();
-                a.insert(attrs::AZ.into(), az.clone());
-                a.insert(attrs::INSTANCE_TYPE.into(), ty.name.clone());
-                a.insert(attrs::CPU_ARCH.into(), ty.arch.clone());
-                a.insert(attrs::OS_TYPE.into(), "linux".into());
-                a.insert(attrs::OS_FAMILY.into(), "LINUX".into());
-                a.insert(attrs::AMI_ID.into(), g.spec.ami_id.clone());
-                a.insert(attrs::SUBNET_ID.into(), format!("subnet-{az}"));
-                a.insert(attrs::VPC_ID.into(), "vpc-ecsim".into());
-                // Described single instances, with their own attributes
-                // and EC2 ids, may land on any type and zone of the group.
-                for seed in &g.spec.instances {
-                    let mut own = a.clone();
-                    own.extend(seed.attributes.iter().cloned());
-                    protos.push((
-                        Prototype {
-                            attrs: own,
-                            ec2: seed.ec2_instance_id.clone().unwrap_or_default(),
-                        },
-                        ty.registered,
-                        format!("{} ({})", ty.name, g.path),
-                    ));
-                }
-                protos.push((
-                    Prototype {
-                        attrs: a,
-                        ec2: String::new(),
-                    },
-                    ty.registered,
-                    format!("{} ({})", ty.name, g.path),
-                ));
-            }
-        }
-    }
-    let users = services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.capacity.is_fargate())
-        .map(|(i, s)| (index("services", i), s.task_def, &s.constraints))
-        .chain(
-            jobs.iter()
-                .enumerate()
-                .filter(|(_, j)| !j.capacity.is_fargate())
-                .map(|(i, j)| (index("batchJobs", i), j.task_def, &j.constraints)),
-        );
-    for (path, td, own) in users {
-        let Some(tds) = tds.get(td.index()) else {
-            continue;
-        };
-        let all: Vec<&Constraint> = own.iter().chain(&tds.constraints).collect();
-        if all.len() > MAX_CONSTRAINTS {
-            r.err(
-                &join(&path, "placementConstraints"),
-                format!("at most {MAX_CONSTRAINTS} constraints per task, counting the task definition's (P7); found {}", all.len()),
-            );
-        }
-        if protos.is_empty() {
-            continue;
-        }
-        let need = tds.def.reservation();
-        let largest = protos
-            .iter()
-            .max_by_key(|p| (p.1.memory, p.1.cpu))
-            .map(|p| p.2.clone())
-            .unwrap_or_default();
-        if !protos.iter().any(|p| p.1.covers(&need)) {
-            r.err(
-                &join(&path, "taskDefinition"),
-                format!(
-                    "task definition \"{}\" reserves {} but no instance type in the scenario registers that much (largest: {largest})",
-                    tds.def.family, need
-                ),
-            );
-            continue;
-        }
-        for c in &all {
-            if let Constraint::MemberOf(q) = c {
-                if q.is_static() && !protos.iter().any(|p| q.eval(&p.0)) {
-                    r.err(
-                        &join(&path, "placementConstraints"),
-                        format!(
-                            "no instance the scenario can launch satisfies memberOf({}); the values it can see are {}",
-                            q.source(),
-                            quoted(&attribute_names(&protos, q))
-                        ),
-                    );
-                }
-            }
-        }
-        let fits_and_admitted = protos.iter().any(|p| {
-            p.1.covers(&need)
-                && all.iter().all(|c| match c {
-                    Constraint::MemberOf(q) if q.is_static() => q.eval(&p.0),
-                    _ => true,
-                })
-        });
-        if !fits_and_admitted {
-            r.err(
-                &path,
-                format!(
-                    "the instances that satisfy the constraints are too small for task definition \"{}\" ({})",
-                    tds.def.family, need
-                ),
-            );
-        }
-    }
-}
-
-fn attribute_names<'a>(protos: &'a [(Prototype, Resources, String)], q: &Query) -> Vec<&'a str> {
-    let mut values: Vec<&str> = Vec::new();
-    for name in q.attribute_names() {
-        for p in protos {
-            if let Some(v) = p.0.attrs.get(name) {
-                if !values.contains(&v.as_str()) {
-                    values.push(v);
-                }
-            }
-        }
-    }
-    values
 }
 
 /// Resolves the tasks already running on described instances (`tasks` of

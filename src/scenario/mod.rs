@@ -9,6 +9,25 @@
 //! so task definitions and `create-service` input can be pasted; the file
 //! format is documented in `scenarios/README.md`.
 //!
+//! Raw and validated are two types on purpose. The raw form is the TOML
+//! tree ([`toml::Table`]): anything the file says, unchecked, which is what
+//! `--set` overrides, sweep grids and `compare` variants edit (each names a
+//! path in that tree, so an override is checked exactly like a value typed
+//! in the file). The validated form is [`SimSpec`]: units converted, names
+//! resolved to ids, defaults filled, every cross-section rule checked, so
+//! the engine never re-checks input and never sees a string it must parse.
+//! Between them sits one reader, `reader::Reader`, used by every file the
+//! user writes (scenario, sweep file, compare variants): it walks the tree,
+//! records every problem with its file and field path instead of stopping
+//! at the first, and yields the validated value only when there was none.
+//!
+//! Where a field is read: the section's own file (`cluster.rs` for
+//! `[cluster]`, `groups.rs` for `[[instanceGroups]]`, `services.rs` for
+//! `[[services]]`, ...), whose key list is beside its reader; shared value
+//! shapes (durations, distributions, constraints, strategies) are in
+//! `values.rs` and `units.rs`; checks across sections in `cross_check.rs`.
+//! Where it acts: the `engine/` file named in that file's module doc.
+//!
 //! This module reads files; the engine never imports it.
 
 mod aws;
@@ -17,6 +36,7 @@ mod capacity_providers;
 mod capacity_strategy;
 mod cluster;
 mod commitments;
+mod cross_check;
 mod csvfile;
 mod demand;
 pub mod error;

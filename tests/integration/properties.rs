@@ -470,6 +470,23 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
     let c = &w.c;
     let idx = c.index();
     let active: Vec<_> = c.instances().iter().filter(|i| i.is_active()).collect();
+    // The compact table of remaining resources: exact for ACTIVE instances,
+    // no room on the others.
+    for i in c.instances() {
+        if !i.is_active() {
+            let some = Resources::new(1, 1);
+            prop_assert!(!idx.may_have_room(i.rank, some), "room of {}", i.id);
+            continue;
+        }
+        let rem = d.remaining(c, i.id);
+        prop_assert!(idx.may_have_room(i.rank, rem), "room of {}", i.id);
+        for more in [
+            Resources::new(rem.cpu + 1, rem.memory),
+            Resources::new(rem.cpu, rem.memory + 1),
+        ] {
+            prop_assert!(!idx.may_have_room(i.rank, more), "room of {}", i.id);
+        }
+    }
     let part_ok = |p: &ecsim::model::index::Partition,
                    members: &[&ecsim::model::ContainerInstance],
                    what: &str|
@@ -1070,5 +1087,106 @@ proptest! {
     #[test]
     fn scale_in_victims_are_sequential(sc in scale_in_scenario()) {
         run_scale_in(&sc)?;
+    }
+}
+
+// ------------------------------------------------------ P3 spread, full
+
+#[derive(Debug, Clone)]
+struct SpreadFill {
+    instances: Vec<InstSpec>,
+    /// (group index, cpu, mem) of the tasks placed in turn, cycled.
+    tasks: Vec<(usize, u32, u32)>,
+    /// Whether the policies carry a memberOf constraint.
+    member_of: bool,
+    seed: u64,
+}
+
+fn spread_fill() -> impl Gen<Value = SpreadFill> {
+    (
+        vec(inst_spec(3), 20..80),
+        vec(
+            (
+                0usize..3,
+                (1u32..=16).prop_map(|x| x * 128),
+                (1u32..=16).prop_map(|x| x * 256),
+            ),
+            1..6,
+        ),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(|(instances, tasks, member_of, seed)| SpreadFill {
+            instances,
+            tasks,
+            member_of,
+            seed,
+        })
+}
+
+/// Fills the cluster by spread(instanceId) for tracked groups until
+/// nothing fits: most instances end full while the group orders still list
+/// them first (what the spread walk skips through the resource index).
+fn run_spread_fill(sc: &SpreadFill) -> Result<(), TestCaseError> {
+    let mut w = world(&sc.instances);
+    let cons = if sc.member_of {
+        vec![member_of(
+            "attribute:ecs.instance-type =~ m6i.* or attribute:ecs.instance-type == c6i.large",
+        )]
+    } else {
+        vec![]
+    };
+    let policies: Vec<Policy> = (0..GROUPS.len())
+        .map(|g| {
+            Policy::new(vec![spread_instance()], cons.clone(), Some(w.groups[g])).indexed(&mut w.c)
+        })
+        .collect();
+    w.initial_states();
+    let mut rng = RngStreams::new(sc.seed).stream("placement");
+    let mut failures = 0;
+    for k in 0..4_000 {
+        let (g, cpu, mem) = sc.tasks[k % sc.tasks.len()];
+        let t = NewTask {
+            def: TaskDefId(0),
+            group: w.groups[g],
+            owner: TaskOwner::Service(ServiceId(g as u32)),
+            reservation: Resources::new(cpu, mem),
+            ports: vec![],
+            needs_eni: false,
+            created_at: T0,
+            work: None,
+        };
+        let got = decide(&w.c, &policies[g], &t.req(), &mut rng);
+        let reference = explain(&w.c, &policies[g], &t.req(), &mut rng);
+        prop_assert_eq!(
+            got.ok(),
+            reference.chosen,
+            "step {}: indexed != reference",
+            k
+        );
+        match got {
+            Ok(id) => {
+                w.c.start_task(t, id, &[], SimTime(5_000));
+            }
+            Err(_) => {
+                failures += 1;
+                if failures > sc.tasks.len() {
+                    break;
+                }
+            }
+        }
+    }
+    check_invariants(&w)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// ECS-MODEL P3: spread(instanceId) chooses the reference scan's
+    /// instance while it fills a cluster, when the group order's first
+    /// instances are full.
+    #[test]
+    fn spread_instance_fill_matches_reference(sc in spread_fill()) {
+        run_spread_fill(&sc)?;
     }
 }
