@@ -245,3 +245,34 @@ fn seeded_job_tasks_run_their_drawn_duration_from_time_zero() {
     let e = errors(&text.replace("job = \"etl\"", "job = \"elt\""));
     assert!(e.iter().any(|m| m.contains("unknown job \"elt\"")), "{e:?}");
 }
+
+#[test]
+fn awsvpc_seeds_beyond_the_task_enis_are_errors_r4() {
+    // ECS-MODEL R4: without trunking an m6i.large (3 ENIs) holds two awsvpc
+    // tasks; three seeded ones cannot be there.
+    let text = |n: u32| {
+        format!(
+            "name = \"eni\"\nduration = \"1h\"\n\
+            [[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.large\"]\ncount = 1\n\
+            instances = [{{ ec2InstanceId = \"i-0a11111111111111a\", tasks = [{{ service = \"api\", count = {n} }}] }}]\n\
+            [[taskDefinitions]]\nfamily = \"api\"\nnetworkMode = \"awsvpc\"\n\
+            containerDefinitions = [{{ name = \"a\", image = \"api:1\", cpu = 128, memory = 128 }}]\n\
+            [[services]]\nserviceName = \"api\"\ntaskDefinition = \"api\"\ndesiredCount = {n}\n"
+        )
+    };
+    let e = errors(&text(3));
+    assert!(
+        e.iter().any(|m| m.contains("i-0a11111111111111a")
+            && m.contains("api")
+            && m.contains("3 awsvpc tasks")),
+        "{e:?}"
+    );
+    let r = run(&text(2));
+    assert_eq!(
+        r.tasks
+            .iter()
+            .filter(|t| t.running == Some(SimTime::ZERO))
+            .count(),
+        2
+    );
+}
