@@ -276,7 +276,7 @@ pub(crate) fn build(
 /// Resolves the tasks already running on described instances (`tasks` of
 /// `instanceGroups[].instances[]`) and checks that they fit their instance:
 /// CPU and memory within the type's registered resources (R2), host ports
-/// disjoint (P3), awsvpc tasks within the ENI capacity (R4).
+/// disjoint and awsvpc tasks within the ENI capacity (R4).
 fn seed_tasks(
     r: &mut Reader,
     groups: &mut [Group],
@@ -414,7 +414,7 @@ fn seed_tasks(
                     if cpu > u64::from(ty.registered.cpu)
                         || memory > u64::from(ty.registered.memory)
                     {
-                        r.err(p, format!("{what} do not fit: {cpu} CPU units and {memory} MiB on an instance that registers {} and {} MiB (R2)", ty.registered.cpu, ty.registered.memory));
+                        r.err(p, format!("{what} do not fit: {cpu} CPU units and {memory} MiB on an instance that registers {} and {} MiB (R2, R3)", ty.registered.cpu, ty.registered.memory));
                     } else if enis > u64::from(ty.eni_capacity) {
                         r.err(p, format!("{what} do not fit: {enis} awsvpc tasks on an instance with {} task ENIs (R4)", ty.eni_capacity));
                     } else {
@@ -424,7 +424,7 @@ fn seed_tasks(
                                     r.err(
                                         p,
                                         format!(
-                                            "{what} do not fit: host port {} is taken twice (P3)",
+                                            "{what} do not fit: host port {} is taken twice (R4)",
                                             hp.port
                                         ),
                                     );

@@ -76,7 +76,7 @@ fn seeded_tasks_run_at_time_zero_on_their_instances_and_desired_count_reconciles
 
 #[test]
 fn seeds_that_do_not_fit_are_errors_naming_instance_and_task() {
-    // ECS-MODEL R2: m6i.large registers less than 4 × 1024 MiB + ….
+    // ECS-MODEL R2, R3: 20 web tasks reserve 10,240 MiB; an m6i.large registers less.
     let e = errors(&scenario("", "{ service = \"web\", count = 20 }", 1));
     assert!(
         e.iter()
@@ -86,7 +86,7 @@ fn seeds_that_do_not_fit_are_errors_naming_instance_and_task() {
                 && m.contains("do not fit")),
         "{e:?}"
     );
-    // ECS-MODEL P3: two api tasks both want host port 8080.
+    // ECS-MODEL R4: two api tasks both want host port 8080.
     let e = errors(&scenario("{ service = \"api\", count = 2 }", "", 1));
     assert!(
         e.iter().any(|m| m.contains("i-0a11111111111111a")
