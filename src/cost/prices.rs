@@ -132,7 +132,7 @@ pub enum PriceError {
         dimension: &'static str,
     },
     /// Fargate Spot was asked for a platform it does not serve (ECS-MODEL F3).
-    #[error("Fargate Spot runs Linux x86_64 tasks only, not {platform}")]
+    #[error("Fargate Spot runs Linux tasks only (x86_64 or ARM64), not {platform}")]
     SpotUnsupported {
         /// The platform asked for.
         platform: &'static str,
@@ -314,7 +314,10 @@ impl PriceBook {
     /// Windows, the OS licence (Linux has no licence fee, so a missing Linux
     /// licence row counts as 0). Spot: the vCPU, memory and licence rates
     /// times `1 − fargate_spot_discount_pct / 100`, storage unchanged;
-    /// only Linux x86 (F3). A missing rate is an error naming region,
+    /// Linux only, x86_64 or ARM64 (F3, see
+    /// [`FargatePlatform::supports_spot`]). The data has no Fargate Spot
+    /// ARM64 rate, so ARM64 Spot is, like x86, the ARM64 on-demand rate less
+    /// the discount (model choice). A missing rate is an error naming region,
     /// platform and dimension; no other region or platform stands in.
     pub fn fargate_rates(
         &self,
@@ -640,23 +643,38 @@ mod tests {
     }
 
     #[test]
-    fn spot_only_on_linux_x86() {
-        // ECS-MODEL F3.
-        let b = book("us-east-1");
-        for p in [LinuxArm64, Windows] {
-            let e = b.fargate_rates(p, true).unwrap_err();
-            assert_eq!(
-                e,
-                PriceError::SpotUnsupported {
-                    platform: p.as_str()
-                }
-            );
-            assert!(b.fargate_spot_snapshot(p).is_err());
-        }
+    fn spot_on_linux_x86_and_arm64_not_windows() {
+        // ECS-MODEL F3, as amended by the ECS API reference
+        // (CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks
+        // with the ARM64 architecture on platform version 1.4.0 or later").
+        let mut b = book("us-east-1");
+        let e = b.fargate_rates(Windows, true).unwrap_err();
         assert_eq!(
-            b.fargate_rates(Windows, true).unwrap_err().to_string(),
-            "Fargate Spot runs Linux x86_64 tasks only, not windows_x86"
+            e,
+            PriceError::SpotUnsupported {
+                platform: Windows.as_str()
+            }
         );
+        assert!(b.fargate_spot_snapshot(Windows).is_err());
+        assert_eq!(
+            e.to_string(),
+            "Fargate Spot runs Linux tasks only (x86_64 or ARM64), not windows_x86"
+        );
+        // B2: no ARM64 Spot rate in the data, so the ARM64 on-demand rate
+        // less the discount: 0.03238 × 0.3 = 0.009714 per vCPU-h,
+        // 0.00356 × 0.3 = 0.001068 per GB-h; storage stays 0.000111.
+        let s = rates(&b, LinuxArm64, true);
+        assert!(close(s.vcpu_hour, 0.009714), "{s:?}");
+        assert!(close(s.gb_hour, 0.001068), "{s:?}");
+        assert_eq!(s.os_license_vcpu_hour, 0.0);
+        assert_eq!(s.storage_gb_hour, 0.000111);
+        b.fargate_spot_discount_pct = 50.0;
+        assert!(close(rates(&b, LinuxArm64, true).vcpu_hour, 0.01619));
+        // The data records no ARM64 Spot snapshot: asking for it names the row.
+        assert!(matches!(
+            b.fargate_spot_snapshot(LinuxArm64),
+            Err(PriceError::Missing { .. })
+        ));
     }
 
     #[test]

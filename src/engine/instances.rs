@@ -131,6 +131,9 @@ pub(super) struct InstanceMeta {
     pub termination: Option<TerminationReason>,
     /// Price per hour at launch.
     pub price_at_launch: f64,
+    /// The group's seed it was launched from (an index into the group's
+    /// `instances`), if any.
+    seed: Option<usize>,
 }
 
 impl InstanceMeta {
@@ -180,6 +183,16 @@ impl Simulation {
     pub(super) fn on_group_launch(&mut self, g: InstanceGroupId) {
         self.groups[g].retry_pending = false;
         self.fill_group(g, false);
+    }
+
+    /// The index of the seed the group's next launch takes, if any.
+    fn seed_of_next(&self, g: InstanceGroupId) -> Option<usize> {
+        let seeds = &self.spec.instance_groups[g].instances;
+        if seeds.is_empty() {
+            return None;
+        }
+        let k = self.inst_meta.iter().filter(|m| m.group == g).count();
+        (k < seeds.len()).then_some(k)
     }
 
     /// Chooses purchase option and pool (S6) and launches one instance.
@@ -248,6 +261,15 @@ impl Simulation {
                 }
             }
         };
+        // A described instance keeps its own type and AZ.
+        let slot = match self.seed_of_next(g).map(|k| &spec.instances[k]) {
+            Some(seed) => {
+                let ty = seed.instance_type.unwrap_or(slot / n_az);
+                let az = seed.availability_zone.unwrap_or(slot % n_az);
+                ty * n_az + az
+            }
+            None => slot,
+        };
         Some(self.launch_instance(g, slot, purchase, warm))
     }
 
@@ -275,12 +297,9 @@ impl Simulation {
         ];
         attributes.extend(group.attributes.iter().cloned());
         // The k-th instance of a group with seeds gets the k-th seed.
-        let seed = if group.instances.is_empty() {
-            None
-        } else {
-            let k = self.inst_meta.iter().filter(|m| m.group == g).count();
-            group.instances.get(k).cloned()
-        };
+        let seed_index = self.seed_of_next(g);
+        let seed = seed_index.map(|k| group.instances[k].clone());
+        let seeded_tasks = seed.as_ref().is_some_and(|s| !s.tasks.is_empty());
         if let Some(seed) = &seed {
             attributes.extend(seed.attributes.iter().cloned());
         }
@@ -336,6 +355,7 @@ impl Simulation {
             released: false,
             termination: None,
             price_at_launch: price,
+            seed: seed_index,
         });
         self.bill_instance_launched(id, slot);
         let gs = &mut self.groups[g];
@@ -343,7 +363,12 @@ impl Simulation {
         gs.launches += 1;
         gs.by_purchase[purchase_index(purchase)] += 1;
         gs.slot_counts[slot][purchase_index(purchase)] += 1;
-        let ready = if warm { now } else { now + latency };
+        // An instance that already runs tasks is in service at time zero.
+        let ready = if warm || seeded_tasks {
+            now
+        } else {
+            now + latency
+        };
         self.queue.schedule(ready, Event::InstanceReady(id));
         if let Some(p) = pool {
             // S2: each spot instance's own interruption, drawn at launch.
@@ -384,6 +409,9 @@ impl Simulation {
         }
         let now = self.queue.now();
         self.cluster.activate_instance(i, now);
+        if let Some(k) = self.inst_meta[i.index()].seed {
+            self.place_seed_tasks(i, k);
+        }
         self.place_daemons_on(i);
         self.capacity_freed(i);
         // S5: the replacement is in service; the ASG terminates the old instance.

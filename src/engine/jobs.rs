@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 
 use super::providers::provider_policies;
 use super::{Capacity, Event, JobSpec, SimSpec, Simulation};
-use crate::model::{Cluster, GroupId, JobId, StopReason, TaskId, TaskOwner, TaskState, Unfit};
+use crate::model::{
+    Cluster, GroupId, InstanceId, JobId, StopReason, TaskDefId, TaskId, TaskOwner, TaskState, Unfit,
+};
 use crate::placement::{Policy, Strategy};
 use crate::sim::{RngStreams, SimDuration, SimRng};
 use crate::workload::Arrivals;
@@ -155,6 +157,28 @@ impl Simulation {
             };
             self.submit(j, work, cpu, memory);
         }
+    }
+
+    /// A task of stream `j` already RUNNING on `inst` at time zero (a
+    /// seeded instance): its remaining work is a fresh draw of the stream's
+    /// duration; it is billed from now.
+    pub(super) fn place_seed_job_task(&mut self, j: JobId, td: TaskDefId, inst: InstanceId) {
+        let now = self.queue.now();
+        let work = self.spec.jobs[j]
+            .duration
+            .sample(&mut self.jobs[j].durations);
+        let mut spec = self.new_task(td, self.jobs[j].group, TaskOwner::Job(j));
+        spec.work = Some(work);
+        let id = self.cluster.create_provisioning(spec);
+        let images = self.td_images[td.index()].clone();
+        self.cluster.attach(id, inst, &images, now);
+        self.bill_task_placed(id);
+        self.cluster.mark_running(id, now);
+        let job = &mut self.jobs[j];
+        job.submitted += 1;
+        job.placed += 1;
+        job.started += 1;
+        self.queue.schedule(now + work, Event::TaskWorkDone(id));
     }
 
     /// RunTask for one task of stream `j` with `work` to do once RUNNING.

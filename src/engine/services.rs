@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::providers::provider_policies;
 use super::{
-    unable_to_place_message, Capacity, Cause, Event, Revision, ServiceKind, ServiceSpec, SimSpec,
-    Simulation,
+    unable_to_place_message, Capacity, Cause, Event, Revision, SeedOwner, ServiceKind, ServiceSpec,
+    SimSpec, Simulation,
 };
 use crate::market::sample_time_to_interruption;
 use crate::metrics::{BelowTracker, DeploymentSummary};
@@ -302,6 +302,45 @@ impl Simulation {
         self.bill_task_placed(id);
         self.mark_if_doomed(id, owner, def);
         self.queue.schedule(now + pending, Event::TaskStarted(id));
+    }
+
+    /// The tasks a described instance already runs at time zero (its
+    /// seed `k` in the group): RUNNING at once (healthy after the service's
+    /// grace time), counted by their service, billed from now; the scheduler
+    /// does not place them.
+    pub(super) fn place_seed_tasks(&mut self, inst: InstanceId, k: usize) {
+        let now = self.queue.now();
+        let g = self.cluster.instance(inst).group;
+        let seeds = self.spec.instance_groups[g].instances[k].tasks.clone();
+        for st in seeds {
+            let s = match st.owner {
+                SeedOwner::Service(s) => s,
+                SeedOwner::Job(j) => {
+                    for _ in 0..st.count {
+                        self.place_seed_job_task(j, st.task_def, inst);
+                    }
+                    continue;
+                }
+            };
+            for _ in 0..st.count {
+                let spec = self.new_task(
+                    st.task_def,
+                    self.services[s].group,
+                    self.services[s].owner(s),
+                );
+                let id = self.cluster.create_provisioning(spec);
+                let images = self.td_images[st.task_def.index()].clone();
+                self.cluster.attach(id, inst, &images, now);
+                self.bill_task_placed(id);
+                self.cluster.mark_running(id, now);
+                // Healthy once the service's grace time has run from time
+                // zero, as every count of healthy tasks defines it (T2).
+                let grace = self.spec.services[s].health_grace;
+                self.services[s].live.push(id);
+                self.services[s].started_running(id, now + grace, now);
+                self.queue.schedule(now + grace, Event::TaskHealthy(id));
+            }
+        }
     }
 
     /// A task of a revision that fails to start will stop before RUNNING (D4, P9).

@@ -4,7 +4,7 @@
 
 use crate::cost::{Commitment, FargateRates, HOURS_PER_MONTH};
 use crate::market::{FargatePlatform, InstancesDistribution, SpotPrice};
-use crate::model::{InstanceGroupId, PoolId, Resources, ServiceId, TaskDef, TaskDefId};
+use crate::model::{InstanceGroupId, JobId, PoolId, Resources, ServiceId, TaskDef, TaskDefId};
 use crate::placement::provider_strategy::StrategyItem;
 use crate::placement::{Constraint, Strategy, TieBreak};
 use crate::scaling::{
@@ -424,6 +424,39 @@ pub struct InstanceSeed {
     pub ec2_instance_id: Option<String>,
     /// Custom attributes on top of the group's.
     pub attributes: Vec<(String, String)>,
+    /// Its instance type (an index into the group's `instance_types`);
+    /// `None`: the group's usual choice.
+    pub instance_type: Option<usize>,
+    /// Its AZ (an index into the group's `availability_zones`); `None`: the
+    /// group's usual choice.
+    pub availability_zone: Option<usize>,
+    /// Service tasks already RUNNING on it at time zero (an imported
+    /// cluster's placement); the instance is then ACTIVE at time zero.
+    pub tasks: Vec<SeedTask>,
+}
+
+/// Whose tasks a seeded instance runs at time zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOwner {
+    /// A REPLICA service's: they count for its desired count.
+    Service(ServiceId),
+    /// A batch job stream's (RunTask): each has a fresh draw of the
+    /// stream's duration left to run (model choice: how long it has
+    /// already run is unknown).
+    Job(JobId),
+}
+
+/// Tasks of one service and revision (or of one job stream) already
+/// running on a seeded instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedTask {
+    /// Whose they are.
+    pub owner: SeedOwner,
+    /// Their task definition (a revision of the service's family, or the
+    /// job's).
+    pub task_def: TaskDefId,
+    /// How many.
+    pub count: u32,
 }
 
 /// A change of a REPLICA service's desired count at a given time.

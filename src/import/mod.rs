@@ -100,6 +100,7 @@ enum Kind {
     ScheduledActions,
     SpotPrices,
     MetricData,
+    Tasks,
 }
 
 const KINDS: &[(&str, Kind, &str)] = &[
@@ -150,6 +151,7 @@ const KINDS: &[(&str, Kind, &str)] = &[
         Kind::MetricData,
         "aws cloudwatch get-metric-data",
     ),
+    ("tasks", Kind::Tasks, "aws ecs describe-tasks"),
 ];
 
 /// One `[table]` or `[[array]]` entry of the written scenario.
@@ -183,6 +185,10 @@ struct Ci {
     itype: Option<String>,
     az: Option<String>,
     ami: Option<String>,
+    /// Its `containerInstanceArn`, for describe-tasks.
+    arn: String,
+    /// RUNNING service tasks on it by (service, `family:revision`).
+    tasks: BTreeMap<(String, String), i64>,
     /// Custom attributes (name -> value).
     custom: BTreeMap<String, String>,
     /// Path of each attribute by name.
@@ -346,6 +352,7 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
     }
 
     // --- container instances, by EC2 id ------------------------------------
+    let have_tasks = !ctx.of(Kind::Tasks).is_empty();
     let mut cis: Vec<Ci> = Vec::new();
     for c in ctx.of(Kind::ContainerInstances) {
         for i in 0..ctx.len(c, "containerInstances") {
@@ -353,10 +360,15 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
             let ec2 = ctx
                 .str_at(c, &join(&p, "ec2InstanceId"))
                 .unwrap_or_default();
+            let arn = ctx
+                .str_at(c, &join(&p, "containerInstanceArn"))
+                .unwrap_or_default();
             let mut ci = Ci {
                 src: c,
                 path: p.clone(),
                 ec2,
+                arn,
+                tasks: BTreeMap::new(),
                 itype: None,
                 az: None,
                 ami: None,
@@ -401,15 +413,83 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
                 ),
                 _ => {}
             }
-            ctx.sources[c].why(
-                &join(&p, "runningTasksCount"),
-                "tasks already running are not imported: services start from an empty cluster",
-            );
+            if have_tasks {
+                // The describe-tasks output says which tasks these are.
+                ctx.sources[c].mark(&join(&p, "runningTasksCount"));
+            } else {
+                ctx.sources[c].why(
+                    &join(&p, "runningTasksCount"),
+                    "which tasks run here needs describe-tasks output: without it, services start from an empty cluster",
+                );
+            }
             ctx.sources[c].why(
                 &join(&p, "registeredResources"),
                 "ecsim uses the catalogue's CPU and memory for the instance type",
             );
             cis.push(ci);
+        }
+    }
+
+    // --- tasks already running, on their container instances ---------------
+    for t in ctx.of(Kind::Tasks) {
+        for i in 0..ctx.len(t, "tasks") {
+            let p = index("tasks", i);
+            let status = ctx
+                .peek(t, &join(&p, "lastStatus"))
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            if status != "RUNNING" {
+                ctx.sources[t].why(&p, format!("{status}: only RUNNING tasks are imported"));
+                continue;
+            }
+            let group = ctx
+                .peek(t, &join(&p, "group"))
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            let Some(service) = group.strip_prefix("service:").map(str::to_string) else {
+                ctx.sources[t].why(
+                    &p,
+                    format!(
+                        "a standalone task (group \"{group}\"): only service tasks are imported"
+                    ),
+                );
+                continue;
+            };
+            let on = ctx
+                .peek(t, &join(&p, "containerInstanceArn"))
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            let Some(ci) = cis.iter_mut().find(|c| !on.is_empty() && c.arn == on) else {
+                ctx.sources[t].why(
+                    &p,
+                    "not on a container instance of describe-container-instances (Fargate, or an instance not listed)",
+                );
+                continue;
+            };
+            let Some(td) = ctx
+                .peek(t, &join(&p, "taskDefinitionArn"))
+                .and_then(Json::as_str)
+                .map(family_revision)
+            else {
+                ctx.sources[t].why(&p, "no taskDefinitionArn");
+                continue;
+            };
+            *ci.tasks.entry((service, td)).or_default() += 1;
+            for k in [
+                "lastStatus",
+                "group",
+                "containerInstanceArn",
+                "taskDefinitionArn",
+                "desiredStatus",
+                "launchType",
+                "capacityProviderName",
+                "availabilityZone",
+            ] {
+                ctx.sources[t].mark(&join(&p, k));
+            }
         }
     }
 
@@ -617,6 +697,10 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
             }
         }
     }
+    let running_tds: BTreeSet<String> = cis
+        .iter()
+        .flat_map(|c| c.tasks.keys().map(|k| k.1.clone()))
+        .collect();
     let mut by_family: BTreeMap<String, Vec<(usize, i64)>> = BTreeMap::new();
     for t in ctx.of(Kind::TaskDefinition) {
         let fam = ctx
@@ -640,8 +724,15 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
             None => revs.iter().max_by_key(|x| x.1),
         };
         let Some(&(t, rev)) = chosen else { continue };
+        // Also the older revisions tasks still run (a service mid-deployment).
+        let mut keep = vec![(t, rev)];
         for &(other, orev) in revs {
-            if other != t {
+            if other != t && running_tds.contains(&format!("{fam}:{orev}")) {
+                keep.push((other, orev));
+            }
+        }
+        for &(other, orev) in revs {
+            if !keep.iter().any(|k| k.0 == other) {
                 ctx.sources[other].why(
                     "taskDefinition",
                     format!(
@@ -650,14 +741,18 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
                 );
             }
         }
-        let rel = PathBuf::from("taskdefs").join(format!("{fam}-{rev}.json"));
-        let text = serde_json::to_string_pretty(&ctx.sources[t].json).unwrap_or_default() + "\n";
-        files.push((rel.clone(), text));
-        mark_task_definition(&mut ctx.sources[t]);
-        let mut sec = Section::new("[[taskDefinitions]]");
-        sec.origins.push((t, String::new(), format!("{fam}:{rev}")));
-        sec.set("file", s(rel.to_string_lossy().replace('\\', "/")));
-        td_sections.push(sec);
+        keep.sort_by_key(|k| k.1);
+        for (t, rev) in keep {
+            let rel = PathBuf::from("taskdefs").join(format!("{fam}-{rev}.json"));
+            let text =
+                serde_json::to_string_pretty(&ctx.sources[t].json).unwrap_or_default() + "\n";
+            files.push((rel.clone(), text));
+            mark_task_definition(&mut ctx.sources[t]);
+            let mut sec = Section::new("[[taskDefinitions]]");
+            sec.origins.push((t, String::new(), format!("{fam}:{rev}")));
+            sec.set("file", s(rel.to_string_lossy().replace('\\', "/")));
+            td_sections.push(sec);
+        }
     }
     sections.extend(td_sections);
 
@@ -814,6 +909,38 @@ fn common_attributes(ctx: &mut Ctx, sec: &mut Section, members: &[&Ci]) {
         }
         if !own.is_empty() {
             seed.insert("attributes".into(), Value::Table(own));
+        }
+        // Its own type and zone (when the group has them) and the service
+        // tasks running on it: the run starts from today's placement.
+        let listed = |key: &str, v: &Option<String>| -> Option<String> {
+            v.clone().filter(|v| {
+                sec.entries.iter().any(|e| {
+                    e.0 == key
+                        && e.1
+                            .as_array()
+                            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(v.as_str())))
+                })
+            })
+        };
+        if let Some(t) = listed("instanceTypes", &c.itype) {
+            seed.insert("instanceType".into(), s(t));
+        }
+        if let Some(z) = listed("availabilityZones", &c.az) {
+            seed.insert("availabilityZone".into(), s(z));
+        }
+        if !c.tasks.is_empty() {
+            let tasks = c
+                .tasks
+                .iter()
+                .map(|((service, td), n)| {
+                    let mut t = toml::Table::new();
+                    t.insert("service".into(), s(service.clone()));
+                    t.insert("taskDefinition".into(), s(td.clone()));
+                    t.insert("count".into(), Value::Integer(*n));
+                    Value::Table(t)
+                })
+                .collect();
+            seed.insert("tasks".into(), Value::Array(tasks));
         }
         seeds.push(Value::Table(seed));
     }

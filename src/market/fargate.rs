@@ -4,7 +4,7 @@
 //! - [`FargatePlatform`]: the operating system and CPU architecture a
 //!   Fargate task runs on, read from an ECS `runtimePlatform`
 //!   (`operatingSystemFamily` + `cpuArchitecture`), and whether Fargate Spot
-//!   serves it (F3: Linux x86_64 only);
+//!   serves it (F3: Linux, x86_64 or ARM64);
 //! - [`FargateSizes`]: the valid task-level (CPU, memory) combinations,
 //!   parsed once from the embedded `data/fargate_task_sizes.csv`
 //!   ([`FargateSizes::builtin`]; provenance in `data/SOURCES.md`), with the
@@ -65,9 +65,18 @@ impl FargatePlatform {
         }
     }
 
-    /// ECS-MODEL F3: Fargate Spot runs Linux x86_64 tasks only.
+    /// Fargate Spot runs Linux tasks, x86_64 and ARM64, not Windows.
+    ///
+    /// ECS-MODEL F3 says "Linux x86 only"; the current Amazon ECS API
+    /// reference (CapacityProviderStrategyItem) says "FARGATE_SPOT supports
+    /// Linux tasks with the ARM64 architecture on platform version 1.4.0 or
+    /// later", and ARM64 on Fargate needs platform 1.4.0 or later anyway, so
+    /// every ARM64 Fargate task qualifies.
     pub fn supports_spot(self) -> bool {
-        self == FargatePlatform::LinuxX86
+        matches!(
+            self,
+            FargatePlatform::LinuxX86 | FargatePlatform::LinuxArm64
+        )
     }
 
     /// The operating system, for messages: `"Linux"` or `"Windows"`.
@@ -670,9 +679,12 @@ mod tests {
         }
         let names: Vec<_> = FargatePlatform::ALL.iter().map(|p| p.as_str()).collect();
         assert_eq!(names, ["linux_x86", "linux_arm64", "windows_x86"]);
-        // ECS-MODEL F3: Fargate Spot is Linux x86_64 only.
+        // ECS-MODEL F3, as amended by the ECS API reference
+        // (CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks
+        // with the ARM64 architecture on platform version 1.4.0 or later"):
+        // Linux x86_64 and ARM64, not Windows.
         let spot: Vec<_> = FargatePlatform::ALL.map(|p| p.supports_spot()).to_vec();
-        assert_eq!(spot, [true, false, false]);
+        assert_eq!(spot, [true, true, false]);
     }
 
     #[test]

@@ -11,12 +11,14 @@ use std::path::Path;
 use toml::{Table, Value};
 
 use super::cluster::{cluster, provisioning, service_throttle};
-use super::groups::{instance_groups, instance_types, maintenance};
+use super::groups::{instance_groups, instance_types, maintenance, Group};
 use super::jobs::job;
 use super::reader::{index, join, Reader};
 use super::services::{service, Context};
 use super::taskdef;
-use crate::engine::{InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec, SimSpec};
+use crate::engine::{
+    InstanceGroupSpec, JobSpec, Operation, OperationKind, ServiceSpec, SimSpec, TaskDefSpec,
+};
 use crate::model::TaskDefId;
 use crate::sim::calendar::parse_instant;
 use crate::sim::SimDuration;
@@ -203,6 +205,15 @@ pub(crate) fn build(
         }
     }
 
+    let mut groups = groups;
+    seed_tasks(
+        r,
+        &mut groups,
+        &services,
+        &jobs,
+        &task_definitions,
+        &resolve_td,
+    );
     super::cross_check::cross_check(r, &groups, &task_definitions, &services, &jobs);
     let mut users = Vec::new();
     for (i, s) in services.iter().enumerate() {
@@ -260,4 +271,172 @@ pub(crate) fn build(
     };
     super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))
+}
+
+/// Resolves the tasks already running on described instances (`tasks` of
+/// `instanceGroups[].instances[]`) and checks that they fit their instance:
+/// CPU and memory within the type's registered resources (R2), host ports
+/// disjoint and awsvpc tasks within the ENI capacity (R4).
+fn seed_tasks(
+    r: &mut Reader,
+    groups: &mut [Group],
+    services: &[ServiceSpec],
+    jobs: &[JobSpec],
+    tds: &[TaskDefSpec],
+    resolve_td: &dyn Fn(&mut Reader, &Table, &str) -> Option<TaskDefId>,
+) {
+    for g in groups.iter_mut() {
+        for (k, list_path, list) in std::mem::take(&mut g.seed_tasks) {
+            let mut tasks = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                let p = index(&list_path, i);
+                let Some(t) = r.table(v, &p, &["service", "job", "taskDefinition", "count"], &[])
+                else {
+                    continue;
+                };
+                if t.contains_key("job") {
+                    // A batch job stream's task, of the job's task definition.
+                    if t.contains_key("service") || t.contains_key("taskDefinition") {
+                        r.err(&p, "a job's tasks take `job` and `count` only (not `service` or `taskDefinition`)");
+                        continue;
+                    }
+                    let Some(name) = r.req_string(t, &p, "job") else {
+                        continue;
+                    };
+                    let Some(jid) = jobs.iter().position(|j| j.name == name) else {
+                        let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+                        r.err(
+                            &join(&p, "job"),
+                            format!("unknown job \"{name}\"; defined: {}", names.join(", ")),
+                        );
+                        continue;
+                    };
+                    if !matches!(
+                        jobs[jid].capacity,
+                        crate::engine::Capacity::Ec2 | crate::engine::Capacity::Asg(_)
+                    ) {
+                        r.err(&join(&p, "job"), format!("job \"{name}\" runs on Fargate: only EC2 tasks can be on a described instance"));
+                        continue;
+                    }
+                    let count = r.opt_u32(t, &p, "count").unwrap_or(1);
+                    tasks.push((
+                        p,
+                        name,
+                        crate::engine::SeedTask {
+                            owner: crate::engine::SeedOwner::Job(crate::model::JobId(jid as u32)),
+                            task_def: jobs[jid].task_def,
+                            count,
+                        },
+                    ));
+                    continue;
+                }
+                let Some(name) = r.req_string(t, &p, "service") else {
+                    continue;
+                };
+                let Some(sid) = services.iter().position(|s| s.name == name) else {
+                    let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+                    r.err(
+                        &join(&p, "service"),
+                        format!("unknown service \"{name}\"; defined: {}", names.join(", ")),
+                    );
+                    continue;
+                };
+                let svc = &services[sid];
+                if !matches!(svc.kind, crate::engine::ServiceKind::Replica { .. })
+                    || !matches!(
+                        svc.capacity,
+                        crate::engine::Capacity::Ec2 | crate::engine::Capacity::Asg(_)
+                    )
+                {
+                    r.err(
+                        &join(&p, "service"),
+                        format!("\"{name}\" is not a REPLICA service on EC2: only those can have tasks on a described instance"),
+                    );
+                    continue;
+                }
+                let td = if t.contains_key("taskDefinition") {
+                    let Some(td) = resolve_td(r, t, &p) else {
+                        continue;
+                    };
+                    let revisions: Vec<TaskDefId> = std::iter::once(svc.task_def)
+                        .chain(svc.revisions.iter().map(|v| v.task_def))
+                        .collect();
+                    // Its own revision, a deployment's, or an older
+                    // revision of its family still running mid-deployment.
+                    let family = &tds[svc.task_def.index()].def.family;
+                    if !revisions.contains(&td) && tds[td.index()].def.family != *family {
+                        r.err(
+                            &join(&p, "taskDefinition"),
+                            format!("service \"{name}\" does not use this task definition (its taskDefinition's family \"{family}\", or a deployment's)"),
+                        );
+                        continue;
+                    }
+                    td
+                } else {
+                    svc.task_def
+                };
+                let count = r.opt_u32(t, &p, "count").unwrap_or(1);
+                tasks.push((
+                    p,
+                    name.clone(),
+                    crate::engine::SeedTask {
+                        owner: crate::engine::SeedOwner::Service(crate::model::ServiceId(
+                            sid as u32,
+                        )),
+                        task_def: td,
+                        count,
+                    },
+                ));
+            }
+            // Does it fit? Against its own type, or every type of the group.
+            let seed = &g.spec.instances[k];
+            let id = seed
+                .ec2_instance_id
+                .clone()
+                .unwrap_or_else(|| format!("instance {k} of group {}", g.spec.name));
+            let types: Vec<usize> = match seed.instance_type {
+                Some(t) => vec![t],
+                None => (0..g.spec.instance_types.len()).collect(),
+            };
+            for ty in types.into_iter().map(|t| &g.spec.instance_types[t]) {
+                let (mut cpu, mut memory, mut enis) = (0u64, 0u64, 0u64);
+                let mut ports: Vec<crate::model::HostPort> = Vec::new();
+                for (p, owner, st) in &tasks {
+                    let def = &tds[st.task_def.index()].def;
+                    let res = def.reservation();
+                    let n = u64::from(st.count);
+                    cpu += u64::from(res.cpu) * n;
+                    memory += u64::from(res.memory) * n;
+                    if def.needs_eni() {
+                        enis += n;
+                    }
+                    let what = format!("{id} ({}): tasks of {owner} ({})", ty.name, def.family);
+                    if cpu > u64::from(ty.registered.cpu)
+                        || memory > u64::from(ty.registered.memory)
+                    {
+                        r.err(p, format!("{what} do not fit: {cpu} CPU units and {memory} MiB on an instance that registers {} and {} MiB (R2, R3)", ty.registered.cpu, ty.registered.memory));
+                    } else if enis > u64::from(ty.eni_capacity) {
+                        r.err(p, format!("{what} do not fit: {enis} awsvpc tasks on an instance with {} task ENIs (R4)", ty.eni_capacity));
+                    } else {
+                        for _ in 0..st.count {
+                            for hp in def.host_ports() {
+                                if ports.contains(&hp) {
+                                    r.err(
+                                        p,
+                                        format!(
+                                            "{what} do not fit: host port {} is taken twice (R4)",
+                                            hp.port
+                                        ),
+                                    );
+                                } else {
+                                    ports.push(hp);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            g.spec.instances[k].tasks = tasks.into_iter().map(|(_, _, st)| st).collect();
+        }
+    }
 }

@@ -153,7 +153,7 @@ fn check_spot(r: &mut Reader, td: &TaskDefSpec, items: &[StrategyItem], user: &s
         r.err(
             user,
             format!(
-                "FARGATE_SPOT runs Linux x86 tasks only (F3); {} is {}",
+                "FARGATE_SPOT runs Linux tasks only (x86_64 or ARM64, F3); {} is {}",
                 td.def.family,
                 f.platform.as_str()
             ),

@@ -230,6 +230,9 @@ fn physical(
 pub(crate) struct Group {
     pub(crate) spec: InstanceGroupSpec,
     pub(crate) path: String,
+    /// The `tasks` lists of its described instances, read once services
+    /// are known: (seed index, path of the list, the list).
+    pub(crate) seed_tasks: Vec<(usize, String, Vec<toml::Value>)>,
 }
 
 pub(crate) fn instance_groups(
@@ -320,12 +323,58 @@ pub(crate) fn instance_groups(
         // group starts with gets entry k's EC2 id and custom attributes on
         // top of the group's; replacements get the group's only.
         let mut instances = Vec::new();
+        let mut seed_tasks = Vec::new();
         let ip = join(&path, "instances");
         for (k, v) in r.list(g, &path, "instances").iter().enumerate() {
             let p = index(&ip, k);
-            let Some(it) = r.table(v, &p, &["ec2InstanceId", "attributes"], &[]) else {
+            let Some(it) = r.table(
+                v,
+                &p,
+                &[
+                    "ec2InstanceId",
+                    "attributes",
+                    "instanceType",
+                    "availabilityZone",
+                    "tasks",
+                ],
+                &[],
+            ) else {
                 continue;
             };
+            // Its own type and zone, among the group's.
+            let instance_type = r.opt_string(it, &p, "instanceType").and_then(|name| {
+                let k = types
+                    .iter()
+                    .position(|t: &GroupInstanceType| t.name == name);
+                if k.is_none() {
+                    let known: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+                    r.err(
+                        &join(&p, "instanceType"),
+                        format!(
+                            "\"{name}\" is not one of the group's instanceTypes ({})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+                k
+            });
+            let availability_zone = r.opt_string(it, &p, "availabilityZone").and_then(|name| {
+                let k = azs.iter().position(|a| *a == name);
+                if k.is_none() {
+                    r.err(
+                        &join(&p, "availabilityZone"),
+                        format!(
+                            "\"{name}\" is not one of the group's availability zones ({})",
+                            azs.join(", ")
+                        ),
+                    );
+                }
+                k
+            });
+            if it.contains_key("tasks") {
+                let list = r.list(it, &p, "tasks").to_vec();
+                seed_tasks.push((k, join(&p, "tasks"), list));
+            }
             let ec2_instance_id = r.opt_string(it, &p, "ec2InstanceId");
             if let Some(id) = &ec2_instance_id {
                 let hex = id.strip_prefix("i-").unwrap_or("");
@@ -352,6 +401,9 @@ pub(crate) fn instance_groups(
             instances.push(InstanceSeed {
                 ec2_instance_id,
                 attributes,
+                instance_type,
+                availability_zone,
+                tasks: Vec::new(),
             });
         }
         if let Some(c) = count {
@@ -390,6 +442,7 @@ pub(crate) fn instance_groups(
                     target_tracking,
                 },
                 path,
+                seed_tasks,
             });
         }
     }

@@ -123,6 +123,32 @@ fn fargate_spot_is_the_discounted_rate_b2() {
 }
 
 #[test]
+fn fargate_spot_runs_arm64_at_the_discounted_arm_rate_f3_b2() {
+    // ECS-MODEL F3 as amended by the ECS API reference
+    // (CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks with
+    // the ARM64 architecture on platform version 1.4.0 or later"); the old
+    // model refused this scenario. B2: the data has no ARM64 Spot rate, so
+    // ARM64 on-demand less `fargateSpotDiscountPercent` (60 here):
+    // 0.4 × (0.03238 + 2 × 0.00356) × 1 h = 0.4 × 0.0395 = 0.0158.
+    let text = fargate_job(
+        "1024",
+        "2048",
+        "{ operatingSystemFamily = \"LINUX\", cpuArchitecture = \"ARM64\" }",
+        "3570s",
+        "[pricing]\nfargateSpotDiscountPercent = 60\n",
+    )
+    .replace(
+        "launchType = \"FARGATE\"",
+        "capacityProviderStrategy = [{ capacityProvider = \"FARGATE_SPOT\", weight = 1 }]",
+    );
+    let r = run(&text);
+    assert_eq!(r.tasks[0].capacity, "FARGATE_SPOT");
+    let total: f64 = r.cost.iter().map(|x| x.compute_usd).sum();
+    assert!(close(total, 0.4 * 0.0395), "{:?}", r.cost);
+    assert!(r.cost.iter().all(|x| x.capacity == "FARGATE_SPOT"));
+}
+
+#[test]
 fn a_thirty_second_instance_bills_sixty_seconds_b1() {
     // B1: an m6i.large ($0.096/h) drained and terminated 30 s after launch
     // bills 60 s: 0.096 × 60/3600 = $0.0016, all of it idle. The group
@@ -351,16 +377,34 @@ fn fargate_scenario_errors_f1_c6() {
         td(256, 512, "")
     ));
     assert!(e.iter().any(|m| m.contains("services[0].capacityProviderStrategy") && m.contains("cannot mix")), "{e:?}");
-    // F3: Fargate Spot runs Linux x86 only.
+    // F3: Fargate Spot runs Linux tasks only (x86_64, and ARM64 per the ECS
+    // API reference, CapacityProviderStrategyItem): Windows is refused,
+    // ARM64 accepted.
+    let spot = "capacityProviderStrategy = [{ capacityProvider = \"FARGATE_SPOT\", weight = 1 }]\n";
     let e = errors(&format!(
-        "{}{svc}capacityProviderStrategy = [{{ capacityProvider = \"FARGATE_SPOT\", weight = 1 }}]\n",
-        td(256, 512, "runtimePlatform = { cpuArchitecture = \"ARM64\" }")
+        "{}{svc}{spot}",
+        td(
+            1024,
+            2048,
+            "runtimePlatform = { operatingSystemFamily = \"WINDOWS_SERVER_2022_FULL\" }"
+        )
     ));
     assert!(
         e.iter()
-            .any(|m| m.contains("FARGATE_SPOT") && m.contains("linux_arm64")),
+            .any(|m| m.contains("FARGATE_SPOT") && m.contains("windows_x86")),
         "{e:?}"
     );
+    let arm = format!(
+        "{}{svc}{spot}",
+        td(
+            256,
+            512,
+            "runtimePlatform = { cpuArchitecture = \"ARM64\" }"
+        )
+    );
+    if let Err(e) = scenario::load_str(&arm, Path::new("inline.toml"), &[]) {
+        panic!("ARM64 on FARGATE_SPOT refused: {:?}", e.issues());
+    }
     // Fargate needs awsvpc.
     let e = errors(&format!(
         "{}{svc}launchType = \"FARGATE\"\n",

@@ -41,8 +41,8 @@ fn import_validate_run_round_trip() {
     ] {
         assert!(dir.path().join(f).is_file(), "{f} not written");
     }
-    // api:41 (the ACTIVE deployment) is not written: one revision per family.
-    assert!(!dir.path().join("taskdefs/api-41.json").exists());
+    // api:41 (the ACTIVE deployment) is written: two of its tasks still run.
+    assert!(dir.path().join("taskdefs/api-41.json").exists());
 
     let sc =
         scenario::load(&out, &[]).unwrap_or_else(|e| panic!("{:#?}\n{}", e.issues(), imp.scenario));
@@ -62,6 +62,45 @@ fn import_validate_run_round_trip() {
             "{id} not in the run"
         );
     }
+    // Today's placement (describe-tasks): the 13 RUNNING service tasks run
+    // at time zero on the EC2 ids describe-tasks names; the STOPPED
+    // standalone task is not imported.
+    let mut at_zero: Vec<(String, String)> = r
+        .tasks
+        .iter()
+        .filter(|t| t.running == Some(ecsim::sim::SimTime::ZERO))
+        .map(|t| (t.instance.clone().unwrap_or_default(), t.family.clone()))
+        .collect();
+    at_zero.sort();
+    let want: Vec<(String, String)> = [
+        ("i-0a11111111111111a", "api"),
+        ("i-0a11111111111111a", "api"),
+        ("i-0a11111111111111a", "web"),
+        ("i-0a11111111111111a", "web"),
+        ("i-0b22222222222222b", "api"),
+        ("i-0b22222222222222b", "web"),
+        ("i-0b22222222222222b", "web"),
+        ("i-0c33333333333333c", "api"),
+        ("i-0d44444444444444d", "web"),
+        ("i-0d44444444444444d", "web"),
+        ("i-0d44444444444444d", "worker"),
+        ("i-0e55555555555555e", "worker"),
+        ("i-0e55555555555555e", "worker"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(at_zero, want);
+    // Their instances keep the imported type and zone.
+    let d = r
+        .instances
+        .iter()
+        .find(|i| i.instance == "i-0d44444444444444d")
+        .unwrap();
+    assert_eq!(
+        (d.instance_type.as_str(), d.az.as_str()),
+        ("m5.xlarge", "us-east-1b")
+    );
     // Every service reaches its imported desired count (6, 4, 3).
     for (svc, want) in r.summary.services.iter().zip([6, 4, 3]) {
         assert!(
@@ -208,13 +247,9 @@ fn every_fixture_field_is_mapped_or_listed() {
     // What a real cluster has that ecsim cannot start from is said, with why.
     for (want, why) in [
         ("containerInstances[2].status", "DRAINING"),
-        (
-            "containerInstances[0].runningTasksCount",
-            "tasks already running",
-        ),
         ("services[1].deployments[1]", "ACTIVE deployment of api:41"),
         ("ScalingPolicies[2]", "StepScaling"),
-        ("taskDefinition", "api:41 not imported"),
+        ("tasks[13]", "STOPPED: only RUNNING tasks are imported"),
         (
             "MetricDataResults[3]",
             "not a cpu_<service>/req_<service> pair",

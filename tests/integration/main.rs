@@ -20,5 +20,6 @@ mod reliability;
 mod report;
 mod scaling;
 mod scenarios;
+mod seed_state;
 mod service_rules;
 mod sweep;
