@@ -413,6 +413,15 @@ impl Simulation {
             self.place_seed_tasks(i, k);
         }
         self.place_daemons_on(i);
+        // D1: a seed that was DRAINING when the cluster was described drains
+        // at once, its seeded tasks replaced elsewhere.
+        let g = self.inst_meta[i.index()].group;
+        let seed_drains = (self.inst_meta[i.index()].seed)
+            .is_some_and(|k| self.spec.instance_groups[g].instances[k].draining);
+        if seed_drains {
+            self.drain_instance(i, Cause::Maintenance);
+            return;
+        }
         self.capacity_freed(i);
         // S5: the replacement is in service; the ASG terminates the old instance.
         if let Some(old) = self.inst_meta[i.index()].replaces {

@@ -433,6 +433,10 @@ pub struct InstanceSeed {
     /// Service tasks already RUNNING on it at time zero (an imported
     /// cluster's placement); the instance is then ACTIVE at time zero.
     pub tasks: Vec<SeedTask>,
+    /// DRAINING at time zero (an imported instance someone was draining):
+    /// set DRAINING as soon as it is ACTIVE, its tasks replaced or stopped
+    /// as D1 says; it stays registered (whoever drained it terminates it).
+    pub draining: bool,
 }
 
 /// Whose tasks a seeded instance runs at time zero.

@@ -191,6 +191,8 @@ struct Ci {
     tasks: BTreeMap<(String, String), i64>,
     /// Custom attributes (name -> value).
     custom: BTreeMap<String, String>,
+    /// DRAINING when described.
+    draining: bool,
     /// Path of each attribute by name.
     attr_paths: BTreeMap<String, String>,
 }
@@ -374,6 +376,7 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
                 ami: None,
                 custom: BTreeMap::new(),
                 attr_paths: BTreeMap::new(),
+                draining: false,
             };
             for a in 0..ctx.len(c, &join(&p, "attributes")) {
                 let ap = index(&join(&p, "attributes"), a);
@@ -407,10 +410,10 @@ fn build(mut ctx: Ctx, dir: &Path, opts: &ImportOptions) -> Result<Imported, Imp
                 .to_string();
             match status.as_str() {
                 "ACTIVE" => ctx.sources[c].mark(&join(&p, "status")),
-                "DRAINING" => ctx.sources[c].why(
-                    &join(&p, "status"),
-                    "DRAINING: ecsim starts every instance ACTIVE; drain it with [[maintenance]]",
-                ),
+                "DRAINING" => {
+                    ci.draining = true;
+                    ctx.sources[c].mark(&join(&p, "status"));
+                }
                 _ => {}
             }
             if have_tasks {
@@ -897,6 +900,9 @@ fn common_attributes(ctx: &mut Ctx, sec: &mut Section, members: &[&Ci]) {
         let mut seed = toml::Table::new();
         if !c.ec2.is_empty() {
             seed.insert("ec2InstanceId".into(), s(c.ec2.clone()));
+        }
+        if c.draining {
+            seed.insert("status".into(), s("DRAINING".to_string()));
         }
         let mut own = toml::Table::new();
         for (name, v) in &c.custom {

@@ -336,6 +336,7 @@ pub(crate) fn instance_groups(
                     "instanceType",
                     "availabilityZone",
                     "tasks",
+                    "status",
                 ],
                 &[],
             ) else {
@@ -398,12 +399,20 @@ pub(crate) fn instance_groups(
                 Some(a) => attribute_table(r, a, &join(&p, "attributes")),
                 None => Vec::new(),
             };
+            // ECS's container instance status at time zero (D1).
+            let draining = match it.get("status") {
+                None => false,
+                Some(v) => r
+                    .choice(v, &join(&p, "status"), &["ACTIVE", "DRAINING"])
+                    .is_some_and(|s| s == "DRAINING"),
+            };
             instances.push(InstanceSeed {
                 ec2_instance_id,
                 attributes,
                 instance_type,
                 availability_zone,
                 tasks: Vec::new(),
+                draining,
             });
         }
         if let Some(c) = count {

@@ -276,3 +276,59 @@ fn awsvpc_seeds_beyond_the_task_enis_are_errors_r4() {
         2
     );
 }
+
+#[test]
+fn a_seed_described_draining_drains_at_time_zero_and_its_tasks_move_d1() {
+    // ECS-MODEL D1: an instance that was DRAINING when the cluster was
+    // described takes no new tasks, and its service tasks are replaced on
+    // other instances (minimumHealthyPercent 100 lets the replacements start
+    // first); it stays registered, DRAINING.
+    let text = scenario("{ service = \"web\", count = 2 }", "", 2).replace(
+        "instanceType = \"m6i.xlarge\", availabilityZone = \"us-east-1b\", tasks",
+        "instanceType = \"m6i.xlarge\", availabilityZone = \"us-east-1b\", status = \"DRAINING\", tasks",
+    );
+    assert!(text.contains("status = \"DRAINING\""));
+    let r = run(&text);
+    let a = r
+        .instances
+        .iter()
+        .find(|i| i.instance == "i-0a11111111111111a")
+        .unwrap();
+    assert_eq!(a.draining, Some(SimTime::ZERO), "DRAINING from time zero");
+    assert_eq!(
+        a.terminated, None,
+        "whoever drained it terminates it, not ECS"
+    );
+    let web: Vec<_> = r.tasks.iter().filter(|t| t.family == "web").collect();
+    let seeded: Vec<_> = web
+        .iter()
+        .filter(|t| t.instance.as_deref() == Some("i-0a11111111111111a"))
+        .collect();
+    assert_eq!(seeded.len(), 2, "the two seeded tasks ran there");
+    assert!(
+        seeded.iter().all(|t| t.state == TaskState::Stopped),
+        "and were stopped once replaced"
+    );
+    let running: Vec<_> = web
+        .iter()
+        .filter(|t| t.state == TaskState::Running)
+        .collect();
+    assert_eq!(running.len(), 2, "desired count kept");
+    assert!(running
+        .iter()
+        .all(|t| t.instance.as_deref() != Some("i-0a11111111111111a")));
+}
+
+#[test]
+fn a_seed_status_other_than_active_or_draining_is_an_error() {
+    let text = scenario("", "", 1).replace(
+        "availabilityZone = \"us-east-1b\", tasks = []",
+        "availabilityZone = \"us-east-1b\", status = \"INACTIVE\", tasks = []",
+    );
+    let e = errors(&text);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("instances[0].status") || m.contains("instances[1].status")),
+        "{e:?}"
+    );
+}
