@@ -214,10 +214,6 @@ fn params(manifest: &Manifest, records: &[&RunRecord]) -> Vec<(String, Col)> {
         .collect()
 }
 
-fn value_of(row: &[(String, f64)], name: &str) -> f64 {
-    row.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
-}
-
 /// `runs.csv` and `aggregate.csv` as columns, from the run records in sweep
 /// order (the same functions `ecsim sweep` writes them with: `flatten`,
 /// `metric_columns`, `stats`, `num`).
@@ -256,7 +252,10 @@ pub fn sweep_tables<'py>(
         runs.append(column(py, &name, c, None)?)?;
     }
     for m in &metrics {
-        let v = rows.iter().map(|row| num(value_of(row, m))).collect();
+        let v = rows
+            .iter()
+            .map(|row| num(sweep_table::value_of(row, m)))
+            .collect();
         runs.append(column(py, m, Col::Float(v), None)?)?;
     }
 
@@ -266,18 +265,10 @@ pub fn sweep_tables<'py>(
         return Ok(out);
     }
     // Consecutive records of one combination, as aggregate.csv groups them.
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start < records.len() {
-        let c = records[start].combination;
-        let end = start
-            + records[start..]
-                .iter()
-                .take_while(|r| r.combination == c)
-                .count();
-        groups.push((start, end));
-        start = end;
-    }
+    let groups: Vec<(usize, usize)> = sweep_table::combination_groups(records)
+        .into_iter()
+        .map(|g| (g.start, g.end))
+        .collect();
     let firsts: Vec<&RunRecord> = groups.iter().map(|&(s, _)| &records[s]).collect();
     let agg = PyList::empty(py);
     for (name, c) in params(manifest, &firsts) {
@@ -293,7 +284,10 @@ pub fn sweep_tables<'py>(
         let stats: Vec<sweep_table::Stats> = groups
             .iter()
             .map(|&(s, e)| {
-                let xs: Vec<f64> = rows[s..e].iter().map(|row| value_of(row, m)).collect();
+                let xs: Vec<f64> = rows[s..e]
+                    .iter()
+                    .map(|row| sweep_table::value_of(row, m))
+                    .collect();
                 sweep_table::stats(&xs)
             })
             .collect();

@@ -43,19 +43,7 @@ impl Table {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(csv_err)?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(PlotError::Csv {
-                path: path.to_path_buf(),
-                line: 1,
-                message: "no header row".into(),
-            });
-        }
+        let headers = header_row(path, &mut reader)?;
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(csv_err)?;
@@ -195,19 +183,7 @@ impl Columns {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(input);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(path, e))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(PlotError::Csv {
-                path: path.to_path_buf(),
-                line: 1,
-                message: "no header row".into(),
-            });
-        }
+        let headers = header_row(path, &mut reader)?;
         let wanted: Vec<usize> = (0..headers.len()).filter(|&i| want(&headers[i])).collect();
         let mut values: Vec<Option<Vec<f64>>> = vec![None; headers.len()];
         for &i in &wanted {
@@ -280,6 +256,25 @@ impl Columns {
             ))
         })
     }
+}
+
+/// The header row of the CSV file `path`; a file without one (or with an
+/// empty one) is an error naming its first line.
+fn header_row<R: Read>(path: &Path, reader: &mut csv::Reader<R>) -> Result<Vec<String>, PlotError> {
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(PlotError::Csv {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "no header row".into(),
+        });
+    }
+    Ok(headers)
 }
 
 #[cfg(test)]

@@ -350,8 +350,29 @@ fn param_cells(parameters: &[String], r: &RunRecord) -> Vec<String> {
         .collect()
 }
 
-fn value_of(row: &[(String, f64)], name: &str) -> f64 {
+/// The value of metric `name` in a [`flatten`]ed summary (0 when the run
+/// has none).
+pub fn value_of(row: &[(String, f64)], name: &str) -> f64 {
     row.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
+}
+
+/// The records of each combination as index ranges, in order: consecutive
+/// records of one combination form one row of `aggregate.csv` (the records
+/// must be in sweep order).
+pub fn combination_groups(records: &[RunRecord]) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < records.len() {
+        let c = records[start].combination;
+        let end = start
+            + records[start..]
+                .iter()
+                .take_while(|r| r.combination == c)
+                .count();
+        groups.push(start..end);
+        start = end;
+    }
+    groups
 }
 
 /// `runs.csv`: `run_id, run_index, seed_index, seed`, the parameters, the
@@ -393,14 +414,8 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
     }
     let mut w = CsvText::new();
     w.row(&head);
-    let mut start = 0;
-    while start < records.len() {
-        let c = records[start].combination;
-        let end = start
-            + records[start..]
-                .iter()
-                .take_while(|r| r.combination == c)
-                .count();
+    for group in combination_groups(records) {
+        let (start, end) = (group.start, group.end);
         let mut cells = param_cells(parameters, &records[start]);
         cells.push((end - start).to_string());
         for m in &metrics {
@@ -418,7 +433,6 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
             cells.push(num(st.max));
         }
         w.row(&cells);
-        start = end;
     }
     w.finish()
 }
