@@ -36,6 +36,9 @@
 //!   (`ecsim import`), listing every field it could not map; above
 //!   `scenario`, whose task-definition field lists it shares.
 //! * [`metrics`] and [`output`] record and write the results.
+//! * [`slo`] parses service-level objectives (`services.web.availability >=
+//!   99.9`) and judges them against a run's flattened summary; sweeps and
+//!   optimize count, over seeds, the share of runs that met each one.
 //! * [`csvdata`] (CSV tables read by column name, with line numbers) and
 //!   [`text`] (near-match hints) are domain-free helpers any layer may use.
 //! * `plot` (feature `plot`, on by default) draws charts from the files a
@@ -97,6 +100,7 @@ pub mod run;
 pub mod scaling;
 pub mod scenario;
 pub mod sim;
+pub mod slo;
 pub mod sweep;
 pub mod text;
 pub mod workload;
