@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::Arc;
 
 use crate::engine::RunResult;
@@ -82,7 +83,87 @@ pub enum Values {
 }
 
 fn push_millis(out: &mut String, ms: u64) {
-    let _ = write!(out, "{}.{:03}", ms / 1000, ms % 1000);
+    push_u64(out, ms / 1000);
+    out.push('.');
+    push_padded(out, ms % 1000, 3);
+}
+
+/// Appends `n` in decimal (what `{}` writes, without the formatter).
+fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
+/// Appends `n` (< 10^width) with leading zeros to `width` digits.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let width = width.min(buf.len());
+    let mut n = n;
+    for at in (0..width).rev() {
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_str(std::str::from_utf8(&buf[..width]).unwrap_or_default());
+}
+
+/// Appends `x` with `decimals` digits after the point, exactly as Rust's
+/// `{:.N}` writes it. Most values of a run's tables take the fast path:
+/// `|x| × 10^N` is below 10^9, where the product's rounding error is under
+/// 10^-7, so unless its fraction lies within 10^-6 of one half, rounding it
+/// gives the same integer as rounding the exact decimal value (which is
+/// what `{:.N}` does). Everything else — near-ties, large values, NaN,
+/// infinities — goes through the formatter.
+fn push_fixed(out: &mut String, decimals: u8, x: f64) {
+    const POW: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let d = usize::from(decimals);
+    if d < POW.len() && x.is_finite() {
+        let scaled = x.abs() * POW[d];
+        if scaled < 1e9 && (scaled - scaled.floor() - 0.5).abs() > 1e-6 {
+            let n = scaled.round() as u64;
+            if x.is_sign_negative() {
+                out.push('-');
+            }
+            let unit = 10u64.pow(decimals.into());
+            push_u64(out, n / unit);
+            if d > 0 {
+                out.push('.');
+                push_padded(out, n % unit, d);
+            }
+            return;
+        }
+    }
+    let _ = write!(out, "{x:.d$}");
+}
+
+/// Appends `text` as one CSV field, quoted where the `csv` crate's writer
+/// quotes it (a comma, a quote or a line break inside; quotes doubled).
+fn push_csv_text(out: &mut String, text: &str) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push('"');
+        for (i, part) in text.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
 }
 
 impl Values {
@@ -117,10 +198,17 @@ impl Values {
     /// of range.
     pub fn push_cell(&self, row: usize, out: &mut String) {
         let _ = match self {
-            Values::U32(v) => write!(out, "{}", v[row]),
-            Values::U64(v) => write!(out, "{}", v[row]),
+            Values::U32(v) => {
+                push_u64(out, v[row].into());
+                Ok(())
+            }
+            Values::U64(v) => {
+                push_u64(out, v[row]);
+                Ok(())
+            }
             Values::Fixed { decimals, values } => {
-                write!(out, "{:.*}", usize::from(*decimals), values[row])
+                push_fixed(out, *decimals, values[row]);
+                Ok(())
             }
             Values::Real(v) => write!(out, "{}", v[row]),
             Values::Millis(v) => {
@@ -142,6 +230,21 @@ impl Values {
                 Ok(())
             }
         };
+    }
+
+    /// Appends row `row` as a CSV field: [`Values::push_cell`], quoted
+    /// where the text needs it (numbers never do).
+    fn push_field(&self, row: usize, out: &mut String) {
+        match self {
+            Values::Text(v) => push_csv_text(out, &v[row]),
+            Values::Labels { labels, codes } => push_csv_text(out, &labels[codes[row] as usize]),
+            Values::Optional { present, values } => {
+                if present[row] {
+                    values.push_field(row, out);
+                }
+            }
+            _ => self.push_cell(row, out),
+        }
     }
 
     /// The CSV text of row `row`.
@@ -307,16 +410,38 @@ pub fn write_csv<W: std::io::Write>(table: &Table, w: W) -> std::io::Result<()> 
         "{}: columns of different lengths",
         table.name
     );
-    let mut out = crate::csvdata::csv_writer(w);
-    out.write_record(table.columns.iter().map(|c| c.name.as_bytes()))?;
-    let mut cell = String::new();
-    for row in 0..table.rows() {
-        for c in &table.columns {
-            cell.clear();
-            c.values.push_cell(row, &mut cell);
-            out.write_field(cell.as_bytes())?;
+    // Rows are written field by field as the `csv` crate's writer would
+    // write them (same quoting, `\n` after each record), without its
+    // per-field state machine: most fields are numbers that never need
+    // quotes. A record of one empty field is written `""`, as that writer
+    // does, so that it reads back as a record.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, w);
+    let mut line = String::with_capacity(1024);
+    let single = table.columns.len() == 1;
+    let end_record = |line: &mut String, out: &mut std::io::BufWriter<W>| {
+        if single && line.is_empty() {
+            line.push_str("\"\"");
         }
-        out.write_record(None::<&[u8]>)?;
+        line.push('\n');
+        let written = out.write_all(line.as_bytes());
+        line.clear();
+        written
+    };
+    for (i, c) in table.columns.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        push_csv_text(&mut line, &c.name);
+    }
+    end_record(&mut line, &mut out)?;
+    for row in 0..table.rows() {
+        for (i, c) in table.columns.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            c.values.push_field(row, &mut line);
+        }
+        end_record(&mut line, &mut out)?;
     }
     out.flush()
 }
@@ -636,5 +761,124 @@ mod tests {
             Column::new("b", Values::labels([])),
         ]);
         assert_eq!(csv_text(&t), "a,b\n");
+    }
+}
+
+#[cfg(test)]
+mod fast_text {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixed(d: u8, x: f64) -> String {
+        let mut s = String::new();
+        push_fixed(&mut s, d, x);
+        s
+    }
+
+    #[test]
+    fn fixed_matches_the_formatter_on_edges() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            0.125,
+            0.375,
+            1.005,
+            2.675,
+            0.045,
+            1e-7,
+            -1e-7,
+            -0.001,
+            0.0049999,
+            999_999.995,
+            1e8 + 0.5,
+            1e9,
+            1.5e9,
+            123_456_789.123_456,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            12.5,
+            0.000_123_4,
+            86_400.000_5,
+        ];
+        for d in 0..=12u8 {
+            for &x in &edges {
+                assert_eq!(
+                    fixed(d, x),
+                    format!("{x:.*}", usize::from(d)),
+                    "{x} with {d}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn integers_and_times_match_the_formatter() {
+        for n in [0u64, 7, 10, 99, 1000, 123_456_789, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+            let mut t = String::new();
+            push_millis(&mut t, n);
+            assert_eq!(t, format!("{}.{:03}", n / 1000, n % 1000));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fixed_matches_the_formatter(x in -1e10f64..1e10, d in 0u8..10) {
+            prop_assert_eq!(fixed(d, x), format!("{x:.*}", usize::from(d)));
+        }
+
+        #[test]
+        fn fixed_matches_on_decimal_grids(n in -10_000_000i64..10_000_000, k in 0u32..7, d in 0u8..8) {
+            // Values written with k decimals (costs, percentages), printed
+            // with d: many sit exactly on or next to a tie.
+            let x = n as f64 / 10f64.powi(k as i32);
+            prop_assert_eq!(fixed(d, x), format!("{x:.*}", usize::from(d)));
+        }
+
+        #[test]
+        fn rows_are_what_the_csv_writer_writes(
+            texts in proptest::collection::vec("[a-z,\"\\n\\r ]{0,6}", 1..5),
+            x in -1e4f64..1e4,
+        ) {
+            let mut columns: Vec<Column> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Column::new(format!("c{i}"), Values::Text(vec![t.clone(), String::new()].into())))
+                .collect();
+            let mine = csv_text(&Table { name: "t", columns: columns.clone() });
+            let mut w = crate::csvdata::csv_writer(Vec::new());
+            w.write_record(columns.iter().map(|c| c.name.as_bytes())).unwrap();
+            for row in 0..2 {
+                w.write_record(columns.iter().map(|c| c.values.cell(row))).unwrap();
+            }
+            let theirs = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            prop_assert_eq!(mine, theirs);
+            columns.push(Column::new("x", Values::fixed(3, [x, -x])));
+            let text = csv_text(&Table { name: "t", columns });
+            prop_assert!(text.lines().count() >= 3);
+        }
+    }
+
+    #[test]
+    fn a_record_of_one_empty_field_is_quoted() {
+        let t = Table {
+            name: "t",
+            columns: vec![Column::new(
+                "only",
+                Values::Text(vec![String::new()].into()),
+            )],
+        };
+        assert_eq!(csv_text(&t), "only\n\"\"\n");
     }
 }
