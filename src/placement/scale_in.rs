@@ -84,30 +84,26 @@ pub fn choose_victims(
         .iter()
         .any(|s| matches!(s, Step::Binpack(_) | Step::Random));
 
-    // Candidates grouped by instance (a counting sort on the dense instance
-    // ids), each instance's tasks in their fixed order.
-    let inst_of: Vec<Option<crate::model::InstanceId>> = candidates
+    // Candidates grouped by instance, instances in id order, each
+    // instance's tasks in their fixed order: one sort of the candidates
+    // (a scale-in looks at the group's tasks, never at every instance the
+    // cluster has had).
+    let newest = |i: usize| u64::MAX - u64::from(candidates[i].0);
+    let mut keyed: Vec<(u32, [u64; MAX_STRATEGIES], u64, usize)> = candidates
         .iter()
-        .map(|&t| cluster.task(t).instance)
+        .enumerate()
+        .filter_map(|(i, &t)| {
+            let inst = cluster.task(t).instance?;
+            let part = if own_parts {
+                task_part(i)
+            } else {
+                [0; MAX_STRATEGIES]
+            };
+            Some((inst.0, part, newest(i), i))
+        })
         .collect();
-    let mut start = vec![0u32; cluster.instances().len() + 1];
-    for inst in inst_of.iter().flatten() {
-        start[inst.index() + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut order = vec![0usize; start[start.len() - 1] as usize];
-    for (i, inst) in inst_of.iter().enumerate() {
-        if let Some(inst) = inst {
-            order[fill[inst.index()] as usize] = i;
-            fill[inst.index()] += 1;
-        }
-    }
-    drop(fill);
-    drop(inst_of);
-    let mut keyed: Vec<([u64; MAX_STRATEGIES], u64, usize)> = Vec::new();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.iter().map(|&(.., i)| i).collect();
 
     // One entry per instance holding candidates.
     struct Inst {
@@ -120,31 +116,17 @@ pub fn choose_victims(
         freed: Resources,
     }
     let mut insts: Vec<Inst> = Vec::new();
-    for id in 0..cluster.instances().len() {
-        let (s, e) = (start[id] as usize, start[id + 1] as usize);
-        if s == e {
-            continue;
-        }
-        let newest = |i: usize| u64::MAX - u64::from(candidates[i].0);
-        if own_parts {
-            keyed.clear();
-            keyed.extend(order[s..e].iter().map(|&i| (task_part(i), newest(i), i)));
-            keyed.sort_unstable();
-            for (slot, &(_, _, i)) in order[s..e].iter_mut().zip(&keyed) {
-                *slot = i;
-            }
-        } else {
-            order[s..e].sort_unstable_by_key(|&i| (newest(i), i));
-        }
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let next = insts.last().map_or(0, |p: &Inst| p.end);
         insts.push(Inst {
-            id: crate::model::InstanceId(id as u32),
-            next: s,
-            end: e,
+            id: crate::model::InstanceId(run[0].0),
+            next,
+            end: next + run.len(),
             gone: 0,
             freed: Resources::default(),
         });
     }
-    drop(start);
+    drop(keyed);
 
     // The key of an instance's front task, spread(attribute) entries left
     // at 0 (they are the same for every instance of a cell).
