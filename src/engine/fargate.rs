@@ -128,6 +128,8 @@ impl Simulation {
             .start_latency
             .sample(&mut self.streams.start);
         let id = self.cluster.start_detached_task(spec, admit);
+        let owner = self.cluster.task(id).owner;
+        self.draw_start_failures(id, owner, false, latency);
         self.fargate
             .tasks
             .insert(id, FargateMeta { spot, az, provider });

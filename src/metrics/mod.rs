@@ -540,6 +540,10 @@ pub struct ServiceSummary {
     /// with `healthCheckFailures`, so other summaries keep their shape.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks_unhealthy: Option<u64>,
+    /// Task-level failures (X4); only for a service with `taskCrashes`,
+    /// `startFailures` or `imagePullFailures`.
+    #[serde(flatten)]
+    pub task_failures: TaskFailureCounts,
     /// Deployments (D3, D4), in order.
     pub deployments: Vec<DeploymentSummary>,
     /// Requests and what was served, for a service with demand (W1).
@@ -827,8 +831,33 @@ pub struct JobSummary {
     pub tasks_killed: u64,
     /// Killed tasks submitted again.
     pub tasks_rerun: u64,
-    /// RUNNING time lost by killed tasks (work to be re-run), task-seconds.
+    /// RUNNING time lost by killed (and crashed) tasks (work to be
+    /// re-run), task-seconds.
     pub work_lost_task_s: f64,
+    /// Task-level failures (X4); only for a stream with `taskCrashes`,
+    /// `startFailures` or `imagePullFailures`.
+    #[serde(flatten)]
+    pub task_failures: TaskFailureCounts,
+}
+
+/// Task-level failures of a service or job stream (X4, P9, D4), each
+/// counted only when its feature is configured (absent from summary.json
+/// otherwise, so other summaries keep their shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct TaskFailureCounts {
+    /// RUNNING tasks whose essential container exited (`taskCrashes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_crashed: Option<u64>,
+    /// Tasks that stopped before RUNNING (`startFailures` or
+    /// `imagePullFailures`; pull failures and failing revisions included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_failed_to_start: Option<u64>,
+    /// Failed image pull attempts the agent retried (`imagePullFailures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pull_retries: Option<u64>,
+    /// Tasks whose every pull attempt failed (`imagePullFailures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pull_failures: Option<u64>,
 }
 
 /// Spot interruptions over the run (S2, S3).
