@@ -527,3 +527,93 @@ startFailures = { probability = 0.1, replay = [{ at = "5m", tasks = 2 }] }
 imagePullFailures = { probability = 0.2 }"#,
     ));
 }
+
+/// Runs shipped scenario `file` with `overrides` (`--set` style).
+fn run_file(file: &str, overrides: &[&str]) -> RunResult {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let sc =
+        ecsim::scenario::load(std::path::Path::new(file), &o).unwrap_or_else(|e| panic!("{e}"));
+    ecsim::engine::Simulation::new(&sc.spec, sc.seed).run()
+}
+
+/// The summary's failure counts of `owner` agree with its task records:
+/// crashed tasks had reached RUNNING, tasks that failed to start had not.
+fn check_counts(r: &RunResult, owner: &str, f: &ecsim::metrics::TaskFailureCounts) {
+    let mine: Vec<&TaskRecord> = r.tasks.iter().filter(|t| t.owner == owner).collect();
+    let by = |code: &str| {
+        mine.iter()
+            .filter(|t| t.stop_reason.as_deref() == Some(code))
+            .count() as u64
+    };
+    let crashed = by("EssentialContainerCrashed");
+    let no_pull = by("CannotPullContainerError");
+    let failed = by("TaskFailedToStart") + no_pull;
+    assert_eq!(f.tasks_crashed, Some(crashed), "{owner}");
+    assert_eq!(f.tasks_failed_to_start, Some(failed), "{owner}");
+    assert_eq!(f.image_pull_failures, Some(no_pull), "{owner}");
+    for t in &mine {
+        match t.stop_reason.as_deref() {
+            Some("EssentialContainerCrashed") => assert!(t.running.is_some(), "{t:?}"),
+            Some("TaskFailedToStart" | "CannotPullContainerError") => {
+                assert!(t.running.is_none(), "{t:?}")
+            }
+            _ => {}
+        }
+    }
+    assert!(crashed > 0 && failed > 0, "{owner}: {f:?}");
+}
+
+const ALL_FAILURES: [&str; 3] = [
+    "taskCrashes={ perTaskHour = 0.5 }",
+    "startFailures={ probability = 0.1 }",
+    "imagePullFailures={ probability = 0.4 }",
+];
+
+#[test]
+fn failures_on_capacity_providers_spot_and_fargate_keep_the_books_straight_x4() {
+    // ECS-MODEL X4 with the rest of the engine: capacity-provider
+    // PROVISIONING and auto scaling (black-friday), spot interruptions and
+    // re-run jobs (spot-what-if), Fargate (seoul-spiky). Debug builds also
+    // check every service's in-service count against a walk of its tasks.
+    let set = |prefix: &str| -> Vec<String> {
+        ALL_FAILURES
+            .iter()
+            .map(|kv| format!("{prefix}.{kv}"))
+            .collect()
+    };
+    let bf = set("services.web");
+    let bf: Vec<&str> = bf.iter().map(String::as_str).collect();
+    let r = run_file("scenarios/capacity/black-friday.toml", &bf);
+    check_counts(&r, "web", &r.summary.services[0].task_failures);
+    assert!(r.summary.services[0].running_at_end > 0);
+
+    let mut spot = set("services.web");
+    spot.extend(set("batchJobs.render"));
+    spot.push("duration=2d".into());
+    let spot: Vec<&str> = spot.iter().map(String::as_str).collect();
+    let r = run_file("scenarios/spot-what-if.toml", &spot);
+    check_counts(&r, "web", &r.summary.services[0].task_failures);
+    let render = &r.summary.jobs[0];
+    check_counts(&r, "render", &render.task_failures);
+    assert!(render.tasks_rerun >= render.task_failures.tasks_crashed.unwrap_or(0));
+
+    let mut fargate = vec![
+        "services.web.launchType=FARGATE".to_string(),
+        "instanceGroups.app.count=0".to_string(),
+        "services.web.taskCrashes={ perTaskHour = 0.5 }".to_string(),
+        "services.web.startFailures={ probability = 0.1 }".to_string(),
+    ];
+    fargate.push("services.web.imagePullFailures={ probability = 0.4 }".into());
+    let fargate: Vec<&str> = fargate.iter().map(String::as_str).collect();
+    let r = run_file("scenarios/cost/seoul-spiky.toml", &fargate);
+    let f = &r.summary.services[0].task_failures;
+    // Fargate tasks take no pull failures (one start latency draw).
+    assert_eq!(
+        (f.image_pull_retries, f.image_pull_failures),
+        (Some(0), Some(0))
+    );
+    assert!(
+        f.tasks_crashed.unwrap_or(0) > 0 && f.tasks_failed_to_start.unwrap_or(0) > 0,
+        "{f:?}"
+    );
+}
