@@ -829,7 +829,7 @@ pub struct JobSummary {
     pub mean_wait_s: f64,
     /// Tasks killed with their instance (S3).
     pub tasks_killed: u64,
-    /// Killed tasks submitted again.
+    /// Killed (and crashed) tasks submitted again.
     pub tasks_rerun: u64,
     /// RUNNING time lost by killed (and crashed) tasks (work to be
     /// re-run), task-seconds.
@@ -858,6 +858,28 @@ pub struct TaskFailureCounts {
     /// Tasks whose every pull attempt failed (`imagePullFailures`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_pull_failures: Option<u64>,
+}
+
+impl TaskFailureCounts {
+    /// `12 crashed, 3 failed to start (1 after 5 failed pulls), 8 pull
+    /// retries`: the configured counts, for `ecsim run`'s report.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(n) = self.tasks_crashed {
+            parts.push(format!("{n} crashed"));
+        }
+        if let Some(n) = self.tasks_failed_to_start {
+            let mut p = format!("{n} failed to start");
+            if let Some(k) = self.image_pull_failures {
+                p += &format!(" ({k} after 5 failed pulls)");
+            }
+            parts.push(p);
+        }
+        if let Some(n) = self.image_pull_retries {
+            parts.push(format!("{n} pull retries"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
 }
 
 /// Spot interruptions over the run (S2, S3).
@@ -967,6 +989,9 @@ impl Summary {
                 line += &format!("; {} killed", svc.tasks_killed);
             }
             out.push(line);
+            if let Some(f) = svc.task_failures.describe() {
+                out.push(format!("  task failures: {f}"));
+            }
             if let Some(d) = &svc.demand {
                 out.push(format!(
                     "  demand: {} requests (peak {:.0}/s), {} dropped ({:.2}%), overloaded {} min",
@@ -990,7 +1015,8 @@ impl Summary {
                 line += &format!(" ({})", reasons.join(", "));
             }
             line += &format!("; mean wait to RUNNING {:.1} s", j.mean_wait_s);
-            if j.tasks_killed > 0 {
+            // Crashed tasks (X4) re-run and lose work as killed ones do.
+            if j.tasks_killed > 0 || j.tasks_rerun > 0 {
                 line += &format!(
                     "; {} killed, {} re-run, {:.1} task-h of work lost",
                     j.tasks_killed,
@@ -999,6 +1025,9 @@ impl Summary {
                 );
             }
             out.push(line);
+            if let Some(f) = j.task_failures.describe() {
+                out.push(format!("  task failures: {f}"));
+            }
         }
         let i = &self.interruptions;
         let fargate_spot = self.cost.fargate_spot_interruptions;

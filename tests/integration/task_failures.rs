@@ -289,6 +289,11 @@ fn five_failed_pulls_make_a_start_failure_that_is_throttled_x4_p9() {
     assert!(msgs[0].contains("web:1"));
     let f = &r.summary.services[0].task_failures;
     let n = failed.len() as u64;
+    let want = format!(
+        "  task failures: {n} failed to start ({n} after 5 failed pulls), {} pull retries",
+        4 * n
+    );
+    assert!(r.summary.report_lines().contains(&want), "{want}");
     assert_eq!(f.tasks_failed_to_start, Some(n));
     assert_eq!(f.image_pull_failures, Some(n));
     assert_eq!(f.image_pull_retries, Some(4 * n));
@@ -429,6 +434,17 @@ fn a_crashed_job_task_loses_its_work_and_is_run_again() {
         r#"taskCrashes = { replay = [{ at = "10m", tasks = 1 }] }"#,
     ));
     let etl = &r.summary.jobs[0];
+    let lines = r.summary.report_lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("0 killed, 1 re-run, 0.2 task-h of work lost")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"  task failures: 1 crashed".to_string()),
+        "{lines:?}"
+    );
     assert_eq!(etl.task_failures.tasks_crashed, Some(1));
     assert_eq!(etl.tasks_rerun, 1);
     assert_eq!(etl.tasks_killed, 0);
