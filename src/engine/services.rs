@@ -1378,6 +1378,9 @@ impl Simulation {
             self.bill_task_stopped(t);
             if let Some(i) = self.cluster.task(t).instance {
                 self.after_task_left(i, cause);
+                // Its room goes to tasks waiting in PROVISIONING, as on
+                // any other stop.
+                self.capacity_freed(i);
             }
             if let TaskOwner::Service(s) = owner {
                 self.on_start_failure(s);

@@ -633,3 +633,51 @@ fn failures_on_capacity_providers_spot_and_fargate_keep_the_books_straight_x4() 
         "{f:?}"
     );
 }
+
+#[test]
+fn a_task_that_fails_to_start_frees_its_room_for_a_provisioning_task() {
+    // One instance that holds one task; two RunTask tasks through a
+    // capacity provider that cannot grow: the second waits in PROVISIONING.
+    // The first fails to start at 20 s (one pull): the second is placed on
+    // its room at once, and completes.
+    let text = r#"
+name = "cp"
+seed = 1
+duration = "1h"
+[cluster]
+imagePullTime = "20s"
+cachedStartTime = "5s"
+[[instanceGroups]]
+name = "g"
+instanceTypes = ["m6i.large"]
+count = 1
+minSize = 1
+maxSize = 1
+[[capacityProviders]]
+name = "cp"
+instanceGroup = "g"
+managedScaling = { status = "DISABLED" }
+[[taskDefinitions]]
+family = "etl"
+cpu = "2 vCPU"
+memory = "4 GB"
+containerDefinitions = [{ name = "app", image = "etl:1" }]
+[[batchJobs]]
+name = "etl"
+taskDefinition = "etl"
+arrivals = { type = "every", interval = "2h" }
+count = 2
+duration = "10m"
+capacityProviderStrategy = [{ capacityProvider = "cp", weight = 1 }]
+startFailures = { replay = [{ at = "0s", tasks = 1 }] }
+"#;
+    let r = run(text);
+    let tasks = of_family(&r, "etl");
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    let failed = with_reason(&r, "TaskFailedToStart");
+    assert_eq!(failed.len(), 1);
+    let at = secs(failed[0].stopped);
+    let other = tasks.iter().find(|t| t.id != failed[0].id).unwrap();
+    assert_eq!(secs(other.pending), at, "placed when the room freed");
+    assert_eq!(r.summary.jobs[0].completed, 1);
+}
