@@ -35,9 +35,11 @@
 //!   left out, a model choice). Each attempt takes a draw of the scenario's
 //!   `imagePullTime`. A pull that succeeds on attempt k starts the task after
 //!   k pulls and k − 1 back-offs; after the 5th failed attempt the task fails
-//!   to start ("CannotPullContainerError") — a start failure as above. Only
-//!   tasks that pull (images not cached on the instance) can fail a pull;
-//!   Fargate tasks' start latency is one draw and takes no pull failures.
+//!   to start ("CannotPullContainerError") — a start failure as above. On
+//!   EC2 only tasks that pull (images not cached on the instance) can fail a
+//!   pull, and an image whose pulls all failed is not cached; a Fargate task
+//!   always pulls: its first attempt is part of its start latency, each
+//!   retried one adds a back-off and a draw of `imagePullTime`.
 
 use std::collections::BTreeSet;
 

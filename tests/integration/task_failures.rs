@@ -623,15 +623,10 @@ fn failures_on_capacity_providers_spot_and_fargate_keep_the_books_straight_x4() 
     let fargate: Vec<&str> = fargate.iter().map(String::as_str).collect();
     let r = run_file("scenarios/cost/seoul-spiky.toml", &fargate);
     let f = &r.summary.services[0].task_failures;
-    // Fargate tasks take no pull failures (one start latency draw).
-    assert_eq!(
-        (f.image_pull_retries, f.image_pull_failures),
-        (Some(0), Some(0))
-    );
-    assert!(
-        f.tasks_crashed.unwrap_or(0) > 0 && f.tasks_failed_to_start.unwrap_or(0) > 0,
-        "{f:?}"
-    );
+    check_counts(&r, "web", f);
+    // Every Fargate task pulls: retries are drawn for each.
+    assert!(f.image_pull_retries.unwrap_or(0) > 0, "{f:?}");
+    assert!(r.tasks.iter().all(|t| t.capacity != "EC2"));
 }
 
 #[test]
@@ -680,4 +675,32 @@ startFailures = { replay = [{ at = "0s", tasks = 1 }] }
     let other = tasks.iter().find(|t| t.id != failed[0].id).unwrap();
     assert_eq!(secs(other.pending), at, "placed when the room freed");
     assert_eq!(r.summary.jobs[0].completed, 1);
+}
+
+#[test]
+fn a_fargate_task_retries_its_pull_after_its_start_latency_x4() {
+    // ECS-MODEL X4 on Fargate: the first pull is inside the 30 s start
+    // latency; each of the 4 retries adds its back-off and a 20 s pull:
+    // 30 + 4 × 20 + 12.7 = 122.7 s from launch to the start failure.
+    let text = service(1, "1h", "", "imagePullFailures = { probability = 1.0 }")
+        .replace(
+            "desiredCount = 1",
+            "desiredCount = 1\nlaunchType = \"FARGATE\"",
+        )
+        .replace(
+            "[cluster]",
+            "[fargate]\nstartLatency = \"30s\"\n[cluster]",
+        )
+        .replace(
+            "containerDefinitions = [{ name = \"app\", image = \"web:1\", cpu = 256, memory = 512 }]",
+            "cpu = \"256\"\nmemory = \"512\"\nrequiresCompatibilities = [\"FARGATE\"]\nnetworkMode = \"awsvpc\"\ncontainerDefinitions = [{ name = \"app\", image = \"web:1\" }]",
+        );
+    let r = run(&text);
+    let failed = with_reason(&r, "CannotPullContainerError");
+    assert!(failed.len() >= 3, "{:?}", r.tasks);
+    for t in &failed {
+        assert_eq!(t.capacity, "FARGATE");
+        let took = secs(t.stopped) - secs(Some(t.created));
+        assert!((took - 122.7).abs() < 1e-9, "{took}");
+    }
 }
