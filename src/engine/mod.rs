@@ -59,8 +59,8 @@ pub use event::Event;
 pub use report::InstanceRecord;
 pub use spec::*;
 pub use task_failures::{
-    pull_backoff, FailureReplay, ImagePullFailures, StartFailures, TaskCrashes, TaskFailures,
-    PULL_ATTEMPTS,
+    pull_backoff, pull_timeline, FailureReplay, ImagePullFailures, PullOutage, StartFailures,
+    TaskCrashes, TaskFailures, PULL_ATTEMPTS,
 };
 
 use crate::metrics::{

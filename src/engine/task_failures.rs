@@ -27,7 +27,8 @@
 //!   gaps up to 27 min, reset by a new revision) and D4's count during a
 //!   deployment. A job task that fails to start is not re-run (RunTask does
 //!   not retry; model choice: no batch retry either), it is counted.
-//! - **Image pull failure**, per pull attempt with a probability: the agent
+//! - **Image pull failure**, per pull attempt with a probability, or for
+//!   every attempt that begins inside a registry outage: the agent
 //!   tries 5 times in all (X4) with a back-off between attempts of 1.1 s,
 //!   doubling, at most 5 s (`amazon-ecs-agent`, `agent/dockerapi/
 //!   docker_client.go`: `maximumPullRetries = 5`, `minimumPullRetryDelay =
@@ -60,27 +61,30 @@ pub fn pull_backoff(attempt: u32) -> SimDuration {
 }
 
 /// X4: the agent's pull attempts for one task. `first` is the first
-/// attempt's duration; `fails` says whether the next attempt fails and
-/// `pull` draws the duration of a retried attempt, both from `state`.
+/// attempt's duration; `fails` says whether the attempt starting at the
+/// given time after PENDING fails, and `pull` draws the duration of a
+/// retried attempt, both from `state`.
 /// Returns the time from PENDING to the end of the last attempt (k pulls
 /// and k − 1 back-offs for k attempts), how many attempts were retried, and
 /// whether the last one failed (all [`PULL_ATTEMPTS`] did).
 pub fn pull_timeline<R>(
     state: &mut R,
     first: SimDuration,
-    mut fails: impl FnMut(&mut R) -> bool,
+    mut fails: impl FnMut(&mut R, SimDuration) -> bool,
     mut pull: impl FnMut(&mut R) -> SimDuration,
 ) -> (SimDuration, u32, bool) {
+    let mut begins = SimDuration::ZERO;
     let mut pending = first;
     let mut attempt = 1;
     loop {
-        if !fails(state) {
+        if !fails(state, begins) {
             return (pending, attempt - 1, false);
         }
         if attempt == PULL_ATTEMPTS {
             return (pending, attempt - 1, true);
         }
-        pending = pending + pull_backoff(attempt) + pull(state);
+        begins = pending + pull_backoff(attempt);
+        pending = begins + pull(state);
         attempt += 1;
     }
 }
@@ -126,10 +130,30 @@ pub struct StartFailures {
 }
 
 /// Failed image pull attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImagePullFailures {
     /// Probability that one pull attempt fails.
     pub probability: f64,
+    /// Registry outages: every attempt that begins inside one fails.
+    pub outages: Vec<PullOutage>,
+}
+
+/// A time window in which the registry refuses every pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullOutage {
+    /// When it begins.
+    pub at: SimTime,
+    /// How long it lasts.
+    pub duration: SimDuration,
+}
+
+impl ImagePullFailures {
+    /// Whether an attempt beginning at `t` falls in an outage.
+    pub fn in_outage(&self, t: SimTime) -> bool {
+        self.outages
+            .iter()
+            .any(|o| o.at <= t && t < o.at + o.duration)
+    }
 }
 
 /// A replayed failure: when, and how many tasks.
@@ -308,20 +332,23 @@ impl Simulation {
             return (pending, true);
         }
         let p_start = f.start_failures.as_ref().map(|s| s.probability);
-        let p_pull = f.image_pull_failures.map(|p| p.probability);
+        let pull_spec = f.image_pull_failures.clone();
         let mut pending = pending;
         let mut doomed = false;
         let mut pulled = true;
         // The pulls come first: their draws do not depend on the start draw.
-        if let (true, Some(p)) = (pulls, p_pull) {
+        if let (true, Some(spec)) = (pulls, pull_spec) {
             let image_pull = self.spec.image_pull.clone();
+            let now = self.queue.now();
             let of = self.owner_failures(whose);
             let rng = of.pull_rng.as_mut().expect("a pull stream when configured");
-            let p = p.clamp(0.0, 1.0);
+            let p = spec.probability.clamp(0.0, 1.0);
+            // Every attempt draws, in an outage too, so that an outage
+            // moves no other draw.
             let (total, retries, failed) = pull_timeline(
                 rng,
                 pending,
-                |rng| rng.gen_bool(p),
+                |rng, begins| rng.gen_bool(p) | spec.in_outage(now + begins),
                 |rng| image_pull.sample(rng),
             );
             pending = total;
@@ -537,7 +564,7 @@ mod tests {
         let (d, retries, failed) = pull_timeline(
             &mut it,
             SimDuration::from_secs(20),
-            |s| {
+            |s, _| {
                 s.1 += 1;
                 s.0.next().expect("an outcome per attempt")
             },
@@ -557,6 +584,33 @@ mod tests {
         assert_eq!(scripted(&[false]), (20_000, 0, false, 1));
         // Success on the 2nd attempt: 20 + 1.1 + 20 s.
         assert_eq!(scripted(&[true, false]), (41_100, 1, false, 2));
+    }
+
+    #[test]
+    fn attempts_begin_after_the_previous_pull_and_its_back_off_x4() {
+        // ECS-MODEL X4: with 20 s pulls, attempts begin at 0, 21.1, 43.3,
+        // 67.7 and 92.7 s after PENDING.
+        let mut begins = Vec::new();
+        pull_timeline(
+            &mut begins,
+            SimDuration::from_secs(20),
+            |b, at| {
+                b.push(at.as_millis());
+                true
+            },
+            |_| SimDuration::from_secs(20),
+        );
+        assert_eq!(begins, [0, 21_100, 43_300, 67_700, 92_700]);
+        let spec = ImagePullFailures {
+            probability: 0.0,
+            outages: vec![PullOutage {
+                at: SimTime::ZERO + SimDuration::from_secs(10),
+                duration: SimDuration::from_secs(30),
+            }],
+        };
+        let t = |s| SimTime::ZERO + SimDuration::from_secs(s);
+        assert!(!spec.in_outage(t(9)) && spec.in_outage(t(10)) && spec.in_outage(t(39)));
+        assert!(!spec.in_outage(t(40)));
     }
 
     #[test]

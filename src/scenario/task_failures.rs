@@ -8,6 +8,7 @@
 //! taskCrashes = { file = "crashes.csv" }          # columns time,tasks
 //! startFailures = { probability = 0.05, replay = [{ at = "1h", tasks = 2 }] }
 //! imagePullFailures = { probability = 0.2 }       # per pull attempt
+//! imagePullFailures = { outages = [{ at = "2h", duration = "30m" }] }
 //! ```
 
 use std::path::Path;
@@ -16,7 +17,9 @@ use toml::{Table, Value};
 
 use super::csvfile::CsvFile;
 use super::reader::{index, join, Reader};
-use crate::engine::{FailureReplay, ImagePullFailures, StartFailures, TaskCrashes, TaskFailures};
+use crate::engine::{
+    FailureReplay, ImagePullFailures, PullOutage, StartFailures, TaskCrashes, TaskFailures,
+};
 use crate::sim::{SimDuration, SimTime};
 
 /// Most crashes per task-hour: one a minute.
@@ -116,12 +119,54 @@ fn start_failures(r: &mut Reader, v: &Value, path: &str, dir: &Path) -> Option<S
     ok.then_some(spec)
 }
 
-/// `imagePullFailures = { probability }`.
+/// `imagePullFailures = { probability, outages = [{ at, duration }] }`.
 fn pull_failures(r: &mut Reader, v: &Value, path: &str) -> Option<ImagePullFailures> {
-    let t = r.table(v, path, &["probability"], &[])?;
-    r.required(t, path, "probability")?;
-    let p = probability(r, t, path, "that one image pull attempt fails")?;
-    Some(ImagePullFailures { probability: p })
+    let t = r.table(v, path, &["probability", "outages"], &[])?;
+    if !t.contains_key("probability") && !t.contains_key("outages") {
+        r.err(
+            path,
+            "expected `probability` (that one image pull attempt fails) or `outages` (a list of `{ at, duration }` in which every pull fails)",
+        );
+        return None;
+    }
+    let mut ok = true;
+    let mut spec = ImagePullFailures::default();
+    if t.contains_key("probability") {
+        match probability(r, t, path, "that one image pull attempt fails") {
+            Some(p) => spec.probability = p,
+            None => ok = false,
+        }
+    }
+    let opath = join(path, "outages");
+    for (i, v) in r.list(t, path, "outages").iter().enumerate() {
+        let p = index(&opath, i);
+        let Some(e) = r.table(v, &p, &["at", "duration"], &[]) else {
+            ok = false;
+            continue;
+        };
+        let at = r
+            .required(e, &p, "at")
+            .and_then(|v| r.duration(v, &join(&p, "at")));
+        let duration = r
+            .required(e, &p, "duration")
+            .and_then(|v| r.duration(v, &join(&p, "duration")));
+        if duration.is_some_and(|d| d == SimDuration::ZERO) {
+            r.err(
+                &join(&p, "duration"),
+                "expected a duration longer than zero",
+            );
+            ok = false;
+        }
+        match (at, duration) {
+            (Some(at), Some(duration)) => spec.outages.push(PullOutage {
+                at: SimTime::ZERO + at,
+                duration,
+            }),
+            _ => ok = false,
+        }
+    }
+    spec.outages.sort_by_key(|o| o.at);
+    ok.then_some(spec)
 }
 
 /// `key = "probability"` of `t`: a number from 0 to 1.

@@ -479,7 +479,20 @@ fn bad_task_failure_keys_and_files_are_errors_naming_the_field() {
     );
     let e = svc("imagePullFailures = {}");
     assert!(
-        e.contains("services[0].imagePullFailures.probability") && e.contains("missing"),
+        e.contains("services[0].imagePullFailures:")
+            && e.contains("`probability`")
+            && e.contains("`outages`"),
+        "{e}"
+    );
+    let e = svc(r#"imagePullFailures = { outages = [{ at = "1h", duration = "0s" }] }"#);
+    assert!(
+        e.contains("services[0].imagePullFailures.outages[0].duration")
+            && e.contains("longer than zero"),
+        "{e}"
+    );
+    let e = svc(r#"imagePullFailures = { outages = [{ at = "1h" }] }"#);
+    assert!(
+        e.contains("imagePullFailures.outages[0].duration") && e.contains("missing"),
         "{e}"
     );
     let e = svc("taskCrashes = { perTaskHours = 1 }");
@@ -703,4 +716,36 @@ fn a_fargate_task_retries_its_pull_after_its_start_latency_x4() {
         let took = secs(t.stopped) - secs(Some(t.created));
         assert!((took - 122.7).abs() < 1e-9, "{took}");
     }
+}
+
+#[test]
+fn a_registry_outage_fails_the_pulls_that_begin_in_it_x4_p9() {
+    // ECS-MODEL X4, P9: the registry refuses pulls from 1 h for 10 min, as
+    // web-v2 deploys. Attempts begin 0, 21.1, 43.3, 67.7 and 92.7 s after
+    // launch: the launches at 3600, 3772.7 (60 s after the failure at
+    // 3712.7) and 4005.4 (120 s after 3885.4) fail every attempt; the
+    // next, at 4358.1 (240 s after 4118.1), pulls after the outage and runs.
+    let r = run(&service(
+        1,
+        "2h",
+        "",
+        r#"deployments = [{ at = "1h", taskDefinition = "web-v2" }]
+imagePullFailures = { outages = [{ at = "1h", duration = "10m" }] }"#,
+    ));
+    let v2 = of_family(&r, "web-v2");
+    let created: Vec<f64> = v2
+        .iter()
+        .map(|t| (secs(Some(t.created)) * 10.0).round() / 10.0)
+        .collect();
+    assert_eq!(created, [3600.0, 3772.7, 4005.4, 4358.1]);
+    for t in &v2[..3] {
+        assert_eq!(t.stop_reason.as_deref(), Some("CannotPullContainerError"));
+    }
+    assert!(v2[3].running.is_some() && v2[3].stopped.is_none());
+    let f = &r.summary.services[0].task_failures;
+    assert_eq!(
+        (f.image_pull_failures, f.image_pull_retries),
+        (Some(3), Some(12))
+    );
+    assert_eq!(r.summary.services[0].deployments[0].outcome, "COMPLETED");
 }
