@@ -433,9 +433,9 @@ impl Simulation {
                 .unwrap_or_default();
             (
                 "task-pull-failed",
+                // ECS's wording, which counts every attempt.
                 format!(
-                    "CannotPullContainerError: pull image manifest has been retried {} time(s): failed to pull {image}",
-                    PULL_ATTEMPTS - 1
+                    "CannotPullContainerError: pull image manifest has been retried {PULL_ATTEMPTS} time(s): failed to resolve ref {image}"
                 ),
             )
         } else {

@@ -285,7 +285,9 @@ fn five_failed_pulls_make_a_start_failure_that_is_throttled_x4_p9() {
         .map(|e| e.message.as_str())
         .collect();
     assert_eq!(msgs.len(), failed.len());
-    assert!(msgs[0].contains("stopped before RUNNING: CannotPullContainerError: "));
+    assert!(msgs[0].contains(
+        "stopped before RUNNING: CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref web:1"
+    ));
     assert!(msgs[0].contains("web:1"));
     let f = &r.summary.services[0].task_failures;
     let n = failed.len() as u64;
