@@ -76,6 +76,11 @@ pub enum Event {
         /// Replay record.
         index: u32,
     },
+    /// A RUNNING task's essential container exits: a crash (X4).
+    TaskCrashed(TaskId),
+    /// A replayed task crash or start failure (index into the run's list
+    /// of replayed task failures).
+    TaskFailureReplay(u32),
     /// Record a time-series sample.
     Sample,
 }

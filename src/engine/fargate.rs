@@ -128,6 +128,10 @@ impl Simulation {
             .start_latency
             .sample(&mut self.streams.start);
         let id = self.cluster.start_detached_task(spec, admit);
+        // X4: a Fargate task always pulls its images; the first pull is
+        // part of the start latency, retried ones add to it.
+        let owner = self.cluster.task(id).owner;
+        let (latency, _) = self.draw_start_failures(id, owner, true, latency);
         self.fargate
             .tasks
             .insert(id, FargateMeta { spot, az, provider });

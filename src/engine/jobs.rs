@@ -174,6 +174,7 @@ impl Simulation {
         self.cluster.attach(id, inst, &images, now);
         self.bill_task_placed(id);
         self.cluster.mark_running(id, now);
+        self.draw_crash(id, TaskOwner::Job(j));
         let job = &mut self.jobs[j];
         job.submitted += 1;
         job.placed += 1;
@@ -182,7 +183,13 @@ impl Simulation {
     }
 
     /// RunTask for one task of stream `j` with `work` to do once RUNNING.
-    fn submit(&mut self, j: JobId, work: SimDuration, cpu: Option<u32>, memory: Option<u32>) {
+    pub(super) fn submit(
+        &mut self,
+        j: JobId,
+        work: SimDuration,
+        cpu: Option<u32>,
+        memory: Option<u32>,
+    ) {
         let now = self.queue.now();
         let mut spec = self.new_task(
             self.spec.jobs[j].task_def,

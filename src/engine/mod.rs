@@ -49,6 +49,7 @@ mod report;
 mod services;
 pub mod spec;
 mod streams;
+mod task_failures;
 #[cfg(test)]
 mod tests;
 
@@ -57,6 +58,10 @@ use std::collections::BTreeSet;
 pub use event::Event;
 pub use report::InstanceRecord;
 pub use spec::*;
+pub use task_failures::{
+    pull_backoff, pull_timeline, FailureReplay, ImagePullFailures, PullOutage, StartFailures,
+    TaskCrashes, TaskFailures, PULL_ATTEMPTS,
+};
 
 use crate::metrics::{
     Cause, EventRecord, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
@@ -238,6 +243,8 @@ pub struct Simulation {
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
+    /// Task crashes, start and pull failures (`task_failures.rs`).
+    failures: task_failures::FailureState,
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
@@ -306,6 +313,7 @@ impl Simulation {
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
+            failures: task_failures::FailureState::new(&spec, &streams),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,
@@ -362,6 +370,7 @@ impl Simulation {
                 }
             }
         }
+        self.schedule_failure_replays();
         for j in JobId::all(self.jobs.len()) {
             self.schedule_next_arrival(j, None);
         }
@@ -470,6 +479,8 @@ impl Simulation {
             Event::HealthCheckReplay { service, index } => {
                 self.on_health_check_replay(service, index as usize, cause)
             }
+            Event::TaskCrashed(t) => self.on_task_crashed(t, cause),
+            Event::TaskFailureReplay(k) => self.on_task_failure_replay(k as usize, cause),
             Event::Sample => self.on_sample(),
         }
     }

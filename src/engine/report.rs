@@ -250,6 +250,8 @@ impl Simulation {
                     .health_check_failures
                     .as_ref()
                     .map(|_| st.unhealthy_total),
+                task_failures: self.failures.services[s]
+                    .counts(&self.spec.services[s].task_failures),
                 deployments: st.deployments.clone(),
                 scale_out_reaction: {
                     let d = &st.reactions;
@@ -307,6 +309,7 @@ impl Simulation {
                 tasks_killed: st.killed,
                 tasks_rerun: st.rerun,
                 work_lost_task_s: round4(st.work_lost_ms as f64 / 1000.0),
+                task_failures: self.failures.jobs[j].counts(&self.spec.jobs[j].task_failures),
             });
         }
         let (cpu_mean, cpu_max) = Timeseries::mean_max(rec.cpu_reservation_pct.iter().copied());

@@ -288,15 +288,24 @@ impl Simulation {
         let now = self.queue.now();
         let task = self.cluster.task(id);
         let (def, owner) = (task.def, task.owner);
-        let images = &self.td_images[def.index()];
         let cached = {
             let on = &self.cluster.instance(inst).images;
-            images.iter().all(|img| on.contains(img))
+            self.td_images[def.index()]
+                .iter()
+                .all(|img| on.contains(img))
         };
         let pending = if cached {
             self.spec.cached_start.sample(&mut self.streams.start)
         } else {
             self.spec.image_pull.sample(&mut self.streams.start)
+        };
+        // X4: failed pulls retried, or a start failure (P9, D4); an image
+        // whose every pull failed is not on the instance afterwards.
+        let (pending, pulled) = self.draw_start_failures(id, owner, !cached, pending);
+        let images: &[String] = if pulled {
+            &self.td_images[def.index()]
+        } else {
+            &[]
         };
         self.cluster.attach(id, inst, images, now);
         self.bill_task_placed(id);
@@ -333,6 +342,7 @@ impl Simulation {
                 self.cluster.attach(id, inst, &images, now);
                 self.bill_task_placed(id);
                 self.cluster.mark_running(id, now);
+                self.draw_crash(id, TaskOwner::Service(s));
                 // Healthy once the service's grace time has run from time
                 // zero, as every count of healthy tasks defines it (T2).
                 let grace = self.spec.services[s].health_grace;
@@ -1363,10 +1373,14 @@ impl Simulation {
         if self.doomed.remove(&t) {
             // D4: the essential container exits before the task is RUNNING.
             self.forget_task(t);
-            self.cluster.finish_stop(t, StopReason::FailedToStart, now);
+            let reason = self.start_failure_reason(t);
+            self.cluster.finish_stop(t, reason, now);
             self.bill_task_stopped(t);
             if let Some(i) = self.cluster.task(t).instance {
                 self.after_task_left(i, cause);
+                // Its room goes to tasks waiting in PROVISIONING, as on
+                // any other stop.
+                self.capacity_freed(i);
             }
             if let TaskOwner::Service(s) = owner {
                 self.on_start_failure(s);
@@ -1376,6 +1390,7 @@ impl Simulation {
             return;
         }
         self.cluster.mark_running(t, now);
+        self.draw_crash(t, owner);
         if let TaskOwner::Service(s) = owner {
             // P9 (model choice): a task of the throttled revision reaching
             // RUNNING ends the run of failures.

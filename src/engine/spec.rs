@@ -529,6 +529,9 @@ pub struct ServiceSpec {
     /// Health-check failures of its RUNNING tasks (D3's unhealthy-task
     /// clause); `None` when the scenario has none.
     pub health_check_failures: Option<HealthCheckFailures>,
+    /// Task crashes, start and image pull failures (X4, P9, D4); empty
+    /// when the scenario has none.
+    pub task_failures: super::TaskFailures,
 }
 
 /// Health-check failures of a service's healthy RUNNING tasks (D3): a task
@@ -614,6 +617,9 @@ pub struct JobSpec {
     pub retry_on_interruption: bool,
     /// Launch type or capacity provider strategy.
     pub capacity: Capacity,
+    /// Task crashes, start and image pull failures (X4); empty when the
+    /// scenario has none.
+    pub task_failures: super::TaskFailures,
 }
 
 #[cfg(test)]

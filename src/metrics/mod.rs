@@ -540,6 +540,10 @@ pub struct ServiceSummary {
     /// with `healthCheckFailures`, so other summaries keep their shape.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks_unhealthy: Option<u64>,
+    /// Task-level failures (X4); only for a service with `taskCrashes`,
+    /// `startFailures` or `imagePullFailures`.
+    #[serde(flatten)]
+    pub task_failures: TaskFailureCounts,
     /// Deployments (D3, D4), in order.
     pub deployments: Vec<DeploymentSummary>,
     /// Requests and what was served, for a service with demand (W1).
@@ -825,10 +829,57 @@ pub struct JobSummary {
     pub mean_wait_s: f64,
     /// Tasks killed with their instance (S3).
     pub tasks_killed: u64,
-    /// Killed tasks submitted again.
+    /// Killed (and crashed) tasks submitted again.
     pub tasks_rerun: u64,
-    /// RUNNING time lost by killed tasks (work to be re-run), task-seconds.
+    /// RUNNING time lost by killed (and crashed) tasks (work to be
+    /// re-run), task-seconds.
     pub work_lost_task_s: f64,
+    /// Task-level failures (X4); only for a stream with `taskCrashes`,
+    /// `startFailures` or `imagePullFailures`.
+    #[serde(flatten)]
+    pub task_failures: TaskFailureCounts,
+}
+
+/// Task-level failures of a service or job stream (X4, P9, D4), each
+/// counted only when its feature is configured (absent from summary.json
+/// otherwise, so other summaries keep their shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct TaskFailureCounts {
+    /// RUNNING tasks whose essential container exited (`taskCrashes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_crashed: Option<u64>,
+    /// Tasks that stopped before RUNNING (`startFailures` or
+    /// `imagePullFailures`; pull failures and failing revisions included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_failed_to_start: Option<u64>,
+    /// Failed image pull attempts the agent retried (`imagePullFailures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pull_retries: Option<u64>,
+    /// Tasks whose every pull attempt failed (`imagePullFailures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pull_failures: Option<u64>,
+}
+
+impl TaskFailureCounts {
+    /// `12 crashed, 3 failed to start (1 after 5 failed pulls), 8 pull
+    /// retries`: the configured counts, for `ecsim run`'s report.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(n) = self.tasks_crashed {
+            parts.push(format!("{n} crashed"));
+        }
+        if let Some(n) = self.tasks_failed_to_start {
+            let mut p = format!("{n} failed to start");
+            if let Some(k) = self.image_pull_failures {
+                p += &format!(" ({k} after 5 failed pulls)");
+            }
+            parts.push(p);
+        }
+        if let Some(n) = self.image_pull_retries {
+            parts.push(format!("{n} pull retries"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
 }
 
 /// Spot interruptions over the run (S2, S3).
@@ -938,6 +989,9 @@ impl Summary {
                 line += &format!("; {} killed", svc.tasks_killed);
             }
             out.push(line);
+            if let Some(f) = svc.task_failures.describe() {
+                out.push(format!("  task failures: {f}"));
+            }
             if let Some(d) = &svc.demand {
                 out.push(format!(
                     "  demand: {} requests (peak {:.0}/s), {} dropped ({:.2}%), overloaded {} min",
@@ -961,7 +1015,8 @@ impl Summary {
                 line += &format!(" ({})", reasons.join(", "));
             }
             line += &format!("; mean wait to RUNNING {:.1} s", j.mean_wait_s);
-            if j.tasks_killed > 0 {
+            // Crashed tasks (X4) re-run and lose work as killed ones do.
+            if j.tasks_killed > 0 || j.tasks_rerun > 0 {
                 line += &format!(
                     "; {} killed, {} re-run, {:.1} task-h of work lost",
                     j.tasks_killed,
@@ -970,6 +1025,9 @@ impl Summary {
                 );
             }
             out.push(line);
+            if let Some(f) = j.task_failures.describe() {
+                out.push(format!("  task failures: {f}"));
+            }
         }
         let i = &self.interruptions;
         let fargate_spot = self.cost.fargate_spot_interruptions;

@@ -59,6 +59,11 @@ pub enum StopReason {
     DaemonStopped,
     /// It failed its container or load-balancer health checks (D3).
     FailedHealthChecks,
+    /// Its essential container exited while RUNNING, before its work was
+    /// done: a crash (X4).
+    Crashed,
+    /// Every image pull attempt failed: it stopped before RUNNING (X4).
+    CannotPullContainer,
 }
 
 impl StopReason {
@@ -76,6 +81,8 @@ impl StopReason {
             StopReason::ProvisioningTimedOut => "ProvisioningTimeout".into(),
             StopReason::DaemonStopped => "DaemonSchedulerInitiated".into(),
             StopReason::FailedHealthChecks => "TaskFailedHealthChecks".into(),
+            StopReason::Crashed => "EssentialContainerCrashed".into(),
+            StopReason::CannotPullContainer => "CannotPullContainerError".into(),
         }
     }
 }

@@ -38,6 +38,9 @@ pub(crate) fn job(
         "retryOnInterruption",
         "launchType",
         "capacityProviderStrategy",
+        "taskCrashes",
+        "startFailures",
+        "imagePullFailures",
     ];
     let t = r.table(v, path, &known, &[])?;
     let name = r.req_string(t, path, "name").unwrap_or_default();
@@ -96,6 +99,7 @@ pub(crate) fn job(
         constraints,
         retry_on_interruption: r.opt_bool(t, path, "retryOnInterruption").unwrap_or(true),
         capacity,
+        task_failures: super::task_failures::read(r, t, path, cx.dir, false),
     })
 }
 

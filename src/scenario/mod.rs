@@ -50,6 +50,7 @@ pub(crate) mod reader;
 mod scaling;
 mod services;
 mod spot;
+mod task_failures;
 pub(crate) mod taskdef;
 mod trace;
 pub mod units;

@@ -144,6 +144,9 @@ pub(crate) fn service(
         "demand",
         "autoScaling",
         "healthCheckFailures",
+        "taskCrashes",
+        "startFailures",
+        "imagePullFailures",
     ];
     let ignored = [
         "cluster",
@@ -233,6 +236,7 @@ pub(crate) fn service(
         }
         health_check_failures(r, v, &p)
     });
+    let task_failures = super::task_failures::read(r, t, path, dir, daemon);
     let (revisions, times) = deployments(r, t, path, daemon, td, resolve_td);
     Some((
         ServiceSpec {
@@ -251,6 +255,7 @@ pub(crate) fn service(
             scaling,
             scheduled,
             health_check_failures,
+            task_failures,
         },
         times,
     ))

@@ -23,3 +23,4 @@ mod scenarios;
 mod seed_state;
 mod service_rules;
 mod sweep;
+mod task_failures;
