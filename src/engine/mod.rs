@@ -39,6 +39,7 @@
 
 mod billing;
 mod event;
+mod failures;
 mod fargate;
 mod index;
 mod instances;
@@ -55,6 +56,10 @@ mod tests;
 use std::collections::BTreeSet;
 
 pub use event::Event;
+pub use failures::{
+    AzChoice, AzOutageSpec, FailureTarget, FailuresSpec, InstanceFailureSpec,
+    RandomInstanceFailures,
+};
 pub use report::InstanceRecord;
 pub use spec::*;
 
@@ -243,6 +248,8 @@ pub struct Simulation {
     interruptions: InterruptionSummary,
     /// The cost ledger, fed as the run goes (B1–B4).
     billing: billing::Billing,
+    /// AZ outages and instance failures (`failures.rs`).
+    failures: failures::FailureState,
 }
 
 impl Simulation {
@@ -309,6 +316,7 @@ impl Simulation {
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,
+            failures: failures::FailureState::default(),
             spec,
         };
         sim.schedule_initial();
@@ -381,6 +389,7 @@ impl Simulation {
         for p in PoolId::all(self.pools.len()) {
             self.schedule_reclaim(p);
         }
+        self.schedule_failures();
         self.queue.schedule(now, Event::Sample);
         if self
             .spec
@@ -435,6 +444,11 @@ impl Simulation {
             | Event::FargateSpotNotice(_) => Cause::Interruption,
             Event::InstanceTerminate(i) => self.inst_meta[i.index()].leave_cause,
             Event::DesiredCount { .. } => Cause::Scaling,
+            Event::AzOutageStart(_)
+            | Event::AzOutageEnd(_)
+            | Event::InstanceFailure(_)
+            | Event::ScriptedInstanceFailure(_)
+            | Event::FailureReplacement(_) => Cause::Failure,
             Event::Operation(k) => match self.spec.operations[k.index()].kind {
                 OperationKind::DrainGroup { .. } => Cause::Maintenance,
                 OperationKind::Deploy { .. } => Cause::Deployment,
@@ -470,6 +484,11 @@ impl Simulation {
             Event::HealthCheckReplay { service, index } => {
                 self.on_health_check_replay(service, index as usize, cause)
             }
+            Event::AzOutageStart(k) => self.on_az_outage_start(k as usize),
+            Event::AzOutageEnd(k) => self.on_az_outage_end(k as usize),
+            Event::InstanceFailure(i) => self.on_instance_failure(i),
+            Event::ScriptedInstanceFailure(k) => self.on_scripted_instance_failure(k as usize),
+            Event::FailureReplacement(g) => self.on_failure_replacement(g),
             Event::Sample => self.on_sample(),
         }
     }

@@ -244,6 +244,8 @@ impl Simulation {
                     st.tracker.below_s(end).values().fold(0.0, |a, b| a + b) / 60.0,
                 ),
                 recovery_after_interruption: st.tracker.recovery(Cause::Interruption),
+                recovery_after_failure: (self.spec.failures.is_used())
+                    .then(|| st.tracker.recovery(Cause::Failure)),
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 tasks_unhealthy: self.spec.services[s]
@@ -354,6 +356,7 @@ impl Simulation {
             instance_hours_by_purchase: hours_by,
             interruptions: self.interruptions.clone(),
             cost,
+            failures: (self.spec.failures.is_used()).then(|| self.failure_summary()),
         };
         let tasks = self
             .cluster

@@ -1005,13 +1005,13 @@ impl Simulation {
                         placed += 1;
                         continue;
                     }
-                    Err(_) => {
+                    Err(why) => {
                         let name = self.service_name(s).to_string();
                         self.recorder.event(
                             now,
                             &name,
                             "unable-to-place",
-                            format!("service {name} was unable to place a task. Reason: Capacity is unavailable at this time (FARGATE_SPOT)."),
+                            format!("service {name} was unable to place a task. Reason: Capacity is unavailable at this time ({}).", why.why()),
                         );
                         self.schedule_retry(s);
                         return placed;
