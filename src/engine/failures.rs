@@ -404,8 +404,9 @@ impl Simulation {
         }
     }
 
-    /// X1: a rebalancing launch is in service: its counterpart drains (D1)
-    /// and terminates when empty.
+    /// X1: a rebalancing launch is in service (or lost before it was: the
+    /// group replaces it like any other): its counterpart drains (D1) and
+    /// terminates when empty.
     pub(super) fn failure_instance_ready(&mut self, new: InstanceId) {
         let Some(old) = self.failures.rebalancing.remove(&new) else {
             return;
@@ -452,13 +453,16 @@ impl Simulation {
                 .collect(),
         };
         if victims.len() < f.count as usize {
-            let what = match &f.target {
-                FailureTarget::Group(g) => format!("group {}", self.spec.instance_groups[*g].name),
-                FailureTarget::Instance(ec2) => format!("instance {ec2}"),
+            let (source, what) = match &f.target {
+                FailureTarget::Group(g) => {
+                    let name = self.spec.instance_groups[*g].name.clone();
+                    (name.clone(), format!("group {name}"))
+                }
+                FailureTarget::Instance(ec2) => (ec2.clone(), format!("instance {ec2}")),
             };
             self.recorder.event(
                 now,
-                &what,
+                &source,
                 "instance-failure-skipped",
                 format!(
                     "{} of {} scripted failures of {what} found no live instance",

@@ -540,6 +540,9 @@ impl Simulation {
         if self.cluster.instance(i).state == InstanceState::Terminated {
             return;
         }
+        // X1: a rebalancing launch lost before it was in service still
+        // releases the instance it replaces (the group replaces it).
+        self.failure_instance_ready(i);
         let now = self.queue.now();
         let tasks: Vec<TaskId> = self.cluster.instance(i).tasks.clone();
         let mut touched: Vec<ServiceId> = Vec::new();

@@ -240,7 +240,9 @@ impl Simulation {
                 }
                 Err(why) => {
                     let name = self.spec.jobs[j].name.clone();
-                    self.jobs[j].spot_unavailable += 1;
+                    if why == super::fargate::FargateRefusal::SpotCapacity {
+                        self.jobs[j].spot_unavailable += 1;
+                    }
                     self.recorder.event(
                         now,
                         &name,

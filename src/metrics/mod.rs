@@ -1000,6 +1000,17 @@ impl Summary {
             }
             out.push(line);
         }
+        if let Some(f) = &self.failures {
+            out.push(format!(
+                "failures: {} AZ outages ({:.0} min, {} instances lost), {} instances failed, {} tasks killed, {} rebalancing launches",
+                f.az_outages,
+                f.az_outage_minutes,
+                f.instances_lost_to_outages,
+                f.instances_failed,
+                f.tasks_killed,
+                f.rebalance_launches
+            ));
+        }
         let i = &self.interruptions;
         let fargate_spot = self.cost.fargate_spot_interruptions;
         if i.notices > 0 || i.launch_failures > 0 || fargate_spot > 0 {
