@@ -339,6 +339,9 @@ impl Simulation {
                 .availability_zones
                 .contains(&o.az)
             {
+                // What the group is short of first (its retry may be up to
+                // a minute away), then the balance.
+                self.fill_group(g, false);
                 self.rebalance_azs(g);
             }
         }

@@ -408,7 +408,7 @@ impl Simulation {
     /// down).
     fn launch_failed_everywhere(&mut self, g: InstanceGroupId) {
         let now = self.queue.now();
-        self.interruptions.launch_failures += 1;
+        self.failures.counts.launches_refused += 1;
         let name = self.group_name(g);
         self.recorder.event(
             now,

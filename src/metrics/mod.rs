@@ -871,6 +871,9 @@ pub struct FailureSummary {
     pub tasks_killed: u64,
     /// Instances launched to rebalance AZs after an outage.
     pub rebalance_launches: u64,
+    /// Launch attempts of a group refused because every AZ it uses was
+    /// down (retried every `spot.launchRetry`).
+    pub launches_refused: u64,
 }
 
 /// The run's summary (`summary.json`). Deterministic: no wall-clock values.
