@@ -289,6 +289,7 @@ pub(crate) fn build(
         failures,
     };
     super::limits::check(r, &spec, &job_paths);
+    super::failures::check_size(r, &spec);
     Some((spec, seed))
 }
 

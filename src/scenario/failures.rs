@@ -170,6 +170,37 @@ pub(crate) fn failures_section(
     spec
 }
 
+/// Refuses random failure rates whose replacement launches alone would
+/// need more memory than a run may use (each launch keeps an instance
+/// record, [`BYTES_PER_INSTANCE`](super::limits::BYTES_PER_INSTANCE)):
+/// expected failures = Σ over groups of the larger of `count` and
+/// `maxSize` × its highest rate × the horizon in hours.
+pub(crate) fn check_size(r: &mut Reader, spec: &crate::engine::SimSpec) {
+    let Some(random) = &spec.failures.random else {
+        return;
+    };
+    let hours = spec.horizon.as_millis() as f64 / 3_600_000.0;
+    let expected: f64 = (spec.instance_groups.iter())
+        .map(|g| {
+            let rate = (g.instance_types.iter())
+                .map(|t| random.rate(&t.name))
+                .fold(0.0, f64::max);
+            f64::from(g.count.max(g.max_size)) * rate * hours
+        })
+        .sum();
+    let bytes = expected * super::limits::BYTES_PER_INSTANCE as f64;
+    let limit = super::limits::memory_limit() / 2;
+    if bytes > limit as f64 {
+        r.err(
+            "failures.instances",
+            format!(
+                "the failure rates expect about {expected:.0} failed instances over the run, each replaced by a launch: more than half the memory limit of a run ({} instances at most); lower perInstanceHour or raise mtbf",
+                limit / super::limits::BYTES_PER_INSTANCE
+            ),
+        );
+    }
+}
+
 /// `at`: a time (duration from the start, RFC 3339 string or TOML date),
 /// or a distribution of durations from the start.
 fn start(r: &mut Reader, v: &Value, path: &str, k: &Known) -> Option<Dist> {
@@ -559,6 +590,17 @@ instances = [{ ec2InstanceId = "i-0a1b2c3d4e5f67890" }]
             let e = inline_errors(section);
             assert!(e.contains(field) && e.contains(want), "{section}\n=> {e}");
         }
+        // A group that may grow to 5,000 instances failing once a minute
+        // each for two days: 14.4 million replacement launches.
+        let text = format!("{BASE}\n[failures.instances]\nperInstanceHour = 60")
+            .replace("count = 2", "count = 2\nmaxSize = 5000");
+        let e = crate::scenario::load_str(&text, Path::new("s.toml"), &[])
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains("failures.instances") && e.contains("14400000 failed instances"),
+            "{e}"
+        );
     }
 
     #[test]
