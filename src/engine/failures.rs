@@ -36,8 +36,11 @@
 //!   distinguish; and the victim is drained rather than terminated under
 //!   its tasks, as ECS managed instance draining (on by default for
 //!   capacity providers) does for any instance the ASG terminates, so
-//!   that rebalancing never kills tasks. The ASG may exceed its size
-//!   during rebalancing (documented margin: 10% or 1 instance).
+//!   that rebalancing never kills tasks. The ASG may exceed its maximum
+//!   size during rebalancing by its documented margin, 10% or 1 instance
+//!   whichever is greater: rebalancing launches only while the group's
+//!   live instances stay within `maxSize` + margin, and goes on each time
+//!   one of its victims has terminated.
 //! - **Instance failure (X4).** A failed instance is terminated by the ASG
 //!   with its tasks (killed, not stopped); the group launches its
 //!   replacement after the health-check grace period (parameter, default
@@ -358,8 +361,19 @@ impl Simulation {
         if up.len() < 2 {
             return;
         }
+        let spec = &self.spec.instance_groups[g];
+        let cap =
+            spec.max_size.max(spec.count) as usize + ((spec.max_size as usize).div_ceil(10)).max(1);
         let limit = self.cluster.instances().len();
         for _ in 0..limit {
+            let live = (self.cluster.instances().iter())
+                .filter(|i| {
+                    i.state != InstanceState::Terminated && self.inst_meta[i.id.index()].group == g
+                })
+                .count();
+            if live >= cap {
+                return;
+            }
             let counts = self.group_az_counts(g);
             let Some(&low) = up.iter().min_by_key(|&&a| (counts[a], a)) else {
                 return;
@@ -418,6 +432,15 @@ impl Simulation {
             return;
         }
         self.drain_for_rebalance(old);
+    }
+
+    /// X1: an instance has terminated; if it was a rebalancing victim, its
+    /// group goes on rebalancing (it may now have room under its margin).
+    pub(super) fn failure_instance_gone(&mut self, i: InstanceId) {
+        let m = &self.inst_meta[i.index()];
+        if m.termination == Some(TerminationReason::AzRebalance) {
+            self.rebalance_azs(m.group);
+        }
     }
 
     /// X4: a random instance failure.

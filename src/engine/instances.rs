@@ -603,6 +603,7 @@ impl Simulation {
         if was_counted {
             self.fill_group(g, false);
         }
+        self.failure_instance_gone(i);
         touched.sort_unstable();
         for s in touched {
             if self.services[s].daemon {

@@ -233,35 +233,44 @@ duration = "1h"
 fn after_recovery_the_asg_launches_in_the_recovered_az_before_terminating_elsewhere_x1() {
     // ECS-MODEL X1: "once the AZ recovers, rebalances by launching there
     // before terminating elsewhere". After the outage the group has 3 in
-    // 1b and 3 in 1c: it launches 2 in 1a at 3 h, and only once each is
-    // ACTIVE (60 s) drains one instance of 1b and one of 1c.
+    // 1b and 3 in 1c. Rebalancing may exceed maxSize (6) by its margin,
+    // max(10%, 1) = 1 instance: it launches one in 1a at 3 h; once that
+    // one is ACTIVE (60 s) it drains one instance of the most populated AZ
+    // and, when that one has terminated, launches the second in 1a, which
+    // in turn releases one instance of the other AZ.
     let r = run(&cluster(OUTAGE, "5h"));
-    let back: Vec<&InstanceRecord> = (r.instances.iter())
+    let mut back: Vec<&InstanceRecord> = (r.instances.iter())
         .filter(|i| i.launched.as_secs_f64() >= 3.0 * HOUR)
         .collect();
+    back.sort_by_key(|i| i.launched);
     assert_eq!(back.len(), 2, "{:?}", r.instances);
-    assert!(back
-        .iter()
-        .all(|i| i.az == A && i.launched.as_secs_f64() == 3.0 * HOUR));
-    let gone: Vec<&InstanceRecord> = (r.instances.iter())
+    assert!(back.iter().all(|i| i.az == A));
+    assert_eq!(back[0].launched.as_secs_f64(), 3.0 * HOUR);
+    let mut gone: Vec<&InstanceRecord> = (r.instances.iter())
         .filter(|i| i.termination.map(|x| x.as_str()) == Some("az-rebalance"))
         .collect();
+    gone.sort_by_key(|i| i.terminated);
     assert_eq!(gone.len(), 2);
     let mut azs: Vec<&str> = gone.iter().map(|i| i.az.as_str()).collect();
     azs.sort_unstable();
     assert_eq!(azs, ["us-east-1b", "us-east-1c"]);
-    let first_ready = back
-        .iter()
-        .filter_map(|i| t(i.registered))
-        .fold(f64::MAX, f64::min);
-    for i in &gone {
-        assert!(
-            t(i.draining).unwrap() >= first_ready,
-            "drained only after a launch is ACTIVE"
-        );
-        assert!(t(i.terminated).unwrap() > t(i.draining).unwrap());
+    for (new, old) in back.iter().zip(&gone) {
+        // Launch first; drain only once the launch is ACTIVE (R5: 60 s).
+        assert_eq!(t(old.draining), t(new.registered), "{new:?} {old:?}");
+        assert_eq!(t(new.registered), Some(new.launched.as_secs_f64() + 60.0));
+        assert!(t(old.terminated).unwrap() > t(old.draining).unwrap());
     }
-    // Balanced again: 2 per AZ, and the service never dropped below 50%.
+    // The second launch waits for the first victim to be gone.
+    assert_eq!(
+        back[1].launched.as_secs_f64(),
+        t(gone[0].terminated).unwrap()
+    );
+    // Never more than maxSize + 1 instances at once.
+    for i in &r.instances {
+        let at = i.launched.as_secs_f64();
+        assert!(live_at(&r, at).len() <= 7, "at {at}");
+    }
+    // Balanced again: 2 per AZ, and the service is whole.
     let end = live_at(&r, 5.0 * HOUR - 1.0);
     for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
         assert_eq!(end.iter().filter(|i| i.az == az).count(), 2, "{az}");
