@@ -1300,7 +1300,7 @@ impl Simulation {
             .tracker
             .update(now, running, desired, cause);
         if let Some((c, d)) = ended {
-            if c == Cause::Interruption {
+            if c == Cause::Interruption || c == Cause::Failure {
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,

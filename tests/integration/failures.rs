@@ -184,6 +184,11 @@ fn a_service_spread_over_azs_re_places_in_the_other_azs_x1() {
     );
     let rec = svc.recovery_after_failure.as_ref().expect("recovery stats");
     assert_eq!((rec.count, rec.max_s), (1, 80.0));
+    let recovered: Vec<f64> = (r.events.iter())
+        .filter(|e| e.event == "recovered")
+        .map(|e| e.time_s)
+        .collect();
+    assert_eq!(recovered, [HOUR + 80.0]);
 }
 
 #[test]
