@@ -600,3 +600,44 @@ at = [{ at = "2h", group = "app", count = 3 }]
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     assert_eq!(files(a.path()), files(b.path()));
 }
+
+#[test]
+fn failures_draw_from_their_own_streams_so_the_run_is_the_same_until_the_first_failure_x4() {
+    // Common random numbers (determinism contract): each launch draws its
+    // time to failure from `instance-failures`, not from the launch-latency
+    // or placement streams, so until the first failure the run is the one
+    // without failures. The group boots (random latency) and the service
+    // places with random ties.
+    let base = cluster("", "6h")
+        .replace(
+            "warmStart = true",
+            "warmStart = false\ntieBreak = \"random\"",
+        )
+        .replace(
+            "launchLatency = \"60s\"",
+            "launchLatency = { distribution = \"uniform\", min = \"60s\", max = \"120s\" }",
+        )
+        .replace("cpu = 1536", "cpu = 256");
+    let with = format!("{base}\n[failures.instances]\nperInstanceHour = 0.1\n");
+    let (a, b) = (run(&base), run(&with));
+    let first = (b.events.iter())
+        .find(|e| e.event == "instance-failed")
+        .expect("a failure within 6 h")
+        .time_s;
+    let before = |r: &RunResult| -> Vec<ecsim::metrics::EventRecord> {
+        r.events
+            .iter()
+            .filter(|e| e.time_s < first)
+            .cloned()
+            .collect()
+    };
+    assert!(!before(&a).is_empty());
+    assert_eq!(before(&a), before(&b));
+    let placed = |r: &RunResult| -> Vec<(u32, Option<String>, f64)> {
+        (r.tasks.iter())
+            .filter(|k| k.created.as_secs_f64() < first)
+            .map(|k| (k.id.0, k.instance.clone(), t(k.running).unwrap_or(-1.0)))
+            .collect()
+    };
+    assert_eq!(placed(&a), placed(&b));
+}
