@@ -81,6 +81,18 @@ pub enum Event {
     /// A replayed task crash or start failure (index into the run's list
     /// of replayed task failures).
     TaskFailureReplay(u32),
+    /// An AZ outage starts (index into the drawn outages, X1).
+    AzOutageStart(u32),
+    /// An AZ outage ends (X1).
+    AzOutageEnd(u32),
+    /// An instance fails at random (X4).
+    InstanceFailure(InstanceId),
+    /// A scripted instance failure (index into
+    /// `SimSpec::failures.instance_failures`, X4).
+    ScriptedInstanceFailure(u32),
+    /// A failed instance's health-check grace period is over: its group
+    /// launches the replacement (X4).
+    FailureReplacement(InstanceGroupId),
     /// Record a time-series sample.
     Sample,
 }

@@ -50,6 +50,18 @@ pub(super) struct FargateState {
 pub(super) enum FargateRefusal {
     /// Fargate Spot has no capacity now (F3).
     SpotCapacity,
+    /// Every AZ Fargate may use is down (X1).
+    NoZone,
+}
+
+impl FargateRefusal {
+    /// What ECS says, after "Capacity is unavailable at this time".
+    pub fn why(self) -> &'static str {
+        match self {
+            FargateRefusal::SpotCapacity => "FARGATE_SPOT",
+            FargateRefusal::NoZone => "no Availability Zone is available",
+        }
+    }
 }
 
 impl Simulation {
@@ -111,6 +123,10 @@ impl Simulation {
             }
         }
         let azs = &self.spec.fargate.availability_zones;
+        // X1: Fargate places tasks only in the AZs that are up.
+        if !azs.is_empty() && azs.iter().all(|a| self.failures.is_down(a)) {
+            return Err(FargateRefusal::NoZone);
+        }
         let mut per_az = vec![0u32; azs.len()];
         for t in live {
             if let Some(m) = self.fargate.tasks.get(t) {
@@ -119,7 +135,10 @@ impl Simulation {
                 }
             }
         }
-        let az_index = (0..azs.len()).min_by_key(|&k| per_az[k]).unwrap_or(0);
+        let az_index = (0..azs.len())
+            .filter(|&k| !self.failures.is_down(&azs[k]))
+            .min_by_key(|&k| per_az[k])
+            .unwrap_or(0);
         let az = azs.get(az_index).cloned().unwrap_or_default();
         let admit = self.fargate_admit();
         let latency = self

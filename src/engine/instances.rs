@@ -56,6 +56,9 @@ pub(super) struct GroupState {
     next_release: SimTime,
     /// The group's own target tracking (C7), if it has one.
     pub tracking: Option<AsgTargetTracking>,
+    /// Places of failed instances whose replacement waits for the
+    /// health-check grace period (X4): filled as if counted.
+    held: u32,
 }
 
 impl GroupState {
@@ -89,6 +92,7 @@ impl GroupState {
             last_removed: SimTime::ZERO,
             next_release: SimTime::ZERO,
             tracking: g.target_tracking.clone(),
+            held: 0,
         }
     }
 }
@@ -162,7 +166,7 @@ impl Simulation {
 
     /// Launches until the group has its desired capacity, or no pool has room.
     pub(super) fn fill_group(&mut self, g: InstanceGroupId, warm: bool) {
-        while self.groups[g].counted < self.groups[g].desired {
+        while self.groups[g].counted + self.groups[g].held < self.groups[g].desired {
             if self.launch_one(g, warm).is_none() {
                 self.schedule_group_retry(g);
                 return;
@@ -204,14 +208,19 @@ impl Simulation {
         let n_az = gs.n_az;
         let (purchase, slot) = match &spec.distribution {
             None => {
-                // Types in turn; the AZ with the fewest instances, as an ASG balances.
-                let az = (0..n_az)
+                // Types in turn; the AZ with the fewest instances, as an ASG
+                // balances, among the AZs up (X1).
+                let Some(az) = (0..n_az)
+                    .filter(|&a| !self.failures.is_down(&spec.availability_zones[a]))
                     .min_by_key(|&a| {
                         (0..spec.instance_types.len())
                             .map(|t| gs.slot_counts[t * n_az + a].iter().sum::<u32>())
                             .sum::<u32>()
                     })
-                    .unwrap_or(0);
+                else {
+                    self.launch_failed_everywhere(g);
+                    return None;
+                };
                 let ty = gs.launches as usize % spec.instance_types.len();
                 (Purchase::OnDemand, ty * n_az + az)
             }
@@ -240,7 +249,9 @@ impl Simulation {
                             az_index: slot % n_az,
                             price,
                             hazard_per_hour: hazard,
-                            available,
+                            // X1: no launch in an AZ that is down.
+                            available: available
+                                && !self.failures.is_down(&spec.availability_zones[slot % n_az]),
                             group_instances: gs.slot_counts[slot][pi],
                         }
                     })
@@ -261,11 +272,14 @@ impl Simulation {
                 }
             }
         };
-        // A described instance keeps its own type and AZ.
+        // A described instance keeps its own type and AZ (unless its AZ is
+        // down, X1).
         let slot = match self.seed_of_next(g).map(|k| &spec.instances[k]) {
             Some(seed) => {
                 let ty = seed.instance_type.unwrap_or(slot / n_az);
-                let az = seed.availability_zone.unwrap_or(slot % n_az);
+                let az = (seed.availability_zone)
+                    .filter(|&a| !self.failures.is_down(&spec.availability_zones[a]))
+                    .unwrap_or(slot % n_az);
                 ty * n_az + az
             }
             None => slot,
@@ -358,6 +372,7 @@ impl Simulation {
             seed: seed_index,
         });
         self.bill_instance_launched(id, slot);
+        self.draw_instance_failure(id);
         let gs = &mut self.groups[g];
         gs.counted += 1;
         gs.launches += 1;
@@ -389,8 +404,92 @@ impl Simulation {
         id
     }
 
+    /// X1: no pool or AZ of group `g` takes a launch (every AZ it uses is
+    /// down).
+    fn launch_failed_everywhere(&mut self, g: InstanceGroupId) {
+        let now = self.queue.now();
+        self.failures.counts.launches_refused += 1;
+        let name = self.group_name(g);
+        self.recorder.event(
+            now,
+            &name,
+            "launch-failed",
+            format!("Could not launch instances for group {name}: every Availability Zone of the group is unavailable."),
+        );
+    }
+
+    /// Counted instances of group `g` per AZ (in the group's AZ order).
+    pub(super) fn group_az_counts(&self, g: InstanceGroupId) -> Vec<u32> {
+        let gs = &self.groups[g];
+        (0..gs.n_az)
+            .map(|a| {
+                (0..gs.slot_counts.len() / gs.n_az.max(1))
+                    .map(|t| gs.slot_counts[t * gs.n_az + a].iter().sum::<u32>())
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// X1: launches, in AZ `az` of group `g`, an instance like `like` (same
+    /// type and purchase option; on-demand when the group buys no spot
+    /// there) that replaces it: `like` stops counting toward the group.
+    pub(super) fn launch_in_az(
+        &mut self,
+        g: InstanceGroupId,
+        like: InstanceId,
+        az: usize,
+    ) -> InstanceId {
+        let m = &self.inst_meta[like.index()];
+        let n_az = self.groups[g].n_az;
+        let slot = (m.slot / n_az) * n_az + az;
+        let purchase = match m.purchase {
+            Purchase::Spot if self.groups[g].slot_pool[slot].is_some() => Purchase::Spot,
+            _ => Purchase::OnDemand,
+        };
+        self.uncount(like);
+        self.launch_instance(g, slot, purchase, false)
+    }
+
+    /// X1: an instance that rebalancing replaces is set DRAINING (D1) and
+    /// terminates once its tasks are gone.
+    pub(super) fn drain_for_rebalance(&mut self, i: InstanceId) {
+        let m = &mut self.inst_meta[i.index()];
+        m.leave_cause = Cause::Failure;
+        m.termination = Some(TerminationReason::AzRebalance);
+        if self.mark_draining(i, Cause::Failure) {
+            self.inst_meta[i.index()].terminate_when_drained = true;
+            self.drain_tasks(i, Cause::Failure);
+        } else if self.cluster.instance(i).state == InstanceState::Registering {
+            self.on_instance_terminate(i, Cause::Failure);
+        }
+    }
+
+    /// X4: a failed instance's place is held until its replacement may be
+    /// launched; false when it did not count toward its group.
+    pub(super) fn hold_for_replacement(&mut self, i: InstanceId) -> bool {
+        if !self.inst_meta[i.index()].counted {
+            return false;
+        }
+        self.uncount(i);
+        let g = self.inst_meta[i.index()].group;
+        self.groups[g].held += 1;
+        true
+    }
+
+    /// X4: one held place of group `g` is released.
+    pub(super) fn release_hold(&mut self, g: InstanceGroupId) {
+        self.groups[g].held = self.groups[g].held.saturating_sub(1);
+    }
+
+    /// Records why `i` is leaving before it terminates.
+    pub(super) fn set_leaving(&mut self, i: InstanceId, cause: Cause, why: TerminationReason) {
+        let m = &mut self.inst_meta[i.index()];
+        m.leave_cause = cause;
+        m.termination = Some(why);
+    }
+
     /// The instance no longer counts toward its group's capacity.
-    fn uncount(&mut self, i: InstanceId) {
+    pub(super) fn uncount(&mut self, i: InstanceId) {
         let m = &mut self.inst_meta[i.index()];
         if !m.counted {
             return;
@@ -423,6 +522,7 @@ impl Simulation {
             return;
         }
         self.capacity_freed(i);
+        self.failure_instance_ready(i);
         // S5: the replacement is in service; the ASG terminates the old instance.
         if let Some(old) = self.inst_meta[i.index()].replaces {
             if self.cluster.instance(old).state != InstanceState::Terminated {
@@ -440,6 +540,9 @@ impl Simulation {
         if self.cluster.instance(i).state == InstanceState::Terminated {
             return;
         }
+        // X1: a rebalancing launch lost before it was in service still
+        // releases the instance it replaces (the group replaces it).
+        self.failure_instance_ready(i);
         let now = self.queue.now();
         let tasks: Vec<TaskId> = self.cluster.instance(i).tasks.clone();
         let mut touched: Vec<ServiceId> = Vec::new();
@@ -500,6 +603,7 @@ impl Simulation {
         if was_counted {
             self.fill_group(g, false);
         }
+        self.failure_instance_gone(i);
         touched.sort_unstable();
         for s in touched {
             if self.services[s].daemon {

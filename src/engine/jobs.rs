@@ -245,15 +245,19 @@ impl Simulation {
                     lf.retain(|t| self.cluster.task(*t).is_live());
                     lf.push(id);
                 }
-                Err(_) => {
+                Err(why) => {
                     let name = self.spec.jobs[j].name.clone();
-                    self.jobs[j].spot_unavailable += 1;
+                    if why == super::fargate::FargateRefusal::SpotCapacity {
+                        self.jobs[j].spot_unavailable += 1;
+                    }
                     self.recorder.event(
                         now,
                         &name,
                         "run-task-failed",
-                        "RunTask failed: Capacity is unavailable at this time (FARGATE_SPOT)"
-                            .into(),
+                        format!(
+                            "RunTask failed: Capacity is unavailable at this time ({})",
+                            why.why()
+                        ),
                     );
                 }
             }

@@ -39,6 +39,7 @@
 
 mod billing;
 mod event;
+mod failures;
 mod fargate;
 mod index;
 mod instances;
@@ -56,6 +57,10 @@ mod tests;
 use std::collections::BTreeSet;
 
 pub use event::Event;
+pub use failures::{
+    AzChoice, AzOutageSpec, FailureTarget, FailuresSpec, InstanceFailureSpec,
+    RandomInstanceFailures,
+};
 pub use report::InstanceRecord;
 pub use spec::*;
 pub use task_failures::{
@@ -244,12 +249,14 @@ pub struct Simulation {
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
     /// Task crashes, start and pull failures (`task_failures.rs`).
-    failures: task_failures::FailureState,
+    task_failures: task_failures::FailureState,
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
     /// The cost ledger, fed as the run goes (B1–B4).
     billing: billing::Billing,
+    /// AZ outages and instance failures (`failures.rs`).
+    failures: failures::FailureState,
 }
 
 impl Simulation {
@@ -313,10 +320,11 @@ impl Simulation {
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
-            failures: task_failures::FailureState::new(&spec, &streams),
+            task_failures: task_failures::FailureState::new(&spec, &streams),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,
+            failures: failures::FailureState::default(),
             spec,
         };
         sim.schedule_initial();
@@ -390,6 +398,7 @@ impl Simulation {
         for p in PoolId::all(self.pools.len()) {
             self.schedule_reclaim(p);
         }
+        self.schedule_failures();
         self.queue.schedule(now, Event::Sample);
         if self
             .spec
@@ -444,6 +453,11 @@ impl Simulation {
             | Event::FargateSpotNotice(_) => Cause::Interruption,
             Event::InstanceTerminate(i) => self.inst_meta[i.index()].leave_cause,
             Event::DesiredCount { .. } => Cause::Scaling,
+            Event::AzOutageStart(_)
+            | Event::AzOutageEnd(_)
+            | Event::InstanceFailure(_)
+            | Event::ScriptedInstanceFailure(_)
+            | Event::FailureReplacement(_) => Cause::Failure,
             Event::Operation(k) => match self.spec.operations[k.index()].kind {
                 OperationKind::DrainGroup { .. } => Cause::Maintenance,
                 OperationKind::Deploy { .. } => Cause::Deployment,
@@ -481,6 +495,11 @@ impl Simulation {
             }
             Event::TaskCrashed(t) => self.on_task_crashed(t, cause),
             Event::TaskFailureReplay(k) => self.on_task_failure_replay(k as usize, cause),
+            Event::AzOutageStart(k) => self.on_az_outage_start(k as usize),
+            Event::AzOutageEnd(k) => self.on_az_outage_end(k as usize),
+            Event::InstanceFailure(i) => self.on_instance_failure(i),
+            Event::ScriptedInstanceFailure(k) => self.on_scripted_instance_failure(k as usize),
+            Event::FailureReplacement(g) => self.on_failure_replacement(g),
             Event::Sample => self.on_sample(),
         }
     }

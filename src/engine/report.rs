@@ -244,13 +244,15 @@ impl Simulation {
                     st.tracker.below_s(end).values().fold(0.0, |a, b| a + b) / 60.0,
                 ),
                 recovery_after_interruption: st.tracker.recovery(Cause::Interruption),
+                recovery_after_failure: (self.spec.failures.is_used())
+                    .then(|| st.tracker.recovery(Cause::Failure)),
                 tasks_stopped_gracefully: st.graceful,
                 tasks_killed: st.killed,
                 tasks_unhealthy: self.spec.services[s]
                     .health_check_failures
                     .as_ref()
                     .map(|_| st.unhealthy_total),
-                task_failures: self.failures.services[s]
+                task_failures: self.task_failures.services[s]
                     .counts(&self.spec.services[s].task_failures),
                 deployments: st.deployments.clone(),
                 scale_out_reaction: {
@@ -309,7 +311,7 @@ impl Simulation {
                 tasks_killed: st.killed,
                 tasks_rerun: st.rerun,
                 work_lost_task_s: round4(st.work_lost_ms as f64 / 1000.0),
-                task_failures: self.failures.jobs[j].counts(&self.spec.jobs[j].task_failures),
+                task_failures: self.task_failures.jobs[j].counts(&self.spec.jobs[j].task_failures),
             });
         }
         let (cpu_mean, cpu_max) = Timeseries::mean_max(rec.cpu_reservation_pct.iter().copied());
@@ -357,6 +359,7 @@ impl Simulation {
             instance_hours_by_purchase: hours_by,
             interruptions: self.interruptions.clone(),
             cost,
+            failures: (self.spec.failures.is_used()).then(|| self.failure_summary()),
         };
         let tasks = self
             .cluster

@@ -1015,13 +1015,13 @@ impl Simulation {
                         placed += 1;
                         continue;
                     }
-                    Err(_) => {
+                    Err(why) => {
                         let name = self.service_name(s).to_string();
                         self.recorder.event(
                             now,
                             &name,
                             "unable-to-place",
-                            format!("service {name} was unable to place a task. Reason: Capacity is unavailable at this time (FARGATE_SPOT)."),
+                            format!("service {name} was unable to place a task. Reason: Capacity is unavailable at this time ({}).", why.why()),
                         );
                         self.schedule_retry(s);
                         return placed;
@@ -1310,7 +1310,7 @@ impl Simulation {
             .tracker
             .update(now, running, desired, cause);
         if let Some((c, d)) = ended {
-            if c == Cause::Interruption {
+            if c == Cause::Interruption || c == Cause::Failure {
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,

@@ -57,6 +57,8 @@ pub struct SimSpec {
     pub provisioning: ProvisioningSpec,
     /// The service throttle and launch rate (P9).
     pub throttle: ThrottleSpec,
+    /// AZ outages and instance failures (X1, X4).
+    pub failures: super::FailuresSpec,
 }
 
 /// The service throttle of tasks that fail to reach RUNNING, and the

@@ -33,6 +33,13 @@ pub(super) struct Streams {
     /// `"provisioning-timeout"`: how long a task waits in PROVISIONING for
     /// capacity provider capacity before it times out.
     pub provisioning: SimRng,
+    /// `"az-outages"`: the AZ, start and duration of random outages (X1).
+    pub outages: SimRng,
+    /// `"instance-failures"`: each instance's time to a random failure (X4).
+    pub failures: SimRng,
+    /// `"failure-victims"`: which instances of a group a scripted failure
+    /// takes (X4).
+    pub victims: SimRng,
 }
 
 impl Streams {
@@ -48,6 +55,9 @@ impl Streams {
             fargate: streams.stream("fargate-spot"),
             health: streams.stream("health-checks"),
             provisioning: streams.stream("provisioning-timeout"),
+            outages: streams.stream("az-outages"),
+            failures: streams.stream("instance-failures"),
+            victims: streams.stream("failure-victims"),
         }
     }
 }

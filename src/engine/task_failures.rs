@@ -267,8 +267,8 @@ impl Simulation {
 
     fn owner_failures(&mut self, whose: Whose) -> &mut OwnerFailures {
         match whose {
-            Whose::Service(s) => &mut self.failures.services[s.index()],
-            Whose::Job(j) => &mut self.failures.jobs[j.index()],
+            Whose::Service(s) => &mut self.task_failures.services[s.index()],
+            Whose::Job(j) => &mut self.task_failures.jobs[j.index()],
         }
     }
 
@@ -303,8 +303,8 @@ impl Simulation {
             }
         }
         for (at, r) in all {
-            let k = self.failures.replays.len() as u32;
-            self.failures.replays.push(r);
+            let k = self.task_failures.replays.len() as u32;
+            self.task_failures.replays.push(r);
             self.queue.schedule(at, Event::TaskFailureReplay(k));
         }
     }
@@ -357,7 +357,7 @@ impl Simulation {
                 of.pull_failed += 1;
                 doomed = true;
                 pulled = false;
-                self.failures.pull_doomed.insert(id);
+                self.task_failures.pull_doomed.insert(id);
             }
         }
         if !doomed {
@@ -409,7 +409,7 @@ impl Simulation {
     /// A task that fails to start is stopping (`on_task_started`): counts
     /// it, records why, and returns its stop reason.
     pub(super) fn start_failure_reason(&mut self, t: TaskId) -> StopReason {
-        let pulled = self.failures.pull_doomed.remove(&t);
+        let pulled = self.task_failures.pull_doomed.remove(&t);
         let reason = if pulled {
             StopReason::CannotPullContainer
         } else {
@@ -514,7 +514,7 @@ impl Simulation {
 
     /// A replayed crash or start failure (index into the replay list).
     pub(super) fn on_task_failure_replay(&mut self, k: usize, cause: Cause) {
-        let Some(r) = self.failures.replays.get(k).copied() else {
+        let Some(r) = self.task_failures.replays.get(k).copied() else {
             return;
         };
         if !r.crash {

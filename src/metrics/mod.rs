@@ -551,6 +551,11 @@ pub struct ServiceSummary {
     /// Scale-outs: seconds from the metric first rising above target to the
     /// added tasks RUNNING (A2–A4 and, with capacity providers, C1–C4).
     pub scale_out_reaction: RecoveryStats,
+    /// Time to get back to the desired count after shortfalls started by
+    /// an AZ outage or instance failure (X1, X4); only when the scenario
+    /// has `[failures]`, so other summaries keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_after_failure: Option<RecoveryStats>,
 }
 
 /// What a service's demand asked and what it got (W1).
@@ -674,6 +679,8 @@ impl CostSummary {
 pub enum Cause {
     /// A deployment replaced tasks.
     Deployment,
+    /// An AZ outage or an instance failure killed tasks (X1, X4).
+    Failure,
     /// A spot interruption (notice or rebalance) drained an instance.
     Interruption,
     /// A maintenance event drained an instance.
@@ -691,6 +698,7 @@ impl Cause {
             Cause::Interruption => "interruption",
             Cause::Maintenance => "maintenance",
             Cause::Deployment => "deployment",
+            Cause::Failure => "failure",
             Cause::Scaling => "scaling",
             Cause::Other => "other",
         }
@@ -899,6 +907,26 @@ pub struct InterruptionSummary {
     pub launch_failures: u64,
 }
 
+/// AZ outages and instance failures over the run (X1, X4).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct FailureSummary {
+    /// AZ outages that started.
+    pub az_outages: u64,
+    /// Minutes of AZ outage within the run, summed over outages.
+    pub az_outage_minutes: f64,
+    /// Instances terminated because their AZ went down.
+    pub instances_lost_to_outages: u64,
+    /// Instances that failed (random or scripted, X4).
+    pub instances_failed: u64,
+    /// Tasks killed by outages and instance failures (EC2 and Fargate).
+    pub tasks_killed: u64,
+    /// Instances launched to rebalance AZs after an outage.
+    pub rebalance_launches: u64,
+    /// Launch attempts of a group refused because every AZ it uses was
+    /// down (retried every `spot.launchRetry`).
+    pub launches_refused: u64,
+}
+
 /// The run's summary (`summary.json`). Deterministic: no wall-clock values.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -947,6 +975,10 @@ pub struct Summary {
     pub tasks_killed: u64,
     /// What the run cost (B1–B4).
     pub cost: CostSummary,
+    /// AZ outages and instance failures; only when the scenario has
+    /// `[failures]`, so other summaries keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<FailureSummary>,
 }
 
 impl Summary {
@@ -1028,6 +1060,17 @@ impl Summary {
             if let Some(f) = j.task_failures.describe() {
                 out.push(format!("  task failures: {f}"));
             }
+        }
+        if let Some(f) = &self.failures {
+            out.push(format!(
+                "failures: {} AZ outages ({:.0} min, {} instances lost), {} instances failed, {} tasks killed, {} rebalancing launches",
+                f.az_outages,
+                f.az_outage_minutes,
+                f.instances_lost_to_outages,
+                f.instances_failed,
+                f.tasks_killed,
+                f.rebalance_launches
+            ));
         }
         let i = &self.interruptions;
         let fargate_spot = self.cost.fargate_spot_interruptions;
@@ -1209,6 +1252,7 @@ mod tests {
             Cause::Interruption,
             Cause::Maintenance,
             Cause::Deployment,
+            Cause::Failure,
             Cause::Scaling,
             Cause::Other,
         ];

@@ -31,11 +31,17 @@ impl SpotNoticeCause {
 /// Why an instance terminated (`instances.csv`'s `termination`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TerminationReason {
+    /// Its Availability Zone went down (X1).
+    AzOutage,
+    /// Replaced when its group rebalanced across AZs after an outage (X1).
+    AzRebalance,
     /// The ASG terminated it once its capacity-rebalancing replacement was
     /// in service (S5).
     CapacityRebalance,
     /// Drained for maintenance, then terminated.
     Drained,
+    /// It failed and the ASG terminated it as unhealthy (X4).
+    InstanceFailure,
     /// A scale-in victim of its group (C4, C5).
     ScaleIn,
     /// Reclaimed by EC2 at the end of its Spot notice (S3).
@@ -48,6 +54,9 @@ impl TerminationReason {
     /// The name written in `instances.csv` and `events.csv`.
     pub fn as_str(self) -> &'static str {
         match self {
+            TerminationReason::AzOutage => "az-outage",
+            TerminationReason::AzRebalance => "az-rebalance",
+            TerminationReason::InstanceFailure => "instance-failure",
             TerminationReason::CapacityRebalance => "capacity-rebalance",
             TerminationReason::Drained => "drained",
             TerminationReason::ScaleIn => "scale-in",

@@ -42,6 +42,7 @@ const TOP_FIELDS: &[&str] = &[
     "pricing",
     "variants",
     "capacityProviders",
+    "failures",
 ];
 
 const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
@@ -247,6 +248,23 @@ pub(crate) fn build(
         super::spot::spot_section(r, t, dir, &refs, start_epoch_s, &cluster.region)
     };
 
+    let failures = {
+        let refs: Vec<&InstanceGroupSpec> = groups.iter().map(|g| &g.spec).collect();
+        // Fargate's AZs are the scenario's only when something runs there.
+        let on_fargate = services.iter().any(|s| s.capacity.is_fargate())
+            || jobs.iter().any(|j| j.capacity.is_fargate());
+        let known = super::failures::Known {
+            groups: &refs,
+            fargate_azs: if on_fargate {
+                &fargate.availability_zones
+            } else {
+                &[]
+            },
+            start_epoch_s,
+        };
+        super::failures::failures_section(r, t, dir, &known)
+    };
+
     let spec = SimSpec {
         name,
         horizon,
@@ -268,8 +286,10 @@ pub(crate) fn build(
         capacity_providers,
         provisioning,
         throttle,
+        failures,
     };
     super::limits::check(r, &spec, &job_paths);
+    super::failures::check_size(r, &spec);
     Some((spec, seed))
 }
 

@@ -40,6 +40,7 @@ mod cross_check;
 mod csvfile;
 mod demand;
 pub mod error;
+mod failures;
 mod fargate;
 mod groups;
 mod jobs;

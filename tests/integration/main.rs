@@ -4,6 +4,7 @@ mod aws_shapes;
 mod common;
 mod cost;
 mod engine_rules;
+mod failures;
 mod fuzz;
 mod golden;
 mod health_checks;
