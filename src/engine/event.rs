@@ -76,6 +76,17 @@ pub enum Event {
         /// Replay record.
         index: u32,
     },
+    /// An `UpdateTaskProtection` call on a service's tasks (X3; index into
+    /// its `scale_in_protection`).
+    ScaleInProtection {
+        /// Service.
+        service: ServiceId,
+        /// Setting.
+        index: u32,
+    },
+    /// Some of a service's task scale-in protection has expired (X3): a
+    /// scale-in that waited for it may go on.
+    ProtectionExpired(ServiceId),
     /// Record a time-series sample.
     Sample,
 }

@@ -44,7 +44,9 @@ mod index;
 mod instances;
 mod jobs;
 mod load;
+mod protection;
 mod providers;
+mod rebalance;
 mod report;
 mod services;
 pub mod spec;
@@ -362,6 +364,17 @@ impl Simulation {
                 }
             }
         }
+        for s in ServiceId::all(self.services.len()) {
+            for (k, p) in self.spec.services[s].scale_in_protection.iter().enumerate() {
+                self.queue.schedule(
+                    p.at,
+                    Event::ScaleInProtection {
+                        service: s,
+                        index: k as u32,
+                    },
+                );
+            }
+        }
         for j in JobId::all(self.jobs.len()) {
             self.schedule_next_arrival(j, None);
         }
@@ -470,6 +483,10 @@ impl Simulation {
             Event::HealthCheckReplay { service, index } => {
                 self.on_health_check_replay(service, index as usize, cause)
             }
+            Event::ScaleInProtection { service, index } => {
+                self.on_scale_in_protection(service, index as usize, cause)
+            }
+            Event::ProtectionExpired(s) => self.reconcile(s, cause),
             Event::Sample => self.on_sample(),
         }
     }

@@ -33,6 +33,9 @@ pub(super) struct Streams {
     /// `"provisioning-timeout"`: how long a task waits in PROVISIONING for
     /// capacity provider capacity before it times out.
     pub provisioning: SimRng,
+    /// `"az-rebalancing"`: ties among instances for a task started to
+    /// rebalance a service over AZs, and its scale-in draws (X2).
+    pub rebalance: SimRng,
 }
 
 impl Streams {
@@ -48,6 +51,7 @@ impl Streams {
             fargate: streams.stream("fargate-spot"),
             health: streams.stream("health-checks"),
             provisioning: streams.stream("provisioning-timeout"),
+            rebalance: streams.stream("az-rebalancing"),
         }
     }
 }
