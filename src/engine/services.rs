@@ -1160,6 +1160,24 @@ impl Simulation {
             self.services[s].stall_reported = false;
             return;
         }
+        // X3: old tasks kept by their scale-in protection hold the
+        // deployment until it ends (a pass runs then): a wait, not a stall.
+        let protected = (svc.retiring.iter())
+            .filter(|&&t| self.is_protected(s, t))
+            .count();
+        if protected > 0 {
+            if !svc.stall_reported {
+                self.services[s].stall_reported = true;
+                let name = self.service_name(s).to_string();
+                self.recorder.event(
+                    now,
+                    &name,
+                    "deployment-protected",
+                    format!("service {name} deployment is waiting for {protected} tasks with task scale-in protection to be unprotected or to expire."),
+                );
+            }
+            return;
+        }
         if !svc.stall_reported {
             self.services[s].stall_reported = true;
             if let Some(ro) = &self.services[s].rollout {

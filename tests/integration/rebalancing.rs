@@ -582,6 +582,13 @@ deployments = [{ at = "10m" }]"#,
         }
     }
     assert_eq!(r.summary.services[0].deployments[0].outcome, "COMPLETED");
+    // A wait for protection, reported once, not a stall.
+    assert!(events(&r, "deployment-stalled").is_empty());
+    let waits = events(&r, "deployment-protected");
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert!(waits[0]
+        .1
+        .contains("waiting for 2 tasks with task scale-in protection"));
 }
 
 #[test]
