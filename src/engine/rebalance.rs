@@ -172,8 +172,20 @@ impl Simulation {
     }
 
     /// Per AZ (the service's AZs, then any other AZ holding its tasks):
-    /// its live tasks, sorted by AZ name.
+    /// its live tasks, sorted by AZ name. At steady state (every live task
+    /// RUNNING on an ACTIVE instance, nothing else of the group there) the
+    /// cluster's per-AZ counts of the group give it without walking the
+    /// tasks; otherwise, or when they do not add up, the tasks are walked.
     fn az_counts(&self, s: ServiceId, azs: &[String]) -> Vec<(String, u32)> {
+        if let Some(counts) = self.az_counts_indexed(s, azs) {
+            debug_assert_eq!(counts, self.az_counts_walk(s, azs), "AZ counts of {s}");
+            return counts;
+        }
+        self.az_counts_walk(s, azs)
+    }
+
+    /// [`az_counts`](Self::az_counts) by walking the service's live tasks.
+    fn az_counts_walk(&self, s: ServiceId, azs: &[String]) -> Vec<(String, u32)> {
         let mut counts: BTreeMap<&str, u32> = azs.iter().map(|a| (a.as_str(), 0)).collect();
         for &t in &self.services[s].live {
             if let Some(az) = self.task_az(t) {
@@ -184,6 +196,40 @@ impl Simulation {
             .into_iter()
             .map(|(a, n)| (a.to_string(), n))
             .collect()
+    }
+
+    /// [`az_counts`](Self::az_counts) from the cluster's counters of the
+    /// service's group per AZ value, when the AZ attribute is counted and
+    /// the counts account for every live task.
+    fn az_counts_indexed(&self, s: ServiceId, azs: &[String]) -> Option<Vec<(String, u32)>> {
+        if self.spec.services[s].capacity.is_fargate() {
+            return None;
+        }
+        let attr = self.cluster.find_attribute(attrs::AZ)?;
+        if !self.cluster.counted_attributes().contains(&attr) {
+            return None;
+        }
+        let level = self.cluster.index().level(attr)?;
+        let group = self.services[s].group;
+        let mut counts: BTreeMap<&str, u32> = azs.iter().map(|a| (a.as_str(), 0)).collect();
+        let mut total = 0usize;
+        for (&value, part) in level {
+            let n = self.cluster.group_count_on_value(group, attr, value);
+            if n == 0 {
+                continue;
+            }
+            let &i = part.members.first()?;
+            *counts
+                .entry(self.cluster.instance(i).az.as_str())
+                .or_default() += n;
+            total += n as usize;
+        }
+        (total == self.services[s].live.len()).then(|| {
+            counts
+                .into_iter()
+                .map(|(a, n)| (a.to_string(), n))
+                .collect()
+        })
     }
 
     /// X2: one rebalancing pass over service `s` (see the module doc).
