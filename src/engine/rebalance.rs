@@ -113,7 +113,11 @@ impl Simulation {
         Some(self.cluster.instance(i).az.as_str())
     }
 
-    /// The AZs service `s` can place in now, sorted.
+    /// The AZs service `s` can place in now, sorted: for EC2, those with
+    /// an ACTIVE instance its constraints admit (an AZ whose instances are
+    /// gone drops out, and comes back when one registers); for Fargate, the
+    /// configured Fargate AZs (an AZ outage, once modelled, must leave its
+    /// AZ out here too).
     fn service_azs(&self, s: ServiceId) -> Vec<String> {
         let capacity = &self.spec.services[s].capacity;
         if capacity.is_fargate() {

@@ -635,3 +635,49 @@ fn scale_in_protection_is_validated_x3() {
     ));
     assert_eq!(r.summary.services[0].tasks_protected, Some(3));
 }
+
+#[test]
+fn import_keeps_the_described_setting_and_reads_a_missing_one_as_disabled_x2() {
+    // ECS-MODEL X2: describe-services shows availabilityZoneRebalancing for
+    // services that set it; AWS treats a service that never did as DISABLED.
+    use ecsim::import::{import_dir, ImportOptions};
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws-cluster");
+    let opts = || ImportOptions {
+        duration: "1h".into(),
+        start: Some("2026-03-02T00:00:00Z".into()),
+    };
+    let imp = import_dir(&fixtures, &opts()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        imp.scenario
+            .matches("availabilityZoneRebalancing = \"ENABLED\"")
+            .count(),
+        3,
+        "{}",
+        imp.scenario
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(&fixtures).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let path = dir.path().join("describe-services.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first = text
+        .find("\"availabilityZoneRebalancing\": \"ENABLED\",")
+        .expect("the fixture sets it");
+    let edited = format!(
+        "{}{}",
+        &text[..first],
+        &text[first + "\"availabilityZoneRebalancing\": \"ENABLED\",".len()..]
+    );
+    std::fs::write(&path, edited).unwrap();
+    let imp = import_dir(dir.path(), &opts()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        imp.scenario
+            .matches("availabilityZoneRebalancing = \"DISABLED\"")
+            .count(),
+        1,
+        "{}",
+        imp.scenario
+    );
+}
