@@ -681,3 +681,46 @@ fn import_keeps_the_described_setting_and_reads_a_missing_one_as_disabled_x2() {
         imp.scenario
     );
 }
+
+#[test]
+fn auto_scaling_scale_in_skips_protected_tasks_x3() {
+    // ECS-MODEL X3 with A2-A3: six tasks serve a constant 100 rps that two
+    // can carry, so target tracking scales in to 2 after 15 low datapoints. The
+    // four oldest tasks are protected at 5 min: every task auto scaling
+    // stops is one of the two others; the protected four run to the end
+    // (their protection lasts the default 120 min, past the 1 h run).
+    let r = run(&balanced(
+        r#"demand = { type = "constant", rps = 100, taskCapacityRps = 100 }
+autoScaling = { minCapacity = 1, maxCapacity = 10, targetTracking = [{ metric = "ECSServiceAverageCPUUtilization", targetValue = 70 }] }
+scaleInProtection = [{ at = "5m", tasks = 4 }]"#,
+        "1h",
+    ));
+    let victims: Vec<u32> = scaled_in(&r).iter().map(|t| t.id.0).collect();
+    assert!(
+        !victims.is_empty(),
+        "auto scaling scaled in: {:?}",
+        r.events
+    );
+    let protected = oldest(&r, 4);
+    assert!(
+        victims.iter().all(|v| !protected.contains(v)),
+        "{victims:?}"
+    );
+    for t in web(&r) {
+        if protected.contains(&t.id.0) {
+            assert!(t.stopping.is_none(), "{t:?}");
+        }
+    }
+    // At 15 min: desired 6 -> 2; the two unprotected tasks stop at once,
+    // the rest of the scale-in waits for the protection, and says so.
+    assert_eq!(victims.len(), 2);
+    for t in scaled_in(&r) {
+        assert_eq!(secs(t.stopping), 900.0);
+    }
+    let held = events(&r, "scale-in-protected");
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].0, 900.0);
+    let svc = &r.summary.services[0];
+    assert_eq!(svc.desired_at_end, 2);
+    assert_eq!(svc.running_at_end, 4);
+}
