@@ -93,6 +93,17 @@ pub enum Event {
     /// A failed instance's health-check grace period is over: its group
     /// launches the replacement (X4).
     FailureReplacement(InstanceGroupId),
+    /// An `UpdateTaskProtection` call on a service's tasks (X3; index into
+    /// its `scale_in_protection`).
+    ScaleInProtection {
+        /// Service.
+        service: ServiceId,
+        /// Setting.
+        index: u32,
+    },
+    /// Some of a service's task scale-in protection has expired (X3): a
+    /// scale-in that waited for it may go on.
+    ProtectionExpired(ServiceId),
     /// Record a time-series sample.
     Sample,
 }

@@ -348,6 +348,9 @@ impl Simulation {
                 self.rebalance_azs(g);
             }
         }
+        // X2: Fargate services may place in the AZ again (EC2 services
+        // follow when the group's instances there become ACTIVE).
+        self.rebalance_all();
     }
 
     /// X1: launch in the least populated AZ, then drain one instance of the

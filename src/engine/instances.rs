@@ -523,6 +523,8 @@ impl Simulation {
         }
         self.capacity_freed(i);
         self.failure_instance_ready(i);
+        // X2: services may move tasks back onto the AZ's room.
+        self.rebalance_all();
         // S5: the replacement is in service; the ASG terminates the old instance.
         if let Some(old) = self.inst_meta[i.index()].replaces {
             if self.cluster.instance(old).state != InstanceState::Terminated {

@@ -45,7 +45,9 @@ mod index;
 mod instances;
 mod jobs;
 mod load;
+mod protection;
 mod providers;
+mod rebalance;
 mod report;
 mod services;
 pub mod spec;
@@ -379,6 +381,17 @@ impl Simulation {
             }
         }
         self.schedule_failure_replays();
+        for s in ServiceId::all(self.services.len()) {
+            for (k, p) in self.spec.services[s].scale_in_protection.iter().enumerate() {
+                self.queue.schedule(
+                    p.at,
+                    Event::ScaleInProtection {
+                        service: s,
+                        index: k as u32,
+                    },
+                );
+            }
+        }
         for j in JobId::all(self.jobs.len()) {
             self.schedule_next_arrival(j, None);
         }
@@ -500,6 +513,10 @@ impl Simulation {
             Event::InstanceFailure(i) => self.on_instance_failure(i),
             Event::ScriptedInstanceFailure(k) => self.on_scripted_instance_failure(k as usize),
             Event::FailureReplacement(g) => self.on_failure_replacement(g),
+            Event::ScaleInProtection { service, index } => {
+                self.on_scale_in_protection(service, index as usize, cause)
+            }
+            Event::ProtectionExpired(s) => self.reconcile(s, cause),
             Event::Sample => self.on_sample(),
         }
     }

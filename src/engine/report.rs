@@ -219,6 +219,7 @@ impl Simulation {
                         .or_default() += 1;
                 }
             }
+            let protected = !self.spec.services[s].scale_in_protection.is_empty();
             services.push(ServiceSummary {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
@@ -254,6 +255,14 @@ impl Simulation {
                     .map(|_| st.unhealthy_total),
                 task_failures: self.task_failures.services[s]
                     .counts(&self.spec.services[s].task_failures),
+                az_rebalancing_operations: (st.rebalance.operations > 0)
+                    .then_some(st.rebalance.operations),
+                az_rebalancing_tasks_started: (st.rebalance.started > 0)
+                    .then_some(st.rebalance.started),
+                az_rebalancing_tasks_stopped: (st.rebalance.stopped > 0)
+                    .then_some(st.rebalance.stopped),
+                tasks_protected: protected.then_some(st.protection.protected_total),
+                protection_refused: protected.then_some(st.protection.refused_total),
                 deployments: st.deployments.clone(),
                 scale_out_reaction: {
                     let d = &st.reactions;

@@ -125,6 +125,10 @@ pub(super) struct ServiceState {
     pub reaction: Option<(SimTime, u32)>,
     /// Seconds from the metric rising to the scaled-out tasks RUNNING.
     pub reactions: Vec<f64>,
+    /// Availability Zone rebalancing (X2, `rebalance.rs`).
+    pub rebalance: super::rebalance::Rebalance,
+    /// Task scale-in protection (X3, `protection.rs`).
+    pub protection: super::protection::Protection,
 }
 
 impl ServiceState {
@@ -177,6 +181,14 @@ impl ServiceState {
         };
         let mut st = ServiceState::new(group, daemon, desired, revisions);
         st.scaler = s.scaling.clone();
+        let mut constraints = s.constraints.clone();
+        constraints.extend(
+            spec.task_definitions[s.task_def.index()]
+                .constraints
+                .iter()
+                .cloned(),
+        );
+        st.rebalance.eligible = super::rebalance::eligible(s, &strategies, &constraints);
         st
     }
 
@@ -213,7 +225,14 @@ impl ServiceState {
             above_since: None,
             reaction: None,
             reactions: Vec::new(),
+            rebalance: Default::default(),
+            protection: Default::default(),
         }
+    }
+
+    /// A deployment is in progress or failed without rollback: X2 waits.
+    pub fn frozen_or_deploying(&self) -> bool {
+        self.frozen || self.rollout.is_some()
     }
 
     /// A deployment is in progress (scale-in is suspended, D3).
@@ -454,7 +473,7 @@ impl Simulation {
     }
 
     /// Counts a launch toward the per-minute limit (P9).
-    fn launched(&mut self, s: ServiceId) {
+    pub(super) fn launched(&mut self, s: ServiceId) {
         let now = self.queue.now();
         let svc = &mut self.services[s];
         svc.placed += 1;
@@ -638,7 +657,8 @@ impl Simulation {
             0
         };
         let p = p + provisioning;
-        let live = self.services[s].live.len() as u32;
+        // Tasks started to rebalance (X2) count once they are healthy.
+        let live = self.services[s].live.len() as u32 - self.rebalance_in_flight(s);
         let mut room = max_tasks.saturating_sub(p + r + st);
 
         // D3 (since 2025-11): the old revision replaces its own terminated
@@ -665,19 +685,31 @@ impl Simulation {
         if live < desired {
             started += self.start_service_tasks(s, (desired - live).min(room));
         } else if live > desired {
-            // P8: scale in.
+            // P8: scale in, never stopping a protected task (X3).
+            let wanted = (live - desired) as usize;
             let svc = &self.services[s];
+            let guarded;
+            let candidates: &[TaskId] = if svc.protection.is_empty() {
+                &svc.live
+            } else {
+                guarded = self.unprotected(s, &svc.live);
+                &guarded
+            };
+            let n = wanted.min(candidates.len());
             let victims = if self.spec.services[s].capacity.is_fargate() {
-                self.fargate_victims(&svc.live, (live - desired) as usize)
+                self.fargate_victims(candidates, n)
             } else {
                 scale_in::choose_victims(
                     &self.cluster,
                     svc.policy(),
-                    &svc.live,
-                    (live - desired) as usize,
+                    candidates,
+                    n,
                     &mut self.placer.rng,
                 )
             };
+            if !self.services[s].protection.is_empty() {
+                self.scale_in_held(s, wanted, n);
+            }
             for t in victims {
                 self.stop_task(t, StopReason::ScaledIn, cause);
             }
@@ -690,7 +722,12 @@ impl Simulation {
             let svc = &self.services[s];
             let healthy = self.healthy_count(s, now);
             let allowed = healthy.saturating_sub(min_healthy) as usize;
-            let take: Vec<TaskId> = svc.retiring.iter().copied().take(allowed).collect();
+            // X3: a deployment does not stop a protected task (one on a
+            // DRAINING instance is replaced all the same).
+            let take: Vec<TaskId> = (svc.retiring.iter().copied())
+                .filter(|&t| !self.is_protected(s, t) || self.on_draining(t))
+                .take(allowed)
+                .collect();
             stopped += take.len();
             for t in take {
                 self.retire(t, cause);
@@ -698,6 +735,13 @@ impl Simulation {
         }
         self.check_progress(s, started, stopped);
         self.observe(s, cause);
+        self.rebalance(s);
+    }
+
+    /// Whether task `t` is on a DRAINING instance.
+    fn on_draining(&self, t: TaskId) -> bool {
+        (self.cluster.task(t).instance)
+            .is_some_and(|i| self.cluster.instance(i).state == InstanceState::Draining)
     }
 
     /// D3: "An unhealthy task (failed container or load-balancer health
@@ -1126,6 +1170,24 @@ impl Simulation {
             self.services[s].stall_reported = false;
             return;
         }
+        // X3: old tasks kept by their scale-in protection hold the
+        // deployment until it ends (a pass runs then): a wait, not a stall.
+        let protected = (svc.retiring.iter())
+            .filter(|&&t| self.is_protected(s, t))
+            .count();
+        if protected > 0 {
+            if !svc.stall_reported {
+                self.services[s].stall_reported = true;
+                let name = self.service_name(s).to_string();
+                self.recorder.event(
+                    now,
+                    &name,
+                    "deployment-protected",
+                    format!("service {name} deployment is waiting for {protected} tasks with task scale-in protection to be unprotected or to expire."),
+                );
+            }
+            return;
+        }
         if !svc.stall_reported {
             self.services[s].stall_reported = true;
             if let Some(ro) = &self.services[s].rollout {
@@ -1444,9 +1506,13 @@ impl Simulation {
                     self.queue.schedule(now + d, Event::HealthCheckFailed(t));
                 }
             }
+            // X2: a task started to rebalance lets one stop elsewhere.
+            self.rebalance_task_healthy(s, t);
             let svc = &self.services[s];
             if !svc.retiring.is_empty() || svc.rollout.is_some() || !svc.unhealthy.is_empty() {
                 self.reconcile(s, cause);
+            } else {
+                self.rebalance(s);
             }
         }
     }
@@ -1483,6 +1549,9 @@ impl Simulation {
                 || !svc.unhealthy.is_empty()
             {
                 self.reconcile(s, cause);
+            } else {
+                // X2: the stop freed room under maximumPercent.
+                self.rebalance(s);
             }
         }
     }

@@ -534,6 +534,45 @@ pub struct ServiceSpec {
     /// Task crashes, start and image pull failures (X4, P9, D4); empty
     /// when the scenario has none.
     pub task_failures: super::TaskFailures,
+    /// `availabilityZoneRebalancing` is ENABLED (X2). It acts only where X2
+    /// applies (see `engine/rebalance.rs`).
+    pub az_rebalancing: bool,
+    /// Task scale-in protection settings (X3), in time order.
+    pub scale_in_protection: Vec<ProtectionSetting>,
+}
+
+/// Default protection period of task scale-in protection (X3): 120 minutes.
+pub const DEFAULT_PROTECTION_MINUTES: u32 = 120;
+/// Longest protection period (X3): 2,880 minutes (48 hours).
+pub const MAX_PROTECTION_MINUTES: u32 = 2_880;
+
+/// Which of a service's tasks an `UpdateTaskProtection` call names (X3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectedTasks {
+    /// This many tasks.
+    Count(u32),
+    /// This percentage of the service's RUNNING tasks, rounded up.
+    Percent(u32),
+}
+
+/// One `UpdateTaskProtection` call on a service's tasks (X3), optionally
+/// repeated: at `at`, the RUNNING tasks with the lowest ids (the oldest)
+/// are protected for `expires` (or, with `enabled` false, unprotected).
+/// Setting it again on a protected task renews its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtectionSetting {
+    /// When.
+    pub at: SimTime,
+    /// Which tasks.
+    pub tasks: ProtectedTasks,
+    /// `protectionEnabled`.
+    pub enabled: bool,
+    /// `expiresInMinutes` (1–2,880 minutes, default 120).
+    pub expires: SimDuration,
+    /// Repeat the call this often (a task renewing its own protection).
+    pub renew_every: Option<SimDuration>,
+    /// The last repetition is no later than this (default: the run's end).
+    pub until: Option<SimTime>,
 }
 
 /// Health-check failures of a service's healthy RUNNING tasks (D3): a task

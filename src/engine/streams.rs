@@ -40,6 +40,9 @@ pub(super) struct Streams {
     /// `"failure-victims"`: which instances of a group a scripted failure
     /// takes (X4).
     pub victims: SimRng,
+    /// `"az-rebalancing"`: ties among instances for a task started to
+    /// rebalance a service over AZs, and its scale-in draws (X2).
+    pub rebalance: SimRng,
 }
 
 impl Streams {
@@ -58,6 +61,7 @@ impl Streams {
             outages: streams.stream("az-outages"),
             failures: streams.stream("instance-failures"),
             victims: streams.stream("failure-victims"),
+            rebalance: streams.stream("az-rebalancing"),
         }
     }
 }

@@ -1106,6 +1106,13 @@ fn service(ctx: &mut Ctx, sv: usize, p: &str, scaling: &ScalingIndex) -> Section
     if let Some(lt) = ctx.str_at(sv, &join(p, "launchType")) {
         sec.set("launchType", s(lt));
     }
+    // X2: as described; a service that never set it is DISABLED (AWS's
+    // UpdateService reference), while ecsim's default is a new service's.
+    let az = ctx.str_at(sv, &join(p, "availabilityZoneRebalancing"));
+    sec.set(
+        "availabilityZoneRebalancing",
+        s(az.unwrap_or_else(|| "DISABLED".into())),
+    );
     for key in [
         "capacityProviderStrategy",
         "placementStrategy",

@@ -544,6 +544,24 @@ pub struct ServiceSummary {
     /// `startFailures` or `imagePullFailures`.
     #[serde(flatten)]
     pub task_failures: TaskFailureCounts,
+    /// Availability Zone rebalancing operations started (X2); only when
+    /// one did, so other summaries keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub az_rebalancing_operations: Option<u64>,
+    /// Tasks started to rebalance over AZs (X2); only when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub az_rebalancing_tasks_started: Option<u64>,
+    /// Tasks stopped to rebalance over AZs (X2); only when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub az_rebalancing_tasks_stopped: Option<u64>,
+    /// Tasks given (or renewed) scale-in protection (X3); only for a
+    /// service with `scaleInProtection`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks_protected: Option<u64>,
+    /// Protection refused as `DEPLOYMENT_BLOCKED` (X3); only for a service
+    /// with `scaleInProtection`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protection_refused: Option<u64>,
     /// Deployments (D3, D4), in order.
     pub deployments: Vec<DeploymentSummary>,
     /// Requests and what was served, for a service with demand (W1).

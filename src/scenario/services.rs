@@ -12,7 +12,8 @@ use super::reader::{index, join, Reader};
 use super::values::{constraints, strategies};
 use crate::engine::{
     Capacity, CircuitBreaker, Deployment, DesiredChange, HealthCheckFailures, HealthFailureReplay,
-    Revision, ServiceKind, ServiceSpec,
+    ProtectedTasks, ProtectionSetting, Revision, ServiceKind, ServiceSpec,
+    DEFAULT_PROTECTION_MINUTES, MAX_PROTECTION_MINUTES,
 };
 use crate::model::TaskDefId;
 use crate::placement::{Constraint, Strategy};
@@ -147,6 +148,8 @@ pub(crate) fn service(
         "taskCrashes",
         "startFailures",
         "imagePullFailures",
+        "availabilityZoneRebalancing",
+        "scaleInProtection",
     ];
     let ignored = [
         "cluster",
@@ -163,7 +166,6 @@ pub(crate) fn service(
         "enableExecuteCommand",
         "serviceConnectConfiguration",
         "volumeConfigurations",
-        "availabilityZoneRebalancing",
     ];
     let t = r.table(v, path, &known, &ignored)?;
     let name = r.req_string(t, path, "serviceName").unwrap_or_default();
@@ -237,6 +239,34 @@ pub(crate) fn service(
         health_check_failures(r, v, &p)
     });
     let task_failures = super::task_failures::read(r, t, path, dir, daemon);
+    // X2: ENABLED by default, as CreateService sets it for a new service.
+    let az_rebalancing = match t.get("availabilityZoneRebalancing") {
+        Some(v) => {
+            r.choice(
+                v,
+                &join(path, "availabilityZoneRebalancing"),
+                &["ENABLED", "DISABLED"],
+            )
+            .as_deref()
+                != Some("DISABLED")
+        }
+        None => true,
+    };
+    let scale_in_protection = match t.get("scaleInProtection") {
+        Some(v) => {
+            let p = join(path, "scaleInProtection");
+            if daemon {
+                r.err(
+                    &p,
+                    "DAEMON tasks have no scale-in to be protected from (X3)",
+                );
+                Vec::new()
+            } else {
+                scale_in_protection(r, v, &p)
+            }
+        }
+        None => Vec::new(),
+    };
     let (revisions, times) = deployments(r, t, path, daemon, td, resolve_td);
     Some((
         ServiceSpec {
@@ -256,6 +286,8 @@ pub(crate) fn service(
             scheduled,
             health_check_failures,
             task_failures,
+            az_rebalancing,
+            scale_in_protection,
         },
         times,
     ))
@@ -313,6 +345,127 @@ fn health_check_failures(r: &mut Reader, v: &Value, path: &str) -> Option<Health
     }
     spec.replay.sort_by_key(|e| e.at);
     ok.then_some(spec)
+}
+
+/// `services.X.scaleInProtection = [{ at, tasks, expiresInMinutes,
+/// protectionEnabled, renewEvery, until }]` (X3): each entry is an
+/// `UpdateTaskProtection` call on the `tasks` oldest RUNNING tasks (a count,
+/// or a share such as `"50%"`), protecting them for `expiresInMinutes`
+/// (1–2,880, default 120) or, with `protectionEnabled = false`, removing
+/// their protection; `renewEvery` repeats the call until `until` (default:
+/// the end of the run).
+fn scale_in_protection(r: &mut Reader, v: &Value, path: &str) -> Vec<ProtectionSetting> {
+    let Some(items) = v.as_array() else {
+        r.err(
+            path,
+            format!(
+                "expected a list of `{{ at, tasks, expiresInMinutes }}`, found {}",
+                super::reader::type_name(v)
+            ),
+        );
+        return Vec::new();
+    };
+    let known = [
+        "at",
+        "tasks",
+        "expiresInMinutes",
+        "protectionEnabled",
+        "renewEvery",
+        "until",
+    ];
+    let mut out = Vec::new();
+    for (i, v) in items.iter().enumerate() {
+        let p = index(path, i);
+        let Some(e) = r.table(v, &p, &known, &[]) else {
+            continue;
+        };
+        let at = r
+            .required(e, &p, "at")
+            .and_then(|v| r.duration(v, &join(&p, "at")));
+        let tasks = r
+            .required(e, &p, "tasks")
+            .and_then(|v| protected_tasks(r, v, &join(&p, "tasks")));
+        let enabled = r.opt_bool(e, &p, "protectionEnabled").unwrap_or(true);
+        let minutes = match e.get("expiresInMinutes") {
+            Some(_) if !enabled => {
+                r.err(
+                    &join(&p, "expiresInMinutes"),
+                    "only a call with protectionEnabled = true sets an expiry",
+                );
+                None
+            }
+            Some(Value::Integer(m)) if (1..=i64::from(MAX_PROTECTION_MINUTES)).contains(m) => {
+                Some(*m as u32)
+            }
+            Some(other) => {
+                r.err(
+                    &join(&p, "expiresInMinutes"),
+                    format!(
+                        "expected a whole number of minutes from 1 to {MAX_PROTECTION_MINUTES} (48 hours), found {}",
+                        super::reader::describe(other)
+                    ),
+                );
+                None
+            }
+            None => Some(DEFAULT_PROTECTION_MINUTES),
+        };
+        let renew_every = r.opt_duration(e, &p, "renewEvery");
+        if renew_every.is_some_and(|d| d < SimDuration::from_mins(1)) {
+            r.err(
+                &join(&p, "renewEvery"),
+                "expected a period of at least 1 minute",
+            );
+        }
+        let until = e
+            .get("until")
+            .and_then(|v| r.duration(v, &join(&p, "until")))
+            .map(|d| SimTime::ZERO + d);
+        if until.is_some() && renew_every.is_none() {
+            r.err(
+                &join(&p, "until"),
+                "`until` ends a `renewEvery` repetition; set `renewEvery` too",
+            );
+        }
+        if let (Some(at), Some(tasks), Some(m)) = (at, tasks, minutes) {
+            out.push(ProtectionSetting {
+                at: SimTime::ZERO + at,
+                tasks,
+                enabled,
+                expires: SimDuration::from_mins(u64::from(m)),
+                renew_every: renew_every.filter(|d| *d >= SimDuration::from_mins(1)),
+                until,
+            });
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    out
+}
+
+/// `tasks = 3` or `tasks = "50%"` in a `scaleInProtection` entry.
+fn protected_tasks(r: &mut Reader, v: &Value, path: &str) -> Option<ProtectedTasks> {
+    let expected =
+        "expected a number of tasks (at least 1) or a share of the RUNNING tasks such as \"50%\"";
+    match v {
+        Value::Integer(n) if (1..=100_000).contains(n) => Some(ProtectedTasks::Count(*n as u32)),
+        Value::String(s) => {
+            let pct = s
+                .trim()
+                .strip_suffix('%')
+                .and_then(|x| x.trim().parse::<u32>().ok())
+                .filter(|x| (1..=100).contains(x));
+            if pct.is_none() {
+                r.err(path, format!("{expected}, found \"{s}\""));
+            }
+            pct.map(ProtectedTasks::Percent)
+        }
+        other => {
+            r.err(
+                path,
+                format!("{expected}, found {}", super::reader::describe(other)),
+            );
+            None
+        }
+    }
 }
 
 /// `deploymentConfiguration` (D2): the deployment's percentages, whose

@@ -641,3 +641,85 @@ fn failures_draw_from_their_own_streams_so_the_run_is_the_same_until_the_first_f
     };
     assert_eq!(placed(&a), placed(&b));
 }
+
+/// Tasks of `web` RUNNING at `s` seconds, counted per AZ (a, b, c).
+fn per_az_at(r: &RunResult, s: f64) -> [usize; 3] {
+    let mut n = [0; 3];
+    for k in running_at(r, s) {
+        match k.az.as_deref() {
+            Some("us-east-1a") => n[0] += 1,
+            Some("us-east-1b") => n[1] += 1,
+            Some("us-east-1c") => n[2] += 1,
+            other => panic!("task in {other:?}"),
+        }
+    }
+    n
+}
+
+#[test]
+fn after_an_outage_az_rebalancing_moves_tasks_back_only_when_enabled_x1_x2() {
+    // ECS-MODEL X1 + X2: instances that hold two tasks each, so that the
+    // ASG's own rebalancing drains the empty surplus instances and leaves
+    // the re-placed tasks where they are: only service AZ rebalancing
+    // brings them back to the recovered AZ.
+    let scenario = |setting: &str| {
+        cluster(OUTAGE, "6h")
+            .replace(
+                "instanceTypes = [\"m5.large\"]",
+                "instanceTypes = [\"m5.xlarge\"]",
+            )
+            .replace(
+                "deploymentConfiguration",
+                &format!("availabilityZoneRebalancing = \"{setting}\"\ndeploymentConfiguration"),
+            )
+    };
+    let on = run(&scenario("ENABLED"));
+    let off = run(&scenario("DISABLED"));
+    for r in [&on, &off] {
+        assert_eq!(per_az_at(r, HOUR - 1.0), [2, 2, 2]);
+        // During the outage the two tasks of us-east-1a run elsewhere.
+        assert_eq!(per_az_at(r, 2.0 * HOUR)[0], 0);
+        assert_eq!(per_az_at(r, 2.0 * HOUR).iter().sum::<usize>(), 6);
+    }
+    // Hours after recovery (at 3 h): back to 2 per AZ only with X2.
+    assert_eq!(per_az_at(&on, 5.5 * HOUR), [2, 2, 2]);
+    let stuck = per_az_at(&off, 5.5 * HOUR);
+    assert_eq!(stuck[0], 0, "without X2 nothing moves back: {stuck:?}");
+    let s = &on.summary.services[0];
+    assert!(s.az_rebalancing_operations.is_some_and(|n| n >= 1), "{s:?}");
+}
+
+#[test]
+fn a_fargate_service_returns_to_a_recovered_az_x1_x2() {
+    // ECS-MODEL X1 (Fargate placements avoid the AZ during the outage) and
+    // X2 (Fargate services are rebalanced when it is back).
+    let text = r#"
+name = "fargate-outage"
+seed = 3
+duration = "6h"
+[cluster]
+availabilityZones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+[[taskDefinitions]]
+family = "web"
+requiresCompatibilities = ["FARGATE"]
+networkMode = "awsvpc"
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "web:1" }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+launchType = "FARGATE"
+desiredCount = 6
+[[failures.azOutages]]
+availabilityZone = "us-east-1a"
+at = "1h"
+duration = "2h"
+"#;
+    let r = run(text);
+    assert_eq!(per_az_at(&r, HOUR - 1.0), [2, 2, 2]);
+    let during = per_az_at(&r, 2.0 * HOUR);
+    assert_eq!(during[0], 0, "{during:?}");
+    assert_eq!(during.iter().sum::<usize>(), 6);
+    assert_eq!(per_az_at(&r, 5.5 * HOUR), [2, 2, 2]);
+}

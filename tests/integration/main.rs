@@ -16,6 +16,7 @@ mod placement_table;
 #[cfg(feature = "plot")]
 mod plots;
 mod properties;
+mod rebalancing;
 mod regions;
 mod reliability;
 mod report;

@@ -17,7 +17,8 @@ fn scenario(tasks_a: &str, tasks_b: &str, desired: u32) -> String {
         [[taskDefinitions]]\nfamily = \"web\"\n\
         containerDefinitions = [{{ name = \"a\", image = \"web:1\", cpu = 256, memory = 512 }}]\n\
         [[services]]\nserviceName = \"api\"\ntaskDefinition = \"api\"\ndesiredCount = 1\n\
-        [[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = {desired}\n"
+        [[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = {desired}\n\
+        availabilityZoneRebalancing = \"DISABLED\"\n"
     )
 }
 
@@ -158,6 +159,8 @@ containerDefinitions = [{ name = "app", image = "web:1", cpu = 512, memory = 102
 serviceName = "web"
 taskDefinition = "web"
 desiredCount = 3
+# The seeded placement is the point: no AZ rebalancing (X2) moves it.
+availabilityZoneRebalancing = "DISABLED"
 [spot]
 interruptions = "replay.csv"
 [[spot.pools]]
