@@ -91,6 +91,7 @@ pub mod import;
 pub mod market;
 pub mod metrics;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod placement;
 #[cfg(feature = "plot")]
