@@ -233,6 +233,11 @@ enum Command {
         /// Reuse the runs already finished in the output folder.
         #[arg(long)]
         resume: bool,
+        /// Run only shard K of N (1-based) of each round's new runs, into
+        /// the folder the other shards write too (a shared volume); each
+        /// shard waits for the others at the end of a round.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// Check the file and every candidate's scenario; run nothing.
         #[arg(long)]
         validate_only: bool,
@@ -370,8 +375,9 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             jobs,
             out,
             resume,
+            shard,
             validate_only,
-        } => run_optimize(&file, jobs, out, resume, validate_only),
+        } => run_optimize(&file, jobs, out, resume, shard.as_deref(), validate_only),
         Command::Merge { dirs, out, plot } => Ok(merge(&dirs, out, &plot)?),
         #[cfg(feature = "plot")]
         Command::Plot {
@@ -753,9 +759,11 @@ fn run_optimize(
     jobs: Option<u64>,
     out: Option<PathBuf>,
     resume: bool,
+    shard: Option<&str>,
     validate_only: bool,
 ) -> Result<(), Failure> {
     let started = Instant::now();
+    let shard = shard.map(Shard::parse).transpose()?;
     let study = optimize::Study::load(file)?;
     let d = &study.def;
     let schedule =
@@ -795,7 +803,11 @@ fn run_optimize(
     );
     on_interrupt(&dir, bar.clone());
     SELECTED.store(0, Ordering::SeqCst);
-    let opts = optimize::Options { jobs, resume };
+    let opts = optimize::Options {
+        jobs,
+        resume,
+        shard,
+    };
     let outcome = optimize::run(&study, &dir, &opts, &|p| match p {
         optimize::Progress::Round {
             round,
@@ -803,16 +815,26 @@ fn run_optimize(
             seeds,
             to_run,
             reused,
+            others,
         } => {
             SELECTED.fetch_add(to_run, Ordering::SeqCst);
             bar.set_position(0);
             bar.set_length(to_run as u64);
             bar.set_message(round.to_string());
+            let others = match shard {
+                Some(s) if others > 0 => {
+                    format!(", {others} left to the other shards (this is {s})")
+                }
+                _ => String::new(),
+            };
             bar.suspend(|| {
                 say!(
-                    "round {round}: {candidates} candidates x {seeds} seeds: {to_run} runs to simulate, {reused} reused"
+                    "round {round}: {candidates} candidates x {seeds} seeds: {to_run} runs to simulate, {reused} reused{others}"
                 )
             });
+        }
+        optimize::Progress::Waiting { runs } => {
+            bar.suspend(|| say!("  waiting for {runs} runs of the other shards"));
         }
         optimize::Progress::Done => {
             KEPT.fetch_add(1, Ordering::SeqCst);

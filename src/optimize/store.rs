@@ -30,7 +30,7 @@ use super::{rebase_paths, Metric, Study};
 use crate::engine::Simulation;
 use crate::output::{write_atomic, Lock};
 use crate::sweep::table::{flatten, num};
-use crate::sweep::{run_seed, SweepError};
+use crate::sweep::{run_seed, Shard, SweepError};
 
 /// Folder of the run files.
 pub const RUNS_DIR: &str = "runs";
@@ -42,22 +42,29 @@ pub struct Options {
     pub jobs: usize,
     /// Read the runs already in the folder instead of running them again.
     pub resume: bool,
+    /// Run only this shard's share of each round (see [`run`]).
+    pub shard: Option<Shard>,
 }
 
 /// What [`run`] tells its progress callback.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {
-    /// A round starts: its number, candidates, seeds, the runs it will
-    /// simulate and those it reuses (earlier rounds, or the folder).
+    /// A round starts: its number, candidates, seeds, the runs this call
+    /// will simulate, those it reuses (earlier rounds, or the folder) and
+    /// those left to the other shards.
     Round {
         round: usize,
         candidates: usize,
         seeds: u32,
         to_run: usize,
         reused: usize,
+        others: usize,
     },
     /// A run's file has been written.
     Done,
+    /// A shard has done its share of the round and waits for the other
+    /// shards' runs (how many are missing).
+    Waiting { runs: usize },
 }
 
 /// `runs/<id>.json`.
@@ -86,7 +93,8 @@ pub struct Round {
     pub kept: usize,
     /// Runs simulated in this round by this call.
     pub ran: usize,
-    /// Runs of this round taken from earlier rounds or the folder.
+    /// Runs of this round not simulated by this call (earlier rounds, the
+    /// folder, other shards).
     pub reused: usize,
 }
 
@@ -206,11 +214,16 @@ fn simulate(study: &Study, c: usize, s: u32) -> Result<(String, RunEval), SweepE
     Ok((text, eval))
 }
 
-/// The run files in `dir/runs` of this search, by (candidate, seed index),
-/// each checked to be the run its name says; temporary files a killed
-/// writer left are removed; a file of another search is refused.
-fn read_runs(study: &Study, runs: &Path) -> Result<BTreeMap<(usize, u32), RunEval>, SweepError> {
-    let mut found = BTreeMap::new();
+/// Adds to `found` the run files in `runs` of this search that it lacks,
+/// by (candidate, seed index), each checked to be the run its name says;
+/// a file of another search is refused. With `clean`, temporary files a
+/// killed writer left are removed (never while shards may be writing).
+fn read_runs(
+    study: &Study,
+    runs: &Path,
+    clean: bool,
+    found: &mut BTreeMap<(usize, u32), RunEval>,
+) -> Result<(), SweepError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(runs)
         .map_err(SweepError::io(runs))?
         .map(|e| e.map(|e| e.path()))
@@ -220,10 +233,13 @@ fn read_runs(study: &Study, runs: &Path) -> Result<BTreeMap<(usize, u32), RunEva
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if crate::output::folder::is_temp_file(name) {
-            std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+            if clean {
+                std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+            }
             continue;
         }
-        if !name.ends_with(".json") {
+        if !name.ends_with(".json") || parse_run_name(name).is_some_and(|k| found.contains_key(&k))
+        {
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(SweepError::io(&path))?;
@@ -259,7 +275,16 @@ fn read_runs(study: &Study, runs: &Path) -> Result<BTreeMap<(usize, u32), RunEva
         let eval = evaluate(study, &rec.summary, &path.display().to_string())?;
         found.insert((c, rec.seed_index), eval);
     }
-    Ok(found)
+    Ok(())
+}
+
+/// `c0007-s02.json` -> (7, 2).
+fn parse_run_name(name: &str) -> Option<(usize, u32)> {
+    let (c, s) = name
+        .strip_suffix(".json")?
+        .strip_prefix('c')?
+        .split_once("-s")?;
+    Some((c.parse().ok()?, s.parse().ok()?))
 }
 
 /// Writes each text to its path atomically and durably: every file under
@@ -335,12 +360,22 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Outcome, SweepError> {
-    let lock = Lock::acquire(dir)?;
+    // A whole search locks the folder; a shard locks its share of it, so
+    // the shards of one search write one folder together.
+    let lock = match opts.shard {
+        None => Lock::acquire(dir)?,
+        Some(sh) => {
+            std::fs::create_dir_all(dir).map_err(SweepError::io(dir))?;
+            Lock::acquire(&dir.join(format!("shard-{}-of-{}", sh.k, sh.n)))?
+        }
+    };
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
-    // Always read (so another search's files are refused); used on resume.
-    let existing = read_runs(study, &runs_dir)?;
-    let mut done: BTreeMap<(usize, u32), RunEval> = if opts.resume {
+    // Always read (so another search's files are refused); used on resume
+    // and by shards, which take each other's runs from the folder.
+    let mut existing = BTreeMap::new();
+    read_runs(study, &runs_dir, opts.shard.is_none(), &mut existing)?;
+    let mut done: BTreeMap<(usize, u32), RunEval> = if opts.resume || opts.shard.is_some() {
         existing
     } else {
         BTreeMap::new()
@@ -362,12 +397,29 @@ pub fn run(
     let mut rounds = Vec::new();
     let mut ran = 0usize;
     let mut used_from_folder = std::collections::BTreeSet::new();
+    let mut previous_seeds = 0;
     for (round, &seeds) in schedule.iter().enumerate() {
         let wanted: Vec<(usize, u32)> = alive
             .iter()
             .flat_map(|&c| (0..seeds).map(move |si| (c, si)))
             .collect();
-        let todo: Vec<(usize, u32)> = wanted
+        // A shard's share of the round: every N-th of the round's new runs
+        // (its candidates' seeds from the last round's count on), a list
+        // that does not depend on what is done, so every shard computes
+        // the same split whenever it starts.
+        let fresh = alive
+            .iter()
+            .flat_map(|&c| (previous_seeds..seeds).map(move |si| (c, si)));
+        let share: Vec<(usize, u32)> = match opts.shard {
+            None => wanted.clone(),
+            Some(sh) => fresh
+                .enumerate()
+                .filter(|(i, _)| sh.contains(*i))
+                .map(|(_, k)| k)
+                .collect(),
+        };
+        previous_seeds = seeds;
+        let todo: Vec<(usize, u32)> = share
             .iter()
             .copied()
             .filter(|k| !done.contains_key(k))
@@ -377,12 +429,14 @@ pub fn run(
                 used_from_folder.insert(*k);
             }
         }
+        let reused = wanted.iter().filter(|k| done.contains_key(k)).count();
         progress(Progress::Round {
             round,
             candidates: alive.len(),
             seeds,
             to_run: todo.len(),
-            reused: wanted.len() - todo.len(),
+            reused,
+            others: wanted.len() - reused - todo.len(),
         });
         // In chunks of a few runs per thread: the chunk's runs are simulated
         // in parallel, their files written under temporary names, made
@@ -412,6 +466,20 @@ pub fn run(
         ran += todo.len();
         for (k, e) in todo.iter().zip(results) {
             done.insert(*k, e);
+        }
+        // A shard waits for the other shards' runs of the round.
+        let mut told = false;
+        loop {
+            let missing = wanted.iter().filter(|k| !done.contains_key(k)).count();
+            if missing == 0 {
+                break;
+            }
+            if !told {
+                progress(Progress::Waiting { runs: missing });
+                told = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            read_runs(study, &runs_dir, false, &mut done)?;
         }
         let mut ranked: Vec<Estimate> = alive
             .iter()

@@ -8,7 +8,7 @@ use std::process::Command;
 use ecsim::engine::Simulation;
 use ecsim::optimize::{self, Options, Outcome, Study};
 use ecsim::sweep::table::flatten;
-use ecsim::sweep::{run_seed, SweepError};
+use ecsim::sweep::{run_seed, Shard, SweepError};
 
 /// The quickstart scenario (it reads a task definition file beside it), by
 /// absolute path so files in a temporary folder can name it.
@@ -59,7 +59,17 @@ fn load(dir: &Path, text: &str) -> Result<Study, SweepError> {
 }
 
 fn run(study: &Study, out: &Path, jobs: usize, resume: bool) -> Outcome {
-    optimize::run(study, out, &Options { jobs, resume }, &|_| {}).unwrap()
+    optimize::run(
+        study,
+        out,
+        &Options {
+            jobs,
+            resume,
+            shard: None,
+        },
+        &|_| {},
+    )
+    .unwrap()
 }
 
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -260,6 +270,53 @@ fn resume_after_a_partial_run_reruns_only_what_is_missing() {
 }
 
 #[test]
+fn shards_writing_one_folder_give_the_bytes_of_one_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = load(tmp.path(), &small("")).unwrap();
+    let whole = tmp.path().join("whole");
+    run(&study, &whole, 2, false);
+    // Three shards at once, each on one thread, into one folder: each
+    // runs its share of a round, waits for the others, and all decide the
+    // next round alike.
+    let shared = tmp.path().join("shared");
+    let outcomes: Vec<Outcome> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..=3)
+            .map(|k| {
+                let (study, shared) = (&study, &shared);
+                s.spawn(move || {
+                    let opts = Options {
+                        jobs: 1,
+                        resume: false,
+                        shard: Some(Shard::parse(&format!("{k}/3")).unwrap()),
+                    };
+                    optimize::run(study, shared, &opts, &|_| {}).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Every run was simulated by exactly one shard.
+    let ran: usize = outcomes.iter().map(|o| o.ran).sum();
+    assert_eq!(ran, 66);
+    assert!(
+        outcomes.iter().all(|o| o.ran >= 20),
+        "shares are balanced: {:?}",
+        outcomes.iter().map(|o| o.ran).collect::<Vec<_>>()
+    );
+    assert_eq!(files(&whole), files(&shared));
+    // A shard started again once all is done runs nothing.
+    let opts = Options {
+        jobs: 1,
+        resume: false,
+        shard: Some(Shard::parse("2/3").unwrap()),
+    };
+    assert_eq!(
+        optimize::run(&study, &shared, &opts, &|_| {}).unwrap().ran,
+        0
+    );
+}
+
+#[test]
 fn a_folder_of_another_search_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let study = load(tmp.path(), &small("")).unwrap();
@@ -272,6 +329,7 @@ fn a_folder_of_another_search_is_refused() {
         &Options {
             jobs: 1,
             resume: true,
+            shard: None,
         },
         &|_| {},
     )
@@ -363,6 +421,7 @@ fn a_metric_missing_from_the_summary_is_an_error_naming_it() {
         &Options {
             jobs: 1,
             resume: false,
+            shard: None,
         },
         &|_| {},
     )
