@@ -378,6 +378,12 @@ pub fn run(
     let mut done: BTreeMap<(usize, u32), RunEval> = if opts.resume || opts.shard.is_some() {
         existing
     } else {
+        // Every run is run again: the old files (of this search, checked
+        // above) go first, so none outlives the search that replaces it.
+        for &(c, si) in existing.keys() {
+            let p = runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())));
+            std::fs::remove_file(&p).map_err(SweepError::io(&p))?;
+        }
         BTreeMap::new()
     };
     let resumed_pool: Vec<(usize, u32)> = done.keys().copied().collect();
