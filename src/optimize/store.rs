@@ -278,6 +278,21 @@ fn read_runs(
     Ok(())
 }
 
+/// Removes the temporary files of [`write_atomic`] a killed writer left in `dir`.
+fn remove_temp_files(dir: &Path) -> Result<(), SweepError> {
+    for e in std::fs::read_dir(dir).map_err(SweepError::io(dir))? {
+        let p = e.map_err(SweepError::io(dir))?.path();
+        let temp = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::output::folder::is_temp_file);
+        if temp && p.is_file() {
+            std::fs::remove_file(&p).map_err(SweepError::io(&p))?;
+        }
+    }
+    Ok(())
+}
+
 /// `c0007-s02.json` -> (7, 2).
 fn parse_run_name(name: &str) -> Option<(usize, u32)> {
     let (c, s) = name
@@ -371,6 +386,10 @@ pub fn run(
     };
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
+    if opts.shard.is_none() {
+        // Tables a killed search was writing.
+        remove_temp_files(dir)?;
+    }
     // Always read (so another search's files are refused); used on resume
     // and by shards, which take each other's runs from the folder.
     let mut existing = BTreeMap::new();

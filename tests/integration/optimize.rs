@@ -256,6 +256,7 @@ fn resume_after_a_partial_run_reruns_only_what_is_missing() {
         }
     }
     std::fs::write(part.join("runs/.c0000-s03.json.ecsim-tmp-1-0"), "{").unwrap();
+    std::fs::write(part.join(".summary.json.ecsim-tmp-1-1"), "{").unwrap();
     let r = run(&study, &part, 1, true);
     assert_eq!(r.resumed, kept);
     assert_eq!(r.ran, o.ran - kept);
@@ -468,4 +469,85 @@ fn the_command_line_reports_simulations_and_time() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("search.keep: expected the share"));
+}
+
+#[test]
+fn sampled_studies_draw_the_same_candidates_from_the_same_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lhs = small("").replace(
+        "keep = 0.33",
+        "sample = \"latin-hypercube\"\ncandidates = 8\nkeep = 0.33",
+    );
+    let a = load(tmp.path(), &lhs).unwrap();
+    let b = load(tmp.path(), &lhs).unwrap();
+    let labels = |s: &Study| {
+        s.candidates
+            .iter()
+            .map(|c| c.labels.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        a.candidates.len() <= 8 && a.candidates.len() >= 4,
+        "{}",
+        a.candidates.len()
+    );
+    assert_eq!(labels(&a), labels(&b));
+    // The count (5 values) is stratified: 8 strata over 5 values give
+    // each value one or two candidates (before merging repeats).
+    let c = load(tmp.path(), &lhs.replace("seed = 3", "seed = 9")).unwrap();
+    assert_ne!(labels(&a), labels(&c), "another seed, another sample");
+    let random = small("").replace(
+        "keep = 0.33",
+        "sample = \"random\"\ncandidates = 12\nkeep = 0.33",
+    );
+    let r = load(tmp.path(), &random).unwrap();
+    assert_eq!(r.candidates.len(), 12);
+}
+
+#[test]
+fn a_killed_search_resumed_from_the_command_line_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("opt.toml");
+    std::fs::write(&path, small("")).unwrap();
+    let ecsim = env!("CARGO_BIN_EXE_ecsim");
+    let whole = tmp.path().join("whole");
+    let ok = Command::new(ecsim)
+        .args(["optimize", "--jobs", "1", "--out"])
+        .arg(&whole)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let cut = tmp.path().join("cut");
+    let mut child = Command::new(ecsim)
+        .args(["optimize", "--jobs", "1", "--out"])
+        .arg(&cut)
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL: no handler runs) once some runs are on disk.
+    let runs = cut.join("runs");
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(60) {
+        let n = std::fs::read_dir(&runs).map_or(0, |d| d.count());
+        if n >= 12 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let resumed = Command::new(ecsim)
+        .args(["optimize", "--jobs", "2", "--resume", "--out"])
+        .arg(&cut)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(files(&whole), files(&cut));
 }
