@@ -45,8 +45,6 @@ pub struct Variable {
     pub values: Vec<Value>,
     /// How each value is written in the tables.
     pub labels: Vec<String>,
-    /// Whether the values are numbers (a range), so a chart may use them.
-    pub numeric: bool,
 }
 
 /// How candidates are drawn from the variables' values.
@@ -368,7 +366,6 @@ fn collect(r: &mut Reader, t: &Table, prefix: &str, out: &mut Vec<Variable>) {
                     path,
                     values,
                     labels,
-                    numeric: list.iter().all(|v| v.is_integer() || v.is_float()),
                 });
             }
             Value::Table(inner) if is_range(inner) => {
@@ -477,12 +474,10 @@ fn range(r: &mut Reader, t: &Table, path: &str, field: &str) -> Option<Variable>
             labels.push(num_text(x));
         }
     }
-    let _ = path;
     Some(Variable {
         path: path.to_string(),
         values,
         labels,
-        numeric: true,
     })
 }
 

@@ -186,21 +186,16 @@ impl Study {
             if let Err(found) = validate_tree(&probe, &def.scenario) {
                 let indexed = sweep::indexed_path(&probe, &v.path).unwrap_or_default();
                 for i in found {
+                    // A problem under the variable's own field that says the
+                    // field is unknown: the path is not one of the scenario.
                     let under = !indexed.is_empty()
                         && (i.path == indexed || i.path.starts_with(&format!("{indexed}.")));
-                    let what = if i.message.starts_with("unknown field") {
+                    let message = if under && i.message.starts_with("unknown field") {
                         format!("not a path of the scenario: {i}")
                     } else {
                         format!("with {} = {}: {i}", v.path, v.labels[0])
                     };
-                    if under {
-                        issues.push(at(&field, what));
-                    } else {
-                        issues.push(at(
-                            &field,
-                            format!("with {} = {}: {i}", v.path, v.labels[0]),
-                        ));
-                    }
+                    issues.push(at(&field, message));
                 }
             }
         }

@@ -397,6 +397,17 @@ fn errors_name_the_file_field_and_candidate() {
         p.contains("services[0].desiredCount: expected an integer from 0 to 100000, found -2 (and 19 more candidates)"),
         "{p}"
     );
+    // A value refused at the variable's first value: named with it.
+    let p = problems(&s.replace(
+        "min = 3, max = 7",
+        "min = 3, max = 7 }\n\"services.web.desiredCount\" = [-1, 6] #",
+    ));
+    assert!(
+        p.contains(
+            "variables.\"services.web.desiredCount\": with services.web.desiredCount = -1: "
+        ),
+        "{p}"
+    );
     // A service the scenario does not have, in a constraint and in the objective.
     let p = problems(&small(", \"services.wbe.minutes_below_desired <= 1\""));
     assert!(
