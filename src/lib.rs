@@ -50,6 +50,11 @@
 //!   seeds) into runs, runs them in parallel (rayon), persists each finished
 //!   run at once, and writes `runs.csv` and `aggregate.csv`; it also runs
 //!   one shard of a sweep and merges shards back.
+//! * [`optimize`] searches decision variables (override paths) for the
+//!   configuration that minimizes an objective while meeting SLOs on a
+//!   required share of seeds, by successive halving over seeds, and writes
+//!   the ranked candidates, the Pareto chart and the winner as `best.toml`;
+//!   it runs scenarios as sweeps do and judges them with [`slo`].
 //!
 //! ```text
 //! sweep file --sweep--> runs (overrides via scenario, seed per replication)
@@ -91,6 +96,7 @@ pub mod import;
 pub mod market;
 pub mod metrics;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod placement;
 #[cfg(feature = "plot")]

@@ -26,6 +26,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use ecsim::compare;
 use ecsim::engine::RunResult;
+use ecsim::optimize;
 use ecsim::output::{self, Timing};
 #[cfg(feature = "plot")]
 use ecsim::plot;
@@ -215,6 +216,32 @@ enum Command {
         #[command(flatten)]
         plot: PlotFlag,
     },
+    /// Search decision variables for the configuration that minimizes an
+    /// objective (e.g. cost per month) while meeting service-level
+    /// objectives on a required share of seeds, by successive halving over
+    /// seeds; writes candidates.csv, rounds.csv, summary.json, best.toml
+    /// and the Pareto chart.
+    Optimize {
+        /// Optimize file (TOML).
+        file: PathBuf,
+        /// Worker threads (default: one per available core; at most 1024).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        jobs: Option<u64>,
+        /// Output folder (default: results/optimize/<name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Reuse the runs already finished in the output folder.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard K of N (1-based) of each round's new runs, into
+        /// the folder the other shards write too (a shared volume); each
+        /// shard waits for the others at the end of a round.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Check the file and every candidate's scenario; run nothing.
+        #[arg(long)]
+        validate_only: bool,
+    },
     /// Run one workload under several launch configurations with the same
     /// seed and compare cost, utilization and service health side by side.
     Compare {
@@ -302,6 +329,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
     let out = match &command {
         Command::Run { out, .. }
         | Command::Sweep { out, .. }
+        | Command::Optimize { out, .. }
         | Command::Compare { out, .. }
         | Command::Merge { out, .. } => out.as_deref(),
         _ => None,
@@ -342,6 +370,14 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             validate_only,
             &plot,
         ),
+        Command::Optimize {
+            file,
+            jobs,
+            out,
+            resume,
+            shard,
+            validate_only,
+        } => run_optimize(&file, jobs, out, resume, shard.as_deref(), validate_only),
         Command::Merge { dirs, out, plot } => Ok(merge(&dirs, out, &plot)?),
         #[cfg(feature = "plot")]
         Command::Plot {
@@ -715,6 +751,126 @@ fn run_sweep(
     } else {
         plot_after(&report.dir, plot)?;
     }
+    Ok(())
+}
+
+fn run_optimize(
+    file: &Path,
+    jobs: Option<u64>,
+    out: Option<PathBuf>,
+    resume: bool,
+    shard: Option<&str>,
+    validate_only: bool,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let shard = shard.map(Shard::parse).transpose()?;
+    let study = optimize::Study::load(file)?;
+    let d = &study.def;
+    let schedule =
+        optimize::search::schedule(d.search.min_seeds, d.search.max_seeds, d.search.growth);
+    if validate_only {
+        say!(
+            "{}: ok ({} candidates ({} sample), rounds of {:?} seeds, search {})",
+            file.display(),
+            study.candidates.len(),
+            d.search.sample.as_str(),
+            schedule,
+            study.fingerprint
+        );
+        return Ok(());
+    }
+    let dir = match out {
+        Some(d) => d,
+        None => optimize::output_dir(&study, file)?,
+    };
+    let jobs = jobs.map_or(0, |j| usize::try_from(j).unwrap_or(usize::MAX));
+    let jobs = if jobs > MAX_JOBS {
+        eprintln!("note: --jobs {jobs} is more than the {MAX_JOBS} worker threads ecsim starts; using {MAX_JOBS}");
+        MAX_JOBS
+    } else {
+        jobs
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} runs of round {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    on_interrupt(&dir, bar.clone());
+    SELECTED.store(0, Ordering::SeqCst);
+    let opts = optimize::Options {
+        jobs,
+        resume,
+        shard,
+    };
+    let outcome = optimize::run(&study, &dir, &opts, &|p| match p {
+        optimize::Progress::Round {
+            round,
+            candidates,
+            seeds,
+            to_run,
+            reused,
+            others,
+        } => {
+            SELECTED.fetch_add(to_run, Ordering::SeqCst);
+            bar.set_position(0);
+            bar.set_length(to_run as u64);
+            bar.set_message(round.to_string());
+            let others = match shard {
+                Some(s) if others > 0 => {
+                    format!(", {others} left to the other shards (this is {s})")
+                }
+                _ => String::new(),
+            };
+            bar.suspend(|| {
+                say!(
+                    "round {round}: {candidates} candidates x {seeds} seeds: {to_run} runs to simulate, {reused} reused{others}"
+                )
+            });
+        }
+        optimize::Progress::Waiting { runs } => {
+            bar.suspend(|| say!("  waiting for {runs} runs of the other shards"));
+        }
+        optimize::Progress::Done => {
+            KEPT.fetch_add(1, Ordering::SeqCst);
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let outcome = outcome.with_context(|| format!("optimize {}", file.display()))?;
+    let wall = started.elapsed().as_secs_f64();
+    say!(
+        "{}: {} simulations ({} run now, {} read back from the folder) in {} rounds; {:.1} s",
+        d.name,
+        outcome.simulations(),
+        outcome.ran,
+        outcome.resumed,
+        outcome.rounds.len(),
+        wall
+    );
+    match &outcome.winner {
+        Some(w) => {
+            say!("  winner: {}", study.describe(w.candidate));
+            say!(
+                "  objective mean {} over {} seeds; every objective met on {:.0}% of them (95% CI {:.0}-{:.0}%)",
+                sweep::table::num(w.objective_mean),
+                w.runs,
+                w.all_met.share * 100.0,
+                w.all_met.lo * 100.0,
+                w.all_met.hi * 100.0
+            );
+            say!("  best.toml: ecsim run {}", outcome.dir.join("best.toml").display());
+        }
+        None => say!(
+            "  no feasible candidate in the last round (see candidates.csv): relax the objectives or the confidence, widen the variables, or raise maxSeeds"
+        ),
+    }
+    say!("  results in {}", outcome.dir.display());
     Ok(())
 }
 

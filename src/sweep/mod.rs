@@ -404,7 +404,7 @@ fn shared_problems(def: &SweepDef, base: &Table) -> Vec<Issue> {
 /// An override path with list elements named by `name`/`serviceName`/
 /// `family` turned into indexes as error messages print them
 /// (`services.web.x` -> `services[0].x`); None when it names no element.
-fn indexed_path(base: &Table, path: &str) -> Option<String> {
+pub(crate) fn indexed_path(base: &Table, path: &str) -> Option<String> {
     let mut out = String::new();
     let mut cur = Some(toml::Value::Table(base.clone()));
     for part in path.split('.') {

@@ -11,6 +11,7 @@ mod health_checks;
 mod hostile;
 mod import;
 mod lifecycle;
+mod optimize;
 mod output_text;
 mod placement_table;
 #[cfg(feature = "plot")]
