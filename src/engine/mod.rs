@@ -238,6 +238,10 @@ pub struct Simulation {
     td_images: Vec<Vec<String>>,
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
+    /// Service tasks started for a request older than the task (a
+    /// desired-count rise or a replacement that waited for capacity or
+    /// room): when it was made. Read (never iterated) for the waits.
+    request_at: std::collections::BTreeMap<TaskId, SimTime>,
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
@@ -306,6 +310,7 @@ impl Simulation {
             td_ports,
             td_images,
             doomed: BTreeSet::new(),
+            request_at: std::collections::BTreeMap::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,

@@ -42,6 +42,7 @@ const TOP_FIELDS: &[&str] = &[
     "pricing",
     "variants",
     "capacityProviders",
+    "slo",
 ];
 
 const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
@@ -247,6 +248,11 @@ pub(crate) fn build(
         super::spot::spot_section(r, t, dir, &refs, start_epoch_s, &cluster.region)
     };
 
+    let slo = {
+        let svc: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let job: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+        super::slo::section(r, t, &svc, &job)
+    };
     let spec = SimSpec {
         name,
         horizon,
@@ -268,6 +274,7 @@ pub(crate) fn build(
         capacity_providers,
         provisioning,
         throttle,
+        slo,
     };
     super::limits::check(r, &spec, &job_paths);
     Some((spec, seed))

@@ -49,6 +49,7 @@ mod pricing;
 pub(crate) mod reader;
 mod scaling;
 mod services;
+mod slo;
 mod spot;
 pub(crate) mod taskdef;
 mod trace;

@@ -6,8 +6,9 @@
 //!
 //! Metric names are dotted paths into the summary (`services.web.
 //! running_ratio_mean`); an element of a list that has a `name` is keyed by
-//! it, any other by its index. Strings and booleans are left out, and so is
-//! the summary's top-level `seed`, which is the run's `seed` column. The
+//! it, any other by its index. Strings are left out, booleans (an `[slo]`
+//! objective's `met`) read 1 or 0, and so is left out the summary's
+//! top-level `seed`, which is the run's `seed` column. The
 //! columns are the union over runs, in the summary's order (struct fields
 //! as declared, the keys of a map sorted, whichever run brings them first),
 //! so they depend on the set of runs, not on who ran them. A metric absent
@@ -23,48 +24,8 @@ use super::store::RunRecord;
 use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
-/// The named children of a summary node: an object's fields, or a list's
-/// elements keyed by their `name` (or index). The root's `seed` is left out.
-fn children(v: &Value, root: bool) -> Vec<(String, &Value)> {
-    match v {
-        Value::Object(map) => map
-            .iter()
-            .filter(|(k, _)| !(root && k.as_str() == "seed"))
-            .map(|(k, v)| (k.clone(), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let key = item
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| i.to_string(), str::to_string);
-                (key, item)
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Flattens a summary into `(name, value)` pairs, in the summary's order.
-pub fn flatten(summary: &Value) -> Vec<(String, f64)> {
-    fn walk(v: &Value, name: &str, root: bool, out: &mut Vec<(String, f64)>) {
-        if let Value::Number(n) = v {
-            if let Some(x) = n.as_f64() {
-                out.push((name.to_string(), x));
-            }
-            return;
-        }
-        for (k, child) in children(v, root) {
-            let full = if root { k } else { format!("{name}.{k}") };
-            walk(child, &full, false, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(summary, "", true, &mut out);
-    out
-}
+pub use crate::metrics::flatten;
+use crate::metrics::summary_children as children;
 
 /// The union of the summaries' structure, children in merged order.
 #[derive(Debug, Default)]
@@ -81,13 +42,16 @@ impl Node {
     /// of a map (sorted in every summary, zero counts left out) end up
     /// sorted whichever run brings them first.
     fn merge(&mut self, v: &Value, root: bool) {
-        if v.is_number() {
+        if v.is_number() || v.is_boolean() {
             self.leaf = true;
         }
         let kids = children(v, root);
         let mut at = 0;
         for (key, child) in &kids {
-            if !matches!(child, Value::Number(_) | Value::Object(_) | Value::Array(_)) {
+            if !matches!(
+                child,
+                Value::Number(_) | Value::Bool(_) | Value::Object(_) | Value::Array(_)
+            ) {
                 continue;
             }
             let i = match self.children.iter().position(|(k, _)| k == key) {
@@ -455,6 +419,8 @@ mod tests {
             names,
             [
                 ("a".to_string(), 1.5),
+                // Booleans (an objective's `met`) read 1 or 0.
+                ("flag".into(), 1.0),
                 ("by.CPU".into(), 2.0),
                 ("services.web.n".into(), 3.0),
                 ("services.web.az.1a".into(), 1.0),

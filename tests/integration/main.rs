@@ -22,4 +22,5 @@ mod scaling;
 mod scenarios;
 mod seed_state;
 mod service_rules;
+mod slo;
 mod sweep;
