@@ -365,10 +365,61 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
 /// Statistic suffixes of `aggregate.csv`, per metric.
 pub const STATS: [&str; 6] = ["mean", "std", "ci95_low", "ci95_high", "min", "max"];
 
-/// `aggregate.csv`: the parameters, `runs`, and per metric the [`STATS`];
-/// one row per combination, records grouped by consecutive combination
-/// (the records must be in sweep order).
+/// The `[slo]` columns of `aggregate.csv`, after the metrics: per
+/// objective `i` (the order of `[slo] objectives`), the share of the
+/// combination's runs that met it, `slo.<i>.met_share`, and its Wilson
+/// score interval at `confidence`, `slo.<i>.met_share_lo` and
+/// `slo.<i>.met_share_hi`. Returns the column names and, per combination
+/// of [`combination_groups`], the values; no columns when no run has
+/// objectives.
+pub fn slo_shares(records: &[RunRecord], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
+    let met = |r: &RunRecord, i: usize| {
+        r.summary
+            .get("slo")
+            .and_then(|l| l.get(i))
+            .and_then(|o| o.get("met"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let objectives = records
+        .iter()
+        .map(|r| {
+            r.summary
+                .get("slo")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
+        .max()
+        .unwrap_or(0);
+    let names = (0..objectives)
+        .flat_map(|i| ["met_share", "met_share_lo", "met_share_hi"].map(|s| format!("slo.{i}.{s}")))
+        .collect();
+    let values = combination_groups(records)
+        .into_iter()
+        .map(|g| {
+            let runs = &records[g];
+            (0..objectives)
+                .flat_map(|i| {
+                    let k = runs.iter().filter(|r| met(r, i)).count();
+                    let w = crate::slo::wilson(k, runs.len(), confidence);
+                    [w.share, w.lo, w.hi]
+                })
+                .collect()
+        })
+        .collect();
+    (names, values)
+}
+
+/// [`aggregate_csv_at`] at the default confidence (0.95).
 pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
+    aggregate_csv_at(parameters, records, 0.95)
+}
+
+/// `aggregate.csv`: the parameters, `runs`, and per metric the [`STATS`],
+/// then the [`slo_shares`] columns at `confidence`; one row per
+/// combination, records grouped by consecutive combination (the records
+/// must be in sweep order).
+pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence: f64) -> String {
     let rows: Vec<Vec<(String, f64)>> = records.iter().map(|r| flatten(&r.summary)).collect();
     let metrics = metric_columns(records.iter().map(|r| &r.summary));
     let mut head = header(parameters, &[]);
@@ -376,9 +427,11 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
     for m in &metrics {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
+    let (slo_names, slo_values) = slo_shares(records, confidence);
+    head.extend(slo_names);
     let mut w = CsvText::new();
     w.row(&head);
-    for group in combination_groups(records) {
+    for (group, slo) in combination_groups(records).into_iter().zip(slo_values) {
         let (start, end) = (group.start, group.end);
         let mut cells = param_cells(parameters, &records[start]);
         cells.push((end - start).to_string());
@@ -396,6 +449,7 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
             cells.push(num(st.min));
             cells.push(num(st.max));
         }
+        cells.extend(slo.into_iter().map(num));
         w.row(&cells);
     }
     w.finish()
