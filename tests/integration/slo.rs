@@ -307,3 +307,49 @@ fn slo_metrics_are_deterministic() {
     let b = serde_json::to_string(&run(CHAIN).summary).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn cli_prints_the_objectives_and_fails_on_a_miss_only_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("svc.toml");
+    std::fs::write(
+        &file,
+        health_replay(
+            "[slo]\nobjectives = [\"services.web.availability >= 99.9\", \"services.web.wait_max <= 30s\"]",
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = tmp.path().join("out");
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+            .args([
+                "run",
+                file.to_str().unwrap(),
+                "--outputs",
+                "summary",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("services.web.availability >= 99.9")
+            && stdout.contains("99.1597")
+            && stdout.contains("MISSED")
+            && stdout.contains("-0.7403")
+            && stdout.contains("+10")
+            && stdout.contains("objectives: 1 met, 1 missed"),
+        "{stdout}"
+    );
+    let o = run(&["--fail-on-slo"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 service-level objective missed"));
+    // The results are written all the same.
+    let summary = std::fs::read_to_string(tmp.path().join("out/summary.json")).unwrap();
+    assert!(summary.contains("\"slo\""), "{summary}");
+}
