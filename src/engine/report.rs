@@ -53,6 +53,12 @@ impl Simulation {
         let instances = self.cluster.instance_counts();
         #[cfg(debug_assertions)]
         self.check_counters(instances);
+        // Every change of a healthy or desired count already updated the
+        // availability; this only bounds the error, to one sample, of a
+        // path that would forget to.
+        for s in ServiceId::all(self.services.len()) {
+            self.observe_availability(s);
+        }
         let in_use = self.cluster.instances_in_use();
         let mut tasks: Vec<TaskCounts> = Vec::with_capacity(self.services.len() + self.jobs.len());
         for (s, svc) in self.services.iter().enumerate() {
