@@ -460,6 +460,67 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn record(combination: usize, seed_index: u32, met: &[bool]) -> RunRecord {
+        let slo: Vec<Value> = met
+            .iter()
+            .enumerate()
+            .map(|(i, m)| json!({"objective": format!("o{i}"), "metric": "x", "value": 1, "met": m, "margin": 0}))
+            .collect();
+        RunRecord {
+            sweep: "f".into(),
+            run_id: format!("r{combination}{seed_index}"),
+            run_index: 0,
+            combination,
+            seed_index,
+            seed: u64::from(seed_index),
+            parameters: serde_json::Map::new(),
+            summary: json!({"x": 1, "slo": slo}),
+        }
+    }
+
+    #[test]
+    fn slo_shares_are_wilson_intervals_per_combination() {
+        // Combination 0: objective 0 met by 10 of 10 seeds, objective 1 by
+        // 5 of 10; combination 1: 0 of 20 and 20 of 20.
+        let mut recs: Vec<RunRecord> = (0..10).map(|k| record(0, k, &[true, k % 2 == 0])).collect();
+        recs.extend((0..20).map(|k| record(1, k, &[false, true])));
+        let (names, rows) = slo_shares(&recs, 0.95);
+        assert_eq!(
+            names,
+            [
+                "slo.0.met_share",
+                "slo.0.met_share_lo",
+                "slo.0.met_share_hi",
+                "slo.1.met_share",
+                "slo.1.met_share_lo",
+                "slo.1.met_share_hi"
+            ]
+        );
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|x| num(*x)).collect())
+            .collect();
+        // Wilson at 95%: 10/10 -> [0.7225, 1]; 5/10 -> [0.2366, 0.7634];
+        // 0/20 -> [0, 0.1611]; 20/20 -> [0.8389, 1].
+        assert_eq!(cells[0], ["1", "0.7225", "1", "0.5", "0.2366", "0.7634"]);
+        assert_eq!(cells[1], ["0", "0", "0.1611", "1", "0.8389", "1"]);
+        // In aggregate.csv, after the metrics; runs.csv has each run's met.
+        let agg = aggregate_csv_at(&[], &recs, 0.95);
+        let head = agg.lines().next().unwrap();
+        assert!(head.ends_with(",slo.0.met_share,slo.0.met_share_lo,slo.0.met_share_hi,slo.1.met_share,slo.1.met_share_lo,slo.1.met_share_hi"), "{head}");
+        assert!(agg
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",1,0.7225,1,0.5,0.2366,0.7634"));
+        let runs = runs_csv(&[], &recs);
+        assert!(runs.lines().next().unwrap().contains("slo.0.met"));
+        // No objectives, no columns.
+        let plain: Vec<RunRecord> = (0..3).map(|k| record(0, k, &[])).collect();
+        assert_eq!(slo_shares(&plain, 0.95).0.len(), 0);
+        assert!(!aggregate_csv(&[], &plain).contains("slo."));
+    }
+
     #[test]
     fn flatten_keys_lists_by_name() {
         let v = json!({
