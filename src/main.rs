@@ -153,6 +153,10 @@ enum Command {
         /// Also write report.html, as `ecsim report` does.
         #[arg(long)]
         report: bool,
+        /// Exit with status 3 when the run misses one of the scenario's
+        /// `[slo]` objectives (the results are written all the same).
+        #[arg(long)]
+        fail_on_slo: bool,
     },
     /// Write a scenario from a folder of AWS CLI JSON outputs (describe-clusters,
     /// describe-services, describe-task-definition, ...; see the README's
@@ -344,7 +348,8 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             outputs,
             plot,
             report,
-        } => run(&args, out.as_deref(), outputs, &plot, report),
+            fail_on_slo,
+        } => run(&args, out.as_deref(), outputs, &plot, report, fail_on_slo),
         Command::Import {
             dir,
             out,
@@ -413,10 +418,12 @@ enum Failure {
     /// Anything else (the file system, a folder another writer holds):
     /// printed with its causes.
     Other(anyhow::Error),
+    /// `run --fail-on-slo`: the run (written) missed this many objectives.
+    SloMissed(usize),
 }
 
-/// The one place a failure becomes an exit status: 2 for bad input, 1 for
-/// anything else. (The other statuses are process-level: 0 when standard
+/// The one place a failure becomes an exit status: 2 for bad input, 3 for
+/// `run --fail-on-slo` with a missed objective, 1 for anything else. (The other statuses are process-level: 0 when standard
 /// output is closed ([`write_stdout`]), 1 when writing it fails otherwise,
 /// 128 + the signal when a sweep is interrupted ([`on_interrupt`]).)
 fn fail(failure: Failure) -> ExitCode {
@@ -431,6 +438,13 @@ fn fail(failure: Failure) -> ExitCode {
         Failure::Other(e) => {
             eprintln!("error: {}", chain(&e));
             ExitCode::from(1)
+        }
+        Failure::SloMissed(n) => {
+            eprintln!(
+                "error: {n} service-level objective{} missed (--fail-on-slo)",
+                if n == 1 { "" } else { "s" }
+            );
+            ExitCode::from(3)
         }
     }
 }
@@ -507,6 +521,7 @@ fn run(
     outputs: output::Outputs,
     plot: &PlotFlag,
     with_report: bool,
+    fail_on_slo: bool,
 ) -> Result<(), Failure> {
     // What --plot and --report read must be written.
     let mut refused = Vec::new();
@@ -528,8 +543,12 @@ fn run(
     let ran = ecsim::run::run_to_folder_with(&args.request(), out, outputs)?;
     print_summary(&ran.result, &ran.timing, &ran.dir);
     plot_after(&ran.dir, plot)?;
+    let missed = ran.result.summary.slo_missed();
     if with_report {
         report_after(args, ran.dir)?;
+    }
+    if fail_on_slo && missed > 0 {
+        return Err(Failure::SloMissed(missed));
     }
     Ok(())
 }

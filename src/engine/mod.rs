@@ -252,6 +252,10 @@ pub struct Simulation {
     doomed: BTreeSet<TaskId>,
     /// Task crashes, start and pull failures (`task_failures.rs`).
     task_failures: task_failures::FailureState,
+    /// Service tasks started for a request older than the task (a
+    /// desired-count rise or a replacement that waited for capacity or
+    /// room): when it was made. Read (never iterated) for the waits.
+    request_at: std::collections::BTreeMap<TaskId, SimTime>,
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
@@ -323,6 +327,7 @@ impl Simulation {
             td_images,
             doomed: BTreeSet::new(),
             task_failures: task_failures::FailureState::new(&spec, &streams),
+            request_at: std::collections::BTreeMap::new(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::metrics::{
-    round4, AlarmState, DemandSummary, JobSummary, LoadPoint, ProviderPoint, RecoveryStats, Sample,
-    SampleColumns, SampleLog, ServiceSummary, Summary, Timeseries,
+    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Percentiles,
+    ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary,
+    Timeseries,
 };
-use crate::model::{ServiceId, TaskCounts, TaskOwner, TaskState};
+use crate::model::{ServiceId, StopReason, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
 /// One instance as `instances.csv` reports it.
@@ -52,6 +53,12 @@ impl Simulation {
         let instances = self.cluster.instance_counts();
         #[cfg(debug_assertions)]
         self.check_counters(instances);
+        // Every change of a healthy or desired count already updated the
+        // availability; this only bounds the error, to one sample, of a
+        // path that would forget to.
+        for s in ServiceId::all(self.services.len()) {
+            self.observe_availability(s);
+        }
         let in_use = self.cluster.instances_in_use();
         let mut tasks: Vec<TaskCounts> = Vec::with_capacity(self.services.len() + self.jobs.len());
         for (s, svc) in self.services.iter().enumerate() {
@@ -189,6 +196,10 @@ impl Simulation {
 
     pub(super) fn finish(mut self) -> RunResult {
         let end = self.horizon;
+        for s in ServiceId::all(self.services.len()) {
+            self.observe_availability(s);
+        }
+        let (mut waits, mut provisioning) = self.waits();
         let columns = self.sample_columns();
         let series = std::mem::take(&mut self.recorder.samples).finish(&columns);
         let rec = &series;
@@ -220,6 +231,35 @@ impl Simulation {
                 }
             }
             let protected = !self.spec.services[s].scale_in_protection.is_empty();
+            let demand = self.spec.services[s].demand.as_ref().map(|_| {
+                let l = &st.load;
+                let dropped = (l.requests - l.served).max(0.0);
+                DemandSummary {
+                    requests: round4(l.requests),
+                    served: round4(l.served),
+                    dropped: round4(dropped),
+                    dropped_pct: if l.requests > 0.0 {
+                        round4(100.0 * dropped / l.requests)
+                    } else {
+                        0.0
+                    },
+                    overloaded_minutes: l.overloaded_minutes,
+                    peak_demand_rps: round4(l.peak_demand_rps),
+                }
+            });
+            let availability = if st.daemon {
+                // Daemons are followed by the samples: each sample's counts
+                // hold until the next one.
+                let mut a = Availability::default();
+                let share = self.spec.slo.availability_share;
+                for i in 0..rec.len() {
+                    let t = SimTime(rec.time_ms[i]);
+                    a.update(t, rec.tasks[s].running[i], rec.desired[s][i], share);
+                }
+                a.pct(end)
+            } else {
+                st.availability.pct(end)
+            };
             services.push(ServiceSummary {
                 name: self.spec.services[s].name.clone(),
                 scheduling: if st.daemon { "DAEMON" } else { "REPLICA" }.into(),
@@ -277,22 +317,13 @@ impl Simulation {
                         unrecovered: u64::from(st.reaction.is_some()),
                     }
                 },
-                demand: self.spec.services[s].demand.as_ref().map(|_| {
-                    let l = &st.load;
-                    let dropped = (l.requests - l.served).max(0.0);
-                    DemandSummary {
-                        requests: round4(l.requests),
-                        served: round4(l.served),
-                        dropped: round4(dropped),
-                        dropped_pct: if l.requests > 0.0 {
-                            round4(100.0 * dropped / l.requests)
-                        } else {
-                            0.0
-                        },
-                        overloaded_minutes: l.overloaded_minutes,
-                        peak_demand_rps: round4(l.peak_demand_rps),
-                    }
-                }),
+                availability_pct: availability.0,
+                partial_availability_pct: availability.1,
+                dropped_pct: demand.as_ref().map_or(0.0, |d| d.dropped_pct),
+                overloaded_minutes: demand.as_ref().map_or(0, |d| d.overloaded_minutes),
+                wait: Percentiles::of_ms(&mut waits[s]),
+                provisioning: Percentiles::of_ms(&mut provisioning[s]),
+                demand,
             });
         }
         let mut jobs = Vec::new();
@@ -321,6 +352,13 @@ impl Simulation {
                 tasks_rerun: st.rerun,
                 work_lost_task_s: round4(st.work_lost_ms as f64 / 1000.0),
                 task_failures: self.task_failures.jobs[j].counts(&self.spec.jobs[j].task_failures),
+                completion_pct: if st.submitted == 0 {
+                    100.0
+                } else {
+                    round4(100.0 * st.completed as f64 / st.submitted as f64)
+                },
+                wait: Percentiles::of_ms(&mut waits[self.services.len() + j]),
+                provisioning: Percentiles::of_ms(&mut provisioning[self.services.len() + j]),
             });
         }
         let (cpu_mean, cpu_max) = Timeseries::mean_max(rec.cpu_reservation_pct.iter().copied());
@@ -337,6 +375,10 @@ impl Simulation {
         for v in hours_by.values_mut() {
             *v = round4(*v);
         }
+        let (requests, dropped) = services
+            .iter()
+            .filter_map(|s| s.demand.as_ref())
+            .fold((0.0, 0.0), |(r, d), x| (r + x.requests, d + x.dropped));
         let (cost_rows, cost, commitments) = self.bill();
         let summary = Summary {
             scenario: self.spec.name.clone(),
@@ -367,8 +409,18 @@ impl Simulation {
             instances_launched_by_purchase: launched_by,
             instance_hours_by_purchase: hours_by,
             interruptions: self.interruptions.clone(),
+            dropped_pct: if requests > 0.0 {
+                round4(100.0 * dropped / requests)
+            } else {
+                0.0
+            },
             cost,
             failures: (self.spec.failures.is_used()).then(|| self.failure_summary()),
+            slo: Vec::new(),
+        };
+        let summary = Summary {
+            slo: crate::slo::judge_summary(&self.spec.slo.objectives, &summary),
+            ..summary
         };
         let tasks = self
             .cluster
@@ -436,6 +488,39 @@ impl Simulation {
             commitments,
             explanations: self.placer.explained,
         }
+    }
+
+    /// Per reporting group (services, then jobs), from the task records:
+    /// the waits from request to RUNNING of the tasks that reached RUNNING,
+    /// and the time in PROVISIONING of those and of the tasks that timed
+    /// out there (0 for tasks placed at once), milliseconds. A service
+    /// task's request is the one it answered (`request_at`), else its
+    /// creation, which for a job task is its submission.
+    fn waits(&self) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
+        let groups = self.services.len() + self.jobs.len();
+        let mut waits = vec![Vec::new(); groups];
+        let mut provisioning = vec![Vec::new(); groups];
+        for t in self.cluster.tasks() {
+            let g = match t.owner {
+                TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.index(),
+                TaskOwner::Job(j) => self.services.len() + j.index(),
+            };
+            if let Some(running) = t.running_at {
+                let asked = self.request_at.get(&t.id).copied().unwrap_or(t.created_at);
+                waits[g].push((running - asked).as_millis());
+            }
+            let left_provisioning = match (t.pending_at, t.stop_reason) {
+                (Some(p), _) => Some(p),
+                (None, Some(StopReason::ProvisioningTimedOut)) => t.stopped_at,
+                _ => None,
+            };
+            if let Some(at) = left_provisioning {
+                if t.running_at.is_some() || t.pending_at.is_none() {
+                    provisioning[g].push((at - t.created_at).as_millis());
+                }
+            }
+        }
+        (waits, provisioning)
     }
 
     /// Whom each per-entity column of the time series is about.

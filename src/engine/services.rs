@@ -24,7 +24,7 @@ use super::{
     SimSpec, Simulation,
 };
 use crate::market::sample_time_to_interruption;
-use crate::metrics::{BelowTracker, DeploymentSummary};
+use crate::metrics::{Availability, BelowTracker, DeploymentSummary, Requests};
 use crate::model::Cluster;
 use crate::model::{
     GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts, TaskDefId,
@@ -112,6 +112,11 @@ pub(super) struct ServiceState {
     pub placed: u64,
     pub failures: BTreeMap<Unfit, u64>,
     pub tracker: BelowTracker,
+    /// Time with enough healthy tasks (replica services; daemons are
+    /// followed by the samples).
+    pub availability: Availability,
+    /// Tasks asked for and not started yet, with when (for the waits).
+    pub requests: Requests,
     pub graceful: u64,
     pub killed: u64,
     pub deployments: Vec<DeploymentSummary>,
@@ -217,6 +222,8 @@ impl ServiceState {
             placed: 0,
             failures: BTreeMap::new(),
             tracker: BelowTracker::default(),
+            availability: Availability::default(),
+            requests: Requests::default(),
             graceful: 0,
             killed: 0,
             deployments: Vec::new(),
@@ -577,6 +584,17 @@ impl Simulation {
     /// grace ends after `now`, only the latest starts). Debug builds check
     /// the count against the walk, [`in_service_walk`](Self::in_service_walk).
     pub(super) fn in_service(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
+        let n = self.in_service_count(s, now, after_grace);
+        debug_assert_eq!(
+            n,
+            self.in_service_walk(s, now, after_grace),
+            "in-service count of service {s} at {now:?} (after grace: {after_grace})"
+        );
+        n
+    }
+
+    /// [`in_service`](Self::in_service) without the debug check.
+    fn in_service_count(&self, s: ServiceId, now: SimTime, after_grace: bool) -> u32 {
         let svc = &self.services[s];
         let running = self.cluster.owner_counts(svc.owner(s)).running;
         let mut n = running.saturating_sub(svc.unhealthy.len() as u32);
@@ -587,11 +605,6 @@ impl Simulation {
                 .count();
             n = n.saturating_sub(in_grace as u32);
         }
-        debug_assert_eq!(
-            n,
-            self.in_service_walk(s, now, after_grace),
-            "in-service count of service {s} at {now:?} (after grace: {after_grace})"
-        );
         n
     }
 
@@ -681,6 +694,10 @@ impl Simulation {
             }
         }
 
+        // The tasks wanted now wait from the request that asked for them.
+        self.services[s]
+            .requests
+            .sync(now, desired.saturating_sub(live));
         // Start tasks up to the desired count, within maximumPercent (D1).
         if live < desired {
             started += self.start_service_tasks(s, (desired - live).min(room));
@@ -1030,6 +1047,7 @@ impl Simulation {
                     Ok(id) => {
                         self.services[s].live.push(id);
                         self.launched(s);
+                        self.take_request(s, id);
                         placed += 1;
                         continue;
                     }
@@ -1056,6 +1074,7 @@ impl Simulation {
                         self.mark_if_doomed(id, owner, def);
                         self.services[s].live.push(id);
                         self.launched(s);
+                        self.take_request(s, id);
                         placed += 1;
                         continue;
                     }
@@ -1081,6 +1100,7 @@ impl Simulation {
                     let id = self.start_on(spec, inst);
                     self.services[s].live.push(id);
                     self.launched(s);
+                    self.take_request(s, id);
                     placed += 1;
                 }
                 Err(why) => {
@@ -1359,6 +1379,7 @@ impl Simulation {
         if self.services[s].daemon {
             return;
         }
+        self.observe_availability(s);
         let now = self.queue.now();
         let running = self.cluster.owner_counts(self.services[s].owner(s)).running;
         let desired = self.services[s].desired;
@@ -1380,6 +1401,33 @@ impl Simulation {
                     "recovered",
                     format!("service {name} is back at its desired count {desired} after {d}"),
                 );
+            }
+        }
+    }
+
+    /// Follows the healthy count of replica service `s` against its
+    /// desired count for its availability: called wherever either may
+    /// change (every pass of the scheduler, a task starting, stopping or
+    /// becoming healthy), so the time-weighted shares are exact.
+    pub(super) fn observe_availability(&mut self, s: ServiceId) {
+        if self.services[s].daemon {
+            return;
+        }
+        let now = self.queue.now();
+        let healthy = self.in_service_count(s, now, true);
+        let desired = self.services[s].desired;
+        let share = self.spec.slo.availability_share;
+        self.services[s]
+            .availability
+            .update(now, healthy, desired, share);
+    }
+
+    /// Task `id`, just started by service `s`, answers its oldest request;
+    /// remembered when that request is older than the task.
+    fn take_request(&mut self, s: ServiceId, id: TaskId) {
+        if let Some(at) = self.services[s].requests.take() {
+            if at < self.cluster.task(id).created_at {
+                self.request_at.insert(id, at);
             }
         }
     }
@@ -1495,6 +1543,7 @@ impl Simulation {
             return;
         }
         if let TaskOwner::Service(s) = task.owner {
+            self.observe_availability(s);
             // D3: a Poisson failure time for a task that became healthy.
             let rate = self.spec.services[s]
                 .health_check_failures

@@ -59,6 +59,32 @@ pub struct SimSpec {
     pub throttle: ThrottleSpec,
     /// AZ outages and instance failures (X1, X4).
     pub failures: super::FailuresSpec,
+    /// Service-level objectives and the availability share (`[slo]`).
+    pub slo: SloSpec,
+}
+
+/// The `[slo]` section: objectives judged on every run, the share of the
+/// desired count that partial availability asks for, and the confidence of
+/// the intervals sweeps give over seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloSpec {
+    /// Objectives, resolved against the summary's fields, in file order.
+    pub objectives: Vec<crate::slo::Resolved>,
+    /// Share of the desired count, 0–1 (`availabilityShare`, default 0.9).
+    pub availability_share: f64,
+    /// Two-sided confidence of the share of seeds meeting each objective
+    /// (`confidence`, default 0.95).
+    pub confidence: f64,
+}
+
+impl Default for SloSpec {
+    fn default() -> Self {
+        SloSpec {
+            objectives: Vec::new(),
+            availability_share: 0.9,
+            confidence: 0.95,
+        }
+    }
 }
 
 /// The service throttle of tasks that fail to reach RUNNING, and the

@@ -574,6 +574,23 @@ pub struct ServiceSummary {
     /// has `[failures]`, so other summaries keep their shape.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_after_failure: Option<RecoveryStats>,
+    /// Share of the run's time, from the ramp-up on, with at least the
+    /// desired count of healthy RUNNING tasks, percent (see [`Availability`]).
+    pub availability_pct: f64,
+    /// Share of that time with at least ⌈`availabilityShare` × desired⌉
+    /// healthy RUNNING tasks, percent.
+    pub partial_availability_pct: f64,
+    /// Requests dropped, percent of requests (0 without demand).
+    pub dropped_pct: f64,
+    /// Minutes with demand above what the tasks serve (0 without demand).
+    pub overloaded_minutes: u64,
+    /// From the request of a task (desired-count change, replacement) to
+    /// RUNNING, seconds: nearest-rank percentiles and the maximum.
+    #[serde(flatten)]
+    pub wait: Percentiles<WaitNames>,
+    /// Time spent in PROVISIONING, seconds (0 for tasks placed at once).
+    #[serde(flatten)]
+    pub provisioning: Percentiles<ProvisioningNames>,
 }
 
 /// What a service's demand asked and what it got (W1).
@@ -836,6 +853,188 @@ impl BelowTracker {
     }
 }
 
+/// The nearest-rank `p`-th percentile (0 < `p` ≤ 100) of `sorted`
+/// (ascending): the smallest value with at least `p` % of the values at or
+/// below it, i.e. the value of rank ⌈`p` × n / 100⌉ (1-based). 0 when empty.
+pub fn percentile(sorted: &[u64], p: u32) -> u64 {
+    let n = sorted.len() as u64;
+    if n == 0 {
+        return 0;
+    }
+    let rank = (u64::from(p.clamp(1, 100)) * n).div_ceil(100).max(1);
+    sorted[(rank - 1) as usize]
+}
+
+/// Field names of a [`Percentiles`] block in `summary.json`.
+pub trait PercentileNames {
+    /// The names of p50, p95, p99 and the maximum.
+    const NAMES: [&'static str; 4];
+}
+
+/// Names `wait_p50_s` … `wait_max_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WaitNames;
+impl PercentileNames for WaitNames {
+    const NAMES: [&'static str; 4] = ["wait_p50_s", "wait_p95_s", "wait_p99_s", "wait_max_s"];
+}
+
+/// Names `provisioning_p50_s` … `provisioning_max_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ProvisioningNames;
+impl PercentileNames for ProvisioningNames {
+    const NAMES: [&'static str; 4] = [
+        "provisioning_p50_s",
+        "provisioning_p95_s",
+        "provisioning_p99_s",
+        "provisioning_max_s",
+    ];
+}
+
+/// Nearest-rank p50, p95, p99 and the maximum of a set of durations, in
+/// seconds (all 0 for an empty set); written as four plain fields named by `N`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Percentiles<N> {
+    /// p50, p95, p99 and max, seconds.
+    pub values: [f64; 4],
+    names: std::marker::PhantomData<N>,
+}
+
+impl<N> Percentiles<N> {
+    /// The percentiles of durations in milliseconds; sorts `ms` in place.
+    pub fn of_ms(ms: &mut [u64]) -> Self {
+        ms.sort_unstable();
+        let s = |p| percentile(ms, p) as f64 / 1000.0;
+        Percentiles {
+            values: [s(50), s(95), s(99), s(100)],
+            names: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<N: PercentileNames> Serialize for Percentiles<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        for (k, v) in N::NAMES.iter().zip(self.values) {
+            m.serialize_entry(k, &v)?;
+        }
+        m.end()
+    }
+}
+
+/// A service's availability, time-weighted from the moments its healthy
+/// count or desired count change. Time counts from the ramp-up (the first
+/// moment with desired > 0 and healthy ≥ desired) to the end of the run; a
+/// service that never got there was never available (0 %), unless it never
+/// wanted a task (100 %).
+#[derive(Debug, Clone, Default)]
+pub struct Availability {
+    from: Option<SimTime>,
+    last: SimTime,
+    full: bool,
+    partial: bool,
+    wanted: bool,
+    full_ms: u64,
+    partial_ms: u64,
+}
+
+impl Availability {
+    /// Healthy tasks needed for partial availability: ⌈`share` × `desired`⌉.
+    pub fn partial_need(share: f64, desired: u32) -> u32 {
+        // A tolerance so that 0.3 × 10 (3.0000000000000004) needs 3.
+        ((share * f64::from(desired)) - 1e-9).ceil().max(0.0) as u32
+    }
+
+    /// Records the counts from `now` on (until the next update).
+    pub fn update(&mut self, now: SimTime, healthy: u32, desired: u32, share: f64) {
+        if desired > 0 {
+            self.wanted = true;
+        }
+        if self.from.is_none() {
+            if desired == 0 || healthy < desired {
+                return;
+            }
+            self.from = Some(now);
+            self.last = now;
+        }
+        let d = (now - self.last).as_millis();
+        if self.full {
+            self.full_ms += d;
+        }
+        if self.partial {
+            self.partial_ms += d;
+        }
+        self.last = now;
+        self.full = healthy >= desired;
+        self.partial = healthy >= Self::partial_need(share, desired);
+    }
+
+    /// Full and partial availability up to `end`, percent.
+    pub fn pct(&self, end: SimTime) -> (f64, f64) {
+        let Some(from) = self.from else {
+            return if self.wanted {
+                (0.0, 0.0)
+            } else {
+                (100.0, 100.0)
+            };
+        };
+        let total = (end - from).as_millis();
+        if total == 0 {
+            return (100.0, 100.0);
+        }
+        let tail = (end - self.last).as_millis();
+        let full = self.full_ms + if self.full { tail } else { 0 };
+        let partial = self.partial_ms + if self.partial { tail } else { 0 };
+        let pct = |x: u64| round4(100.0 * x as f64 / total as f64);
+        (pct(full), pct(partial))
+    }
+}
+
+/// Requests for tasks of a service not yet given a task, oldest first, as
+/// (time, count): a desired-count rise or a lost task asks for tasks; the
+/// tasks the scheduler starts take the oldest requests.
+#[derive(Debug, Clone, Default)]
+pub struct Requests {
+    queue: std::collections::VecDeque<(SimTime, u32)>,
+    total: u32,
+}
+
+impl Requests {
+    /// The scheduler wants `want` more tasks at `now`: new requests date
+    /// from `now`; fewer wanted cancels the latest requests.
+    pub fn sync(&mut self, now: SimTime, want: u32) {
+        if want > self.total {
+            self.queue.push_back((now, want - self.total));
+        }
+        let mut extra = self.total.saturating_sub(want);
+        while extra > 0 {
+            let Some(back) = self.queue.back_mut() else {
+                break;
+            };
+            let k = back.1.min(extra);
+            back.1 -= k;
+            extra -= k;
+            if back.1 == 0 {
+                self.queue.pop_back();
+            }
+        }
+        self.total = want;
+    }
+
+    /// The oldest request, taken by a task started now (`None` if no
+    /// request is waiting).
+    pub fn take(&mut self) -> Option<SimTime> {
+        let front = self.queue.front_mut()?;
+        let at = front.0;
+        front.1 -= 1;
+        if front.1 == 0 {
+            self.queue.pop_front();
+        }
+        self.total -= 1;
+        Some(at)
+    }
+}
+
 /// Per-job-stream outcome in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobSummary {
@@ -860,6 +1059,14 @@ pub struct JobSummary {
     /// RUNNING time lost by killed (and crashed) tasks (work to be
     /// re-run), task-seconds.
     pub work_lost_task_s: f64,
+    /// Tasks completed, percent of tasks submitted (100 with none submitted).
+    pub completion_pct: f64,
+    /// From submission (RunTask) to RUNNING, seconds.
+    #[serde(flatten)]
+    pub wait: Percentiles<WaitNames>,
+    /// Time spent in PROVISIONING, seconds (0 for tasks placed at once).
+    #[serde(flatten)]
+    pub provisioning: Percentiles<ProvisioningNames>,
     /// Task-level failures (X4); only for a stream with `taskCrashes`,
     /// `startFailures` or `imagePullFailures`.
     #[serde(flatten)]
@@ -991,12 +1198,34 @@ pub struct Summary {
     pub tasks_stopped_gracefully: u64,
     /// Tasks killed with their instance, all owners.
     pub tasks_killed: u64,
+    /// Requests dropped over every service with demand, percent of their
+    /// requests (0 without demand).
+    pub dropped_pct: f64,
     /// What the run cost (B1–B4).
     pub cost: CostSummary,
     /// AZ outages and instance failures; only when the scenario has
     /// `[failures]`, so other summaries keep their shape.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<FailureSummary>,
+    /// Each `[slo]` objective judged on this run; absent without objectives.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<SloResult>,
+}
+
+/// One `[slo]` objective judged on a run (`summary.json`'s `slo` list).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloResult {
+    /// The objective as written.
+    pub objective: String,
+    /// The summary field it reads (flattened name).
+    pub metric: String,
+    /// The field's value in this run.
+    pub value: f64,
+    /// Whether the value satisfies the objective.
+    pub met: bool,
+    /// How far the value is on the good side of the threshold (negative
+    /// when missed).
+    pub margin: f64,
 }
 
 impl Summary {
@@ -1114,6 +1343,7 @@ impl Summary {
             ));
             out.push(format!("spot: {}", parts.join("; ")));
         }
+        out.extend(self.slo_lines());
         let c = &self.cost;
         if c.total_usd != 0.0 {
             let mut line = format!(
@@ -1133,6 +1363,47 @@ impl Summary {
             out.push(line);
         }
         out
+    }
+}
+
+impl Summary {
+    /// The `[slo]` objectives as a table (none without objectives):
+    /// objective, value, `met` or `MISSED`, margin.
+    pub fn slo_lines(&self) -> Vec<String> {
+        if self.slo.is_empty() {
+            return Vec::new();
+        }
+        let w = self
+            .slo
+            .iter()
+            .map(|o| o.objective.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("objective".len());
+        let mut out = vec![format!(
+            "{:<w$}  {:>12}  {:<6}  {:>12}",
+            "objective", "value", "result", "margin"
+        )];
+        for o in &self.slo {
+            out.push(format!(
+                "{:<w$}  {:>12}  {:<6}  {:>12}",
+                o.objective,
+                format!("{}", round4(o.value)),
+                if o.met { "met" } else { "MISSED" },
+                format!("{:+}", round4(o.margin)),
+            ));
+        }
+        let missed = self.slo.iter().filter(|o| !o.met).count();
+        out.push(format!(
+            "objectives: {} met, {missed} missed",
+            self.slo.len() - missed
+        ));
+        out
+    }
+
+    /// Objectives this run missed.
+    pub fn slo_missed(&self) -> usize {
+        self.slo.iter().filter(|o| !o.met).count()
     }
 }
 
@@ -1174,6 +1445,56 @@ impl Recorder {
             message,
         });
     }
+}
+
+/// The named children of a summary node: an object's fields, or a list's
+/// elements keyed by their `name` (or index). The root's `seed` is left out.
+pub fn summary_children(v: &serde_json::Value, root: bool) -> Vec<(String, &serde_json::Value)> {
+    match v {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !(root && k.as_str() == "seed"))
+            .map(|(k, v)| (k.clone(), v))
+            .collect(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let key = item
+                    .get("name")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| i.to_string(), str::to_string);
+                (key, item)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Flattens a summary into `(name, value)` pairs, in the summary's order:
+/// the names sweeps and `[slo]` objectives use (`services.web.availability_pct`).
+/// A list's elements are keyed by their `name` (or index); strings are left
+/// out, booleans read 1 or 0, and so is left out the top-level `seed`.
+pub fn flatten(summary: &serde_json::Value) -> Vec<(String, f64)> {
+    fn walk(v: &serde_json::Value, name: &str, root: bool, out: &mut Vec<(String, f64)>) {
+        if let serde_json::Value::Number(n) = v {
+            if let Some(x) = n.as_f64() {
+                out.push((name.to_string(), x));
+            }
+            return;
+        }
+        if let serde_json::Value::Bool(b) = v {
+            out.push((name.to_string(), if *b { 1.0 } else { 0.0 }));
+            return;
+        }
+        for (k, child) in summary_children(v, root) {
+            let full = if root { k } else { format!("{name}.{k}") };
+            walk(child, &full, false, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(summary, "", true, &mut out);
+    out
 }
 
 /// Rounds to 4 decimals for stable, readable JSON.
@@ -1307,6 +1628,90 @@ mod tests {
         assert_eq!(t.below_s(at(100)), [(Cause::Interruption, 30.0)].into());
         assert_eq!(t.recovery(Cause::Interruption).count, 1);
         assert_eq!(t.recovery(Cause::Scaling).count, 0);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        // Rank ceil(p × n / 100), 1-based.
+        let xs: Vec<u64> = (1..=10).collect();
+        assert_eq!(percentile(&xs, 50), 5); // rank 5
+        assert_eq!(percentile(&xs, 95), 10); // rank ceil(9.5) = 10
+        assert_eq!(percentile(&xs, 99), 10);
+        assert_eq!(percentile(&xs, 100), 10);
+        assert_eq!(percentile(&xs, 10), 1);
+        assert_eq!(percentile(&xs, 11), 2); // ceil(1.1) = 2
+        let xs: Vec<u64> = (1..=200).collect();
+        assert_eq!(percentile(&xs, 95), 190);
+        assert_eq!(percentile(&xs, 99), 198);
+        assert_eq!(percentile(&[7], 50), 7);
+        assert_eq!(percentile(&[], 99), 0);
+        // Four 20 s waits and seven 200 s waits, in any order.
+        let mut ms = vec![200_000, 20_000, 200_000, 20_000, 200_000, 200_000];
+        ms.extend([20_000, 200_000, 20_000, 200_000, 200_000]);
+        let p: Percentiles<WaitNames> = Percentiles::of_ms(&mut ms);
+        assert_eq!(p.values, [200.0, 200.0, 200.0, 200.0]);
+        let p: Percentiles<WaitNames> = Percentiles::of_ms(&mut [1500, 500, 1000, 2000]);
+        assert_eq!(p.values, [1.0, 2.0, 2.0, 2.0]);
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"wait_p50_s":1.0,"wait_p95_s":2.0,"wait_p99_s":2.0,"wait_max_s":2.0}"#
+        );
+        let none: Percentiles<ProvisioningNames> = Percentiles::of_ms(&mut []);
+        assert_eq!(none.values, [0.0; 4]);
+    }
+
+    #[test]
+    fn availability_weighs_time_from_the_ramp_up() {
+        let at = |s: u64| SimTime(s * 1000);
+        let mut a = Availability::default();
+        a.update(at(0), 0, 4, 0.9);
+        a.update(at(100), 4, 4, 0.9); // ramp-up: counted from 100 s
+        a.update(at(200), 3, 4, 0.9); // below: 3 < 4 and 3 < ceil(3.6)
+        a.update(at(230), 3, 5, 0.5); // partial needs ceil(2.5) = 3
+        a.update(at(260), 5, 5, 0.9);
+        // 1100 s counted: full misses 60 s, partial 30 s.
+        let (full, partial) = a.pct(at(1200));
+        assert_eq!(full, round4(100.0 * 1040.0 / 1100.0));
+        assert_eq!(partial, round4(100.0 * 1070.0 / 1100.0));
+        // Never at the desired count: 0; never asked for a task: 100.
+        let mut a = Availability::default();
+        a.update(at(0), 1, 2, 0.9);
+        assert_eq!(a.pct(at(10)), (0.0, 0.0));
+        let mut a = Availability::default();
+        a.update(at(0), 0, 0, 0.9);
+        assert_eq!(a.pct(at(10)), (100.0, 100.0));
+        assert_eq!(Availability::partial_need(0.3, 10), 3);
+        assert_eq!(Availability::partial_need(0.9, 10), 9);
+        assert_eq!(Availability::partial_need(0.9, 3), 3);
+        assert_eq!(Availability::partial_need(0.5, 1), 1);
+    }
+
+    #[test]
+    fn requests_are_answered_oldest_first() {
+        let at = |s: u64| SimTime(s * 1000);
+        let mut r = Requests::default();
+        r.sync(at(0), 2);
+        assert_eq!(r.take(), Some(at(0)));
+        r.sync(at(10), 3); // one left from 0 s, two new at 10 s
+        r.sync(at(20), 2); // one fewer wanted: the latest goes
+        assert_eq!(r.take(), Some(at(0)));
+        assert_eq!(r.take(), Some(at(10)));
+        assert_eq!(r.take(), None);
+        r.sync(at(30), 0);
+        assert_eq!(r.take(), None);
+    }
+
+    #[test]
+    fn flatten_reads_booleans_as_numbers() {
+        let v =
+            serde_json::json!({"seed": 1, "slo": [{"objective": "x", "value": 2.5, "met": true}]});
+        assert_eq!(
+            flatten(&v),
+            [
+                ("slo.0.value".to_string(), 2.5),
+                ("slo.0.met".to_string(), 1.0)
+            ]
+        );
     }
 
     #[test]

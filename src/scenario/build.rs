@@ -43,6 +43,7 @@ const TOP_FIELDS: &[&str] = &[
     "variants",
     "capacityProviders",
     "failures",
+    "slo",
 ];
 
 const DEFAULT_START: &str = "2026-01-01T00:00:00Z";
@@ -265,6 +266,11 @@ pub(crate) fn build(
         super::failures::failures_section(r, t, dir, &known)
     };
 
+    let slo = {
+        let svc: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
+        let job: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+        super::slo::section(r, t, &svc, &job)
+    };
     let spec = SimSpec {
         name,
         horizon,
@@ -287,6 +293,7 @@ pub(crate) fn build(
         provisioning,
         throttle,
         failures,
+        slo,
     };
     super::limits::check(r, &spec, &job_paths);
     super::failures::check_size(r, &spec);

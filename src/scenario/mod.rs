@@ -50,6 +50,7 @@ mod pricing;
 pub(crate) mod reader;
 mod scaling;
 mod services;
+mod slo;
 mod spot;
 mod task_failures;
 pub(crate) mod taskdef;

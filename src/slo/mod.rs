@@ -15,6 +15,7 @@
 //! its margin; sweeps and `ecsim optimize` count, over seeds, the share of
 //! runs that met each objective, with a Wilson score interval.
 
+use crate::metrics::{flatten, SloResult, Summary};
 use crate::scenario::units::parse_duration;
 
 /// Metrics every service entry of the summary holds (`services.<name>.…`).
@@ -75,6 +76,42 @@ pub const CLUSTER_METRICS: &[&str] = &[
     "memory_reservation_mean_pct",
     "tasks_killed",
 ];
+
+/// An objective with the summary field it reads (from
+/// [`Objective::resolve`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub objective: Objective,
+    /// The flattened summary field, e.g. `services.web.availability_pct`.
+    pub field: String,
+}
+
+/// Judges every objective on a run's summary, in order. An objective whose
+/// field the summary lacks (it cannot happen for a resolved field) reads 0.
+pub fn judge_summary(objectives: &[Resolved], summary: &Summary) -> Vec<SloResult> {
+    if objectives.is_empty() {
+        return Vec::new();
+    }
+    let flat = serde_json::to_value(summary)
+        .map(|v| flatten(&v))
+        .unwrap_or_default();
+    objectives
+        .iter()
+        .map(|r| {
+            let out = r
+                .objective
+                .evaluate(&r.field, &flat)
+                .unwrap_or_else(|| r.objective.judge(0.0));
+            SloResult {
+                objective: r.objective.text.clone(),
+                metric: r.field.clone(),
+                value: out.value,
+                met: out.met,
+                margin: crate::metrics::round4(out.margin),
+            }
+        })
+        .collect()
+}
 
 /// The comparison of an objective.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

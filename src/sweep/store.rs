@@ -132,7 +132,7 @@ pub struct Report {
 }
 
 /// `sweep.json`: what the folder holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Sweep name.
     pub name: String,
@@ -149,6 +149,10 @@ pub struct Manifest {
     pub shard: Option<String>,
     /// Parameter paths, in column order.
     pub parameters: Vec<String>,
+    /// The scenario's `[slo] confidence` when it has objectives: the
+    /// confidence of the share-of-seeds intervals of `aggregate.csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo_confidence: Option<f64>,
 }
 
 impl Manifest {
@@ -211,6 +215,9 @@ pub struct RunRecord {
     pub summary: Value,
 }
 
+/// The `[slo] confidence` when a manifest has none.
+const DEFAULT_CONFIDENCE: f64 = 0.95;
+
 fn manifest_of(sweep: &Sweep, shard: Option<Shard>) -> Manifest {
     Manifest {
         name: sweep.def.name.clone(),
@@ -220,6 +227,12 @@ fn manifest_of(sweep: &Sweep, shard: Option<Shard>) -> Manifest {
         seeds: sweep.def.seeds,
         shard: shard.map(|s| s.to_string()),
         parameters: sweep.parameters.clone(),
+        slo_confidence: sweep
+            .combinations
+            .first()
+            .map(|c| &c.spec.slo)
+            .filter(|slo| !slo.objectives.is_empty())
+            .map(|slo| slo.confidence),
     }
 }
 
@@ -316,7 +329,11 @@ fn write_tables(
     if manifest.shard.is_none() {
         files.push((
             AGGREGATE_CSV,
-            table::aggregate_csv(&manifest.parameters, records),
+            table::aggregate_csv_at(
+                &manifest.parameters,
+                records,
+                manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE),
+            ),
         ));
     }
     let mut new = NewFiles::new(stage);

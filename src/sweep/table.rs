@@ -6,8 +6,9 @@
 //!
 //! Metric names are dotted paths into the summary (`services.web.
 //! running_ratio_mean`); an element of a list that has a `name` is keyed by
-//! it, any other by its index. Strings and booleans are left out, and so is
-//! the summary's top-level `seed`, which is the run's `seed` column. The
+//! it, any other by its index. Strings are left out, booleans (an `[slo]`
+//! objective's `met`) read 1 or 0, and so is left out the summary's
+//! top-level `seed`, which is the run's `seed` column. The
 //! columns are the union over runs, in the summary's order (struct fields
 //! as declared, the keys of a map sorted, whichever run brings them first),
 //! so they depend on the set of runs, not on who ran them. A metric absent
@@ -23,48 +24,8 @@ use super::store::RunRecord;
 use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
-/// The named children of a summary node: an object's fields, or a list's
-/// elements keyed by their `name` (or index). The root's `seed` is left out.
-fn children(v: &Value, root: bool) -> Vec<(String, &Value)> {
-    match v {
-        Value::Object(map) => map
-            .iter()
-            .filter(|(k, _)| !(root && k.as_str() == "seed"))
-            .map(|(k, v)| (k.clone(), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let key = item
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| i.to_string(), str::to_string);
-                (key, item)
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Flattens a summary into `(name, value)` pairs, in the summary's order.
-pub fn flatten(summary: &Value) -> Vec<(String, f64)> {
-    fn walk(v: &Value, name: &str, root: bool, out: &mut Vec<(String, f64)>) {
-        if let Value::Number(n) = v {
-            if let Some(x) = n.as_f64() {
-                out.push((name.to_string(), x));
-            }
-            return;
-        }
-        for (k, child) in children(v, root) {
-            let full = if root { k } else { format!("{name}.{k}") };
-            walk(child, &full, false, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(summary, "", true, &mut out);
-    out
-}
+pub use crate::metrics::flatten;
+use crate::metrics::summary_children as children;
 
 /// The union of the summaries' structure, children in merged order.
 #[derive(Debug, Default)]
@@ -81,13 +42,16 @@ impl Node {
     /// of a map (sorted in every summary, zero counts left out) end up
     /// sorted whichever run brings them first.
     fn merge(&mut self, v: &Value, root: bool) {
-        if v.is_number() {
+        if v.is_number() || v.is_boolean() {
             self.leaf = true;
         }
         let kids = children(v, root);
         let mut at = 0;
         for (key, child) in &kids {
-            if !matches!(child, Value::Number(_) | Value::Object(_) | Value::Array(_)) {
+            if !matches!(
+                child,
+                Value::Number(_) | Value::Bool(_) | Value::Object(_) | Value::Array(_)
+            ) {
                 continue;
             }
             let i = match self.children.iter().position(|(k, _)| k == key) {
@@ -401,10 +365,61 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
 /// Statistic suffixes of `aggregate.csv`, per metric.
 pub const STATS: [&str; 6] = ["mean", "std", "ci95_low", "ci95_high", "min", "max"];
 
-/// `aggregate.csv`: the parameters, `runs`, and per metric the [`STATS`];
-/// one row per combination, records grouped by consecutive combination
-/// (the records must be in sweep order).
+/// The `[slo]` columns of `aggregate.csv`, after the metrics: per
+/// objective `i` (the order of `[slo] objectives`), the share of the
+/// combination's runs that met it, `slo.<i>.met_share`, and its Wilson
+/// score interval at `confidence`, `slo.<i>.met_share_lo` and
+/// `slo.<i>.met_share_hi`. Returns the column names and, per combination
+/// of [`combination_groups`], the values; no columns when no run has
+/// objectives.
+pub fn slo_shares(records: &[RunRecord], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
+    let met = |r: &RunRecord, i: usize| {
+        r.summary
+            .get("slo")
+            .and_then(|l| l.get(i))
+            .and_then(|o| o.get("met"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let objectives = records
+        .iter()
+        .map(|r| {
+            r.summary
+                .get("slo")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
+        .max()
+        .unwrap_or(0);
+    let names = (0..objectives)
+        .flat_map(|i| ["met_share", "met_share_lo", "met_share_hi"].map(|s| format!("slo.{i}.{s}")))
+        .collect();
+    let values = combination_groups(records)
+        .into_iter()
+        .map(|g| {
+            let runs = &records[g];
+            (0..objectives)
+                .flat_map(|i| {
+                    let k = runs.iter().filter(|r| met(r, i)).count();
+                    let w = crate::slo::wilson(k, runs.len(), confidence);
+                    [w.share, w.lo, w.hi]
+                })
+                .collect()
+        })
+        .collect();
+    (names, values)
+}
+
+/// [`aggregate_csv_at`] at the default confidence (0.95).
 pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
+    aggregate_csv_at(parameters, records, 0.95)
+}
+
+/// `aggregate.csv`: the parameters, `runs`, and per metric the [`STATS`],
+/// then the [`slo_shares`] columns at `confidence`; one row per
+/// combination, records grouped by consecutive combination (the records
+/// must be in sweep order).
+pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence: f64) -> String {
     let rows: Vec<Vec<(String, f64)>> = records.iter().map(|r| flatten(&r.summary)).collect();
     let metrics = metric_columns(records.iter().map(|r| &r.summary));
     let mut head = header(parameters, &[]);
@@ -412,9 +427,11 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
     for m in &metrics {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
+    let (slo_names, slo_values) = slo_shares(records, confidence);
+    head.extend(slo_names);
     let mut w = CsvText::new();
     w.row(&head);
-    for group in combination_groups(records) {
+    for (group, slo) in combination_groups(records).into_iter().zip(slo_values) {
         let (start, end) = (group.start, group.end);
         let mut cells = param_cells(parameters, &records[start]);
         cells.push((end - start).to_string());
@@ -432,6 +449,7 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
             cells.push(num(st.min));
             cells.push(num(st.max));
         }
+        cells.extend(slo.into_iter().map(num));
         w.row(&cells);
     }
     w.finish()
@@ -441,6 +459,67 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn record(combination: usize, seed_index: u32, met: &[bool]) -> RunRecord {
+        let slo: Vec<Value> = met
+            .iter()
+            .enumerate()
+            .map(|(i, m)| json!({"objective": format!("o{i}"), "metric": "x", "value": 1, "met": m, "margin": 0}))
+            .collect();
+        RunRecord {
+            sweep: "f".into(),
+            run_id: format!("r{combination}{seed_index}"),
+            run_index: 0,
+            combination,
+            seed_index,
+            seed: u64::from(seed_index),
+            parameters: serde_json::Map::new(),
+            summary: json!({"x": 1, "slo": slo}),
+        }
+    }
+
+    #[test]
+    fn slo_shares_are_wilson_intervals_per_combination() {
+        // Combination 0: objective 0 met by 10 of 10 seeds, objective 1 by
+        // 5 of 10; combination 1: 0 of 20 and 20 of 20.
+        let mut recs: Vec<RunRecord> = (0..10).map(|k| record(0, k, &[true, k % 2 == 0])).collect();
+        recs.extend((0..20).map(|k| record(1, k, &[false, true])));
+        let (names, rows) = slo_shares(&recs, 0.95);
+        assert_eq!(
+            names,
+            [
+                "slo.0.met_share",
+                "slo.0.met_share_lo",
+                "slo.0.met_share_hi",
+                "slo.1.met_share",
+                "slo.1.met_share_lo",
+                "slo.1.met_share_hi"
+            ]
+        );
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|x| num(*x)).collect())
+            .collect();
+        // Wilson at 95%: 10/10 -> [0.7225, 1]; 5/10 -> [0.2366, 0.7634];
+        // 0/20 -> [0, 0.1611]; 20/20 -> [0.8389, 1].
+        assert_eq!(cells[0], ["1", "0.7225", "1", "0.5", "0.2366", "0.7634"]);
+        assert_eq!(cells[1], ["0", "0", "0.1611", "1", "0.8389", "1"]);
+        // In aggregate.csv, after the metrics; runs.csv has each run's met.
+        let agg = aggregate_csv_at(&[], &recs, 0.95);
+        let head = agg.lines().next().unwrap();
+        assert!(head.ends_with(",slo.0.met_share,slo.0.met_share_lo,slo.0.met_share_hi,slo.1.met_share,slo.1.met_share_lo,slo.1.met_share_hi"), "{head}");
+        assert!(agg
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",1,0.7225,1,0.5,0.2366,0.7634"));
+        let runs = runs_csv(&[], &recs);
+        assert!(runs.lines().next().unwrap().contains("slo.0.met"));
+        // No objectives, no columns.
+        let plain: Vec<RunRecord> = (0..3).map(|k| record(0, k, &[])).collect();
+        assert_eq!(slo_shares(&plain, 0.95).0.len(), 0);
+        assert!(!aggregate_csv(&[], &plain).contains("slo."));
+    }
 
     #[test]
     fn flatten_keys_lists_by_name() {
@@ -455,6 +534,8 @@ mod tests {
             names,
             [
                 ("a".to_string(), 1.5),
+                // Booleans (an objective's `met`) read 1 or 0.
+                ("flag".into(), 1.0),
                 ("by.CPU".into(), 2.0),
                 ("services.web.n".into(), 3.0),
                 ("services.web.az.1a".into(), 1.0),

@@ -25,5 +25,6 @@ mod scaling;
 mod scenarios;
 mod seed_state;
 mod service_rules;
+mod slo;
 mod sweep;
 mod task_failures;

@@ -623,3 +623,84 @@ fn a_session_driven_from_outside_gives_the_single_machine_bytes() {
     session.finish().unwrap();
     assert_eq!(tables(&partial), tables(&local));
 }
+
+#[test]
+fn sweeps_give_the_share_of_seeds_meeting_each_objective() {
+    // The teaching scenario with objectives, 3 seeds per combination: one
+    // objective every run meets, one none does, one that depends on the
+    // instance count. runs.csv has each run's `met` (1/0); aggregate.csv
+    // the share of the combination's runs and its Wilson interval at the
+    // scenario's confidence; shards merge into the same bytes.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = std::fs::read_to_string(base()).unwrap()
+        + r#"
+[slo]
+objectives = ["services.api.availability >= 0", "cost.per_month_usd < 0", "instances_in_use_max <= 6"]
+confidence = 0.9
+"#;
+    let base_file = tmp.path().join("base.toml");
+    std::fs::write(&base_file, scenario).unwrap();
+    let text = small_sweep("")
+        .replace(&base(), &base_file.display().to_string())
+        .replace("seeds = 2", "seeds = 3");
+    let sw = load(tmp.path(), "s.toml", &text).unwrap();
+    let full = tmp.path().join("full");
+    run(&sw, &full, 2, None, false);
+    let runs = read(&full.join("runs.csv"));
+    let head = csv_split(runs.lines().next().unwrap());
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} in {head:?}"))
+    };
+    let rows: Vec<Vec<String>> = runs.lines().skip(1).map(csv_split).collect();
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r[col("slo.0.met")] == "1"));
+    assert!(rows.iter().all(|r| r[col("slo.1.met")] == "0"));
+    let in_use = col("instances_in_use_max");
+    for r in &rows {
+        let want = if r[in_use].parse::<f64>().unwrap() <= 6.0 {
+            "1"
+        } else {
+            "0"
+        };
+        assert_eq!(r[col("slo.2.met")], want);
+    }
+
+    let agg = read(&full.join("aggregate.csv"));
+    let head = csv_split(agg.lines().next().unwrap());
+    let at = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (s0, lo0, hi0) = (
+        at("slo.0.met_share"),
+        at("slo.0.met_share_lo"),
+        at("slo.0.met_share_hi"),
+    );
+    assert_eq!(hi0, lo0 + 1);
+    assert_eq!(lo0, s0 + 1);
+    let w_all = ecsim::slo::wilson(3, 3, 0.9);
+    let w_none = ecsim::slo::wilson(0, 3, 0.9);
+    let num = ecsim::sweep::table::num;
+    for line in agg.lines().skip(1) {
+        let r = csv_split(line);
+        assert_eq!(r[s0], "1");
+        assert_eq!(r[lo0], num(w_all.lo));
+        assert_eq!(r[hi0], "1");
+        assert_eq!(r[at("slo.1.met_share")], "0");
+        assert_eq!(r[at("slo.1.met_share_hi")], num(w_none.hi));
+        // The share of the third matches its runs.
+        let share: f64 = r[at("slo.2.met_share")].parse().unwrap();
+        let mean: f64 = r[at("slo.2.met.mean")].parse().unwrap();
+        assert_eq!(share, mean);
+    }
+    // 90%: z = 1.645; 3 of 3 -> lower bound 3 / (3 + z^2) = 0.5258.
+    assert_eq!(num(w_all.lo), "0.5258");
+    assert!(read(&full.join("sweep.json")).contains("\"slo_confidence\": 0.9"));
+
+    let s1 = tmp.path().join("s1");
+    let s2 = tmp.path().join("s2");
+    run(&sw, &s1, 1, Some("1/2"), false);
+    run(&sw, &s2, 1, Some("2/2"), false);
+    let merged = tmp.path().join("merged");
+    sweep::merge(&[s2, s1], &merged).unwrap();
+    assert_eq!(tables(&merged), tables(&full));
+}
