@@ -155,6 +155,11 @@ fn golden_black_friday() {
 }
 
 #[test]
+fn golden_black_friday_az_loss() {
+    check_run("scenarios/capacity/black-friday-az-loss.toml");
+}
+
+#[test]
 fn golden_teaching() {
     for f in scenario_files("scenarios/teaching") {
         check_run(f.to_str().unwrap());
@@ -231,4 +236,9 @@ fn golden_sweep_cost_spot_share() {
 #[test]
 fn golden_sweep_black_friday() {
     check_sweep("scenarios/sweeps/black-friday.toml");
+}
+
+#[test]
+fn golden_sweep_black_friday_az_loss() {
+    check_sweep("scenarios/sweeps/black-friday-az-loss.toml");
 }
