@@ -7,6 +7,11 @@
 //!
 //! `cargo bench --bench scenario -- scale` runs the scale group only; the
 //! month takes about ten runs of several seconds each.
+//!
+//! `cargo bench --bench scenario -- optimize` times the shipped optimize
+//! study (`scenarios/optimize/cheapest-black-friday.toml`: 360 candidates,
+//! 2,460 two-day simulations by successive halving) end to end, with its
+//! run files and tables written to a temporary folder, on all cores.
 
 use std::path::Path;
 
@@ -77,5 +82,27 @@ fn scale(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, quickstart, large, scale);
+fn optimize(c: &mut Criterion) {
+    let file = Path::new("scenarios/optimize/cheapest-black-friday.toml");
+    let study = ecsim::optimize::Study::load(file).expect("shipped optimize study");
+    let opts = ecsim::optimize::Options {
+        jobs: 0,
+        resume: false,
+        shard: None,
+    };
+    let mut g = c.benchmark_group("optimize");
+    g.sample_size(10);
+    g.bench_function("cheapest_black_friday", |b| {
+        b.iter(|| {
+            let dir =
+                std::env::temp_dir().join(format!("ecsim-bench-optimize-{}", std::process::id()));
+            let outcome = ecsim::optimize::run(&study, &dir, &opts, &|_| {}).expect("search");
+            let _ = std::fs::remove_dir_all(&dir);
+            outcome
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, quickstart, large, scale, optimize);
 criterion_main!(benches);
