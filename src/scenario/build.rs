@@ -70,6 +70,19 @@ pub(crate) fn build(
             );
             return None;
         }
+        // An optimize file names its base scenario and its decision variables.
+        let optimize_keys = ["variables", "objective", "constraints", "search"];
+        if t.contains_key("scenario") && optimize_keys.iter().any(|k| t.contains_key(*k)) {
+            r.err(
+                "",
+                format!(
+                    "this is an optimize file (it has `scenario` and `{}`), not a scenario: run it with `ecsim optimize {}`",
+                    optimize_keys.iter().find(|k| t.contains_key(**k)).unwrap_or(&"variables"),
+                    r.file.display()
+                ),
+            );
+            return None;
+        }
     }
     let t = r.table(root, "", TOP_FIELDS, &[])?;
     let name = r

@@ -120,7 +120,7 @@ fn inputs() -> &'static Vec<Input> {
                     // Sweep files are not scenarios; the scale scenarios
                     // (100,000 tasks) are too big to run per case and their
                     // keys are all in the other files.
-                    if !p.ends_with("sweeps") && !p.ends_with("scale") {
+                    if !p.ends_with("sweeps") && !p.ends_with("optimize") && !p.ends_with("scale") {
                         dirs.push(p);
                     }
                 } else if p.extension().is_some_and(|e| e == "toml") {

@@ -349,6 +349,18 @@ fn run_on_a_sweep_file_says_use_sweep() {
 }
 
 #[test]
+fn run_on_an_optimize_file_says_use_optimize() {
+    let (code, _, err) = ecsim(&["validate", "scenarios/optimize/cheapest-black-friday.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("this is an optimize file")
+            && err.contains("ecsim optimize scenarios/optimize/cheapest-black-friday.toml"),
+        "{err}"
+    );
+}
+
+#[test]
 fn set_with_a_misspelled_name_suggests_the_path() {
     let (code, _, err) = ecsim(&[
         "validate",

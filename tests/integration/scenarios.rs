@@ -18,8 +18,9 @@ fn scenario_files() -> Vec<PathBuf> {
         entries.sort();
         for p in entries {
             if p.is_dir() {
-                // Sweep files are not scenarios (tests/integration/sweep.rs checks them).
-                if !p.ends_with("sweeps") {
+                // Sweep and optimize files are not scenarios
+                // (tests/integration/sweep.rs and optimize.rs check them).
+                if !p.ends_with("sweeps") && !p.ends_with("optimize") {
                     walk(&p, out);
                 }
             } else if p.extension().is_some_and(|e| e == "toml") {
