@@ -66,7 +66,8 @@ impl RunError {
 /// A run written to its folder.
 #[derive(Debug)]
 pub struct Ran {
-    /// The result.
+    /// The result (without task records when the outputs leave out
+    /// `tasks.csv`, see [`Simulation::without_task_records`]).
     pub result: RunResult,
     /// Wall-clock figures (also in `timing.json`).
     pub timing: Timing,
@@ -94,7 +95,11 @@ pub fn run_to_folder_with(
     };
     let lock = Lock::acquire(&dir)?;
     let started = Instant::now();
-    let result = Simulation::new(&sc.spec, sc.seed).run();
+    let mut sim = Simulation::new(&sc.spec, sc.seed);
+    if !outputs.includes("tasks") {
+        sim.without_task_records();
+    }
+    let result = sim.run();
     let wall = started.elapsed().as_secs_f64();
     let timing = Timing {
         wall_time_s: (wall * 1e6).round() / 1e6,
@@ -200,6 +205,8 @@ mod tests {
         let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
         assert_eq!(summary, output::summary_json(&full.result).unwrap());
         assert_eq!(ran.result.summary, full.result.summary);
+        // Nobody writes them: the run kept no per-task records.
+        assert!(ran.result.tasks.is_empty() && !full.result.tasks.is_empty());
         run_to_folder_with(&req, Some(&out), Outputs::Charts).unwrap();
         assert_eq!(
             names(&out),

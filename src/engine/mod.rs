@@ -263,6 +263,9 @@ pub struct Simulation {
     billing: billing::Billing,
     /// AZ outages and instance failures (`failures.rs`).
     failures: failures::FailureState,
+    /// Whether the result carries one [`TaskRecord`] per task (see
+    /// [`Simulation::without_task_records`]).
+    task_records: bool,
 }
 
 impl Simulation {
@@ -332,6 +335,7 @@ impl Simulation {
             interruptions: InterruptionSummary::default(),
             billing,
             failures: failures::FailureState::default(),
+            task_records: true,
             spec,
         };
         sim.schedule_initial();
@@ -341,6 +345,15 @@ impl Simulation {
     /// Narrates the placement decisions in `window` during the run.
     pub fn explain(&mut self, window: ExplainWindow) {
         self.placer.window = Some(window);
+    }
+
+    /// Leaves the per-task records out of the result: `RunResult::tasks`
+    /// is empty, everything else (the summary's waits and counts included,
+    /// which are computed from the cluster's tasks) is the same. For runs
+    /// whose `tasks.csv` nobody writes (`--outputs summary`, sweeps): the
+    /// records are most of a long batch run's memory and end-of-run work.
+    pub fn without_task_records(&mut self) {
+        self.task_records = false;
     }
 
     /// The cluster (for tests and invariant checks).

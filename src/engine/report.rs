@@ -422,9 +422,12 @@ impl Simulation {
             slo: crate::slo::judge_summary(&self.spec.slo.objectives, &summary),
             ..summary
         };
-        let tasks = self
-            .cluster
-            .tasks()
+        let recorded = if self.task_records {
+            self.cluster.tasks()
+        } else {
+            &[]
+        };
+        let tasks = recorded
             .iter()
             .map(|t| {
                 let inst = t.instance.map(|i| self.cluster.instance(i));

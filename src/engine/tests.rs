@@ -263,3 +263,25 @@ fn in_service_counts_equal_the_walk() {
     assert!(r.events.iter().any(|e| e.event == "task-unhealthy"));
     assert!(r.events.iter().any(|e| e.event == "deployment-failed"));
 }
+
+// Leaving the task records out (`--outputs summary`, sweeps) changes
+// nothing else: the summary's waits, provisioning times and task counts
+// are computed from the cluster's tasks, not from the records.
+#[test]
+fn a_run_without_task_records_has_the_same_summary_and_tables() {
+    for (text, seed) in [(PARTS, 3), (CHURN, 11)] {
+        let spec = spec(text);
+        let full = super::Simulation::new(&spec, seed).run();
+        let mut sim = super::Simulation::new(&spec, seed);
+        sim.without_task_records();
+        let lean = sim.run();
+        assert!(!full.tasks.is_empty(), "{}", spec.name);
+        assert!(lean.tasks.is_empty(), "{}", spec.name);
+        assert!(full.summary.services.iter().any(|s| s.wait.values[3] > 0.0));
+        assert_eq!(lean.summary, full.summary, "{}", spec.name);
+        assert_eq!(lean.timeseries, full.timeseries, "{}", spec.name);
+        assert_eq!(lean.events, full.events, "{}", spec.name);
+        assert_eq!(lean.instances, full.instances, "{}", spec.name);
+        assert_eq!(lean.cost, full.cost, "{}", spec.name);
+    }
+}

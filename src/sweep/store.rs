@@ -648,7 +648,10 @@ pub fn run(
 /// (`runs/<id>.json`), the same bytes wherever it is computed.
 pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
     let spec = &sweep.combinations[r.combination].spec;
-    let result = Simulation::new(spec, r.seed).run();
+    // A run file keeps the summary only.
+    let mut sim = Simulation::new(spec, r.seed);
+    sim.without_task_records();
+    let result = sim.run();
     let path = Path::new(RUNS_DIR).join(format!("{}.json", r.id));
     let summary = serde_json::to_value(&result.summary)
         .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
