@@ -190,7 +190,10 @@ pub fn evaluate(study: &Study, summary: &Value, who: &str) -> Result<RunEval, Sw
 fn simulate(study: &Study, c: usize, s: u32) -> Result<(String, RunEval), SweepError> {
     let seed = run_seed(study.def.seed, s);
     let id = run_id(c, s, study.candidates.len());
-    let result = Simulation::new(&study.candidates[c].spec, seed).run();
+    // A run file keeps the summary only.
+    let mut sim = Simulation::new(&study.candidates[c].spec, seed);
+    sim.without_task_records();
+    let result = sim.run();
     let path = Path::new(RUNS_DIR).join(format!("{id}.json"));
     let summary = serde_json::to_value(&result.summary)
         .map_err(|e| folder_err(&path, format!("cannot encode: {e}")))?;
