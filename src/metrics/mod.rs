@@ -486,15 +486,131 @@ impl SampleLog {
     }
 }
 
+/// A name that many records of a run repeat (a service, an AZ, an event
+/// kind, an instance id): one shared copy of the text, so a record holds a
+/// pointer instead of its own string. Reads as a `&str` (it derefs to one
+/// and compares with strings); serialises as its text.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Hands out one shared [`Name`] per distinct text. Only looked up, never
+/// iterated, so its hash order reaches no output.
+#[derive(Debug, Clone, Default)]
+pub struct Names(std::collections::HashMap<Name, ()>);
+
+impl Names {
+    /// The shared name for `text`.
+    pub fn get(&mut self, text: &str) -> Name {
+        if let Some((name, ())) = self.0.get_key_value(text) {
+            return name.clone();
+        }
+        let name = Name::from(text);
+        self.0.insert(name.clone(), ());
+        name
+    }
+}
+
 /// A service or scheduler event (`events.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRecord {
     /// When, in seconds.
     pub time_s: f64,
     /// Service or job name.
-    pub source: String,
+    pub source: Name,
     /// Kind, e.g. `unable-to-place`.
-    pub event: String,
+    pub event: Name,
     /// Message in ECS wording.
     pub message: String,
 }
@@ -1430,6 +1546,8 @@ pub struct Recorder {
     pub samples: SampleLog,
     /// Events.
     pub events: Vec<EventRecord>,
+    /// The events' sources and kinds, one copy of each.
+    pub names: Names,
     /// Spot instances not terminated, kept as instances launch and
     /// terminate (the `instances_spot` column).
     pub spot_live: u32,
@@ -1437,11 +1555,14 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records an event.
-    pub fn event(&mut self, time: SimTime, source: &str, event: &str, message: String) {
+    pub fn event(&mut self, time: SimTime, source: &str, event: &str, mut message: String) {
+        // A formatted message may hold spare capacity; half a million
+        // events make it worth returning.
+        message.shrink_to_fit();
         self.events.push(EventRecord {
             time_s: time.as_secs_f64(),
-            source: source.to_string(),
-            event: event.to_string(),
+            source: self.names.get(source),
+            event: self.names.get(event),
             message,
         });
     }
@@ -1505,6 +1626,34 @@ pub fn round4(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_share_one_copy_and_read_as_their_text() {
+        let mut names = Names::default();
+        let a = names.get("web");
+        let b = names.get(&String::from("web"));
+        assert!(Arc::ptr_eq(&a.0, &b.0), "one copy per distinct text");
+        assert!(!Arc::ptr_eq(&a.0, &names.get("api").0));
+        // Compares, prints and serialises as the string it replaces.
+        let owned = String::from("web");
+        assert_eq!(a, "web");
+        assert_eq!("web", a);
+        assert_eq!(a, owned);
+        assert_eq!(owned, a);
+        assert_eq!(a.as_str(), "web");
+        assert_eq!(format!("{a} {a:?}"), format!("{} {:?}", "web", "web"));
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"web\"");
+        let mut r = Recorder::default();
+        r.event(SimTime(1500), "web", "scale-out", format!("{}", 42));
+        r.event(SimTime(2000), "web", "scale-out", String::from("x"));
+        let (e0, e1) = (&r.events[0], &r.events[1]);
+        assert!(Arc::ptr_eq(&e0.source.0, &e1.source.0));
+        assert!(Arc::ptr_eq(&e0.event.0, &e1.event.0));
+        assert_eq!(
+            serde_json::to_string(e0).unwrap(),
+            r#"{"time_s":1.5,"source":"web","event":"scale-out","message":"42"}"#
+        );
+    }
 
     fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
         Sample {
