@@ -97,15 +97,102 @@ impl SampleColumns {
     }
 }
 
+/// A column of counts kept as runs of equal values: a service's counts
+/// hold for minutes or hours between changes, so a month of one-minute
+/// samples is a few hundred runs instead of 43,200 values. Row `i` is
+/// `values[k]` for the first run `k` with `i < ends[k]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Runs {
+    /// Per run, the row after its last (increasing).
+    pub ends: Arc<[u32]>,
+    /// Per run, its value.
+    pub values: Arc<[u32]>,
+}
+
+impl Runs {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.last().map_or(0, |&e| e as usize)
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The run holding row `row` (`ends.len()` past the end).
+    pub fn run_of(&self, row: usize) -> usize {
+        self.ends.partition_point(|&e| e as usize <= row)
+    }
+
+    /// The values, row by row.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        (self.values.iter().zip(self.ends.iter().zip(starts)))
+            .flat_map(|(&v, (&end, start))| std::iter::repeat_n(v, (end - start) as usize))
+    }
+
+    /// The values, row by row, in a vector.
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl std::ops::Index<usize> for Runs {
+    type Output = u32;
+
+    /// Row `row`. Panics if out of range.
+    fn index(&self, row: usize) -> &u32 {
+        &self.values[self.run_of(row)]
+    }
+}
+
+impl FromIterator<u32> for Runs {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Runs {
+        let mut log = RunsLog::default();
+        for v in iter {
+            log.push(v);
+        }
+        log.finish()
+    }
+}
+
+/// A [`Runs`] column while it grows.
+#[derive(Debug, Clone, Default)]
+struct RunsLog {
+    ends: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl RunsLog {
+    fn push(&mut self, v: u32) {
+        match (self.values.last(), self.ends.last_mut()) {
+            (Some(&last), Some(end)) if last == v => *end += 1,
+            (_, end) => {
+                let next = end.map_or(1, |e| *e + 1);
+                self.ends.push(next);
+                self.values.push(v);
+            }
+        }
+    }
+
+    fn finish(self) -> Runs {
+        Runs {
+            ends: self.ends.into(),
+            values: self.values.into(),
+        }
+    }
+}
+
 /// A reporting group's tasks by state over the samples, one column each.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskColumns {
     /// PENDING.
-    pub pending: Arc<[u32]>,
+    pub pending: Runs,
     /// RUNNING.
-    pub running: Arc<[u32]>,
+    pub running: Runs,
     /// STOPPING.
-    pub stopping: Arc<[u32]>,
+    pub stopping: Runs,
 }
 
 /// A service's load over the samples ([`LoadPoint`], one column per field).
@@ -126,11 +213,11 @@ pub struct ProviderColumns {
     /// CapacityProviderReservation, percent.
     pub reservation_pct: Arc<[f64]>,
     /// Instances needed (M).
-    pub needed: Arc<[u32]>,
+    pub needed: Runs,
     /// Instances running (N).
-    pub running: Arc<[u32]>,
+    pub running: Runs,
     /// The Auto Scaling group's desired capacity.
-    pub asg_desired: Arc<[u32]>,
+    pub asg_desired: Runs,
 }
 
 /// The time series of a run stored as flat columns, one per [`Sample`]
@@ -158,13 +245,13 @@ pub struct Timeseries {
     /// Memory reservation, percent.
     pub memory_reservation_pct: Arc<[f64]>,
     /// Per service: desired count.
-    pub desired: Vec<Arc<[u32]>>,
+    pub desired: Vec<Runs>,
     /// Per reporting group: tasks by state.
     pub tasks: Vec<TaskColumns>,
     /// Per service with demand: its load.
     pub load: Vec<LoadColumns>,
     /// Per service on capacity providers: tasks PROVISIONING.
-    pub provisioning: Vec<Arc<[u32]>>,
+    pub provisioning: Vec<Runs>,
     /// Per service with target tracking: the first policy's alarm state.
     pub alarms: Vec<Arc<[AlarmState]>>,
     /// Per capacity provider: its managed-scaling state.
@@ -320,12 +407,12 @@ pub struct SampleLog {
     interruptions: Vec<u64>,
     cpu: Vec<f64>,
     memory: Vec<f64>,
-    desired: Vec<Vec<u32>>,
-    tasks: Vec<[Vec<u32>; 3]>,
+    desired: Vec<RunsLog>,
+    tasks: Vec<[RunsLog; 3]>,
     load: Vec<[Vec<f64>; 3]>,
-    provisioning: Vec<Vec<u32>>,
+    provisioning: Vec<RunsLog>,
     alarms: Vec<Vec<AlarmState>>,
-    providers: Vec<(Vec<f64>, [Vec<u32>; 3])>,
+    providers: Vec<(Vec<f64>, [RunsLog; 3])>,
 }
 
 /// `v` with room for `n` values.
@@ -388,13 +475,11 @@ impl SampleLog {
         self.interruptions.push(s.interruptions);
         self.cpu.push(s.cpu_reservation_pct);
         self.memory.push(s.memory_reservation_pct);
-        widen(&mut self.desired, s.desired.len(), || column(n));
+        widen(&mut self.desired, s.desired.len(), RunsLog::default);
         for (c, &v) in self.desired.iter_mut().zip(&s.desired) {
             c.push(v);
         }
-        widen(&mut self.tasks, s.tasks.len(), || {
-            [column(n), column(n), column(n)]
-        });
+        widen(&mut self.tasks, s.tasks.len(), Default::default);
         for (c, t) in self.tasks.iter_mut().zip(&s.tasks) {
             c[0].push(t.pending);
             c[1].push(t.running);
@@ -408,7 +493,11 @@ impl SampleLog {
             c[1].push(l.served_rps);
             c[2].push(l.cpu_pct);
         }
-        widen(&mut self.provisioning, s.provisioning.len(), || column(n));
+        widen(
+            &mut self.provisioning,
+            s.provisioning.len(),
+            RunsLog::default,
+        );
         for (c, &v) in self.provisioning.iter_mut().zip(&s.provisioning) {
             c.push(v);
         }
@@ -417,7 +506,7 @@ impl SampleLog {
             c.push(v);
         }
         widen(&mut self.providers, s.providers.len(), || {
-            (column(n), [column(n), column(n), column(n)])
+            (column(n), Default::default())
         });
         for (c, p) in self.providers.iter_mut().zip(&s.providers) {
             c.0.push(p.reservation_pct);
@@ -430,10 +519,14 @@ impl SampleLog {
     /// The recorded columns, frozen; per-entity fields get one (empty)
     /// column per name of `names` even if nothing was recorded.
     pub fn finish(mut self, names: &SampleColumns) -> Timeseries {
-        widen(&mut self.desired, names.desired.len(), Vec::new);
+        widen(&mut self.desired, names.desired.len(), RunsLog::default);
         widen(&mut self.tasks, names.tasks.len(), Default::default);
         widen(&mut self.load, names.load.len(), Default::default);
-        widen(&mut self.provisioning, names.provisioning.len(), Vec::new);
+        widen(
+            &mut self.provisioning,
+            names.provisioning.len(),
+            RunsLog::default,
+        );
         widen(&mut self.alarms, names.alarms.len(), Vec::new);
         widen(&mut self.providers, names.providers.len(), Default::default);
         // Each column is copied into its shared slice and freed in turn, so
@@ -451,14 +544,14 @@ impl SampleLog {
             interruptions: arc(self.interruptions),
             cpu_reservation_pct: arc(self.cpu),
             memory_reservation_pct: arc(self.memory),
-            desired: self.desired.into_iter().map(arc).collect(),
+            desired: self.desired.into_iter().map(RunsLog::finish).collect(),
             tasks: self
                 .tasks
                 .into_iter()
                 .map(|[p, r, s]| TaskColumns {
-                    pending: arc(p),
-                    running: arc(r),
-                    stopping: arc(s),
+                    pending: p.finish(),
+                    running: r.finish(),
+                    stopping: s.finish(),
                 })
                 .collect(),
             load: self
@@ -470,16 +563,18 @@ impl SampleLog {
                     cpu_pct: arc(c),
                 })
                 .collect(),
-            provisioning: self.provisioning.into_iter().map(arc).collect(),
+            provisioning: (self.provisioning.into_iter())
+                .map(RunsLog::finish)
+                .collect(),
             alarms: self.alarms.into_iter().map(arc).collect(),
             providers: self
                 .providers
                 .into_iter()
                 .map(|(c, [n, r, a])| ProviderColumns {
                     reservation_pct: arc(c),
-                    needed: arc(n),
-                    running: arc(r),
-                    asg_desired: arc(a),
+                    needed: n.finish(),
+                    running: r.finish(),
+                    asg_desired: a.finish(),
                 })
                 .collect(),
         }
@@ -1718,7 +1813,7 @@ mod tests {
         assert_eq!(ts.len(), 2);
         assert_eq!(ts.samples().collect::<Vec<_>>(), rows);
         assert_eq!(ts.last(), Some(rows[1].clone()));
-        assert_eq!(&ts.tasks[0].running[..], [1, 2]);
+        assert_eq!(ts.tasks[0].running.to_vec(), [1, 2]);
         // Without samples, every named entity still gets its (empty) column.
         let names = SampleColumns {
             providers: vec!["cp".into()],
