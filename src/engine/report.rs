@@ -441,8 +441,15 @@ impl Simulation {
                 ]
             })
             .collect();
-        let mut tasks = Vec::with_capacity(self.cluster.tasks().len());
-        for t in self.cluster.tasks() {
+        // The records replace the cluster's tasks as they are made: tasks
+        // are taken from the end, and their storage is given back every
+        // 64k tasks, so the two are never both whole in memory.
+        let mut left = self.cluster.take_tasks();
+        let mut tasks = Vec::with_capacity(left.len());
+        while let Some(t) = left.pop() {
+            if left.len().is_multiple_of(65_536) {
+                left.shrink_to_fit();
+            }
             let host = t.instance.map(|i| &hosts[i.index()]);
             let fargate = self.fargate.tasks.get(&t.id);
             tasks.push(TaskRecord {
@@ -476,6 +483,7 @@ impl Simulation {
                 stop_reason: t.stop_reason.map(|r| names.get(&r.code())),
             });
         }
+        tasks.reverse();
         let instances = self
             .inst_meta
             .iter()
