@@ -34,6 +34,7 @@ fn col(v: &Values) -> Col {
     match v {
         Values::U32(x) => Col::Int(x.iter().map(|&n| i64::from(n)).collect()),
         Values::U64(x) => Col::UInt(x.to_vec()),
+        Values::Runs(x) => Col::Int(x.iter().map(i64::from).collect()),
         Values::Fixed { decimals, values } => Col::Float(
             values
                 .iter()

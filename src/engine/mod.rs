@@ -71,7 +71,7 @@ pub use task_failures::{
 };
 
 use crate::metrics::{
-    Cause, EventRecord, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
+    Cause, EventRecord, InterruptionSummary, Name, Recorder, SampleColumns, Summary, Timeseries,
 };
 use crate::model::{
     Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
@@ -124,17 +124,17 @@ pub struct TaskRecord {
     /// Task id.
     pub id: TaskId,
     /// Task group.
-    pub group: String,
+    pub group: Name,
     /// Service or job name.
-    pub owner: String,
+    pub owner: Name,
     /// Task definition family.
-    pub family: String,
+    pub family: Name,
     /// EC2 id of its instance.
-    pub instance: Option<String>,
+    pub instance: Option<Name>,
     /// Instance type.
-    pub instance_type: Option<String>,
+    pub instance_type: Option<Name>,
     /// AZ.
-    pub az: Option<String>,
+    pub az: Option<Name>,
     /// `EC2`, `FARGATE` or `FARGATE_SPOT`.
     pub capacity: &'static str,
     /// Final state.
@@ -150,7 +150,7 @@ pub struct TaskRecord {
     /// Entered STOPPED.
     pub stopped: Option<SimTime>,
     /// Stop reason code.
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<Name>,
 }
 
 /// Everything a run produced.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
 use crate::metrics::{
-    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Percentiles,
+    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Name, Percentiles,
     ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary,
     Timeseries,
 };
@@ -422,46 +422,73 @@ impl Simulation {
             slo: crate::slo::judge_summary(&self.spec.slo.objectives, &summary),
             ..summary
         };
-        let recorded = if self.task_records {
-            self.cluster.tasks()
-        } else {
-            &[]
-        };
-        let tasks = recorded
-            .iter()
-            .map(|t| {
-                let inst = t.instance.map(|i| self.cluster.instance(i));
-                TaskRecord {
-                    id: t.id,
-                    group: self.cluster.group_name(t.group).to_string(),
-                    owner: match t.owner {
-                        TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
-                            self.spec.services[s.index()].name.clone()
-                        }
-                        TaskOwner::Job(j) => self.spec.jobs[j.index()].name.clone(),
-                    },
-                    family: self.spec.task_definitions[t.def.index()].def.family.clone(),
-                    instance: inst.map(|i| i.ec2_instance_id.clone()),
-                    instance_type: inst.map(|i| i.instance_type.clone()),
-                    az: match self.fargate.tasks.get(&t.id) {
-                        Some(m) => Some(m.az.clone()),
-                        None => inst.map(|i| i.az.clone()),
-                    },
-                    capacity: match self.fargate.tasks.get(&t.id) {
-                        Some(m) if m.spot => "FARGATE_SPOT",
-                        Some(_) => "FARGATE",
-                        None => "EC2",
-                    },
-                    state: t.state,
-                    created: t.created_at,
-                    pending: t.pending_at,
-                    running: t.running_at,
-                    stopping: t.stopping_at,
-                    stopped: t.stopped_at,
-                    stop_reason: t.stop_reason.map(|r| r.code()),
-                }
+        // Each name is made once and shared by the records that repeat it.
+        let mut names = std::mem::take(&mut self.recorder.names);
+        let owners: Vec<Name> = (self.spec.services.iter().map(|s| s.name.as_str()))
+            .chain(self.spec.jobs.iter().map(|j| j.name.as_str()))
+            .map(|n| names.get(n))
+            .collect();
+        let families: Vec<Name> = (self.spec.task_definitions.iter())
+            .map(|d| names.get(&d.def.family))
+            .collect();
+        let mut groups: BTreeMap<u32, Name> = BTreeMap::new();
+        let hosts: Vec<[Name; 3]> = (self.cluster.instances().iter())
+            .map(|i| {
+                [
+                    names.get(&i.ec2_instance_id),
+                    names.get(&i.instance_type),
+                    names.get(&i.az),
+                ]
             })
             .collect();
+        // The records replace the cluster's tasks as they are made: tasks
+        // are taken from the end, and their storage is given back every
+        // 64k tasks, so the two are never both whole in memory.
+        // Without task records (a summary-only run), none are made.
+        let mut left = if self.task_records {
+            self.cluster.take_tasks()
+        } else {
+            Vec::new()
+        };
+        let mut tasks = Vec::with_capacity(left.len());
+        while let Some(t) = left.pop() {
+            if left.len().is_multiple_of(65_536) {
+                left.shrink_to_fit();
+            }
+            let host = t.instance.map(|i| &hosts[i.index()]);
+            let fargate = self.fargate.tasks.get(&t.id);
+            tasks.push(TaskRecord {
+                id: t.id,
+                group: groups
+                    .entry(t.group.0)
+                    .or_insert_with(|| names.get(self.cluster.group_name(t.group)))
+                    .clone(),
+                owner: match t.owner {
+                    TaskOwner::Service(s) | TaskOwner::Daemon(s) => owners[s.index()].clone(),
+                    TaskOwner::Job(j) => owners[self.spec.services.len() + j.index()].clone(),
+                },
+                family: families[t.def.index()].clone(),
+                instance: host.map(|h| h[0].clone()),
+                instance_type: host.map(|h| h[1].clone()),
+                az: match fargate {
+                    Some(m) => Some(names.get(&m.az)),
+                    None => host.map(|h| h[2].clone()),
+                },
+                capacity: match fargate {
+                    Some(m) if m.spot => "FARGATE_SPOT",
+                    Some(_) => "FARGATE",
+                    None => "EC2",
+                },
+                state: t.state,
+                created: t.created_at,
+                pending: t.pending_at,
+                running: t.running_at,
+                stopping: t.stopping_at,
+                stopped: t.stopped_at,
+                stop_reason: t.stop_reason.map(|r| names.get(&r.code())),
+            });
+        }
+        tasks.reverse();
         let instances = self
             .inst_meta
             .iter()

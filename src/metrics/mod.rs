@@ -97,15 +97,102 @@ impl SampleColumns {
     }
 }
 
+/// A column of counts kept as runs of equal values: a service's counts
+/// hold for minutes or hours between changes, so a month of one-minute
+/// samples is a few hundred runs instead of 43,200 values. Row `i` is
+/// `values[k]` for the first run `k` with `i < ends[k]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Runs {
+    /// Per run, the row after its last (increasing).
+    pub ends: Arc<[u32]>,
+    /// Per run, its value.
+    pub values: Arc<[u32]>,
+}
+
+impl Runs {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.last().map_or(0, |&e| e as usize)
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The run holding row `row` (`ends.len()` past the end).
+    pub fn run_of(&self, row: usize) -> usize {
+        self.ends.partition_point(|&e| e as usize <= row)
+    }
+
+    /// The values, row by row.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        (self.values.iter().zip(self.ends.iter().zip(starts)))
+            .flat_map(|(&v, (&end, start))| std::iter::repeat_n(v, (end - start) as usize))
+    }
+
+    /// The values, row by row, in a vector.
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl std::ops::Index<usize> for Runs {
+    type Output = u32;
+
+    /// Row `row`. Panics if out of range.
+    fn index(&self, row: usize) -> &u32 {
+        &self.values[self.run_of(row)]
+    }
+}
+
+impl FromIterator<u32> for Runs {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Runs {
+        let mut log = RunsLog::default();
+        for v in iter {
+            log.push(v);
+        }
+        log.finish()
+    }
+}
+
+/// A [`Runs`] column while it grows.
+#[derive(Debug, Clone, Default)]
+struct RunsLog {
+    ends: Vec<u32>,
+    values: Vec<u32>,
+}
+
+impl RunsLog {
+    fn push(&mut self, v: u32) {
+        match (self.values.last(), self.ends.last_mut()) {
+            (Some(&last), Some(end)) if last == v => *end += 1,
+            (_, end) => {
+                let next = end.map_or(1, |e| *e + 1);
+                self.ends.push(next);
+                self.values.push(v);
+            }
+        }
+    }
+
+    fn finish(self) -> Runs {
+        Runs {
+            ends: self.ends.into(),
+            values: self.values.into(),
+        }
+    }
+}
+
 /// A reporting group's tasks by state over the samples, one column each.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskColumns {
     /// PENDING.
-    pub pending: Arc<[u32]>,
+    pub pending: Runs,
     /// RUNNING.
-    pub running: Arc<[u32]>,
+    pub running: Runs,
     /// STOPPING.
-    pub stopping: Arc<[u32]>,
+    pub stopping: Runs,
 }
 
 /// A service's load over the samples ([`LoadPoint`], one column per field).
@@ -126,11 +213,11 @@ pub struct ProviderColumns {
     /// CapacityProviderReservation, percent.
     pub reservation_pct: Arc<[f64]>,
     /// Instances needed (M).
-    pub needed: Arc<[u32]>,
+    pub needed: Runs,
     /// Instances running (N).
-    pub running: Arc<[u32]>,
+    pub running: Runs,
     /// The Auto Scaling group's desired capacity.
-    pub asg_desired: Arc<[u32]>,
+    pub asg_desired: Runs,
 }
 
 /// The time series of a run stored as flat columns, one per [`Sample`]
@@ -158,13 +245,13 @@ pub struct Timeseries {
     /// Memory reservation, percent.
     pub memory_reservation_pct: Arc<[f64]>,
     /// Per service: desired count.
-    pub desired: Vec<Arc<[u32]>>,
+    pub desired: Vec<Runs>,
     /// Per reporting group: tasks by state.
     pub tasks: Vec<TaskColumns>,
     /// Per service with demand: its load.
     pub load: Vec<LoadColumns>,
     /// Per service on capacity providers: tasks PROVISIONING.
-    pub provisioning: Vec<Arc<[u32]>>,
+    pub provisioning: Vec<Runs>,
     /// Per service with target tracking: the first policy's alarm state.
     pub alarms: Vec<Arc<[AlarmState]>>,
     /// Per capacity provider: its managed-scaling state.
@@ -320,12 +407,12 @@ pub struct SampleLog {
     interruptions: Vec<u64>,
     cpu: Vec<f64>,
     memory: Vec<f64>,
-    desired: Vec<Vec<u32>>,
-    tasks: Vec<[Vec<u32>; 3]>,
+    desired: Vec<RunsLog>,
+    tasks: Vec<[RunsLog; 3]>,
     load: Vec<[Vec<f64>; 3]>,
-    provisioning: Vec<Vec<u32>>,
+    provisioning: Vec<RunsLog>,
     alarms: Vec<Vec<AlarmState>>,
-    providers: Vec<(Vec<f64>, [Vec<u32>; 3])>,
+    providers: Vec<(Vec<f64>, [RunsLog; 3])>,
 }
 
 /// `v` with room for `n` values.
@@ -388,13 +475,11 @@ impl SampleLog {
         self.interruptions.push(s.interruptions);
         self.cpu.push(s.cpu_reservation_pct);
         self.memory.push(s.memory_reservation_pct);
-        widen(&mut self.desired, s.desired.len(), || column(n));
+        widen(&mut self.desired, s.desired.len(), RunsLog::default);
         for (c, &v) in self.desired.iter_mut().zip(&s.desired) {
             c.push(v);
         }
-        widen(&mut self.tasks, s.tasks.len(), || {
-            [column(n), column(n), column(n)]
-        });
+        widen(&mut self.tasks, s.tasks.len(), Default::default);
         for (c, t) in self.tasks.iter_mut().zip(&s.tasks) {
             c[0].push(t.pending);
             c[1].push(t.running);
@@ -408,7 +493,11 @@ impl SampleLog {
             c[1].push(l.served_rps);
             c[2].push(l.cpu_pct);
         }
-        widen(&mut self.provisioning, s.provisioning.len(), || column(n));
+        widen(
+            &mut self.provisioning,
+            s.provisioning.len(),
+            RunsLog::default,
+        );
         for (c, &v) in self.provisioning.iter_mut().zip(&s.provisioning) {
             c.push(v);
         }
@@ -417,7 +506,7 @@ impl SampleLog {
             c.push(v);
         }
         widen(&mut self.providers, s.providers.len(), || {
-            (column(n), [column(n), column(n), column(n)])
+            (column(n), Default::default())
         });
         for (c, p) in self.providers.iter_mut().zip(&s.providers) {
             c.0.push(p.reservation_pct);
@@ -430,10 +519,14 @@ impl SampleLog {
     /// The recorded columns, frozen; per-entity fields get one (empty)
     /// column per name of `names` even if nothing was recorded.
     pub fn finish(mut self, names: &SampleColumns) -> Timeseries {
-        widen(&mut self.desired, names.desired.len(), Vec::new);
+        widen(&mut self.desired, names.desired.len(), RunsLog::default);
         widen(&mut self.tasks, names.tasks.len(), Default::default);
         widen(&mut self.load, names.load.len(), Default::default);
-        widen(&mut self.provisioning, names.provisioning.len(), Vec::new);
+        widen(
+            &mut self.provisioning,
+            names.provisioning.len(),
+            RunsLog::default,
+        );
         widen(&mut self.alarms, names.alarms.len(), Vec::new);
         widen(&mut self.providers, names.providers.len(), Default::default);
         // Each column is copied into its shared slice and freed in turn, so
@@ -451,14 +544,14 @@ impl SampleLog {
             interruptions: arc(self.interruptions),
             cpu_reservation_pct: arc(self.cpu),
             memory_reservation_pct: arc(self.memory),
-            desired: self.desired.into_iter().map(arc).collect(),
+            desired: self.desired.into_iter().map(RunsLog::finish).collect(),
             tasks: self
                 .tasks
                 .into_iter()
                 .map(|[p, r, s]| TaskColumns {
-                    pending: arc(p),
-                    running: arc(r),
-                    stopping: arc(s),
+                    pending: p.finish(),
+                    running: r.finish(),
+                    stopping: s.finish(),
                 })
                 .collect(),
             load: self
@@ -470,19 +563,137 @@ impl SampleLog {
                     cpu_pct: arc(c),
                 })
                 .collect(),
-            provisioning: self.provisioning.into_iter().map(arc).collect(),
+            provisioning: (self.provisioning.into_iter())
+                .map(RunsLog::finish)
+                .collect(),
             alarms: self.alarms.into_iter().map(arc).collect(),
             providers: self
                 .providers
                 .into_iter()
                 .map(|(c, [n, r, a])| ProviderColumns {
                     reservation_pct: arc(c),
-                    needed: arc(n),
-                    running: arc(r),
-                    asg_desired: arc(a),
+                    needed: n.finish(),
+                    running: r.finish(),
+                    asg_desired: a.finish(),
                 })
                 .collect(),
         }
+    }
+}
+
+/// A name that many records of a run repeat (a service, an AZ, an event
+/// kind, an instance id): one shared copy of the text, so a record holds a
+/// pointer instead of its own string. Reads as a `&str` (it derefs to one
+/// and compares with strings); serialises as its text.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Hands out one shared [`Name`] per distinct text. Only looked up, never
+/// iterated, so its hash order reaches no output.
+#[derive(Debug, Clone, Default)]
+pub struct Names(std::collections::HashMap<Name, ()>);
+
+impl Names {
+    /// The shared name for `text`.
+    pub fn get(&mut self, text: &str) -> Name {
+        if let Some((name, ())) = self.0.get_key_value(text) {
+            return name.clone();
+        }
+        let name = Name::from(text);
+        self.0.insert(name.clone(), ());
+        name
     }
 }
 
@@ -492,9 +703,9 @@ pub struct EventRecord {
     /// When, in seconds.
     pub time_s: f64,
     /// Service or job name.
-    pub source: String,
+    pub source: Name,
     /// Kind, e.g. `unable-to-place`.
-    pub event: String,
+    pub event: Name,
     /// Message in ECS wording.
     pub message: String,
 }
@@ -1430,6 +1641,8 @@ pub struct Recorder {
     pub samples: SampleLog,
     /// Events.
     pub events: Vec<EventRecord>,
+    /// The events' sources and kinds, one copy of each.
+    pub names: Names,
     /// Spot instances not terminated, kept as instances launch and
     /// terminate (the `instances_spot` column).
     pub spot_live: u32,
@@ -1437,11 +1650,14 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records an event.
-    pub fn event(&mut self, time: SimTime, source: &str, event: &str, message: String) {
+    pub fn event(&mut self, time: SimTime, source: &str, event: &str, mut message: String) {
+        // A formatted message may hold spare capacity; half a million
+        // events make it worth returning.
+        message.shrink_to_fit();
         self.events.push(EventRecord {
             time_s: time.as_secs_f64(),
-            source: source.to_string(),
-            event: event.to_string(),
+            source: self.names.get(source),
+            event: self.names.get(event),
             message,
         });
     }
@@ -1506,6 +1722,34 @@ pub fn round4(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn names_share_one_copy_and_read_as_their_text() {
+        let mut names = Names::default();
+        let a = names.get("web");
+        let b = names.get(&String::from("web"));
+        assert!(Arc::ptr_eq(&a.0, &b.0), "one copy per distinct text");
+        assert!(!Arc::ptr_eq(&a.0, &names.get("api").0));
+        // Compares, prints and serialises as the string it replaces.
+        let owned = String::from("web");
+        assert_eq!(a, "web");
+        assert_eq!("web", a);
+        assert_eq!(a, owned);
+        assert_eq!(owned, a);
+        assert_eq!(a.as_str(), "web");
+        assert_eq!(format!("{a} {a:?}"), format!("{} {:?}", "web", "web"));
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"web\"");
+        let mut r = Recorder::default();
+        r.event(SimTime(1500), "web", "scale-out", format!("{}", 42));
+        r.event(SimTime(2000), "web", "scale-out", String::from("x"));
+        let (e0, e1) = (&r.events[0], &r.events[1]);
+        assert!(Arc::ptr_eq(&e0.source.0, &e1.source.0));
+        assert!(Arc::ptr_eq(&e0.event.0, &e1.event.0));
+        assert_eq!(
+            serde_json::to_string(e0).unwrap(),
+            r#"{"time_s":1.5,"source":"web","event":"scale-out","message":"42"}"#
+        );
+    }
+
     fn sample(t_s: u64, running: u32, desired: u32) -> Sample {
         Sample {
             time: SimTime(t_s * 1000),
@@ -1569,7 +1813,7 @@ mod tests {
         assert_eq!(ts.len(), 2);
         assert_eq!(ts.samples().collect::<Vec<_>>(), rows);
         assert_eq!(ts.last(), Some(rows[1].clone()));
-        assert_eq!(&ts.tasks[0].running[..], [1, 2]);
+        assert_eq!(ts.tasks[0].running.to_vec(), [1, 2]);
         // Without samples, every named entity still gets its (empty) column.
         let names = SampleColumns {
             providers: vec!["cp".into()],

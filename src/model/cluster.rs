@@ -341,6 +341,12 @@ impl Cluster {
         &self.tasks
     }
 
+    /// Takes every task out, by id, leaving the cluster without any: for
+    /// the end of a run, whose report then owns them (no second copy).
+    pub fn take_tasks(&mut self) -> Vec<Task> {
+        std::mem::take(&mut self.tasks)
+    }
+
     /// One task.
     pub fn task(&self, id: TaskId) -> &Task {
         &self.tasks[id.index()]

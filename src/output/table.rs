@@ -18,7 +18,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use crate::engine::RunResult;
-use crate::metrics::AlarmState;
+use crate::metrics::{AlarmState, Runs};
 use crate::sim::SimTime;
 
 /// A run output table: the CSV file `{name}.csv`, one [`Column`] per CSV
@@ -47,6 +47,9 @@ pub enum Values {
     U32(Arc<[u32]>),
     /// Ids, cumulative counters, hours, written in decimal.
     U64(Arc<[u64]>),
+    /// Counts kept as runs of equal values (a time series' per-service
+    /// counts), written in decimal as [`Values::U32`] is.
+    Runs(Runs),
     /// Real numbers written with `decimals` digits after the point
     /// (Rust's `{:.N}`: `12.50`, `0.000123`).
     Fixed {
@@ -171,6 +174,7 @@ impl Values {
     pub fn len(&self) -> usize {
         match self {
             Values::U32(v) => v.len(),
+            Values::Runs(v) => v.len(),
             Values::U64(v) | Values::Millis(v) => v.len(),
             Values::Fixed { values, .. } => values.len(),
             Values::Real(v) => v.len(),
@@ -204,6 +208,10 @@ impl Values {
             }
             Values::U64(v) => {
                 push_u64(out, v[row]);
+                Ok(())
+            }
+            Values::Runs(v) => {
+                push_u64(out, v[row].into());
                 Ok(())
             }
             Values::Fixed { decimals, values } => {
@@ -434,12 +442,24 @@ pub fn write_csv<W: std::io::Write>(table: &Table, w: W) -> std::io::Result<()> 
         push_csv_text(&mut line, &c.name);
     }
     end_record(&mut line, &mut out)?;
+    // Rows go in order, so a run-length column finds each row's run by
+    // stepping on from the previous row's instead of searching.
+    let mut runs = vec![0usize; table.columns.len()];
     for row in 0..table.rows() {
         for (i, c) in table.columns.iter().enumerate() {
             if i > 0 {
                 line.push(',');
             }
-            c.values.push_field(row, &mut line);
+            match &c.values {
+                Values::Runs(v) => {
+                    let k = &mut runs[i];
+                    while v.ends[*k] as usize <= row {
+                        *k += 1;
+                    }
+                    push_u64(&mut line, v.values[*k].into());
+                }
+                values => values.push_field(row, &mut line),
+            }
         }
         end_record(&mut line, &mut out)?;
     }
@@ -478,6 +498,7 @@ pub const RUN_TABLES: [fn(&RunResult) -> Table; 5] = [
 pub fn timeseries_table(r: &RunResult) -> Table {
     let s = &r.timeseries;
     let u32s = |v: &Arc<[u32]>| Values::U32(Arc::clone(v));
+    let runs = |v: &Runs| Values::Runs(v.clone());
     let fixed = |decimals: u8, v: &Arc<[f64]>| Values::Fixed {
         decimals,
         values: Arc::clone(v),
@@ -498,12 +519,12 @@ pub fn timeseries_table(r: &RunResult) -> Table {
     ];
     let cols = &r.columns;
     for (name, c) in cols.desired.iter().zip(&s.desired) {
-        columns.push(Column::new(format!("{name}.desired"), u32s(c)));
+        columns.push(Column::new(format!("{name}.desired"), runs(c)));
     }
     for (name, t) in cols.tasks.iter().zip(&s.tasks) {
-        columns.push(Column::new(format!("{name}.pending"), u32s(&t.pending)));
-        columns.push(Column::new(format!("{name}.running"), u32s(&t.running)));
-        columns.push(Column::new(format!("{name}.stopping"), u32s(&t.stopping)));
+        columns.push(Column::new(format!("{name}.pending"), runs(&t.pending)));
+        columns.push(Column::new(format!("{name}.running"), runs(&t.running)));
+        columns.push(Column::new(format!("{name}.stopping"), runs(&t.stopping)));
     }
     for (name, l) in cols.load.iter().zip(&s.load) {
         columns.push(Column::new(
@@ -517,7 +538,7 @@ pub fn timeseries_table(r: &RunResult) -> Table {
         columns.push(Column::new(format!("{name}.cpu_pct"), fixed(2, &l.cpu_pct)));
     }
     for (name, c) in cols.provisioning.iter().zip(&s.provisioning) {
-        columns.push(Column::new(format!("{name}.provisioning"), u32s(c)));
+        columns.push(Column::new(format!("{name}.provisioning"), runs(c)));
     }
     for (name, c) in cols.alarms.iter().zip(&s.alarms) {
         columns.push(Column::new(
@@ -530,11 +551,11 @@ pub fn timeseries_table(r: &RunResult) -> Table {
             format!("{name}.cpr"),
             fixed(1, &p.reservation_pct),
         ));
-        columns.push(Column::new(format!("{name}.needed"), u32s(&p.needed)));
-        columns.push(Column::new(format!("{name}.running"), u32s(&p.running)));
+        columns.push(Column::new(format!("{name}.needed"), runs(&p.needed)));
+        columns.push(Column::new(format!("{name}.running"), runs(&p.running)));
         columns.push(Column::new(
             format!("{name}.asg_desired"),
-            u32s(&p.asg_desired),
+            runs(&p.asg_desired),
         ));
     }
     Table {
@@ -752,6 +773,35 @@ mod tests {
             // Same as the seconds as an f64 with three decimals.
             assert_eq!(old, format!("{:.3}", ms as f64 / 1000.0));
         }
+    }
+
+    #[test]
+    fn a_run_length_column_writes_the_text_of_its_plain_values() {
+        // A time series' count column: equal values in runs, a single
+        // row, a change at the last row.
+        let plain: Vec<u32> = vec![3, 3, 3, 0, 0, 7, 3, 3, 9];
+        let runs: Runs = plain.iter().copied().collect();
+        assert_eq!(
+            (&runs.ends[..], &runs.values[..]),
+            (&[3, 5, 6, 8, 9][..], &[3, 0, 7, 3, 9][..])
+        );
+        assert_eq!(runs.len(), plain.len());
+        assert_eq!(runs.to_vec(), plain);
+        for (row, &v) in plain.iter().enumerate() {
+            assert_eq!(runs[row], v, "row {row}");
+        }
+        let as_u32 = table(vec![
+            Column::new("t", Values::u32s(0..9)),
+            Column::new("n", Values::u32s(plain.iter().copied())),
+        ]);
+        let as_runs = table(vec![
+            Column::new("t", Values::u32s(0..9)),
+            Column::new("n", Values::Runs(runs.clone())),
+        ]);
+        assert_eq!(csv_text(&as_runs), csv_text(&as_u32));
+        assert_eq!(Values::Runs(runs).cell(5), "7");
+        let empty: Runs = std::iter::empty().collect();
+        assert!(empty.is_empty() && empty.to_vec().is_empty());
     }
 
     #[test]

@@ -633,7 +633,7 @@ fn failures_draw_from_their_own_streams_so_the_run_is_the_same_until_the_first_f
     };
     assert!(!before(&a).is_empty());
     assert_eq!(before(&a), before(&b));
-    let placed = |r: &RunResult| -> Vec<(u32, Option<String>, f64)> {
+    let placed = |r: &RunResult| -> Vec<(u32, Option<ecsim::metrics::Name>, f64)> {
         (r.tasks.iter())
             .filter(|k| k.created.as_secs_f64() < first)
             .map(|k| (k.id.0, k.instance.clone(), t(k.running).unwrap_or(-1.0)))

@@ -69,7 +69,12 @@ fn import_validate_run_round_trip() {
         .tasks
         .iter()
         .filter(|t| t.running == Some(ecsim::sim::SimTime::ZERO))
-        .map(|t| (t.instance.clone().unwrap_or_default(), t.family.clone()))
+        .map(|t| {
+            (
+                t.instance.clone().unwrap_or_default().to_string(),
+                t.family.to_string(),
+            )
+        })
         .collect();
     at_zero.sort();
     let want: Vec<(String, String)> = [

@@ -493,19 +493,19 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
         .column(&format!("{}.running", r.columns.tasks[0]))
         .expect("running column")
         .values;
-    let output::Values::U32(running) = running else {
-        panic!("counts are u32: {running:?}")
+    let output::Values::Runs(running) = running else {
+        panic!("counts are runs of u32: {running:?}")
     };
     let want: Vec<u32> = r
         .timeseries
         .samples()
         .map(|s| s.tasks[web].running)
         .collect();
-    assert_eq!(&running[..], want.as_slice());
+    assert_eq!(running.to_vec(), want);
     // The table points at the run's column instead of copying it.
     assert!(std::sync::Arc::ptr_eq(
-        running,
-        &r.timeseries.tasks[web].running
+        &running.values,
+        &r.timeseries.tasks[web].running.values
     ));
     let tasks = &tables[1];
     assert_eq!(tasks.rows(), r.tasks.len());
