@@ -111,8 +111,17 @@ pub struct Cluster {
     groups: Interner,
     instances: Vec<ContainerInstance>,
     tasks: Vec<Task>,
+    /// Per task (by id), its instance and reservation: a compact copy of
+    /// two fields of its record, for scans over many tasks of one group
+    /// (scale-in) to read 12 bytes a task instead of the whole record.
+    placements: Vec<Placement>,
     index: PlacementIndex,
-    group_on_instance: IdMap<(GroupId, InstanceId), u32>,
+    /// Per group (by id), its tasks (PENDING or RUNNING) per instance id:
+    /// a dense row per group, so that the counts of one group on many
+    /// instances (spread and scale-in keys) are read from one compact array
+    /// instead of a hash probe each. Rows grow to the highest instance id
+    /// the group has used.
+    group_on_instance: Vec<Vec<u32>>,
     group_on_value: IdMap<(GroupId, AttrId, ValueId), u32>,
     counted_attrs: Vec<AttrId>,
     registered_total: Resources,
@@ -145,6 +154,14 @@ impl InstanceCounts {
             InstanceState::Terminated => None,
         }
     }
+}
+
+/// A task's instance and reservation (see [`Cluster::task_placement`]).
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    /// Its instance's id, `u32::MAX` while on none.
+    instance: u32,
+    reservation: Resources,
 }
 
 /// The cache entry of a predicate for an instance: known only while ACTIVE.
@@ -201,11 +218,19 @@ impl Cluster {
         self.counted_attrs.sort();
         // Per-value counts from the per-instance ones (a sum, so the order
         // of the map's iteration does not matter).
-        for (&(g, inst), &n) in &self.group_on_instance {
-            let value = self.instances[inst.index()]
-                .attribute(a)
-                .unwrap_or(super::index::MISSING_VALUE);
-            *self.group_on_value.entry((g, a, value)).or_insert(0) += n;
+        for (g, row) in self.group_on_instance.iter().enumerate() {
+            for (i, &n) in row.iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                let value = self.instances[i]
+                    .attribute(a)
+                    .unwrap_or(super::index::MISSING_VALUE);
+                *self
+                    .group_on_value
+                    .entry((GroupId(g as u32), a, value))
+                    .or_insert(0) += n;
+            }
         }
         self.index.levels.push((a, Default::default()));
         for i in 0..self.instances.len() {
@@ -346,10 +371,30 @@ impl Cluster {
         &self.tasks[id.index()]
     }
 
+    /// A task's instance (None while on none) and reservation, equal to
+    /// those of [`task`](Self::task) but read from a compact table: for
+    /// loops over many tasks, where reading whole records costs a cache
+    /// miss each.
+    pub fn task_placement(&self, id: TaskId) -> (Option<InstanceId>, Resources) {
+        let p = self.placements[id.index()];
+        let inst = (p.instance != u32::MAX).then_some(InstanceId(p.instance));
+        (inst, p.reservation)
+    }
+
+    /// Records a new task and its compact placement entry.
+    fn push_task(&mut self, task: Task) {
+        self.placements.push(Placement {
+            instance: task.instance.map_or(u32::MAX, |i| i.0),
+            reservation: task.reservation,
+        });
+        self.tasks.push(task);
+    }
+
     /// Tasks of `group` (PENDING or RUNNING) on `inst`.
     pub fn group_count_on_instance(&self, group: GroupId, inst: InstanceId) -> u32 {
         self.group_on_instance
-            .get(&(group, inst))
+            .get(group.index())
+            .and_then(|row| row.get(inst.index()))
             .copied()
             .unwrap_or(0)
     }
@@ -365,11 +410,14 @@ impl Cluster {
                 .copied()
                 .unwrap_or(0);
         }
-        self.group_on_instance
-            .iter()
-            .filter(|(&(g, inst), _)| {
-                g == group
-                    && self.instances[inst.index()]
+        let Some(row) = self.group_on_instance.get(group.index()) else {
+            return 0;
+        };
+        row.iter()
+            .enumerate()
+            .filter(|&(i, &n)| {
+                n > 0
+                    && self.instances[i]
                         .attribute(attr)
                         .unwrap_or(super::index::MISSING_VALUE)
                         == value
@@ -554,7 +602,7 @@ impl Cluster {
     /// instance, counted in no state slot, reserving nothing.
     pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -601,6 +649,7 @@ impl Cluster {
         let task = &mut self.tasks[id.index()];
         task.state = TaskState::Pending;
         task.instance = Some(inst_id);
+        self.placements[id.index()].instance = inst_id.0;
         task.pending_at = Some(now);
         let (group, owner) = (task.group, task.owner);
         let task = &self.tasks[id.index()];
@@ -658,7 +707,7 @@ impl Cluster {
     pub fn start_detached_task(&mut self, spec: NewTask, now: SimTime) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         let owner = spec.owner;
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -684,7 +733,7 @@ impl Cluster {
     /// created directly in STOPPED state with the reason.
     pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -706,14 +755,17 @@ impl Cluster {
     }
 
     fn change_group_count(&mut self, group: GroupId, inst_id: InstanceId, up: bool) {
-        let key = (group, inst_id);
-        let old = self.group_on_instance.get(&key).copied().unwrap_or(0);
-        let new = if up { old + 1 } else { old.saturating_sub(1) };
-        if new == 0 {
-            self.group_on_instance.remove(&key);
-        } else {
-            self.group_on_instance.insert(key, new);
+        if self.group_on_instance.len() <= group.index() {
+            self.group_on_instance
+                .resize_with(group.index() + 1, Vec::new);
         }
+        let row = &mut self.group_on_instance[group.index()];
+        if row.len() <= inst_id.index() {
+            row.resize(inst_id.index() + 1, 0);
+        }
+        let old = row[inst_id.index()];
+        let new = if up { old + 1 } else { old.saturating_sub(1) };
+        row[inst_id.index()] = new;
         let inst = &self.instances[inst_id.index()];
         if inst.is_active() && self.index.tracks_group(group) {
             self.index

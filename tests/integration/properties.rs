@@ -447,6 +447,13 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     }
     // Tasks: every placed task is on the instance it names; stopped ones nowhere.
     for t in c.tasks() {
+        // The compact copy of instance and reservation equals the record.
+        prop_assert_eq!(
+            c.task_placement(t.id),
+            (t.instance, t.reservation),
+            "{}",
+            t.id
+        );
         match t.state {
             TaskState::Pending | TaskState::Running | TaskState::Stopping => {
                 let i = t.instance.expect("placed");
