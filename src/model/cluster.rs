@@ -124,6 +124,11 @@ pub struct Cluster {
     group_on_instance: Vec<Vec<u32>>,
     group_on_value: IdMap<(GroupId, AttrId, ValueId), u32>,
     counted_attrs: Vec<AttrId>,
+    /// Per counted attribute, every instance's value of it by instance id
+    /// (MISSING_VALUE when it lacks one), and every instance's rank: compact
+    /// copies of record fields for scans over many instances (scale-in).
+    counted_values: Vec<(AttrId, Vec<ValueId>)>,
+    ranks: Vec<u64>,
     registered_total: Resources,
     reserved_total: Resources,
     owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
@@ -216,6 +221,10 @@ impl Cluster {
         }
         self.counted_attrs.push(a);
         self.counted_attrs.sort();
+        let column = (self.instances.iter())
+            .map(|i| i.attribute(a).unwrap_or(super::index::MISSING_VALUE))
+            .collect();
+        self.counted_values.push((a, column));
         // Per-value counts from the per-instance ones (a sum, so the order
         // of the map's iteration does not matter).
         for (g, row) in self.group_on_instance.iter().enumerate() {
@@ -399,6 +408,24 @@ impl Cluster {
             .unwrap_or(0)
     }
 
+    /// The instance's value of `attr` (MISSING_VALUE when it has none), as
+    /// `instance(id).attribute(attr)` but read from a compact column for
+    /// counted attributes.
+    pub fn value_of(&self, id: InstanceId, attr: AttrId) -> ValueId {
+        match self.counted_values.iter().find(|(a, _)| *a == attr) {
+            Some((_, column)) => column[id.index()],
+            None => self.instances[id.index()]
+                .attribute(attr)
+                .unwrap_or(super::index::MISSING_VALUE),
+        }
+    }
+
+    /// The instance's tie-break rank, as `instance(id).rank` but read from
+    /// a compact table.
+    pub fn rank_of(&self, id: InstanceId) -> u64 {
+        self.ranks[id.index()]
+    }
+
     /// Tasks of `group` (PENDING or RUNNING) on instances whose `attr` is
     /// `value`. Kept as a counter for tracked attributes; for others it is
     /// summed over the group's instances (slow, but the same answer).
@@ -492,6 +519,13 @@ impl Cluster {
         attributes.sort();
         attributes.dedup_by_key(|(a, _)| *a);
         let rank = (u64::from(spec.tie) << 32) | u64::from(id.0);
+        self.ranks.push(rank);
+        for (a, column) in &mut self.counted_values {
+            let value = attributes
+                .binary_search_by_key(a, |&(n, _)| n)
+                .map_or(super::index::MISSING_VALUE, |i| attributes[i].1);
+            column.push(value);
+        }
         self.instances.push(ContainerInstance::new(
             id,
             spec.group,
@@ -863,4 +897,51 @@ impl Cluster {
                 .update_remaining(inst.rank, &inst.attributes, old, new);
         }
     }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+    use crate::model::InstanceGroupId;
+
+    fn spec(az: &str, attrs: &[(&str, &str)]) -> NewInstance {
+        NewInstance {
+            group: InstanceGroupId(0),
+            instance_type: "m6i.large".into(),
+            az: az.into(),
+            registered: Resources::new(2048, 8192),
+            eni_capacity: 2,
+            attributes: (attrs.iter())
+                .map(|&(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            tie: 7,
+        }
+    }
+
+    /// The compact rank and value tables equal the records, for instances
+    /// added before an attribute is counted (filled when it starts being
+    /// counted) and after (filled as they are added), with and without it.
+    #[test]
+    fn compact_values_and_ranks_match_records() {
+        let mut c = Cluster::new();
+        let a = c.add_instance(spec("us-east-1a", &[("pool", "general")]), SimTime(0));
+        let b = c.add_instance(spec("us-east-1b", &[]), SimTime(0));
+        let pool = c.track_attribute("pool");
+        let d = c.add_instance(spec("us-east-1c", &[("pool", "memory")]), SimTime(0));
+        let e = c.add_instance(spec("us-east-1c", &[]), SimTime(0));
+        let other = c.attrs.name("other");
+        for id in [a, b, d, e] {
+            let inst = c.instance(id);
+            assert_eq!(c.rank_of(id), inst.rank);
+            assert_eq!(c.rank_of(id), (7 << 32) | u64::from(id.0));
+            for attr in [pool, other] {
+                let want = inst.attribute(attr).unwrap_or(MISSING);
+                assert_eq!(c.value_of(id, attr), want, "{id}");
+            }
+        }
+        assert_eq!(c.value_of(b, pool), MISSING);
+        assert_ne!(c.value_of(a, pool), c.value_of(d, pool));
+    }
+
+    const MISSING: ValueId = super::super::index::MISSING_VALUE;
 }

@@ -137,9 +137,10 @@ pub fn choose_victims(
         .unwrap_or_default();
     // The key of an instance's front task, spread(attribute) entries left
     // at 0 (they are the same for every instance of a cell).
+    // Only binpack reads the instance record; ranks and attribute values
+    // come from the cluster's compact tables.
     let inst_key = |inst: &Inst| -> Key {
         let i = order[inst.next];
-        let ci = cluster.instance(inst.id);
         let mut k = task_part(i);
         for (slot, step) in k.iter_mut().zip(steps.iter()) {
             match *step {
@@ -148,12 +149,18 @@ pub fn choose_victims(
                     *slot = spread::victim_key(here - inst.gone);
                 }
                 Step::Binpack(f) => {
-                    *slot = binpack::victim_key(ci.remaining().plus(&inst.freed), reservation(i), f)
+                    let left = cluster.instance(inst.id).remaining().plus(&inst.freed);
+                    *slot = binpack::victim_key(left, reservation(i), f)
                 }
                 Step::SpreadAttr(_) | Step::Random => {}
             }
         }
-        (k, ci.rank, u64::MAX - u64::from(candidates[i].0), i)
+        (
+            k,
+            cluster.rank_of(inst.id),
+            u64::MAX - u64::from(candidates[i].0),
+            i,
+        )
     };
 
     // Cells: instances sharing the value of every spread attribute.
@@ -167,26 +174,32 @@ pub fn choose_victims(
         .collect();
     // Per (attribute step, value): the group's tasks left there.
     let mut counts: BTreeMap<(usize, ValueId), u32> = BTreeMap::new();
-    let mut cell_of: BTreeMap<Vec<ValueId>, usize> = BTreeMap::new();
+    let mut cell_of: BTreeMap<[ValueId; MAX_STRATEGIES], usize> = BTreeMap::new();
     let mut cells: Vec<Cell> = Vec::new();
     for (slot, inst) in insts.iter().enumerate() {
-        let ci = cluster.instance(inst.id);
-        let values: Vec<ValueId> = attr_steps
-            .iter()
-            .map(|&(_, a)| ci.attribute(a).unwrap_or(MISSING_VALUE))
-            .collect();
-        for (&(j, a), &v) in attr_steps.iter().zip(&values) {
-            counts
-                .entry((j, v))
-                .or_insert_with(|| cluster.group_count_on_value(group, a, v));
+        let mut key = [MISSING_VALUE; MAX_STRATEGIES];
+        for (v, &(_, a)) in key.iter_mut().zip(&attr_steps) {
+            *v = cluster.value_of(inst.id, a);
         }
-        let c = *cell_of.entry(values.clone()).or_insert_with(|| {
-            cells.push(Cell {
-                values,
-                queue: PriorityQueue::with_default_hasher(),
-            });
-            cells.len() - 1
-        });
+        let c = match cell_of.get(&key) {
+            Some(&c) => c,
+            None => {
+                let values = key[..attr_steps.len()].to_vec();
+                // A new cell: its values' counts (shared with other cells
+                // sharing a value).
+                for (&(j, a), &v) in attr_steps.iter().zip(&values) {
+                    counts
+                        .entry((j, v))
+                        .or_insert_with(|| cluster.group_count_on_value(group, a, v));
+                }
+                cells.push(Cell {
+                    values,
+                    queue: PriorityQueue::with_default_hasher(),
+                });
+                cell_of.insert(key, cells.len() - 1);
+                cells.len() - 1
+            }
+        };
         cells[c].queue.push(slot as u32, Reverse(inst_key(inst)));
     }
     let mut chosen = Vec::with_capacity(n.min(order.len()));
