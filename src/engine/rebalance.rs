@@ -37,7 +37,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{daemon_req, Capacity, Cause, ServiceSpec, Simulation};
+use super::{Capacity, Cause, ServiceSpec, Simulation};
 use crate::model::{attrs, ServiceId, StopReason, TaskId, TaskOwner, TaskState};
 use crate::placement::{self, scale_in, Constraint, SpreadField, Strategy};
 
@@ -132,11 +132,15 @@ impl Simulation {
             Capacity::Asg(_) => rev.providers.iter().collect(),
             _ => vec![&rev.policy],
         };
-        let req = daemon_req(svc.group);
+        // The constraint checks resolved once, not once per instance.
+        let unconstrained = policies.iter().any(|p| p.constraints().is_empty());
+        let checkers: Vec<_> = policies.iter().map(|p| p.checker(&self.cluster)).collect();
+        let group = svc.group;
         let admitted = |i: crate::model::InstanceId| {
-            policies
-                .iter()
-                .any(|p| p.constraints().is_empty() || p.admits(&self.cluster, i, &req))
+            unconstrained
+                || checkers
+                    .iter()
+                    .any(|c| c.admits_id(&self.cluster, i, group))
         };
         let mut azs: Vec<String> = Vec::new();
         let level =

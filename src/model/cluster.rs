@@ -111,10 +111,24 @@ pub struct Cluster {
     groups: Interner,
     instances: Vec<ContainerInstance>,
     tasks: Vec<Task>,
+    /// Per task (by id), its instance and reservation: a compact copy of
+    /// two fields of its record, for scans over many tasks of one group
+    /// (scale-in) to read 12 bytes a task instead of the whole record.
+    placements: Vec<Placement>,
     index: PlacementIndex,
-    group_on_instance: IdMap<(GroupId, InstanceId), u32>,
+    /// Per group (by id), its tasks (PENDING or RUNNING) per instance id:
+    /// a dense row per group, so that the counts of one group on many
+    /// instances (spread and scale-in keys) are read from one compact array
+    /// instead of a hash probe each. Rows grow to the highest instance id
+    /// the group has used.
+    group_on_instance: Vec<Vec<u32>>,
     group_on_value: IdMap<(GroupId, AttrId, ValueId), u32>,
     counted_attrs: Vec<AttrId>,
+    /// Per counted attribute, every instance's value of it by instance id
+    /// (MISSING_VALUE when it lacks one), and every instance's rank: compact
+    /// copies of record fields for scans over many instances (scale-in).
+    counted_values: Vec<(AttrId, Vec<ValueId>)>,
+    ranks: Vec<u64>,
     registered_total: Resources,
     reserved_total: Resources,
     owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
@@ -145,6 +159,14 @@ impl InstanceCounts {
             InstanceState::Terminated => None,
         }
     }
+}
+
+/// A task's instance and reservation (see [`Cluster::task_placement`]).
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    /// Its instance's id, `u32::MAX` while on none.
+    instance: u32,
+    reservation: Resources,
 }
 
 /// The cache entry of a predicate for an instance: known only while ACTIVE.
@@ -199,13 +221,25 @@ impl Cluster {
         }
         self.counted_attrs.push(a);
         self.counted_attrs.sort();
+        let column = (self.instances.iter())
+            .map(|i| i.attribute(a).unwrap_or(super::index::MISSING_VALUE))
+            .collect();
+        self.counted_values.push((a, column));
         // Per-value counts from the per-instance ones (a sum, so the order
         // of the map's iteration does not matter).
-        for (&(g, inst), &n) in &self.group_on_instance {
-            let value = self.instances[inst.index()]
-                .attribute(a)
-                .unwrap_or(super::index::MISSING_VALUE);
-            *self.group_on_value.entry((g, a, value)).or_insert(0) += n;
+        for (g, row) in self.group_on_instance.iter().enumerate() {
+            for (i, &n) in row.iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                let value = self.instances[i]
+                    .attribute(a)
+                    .unwrap_or(super::index::MISSING_VALUE);
+                *self
+                    .group_on_value
+                    .entry((GroupId(g as u32), a, value))
+                    .or_insert(0) += n;
+            }
         }
         self.index.levels.push((a, Default::default()));
         for i in 0..self.instances.len() {
@@ -352,12 +386,50 @@ impl Cluster {
         &self.tasks[id.index()]
     }
 
+    /// A task's instance (None while on none) and reservation, equal to
+    /// those of [`task`](Self::task) but read from a compact table: for
+    /// loops over many tasks, where reading whole records costs a cache
+    /// miss each.
+    pub fn task_placement(&self, id: TaskId) -> (Option<InstanceId>, Resources) {
+        let p = self.placements[id.index()];
+        let inst = (p.instance != u32::MAX).then_some(InstanceId(p.instance));
+        (inst, p.reservation)
+    }
+
+    /// Records a new task and its compact placement entry.
+    fn push_task(&mut self, task: Task) {
+        self.placements.push(Placement {
+            instance: task.instance.map_or(u32::MAX, |i| i.0),
+            reservation: task.reservation,
+        });
+        self.tasks.push(task);
+    }
+
     /// Tasks of `group` (PENDING or RUNNING) on `inst`.
     pub fn group_count_on_instance(&self, group: GroupId, inst: InstanceId) -> u32 {
         self.group_on_instance
-            .get(&(group, inst))
+            .get(group.index())
+            .and_then(|row| row.get(inst.index()))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The instance's value of `attr` (MISSING_VALUE when it has none), as
+    /// `instance(id).attribute(attr)` but read from a compact column for
+    /// counted attributes.
+    pub fn value_of(&self, id: InstanceId, attr: AttrId) -> ValueId {
+        match self.counted_values.iter().find(|(a, _)| *a == attr) {
+            Some((_, column)) => column[id.index()],
+            None => self.instances[id.index()]
+                .attribute(attr)
+                .unwrap_or(super::index::MISSING_VALUE),
+        }
+    }
+
+    /// The instance's tie-break rank, as `instance(id).rank` but read from
+    /// a compact table.
+    pub fn rank_of(&self, id: InstanceId) -> u64 {
+        self.ranks[id.index()]
     }
 
     /// Tasks of `group` (PENDING or RUNNING) on instances whose `attr` is
@@ -371,11 +443,14 @@ impl Cluster {
                 .copied()
                 .unwrap_or(0);
         }
-        self.group_on_instance
-            .iter()
-            .filter(|(&(g, inst), _)| {
-                g == group
-                    && self.instances[inst.index()]
+        let Some(row) = self.group_on_instance.get(group.index()) else {
+            return 0;
+        };
+        row.iter()
+            .enumerate()
+            .filter(|&(i, &n)| {
+                n > 0
+                    && self.instances[i]
                         .attribute(attr)
                         .unwrap_or(super::index::MISSING_VALUE)
                         == value
@@ -450,6 +525,13 @@ impl Cluster {
         attributes.sort();
         attributes.dedup_by_key(|(a, _)| *a);
         let rank = (u64::from(spec.tie) << 32) | u64::from(id.0);
+        self.ranks.push(rank);
+        for (a, column) in &mut self.counted_values {
+            let value = attributes
+                .binary_search_by_key(a, |&(n, _)| n)
+                .map_or(super::index::MISSING_VALUE, |i| attributes[i].1);
+            column.push(value);
+        }
         self.instances.push(ContainerInstance::new(
             id,
             spec.group,
@@ -560,7 +642,7 @@ impl Cluster {
     /// instance, counted in no state slot, reserving nothing.
     pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -607,6 +689,7 @@ impl Cluster {
         let task = &mut self.tasks[id.index()];
         task.state = TaskState::Pending;
         task.instance = Some(inst_id);
+        self.placements[id.index()].instance = inst_id.0;
         task.pending_at = Some(now);
         let (group, owner) = (task.group, task.owner);
         let task = &self.tasks[id.index()];
@@ -664,7 +747,7 @@ impl Cluster {
     pub fn start_detached_task(&mut self, spec: NewTask, now: SimTime) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
         let owner = spec.owner;
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -690,7 +773,7 @@ impl Cluster {
     /// created directly in STOPPED state with the reason.
     pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {
         let id = TaskId(self.tasks.len() as u32);
-        self.tasks.push(Task {
+        self.push_task(Task {
             id,
             def: spec.def,
             group: spec.group,
@@ -712,14 +795,17 @@ impl Cluster {
     }
 
     fn change_group_count(&mut self, group: GroupId, inst_id: InstanceId, up: bool) {
-        let key = (group, inst_id);
-        let old = self.group_on_instance.get(&key).copied().unwrap_or(0);
-        let new = if up { old + 1 } else { old.saturating_sub(1) };
-        if new == 0 {
-            self.group_on_instance.remove(&key);
-        } else {
-            self.group_on_instance.insert(key, new);
+        if self.group_on_instance.len() <= group.index() {
+            self.group_on_instance
+                .resize_with(group.index() + 1, Vec::new);
         }
+        let row = &mut self.group_on_instance[group.index()];
+        if row.len() <= inst_id.index() {
+            row.resize(inst_id.index() + 1, 0);
+        }
+        let old = row[inst_id.index()];
+        let new = if up { old + 1 } else { old.saturating_sub(1) };
+        row[inst_id.index()] = new;
         let inst = &self.instances[inst_id.index()];
         if inst.is_active() && self.index.tracks_group(group) {
             self.index
@@ -817,4 +903,51 @@ impl Cluster {
                 .update_remaining(inst.rank, &inst.attributes, old, new);
         }
     }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+    use crate::model::InstanceGroupId;
+
+    fn spec(az: &str, attrs: &[(&str, &str)]) -> NewInstance {
+        NewInstance {
+            group: InstanceGroupId(0),
+            instance_type: "m6i.large".into(),
+            az: az.into(),
+            registered: Resources::new(2048, 8192),
+            eni_capacity: 2,
+            attributes: (attrs.iter())
+                .map(|&(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            tie: 7,
+        }
+    }
+
+    /// The compact rank and value tables equal the records, for instances
+    /// added before an attribute is counted (filled when it starts being
+    /// counted) and after (filled as they are added), with and without it.
+    #[test]
+    fn compact_values_and_ranks_match_records() {
+        let mut c = Cluster::new();
+        let a = c.add_instance(spec("us-east-1a", &[("pool", "general")]), SimTime(0));
+        let b = c.add_instance(spec("us-east-1b", &[]), SimTime(0));
+        let pool = c.track_attribute("pool");
+        let d = c.add_instance(spec("us-east-1c", &[("pool", "memory")]), SimTime(0));
+        let e = c.add_instance(spec("us-east-1c", &[]), SimTime(0));
+        let other = c.attrs.name("other");
+        for id in [a, b, d, e] {
+            let inst = c.instance(id);
+            assert_eq!(c.rank_of(id), inst.rank);
+            assert_eq!(c.rank_of(id), (7 << 32) | u64::from(id.0));
+            for attr in [pool, other] {
+                let want = inst.attribute(attr).unwrap_or(MISSING);
+                assert_eq!(c.value_of(id, attr), want, "{id}");
+            }
+        }
+        assert_eq!(c.value_of(b, pool), MISSING);
+        assert_ne!(c.value_of(a, pool), c.value_of(d, pool));
+    }
+
+    const MISSING: ValueId = super::super::index::MISSING_VALUE;
 }

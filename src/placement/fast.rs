@@ -90,7 +90,12 @@ fn best_in(
     parts: &[&Partition],
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
-    let fits = |id: InstanceId| checker.check(cluster, id, req).is_ok();
+    // Instances a cached `memberOf` rejects are passed over without
+    // reading their records (on a cluster of several pools, most of those
+    // a walk visits).
+    let fits = |id: InstanceId| {
+        !checker.cached_reject(cluster, id) && checker.check(cluster, id, req).is_ok()
+    };
     if last == Some(Step::Random) {
         return random::choose(parts, req.reservation, rng, fits);
     }

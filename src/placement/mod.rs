@@ -304,6 +304,31 @@ impl Checker<'_> {
         })
     }
 
+    /// [`admits`](Self::admits) by instance id: cached `memberOf` answers
+    /// are read from the cluster's compact table first, so an instance is
+    /// looked up only for constraints without one.
+    pub(crate) fn admits_id(
+        &self,
+        cluster: &Cluster,
+        inst: InstanceId,
+        group: crate::model::GroupId,
+    ) -> bool {
+        self.constraints.iter().zip(&self.cached).all(|(c, slot)| {
+            slot.and_then(|s| cluster.cached_answer(s, inst))
+                .unwrap_or_else(|| c.admits(cluster, cluster.instance(inst), group))
+        })
+    }
+
+    /// Whether a cached `memberOf` answer alone rejects `inst`: a check
+    /// that reads no instance record, for walks to pass over instances of
+    /// another pool before the full check. Never true for an instance that
+    /// [`check`](Self::check) accepts.
+    pub(crate) fn cached_reject(&self, cluster: &Cluster, inst: InstanceId) -> bool {
+        self.cached[..self.constraints.len()]
+            .iter()
+            .any(|slot| slot.and_then(|s| cluster.cached_answer(s, inst)) == Some(false))
+    }
+
     /// Resources (P1 step 1) then constraints (step 2).
     pub(crate) fn check(
         &self,
@@ -378,4 +403,78 @@ pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit
 /// A uniform draw in `0..n` (n > 0).
 pub(crate) fn draw(rng: &mut SimRng, n: usize) -> usize {
     rng.gen_range(0..n)
+}
+
+#[cfg(test)]
+mod checker_tests {
+    use super::*;
+    use crate::model::{InstanceGroupId, NewInstance, Resources, TaskReq};
+    use crate::sim::SimTime;
+
+    /// ECS-MODEL P7: the id-based checks agree with the instance-based
+    /// ones on every instance, ACTIVE (cached answers) or not (no cached
+    /// answer: the expression is evaluated), and a cached rejection is
+    /// never given for an instance the full check accepts.
+    #[test]
+    fn id_checks_agree_with_instance_checks() {
+        let mut c = Cluster::new();
+        let group = c.group("service:web");
+        let pools = ["general", "memory", "general", "compute", "memory"];
+        let ids: Vec<InstanceId> = pools
+            .iter()
+            .map(|&pool| {
+                let spec = NewInstance {
+                    group: InstanceGroupId(0),
+                    instance_type: "m6i.large".into(),
+                    az: "us-east-1a".into(),
+                    registered: Resources::new(2048, 8192),
+                    eni_capacity: 2,
+                    attributes: vec![("pool".into(), pool.into())],
+                    tie: 0,
+                };
+                c.add_instance(spec, SimTime(0))
+            })
+            .collect();
+        let member = |src: &str| Constraint::MemberOf(query::Query::parse(src).unwrap());
+        let policy = Policy::new(
+            Strategy::service_default(),
+            vec![
+                member("attribute:pool == memory"),
+                member("attribute:pool != compute"),
+            ],
+            Some(group),
+        )
+        .indexed(&mut c);
+        // The last instance stays REGISTERING: nothing cached for it.
+        for &id in &ids[..4] {
+            c.activate_instance(id, SimTime(1));
+        }
+        let req = TaskReq {
+            reservation: Resources::new(256, 512),
+            ports: &[],
+            needs_eni: false,
+            group,
+        };
+        let checker = policy.checker(&c);
+        let mut admitted = Vec::new();
+        for &id in &ids {
+            let by_inst = checker.admits(&c, c.instance(id), group);
+            assert_eq!(checker.admits_id(&c, id, group), by_inst, "{id}");
+            if checker.cached_reject(&c, id) {
+                assert!(checker.check(&c, id, &req).is_err(), "{id}");
+                assert!(!by_inst, "{id}");
+            }
+            if by_inst {
+                admitted.push(id);
+            }
+        }
+        // Both memory instances pass the constraints; the REGISTERING one
+        // has no cached answer (so no cached rejection) but fails on
+        // resources as it is not ACTIVE.
+        assert_eq!(admitted, vec![ids[1], ids[4]]);
+        assert!(!checker.cached_reject(&c, ids[4]));
+        assert!(checker.cached_reject(&c, ids[0]));
+        assert!(checker.cached_reject(&c, ids[3]));
+        assert!(checker.check(&c, ids[1], &req).is_ok());
+    }
 }

@@ -65,13 +65,15 @@ pub fn choose_victims(
     } else {
         Vec::new()
     };
+    // Instances and reservations come from the cluster's compact table:
+    // a scale-in reads no task record.
+    let reservation = |i: usize| cluster.task_placement(candidates[i]).1;
     let task_part = |i: usize| -> [u64; MAX_STRATEGIES] {
-        let task = cluster.task(candidates[i]);
         let mut k = [0u64; MAX_STRATEGIES];
         for (slot, step) in k.iter_mut().zip(steps.iter()) {
             *slot = match *step {
                 // Larger reservations leave more behind: they go first.
-                Step::Binpack(f) => binpack::victim_key(Resources::default(), task.reservation, f),
+                Step::Binpack(f) => binpack::victim_key(Resources::default(), reservation(i), f),
                 Step::Random => draws[i],
                 Step::SpreadInstance | Step::SpreadAttr(_) => 0,
             };
@@ -93,7 +95,7 @@ pub fn choose_victims(
         .iter()
         .enumerate()
         .filter_map(|(i, &t)| {
-            let inst = cluster.task(t).instance?;
+            let inst = cluster.task_placement(t).0?;
             let part = if own_parts {
                 task_part(i)
             } else {
@@ -128,27 +130,37 @@ pub fn choose_victims(
     }
     drop(keyed);
 
+    // The candidates' group (they are all of one).
+    let group = candidates
+        .first()
+        .map(|&t| cluster.task(t).group)
+        .unwrap_or_default();
     // The key of an instance's front task, spread(attribute) entries left
     // at 0 (they are the same for every instance of a cell).
+    // Only binpack reads the instance record; ranks and attribute values
+    // come from the cluster's compact tables.
     let inst_key = |inst: &Inst| -> Key {
         let i = order[inst.next];
-        let task = cluster.task(candidates[i]);
-        let ci = cluster.instance(inst.id);
         let mut k = task_part(i);
         for (slot, step) in k.iter_mut().zip(steps.iter()) {
             match *step {
                 Step::SpreadInstance => {
-                    let here = cluster.group_count_on_instance(task.group, inst.id);
+                    let here = cluster.group_count_on_instance(group, inst.id);
                     *slot = spread::victim_key(here - inst.gone);
                 }
                 Step::Binpack(f) => {
-                    *slot =
-                        binpack::victim_key(ci.remaining().plus(&inst.freed), task.reservation, f)
+                    let left = cluster.instance(inst.id).remaining().plus(&inst.freed);
+                    *slot = binpack::victim_key(left, reservation(i), f)
                 }
                 Step::SpreadAttr(_) | Step::Random => {}
             }
         }
-        (k, ci.rank, u64::MAX - u64::from(candidates[i].0), i)
+        (
+            k,
+            cluster.rank_of(inst.id),
+            u64::MAX - u64::from(candidates[i].0),
+            i,
+        )
     };
 
     // Cells: instances sharing the value of every spread attribute.
@@ -162,30 +174,32 @@ pub fn choose_victims(
         .collect();
     // Per (attribute step, value): the group's tasks left there.
     let mut counts: BTreeMap<(usize, ValueId), u32> = BTreeMap::new();
-    let mut cell_of: BTreeMap<Vec<ValueId>, usize> = BTreeMap::new();
+    let mut cell_of: BTreeMap<[ValueId; MAX_STRATEGIES], usize> = BTreeMap::new();
     let mut cells: Vec<Cell> = Vec::new();
-    let group = candidates
-        .first()
-        .map(|&t| cluster.task(t).group)
-        .unwrap_or_default();
     for (slot, inst) in insts.iter().enumerate() {
-        let ci = cluster.instance(inst.id);
-        let values: Vec<ValueId> = attr_steps
-            .iter()
-            .map(|&(_, a)| ci.attribute(a).unwrap_or(MISSING_VALUE))
-            .collect();
-        for (&(j, a), &v) in attr_steps.iter().zip(&values) {
-            counts
-                .entry((j, v))
-                .or_insert_with(|| cluster.group_count_on_value(group, a, v));
+        let mut key = [MISSING_VALUE; MAX_STRATEGIES];
+        for (v, &(_, a)) in key.iter_mut().zip(&attr_steps) {
+            *v = cluster.value_of(inst.id, a);
         }
-        let c = *cell_of.entry(values.clone()).or_insert_with(|| {
-            cells.push(Cell {
-                values,
-                queue: PriorityQueue::with_default_hasher(),
-            });
-            cells.len() - 1
-        });
+        let c = match cell_of.get(&key) {
+            Some(&c) => c,
+            None => {
+                let values = key[..attr_steps.len()].to_vec();
+                // A new cell: its values' counts (shared with other cells
+                // sharing a value).
+                for (&(j, a), &v) in attr_steps.iter().zip(&values) {
+                    counts
+                        .entry((j, v))
+                        .or_insert_with(|| cluster.group_count_on_value(group, a, v));
+                }
+                cells.push(Cell {
+                    values,
+                    queue: PriorityQueue::with_default_hasher(),
+                });
+                cell_of.insert(key, cells.len() - 1);
+                cells.len() - 1
+            }
+        };
         cells[c].queue.push(slot as u32, Reverse(inst_key(inst)));
     }
     let mut chosen = Vec::with_capacity(n.min(order.len()));
@@ -208,9 +222,8 @@ pub fn choose_victims(
         let i = key.3;
         let (&slot, _) = cells[c].queue.peek().expect("non-empty cell");
         let inst = &mut insts[slot as usize];
-        let task = cluster.task(candidates[i]);
         inst.gone += 1;
-        inst.freed = inst.freed.plus(&task.reservation);
+        inst.freed = inst.freed.plus(&reservation(i));
         inst.next += 1;
         for (&(j, _), &v) in attr_steps.iter().zip(&cells[c].values) {
             if let Some(left) = counts.get_mut(&(j, v)) {

@@ -432,6 +432,12 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
             inst.id
         );
         prop_assert_eq!(inst.running_tasks, d.running[i], "{} running", inst.id);
+        // The compact copies of rank and attribute values equal the record.
+        prop_assert_eq!(c.rank_of(inst.id), inst.rank, "{} rank", inst.id);
+        for &a in c.counted_attributes() {
+            let want = inst.attribute(a).unwrap_or(MISSING_VALUE);
+            prop_assert_eq!(c.value_of(inst.id, a), want, "{} value", inst.id);
+        }
         for &g in &w.groups {
             prop_assert_eq!(
                 c.group_count_on_instance(g, inst.id),
@@ -447,6 +453,13 @@ fn check_invariants(w: &World) -> Result<(), TestCaseError> {
     }
     // Tasks: every placed task is on the instance it names; stopped ones nowhere.
     for t in c.tasks() {
+        // The compact copy of instance and reservation equals the record.
+        prop_assert_eq!(
+            c.task_placement(t.id),
+            (t.instance, t.reservation),
+            "{}",
+            t.id
+        );
         match t.state {
             TaskState::Pending | TaskState::Running | TaskState::Stopping => {
                 let i = t.instance.expect("placed");
