@@ -40,11 +40,13 @@
 
 use std::path::Path;
 
-use super::chart::{day_text, Band, Chart, Line, Markers, Panel, MARKER_COLOR};
+use super::chart::{day_text, Band, Chart, Line, Markers, Panel, Points, MARKER_COLOR};
 use super::table::{Columns, Table};
-use super::{save, Format, Kind, PlotError, Report};
+use super::values::Values;
+use super::{render, write_files, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
 /// The run's clock: x values are hours since the start, labelled with the
 /// UTC clock time when the start is known.
@@ -114,7 +116,7 @@ impl Clock {
 /// Draws every chart the run folder `dir` has data for into `out`.
 pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError> {
     let ts = Columns::read(&dir.join("timeseries.csv"), plotted)?;
-    let hours: Vec<f64> = ts
+    let hours: Arc<[f64]> = ts
         .numbers_of("time_s")?
         .iter()
         .map(|s| s / 3600.0)
@@ -127,34 +129,38 @@ pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError>
         notes: Vec::new(),
     };
     let tasks = Some(dir.join("tasks.csv")).filter(|p| p.is_file());
-    let mut charts: Vec<(&str, Chart)> = Vec::new();
+    // Each chart is rendered as soon as it is drawn (a month's chart holds
+    // hundreds of long series); the files are written once all are.
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |stem: &str, chart: Chart| -> Result<(), PlotError> {
+        files.extend(render(stem, &chart, format)?);
+        Ok(())
+    };
     match tasks_chart(&ts, tasks.as_deref(), &hours, &name, clock)? {
-        Some(c) => charts.push(("tasks", c)),
+        Some(c) => add("tasks", c)?,
         None => report
             .notes
             .push("tasks: no GROUP.pending/.running/.stopping columns in timeseries.csv".into()),
     }
     match instances_chart(&ts, &hours, &name, clock)? {
-        Some(c) => charts.push(("instances", c)),
+        Some(c) => add("instances", c)?,
         None => report
             .notes
             .push("instances: no instances_* columns in timeseries.csv".into()),
     }
     match reservation_chart(&ts, &hours, &name, clock)? {
-        Some(c) => charts.push(("reservation", c)),
+        Some(c) => add("reservation", c)?,
         None => report
             .notes
             .push("reservation: no *_reservation_pct columns in timeseries.csv".into()),
     }
     if let Some(c) = demand_chart(&ts, &hours, &name, clock)? {
-        charts.push(("demand", c));
+        add("demand", c)?;
     }
     if let Some(c) = cost_chart(dir, &name, clock, &mut report.notes)? {
-        charts.push(("cost", c));
+        add("cost", c)?;
     }
-    for (stem, chart) in &charts {
-        save(out, stem, chart, format, &mut report.written)?;
-    }
+    write_files(out, &files, &mut report.written)?;
     Ok(report)
 }
 
@@ -192,9 +198,9 @@ pub(super) fn named(dir: &Path, folder: String) -> String {
     }
 }
 
-/// `(x, y)` pairs of the hours and a column.
-fn series(hours: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
-    hours.iter().copied().zip(ys.iter().copied()).collect()
+/// The points of a column against the hours (shared, not copied).
+fn series(hours: &Arc<[f64]>, ys: &Values) -> Points {
+    Points::sampled(hours, ys.clone())
 }
 
 /// Whether the charts draw the `timeseries.csv` column `header` (the only
@@ -493,7 +499,7 @@ fn seconds_text(s: f64) -> String {
 fn tasks_chart(
     ts: &Columns,
     tasks: Option<&Path>,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -530,42 +536,49 @@ fn tasks_chart(
         _ => None,
     };
     for (i, g) in groups.iter().enumerate() {
-        let running = ts.numbers_of(&format!("{g}.running"))?;
-        let running_pts = series(hours, running);
-        by_group
-            .lines
-            .push(Line::solid(format!("{g} running"), i, running_pts.clone()));
+        let running_column = ts.numbers_of(&format!("{g}.running"))?;
+        let running = running_column.to_vec();
+        by_group.lines.push(Line::solid(
+            format!("{g} running"),
+            i,
+            series(hours, running_column),
+        ));
         if ts.find(&format!("{g}.desired")).is_some() {
-            let desired = ts.numbers_of(&format!("{g}.desired"))?;
-            let desired_pts = series(hours, desired);
+            let desired_column = ts.numbers_of(&format!("{g}.desired"))?;
+            let desired = desired_column.to_vec();
             // The start-up, before the service first reaches its desired
             // count, is not a shortfall.
             let up = running
                 .iter()
-                .zip(desired)
+                .zip(&desired)
                 .position(|(r, d)| *d > 0.0 && r >= d)
                 .unwrap_or(n);
-            let after_start: Vec<(f64, f64)> = running_pts
+            let after_start: Vec<f64> = running
                 .iter()
-                .zip(&desired_pts)
+                .zip(&desired)
                 .enumerate()
                 .map(|(k, (r, d))| if k < up { *d } else { *r })
                 .collect();
-            if let Some(b) =
-                Band::shortfall(format!("{g} below desired"), &after_start, &desired_pts)
-            {
+            if let Some(b) = Band::sampled_shortfall(
+                format!("{g} below desired"),
+                hours,
+                &Values::from(&after_start[..]),
+                desired_column,
+            ) {
                 by_group.bands.push(b);
             }
-            by_group
-                .lines
-                .push(Line::dashed(format!("{g} desired"), i, desired_pts));
+            by_group.lines.push(Line::dashed(
+                format!("{g} desired"),
+                i,
+                series(hours, desired_column),
+            ));
             let k = services.iter().position(|s| s == g).unwrap_or_default();
             let exact = exact
                 .as_mut()
                 .and_then(|v| v.get_mut(k))
                 .map(std::mem::take);
-            let desired_steps = sampled_steps(hours, desired);
-            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, running));
+            let desired_steps = sampled_steps(hours, &desired);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
             short
                 .episodes
                 .push(episodes(&running_steps, &desired_steps, end_s));
@@ -575,7 +588,7 @@ fn tasks_chart(
         }
         for (total, state) in totals.iter_mut().zip(["pending", "running", "stopping"]) {
             let v = ts.numbers_of(&format!("{g}.{state}"))?;
-            for (t, x) in total.iter_mut().zip(v) {
+            for (t, x) in total.iter_mut().zip(v.iter()) {
                 *t += x;
             }
         }
@@ -607,9 +620,11 @@ fn tasks_chart(
         .zip(["PENDING", "RUNNING", "STOPPING"])
         .zip([1, 2, 3])
     {
-        by_state
-            .lines
-            .push(Line::solid(state, color, series(hours, total)));
+        by_state.lines.push(Line::solid(
+            state,
+            color,
+            series(hours, &Values::from(&total[..])),
+        ));
     }
     panels.push(by_state);
     Ok(Some(Chart {
@@ -676,7 +691,7 @@ fn zoom_panel(short: &Shortfalls, clock: Clock) -> Option<Panel> {
 
 fn instances_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -693,7 +708,7 @@ fn instances_chart(
             let v = ts.numbers_of(column)?;
             // Several states are often zero all along and hide one another
             // on the axis: say so in the legend.
-            let label = if v.iter().all(|&x| x == 0.0) {
+            let label = if v.iter().all(|x| x == 0.0) {
                 format!("{label} (none)")
             } else {
                 label.to_string()
@@ -706,9 +721,9 @@ fn instances_chart(
     }
     if ts.find("interruptions").is_some() {
         let cumulative = ts.numbers_of("interruptions")?;
-        let xs = notice_times(hours, cumulative);
+        let xs = notice_times(hours, &cumulative.to_vec());
         if !xs.is_empty() {
-            let total = cumulative.last().copied().unwrap_or(0.0);
+            let total = cumulative.last().unwrap_or(0.0);
             p.markers.push(Markers {
                 label: format!("interruption notice ({total} in all)"),
                 color: MARKER_COLOR,
@@ -738,7 +753,7 @@ pub fn notice_times(hours: &[f64], cumulative: &[f64]) -> Vec<f64> {
 
 fn reservation_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -814,7 +829,7 @@ pub fn spike_window(demand: &[f64], served: Option<&[f64]>) -> Option<(usize, us
 
 fn demand_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -828,7 +843,7 @@ fn demand_chart(
     }
     let mut p = clock.panel(0.0, "requests per second");
     // (colour, demand, served) per service.
-    type Rates<'a> = (usize, &'a [f64], Option<&'a [f64]>);
+    type Rates<'a> = (usize, &'a Values, Option<&'a Values>);
     let mut data: Vec<Rates> = Vec::new();
     for (i, (pre, column)) in demand.iter().enumerate() {
         let d = ts.numbers_of(column)?;
@@ -844,18 +859,37 @@ fn demand_chart(
         data.push((i, d, s));
     }
     let draw = |p: &mut Panel, from: usize, to: usize| {
+        // The whole run shares the columns; a zoom copies its stretch.
+        let whole = from == 0 && to + 1 == hours.len();
+        let xs: Arc<[f64]> = if whole {
+            Arc::clone(hours)
+        } else {
+            Arc::from(&hours[from..=to])
+        };
+        let part = |v: &Values| -> Values {
+            if whole {
+                v.clone()
+            } else {
+                v.iter().skip(from).take(to + 1 - from).collect()
+            }
+        };
         for ((i, d, s), (pre, column)) in data.iter().zip(&demand) {
-            let d_pts = series(&hours[from..=to], &d[from..=to]);
+            let d_part = part(d);
+            let d_pts = series(&xs, &d_part);
             if let Some(s) = s {
-                let s_pts = series(&hours[from..=to], &s[from..=to]);
+                let s_part = part(s);
+                let s_pts = series(&xs, &s_part);
                 let who = if pre.is_empty() {
                     String::new()
                 } else {
                     format!("{pre} ")
                 };
-                if let Some(b) =
-                    Band::shortfall(format!("{who}requests not served"), &s_pts, &d_pts)
-                {
+                if let Some(b) = Band::sampled_shortfall(
+                    format!("{who}requests not served"),
+                    &xs,
+                    &s_part,
+                    &d_part,
+                ) {
                     p.bands.push(b);
                 }
                 p.lines.push(Line::solid(format!("{who}demand"), *i, d_pts));
@@ -871,7 +905,8 @@ fn demand_chart(
     let mut panels = vec![p];
     // Zoom on the first service's spike.
     if let Some((_, d, s)) = data.first() {
-        if let Some((a, b)) = spike_window(d, s.as_deref()) {
+        let s = s.map(Values::to_vec);
+        if let Some((a, b)) = spike_window(&d.to_vec(), s.as_deref()) {
             if b > a && (a > 0 || b < last) {
                 let mut z = clock.panel(hours[a], "requests per second");
                 z.caption = Some(format!(
@@ -1020,7 +1055,7 @@ mod tests {
         assert_eq!(prefix("webdemand_rps", "demand_rps"), None);
         let t = table("time_s,web.demand_rps,web.served_rps,demand_x\n0,1,1,9\n60,3,2,9\n");
         let clock = Clock { start: None };
-        let c = demand_chart(&t, &[0.0, 1.0 / 60.0], "x", clock)
+        let c = demand_chart(&t, &Arc::from([0.0, 1.0 / 60.0]), "x", clock)
             .unwrap()
             .unwrap();
         let p = &c.panels[0];
@@ -1048,9 +1083,11 @@ mod tests {
     #[test]
     fn no_demand_column_no_chart() {
         let t = table("time_s,x\n0,1\n");
-        assert!(demand_chart(&t, &[0.0], "x", Clock { start: None })
-            .unwrap()
-            .is_none());
+        assert!(
+            demand_chart(&t, &Arc::from([0.0]), "x", Clock { start: None })
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -1181,7 +1218,7 @@ mod tests {
             services: vec![("web".into(), 0, running, desired)],
         };
         let p = zoom_panel(&short, Clock { start: None }).unwrap();
-        let pts = &p.lines[0].points;
+        let pts = p.lines[0].points.to_vec();
         let h = 28_829.091 / 3600.0;
         let at = pts.iter().position(|q| q.0 == h).unwrap();
         assert_eq!((pts[at].1, pts[at + 1]), (11.0, (h, 12.0)));
