@@ -674,11 +674,30 @@ impl Panel {
             return (-0.5, c.len().max(1) as f64 - 0.5);
         }
         let half = self.bar_width / 2.0;
-        let xs = self
-            .lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.0))
-            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)))
+        // A shared x column counts once: the span is the same.
+        let mut columns: Vec<&Arc<[f64]>> = Vec::new();
+        let mut pairs: Vec<f64> = Vec::new();
+        for l in &self.lines {
+            match &l.points {
+                Points::Sampled { xs, .. } => columns.push(xs),
+                Points::Pairs(v) => pairs.extend(v.iter().map(|p| p.0)),
+            }
+        }
+        for b in &self.bands {
+            match &b.points {
+                BandPoints::Sampled { xs, .. } => columns.push(xs),
+                BandPoints::Triples(v) => pairs.extend(v.iter().map(|p| p.0)),
+            }
+        }
+        let mut distinct: Vec<&Arc<[f64]>> = Vec::new();
+        for c in columns {
+            if !distinct.iter().any(|d| Arc::ptr_eq(d, c)) {
+                distinct.push(c);
+            }
+        }
+        let xs = pairs
+            .into_iter()
+            .chain(distinct.into_iter().flat_map(|c| c.iter().copied()))
             .chain(
                 self.error_bars
                     .iter()
@@ -693,14 +712,27 @@ impl Panel {
     }
 
     fn y_range(&self) -> (f64, f64) {
+        // A sampled column's runs have its minimum and maximum.
         let ys = self
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
+                match &l.points {
+                    Points::Pairs(v) => Box::new(v.iter().map(|p| p.1)),
+                    Points::Sampled { ys, .. } => Box::new(ys.run_values().copied()),
+                }
+            })
             .chain(
                 self.bands
                     .iter()
-                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
+                    .flat_map(|b| -> Box<dyn Iterator<Item = f64> + '_> {
+                        match &b.points {
+                            BandPoints::Triples(v) => Box::new(v.iter().flat_map(|p| [p.1, p.2])),
+                            BandPoints::Sampled { low, high, .. } => {
+                                Box::new(low.run_values().chain(high.run_values()).copied())
+                            }
+                        }
+                    }),
             )
             .chain(
                 self.error_bars
@@ -817,6 +849,37 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
         }
         i = j;
     }
+    out
+}
+
+/// The pixels of `points` by `to_px`, which maps x and y independently
+/// (plotters' cartesian coordinates): a sampled series maps its shared x
+/// column once (kept in `xs_cache` for the next series on it) and each run
+/// of equal y values once, the same pixels as point by point.
+fn pixels(
+    points: &Points,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    xs_cache: &mut Option<(Arc<[f64]>, Vec<i32>)>,
+) -> Vec<(i32, i32)> {
+    let (xs, ys) = match points {
+        Points::Pairs(v) => return v.iter().map(to_px).collect(),
+        Points::Sampled { xs, ys } => (xs, ys),
+    };
+    let cached = matches!(xs_cache, Some((c, _)) if Arc::ptr_eq(c, xs));
+    if !cached {
+        let px = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
+        *xs_cache = Some((Arc::clone(xs), px));
+    }
+    let Some((_, px)) = xs_cache.as_ref() else {
+        return Vec::new();
+    };
+    let x_any = xs.first().copied().unwrap_or(0.0);
+    let mut out = Vec::with_capacity(points.len());
+    let mut at = px.iter();
+    ys.for_each_run(|y, n| {
+        let py = to_px(&(x_any, y)).1;
+        out.extend(at.by_ref().take(n).map(|&x| (x, py)));
+    });
     out
 }
 
@@ -1183,6 +1246,8 @@ fn draw_panel<DB: DrawingBackend>(
     // more points than that is drawn from its envelope per column.
     let columns = plot_area.dim_in_pixel().0 as usize;
     let (bx, by) = area.get_base_pixel();
+    // The pixel x of the shared x column last drawn.
+    let mut xs_cache: Option<(Arc<[f64]>, Vec<i32>)> = None;
     for b in &panel.bands {
         let fill = color(b.color).mix(b.alpha).filled();
         if b.points.len() > columns {
@@ -1192,9 +1257,21 @@ fn draw_panel<DB: DrawingBackend>(
                 let (x, y) = cc.backend_coord(&(x, y));
                 (x - bx, y - by)
             };
-            let points = b.points.to_vec();
-            let upper: Vec<(i32, i32)> = points.iter().map(|p| px(p.0, p.2)).collect();
-            let lower: Vec<(i32, i32)> = points.iter().rev().map(|p| px(p.0, p.1)).collect();
+            let (upper, lower) = match &b.points {
+                BandPoints::Sampled { xs, low, high } => {
+                    let edge = |ys: &Values| Points::sampled(xs, ys.clone());
+                    let upper = pixels(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
+                    let mut lower = pixels(&edge(low), &|p| px(p.0, p.1), &mut xs_cache);
+                    lower.reverse();
+                    (upper, lower)
+                }
+                BandPoints::Triples(points) => {
+                    let upper: Vec<(i32, i32)> = points.iter().map(|p| px(p.0, p.2)).collect();
+                    let lower: Vec<(i32, i32)> =
+                        points.iter().rev().map(|p| px(p.0, p.1)).collect();
+                    (upper, lower)
+                }
+            };
             let mut outline = decimate(&upper);
             outline.extend(decimate(&lower));
             area.draw(&Polygon::new(outline, fill)).map_err(err)?;
@@ -1263,7 +1340,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     for l in panel.lines.iter().filter(|l| l.connect) {
-        let path = decimate(&l.points.iter().map(|p| to_px(&p)).collect::<Vec<_>>());
+        let path = decimate(&pixels(&l.points, &to_px, &mut xs_cache));
         let dash = l.dashed.then_some((9.0, 6.0));
         stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
     }
@@ -1749,6 +1826,59 @@ mod tests {
             many <= dashes * WIDTH as usize,
             "{many}: at most one per column"
         );
+    }
+
+    #[test]
+    fn sampled_series_draw_the_same_pixels_as_pairs() {
+        // 3,000 samples (more than the pixel columns, so lines and bands
+        // are drawn from their envelopes): steps, a spike, a dip, and a
+        // rate changing every sample; shared x values.
+        let xs: Arc<[f64]> = (0..3000).map(|i| f64::from(i) / 60.0).collect();
+        let steps: Vec<f64> = (0..3000).map(|i| f64::from(i / 37 % 9)).collect();
+        let rate: Vec<f64> = (0..3000)
+            .map(|i| 5.0 + (f64::from(i) * 0.37).sin() * 3.0)
+            .collect();
+        let mut target = steps.clone();
+        target[1200] = 20.0;
+        target[2000] = -3.0;
+        let col = |v: &[f64]| Values::from(v);
+        let pairs =
+            |v: &[f64]| -> Vec<(f64, f64)> { xs.iter().copied().zip(v.iter().copied()).collect() };
+        let mut sampled = Panel::new("time (h)", "tasks");
+        sampled
+            .lines
+            .push(Line::solid("steps", 0, Points::sampled(&xs, col(&steps))));
+        sampled.lines.push(Line::dashed(
+            "target",
+            1,
+            Points::sampled(&xs, col(&target)),
+        ));
+        sampled
+            .lines
+            .push(Line::solid("rate", 2, Points::sampled(&xs, col(&rate))));
+        let band = Band::sampled_shortfall("short", &xs, &col(&steps), &col(&target)).unwrap();
+        sampled.bands.push(band);
+        let mut plain = Panel::new("time (h)", "tasks");
+        plain.lines.push(Line::solid("steps", 0, pairs(&steps)));
+        plain.lines.push(Line::dashed("target", 1, pairs(&target)));
+        plain.lines.push(Line::solid("rate", 2, pairs(&rate)));
+        plain
+            .bands
+            .push(Band::shortfall("short", &pairs(&steps), &pairs(&target)).unwrap());
+        assert_eq!(sampled, plain);
+        let chart = |p: Panel| Chart {
+            title: "t".into(),
+            panels: vec![p],
+        };
+        let (a, b) = (chart(sampled), chart(plain));
+        assert!(matches!(
+            a.panels[0].bands[0].points,
+            BandPoints::Sampled { .. }
+        ));
+        assert_eq!(svg(&a).unwrap(), svg(&b).unwrap());
+        assert!(png(&a).unwrap() == png(&b).unwrap());
+        // No shortfall, no band.
+        assert!(Band::sampled_shortfall("s", &xs, &col(&steps), &col(&steps)).is_none());
     }
 
     #[test]

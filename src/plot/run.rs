@@ -313,10 +313,25 @@ pub fn running_steps(
         .iter()
         .map(|g| format!("service:{g}").into_bytes())
         .collect();
+    // The groups sorted, each with its first position in `groups`: a row's
+    // group is looked up by binary search.
+    let mut index: Vec<(&[u8], usize)> = wanted
+        .iter()
+        .enumerate()
+        .map(|(k, w)| (w.as_slice(), k))
+        .collect();
+    index.sort();
+    index.dedup_by_key(|e| e.0);
+    let find = |group: &[u8]| -> Option<usize> {
+        index
+            .binary_search_by(|e| e.0.cmp(group))
+            .ok()
+            .map(|i| index[i].1)
+    };
     // Per group: (time, +1 or -1) changes of its RUNNING count.
     let mut changes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); groups.len()];
     let mut take = |line_no: u64, fields: &[&[u8]]| -> Result<(), PlotError> {
-        let Some(k) = wanted.iter().position(|w| w.as_slice() == fields[ix[0]]) else {
+        let Some(k) = find(fields[ix[0]]) else {
             return Ok(());
         };
         let number = |c: usize| -> Result<Option<f64>, PlotError> {
@@ -394,7 +409,7 @@ pub fn running_steps(
         // Only the group decides whether the row is read: find that field
         // alone first (it is the second one in the files ecsim writes).
         let group = text.split(|&b| b == b',').nth(ix[0]).unwrap_or_default();
-        if !wanted.iter().any(|w| w.as_slice() == group) {
+        if find(group).is_none() {
             continue;
         }
         let fields: Vec<&[u8]> = text.split(|&b| b == b',').collect();

@@ -520,6 +520,101 @@ mod tests {
     }
 
     #[test]
+    fn plain_decimals_read_exactly_as_str_parse_reads_them() {
+        // Every cell the fast path takes gives the bits `str::parse` gives;
+        // the others are left to it.
+        let mut cells: Vec<String> = [
+            "0",
+            "-0",
+            "0.000",
+            "-0.000",
+            "450",
+            "70.00",
+            "43.59",
+            "0.1",
+            "0.3",
+            ".5",
+            "5.",
+            "123456789.123456",
+            "9007199254740992",
+            "9007199254740993",
+            "1e3",
+            "+1",
+            "-",
+            ".",
+            "",
+            " 1",
+            "1..2",
+            "--1",
+            "0.0000000000000000000001",
+            "nan",
+            "inf",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        // Pseudo-random decimals of up to 19 digits, up to 22 after the point.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 19 + 1) as usize;
+            let text = format!("{:019}", x % 10_000_000_000_000_000_000);
+            let text = &text[19 - digits..];
+            let point = (x >> 40) as usize % (digits + 1);
+            let sign = if x & 1 == 1 { "-" } else { "" };
+            cells.push(format!("{sign}{}.{}", &text[..point], &text[point..]));
+            cells.push(format!("{sign}{text}"));
+        }
+        let mut fast = 0;
+        for c in &cells {
+            let want = c.trim().parse::<f64>().ok();
+            if let Some(got) = fast_number(c.as_bytes()) {
+                fast += 1;
+                assert_eq!(Some(got.to_bits()), want.map(f64::to_bits), "`{c}`");
+            }
+        }
+        assert!(fast > 20_000, "the fast path took only {fast} cells");
+        assert_eq!(fast_number(b"9007199254740993"), None);
+        assert_eq!(fast_number(b"1e3"), None);
+    }
+
+    #[test]
+    fn from_a_quote_or_a_lone_carriage_return_on_the_csv_reader_reads() {
+        // Windows line ends read as plain lines; a quoted cell, then a
+        // carriage return inside a line, hand the rest to the CSV reader,
+        // and errors still name the line.
+        let c = columns("a,b\r\n1,2\r\n\r\n3,4\r\n", &["a", "b"]).unwrap();
+        assert_eq!(c.numbers_of("b").unwrap().to_vec(), [2.0, 4.0]);
+        let text = "a,b\n1,2\n\"3\",\"x,y\"\n5,6\n7,oops\n";
+        let c = columns(text, &["a"]).unwrap();
+        assert_eq!(c.numbers_of("a").unwrap().to_vec(), [1.0, 3.0, 5.0, 7.0]);
+        let e = columns(text, &["b"]).unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 3: column `b`: `x,y` is not a number");
+        let e = columns(&text.replace("5,6", "5,6,7"), &["a"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "t.csv, line 4: 3 fields where the header has 2");
+        let e = columns(&text.replace("x,y", "8"), &["b"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "t.csv, line 5: column `b`: `oops` is not a number");
+        let e = columns(text, &["a", "b"]).unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 3: column `b`: `x,y` is not a number");
+        let c = columns("a,b\n1,2\n\"3\",4\n5,6\n", &["a", "b"]).unwrap();
+        assert_eq!(c.numbers_of("a").unwrap().to_vec(), [1.0, 3.0, 5.0]);
+        assert_eq!(c.len(), 3);
+        let e = columns("a,b\n1,2\n3,4\r5,6\n7\n", &["a"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "t.csv, line 4: 1 fields where the header has 2");
+        // A quoted header: the CSV reader reads the whole file.
+        let c = columns("\"a\",b\n1,2\n", &["a"]).unwrap();
+        assert_eq!(c.numbers_of("a").unwrap().to_vec(), [1.0]);
+    }
+
+    #[test]
     fn a_bad_or_missing_number_in_a_column_read_names_the_line() {
         let e = columns("time_s,x\n0,1\n60,2\n120,oops\n", &["x"])
             .unwrap_err()

@@ -119,6 +119,30 @@ impl Values {
         }
     }
 
+    /// The value of each run of equal values, in order (every value of a
+    /// plain column): the same minimum and maximum as all the values.
+    pub fn run_values(&self) -> std::slice::Iter<'_, f64> {
+        match &*self.0 {
+            Repr::Plain(v) => v.iter(),
+            Repr::Runs { values, .. } => values.iter(),
+        }
+    }
+
+    /// Calls `f(value, count)` for each run of equal values, in order (runs
+    /// of one in a plain column).
+    pub fn for_each_run(&self, mut f: impl FnMut(f64, usize)) {
+        match &*self.0 {
+            Repr::Plain(v) => v.iter().for_each(|&x| f(x, 1)),
+            Repr::Runs { values, ends } => {
+                let mut from = 0;
+                for (&x, &end) in values.iter().zip(ends) {
+                    f(x, end - from);
+                    from = end;
+                }
+            }
+        }
+    }
+
     /// The last value.
     pub fn last(&self) -> Option<f64> {
         match &*self.0 {
@@ -235,6 +259,11 @@ mod tests {
             xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
         );
         assert_eq!(v.iter().len(), 8);
+        let mut runs = Vec::new();
+        v.for_each_run(|x, n| runs.push((x, n)));
+        assert_eq!(runs, [(1.0, 3), (2.5, 1), (-0.0, 1), (0.0, 2), (7.0, 1)]);
+        assert_eq!(runs[2].0.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(v.run_values().len(), 5);
         assert_eq!(v.last(), Some(7.0));
         let e = Values::from(&[][..]);
         assert!(e.is_empty());
@@ -250,6 +279,12 @@ mod tests {
         let v = Values::from(&xs[..]);
         assert!(!is_runs(&v));
         assert_eq!(v.to_vec(), xs);
+        let mut n = 0;
+        v.for_each_run(|x, k| {
+            assert_eq!((x, k), (xs[n], 1));
+            n += 1;
+        });
+        assert_eq!(n, 2000);
         // A count that changes every 10th value stays as runs: 200 runs.
         let steps: Vec<f64> = (0..2000).map(|i| f64::from(i / 10)).collect();
         let s = Values::from(&steps[..]);
