@@ -950,7 +950,10 @@ fn cost_chart(
     if !path.is_file() {
         return Ok(None);
     }
-    let t = Table::read(&path)?;
+    // One pass over the ledger (hundreds of thousands of rows for a
+    // month): the numbers parsed and the capacities interned as they go
+    // by; a bad number is reported as a table read whole would: column by
+    // column (hour, compute, idle, storage), the first bad line of each.
     let needed = [
         "hour",
         "owner",
@@ -959,23 +962,66 @@ fn cost_chart(
         "idle_usd",
         "storage_usd",
     ];
-    if let Some(missing) = needed.iter().find(|c| t.find(c).is_none()) {
+    let numeric = ["hour", "compute_usd", "idle_usd", "storage_usd"];
+    let mut at: Option<(usize, [Option<usize>; 4])> = None;
+    let mut numbers: [Vec<f64>; 4] = Default::default();
+    // Per column: the first cell that is not a number, and the first
+    // empty one (reported only when there is no such cell, as a table
+    // does).
+    let mut bad: [Option<(u64, String)>; 4] = Default::default();
+    let mut empty: [Option<u64>; 4] = Default::default();
+    let mut distinct: Vec<String> = Vec::new();
+    let mut cap_of: Vec<usize> = Vec::new();
+    let headers = Table::scan(&path, |headers, line, record| {
+        let (cap_col, cols) = at.get_or_insert_with(|| {
+            let find = |c: &str| headers.iter().position(|h| h == c);
+            (find("capacity").unwrap_or(usize::MAX), numeric.map(find))
+        });
+        for (((col, values), bad), empty) in
+            cols.iter().zip(&mut numbers).zip(&mut bad).zip(&mut empty)
+        {
+            let Some(i) = *col else { continue };
+            let cell = record.get(i).map_or("", str::trim);
+            if cell.is_empty() {
+                empty.get_or_insert(line);
+                continue;
+            }
+            match cell.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                Some(x) => values.push(x),
+                None => {
+                    bad.get_or_insert_with(|| (line, cell.to_string()));
+                }
+            }
+        }
+        let cap = record.get(*cap_col).unwrap_or("");
+        let k = match distinct.iter().position(|d| d == cap) {
+            Some(k) => k,
+            None => {
+                distinct.push(cap.to_string());
+                distinct.len() - 1
+            }
+        };
+        cap_of.push(k);
+    })?;
+    if let Some(missing) = needed.iter().find(|c| !headers.iter().any(|h| h == *c)) {
         notes.push(format!(
             "cost: cost.csv has no {missing} column; cost chart skipped"
         ));
         return Ok(None);
     }
-    let hours = t.numbers_of("hour")?;
-    let caps: Vec<String> = t
-        .strings(t.column("capacity")?)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let compute = t.numbers_of("compute_usd")?;
-    let idle = t.numbers_of("idle_usd")?;
-    let storage = t.numbers_of("storage_usd")?;
+    for ((name, bad), empty) in numeric.iter().zip(bad).zip(empty) {
+        if let Some((line, cell)) = bad.or(empty.map(|line| (line, String::new()))) {
+            return Err(PlotError::Csv {
+                path: path.clone(),
+                line,
+                message: format!("column `{name}`: `{cell}` is not a number"),
+            });
+        }
+    }
+    let [hours, compute, idle, storage] = numbers;
+    let caps: Vec<&str> = cap_of.iter().map(|&k| distinct[k].as_str()).collect();
     let last = hours.iter().copied().fold(0.0, f64::max) as usize;
-    let mut names: Vec<String> = caps.clone();
+    let mut names: Vec<String> = distinct.clone();
     names.sort();
     names.dedup();
     // Per hour: cost by capacity, then idle.
@@ -1298,6 +1344,34 @@ mod tests {
         assert_eq!(total.label, "total: $5.00");
         assert_eq!(total.points, vec![(0.0, 0.0), (1.0, 1.5), (2.0, 5.0)]);
         assert!(notes.is_empty());
+        // A bad number names its line, column by column as in the file's
+        // table: text before an empty cell of the same column.
+        let header = "hour,owner,capacity,compute_usd,idle_usd,storage_usd\n";
+        let bad =
+            format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,x,0\n2,web,ec2-spot,y,0,0\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 4: column `compute_usd`: `y` is not a number"),
+            "{e}"
+        );
+        let bad = format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,x,0\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 3: column `idle_usd`: `x` is not a number"),
+            "{e}"
+        );
+        let bad = format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,2\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 3: 5 fields where the header has 6"),
+            "{e}"
+        );
         std::fs::write(d.path().join("cost.csv"), "instance,usd\ni-1,3\n").unwrap();
         assert!(cost_chart(d.path(), "x", clock, &mut notes)
             .unwrap()

@@ -58,6 +58,32 @@ impl Table {
         })
     }
 
+    /// Reads `path` as [`Table::read`] does, with the same errors, but
+    /// hands each record to `f` (with the header and the record's line)
+    /// instead of keeping its cells as strings; returns the header.
+    pub fn scan(
+        path: &Path,
+        mut f: impl FnMut(&[String], u64, &csv::StringRecord),
+    ) -> Result<Vec<String>, PlotError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
+        let headers = header_row(path, &mut reader)?;
+        let mut record = csv::StringRecord::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| csv_error(path, e))?
+        {
+            let line = record.position().map_or(0, |p| p.line());
+            f(&headers, line, &record);
+        }
+        Ok(headers)
+    }
+
     /// Position of column `name`, if the table has it.
     pub fn find(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
