@@ -26,8 +26,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
+use super::values::{Iter as ValuesIter, Values};
 use super::PlotError;
 use crate::sim::calendar::civil_from_days;
+use std::sync::Arc;
 
 /// Canvas width, pixels.
 pub const WIDTH: u32 = 1200;
@@ -204,24 +206,209 @@ pub struct Line {
     /// a trend, such as one per category).
     pub connect: bool,
     /// Points, in drawing order.
-    pub points: Vec<(f64, f64)>,
+    pub points: Points,
+}
+
+/// The points of a line: pairs, or a sampled series (x values shared with
+/// the other lines drawn from the same samples, y values a [`Values`]
+/// column), so that a chart of hundreds of long series holds each x once
+/// and each y column compactly.
+#[derive(Debug, Clone)]
+pub enum Points {
+    /// `(x, y)` pairs.
+    Pairs(Vec<(f64, f64)>),
+    /// `(xs[i], ys[i])` for every i.
+    Sampled {
+        /// The x values.
+        xs: Arc<[f64]>,
+        /// The y values, as many.
+        ys: Values,
+    },
+}
+
+impl Points {
+    /// A sampled series: `(xs[i], ys[i])`.
+    pub fn sampled(xs: &Arc<[f64]>, ys: Values) -> Points {
+        Points::Sampled {
+            xs: Arc::clone(xs),
+            ys,
+        }
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        match self {
+            Points::Pairs(v) => v.len(),
+            Points::Sampled { xs, ys } => xs.len().min(ys.len()),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The points in order.
+    pub fn iter(&self) -> PointsIter<'_> {
+        match self {
+            Points::Pairs(v) => PointsIter::Pairs(v.iter()),
+            Points::Sampled { xs, ys } => PointsIter::Sampled(xs.iter(), ys.iter()),
+        }
+    }
+
+    /// The points as pairs.
+    pub fn to_vec(&self) -> Vec<(f64, f64)> {
+        match self {
+            Points::Pairs(v) => v.clone(),
+            Points::Sampled { .. } => {
+                let mut out = Vec::with_capacity(self.len());
+                out.extend(self.iter());
+                out
+            }
+        }
+    }
+}
+
+impl From<Vec<(f64, f64)>> for Points {
+    fn from(v: Vec<(f64, f64)>) -> Points {
+        Points::Pairs(v)
+    }
+}
+
+impl FromIterator<(f64, f64)> for Points {
+    fn from_iter<I: IntoIterator<Item = (f64, f64)>>(iter: I) -> Points {
+        Points::Pairs(iter.into_iter().collect())
+    }
+}
+
+impl PartialEq for Points {
+    fn eq(&self, other: &Points) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl PartialEq<Vec<(f64, f64)>> for Points {
+    fn eq(&self, other: &Vec<(f64, f64)>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter().copied())
+    }
+}
+
+/// The points of a [`Points`], in order.
+#[derive(Debug, Clone)]
+pub enum PointsIter<'a> {
+    /// Over pairs.
+    Pairs(std::slice::Iter<'a, (f64, f64)>),
+    /// Over a sampled series.
+    Sampled(std::slice::Iter<'a, f64>, ValuesIter<'a>),
+}
+
+impl Iterator for PointsIter<'_> {
+    type Item = (f64, f64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(f64, f64)> {
+        match self {
+            PointsIter::Pairs(it) => it.next().copied(),
+            PointsIter::Sampled(xs, ys) => Some((*xs.next()?, ys.next()?)),
+        }
+    }
+}
+
+/// The points of a [`Band`]: triples, or a sampled series (x values shared,
+/// lower and upper edges [`Values`] columns).
+#[derive(Debug, Clone)]
+pub enum BandPoints {
+    /// `(x, low, high)` triples.
+    Triples(Vec<(f64, f64, f64)>),
+    /// `(xs[i], low[i], high[i])` for every i.
+    Sampled {
+        /// The x values.
+        xs: Arc<[f64]>,
+        /// The lower edge.
+        low: Values,
+        /// The upper edge.
+        high: Values,
+    },
+}
+
+impl BandPoints {
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        match self {
+            BandPoints::Triples(v) => v.len(),
+            BandPoints::Sampled { xs, low, high } => xs.len().min(low.len()).min(high.len()),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The points in order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (f64, f64, f64)> + '_> {
+        match self {
+            BandPoints::Triples(v) => Box::new(v.iter().copied()),
+            BandPoints::Sampled { xs, low, high } => Box::new(
+                xs.iter()
+                    .zip(low.iter().zip(high.iter()))
+                    .map(|(&x, (l, h))| (x, l, h)),
+            ),
+        }
+    }
+
+    /// The points as triples.
+    pub fn to_vec(&self) -> Vec<(f64, f64, f64)> {
+        match self {
+            BandPoints::Triples(v) => v.clone(),
+            BandPoints::Sampled { .. } => {
+                let mut out = Vec::with_capacity(self.len());
+                out.extend(self.iter());
+                out
+            }
+        }
+    }
+}
+
+impl From<Vec<(f64, f64, f64)>> for BandPoints {
+    fn from(v: Vec<(f64, f64, f64)>) -> BandPoints {
+        BandPoints::Triples(v)
+    }
+}
+
+impl FromIterator<(f64, f64, f64)> for BandPoints {
+    fn from_iter<I: IntoIterator<Item = (f64, f64, f64)>>(iter: I) -> BandPoints {
+        BandPoints::Triples(iter.into_iter().collect())
+    }
+}
+
+impl PartialEq for BandPoints {
+    fn eq(&self, other: &BandPoints) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl PartialEq<Vec<(f64, f64, f64)>> for BandPoints {
+    fn eq(&self, other: &Vec<(f64, f64, f64)>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter().copied())
+    }
 }
 
 impl Line {
     /// A solid line without dots.
-    pub fn solid(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+    pub fn solid(label: impl Into<String>, color: usize, points: impl Into<Points>) -> Line {
         Line {
             label: label.into(),
             color,
             dashed: false,
             dots: false,
             connect: true,
-            points,
+            points: points.into(),
         }
     }
 
     /// Dots at the points, not joined.
-    pub fn points(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+    pub fn points(label: impl Into<String>, color: usize, points: impl Into<Points>) -> Line {
         Line {
             dots: true,
             connect: false,
@@ -230,7 +417,7 @@ impl Line {
     }
 
     /// A dashed line without dots.
-    pub fn dashed(label: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Line {
+    pub fn dashed(label: impl Into<String>, color: usize, points: impl Into<Points>) -> Line {
         Line {
             dashed: true,
             ..Line::solid(label, color, points)
@@ -244,7 +431,7 @@ pub struct Band {
     /// Palette index.
     pub color: usize,
     /// `(x, low, high)`, in x order.
-    pub points: Vec<(f64, f64, f64)>,
+    pub points: BandPoints,
     /// Opacity of the fill ([`BAND_ALPHA`], [`DEFICIT_ALPHA`]).
     pub alpha: f64,
     /// Its own legend entry, if any.
@@ -256,7 +443,7 @@ impl Band {
     pub fn interval(color: usize, points: Vec<(f64, f64, f64)>) -> Band {
         Band {
             color,
-            points,
+            points: points.into(),
             alpha: BAND_ALPHA,
             label: None,
         }
@@ -281,7 +468,41 @@ impl Band {
         }
         Some(Band {
             color: MARKER_COLOR,
-            points,
+            points: points.into(),
+            alpha: DEFICIT_ALPHA,
+            label: Some(label.into()),
+        })
+    }
+
+    /// [`Band::shortfall`] of two sampled series at the x values `xs`
+    /// (`actual` and `target` at each of them), held as columns.
+    pub fn sampled_shortfall(
+        label: impl Into<String>,
+        xs: &Arc<[f64]>,
+        actual: &Values,
+        target: &Values,
+    ) -> Option<Band> {
+        let high: Values = actual
+            .iter()
+            .zip(target.iter())
+            .map(|(a, t)| a.max(t))
+            .collect();
+        let n = xs.len().min(high.len());
+        if actual
+            .iter()
+            .zip(high.iter())
+            .take(n)
+            .all(|(a, h)| h - a < 1e-9)
+        {
+            return None;
+        }
+        Some(Band {
+            color: MARKER_COLOR,
+            points: BandPoints::Sampled {
+                xs: Arc::clone(xs),
+                low: actual.clone(),
+                high,
+            },
             alpha: DEFICIT_ALPHA,
             label: Some(label.into()),
         })
@@ -453,11 +674,30 @@ impl Panel {
             return (-0.5, c.len().max(1) as f64 - 0.5);
         }
         let half = self.bar_width / 2.0;
-        let xs = self
-            .lines
-            .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.0))
-            .chain(self.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0)))
+        // A shared x column counts once: the span is the same.
+        let mut columns: Vec<&Arc<[f64]>> = Vec::new();
+        let mut pairs: Vec<f64> = Vec::new();
+        for l in &self.lines {
+            match &l.points {
+                Points::Sampled { xs, .. } => columns.push(xs),
+                Points::Pairs(v) => pairs.extend(v.iter().map(|p| p.0)),
+            }
+        }
+        for b in &self.bands {
+            match &b.points {
+                BandPoints::Sampled { xs, .. } => columns.push(xs),
+                BandPoints::Triples(v) => pairs.extend(v.iter().map(|p| p.0)),
+            }
+        }
+        let mut distinct: Vec<&Arc<[f64]>> = Vec::new();
+        for c in columns {
+            if !distinct.iter().any(|d| Arc::ptr_eq(d, c)) {
+                distinct.push(c);
+            }
+        }
+        let xs = pairs
+            .into_iter()
+            .chain(distinct.into_iter().flat_map(|c| c.iter().copied()))
             .chain(
                 self.error_bars
                     .iter()
@@ -472,14 +712,27 @@ impl Panel {
     }
 
     fn y_range(&self) -> (f64, f64) {
+        // A sampled column's runs have its minimum and maximum.
         let ys = self
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
+                match &l.points {
+                    Points::Pairs(v) => Box::new(v.iter().map(|p| p.1)),
+                    Points::Sampled { ys, .. } => Box::new(ys.run_values().copied()),
+                }
+            })
             .chain(
                 self.bands
                     .iter()
-                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
+                    .flat_map(|b| -> Box<dyn Iterator<Item = f64> + '_> {
+                        match &b.points {
+                            BandPoints::Triples(v) => Box::new(v.iter().flat_map(|p| [p.1, p.2])),
+                            BandPoints::Sampled { low, high, .. } => {
+                                Box::new(low.run_values().chain(high.run_values()).copied())
+                            }
+                        }
+                    }),
             )
             .chain(
                 self.error_bars
@@ -596,6 +849,37 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
         }
         i = j;
     }
+    out
+}
+
+/// The pixels of `points` by `to_px`, which maps x and y independently
+/// (plotters' cartesian coordinates): a sampled series maps its shared x
+/// column once (kept in `xs_cache` for the next series on it) and each run
+/// of equal y values once, the same pixels as point by point.
+fn pixels(
+    points: &Points,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    xs_cache: &mut Option<(Arc<[f64]>, Vec<i32>)>,
+) -> Vec<(i32, i32)> {
+    let (xs, ys) = match points {
+        Points::Pairs(v) => return v.iter().map(to_px).collect(),
+        Points::Sampled { xs, ys } => (xs, ys),
+    };
+    let cached = matches!(xs_cache, Some((c, _)) if Arc::ptr_eq(c, xs));
+    if !cached {
+        let px = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
+        *xs_cache = Some((Arc::clone(xs), px));
+    }
+    let Some((_, px)) = xs_cache.as_ref() else {
+        return Vec::new();
+    };
+    let x_any = xs.first().copied().unwrap_or(0.0);
+    let mut out = Vec::with_capacity(points.len());
+    let mut at = px.iter();
+    ys.for_each_run(|y, n| {
+        let py = to_px(&(x_any, y)).1;
+        out.extend(at.by_ref().take(n).map(|&x| (x, py)));
+    });
     out
 }
 
@@ -962,6 +1246,8 @@ fn draw_panel<DB: DrawingBackend>(
     // more points than that is drawn from its envelope per column.
     let columns = plot_area.dim_in_pixel().0 as usize;
     let (bx, by) = area.get_base_pixel();
+    // The pixel x of the shared x column last drawn.
+    let mut xs_cache: Option<(Arc<[f64]>, Vec<i32>)> = None;
     for b in &panel.bands {
         let fill = color(b.color).mix(b.alpha).filled();
         if b.points.len() > columns {
@@ -971,14 +1257,28 @@ fn draw_panel<DB: DrawingBackend>(
                 let (x, y) = cc.backend_coord(&(x, y));
                 (x - bx, y - by)
             };
-            let upper: Vec<(i32, i32)> = b.points.iter().map(|p| px(p.0, p.2)).collect();
-            let lower: Vec<(i32, i32)> = b.points.iter().rev().map(|p| px(p.0, p.1)).collect();
+            let (upper, lower) = match &b.points {
+                BandPoints::Sampled { xs, low, high } => {
+                    let edge = |ys: &Values| Points::sampled(xs, ys.clone());
+                    let upper = pixels(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
+                    let mut lower = pixels(&edge(low), &|p| px(p.0, p.1), &mut xs_cache);
+                    lower.reverse();
+                    (upper, lower)
+                }
+                BandPoints::Triples(points) => {
+                    let upper: Vec<(i32, i32)> = points.iter().map(|p| px(p.0, p.2)).collect();
+                    let lower: Vec<(i32, i32)> =
+                        points.iter().rev().map(|p| px(p.0, p.1)).collect();
+                    (upper, lower)
+                }
+            };
             let mut outline = decimate(&upper);
             outline.extend(decimate(&lower));
             area.draw(&Polygon::new(outline, fill)).map_err(err)?;
         } else {
-            let mut outline: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.2)).collect();
-            outline.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
+            let points = b.points.to_vec();
+            let mut outline: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.2)).collect();
+            outline.extend(points.iter().rev().map(|p| (p.0, p.1)));
             cc.draw_series(std::iter::once(Polygon::new(outline, fill)))
                 .map_err(err)?;
         }
@@ -1040,7 +1340,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     for l in panel.lines.iter().filter(|l| l.connect) {
-        let path = decimate(&l.points.iter().map(to_px).collect::<Vec<_>>());
+        let path = decimate(&pixels(&l.points, &to_px, &mut xs_cache));
         let dash = l.dashed.then_some((9.0, 6.0));
         stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
     }
@@ -1049,7 +1349,7 @@ fn draw_panel<DB: DrawingBackend>(
             cc.draw_series(
                 l.points
                     .iter()
-                    .map(|&p| Circle::new(p, 4, color(l.color).filled())),
+                    .map(|p| Circle::new(p, 4, color(l.color).filled())),
             )
             .map_err(err)?;
         }
@@ -1526,6 +1826,59 @@ mod tests {
             many <= dashes * WIDTH as usize,
             "{many}: at most one per column"
         );
+    }
+
+    #[test]
+    fn sampled_series_draw_the_same_pixels_as_pairs() {
+        // 3,000 samples (more than the pixel columns, so lines and bands
+        // are drawn from their envelopes): steps, a spike, a dip, and a
+        // rate changing every sample; shared x values.
+        let xs: Arc<[f64]> = (0..3000).map(|i| f64::from(i) / 60.0).collect();
+        let steps: Vec<f64> = (0..3000).map(|i| f64::from(i / 37 % 9)).collect();
+        let rate: Vec<f64> = (0..3000)
+            .map(|i| 5.0 + (f64::from(i) * 0.37).sin() * 3.0)
+            .collect();
+        let mut target = steps.clone();
+        target[1200] = 20.0;
+        target[2000] = -3.0;
+        let col = |v: &[f64]| Values::from(v);
+        let pairs =
+            |v: &[f64]| -> Vec<(f64, f64)> { xs.iter().copied().zip(v.iter().copied()).collect() };
+        let mut sampled = Panel::new("time (h)", "tasks");
+        sampled
+            .lines
+            .push(Line::solid("steps", 0, Points::sampled(&xs, col(&steps))));
+        sampled.lines.push(Line::dashed(
+            "target",
+            1,
+            Points::sampled(&xs, col(&target)),
+        ));
+        sampled
+            .lines
+            .push(Line::solid("rate", 2, Points::sampled(&xs, col(&rate))));
+        let band = Band::sampled_shortfall("short", &xs, &col(&steps), &col(&target)).unwrap();
+        sampled.bands.push(band);
+        let mut plain = Panel::new("time (h)", "tasks");
+        plain.lines.push(Line::solid("steps", 0, pairs(&steps)));
+        plain.lines.push(Line::dashed("target", 1, pairs(&target)));
+        plain.lines.push(Line::solid("rate", 2, pairs(&rate)));
+        plain
+            .bands
+            .push(Band::shortfall("short", &pairs(&steps), &pairs(&target)).unwrap());
+        assert_eq!(sampled, plain);
+        let chart = |p: Panel| Chart {
+            title: "t".into(),
+            panels: vec![p],
+        };
+        let (a, b) = (chart(sampled), chart(plain));
+        assert!(matches!(
+            a.panels[0].bands[0].points,
+            BandPoints::Sampled { .. }
+        ));
+        assert_eq!(svg(&a).unwrap(), svg(&b).unwrap());
+        assert!(png(&a).unwrap() == png(&b).unwrap());
+        // No shortfall, no band.
+        assert!(Band::sampled_shortfall("s", &xs, &col(&steps), &col(&steps)).is_none());
     }
 
     #[test]

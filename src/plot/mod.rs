@@ -33,6 +33,7 @@ pub mod compare;
 pub mod run;
 pub mod sweep;
 pub mod table;
+pub mod values;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -255,18 +256,41 @@ fn save(
     format: Format,
     written: &mut Vec<PathBuf>,
 ) -> Result<(), PlotError> {
+    let files = render(stem, chart, format)?;
+    write_files(out, &files, written)
+}
+
+/// `chart` rendered as the files `STEM.png` and/or `STEM.svg`: (file name,
+/// contents), PNG first.
+fn render(
+    stem: &str,
+    chart: &chart::Chart,
+    format: Format,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let mut files = Vec::new();
+    if matches!(format, Format::Png | Format::Both) {
+        files.push((format!("{stem}.png"), chart::png(chart)?));
+    }
+    if matches!(format, Format::Svg | Format::Both) {
+        files.push((format!("{stem}.svg"), chart::svg(chart)?.into_bytes()));
+    }
+    Ok(files)
+}
+
+/// Writes rendered `files` into `out` (created if missing), each
+/// atomically, in order.
+fn write_files(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    written: &mut Vec<PathBuf>,
+) -> Result<(), PlotError> {
     std::fs::create_dir_all(out).map_err(|source| PlotError::Io {
         path: out.to_path_buf(),
         source,
     })?;
-    if matches!(format, Format::Png | Format::Both) {
-        let path = out.join(format!("{stem}.png"));
-        write_atomic(&path, &chart::png(chart)?)?;
-        written.push(path);
-    }
-    if matches!(format, Format::Svg | Format::Both) {
-        let path = out.join(format!("{stem}.svg"));
-        write_atomic(&path, chart::svg(chart)?.as_bytes())?;
+    for (name, bytes) in files {
+        let path = out.join(name);
+        write_atomic(&path, bytes)?;
         written.push(path);
     }
     Ok(())

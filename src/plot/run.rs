@@ -40,11 +40,13 @@
 
 use std::path::Path;
 
-use super::chart::{day_text, Band, Chart, Line, Markers, Panel, MARKER_COLOR};
+use super::chart::{day_text, Band, Chart, Line, Markers, Panel, Points, MARKER_COLOR};
 use super::table::{Columns, Table};
-use super::{save, Format, Kind, PlotError, Report};
+use super::values::Values;
+use super::{render, write_files, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
 /// The run's clock: x values are hours since the start, labelled with the
 /// UTC clock time when the start is known.
@@ -114,7 +116,7 @@ impl Clock {
 /// Draws every chart the run folder `dir` has data for into `out`.
 pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError> {
     let ts = Columns::read(&dir.join("timeseries.csv"), plotted)?;
-    let hours: Vec<f64> = ts
+    let hours: Arc<[f64]> = ts
         .numbers_of("time_s")?
         .iter()
         .map(|s| s / 3600.0)
@@ -127,34 +129,38 @@ pub fn plot(dir: &Path, out: &Path, format: Format) -> Result<Report, PlotError>
         notes: Vec::new(),
     };
     let tasks = Some(dir.join("tasks.csv")).filter(|p| p.is_file());
-    let mut charts: Vec<(&str, Chart)> = Vec::new();
+    // Each chart is rendered as soon as it is drawn (a month's chart holds
+    // hundreds of long series); the files are written once all are.
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |stem: &str, chart: Chart| -> Result<(), PlotError> {
+        files.extend(render(stem, &chart, format)?);
+        Ok(())
+    };
     match tasks_chart(&ts, tasks.as_deref(), &hours, &name, clock)? {
-        Some(c) => charts.push(("tasks", c)),
+        Some(c) => add("tasks", c)?,
         None => report
             .notes
             .push("tasks: no GROUP.pending/.running/.stopping columns in timeseries.csv".into()),
     }
     match instances_chart(&ts, &hours, &name, clock)? {
-        Some(c) => charts.push(("instances", c)),
+        Some(c) => add("instances", c)?,
         None => report
             .notes
             .push("instances: no instances_* columns in timeseries.csv".into()),
     }
     match reservation_chart(&ts, &hours, &name, clock)? {
-        Some(c) => charts.push(("reservation", c)),
+        Some(c) => add("reservation", c)?,
         None => report
             .notes
             .push("reservation: no *_reservation_pct columns in timeseries.csv".into()),
     }
     if let Some(c) = demand_chart(&ts, &hours, &name, clock)? {
-        charts.push(("demand", c));
+        add("demand", c)?;
     }
     if let Some(c) = cost_chart(dir, &name, clock, &mut report.notes)? {
-        charts.push(("cost", c));
+        add("cost", c)?;
     }
-    for (stem, chart) in &charts {
-        save(out, stem, chart, format, &mut report.written)?;
-    }
+    write_files(out, &files, &mut report.written)?;
     Ok(report)
 }
 
@@ -192,9 +198,9 @@ pub(super) fn named(dir: &Path, folder: String) -> String {
     }
 }
 
-/// `(x, y)` pairs of the hours and a column.
-fn series(hours: &[f64], ys: &[f64]) -> Vec<(f64, f64)> {
-    hours.iter().copied().zip(ys.iter().copied()).collect()
+/// The points of a column against the hours (shared, not copied).
+fn series(hours: &Arc<[f64]>, ys: &Values) -> Points {
+    Points::sampled(hours, ys.clone())
 }
 
 /// Whether the charts draw the `timeseries.csv` column `header` (the only
@@ -307,10 +313,25 @@ pub fn running_steps(
         .iter()
         .map(|g| format!("service:{g}").into_bytes())
         .collect();
+    // The groups sorted, each with its first position in `groups`: a row's
+    // group is looked up by binary search.
+    let mut index: Vec<(&[u8], usize)> = wanted
+        .iter()
+        .enumerate()
+        .map(|(k, w)| (w.as_slice(), k))
+        .collect();
+    index.sort();
+    index.dedup_by_key(|e| e.0);
+    let find = |group: &[u8]| -> Option<usize> {
+        index
+            .binary_search_by(|e| e.0.cmp(group))
+            .ok()
+            .map(|i| index[i].1)
+    };
     // Per group: (time, +1 or -1) changes of its RUNNING count.
     let mut changes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); groups.len()];
     let mut take = |line_no: u64, fields: &[&[u8]]| -> Result<(), PlotError> {
-        let Some(k) = wanted.iter().position(|w| w.as_slice() == fields[ix[0]]) else {
+        let Some(k) = find(fields[ix[0]]) else {
             return Ok(());
         };
         let number = |c: usize| -> Result<Option<f64>, PlotError> {
@@ -388,7 +409,7 @@ pub fn running_steps(
         // Only the group decides whether the row is read: find that field
         // alone first (it is the second one in the files ecsim writes).
         let group = text.split(|&b| b == b',').nth(ix[0]).unwrap_or_default();
-        if !wanted.iter().any(|w| w.as_slice() == group) {
+        if find(group).is_none() {
             continue;
         }
         let fields: Vec<&[u8]> = text.split(|&b| b == b',').collect();
@@ -493,7 +514,7 @@ fn seconds_text(s: f64) -> String {
 fn tasks_chart(
     ts: &Columns,
     tasks: Option<&Path>,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -530,42 +551,49 @@ fn tasks_chart(
         _ => None,
     };
     for (i, g) in groups.iter().enumerate() {
-        let running = ts.numbers_of(&format!("{g}.running"))?;
-        let running_pts = series(hours, running);
-        by_group
-            .lines
-            .push(Line::solid(format!("{g} running"), i, running_pts.clone()));
+        let running_column = ts.numbers_of(&format!("{g}.running"))?;
+        let running = running_column.to_vec();
+        by_group.lines.push(Line::solid(
+            format!("{g} running"),
+            i,
+            series(hours, running_column),
+        ));
         if ts.find(&format!("{g}.desired")).is_some() {
-            let desired = ts.numbers_of(&format!("{g}.desired"))?;
-            let desired_pts = series(hours, desired);
+            let desired_column = ts.numbers_of(&format!("{g}.desired"))?;
+            let desired = desired_column.to_vec();
             // The start-up, before the service first reaches its desired
             // count, is not a shortfall.
             let up = running
                 .iter()
-                .zip(desired)
+                .zip(&desired)
                 .position(|(r, d)| *d > 0.0 && r >= d)
                 .unwrap_or(n);
-            let after_start: Vec<(f64, f64)> = running_pts
+            let after_start: Vec<f64> = running
                 .iter()
-                .zip(&desired_pts)
+                .zip(&desired)
                 .enumerate()
                 .map(|(k, (r, d))| if k < up { *d } else { *r })
                 .collect();
-            if let Some(b) =
-                Band::shortfall(format!("{g} below desired"), &after_start, &desired_pts)
-            {
+            if let Some(b) = Band::sampled_shortfall(
+                format!("{g} below desired"),
+                hours,
+                &Values::from(&after_start[..]),
+                desired_column,
+            ) {
                 by_group.bands.push(b);
             }
-            by_group
-                .lines
-                .push(Line::dashed(format!("{g} desired"), i, desired_pts));
+            by_group.lines.push(Line::dashed(
+                format!("{g} desired"),
+                i,
+                series(hours, desired_column),
+            ));
             let k = services.iter().position(|s| s == g).unwrap_or_default();
             let exact = exact
                 .as_mut()
                 .and_then(|v| v.get_mut(k))
                 .map(std::mem::take);
-            let desired_steps = sampled_steps(hours, desired);
-            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, running));
+            let desired_steps = sampled_steps(hours, &desired);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
             short
                 .episodes
                 .push(episodes(&running_steps, &desired_steps, end_s));
@@ -575,7 +603,7 @@ fn tasks_chart(
         }
         for (total, state) in totals.iter_mut().zip(["pending", "running", "stopping"]) {
             let v = ts.numbers_of(&format!("{g}.{state}"))?;
-            for (t, x) in total.iter_mut().zip(v) {
+            for (t, x) in total.iter_mut().zip(v.iter()) {
                 *t += x;
             }
         }
@@ -607,9 +635,11 @@ fn tasks_chart(
         .zip(["PENDING", "RUNNING", "STOPPING"])
         .zip([1, 2, 3])
     {
-        by_state
-            .lines
-            .push(Line::solid(state, color, series(hours, total)));
+        by_state.lines.push(Line::solid(
+            state,
+            color,
+            series(hours, &Values::from(&total[..])),
+        ));
     }
     panels.push(by_state);
     Ok(Some(Chart {
@@ -676,7 +706,7 @@ fn zoom_panel(short: &Shortfalls, clock: Clock) -> Option<Panel> {
 
 fn instances_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -693,7 +723,7 @@ fn instances_chart(
             let v = ts.numbers_of(column)?;
             // Several states are often zero all along and hide one another
             // on the axis: say so in the legend.
-            let label = if v.iter().all(|&x| x == 0.0) {
+            let label = if v.iter().all(|x| x == 0.0) {
                 format!("{label} (none)")
             } else {
                 label.to_string()
@@ -706,9 +736,9 @@ fn instances_chart(
     }
     if ts.find("interruptions").is_some() {
         let cumulative = ts.numbers_of("interruptions")?;
-        let xs = notice_times(hours, cumulative);
+        let xs = notice_times(hours, &cumulative.to_vec());
         if !xs.is_empty() {
-            let total = cumulative.last().copied().unwrap_or(0.0);
+            let total = cumulative.last().unwrap_or(0.0);
             p.markers.push(Markers {
                 label: format!("interruption notice ({total} in all)"),
                 color: MARKER_COLOR,
@@ -738,7 +768,7 @@ pub fn notice_times(hours: &[f64], cumulative: &[f64]) -> Vec<f64> {
 
 fn reservation_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -814,7 +844,7 @@ pub fn spike_window(demand: &[f64], served: Option<&[f64]>) -> Option<(usize, us
 
 fn demand_chart(
     ts: &Columns,
-    hours: &[f64],
+    hours: &Arc<[f64]>,
     name: &str,
     clock: Clock,
 ) -> Result<Option<Chart>, PlotError> {
@@ -828,7 +858,7 @@ fn demand_chart(
     }
     let mut p = clock.panel(0.0, "requests per second");
     // (colour, demand, served) per service.
-    type Rates<'a> = (usize, &'a [f64], Option<&'a [f64]>);
+    type Rates<'a> = (usize, &'a Values, Option<&'a Values>);
     let mut data: Vec<Rates> = Vec::new();
     for (i, (pre, column)) in demand.iter().enumerate() {
         let d = ts.numbers_of(column)?;
@@ -844,18 +874,37 @@ fn demand_chart(
         data.push((i, d, s));
     }
     let draw = |p: &mut Panel, from: usize, to: usize| {
+        // The whole run shares the columns; a zoom copies its stretch.
+        let whole = from == 0 && to + 1 == hours.len();
+        let xs: Arc<[f64]> = if whole {
+            Arc::clone(hours)
+        } else {
+            Arc::from(&hours[from..=to])
+        };
+        let part = |v: &Values| -> Values {
+            if whole {
+                v.clone()
+            } else {
+                v.iter().skip(from).take(to + 1 - from).collect()
+            }
+        };
         for ((i, d, s), (pre, column)) in data.iter().zip(&demand) {
-            let d_pts = series(&hours[from..=to], &d[from..=to]);
+            let d_part = part(d);
+            let d_pts = series(&xs, &d_part);
             if let Some(s) = s {
-                let s_pts = series(&hours[from..=to], &s[from..=to]);
+                let s_part = part(s);
+                let s_pts = series(&xs, &s_part);
                 let who = if pre.is_empty() {
                     String::new()
                 } else {
                     format!("{pre} ")
                 };
-                if let Some(b) =
-                    Band::shortfall(format!("{who}requests not served"), &s_pts, &d_pts)
-                {
+                if let Some(b) = Band::sampled_shortfall(
+                    format!("{who}requests not served"),
+                    &xs,
+                    &s_part,
+                    &d_part,
+                ) {
                     p.bands.push(b);
                 }
                 p.lines.push(Line::solid(format!("{who}demand"), *i, d_pts));
@@ -871,7 +920,8 @@ fn demand_chart(
     let mut panels = vec![p];
     // Zoom on the first service's spike.
     if let Some((_, d, s)) = data.first() {
-        if let Some((a, b)) = spike_window(d, s.as_deref()) {
+        let s = s.map(Values::to_vec);
+        if let Some((a, b)) = spike_window(&d.to_vec(), s.as_deref()) {
             if b > a && (a > 0 || b < last) {
                 let mut z = clock.panel(hours[a], "requests per second");
                 z.caption = Some(format!(
@@ -900,7 +950,10 @@ fn cost_chart(
     if !path.is_file() {
         return Ok(None);
     }
-    let t = Table::read(&path)?;
+    // One pass over the ledger (hundreds of thousands of rows for a
+    // month): the numbers parsed and the capacities interned as they go
+    // by; a bad number is reported as a table read whole would: column by
+    // column (hour, compute, idle, storage), the first bad line of each.
     let needed = [
         "hour",
         "owner",
@@ -909,23 +962,66 @@ fn cost_chart(
         "idle_usd",
         "storage_usd",
     ];
-    if let Some(missing) = needed.iter().find(|c| t.find(c).is_none()) {
+    let numeric = ["hour", "compute_usd", "idle_usd", "storage_usd"];
+    let mut at: Option<(usize, [Option<usize>; 4])> = None;
+    let mut numbers: [Vec<f64>; 4] = Default::default();
+    // Per column: the first cell that is not a number, and the first
+    // empty one (reported only when there is no such cell, as a table
+    // does).
+    let mut bad: [Option<(u64, String)>; 4] = Default::default();
+    let mut empty: [Option<u64>; 4] = Default::default();
+    let mut distinct: Vec<String> = Vec::new();
+    let mut cap_of: Vec<usize> = Vec::new();
+    let headers = Table::scan(&path, |headers, line, record| {
+        let (cap_col, cols) = at.get_or_insert_with(|| {
+            let find = |c: &str| headers.iter().position(|h| h == c);
+            (find("capacity").unwrap_or(usize::MAX), numeric.map(find))
+        });
+        for (((col, values), bad), empty) in
+            cols.iter().zip(&mut numbers).zip(&mut bad).zip(&mut empty)
+        {
+            let Some(i) = *col else { continue };
+            let cell = record.get(i).map_or("", str::trim);
+            if cell.is_empty() {
+                empty.get_or_insert(line);
+                continue;
+            }
+            match cell.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                Some(x) => values.push(x),
+                None => {
+                    bad.get_or_insert_with(|| (line, cell.to_string()));
+                }
+            }
+        }
+        let cap = record.get(*cap_col).unwrap_or("");
+        let k = match distinct.iter().position(|d| d == cap) {
+            Some(k) => k,
+            None => {
+                distinct.push(cap.to_string());
+                distinct.len() - 1
+            }
+        };
+        cap_of.push(k);
+    })?;
+    if let Some(missing) = needed.iter().find(|c| !headers.iter().any(|h| h == *c)) {
         notes.push(format!(
             "cost: cost.csv has no {missing} column; cost chart skipped"
         ));
         return Ok(None);
     }
-    let hours = t.numbers_of("hour")?;
-    let caps: Vec<String> = t
-        .strings(t.column("capacity")?)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let compute = t.numbers_of("compute_usd")?;
-    let idle = t.numbers_of("idle_usd")?;
-    let storage = t.numbers_of("storage_usd")?;
+    for ((name, bad), empty) in numeric.iter().zip(bad).zip(empty) {
+        if let Some((line, cell)) = bad.or(empty.map(|line| (line, String::new()))) {
+            return Err(PlotError::Csv {
+                path: path.clone(),
+                line,
+                message: format!("column `{name}`: `{cell}` is not a number"),
+            });
+        }
+    }
+    let [hours, compute, idle, storage] = numbers;
+    let caps: Vec<&str> = cap_of.iter().map(|&k| distinct[k].as_str()).collect();
     let last = hours.iter().copied().fold(0.0, f64::max) as usize;
-    let mut names: Vec<String> = caps.clone();
+    let mut names: Vec<String> = distinct.clone();
     names.sort();
     names.dedup();
     // Per hour: cost by capacity, then idle.
@@ -1020,7 +1116,7 @@ mod tests {
         assert_eq!(prefix("webdemand_rps", "demand_rps"), None);
         let t = table("time_s,web.demand_rps,web.served_rps,demand_x\n0,1,1,9\n60,3,2,9\n");
         let clock = Clock { start: None };
-        let c = demand_chart(&t, &[0.0, 1.0 / 60.0], "x", clock)
+        let c = demand_chart(&t, &Arc::from([0.0, 1.0 / 60.0]), "x", clock)
             .unwrap()
             .unwrap();
         let p = &c.panels[0];
@@ -1048,9 +1144,11 @@ mod tests {
     #[test]
     fn no_demand_column_no_chart() {
         let t = table("time_s,x\n0,1\n");
-        assert!(demand_chart(&t, &[0.0], "x", Clock { start: None })
-            .unwrap()
-            .is_none());
+        assert!(
+            demand_chart(&t, &Arc::from([0.0]), "x", Clock { start: None })
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -1181,7 +1279,7 @@ mod tests {
             services: vec![("web".into(), 0, running, desired)],
         };
         let p = zoom_panel(&short, Clock { start: None }).unwrap();
-        let pts = &p.lines[0].points;
+        let pts = p.lines[0].points.to_vec();
         let h = 28_829.091 / 3600.0;
         let at = pts.iter().position(|q| q.0 == h).unwrap();
         assert_eq!((pts[at].1, pts[at + 1]), (11.0, (h, 12.0)));
@@ -1246,6 +1344,34 @@ mod tests {
         assert_eq!(total.label, "total: $5.00");
         assert_eq!(total.points, vec![(0.0, 0.0), (1.0, 1.5), (2.0, 5.0)]);
         assert!(notes.is_empty());
+        // A bad number names its line, column by column as in the file's
+        // table: text before an empty cell of the same column.
+        let header = "hour,owner,capacity,compute_usd,idle_usd,storage_usd\n";
+        let bad =
+            format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,x,0\n2,web,ec2-spot,y,0,0\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 4: column `compute_usd`: `y` is not a number"),
+            "{e}"
+        );
+        let bad = format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,x,0\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 3: column `idle_usd`: `x` is not a number"),
+            "{e}"
+        );
+        let bad = format!("{header}0,web,ec2-spot,1,,0\n1,web,ec2-spot,1,2\n");
+        std::fs::write(d.path().join("cost.csv"), bad).unwrap();
+        let e = cost_chart(d.path(), "x", clock, &mut notes).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("cost.csv, line 3: 5 fields where the header has 6"),
+            "{e}"
+        );
         std::fs::write(d.path().join("cost.csv"), "instance,usd\ni-1,3\n").unwrap();
         assert!(cost_chart(d.path(), "x", clock, &mut notes)
             .unwrap()
