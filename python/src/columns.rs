@@ -307,8 +307,7 @@ pub fn sweep_tables<'py>(
     }
     // The `[slo]` objectives: share of each combination's runs that met
     // each, with its Wilson interval (as aggregate.csv ends).
-    let (names, values) =
-        sweep_table::slo_shares(records, manifest.slo_confidence.unwrap_or(0.95));
+    let (names, values) = sweep_table::slo_shares(records, manifest.slo_confidence.unwrap_or(0.95));
     for (k, name) in names.iter().enumerate() {
         let v = values.iter().map(|row| num(row[k])).collect();
         agg.append(column(py, name, Col::Float(v), None)?)?;
