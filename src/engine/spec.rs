@@ -613,13 +613,7 @@ pub struct HealthCheckFailures {
 
 /// At `at`, the `tasks` healthy tasks of the service with the lowest task
 /// ids (the oldest) fail their health checks together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HealthFailureReplay {
-    /// When.
-    pub at: SimTime,
-    /// How many tasks fail.
-    pub tasks: u32,
-}
+pub type HealthFailureReplay = super::FailureReplay;
 
 /// A task-definition revision a service can run.
 #[derive(Debug, Clone, PartialEq)]

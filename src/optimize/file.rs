@@ -9,9 +9,15 @@ use toml::{Table, Value};
 use crate::scenario::overrides;
 use crate::scenario::reader::{describe, index, join, Reader};
 use crate::slo::{wilson, Objective};
-use crate::sweep::file::element;
+use crate::sweep::file::{element, read_name, read_scenario, read_seed, read_set, FileKind};
 use crate::sweep::table::num;
 use crate::sweep::SweepError;
+
+/// How the readers it shares with sweep files word their messages.
+const OPTIMIZE: FileKind = FileKind {
+    word: "optimize",
+    example: "../capacity/black-friday.toml",
+};
 
 /// Fields an optimize file may have.
 const FIELDS: [&str; 9] = [
@@ -145,22 +151,7 @@ pub fn parse(text: &str, file: &Path) -> Result<OptimizeDef, SweepError> {
     let Some(t) = r.table(&root, "", &FIELDS, &[]) else {
         return Err(SweepError::Invalid(r.issues));
     };
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("optimize");
-    let name = match t.get("name") {
-        None => stem.to_string(),
-        Some(Value::String(s)) if r.folder_name("name", s) => s.clone(),
-        Some(Value::String(_)) => String::new(),
-        Some(other) => {
-            r.err(
-                "name",
-                format!("expected a string, found {}", describe(other)),
-            );
-            String::new()
-        }
-    };
+    let name = read_name(&mut r, t, file, OPTIMIZE);
     if let Some(d) = t.get("description") {
         if !d.is_str() {
             r.err(
@@ -169,44 +160,8 @@ pub fn parse(text: &str, file: &Path) -> Result<OptimizeDef, SweepError> {
             );
         }
     }
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let scenario = match t.get("scenario") {
-        Some(Value::String(s)) if !s.is_empty() => dir.join(s),
-        Some(other) => {
-            r.err(
-                "scenario",
-                format!(
-                    "expected the base scenario file (a path relative to the optimize file), found {}",
-                    describe(other)
-                ),
-            );
-            PathBuf::new()
-        }
-        None => {
-            r.err(
-                "scenario",
-                "missing: the base scenario file, relative to the optimize file, e.g. scenario = \"../capacity/black-friday.toml\"",
-            );
-            PathBuf::new()
-        }
-    };
-    let seed = match t.get("seed") {
-        Some(Value::Integer(i)) if *i >= 0 => *i as u64,
-        Some(other) => {
-            r.err(
-                "seed",
-                format!("expected a non-negative integer, found {}", describe(other)),
-            );
-            0
-        }
-        None => {
-            r.err(
-                "seed",
-                "missing: the optimize seed, e.g. seed = 1 (run seeds are derived from it)",
-            );
-            0
-        }
-    };
+    let scenario = read_scenario(&mut r, t, file, OPTIMIZE);
+    let seed = read_seed(&mut r, t, OPTIMIZE);
     let set = read_set(&mut r, t);
     let variables = read_variables(&mut r, t);
     for (i, s) in set.iter().enumerate() {
@@ -285,34 +240,6 @@ pub fn parse(text: &str, file: &Path) -> Result<OptimizeDef, SweepError> {
     } else {
         Err(SweepError::Invalid(r.issues))
     }
-}
-
-fn read_set(r: &mut Reader, t: &Table) -> Vec<String> {
-    let items = match t.get("set") {
-        None => return Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            r.err(
-                "set",
-                format!(
-                    "expected a list of PATH=VALUE strings, found {}",
-                    describe(other)
-                ),
-            );
-            return Vec::new();
-        }
-    };
-    let mut set = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        match item {
-            Value::String(s) if overrides::parse_assignment(s).is_ok() => set.push(s.clone()),
-            other => r.err(
-                &index("set", i),
-                format!("expected a PATH=VALUE string, found {}", describe(other)),
-            ),
-        }
-    }
-    set
 }
 
 /// Whether a table is a numeric range (`{ min, max, step }`) rather than a

@@ -11,9 +11,9 @@ use toml::{Table, Value};
 use super::reader::{index, join, Reader};
 use super::values::{constraints, strategies};
 use crate::engine::{
-    Capacity, CircuitBreaker, Deployment, DesiredChange, HealthCheckFailures, HealthFailureReplay,
-    ProtectedTasks, ProtectionSetting, Revision, ServiceKind, ServiceSpec,
-    DEFAULT_PROTECTION_MINUTES, MAX_PROTECTION_MINUTES,
+    Capacity, CircuitBreaker, Deployment, DesiredChange, HealthCheckFailures, ProtectedTasks,
+    ProtectionSetting, Revision, ServiceKind, ServiceSpec, DEFAULT_PROTECTION_MINUTES,
+    MAX_PROTECTION_MINUTES,
 };
 use crate::model::TaskDefId;
 use crate::placement::{Constraint, Strategy};
@@ -319,30 +319,9 @@ fn health_check_failures(r: &mut Reader, v: &Value, path: &str) -> Option<Health
     } else if t.contains_key("perTaskHour") {
         ok = false;
     }
-    let rpath = join(path, "replay");
-    for (i, v) in r.list(t, path, "replay").iter().enumerate() {
-        let p = index(&rpath, i);
-        let Some(e) = r.table(v, &p, &["at", "tasks"], &[]) else {
-            ok = false;
-            continue;
-        };
-        let at = r
-            .required(e, &p, "at")
-            .and_then(|v| r.duration(v, &join(&p, "at")));
-        let tasks = r
-            .required(e, &p, "tasks")
-            .and_then(|v| r.uint(v, &join(&p, "tasks"), 100_000));
-        if tasks == Some(0) {
-            r.err(&join(&p, "tasks"), "expected at least 1 task");
-        }
-        match (at, tasks) {
-            (Some(at), Some(n)) if n > 0 => spec.replay.push(HealthFailureReplay {
-                at: SimTime::ZERO + at,
-                tasks: n as u32,
-            }),
-            _ => ok = false,
-        }
-    }
+    let (replay, read) = super::task_failures::replay_list(r, t, path);
+    spec.replay = replay;
+    ok &= read;
     spec.replay.sort_by_key(|e| e.at);
     ok.then_some(spec)
 }

@@ -187,6 +187,27 @@ fn probability(r: &mut Reader, t: &Table, path: &str, what: &str) -> Option<f64>
 /// `replay = [{ at, tasks }]` and `file = "x.csv"` together, in time order
 /// (a record of the file after the inline ones at the same time).
 fn replays(r: &mut Reader, t: &Table, path: &str, dir: &Path) -> Option<Vec<FailureReplay>> {
+    let (mut out, mut ok) = replay_list(r, t, path);
+    if let Some(v) = t.get("file") {
+        let fp = join(path, "file");
+        match r.string(v, &fp) {
+            Some(name) => match read_csv(&dir.join(&name)) {
+                Ok(mut list) => out.append(&mut list),
+                Err(e) => {
+                    r.err(&fp, e);
+                    ok = false;
+                }
+            },
+            None => ok = false,
+        }
+    }
+    out.sort_by_key(|e| e.at);
+    ok.then_some(out)
+}
+
+/// `PATH.replay = [{ at, tasks }]` (also `healthCheckFailures.replay`), in
+/// the order written, and whether every entry was read.
+pub(super) fn replay_list(r: &mut Reader, t: &Table, path: &str) -> (Vec<FailureReplay>, bool) {
     let mut ok = true;
     let mut out = Vec::new();
     let rpath = join(path, "replay");
@@ -213,21 +234,7 @@ fn replays(r: &mut Reader, t: &Table, path: &str, dir: &Path) -> Option<Vec<Fail
             _ => ok = false,
         }
     }
-    if let Some(v) = t.get("file") {
-        let fp = join(path, "file");
-        match r.string(v, &fp) {
-            Some(name) => match read_csv(&dir.join(&name)) {
-                Ok(mut list) => out.append(&mut list),
-                Err(e) => {
-                    r.err(&fp, e);
-                    ok = false;
-                }
-            },
-            None => ok = false,
-        }
-    }
-    out.sort_by_key(|e| e.at);
-    ok.then_some(out)
+    (out, ok)
 }
 
 /// A replay CSV: columns `time` (a duration from the start, such as `2h`

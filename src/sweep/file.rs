@@ -114,9 +114,9 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
         return Err(SweepError::Invalid(r.issues));
     };
     // In file-format order, so problems are listed in that order.
-    let name = read_name(&mut r, t, file);
-    let scenario = read_scenario(&mut r, t, file);
-    let seed = read_seed(&mut r, t);
+    let name = read_name(&mut r, t, file, SWEEP);
+    let scenario = read_scenario(&mut r, t, file, SWEEP);
+    let seed = read_seed(&mut r, t, SWEEP);
     let seeds = read_seeds(&mut r, t);
     let set = read_set(&mut r, t);
     let mut axes = read_parameters(&mut r, t);
@@ -139,9 +139,29 @@ pub fn parse(text: &str, file: &Path) -> Result<SweepDef, SweepError> {
     }
 }
 
+/// What kind of file names a base scenario and derives run seeds: a sweep
+/// file or an optimize file. Both read `name`, `scenario`, `seed` and `set`
+/// with the readers below; the kind only words their messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileKind {
+    /// `sweep` or `optimize`: the default name and the messages' noun.
+    pub word: &'static str,
+    /// An example base scenario for the `scenario` message.
+    pub example: &'static str,
+}
+
+/// Sweep files.
+pub(crate) const SWEEP: FileKind = FileKind {
+    word: "sweep",
+    example: "../teaching/binpack.toml",
+};
+
 /// `name`: default the file stem; it names the output folder.
-fn read_name(r: &mut Reader, t: &Table, file: &Path) -> String {
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("sweep");
+pub(crate) fn read_name(r: &mut Reader, t: &Table, file: &Path, kind: FileKind) -> String {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(kind.word);
     match t.get("name") {
         None => stem.to_string(),
         Some(Value::String(s)) if r.folder_name("name", s) => s.clone(),
@@ -156,8 +176,8 @@ fn read_name(r: &mut Reader, t: &Table, file: &Path) -> String {
     }
 }
 
-/// `scenario`: the base scenario, relative to the sweep file's folder.
-fn read_scenario(r: &mut Reader, t: &Table, file: &Path) -> PathBuf {
+/// `scenario`: the base scenario, relative to the file's folder.
+pub(crate) fn read_scenario(r: &mut Reader, t: &Table, file: &Path, kind: FileKind) -> PathBuf {
     let dir = file.parent().unwrap_or(Path::new("."));
     match t.get("scenario") {
         Some(Value::String(s)) if !s.is_empty() => dir.join(s),
@@ -165,7 +185,8 @@ fn read_scenario(r: &mut Reader, t: &Table, file: &Path) -> PathBuf {
             r.err(
                 "scenario",
                 format!(
-                    "expected the base scenario file (a path relative to the sweep file), found {}",
+                    "expected the base scenario file (a path relative to the {} file), found {}",
+                    kind.word,
                     describe(other)
                 ),
             );
@@ -174,7 +195,10 @@ fn read_scenario(r: &mut Reader, t: &Table, file: &Path) -> PathBuf {
         None => {
             r.err(
                 "scenario",
-                "missing: the base scenario file, relative to the sweep file, e.g. scenario = \"../teaching/binpack.toml\"",
+                format!(
+                    "missing: the base scenario file, relative to the {} file, e.g. scenario = \"{}\"",
+                    kind.word, kind.example
+                ),
             );
             PathBuf::new()
         }
@@ -182,7 +206,7 @@ fn read_scenario(r: &mut Reader, t: &Table, file: &Path) -> PathBuf {
 }
 
 /// `seed`: required, non-negative.
-fn read_seed(r: &mut Reader, t: &Table) -> u64 {
+pub(crate) fn read_seed(r: &mut Reader, t: &Table, kind: FileKind) -> u64 {
     match t.get("seed") {
         Some(Value::Integer(i)) if *i >= 0 => *i as u64,
         Some(other) => {
@@ -195,7 +219,10 @@ fn read_seed(r: &mut Reader, t: &Table) -> u64 {
         None => {
             r.err(
                 "seed",
-                "missing: the sweep seed, e.g. seed = 1 (run seeds are derived from it)",
+                format!(
+                    "missing: the {} seed, e.g. seed = 1 (run seeds are derived from it)",
+                    kind.word
+                ),
             );
             0
         }
@@ -221,7 +248,7 @@ fn read_seeds(r: &mut Reader, t: &Table) -> u32 {
 }
 
 /// `set`: fixed `PATH=VALUE` overrides, kept as text.
-fn read_set(r: &mut Reader, t: &Table) -> Vec<String> {
+pub(crate) fn read_set(r: &mut Reader, t: &Table) -> Vec<String> {
     let items = match t.get("set") {
         None => return Vec::new(),
         Some(Value::Array(items)) => items,
