@@ -140,6 +140,49 @@ impl fmt::Display for SimDuration {
     }
 }
 
+/// Parses a duration: one or more `<number><unit>` parts, units `ms`, `s`,
+/// `m`, `h`, `d`, `w`; numbers may have decimals (`"1.5h"`).
+pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
+    let text = s.trim();
+    let expected = "expected a duration such as \"90s\", \"5m\", \"1h30m\" or \"7d\"";
+    if text.is_empty() {
+        return Err(format!("{expected}, found an empty string"));
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(format!("{expected}, found \"{s}\""));
+        }
+        let number: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("{expected}, found \"{s}\""))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let ms = match &rest[..unit_len] {
+            "ms" => 1.0,
+            "s" => 1000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            "w" => 604_800_000.0,
+            "" => return Err(format!("{expected}: \"{s}\" has a number without a unit")),
+            u => return Err(format!("{expected}: unknown unit \"{u}\" in \"{s}\"")),
+        };
+        total += number * ms;
+        rest = &rest[unit_len..];
+    }
+    if total > 1e15 {
+        return Err(format!("duration \"{s}\" is too long"));
+    }
+    Ok(SimDuration(total.round() as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@
 //! runs that met each objective, with a Wilson score interval.
 
 use crate::metrics::{flatten, SloResult, Summary};
-use crate::scenario::units::parse_duration;
+use crate::sim::time::parse_duration;
 
 /// Metrics every service entry of the summary holds (`services.<name>.…`).
 pub const SERVICE_METRICS: &[&str] = &[
