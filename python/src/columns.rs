@@ -222,11 +222,8 @@ pub fn sweep_tables<'py>(
     manifest: &Manifest,
     records: &[RunRecord],
 ) -> PyResult<Bound<'py, PyDict>> {
-    let rows: Vec<Vec<(String, f64)>> = records
-        .iter()
-        .map(|r| sweep_table::flatten(&r.summary))
-        .collect();
-    let metrics = sweep_table::metric_columns(records.iter().map(|r| &r.summary));
+    let flat = sweep_table::Metrics::of(records);
+    let metrics = &flat.names;
     let all: Vec<&RunRecord> = records.iter().collect();
 
     let runs = PyList::empty(py);
@@ -251,11 +248,8 @@ pub fn sweep_tables<'py>(
     for (name, c) in fixed_cols.into_iter().chain(params(manifest, &all)) {
         runs.append(column(py, &name, c, None)?)?;
     }
-    for m in &metrics {
-        let v = rows
-            .iter()
-            .map(|row| num(sweep_table::value_of(row, m)))
-            .collect();
+    for (i, m) in metrics.iter().enumerate() {
+        let v = (0..records.len()).map(|r| num(flat.row(r)[i])).collect();
         runs.append(column(py, m, Col::Float(v), None)?)?;
     }
 
@@ -280,16 +274,10 @@ pub fn sweep_tables<'py>(
         Col::Int(groups.iter().map(|&(s, e)| (e - s) as i64).collect()),
         None,
     )?)?;
-    for m in &metrics {
+    for (i, m) in metrics.iter().enumerate() {
         let stats: Vec<sweep_table::Stats> = groups
             .iter()
-            .map(|&(s, e)| {
-                let xs: Vec<f64> = rows[s..e]
-                    .iter()
-                    .map(|row| sweep_table::value_of(row, m))
-                    .collect();
-                sweep_table::stats(&xs)
-            })
+            .map(|&(s, e)| sweep_table::stats(&flat.column(i, s..e)))
             .collect();
         let pick: [(&str, &Pick); 6] = [
             ("mean", &|s| Some(s.mean)),

@@ -322,19 +322,23 @@ fn write_tables(
     manifest: &Manifest,
     records: &[RunRecord],
 ) -> Result<Vec<&'static str>, SweepError> {
+    let metrics = table::Metrics::of(records);
+    let params = &manifest.parameters;
+    let (runs, aggregate) = rayon::join(
+        || table::runs_csv_of(params, records, &metrics),
+        || {
+            manifest.shard.is_none().then(|| {
+                let confidence = manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE);
+                table::aggregate_csv_of(params, records, &metrics, confidence)
+            })
+        },
+    );
     let mut files = vec![
         (MANIFEST, to_json(manifest, &stage.join(MANIFEST))?),
-        (RUNS_CSV, table::runs_csv(&manifest.parameters, records)),
+        (RUNS_CSV, runs),
     ];
-    if manifest.shard.is_none() {
-        files.push((
-            AGGREGATE_CSV,
-            table::aggregate_csv_at(
-                &manifest.parameters,
-                records,
-                manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE),
-            ),
-        ));
+    if let Some(aggregate) = aggregate {
+        files.push((AGGREGATE_CSV, aggregate));
     }
     let mut new = NewFiles::new(stage);
     let mut names = Vec::new();
@@ -641,7 +645,8 @@ pub fn run(
         Err(panic) => std::panic::resume_unwind(panic),
     }
     worked?;
-    session.finish()
+    // The tables are built on the sweep's threads too.
+    pool.install(|| session.finish())
 }
 
 /// Simulates run `r` of `sweep` and returns the text of its run file
@@ -824,18 +829,23 @@ impl Session {
         }
         // The tables come from the run files, whoever wrote them, so a fresh,
         // resumed or merged sweep gives the same bytes.
-        let mut records = Vec::with_capacity(self.selected.len());
-        for r in &self.selected {
-            let path = runs_dir.join(format!("{}.json", r.id));
-            let rec: RunRecord = read_json(&path, "a run file")?;
-            if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id {
-                return Err(SweepError::folder(
-                    &path,
-                    "was changed while the sweep ran (another process writing the same folder?)",
-                ));
-            }
-            records.push(rec);
-        }
+        // Read on the caller's threads (the sweep's workers), in order; the
+        // first bad file in sweep order is the one reported.
+        let read: Vec<Result<RunRecord, SweepError>> = (self.selected.par_iter())
+            .map(|r| {
+                let path = runs_dir.join(format!("{}.json", r.id));
+                let rec: RunRecord = read_json(&path, "a run file")?;
+                if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id
+                {
+                    return Err(SweepError::folder(
+                        &path,
+                        "was changed while the sweep ran (another process writing the same folder?)",
+                    ));
+                }
+                Ok(rec)
+            })
+            .collect();
+        let records = read.into_iter().collect::<Result<Vec<_>, _>>()?;
         let stage = self.lock.stage(Kind::Sweep)?;
         let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
             SweepError::Output(e) => SweepError::Output(stage.explain(e)),

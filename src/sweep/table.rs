@@ -339,16 +339,68 @@ pub fn combination_groups(records: &[RunRecord]) -> Vec<std::ops::Range<usize>> 
     groups
 }
 
+/// Every record's metrics, flattened once: the [`metric_columns`] of the
+/// records and, per record, a value per column (0 where the run has none,
+/// the first of its values where a flattened name repeats, as
+/// [`value_of`] reads it). Both tables read it, so each summary is walked
+/// once, and a cell is an index, not a search by name.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    /// Column names.
+    pub names: Vec<String>,
+    /// Record-major values, `names.len()` per record.
+    values: Vec<f64>,
+}
+
+impl Metrics {
+    /// The metrics of `records`.
+    pub fn of(records: &[RunRecord]) -> Metrics {
+        let names = metric_columns(records.iter().map(|r| &r.summary));
+        let column: std::collections::HashMap<&str, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let width = names.len();
+        let mut values = vec![0.0; width * records.len()];
+        let mut seen = vec![false; width];
+        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
+            seen.iter_mut().for_each(|s| *s = false);
+            for (name, x) in flatten(&r.summary) {
+                if let Some(&i) = column.get(name.as_str()) {
+                    if !seen[i] {
+                        seen[i] = true;
+                        row[i] = x;
+                    }
+                }
+            }
+        }
+        Metrics { names, values }
+    }
+
+    /// The values of record `i`, one per column.
+    pub fn row(&self, i: usize) -> &[f64] {
+        let w = self.names.len();
+        &self.values[i * w..(i + 1) * w]
+    }
+
+    /// Column `m` over the records `rows`.
+    pub fn column(&self, m: usize, rows: std::ops::Range<usize>) -> Vec<f64> {
+        rows.map(|i| self.row(i)[m]).collect()
+    }
+}
+
 /// `runs.csv`: `run_id, run_index, seed_index, seed`, the parameters, the
 /// metrics; one row per record, in the order given (sweep order).
 pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
-    let rows: Vec<Vec<(String, f64)>> = records.iter().map(|r| flatten(&r.summary)).collect();
-    let metrics = metric_columns(records.iter().map(|r| &r.summary));
+    runs_csv_of(parameters, records, &Metrics::of(records))
+}
+
+/// [`runs_csv`] from the records' [`Metrics`].
+pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metrics) -> String {
     let mut head = header(parameters, &["run_id", "run_index", "seed_index", "seed"]);
-    head.extend(metrics.iter().cloned());
+    head.extend(metrics.names.iter().cloned());
     let mut w = CsvText::new();
     w.row(&head);
-    for (r, row) in records.iter().zip(&rows) {
+    for (i, r) in records.iter().enumerate() {
         let mut cells = vec![
             r.run_id.clone(),
             r.run_index.to_string(),
@@ -356,7 +408,7 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
             r.seed.to_string(),
         ];
         cells.extend(param_cells(parameters, r));
-        cells.extend(metrics.iter().map(|m| num(value_of(row, m))));
+        cells.extend(metrics.row(i).iter().map(|&x| num(x)));
         w.row(&cells);
     }
     w.finish()
@@ -420,11 +472,19 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
 /// combination, records grouped by consecutive combination (the records
 /// must be in sweep order).
 pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence: f64) -> String {
-    let rows: Vec<Vec<(String, f64)>> = records.iter().map(|r| flatten(&r.summary)).collect();
-    let metrics = metric_columns(records.iter().map(|r| &r.summary));
+    aggregate_csv_of(parameters, records, &Metrics::of(records), confidence)
+}
+
+/// [`aggregate_csv_at`] from the records' [`Metrics`].
+pub fn aggregate_csv_of(
+    parameters: &[String],
+    records: &[RunRecord],
+    metrics: &Metrics,
+    confidence: f64,
+) -> String {
     let mut head = header(parameters, &[]);
     head.push("runs".into());
-    for m in &metrics {
+    for m in &metrics.names {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
     let (slo_names, slo_values) = slo_shares(records, confidence);
@@ -432,15 +492,10 @@ pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence
     let mut w = CsvText::new();
     w.row(&head);
     for (group, slo) in combination_groups(records).into_iter().zip(slo_values) {
-        let (start, end) = (group.start, group.end);
-        let mut cells = param_cells(parameters, &records[start]);
-        cells.push((end - start).to_string());
-        for m in &metrics {
-            let xs: Vec<f64> = rows[start..end]
-                .iter()
-                .map(|row| value_of(row, m))
-                .collect();
-            let st = stats(&xs);
+        let mut cells = param_cells(parameters, &records[group.start]);
+        cells.push(group.len().to_string());
+        for m in 0..metrics.names.len() {
+            let st = stats(&metrics.column(m, group.clone()));
             let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
             cells.push(num(st.mean));
             cells.push(opt(st.std));
@@ -519,6 +574,28 @@ mod tests {
         let plain: Vec<RunRecord> = (0..3).map(|k| record(0, k, &[])).collect();
         assert_eq!(slo_shares(&plain, 0.95).0.len(), 0);
         assert!(!aggregate_csv(&[], &plain).contains("slo."));
+    }
+
+    #[test]
+    fn metrics_read_each_cell_as_value_of_does() {
+        // A metric one run lacks (0), a list keyed by name whose names
+        // repeat (the first value counts), a boolean.
+        let mut a = record(0, 0, &[true]);
+        a.summary =
+            json!({"x": 1.5, "by": [{"name": "p", "n": 2}, {"name": "p", "n": 9}], "ok": true});
+        let mut b = record(0, 1, &[]);
+        b.summary = json!({"x": 2, "y": 7});
+        let records = [a, b];
+        let m = Metrics::of(&records);
+        assert_eq!(m.names, metric_columns(records.iter().map(|r| &r.summary)));
+        for (i, r) in records.iter().enumerate() {
+            let row = flatten(&r.summary);
+            for (k, name) in m.names.iter().enumerate() {
+                assert_eq!(m.row(i)[k], value_of(&row, name), "{name} of run {i}");
+            }
+        }
+        let k = m.names.iter().position(|n| n == "by.p.n").expect("column");
+        assert_eq!(m.column(k, 0..2), [2.0, 0.0]);
     }
 
     #[test]
