@@ -7,8 +7,8 @@
 //! group; values with equal counts are one bucket, within which the last
 //! strategy compares instances of all of them (lexicographic order, P5).
 
-use super::{binpack, random, spread, Checker, Policy, Step};
-use crate::model::index::{rank_instance, Partition};
+use super::{binpack, random, spread, BinpackField, Checker, Policy, Step};
+use crate::model::index::{rank_instance, Order, Partition};
 use crate::model::{AttrId, Cluster, InstanceId, TaskReq};
 use crate::sim::SimRng;
 
@@ -22,10 +22,14 @@ pub(super) struct Plan {
 /// (its shape, or an attribute or group the cluster does not index).
 pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<Plan> {
     let steps = policy.steps(cluster);
-    let indexed = |a: &AttrId| cluster.index().level(*a).is_some();
-    let last_ok = |s: &Step| match s {
-        Step::Binpack(_) | Step::Random => true,
-        Step::SpreadInstance => cluster.index().tracks_group(req.group),
+    let index = cluster.index();
+    let indexed = |a: &AttrId| index.level(*a).is_some();
+    // The order the last step walks must be kept in the level walked.
+    let last_ok = |level: Option<AttrId>, s: &Step| match s {
+        Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory),
+        Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu),
+        Step::Random => true,
+        Step::SpreadInstance => index.keeps(level, Order::Group(req.group)),
         Step::SpreadAttr(_) => false,
     };
     match &*steps {
@@ -37,11 +41,11 @@ pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<
             level: Some(*a),
             last: None,
         }),
-        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(s) => Some(Plan {
+        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(Some(*a), s) => Some(Plan {
             level: Some(*a),
             last: Some(*s),
         }),
-        [s] if last_ok(s) => Some(Plan {
+        [s] if last_ok(None, s) => Some(Plan {
             level: None,
             last: Some(*s),
         }),
@@ -97,11 +101,11 @@ fn best_in(
         !checker.cached_reject(cluster, id) && checker.check(cluster, id, req).is_ok()
     };
     if last == Some(Step::Random) {
-        return random::choose(parts, req.reservation, rng, fits);
+        return random::choose(cluster.index(), parts, req.reservation, rng, fits);
     }
     // Nothing in these partitions has the CPU or the memory: no walk needed.
     let need = req.reservation;
-    if !parts.iter().any(|p| p.may_fit(need)) {
+    if !parts.iter().any(|p| cluster.index().may_fit(p, need)) {
         return None;
     }
     let fits_rank = |rank: u64| fits(rank_instance(rank));

@@ -45,7 +45,8 @@ pub mod spread;
 
 use rand::Rng;
 
-use crate::model::{AttrId, Cluster, InstanceId, TaskReq, Unfit};
+use crate::model::index::Order;
+use crate::model::{AttrId, Cluster, InstanceId, Resources, TaskReq, Unfit};
 use crate::sim::SimRng;
 
 pub use constraint::Constraint;
@@ -192,25 +193,39 @@ impl Policy {
 
     /// Asks `cluster` to index what this policy reads, so that its
     /// decisions take the indexed path: the attributes it spreads over are
-    /// partitioned and counted, its group's per-instance counts ordered
-    /// (when it spreads per instance), and its `memberOf` expressions that
+    /// counted (and partitioned), the order its last strategy walks kept in
+    /// the partitions it walks (by remaining memory or CPU for binpack, by
+    /// its group's per-instance counts for spread(instanceId)), and its `memberOf` expressions that
     /// do not read tasks cached per instance. Decisions are the same with
     /// or without (a `random` draw aside, see the module doc); the cluster
     /// fills the indexes from its current state, so this may come before or
     /// after instances register.
     pub fn index_in(&self, cluster: &mut Cluster) {
-        for s in &self.strategies {
-            match s {
-                Strategy::Spread(SpreadField::InstanceId) => {
-                    if let Some(g) = self.group {
-                        cluster.track_group(g);
-                    }
+        // Spread attributes are counted (the reference keys read the counts).
+        let mut level = None;
+        for (i, s) in self.strategies.iter().enumerate() {
+            if let Strategy::Spread(SpreadField::Attribute(a)) = s {
+                let attr = cluster.track_attribute(a);
+                if i == 0 {
+                    level = Some(attr);
                 }
-                Strategy::Spread(SpreadField::Attribute(a)) => {
-                    cluster.track_attribute(a);
-                }
-                Strategy::Binpack(_) | Strategy::Random => {}
             }
+        }
+        // The order the indexed walk reads (the shapes of `fast::plan`): the
+        // last step's, in the partitions of a leading spread(attribute) or
+        // in the global partition. Other chains are decided by scanning.
+        let last = match (&self.strategies[..], level) {
+            ([_, last], Some(_)) | ([last], None) => Some(last),
+            _ => None,
+        };
+        let order = match last {
+            Some(Strategy::Binpack(BinpackField::Memory)) => Some(Order::Memory),
+            Some(Strategy::Binpack(BinpackField::Cpu)) => Some(Order::Cpu),
+            Some(Strategy::Spread(SpreadField::InstanceId)) => self.group.map(Order::Group),
+            _ => None,
+        };
+        if let Some(order) = order {
+            cluster.keep_order(level, order);
         }
         for c in &self.constraints {
             if let Constraint::MemberOf(q) = c {
@@ -378,7 +393,7 @@ pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimR
 /// constraints), or `NoInstances` when no instance is ACTIVE.
 ///
 /// Instances short of CPU fail at the first check, so only those with
-/// enough CPU (ranges of the CPU index) can give a later reason; when there
+/// enough CPU (read from the index's table of remaining resources) can give a later reason; when there
 /// are none the answer is CPU without looking further. The answer is the
 /// largest reason, so the order of the visit does not matter.
 pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit {
@@ -388,8 +403,9 @@ pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit
     }
     let mut best = Unfit::Cpu;
     let checker = policy.checker(cluster);
-    for (_, rank) in global.cpu_by_mem.entries_from(0, req.reservation.cpu) {
-        match checker.check(cluster, crate::model::index::rank_instance(rank), req) {
+    let cpu = Resources::new(req.reservation.cpu, 0);
+    for id in cluster.index().members_with_room(&[global], cpu) {
+        match checker.check(cluster, id, req) {
             Err(u) => best = best.max(u),
             Ok(()) => return Unfit::Attribute, // unreachable after a failed decision
         }
@@ -408,7 +424,7 @@ pub(crate) fn draw(rng: &mut SimRng, n: usize) -> usize {
 #[cfg(test)]
 mod checker_tests {
     use super::*;
-    use crate::model::{InstanceGroupId, NewInstance, Resources, TaskReq};
+    use crate::model::{InstanceGroupId, NewInstance, TaskReq};
     use crate::sim::SimTime;
 
     /// ECS-MODEL P7: the id-based checks agree with the instance-based
