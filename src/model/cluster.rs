@@ -258,15 +258,16 @@ impl Cluster {
                 inst.remaining(),
                 &counts,
                 &Orders::default(),
+                0,
             );
         }
         a
     }
 
-    /// Indexes instances by `group`'s task count in the global partition
-    /// (for `spread(instanceId)` alone).
+    /// Indexes every instance by `group`'s task count in the global
+    /// partition (for `spread(instanceId)` alone).
     pub fn track_group(&mut self, group: GroupId) {
-        self.keep_order(None, Order::Group(group));
+        self.keep_order(None, Order::Group(group, 0));
     }
 
     /// Keeps `order` in the partitions of `level` (the global partition for
@@ -286,11 +287,13 @@ impl Cluster {
                 continue;
             }
             let count = match order {
-                Order::Group(g) => self.group_count_on_instance(g, inst.id),
+                Order::Group(g, _) => self.group_count_on_instance(g, inst.id),
                 Order::Memory | Order::Cpu => 0,
             };
+            let accepted = self.accepted_predicates(inst.id);
+            let inst = &self.instances[i];
             self.index
-                .fill_order(level, order, inst.rank, &inst.attributes, count);
+                .fill_order(level, order, inst.rank, &inst.attributes, count, accepted);
         }
     }
 
@@ -334,6 +337,15 @@ impl Cluster {
             Some(2) => Some(true),
             _ => None,
         }
+    }
+
+    /// The cached predicates `inst` satisfies, bit s for slot s (slots from
+    /// 64 on are left out): the filters of the placement index's group
+    /// orders are read against it.
+    pub fn accepted_predicates(&self, inst: InstanceId) -> u64 {
+        (self.predicates.iter().take(64).enumerate())
+            .filter(|(_, p)| p.answers.get(inst.index()) == Some(&2))
+            .fold(0, |m, (s, _)| m | 1 << s)
     }
 
     /// Records (or forgets, when not ACTIVE) every cached answer for `id`.
@@ -580,10 +592,19 @@ impl Cluster {
         inst.registered_at = Some(now);
         self.registered_total = self.registered_total.plus(&inst.registered);
         self.reserved_total = self.reserved_total.plus(&inst.reserved);
-        self.index
-            .insert(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
-        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
+        // Answers first: the index's group orders are filtered by them.
         self.refresh_answers(id);
+        let accepted = self.accepted_predicates(id);
+        let inst = &self.instances[id.index()];
+        self.index.insert(
+            id,
+            inst.rank,
+            &inst.attributes,
+            inst.remaining(),
+            &counts,
+            accepted,
+        );
+        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
     }
 
     /// ACTIVE -> DRAINING: the instance takes no new tasks (D1).

@@ -208,8 +208,11 @@ pub struct Orders {
     pub memory: bool,
     /// `cpu_by_mem` (binpack(cpu) walks).
     pub cpu: bool,
-    /// The groups of `by_group` (spread(instanceId) walks), sorted.
-    pub groups: Vec<GroupId>,
+    /// The groups of `by_group` (spread(instanceId) walks), sorted, each
+    /// with its filters: an instance is in the group's order when the
+    /// cached predicates it satisfies (a bit per cache slot) include every
+    /// predicate of one of them (see [`Order::Group`]).
+    pub groups: Vec<(GroupId, Vec<u64>)>,
 }
 
 /// One order of a partition, as a policy asks for it (see [`Orders`]).
@@ -219,8 +222,12 @@ pub enum Order {
     Memory,
     /// By remaining CPU, bucketed by remaining memory.
     Cpu,
-    /// By the group's task count on the instance.
-    Group(GroupId),
+    /// By the group's task count on the instance, holding only instances
+    /// that satisfy the cached predicates of the mask (bit s for cache slot
+    /// s, see `Cluster::cache_predicate`): those of the walking policy's
+    /// `memberOf` constraints, so that a walk does not pass over instances
+    /// of other pools. 0 holds every instance.
+    Group(GroupId, u64),
 }
 
 impl Orders {
@@ -229,8 +236,23 @@ impl Orders {
         match order {
             Order::Memory => self.memory,
             Order::Cpu => self.cpu,
-            Order::Group(g) => self.groups.binary_search(&g).is_ok(),
+            // A walk with constraints `m` may read an order whose filter
+            // needs fewer: it holds every instance the walk can accept.
+            Order::Group(g, m) => self
+                .filters(g)
+                .is_some_and(|fs| fs.iter().any(|&f| f & !m == 0)),
         }
+    }
+
+    fn filters(&self, g: GroupId) -> Option<&Vec<u64>> {
+        (self.groups.binary_search_by_key(&g, |e| e.0).ok()).map(|i| &self.groups[i].1)
+    }
+
+    /// Whether an instance satisfying the cached predicates of `accepted`
+    /// belongs in the order of group `g`.
+    pub fn admits(&self, g: GroupId, accepted: u64) -> bool {
+        self.filters(g)
+            .is_some_and(|fs| fs.iter().any(|&f| f & !accepted == 0))
     }
 }
 
@@ -263,6 +285,7 @@ impl Partition {
         rem: Resources,
         counts: &[(GroupId, u32)],
         orders: &Orders,
+        accepted: u64,
     ) {
         if orders.memory {
             self.mem_by_cpu.insert(rem.cpu, rem.memory, rank);
@@ -273,7 +296,7 @@ impl Partition {
         self.count_classes(rem, true);
         self.by_rank.insert(rank);
         for &(g, c) in counts {
-            if orders.has(Order::Group(g)) {
+            if orders.admits(g, accepted) {
                 self.by_group.entry(g).or_default().insert((c, rank));
             }
         }
@@ -410,9 +433,11 @@ impl PlacementIndex {
         match order {
             Order::Memory => orders.memory = true,
             Order::Cpu => orders.cpu = true,
-            Order::Group(g) => {
-                let at = orders.groups.partition_point(|&x| x < g);
-                orders.groups.insert(at, g);
+            Order::Group(g, m) => {
+                match orders.groups.binary_search_by_key(&g, |e| e.0) {
+                    Ok(i) => orders.groups[i].1.push(m),
+                    Err(i) => orders.groups.insert(i, (g, vec![m])),
+                }
                 if !self.groups.contains(&g) {
                     self.groups.push(g);
                 }
@@ -421,7 +446,9 @@ impl PlacementIndex {
         true
     }
 
-    /// Adds an ACTIVE instance to a newly kept `order` of `level`.
+    /// Adds an ACTIVE instance to a newly kept `order` of `level` (for a
+    /// group's order, if it satisfies the order's new filter: the cached
+    /// predicates `accepted` it satisfies include the mask's).
     pub(crate) fn fill_order(
         &mut self,
         level: Option<AttrId>,
@@ -429,7 +456,13 @@ impl PlacementIndex {
         rank: u64,
         attrs: &[(AttrId, ValueId)],
         count: u32,
+        accepted: u64,
     ) {
+        if let Order::Group(_, m) = order {
+            if m & !accepted != 0 {
+                return;
+            }
+        }
         let rem = self.room[rank_instance(rank).index()];
         let part = match level {
             None => &mut self.global,
@@ -443,7 +476,7 @@ impl PlacementIndex {
         match order {
             Order::Memory => part.mem_by_cpu.insert(rem.cpu, rem.memory, rank),
             Order::Cpu => part.cpu_by_mem.insert(rem.memory, rem.cpu, rank),
-            Order::Group(g) => {
+            Order::Group(g, _) => {
                 part.by_group.entry(g).or_default().insert((count, rank));
             }
         }
@@ -524,9 +557,10 @@ impl PlacementIndex {
         attrs: &[(AttrId, ValueId)],
         rem: Resources,
         counts: &[(GroupId, u32)],
+        accepted: u64,
     ) {
         self.set_room(rank, rem);
-        self.for_each_partition(attrs, |p, o| p.insert(id, rank, rem, counts, o));
+        self.for_each_partition(attrs, |p, o| p.insert(id, rank, rem, counts, o, accepted));
     }
 
     pub(crate) fn remove(

@@ -20,7 +20,12 @@ pub(super) struct Plan {
 
 /// The plan for `policy`, or None if the chain needs the reference scan
 /// (its shape, or an attribute or group the cluster does not index).
-pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<Plan> {
+pub(super) fn plan(
+    cluster: &Cluster,
+    policy: &Policy,
+    checker: &Checker,
+    req: &TaskReq,
+) -> Option<Plan> {
     let steps = policy.steps(cluster);
     let index = cluster.index();
     let indexed = |a: &AttrId| index.level(*a).is_some();
@@ -29,7 +34,8 @@ pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<
         Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory),
         Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu),
         Step::Random => true,
-        Step::SpreadInstance => index.keeps(level, Order::Group(req.group)),
+        // The group's order must hold every instance the constraints admit.
+        Step::SpreadInstance => index.keeps(level, Order::Group(req.group, checker.cached_mask())),
         Step::SpreadAttr(_) => false,
     };
     match &*steps {
@@ -55,15 +61,14 @@ pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<
 
 pub(super) fn decide(
     cluster: &Cluster,
-    policy: &Policy,
+    checker: &Checker,
     req: &TaskReq,
     plan: &Plan,
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
     let index = cluster.index();
-    let checker = policy.checker(cluster);
     let Some(attr) = plan.level else {
-        return best_in(cluster, &checker, req, plan.last, &[&index.global], rng);
+        return best_in(cluster, checker, req, plan.last, &[&index.global], rng);
     };
     let level = index.level(attr)?;
     let mut buckets: Vec<(u32, &Partition)> = level
@@ -77,7 +82,7 @@ pub(super) fn decide(
         let count = buckets[start].0;
         let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
         let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
-        if let Some(id) = best_in(cluster, &checker, req, plan.last, &parts, rng) {
+        if let Some(id) = best_in(cluster, checker, req, plan.last, &parts, rng) {
             return Some(id);
         }
         start = end;

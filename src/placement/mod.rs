@@ -218,21 +218,30 @@ impl Policy {
             ([_, last], Some(_)) | ([last], None) => Some(last),
             _ => None,
         };
+        // Cached `memberOf` answers filter the group's order: a walk
+        // never accepts an instance they reject.
+        let mut filter = 0u64;
+        for c in &self.constraints {
+            if let Constraint::MemberOf(q) = c {
+                if !q.reads_tasks() {
+                    let slot = cluster
+                        .cache_predicate(std::sync::Arc::new(constraint::MemberOf(q.clone())));
+                    if slot < 64 {
+                        filter |= 1 << slot;
+                    }
+                }
+            }
+        }
         let order = match last {
             Some(Strategy::Binpack(BinpackField::Memory)) => Some(Order::Memory),
             Some(Strategy::Binpack(BinpackField::Cpu)) => Some(Order::Cpu),
-            Some(Strategy::Spread(SpreadField::InstanceId)) => self.group.map(Order::Group),
+            Some(Strategy::Spread(SpreadField::InstanceId)) => {
+                self.group.map(|g| Order::Group(g, filter))
+            }
             _ => None,
         };
         if let Some(order) = order {
             cluster.keep_order(level, order);
-        }
-        for c in &self.constraints {
-            if let Constraint::MemberOf(q) = c {
-                if !q.reads_tasks() {
-                    cluster.cache_predicate(std::sync::Arc::new(constraint::MemberOf(q.clone())));
-                }
-            }
         }
     }
 
@@ -334,6 +343,14 @@ impl Checker<'_> {
         })
     }
 
+    /// The cache slots (below 64) of the constraints' cached `memberOf`
+    /// answers, as a mask: an instance the checks accept satisfies them all.
+    pub(crate) fn cached_mask(&self) -> u64 {
+        (self.cached.iter().flatten())
+            .filter(|&&s| s < 64)
+            .fold(0, |m, &s| m | 1 << s)
+    }
+
     /// Whether a cached `memberOf` answer alone rejects `inst`: a check
     /// that reads no instance record, for walks to pass over instances of
     /// another pool before the full check. Never true for an instance that
@@ -369,8 +386,9 @@ pub fn decide(
     req: &TaskReq,
     rng: &mut SimRng,
 ) -> Result<InstanceId, Unfit> {
-    let chosen = match fast::plan(cluster, policy, req) {
-        Some(plan) => fast::decide(cluster, policy, req, &plan, rng),
+    let checker = policy.checker(cluster);
+    let chosen = match fast::plan(cluster, policy, &checker, req) {
+        Some(plan) => fast::decide(cluster, &checker, req, &plan, rng),
         None => reference::decide(cluster, policy, req, rng, None),
     };
     chosen.ok_or_else(|| closest_match(cluster, policy, req))
@@ -492,5 +510,81 @@ mod checker_tests {
         assert!(checker.cached_reject(&c, ids[0]));
         assert!(checker.cached_reject(&c, ids[3]));
         assert!(checker.check(&c, ids[1], &req).is_ok());
+    }
+
+    /// ECS-MODEL P3, P7: a spread(instanceId) policy pinned to a pool by a
+    /// cached `memberOf` walks a group order holding only that pool's
+    /// instances, and decides as the reference scan does; a policy of the
+    /// same group without the constraint extends the order to every
+    /// instance.
+    #[test]
+    fn group_order_holds_the_pool_its_member_of_admits() {
+        let mut c = Cluster::new();
+        let group = c.group("service:web");
+        let ids: Vec<InstanceId> = (0..40)
+            .map(|i| {
+                let spec = NewInstance {
+                    group: InstanceGroupId(0),
+                    instance_type: "m6i.large".into(),
+                    az: "us-east-1a".into(),
+                    registered: Resources::new(2048, 8192),
+                    eni_capacity: 2,
+                    attributes: vec![("pool".into(), ["a", "b", "c"][i % 3].into())],
+                    tie: (i as u32 * 7919) % 101,
+                };
+                c.add_instance(spec, SimTime(0))
+            })
+            .collect();
+        // Half register before the policy is indexed, half after.
+        for &id in &ids[..20] {
+            c.activate_instance(id, SimTime(1));
+        }
+        let pinned = Policy::new(
+            vec![Strategy::Spread(SpreadField::InstanceId)],
+            vec![Constraint::MemberOf(
+                query::Query::parse("attribute:pool == b").unwrap(),
+            )],
+            Some(group),
+        )
+        .indexed(&mut c);
+        for &id in &ids[20..] {
+            c.activate_instance(id, SimTime(1));
+        }
+        let in_order = |c: &Cluster| -> Vec<InstanceId> {
+            let mut v: Vec<InstanceId> = c.index().global.by_group[&group]
+                .iter()
+                .map(|&(_, r)| crate::model::index::rank_instance(r))
+                .collect();
+            v.sort();
+            v
+        };
+        let pool_b: Vec<InstanceId> = ids.iter().copied().skip(1).step_by(3).collect();
+        assert_eq!(in_order(&c), pool_b);
+        let mut rng = crate::sim::RngStreams::new(1).stream("placement");
+        for n in 0..30 {
+            let t = crate::model::NewTask {
+                def: crate::model::TaskDefId(0),
+                group,
+                owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
+                reservation: Resources::new(256, 512),
+                ports: Vec::new(),
+                needs_eni: false,
+                created_at: SimTime(2),
+                work: None,
+            };
+            let req = t.req();
+            let want = reference::decide(&c, &pinned, &req, &mut rng, None);
+            let got = decide(&c, &pinned, &req, &mut rng).ok();
+            assert_eq!(got, want, "task {n}");
+            c.start_task(t, got.expect("room in pool b"), &[], SimTime(2));
+        }
+        // Without the constraint the same group's order holds everyone.
+        let _open = Policy::new(
+            vec![Strategy::Spread(SpreadField::InstanceId)],
+            vec![],
+            Some(group),
+        )
+        .indexed(&mut c);
+        assert_eq!(in_order(&c), ids);
     }
 }
