@@ -8,7 +8,7 @@
 use super::attrs::{Attributes, Interner};
 use super::hash::IdMap;
 use super::ids::{AttrId, GroupId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId};
-use super::index::PlacementIndex;
+use super::index::{Order, Orders, PlacementIndex};
 use super::instance::{ContainerInstance, InstanceState};
 use super::resources::Resources;
 use super::task::{StopReason, Task, TaskOwner, TaskState, Unfit};
@@ -241,7 +241,7 @@ impl Cluster {
                     .or_insert(0) += n;
             }
         }
-        self.index.levels.push((a, Default::default()));
+        self.index.add_level(a);
         for i in 0..self.instances.len() {
             let inst = &self.instances[i];
             if !inst.is_active() {
@@ -251,30 +251,49 @@ impl Cluster {
             let inst = &self.instances[i];
             let value = inst.attribute(a).unwrap_or(super::index::MISSING_VALUE);
             let level = &mut self.index.levels.last_mut().expect("pushed").1;
-            level
-                .entry(value)
-                .or_default()
-                .insert(inst.id, inst.rank, inst.remaining(), &counts);
+            // A new level keeps no order yet: members and size classes only.
+            level.entry(value).or_default().insert(
+                inst.id,
+                inst.rank,
+                inst.remaining(),
+                &counts,
+                &Orders::default(),
+                0,
+            );
         }
         a
     }
 
-    /// Indexes instances by `group`'s task count (for `spread(instanceId)`).
-    /// May be called at any time: the index is filled from the current
-    /// instances.
+    /// Indexes every instance by `group`'s task count in the global
+    /// partition (for `spread(instanceId)` alone).
     pub fn track_group(&mut self, group: GroupId) {
-        if self.index.groups.contains(&group) {
+        self.keep_order(None, Order::Group(group, 0));
+    }
+
+    /// Keeps `order` in the partitions of `level` (the global partition for
+    /// None, else a tracked attribute's): what an indexed walk there reads.
+    /// May be called at any time: the order is filled from the current
+    /// instances.
+    ///
+    /// # Panics
+    /// If `level` is an attribute that is not tracked.
+    pub fn keep_order(&mut self, level: Option<AttrId>, order: Order) {
+        if !self.index.keep(level, order) {
             return;
         }
-        self.index.groups.push(group);
         for i in 0..self.instances.len() {
             let inst = &self.instances[i];
             if !inst.is_active() {
                 continue;
             }
-            let count = self.group_count_on_instance(group, inst.id);
+            let count = match order {
+                Order::Group(g, _) => self.group_count_on_instance(g, inst.id),
+                Order::Memory | Order::Cpu => 0,
+            };
+            let accepted = self.accepted_predicates(inst.id);
+            let inst = &self.instances[i];
             self.index
-                .track_group(inst.rank, &inst.attributes, group, count);
+                .fill_order(level, order, inst.rank, &inst.attributes, count, accepted);
         }
     }
 
@@ -318,6 +337,15 @@ impl Cluster {
             Some(2) => Some(true),
             _ => None,
         }
+    }
+
+    /// The cached predicates `inst` satisfies, bit s for slot s (slots from
+    /// 64 on are left out): the filters of the placement index's group
+    /// orders are read against it.
+    pub fn accepted_predicates(&self, inst: InstanceId) -> u64 {
+        (self.predicates.iter().take(64).enumerate())
+            .filter(|(_, p)| p.answers.get(inst.index()) == Some(&2))
+            .fold(0, |m, (s, _)| m | 1 << s)
     }
 
     /// Records (or forgets, when not ACTIVE) every cached answer for `id`.
@@ -564,10 +592,19 @@ impl Cluster {
         inst.registered_at = Some(now);
         self.registered_total = self.registered_total.plus(&inst.registered);
         self.reserved_total = self.reserved_total.plus(&inst.reserved);
-        self.index
-            .insert(id, inst.rank, &inst.attributes, inst.remaining(), &counts);
-        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
+        // Answers first: the index's group orders are filtered by them.
         self.refresh_answers(id);
+        let accepted = self.accepted_predicates(id);
+        let inst = &self.instances[id.index()];
+        self.index.insert(
+            id,
+            inst.rank,
+            &inst.attributes,
+            inst.remaining(),
+            &counts,
+            accepted,
+        );
+        self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
     }
 
     /// ACTIVE -> DRAINING: the instance takes no new tasks (D1).

@@ -10,6 +10,13 @@
 //!   remaining CPU, by tie-break rank alone, and, for each tracked task
 //!   group, by that group's task count on the instance.
 //!
+//! A level (the global partition, or the partitions of one attribute) keeps
+//! only the orders an indexed policy walks there ([`Orders`], asked for by
+//! `Policy::index_in`): binpack(memory) alone reads the global partition's
+//! order by memory, so an attach or detach updates no order by CPU and no
+//! per-AZ order. Every partition counts its members per size class of their
+//! remaining CPU and memory, which answers [`PlacementIndex::may_fit`].
+//!
 //! The two resource orders are **bucketed** by the other resource: instances
 //! by remaining memory are kept in one ordered set per size class of their
 //! remaining CPU, and instances by remaining CPU in one per size class of
@@ -31,7 +38,6 @@
 //! stores; the placement policies decide how to walk it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
 
 use super::hash::IdMap;
 use super::ids::{AttrId, GroupId, InstanceId, ValueId};
@@ -99,44 +105,51 @@ impl Classed {
 
     /// The first entry in `(key, rank)` order with `key >= lower` among the
     /// classes that may hold a class amount of `class_min`, that `fits`
-    /// accepts. One range look-up per such non-empty class, then one per
-    /// rejected entry.
+    /// accepts. One range look-up per such non-empty class; each class's
+    /// range iterator is then advanced past the rejected entries (no new
+    /// descent of the tree per rejection).
     pub fn first(
         &self,
         class_min: u32,
         lower: u32,
         mut fits: impl FnMut(u64) -> bool,
     ) -> Option<(u32, u64)> {
-        let mut heads = [((0u32, 0u64), 0usize); CLASSES];
+        type Head<'a> = (
+            (u32, u64),
+            std::collections::btree_set::Range<'a, (u32, u64)>,
+        );
+        let mut heads: [Option<Head<'_>>; CLASSES] = std::array::from_fn(|_| None);
         let mut n = 0;
         let mut mask = self.classes_from(class_min);
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            if let Some(&h) = self.sets[k].range((lower, 0)..).next() {
-                heads[n] = (h, k);
+            let mut range = self.sets[k].range((lower, 0)..);
+            if let Some(&h) = range.next() {
+                heads[n] = Some((h, range));
                 n += 1;
             }
         }
         while n > 0 {
             let mut best = 0;
-            for i in 1..n {
-                if heads[i].0 < heads[best].0 {
-                    best = i;
+            let mut best_head = heads[0].as_ref().map(|h| h.0);
+            for (i, h) in heads[1..n].iter().enumerate() {
+                let h = h.as_ref().map(|h| h.0);
+                if h < best_head {
+                    best = i + 1;
+                    best_head = h;
                 }
             }
-            let (head, k) = heads[best];
+            let (head, range) = heads[best].as_mut().expect("live head");
             if fits(head.1) {
-                return Some(head);
+                return Some(*head);
             }
-            match self.sets[k]
-                .range((Bound::Excluded(head), Bound::Unbounded))
-                .next()
-            {
-                Some(&next) => heads[best].0 = next,
+            match range.next() {
+                Some(&next) => *head = next,
                 None => {
                     n -= 1;
-                    heads[best] = heads[n];
+                    heads.swap(best, n);
+                    heads[n] = None;
                 }
             }
         }
@@ -170,11 +183,6 @@ impl Classed {
         max
     }
 
-    /// The highest non-empty class.
-    fn top_class(&self) -> Option<usize> {
-        (self.nonempty != 0).then(|| (31 - self.nonempty.leading_zeros()) as usize)
-    }
-
     /// All entries with their class, class by class (for checks).
     pub fn entries(&self) -> impl Iterator<Item = (usize, (u32, u64))> + '_ {
         (0..CLASSES).flat_map(move |k| self.sets[k].iter().map(move |&e| (k, e)))
@@ -191,7 +199,65 @@ impl Classed {
     }
 }
 
-/// Instances of one partition, in several orders.
+/// Which orders the partitions of one level (the global partition, or the
+/// partitions of one attribute) keep: only those some indexed policy walks
+/// there, so that an attach or detach updates no order nobody reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Orders {
+    /// `mem_by_cpu` (binpack(memory) walks).
+    pub memory: bool,
+    /// `cpu_by_mem` (binpack(cpu) walks).
+    pub cpu: bool,
+    /// The groups of `by_group` (spread(instanceId) walks), sorted, each
+    /// with its filters: an instance is in the group's order when the
+    /// cached predicates it satisfies (a bit per cache slot) include every
+    /// predicate of one of them (see [`Order::Group`]).
+    pub groups: Vec<(GroupId, Vec<u64>)>,
+}
+
+/// One order of a partition, as a policy asks for it (see [`Orders`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By remaining memory, bucketed by remaining CPU.
+    Memory,
+    /// By remaining CPU, bucketed by remaining memory.
+    Cpu,
+    /// By the group's task count on the instance, holding only instances
+    /// that satisfy the cached predicates of the mask (bit s for cache slot
+    /// s, see `Cluster::cache_predicate`): those of the walking policy's
+    /// `memberOf` constraints, so that a walk does not pass over instances
+    /// of other pools. 0 holds every instance.
+    Group(GroupId, u64),
+}
+
+impl Orders {
+    /// Whether `order` is kept.
+    pub fn has(&self, order: Order) -> bool {
+        match order {
+            Order::Memory => self.memory,
+            Order::Cpu => self.cpu,
+            // A walk with constraints `m` may read an order whose filter
+            // needs fewer: it holds every instance the walk can accept.
+            Order::Group(g, m) => self
+                .filters(g)
+                .is_some_and(|fs| fs.iter().any(|&f| f & !m == 0)),
+        }
+    }
+
+    fn filters(&self, g: GroupId) -> Option<&Vec<u64>> {
+        (self.groups.binary_search_by_key(&g, |e| e.0).ok()).map(|i| &self.groups[i].1)
+    }
+
+    /// Whether an instance satisfying the cached predicates of `accepted`
+    /// belongs in the order of group `g`.
+    pub fn admits(&self, g: GroupId, accepted: u64) -> bool {
+        self.filters(g)
+            .is_some_and(|fs| fs.iter().any(|&f| f & !accepted == 0))
+    }
+}
+
+/// Instances of one partition, in the orders of its level's [`Orders`]
+/// (the others stay empty).
 #[derive(Debug, Clone, Default)]
 pub struct Partition {
     /// (remaining memory MiB, rank), by class of remaining CPU units.
@@ -200,11 +266,15 @@ pub struct Partition {
     pub cpu_by_mem: Classed,
     /// Ranks.
     pub by_rank: BTreeSet<u64>,
-    /// Per tracked group: (tasks of the group on the instance, rank).
+    /// Per kept group: (tasks of the group on the instance, rank).
     pub by_group: IdMap<GroupId, BTreeSet<(u32, u64)>>,
     /// Members in arbitrary order, for uniform sampling.
     pub members: Vec<InstanceId>,
     position: IdMap<InstanceId, usize>,
+    /// Members by size class of their remaining CPU, and of their
+    /// remaining memory (for [`PlacementIndex::may_fit`]).
+    cpu_classes: [u32; CLASSES],
+    mem_classes: [u32; CLASSES],
 }
 
 impl Partition {
@@ -214,20 +284,41 @@ impl Partition {
         rank: u64,
         rem: Resources,
         counts: &[(GroupId, u32)],
+        orders: &Orders,
+        accepted: u64,
     ) {
-        self.mem_by_cpu.insert(rem.cpu, rem.memory, rank);
-        self.cpu_by_mem.insert(rem.memory, rem.cpu, rank);
+        if orders.memory {
+            self.mem_by_cpu.insert(rem.cpu, rem.memory, rank);
+        }
+        if orders.cpu {
+            self.cpu_by_mem.insert(rem.memory, rem.cpu, rank);
+        }
+        self.count_classes(rem, true);
         self.by_rank.insert(rank);
         for &(g, c) in counts {
-            self.by_group.entry(g).or_default().insert((c, rank));
+            if orders.admits(g, accepted) {
+                self.by_group.entry(g).or_default().insert((c, rank));
+            }
         }
         self.position.insert(id, self.members.len());
         self.members.push(id);
     }
 
-    fn remove(&mut self, id: InstanceId, rank: u64, rem: Resources, counts: &[(GroupId, u32)]) {
-        self.mem_by_cpu.remove(rem.cpu, rem.memory, rank);
-        self.cpu_by_mem.remove(rem.memory, rem.cpu, rank);
+    fn remove(
+        &mut self,
+        id: InstanceId,
+        rank: u64,
+        rem: Resources,
+        counts: &[(GroupId, u32)],
+        orders: &Orders,
+    ) {
+        if orders.memory {
+            self.mem_by_cpu.remove(rem.cpu, rem.memory, rank);
+        }
+        if orders.cpu {
+            self.cpu_by_mem.remove(rem.memory, rem.cpu, rank);
+        }
+        self.count_classes(rem, false);
         self.by_rank.remove(&rank);
         for &(g, c) in counts {
             if let Some(set) = self.by_group.get_mut(&g) {
@@ -242,21 +333,28 @@ impl Partition {
         }
     }
 
-    /// Whether some instance has `need.cpu` and some (maybe another) has
-    /// `need.memory` free: when false, nothing here can fit the task.
-    pub fn may_fit(&self, need: Resources) -> bool {
-        // The top class of one resource bounds its maximum; only when the
-        // need falls in that class is the exact maximum looked up.
-        let at_least = |top: Option<usize>, exact: &Classed, x: u32| match top {
-            None => false,
-            Some(t) => match class_of(x).cmp(&t) {
-                std::cmp::Ordering::Less => true,
-                std::cmp::Ordering::Greater => false,
-                std::cmp::Ordering::Equal => exact.max_key().is_some_and(|m| m >= x),
-            },
-        };
-        at_least(self.mem_by_cpu.top_class(), &self.cpu_by_mem, need.cpu)
-            && at_least(self.cpu_by_mem.top_class(), &self.mem_by_cpu, need.memory)
+    fn count_classes(&mut self, rem: Resources, up: bool) {
+        let (c, m) = (class_of(rem.cpu), class_of(rem.memory));
+        if up {
+            self.cpu_classes[c] += 1;
+            self.mem_classes[m] += 1;
+        } else {
+            self.cpu_classes[c] -= 1;
+            self.mem_classes[m] -= 1;
+        }
+    }
+
+    fn update_remaining(&mut self, rank: u64, old: Resources, new: Resources, orders: &Orders) {
+        if orders.memory {
+            self.mem_by_cpu
+                .update(rank, (old.cpu, old.memory), (new.cpu, new.memory));
+        }
+        if orders.cpu {
+            self.cpu_by_mem
+                .update(rank, (old.memory, old.cpu), (new.memory, new.cpu));
+        }
+        self.count_classes(old, false);
+        self.count_classes(new, true);
     }
 
     /// Number of instances.
@@ -275,13 +373,17 @@ impl Partition {
 pub struct PlacementIndex {
     /// Every ACTIVE instance.
     pub global: Partition,
+    /// The orders the global partition keeps.
+    global_orders: Orders,
     /// Remaining resources of ACTIVE instances by instance id (zero for the
     /// others): 8 bytes an instance, so a walk in an order that is not by
     /// resources can pass over full instances without reading them.
     room: Vec<Resources>,
     /// Per partition attribute, its values' partitions (sorted by value id).
     pub levels: Vec<(AttrId, BTreeMap<ValueId, Partition>)>,
-    /// Groups whose per-instance counts are indexed.
+    /// Per partition attribute (as `levels`), the orders its partitions keep.
+    level_orders: Vec<Orders>,
+    /// Groups whose per-instance counts some level orders.
     pub groups: Vec<GroupId>,
 }
 
@@ -291,13 +393,137 @@ impl PlacementIndex {
         self.levels.iter().find(|(a, _)| *a == attr).map(|(_, m)| m)
     }
 
+    /// The orders kept by the partitions of `level` (an attribute, or the
+    /// global partition for None), if it is a level.
+    pub fn orders(&self, level: Option<AttrId>) -> Option<&Orders> {
+        match level {
+            None => Some(&self.global_orders),
+            Some(a) => {
+                (self.levels.iter().position(|(l, _)| *l == a)).map(|i| &self.level_orders[i])
+            }
+        }
+    }
+
+    /// Whether the partitions of `level` keep `order`.
+    pub fn keeps(&self, level: Option<AttrId>, order: Order) -> bool {
+        self.orders(level).is_some_and(|o| o.has(order))
+    }
+
+    /// Adds an (empty) level of partitions by `attr`, keeping no order yet.
+    pub(crate) fn add_level(&mut self, attr: AttrId) {
+        self.levels.push((attr, BTreeMap::new()));
+        self.level_orders.push(Orders::default());
+    }
+
+    /// Starts keeping `order` in the partitions of `level` (which must
+    /// exist); returns false if it was already kept. The caller then adds
+    /// every ACTIVE instance with [`fill_order`](Self::fill_order).
+    pub(crate) fn keep(&mut self, level: Option<AttrId>, order: Order) -> bool {
+        let orders = match level {
+            None => &mut self.global_orders,
+            Some(a) => {
+                let i =
+                    (self.levels.iter().position(|(l, _)| *l == a)).expect("level of a kept order");
+                &mut self.level_orders[i]
+            }
+        };
+        if orders.has(order) {
+            return false;
+        }
+        match order {
+            Order::Memory => orders.memory = true,
+            Order::Cpu => orders.cpu = true,
+            Order::Group(g, m) => {
+                match orders.groups.binary_search_by_key(&g, |e| e.0) {
+                    Ok(i) => orders.groups[i].1.push(m),
+                    Err(i) => orders.groups.insert(i, (g, vec![m])),
+                }
+                if !self.groups.contains(&g) {
+                    self.groups.push(g);
+                }
+            }
+        }
+        true
+    }
+
+    /// Adds an ACTIVE instance to a newly kept `order` of `level` (for a
+    /// group's order, if it satisfies the order's new filter: the cached
+    /// predicates `accepted` it satisfies include the mask's).
+    pub(crate) fn fill_order(
+        &mut self,
+        level: Option<AttrId>,
+        order: Order,
+        rank: u64,
+        attrs: &[(AttrId, ValueId)],
+        count: u32,
+        accepted: u64,
+    ) {
+        if let Order::Group(_, m) = order {
+            if m & !accepted != 0 {
+                return;
+            }
+        }
+        let rem = self.room[rank_instance(rank).index()];
+        let part = match level {
+            None => &mut self.global,
+            Some(a) => {
+                let parts = (self.levels.iter_mut().find(|(l, _)| *l == a))
+                    .map(|(_, m)| m)
+                    .expect("level of a kept order");
+                parts.entry(value_in(attrs, a)).or_default()
+            }
+        };
+        match order {
+            Order::Memory => part.mem_by_cpu.insert(rem.cpu, rem.memory, rank),
+            Order::Cpu => part.cpu_by_mem.insert(rem.memory, rem.cpu, rank),
+            Order::Group(g, _) => {
+                part.by_group.entry(g).or_default().insert((count, rank));
+            }
+        }
+    }
+
     /// Whether the instance of `rank` may have `need` free: false only when
     /// it is not ACTIVE or short of CPU or memory, which every placement
     /// check rejects (P1 step 1).
     pub fn may_have_room(&self, rank: u64, need: Resources) -> bool {
-        self.room
-            .get(rank_instance(rank).index())
-            .is_some_and(|r| r.covers(&need))
+        self.has_room(rank_instance(rank), need)
+    }
+
+    /// [`may_have_room`](Self::may_have_room) by instance id.
+    pub fn has_room(&self, id: InstanceId, need: Resources) -> bool {
+        self.room.get(id.index()).is_some_and(|r| r.covers(&need))
+    }
+
+    /// Whether some instance of `part` has `need.cpu` and some (maybe
+    /// another) has `need.memory` free: when false, nothing there can fit
+    /// the task.
+    pub fn may_fit(&self, part: &Partition, need: Resources) -> bool {
+        // The top size class of a resource bounds its maximum; only when the
+        // need falls in that class are the members' exact amounts read.
+        let at_least = |classes: &[u32; CLASSES], x: u32, pick: fn(&Resources) -> u32| {
+            let Some(top) = classes.iter().rposition(|&n| n > 0) else {
+                return false;
+            };
+            match class_of(x).cmp(&top) {
+                std::cmp::Ordering::Less => true,
+                std::cmp::Ordering::Greater => false,
+                std::cmp::Ordering::Equal => (part.members.iter())
+                    .any(|id| self.room.get(id.index()).is_some_and(|r| pick(r) >= x)),
+            }
+        };
+        at_least(&part.cpu_classes, need.cpu, |r| r.cpu)
+            && at_least(&part.mem_classes, need.memory, |r| r.memory)
+    }
+
+    /// The members of `parts` with `need` free, in no particular order.
+    pub fn members_with_room<'a>(
+        &'a self,
+        parts: &'a [&'a Partition],
+        need: Resources,
+    ) -> impl Iterator<Item = InstanceId> + 'a {
+        (parts.iter())
+            .flat_map(|p| p.members.iter().copied())
+            .filter(move |&id| self.has_room(id, need))
     }
 
     fn set_room(&mut self, rank: u64, rem: Resources) {
@@ -308,7 +534,7 @@ impl PlacementIndex {
         self.room[i] = rem;
     }
 
-    /// Whether `g`'s per-instance counts are indexed.
+    /// Whether some level orders `g`'s per-instance counts.
     pub fn tracks_group(&self, g: GroupId) -> bool {
         self.groups.contains(&g)
     }
@@ -316,15 +542,11 @@ impl PlacementIndex {
     pub(crate) fn for_each_partition(
         &mut self,
         attrs: &[(AttrId, ValueId)],
-        mut f: impl FnMut(&mut Partition),
+        mut f: impl FnMut(&mut Partition, &Orders),
     ) {
-        f(&mut self.global);
-        for (attr, parts) in &mut self.levels {
-            let value = attrs
-                .binary_search_by_key(attr, |&(a, _)| a)
-                .map(|i| attrs[i].1)
-                .unwrap_or(MISSING_VALUE);
-            f(parts.entry(value).or_default());
+        f(&mut self.global, &self.global_orders);
+        for ((attr, parts), orders) in self.levels.iter_mut().zip(&self.level_orders) {
+            f(parts.entry(value_in(attrs, *attr)).or_default(), orders);
         }
     }
 
@@ -335,9 +557,10 @@ impl PlacementIndex {
         attrs: &[(AttrId, ValueId)],
         rem: Resources,
         counts: &[(GroupId, u32)],
+        accepted: u64,
     ) {
         self.set_room(rank, rem);
-        self.for_each_partition(attrs, |p| p.insert(id, rank, rem, counts));
+        self.for_each_partition(attrs, |p, o| p.insert(id, rank, rem, counts, o, accepted));
     }
 
     pub(crate) fn remove(
@@ -349,7 +572,7 @@ impl PlacementIndex {
         counts: &[(GroupId, u32)],
     ) {
         self.set_room(rank, Resources::default());
-        self.for_each_partition(attrs, |p| p.remove(id, rank, rem, counts));
+        self.for_each_partition(attrs, |p, o| p.remove(id, rank, rem, counts, o));
     }
 
     pub(crate) fn update_remaining(
@@ -363,25 +586,7 @@ impl PlacementIndex {
             return;
         }
         self.set_room(rank, new);
-        self.for_each_partition(attrs, |p| {
-            p.mem_by_cpu
-                .update(rank, (old.cpu, old.memory), (new.cpu, new.memory));
-            p.cpu_by_mem
-                .update(rank, (old.memory, old.cpu), (new.memory, new.cpu));
-        });
-    }
-
-    /// Adds an ACTIVE instance to the order of a newly tracked group.
-    pub(crate) fn track_group(
-        &mut self,
-        rank: u64,
-        attrs: &[(AttrId, ValueId)],
-        group: GroupId,
-        count: u32,
-    ) {
-        self.for_each_partition(attrs, |p| {
-            p.by_group.entry(group).or_default().insert((count, rank));
-        });
+        self.for_each_partition(attrs, |p, o| p.update_remaining(rank, old, new, o));
     }
 
     pub(crate) fn update_group_count(
@@ -392,7 +597,8 @@ impl PlacementIndex {
         old: u32,
         new: u32,
     ) {
-        self.for_each_partition(attrs, |p| {
+        // Only the partitions of levels that keep the group have its order.
+        self.for_each_partition(attrs, |p, _| {
             if let Some(set) = p.by_group.get_mut(&group) {
                 if set.remove(&(old, rank)) {
                     set.insert((new, rank));
@@ -402,7 +608,78 @@ impl PlacementIndex {
     }
 }
 
+/// The value of `attr` in sorted `attrs`, MISSING_VALUE when absent.
+fn value_in(attrs: &[(AttrId, ValueId)], attr: AttrId) -> ValueId {
+    attrs
+        .binary_search_by_key(&attr, |&(a, _)| a)
+        .map(|i| attrs[i].1)
+        .unwrap_or(MISSING_VALUE)
+}
+
 /// The instance id encoded in a rank.
 pub fn rank_instance(rank: u64) -> InstanceId {
     InstanceId(rank as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// `Classed::first` returns what a plain scan in (key, rank) order of
+    /// every entry with a class amount of at least `class_min` (up to the
+    /// members of its own class, which the caller's check filters) and a
+    /// key of at least `lower` returns, for predicates rejecting most
+    /// entries, after inserts, moves and removals.
+    #[test]
+    fn first_matches_a_scan_in_order() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut set = Classed::default();
+        // Per rank: (class amount, key) as stored.
+        let mut entries: Vec<Option<(u32, u32)>> = vec![None; 400];
+        for step in 0..4000 {
+            let r = rng.gen_range(0..entries.len());
+            let rank = (u64::from(rng.gen::<u8>()) << 32) | r as u64;
+            let rank = match entries[r] {
+                // The rank of an entry stays fixed: recover it.
+                Some(_) => set
+                    .entries()
+                    .map(|(_, (_, rk))| rk)
+                    .find(|&rk| rank_instance(rk).index() == r)
+                    .expect("stored"),
+                None => rank,
+            };
+            let new = (rng.gen_range(0..5000u32), rng.gen_range(0..3000u32));
+            match entries[r] {
+                None => {
+                    set.insert(new.0, new.1, rank);
+                    entries[r] = Some(new);
+                }
+                Some(old) if step % 7 == 0 => {
+                    assert!(set.remove(old.0, old.1, rank));
+                    entries[r] = None;
+                }
+                Some(old) => {
+                    set.update(rank, old, new);
+                    entries[r] = Some(new);
+                }
+            }
+            if step % 10 != 0 {
+                continue;
+            }
+            let class_min = rng.gen_range(0..5000u32);
+            let lower = rng.gen_range(0..3000u32);
+            let modulus = rng.gen_range(1..20u64);
+            let fits = |rank: u64| rank.is_multiple_of(modulus);
+            let mut want: Vec<(u32, u64)> = set
+                .entries()
+                .filter(|&(k, (key, _))| k >= class_of(class_min) && key >= lower)
+                .map(|(_, e)| e)
+                .collect();
+            want.sort();
+            let want = want.into_iter().find(|e| fits(e.1));
+            assert_eq!(set.first(class_min, lower, fits), want, "step {step}");
+        }
+        assert_eq!(set.len(), entries.iter().flatten().count());
+    }
 }

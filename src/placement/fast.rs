@@ -7,8 +7,8 @@
 //! group; values with equal counts are one bucket, within which the last
 //! strategy compares instances of all of them (lexicographic order, P5).
 
-use super::{binpack, random, spread, Checker, Policy, Step};
-use crate::model::index::{rank_instance, Partition};
+use super::{binpack, random, spread, BinpackField, Checker, Policy, Step};
+use crate::model::index::{rank_instance, Order, Partition};
 use crate::model::{AttrId, Cluster, InstanceId, TaskReq};
 use crate::sim::SimRng;
 
@@ -20,12 +20,22 @@ pub(super) struct Plan {
 
 /// The plan for `policy`, or None if the chain needs the reference scan
 /// (its shape, or an attribute or group the cluster does not index).
-pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<Plan> {
+pub(super) fn plan(
+    cluster: &Cluster,
+    policy: &Policy,
+    checker: &Checker,
+    req: &TaskReq,
+) -> Option<Plan> {
     let steps = policy.steps(cluster);
-    let indexed = |a: &AttrId| cluster.index().level(*a).is_some();
-    let last_ok = |s: &Step| match s {
-        Step::Binpack(_) | Step::Random => true,
-        Step::SpreadInstance => cluster.index().tracks_group(req.group),
+    let index = cluster.index();
+    let indexed = |a: &AttrId| index.level(*a).is_some();
+    // The order the last step walks must be kept in the level walked.
+    let last_ok = |level: Option<AttrId>, s: &Step| match s {
+        Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory),
+        Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu),
+        Step::Random => true,
+        // The group's order must hold every instance the constraints admit.
+        Step::SpreadInstance => index.keeps(level, Order::Group(req.group, checker.cached_mask())),
         Step::SpreadAttr(_) => false,
     };
     match &*steps {
@@ -37,11 +47,11 @@ pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<
             level: Some(*a),
             last: None,
         }),
-        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(s) => Some(Plan {
+        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(Some(*a), s) => Some(Plan {
             level: Some(*a),
             last: Some(*s),
         }),
-        [s] if last_ok(s) => Some(Plan {
+        [s] if last_ok(None, s) => Some(Plan {
             level: None,
             last: Some(*s),
         }),
@@ -51,15 +61,14 @@ pub(super) fn plan(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Option<
 
 pub(super) fn decide(
     cluster: &Cluster,
-    policy: &Policy,
+    checker: &Checker,
     req: &TaskReq,
     plan: &Plan,
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
     let index = cluster.index();
-    let checker = policy.checker(cluster);
     let Some(attr) = plan.level else {
-        return best_in(cluster, &checker, req, plan.last, &[&index.global], rng);
+        return best_in(cluster, checker, req, plan.last, &[&index.global], rng);
     };
     let level = index.level(attr)?;
     let mut buckets: Vec<(u32, &Partition)> = level
@@ -73,7 +82,7 @@ pub(super) fn decide(
         let count = buckets[start].0;
         let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
         let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
-        if let Some(id) = best_in(cluster, &checker, req, plan.last, &parts, rng) {
+        if let Some(id) = best_in(cluster, checker, req, plan.last, &parts, rng) {
             return Some(id);
         }
         start = end;
@@ -97,11 +106,11 @@ fn best_in(
         !checker.cached_reject(cluster, id) && checker.check(cluster, id, req).is_ok()
     };
     if last == Some(Step::Random) {
-        return random::choose(parts, req.reservation, rng, fits);
+        return random::choose(cluster.index(), parts, req.reservation, rng, fits);
     }
     // Nothing in these partitions has the CPU or the memory: no walk needed.
     let need = req.reservation;
-    if !parts.iter().any(|p| p.may_fit(need)) {
+    if !parts.iter().any(|p| cluster.index().may_fit(p, need)) {
         return None;
     }
     let fits_rank = |rank: u64| fits(rank_instance(rank));

@@ -45,7 +45,8 @@ pub mod spread;
 
 use rand::Rng;
 
-use crate::model::{AttrId, Cluster, InstanceId, TaskReq, Unfit};
+use crate::model::index::Order;
+use crate::model::{AttrId, Cluster, InstanceId, Resources, TaskReq, Unfit};
 use crate::sim::SimRng;
 
 pub use constraint::Constraint;
@@ -192,32 +193,55 @@ impl Policy {
 
     /// Asks `cluster` to index what this policy reads, so that its
     /// decisions take the indexed path: the attributes it spreads over are
-    /// partitioned and counted, its group's per-instance counts ordered
-    /// (when it spreads per instance), and its `memberOf` expressions that
+    /// counted (and partitioned), the order its last strategy walks kept in
+    /// the partitions it walks (by remaining memory or CPU for binpack, by
+    /// its group's per-instance counts for spread(instanceId)), and its `memberOf` expressions that
     /// do not read tasks cached per instance. Decisions are the same with
     /// or without (a `random` draw aside, see the module doc); the cluster
     /// fills the indexes from its current state, so this may come before or
     /// after instances register.
     pub fn index_in(&self, cluster: &mut Cluster) {
-        for s in &self.strategies {
-            match s {
-                Strategy::Spread(SpreadField::InstanceId) => {
-                    if let Some(g) = self.group {
-                        cluster.track_group(g);
-                    }
+        // Spread attributes are counted (the reference keys read the counts).
+        let mut level = None;
+        for (i, s) in self.strategies.iter().enumerate() {
+            if let Strategy::Spread(SpreadField::Attribute(a)) = s {
+                let attr = cluster.track_attribute(a);
+                if i == 0 {
+                    level = Some(attr);
                 }
-                Strategy::Spread(SpreadField::Attribute(a)) => {
-                    cluster.track_attribute(a);
-                }
-                Strategy::Binpack(_) | Strategy::Random => {}
             }
         }
+        // The order the indexed walk reads (the shapes of `fast::plan`): the
+        // last step's, in the partitions of a leading spread(attribute) or
+        // in the global partition. Other chains are decided by scanning.
+        let last = match (&self.strategies[..], level) {
+            ([_, last], Some(_)) | ([last], None) => Some(last),
+            _ => None,
+        };
+        // Cached `memberOf` answers filter the group's order: a walk
+        // never accepts an instance they reject.
+        let mut filter = 0u64;
         for c in &self.constraints {
             if let Constraint::MemberOf(q) = c {
                 if !q.reads_tasks() {
-                    cluster.cache_predicate(std::sync::Arc::new(constraint::MemberOf(q.clone())));
+                    let slot = cluster
+                        .cache_predicate(std::sync::Arc::new(constraint::MemberOf(q.clone())));
+                    if slot < 64 {
+                        filter |= 1 << slot;
+                    }
                 }
             }
+        }
+        let order = match last {
+            Some(Strategy::Binpack(BinpackField::Memory)) => Some(Order::Memory),
+            Some(Strategy::Binpack(BinpackField::Cpu)) => Some(Order::Cpu),
+            Some(Strategy::Spread(SpreadField::InstanceId)) => {
+                self.group.map(|g| Order::Group(g, filter))
+            }
+            _ => None,
+        };
+        if let Some(order) = order {
+            cluster.keep_order(level, order);
         }
     }
 
@@ -319,6 +343,14 @@ impl Checker<'_> {
         })
     }
 
+    /// The cache slots (below 64) of the constraints' cached `memberOf`
+    /// answers, as a mask: an instance the checks accept satisfies them all.
+    pub(crate) fn cached_mask(&self) -> u64 {
+        (self.cached.iter().flatten())
+            .filter(|&&s| s < 64)
+            .fold(0, |m, &s| m | 1 << s)
+    }
+
     /// Whether a cached `memberOf` answer alone rejects `inst`: a check
     /// that reads no instance record, for walks to pass over instances of
     /// another pool before the full check. Never true for an instance that
@@ -354,8 +386,9 @@ pub fn decide(
     req: &TaskReq,
     rng: &mut SimRng,
 ) -> Result<InstanceId, Unfit> {
-    let chosen = match fast::plan(cluster, policy, req) {
-        Some(plan) => fast::decide(cluster, policy, req, &plan, rng),
+    let checker = policy.checker(cluster);
+    let chosen = match fast::plan(cluster, policy, &checker, req) {
+        Some(plan) => fast::decide(cluster, &checker, req, &plan, rng),
         None => reference::decide(cluster, policy, req, rng, None),
     };
     chosen.ok_or_else(|| closest_match(cluster, policy, req))
@@ -378,7 +411,7 @@ pub fn explain(cluster: &Cluster, policy: &Policy, req: &TaskReq, rng: &mut SimR
 /// constraints), or `NoInstances` when no instance is ACTIVE.
 ///
 /// Instances short of CPU fail at the first check, so only those with
-/// enough CPU (ranges of the CPU index) can give a later reason; when there
+/// enough CPU (read from the index's table of remaining resources) can give a later reason; when there
 /// are none the answer is CPU without looking further. The answer is the
 /// largest reason, so the order of the visit does not matter.
 pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit {
@@ -388,8 +421,9 @@ pub fn closest_match(cluster: &Cluster, policy: &Policy, req: &TaskReq) -> Unfit
     }
     let mut best = Unfit::Cpu;
     let checker = policy.checker(cluster);
-    for (_, rank) in global.cpu_by_mem.entries_from(0, req.reservation.cpu) {
-        match checker.check(cluster, crate::model::index::rank_instance(rank), req) {
+    let cpu = Resources::new(req.reservation.cpu, 0);
+    for id in cluster.index().members_with_room(&[global], cpu) {
+        match checker.check(cluster, id, req) {
             Err(u) => best = best.max(u),
             Ok(()) => return Unfit::Attribute, // unreachable after a failed decision
         }
@@ -408,7 +442,7 @@ pub(crate) fn draw(rng: &mut SimRng, n: usize) -> usize {
 #[cfg(test)]
 mod checker_tests {
     use super::*;
-    use crate::model::{InstanceGroupId, NewInstance, Resources, TaskReq};
+    use crate::model::{InstanceGroupId, NewInstance, TaskReq};
     use crate::sim::SimTime;
 
     /// ECS-MODEL P7: the id-based checks agree with the instance-based
@@ -476,5 +510,81 @@ mod checker_tests {
         assert!(checker.cached_reject(&c, ids[0]));
         assert!(checker.cached_reject(&c, ids[3]));
         assert!(checker.check(&c, ids[1], &req).is_ok());
+    }
+
+    /// ECS-MODEL P3, P7: a spread(instanceId) policy pinned to a pool by a
+    /// cached `memberOf` walks a group order holding only that pool's
+    /// instances, and decides as the reference scan does; a policy of the
+    /// same group without the constraint extends the order to every
+    /// instance.
+    #[test]
+    fn group_order_holds_the_pool_its_member_of_admits() {
+        let mut c = Cluster::new();
+        let group = c.group("service:web");
+        let ids: Vec<InstanceId> = (0..40)
+            .map(|i| {
+                let spec = NewInstance {
+                    group: InstanceGroupId(0),
+                    instance_type: "m6i.large".into(),
+                    az: "us-east-1a".into(),
+                    registered: Resources::new(2048, 8192),
+                    eni_capacity: 2,
+                    attributes: vec![("pool".into(), ["a", "b", "c"][i % 3].into())],
+                    tie: (i as u32 * 7919) % 101,
+                };
+                c.add_instance(spec, SimTime(0))
+            })
+            .collect();
+        // Half register before the policy is indexed, half after.
+        for &id in &ids[..20] {
+            c.activate_instance(id, SimTime(1));
+        }
+        let pinned = Policy::new(
+            vec![Strategy::Spread(SpreadField::InstanceId)],
+            vec![Constraint::MemberOf(
+                query::Query::parse("attribute:pool == b").unwrap(),
+            )],
+            Some(group),
+        )
+        .indexed(&mut c);
+        for &id in &ids[20..] {
+            c.activate_instance(id, SimTime(1));
+        }
+        let in_order = |c: &Cluster| -> Vec<InstanceId> {
+            let mut v: Vec<InstanceId> = c.index().global.by_group[&group]
+                .iter()
+                .map(|&(_, r)| crate::model::index::rank_instance(r))
+                .collect();
+            v.sort();
+            v
+        };
+        let pool_b: Vec<InstanceId> = ids.iter().copied().skip(1).step_by(3).collect();
+        assert_eq!(in_order(&c), pool_b);
+        let mut rng = crate::sim::RngStreams::new(1).stream("placement");
+        for n in 0..30 {
+            let t = crate::model::NewTask {
+                def: crate::model::TaskDefId(0),
+                group,
+                owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
+                reservation: Resources::new(256, 512),
+                ports: Vec::new(),
+                needs_eni: false,
+                created_at: SimTime(2),
+                work: None,
+            };
+            let req = t.req();
+            let want = reference::decide(&c, &pinned, &req, &mut rng, None);
+            let got = decide(&c, &pinned, &req, &mut rng).ok();
+            assert_eq!(got, want, "task {n}");
+            c.start_task(t, got.expect("room in pool b"), &[], SimTime(2));
+        }
+        // Without the constraint the same group's order holds everyone.
+        let _open = Policy::new(
+            vec![Strategy::Spread(SpreadField::InstanceId)],
+            vec![],
+            Some(group),
+        )
+        .indexed(&mut c);
+        assert_eq!(in_order(&c), ids);
     }
 }

@@ -2,7 +2,7 @@
 //! placement stream.
 
 use super::draw;
-use crate::model::index::{rank_instance, Partition};
+use crate::model::index::{Partition, PlacementIndex};
 use crate::model::{InstanceId, Resources};
 use crate::sim::SimRng;
 
@@ -12,17 +12,18 @@ const REJECTION_DRAWS: usize = 16;
 /// A uniform choice among the members of `parts` that `fits` accepts.
 ///
 /// Draws members uniformly and keeps the first that fits (uniform over the
-/// fitting ones); after 16 misses, enumerates the members with enough CPU
-/// (ranges of the CPU index), keeps those that fit and draws among them,
+/// fitting ones); after 16 misses, enumerates the members with the room
+/// (from the index's table of remaining resources), keeps those that fit and draws among them,
 /// so a nearly full cluster stays exact and cheap.
 pub fn choose(
+    index: &PlacementIndex,
     parts: &[&Partition],
     need: Resources,
     rng: &mut SimRng,
     mut fits: impl FnMut(InstanceId) -> bool,
 ) -> Option<InstanceId> {
     let total: usize = parts.iter().map(|p| p.len()).sum();
-    if total == 0 || !parts.iter().any(|p| p.may_fit(need)) {
+    if total == 0 || !parts.iter().any(|p| index.may_fit(p, need)) {
         return None;
     }
     for _ in 0..REJECTION_DRAWS {
@@ -38,13 +39,8 @@ pub fn choose(
             i -= p.len();
         }
     }
-    let mut fitting: Vec<InstanceId> = parts
-        .iter()
-        .flat_map(|p| {
-            p.cpu_by_mem
-                .entries_from(need.memory, need.cpu)
-                .map(|(_, rank)| rank_instance(rank))
-        })
+    let mut fitting: Vec<InstanceId> = index
+        .members_with_room(parts, need)
         .filter(|&id| fits(id))
         .collect();
     if fitting.is_empty() {

@@ -13,7 +13,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as Gen;
 
-use ecsim::model::index::{class_of, MISSING_VALUE};
+use ecsim::model::index::{class_of, Orders, MISSING_VALUE};
 use ecsim::model::instance::{DEFAULT_RESERVED_PORTS, MAX_RESERVED_PORTS};
 use ecsim::model::{
     Cluster, GroupId, HostPort, InstanceId, InstanceState, NewInstance, NewTask, Resources,
@@ -502,6 +502,7 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
     }
     let part_ok = |p: &ecsim::model::index::Partition,
                    members: &[&ecsim::model::ContainerInstance],
+                   orders: &Orders,
                    what: &str|
      -> Result<(), TestCaseError> {
         let mut m = p.members.clone();
@@ -520,9 +521,11 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
                 (class_of(rem.memory), (rem.cpu, i.rank))
             })
             .collect();
+        // An order the level does not keep stays empty.
+        let want_cpu = if orders.cpu { cpu } else { BTreeSet::new() };
         let got: BTreeSet<_> = p.cpu_by_mem.entries().collect();
-        prop_assert_eq!(&got, &cpu, "{} cpu_by_mem", what);
-        prop_assert_eq!(p.cpu_by_mem.len(), members.len(), "{} cpu_by_mem", what);
+        prop_assert_eq!(&got, &want_cpu, "{} cpu_by_mem", what);
+        prop_assert_eq!(p.cpu_by_mem.len(), want_cpu.len(), "{} cpu_by_mem", what);
         let mem: BTreeSet<(usize, (u32, u64))> = members
             .iter()
             .map(|i| {
@@ -530,18 +533,23 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
                 (class_of(rem.cpu), (rem.memory, i.rank))
             })
             .collect();
+        let want_mem = if orders.memory { mem } else { BTreeSet::new() };
         let got: BTreeSet<_> = p.mem_by_cpu.entries().collect();
-        prop_assert_eq!(&got, &mem, "{} mem_by_cpu", what);
-        prop_assert_eq!(p.mem_by_cpu.len(), members.len(), "{} mem_by_cpu", what);
+        prop_assert_eq!(&got, &want_mem, "{} mem_by_cpu", what);
+        prop_assert_eq!(p.mem_by_cpu.len(), want_mem.len(), "{} mem_by_cpu", what);
         // may_fit is exact: the largest remaining CPU and memory.
         let max = |f: fn(Resources) -> u32| members.iter().map(|i| f(d.remaining(c, i.id))).max();
-        prop_assert_eq!(p.cpu_by_mem.max_key(), max(|r| r.cpu), "{} max cpu", what);
-        prop_assert_eq!(
-            p.mem_by_cpu.max_key(),
-            max(|r| r.memory),
-            "{} max memory",
-            what
-        );
+        if orders.cpu {
+            prop_assert_eq!(p.cpu_by_mem.max_key(), max(|r| r.cpu), "{} max cpu", what);
+        }
+        if orders.memory {
+            prop_assert_eq!(
+                p.mem_by_cpu.max_key(),
+                max(|r| r.memory),
+                "{} max memory",
+                what
+            );
+        }
         let (max_cpu, max_mem) = (max(|r| r.cpu), max(|r| r.memory));
         for i in members {
             let rem = d.remaining(c, i.id);
@@ -553,12 +561,14 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
             ] {
                 let want = max_cpu.is_some_and(|m| m >= need.cpu)
                     && max_mem.is_some_and(|m| m >= need.memory);
-                prop_assert_eq!(p.may_fit(need), want, "{} may_fit {:?}", what, need);
+                prop_assert_eq!(idx.may_fit(p, need), want, "{} may_fit {:?}", what, need);
             }
         }
         for &g in &idx.groups {
-            let want: BTreeSet<(u32, u64)> = members
-                .iter()
+            // A kept group's order holds the members its filters admit
+            // (by their cached memberOf answers); an unkept one none.
+            let want: BTreeSet<(u32, u64)> = (members.iter())
+                .filter(|i| orders.admits(g, c.accepted_predicates(i.id)))
                 .map(|i| (d.live_on(g, i.id), i.rank))
                 .collect();
             let got = p.by_group.get(&g).cloned().unwrap_or_default();
@@ -566,7 +576,7 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         }
         Ok(())
     };
-    part_ok(&idx.global, &active, "global")?;
+    part_ok(&idx.global, &active, idx.orders(None).unwrap(), "global")?;
     for (attr, parts) in &idx.levels {
         let value_of =
             |i: &ecsim::model::ContainerInstance| i.attribute(*attr).unwrap_or(MISSING_VALUE);
@@ -577,7 +587,8 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         for (v, members) in &by_value {
             let p = parts.get(v);
             prop_assert!(p.is_some(), "no partition for {:?}", v);
-            part_ok(p.unwrap(), members, "partition")?;
+            let orders = idx.orders(Some(*attr)).unwrap();
+            part_ok(p.unwrap(), members, orders, "partition")?;
         }
         for (v, p) in parts {
             if !by_value.contains_key(v) {
