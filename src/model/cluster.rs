@@ -886,7 +886,9 @@ impl Cluster {
         if task.needs_eni {
             inst.enis_used = inst.enis_used.saturating_sub(1);
         }
-        inst.ports.retain(|p| !task.ports.contains(p));
+        if !task.ports.is_empty() {
+            inst.ports.retain(|p| !task.ports.contains(p));
+        }
         if let Some(pos) = inst.tasks.iter().position(|&t| t == id) {
             inst.tasks.remove(pos);
             if !matches!(owner, TaskOwner::Daemon(_)) {
