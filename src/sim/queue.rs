@@ -30,8 +30,7 @@
 //! of equal time always share a bucket (their bucket depends only on the
 //! time and the radix), pushes append, and a bucket is emptied in order
 //! into lower buckets that are empty; so FIFO among equal times holds.
-//! It is about twice as fast as a binary heap on the engine's hold pattern
-//! (`benches/event_loop.rs`).
+//! See `benches/event_loop.rs` for how it compares with a binary heap.
 
 use std::collections::VecDeque;
 
