@@ -6,8 +6,9 @@
 //! 1..=1000 ms from the fixed stream `RngStreams::new(1).stream("hold")`),
 //! drawn before measuring so the generator's cost is not in the numbers.
 //!
-//! * `hold/event_queue/N`: `ecsim::sim::EventQueue<u64>` (entries carry
-//!   time, sequence number and a `u64` payload; `schedule` checks the clock).
+//! * `hold/event_queue/N`: `ecsim::sim::EventQueue<u64>` (a radix heap on
+//!   the time, entries of time and a `u64` payload, FIFO among equal times;
+//!   `schedule` checks the clock).
 //! * `hold/binary_heap/N`: `BinaryHeap<Reverse<(time, seq)>>`, the floor.
 //!
 //! The README quotes the ratio event_queue / binary_heap (target: >= 0.5).

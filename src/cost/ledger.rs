@@ -169,12 +169,56 @@ const FIXED_ONE: f64 = 18_446_744_073_709_551_616.0;
 impl Fixed {
     const ONE: Fixed = Fixed(1 << 64);
 
+    /// `(x × 2⁶⁴).round() as i128`, exactly, from the bits of `x` for
+    /// normal numbers (this runs for every task placed and stopped; the
+    /// float rounding and the i128 conversion are library calls).
     fn from_f64(x: f64) -> Fixed {
-        Fixed((x * FIXED_ONE).round() as i128)
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        if exp == 0 || exp == 0x7ff {
+            // Zero, subnormal, infinite or NaN.
+            return Fixed((x * FIXED_ONE).round() as i128);
+        }
+        let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+        // x = mantissa × 2^(exp − 1075), so x × 2⁶⁴ = mantissa × 2^shift.
+        let shift = exp - 1011;
+        let magnitude = if shift >= 0 {
+            if shift > 74 {
+                // Beyond i128: the cast saturates.
+                return Fixed((x * FIXED_ONE).round() as i128);
+            }
+            i128::from(mantissa) << shift
+        } else if shift > -64 {
+            // Halves round away from zero, as `round` does.
+            let k = -shift;
+            i128::from((mantissa + (1 << (k - 1))) >> k)
+        } else {
+            0 // below a quarter
+        };
+        Fixed(if bits >> 63 == 1 {
+            -magnitude
+        } else {
+            magnitude
+        })
     }
 
+    /// `self / 2⁶⁴` as the nearest f64; through u64 (a few instructions
+    /// rather than the i128 library conversion) when below 2⁶⁴ in size,
+    /// which rounds the same.
     fn to_f64(self) -> f64 {
-        self.0 as f64 / FIXED_ONE
+        let v = self.0;
+        let size = v.unsigned_abs();
+        let f = if size < 1 << 64 {
+            let f = size as u64 as f64;
+            if v < 0 {
+                -f
+            } else {
+                f
+            }
+        } else {
+            v as f64
+        };
+        f / FIXED_ONE
     }
 
     fn plus(self, o: Fixed) -> Fixed {
@@ -1106,6 +1150,69 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
+    /// The bit-level conversions equal the float formulas they replace, on
+    /// halves (ties), shares, exact powers of two, extremes and random bits.
+    #[test]
+    fn fixed_point_conversions_equal_the_float_formulas() {
+        use super::{Fixed, FIXED_ONE};
+        use rand::Rng;
+
+        let from = |x: f64| (x * FIXED_ONE).round() as i128;
+        let to = |v: i128| v as f64 / FIXED_ONE;
+        let mut xs: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            0.25,
+            1.0 / 3.0,
+            0.0625,
+            1e-30,
+            5e-324,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e20,
+            1.7e19,
+        ];
+        // x × 2⁶⁴ = n + ½: the ties.
+        for n in [0u64, 1, 2, 3, 1 << 20, (1 << 52) - 1] {
+            xs.push((n as f64 + 0.5) / FIXED_ONE);
+            xs.push(-(n as f64 + 0.5) / FIXED_ONE);
+        }
+        for k in -80..80 {
+            xs.push(2f64.powi(k));
+            xs.push(-3.0 * 2f64.powi(k));
+        }
+        let mut rng = crate::sim::RngStreams::new(7).stream("fixed");
+        for _ in 0..200_000 {
+            xs.push(f64::from_bits(rng.gen()));
+            xs.push(rng.gen::<f64>());
+            xs.push(f64::from(rng.gen_range(1..4096u32)) / f64::from(rng.gen_range(1..65536u32)));
+        }
+        for x in xs {
+            assert_eq!(Fixed::from_f64(x).0, from(x), "{x:e} ({:#x})", x.to_bits());
+        }
+        let mut vs: Vec<i128> = vec![0, 1, -1, i128::MAX, i128::MIN, 1 << 64, -(1 << 64)];
+        vs.extend([
+            (1i128 << 64) - 1,
+            -(1i128 << 64) + 1,
+            (1 << 53) + 1,
+            (1 << 63) + 1,
+        ]);
+        for _ in 0..200_000 {
+            let v: i128 = rng.gen();
+            vs.extend([v, v >> 40, v >> 64, v >> 70, v >> 100]);
+        }
+        for v in vs {
+            assert_eq!(Fixed(v).to_f64().to_bits(), to(v).to_bits(), "{v}");
+        }
+    }
+
     use super::*;
     use crate::cost::prices::PriceBook;
     use crate::market::fargate::FargatePlatform;

@@ -16,6 +16,7 @@
 //! come from [`in_service`](Simulation::in_service), kept without walking
 //! the tasks.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 
 use super::providers::provider_policies;
@@ -94,6 +95,15 @@ pub(super) struct ServiceState {
     /// with when the grace ends, in that order (oldest first): the only
     /// tasks [`Simulation::in_service`] looks at one by one.
     starting: VecDeque<(SimTime, TaskId)>,
+    /// When the grace would have ended of the tasks of `starting` that
+    /// left RUNNING before it did, in time order: so that the tasks in
+    /// their grace time are counted without looking at each
+    /// ([`Simulation::leaving_running`]).
+    left_starting: VecDeque<SimTime>,
+    /// How many tasks at the front of `starting` had ended their grace at
+    /// the last count: where the next count starts looking (time moves
+    /// forward, so the boundary does too).
+    grace_cursor: Cell<usize>,
     /// Tasks that failed their health checks over the run.
     pub unhealthy_total: u64,
     rollout: Option<Rollout>,
@@ -210,6 +220,8 @@ impl ServiceState {
             unhealthy: Vec::new(),
             health_stops: Vec::new(),
             starting: VecDeque::new(),
+            left_starting: VecDeque::new(),
+            grace_cursor: Cell::new(0),
             unhealthy_total: 0,
             rollout: None,
             frozen: false,
@@ -264,10 +276,39 @@ impl ServiceState {
     /// `healthy_at`. Forgets the starts whose grace had ended by `now`: no
     /// later count needs them.
     fn started_running(&mut self, t: TaskId, healthy_at: SimTime, now: SimTime) {
+        let before = self.starting.len();
         while self.starting.front().is_some_and(|&(h, _)| h <= now) {
             self.starting.pop_front();
         }
+        let gone = before - self.starting.len();
+        self.grace_cursor
+            .set(self.grace_cursor.get().saturating_sub(gone));
+        while self.left_starting.front().is_some_and(|&h| h <= now) {
+            self.left_starting.pop_front();
+        }
         self.starting.push_back((healthy_at, t));
+    }
+
+    /// Tasks of `starting` still RUNNING whose grace ends after `now`:
+    /// those whose grace ends after `now` less those that left RUNNING
+    /// (both lists are in time order). The boundary in `starting` is
+    /// found from the last one, in amortised constant time.
+    fn in_grace(&self, now: SimTime) -> usize {
+        let mut i = self.grace_cursor.get().min(self.starting.len());
+        while i < self.starting.len() && self.starting[i].0 <= now {
+            i += 1;
+        }
+        while i > 0 && self.starting[i - 1].0 > now {
+            i -= 1;
+        }
+        self.grace_cursor.set(i);
+        let started = self.starting.len() - i;
+        let left = if self.left_starting.is_empty() {
+            0
+        } else {
+            self.left_starting.len() - self.left_starting.partition_point(|&h| h <= now)
+        };
+        started - left
     }
 
     /// Forgets a task that is stopping or gone.
@@ -599,13 +640,40 @@ impl Simulation {
         let running = self.cluster.owner_counts(svc.owner(s)).running;
         let mut n = running.saturating_sub(svc.unhealthy.len() as u32);
         if after_grace {
-            let in_grace = (svc.starting.iter().rev())
-                .take_while(|&&(healthy_at, _)| healthy_at > now)
-                .filter(|&&(_, t)| self.cluster.task(t).state == TaskState::Running)
-                .count();
+            let in_grace = svc.in_grace(now);
+            debug_assert_eq!(
+                in_grace,
+                (svc.starting.iter().rev())
+                    .take_while(|&&(healthy_at, _)| healthy_at > now)
+                    .filter(|&&(_, t)| self.cluster.task(t).state == TaskState::Running)
+                    .count(),
+                "tasks of service {s} in their grace time at {now:?}"
+            );
             n = n.saturating_sub(in_grace as u32);
         }
         n
+    }
+
+    /// Task `t` is about to leave RUNNING (to STOPPING or STOPPED): if it
+    /// is a service's task still in its grace time, notes when the grace
+    /// would have ended, so that [`in_service`](Self::in_service) no longer
+    /// counts it as starting. Called by every stop of a task that may be
+    /// RUNNING ([`stop_task`](Self::stop_task), [`task_lost`](Self::task_lost)).
+    fn leaving_running(&mut self, t: TaskId) {
+        let task = self.cluster.task(t);
+        let (TaskOwner::Service(s) | TaskOwner::Daemon(s)) = task.owner else {
+            return;
+        };
+        let Some(running_at) = task.running_at.filter(|_| task.state == TaskState::Running) else {
+            return;
+        };
+        // As `started_running` was told when the task reached RUNNING.
+        let healthy_at = running_at + self.spec.services[s].health_grace;
+        if healthy_at > self.queue.now() {
+            let left = &mut self.services[s].left_starting;
+            let at = left.partition_point(|&h| h <= healthy_at);
+            left.insert(at, healthy_at);
+        }
     }
 
     /// [`in_service`](Self::in_service) by walking every live and retiring
@@ -976,9 +1044,11 @@ impl Simulation {
         }
     }
 
-    /// A task died with its instance: forgets it, and lets the old revision
-    /// replace it during a deployment (D3).
+    /// A task died (with its instance, or crashed), before the cluster
+    /// stops it: forgets it, and lets the old revision replace it during a
+    /// deployment (D3).
     pub(super) fn task_lost(&mut self, t: TaskId) {
+        self.leaving_running(t);
         self.note_old_task_lost(t);
         self.forget_task(t);
     }
@@ -1337,6 +1407,7 @@ impl Simulation {
             // Not the scheduler's choice: the old revision replaces it (D3).
             self.note_old_task_lost(t);
         }
+        self.leaving_running(t);
         self.cluster.begin_stopping(t, reason, now);
         self.doomed.remove(&t);
         let owner = self.cluster.task(t).owner;

@@ -264,6 +264,41 @@ fn in_service_counts_equal_the_walk() {
     assert!(r.events.iter().any(|e| e.event == "deployment-failed"));
 }
 
+// ECS-MODEL T2, X4: tasks that crash (or die with their instance) while
+// still in their health-check grace time leave the count of tasks in
+// their grace time (a long grace, frequent crashes, spot reclaims).
+#[test]
+fn in_service_counts_equal_the_walk_when_tasks_die_in_their_grace_time() {
+    let text = CHURN.replace(
+        "healthCheckGracePeriodSeconds = 45",
+        "healthCheckGracePeriodSeconds = 1800\ntaskCrashes = { perTaskHour = 3 }",
+    );
+    let spec = spec(&text);
+    let mut sim = super::Simulation::new(&spec, 5);
+    let step = crate::sim::SimDuration::from_secs(11);
+    let mut t = crate::sim::SimTime::ZERO;
+    while t < sim.horizon {
+        t += step;
+        sim.run_until(t);
+        let now = sim.now();
+        for s in crate::model::ServiceId::all(sim.services.len()) {
+            let n = sim.in_service(s, now, true);
+            assert_eq!(n, sim.in_service_walk(s, now, true), "{s} at {now:?}");
+        }
+    }
+    // Some tasks did leave RUNNING before their grace ended.
+    let crashed = (sim.cluster().tasks().iter())
+        .filter(|task| task.stop_reason == Some(crate::model::StopReason::Crashed))
+        .filter(|task| {
+            let grace = crate::sim::SimDuration::from_secs(1800);
+            task.running_at
+                .zip(task.stopped_at)
+                .is_some_and(|(r, s)| s < r + grace)
+        })
+        .count();
+    assert!(crashed > 0, "no crash in the grace time");
+}
+
 // Leaving the task records out (`--outputs summary`, sweeps) changes
 // nothing else: the summary's waits, provisioning times and task counts
 // are computed from the cluster's tasks, not from the records.

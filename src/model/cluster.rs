@@ -131,8 +131,8 @@ pub struct Cluster {
     ranks: Vec<u64>,
     registered_total: Resources,
     reserved_total: Resources,
-    owner_counts: std::collections::BTreeMap<TaskOwner, TaskCounts>,
-    provisioning: std::collections::BTreeMap<TaskOwner, u32>,
+    owner_counts: Vec<TaskCounts>,
+    provisioning: Vec<u32>,
     instances_in_use: u32,
     instance_counts: InstanceCounts,
     predicates: Vec<CachedPredicate>,
@@ -159,6 +159,26 @@ impl InstanceCounts {
             InstanceState::Terminated => None,
         }
     }
+}
+
+/// Where an owner's counters are in the per-owner tables: services,
+/// daemons and job streams interleaved by id (the counts change with every
+/// task state, so they are not looked up in a map).
+fn owner_slot(owner: TaskOwner) -> usize {
+    match owner {
+        TaskOwner::Service(s) => 3 * s.index(),
+        TaskOwner::Daemon(s) => 3 * s.index() + 1,
+        TaskOwner::Job(j) => 3 * j.index() + 2,
+    }
+}
+
+/// The counter of `owner` in a per-owner table, which grows to hold it.
+fn slot_of<T: Default>(table: &mut Vec<T>, owner: TaskOwner) -> &mut T {
+    let k = owner_slot(owner);
+    if table.len() <= k {
+        table.resize_with(k + 1, T::default);
+    }
+    &mut table[k]
 }
 
 /// A task's instance and reservation (see [`Cluster::task_placement`]).
@@ -489,7 +509,7 @@ impl Cluster {
 
     /// Tasks of `owner` that hold a placement, by state: PENDING, RUNNING, STOPPING.
     pub fn owner_counts(&self, owner: TaskOwner) -> TaskCounts {
-        self.owner_counts.get(&owner).copied().unwrap_or_default()
+        (self.owner_counts.get(owner_slot(owner)).copied()).unwrap_or_default()
     }
 
     /// Instances holding at least one task that is not a daemon's.
@@ -504,7 +524,10 @@ impl Cluster {
 
     /// Tasks of `owner` in PROVISIONING (kept as states change).
     pub fn owner_provisioning(&self, owner: TaskOwner) -> u32 {
-        self.provisioning.get(&owner).copied().unwrap_or(0)
+        self.provisioning
+            .get(owner_slot(owner))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn count_instance(&mut self, from: Option<InstanceState>, to: InstanceState) {
@@ -518,12 +541,12 @@ impl Cluster {
     }
 
     fn count_provisioning(&mut self, owner: TaskOwner, up: bool) {
-        let n = self.provisioning.entry(owner).or_default();
+        let n = slot_of(&mut self.provisioning, owner);
         *n = if up { *n + 1 } else { n.saturating_sub(1) };
     }
 
     fn count_state(&mut self, owner: TaskOwner, from: Option<TaskState>, to: Option<TaskState>) {
-        let c = self.owner_counts.entry(owner).or_default();
+        let c = slot_of(&mut self.owner_counts, owner);
         if let Some(n) = from.and_then(|s| c.slot(s)) {
             *n = n.saturating_sub(1);
         }
@@ -923,7 +946,9 @@ impl Cluster {
         if task.needs_eni {
             inst.enis_used = inst.enis_used.saturating_sub(1);
         }
-        inst.ports.retain(|p| !task.ports.contains(p));
+        if !task.ports.is_empty() {
+            inst.ports.retain(|p| !task.ports.contains(p));
+        }
         if let Some(pos) = inst.tasks.iter().position(|&t| t == id) {
             inst.tasks.remove(pos);
             if !matches!(owner, TaskOwner::Daemon(_)) {
