@@ -60,12 +60,38 @@ impl Builder {
             }
         }
         if self.len >= CHECK_FROM && self.values.len() * 2 > self.len {
-            let mut plain = Vec::with_capacity(self.len * 2);
-            plain.extend(Iter::runs(&self.values, &self.ends));
-            self.plain = Some(plain);
-            self.values = Vec::new();
-            self.ends = Vec::new();
+            self.make_plain();
         }
+    }
+
+    /// Appends the last value again (the same as pushing it, without
+    /// comparing it); nothing on an empty column.
+    #[inline]
+    pub fn repeat(&mut self) {
+        if let Some(plain) = &mut self.plain {
+            if let Some(&x) = plain.last() {
+                plain.push(x);
+                self.len += 1;
+            }
+            return;
+        }
+        let Some(end) = self.ends.last_mut() else {
+            return;
+        };
+        self.len += 1;
+        *end = self.len;
+        // As `push` does: the check may fall on a repeated value.
+        if self.len >= CHECK_FROM && self.values.len() * 2 > self.len {
+            self.make_plain();
+        }
+    }
+
+    fn make_plain(&mut self) {
+        let mut plain = Vec::with_capacity(self.len * 2);
+        plain.extend(Iter::runs(&self.values, &self.ends));
+        self.plain = Some(plain);
+        self.values = Vec::new();
+        self.ends = Vec::new();
     }
 
     /// The column.
@@ -269,6 +295,30 @@ mod tests {
         assert!(e.is_empty());
         assert_eq!(e.iter().next(), None);
         assert_eq!(e.last(), None);
+    }
+
+    #[test]
+    fn a_repeat_is_a_push_of_the_last_value() {
+        // Runs, the switch to plain values (which may fall on a repeat),
+        // and plain values: the same column, held the same way.
+        for period in [1, 2, 3, 7, 1000] {
+            let xs: Vec<f64> = (0..3000).map(|i| f64::from(i / period)).collect();
+            let mut pushed = Builder::new();
+            let mut repeated = Builder::new();
+            for (i, &x) in xs.iter().enumerate() {
+                pushed.push(x);
+                if i > 0 && xs[i - 1] == x {
+                    repeated.repeat();
+                } else {
+                    repeated.push(x);
+                }
+            }
+            let (a, b) = (pushed.finish(), repeated.finish());
+            assert_eq!(a.to_vec(), xs);
+            assert_eq!(b.to_vec(), xs);
+            assert_eq!(is_runs(&a), is_runs(&b), "period {period}");
+            assert_eq!(a.run_values().len(), b.run_values().len());
+        }
     }
 
     #[test]
