@@ -41,7 +41,7 @@
 use std::path::Path;
 
 use super::chart::{day_text, Band, Chart, Line, Markers, Panel, Points, MARKER_COLOR};
-use super::table::{Columns, Table};
+use super::table::{fast_number, Columns, Table};
 use super::values::Values;
 use super::{render, write_files, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
@@ -302,13 +302,13 @@ pub fn running_steps(
         .map(|r| r.iter().map(str::to_string).collect())
         .unwrap_or_default();
     let cols = ["group", "running_s", "stopping_s", "stopped_s"];
-    let Some(ix) = cols
-        .iter()
-        .map(|c| header.iter().position(|h| h == c))
-        .collect::<Option<Vec<usize>>>()
-    else {
-        return Ok(None);
-    };
+    let mut ix = [0; 4];
+    for (at, c) in ix.iter_mut().zip(cols) {
+        match header.iter().position(|h| h == c) {
+            Some(i) => *at = i,
+            None => return Ok(None),
+        }
+    }
     let wanted: Vec<Vec<u8>> = groups
         .iter()
         .map(|g| format!("service:{g}").into_bytes())
@@ -330,14 +330,13 @@ pub fn running_steps(
     };
     // Per group: (time, +1 or -1) changes of its RUNNING count.
     let mut changes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); groups.len()];
-    let mut take = |line_no: u64, fields: &[&[u8]]| -> Result<(), PlotError> {
-        let Some(k) = find(fields[ix[0]]) else {
-            return Ok(());
-        };
+    // The row on line `line_no` of group `k`, its cells of `cols` in order.
+    let mut take = |line_no: u64, k: usize, cells: [&[u8]; 4]| -> Result<(), PlotError> {
         let number = |c: usize| -> Result<Option<f64>, PlotError> {
-            let cell = std::str::from_utf8(fields[ix[c]])
-                .unwrap_or("\u{fffd}")
-                .trim();
+            if let Some(x) = fast_number(cells[c]) {
+                return Ok(Some(x));
+            }
+            let cell = std::str::from_utf8(cells[c]).unwrap_or("\u{fffd}").trim();
             if cell.is_empty() {
                 return Ok(None);
             }
@@ -396,8 +395,9 @@ pub fn running_steps(
                 if record.len() != header.len() {
                     return Err(unequal(at, record.len()));
                 }
-                let cells: Vec<&[u8]> = record.iter().collect();
-                take(at, &cells)?;
+                if let Some(k) = find(&record[ix[0]]) {
+                    take(at, k, ix.map(|i| &record[i]))?;
+                }
             }
             break;
         }
@@ -409,14 +409,24 @@ pub fn running_steps(
         // Only the group decides whether the row is read: find that field
         // alone first (it is the second one in the files ecsim writes).
         let group = text.split(|&b| b == b',').nth(ix[0]).unwrap_or_default();
-        if find(group).is_none() {
+        let Some(k) = find(group) else {
             continue;
+        };
+        // The four cells read, and the number of fields.
+        let mut cells: [&[u8]; 4] = [&[]; 4];
+        let mut n = 0;
+        for (i, field) in text.split(|&b| b == b',').enumerate() {
+            for (cell, &at) in cells.iter_mut().zip(&ix) {
+                if at == i {
+                    *cell = field;
+                }
+            }
+            n = i + 1;
         }
-        let fields: Vec<&[u8]> = text.split(|&b| b == b',').collect();
-        if fields.len() != header.len() {
-            return Err(unequal(line_no, fields.len()));
+        if n != header.len() {
+            return Err(unequal(line_no, n));
         }
-        take(line_no, &fields)?;
+        take(line_no, k, cells)?;
     }
     Ok(Some(changes.into_iter().map(steps_of).collect()))
 }
@@ -1237,6 +1247,27 @@ mod tests {
         let short = "group,running_s,stopping_s,stopped_s\nservice:web,1,\n";
         let e = steps(short, &["web"]).unwrap_err().to_string();
         assert_eq!(e, "tasks.csv, line 2: 3 fields where the header has 4");
+    }
+
+    #[test]
+    fn task_log_times_read_as_numbers_whatever_their_spelling() {
+        // Plain decimals (the fast path) and what only `str::parse` reads
+        // (an exponent, spaces around): the same times; short rows of
+        // other groups are passed over, of the services asked for not.
+        let log = "group,running_s,stopping_s,stopped_s\n\
+             service:web,1.5,,\n\
+             service:web, 2 ,1e1,\n\
+             job:etl,3\n\
+             service:web,4.000,,20\n";
+        let got = steps(log, &["web"]).unwrap().unwrap().remove(0);
+        assert_eq!(
+            got,
+            vec![(1.5, 1.0), (2.0, 2.0), (4.0, 3.0), (10.0, 2.0), (20.0, 1.0)]
+        );
+        let e = steps(&log.replace("job:etl", "service:web"), &["web"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "tasks.csv, line 4: 2 fields where the header has 4");
     }
 
     #[test]
