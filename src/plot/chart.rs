@@ -852,6 +852,108 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
     out
 }
 
+/// The pixel x of each value of a shared x column, and where each run of
+/// equal pixel x (a pixel column, for [`decimate`]) begins.
+struct XPixels {
+    /// The x column.
+    xs: Arc<[f64]>,
+    /// Pixel x of each value.
+    px: Vec<i32>,
+    /// Start index of each run of equal `px`, then `px.len()`.
+    starts: Vec<usize>,
+}
+
+/// The pixel x of `xs` by `to_px`, kept in `cache` for the next series on
+/// the same column.
+fn x_pixels<'a>(
+    xs: &Arc<[f64]>,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    cache: &'a mut Option<XPixels>,
+) -> &'a XPixels {
+    if !matches!(cache, Some(c) if Arc::ptr_eq(&c.xs, xs)) {
+        *cache = None;
+    }
+    cache.get_or_insert_with(|| {
+        let px: Vec<i32> = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
+        let mut starts: Vec<usize> = (0..px.len())
+            .filter(|&i| i == 0 || px[i] != px[i - 1])
+            .collect();
+        starts.push(px.len());
+        XPixels {
+            xs: Arc::clone(xs),
+            px,
+            starts,
+        }
+    })
+}
+
+/// `decimate(&pixels(points, ..))`, without the pixels of every point: a
+/// sampled series is walked run of equal values by pixel column, so a run
+/// over many columns costs a step per column, not per point.
+fn decimated(
+    points: &Points,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    xs_cache: &mut Option<XPixels>,
+) -> Vec<(i32, i32)> {
+    let (xs, ys) = match points {
+        Points::Sampled { xs, ys } => (xs, ys),
+        Points::Pairs(_) => return decimate(&pixels(points, to_px, xs_cache)),
+    };
+    let XPixels { px, starts, .. } = x_pixels(xs, to_px, xs_cache);
+    let total = xs.len().min(ys.len());
+    let x_any = xs.first().copied().unwrap_or(0.0);
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(total.min(4096));
+    // The pixel column being walked: where it starts, and the (index in
+    // the column, y) of its first, lowest, highest and last points, as
+    // `decimate` picks them (the first of equal lows and highs).
+    let flush = |out: &mut Vec<(i32, i32)>, x: i32, keep: [(usize, i32); 4]| {
+        let mut keep = keep;
+        keep.sort_unstable_by_key(|k| k.0);
+        for (_, y) in keep {
+            if out.last() != Some(&(x, y)) {
+                out.push((x, y));
+            }
+        }
+    };
+    let mut col = 0; // starts[col] <= at < starts[col + 1]
+    let mut keep = [(0, 0); 4];
+    let mut at = 0;
+    ys.for_each_run(|y, n| {
+        let end = (at + n).min(total);
+        if at >= end {
+            return;
+        }
+        let py = to_px(&(x_any, y)).1;
+        while at < end {
+            while starts[col + 1] <= at {
+                col += 1;
+            }
+            let from = starts[col];
+            let last = starts[col + 1].min(end) - 1 - from;
+            if at == from {
+                if at > 0 {
+                    flush(&mut out, px[at - 1], keep);
+                }
+                keep = [(0, py), (0, py), (0, py), (last, py)];
+            } else {
+                let k = at - from;
+                if py < keep[1].1 {
+                    keep[1] = (k, py);
+                }
+                if py > keep[2].1 {
+                    keep[2] = (k, py);
+                }
+                keep[3] = (last, py);
+            }
+            at = from + last + 1;
+        }
+    });
+    if at > 0 {
+        flush(&mut out, px[at - 1], keep);
+    }
+    out
+}
+
 /// The pixels of `points` by `to_px`, which maps x and y independently
 /// (plotters' cartesian coordinates): a sampled series maps its shared x
 /// column once (kept in `xs_cache` for the next series on it) and each run
@@ -859,20 +961,13 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
 fn pixels(
     points: &Points,
     to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
-    xs_cache: &mut Option<(Arc<[f64]>, Vec<i32>)>,
+    xs_cache: &mut Option<XPixels>,
 ) -> Vec<(i32, i32)> {
     let (xs, ys) = match points {
         Points::Pairs(v) => return v.iter().map(to_px).collect(),
         Points::Sampled { xs, ys } => (xs, ys),
     };
-    let cached = matches!(xs_cache, Some((c, _)) if Arc::ptr_eq(c, xs));
-    if !cached {
-        let px = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
-        *xs_cache = Some((Arc::clone(xs), px));
-    }
-    let Some((_, px)) = xs_cache.as_ref() else {
-        return Vec::new();
-    };
+    let px = &x_pixels(xs, to_px, xs_cache).px;
     let x_any = xs.first().copied().unwrap_or(0.0);
     let mut out = Vec::with_capacity(points.len());
     let mut at = px.iter();
@@ -1247,7 +1342,7 @@ fn draw_panel<DB: DrawingBackend>(
     let columns = plot_area.dim_in_pixel().0 as usize;
     let (bx, by) = area.get_base_pixel();
     // The pixel x of the shared x column last drawn.
-    let mut xs_cache: Option<(Arc<[f64]>, Vec<i32>)> = None;
+    let mut xs_cache: Option<XPixels> = None;
     for b in &panel.bands {
         let fill = color(b.color).mix(b.alpha).filled();
         if b.points.len() > columns {
@@ -1260,20 +1355,20 @@ fn draw_panel<DB: DrawingBackend>(
             let (upper, lower) = match &b.points {
                 BandPoints::Sampled { xs, low, high } => {
                     let edge = |ys: &Values| Points::sampled(xs, ys.clone());
-                    let upper = pixels(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
+                    let upper = decimated(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
                     let mut lower = pixels(&edge(low), &|p| px(p.0, p.1), &mut xs_cache);
                     lower.reverse();
-                    (upper, lower)
+                    (upper, decimate(&lower))
                 }
                 BandPoints::Triples(points) => {
                     let upper: Vec<(i32, i32)> = points.iter().map(|p| px(p.0, p.2)).collect();
                     let lower: Vec<(i32, i32)> =
                         points.iter().rev().map(|p| px(p.0, p.1)).collect();
-                    (upper, lower)
+                    (decimate(&upper), decimate(&lower))
                 }
             };
-            let mut outline = decimate(&upper);
-            outline.extend(decimate(&lower));
+            let mut outline = upper;
+            outline.extend(lower);
             area.draw(&Polygon::new(outline, fill)).map_err(err)?;
         } else {
             let points = b.points.to_vec();
@@ -1340,7 +1435,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     for l in panel.lines.iter().filter(|l| l.connect) {
-        let path = decimate(&pixels(&l.points, &to_px, &mut xs_cache));
+        let path = decimated(&l.points, &to_px, &mut xs_cache);
         let dash = l.dashed.then_some((9.0, 6.0));
         stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
     }
@@ -1601,6 +1696,62 @@ mod tests {
             vec![(0, 5), (0, 3), (0, 9), (0, 6), (1, 6), (2, 1)]
         );
         assert!(decimate(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_sampled_series_decimates_as_its_pixels_do() {
+        // Runs of equal values and plain values, over x columns with many
+        // points per pixel column, about one, and unevenly spread (a pixel
+        // column may hold one point), and ys shorter or longer than xs:
+        // the same path as decimating every point's pixel.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for case in 0..300 {
+            let n = 1 + next(3000) as usize;
+            let xs: Arc<[f64]> = match case % 3 {
+                0 => (0..n).map(|i| i as f64).collect(),
+                1 => {
+                    let mut x = 0.0;
+                    (0..n)
+                        .map(|_| {
+                            x += next(100) as f64 / 10.0;
+                            x
+                        })
+                        .collect()
+                }
+                _ => (0..n).map(|i| (n - i) as f64).collect(),
+            };
+            let scale = [0.05, 0.4, 1.0, 3.0][case % 4];
+            let to_px = |p: &(f64, f64)| ((p.0 * scale).floor() as i32, (p.1 * 7.0) as i32 - 50);
+            let len = match case % 5 {
+                0 => n.saturating_sub(next(5) as usize),
+                1 => n + next(5) as usize,
+                _ => n,
+            };
+            let step = 1 + next(40);
+            let mut y = 0.0;
+            let ys: Values = (0..len)
+                .map(|_| {
+                    if next(step) == 0 {
+                        y = next(20) as f64 - 5.0;
+                    }
+                    y
+                })
+                .collect();
+            let points = Points::sampled(&xs, ys);
+            let mut cache = None;
+            let want = decimate(&pixels(&points, &to_px, &mut cache));
+            let mut fresh = None;
+            assert_eq!(decimated(&points, &to_px, &mut fresh), want, "case {case}");
+            assert_eq!(decimated(&points, &to_px, &mut cache), want, "case {case}");
+        }
+        let empty = Points::sampled(&Arc::from([]), Values::from(&[][..]));
+        assert!(decimated(&empty, &|_| (0, 0), &mut None).is_empty());
     }
 
     #[test]
