@@ -42,7 +42,7 @@ use std::path::Path;
 
 use super::chart::{day_text, Band, Chart, Line, Markers, Panel, Points, MARKER_COLOR};
 use super::table::{fast_number, Columns, Table};
-use super::values::Values;
+use super::values::{Builder, Values};
 use super::{render, write_files, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
 use std::io::{BufRead, BufReader, Read};
@@ -459,8 +459,19 @@ pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec
     let mut open: Option<Episode> = None;
     let mut prev_running = 0.0;
     let mut started = false;
+    // `value_at` of both, walked along the times in order.
+    let (mut ri, mut di) = (0, 0);
+    let walk = |steps: &[(f64, f64)], i: &mut usize, t: f64| -> f64 {
+        while *i < steps.len() && steps[*i].0 <= t {
+            *i += 1;
+        }
+        match *i {
+            0 => 0.0,
+            i => steps[i - 1].1,
+        }
+    };
     for (i, &t) in times.iter().enumerate() {
-        let (r, d) = (value_at(running, t), value_at(desired, t));
+        let (r, d) = (walk(running, &mut ri, t), walk(desired, &mut di, t));
         let next = times.get(i + 1).copied().unwrap_or(end).min(end);
         let gap = (d - r).max(0.0);
         started |= d > 0.0 && gap == 0.0;
@@ -488,18 +499,27 @@ pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec
 /// since the sample before; a drop is dated just after that sample and a
 /// rise at the sample that shows it, so that the exact RUNNING count is
 /// never wrongly below a desired count known only once a minute.
-fn sampled_steps(hours: &[f64], ys: &[f64]) -> Steps {
+///
+/// Walked run of equal values by run: past its first sample a run changes
+/// nothing but the time of the sample before.
+fn sampled_steps(hours: &[f64], ys: &Values) -> Steps {
     let mut steps: Steps = Vec::new();
     let mut prev_t = 0.0;
-    for (&h, &y) in hours.iter().zip(ys) {
-        let t = h * 3600.0;
+    let mut at = 0;
+    ys.for_each_run(|y, n| {
+        let end = (at + n).min(hours.len());
+        if at >= end {
+            return;
+        }
+        let t = hours[at] * 3600.0;
         match steps.last().map(|s| s.1) {
             Some(v) if v == y => {}
             Some(v) if y < v => steps.push((prev_t + 1e-3, y)),
             _ => steps.push((t, y)),
         }
-        prev_t = t;
-    }
+        prev_t = hours[end - 1] * 3600.0;
+        at = end;
+    });
     steps
 }
 
@@ -562,7 +582,6 @@ fn tasks_chart(
     };
     for (i, g) in groups.iter().enumerate() {
         let running_column = ts.numbers_of(&format!("{g}.running"))?;
-        let running = running_column.to_vec();
         by_group.lines.push(Line::solid(
             format!("{g} running"),
             i,
@@ -570,24 +589,29 @@ fn tasks_chart(
         ));
         if ts.find(&format!("{g}.desired")).is_some() {
             let desired_column = ts.numbers_of(&format!("{g}.desired"))?;
-            let desired = desired_column.to_vec();
             // The start-up, before the service first reaches its desired
-            // count, is not a shortfall.
-            let up = running
-                .iter()
-                .zip(&desired)
-                .position(|(r, d)| *d > 0.0 && r >= d)
-                .unwrap_or(n);
-            let after_start: Vec<f64> = running
-                .iter()
-                .zip(&desired)
-                .enumerate()
-                .map(|(k, (r, d))| if k < up { *d } else { *r })
-                .collect();
+            // count, is not a shortfall: desired up to then, RUNNING after
+            // (both walked run by run).
+            let mut up = n;
+            let mut k = 0;
+            running_column.for_each_joint_run(desired_column, |r, d, m| {
+                if up == n && d > 0.0 && r >= d {
+                    up = k;
+                }
+                k += m;
+            });
+            let mut after_start = Builder::new();
+            let mut k = 0;
+            running_column.for_each_joint_run(desired_column, |r, d, m| {
+                let before = up.saturating_sub(k).min(m);
+                after_start.push_run(d, before);
+                after_start.push_run(r, m - before);
+                k += m;
+            });
             if let Some(b) = Band::sampled_shortfall(
                 format!("{g} below desired"),
                 hours,
-                &Values::from(&after_start[..]),
+                &after_start.finish(),
                 desired_column,
             ) {
                 by_group.bands.push(b);
@@ -602,8 +626,8 @@ fn tasks_chart(
                 .as_mut()
                 .and_then(|v| v.get_mut(k))
                 .map(std::mem::take);
-            let desired_steps = sampled_steps(hours, &desired);
-            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
+            let desired_steps = sampled_steps(hours, desired_column);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, running_column));
             short
                 .episodes
                 .push(episodes(&running_steps, &desired_steps, end_s));
@@ -613,9 +637,14 @@ fn tasks_chart(
         }
         for (total, state) in totals.iter_mut().zip(["pending", "running", "stopping"]) {
             let v = ts.numbers_of(&format!("{g}.{state}"))?;
-            for (t, x) in total.iter_mut().zip(v.iter()) {
-                *t += x;
-            }
+            let mut at = 0;
+            v.for_each_run(|x, m| {
+                let end = (at + m).min(total.len());
+                if at < end {
+                    total[at..end].iter_mut().for_each(|t| *t += x);
+                }
+                at += m;
+            });
         }
     }
     // Episodes that began with tasks lost, marked on the full run (they
@@ -1325,8 +1354,18 @@ mod tests {
     fn sampled_drops_are_dated_early_and_rises_late() {
         // Samples a minute apart: 6, 8, 7. The rise to 8 is dated at 60 s,
         // the drop to 7 just after 60 s.
-        let s = sampled_steps(&[0.0, 1.0 / 60.0, 2.0 / 60.0], &[6.0, 8.0, 7.0]);
+        let s = sampled_steps(
+            &[0.0, 1.0 / 60.0, 2.0 / 60.0],
+            &Values::from(&[6.0, 8.0, 7.0][..]),
+        );
         assert_eq!(s, vec![(0.0, 6.0), (60.0, 8.0), (60.001, 7.0)]);
+        // Runs: the drop after a long run is dated just after its last
+        // sample; a column longer than the hours stops with them.
+        let hours: Vec<f64> = (0..6).map(|i| f64::from(i) / 60.0).collect();
+        let ys = Values::from(&[2.0, 2.0, 5.0, 5.0, 5.0, 1.0, 9.0][..]);
+        let s = sampled_steps(&hours, &ys);
+        let t = |i: i32| f64::from(i) / 60.0 * 3600.0;
+        assert_eq!(s, vec![(0.0, 2.0), (t(2), 5.0), (t(4) + 1e-3, 1.0)]);
     }
 
     #[test]
