@@ -655,9 +655,15 @@ fn category(categories: &[String], v: f64) -> String {
 /// Range of `values` widened by `pad` of its span on both sides; a single
 /// value gets a unit-wide range.
 fn span(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+    let lo_hi = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
+    span_of(lo_hi, pad)
+}
+
+/// [`span`] of values whose smallest and largest are `(lo, hi)` (infinite
+/// for none).
+fn span_of((lo, hi): (f64, f64), pad: f64) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -712,40 +718,41 @@ impl Panel {
     }
 
     fn y_range(&self) -> (f64, f64) {
-        // A sampled column's runs have its minimum and maximum.
-        let ys = self
-            .lines
-            .iter()
-            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
-                match &l.points {
-                    Points::Pairs(v) => Box::new(v.iter().map(|p| p.1)),
-                    Points::Sampled { ys, .. } => Box::new(ys.run_values().copied()),
+        // Every y value, in the order lines, bands, error bars, bars and
+        // floors give them, folded in one loop (a sampled column's runs
+        // have its minimum and maximum).
+        let mut acc = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut add = |v: f64| acc = (acc.0.min(v), acc.1.max(v));
+        for l in &self.lines {
+            match &l.points {
+                Points::Pairs(v) => v.iter().for_each(|p| add(p.1)),
+                Points::Sampled { ys, .. } => ys.run_values().for_each(|&y| add(y)),
+            }
+        }
+        for b in &self.bands {
+            match &b.points {
+                BandPoints::Triples(v) => v.iter().for_each(|p| {
+                    add(p.1);
+                    add(p.2);
+                }),
+                BandPoints::Sampled { low, high, .. } => {
+                    low.run_values().for_each(|&y| add(y));
+                    high.run_values().for_each(|&y| add(y));
                 }
-            })
-            .chain(
-                self.bands
-                    .iter()
-                    .flat_map(|b| -> Box<dyn Iterator<Item = f64> + '_> {
-                        match &b.points {
-                            BandPoints::Triples(v) => Box::new(v.iter().flat_map(|p| [p.1, p.2])),
-                            BandPoints::Sampled { low, high, .. } => {
-                                Box::new(low.run_values().chain(high.run_values()).copied())
-                            }
-                        }
-                    }),
-            )
-            .chain(
-                self.error_bars
-                    .iter()
-                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
-            )
-            .chain(
-                stack(&self.bars)
-                    .into_iter()
-                    .flat_map(|s| [s.bottom, s.top]),
-            )
-            .chain(self.y_include.iter().copied());
-        let (lo, hi) = span(ys, 0.0);
+            }
+        }
+        for b in &self.error_bars {
+            b.points.iter().for_each(|p| {
+                add(p.1);
+                add(p.2);
+            });
+        }
+        for s in stack(&self.bars) {
+            add(s.bottom);
+            add(s.top);
+        }
+        self.y_include.iter().for_each(|&v| add(v));
+        let (lo, hi) = span_of(acc, 0.0);
         let d = (hi - lo) * 0.05;
         // No padding below a floor the caller asked for (0 for counts).
         let lo = if self.y_include.contains(&lo) {
