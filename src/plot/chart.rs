@@ -26,7 +26,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::values::{Iter as ValuesIter, Values};
+use super::values::{Builder, Iter as ValuesIter, Values};
 use super::PlotError;
 use crate::sim::calendar::civil_from_days;
 use std::sync::Arc;
@@ -482,20 +482,22 @@ impl Band {
         actual: &Values,
         target: &Values,
     ) -> Option<Band> {
-        let high: Values = actual
-            .iter()
-            .zip(target.iter())
-            .map(|(a, t)| a.max(t))
-            .collect();
-        let n = xs.len().min(high.len());
-        if actual
-            .iter()
-            .zip(high.iter())
-            .take(n)
-            .all(|(a, h)| h - a < 1e-9)
-        {
+        // The upper edge, and whether it is ever above the lower one (over
+        // the x values there are), run of both by run.
+        let mut high = Builder::new();
+        let mut at = 0;
+        let mut below = false;
+        actual.for_each_joint_run(target, |a, t, n| {
+            let h = a.max(t);
+            high.push_run(h, n);
+            let close = h - a < 1e-9;
+            below |= at < xs.len() && !close;
+            at += n;
+        });
+        if !below {
             return None;
         }
+        let high = high.finish();
         Some(Band {
             color: MARKER_COLOR,
             points: BandPoints::Sampled {
