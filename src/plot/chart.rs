@@ -1057,11 +1057,33 @@ fn stroke<DB: DrawingBackend>(
     Ok(())
 }
 
+/// What a render of a chart keeps for the next render of the same chart
+/// (PNG and SVG are drawn at the same size): per panel, its y range and,
+/// for the plotting area and ranges it had, its lines' decimated paths.
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    panels: Vec<PanelShared>,
+}
+
+/// A plotting area's pixel ranges and base pixel, and its x and y ranges
+/// (bits): equal keys map every point to the same pixel.
+type MapKey = ([i32; 6], [u64; 4]);
+
+/// One panel's part of [`Shared`].
+#[derive(Debug, Default)]
+struct PanelShared {
+    y_range: Option<(f64, f64)>,
+    key: Option<MapKey>,
+    /// The decimated pixel path of each connected line, in order.
+    paths: Vec<Vec<(i32, i32)>>,
+}
+
 /// Draws `chart` on `root`.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     mode: Stroke,
+    shared: &mut Shared,
 ) -> DrawResult {
     root.fill(&WHITE).map_err(err)?;
     let (w, _) = root.dim_in_pixel();
@@ -1087,8 +1109,16 @@ fn draw<DB: DrawingBackend>(
     let top = 50 + TITLE_LINE as u32 * (title_lines.len().max(1) as u32 - 1);
     let body = root.margin(top, 8, 8, 12);
     let n = chart.panels.len().max(1);
-    for (area, panel) in body.split_evenly((n, 1)).iter().zip(&chart.panels) {
-        draw_panel(area, panel, mode)?;
+    shared
+        .panels
+        .resize_with(chart.panels.len(), PanelShared::default);
+    for (i, (area, panel)) in body
+        .split_evenly((n, 1))
+        .iter()
+        .zip(&chart.panels)
+        .enumerate()
+    {
+        draw_panel(area, panel, mode, &mut shared.panels[i])?;
     }
     Ok(())
 }
@@ -1247,6 +1277,7 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
     mode: Stroke,
+    shared: &mut PanelShared,
 ) -> DrawResult {
     let mut rows = panel.legend_rows();
     let font = (FAMILY, 15).into_text_style(area);
@@ -1287,7 +1318,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     };
     let (x0, x1) = panel.x_range();
-    let (y0, y1) = panel.y_range();
+    let (y0, y1) = *shared.y_range.get_or_insert_with(|| panel.y_range());
     let mut builder = ChartBuilder::on(&plot_area);
     if let Some(c) = &panel.caption {
         builder.caption(c, (FAMILY, 18));
@@ -1350,6 +1381,19 @@ fn draw_panel<DB: DrawingBackend>(
     // more points than that is drawn from its envelope per column.
     let columns = plot_area.dim_in_pixel().0 as usize;
     let (bx, by) = area.get_base_pixel();
+    // The same pixels as the render before (same plotting area, same
+    // ranges): its line paths are taken as they are.
+    let (rx, ry) = cc.plotting_area().get_pixel_range();
+    let key: MapKey = (
+        [rx.start, rx.end, ry.start, ry.end, bx, by],
+        [x0.to_bits(), x1.to_bits(), y0.to_bits(), y1.to_bits()],
+    );
+    let connected = panel.lines.iter().filter(|l| l.connect).count();
+    let reuse = shared.key == Some(key) && shared.paths.len() == connected;
+    if !reuse {
+        shared.key = Some(key);
+        shared.paths.clear();
+    }
     // The pixel x of the shared x column last drawn.
     let mut xs_cache: Option<XPixels> = None;
     for b in &panel.bands {
@@ -1443,10 +1487,15 @@ fn draw_panel<DB: DrawingBackend>(
             }
         }
     }
-    for l in panel.lines.iter().filter(|l| l.connect) {
-        let path = decimated(&l.points, &to_px, &mut xs_cache);
+    for (j, l) in panel.lines.iter().filter(|l| l.connect).enumerate() {
+        if !reuse {
+            shared
+                .paths
+                .push(decimated(&l.points, &to_px, &mut xs_cache));
+        }
+        let path = &shared.paths[j];
         let dash = l.dashed.then_some((9.0, 6.0));
-        stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
+        stroke(area, path, line_color(l.color, l.dashed), 2, dash, mode)?;
     }
     for l in &panel.lines {
         if l.dots {
@@ -1553,11 +1602,16 @@ fn draw_legend<DB: DrawingBackend>(
 
 /// Renders `chart` as an SVG document.
 pub fn svg(chart: &Chart) -> Result<String, PlotError> {
+    svg_shared(chart, &mut Shared::default())
+}
+
+/// [`svg`], reusing what a render of `chart` before left in `shared`.
+pub(super) fn svg_shared(chart: &Chart, shared: &mut Shared) -> Result<String, PlotError> {
     ensure_font()?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart, Stroke::Native).map_err(PlotError::Draw)?;
+        draw(&root, chart, Stroke::Native, shared).map_err(PlotError::Draw)?;
         root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
     }
     Ok(text)
@@ -1565,11 +1619,17 @@ pub fn svg(chart: &Chart) -> Result<String, PlotError> {
 
 /// Renders `chart` as a PNG image (8-bit RGB).
 pub fn png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
+    png_shared(chart, &mut Shared::default())
+}
+
+/// [`png`], reusing what a render of `chart` before left in `shared` (and
+/// leaving in it what the next can reuse).
+pub(super) fn png_shared(chart: &Chart, shared: &mut Shared) -> Result<Vec<u8>, PlotError> {
     ensure_font()?;
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart, Stroke::Offsets).map_err(PlotError::Draw)?;
+        draw(&root, chart, Stroke::Offsets, shared).map_err(PlotError::Draw)?;
         root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
     }
     let mut out = Vec::new();
@@ -1761,6 +1821,42 @@ mod tests {
         }
         let empty = Points::sampled(&Arc::from([]), Values::from(&[][..]));
         assert!(decimated(&empty, &|_| (0, 0), &mut None).is_empty());
+    }
+
+    #[test]
+    fn the_second_format_reuses_the_first_ones_paths_to_the_byte() {
+        // A dense sampled line and a dashed one over two panels, drawn as
+        // PNG then SVG sharing their paths: the same bytes as drawn alone.
+        let xs: Arc<[f64]> = (0..20_000).map(|i| f64::from(i) / 60.0).collect();
+        let ys: Values = (0..20_000)
+            .map(|i| f64::from((i / 37) % 50 + (i % 7)))
+            .collect();
+        let mut top = Panel::new("time (h)", "tasks");
+        top.lines
+            .push(Line::solid("running", 0, Points::sampled(&xs, ys.clone())));
+        top.lines.push(Line::dashed(
+            "desired",
+            1,
+            Points::sampled(&xs, ys.iter().map(|y| y + 3.0).collect()),
+        ));
+        let mut below = Panel::new("time (h)", "rate");
+        below
+            .lines
+            .push(Line::solid("rate", 2, vec![(0.0, 1.0), (300.0, 4.0)]));
+        let chart = Chart {
+            title: "shared".into(),
+            panels: vec![top, below],
+        };
+        let mut shared = Shared::default();
+        let png_first = png_shared(&chart, &mut shared).unwrap();
+        assert_eq!(shared.panels[0].paths.len(), 2);
+        let svg_second = svg_shared(&chart, &mut shared).unwrap();
+        assert_eq!(png_first, png(&chart).unwrap());
+        assert_eq!(svg_second, svg(&chart).unwrap());
+        // The other way round too.
+        let mut shared = Shared::default();
+        assert_eq!(svg_shared(&chart, &mut shared).unwrap(), svg_second);
+        assert_eq!(png_shared(&chart, &mut shared).unwrap(), png_first);
     }
 
     #[test]
