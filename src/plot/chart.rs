@@ -26,7 +26,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::values::{Iter as ValuesIter, Values};
+use super::values::{Builder, Iter as ValuesIter, Values};
 use super::PlotError;
 use crate::sim::calendar::civil_from_days;
 use std::sync::Arc;
@@ -482,20 +482,22 @@ impl Band {
         actual: &Values,
         target: &Values,
     ) -> Option<Band> {
-        let high: Values = actual
-            .iter()
-            .zip(target.iter())
-            .map(|(a, t)| a.max(t))
-            .collect();
-        let n = xs.len().min(high.len());
-        if actual
-            .iter()
-            .zip(high.iter())
-            .take(n)
-            .all(|(a, h)| h - a < 1e-9)
-        {
+        // The upper edge, and whether it is ever above the lower one (over
+        // the x values there are), run of both by run.
+        let mut high = Builder::new();
+        let mut at = 0;
+        let mut below = false;
+        actual.for_each_joint_run(target, |a, t, n| {
+            let h = a.max(t);
+            high.push_run(h, n);
+            let close = h - a < 1e-9;
+            below |= at < xs.len() && !close;
+            at += n;
+        });
+        if !below {
             return None;
         }
+        let high = high.finish();
         Some(Band {
             color: MARKER_COLOR,
             points: BandPoints::Sampled {
@@ -655,9 +657,15 @@ fn category(categories: &[String], v: f64) -> String {
 /// Range of `values` widened by `pad` of its span on both sides; a single
 /// value gets a unit-wide range.
 fn span(values: impl Iterator<Item = f64>, pad: f64) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+    let lo_hi = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
+    span_of(lo_hi, pad)
+}
+
+/// [`span`] of values whose smallest and largest are `(lo, hi)` (infinite
+/// for none).
+fn span_of((lo, hi): (f64, f64), pad: f64) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -712,40 +720,41 @@ impl Panel {
     }
 
     fn y_range(&self) -> (f64, f64) {
-        // A sampled column's runs have its minimum and maximum.
-        let ys = self
-            .lines
-            .iter()
-            .flat_map(|l| -> Box<dyn Iterator<Item = f64> + '_> {
-                match &l.points {
-                    Points::Pairs(v) => Box::new(v.iter().map(|p| p.1)),
-                    Points::Sampled { ys, .. } => Box::new(ys.run_values().copied()),
+        // Every y value, in the order lines, bands, error bars, bars and
+        // floors give them, folded in one loop (a sampled column's runs
+        // have its minimum and maximum).
+        let mut acc = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut add = |v: f64| acc = (acc.0.min(v), acc.1.max(v));
+        for l in &self.lines {
+            match &l.points {
+                Points::Pairs(v) => v.iter().for_each(|p| add(p.1)),
+                Points::Sampled { ys, .. } => ys.run_values().for_each(|&y| add(y)),
+            }
+        }
+        for b in &self.bands {
+            match &b.points {
+                BandPoints::Triples(v) => v.iter().for_each(|p| {
+                    add(p.1);
+                    add(p.2);
+                }),
+                BandPoints::Sampled { low, high, .. } => {
+                    low.run_values().for_each(|&y| add(y));
+                    high.run_values().for_each(|&y| add(y));
                 }
-            })
-            .chain(
-                self.bands
-                    .iter()
-                    .flat_map(|b| -> Box<dyn Iterator<Item = f64> + '_> {
-                        match &b.points {
-                            BandPoints::Triples(v) => Box::new(v.iter().flat_map(|p| [p.1, p.2])),
-                            BandPoints::Sampled { low, high, .. } => {
-                                Box::new(low.run_values().chain(high.run_values()).copied())
-                            }
-                        }
-                    }),
-            )
-            .chain(
-                self.error_bars
-                    .iter()
-                    .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
-            )
-            .chain(
-                stack(&self.bars)
-                    .into_iter()
-                    .flat_map(|s| [s.bottom, s.top]),
-            )
-            .chain(self.y_include.iter().copied());
-        let (lo, hi) = span(ys, 0.0);
+            }
+        }
+        for b in &self.error_bars {
+            b.points.iter().for_each(|p| {
+                add(p.1);
+                add(p.2);
+            });
+        }
+        for s in stack(&self.bars) {
+            add(s.bottom);
+            add(s.top);
+        }
+        self.y_include.iter().for_each(|&v| add(v));
+        let (lo, hi) = span_of(acc, 0.0);
         let d = (hi - lo) * 0.05;
         // No padding below a floor the caller asked for (0 for counts).
         let lo = if self.y_include.contains(&lo) {
@@ -852,6 +861,108 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
     out
 }
 
+/// The pixel x of each value of a shared x column, and where each run of
+/// equal pixel x (a pixel column, for [`decimate`]) begins.
+struct XPixels {
+    /// The x column.
+    xs: Arc<[f64]>,
+    /// Pixel x of each value.
+    px: Vec<i32>,
+    /// Start index of each run of equal `px`, then `px.len()`.
+    starts: Vec<usize>,
+}
+
+/// The pixel x of `xs` by `to_px`, kept in `cache` for the next series on
+/// the same column.
+fn x_pixels<'a>(
+    xs: &Arc<[f64]>,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    cache: &'a mut Option<XPixels>,
+) -> &'a XPixels {
+    if !matches!(cache, Some(c) if Arc::ptr_eq(&c.xs, xs)) {
+        *cache = None;
+    }
+    cache.get_or_insert_with(|| {
+        let px: Vec<i32> = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
+        let mut starts: Vec<usize> = (0..px.len())
+            .filter(|&i| i == 0 || px[i] != px[i - 1])
+            .collect();
+        starts.push(px.len());
+        XPixels {
+            xs: Arc::clone(xs),
+            px,
+            starts,
+        }
+    })
+}
+
+/// `decimate(&pixels(points, ..))`, without the pixels of every point: a
+/// sampled series is walked run of equal values by pixel column, so a run
+/// over many columns costs a step per column, not per point.
+fn decimated(
+    points: &Points,
+    to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
+    xs_cache: &mut Option<XPixels>,
+) -> Vec<(i32, i32)> {
+    let (xs, ys) = match points {
+        Points::Sampled { xs, ys } => (xs, ys),
+        Points::Pairs(_) => return decimate(&pixels(points, to_px, xs_cache)),
+    };
+    let XPixels { px, starts, .. } = x_pixels(xs, to_px, xs_cache);
+    let total = xs.len().min(ys.len());
+    let x_any = xs.first().copied().unwrap_or(0.0);
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(total.min(4096));
+    // The pixel column being walked: where it starts, and the (index in
+    // the column, y) of its first, lowest, highest and last points, as
+    // `decimate` picks them (the first of equal lows and highs).
+    let flush = |out: &mut Vec<(i32, i32)>, x: i32, keep: [(usize, i32); 4]| {
+        let mut keep = keep;
+        keep.sort_unstable_by_key(|k| k.0);
+        for (_, y) in keep {
+            if out.last() != Some(&(x, y)) {
+                out.push((x, y));
+            }
+        }
+    };
+    let mut col = 0; // starts[col] <= at < starts[col + 1]
+    let mut keep = [(0, 0); 4];
+    let mut at = 0;
+    ys.for_each_run(|y, n| {
+        let end = (at + n).min(total);
+        if at >= end {
+            return;
+        }
+        let py = to_px(&(x_any, y)).1;
+        while at < end {
+            while starts[col + 1] <= at {
+                col += 1;
+            }
+            let from = starts[col];
+            let last = starts[col + 1].min(end) - 1 - from;
+            if at == from {
+                if at > 0 {
+                    flush(&mut out, px[at - 1], keep);
+                }
+                keep = [(0, py), (0, py), (0, py), (last, py)];
+            } else {
+                let k = at - from;
+                if py < keep[1].1 {
+                    keep[1] = (k, py);
+                }
+                if py > keep[2].1 {
+                    keep[2] = (k, py);
+                }
+                keep[3] = (last, py);
+            }
+            at = from + last + 1;
+        }
+    });
+    if at > 0 {
+        flush(&mut out, px[at - 1], keep);
+    }
+    out
+}
+
 /// The pixels of `points` by `to_px`, which maps x and y independently
 /// (plotters' cartesian coordinates): a sampled series maps its shared x
 /// column once (kept in `xs_cache` for the next series on it) and each run
@@ -859,20 +970,13 @@ fn decimate(px: &[(i32, i32)]) -> Vec<(i32, i32)> {
 fn pixels(
     points: &Points,
     to_px: &impl Fn(&(f64, f64)) -> (i32, i32),
-    xs_cache: &mut Option<(Arc<[f64]>, Vec<i32>)>,
+    xs_cache: &mut Option<XPixels>,
 ) -> Vec<(i32, i32)> {
     let (xs, ys) = match points {
         Points::Pairs(v) => return v.iter().map(to_px).collect(),
         Points::Sampled { xs, ys } => (xs, ys),
     };
-    let cached = matches!(xs_cache, Some((c, _)) if Arc::ptr_eq(c, xs));
-    if !cached {
-        let px = xs.iter().map(|&x| to_px(&(x, 0.0)).0).collect();
-        *xs_cache = Some((Arc::clone(xs), px));
-    }
-    let Some((_, px)) = xs_cache.as_ref() else {
-        return Vec::new();
-    };
+    let px = &x_pixels(xs, to_px, xs_cache).px;
     let x_any = xs.first().copied().unwrap_or(0.0);
     let mut out = Vec::with_capacity(points.len());
     let mut at = px.iter();
@@ -953,11 +1057,33 @@ fn stroke<DB: DrawingBackend>(
     Ok(())
 }
 
+/// What a render of a chart keeps for the next render of the same chart
+/// (PNG and SVG are drawn at the same size): per panel, its y range and,
+/// for the plotting area and ranges it had, its lines' decimated paths.
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    panels: Vec<PanelShared>,
+}
+
+/// A plotting area's pixel ranges and base pixel, and its x and y ranges
+/// (bits): equal keys map every point to the same pixel.
+type MapKey = ([i32; 6], [u64; 4]);
+
+/// One panel's part of [`Shared`].
+#[derive(Debug, Default)]
+struct PanelShared {
+    y_range: Option<(f64, f64)>,
+    key: Option<MapKey>,
+    /// The decimated pixel path of each connected line, in order.
+    paths: Vec<Vec<(i32, i32)>>,
+}
+
 /// Draws `chart` on `root`.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
     mode: Stroke,
+    shared: &mut Shared,
 ) -> DrawResult {
     root.fill(&WHITE).map_err(err)?;
     let (w, _) = root.dim_in_pixel();
@@ -983,8 +1109,16 @@ fn draw<DB: DrawingBackend>(
     let top = 50 + TITLE_LINE as u32 * (title_lines.len().max(1) as u32 - 1);
     let body = root.margin(top, 8, 8, 12);
     let n = chart.panels.len().max(1);
-    for (area, panel) in body.split_evenly((n, 1)).iter().zip(&chart.panels) {
-        draw_panel(area, panel, mode)?;
+    shared
+        .panels
+        .resize_with(chart.panels.len(), PanelShared::default);
+    for (i, (area, panel)) in body
+        .split_evenly((n, 1))
+        .iter()
+        .zip(&chart.panels)
+        .enumerate()
+    {
+        draw_panel(area, panel, mode, &mut shared.panels[i])?;
     }
     Ok(())
 }
@@ -1143,6 +1277,7 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &Panel,
     mode: Stroke,
+    shared: &mut PanelShared,
 ) -> DrawResult {
     let mut rows = panel.legend_rows();
     let font = (FAMILY, 15).into_text_style(area);
@@ -1183,7 +1318,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     };
     let (x0, x1) = panel.x_range();
-    let (y0, y1) = panel.y_range();
+    let (y0, y1) = *shared.y_range.get_or_insert_with(|| panel.y_range());
     let mut builder = ChartBuilder::on(&plot_area);
     if let Some(c) = &panel.caption {
         builder.caption(c, (FAMILY, 18));
@@ -1246,8 +1381,21 @@ fn draw_panel<DB: DrawingBackend>(
     // more points than that is drawn from its envelope per column.
     let columns = plot_area.dim_in_pixel().0 as usize;
     let (bx, by) = area.get_base_pixel();
+    // The same pixels as the render before (same plotting area, same
+    // ranges): its line paths are taken as they are.
+    let (rx, ry) = cc.plotting_area().get_pixel_range();
+    let key: MapKey = (
+        [rx.start, rx.end, ry.start, ry.end, bx, by],
+        [x0.to_bits(), x1.to_bits(), y0.to_bits(), y1.to_bits()],
+    );
+    let connected = panel.lines.iter().filter(|l| l.connect).count();
+    let reuse = shared.key == Some(key) && shared.paths.len() == connected;
+    if !reuse {
+        shared.key = Some(key);
+        shared.paths.clear();
+    }
     // The pixel x of the shared x column last drawn.
-    let mut xs_cache: Option<(Arc<[f64]>, Vec<i32>)> = None;
+    let mut xs_cache: Option<XPixels> = None;
     for b in &panel.bands {
         let fill = color(b.color).mix(b.alpha).filled();
         if b.points.len() > columns {
@@ -1260,20 +1408,20 @@ fn draw_panel<DB: DrawingBackend>(
             let (upper, lower) = match &b.points {
                 BandPoints::Sampled { xs, low, high } => {
                     let edge = |ys: &Values| Points::sampled(xs, ys.clone());
-                    let upper = pixels(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
+                    let upper = decimated(&edge(high), &|p| px(p.0, p.1), &mut xs_cache);
                     let mut lower = pixels(&edge(low), &|p| px(p.0, p.1), &mut xs_cache);
                     lower.reverse();
-                    (upper, lower)
+                    (upper, decimate(&lower))
                 }
                 BandPoints::Triples(points) => {
                     let upper: Vec<(i32, i32)> = points.iter().map(|p| px(p.0, p.2)).collect();
                     let lower: Vec<(i32, i32)> =
                         points.iter().rev().map(|p| px(p.0, p.1)).collect();
-                    (upper, lower)
+                    (decimate(&upper), decimate(&lower))
                 }
             };
-            let mut outline = decimate(&upper);
-            outline.extend(decimate(&lower));
+            let mut outline = upper;
+            outline.extend(lower);
             area.draw(&Polygon::new(outline, fill)).map_err(err)?;
         } else {
             let points = b.points.to_vec();
@@ -1339,10 +1487,15 @@ fn draw_panel<DB: DrawingBackend>(
             }
         }
     }
-    for l in panel.lines.iter().filter(|l| l.connect) {
-        let path = decimate(&pixels(&l.points, &to_px, &mut xs_cache));
+    for (j, l) in panel.lines.iter().filter(|l| l.connect).enumerate() {
+        if !reuse {
+            shared
+                .paths
+                .push(decimated(&l.points, &to_px, &mut xs_cache));
+        }
+        let path = &shared.paths[j];
         let dash = l.dashed.then_some((9.0, 6.0));
-        stroke(area, &path, line_color(l.color, l.dashed), 2, dash, mode)?;
+        stroke(area, path, line_color(l.color, l.dashed), 2, dash, mode)?;
     }
     for l in &panel.lines {
         if l.dots {
@@ -1449,11 +1602,16 @@ fn draw_legend<DB: DrawingBackend>(
 
 /// Renders `chart` as an SVG document.
 pub fn svg(chart: &Chart) -> Result<String, PlotError> {
+    svg_shared(chart, &mut Shared::default())
+}
+
+/// [`svg`], reusing what a render of `chart` before left in `shared`.
+pub(super) fn svg_shared(chart: &Chart, shared: &mut Shared) -> Result<String, PlotError> {
     ensure_font()?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart, Stroke::Native).map_err(PlotError::Draw)?;
+        draw(&root, chart, Stroke::Native, shared).map_err(PlotError::Draw)?;
         root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
     }
     Ok(text)
@@ -1461,11 +1619,17 @@ pub fn svg(chart: &Chart) -> Result<String, PlotError> {
 
 /// Renders `chart` as a PNG image (8-bit RGB).
 pub fn png(chart: &Chart) -> Result<Vec<u8>, PlotError> {
+    png_shared(chart, &mut Shared::default())
+}
+
+/// [`png`], reusing what a render of `chart` before left in `shared` (and
+/// leaving in it what the next can reuse).
+pub(super) fn png_shared(chart: &Chart, shared: &mut Shared) -> Result<Vec<u8>, PlotError> {
     ensure_font()?;
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, chart, Stroke::Offsets).map_err(PlotError::Draw)?;
+        draw(&root, chart, Stroke::Offsets, shared).map_err(PlotError::Draw)?;
         root.present().map_err(|e| PlotError::Draw(e.to_string()))?;
     }
     let mut out = Vec::new();
@@ -1601,6 +1765,98 @@ mod tests {
             vec![(0, 5), (0, 3), (0, 9), (0, 6), (1, 6), (2, 1)]
         );
         assert!(decimate(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_sampled_series_decimates_as_its_pixels_do() {
+        // Runs of equal values and plain values, over x columns with many
+        // points per pixel column, about one, and unevenly spread (a pixel
+        // column may hold one point), and ys shorter or longer than xs:
+        // the same path as decimating every point's pixel.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for case in 0..300 {
+            let n = 1 + next(3000) as usize;
+            let xs: Arc<[f64]> = match case % 3 {
+                0 => (0..n).map(|i| i as f64).collect(),
+                1 => {
+                    let mut x = 0.0;
+                    (0..n)
+                        .map(|_| {
+                            x += next(100) as f64 / 10.0;
+                            x
+                        })
+                        .collect()
+                }
+                _ => (0..n).map(|i| (n - i) as f64).collect(),
+            };
+            let scale = [0.05, 0.4, 1.0, 3.0][case % 4];
+            let to_px = |p: &(f64, f64)| ((p.0 * scale).floor() as i32, (p.1 * 7.0) as i32 - 50);
+            let len = match case % 5 {
+                0 => n.saturating_sub(next(5) as usize),
+                1 => n + next(5) as usize,
+                _ => n,
+            };
+            let step = 1 + next(40);
+            let mut y = 0.0;
+            let ys: Values = (0..len)
+                .map(|_| {
+                    if next(step) == 0 {
+                        y = next(20) as f64 - 5.0;
+                    }
+                    y
+                })
+                .collect();
+            let points = Points::sampled(&xs, ys);
+            let mut cache = None;
+            let want = decimate(&pixels(&points, &to_px, &mut cache));
+            let mut fresh = None;
+            assert_eq!(decimated(&points, &to_px, &mut fresh), want, "case {case}");
+            assert_eq!(decimated(&points, &to_px, &mut cache), want, "case {case}");
+        }
+        let empty = Points::sampled(&Arc::from([]), Values::from(&[][..]));
+        assert!(decimated(&empty, &|_| (0, 0), &mut None).is_empty());
+    }
+
+    #[test]
+    fn the_second_format_reuses_the_first_ones_paths_to_the_byte() {
+        // A dense sampled line and a dashed one over two panels, drawn as
+        // PNG then SVG sharing their paths: the same bytes as drawn alone.
+        let xs: Arc<[f64]> = (0..20_000).map(|i| f64::from(i) / 60.0).collect();
+        let ys: Values = (0..20_000)
+            .map(|i| f64::from((i / 37) % 50 + (i % 7)))
+            .collect();
+        let mut top = Panel::new("time (h)", "tasks");
+        top.lines
+            .push(Line::solid("running", 0, Points::sampled(&xs, ys.clone())));
+        top.lines.push(Line::dashed(
+            "desired",
+            1,
+            Points::sampled(&xs, ys.iter().map(|y| y + 3.0).collect()),
+        ));
+        let mut below = Panel::new("time (h)", "rate");
+        below
+            .lines
+            .push(Line::solid("rate", 2, vec![(0.0, 1.0), (300.0, 4.0)]));
+        let chart = Chart {
+            title: "shared".into(),
+            panels: vec![top, below],
+        };
+        let mut shared = Shared::default();
+        let png_first = png_shared(&chart, &mut shared).unwrap();
+        assert_eq!(shared.panels[0].paths.len(), 2);
+        let svg_second = svg_shared(&chart, &mut shared).unwrap();
+        assert_eq!(png_first, png(&chart).unwrap());
+        assert_eq!(svg_second, svg(&chart).unwrap());
+        // The other way round too.
+        let mut shared = Shared::default();
+        assert_eq!(svg_shared(&chart, &mut shared).unwrap(), svg_second);
+        assert_eq!(png_shared(&chart, &mut shared).unwrap(), png_first);
     }
 
     #[test]

@@ -268,11 +268,18 @@ fn render(
     format: Format,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
     let mut files = Vec::new();
+    // Both formats are drawn at the same size: the second reuses the
+    // first's line paths.
+    let mut shared = chart::Shared::default();
     if matches!(format, Format::Png | Format::Both) {
-        files.push((format!("{stem}.png"), chart::png(chart)?));
+        files.push((
+            format!("{stem}.png"),
+            chart::png_shared(chart, &mut shared)?,
+        ));
     }
     if matches!(format, Format::Svg | Format::Both) {
-        files.push((format!("{stem}.svg"), chart::svg(chart)?.into_bytes()));
+        let svg = chart::svg_shared(chart, &mut shared)?;
+        files.push((format!("{stem}.svg"), svg.into_bytes()));
     }
     Ok(files)
 }

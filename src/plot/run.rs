@@ -41,8 +41,8 @@
 use std::path::Path;
 
 use super::chart::{day_text, Band, Chart, Line, Markers, Panel, Points, MARKER_COLOR};
-use super::table::{Columns, Table};
-use super::values::Values;
+use super::table::{fast_number, Columns, Table};
+use super::values::{Builder, Values};
 use super::{render, write_files, Format, Kind, PlotError, Report};
 use crate::sim::calendar::parse_utc_datetime;
 use std::io::{BufRead, BufReader, Read};
@@ -302,13 +302,13 @@ pub fn running_steps(
         .map(|r| r.iter().map(str::to_string).collect())
         .unwrap_or_default();
     let cols = ["group", "running_s", "stopping_s", "stopped_s"];
-    let Some(ix) = cols
-        .iter()
-        .map(|c| header.iter().position(|h| h == c))
-        .collect::<Option<Vec<usize>>>()
-    else {
-        return Ok(None);
-    };
+    let mut ix = [0; 4];
+    for (at, c) in ix.iter_mut().zip(cols) {
+        match header.iter().position(|h| h == c) {
+            Some(i) => *at = i,
+            None => return Ok(None),
+        }
+    }
     let wanted: Vec<Vec<u8>> = groups
         .iter()
         .map(|g| format!("service:{g}").into_bytes())
@@ -330,14 +330,13 @@ pub fn running_steps(
     };
     // Per group: (time, +1 or -1) changes of its RUNNING count.
     let mut changes: Vec<Vec<(f64, f64)>> = vec![Vec::new(); groups.len()];
-    let mut take = |line_no: u64, fields: &[&[u8]]| -> Result<(), PlotError> {
-        let Some(k) = find(fields[ix[0]]) else {
-            return Ok(());
-        };
+    // The row on line `line_no` of group `k`, its cells of `cols` in order.
+    let mut take = |line_no: u64, k: usize, cells: [&[u8]; 4]| -> Result<(), PlotError> {
         let number = |c: usize| -> Result<Option<f64>, PlotError> {
-            let cell = std::str::from_utf8(fields[ix[c]])
-                .unwrap_or("\u{fffd}")
-                .trim();
+            if let Some(x) = fast_number(cells[c]) {
+                return Ok(Some(x));
+            }
+            let cell = std::str::from_utf8(cells[c]).unwrap_or("\u{fffd}").trim();
             if cell.is_empty() {
                 return Ok(None);
             }
@@ -396,8 +395,9 @@ pub fn running_steps(
                 if record.len() != header.len() {
                     return Err(unequal(at, record.len()));
                 }
-                let cells: Vec<&[u8]> = record.iter().collect();
-                take(at, &cells)?;
+                if let Some(k) = find(&record[ix[0]]) {
+                    take(at, k, ix.map(|i| &record[i]))?;
+                }
             }
             break;
         }
@@ -409,14 +409,24 @@ pub fn running_steps(
         // Only the group decides whether the row is read: find that field
         // alone first (it is the second one in the files ecsim writes).
         let group = text.split(|&b| b == b',').nth(ix[0]).unwrap_or_default();
-        if find(group).is_none() {
+        let Some(k) = find(group) else {
             continue;
+        };
+        // The four cells read, and the number of fields.
+        let mut cells: [&[u8]; 4] = [&[]; 4];
+        let mut n = 0;
+        for (i, field) in text.split(|&b| b == b',').enumerate() {
+            for (cell, &at) in cells.iter_mut().zip(&ix) {
+                if at == i {
+                    *cell = field;
+                }
+            }
+            n = i + 1;
         }
-        let fields: Vec<&[u8]> = text.split(|&b| b == b',').collect();
-        if fields.len() != header.len() {
-            return Err(unequal(line_no, fields.len()));
+        if n != header.len() {
+            return Err(unequal(line_no, n));
         }
-        take(line_no, &fields)?;
+        take(line_no, k, cells)?;
     }
     Ok(Some(changes.into_iter().map(steps_of).collect()))
 }
@@ -449,8 +459,19 @@ pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec
     let mut open: Option<Episode> = None;
     let mut prev_running = 0.0;
     let mut started = false;
+    // `value_at` of both, walked along the times in order.
+    let (mut ri, mut di) = (0, 0);
+    let walk = |steps: &[(f64, f64)], i: &mut usize, t: f64| -> f64 {
+        while *i < steps.len() && steps[*i].0 <= t {
+            *i += 1;
+        }
+        match *i {
+            0 => 0.0,
+            i => steps[i - 1].1,
+        }
+    };
     for (i, &t) in times.iter().enumerate() {
-        let (r, d) = (value_at(running, t), value_at(desired, t));
+        let (r, d) = (walk(running, &mut ri, t), walk(desired, &mut di, t));
         let next = times.get(i + 1).copied().unwrap_or(end).min(end);
         let gap = (d - r).max(0.0);
         started |= d > 0.0 && gap == 0.0;
@@ -478,18 +499,27 @@ pub fn episodes(running: &[(f64, f64)], desired: &[(f64, f64)], end: f64) -> Vec
 /// since the sample before; a drop is dated just after that sample and a
 /// rise at the sample that shows it, so that the exact RUNNING count is
 /// never wrongly below a desired count known only once a minute.
-fn sampled_steps(hours: &[f64], ys: &[f64]) -> Steps {
+///
+/// Walked run of equal values by run: past its first sample a run changes
+/// nothing but the time of the sample before.
+fn sampled_steps(hours: &[f64], ys: &Values) -> Steps {
     let mut steps: Steps = Vec::new();
     let mut prev_t = 0.0;
-    for (&h, &y) in hours.iter().zip(ys) {
-        let t = h * 3600.0;
+    let mut at = 0;
+    ys.for_each_run(|y, n| {
+        let end = (at + n).min(hours.len());
+        if at >= end {
+            return;
+        }
+        let t = hours[at] * 3600.0;
         match steps.last().map(|s| s.1) {
             Some(v) if v == y => {}
             Some(v) if y < v => steps.push((prev_t + 1e-3, y)),
             _ => steps.push((t, y)),
         }
-        prev_t = t;
-    }
+        prev_t = hours[end - 1] * 3600.0;
+        at = end;
+    });
     steps
 }
 
@@ -552,7 +582,6 @@ fn tasks_chart(
     };
     for (i, g) in groups.iter().enumerate() {
         let running_column = ts.numbers_of(&format!("{g}.running"))?;
-        let running = running_column.to_vec();
         by_group.lines.push(Line::solid(
             format!("{g} running"),
             i,
@@ -560,24 +589,29 @@ fn tasks_chart(
         ));
         if ts.find(&format!("{g}.desired")).is_some() {
             let desired_column = ts.numbers_of(&format!("{g}.desired"))?;
-            let desired = desired_column.to_vec();
             // The start-up, before the service first reaches its desired
-            // count, is not a shortfall.
-            let up = running
-                .iter()
-                .zip(&desired)
-                .position(|(r, d)| *d > 0.0 && r >= d)
-                .unwrap_or(n);
-            let after_start: Vec<f64> = running
-                .iter()
-                .zip(&desired)
-                .enumerate()
-                .map(|(k, (r, d))| if k < up { *d } else { *r })
-                .collect();
+            // count, is not a shortfall: desired up to then, RUNNING after
+            // (both walked run by run).
+            let mut up = n;
+            let mut k = 0;
+            running_column.for_each_joint_run(desired_column, |r, d, m| {
+                if up == n && d > 0.0 && r >= d {
+                    up = k;
+                }
+                k += m;
+            });
+            let mut after_start = Builder::new();
+            let mut k = 0;
+            running_column.for_each_joint_run(desired_column, |r, d, m| {
+                let before = up.saturating_sub(k).min(m);
+                after_start.push_run(d, before);
+                after_start.push_run(r, m - before);
+                k += m;
+            });
             if let Some(b) = Band::sampled_shortfall(
                 format!("{g} below desired"),
                 hours,
-                &Values::from(&after_start[..]),
+                &after_start.finish(),
                 desired_column,
             ) {
                 by_group.bands.push(b);
@@ -592,8 +626,8 @@ fn tasks_chart(
                 .as_mut()
                 .and_then(|v| v.get_mut(k))
                 .map(std::mem::take);
-            let desired_steps = sampled_steps(hours, &desired);
-            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, &running));
+            let desired_steps = sampled_steps(hours, desired_column);
+            let running_steps = exact.unwrap_or_else(|| sampled_steps(hours, running_column));
             short
                 .episodes
                 .push(episodes(&running_steps, &desired_steps, end_s));
@@ -603,9 +637,14 @@ fn tasks_chart(
         }
         for (total, state) in totals.iter_mut().zip(["pending", "running", "stopping"]) {
             let v = ts.numbers_of(&format!("{g}.{state}"))?;
-            for (t, x) in total.iter_mut().zip(v.iter()) {
-                *t += x;
-            }
+            let mut at = 0;
+            v.for_each_run(|x, m| {
+                let end = (at + m).min(total.len());
+                if at < end {
+                    total[at..end].iter_mut().for_each(|t| *t += x);
+                }
+                at += m;
+            });
         }
     }
     // Episodes that began with tasks lost, marked on the full run (they
@@ -1240,6 +1279,27 @@ mod tests {
     }
 
     #[test]
+    fn task_log_times_read_as_numbers_whatever_their_spelling() {
+        // Plain decimals (the fast path) and what only `str::parse` reads
+        // (an exponent, spaces around): the same times; short rows of
+        // other groups are passed over, of the services asked for not.
+        let log = "group,running_s,stopping_s,stopped_s\n\
+             service:web,1.5,,\n\
+             service:web, 2 ,1e1,\n\
+             job:etl,3\n\
+             service:web,4.000,,20\n";
+        let got = steps(log, &["web"]).unwrap().unwrap().remove(0);
+        assert_eq!(
+            got,
+            vec![(1.5, 1.0), (2.0, 2.0), (4.0, 3.0), (10.0, 2.0), (20.0, 1.0)]
+        );
+        let e = steps(&log.replace("job:etl", "service:web"), &["web"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "tasks.csv, line 4: 2 fields where the header has 4");
+    }
+
+    #[test]
     fn quoted_fields_in_the_task_log_are_parsed_as_csv() {
         // From the first quote on, the CSV reader takes over: commas and a
         // line break inside quotes, and the line numbers still right.
@@ -1294,8 +1354,18 @@ mod tests {
     fn sampled_drops_are_dated_early_and_rises_late() {
         // Samples a minute apart: 6, 8, 7. The rise to 8 is dated at 60 s,
         // the drop to 7 just after 60 s.
-        let s = sampled_steps(&[0.0, 1.0 / 60.0, 2.0 / 60.0], &[6.0, 8.0, 7.0]);
+        let s = sampled_steps(
+            &[0.0, 1.0 / 60.0, 2.0 / 60.0],
+            &Values::from(&[6.0, 8.0, 7.0][..]),
+        );
         assert_eq!(s, vec![(0.0, 6.0), (60.0, 8.0), (60.001, 7.0)]);
+        // Runs: the drop after a long run is dated just after its last
+        // sample; a column longer than the hours stops with them.
+        let hours: Vec<f64> = (0..6).map(|i| f64::from(i) / 60.0).collect();
+        let ys = Values::from(&[2.0, 2.0, 5.0, 5.0, 5.0, 1.0, 9.0][..]);
+        let s = sampled_steps(&hours, &ys);
+        let t = |i: i32| f64::from(i) / 60.0 * 3600.0;
+        assert_eq!(s, vec![(0.0, 2.0), (t(2), 5.0), (t(4) + 1e-3, 1.0)]);
     }
 
     #[test]

@@ -231,8 +231,16 @@ impl Columns {
         let headers = header_row(path, &mut reader)?;
         let mut read = Reading::new(path, headers, want);
         let width = read.headers.len();
+        // The previous plain line and the bounds of its fields: a cell with
+        // the same bytes as the one above it has the same value, so it is
+        // not parsed again (most columns are counts that stay put for
+        // minutes on end).
+        let mut prev: Vec<u8> = Vec::new();
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(width);
+        let mut prev_bounds: Vec<(usize, usize)> = Vec::with_capacity(width);
         let mut line_no = 1;
         loop {
+            std::mem::swap(&mut line, &mut prev);
             line.clear();
             if input.read_until(b'\n', &mut line).map_err(io)? == 0 {
                 break;
@@ -250,11 +258,21 @@ impl Columns {
                 break;
             }
             if text.is_empty() {
+                // Keep the last plain line as the one above.
+                std::mem::swap(&mut line, &mut prev);
                 continue;
             }
-            let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
-            fields.extend(text.split(|&b| b == b','));
-            read.record(line_no, &fields)?;
+            bounds.clear();
+            let mut start = 0;
+            for (k, &b) in text.iter().enumerate() {
+                if b == b',' {
+                    bounds.push((start, k));
+                    start = k + 1;
+                }
+            }
+            bounds.push((start, text.len()));
+            read.split_record(line_no, text, &bounds, &prev, &prev_bounds)?;
+            std::mem::swap(&mut bounds, &mut prev_bounds);
         }
         Ok(read.finish())
     }
@@ -329,40 +347,55 @@ impl<'a> Reading<'a> {
         }
     }
 
+    /// The error of a record on line `line` with `n` fields where the
+    /// header has another number.
+    fn unequal(&self, line: u64, n: usize) -> PlotError {
+        PlotError::Csv {
+            path: self.path.to_path_buf(),
+            line,
+            message: format!("{n} fields where the header has {}", self.headers.len()),
+        }
+    }
+
     /// Takes the record on line `line` of the file.
     fn record(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), PlotError> {
         if fields.len() != self.headers.len() {
-            return Err(PlotError::Csv {
-                path: self.path.to_path_buf(),
-                line,
-                message: format!(
-                    "{} fields where the header has {}",
-                    fields.len(),
-                    self.headers.len()
-                ),
-            });
+            return Err(self.unequal(line, fields.len()));
         }
         for (i, values) in &mut self.wanted {
-            let cell = fields[*i];
-            let x = match fast_number(cell) {
-                Some(x) => x,
-                None => std::str::from_utf8(cell)
-                    .unwrap_or("")
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| PlotError::Csv {
-                        path: self.path.to_path_buf(),
-                        line,
-                        message: format!(
-                            "column `{}`: `{}` is not a number",
-                            self.headers[*i],
-                            String::from_utf8_lossy(cell).trim()
-                        ),
-                    })?,
-            };
-            values.push(x);
+            values.push(cell_number(self.path, &self.headers, line, *i, fields[*i])?);
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Takes the record on line `line` of the file, whose fields are
+    /// `text[a..b]` for each `(a, b)` of `bounds`; a cell with the same
+    /// bytes as the same field of the record read before it (`prev`, split
+    /// by `prev_bounds`; empty for none) repeats that record's value.
+    fn split_record(
+        &mut self,
+        line: u64,
+        text: &[u8],
+        bounds: &[(usize, usize)],
+        prev: &[u8],
+        prev_bounds: &[(usize, usize)],
+    ) -> Result<(), PlotError> {
+        if bounds.len() != self.headers.len() {
+            return Err(self.unequal(line, bounds.len()));
+        }
+        let above = prev_bounds.len() == bounds.len();
+        for (i, values) in &mut self.wanted {
+            let (a, b) = bounds[*i];
+            let cell = &text[a..b];
+            if above {
+                let (c, d) = prev_bounds[*i];
+                if same_bytes(cell, &prev[c..d]) {
+                    values.repeat();
+                    continue;
+                }
+            }
+            values.push(cell_number(self.path, &self.headers, line, *i, cell)?);
         }
         self.rows += 1;
         Ok(())
@@ -406,6 +439,42 @@ impl<'a> Reading<'a> {
             rows: self.rows,
         }
     }
+}
+
+/// Whether two short cells have the same bytes (a loop: most cells are a
+/// few digits, shorter than a call to `memcmp` is worth).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The number in `cell`, field `i` of line `line`: an error naming the
+/// file, line and column when it is not one.
+fn cell_number(
+    path: &Path,
+    headers: &[String],
+    line: u64,
+    i: usize,
+    cell: &[u8],
+) -> Result<f64, PlotError> {
+    if let Some(x) = fast_number(cell) {
+        return Ok(x);
+    }
+    std::str::from_utf8(cell)
+        .unwrap_or("")
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| PlotError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "column `{}`: `{}` is not a number",
+                headers[i],
+                String::from_utf8_lossy(cell).trim()
+            ),
+        })
 }
 
 /// Powers of ten that `f64` holds exactly.
@@ -638,6 +707,36 @@ mod tests {
         // A quoted header: the CSV reader reads the whole file.
         let c = columns("\"a\",b\n1,2\n", &["a"]).unwrap();
         assert_eq!(c.numbers_of("a").unwrap().to_vec(), [1.0]);
+    }
+
+    #[test]
+    fn a_cell_like_the_one_above_reads_as_the_same_number() {
+        // Cells repeated from the line above (across an empty line), the
+        // same number written otherwise (`2.0`, `-0`), and a bad cell
+        // repeated: reported where it first appears.
+        let text = "a,b,c\n1,2,-0\n1,2.0,-0\n\n1,2.0,0\n3,2,0\n";
+        let c = columns(text, &["a", "b", "c"]).unwrap();
+        assert_eq!(c.numbers_of("a").unwrap().to_vec(), [1.0, 1.0, 1.0, 3.0]);
+        assert_eq!(c.numbers_of("b").unwrap().to_vec(), [2.0; 4]);
+        let bits: Vec<u64> = c
+            .numbers_of("c")
+            .unwrap()
+            .iter()
+            .map(f64::to_bits)
+            .collect();
+        let zero = 0f64.to_bits();
+        assert_eq!(bits, [(-0f64).to_bits(), (-0f64).to_bits(), zero, zero]);
+        let e = columns("a,b\n1,x\n1,x\n", &["b"]).unwrap_err().to_string();
+        assert_eq!(e, "t.csv, line 2: column `b`: `x` is not a number");
+        // A long column of repeats reads as the values written.
+        let mut long = String::from("t,n\n");
+        let want: Vec<f64> = (0..5000).map(|i| f64::from(i / 3 % 5)).collect();
+        for (i, n) in want.iter().enumerate() {
+            long.push_str(&format!("{i},{n}\n"));
+        }
+        let c = columns(&long, &["t", "n"]).unwrap();
+        assert_eq!(c.numbers_of("n").unwrap().to_vec(), want);
+        assert_eq!(c.len(), 5000);
     }
 
     #[test]

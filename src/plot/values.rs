@@ -60,12 +60,69 @@ impl Builder {
             }
         }
         if self.len >= CHECK_FROM && self.values.len() * 2 > self.len {
-            let mut plain = Vec::with_capacity(self.len * 2);
-            plain.extend(Iter::runs(&self.values, &self.ends));
-            self.plain = Some(plain);
-            self.values = Vec::new();
-            self.ends = Vec::new();
+            self.make_plain();
         }
+    }
+
+    /// Appends the last value again (the same as pushing it, without
+    /// comparing it); nothing on an empty column.
+    #[inline]
+    pub fn repeat(&mut self) {
+        if let Some(plain) = &mut self.plain {
+            if let Some(&x) = plain.last() {
+                plain.push(x);
+                self.len += 1;
+            }
+            return;
+        }
+        let Some(end) = self.ends.last_mut() else {
+            return;
+        };
+        self.len += 1;
+        *end = self.len;
+        // As `push` does: the check may fall on a repeated value.
+        if self.len >= CHECK_FROM && self.values.len() * 2 > self.len {
+            self.make_plain();
+        }
+    }
+
+    /// Appends `x` `n` times (the same as `n` pushes of it).
+    pub fn push_run(&mut self, x: f64, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.push(x);
+        let mut left = n - 1;
+        // Up to the first check, repeat by repeat: the switch to plain
+        // values may fall on one.
+        while left > 0 && self.plain.is_none() && self.len < CHECK_FROM {
+            self.repeat();
+            left -= 1;
+        }
+        if left == 0 {
+            return;
+        }
+        match &mut self.plain {
+            Some(plain) => plain.extend(std::iter::repeat_n(x, left)),
+            None => {
+                // Checked at the value before and not plain: more of the
+                // same value cannot make it so.
+                self.len += left;
+                if let Some(end) = self.ends.last_mut() {
+                    *end = self.len;
+                }
+                return;
+            }
+        }
+        self.len += left;
+    }
+
+    fn make_plain(&mut self) {
+        let mut plain = Vec::with_capacity(self.len * 2);
+        plain.extend(Iter::runs(&self.values, &self.ends));
+        self.plain = Some(plain);
+        self.values = Vec::new();
+        self.ends = Vec::new();
     }
 
     /// The column.
@@ -139,6 +196,36 @@ impl Values {
                     f(x, end - from);
                     from = end;
                 }
+            }
+        }
+    }
+
+    /// Calls `f(x, y, count)` for each stretch over which both `self` (x)
+    /// and `other` (y) keep their value, in order, up to the shorter of
+    /// the two.
+    pub fn for_each_joint_run(&self, other: &Values, mut f: impl FnMut(f64, f64, usize)) {
+        let (mut a, mut b) = (self.runs(), other.runs());
+        let (mut ra, mut rb) = (a.next(), b.next());
+        while let (Some((x, n)), Some((y, m))) = (ra, rb) {
+            let k = n.min(m);
+            f(x, y, k);
+            ra = if n > k { Some((x, n - k)) } else { a.next() };
+            rb = if m > k { Some((y, m - k)) } else { b.next() };
+        }
+    }
+
+    /// The runs of equal values: `(value, count)`, in order.
+    fn runs(&self) -> Box<dyn Iterator<Item = (f64, usize)> + '_> {
+        match &*self.0 {
+            Repr::Plain(v) => Box::new(v.iter().map(|&x| (x, 1))),
+            Repr::Runs { values, ends } => {
+                let starts = std::iter::once(0).chain(ends.iter().copied());
+                Box::new(
+                    values
+                        .iter()
+                        .zip(ends.iter().zip(starts))
+                        .map(|(&x, (&end, from))| (x, end - from)),
+                )
             }
         }
     }
@@ -269,6 +356,93 @@ mod tests {
         assert!(e.is_empty());
         assert_eq!(e.iter().next(), None);
         assert_eq!(e.last(), None);
+    }
+
+    #[test]
+    fn a_repeat_is_a_push_of_the_last_value() {
+        // Runs, the switch to plain values (which may fall on a repeat),
+        // and plain values: the same column, held the same way.
+        for period in [1, 2, 3, 7, 1000] {
+            let xs: Vec<f64> = (0..3000).map(|i| f64::from(i / period)).collect();
+            let mut pushed = Builder::new();
+            let mut repeated = Builder::new();
+            for (i, &x) in xs.iter().enumerate() {
+                pushed.push(x);
+                if i > 0 && xs[i - 1] == x {
+                    repeated.repeat();
+                } else {
+                    repeated.push(x);
+                }
+            }
+            let (a, b) = (pushed.finish(), repeated.finish());
+            assert_eq!(a.to_vec(), xs);
+            assert_eq!(b.to_vec(), xs);
+            assert_eq!(is_runs(&a), is_runs(&b), "period {period}");
+            assert_eq!(a.run_values().len(), b.run_values().len());
+        }
+    }
+
+    #[test]
+    fn a_pushed_run_is_so_many_pushes() {
+        // Runs of every length around the first check (1,024 values), on
+        // a column that stays runs and on one that turns plain.
+        for lens in [
+            vec![1000, 30, 2000],
+            vec![1, 1023, 1, 5],
+            vec![1024, 3],
+            vec![0, 7, 0],
+        ] {
+            for alternate in [1, 2] {
+                let mut one = Builder::new();
+                let mut runs = Builder::new();
+                let mut want = Vec::new();
+                let mut k = 0;
+                for _ in 0..700 / alternate {
+                    for &n in &lens {
+                        let x = f64::from(k % 3);
+                        k += 1;
+                        runs.push_run(x, n);
+                        for _ in 0..n {
+                            one.push(x);
+                            want.push(x);
+                        }
+                        if alternate == 2 {
+                            runs.push(0.5);
+                            one.push(0.5);
+                            want.push(0.5);
+                        }
+                    }
+                    if want.len() > 5000 {
+                        break;
+                    }
+                }
+                let (a, b) = (one.finish(), runs.finish());
+                assert_eq!(b.to_vec(), want, "{lens:?}");
+                assert_eq!(is_runs(&a), is_runs(&b), "{lens:?}");
+                assert_eq!(a.run_values().len(), b.run_values().len());
+            }
+        }
+    }
+
+    #[test]
+    fn joint_runs_cover_both_columns_to_the_shorter() {
+        let a = Values::from(&[1.0, 1.0, 1.0, 2.0, 2.0, 3.0][..]);
+        let plain: Vec<f64> = (0..2000).map(f64::from).collect();
+        let b = Values::from(&[5.0, 6.0, 6.0, 6.0, 6.0][..]);
+        let mut got = Vec::new();
+        a.for_each_joint_run(&b, |x, y, n| got.push((x, y, n)));
+        assert_eq!(
+            got,
+            [(1.0, 5.0, 1), (1.0, 6.0, 2), (2.0, 6.0, 2)],
+            "up to the shorter"
+        );
+        let p = Values::from(&plain[..]);
+        let mut n = 0;
+        p.for_each_joint_run(&a, |x, _, k| {
+            assert_eq!((x, k), (plain[n], 1));
+            n += 1;
+        });
+        assert_eq!(n, 6);
     }
 
     #[test]
