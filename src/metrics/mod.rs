@@ -11,6 +11,9 @@ pub use crate::model::{InstanceCounts, TaskCounts};
 pub use crate::scaling::AlarmState;
 use crate::sim::{SimDuration, SimTime};
 
+pub mod records;
+pub use records::{TaskRecord, TaskRecords};
+
 /// A service's load at a sample.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoadPoint {

@@ -18,6 +18,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use crate::engine::RunResult;
+use crate::metrics::records::{LabelColumn, Optional};
 use crate::metrics::{AlarmState, Runs};
 use crate::sim::SimTime;
 
@@ -583,9 +584,48 @@ pub fn alarm_values(v: impl IntoIterator<Item = AlarmState>) -> Values {
     }
 }
 
-/// `tasks.csv`: one row per task, in task-id order.
+/// `tasks.csv`: one row per task, in task-id order. The columns are the
+/// run's task records' own (no copy).
 pub fn tasks_table(r: &RunResult) -> Table {
     let t = &r.tasks;
+    let labels = |c: &LabelColumn| Values::Labels {
+        labels: Arc::clone(&c.labels),
+        codes: Arc::clone(&c.codes),
+    };
+    let opt_labels = |c: &Optional<LabelColumn>| Values::Optional {
+        present: Arc::clone(&c.present),
+        values: Box::new(labels(&c.values)),
+    };
+    let opt_times = |c: &Optional<Arc<[u64]>>| Values::Optional {
+        present: Arc::clone(&c.present),
+        values: Box::new(Values::Millis(Arc::clone(&c.values))),
+    };
+    Table {
+        name: "tasks",
+        columns: vec![
+            Column::new("task_id", Values::U32(Arc::clone(&t.id))),
+            Column::new("group", labels(&t.group)),
+            Column::new("owner", labels(&t.owner)),
+            Column::new("family", labels(&t.family)),
+            Column::new("capacity", labels(&t.capacity)),
+            Column::new("instance_id", opt_labels(&t.instance)),
+            Column::new("instance_type", opt_labels(&t.instance_type)),
+            Column::new("az", opt_labels(&t.az)),
+            Column::new("last_status", labels(&t.state)),
+            Column::new("created_s", Values::Millis(Arc::clone(&t.created))),
+            Column::new("pending_s", opt_times(&t.pending)),
+            Column::new("running_s", opt_times(&t.running)),
+            Column::new("stopping_s", opt_times(&t.stopping)),
+            Column::new("stopped_s", opt_times(&t.stopped)),
+            Column::new("stop_reason", opt_labels(&t.stop_reason)),
+        ],
+    }
+}
+
+/// `tasks.csv` built from one record per task, as the table was made
+/// before the records were kept as columns (the oracle of the tests).
+#[cfg(test)]
+pub(crate) fn tasks_table_of_records(t: &[crate::metrics::TaskRecord]) -> Table {
     Table {
         name: "tasks",
         columns: vec![
@@ -802,6 +842,29 @@ mod tests {
         assert_eq!(Values::Runs(runs).cell(5), "7");
         let empty: Runs = std::iter::empty().collect();
         assert!(empty.is_empty() && empty.to_vec().is_empty());
+    }
+
+    #[test]
+    fn the_tasks_table_shares_the_records_columns_and_reads_as_the_records_do() {
+        // Scenarios with EC2 and Fargate tasks, stop reasons, spot
+        // interruptions: the table the columns make is the table the
+        // records made before (same labels in the same order, same codes).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (path, set) in [
+            ("scenarios/quickstart.toml", "duration=\"2h\""),
+            ("scenarios/cost/nightly-batch.toml", "duration=\"6h\""),
+            ("scenarios/spot-what-if.toml", "duration=\"1d\""),
+        ] {
+            let sc = crate::scenario::load(&root.join(path), &[set.to_string()]).unwrap();
+            let r = crate::engine::Simulation::new(&sc.spec, sc.seed).run();
+            assert!(r.tasks.len() > 10, "{path}");
+            let t = tasks_table(&r);
+            assert_eq!(t, tasks_table_of_records(&r.tasks), "{path}");
+            let Values::Labels { codes, .. } = &t.columns[2].values else {
+                panic!("owner: {:?}", t.columns[2])
+            };
+            assert!(Arc::ptr_eq(codes, &r.tasks.owner.codes));
+        }
     }
 
     #[test]
