@@ -12,7 +12,7 @@ use super::Simulation;
 use crate::cost::commitments::Settlement;
 use crate::cost::{ebs_usd_per_hour, task_share, Capacity, FargateSize, Ledger, HOURS_PER_MONTH};
 use crate::cost::{OwnerId, TariffId, UsageId};
-use crate::metrics::{round4, CostRow, CostSummary};
+use crate::metrics::{round4, CostRow, CostSummary, Names};
 use crate::model::{InstanceId, TaskId, TaskOwner};
 use crate::sim::SimTime;
 
@@ -227,13 +227,16 @@ impl Simulation {
         }
         let statement = ledger.statement(&per_hour);
         let t = statement.totals;
+        // Each name is shared by the rows that repeat it; the statement's
+        // owner texts are freed as they are read.
+        let mut names = Names::default();
         let rows: Vec<CostRow> = statement
             .rows
             .into_iter()
             .map(|r| CostRow {
                 hour: r.hour,
-                owner: r.owner,
-                capacity: r.capacity.as_str().to_string(),
+                owner: names.get(&r.owner),
+                capacity: names.get(r.capacity.as_str()),
                 compute_usd: r.compute_usd,
                 idle_usd: r.idle_usd,
                 storage_usd: r.storage_usd,

@@ -72,7 +72,7 @@ pub use task_failures::{
 };
 
 use crate::metrics::{
-    Cause, EventRecord, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
+    Cause, EventLog, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
 };
 use crate::model::{
     Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
@@ -128,8 +128,8 @@ pub struct RunResult {
     pub columns: SampleColumns,
     /// Time series, as columns.
     pub timeseries: Timeseries,
-    /// Events.
-    pub events: Vec<EventRecord>,
+    /// Events (dereferences to one [`crate::metrics::EventRecord`] per event).
+    pub events: EventLog,
     /// Tasks, as columns (dereferences to one [`TaskRecord`] per task).
     pub tasks: TaskRecords,
     /// Instances.

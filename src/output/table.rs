@@ -669,18 +669,19 @@ pub(crate) fn tasks_table_of_records(t: &[crate::metrics::TaskRecord]) -> Table 
 /// `events.csv`: service and scheduler events, in the order they happened.
 pub fn events_table(r: &RunResult) -> Table {
     let e = &r.events;
+    let rows = 0..e.len();
     Table {
         name: "events",
         columns: vec![
-            Column::new("time_s", Values::fixed(3, e.iter().map(|x| x.time_s))),
             Column::new(
-                "source",
-                Values::labels(e.iter().map(|x| x.source.as_str())),
+                "time_s",
+                Values::fixed(3, rows.clone().map(|i| e.time_s(i))),
             ),
-            Column::new("event", Values::labels(e.iter().map(|x| x.event.as_str()))),
+            Column::new("source", Values::labels(rows.clone().map(|i| e.source(i)))),
+            Column::new("event", Values::labels(rows.clone().map(|i| e.kind(i)))),
             Column::new(
                 "message",
-                Values::Text(e.iter().map(|x| x.message.clone()).collect()),
+                Values::Text(rows.map(|i| e.message(i)).collect()),
             ),
         ],
     }
