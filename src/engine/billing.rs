@@ -158,7 +158,7 @@ impl Simulation {
     /// Whether the ledger bills what the cluster holds: every instance not
     /// terminated, every task placed and not stopped, every priced Fargate
     /// task not stopped (a change of state without its hook breaks this).
-    fn billing_agrees(&self) -> bool {
+    pub(super) fn billing_agrees(&self) -> bool {
         let ledger = &self.billing.ledger;
         let instances = self.cluster.instances();
         let running = instances
@@ -192,15 +192,29 @@ impl Simulation {
             && ledger.fargate_billed() == fargate
     }
 
+    /// B2: the number of tasks launched on Fargate with a Fargate size
+    /// (read from the cluster's tasks, before they become records).
+    pub(super) fn fargate_tasks_billed(&self) -> u64 {
+        self.fargate
+            .tasks
+            .keys()
+            .filter(|&&x| {
+                let def = self.cluster.task(x).def;
+                self.spec.task_definitions[def.index()].fargate.is_some()
+            })
+            .count() as u64
+    }
+
     /// Bills the run up to its end. Returns the rows of `cost.csv`, the
-    /// summary and, with Reserved Instances or Savings Plans, their
-    /// settlement (B3).
-    pub(super) fn bill(&mut self) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
+    /// summary (with `fargate_tasks`, from
+    /// [`Simulation::fargate_tasks_billed`]) and, with Reserved Instances
+    /// or Savings Plans, their settlement (B3). Reads the ledger, not the
+    /// cluster's tasks (which may be records by then).
+    pub(super) fn bill(
+        &mut self,
+        fargate_tasks: u64,
+    ) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
         let end = self.horizon;
-        debug_assert!(
-            self.billing_agrees(),
-            "the ledger missed an instance or task change"
-        );
         let pricing = &self.spec.pricing;
         let ledger = &mut self.billing.ledger;
         // B3: the flat what-if on the hour's on-demand spend, or Reserved
@@ -270,16 +284,7 @@ impl Simulation {
         } else {
             0.0
         };
-        // B2: every task launched on Fargate with a Fargate size.
-        s.fargate_tasks = self
-            .fargate
-            .tasks
-            .keys()
-            .filter(|&&x| {
-                let def = self.cluster.task(x).def;
-                self.spec.task_definitions[def.index()].fargate.is_some()
-            })
-            .count() as u64;
+        s.fargate_tasks = fargate_tasks;
         s.fargate_spot_interruptions = self.fargate.spot_interruptions;
         s.fargate_spot_unavailable = self.fargate.spot_unavailable;
         s.commitments = settlement.as_ref().map(|x| {

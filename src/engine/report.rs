@@ -382,7 +382,18 @@ impl Simulation {
             .iter()
             .filter_map(|s| s.demand.as_ref())
             .fold((0.0, 0.0), |(r, d), x| (r + x.requests, d + x.dropped));
-        let (cost_rows, cost, commitments) = self.bill();
+        let tasks_placed = (self.cluster.tasks().iter())
+            .filter(|t| t.pending_at.is_some())
+            .count() as u64;
+        debug_assert!(
+            self.billing_agrees(),
+            "the ledger missed an instance or task change"
+        );
+        // The task records replace the cluster's tasks before the bill
+        // is drawn up, so the bill's rows never add to both.
+        let fargate_tasks = self.fargate_tasks_billed();
+        let tasks = self.task_records();
+        let (cost_rows, cost, commitments) = self.bill(fargate_tasks);
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -390,12 +401,7 @@ impl Simulation {
             horizon_s: self.spec.horizon.as_secs_f64(),
             events_processed: self.queue.popped(),
             instances_launched: self.inst_meta.len() as u64,
-            tasks_placed: self
-                .cluster
-                .tasks()
-                .iter()
-                .filter(|t| t.pending_at.is_some())
-                .count() as u64,
+            tasks_placed,
             unplaceable_by_reason: unplaceable,
             instances_in_use_mean: round4(use_mean),
             instances_in_use_max: use_max as u32,
@@ -425,7 +431,6 @@ impl Simulation {
             slo: crate::slo::judge_summary(&self.spec.slo.objectives, &summary),
             ..summary
         };
-        let tasks = self.task_records();
         let instances = self
             .inst_meta
             .iter()
