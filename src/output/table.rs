@@ -483,6 +483,15 @@ enum Field<'a> {
         codes: &'a [u32],
         fields: Vec<Vec<u8>>,
     },
+    /// Times, and whether each row has one.
+    Millis {
+        present: Option<&'a [bool]>,
+        ms: &'a [u64],
+    },
+    /// Counts.
+    U32(&'a [u32]),
+    /// Reals with a fixed number of decimals.
+    Fixed { decimals: u8, values: &'a [f64] },
     /// Anything else, row by row.
     Other(&'a Values),
 }
@@ -521,7 +530,17 @@ impl<'a> Field<'a> {
                     labels: l,
                     codes: c,
                 } => labels(Some(present), l, c),
+                Values::Millis(ms) => Field::Millis {
+                    present: Some(present),
+                    ms,
+                },
                 _ => Field::Other(values),
+            },
+            Values::Millis(ms) => Field::Millis { present: None, ms },
+            Values::U32(v) => Field::U32(v),
+            Values::Fixed { decimals, values } => Field::Fixed {
+                decimals: *decimals,
+                values,
             },
             other => Field::Other(other),
         }
@@ -548,6 +567,13 @@ impl<'a> Field<'a> {
                     out.extend_from_slice(&fields[codes[row] as usize]);
                 }
             }
+            Field::Millis { present, ms } => {
+                if present.is_none_or(|p| p[row]) {
+                    push_millis(out, ms[row]);
+                }
+            }
+            Field::U32(v) => push_u64(out, v[row].into()),
+            Field::Fixed { decimals, values } => push_fixed(out, *decimals, values[row]),
             Field::Other(values) => values.push_field(row, out),
         }
     }
