@@ -12,7 +12,7 @@ use super::Simulation;
 use crate::cost::commitments::Settlement;
 use crate::cost::{ebs_usd_per_hour, task_share, Capacity, FargateSize, Ledger, HOURS_PER_MONTH};
 use crate::cost::{OwnerId, TariffId, UsageId};
-use crate::metrics::{round4, CostRow, CostSummary};
+use crate::metrics::{round4, CostRow, CostSummary, Names};
 use crate::model::{InstanceId, TaskId, TaskOwner};
 use crate::sim::SimTime;
 
@@ -158,7 +158,7 @@ impl Simulation {
     /// Whether the ledger bills what the cluster holds: every instance not
     /// terminated, every task placed and not stopped, every priced Fargate
     /// task not stopped (a change of state without its hook breaks this).
-    fn billing_agrees(&self) -> bool {
+    pub(super) fn billing_agrees(&self) -> bool {
         let ledger = &self.billing.ledger;
         let instances = self.cluster.instances();
         let running = instances
@@ -192,15 +192,29 @@ impl Simulation {
             && ledger.fargate_billed() == fargate
     }
 
+    /// B2: the number of tasks launched on Fargate with a Fargate size
+    /// (read from the cluster's tasks, before they become records).
+    pub(super) fn fargate_tasks_billed(&self) -> u64 {
+        self.fargate
+            .tasks
+            .keys()
+            .filter(|&&x| {
+                let def = self.cluster.task(x).def;
+                self.spec.task_definitions[def.index()].fargate.is_some()
+            })
+            .count() as u64
+    }
+
     /// Bills the run up to its end. Returns the rows of `cost.csv`, the
-    /// summary and, with Reserved Instances or Savings Plans, their
-    /// settlement (B3).
-    pub(super) fn bill(&mut self) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
+    /// summary (with `fargate_tasks`, from
+    /// [`Simulation::fargate_tasks_billed`]) and, with Reserved Instances
+    /// or Savings Plans, their settlement (B3). Reads the ledger, not the
+    /// cluster's tasks (which may be records by then).
+    pub(super) fn bill(
+        &mut self,
+        fargate_tasks: u64,
+    ) -> (Vec<CostRow>, CostSummary, Option<Settlement>) {
         let end = self.horizon;
-        debug_assert!(
-            self.billing_agrees(),
-            "the ledger missed an instance or task change"
-        );
         let pricing = &self.spec.pricing;
         let ledger = &mut self.billing.ledger;
         // B3: the flat what-if on the hour's on-demand spend, or Reserved
@@ -227,13 +241,16 @@ impl Simulation {
         }
         let statement = ledger.statement(&per_hour);
         let t = statement.totals;
+        // Each name is shared by the rows that repeat it; the statement's
+        // owner texts are freed as they are read.
+        let mut names = Names::default();
         let rows: Vec<CostRow> = statement
             .rows
             .into_iter()
             .map(|r| CostRow {
                 hour: r.hour,
-                owner: r.owner,
-                capacity: r.capacity.as_str().to_string(),
+                owner: names.get(&r.owner),
+                capacity: names.get(r.capacity.as_str()),
                 compute_usd: r.compute_usd,
                 idle_usd: r.idle_usd,
                 storage_usd: r.storage_usd,
@@ -267,16 +284,7 @@ impl Simulation {
         } else {
             0.0
         };
-        // B2: every task launched on Fargate with a Fargate size.
-        s.fargate_tasks = self
-            .fargate
-            .tasks
-            .keys()
-            .filter(|&&x| {
-                let def = self.cluster.task(x).def;
-                self.spec.task_definitions[def.index()].fargate.is_some()
-            })
-            .count() as u64;
+        s.fargate_tasks = fargate_tasks;
         s.fargate_spot_interruptions = self.fargate.spot_interruptions;
         s.fargate_spot_unavailable = self.fargate.spot_unavailable;
         s.commitments = settlement.as_ref().map(|x| {

@@ -238,7 +238,7 @@ impl Simulation {
         let now = self.queue.now();
         let name = self.service_name(s).to_string();
         let old = self.services[s].desired;
-        self.recorder.event(
+        self.recorder.scaling_event(
             now,
             &name,
             if desired > old {
@@ -246,7 +246,8 @@ impl Simulation {
             } else {
                 "scale-in"
             },
-            format!("service {name} desired count {old} -> {desired}: {cause}"),
+            (old, desired),
+            cause,
         );
         self.services[s].desired = desired;
         self.reconcile(s, super::Cause::Scaling);

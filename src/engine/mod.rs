@@ -58,6 +58,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
+pub use crate::metrics::{TaskRecord, TaskRecords};
 pub use event::Event;
 pub use failures::{
     AzChoice, AzOutageSpec, FailureTarget, FailuresSpec, InstanceFailureSpec,
@@ -71,11 +72,11 @@ pub use task_failures::{
 };
 
 use crate::metrics::{
-    Cause, EventRecord, InterruptionSummary, Name, Recorder, SampleColumns, Summary, Timeseries,
+    Cause, EventLog, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
 };
 use crate::model::{
     Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
-    ServiceId, SpotNoticeCause, TaskId, TaskReq, TaskState, Unfit,
+    ServiceId, SpotNoticeCause, TaskId, TaskReq, Unfit,
 };
 use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
@@ -118,41 +119,6 @@ pub struct ExplainedDecision {
     pub text: String,
 }
 
-/// One task as `tasks.csv` reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskRecord {
-    /// Task id.
-    pub id: TaskId,
-    /// Task group.
-    pub group: Name,
-    /// Service or job name.
-    pub owner: Name,
-    /// Task definition family.
-    pub family: Name,
-    /// EC2 id of its instance.
-    pub instance: Option<Name>,
-    /// Instance type.
-    pub instance_type: Option<Name>,
-    /// AZ.
-    pub az: Option<Name>,
-    /// `EC2`, `FARGATE` or `FARGATE_SPOT`.
-    pub capacity: &'static str,
-    /// Final state.
-    pub state: TaskState,
-    /// State times.
-    pub created: SimTime,
-    /// Entered PENDING.
-    pub pending: Option<SimTime>,
-    /// Entered RUNNING.
-    pub running: Option<SimTime>,
-    /// Entered STOPPING.
-    pub stopping: Option<SimTime>,
-    /// Entered STOPPED.
-    pub stopped: Option<SimTime>,
-    /// Stop reason code.
-    pub stop_reason: Option<Name>,
-}
-
 /// Everything a run produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -162,10 +128,10 @@ pub struct RunResult {
     pub columns: SampleColumns,
     /// Time series, as columns.
     pub timeseries: Timeseries,
-    /// Events.
-    pub events: Vec<EventRecord>,
-    /// Tasks.
-    pub tasks: Vec<TaskRecord>,
+    /// Events (dereferences to one [`crate::metrics::EventRecord`] per event).
+    pub events: EventLog,
+    /// Tasks, as columns (dereferences to one [`TaskRecord`] per task).
+    pub tasks: TaskRecords,
     /// Instances.
     pub instances: Vec<InstanceRecord>,
     /// The cost ledger, per hour, owner and capacity (`cost.csv`).

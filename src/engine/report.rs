@@ -2,11 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use super::{daemon_req, Cause, Event, RunResult, Simulation, TaskRecord};
+use super::{daemon_req, Cause, Event, RunResult, Simulation};
+use crate::metrics::records::{
+    capacity_key, state_key, state_text, Column, TaskRecordsBuilder, TaskRow, CAPACITIES,
+};
 use crate::metrics::{
-    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Name, Percentiles,
+    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Percentiles,
     ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary,
-    Timeseries,
+    TaskRecords, Timeseries,
 };
 use crate::model::{ServiceId, StopReason, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -379,7 +382,18 @@ impl Simulation {
             .iter()
             .filter_map(|s| s.demand.as_ref())
             .fold((0.0, 0.0), |(r, d), x| (r + x.requests, d + x.dropped));
-        let (cost_rows, cost, commitments) = self.bill();
+        let tasks_placed = (self.cluster.tasks().iter())
+            .filter(|t| t.pending_at.is_some())
+            .count() as u64;
+        debug_assert!(
+            self.billing_agrees(),
+            "the ledger missed an instance or task change"
+        );
+        // The task records replace the cluster's tasks before the bill
+        // is drawn up, so the bill's rows never add to both.
+        let fargate_tasks = self.fargate_tasks_billed();
+        let tasks = self.task_records();
+        let (cost_rows, cost, commitments) = self.bill(fargate_tasks);
         let summary = Summary {
             scenario: self.spec.name.clone(),
             seed: self.seed,
@@ -387,12 +401,7 @@ impl Simulation {
             horizon_s: self.spec.horizon.as_secs_f64(),
             events_processed: self.queue.popped(),
             instances_launched: self.inst_meta.len() as u64,
-            tasks_placed: self
-                .cluster
-                .tasks()
-                .iter()
-                .filter(|t| t.pending_at.is_some())
-                .count() as u64,
+            tasks_placed,
             unplaceable_by_reason: unplaceable,
             instances_in_use_mean: round4(use_mean),
             instances_in_use_max: use_max as u32,
@@ -422,73 +431,6 @@ impl Simulation {
             slo: crate::slo::judge_summary(&self.spec.slo.objectives, &summary),
             ..summary
         };
-        // Each name is made once and shared by the records that repeat it.
-        let mut names = std::mem::take(&mut self.recorder.names);
-        let owners: Vec<Name> = (self.spec.services.iter().map(|s| s.name.as_str()))
-            .chain(self.spec.jobs.iter().map(|j| j.name.as_str()))
-            .map(|n| names.get(n))
-            .collect();
-        let families: Vec<Name> = (self.spec.task_definitions.iter())
-            .map(|d| names.get(&d.def.family))
-            .collect();
-        let mut groups: BTreeMap<u32, Name> = BTreeMap::new();
-        let hosts: Vec<[Name; 3]> = (self.cluster.instances().iter())
-            .map(|i| {
-                [
-                    names.get(&i.ec2_instance_id),
-                    names.get(&i.instance_type),
-                    names.get(&i.az),
-                ]
-            })
-            .collect();
-        // The records replace the cluster's tasks as they are made: tasks
-        // are taken from the end, and their storage is given back every
-        // 64k tasks, so the two are never both whole in memory.
-        // Without task records (a summary-only run), none are made.
-        let mut left = if self.task_records {
-            self.cluster.take_tasks()
-        } else {
-            Vec::new()
-        };
-        let mut tasks = Vec::with_capacity(left.len());
-        while let Some(t) = left.pop() {
-            if left.len().is_multiple_of(65_536) {
-                left.shrink_to_fit();
-            }
-            let host = t.instance.map(|i| &hosts[i.index()]);
-            let fargate = self.fargate.tasks.get(&t.id);
-            tasks.push(TaskRecord {
-                id: t.id,
-                group: groups
-                    .entry(t.group.0)
-                    .or_insert_with(|| names.get(self.cluster.group_name(t.group)))
-                    .clone(),
-                owner: match t.owner {
-                    TaskOwner::Service(s) | TaskOwner::Daemon(s) => owners[s.index()].clone(),
-                    TaskOwner::Job(j) => owners[self.spec.services.len() + j.index()].clone(),
-                },
-                family: families[t.def.index()].clone(),
-                instance: host.map(|h| h[0].clone()),
-                instance_type: host.map(|h| h[1].clone()),
-                az: match fargate {
-                    Some(m) => Some(names.get(&m.az)),
-                    None => host.map(|h| h[2].clone()),
-                },
-                capacity: match fargate {
-                    Some(m) if m.spot => "FARGATE_SPOT",
-                    Some(_) => "FARGATE",
-                    None => "EC2",
-                },
-                state: t.state,
-                created: t.created_at,
-                pending: t.pending_at,
-                running: t.running_at,
-                stopping: t.stopping_at,
-                stopped: t.stopped_at,
-                stop_reason: t.stop_reason.map(|r| names.get(&r.code())),
-            });
-        }
-        tasks.reverse();
         let instances = self
             .inst_meta
             .iter()
@@ -518,6 +460,99 @@ impl Simulation {
             commitments,
             explanations: self.placer.explained,
         }
+    }
+
+    /// The task records, made out of the cluster's tasks: tasks are taken
+    /// from the end and their storage given back every 64k tasks, so the
+    /// two are never both whole in memory. Each text is a key (a service,
+    /// an instance, a state...) that becomes a label once, at the end.
+    /// Without task records (a summary-only run), none are made.
+    fn task_records(&mut self) -> TaskRecords {
+        if !self.task_records {
+            return TaskRecords::default();
+        }
+        let mut left = self.cluster.take_tasks();
+        let instances = self.cluster.instances().len() as u32;
+        let services = self.spec.services.len() as u32;
+        let mut b = TaskRecordsBuilder::new(left.len());
+        // Fargate AZs are keys after the instances' (an instance's AZ key
+        // is its index).
+        let mut fargate_azs: Vec<String> = Vec::new();
+        // Stop reasons are keyed by their order of first sight.
+        let mut reasons: Vec<StopReason> = Vec::new();
+        while let Some(t) = left.pop() {
+            if left.len().is_multiple_of(65_536) {
+                left.shrink_to_fit();
+            }
+            let host = t.instance.map(|i| i.0);
+            let fargate = self.fargate.tasks.get(&t.id);
+            let az = match fargate {
+                Some(m) => Some(
+                    instances
+                        + match fargate_azs.iter().position(|a| *a == m.az) {
+                            Some(k) => k as u32,
+                            None => {
+                                fargate_azs.push(m.az.clone());
+                                (fargate_azs.len() - 1) as u32
+                            }
+                        },
+                ),
+                None => host,
+            };
+            let stop_reason = t.stop_reason.map(|r| {
+                (match reasons.iter().position(|&x| x == r) {
+                    Some(k) => k,
+                    None => {
+                        reasons.push(r);
+                        reasons.len() - 1
+                    }
+                }) as u32
+            });
+            b.set(
+                t.id.index(),
+                &TaskRow {
+                    id: t.id.0,
+                    group: t.group.0,
+                    owner: match t.owner {
+                        TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.0,
+                        TaskOwner::Job(j) => services + j.0,
+                    },
+                    family: t.def.0,
+                    capacity: capacity_key(fargate.is_some(), fargate.is_some_and(|m| m.spot)),
+                    instance: host,
+                    instance_type: host,
+                    az,
+                    state: state_key(t.state),
+                    created: t.created_at,
+                    pending: t.pending_at,
+                    running: t.running_at,
+                    stopping: t.stopping_at,
+                    stopped: t.stopped_at,
+                    stop_reason,
+                },
+            );
+        }
+        drop(left);
+        let owners: Vec<&str> = (self.spec.services.iter().map(|s| s.name.as_str()))
+            .chain(self.spec.jobs.iter().map(|j| j.name.as_str()))
+            .collect();
+        let cluster = &self.cluster;
+        let defs = &self.spec.task_definitions;
+        b.finish_with(|k, c| {
+            let i = k as usize;
+            match c {
+                Column::GROUP => cluster.group_name(crate::model::GroupId(k)).to_string(),
+                Column::OWNER => owners[i].to_string(),
+                Column::FAMILY => defs[i].def.family.clone(),
+                Column::CAPACITY => CAPACITIES[i].to_string(),
+                Column::INSTANCE => cluster.instances()[i].ec2_instance_id.clone(),
+                Column::INSTANCE_TYPE => cluster.instances()[i].instance_type.clone(),
+                Column::AZ if k < instances => cluster.instances()[i].az.clone(),
+                Column::AZ => fargate_azs[(k - instances) as usize].clone(),
+                Column::STATE => state_text(k).to_string(),
+                _ => reasons[i].code(),
+            }
+        })
     }
 
     /// Per reporting group (services, then jobs), from the task records:

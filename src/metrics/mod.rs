@@ -11,6 +11,11 @@ pub use crate::model::{InstanceCounts, TaskCounts};
 pub use crate::scaling::AlarmState;
 use crate::sim::{SimDuration, SimTime};
 
+pub mod events;
+pub mod records;
+pub use events::{EventLog, EventRecord};
+pub use records::{TaskRecord, TaskRecords};
+
 /// A service's load at a sample.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LoadPoint {
@@ -697,19 +702,6 @@ impl Names {
     }
 }
 
-/// A service or scheduler event (`events.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventRecord {
-    /// When, in seconds.
-    pub time_s: f64,
-    /// Service or job name.
-    pub source: Name,
-    /// Kind, e.g. `unable-to-place`.
-    pub event: Name,
-    /// Message in ECS wording.
-    pub message: String,
-}
-
 /// Per-service outcome in the summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceSummary {
@@ -858,10 +850,11 @@ pub struct DeploymentSummary {
 pub struct CostRow {
     /// Hour of the run (0 = the first).
     pub hour: u32,
-    /// Service or job name, or `(idle)`, `(instances)`, `(commitment)`.
-    pub owner: String,
+    /// Service or job name, or `(idle)`, `(instances)`, `(commitment)`
+    /// (one shared copy of each name for all the rows).
+    pub owner: Name,
     /// `ec2-on-demand`, `ec2-spot`, `FARGATE` or `FARGATE_SPOT`.
-    pub capacity: String,
+    pub capacity: Name,
     /// Compute billed to the owner, USD.
     pub compute_usd: f64,
     /// Instance cost no task reserved, USD.
@@ -1640,9 +1633,7 @@ pub struct Recorder {
     /// Time-series rows, as columns.
     pub samples: SampleLog,
     /// Events.
-    pub events: Vec<EventRecord>,
-    /// The events' sources and kinds, one copy of each.
-    pub names: Names,
+    pub events: EventLog,
     /// Spot instances not terminated, kept as instances launch and
     /// terminate (the `instances_spot` column).
     pub spot_live: u32,
@@ -1650,16 +1641,22 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records an event.
-    pub fn event(&mut self, time: SimTime, source: &str, event: &str, mut message: String) {
-        // A formatted message may hold spare capacity; half a million
-        // events make it worth returning.
-        message.shrink_to_fit();
-        self.events.push(EventRecord {
-            time_s: time.as_secs_f64(),
-            source: self.names.get(source),
-            event: self.names.get(event),
-            message,
-        });
+    pub fn event(&mut self, time: SimTime, source: &str, event: &str, message: String) {
+        self.events.push(time, source, event, &message);
+    }
+
+    /// Records a change of service `source`'s desired count from `old` to
+    /// `desired` for `cause` (the message `service {source} desired count
+    /// {old} -> {desired}: {cause}`, made when it is read).
+    pub fn scaling_event(
+        &mut self,
+        time: SimTime,
+        source: &str,
+        event: &str,
+        counts: (u32, u32),
+        cause: &str,
+    ) {
+        self.events.push_scaling(time, source, event, counts, cause);
     }
 }
 
