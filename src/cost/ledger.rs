@@ -203,22 +203,23 @@ impl Fixed {
     }
 
     /// `self / 2⁶⁴` as the nearest f64; through u64 (a few instructions
-    /// rather than the i128 library conversion) when below 2⁶⁴ in size,
-    /// which rounds the same.
+    /// rather than the i128 library conversion), which rounds the same.
     fn to_f64(self) -> f64 {
         let v = self.0;
         let size = v.unsigned_abs();
         let f = if size < 1 << 64 {
-            let f = size as u64 as f64;
-            if v < 0 {
-                -f
-            } else {
-                f
-            }
+            size as u64 as f64
         } else {
-            v as f64
+            // Keep the top 64 bits, with the dropped ones folded into the
+            // lowest (sticky) bit: that bit lies 11 places below the
+            // rounding point, so the u64 conversion rounds as the full
+            // value would; then scale back by 2^shift, exactly.
+            let shift = 64 - size.leading_zeros();
+            let top = (size >> shift) as u64;
+            let sticky = u64::from(size & ((1u128 << shift) - 1) != 0);
+            (top | sticky) as f64 * f64::from_bits(u64::from(1023 + shift) << 52)
         };
-        f / FIXED_ONE
+        (if v < 0 { -f } else { f }) / FIXED_ONE
     }
 
     fn plus(self, o: Fixed) -> Fixed {
