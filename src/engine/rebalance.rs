@@ -56,6 +56,10 @@ pub(super) struct Rebalance {
     pub started: u64,
     /// Tasks stopped to rebalance over the run.
     pub stopped: u64,
+    /// The AZs the service could place in, with the cluster's instance
+    /// changes and the revision they were found for (kept only when the
+    /// placement constraints read no task, see `service_azs`).
+    azs: Option<(u64, usize, Vec<String>)>,
 }
 
 /// Whether X2 applies to a service with this spec, placement strategy chain
@@ -117,7 +121,45 @@ impl Simulation {
     /// an ACTIVE instance its constraints admit (an AZ whose instances are
     /// gone drops out, and comes back when one registers); for Fargate, the
     /// configured Fargate AZs less those in an outage (X1).
-    fn service_azs(&self, s: ServiceId) -> Vec<String> {
+    fn service_azs(&mut self, s: ServiceId) -> Vec<String> {
+        let key = (self.cluster.instance_changes(), self.services[s].current);
+        if let Some((changes, rev, azs)) = &self.services[s].rebalance.azs {
+            if (*changes, *rev) == key {
+                debug_assert_eq!(*azs, self.find_service_azs(s), "kept AZs of service {s}");
+                return azs.clone();
+            }
+        }
+        let azs = self.find_service_azs(s);
+        if self.azs_depend_on_instances_only(s) {
+            self.services[s].rebalance.azs = Some((key.0, key.1, azs.clone()));
+        }
+        azs
+    }
+
+    /// Whether [`find_service_azs`](Self::find_service_azs) depends only on
+    /// which instances are ACTIVE: an EC2 service whose constraints are all
+    /// `memberOf` expressions that read no task (their answers are fixed
+    /// while an instance is ACTIVE).
+    fn azs_depend_on_instances_only(&self, s: ServiceId) -> bool {
+        let capacity = &self.spec.services[s].capacity;
+        if capacity.is_fargate() {
+            return false;
+        }
+        let svc = &self.services[s];
+        let rev = &svc.revisions[svc.current];
+        let task_free = |p: &placement::Policy| {
+            p.constraints()
+                .iter()
+                .all(|c| matches!(c, placement::Constraint::MemberOf(q) if !q.reads_tasks()))
+        };
+        match capacity {
+            Capacity::Asg(_) => rev.providers.iter().all(task_free),
+            _ => task_free(&rev.policy),
+        }
+    }
+
+    /// [`service_azs`](Self::service_azs) found from the instances.
+    fn find_service_azs(&self, s: ServiceId) -> Vec<String> {
         let capacity = &self.spec.services[s].capacity;
         if capacity.is_fargate() {
             let mut azs = self.spec.fargate.availability_zones.clone();

@@ -135,6 +135,10 @@ pub struct Cluster {
     provisioning: Vec<u32>,
     instances_in_use: u32,
     instance_counts: InstanceCounts,
+    /// Instance state changes so far: a value read twice with no change
+    /// between means the same instances are ACTIVE (with the same
+    /// attributes and cached answers).
+    instance_changes: u64,
     predicates: Vec<CachedPredicate>,
 }
 
@@ -228,6 +232,13 @@ impl Cluster {
     /// An empty cluster.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The number of instance state changes so far (launch, ACTIVE,
+    /// DRAINING, terminated): what depends only on which instances are
+    /// ACTIVE may be kept while it stays the same.
+    pub fn instance_changes(&self) -> u64 {
+        self.instance_changes
     }
 
     /// Partitions the placement index by `name` and counts each group's
@@ -531,6 +542,7 @@ impl Cluster {
     }
 
     fn count_instance(&mut self, from: Option<InstanceState>, to: InstanceState) {
+        self.instance_changes += 1;
         let c = &mut self.instance_counts;
         if let Some(n) = from.and_then(|s| c.slot(s)) {
             *n = n.saturating_sub(1);
