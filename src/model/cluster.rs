@@ -319,7 +319,7 @@ impl Cluster {
             }
             let count = match order {
                 Order::Group(g, _) => self.group_count_on_instance(g, inst.id),
-                Order::Memory | Order::Cpu => 0,
+                Order::Memory(_) | Order::Cpu(_) => 0,
             };
             let accepted = self.accepted_predicates(inst.id);
             let inst = &self.instances[i];

@@ -204,10 +204,14 @@ impl Classed {
 /// there, so that an attach or detach updates no order nobody reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Orders {
-    /// `mem_by_cpu` (binpack(memory) walks).
-    pub memory: bool,
-    /// `cpu_by_mem` (binpack(cpu) walks).
-    pub cpu: bool,
+    /// The filters of the sets of `mem_by_cpu` (binpack(memory) walks), in
+    /// the order they were asked for: set i holds the instances whose
+    /// cached predicates include every predicate of filter i (see
+    /// [`Order::Memory`]).
+    pub memory: Vec<u64>,
+    /// The filters of the sets of `cpu_by_mem` (binpack(cpu) walks), as
+    /// `memory`.
+    pub cpu: Vec<u64>,
     /// The groups of `by_group` (spread(instanceId) walks), sorted, each
     /// with its filters: an instance is in the group's order when the
     /// cached predicates it satisfies (a bit per cache slot) include every
@@ -218,10 +222,14 @@ pub struct Orders {
 /// One order of a partition, as a policy asks for it (see [`Orders`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
-    /// By remaining memory, bucketed by remaining CPU.
-    Memory,
-    /// By remaining CPU, bucketed by remaining memory.
-    Cpu,
+    /// By remaining memory, bucketed by remaining CPU, holding only the
+    /// instances that satisfy the cached predicates of the mask (as for
+    /// `Group`): a binpack walk of a policy pinned to a pool by `memberOf`
+    /// meets no instance of another pool, and an attach or detach updates
+    /// only the sets whose filter admits the instance.
+    Memory(u64),
+    /// By remaining CPU, bucketed by remaining memory, filtered as `Memory`.
+    Cpu(u64),
     /// By the group's task count on the instance, holding only instances
     /// that satisfy the cached predicates of the mask (bit s for cache slot
     /// s, see `Cluster::cache_predicate`): those of the walking policy's
@@ -234,13 +242,37 @@ impl Orders {
     /// Whether `order` is kept.
     pub fn has(&self, order: Order) -> bool {
         match order {
-            Order::Memory => self.memory,
-            Order::Cpu => self.cpu,
+            Order::Memory(m) => Self::implied(&self.memory, m).is_some(),
+            Order::Cpu(m) => Self::implied(&self.cpu, m).is_some(),
             // A walk with constraints `m` may read an order whose filter
             // needs fewer: it holds every instance the walk can accept.
             Order::Group(g, m) => self
                 .filters(g)
                 .is_some_and(|fs| fs.iter().any(|&f| f & !m == 0)),
+        }
+    }
+
+    /// The set a walk with the cached constraints `m` reads among those of
+    /// `filters`: one whose filter `m` implies (it holds every instance the
+    /// walk can accept, in the same order), the most filtered of them
+    /// (fewest instances to pass over), the first on a tie.
+    fn implied(filters: &[u64], m: u64) -> Option<usize> {
+        let mut best: Option<(u32, usize)> = None;
+        for (i, &f) in filters.iter().enumerate() {
+            if f & !m == 0 && best.is_none_or(|(n, _)| f.count_ones() > n) {
+                best = Some((f.count_ones(), i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// The set of `mem_by_cpu` (or `cpu_by_mem` for `Order::Cpu`) a walk
+    /// reads for `order`, if kept; None for a group's order.
+    pub fn set_for(&self, order: Order) -> Option<usize> {
+        match order {
+            Order::Memory(m) => Self::implied(&self.memory, m),
+            Order::Cpu(m) => Self::implied(&self.cpu, m),
+            Order::Group(..) => None,
         }
     }
 
@@ -260,10 +292,13 @@ impl Orders {
 /// (the others stay empty).
 #[derive(Debug, Clone, Default)]
 pub struct Partition {
-    /// (remaining memory MiB, rank), by class of remaining CPU units.
-    pub mem_by_cpu: Classed,
-    /// (remaining cpu units, rank), by class of remaining memory.
-    pub cpu_by_mem: Classed,
+    /// (remaining memory MiB, rank), by class of remaining CPU units: one
+    /// set per filter of the level's `Orders::memory` (same position; a
+    /// set not yet created is empty).
+    pub mem_by_cpu: Vec<Classed>,
+    /// (remaining cpu units, rank), by class of remaining memory: one set
+    /// per filter of the level's `Orders::cpu`.
+    pub cpu_by_mem: Vec<Classed>,
     /// Ranks.
     pub by_rank: BTreeSet<u64>,
     /// Per kept group: (tasks of the group on the instance, rank).
@@ -277,7 +312,34 @@ pub struct Partition {
     mem_classes: [u32; CLASSES],
 }
 
+/// Set `i` of `sets`, created (with those before it) if missing.
+fn set_mut(sets: &mut Vec<Classed>, i: usize) -> &mut Classed {
+    if sets.len() <= i {
+        sets.resize_with(i + 1, Classed::default);
+    }
+    &mut sets[i]
+}
+
+/// The positions of the filters of `filters` that an instance satisfying
+/// the cached predicates of `accepted` passes.
+fn admitted(filters: &[u64], accepted: u64) -> impl Iterator<Item = usize> + '_ {
+    (filters.iter().enumerate())
+        .filter(move |&(_, &f)| f & !accepted == 0)
+        .map(|(i, _)| i)
+}
+
 impl Partition {
+    /// The set `i` of the order by memory (see [`Orders::set_for`]), if
+    /// it has been created.
+    pub fn mem_set(&self, i: usize) -> Option<&Classed> {
+        self.mem_by_cpu.get(i)
+    }
+
+    /// The set `i` of the order by CPU, if it has been created.
+    pub fn cpu_set(&self, i: usize) -> Option<&Classed> {
+        self.cpu_by_mem.get(i)
+    }
+
     pub(crate) fn insert(
         &mut self,
         id: InstanceId,
@@ -287,11 +349,11 @@ impl Partition {
         orders: &Orders,
         accepted: u64,
     ) {
-        if orders.memory {
-            self.mem_by_cpu.insert(rem.cpu, rem.memory, rank);
+        for i in admitted(&orders.memory, accepted) {
+            set_mut(&mut self.mem_by_cpu, i).insert(rem.cpu, rem.memory, rank);
         }
-        if orders.cpu {
-            self.cpu_by_mem.insert(rem.memory, rem.cpu, rank);
+        for i in admitted(&orders.cpu, accepted) {
+            set_mut(&mut self.cpu_by_mem, i).insert(rem.memory, rem.cpu, rank);
         }
         self.count_classes(rem, true);
         self.by_rank.insert(rank);
@@ -311,12 +373,13 @@ impl Partition {
         rem: Resources,
         counts: &[(GroupId, u32)],
         orders: &Orders,
+        accepted: u64,
     ) {
-        if orders.memory {
-            self.mem_by_cpu.remove(rem.cpu, rem.memory, rank);
+        for i in admitted(&orders.memory, accepted) {
+            set_mut(&mut self.mem_by_cpu, i).remove(rem.cpu, rem.memory, rank);
         }
-        if orders.cpu {
-            self.cpu_by_mem.remove(rem.memory, rem.cpu, rank);
+        for i in admitted(&orders.cpu, accepted) {
+            set_mut(&mut self.cpu_by_mem, i).remove(rem.memory, rem.cpu, rank);
         }
         self.count_classes(rem, false);
         self.by_rank.remove(&rank);
@@ -344,14 +407,27 @@ impl Partition {
         }
     }
 
-    fn update_remaining(&mut self, rank: u64, old: Resources, new: Resources, orders: &Orders) {
-        if orders.memory {
-            self.mem_by_cpu
-                .update(rank, (old.cpu, old.memory), (new.cpu, new.memory));
+    fn update_remaining(
+        &mut self,
+        rank: u64,
+        old: Resources,
+        new: Resources,
+        orders: &Orders,
+        accepted: u64,
+    ) {
+        for i in admitted(&orders.memory, accepted) {
+            set_mut(&mut self.mem_by_cpu, i).update(
+                rank,
+                (old.cpu, old.memory),
+                (new.cpu, new.memory),
+            );
         }
-        if orders.cpu {
-            self.cpu_by_mem
-                .update(rank, (old.memory, old.cpu), (new.memory, new.cpu));
+        for i in admitted(&orders.cpu, accepted) {
+            set_mut(&mut self.cpu_by_mem, i).update(
+                rank,
+                (old.memory, old.cpu),
+                (new.memory, new.cpu),
+            );
         }
         self.count_classes(old, false);
         self.count_classes(new, true);
@@ -379,6 +455,10 @@ pub struct PlacementIndex {
     /// others): 8 bytes an instance, so a walk in an order that is not by
     /// resources can pass over full instances without reading them.
     room: Vec<Resources>,
+    /// The cached predicates each ACTIVE instance satisfies, by instance
+    /// id (as `Cluster::accepted_predicates` when it entered the index or
+    /// an order was last filled): which filtered sets hold it.
+    accepted: Vec<u64>,
     /// Per partition attribute, its values' partitions (sorted by value id).
     pub levels: Vec<(AttrId, BTreeMap<ValueId, Partition>)>,
     /// Per partition attribute (as `levels`), the orders its partitions keep.
@@ -431,8 +511,8 @@ impl PlacementIndex {
             return false;
         }
         match order {
-            Order::Memory => orders.memory = true,
-            Order::Cpu => orders.cpu = true,
+            Order::Memory(m) => orders.memory.push(m),
+            Order::Cpu(m) => orders.cpu.push(m),
             Order::Group(g, m) => {
                 match orders.groups.binary_search_by_key(&g, |e| e.0) {
                     Ok(i) => orders.groups[i].1.push(m),
@@ -458,12 +538,17 @@ impl PlacementIndex {
         count: u32,
         accepted: u64,
     ) {
-        if let Order::Group(_, m) = order {
-            if m & !accepted != 0 {
-                return;
-            }
+        // The answers are read afresh here: later updates find the sets
+        // that hold the instance by them.
+        self.set_accepted(rank, accepted);
+        let (Order::Memory(m) | Order::Cpu(m) | Order::Group(_, m)) = order;
+        if m & !accepted != 0 {
+            return;
         }
         let rem = self.room[rank_instance(rank).index()];
+        // The new set is the last of its kind (`keep` pushed its filter).
+        let orders = self.orders(level).expect("level of a kept order");
+        let (mem_set, cpu_set) = (orders.memory.len(), orders.cpu.len());
         let part = match level {
             None => &mut self.global,
             Some(a) => {
@@ -474,8 +559,12 @@ impl PlacementIndex {
             }
         };
         match order {
-            Order::Memory => part.mem_by_cpu.insert(rem.cpu, rem.memory, rank),
-            Order::Cpu => part.cpu_by_mem.insert(rem.memory, rem.cpu, rank),
+            Order::Memory(_) => {
+                set_mut(&mut part.mem_by_cpu, mem_set - 1).insert(rem.cpu, rem.memory, rank)
+            }
+            Order::Cpu(_) => {
+                set_mut(&mut part.cpu_by_mem, cpu_set - 1).insert(rem.memory, rem.cpu, rank)
+            }
             Order::Group(g, _) => {
                 part.by_group.entry(g).or_default().insert((count, rank));
             }
@@ -534,6 +623,18 @@ impl PlacementIndex {
         self.room[i] = rem;
     }
 
+    fn set_accepted(&mut self, rank: u64, accepted: u64) {
+        let i = rank_instance(rank).index();
+        if self.accepted.len() <= i {
+            self.accepted.resize(i + 1, 0);
+        }
+        self.accepted[i] = accepted;
+    }
+
+    fn accepted_of(&self, rank: u64) -> u64 {
+        (self.accepted.get(rank_instance(rank).index())).map_or(0, |&a| a)
+    }
+
     /// Whether some level orders `g`'s per-instance counts.
     pub fn tracks_group(&self, g: GroupId) -> bool {
         self.groups.contains(&g)
@@ -560,6 +661,7 @@ impl PlacementIndex {
         accepted: u64,
     ) {
         self.set_room(rank, rem);
+        self.set_accepted(rank, accepted);
         self.for_each_partition(attrs, |p, o| p.insert(id, rank, rem, counts, o, accepted));
     }
 
@@ -572,7 +674,8 @@ impl PlacementIndex {
         counts: &[(GroupId, u32)],
     ) {
         self.set_room(rank, Resources::default());
-        self.for_each_partition(attrs, |p, o| p.remove(id, rank, rem, counts, o));
+        let accepted = self.accepted_of(rank);
+        self.for_each_partition(attrs, |p, o| p.remove(id, rank, rem, counts, o, accepted));
     }
 
     pub(crate) fn update_remaining(
@@ -586,7 +689,10 @@ impl PlacementIndex {
             return;
         }
         self.set_room(rank, new);
-        self.for_each_partition(attrs, |p, o| p.update_remaining(rank, old, new, o));
+        let accepted = self.accepted_of(rank);
+        self.for_each_partition(attrs, |p, o| {
+            p.update_remaining(rank, old, new, o, accepted)
+        });
     }
 
     pub(crate) fn update_group_count(

@@ -25,7 +25,8 @@ fn pick(r: &Resources, field: BinpackField) -> u32 {
     }
 }
 
-/// The first instance of `part`, in order of (remaining amount of the
+/// The first instance of set `set` of `part`'s order by the field (see
+/// `Orders::set_for`), in order of (remaining amount of the
 /// field, rank) from the smallest amount that can hold `need` upward, that
 /// `fits` accepts, as (key, rank).
 ///
@@ -35,12 +36,13 @@ fn pick(r: &Resources, field: BinpackField) -> u32 {
 pub fn walk(
     part: &Partition,
     field: BinpackField,
+    set: usize,
     need: Resources,
     fits: impl FnMut(u64) -> bool,
 ) -> Option<(u64, u64)> {
     let found = match field {
-        BinpackField::Cpu => part.cpu_by_mem.first(need.memory, need.cpu, fits),
-        BinpackField::Memory => part.mem_by_cpu.first(need.cpu, need.memory, fits),
+        BinpackField::Cpu => part.cpu_set(set)?.first(need.memory, need.cpu, fits),
+        BinpackField::Memory => part.mem_set(set)?.first(need.cpu, need.memory, fits),
     };
     found.map(|(rem, rank)| (u64::from(rem), rank))
 }

@@ -16,6 +16,9 @@ use crate::sim::SimRng;
 pub(super) struct Plan {
     level: Option<AttrId>,
     last: Option<Step>,
+    /// For a binpack last step, the set of the level's resource order it
+    /// walks (one whose filter the policy's cached constraints imply).
+    set: usize,
 }
 
 /// The plan for `policy`, or None if the chain needs the reference scan
@@ -30,30 +33,46 @@ pub(super) fn plan(
     let index = cluster.index();
     let indexed = |a: &AttrId| index.level(*a).is_some();
     // The order the last step walks must be kept in the level walked.
+    // The order (or set of it) must hold every instance the constraints
+    // admit.
+    let mask = checker.cached_mask();
     let last_ok = |level: Option<AttrId>, s: &Step| match s {
-        Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory),
-        Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu),
+        Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory(mask)),
+        Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu(mask)),
         Step::Random => true,
-        // The group's order must hold every instance the constraints admit.
-        Step::SpreadInstance => index.keeps(level, Order::Group(req.group, checker.cached_mask())),
+        Step::SpreadInstance => index.keeps(level, Order::Group(req.group, mask)),
         Step::SpreadAttr(_) => false,
+    };
+    let set = |level: Option<AttrId>, s: &Step| {
+        let order = match s {
+            Step::Binpack(BinpackField::Memory) => Order::Memory(mask),
+            Step::Binpack(BinpackField::Cpu) => Order::Cpu(mask),
+            _ => return 0,
+        };
+        (index.orders(level))
+            .and_then(|o| o.set_for(order))
+            .unwrap_or(0)
     };
     match &*steps {
         [] => Some(Plan {
             level: None,
             last: None,
+            set: 0,
         }),
         [Step::SpreadAttr(a)] if indexed(a) => Some(Plan {
             level: Some(*a),
             last: None,
+            set: 0,
         }),
         [Step::SpreadAttr(a), s] if indexed(a) && last_ok(Some(*a), s) => Some(Plan {
             level: Some(*a),
             last: Some(*s),
+            set: set(Some(*a), s),
         }),
         [s] if last_ok(None, s) => Some(Plan {
             level: None,
             last: Some(*s),
+            set: set(None, s),
         }),
         _ => None,
     }
@@ -68,7 +87,7 @@ pub(super) fn decide(
 ) -> Option<InstanceId> {
     let index = cluster.index();
     let Some(attr) = plan.level else {
-        return best_in(cluster, checker, req, plan.last, &[&index.global], rng);
+        return best_in(cluster, checker, req, plan, &[&index.global], rng);
     };
     let level = index.level(attr)?;
     let mut buckets: Vec<(u32, &Partition)> = level
@@ -82,7 +101,7 @@ pub(super) fn decide(
         let count = buckets[start].0;
         let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
         let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
-        if let Some(id) = best_in(cluster, checker, req, plan.last, &parts, rng) {
+        if let Some(id) = best_in(cluster, checker, req, plan, &parts, rng) {
             return Some(id);
         }
         start = end;
@@ -95,13 +114,14 @@ fn best_in(
     cluster: &Cluster,
     checker: &Checker,
     req: &TaskReq,
-    last: Option<Step>,
+    plan: &Plan,
     parts: &[&Partition],
     rng: &mut SimRng,
 ) -> Option<InstanceId> {
     // Instances a cached `memberOf` rejects are passed over without
     // reading their records (on a cluster of several pools, most of those
     // a walk visits).
+    let last = plan.last;
     let fits = |id: InstanceId| {
         !checker.cached_reject(cluster, id) && checker.check(cluster, id, req).is_ok()
     };
@@ -117,7 +137,7 @@ fn best_in(
     parts
         .iter()
         .filter_map(|p| match last {
-            Some(Step::Binpack(f)) => binpack::walk(p, f, req.reservation, fits_rank),
+            Some(Step::Binpack(f)) => binpack::walk(p, f, plan.set, req.reservation, fits_rank),
             Some(Step::SpreadInstance) => {
                 spread::walk_instances(cluster.index(), p, req.group, need, fits_rank)
             }

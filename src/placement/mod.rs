@@ -218,8 +218,8 @@ impl Policy {
             ([_, last], Some(_)) | ([last], None) => Some(last),
             _ => None,
         };
-        // Cached `memberOf` answers filter the group's order: a walk
-        // never accepts an instance they reject.
+        // Cached `memberOf` answers filter the order: a walk never
+        // accepts an instance they reject.
         let mut filter = 0u64;
         for c in &self.constraints {
             if let Constraint::MemberOf(q) = c {
@@ -233,8 +233,8 @@ impl Policy {
             }
         }
         let order = match last {
-            Some(Strategy::Binpack(BinpackField::Memory)) => Some(Order::Memory),
-            Some(Strategy::Binpack(BinpackField::Cpu)) => Some(Order::Cpu),
+            Some(Strategy::Binpack(BinpackField::Memory)) => Some(Order::Memory(filter)),
+            Some(Strategy::Binpack(BinpackField::Cpu)) => Some(Order::Cpu(filter)),
             Some(Strategy::Spread(SpreadField::InstanceId)) => {
                 self.group.map(|g| Order::Group(g, filter))
             }
@@ -586,5 +586,120 @@ mod checker_tests {
         )
         .indexed(&mut c);
         assert_eq!(in_order(&c), ids);
+    }
+
+    /// ECS-MODEL P2, P7: a binpack policy pinned to a pool by `memberOf`
+    /// walks a set of the order by memory (by CPU) that holds exactly the
+    /// pool's ACTIVE instances, registered before or after the policy was
+    /// indexed, kept current as tasks start and stop; its decisions equal
+    /// the reference scan; a second pool's policy gets its own set, and an
+    /// unconstrained policy one holding every instance.
+    #[test]
+    fn resource_orders_hold_the_pool_their_member_of_admits() {
+        use crate::model::index::{rank_instance, Order};
+        for field in [BinpackField::Memory, BinpackField::Cpu] {
+            let mut c = Cluster::new();
+            let group = c.group("service:web");
+            let ids: Vec<InstanceId> = (0..45)
+                .map(|i| {
+                    let spec = NewInstance {
+                        group: InstanceGroupId(0),
+                        instance_type: "m6i.large".into(),
+                        az: "us-east-1a".into(),
+                        registered: Resources::new(2048, 8192),
+                        eni_capacity: 2,
+                        attributes: vec![("pool".into(), ["a", "b", "c"][i % 3].into())],
+                        tie: (i as u32 * 7919) % 101,
+                    };
+                    c.add_instance(spec, SimTime(0))
+                })
+                .collect();
+            for &id in &ids[..20] {
+                c.activate_instance(id, SimTime(1));
+            }
+            let pinned_to = |pool: &str, c: &mut Cluster| {
+                Policy::new(
+                    vec![Strategy::Binpack(field)],
+                    vec![Constraint::MemberOf(
+                        query::Query::parse(&format!("attribute:pool == {pool}")).unwrap(),
+                    )],
+                    Some(group),
+                )
+                .indexed(c)
+            };
+            let pinned = pinned_to("b", &mut c);
+            for &id in &ids[20..] {
+                c.activate_instance(id, SimTime(1));
+            }
+            // The set the pinned policy walks: (instances, their keys).
+            let walked = |c: &Cluster, p: &Policy| -> (Vec<InstanceId>, Vec<u32>) {
+                let mask = p.checker(c).cached_mask();
+                let orders = c.index().orders(None).unwrap();
+                let (set, want_key): (_, fn(&crate::model::ContainerInstance) -> u32) = match field
+                {
+                    BinpackField::Memory => (
+                        c.index()
+                            .global
+                            .mem_set(orders.set_for(Order::Memory(mask)).unwrap()),
+                        |i| i.remaining().memory,
+                    ),
+                    BinpackField::Cpu => (
+                        c.index()
+                            .global
+                            .cpu_set(orders.set_for(Order::Cpu(mask)).unwrap()),
+                        |i| i.remaining().cpu,
+                    ),
+                };
+                let mut v: Vec<(InstanceId, u32)> = (set.unwrap().entries())
+                    .map(|(_, (key, r))| (rank_instance(r), key))
+                    .collect();
+                v.sort();
+                for &(id, key) in &v {
+                    assert_eq!(key, want_key(c.instance(id)), "key of {id:?}");
+                }
+                v.into_iter().unzip()
+            };
+            let pool =
+                |k: usize| -> Vec<InstanceId> { ids.iter().copied().skip(k).step_by(3).collect() };
+            assert_eq!(walked(&c, &pinned).0, pool(1), "{field:?}");
+            let mut rng = crate::sim::RngStreams::new(1).stream("placement");
+            let mut started = Vec::new();
+            for n in 0..40 {
+                let t = crate::model::NewTask {
+                    def: crate::model::TaskDefId(0),
+                    group,
+                    owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
+                    reservation: Resources::new(128 * (1 + n % 4), 512 * (1 + n % 3)),
+                    ports: Vec::new(),
+                    needs_eni: false,
+                    created_at: SimTime(2),
+                    work: None,
+                };
+                let req = t.req();
+                let want = reference::decide(&c, &pinned, &req, &mut rng, None);
+                let got = decide(&c, &pinned, &req, &mut rng).ok();
+                assert_eq!(got, want, "{field:?} task {n}");
+                let Some(at) = got else { break };
+                started.push(c.start_task(t, at, &[], SimTime(2)));
+                if n % 5 == 4 {
+                    let id = started.remove(0);
+                    c.begin_stopping(id, crate::model::StopReason::Completed, SimTime(3));
+                    c.finish_stop(id, crate::model::StopReason::Completed, SimTime(3));
+                }
+                assert_eq!(walked(&c, &pinned).0, pool(1), "{field:?} after task {n}");
+            }
+            // Another pool's policy gets its own set; an open one, everyone.
+            let other = pinned_to("c", &mut c);
+            assert_eq!(walked(&c, &other).0, pool(2));
+            assert_eq!(walked(&c, &pinned).0, pool(1));
+            let open =
+                Policy::new(vec![Strategy::Binpack(field)], vec![], Some(group)).indexed(&mut c);
+            assert_eq!(walked(&c, &open).0, ids);
+            assert_eq!(
+                walked(&c, &pinned).0,
+                pool(1),
+                "the most filtered set is walked"
+            );
+        }
     }
 }

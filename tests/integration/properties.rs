@@ -513,42 +513,54 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         let ranks: BTreeSet<u64> = members.iter().map(|i| i.rank).collect();
         prop_assert_eq!(&p.by_rank, &ranks, "{} by_rank", what);
         // Remaining CPU in the size class of remaining memory, and the
-        // other way round.
-        let cpu: BTreeSet<(usize, (u32, u64))> = members
-            .iter()
-            .map(|i| {
-                let rem = d.remaining(c, i.id);
-                (class_of(rem.memory), (rem.cpu, i.rank))
-            })
-            .collect();
-        // An order the level does not keep stays empty.
-        let want_cpu = if orders.cpu { cpu } else { BTreeSet::new() };
-        let got: BTreeSet<_> = p.cpu_by_mem.entries().collect();
-        prop_assert_eq!(&got, &want_cpu, "{} cpu_by_mem", what);
-        prop_assert_eq!(p.cpu_by_mem.len(), want_cpu.len(), "{} cpu_by_mem", what);
-        let mem: BTreeSet<(usize, (u32, u64))> = members
-            .iter()
-            .map(|i| {
-                let rem = d.remaining(c, i.id);
-                (class_of(rem.cpu), (rem.memory, i.rank))
-            })
-            .collect();
-        let want_mem = if orders.memory { mem } else { BTreeSet::new() };
-        let got: BTreeSet<_> = p.mem_by_cpu.entries().collect();
-        prop_assert_eq!(&got, &want_mem, "{} mem_by_cpu", what);
-        prop_assert_eq!(p.mem_by_cpu.len(), want_mem.len(), "{} mem_by_cpu", what);
-        // may_fit is exact: the largest remaining CPU and memory.
+        // other way round, in each set of the level's resource orders: set
+        // i holds exactly the members whose cached memberOf answers pass
+        // filter i (an admitted member missing fails here); a level that
+        // keeps no such order has no non-empty set.
         let max = |f: fn(Resources) -> u32| members.iter().map(|i| f(d.remaining(c, i.id))).max();
-        if orders.cpu {
-            prop_assert_eq!(p.cpu_by_mem.max_key(), max(|r| r.cpu), "{} max cpu", what);
-        }
-        if orders.memory {
-            prop_assert_eq!(
-                p.mem_by_cpu.max_key(),
-                max(|r| r.memory),
-                "{} max memory",
-                what
-            );
+        for (which, filters, sets) in [
+            ("cpu_by_mem", &orders.cpu, &p.cpu_by_mem),
+            ("mem_by_cpu", &orders.memory, &p.mem_by_cpu),
+        ] {
+            for (k, set) in sets.iter().enumerate() {
+                prop_assert!(
+                    k < filters.len() || set.is_empty(),
+                    "{} {} {}",
+                    what,
+                    which,
+                    k
+                );
+            }
+            for (k, &f) in filters.iter().enumerate() {
+                let admitted: Vec<_> = (members.iter())
+                    .filter(|i| f & !c.accepted_predicates(i.id) == 0)
+                    .collect();
+                let want: BTreeSet<(usize, (u32, u64))> = (admitted.iter())
+                    .map(|i| {
+                        let rem = d.remaining(c, i.id);
+                        if which == "cpu_by_mem" {
+                            (class_of(rem.memory), (rem.cpu, i.rank))
+                        } else {
+                            (class_of(rem.cpu), (rem.memory, i.rank))
+                        }
+                    })
+                    .collect();
+                let set = sets.get(k).cloned().unwrap_or_default();
+                let got: BTreeSet<_> = set.entries().collect();
+                prop_assert_eq!(&got, &want, "{} {} set {} filter {:#x}", what, which, k, f);
+                prop_assert_eq!(set.len(), want.len(), "{} {} len", what, which);
+                let top = (admitted.iter())
+                    .map(|i| {
+                        let rem = d.remaining(c, i.id);
+                        if which == "cpu_by_mem" {
+                            rem.cpu
+                        } else {
+                            rem.memory
+                        }
+                    })
+                    .max();
+                prop_assert_eq!(set.max_key(), top, "{} {} max", what, which);
+            }
         }
         let (max_cpu, max_mem) = (max(|r| r.cpu), max(|r| r.memory));
         for i in members {
