@@ -37,6 +37,7 @@
 //! instance id), so orders are total and deterministic. The module only
 //! stores; the placement policies decide how to walk it.
 
+use std::cell::{Cell, Ref, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::hash::IdMap;
@@ -54,30 +55,257 @@ pub fn class_of(amount: u32) -> usize {
     (31 - (amount | 1).leading_zeros()) as usize
 }
 
+/// Packs `(key, rank)` into one integer with the same order.
+fn pack(key: u32, rank: u64) -> u128 {
+    (u128::from(key) << 64) | u128::from(rank)
+}
+
+/// The `(key, rank)` of a packed entry.
+fn unpack(e: u128) -> (u32, u64) {
+    ((e >> 64) as u32, e as u64)
+}
+
+/// A set of packed entries above which an [`Ordered`] set keeps a B-tree
+/// rather than a sorted vector (whose insert and remove shift the tail).
+const LARGE: usize = 1024;
+/// A B-tree set that shrinks below this many entries goes back to a
+/// sorted vector (below `LARGE`, so that a set at the threshold does not
+/// switch back and forth).
+const SMALL: usize = LARGE / 4;
+
+/// An ordered set of packed entries: a sorted vector while small (one
+/// binary search and a short shift per change, no node allocation; a move
+/// between nearby positions shifts only the entries between them), a
+/// B-tree past [`LARGE`] entries; or, for a set that walks rarely read
+/// (class 0 of a [`Classed`]: the instances that are full), a vector kept
+/// in any order and sorted when read.
+#[derive(Debug, Clone)]
+pub enum Ordered {
+    Small(Vec<u128>),
+    Large(BTreeSet<u128>),
+    /// Entries in any order, and whether they are sorted now.
+    Lazy(RefCell<Vec<u128>>, Cell<bool>),
+}
+
+impl Default for Ordered {
+    fn default() -> Self {
+        Ordered::Small(Vec::new())
+    }
+}
+
+/// The entries of an [`Ordered`] set from some entry on, in order.
+pub enum OrderedIter<'a> {
+    Small(std::slice::Iter<'a, u128>),
+    Large(std::collections::btree_set::Range<'a, u128>),
+    Lazy(Ref<'a, Vec<u128>>, usize),
+}
+
+impl Iterator for OrderedIter<'_> {
+    type Item = u128;
+
+    #[inline]
+    fn next(&mut self) -> Option<u128> {
+        match self {
+            OrderedIter::Small(it) => it.next().copied(),
+            OrderedIter::Large(it) => it.next().copied(),
+            OrderedIter::Lazy(v, i) => {
+                let e = v.get(*i).copied();
+                *i += 1;
+                e
+            }
+        }
+    }
+}
+
+impl Ordered {
+    /// Inserts `e`; false if it was present.
+    pub fn insert(&mut self, e: u128) -> bool {
+        match self {
+            Ordered::Small(v) => match v.binary_search(&e) {
+                Ok(_) => false,
+                Err(i) => {
+                    v.insert(i, e);
+                    if v.len() > LARGE {
+                        *self = Ordered::Large(std::mem::take(v).into_iter().collect());
+                    }
+                    true
+                }
+            },
+            Ordered::Large(s) => s.insert(e),
+            // Entries are unique (ranks are): no look-up.
+            Ordered::Lazy(v, sorted) => {
+                let v = v.get_mut();
+                if v.last().is_some_and(|&l| l > e) {
+                    sorted.set(false);
+                }
+                v.push(e);
+                true
+            }
+        }
+    }
+
+    /// Removes `e`; false if it was absent.
+    pub fn remove(&mut self, e: u128) -> bool {
+        match self {
+            Ordered::Small(v) => match v.binary_search(&e) {
+                Ok(i) => {
+                    v.remove(i);
+                    true
+                }
+                Err(_) => false,
+            },
+            Ordered::Large(s) => {
+                let removed = s.remove(&e);
+                if s.len() < SMALL {
+                    *self = Ordered::Small(std::mem::take(s).into_iter().collect());
+                }
+                removed
+            }
+            Ordered::Lazy(v, sorted) => {
+                let v = v.get_mut();
+                let Some(i) = v.iter().position(|&x| x == e) else {
+                    return false;
+                };
+                v.swap_remove(i);
+                if i < v.len() {
+                    sorted.set(false);
+                }
+                true
+            }
+        }
+    }
+
+    /// Replaces `old` by `new`; false (and no change) if `old` was absent.
+    /// A sorted vector moves the entries between the two positions only.
+    pub fn replace(&mut self, old: u128, new: u128) -> bool {
+        match self {
+            Ordered::Small(v) => {
+                let Ok(i) = v.binary_search(&old) else {
+                    return false;
+                };
+                if new > old {
+                    // Entries after i smaller than new move down one.
+                    let j = i + 1 + v[i + 1..].partition_point(|&x| x < new);
+                    if v.get(j) == Some(&new) {
+                        v.remove(i);
+                        return true;
+                    }
+                    v[i..j].rotate_left(1);
+                    v[j - 1] = new;
+                } else if new < old {
+                    // Entries before i greater than new move up one.
+                    let j = v[..i].partition_point(|&x| x < new);
+                    if j < i && v[j] == new {
+                        v.remove(i);
+                        return true;
+                    }
+                    v[j..=i].rotate_right(1);
+                    v[j] = new;
+                }
+                true
+            }
+            Ordered::Lazy(v, sorted) => {
+                let v = v.get_mut();
+                let Some(i) = v.iter().position(|&x| x == old) else {
+                    return false;
+                };
+                v[i] = new;
+                sorted.set(false);
+                true
+            }
+            Ordered::Large(s) => {
+                if s.remove(&old) {
+                    s.insert(new);
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
+
+    /// The entries from `lower` on, in order.
+    pub fn range_from(&self, lower: u128) -> OrderedIter<'_> {
+        match self {
+            Ordered::Small(v) => {
+                let i = v.partition_point(|&x| x < lower);
+                OrderedIter::Small(v[i..].iter())
+            }
+            Ordered::Large(s) => OrderedIter::Large(s.range(lower..)),
+            Ordered::Lazy(v, sorted) => {
+                if !sorted.get() {
+                    // No `Ref` of it is alive: a change needed `&mut self`.
+                    v.borrow_mut().sort_unstable();
+                    sorted.set(true);
+                }
+                let v = v.borrow();
+                let i = v.partition_point(|&x| x < lower);
+                OrderedIter::Lazy(v, i)
+            }
+        }
+    }
+
+    /// The largest entry.
+    pub fn last(&self) -> Option<u128> {
+        match self {
+            Ordered::Small(v) => v.last().copied(),
+            Ordered::Large(s) => s.last().copied(),
+            Ordered::Lazy(v, _) => v.borrow().iter().max().copied(),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        match self {
+            Ordered::Small(v) => v.len(),
+            Ordered::Large(s) => s.len(),
+            Ordered::Lazy(v, _) => v.borrow().len(),
+        }
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Entries `(key, rank)` split into ordered sets by the size class of a
 /// second amount (the *class amount*) of the same instance.
 ///
 /// Members of classes above `class_of(x)` all have a class amount above
 /// `x`; members of `class_of(x)` itself may have less, so walks check that
-/// amount (placement's resource check does) on that class.
-#[derive(Debug, Clone, Default)]
+/// amount (placement's resource check does) on that class. Entries are
+/// stored packed into one `u128` (key above rank: the same order as the
+/// pair) in an [`Ordered`] set per class. Class 0 (class amount 0 or 1:
+/// full instances, which a walk for a task needing 2 units or more never
+/// reads) is kept unordered and sorted when read, so that instances filling
+/// up and freeing a slot do not shift it.
+#[derive(Debug, Clone)]
 pub struct Classed {
-    sets: [BTreeSet<(u32, u64)>; CLASSES],
+    sets: [Ordered; CLASSES],
     /// Bit k set when class k is non-empty.
     nonempty: u32,
+}
+
+impl Default for Classed {
+    fn default() -> Self {
+        let mut sets: [Ordered; CLASSES] = Default::default();
+        sets[0] = Ordered::Lazy(RefCell::new(Vec::new()), Cell::new(true));
+        Classed { sets, nonempty: 0 }
+    }
 }
 
 impl Classed {
     fn insert(&mut self, class_amount: u32, key: u32, rank: u64) {
         let k = class_of(class_amount);
-        self.sets[k].insert((key, rank));
+        self.sets[k].insert(pack(key, rank));
         self.nonempty |= 1 << k;
     }
 
     fn remove(&mut self, class_amount: u32, key: u32, rank: u64) -> bool {
         let k = class_of(class_amount);
         let set = &mut self.sets[k];
-        let removed = set.remove(&(key, rank));
+        let removed = set.remove(pack(key, rank));
         if set.is_empty() {
             self.nonempty &= !(1 << k);
         }
@@ -89,7 +317,11 @@ impl Classed {
         if old == new {
             return;
         }
-        if class_of(old.0) == class_of(new.0) && old.1 == new.1 {
+        let k = class_of(old.0);
+        if k == class_of(new.0) {
+            if old.1 != new.1 {
+                self.sets[k].replace(pack(old.1, rank), pack(new.1, rank));
+            }
             return;
         }
         if self.remove(old.0, old.1, rank) {
@@ -107,45 +339,54 @@ impl Classed {
     /// classes that may hold a class amount of `class_min`, that `fits`
     /// accepts. One range look-up per such non-empty class; each class's
     /// range iterator is then advanced past the rejected entries (no new
-    /// descent of the tree per rejection).
+    /// look-up per rejection).
     pub fn first(
         &self,
         class_min: u32,
         lower: u32,
         mut fits: impl FnMut(u64) -> bool,
     ) -> Option<(u32, u64)> {
-        type Head<'a> = (
-            (u32, u64),
-            std::collections::btree_set::Range<'a, (u32, u64)>,
-        );
+        let mut mask = self.classes_from(class_min);
+        let from = pack(lower, 0);
+        if mask & (mask.wrapping_sub(1)) == 0 {
+            // One class (or none): walk it alone.
+            if mask == 0 {
+                return None;
+            }
+            let k = mask.trailing_zeros() as usize;
+            return self.sets[k]
+                .range_from(from)
+                .find(|&e| fits(e as u64))
+                .map(unpack);
+        }
+        type Head<'a> = (u128, OrderedIter<'a>);
         let mut heads: [Option<Head<'_>>; CLASSES] = std::array::from_fn(|_| None);
         let mut n = 0;
-        let mut mask = self.classes_from(class_min);
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            let mut range = self.sets[k].range((lower, 0)..);
-            if let Some(&h) = range.next() {
+            let mut range = self.sets[k].range_from(from);
+            if let Some(h) = range.next() {
                 heads[n] = Some((h, range));
                 n += 1;
             }
         }
         while n > 0 {
             let mut best = 0;
-            let mut best_head = heads[0].as_ref().map(|h| h.0);
+            let mut best_head = heads[0].as_ref().map_or(u128::MAX, |h| h.0);
             for (i, h) in heads[1..n].iter().enumerate() {
-                let h = h.as_ref().map(|h| h.0);
+                let h = h.as_ref().map_or(u128::MAX, |h| h.0);
                 if h < best_head {
                     best = i + 1;
                     best_head = h;
                 }
             }
             let (head, range) = heads[best].as_mut().expect("live head");
-            if fits(head.1) {
-                return Some(*head);
+            if fits(*head as u64) {
+                return Some(unpack(*head));
             }
             match range.next() {
-                Some(&next) => *head = next,
+                Some(next) => *head = next,
                 None => {
                     n -= 1;
                     heads.swap(best, n);
@@ -166,7 +407,7 @@ impl Classed {
         let mask = self.classes_from(class_min);
         (0..CLASSES)
             .filter(move |k| mask & (1 << k) != 0)
-            .flat_map(move |k| self.sets[k].range((lower, 0)..).copied())
+            .flat_map(move |k| self.sets[k].range_from(pack(lower, 0)).map(unpack))
     }
 
     /// The largest key, if any entry.
@@ -176,8 +417,8 @@ impl Classed {
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            if let Some(&(key, _)) = self.sets[k].last() {
-                max = max.max(Some(key));
+            if let Some(e) = self.sets[k].last() {
+                max = max.max(Some(unpack(e).0));
             }
         }
         max
@@ -185,12 +426,12 @@ impl Classed {
 
     /// All entries with their class, class by class (for checks).
     pub fn entries(&self) -> impl Iterator<Item = (usize, (u32, u64))> + '_ {
-        (0..CLASSES).flat_map(move |k| self.sets[k].iter().map(move |&e| (k, e)))
+        (0..CLASSES).flat_map(move |k| self.sets[k].range_from(0).map(move |e| (k, unpack(e))))
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.sets.iter().map(BTreeSet::len).sum()
+        self.sets.iter().map(Ordered::len).sum()
     }
 
     /// Whether it holds no entry.
@@ -737,6 +978,87 @@ mod tests {
     /// members of its own class, which the caller's check filters) and a
     /// key of at least `lower` returns, for predicates rejecting most
     /// entries, after inserts, moves and removals.
+    /// Each kind of `Ordered` set (sorted vector, switching to a B-tree past
+    /// `LARGE` entries and back below `SMALL`, and the lazily sorted one)
+    /// holds what a `BTreeSet` does under random inserts, removals and
+    /// replacements, and reads it in the same order.
+    #[test]
+    fn ordered_sets_match_a_btree_set() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let kinds = [
+            Ordered::default(),
+            Ordered::Lazy(RefCell::new(Vec::new()), Cell::new(true)),
+        ];
+        for mut set in kinds {
+            let mut want = BTreeSet::new();
+            let mut was_large = false;
+            for step in 0..30_000 {
+                // Grow past LARGE, then shrink below SMALL, then mix.
+                let grow = match step {
+                    0..10_000 => 3,
+                    10_000..20_000 => 1,
+                    _ => 2,
+                };
+                let e = pack(rng.gen_range(0..700), rng.gen_range(0..4u64));
+                match rng.gen_range(0..4) {
+                    // Entries are unique in use (ranks are): the lazy set
+                    // does not look duplicates up.
+                    0..=1 if grow >= 2 && !want.contains(&e) => {
+                        assert!(set.insert(e) && want.insert(e), "{step}")
+                    }
+                    0..=1 if grow >= 2 => {}
+                    0..=1 => {
+                        let victim = want.iter().nth(rng.gen_range(0..want.len().max(1)));
+                        if let Some(&v) = victim {
+                            assert!(set.remove(v) && want.remove(&v), "{step}");
+                        }
+                    }
+                    2 if !want.contains(&e) => {
+                        let old = want.iter().nth(rng.gen_range(0..want.len().max(1)));
+                        if let Some(&old) = old {
+                            assert!(set.replace(old, e), "{step}");
+                            want.remove(&old);
+                            want.insert(e);
+                        }
+                    }
+                    _ => assert_eq!(set.remove(e), want.remove(&e), "{step}"),
+                }
+                was_large |= matches!(set, Ordered::Large(_));
+                assert_eq!(set.len(), want.len());
+                if step % 97 == 0 {
+                    let lower = pack(rng.gen_range(0..700), 0);
+                    let got: Vec<u128> = set.range_from(lower).collect();
+                    let exp: Vec<u128> = want.range(lower..).copied().collect();
+                    assert_eq!(got, exp, "step {step}");
+                    assert_eq!(set.last(), want.last().copied());
+                }
+            }
+            if !matches!(set, Ordered::Lazy(..)) {
+                assert!(was_large, "the B-tree form was exercised");
+            }
+        }
+    }
+
+    /// `Classed` keeps class 0 (full instances) lazily sorted; walks that
+    /// read it still see it in order.
+    #[test]
+    fn first_reads_class_zero_in_order() {
+        let mut set = Classed::default();
+        for (i, key) in [50u32, 10, 30, 20, 40].into_iter().enumerate() {
+            set.insert(i as u32 % 2, key, i as u64);
+        }
+        set.update(0, (0, 50), (1, 5));
+        assert_eq!(set.first(0, 0, |_| true), Some((5, 0)));
+        assert_eq!(set.first(0, 11, |r| r != 3), Some((30, 2)));
+        assert!(set.remove(0, 5, 0));
+        assert_eq!(set.first(1, 0, |_| true), Some((10, 1)));
+        assert_eq!(set.max_key(), Some(40));
+        set.insert(4096, 1, 9);
+        assert_eq!(set.first(0, 0, |_| true), Some((1, 9)));
+        assert_eq!(set.first(2, 0, |_| true), Some((1, 9)));
+        assert_eq!(set.first(2, 2, |_| true), None);
+    }
+
     #[test]
     fn first_matches_a_scan_in_order() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
@@ -755,7 +1077,11 @@ mod tests {
                     .expect("stored"),
                 None => rank,
             };
-            let new = (rng.gen_range(0..5000u32), rng.gen_range(0..3000u32));
+            let class_amount = match rng.gen_range(0..4) {
+                0 => rng.gen_range(0..2u32),
+                _ => rng.gen_range(0..5000u32),
+            };
+            let new = (class_amount, rng.gen_range(0..3000u32));
             match entries[r] {
                 None => {
                     set.insert(new.0, new.1, rank);
@@ -773,7 +1099,7 @@ mod tests {
             if step % 10 != 0 {
                 continue;
             }
-            let class_min = rng.gen_range(0..5000u32);
+            let class_min = rng.gen_range(0..5000u32) >> rng.gen_range(0..13);
             let lower = rng.gen_range(0..3000u32);
             let modulus = rng.gen_range(1..20u64);
             let fits = |rank: u64| rank.is_multiple_of(modulus);
