@@ -77,14 +77,90 @@ const SMALL: usize = LARGE / 4;
 /// binary search and a short shift per change, no node allocation; a move
 /// between nearby positions shifts only the entries between them), a
 /// B-tree past [`LARGE`] entries; or, for a set that walks rarely read
-/// (class 0 of a [`Classed`]: the instances that are full), a vector kept
-/// in any order and sorted when read.
+/// (class 0 of a [`Classed`]: the instances that are full), a [`Lazy`]
+/// set kept in any order and sorted when read.
 #[derive(Debug, Clone)]
 pub enum Ordered {
     Small(Vec<u128>),
     Large(BTreeSet<u128>),
-    /// Entries in any order, and whether they are sorted now.
-    Lazy(RefCell<Vec<u128>>, Cell<bool>),
+    Lazy(Box<Lazy>),
+}
+
+/// Entries in any order, each found by its instance id (the low 32 bits
+/// of the rank, unique): insert, remove and replace take constant time;
+/// a read sorts a copy, kept until the next change.
+#[derive(Debug, Clone, Default)]
+pub struct Lazy {
+    entries: Vec<u128>,
+    /// Per instance id, its entry's position in `entries` (`u32::MAX`
+    /// when absent).
+    position: Vec<u32>,
+    /// `entries` sorted, when `fresh`.
+    sorted: RefCell<Vec<u128>>,
+    fresh: Cell<bool>,
+}
+
+impl Lazy {
+    fn slot(e: u128) -> usize {
+        e as u32 as usize
+    }
+
+    /// The position of `e`, if present.
+    fn find(&self, e: u128) -> Option<usize> {
+        let p = *self.position.get(Self::slot(e))? as usize;
+        (self.entries.get(p) == Some(&e)).then_some(p)
+    }
+
+    fn insert(&mut self, e: u128) -> bool {
+        if self.find(e).is_some() {
+            return false;
+        }
+        let slot = Self::slot(e);
+        if self.position.len() <= slot {
+            self.position.resize(slot + 1, u32::MAX);
+        }
+        self.position[slot] = self.entries.len() as u32;
+        self.entries.push(e);
+        self.fresh.set(false);
+        true
+    }
+
+    fn remove(&mut self, e: u128) -> bool {
+        let Some(p) = self.find(e) else {
+            return false;
+        };
+        self.entries.swap_remove(p);
+        if let Some(&moved) = self.entries.get(p) {
+            self.position[Self::slot(moved)] = p as u32;
+        }
+        self.position[Self::slot(e)] = u32::MAX;
+        self.fresh.set(false);
+        true
+    }
+
+    /// Replaces `old` by `new`, which must have the same instance id.
+    fn replace(&mut self, old: u128, new: u128) -> bool {
+        debug_assert_eq!(Self::slot(old), Self::slot(new));
+        let Some(p) = self.find(old) else {
+            return false;
+        };
+        self.entries[p] = new;
+        self.fresh.set(false);
+        true
+    }
+
+    /// The entries in order.
+    fn sorted(&self) -> Ref<'_, Vec<u128>> {
+        if !self.fresh.get() {
+            // No `Ref` of it is alive: a change needed `&mut self`.
+            let mut sorted = self.sorted.borrow_mut();
+            sorted.clear();
+            sorted.extend_from_slice(&self.entries);
+            sorted.sort_unstable();
+            self.fresh.set(true);
+        }
+        self.sorted.borrow()
+    }
 }
 
 impl Default for Ordered {
@@ -132,15 +208,7 @@ impl Ordered {
                 }
             },
             Ordered::Large(s) => s.insert(e),
-            // Entries are unique (ranks are): no look-up.
-            Ordered::Lazy(v, sorted) => {
-                let v = v.get_mut();
-                if v.last().is_some_and(|&l| l > e) {
-                    sorted.set(false);
-                }
-                v.push(e);
-                true
-            }
+            Ordered::Lazy(l) => l.insert(e),
         }
     }
 
@@ -161,17 +229,7 @@ impl Ordered {
                 }
                 removed
             }
-            Ordered::Lazy(v, sorted) => {
-                let v = v.get_mut();
-                let Some(i) = v.iter().position(|&x| x == e) else {
-                    return false;
-                };
-                v.swap_remove(i);
-                if i < v.len() {
-                    sorted.set(false);
-                }
-                true
-            }
+            Ordered::Lazy(l) => l.remove(e),
         }
     }
 
@@ -204,15 +262,7 @@ impl Ordered {
                 }
                 true
             }
-            Ordered::Lazy(v, sorted) => {
-                let v = v.get_mut();
-                let Some(i) = v.iter().position(|&x| x == old) else {
-                    return false;
-                };
-                v[i] = new;
-                sorted.set(false);
-                true
-            }
+            Ordered::Lazy(l) => l.replace(old, new),
             Ordered::Large(s) => {
                 if s.remove(&old) {
                     s.insert(new);
@@ -232,13 +282,8 @@ impl Ordered {
                 OrderedIter::Small(v[i..].iter())
             }
             Ordered::Large(s) => OrderedIter::Large(s.range(lower..)),
-            Ordered::Lazy(v, sorted) => {
-                if !sorted.get() {
-                    // No `Ref` of it is alive: a change needed `&mut self`.
-                    v.borrow_mut().sort_unstable();
-                    sorted.set(true);
-                }
-                let v = v.borrow();
+            Ordered::Lazy(l) => {
+                let v = l.sorted();
                 let i = v.partition_point(|&x| x < lower);
                 OrderedIter::Lazy(v, i)
             }
@@ -250,7 +295,7 @@ impl Ordered {
         match self {
             Ordered::Small(v) => v.last().copied(),
             Ordered::Large(s) => s.last().copied(),
-            Ordered::Lazy(v, _) => v.borrow().iter().max().copied(),
+            Ordered::Lazy(l) => l.entries.iter().max().copied(),
         }
     }
 
@@ -259,7 +304,7 @@ impl Ordered {
         match self {
             Ordered::Small(v) => v.len(),
             Ordered::Large(s) => s.len(),
-            Ordered::Lazy(v, _) => v.borrow().len(),
+            Ordered::Lazy(l) => l.entries.len(),
         }
     }
 
@@ -290,7 +335,7 @@ pub struct Classed {
 impl Default for Classed {
     fn default() -> Self {
         let mut sets: [Ordered; CLASSES] = Default::default();
-        sets[0] = Ordered::Lazy(RefCell::new(Vec::new()), Cell::new(true));
+        sets[0] = Ordered::Lazy(Box::default());
         Classed { sets, nonempty: 0 }
     }
 }
@@ -985,12 +1030,11 @@ mod tests {
     #[test]
     fn ordered_sets_match_a_btree_set() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let kinds = [
-            Ordered::default(),
-            Ordered::Lazy(RefCell::new(Vec::new()), Cell::new(true)),
-        ];
+        let kinds = [Ordered::default(), Ordered::Lazy(Box::default())];
         for mut set in kinds {
             let mut want = BTreeSet::new();
+            // Per instance id, its entry (ranks, so entries, are unique by id).
+            let mut by_id: Vec<Option<u128>> = vec![None; 3000];
             let mut was_large = false;
             for step in 0..30_000 {
                 // Grow past LARGE, then shrink below SMALL, then mix.
@@ -999,29 +1043,38 @@ mod tests {
                     10_000..20_000 => 1,
                     _ => 2,
                 };
-                let e = pack(rng.gen_range(0..700), rng.gen_range(0..4u64));
-                match rng.gen_range(0..4) {
-                    // Entries are unique in use (ranks are): the lazy set
-                    // does not look duplicates up.
-                    0..=1 if grow >= 2 && !want.contains(&e) => {
-                        assert!(set.insert(e) && want.insert(e), "{step}")
+                let id = rng.gen_range(0..by_id.len());
+                let rank = (rng.gen_range(0..3u64) << 32) | id as u64;
+                let key = rng.gen_range(0..700);
+                match (rng.gen_range(0..4), by_id[id]) {
+                    (0..=1, None) if grow >= 2 => {
+                        let e = pack(key, rank);
+                        assert!(set.insert(e) && want.insert(e), "{step}");
+                        by_id[id] = Some(e);
                     }
-                    0..=1 if grow >= 2 => {}
-                    0..=1 => {
-                        let victim = want.iter().nth(rng.gen_range(0..want.len().max(1)));
-                        if let Some(&v) = victim {
-                            assert!(set.remove(v) && want.remove(&v), "{step}");
-                        }
+                    (0..=1, Some(e)) if grow >= 2 => assert!(!set.insert(e), "{step}"),
+                    (0..=1, Some(e)) => {
+                        assert!(set.remove(e) && want.remove(&e), "{step}");
+                        by_id[id] = None;
                     }
-                    2 if !want.contains(&e) => {
-                        let old = want.iter().nth(rng.gen_range(0..want.len().max(1)));
-                        if let Some(&old) = old {
-                            assert!(set.replace(old, e), "{step}");
+                    (2, Some(old)) => {
+                        let new = pack(key, old as u64);
+                        if new != old {
+                            assert!(set.replace(old, new), "{step}");
                             want.remove(&old);
-                            want.insert(e);
+                            want.insert(new);
+                            by_id[id] = Some(new);
                         }
                     }
-                    _ => assert_eq!(set.remove(e), want.remove(&e), "{step}"),
+                    (2, None) => assert!(!set.replace(pack(key, rank), pack(key + 1, rank))),
+                    _ => {
+                        let e = pack(key, rank);
+                        let removed = set.remove(e);
+                        assert_eq!(removed, want.remove(&e), "{step}");
+                        if removed {
+                            by_id[id] = None;
+                        }
+                    }
                 }
                 was_large |= matches!(set, Ordered::Large(_));
                 assert_eq!(set.len(), want.len());
