@@ -9,7 +9,7 @@
 
 use super::{binpack, random, spread, BinpackField, Checker, Policy, Step};
 use crate::model::index::{rank_instance, Order, Partition};
-use crate::model::{AttrId, Cluster, InstanceId, TaskReq};
+use crate::model::{AttrId, Cluster, InstanceId, TaskReq, ValueId};
 use crate::sim::SimRng;
 
 /// The shape of a chain the fast path handles.
@@ -90,18 +90,54 @@ pub(super) fn decide(
         return best_in(cluster, checker, req, plan, &[&index.global], rng);
     };
     let level = index.level(attr)?;
-    let mut buckets: Vec<(u32, &Partition)> = level
-        .iter()
-        .filter(|(_, p)| !p.is_empty())
-        .map(|(&v, p)| (cluster.group_count_on_value(req.group, attr, v), p))
-        .collect();
+    let count = |v: ValueId| cluster.group_count_on_value(req.group, attr, v);
+    let live = level.iter().filter(|(_, p)| !p.is_empty());
+    // A level has few values (AZs): buffers on the stack, no allocation
+    // per decision; a Vec past that.
+    const STACK: usize = 8;
+    if live.clone().count() <= STACK {
+        let mut buckets = [(0, &index.global); STACK];
+        let mut n = 0;
+        for (&v, p) in live {
+            buckets[n] = (count(v), p);
+            n += 1;
+        }
+        let mut parts = [&index.global; STACK];
+        return in_buckets(
+            cluster,
+            checker,
+            req,
+            plan,
+            rng,
+            &mut buckets[..n],
+            &mut parts,
+        );
+    }
+    let mut buckets: Vec<(u32, &Partition)> = live.map(|(&v, p)| (count(v), p)).collect();
+    let mut parts = vec![&index.global; buckets.len()];
+    in_buckets(cluster, checker, req, plan, rng, &mut buckets, &mut parts)
+}
+
+/// The best fitting instance of the first bucket, by increasing count,
+/// that has one; `parts` is scratch space as long as `buckets`.
+fn in_buckets<'a>(
+    cluster: &Cluster,
+    checker: &Checker,
+    req: &TaskReq,
+    plan: &Plan,
+    rng: &mut SimRng,
+    buckets: &mut [(u32, &'a Partition)],
+    parts: &mut [&'a Partition],
+) -> Option<InstanceId> {
     buckets.sort_by_key(|&(count, _)| count);
     let mut start = 0;
     while start < buckets.len() {
         let count = buckets[start].0;
         let end = start + buckets[start..].iter().take_while(|b| b.0 == count).count();
-        let parts: Vec<&Partition> = buckets[start..end].iter().map(|b| b.1).collect();
-        if let Some(id) = best_in(cluster, checker, req, plan, &parts, rng) {
+        for (slot, b) in parts.iter_mut().zip(&buckets[start..end]) {
+            *slot = b.1;
+        }
+        if let Some(id) = best_in(cluster, checker, req, plan, &parts[..end - start], rng) {
             return Some(id);
         }
         start = end;
