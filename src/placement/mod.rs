@@ -512,16 +512,11 @@ mod checker_tests {
         assert!(checker.check(&c, ids[1], &req).is_ok());
     }
 
-    /// ECS-MODEL P3, P7: a spread(instanceId) policy pinned to a pool by a
-    /// cached `memberOf` walks a group order holding only that pool's
-    /// instances, and decides as the reference scan does; a policy of the
-    /// same group without the constraint extends the order to every
-    /// instance.
-    #[test]
-    fn group_order_holds_the_pool_its_member_of_admits() {
+    /// A cluster of `n` m6i.large in one AZ whose `pool` attribute cycles
+    /// through a, b, c, with scattered tie-breaks; none ACTIVE yet.
+    fn pooled_cluster(n: usize) -> (Cluster, Vec<InstanceId>) {
         let mut c = Cluster::new();
-        let group = c.group("service:web");
-        let ids: Vec<InstanceId> = (0..40)
+        let ids = (0..n)
             .map(|i| {
                 let spec = NewInstance {
                     group: InstanceGroupId(0),
@@ -535,6 +530,32 @@ mod checker_tests {
                 c.add_instance(spec, SimTime(0))
             })
             .collect();
+        (c, ids)
+    }
+
+    /// A task of service 0 in `group`, created at time 2.
+    fn service_task(group: crate::model::GroupId, reservation: Resources) -> crate::model::NewTask {
+        crate::model::NewTask {
+            def: crate::model::TaskDefId(0),
+            group,
+            owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
+            reservation,
+            ports: Vec::new(),
+            needs_eni: false,
+            created_at: SimTime(2),
+            work: None,
+        }
+    }
+
+    /// ECS-MODEL P3, P7: a spread(instanceId) policy pinned to a pool by a
+    /// cached `memberOf` walks a group order holding only that pool's
+    /// instances, and decides as the reference scan does; a policy of the
+    /// same group without the constraint extends the order to every
+    /// instance.
+    #[test]
+    fn group_order_holds_the_pool_its_member_of_admits() {
+        let (mut c, ids) = pooled_cluster(40);
+        let group = c.group("service:web");
         // Half register before the policy is indexed, half after.
         for &id in &ids[..20] {
             c.activate_instance(id, SimTime(1));
@@ -562,16 +583,7 @@ mod checker_tests {
         assert_eq!(in_order(&c), pool_b);
         let mut rng = crate::sim::RngStreams::new(1).stream("placement");
         for n in 0..30 {
-            let t = crate::model::NewTask {
-                def: crate::model::TaskDefId(0),
-                group,
-                owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
-                reservation: Resources::new(256, 512),
-                ports: Vec::new(),
-                needs_eni: false,
-                created_at: SimTime(2),
-                work: None,
-            };
+            let t = service_task(group, Resources::new(256, 512));
             let req = t.req();
             let want = reference::decide(&c, &pinned, &req, &mut rng, None);
             let got = decide(&c, &pinned, &req, &mut rng).ok();
@@ -598,22 +610,8 @@ mod checker_tests {
     fn resource_orders_hold_the_pool_their_member_of_admits() {
         use crate::model::index::{rank_instance, Order};
         for field in [BinpackField::Memory, BinpackField::Cpu] {
-            let mut c = Cluster::new();
+            let (mut c, ids) = pooled_cluster(45);
             let group = c.group("service:web");
-            let ids: Vec<InstanceId> = (0..45)
-                .map(|i| {
-                    let spec = NewInstance {
-                        group: InstanceGroupId(0),
-                        instance_type: "m6i.large".into(),
-                        az: "us-east-1a".into(),
-                        registered: Resources::new(2048, 8192),
-                        eni_capacity: 2,
-                        attributes: vec![("pool".into(), ["a", "b", "c"][i % 3].into())],
-                        tie: (i as u32 * 7919) % 101,
-                    };
-                    c.add_instance(spec, SimTime(0))
-                })
-                .collect();
             for &id in &ids[..20] {
                 c.activate_instance(id, SimTime(1));
             }
@@ -665,16 +663,7 @@ mod checker_tests {
             let mut rng = crate::sim::RngStreams::new(1).stream("placement");
             let mut started = Vec::new();
             for n in 0..40 {
-                let t = crate::model::NewTask {
-                    def: crate::model::TaskDefId(0),
-                    group,
-                    owner: crate::model::TaskOwner::Service(crate::model::ServiceId(0)),
-                    reservation: Resources::new(128 * (1 + n % 4), 512 * (1 + n % 3)),
-                    ports: Vec::new(),
-                    needs_eni: false,
-                    created_at: SimTime(2),
-                    work: None,
-                };
+                let t = service_task(group, Resources::new(128 * (1 + n % 4), 512 * (1 + n % 3)));
                 let req = t.req();
                 let want = reference::decide(&c, &pinned, &req, &mut rng, None);
                 let got = decide(&c, &pinned, &req, &mut rng).ok();
