@@ -117,7 +117,9 @@ def test_the_problems_are_the_lines_the_cli_prints(tmp_path, cli):
 def test_runs_release_the_gil():
     """While a simulation runs in a thread, Python code keeps running in the
     main thread (with the GIL held by the run it could not)."""
-    sc = ecsim.load(QUICKSTART, set={"duration": "30d"})
+    # Half a year of the quickstart: long enough to tell (a tenth of a second
+    # or more) however fast the engine gets, small in memory.
+    sc = ecsim.load(QUICKSTART, set={"duration": "180d"})
     t0 = time.perf_counter()
     ecsim.run(sc)
     alone = time.perf_counter() - t0
