@@ -451,24 +451,9 @@ mod checker_tests {
     /// never given for an instance the full check accepts.
     #[test]
     fn id_checks_agree_with_instance_checks() {
-        let mut c = Cluster::new();
-        let group = c.group("service:web");
         let pools = ["general", "memory", "general", "compute", "memory"];
-        let ids: Vec<InstanceId> = pools
-            .iter()
-            .map(|&pool| {
-                let spec = NewInstance {
-                    group: InstanceGroupId(0),
-                    instance_type: "m6i.large".into(),
-                    az: "us-east-1a".into(),
-                    registered: Resources::new(2048, 8192),
-                    eni_capacity: 2,
-                    attributes: vec![("pool".into(), pool.into())],
-                    tie: 0,
-                };
-                c.add_instance(spec, SimTime(0))
-            })
-            .collect();
+        let (mut c, ids) = cluster_of_pools(&pools, |_| 0);
+        let group = c.group("service:web");
         let member = |src: &str| Constraint::MemberOf(query::Query::parse(src).unwrap());
         let policy = Policy::new(
             Strategy::service_default(),
@@ -512,25 +497,32 @@ mod checker_tests {
         assert!(checker.check(&c, ids[1], &req).is_ok());
     }
 
-    /// A cluster of `n` m6i.large in one AZ whose `pool` attribute cycles
-    /// through a, b, c, with scattered tie-breaks; none ACTIVE yet.
-    fn pooled_cluster(n: usize) -> (Cluster, Vec<InstanceId>) {
+    /// A cluster of m6i.large in one AZ, the i-th with `pool` attribute
+    /// `pools[i]` and tie-break `tie(i)`; none ACTIVE yet.
+    fn cluster_of_pools(pools: &[&str], tie: impl Fn(usize) -> u32) -> (Cluster, Vec<InstanceId>) {
         let mut c = Cluster::new();
-        let ids = (0..n)
-            .map(|i| {
+        let ids = (pools.iter().enumerate())
+            .map(|(i, &pool)| {
                 let spec = NewInstance {
                     group: InstanceGroupId(0),
                     instance_type: "m6i.large".into(),
                     az: "us-east-1a".into(),
                     registered: Resources::new(2048, 8192),
                     eni_capacity: 2,
-                    attributes: vec![("pool".into(), ["a", "b", "c"][i % 3].into())],
-                    tie: (i as u32 * 7919) % 101,
+                    attributes: vec![("pool".into(), pool.into())],
+                    tie: tie(i),
                 };
                 c.add_instance(spec, SimTime(0))
             })
             .collect();
         (c, ids)
+    }
+
+    /// `n` instances whose pools cycle through a, b, c, with scattered
+    /// tie-breaks (see [`cluster_of_pools`]).
+    fn pooled_cluster(n: usize) -> (Cluster, Vec<InstanceId>) {
+        let pools: Vec<&str> = (0..n).map(|i| ["a", "b", "c"][i % 3]).collect();
+        cluster_of_pools(&pools, |i| (i as u32 * 7919) % 101)
     }
 
     /// A task of service 0 in `group`, created at time 2.

@@ -18,7 +18,7 @@
 //! which rewrites the compared files of `results/` instead of comparing;
 //! review the diff (`git diff results/`) before committing it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ecsim::compare;
 use ecsim::engine::Simulation;
@@ -128,17 +128,6 @@ fn check_run(scenario_file: &str) {
     assert_none(errors);
 }
 
-fn scenario_files(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no scenarios in {dir}");
-    v
-}
-
 #[test]
 fn golden_quickstart() {
     check_run("scenarios/quickstart.toml");
@@ -161,7 +150,7 @@ fn golden_black_friday_az_loss() {
 
 #[test]
 fn golden_teaching() {
-    for f in scenario_files("scenarios/teaching") {
+    for f in crate::common::toml_files("scenarios/teaching") {
         check_run(f.to_str().unwrap());
     }
 }
@@ -171,7 +160,7 @@ fn golden_teaching() {
 #[test]
 fn golden_cost_comparisons() {
     let mut errors = Vec::new();
-    for file in scenario_files("scenarios/cost") {
+    for file in crate::common::toml_files("scenarios/cost") {
         let variants = compare::file_variants(&file).unwrap();
         assert!(!variants.is_empty(), "{}: no variants", file.display());
         let first = scenario::load(&file, &variants[0].overrides).unwrap();

@@ -567,14 +567,7 @@ fn a_killed_search_resumed_from_the_command_line_gives_the_same_bytes() {
 fn every_shipped_optimize_file_loads_and_its_candidates_validate() {
     // The shipped studies (scenarios/optimize/): each file reads, each
     // variable is a path of its base scenario, every candidate validates.
-    let mut files: Vec<_> = std::fs::read_dir("scenarios/optimize")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    for f in files {
+    for f in crate::common::toml_files("scenarios/optimize") {
         let study =
             ecsim::optimize::Study::load(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         assert!(study.candidates.len() > 1, "{}", f.display());

@@ -549,14 +549,7 @@ fn cli_sweep_shard_merge_and_errors() {
 
 #[test]
 fn shipped_sweeps_validate() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios/sweeps")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    for f in files {
+    for f in crate::common::toml_files("scenarios/sweeps") {
         let sw = Sweep::load(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         assert!(sw.total_runs() > 0);
     }

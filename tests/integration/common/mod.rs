@@ -382,3 +382,15 @@ pub fn errors(text: &str) -> Vec<String> {
         Err(e) => e.issues(),
     }
 }
+
+/// The `.toml` files of `dir`, sorted by path; at least one.
+pub fn toml_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no .toml files in {dir}");
+    v
+}
