@@ -596,6 +596,21 @@ pub struct Partition {
     /// remaining memory (for [`PlacementIndex::may_fit`]).
     cpu_classes: [u32; CLASSES],
     mem_classes: [u32; CLASSES],
+    /// Per group walked by [`Partition::walk_group`]: where its last walk
+    /// found the first instance with room, and for what need at which
+    /// [`PlacementIndex::walk_epoch`].
+    walk_starts: RefCell<Vec<WalkStart>>,
+}
+
+/// Where a walk of a group's instances may start: every entry of the
+/// group's order before `from` lacked room for `need` when the index was
+/// at `epoch`, and still does while the epoch stays.
+#[derive(Debug, Clone, Copy)]
+struct WalkStart {
+    group: GroupId,
+    epoch: u64,
+    need: Resources,
+    from: (u32, u64),
 }
 
 /// Set `i` of `sets`, created (with those before it) if missing.
@@ -615,6 +630,60 @@ fn admitted(filters: &[u64], accepted: u64) -> impl Iterator<Item = usize> + '_ 
 }
 
 impl Partition {
+    /// The first entry of `group`'s order, by increasing (count, rank),
+    /// whose instance `index` says may have room for `need` and that
+    /// `fits` accepts, as (count, rank).
+    ///
+    /// On a filling cluster the instances with the fewest tasks of the
+    /// group are mostly full of other groups' tasks, and each walk would
+    /// pass over the same ones again. Room only shrinks while the index's
+    /// [`walk_epoch`](PlacementIndex::walk_epoch) stays (it moves when an
+    /// instance gains room, joins, or loses a task of a group), so the
+    /// walk resumes where the last one for the same need first met room.
+    /// The entry found is the one a walk from the start finds.
+    pub fn walk_group(
+        &self,
+        index: &PlacementIndex,
+        group: GroupId,
+        need: Resources,
+        mut fits: impl FnMut(u64) -> bool,
+    ) -> Option<(u32, u64)> {
+        let set = self.by_group.get(&group)?;
+        let epoch = index.walk_epoch;
+        let mut starts = self.walk_starts.borrow_mut();
+        let slot = match starts.iter().position(|w| w.group == group) {
+            Some(i) => i,
+            None => {
+                starts.push(WalkStart {
+                    group,
+                    epoch,
+                    need,
+                    from: (0, 0),
+                });
+                starts.len() - 1
+            }
+        };
+        let start = &mut starts[slot];
+        if start.epoch != epoch || start.need != need {
+            *start = WalkStart {
+                group,
+                epoch,
+                need,
+                from: (0, 0),
+            };
+        }
+        let mut first_room = None;
+        let found = set.range(start.from..).find(|&&(count, rank)| {
+            if !index.may_have_room(rank, need) {
+                return false;
+            }
+            first_room.get_or_insert((count, rank));
+            fits(rank)
+        });
+        start.from = first_room.unwrap_or((u32::MAX, u64::MAX));
+        found.copied()
+    }
+
     /// The set `i` of the order by memory (see [`Orders::set_for`]), if
     /// it has been created.
     pub fn mem_set(&self, i: usize) -> Option<&Classed> {
@@ -751,6 +820,11 @@ pub struct PlacementIndex {
     level_orders: Vec<Orders>,
     /// Groups whose per-instance counts some level orders.
     pub groups: Vec<GroupId>,
+    /// Moves whenever an instance gains room, joins the index, or loses a
+    /// task of a group, or a group's order is filled: while it stays, an
+    /// instance without room for a need keeps lacking it and no entry
+    /// moves down a group's order (see [`Partition::walk_group`]).
+    walk_epoch: u64,
 }
 
 impl PlacementIndex {
@@ -853,6 +927,7 @@ impl PlacementIndex {
             }
             Order::Group(g, _) => {
                 part.by_group.entry(g).or_default().insert((count, rank));
+                self.walk_epoch += 1;
             }
         }
     }
@@ -906,7 +981,10 @@ impl PlacementIndex {
         if self.room.len() <= i {
             self.room.resize(i + 1, Resources::default());
         }
-        self.room[i] = rem;
+        let old = std::mem::replace(&mut self.room[i], rem);
+        if rem.cpu > old.cpu || rem.memory > old.memory {
+            self.walk_epoch += 1;
+        }
     }
 
     fn set_accepted(&mut self, rank: u64, accepted: u64) {
@@ -947,6 +1025,7 @@ impl PlacementIndex {
         accepted: u64,
     ) {
         self.set_room(rank, rem);
+        self.walk_epoch += 1;
         self.set_accepted(rank, accepted);
         self.for_each_partition(attrs, |p, o| p.insert(id, rank, rem, counts, o, accepted));
     }
@@ -989,6 +1068,9 @@ impl PlacementIndex {
         old: u32,
         new: u32,
     ) {
+        if new < old {
+            self.walk_epoch += 1;
+        }
         // Only the partitions of levels that keep the group have its order.
         self.for_each_partition(attrs, |p, _| {
             if let Some(set) = p.by_group.get_mut(&group) {

@@ -41,20 +41,18 @@ pub fn walk_instances(
     part: &Partition,
     group: GroupId,
     need: Resources,
-    mut fits: impl FnMut(u64) -> bool,
+    fits: impl FnMut(u64) -> bool,
 ) -> Option<(u64, u64)> {
-    part.by_group
-        .get(&group)?
-        .iter()
-        .find(|&&(_, rank)| index.may_have_room(rank, need) && fits(rank))
-        .map(|&(count, rank)| (u64::from(count), rank))
+    (part.walk_group(index, group, need, fits)).map(|(count, rank)| (u64::from(count), rank))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::index::rank_instance;
-    use crate::model::{InstanceGroupId, NewInstance, NewTask, ServiceId, TaskDefId, TaskOwner};
+    use crate::model::{
+        InstanceGroupId, NewInstance, NewTask, ServiceId, StopReason, TaskDefId, TaskOwner,
+    };
     use crate::sim::SimTime;
 
     fn task(group: GroupId, cpu: u32, memory: u32) -> NewTask {
@@ -142,5 +140,88 @@ mod tests {
             walk_instances(c.index(), part, spread, req.reservation, fits),
             None
         );
+    }
+
+    /// ECS-MODEL P3: a walk that resumes where the last one met room finds
+    /// the same instance as a walk from the start, through placements,
+    /// stops (room grows back) and instances joining, for several groups
+    /// and needs.
+    #[test]
+    fn resumed_walks_match_walks_from_the_start() {
+        let mut c = Cluster::new();
+        let groups: Vec<GroupId> = (0..3).map(|k| c.group(&format!("service:s{k}"))).collect();
+        let filler = c.group("service:filler");
+        for &g in &groups {
+            c.track_group(g);
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let add = |c: &mut Cluster, k: u64, at: u64| {
+            let spec = NewInstance {
+                group: InstanceGroupId(0),
+                instance_type: "m6i.large".into(),
+                az: "us-east-1a".into(),
+                registered: Resources::new(1024 + 1024 * (k % 3) as u32, 4096),
+                eni_capacity: 2,
+                attributes: vec![],
+                tie: 0,
+            };
+            let id = c.add_instance(spec, SimTime(at));
+            c.activate_instance(id, SimTime(at));
+            id
+        };
+        let mut ids: Vec<_> = (0..40).map(|k| add(&mut c, k, 0)).collect();
+        let needs = [Resources::new(256, 512), Resources::new(1024, 1024)];
+        let mut live = Vec::new();
+        for step in 0..3_000u64 {
+            let now = SimTime(1 + step);
+            match next(10) {
+                0 if !live.is_empty() => {
+                    let t = live.swap_remove(next(live.len() as u64) as usize);
+                    c.begin_stopping(t, StopReason::Completed, now);
+                    c.finish_stop(t, StopReason::Completed, now);
+                }
+                1 if step % 50 == 1 => ids.push(add(&mut c, step, 1 + step)),
+                _ => {
+                    let g = match next(4) {
+                        3 => filler,
+                        k => groups[k as usize],
+                    };
+                    let need = needs[next(2) as usize];
+                    let inst = ids[next(ids.len() as u64) as usize];
+                    let t = task(g, need.cpu, need.memory);
+                    if c.check_resources(c.instance(inst), &t.req()).is_ok() {
+                        live.push(c.start_task(t, inst, &[], now));
+                    }
+                }
+            }
+            // Each group is walked for one need every step (a walk for
+            // another need starts from the start), so resumed walks are
+            // what is checked; the need of group 2 changes now and then.
+            for (k, &g) in groups.iter().enumerate() {
+                let need = needs[(k + (k == 2 && step % 400 < 200) as usize) % 2];
+                let t = task(g, need.cpu, need.memory);
+                let req = t.req();
+                let fits = |rank: u64| {
+                    c.check_resources(c.instance(rank_instance(rank)), &req)
+                        .is_ok()
+                };
+                let part = &c.index().global;
+                let plain = part.by_group[&g]
+                    .iter()
+                    .find(|e| fits(e.1))
+                    .map(|&(n, r)| (u64::from(n), r));
+                assert_eq!(
+                    walk_instances(c.index(), part, g, need, fits),
+                    plain,
+                    "step {step}, group {g:?}, need {need:?}"
+                );
+            }
+        }
     }
 }
