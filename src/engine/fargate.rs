@@ -155,7 +155,7 @@ impl Simulation {
             .tasks
             .insert(id, FargateMeta { spot, az, provider });
         self.bill_fargate_admitted(id);
-        self.queue.schedule(admit + latency, Event::TaskStarted(id));
+        self.schedule_for_task(id, admit + latency, Event::TaskStarted(id));
         Ok(id)
     }
 
@@ -169,7 +169,7 @@ impl Simulation {
         if let Some(d) = sample_time_to_interruption(&mut self.streams.fargate, hazard) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::FargateSpotNotice(t));
+                self.schedule_for_task(t, at, Event::FargateSpotNotice(t));
             }
         }
     }

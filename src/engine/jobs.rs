@@ -179,7 +179,7 @@ impl Simulation {
         job.submitted += 1;
         job.placed += 1;
         job.started += 1;
-        self.queue.schedule(now + work, Event::TaskWorkDone(id));
+        self.schedule_for_task(id, now + work, Event::TaskWorkDone(id));
     }
 
     /// RunTask for one task of stream `j` with `work` to do once RUNNING.

@@ -232,6 +232,8 @@ pub struct Simulation {
     /// Whether the result carries one [`TaskRecord`] per task (see
     /// [`Simulation::without_task_records`]).
     task_records: bool,
+    /// What the report keeps of the tasks whose records were retired.
+    retired: report::Retired,
 }
 
 impl Simulation {
@@ -302,6 +304,7 @@ impl Simulation {
             billing,
             failures: failures::FailureState::default(),
             task_records: true,
+            retired: report::Retired::default(),
             spec,
         };
         sim.schedule_initial();
@@ -421,6 +424,11 @@ impl Simulation {
     pub fn run(mut self) -> RunResult {
         while let Some((_, event)) = self.queue.pop_until(self.horizon) {
             self.handle(event);
+            // Now and then, the records of finished tasks are let go (only
+            // here: `run_until` keeps every task for tests to inspect).
+            if self.queue.popped().is_multiple_of(1024) {
+                self.retire_tasks();
+            }
         }
         self.queue.advance_to(self.horizon);
         self.finish()
@@ -435,6 +443,13 @@ impl Simulation {
             self.handle(event);
         }
         self.queue.popped() - before
+    }
+
+    /// Schedules `event`, which is about task `t`, at `at`: the task's
+    /// record is kept until then.
+    fn schedule_for_task(&mut self, t: TaskId, at: SimTime, event: Event) {
+        self.cluster.hold_task(t, at);
+        self.queue.schedule(at, event);
     }
 
     fn handle(&mut self, event: Event) {

@@ -122,8 +122,7 @@ impl Simulation {
                     .provisioning
                     .timeout
                     .sample(&mut self.streams.provisioning);
-                self.queue
-                    .schedule(now + wait, Event::ProvisioningTimeout(id));
+                self.schedule_for_task(id, now + wait, Event::ProvisioningTimeout(id));
                 id
             }
         };

@@ -11,7 +11,7 @@ use crate::metrics::{
     ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary,
     TaskRecords, Timeseries,
 };
-use crate::model::{ServiceId, StopReason, TaskCounts, TaskOwner, TaskState};
+use crate::model::{ServiceId, StopReason, Task, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
 
 /// One instance as `instances.csv` reports it.
@@ -382,9 +382,10 @@ impl Simulation {
             .iter()
             .filter_map(|s| s.demand.as_ref())
             .fold((0.0, 0.0), |(r, d), x| (r + x.requests, d + x.dropped));
-        let tasks_placed = (self.cluster.tasks().iter())
-            .filter(|t| t.pending_at.is_some())
-            .count() as u64;
+        let tasks_placed = self.retired.placed
+            + (self.cluster.tasks().iter())
+                .filter(|t| t.pending_at.is_some())
+                .count() as u64;
         debug_assert!(
             self.billing_agrees(),
             "the ledger missed an instance or task change"
@@ -474,63 +475,16 @@ impl Simulation {
         let mut left = self.cluster.take_tasks();
         let instances = self.cluster.instances().len() as u32;
         let services = self.spec.services.len() as u32;
-        let mut b = TaskRecordsBuilder::new(left.len());
-        // Fargate AZs are keys after the instances' (an instance's AZ key
-        // is its index).
-        let mut fargate_azs: Vec<String> = Vec::new();
-        // Stop reasons are keyed by their order of first sight.
-        let mut reasons: Vec<StopReason> = Vec::new();
+        // The retired tasks' rows are set already.
+        let mut b = (self.retired.rows.take()).unwrap_or_else(|| TaskRecordsBuilder::new(0));
+        b.resize(self.cluster.tasks_created() as usize);
+        let keys = &mut self.retired.keys;
         while let Some(t) = left.pop() {
             if left.len().is_multiple_of(65_536) {
                 left.shrink_to_fit();
             }
-            let host = t.instance.map(|i| i.0);
             let fargate = self.fargate.tasks.get(&t.id);
-            let az = match fargate {
-                Some(m) => Some(
-                    instances
-                        + match fargate_azs.iter().position(|a| *a == m.az) {
-                            Some(k) => k as u32,
-                            None => {
-                                fargate_azs.push(m.az.clone());
-                                (fargate_azs.len() - 1) as u32
-                            }
-                        },
-                ),
-                None => host,
-            };
-            let stop_reason = t.stop_reason.map(|r| {
-                (match reasons.iter().position(|&x| x == r) {
-                    Some(k) => k,
-                    None => {
-                        reasons.push(r);
-                        reasons.len() - 1
-                    }
-                }) as u32
-            });
-            b.set(
-                t.id.index(),
-                &TaskRow {
-                    id: t.id.0,
-                    group: t.group.0,
-                    owner: match t.owner {
-                        TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.0,
-                        TaskOwner::Job(j) => services + j.0,
-                    },
-                    family: t.def.0,
-                    capacity: capacity_key(fargate.is_some(), fargate.is_some_and(|m| m.spot)),
-                    instance: host,
-                    instance_type: host,
-                    az,
-                    state: state_key(t.state),
-                    created: t.created_at,
-                    pending: t.pending_at,
-                    running: t.running_at,
-                    stopping: t.stopping_at,
-                    stopped: t.stopped_at,
-                    stop_reason,
-                },
-            );
+            b.set(t.id.index(), &keys.row(&t, fargate, instances, services));
         }
         drop(left);
         let owners: Vec<&str> = (self.spec.services.iter().map(|s| s.name.as_str()))
@@ -538,6 +492,10 @@ impl Simulation {
             .collect();
         let cluster = &self.cluster;
         let defs = &self.spec.task_definitions;
+        let RowKeys {
+            fargate_azs,
+            reasons,
+        } = &self.retired.keys;
         b.finish_with(|k, c| {
             let i = k as usize;
             match c {
@@ -555,35 +513,87 @@ impl Simulation {
         })
     }
 
+    /// Retires the records of the oldest finished tasks (see
+    /// [`Cluster::retire_tasks`](crate::model::Cluster::retire_tasks)),
+    /// keeping what the report needs of them: their share of the summary
+    /// and, when the run keeps task records, their rows. Only tasks nothing
+    /// refers to any more are retired: job tasks on instances (a Fargate
+    /// task's bill and a capacity provider's queue name theirs until the
+    /// end), stopped, with no event about them still to come.
+    pub(super) fn retire_tasks(&mut self) {
+        let now = self.queue.now();
+        let services = self.spec.services.len() as u32;
+        let groups = self.services.len() + self.jobs.len();
+        let Simulation {
+            cluster,
+            fargate,
+            task_provider,
+            doomed,
+            request_at,
+            retired,
+            task_records,
+            ..
+        } = self;
+        if retired.waits.len() < groups {
+            retired.waits.resize(groups, Vec::new());
+            retired.provisioning.resize(groups, Vec::new());
+        }
+        cluster.retire_tasks(now, |t| {
+            let TaskOwner::Job(j) = t.owner else {
+                return false;
+            };
+            if fargate.tasks.contains_key(&t.id)
+                || task_provider.contains_key(&t.id)
+                || doomed.contains(&t.id)
+            {
+                return false;
+            }
+            let asked = request_at.remove(&t.id);
+            let g = services as usize + j.index();
+            add_waits(
+                t,
+                asked,
+                &mut retired.waits[g],
+                &mut retired.provisioning[g],
+            );
+            if t.pending_at.is_some() {
+                retired.placed += 1;
+            }
+            if *task_records {
+                let rows = retired
+                    .rows
+                    .get_or_insert_with(|| TaskRecordsBuilder::new(0));
+                let row = t.id.index();
+                if row >= rows.len() {
+                    rows.resize((row + 1).next_power_of_two().max(4096));
+                }
+                // Not a Fargate task: no key after the instances' is made.
+                rows.set(row, &retired.keys.row(t, None, 0, services));
+            }
+            true
+        });
+    }
+
     /// Per reporting group (services, then jobs), from the task records:
     /// the waits from request to RUNNING of the tasks that reached RUNNING,
     /// and the time in PROVISIONING of those and of the tasks that timed
     /// out there (0 for tasks placed at once), milliseconds. A service
     /// task's request is the one it answered (`request_at`), else its
     /// creation, which for a job task is its submission.
-    fn waits(&self) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
+    fn waits(&mut self) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
         let groups = self.services.len() + self.jobs.len();
-        let mut waits = vec![Vec::new(); groups];
-        let mut provisioning = vec![Vec::new(); groups];
+        // The retired tasks come first: they are the oldest.
+        let mut waits = std::mem::take(&mut self.retired.waits);
+        let mut provisioning = std::mem::take(&mut self.retired.provisioning);
+        waits.resize(groups, Vec::new());
+        provisioning.resize(groups, Vec::new());
         for t in self.cluster.tasks() {
             let g = match t.owner {
                 TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.index(),
                 TaskOwner::Job(j) => self.services.len() + j.index(),
             };
-            if let Some(running) = t.running_at {
-                let asked = self.request_at.get(&t.id).copied().unwrap_or(t.created_at);
-                waits[g].push((running - asked).as_millis());
-            }
-            let left_provisioning = match (t.pending_at, t.stop_reason) {
-                (Some(p), _) => Some(p),
-                (None, Some(StopReason::ProvisioningTimedOut)) => t.stopped_at,
-                _ => None,
-            };
-            if let Some(at) = left_provisioning {
-                if t.running_at.is_some() || t.pending_at.is_none() {
-                    provisioning[g].push((at - t.created_at).as_millis());
-                }
-            }
+            let asked = self.request_at.get(&t.id).copied();
+            add_waits(t, asked, &mut waits[g], &mut provisioning[g]);
         }
         (waits, provisioning)
     }
@@ -634,5 +644,104 @@ fn owner_of(s: usize, daemon: bool) -> TaskOwner {
         TaskOwner::Daemon(id)
     } else {
         TaskOwner::Service(id)
+    }
+}
+
+/// Adds task `t`'s wait from request to RUNNING (if it reached RUNNING)
+/// to `waits`, and its time in PROVISIONING (see [`Simulation::waits`])
+/// to `provisioning`. `asked` is the request it answered, if not its
+/// creation.
+fn add_waits(t: &Task, asked: Option<SimTime>, waits: &mut Vec<u64>, provisioning: &mut Vec<u64>) {
+    if let Some(running) = t.running_at {
+        waits.push((running - asked.unwrap_or(t.created_at)).as_millis());
+    }
+    let left_provisioning = match (t.pending_at, t.stop_reason) {
+        (Some(p), _) => Some(p),
+        (None, Some(StopReason::ProvisioningTimedOut)) => t.stopped_at,
+        _ => None,
+    };
+    if let Some(at) = left_provisioning {
+        if t.running_at.is_some() || t.pending_at.is_none() {
+            provisioning.push((at - t.created_at).as_millis());
+        }
+    }
+}
+
+/// What the report keeps of the tasks the cluster retired during the run
+/// (see [`Simulation::retire_tasks`]), oldest first.
+#[derive(Default)]
+pub(super) struct Retired {
+    /// How many were placed (entered PENDING).
+    placed: u64,
+    /// Per reporting group, as [`Simulation::waits`] gives them.
+    waits: Vec<Vec<u64>>,
+    provisioning: Vec<Vec<u64>>,
+    /// Their task records' rows, when the run keeps them.
+    rows: Option<TaskRecordsBuilder>,
+    /// The keys of the rows' texts made so far.
+    keys: RowKeys,
+}
+
+/// Keys of the task records' texts that are not indices of the run's own
+/// tables: Fargate AZs and stop reasons, by order of first sight.
+#[derive(Default)]
+struct RowKeys {
+    fargate_azs: Vec<String>,
+    reasons: Vec<StopReason>,
+}
+
+impl RowKeys {
+    /// Task `t`'s row (`fargate`: its Fargate placement, if it has one;
+    /// Fargate AZ keys come after the `instances` instances' own).
+    fn row(
+        &mut self,
+        t: &Task,
+        fargate: Option<&super::fargate::FargateMeta>,
+        instances: u32,
+        services: u32,
+    ) -> TaskRow {
+        let host = t.instance.map(|i| i.0);
+        let az = match fargate {
+            Some(m) => Some(
+                instances
+                    + match self.fargate_azs.iter().position(|a| *a == m.az) {
+                        Some(k) => k as u32,
+                        None => {
+                            self.fargate_azs.push(m.az.clone());
+                            (self.fargate_azs.len() - 1) as u32
+                        }
+                    },
+            ),
+            None => host,
+        };
+        let stop_reason = t.stop_reason.map(|r| {
+            (match self.reasons.iter().position(|&x| x == r) {
+                Some(k) => k,
+                None => {
+                    self.reasons.push(r);
+                    self.reasons.len() - 1
+                }
+            }) as u32
+        });
+        TaskRow {
+            id: t.id.0,
+            group: t.group.0,
+            owner: match t.owner {
+                TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.0,
+                TaskOwner::Job(j) => services + j.0,
+            },
+            family: t.def.0,
+            capacity: capacity_key(fargate.is_some(), fargate.is_some_and(|m| m.spot)),
+            instance: host,
+            instance_type: host,
+            az,
+            state: state_key(t.state),
+            created: t.created_at,
+            pending: t.pending_at,
+            running: t.running_at,
+            stopping: t.stopping_at,
+            stopped: t.stopped_at,
+            stop_reason,
+        }
     }
 }

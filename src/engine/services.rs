@@ -377,7 +377,7 @@ impl Simulation {
         self.cluster.attach(id, inst, images, now);
         self.bill_task_placed(id);
         self.mark_if_doomed(id, owner, def);
-        self.queue.schedule(now + pending, Event::TaskStarted(id));
+        self.schedule_for_task(id, now + pending, Event::TaskStarted(id));
     }
 
     /// The tasks a described instance already runs at time zero (its
@@ -415,7 +415,7 @@ impl Simulation {
                 let grace = self.spec.services[s].health_grace;
                 self.services[s].live.push(id);
                 self.services[s].started_running(id, now + grace, now);
-                self.queue.schedule(now + grace, Event::TaskHealthy(id));
+                self.schedule_for_task(id, now + grace, Event::TaskHealthy(id));
             }
         }
     }
@@ -1418,7 +1418,7 @@ impl Simulation {
             // F3: Fargate allows at most 120 s.
             wait = wait.min(SimDuration::from_secs(120));
         }
-        self.queue.schedule(now + wait, Event::TaskStopped(t));
+        self.schedule_for_task(t, now + wait, Event::TaskStopped(t));
         if let TaskOwner::Service(s) = owner {
             let cause = match reason {
                 StopReason::Drained => self.drain_cause_of(t, cause),
@@ -1593,12 +1593,12 @@ impl Simulation {
                 job.started += 1;
                 job.wait_ms += u128::from((now - task.created_at).as_millis());
                 let work = task.work.unwrap_or_default();
-                self.queue.schedule(now + work, Event::TaskWorkDone(t));
+                self.schedule_for_task(t, now + work, Event::TaskWorkDone(t));
             }
             TaskOwner::Service(s) => {
                 let grace = self.spec.services[s].health_grace;
                 self.services[s].started_running(t, now + grace, now);
-                self.queue.schedule(now + grace, Event::TaskHealthy(t));
+                self.schedule_for_task(t, now + grace, Event::TaskHealthy(t));
                 self.observe(s, cause);
             }
             TaskOwner::Daemon(s) => {
@@ -1623,7 +1623,7 @@ impl Simulation {
             if rate > 0.0 {
                 if let Some(d) = sample_time_to_interruption(&mut self.streams.health, rate) {
                     let now = self.queue.now();
-                    self.queue.schedule(now + d, Event::HealthCheckFailed(t));
+                    self.schedule_for_task(t, now + d, Event::HealthCheckFailed(t));
                 }
             }
             // X2: a task started to rebalance lets one stop elsewhere.

@@ -401,7 +401,7 @@ impl Simulation {
         if let Some(d) = sample_time_to_interruption(rng, rate) {
             let at = self.queue.now() + d;
             if at <= self.horizon {
-                self.queue.schedule(at, Event::TaskCrashed(t));
+                self.schedule_for_task(t, at, Event::TaskCrashed(t));
             }
         }
     }

@@ -445,8 +445,9 @@ impl TimeColumn {
     }
 }
 
-/// Builds [`TaskRecords`] row by row, in any order (the engine sets them
-/// from the last task to the first, freeing its own as it goes).
+/// Builds [`TaskRecords`] row by row, in any order (the engine sets the
+/// rows of the tasks it retires during the run as it goes, and the others
+/// at the end from the last task to the first, freeing its own records).
 pub struct TaskRecordsBuilder {
     id: Vec<u32>,
     keys: [KeyColumn; 9],
@@ -462,6 +463,30 @@ impl TaskRecordsBuilder {
             keys: std::array::from_fn(|_| KeyColumn::new(rows)),
             created: vec![0; rows],
             times: std::array::from_fn(|_| TimeColumn::new(rows)),
+        }
+    }
+
+    /// Rows it holds.
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    /// Whether it holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Makes it hold `rows` rows: rows added are unset, rows past `rows`
+    /// dropped.
+    pub fn resize(&mut self, rows: usize) {
+        self.id.resize(rows, 0);
+        for c in &mut self.keys {
+            c.keys.resize(rows, 0);
+        }
+        self.created.resize(rows, 0);
+        for c in &mut self.times {
+            c.present.resize(rows, false);
+            c.ms.resize(rows, 0);
         }
     }
 

@@ -110,7 +110,14 @@ pub struct Cluster {
     pub start_epoch_s: i64,
     groups: Interner,
     instances: Vec<ContainerInstance>,
+    /// The tasks kept, by id from `first_task` (the records of the tasks
+    /// before it have been retired, see [`Cluster::retire_tasks`]);
+    /// `tasks[..retired - first_task]` are retired too, awaiting removal.
     tasks: Vec<Task>,
+    /// Id of `tasks[0]`.
+    first_task: u32,
+    /// Id of the first task not retired.
+    retired: u32,
     /// Per task (by id), its instance and reservation: a compact copy of
     /// two fields of its record, for scans over many tasks of one group
     /// (scale-in) to read 12 bytes a task instead of the whole record.
@@ -429,20 +436,70 @@ impl Cluster {
         self.instances[id.index()].ec2_instance_id = ec2_instance_id;
     }
 
-    /// All tasks, by id.
+    /// Every task not retired (all of them, unless
+    /// [`retire_tasks`](Self::retire_tasks) was called), by id.
     pub fn tasks(&self) -> &[Task] {
-        &self.tasks
+        &self.tasks[(self.retired - self.first_task) as usize..]
     }
 
-    /// Takes every task out, by id, leaving the cluster without any: for
-    /// the end of a run, whose report then owns them (no second copy).
+    /// Takes every task not retired out, by id, leaving the cluster
+    /// without any: for the end of a run, whose report then owns them (no
+    /// second copy).
     pub fn take_tasks(&mut self) -> Vec<Task> {
-        std::mem::take(&mut self.tasks)
+        let created = self.tasks_created();
+        let mut tasks = std::mem::take(&mut self.tasks);
+        tasks.drain(..(self.retired - self.first_task) as usize);
+        self.placements.clear();
+        (self.first_task, self.retired) = (created, created);
+        tasks
     }
 
-    /// One task.
+    /// Tasks created so far, retired ones included (the next task's id).
+    pub fn tasks_created(&self) -> u32 {
+        self.first_task + self.tasks.len() as u32
+    }
+
+    /// Position of task `id` in `tasks`; the task must not be retired.
+    fn slot(&self, id: TaskId) -> usize {
+        debug_assert!(id.0 >= self.retired, "{id} was retired");
+        (id.0 - self.first_task) as usize
+    }
+
+    /// One task (not retired).
     pub fn task(&self, id: TaskId) -> &Task {
-        &self.tasks[id.index()]
+        &self.tasks[self.slot(id)]
+    }
+
+    /// Keeps task `id`'s record at least until `t` (something will ask
+    /// about it then): [`retire_tasks`](Self::retire_tasks) passes over it
+    /// until later.
+    pub fn hold_task(&mut self, id: TaskId, t: SimTime) {
+        let i = self.slot(id);
+        let task = &mut self.tasks[i];
+        task.held_until = task.held_until.max(t);
+    }
+
+    /// Retires the oldest tasks, by increasing id, as long as `retire`
+    /// accepts them (it takes what it needs from each record): their
+    /// records are dropped and their ids may no longer be asked about.
+    /// Only STOPPED tasks held until before `now` are offered. Memory then
+    /// follows the tasks a run still knows about, not every task it ever
+    /// made (a day of batch jobs is half a million records).
+    pub fn retire_tasks(&mut self, now: SimTime, mut retire: impl FnMut(&Task) -> bool) {
+        while let Some(t) = self.tasks.get((self.retired - self.first_task) as usize) {
+            if t.state != TaskState::Stopped || t.held_until >= now || !retire(t) {
+                break;
+            }
+            self.retired += 1;
+        }
+        // The retired records are removed in bulk, once they are at least
+        // half of the vector (each record moves O(1) times on average).
+        let gone = (self.retired - self.first_task) as usize;
+        if gone >= 4096 && gone * 2 >= self.tasks.len() {
+            self.tasks.drain(..gone);
+            self.placements.drain(..gone);
+            self.first_task = self.retired;
+        }
     }
 
     /// A task's instance (None while on none) and reservation, equal to
@@ -450,7 +507,7 @@ impl Cluster {
     /// loops over many tasks, where reading whole records costs a cache
     /// miss each.
     pub fn task_placement(&self, id: TaskId) -> (Option<InstanceId>, Resources) {
-        let p = self.placements[id.index()];
+        let p = self.placements[self.slot(id)];
         let inst = (p.instance != u32::MAX).then_some(InstanceId(p.instance));
         (inst, p.reservation)
     }
@@ -713,7 +770,7 @@ impl Cluster {
     /// Records a task waiting for capacity (PROVISIONING, P9): on no
     /// instance, counted in no state slot, reserving nothing.
     pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
+        let id = TaskId(self.tasks_created());
         self.push_task(Task {
             id,
             def: spec.def,
@@ -731,6 +788,7 @@ impl Cluster {
             stopped_at: None,
             stop_reason: None,
             work: spec.work,
+            held_until: SimTime::ZERO,
         });
         self.count_provisioning(spec.owner, true);
         id
@@ -739,12 +797,12 @@ impl Cluster {
     /// A PROVISIONING task is placed on `inst_id`: PENDING there.
     pub fn attach(&mut self, id: TaskId, inst_id: InstanceId, images: &[String], now: SimTime) {
         assert_eq!(
-            self.tasks[id.index()].state,
+            self.tasks[self.slot(id)].state,
             TaskState::Provisioning,
             "attach {id}"
         );
         {
-            let task = &self.tasks[id.index()];
+            let task = &self.tasks[self.slot(id)];
             let req = TaskReq {
                 reservation: task.reservation,
                 ports: &task.ports,
@@ -758,13 +816,14 @@ impl Cluster {
                 );
             }
         }
-        let task = &mut self.tasks[id.index()];
+        let slot = self.slot(id);
+        let task = &mut self.tasks[slot];
         task.state = TaskState::Pending;
         task.instance = Some(inst_id);
-        self.placements[id.index()].instance = inst_id.0;
+        self.placements[slot].instance = inst_id.0;
         task.pending_at = Some(now);
         let (group, owner) = (task.group, task.owner);
-        let task = &self.tasks[id.index()];
+        let task = &self.tasks[self.slot(id)];
         let inst = &mut self.instances[inst_id.index()];
         let old = inst.remaining();
         inst.reserved = inst.reserved.plus(&task.reservation);
@@ -802,7 +861,8 @@ impl Cluster {
 
     /// A PROVISIONING task gives up (timeout, P9): STOPPED, never placed.
     pub fn cancel_provisioning(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
-        let task = &mut self.tasks[id.index()];
+        let slot = self.slot(id);
+        let task = &mut self.tasks[slot];
         if task.state != TaskState::Provisioning {
             return;
         }
@@ -817,7 +877,7 @@ impl Cluster {
     /// no instance. It counts toward its owner's task states but reserves
     /// nothing in the cluster.
     pub fn start_detached_task(&mut self, spec: NewTask, now: SimTime) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
+        let id = TaskId(self.tasks_created());
         let owner = spec.owner;
         self.push_task(Task {
             id,
@@ -836,6 +896,7 @@ impl Cluster {
             stopped_at: None,
             stop_reason: None,
             work: spec.work,
+            held_until: SimTime::ZERO,
         });
         self.count_state(owner, None, Some(TaskState::Pending));
         id
@@ -844,7 +905,7 @@ impl Cluster {
     /// Records a task that could not be placed (RunTask failure, P9): it is
     /// created directly in STOPPED state with the reason.
     pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {
-        let id = TaskId(self.tasks.len() as u32);
+        let id = TaskId(self.tasks_created());
         self.push_task(Task {
             id,
             def: spec.def,
@@ -862,6 +923,7 @@ impl Cluster {
             stopped_at: Some(now),
             stop_reason: Some(StopReason::PlacementFailed(reason)),
             work: spec.work,
+            held_until: SimTime::ZERO,
         });
         id
     }
@@ -896,7 +958,8 @@ impl Cluster {
 
     /// PENDING -> RUNNING.
     pub fn mark_running(&mut self, id: TaskId, now: SimTime) {
-        let task = &mut self.tasks[id.index()];
+        let slot = self.slot(id);
+        let task = &mut self.tasks[slot];
         assert_eq!(task.state, TaskState::Pending, "mark_running {id}");
         task.state = TaskState::Running;
         task.running_at = Some(now);
@@ -910,7 +973,8 @@ impl Cluster {
     /// PENDING/RUNNING -> STOPPING: the task leaves its group's counts but
     /// keeps its resources until [`finish_stop`](Self::finish_stop).
     pub fn begin_stopping(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
-        let task = &mut self.tasks[id.index()];
+        let slot = self.slot(id);
+        let task = &mut self.tasks[slot];
         if !task.is_live() {
             return;
         }
@@ -932,26 +996,27 @@ impl Cluster {
 
     /// -> STOPPED: releases the task's resources, ports and ENI.
     pub fn finish_stop(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
-        let state = self.tasks[id.index()].state;
+        let state = self.tasks[self.slot(id)].state;
         if state == TaskState::Stopped {
             return;
         }
         if state == TaskState::Provisioning {
-            let owner = self.tasks[id.index()].owner;
+            let owner = self.tasks[self.slot(id)].owner;
             self.count_provisioning(owner, false);
         }
         if state != TaskState::Stopping {
             self.begin_stopping(id, reason, now);
         }
-        let task = &mut self.tasks[id.index()];
+        let slot = self.slot(id);
+        let task = &mut self.tasks[slot];
         task.state = TaskState::Stopped;
         task.stopped_at = Some(now);
         task.stop_reason.get_or_insert(reason);
         let owner = task.owner;
         self.count_state(owner, Some(TaskState::Stopping), None);
-        let task = &self.tasks[id.index()];
+        let task = &self.tasks[self.slot(id)];
         let Some(inst_id) = task.instance else { return };
-        let task = &self.tasks[id.index()];
+        let task = &self.tasks[self.slot(id)];
         let inst = &mut self.instances[inst_id.index()];
         let old = inst.remaining();
         inst.reserved = inst.reserved.minus(&task.reservation);
@@ -996,6 +1061,63 @@ mod compact_tests {
                 .collect(),
             tie: 7,
         }
+    }
+
+    /// Retiring takes the oldest tasks in id order while they are STOPPED,
+    /// held until before now and accepted; the others keep their ids and
+    /// records through the bulk removal, and new ids continue the count.
+    #[test]
+    fn retired_tasks_leave_in_id_order() {
+        let mut c = Cluster::new();
+        let inst = c.add_instance(spec("us-east-1a", &[]), SimTime(0));
+        c.activate_instance(inst, SimTime(0));
+        let g = c.group("job:j");
+        let new = |at: u64| NewTask {
+            def: crate::model::TaskDefId(0),
+            group: g,
+            owner: crate::model::TaskOwner::Job(crate::model::JobId(0)),
+            reservation: Resources::new(1, 1),
+            ports: Vec::new(),
+            needs_eni: false,
+            created_at: SimTime(at),
+            work: None,
+        };
+        // All but task 6,000 stop at once; task 5,000 is held until 20,000.
+        let ids: Vec<TaskId> = (0..10_000)
+            .map(|k| {
+                let t = c.start_task(new(k), inst, &[], SimTime(k));
+                if k != 6_000 {
+                    c.finish_stop(t, StopReason::Completed, SimTime(k));
+                }
+                t
+            })
+            .collect();
+        c.hold_task(ids[5_000], SimTime(20_000));
+        let mut seen = Vec::new();
+        c.retire_tasks(SimTime(10_001), |t| {
+            seen.push(t.id.0);
+            t.id.0 < 4_500 || t.id.0 >= 4_600
+        });
+        // Offered in order up to the first refusal.
+        assert_eq!(seen, (0..=4_500).collect::<Vec<u32>>());
+        assert_eq!(c.tasks().first().map(|t| t.id), Some(ids[4_500]));
+        c.retire_tasks(SimTime(10_001), |_| true);
+        // Held: 5,000 stays first, and the records before it went in bulk.
+        assert_eq!(c.tasks()[0].id, ids[5_000]);
+        assert_eq!(c.task(ids[9_999]).id, ids[9_999]);
+        assert_eq!(c.task_placement(ids[9_999]).0, Some(inst));
+        c.retire_tasks(SimTime(20_001), |_| true);
+        // Not STOPPED: 6,000 stays first.
+        assert_eq!(c.tasks()[0].id, ids[6_000]);
+        assert_eq!(c.tasks().len(), 4_000);
+        assert_eq!(c.tasks_created(), 10_000);
+        assert_eq!(
+            c.start_task(new(1), inst, &[], SimTime(20_002)),
+            TaskId(10_000)
+        );
+        let left = c.take_tasks();
+        assert_eq!((left.len(), left[0].id), (4_001, ids[6_000]));
+        assert_eq!(c.tasks_created(), 10_001);
     }
 
     /// The compact rank and value tables equal the records, for instances

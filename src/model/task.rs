@@ -187,6 +187,9 @@ pub struct Task {
     pub stop_reason: Option<StopReason>,
     /// For standalone tasks: how long it runs once RUNNING.
     pub work: Option<crate::sim::SimDuration>,
+    /// The record is kept at least until then (see
+    /// [`Cluster::hold_task`](super::Cluster::hold_task)).
+    pub held_until: SimTime,
 }
 
 impl Task {
