@@ -475,9 +475,16 @@ impl Simulation {
         let mut left = self.cluster.take_tasks();
         let instances = self.cluster.instances().len() as u32;
         let services = self.spec.services.len() as u32;
-        // The retired tasks' rows are set already.
-        let mut b = (self.retired.rows.take()).unwrap_or_else(|| TaskRecordsBuilder::new(0));
-        b.resize(self.cluster.tasks_created() as usize);
+        // The retired tasks' rows are set already. A new builder's columns
+        // are zeroed memory, touched only as rows are set.
+        let rows = self.cluster.tasks_created() as usize;
+        let mut b = match self.retired.rows.take() {
+            Some(mut b) => {
+                b.resize(rows);
+                b
+            }
+            None => TaskRecordsBuilder::new(rows),
+        };
         let keys = &mut self.retired.keys;
         while let Some(t) = left.pop() {
             if left.len().is_multiple_of(65_536) {

@@ -493,7 +493,8 @@ impl Cluster {
             self.retired += 1;
         }
         // The retired records are removed in bulk, once they are at least
-        // half of the vector (each record moves O(1) times on average).
+        // three quarters of the vector: the records kept, moved to the
+        // front, are then at most a third of those removed.
         let gone = (self.retired - self.first_task) as usize;
         if gone >= 4096 && gone * 2 >= self.tasks.len() {
             self.tasks.drain(..gone);
@@ -1082,17 +1083,17 @@ mod compact_tests {
             created_at: SimTime(at),
             work: None,
         };
-        // All but task 6,000 stop at once; task 5,000 is held until 20,000.
+        // All but task 9,000 stop at once; task 8,000 is held until 20,000.
         let ids: Vec<TaskId> = (0..10_000)
             .map(|k| {
                 let t = c.start_task(new(k), inst, &[], SimTime(k));
-                if k != 6_000 {
+                if k != 9_000 {
                     c.finish_stop(t, StopReason::Completed, SimTime(k));
                 }
                 t
             })
             .collect();
-        c.hold_task(ids[5_000], SimTime(20_000));
+        c.hold_task(ids[8_000], SimTime(20_000));
         let mut seen = Vec::new();
         c.retire_tasks(SimTime(10_001), |t| {
             seen.push(t.id.0);
@@ -1101,22 +1102,25 @@ mod compact_tests {
         // Offered in order up to the first refusal.
         assert_eq!(seen, (0..=4_500).collect::<Vec<u32>>());
         assert_eq!(c.tasks().first().map(|t| t.id), Some(ids[4_500]));
+        assert_eq!(c.task(ids[4_500]).id, ids[4_500]);
         c.retire_tasks(SimTime(10_001), |_| true);
-        // Held: 5,000 stays first, and the records before it went in bulk.
-        assert_eq!(c.tasks()[0].id, ids[5_000]);
+        // Held: 8,000 stays first; the 8,000 records before it, more than
+        // three quarters, went in bulk, and ids still find their records.
+        assert_eq!(c.tasks()[0].id, ids[8_000]);
+        assert_eq!(c.tasks.len(), 2_000);
         assert_eq!(c.task(ids[9_999]).id, ids[9_999]);
         assert_eq!(c.task_placement(ids[9_999]).0, Some(inst));
         c.retire_tasks(SimTime(20_001), |_| true);
-        // Not STOPPED: 6,000 stays first.
-        assert_eq!(c.tasks()[0].id, ids[6_000]);
-        assert_eq!(c.tasks().len(), 4_000);
+        // Not STOPPED: 9,000 stays first.
+        assert_eq!(c.tasks()[0].id, ids[9_000]);
+        assert_eq!(c.tasks().len(), 1_000);
         assert_eq!(c.tasks_created(), 10_000);
         assert_eq!(
             c.start_task(new(1), inst, &[], SimTime(20_002)),
             TaskId(10_000)
         );
         let left = c.take_tasks();
-        assert_eq!((left.len(), left[0].id), (4_001, ids[6_000]));
+        assert_eq!((left.len(), left[0].id), (1_001, ids[9_000]));
         assert_eq!(c.tasks_created(), 10_001);
     }
 
