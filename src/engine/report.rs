@@ -469,10 +469,11 @@ impl Simulation {
     /// an instance, a state...) that becomes a label once, at the end.
     /// Without task records (a summary-only run), none are made.
     fn task_records(&mut self) -> TaskRecords {
+        let mut left = self.cluster.take_tasks();
         if !self.task_records {
+            // Nothing reads them any more: the bill is drawn up without.
             return TaskRecords::default();
         }
-        let mut left = self.cluster.take_tasks();
         let instances = self.cluster.instances().len() as u32;
         let services = self.spec.services.len() as u32;
         // The retired tasks' rows are set already. A new builder's columns
