@@ -143,7 +143,7 @@ impl Simulation {
             return;
         };
         let owner = self.billing.owner(task.owner);
-        let admitted = task.pending_at.unwrap_or(task.created_at);
+        let admitted = task.pending_at.get().unwrap_or(task.created_at);
         let size = FargateSize {
             vcpu: f64::from(size.cpu) / 1024.0,
             memory_gb: f64::from(size.memory) / 1024.0,

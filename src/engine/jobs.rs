@@ -310,7 +310,7 @@ impl Simulation {
     pub(super) fn job_task_killed(&mut self, j: JobId, t: TaskId) {
         let now = self.queue.now();
         let task = self.cluster.task(t);
-        let lost = task.running_at.map_or(SimDuration::ZERO, |r| now - r);
+        let lost = task.running_at.get().map_or(SimDuration::ZERO, |r| now - r);
         let (work, cpu, memory) = (
             task.work.unwrap_or_default(),
             task.reservation.cpu,

@@ -660,12 +660,12 @@ fn owner_of(s: usize, daemon: bool) -> TaskOwner {
 /// to `provisioning`. `asked` is the request it answered, if not its
 /// creation.
 fn add_waits(t: &Task, asked: Option<SimTime>, waits: &mut Vec<u64>, provisioning: &mut Vec<u64>) {
-    if let Some(running) = t.running_at {
+    if let Some(running) = t.running_at.get() {
         waits.push((running - asked.unwrap_or(t.created_at)).as_millis());
     }
-    let left_provisioning = match (t.pending_at, t.stop_reason) {
+    let left_provisioning = match (t.pending_at.get(), t.stop_reason) {
         (Some(p), _) => Some(p),
-        (None, Some(StopReason::ProvisioningTimedOut)) => t.stopped_at,
+        (None, Some(StopReason::ProvisioningTimedOut)) => t.stopped_at.get(),
         _ => None,
     };
     if let Some(at) = left_provisioning {
@@ -745,10 +745,10 @@ impl RowKeys {
             az,
             state: state_key(t.state),
             created: t.created_at,
-            pending: t.pending_at,
-            running: t.running_at,
-            stopping: t.stopping_at,
-            stopped: t.stopped_at,
+            pending: t.pending_at.get(),
+            running: t.running_at.get(),
+            stopping: t.stopping_at.get(),
+            stopped: t.stopped_at.get(),
             stop_reason,
         }
     }

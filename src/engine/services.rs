@@ -607,7 +607,7 @@ impl Simulation {
 
     fn is_healthy(&self, t: TaskId, now: SimTime, grace: SimDuration) -> bool {
         let task = self.cluster.task(t);
-        task.state == TaskState::Running && task.running_at.is_some_and(|r| r + grace <= now)
+        task.state == TaskState::Running && task.running_at.get().is_some_and(|r| r + grace <= now)
     }
 
     /// Healthy tasks of service `s`, live and retiring (D1, D3).
@@ -664,7 +664,11 @@ impl Simulation {
         let (TaskOwner::Service(s) | TaskOwner::Daemon(s)) = task.owner else {
             return;
         };
-        let Some(running_at) = task.running_at.filter(|_| task.state == TaskState::Running) else {
+        let Some(running_at) = task
+            .running_at
+            .get()
+            .filter(|_| task.state == TaskState::Running)
+        else {
             return;
         };
         // As `started_running` was told when the task reached RUNNING.
@@ -685,7 +689,7 @@ impl Simulation {
             .filter(|&&t| {
                 let task = self.cluster.task(t);
                 task.state == TaskState::Running
-                    && (!after_grace || task.running_at.is_some_and(|r| r + grace <= now))
+                    && (!after_grace || task.running_at.get().is_some_and(|r| r + grace <= now))
             })
             .count() as u32
     }

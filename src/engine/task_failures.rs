@@ -466,7 +466,7 @@ impl Simulation {
         let now = self.queue.now();
         let task = self.cluster.task(t);
         let (owner, inst) = (task.owner, task.instance);
-        let lost = task.running_at.map_or(SimDuration::ZERO, |r| now - r);
+        let lost = task.running_at.get().map_or(SimDuration::ZERO, |r| now - r);
         let (work, cpu, memory) = (
             task.work.unwrap_or_default(),
             task.reservation.cpu,

@@ -292,7 +292,8 @@ fn in_service_counts_equal_the_walk_when_tasks_die_in_their_grace_time() {
         .filter(|task| {
             let grace = crate::sim::SimDuration::from_secs(1800);
             task.running_at
-                .zip(task.stopped_at)
+                .get()
+                .zip(task.stopped_at.get())
                 .is_some_and(|(r, s)| s < r + grace)
         })
         .count();

@@ -13,7 +13,7 @@ use super::instance::{ContainerInstance, InstanceState};
 use super::resources::Resources;
 use super::task::{StopReason, Task, TaskOwner, TaskState, Unfit};
 use super::taskdef::HostPort;
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{MaybeTime, SimDuration, SimTime};
 
 /// What placement needs to know about a task that is not placed yet.
 #[derive(Debug, Clone, Copy)]
@@ -778,15 +778,15 @@ impl Cluster {
             group: spec.group,
             owner: spec.owner,
             reservation: spec.reservation,
-            ports: spec.ports,
+            ports: spec.ports.into_boxed_slice(),
             needs_eni: spec.needs_eni,
             state: TaskState::Provisioning,
             instance: None,
             created_at: spec.created_at,
-            pending_at: None,
-            running_at: None,
-            stopping_at: None,
-            stopped_at: None,
+            pending_at: MaybeTime::NONE,
+            running_at: MaybeTime::NONE,
+            stopping_at: MaybeTime::NONE,
+            stopped_at: MaybeTime::NONE,
             stop_reason: None,
             work: spec.work,
             held_until: SimTime::ZERO,
@@ -822,7 +822,7 @@ impl Cluster {
         task.state = TaskState::Pending;
         task.instance = Some(inst_id);
         self.placements[slot].instance = inst_id.0;
-        task.pending_at = Some(now);
+        task.pending_at = now.into();
         let (group, owner) = (task.group, task.owner);
         let task = &self.tasks[self.slot(id)];
         let inst = &mut self.instances[inst_id.index()];
@@ -868,7 +868,7 @@ impl Cluster {
             return;
         }
         task.state = TaskState::Stopped;
-        task.stopped_at = Some(now);
+        task.stopped_at = now.into();
         task.stop_reason = Some(reason);
         let owner = task.owner;
         self.count_provisioning(owner, false);
@@ -886,15 +886,15 @@ impl Cluster {
             group: spec.group,
             owner,
             reservation: spec.reservation,
-            ports: spec.ports,
+            ports: spec.ports.into_boxed_slice(),
             needs_eni: spec.needs_eni,
             state: TaskState::Pending,
             instance: None,
             created_at: spec.created_at,
-            pending_at: Some(now),
-            running_at: None,
-            stopping_at: None,
-            stopped_at: None,
+            pending_at: now.into(),
+            running_at: MaybeTime::NONE,
+            stopping_at: MaybeTime::NONE,
+            stopped_at: MaybeTime::NONE,
             stop_reason: None,
             work: spec.work,
             held_until: SimTime::ZERO,
@@ -913,15 +913,15 @@ impl Cluster {
             group: spec.group,
             owner: spec.owner,
             reservation: spec.reservation,
-            ports: spec.ports,
+            ports: spec.ports.into_boxed_slice(),
             needs_eni: spec.needs_eni,
             state: TaskState::Stopped,
             instance: None,
             created_at: spec.created_at,
-            pending_at: None,
-            running_at: None,
-            stopping_at: None,
-            stopped_at: Some(now),
+            pending_at: MaybeTime::NONE,
+            running_at: MaybeTime::NONE,
+            stopping_at: MaybeTime::NONE,
+            stopped_at: now.into(),
             stop_reason: Some(StopReason::PlacementFailed(reason)),
             work: spec.work,
             held_until: SimTime::ZERO,
@@ -963,7 +963,7 @@ impl Cluster {
         let task = &mut self.tasks[slot];
         assert_eq!(task.state, TaskState::Pending, "mark_running {id}");
         task.state = TaskState::Running;
-        task.running_at = Some(now);
+        task.running_at = now.into();
         let owner = task.owner;
         if let Some(i) = task.instance {
             self.instances[i.index()].running_tasks += 1;
@@ -983,7 +983,7 @@ impl Cluster {
         let was_running = was == TaskState::Running;
         let owner = task.owner;
         task.state = TaskState::Stopping;
-        task.stopping_at = Some(now);
+        task.stopping_at = now.into();
         task.stop_reason = Some(reason);
         let (group, inst) = (task.group, task.instance);
         if let Some(i) = inst {
@@ -1011,7 +1011,7 @@ impl Cluster {
         let slot = self.slot(id);
         let task = &mut self.tasks[slot];
         task.state = TaskState::Stopped;
-        task.stopped_at = Some(now);
+        task.stopped_at = now.into();
         task.stop_reason.get_or_insert(reason);
         let owner = task.owner;
         self.count_state(owner, Some(TaskState::Stopping), None);

@@ -3,7 +3,7 @@
 use super::ids::{GroupId, InstanceId, JobId, ServiceId, TaskDefId, TaskId};
 use super::resources::Resources;
 use super::taskdef::HostPort;
-use crate::sim::SimTime;
+use crate::sim::{MaybeTime, SimTime};
 
 /// Task states modelled (T1). ACTIVATING/DEACTIVATING/DEPROVISIONING are
 /// folded into their neighbours.
@@ -166,7 +166,7 @@ pub struct Task {
     /// CPU and memory it reserves (R3).
     pub reservation: Resources,
     /// Fixed host ports it reserves (R4).
-    pub ports: Vec<HostPort>,
+    pub ports: Box<[HostPort]>,
     /// Whether it takes an ENI (awsvpc).
     pub needs_eni: bool,
     /// State.
@@ -176,13 +176,13 @@ pub struct Task {
     /// When it was requested.
     pub created_at: SimTime,
     /// When it was placed (entered PENDING).
-    pub pending_at: Option<SimTime>,
+    pub pending_at: MaybeTime,
     /// When it entered RUNNING.
-    pub running_at: Option<SimTime>,
+    pub running_at: MaybeTime,
     /// When it entered STOPPING.
-    pub stopping_at: Option<SimTime>,
+    pub stopping_at: MaybeTime,
     /// When it entered STOPPED.
-    pub stopped_at: Option<SimTime>,
+    pub stopped_at: MaybeTime,
     /// Why it stopped.
     pub stop_reason: Option<StopReason>,
     /// For standalone tasks: how long it runs once RUNNING.

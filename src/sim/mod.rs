@@ -12,4 +12,4 @@ pub mod time;
 
 pub use queue::EventQueue;
 pub use rng::{RngStreams, SimRng};
-pub use time::{SimDuration, SimTime};
+pub use time::{MaybeTime, SimDuration, SimTime};
