@@ -346,12 +346,15 @@ impl Timeseries {
     /// `service`'s desired count, at the samples where that is above 0,
     /// capped at 1: (time, ratio).
     fn ratios(&self, group: usize, service: usize) -> impl Iterator<Item = (u64, f64)> + '_ {
-        let desired = &self.desired[service];
-        let running = &self.tasks[group].running;
-        (0..self.len()).filter(|&i| desired[i] > 0).map(move |i| {
-            let r = f64::from(running[i]) / f64::from(desired[i]);
-            (self.time_ms[i], r.min(1.0))
-        })
+        // Row by row along the runs (indexing a row searches its run).
+        let desired = self.desired[service].iter();
+        let running = self.tasks[group].running.iter();
+        (self.time_ms.iter().zip(desired.zip(running)))
+            .filter(|&(_, (desired, _))| desired > 0)
+            .map(|(&t, (desired, running))| {
+                let r = f64::from(running) / f64::from(desired);
+                (t, r.min(1.0))
+            })
     }
 
     /// For a service followed by its samples only (a daemon): the time of
