@@ -20,6 +20,7 @@ use crate::engine::RunResult;
 use crate::metrics::records::{LabelColumn, Optional};
 use crate::metrics::{AlarmState, Runs};
 use crate::sim::SimTime;
+use crate::text::{push_fixed, push_padded, push_u64};
 
 /// A run output table: the CSV file `{name}.csv`, one [`Column`] per CSV
 /// column in file order, every column with the same number of rows.
@@ -89,63 +90,6 @@ fn push_millis(out: &mut Vec<u8>, ms: u64) {
     push_u64(out, ms / 1000);
     out.push(b'.');
     push_padded(out, ms % 1000, 3);
-}
-
-/// Appends `n` in decimal (what `{}` writes, without the formatter).
-fn push_u64(out: &mut Vec<u8>, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[at..]);
-}
-
-/// Appends `n` (< 10^width) with leading zeros to `width` digits.
-fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let width = width.min(buf.len());
-    let mut n = n;
-    for at in (0..width).rev() {
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out.extend_from_slice(&buf[..width]);
-}
-
-/// Appends `x` with `decimals` digits after the point, exactly as Rust's
-/// `{:.N}` writes it. Most values of a run's tables take the fast path:
-/// `|x| × 10^N` is below 10^9, where the product's rounding error is under
-/// 10^-7, so unless its fraction lies within 10^-6 of one half, rounding it
-/// gives the same integer as rounding the exact decimal value (which is
-/// what `{:.N}` does). Everything else — near-ties, large values, NaN,
-/// infinities — goes through the formatter.
-fn push_fixed(out: &mut Vec<u8>, decimals: u8, x: f64) {
-    const POW: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-    let d = usize::from(decimals);
-    if d < POW.len() && x.is_finite() {
-        let scaled = x.abs() * POW[d];
-        if scaled < 1e9 && (scaled - scaled.floor() - 0.5).abs() > 1e-6 {
-            let n = scaled.round() as u64;
-            if x.is_sign_negative() {
-                out.push(b'-');
-            }
-            let unit = 10u64.pow(decimals.into());
-            push_u64(out, n / unit);
-            if d > 0 {
-                out.push(b'.');
-                push_padded(out, n % unit, d);
-            }
-            return;
-        }
-    }
-    let _ = write!(out, "{x:.d$}");
 }
 
 /// Appends `text` as one CSV field, quoted where the `csv` crate's writer

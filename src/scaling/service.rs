@@ -209,7 +209,11 @@ struct Proposal {
 
 /// A number for a cause: at most 4 decimals, trailing zeros dropped.
 fn num(x: f64) -> String {
-    let s = format!("{x:.4}");
+    // As `{:.4}` writes it, without the formatter: target tracking writes
+    // a cause for each proposal, every minute its alarm is in state.
+    let mut text = Vec::new();
+    crate::text::push_fixed(&mut text, 4, x);
+    let s = String::from_utf8_lossy(&text);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
         "0".to_string()
