@@ -11,8 +11,12 @@
 //! renamed) into `DIR/runs/` in place within moments of its run's end (the
 //! files of runs that end together are synced as one batch, see `Committer`),
 //! so killing a sweep keeps every finished run but the last few; `resume` skips the runs whose file is there and belongs to
-//! this sweep. The tables and the manifest are written all-or-nothing at
-//! the end: a new folder is staged beside `DIR` with them and links to the
+//! this sweep. The tables are built from the run files' texts, whoever
+//! wrote them, so a fresh, resumed or merged sweep gives the same bytes: the
+//! texts this process wrote are parsed as they are written (the same parse
+//! as reading the file back, not read back), the runs skipped on `resume`
+//! are read from disk and checked again. The tables and the manifest are
+//! written all-or-nothing at the end: a new folder is staged beside `DIR` with them and links to the
 //! run files, and renamed into place (`output::folder`), so a folder never
 //! shows the tables of one sweep beside those of another: until then a
 //! previous result's manifest and tables stay as they were (a new folder
@@ -36,6 +40,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -251,6 +256,12 @@ fn to_json<T: Serialize>(value: &T, path: &Path) -> Result<String, SweepError> {
         .map_err(|e| SweepError::folder(path, format!("cannot encode: {e}")))
 }
 
+/// Parses the text of a run file (`path` names it in an error).
+fn parse_run(text: &str, path: &Path) -> Result<RunRecord, SweepError> {
+    serde_json::from_str(text)
+        .map_err(|e| SweepError::folder(path, format!("not a run file ({e})")))
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T, SweepError> {
     let text = std::fs::read_to_string(path).map_err(SweepError::io(path))?;
     serde_json::from_str(&text).map_err(|e| {
@@ -435,6 +446,8 @@ struct Finished<'a> {
     run: &'a RunSpec,
     tmp: PathBuf,
     path: PathBuf,
+    /// The file's text parsed, kept for the tables once the file is named.
+    record: Option<RunRecord>,
 }
 
 impl<'a> Finished<'a> {
@@ -461,7 +474,20 @@ impl<'a> Finished<'a> {
             let _ = std::fs::remove_file(&tmp);
             return Err(SweepError::io(&path)(e));
         }
-        Ok(Finished { run, tmp, path })
+        Ok(Finished {
+            run,
+            tmp,
+            path,
+            record: None,
+        })
+    }
+
+    /// This file with `record`, its text parsed, to keep once it is named.
+    fn with_record(self, record: RunRecord) -> Finished<'a> {
+        Finished {
+            record: Some(record),
+            ..self
+        }
     }
 
     /// Syncs this one file's bytes to disk.
@@ -513,21 +539,27 @@ impl<'p> Committer<'p> {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// Commits batches until every worker has hung up.
-    fn run(&self, rx: Receiver<Finished>) -> Result<(), SweepError> {
+    /// Commits batches until every worker has hung up; returns the
+    /// records the files named carried, by run index.
+    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, RunRecord)>, SweepError> {
+        let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             batch.extend(rx.try_iter());
-            if let Err(e) = self.commit(batch) {
+            if let Err(e) = self.commit(batch, &mut named) {
                 self.failed.store(true, Ordering::SeqCst);
                 rx.iter().for_each(Finished::discard);
                 return Err(e);
             }
         }
-        Ok(())
+        Ok(named)
     }
 
-    fn commit(&self, batch: Vec<Finished>) -> Result<(), SweepError> {
+    fn commit(
+        &self,
+        batch: Vec<Finished>,
+        named: &mut Vec<(usize, RunRecord)>,
+    ) -> Result<(), SweepError> {
         if let Err(e) = sync_batch(&batch) {
             batch.into_iter().for_each(Finished::discard);
             return Err(e);
@@ -540,6 +572,9 @@ impl<'p> Committer<'p> {
                 return Err(SweepError::io(&f.path)(e));
             }
             (self.progress)(Progress::Done(f.run));
+            if let Some(rec) = f.record {
+                named.push((f.run.index, rec));
+            }
         }
         Ok(())
     }
@@ -628,7 +663,11 @@ pub fn run(
                         return Ok(());
                     }
                     let text = run_record(sweep, r)?;
-                    let finished = Finished::write(r, session.run_path(r), text.as_bytes())?;
+                    let path = session.run_path(r);
+                    // Parsed here, as `finish` would parse the file read
+                    // back: the tables need not read it from disk.
+                    let rec = parse_run(&text, &path)?;
+                    let finished = Finished::write(r, path, text.as_bytes())?.with_record(rec);
                     // A closed channel means the committer stopped on an
                     // error, which is reported below.
                     if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
@@ -639,12 +678,13 @@ pub fn run(
         });
         (worked, commits.join())
     });
-    match committed {
-        Ok(Ok(())) => {}
+    let named = match committed {
+        Ok(Ok(named)) => named,
         Ok(Err(e)) => return Err(e),
         Err(panic) => std::panic::resume_unwind(panic),
-    }
+    };
     worked?;
+    session.keep(named);
     // The tables are built on the sweep's threads too.
     pool.install(|| session.finish())
 }
@@ -688,6 +728,10 @@ pub struct Session {
     todo: Vec<RunSpec>,
     /// The parameters of each run to do, by run index.
     expected: BTreeMap<usize, Map<String, Value>>,
+    /// The runs of `todo` whose file this session wrote and named, with
+    /// the file's text parsed, by run index in the order stored: the
+    /// tables are built from these without reading the files back.
+    stored: Mutex<Vec<(usize, RunRecord)>>,
 }
 
 /// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
@@ -751,6 +795,7 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
         selected,
         todo,
         expected,
+        stored: Mutex::new(Vec::new()),
     })
 }
 
@@ -780,8 +825,7 @@ impl Session {
     /// its seed and parameters, and writes it atomically. Returns the run.
     pub fn store(&self, text: &str) -> Result<&RunSpec, SweepError> {
         let here = self.dir.join(RUNS_DIR);
-        let rec: RunRecord = serde_json::from_str(text)
-            .map_err(|e| SweepError::folder(&here, format!("not a run file ({e})")))?;
+        let rec = parse_run(text, &here)?;
         let r = self
             .todo
             .binary_search_by_key(&rec.run_index, |r| r.index)
@@ -805,17 +849,38 @@ impl Session {
                 )
             })?;
         write_atomic(&self.run_path(r), text.as_bytes())?;
+        self.keep(vec![(r.index, rec)]);
         Ok(r)
+    }
+
+    /// Keeps the records of run files this session wrote and named.
+    fn keep(&self, named: Vec<(usize, RunRecord)>) {
+        self.stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(named);
     }
 
     /// Writes the tables and the manifest from the run files, in run order,
     /// all-or-nothing; fails (naming the runs) when a run's file is missing.
     pub fn finish(self) -> Result<Report, SweepError> {
         let runs_dir = self.dir.join(RUNS_DIR);
+        // The records of the files this session named, by run index; a run
+        // stored twice is read from its file, which holds the last text.
+        let mut stored =
+            std::mem::take(&mut *self.stored.lock().unwrap_or_else(|e| e.into_inner()));
+        stored.sort_by_key(|(i, _)| *i);
+        let mut in_memory: BTreeMap<usize, Option<RunRecord>> = BTreeMap::new();
+        for (i, rec) in stored {
+            in_memory
+                .entry(i)
+                .and_modify(|twice| *twice = None)
+                .or_insert(Some(rec));
+        }
         let missing: Vec<usize> = self
             .todo
             .iter()
-            .filter(|r| !self.run_path(r).exists())
+            .filter(|r| !in_memory.contains_key(&r.index) && !self.run_path(r).exists())
             .map(|r| r.index)
             .collect();
         if !missing.is_empty() {
@@ -827,12 +892,19 @@ impl Session {
                 ),
             ));
         }
-        // The tables come from the run files, whoever wrote them, so a fresh,
-        // resumed or merged sweep gives the same bytes.
+        // The tables come from the run files' texts, whoever wrote them, so
+        // a fresh, resumed or merged sweep gives the same bytes: the texts
+        // this session wrote, parsed when written, the others read back.
         // Read on the caller's threads (the sweep's workers), in order; the
         // first bad file in sweep order is the one reported.
-        let read: Vec<Result<RunRecord, SweepError>> = (self.selected.par_iter())
-            .map(|r| {
+        let sources: Vec<(&RunSpec, Option<RunRecord>)> = (self.selected.iter())
+            .map(|r| (r, in_memory.remove(&r.index).flatten()))
+            .collect();
+        let read: Vec<Result<RunRecord, SweepError>> = (sources.into_par_iter())
+            .map(|(r, rec)| {
+                if let Some(rec) = rec {
+                    return Ok(rec);
+                }
                 let path = runs_dir.join(format!("{}.json", r.id));
                 let rec: RunRecord = read_json(&path, "a run file")?;
                 if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id
