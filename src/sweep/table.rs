@@ -18,6 +18,8 @@
 //! Every number is rounded to 4 decimals, as the summary is, and printed in
 //! the shortest form that reads back to the same value (`12`, `0.9986`).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::store::RunRecord;
@@ -25,17 +27,54 @@ use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
 pub use crate::metrics::flatten;
-use crate::metrics::summary_children as children;
+
+/// The children of a summary's node as
+/// [`summary_children`](crate::metrics::summary_children) names them, the
+/// names borrowed where the summary has them: the entries of an object
+/// (the top-level `seed` left out), the elements of a list keyed by their
+/// `name` or index.
+fn kids(v: &Value, root: bool) -> Vec<(Cow<'_, str>, &Value)> {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !(root && k.as_str() == "seed"))
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let key = match item.get("name").and_then(Value::as_str) {
+                    Some(name) => Cow::Borrowed(name),
+                    None => Cow::Owned(i.to_string()),
+                };
+                (key, item)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// The union of the summaries' structure, children in merged order.
 #[derive(Debug, Default)]
 struct Node {
     /// Whether some summary has a number here.
     leaf: bool,
+    /// Its column in [`Metrics`], once numbered.
+    column: usize,
     children: Vec<(String, Node)>,
 }
 
 impl Node {
+    /// The child named `key` (there is one at most), looked for first at
+    /// `hint`: summaries mostly list their fields in the merged order.
+    fn find(&self, key: &str, hint: usize) -> Option<usize> {
+        match self.children.get(hint) {
+            Some((k, _)) if k == key => Some(hint),
+            _ => self.children.iter().position(|(k, _)| k == key),
+        }
+    }
+
     /// Adds the fields of `v` not seen yet. A new field goes after the
     /// field that precedes it in `v`, and past the fields `v` lacks that
     /// sort before it: struct fields keep the summary's order, and the keys
@@ -45,7 +84,7 @@ impl Node {
         if v.is_number() || v.is_boolean() {
             self.leaf = true;
         }
-        let kids = children(v, root);
+        let kids = kids(v, root);
         let mut at = 0;
         for (key, child) in &kids {
             if !matches!(
@@ -54,16 +93,16 @@ impl Node {
             ) {
                 continue;
             }
-            let i = match self.children.iter().position(|(k, _)| k == key) {
+            let i = match self.find(key, at) {
                 Some(i) => i,
                 None => {
                     while at < self.children.len()
                         && !kids.iter().any(|(k, _)| *k == self.children[at].0)
-                        && self.children[at].0 < *key
+                        && self.children[at].0.as_str() < key.as_ref()
                     {
                         at += 1;
                     }
-                    self.children.insert(at, (key.clone(), Node::default()));
+                    self.children.insert(at, (key.to_string(), Node::default()));
                     at
                 }
             };
@@ -83,6 +122,52 @@ impl Node {
                 out.push(full.clone());
             }
             child.leaves(&full, out);
+        }
+    }
+
+    /// Numbers the leaves in [`Node::leaves`] order, a leaf taking the
+    /// column of `column`'s name for it (names may repeat: `a.b` is the key
+    /// `b` under `a` and the key `a.b`).
+    fn number(&mut self, name: &str, column: &std::collections::HashMap<String, usize>) {
+        for (k, child) in &mut self.children {
+            let full = if name.is_empty() {
+                k.clone()
+            } else {
+                format!("{name}.{k}")
+            };
+            if let (true, Some(&c)) = (child.leaf, column.get(&full)) {
+                child.column = c;
+            }
+            child.number(&full, column);
+        }
+    }
+
+    /// Sets the values of summary node `v` (merged into this tree) in
+    /// `row`, in the summary's order, the first value of a column kept:
+    /// what [`flatten`] gives, read by name.
+    fn fill(&self, v: &Value, root: bool, row: &mut [f64], seen: &mut [bool]) {
+        let mut at = 0;
+        for (key, child) in kids(v, root) {
+            let x = match child {
+                Value::Number(n) => n.as_f64(),
+                Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+                Value::Object(_) | Value::Array(_) => None,
+                _ => continue,
+            };
+            let Some(i) = self.find(&key, at) else {
+                continue;
+            };
+            at = i + 1;
+            let node = &self.children[i].1;
+            match x {
+                Some(x) => {
+                    if node.leaf && !seen[node.column] {
+                        seen[node.column] = true;
+                        row[node.column] = x;
+                    }
+                }
+                None => node.fill(child, false, row, seen),
+            }
         }
     }
 }
@@ -355,23 +440,25 @@ pub struct Metrics {
 impl Metrics {
     /// The metrics of `records`.
     pub fn of(records: &[RunRecord]) -> Metrics {
-        let names = metric_columns(records.iter().map(|r| &r.summary));
-        let column: std::collections::HashMap<&str, usize> = (names.iter().enumerate())
-            .map(|(i, n)| (n.as_str(), i))
+        // The summaries' structure merged once, its leaves numbered; then
+        // each summary walked along it: no name built or looked up per value.
+        let mut tree = Node::default();
+        for r in records {
+            tree.merge(&r.summary, true);
+        }
+        let mut names = Vec::new();
+        tree.leaves("", &mut names);
+        // A repeated name reads as its last column, the other stays 0.
+        let column: std::collections::HashMap<String, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.clone(), i))
             .collect();
+        tree.number("", &column);
         let width = names.len();
         let mut values = vec![0.0; width * records.len()];
         let mut seen = vec![false; width];
         for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
             seen.iter_mut().for_each(|s| *s = false);
-            for (name, x) in flatten(&r.summary) {
-                if let Some(&i) = column.get(name.as_str()) {
-                    if !seen[i] {
-                        seen[i] = true;
-                        row[i] = x;
-                    }
-                }
-            }
+            tree.fill(&r.summary, true, row, &mut seen);
         }
         Metrics { names, values }
     }
@@ -531,6 +618,69 @@ mod tests {
             parameters: serde_json::Map::new(),
             summary: json!({"x": 1, "slo": slo}),
         }
+    }
+
+    /// `Metrics::of` as it read the summaries before it walked them along
+    /// the merged tree: each summary flattened, each value looked up by its
+    /// name (a repeated name reading as its last column), the first value
+    /// of a column kept.
+    fn metrics_by_name(records: &[RunRecord]) -> Metrics {
+        let names = metric_columns(records.iter().map(|r| &r.summary));
+        let column: std::collections::HashMap<&str, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let width = names.len();
+        let mut values = vec![0.0; width * records.len()];
+        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
+            let mut seen = vec![false; width];
+            for (name, x) in flatten(&r.summary) {
+                if let Some(&i) = column.get(name.as_str()) {
+                    if !seen[i] {
+                        seen[i] = true;
+                        row[i] = x;
+                    }
+                }
+            }
+        }
+        Metrics { names, values }
+    }
+
+    #[test]
+    fn metrics_walked_along_the_tree_read_as_by_name() {
+        let summaries = [
+            json!({"seed": 7, "x": 1, "name": "s", "a": {"b": 2, "c": true},
+                   "list": [{"name": "web", "n": 1}, {"name": "web", "n": 5}, {"n": 3}]}),
+            // `a.b` is also a key of its own; `x` turns into an object;
+            // fields in another order, one missing, one new in the middle.
+            json!({"a.b": 9, "list": [{"n": 4, "name": "api"}], "a": {"c": false, "b": 1},
+                   "new": 0.5, "x": {"y": 2}, "s": "text", "z": null}),
+            json!({"x": 3, "a": {"d": 1, "b": 7}, "a.b": 8, "list": []}),
+            json!({}),
+        ];
+        let records: Vec<RunRecord> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| RunRecord {
+                summary: s.clone(),
+                ..record(0, i as u32, &[])
+            })
+            .collect();
+        let walked = Metrics::of(&records);
+        let by_name = metrics_by_name(&records);
+        assert_eq!(walked.names, by_name.names);
+        assert_eq!(walked.values, by_name.values);
+        // The repeated name `a.b`: its first column stays 0, the second
+        // reads the first `a.b` value of each summary, in its order.
+        let cols: Vec<usize> = (walked.names.iter().enumerate())
+            .filter(|(_, n)| *n == "a.b")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(cols.len(), 2);
+        let column = |c: usize| walked.column(c, 0..records.len());
+        assert_eq!(column(cols[0]), [0.0; 4]);
+        assert_eq!(column(cols[1]), [2.0, 9.0, 7.0, 0.0]);
+        let web = walked.names.iter().position(|n| n == "list.web.n").unwrap();
+        assert_eq!(column(web), [1.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]
