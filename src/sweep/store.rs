@@ -39,7 +39,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -517,14 +517,22 @@ impl<'a> Finished<'a> {
 /// at once (one `syncfs` of the folder's file system on Linux, else one
 /// sync per file), then renames each file into place and reports it done.
 /// While it syncs, the workers keep running, and the next batch collects
-/// whatever they finish meanwhile: batches grow as syncs get slower, and a
-/// finished run waits at most about two syncs for its name. Killed at any
+/// whatever they finish meanwhile: batches grow as syncs get slower. A
+/// batch also gathers for [`GATHER`] after its first file: on runs of a
+/// millisecond, syncs of a few files each cost a disk flush, interrupts and
+/// the flusher's work every few runs, on the cores the workers need. A
+/// finished run waits at most about `GATHER` and two syncs for its name
+/// (the last batch none: it goes as soon as the workers are done). Killed at any
 /// point, the folder holds named runs that are whole and temporary files
 /// that the next sweep removes (those runs are run again).
 struct Committer<'p> {
     progress: &'p (dyn Fn(Progress) + Sync),
     failed: AtomicBool,
 }
+
+/// How long a batch of run files gathers after its first file before it is
+/// synced (see [`Committer`]).
+const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 impl<'p> Committer<'p> {
     fn new(progress: &'p (dyn Fn(Progress) + Sync)) -> Committer<'p> {
@@ -545,7 +553,26 @@ impl<'p> Committer<'p> {
         let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
-            batch.extend(rx.try_iter());
+            // Gathers without waking at each file (a worker's send wakes a
+            // receiver only while it waits in `recv`): parked until the time
+            // is up or the workers are done (`run` unparks this thread).
+            let until = std::time::Instant::now() + GATHER;
+            loop {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if !left.is_zero() {
+                    std::thread::park_timeout(left);
+                }
+                let done = loop {
+                    match rx.try_recv() {
+                        Ok(f) => batch.push(f),
+                        Err(TryRecvError::Empty) => break false,
+                        Err(TryRecvError::Disconnected) => break true,
+                    }
+                };
+                if done || left.is_zero() {
+                    break;
+                }
+            }
             if let Err(e) = self.commit(batch, &mut named) {
                 self.failed.store(true, Ordering::SeqCst);
                 rx.iter().for_each(Finished::discard);
@@ -676,6 +703,8 @@ pub fn run(
                     Ok(())
                 })
         });
+        // Every worker is done: the last batch goes now.
+        commits.thread().unpark();
         (worked, commits.join())
     });
     let named = match committed {
