@@ -954,6 +954,9 @@ impl Session {
         })?;
         link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
         stage.commit()?;
+        // A summary is hundreds of small allocations: freed on the sweep's
+        // threads too.
+        records.into_par_iter().for_each(drop);
         Ok(Report {
             dir: self.dir.clone(),
             total_runs: self.manifest.total_runs,

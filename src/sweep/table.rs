@@ -55,6 +55,35 @@ fn kids(v: &Value, root: bool) -> Vec<(Cow<'_, str>, &Value)> {
     }
 }
 
+/// Calls `f` with each of [`kids`], in order, without collecting them (an
+/// index key is written into one reused buffer).
+fn each_kid<'v>(v: &'v Value, root: bool, mut f: impl FnMut(&str, &'v Value)) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if !(root && k.as_str() == "seed") {
+                    f(k, child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let mut index = String::new();
+            for (i, item) in items.iter().enumerate() {
+                match item.get("name").and_then(Value::as_str) {
+                    Some(name) => f(name, item),
+                    None => {
+                        use std::fmt::Write;
+                        index.clear();
+                        let _ = write!(index, "{i}");
+                        f(&index, item);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The union of the summaries' structure, children in merged order.
 #[derive(Debug, Default)]
 struct Node {
@@ -84,21 +113,22 @@ impl Node {
         if v.is_number() || v.is_boolean() {
             self.leaf = true;
         }
-        let kids = kids(v, root);
         let mut at = 0;
-        for (key, child) in &kids {
+        each_kid(v, root, |key, child| {
             if !matches!(
                 child,
                 Value::Number(_) | Value::Bool(_) | Value::Object(_) | Value::Array(_)
             ) {
-                continue;
+                return;
             }
             let i = match self.find(key, at) {
                 Some(i) => i,
                 None => {
+                    // A new field (rare: the first summaries bring them).
+                    let kids = kids(v, root);
                     while at < self.children.len()
                         && !kids.iter().any(|(k, _)| *k == self.children[at].0)
-                        && self.children[at].0.as_str() < key.as_ref()
+                        && self.children[at].0.as_str() < key
                     {
                         at += 1;
                     }
@@ -108,7 +138,7 @@ impl Node {
             };
             at = i + 1;
             self.children[i].1.merge(child, false);
-        }
+        });
     }
 
     fn leaves(&self, name: &str, out: &mut Vec<String>) {
@@ -147,15 +177,15 @@ impl Node {
     /// what [`flatten`] gives, read by name.
     fn fill(&self, v: &Value, root: bool, row: &mut [f64], seen: &mut [bool]) {
         let mut at = 0;
-        for (key, child) in kids(v, root) {
+        each_kid(v, root, |key, child| {
             let x = match child {
                 Value::Number(n) => n.as_f64(),
                 Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
                 Value::Object(_) | Value::Array(_) => None,
-                _ => continue,
+                _ => return,
             };
-            let Some(i) = self.find(&key, at) else {
-                continue;
+            let Some(i) = self.find(key, at) else {
+                return;
             };
             at = i + 1;
             let node = &self.children[i].1;
@@ -168,7 +198,7 @@ impl Node {
                 }
                 None => node.fill(child, false, row, seen),
             }
-        }
+        });
     }
 }
 
@@ -188,14 +218,65 @@ pub fn metric_columns<'a>(summaries: impl IntoIterator<Item = &'a Value>) -> Vec
 
 /// A number as the tables print it: rounded to 4 decimals, shortest form.
 pub fn num(x: f64) -> String {
+    let mut s = String::new();
+    push_num(&mut s, x);
+    s
+}
+
+/// Appends [`num`]`(x)` to `out`.
+fn push_num(out: &mut String, x: f64) {
+    use std::fmt::Write;
     if !x.is_finite() {
-        return String::new();
+        return;
     }
     let r = round4(x);
     if r == 0.0 {
-        "0".into()
+        out.push('0');
     } else {
-        format!("{r}")
+        let _ = write!(out, "{r}");
+    }
+}
+
+/// The cells of one row written into one buffer: no string per cell.
+#[derive(Default)]
+struct Cells {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn end(&mut self) {
+        self.ends.push(self.text.len());
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.end();
+    }
+
+    fn push_display(&mut self, cell: impl std::fmt::Display) {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{cell}");
+        self.end();
+    }
+
+    fn push_num(&mut self, x: f64) {
+        push_num(&mut self.text, x);
+        self.end();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let cell = &self.text[start..end];
+            start = end;
+            cell
+        })
     }
 }
 
@@ -487,16 +568,21 @@ pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metri
     head.extend(metrics.names.iter().cloned());
     let mut w = CsvText::new();
     w.row(&head);
+    let mut cells = Cells::default();
     for (i, r) in records.iter().enumerate() {
-        let mut cells = vec![
-            r.run_id.clone(),
-            r.run_index.to_string(),
-            r.seed_index.to_string(),
-            r.seed.to_string(),
-        ];
-        cells.extend(param_cells(parameters, r));
-        cells.extend(metrics.row(i).iter().map(|&x| num(x)));
-        w.row(&cells);
+        cells.clear();
+        cells.push(&r.run_id);
+        cells.push_display(r.run_index);
+        cells.push_display(r.seed_index);
+        cells.push_display(r.seed);
+        for p in parameters {
+            let label = r.parameters.get(p).and_then(Value::as_str);
+            cells.push(label.unwrap_or_default());
+        }
+        for &x in metrics.row(i) {
+            cells.push_num(x);
+        }
+        w.row(cells.iter());
     }
     w.finish()
 }
