@@ -333,10 +333,27 @@ fn write_tables(
     manifest: &Manifest,
     records: &[RunRecord],
 ) -> Result<Vec<&'static str>, SweepError> {
-    let metrics = table::Metrics::of(records);
+    // The summaries read on the sweep's threads, in parts.
+    let layout = table::MetricLayout::of(records);
+    let width = layout.width().max(1);
+    let mut values = vec![0.0; layout.width() * records.len()];
+    const PART: usize = 64;
+    (values.par_chunks_mut(width * PART))
+        .zip(records.par_chunks(PART))
+        .for_each(|(values, records)| layout.fill(records, values));
+    let metrics = layout.metrics(values);
     let params = &manifest.parameters;
     let (runs, aggregate) = rayon::join(
-        || table::runs_csv_of(params, records, &metrics),
+        || {
+            // In parts too: the lines of consecutive parts are the file's.
+            let parts: Vec<String> = (records.par_chunks(PART).enumerate())
+                .map(|(k, part)| table::runs_csv_rows(params, part, &metrics, k * PART))
+                .collect();
+            let mut text = table::runs_csv_head(params, &metrics);
+            text.reserve(parts.iter().map(String::len).sum());
+            parts.iter().for_each(|p| text.push_str(p));
+            text
+        },
         || {
             manifest.shard.is_none().then(|| {
                 let confidence = manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE);
@@ -430,13 +447,51 @@ fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
         .filter(|(n, _)| !crate::output::folder::is_temp_file(n) && !n.ends_with(".tmp"))
         .collect();
     entries.sort();
+    #[cfg(unix)]
+    let dirs = (File::open(from), File::open(to));
     for (name, path) in entries {
         let dest = to.join(&name);
-        if std::fs::hard_link(&path, &dest).is_err() {
+        // By name within the two open folders: no path walked per file.
+        #[cfg(unix)]
+        let linked = match &dirs {
+            (Ok(from), Ok(to)) => link_at(from, to, &name).is_ok(),
+            _ => std::fs::hard_link(&path, &dest).is_ok(),
+        };
+        #[cfg(not(unix))]
+        let linked = std::fs::hard_link(&path, &dest).is_ok();
+        if !linked {
             std::fs::copy(&path, &dest).map_err(SweepError::io(&dest))?;
         }
     }
     Ok(())
+}
+
+/// Links the entry `name` of the folder `from` as `name` in the folder `to`.
+#[cfg(unix)]
+fn link_at(from: &File, to: &File, name: &str) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let name = std::ffi::CString::new(name).map_err(std::io::Error::other)?;
+    // SAFETY: both descriptors are open folders (kept open by the callers'
+    // files) and `name` is a NUL-terminated string that outlives the call.
+    let rc = unsafe {
+        libc::linkat(
+            from.as_raw_fd(),
+            name.as_ptr(),
+            to.as_raw_fd(),
+            name.as_ptr(),
+            0,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// This process's id, asked of the system once.
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
@@ -460,7 +515,7 @@ impl<'a> Finished<'a> {
         let (tmp, mut file) = loop {
             let tmp = dir.join(format!(
                 ".{name}.ecsim-tmp-{}-{}",
-                std::process::id(),
+                pid(),
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
@@ -954,9 +1009,7 @@ impl Session {
         })?;
         link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
         stage.commit()?;
-        // A summary is hundreds of small allocations: freed on the sweep's
-        // threads too.
-        records.into_par_iter().for_each(drop);
+        drop_aside(records);
         Ok(Report {
             dir: self.dir.clone(),
             total_runs: self.manifest.total_runs,
@@ -966,6 +1019,17 @@ impl Session {
             files: names.into_iter().map(|n| self.dir.join(n)).collect(),
         })
     }
+}
+
+/// Drops `records` on a thread of its own: a summary is hundreds of small
+/// allocations, and freeing a sweep's takes longer than writing its tables.
+/// The caller goes on meanwhile (a command that ends exits without waiting,
+/// and the system takes the memory back at once); where no thread can be
+/// started, they are dropped here.
+fn drop_aside(records: Vec<RunRecord>) {
+    let _ = std::thread::Builder::new()
+        .name("ecsim-free".into())
+        .spawn(move || drop(records));
 }
 
 fn list_ids(total: usize, ids: &[usize]) -> String {

@@ -518,11 +518,19 @@ pub struct Metrics {
     values: Vec<f64>,
 }
 
-impl Metrics {
-    /// The metrics of `records`.
-    pub fn of(records: &[RunRecord]) -> Metrics {
-        // The summaries' structure merged once, its leaves numbered; then
-        // each summary walked along it: no name built or looked up per value.
+/// The [`Metrics`] columns of a set of records and how a summary is read
+/// into them: [`Metrics::of`] in two steps, so that the rows can be read
+/// in parts (by several threads).
+#[derive(Debug)]
+pub struct MetricLayout {
+    tree: Node,
+    names: Vec<String>,
+}
+
+impl MetricLayout {
+    /// The columns of `records`: their summaries' structure merged, its
+    /// leaves numbered.
+    pub fn of(records: &[RunRecord]) -> MetricLayout {
         let mut tree = Node::default();
         for r in records {
             tree.merge(&r.summary, true);
@@ -534,14 +542,43 @@ impl Metrics {
             .map(|(i, n)| (n.clone(), i))
             .collect();
         tree.number("", &column);
-        let width = names.len();
-        let mut values = vec![0.0; width * records.len()];
+        MetricLayout { tree, names }
+    }
+
+    /// Columns per record.
+    pub fn width(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Reads the summaries of `records` into `values`, [`width`](Self::width)
+    /// values per record (0 where a record has none): each summary walked
+    /// along the merged structure, no name built or looked up per value.
+    pub fn fill(&self, records: &[RunRecord], values: &mut [f64]) {
+        let width = self.width();
         let mut seen = vec![false; width];
         for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
+            row.iter_mut().for_each(|x| *x = 0.0);
             seen.iter_mut().for_each(|s| *s = false);
-            tree.fill(&r.summary, true, row, &mut seen);
+            self.tree.fill(&r.summary, true, row, &mut seen);
         }
-        Metrics { names, values }
+    }
+
+    /// The metrics, from the values [`fill`](Self::fill) read.
+    pub fn metrics(self, values: Vec<f64>) -> Metrics {
+        Metrics {
+            names: self.names,
+            values,
+        }
+    }
+}
+
+impl Metrics {
+    /// The metrics of `records`.
+    pub fn of(records: &[RunRecord]) -> Metrics {
+        let layout = MetricLayout::of(records);
+        let mut values = vec![0.0; layout.width() * records.len()];
+        layout.fill(records, &mut values);
+        layout.metrics(values)
     }
 
     /// The values of record `i`, one per column.
@@ -564,10 +601,28 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
 
 /// [`runs_csv`] from the records' [`Metrics`].
 pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metrics) -> String {
+    runs_csv_head(parameters, metrics) + &runs_csv_rows(parameters, records, metrics, 0)
+}
+
+/// The header line of [`runs_csv`].
+pub fn runs_csv_head(parameters: &[String], metrics: &Metrics) -> String {
     let mut head = header(parameters, &["run_id", "run_index", "seed_index", "seed"]);
     head.extend(metrics.names.iter().cloned());
     let mut w = CsvText::new();
     w.row(&head);
+    w.finish()
+}
+
+/// The lines of [`runs_csv`] of `records`, the records `first..` of
+/// `metrics`: the lines of consecutive parts, joined, are the lines of the
+/// whole.
+pub fn runs_csv_rows(
+    parameters: &[String],
+    records: &[RunRecord],
+    metrics: &Metrics,
+    first: usize,
+) -> String {
+    let mut w = CsvText::new();
     let mut cells = Cells::default();
     for (i, r) in records.iter().enumerate() {
         cells.clear();
@@ -579,7 +634,7 @@ pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metri
             let label = r.parameters.get(p).and_then(Value::as_str);
             cells.push(label.unwrap_or_default());
         }
-        for &x in metrics.row(i) {
+        for &x in metrics.row(first + i) {
             cells.push_num(x);
         }
         w.row(cells.iter());
@@ -755,6 +810,22 @@ mod tests {
         let by_name = metrics_by_name(&records);
         assert_eq!(walked.names, by_name.names);
         assert_eq!(walked.values, by_name.values);
+        // Read in parts (as the sweep's threads do), the same values.
+        let layout = MetricLayout::of(&records);
+        let w = layout.width();
+        let mut values = vec![f64::NAN; w * records.len()];
+        for (part, vals) in records.chunks(3).zip(values.chunks_mut(3 * w)) {
+            layout.fill(part, vals);
+        }
+        assert_eq!(layout.metrics(values).values, walked.values);
+        // runs.csv in parts, joined, is the whole file.
+        let params = ["p".to_string()];
+        let mut parts = runs_csv_head(&params, &walked);
+        for (k, part) in records.chunks(3).enumerate() {
+            parts += &runs_csv_rows(&params, part, &walked, 3 * k);
+        }
+        assert_eq!(parts, runs_csv_of(&params, &records, &walked));
+        assert_eq!(parts.lines().count(), 1 + records.len());
         // The repeated name `a.b`: its first column stays 0, the second
         // reads the first `a.b` value of each summary, in its order.
         let cols: Vec<usize> = (walked.names.iter().enumerate())
