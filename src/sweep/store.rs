@@ -1003,11 +1003,17 @@ impl Session {
             .collect();
         let records = read.into_iter().collect::<Result<Vec<_>, _>>()?;
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
+        // The run files are linked into the staged folder while the tables
+        // are built: neither needs the other.
+        let (names, linked) = rayon::join(
+            || write_tables(stage.path(), &self.manifest, &records),
+            || link_runs(&runs_dir, &stage.path().join(RUNS_DIR)),
+        );
+        let names = names.map_err(|e| match e {
             SweepError::Output(e) => SweepError::Output(stage.explain(e)),
             e => e,
         })?;
-        link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
+        linked?;
         stage.commit()?;
         drop_aside(records);
         Ok(Report {
