@@ -447,43 +447,11 @@ fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
         .filter(|(n, _)| !crate::output::folder::is_temp_file(n) && !n.ends_with(".tmp"))
         .collect();
     entries.sort();
-    #[cfg(unix)]
-    let dirs = (File::open(from), File::open(to));
     for (name, path) in entries {
         let dest = to.join(&name);
-        // By name within the two open folders: no path walked per file.
-        #[cfg(unix)]
-        let linked = match &dirs {
-            (Ok(from), Ok(to)) => link_at(from, to, &name).is_ok(),
-            _ => std::fs::hard_link(&path, &dest).is_ok(),
-        };
-        #[cfg(not(unix))]
-        let linked = std::fs::hard_link(&path, &dest).is_ok();
-        if !linked {
+        if std::fs::hard_link(&path, &dest).is_err() {
             std::fs::copy(&path, &dest).map_err(SweepError::io(&dest))?;
         }
-    }
-    Ok(())
-}
-
-/// Links the entry `name` of the folder `from` as `name` in the folder `to`.
-#[cfg(unix)]
-fn link_at(from: &File, to: &File, name: &str) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let name = std::ffi::CString::new(name).map_err(std::io::Error::other)?;
-    // SAFETY: both descriptors are open folders (kept open by the callers'
-    // files) and `name` is a NUL-terminated string that outlives the call.
-    let rc = unsafe {
-        libc::linkat(
-            from.as_raw_fd(),
-            name.as_ptr(),
-            to.as_raw_fd(),
-            name.as_ptr(),
-            0,
-        )
-    };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error());
     }
     Ok(())
 }
