@@ -11,8 +11,12 @@
 //! renamed) into `DIR/runs/` in place within moments of its run's end (the
 //! files of runs that end together are synced as one batch, see `Committer`),
 //! so killing a sweep keeps every finished run but the last few; `resume` skips the runs whose file is there and belongs to
-//! this sweep. The tables and the manifest are written all-or-nothing at
-//! the end: a new folder is staged beside `DIR` with them and links to the
+//! this sweep. The tables are built from the run files' texts, whoever
+//! wrote them, so a fresh, resumed or merged sweep gives the same bytes: the
+//! texts this process wrote are parsed as they are written (the same parse
+//! as reading the file back, not read back), the runs skipped on `resume`
+//! are read from disk and checked again. The tables and the manifest are
+//! written all-or-nothing at the end: a new folder is staged beside `DIR` with them and links to the
 //! run files, and renamed into place (`output::folder`), so a folder never
 //! shows the tables of one sweep beside those of another: until then a
 //! previous result's manifest and tables stay as they were (a new folder
@@ -35,7 +39,8 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -251,6 +256,12 @@ fn to_json<T: Serialize>(value: &T, path: &Path) -> Result<String, SweepError> {
         .map_err(|e| SweepError::folder(path, format!("cannot encode: {e}")))
 }
 
+/// Parses the text of a run file (`path` names it in an error).
+fn parse_run(text: &str, path: &Path) -> Result<RunRecord, SweepError> {
+    serde_json::from_str(text)
+        .map_err(|e| SweepError::folder(path, format!("not a run file ({e})")))
+}
+
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T, SweepError> {
     let text = std::fs::read_to_string(path).map_err(SweepError::io(path))?;
     serde_json::from_str(&text).map_err(|e| {
@@ -322,10 +333,27 @@ fn write_tables(
     manifest: &Manifest,
     records: &[RunRecord],
 ) -> Result<Vec<&'static str>, SweepError> {
-    let metrics = table::Metrics::of(records);
+    // The summaries read on the sweep's threads, in parts.
+    let layout = table::MetricLayout::of(records);
+    let width = layout.width().max(1);
+    let mut values = vec![0.0; layout.width() * records.len()];
+    const PART: usize = 64;
+    (values.par_chunks_mut(width * PART))
+        .zip(records.par_chunks(PART))
+        .for_each(|(values, records)| layout.fill(records, values));
+    let metrics = layout.metrics(values);
     let params = &manifest.parameters;
     let (runs, aggregate) = rayon::join(
-        || table::runs_csv_of(params, records, &metrics),
+        || {
+            // In parts too: the lines of consecutive parts are the file's.
+            let parts: Vec<String> = (records.par_chunks(PART).enumerate())
+                .map(|(k, part)| table::runs_csv_rows(params, part, &metrics, k * PART))
+                .collect();
+            let mut text = table::runs_csv_head(params, &metrics);
+            text.reserve(parts.iter().map(String::len).sum());
+            parts.iter().for_each(|p| text.push_str(p));
+            text
+        },
         || {
             manifest.shard.is_none().then(|| {
                 let confidence = manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE);
@@ -428,6 +456,12 @@ fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
     Ok(())
 }
 
+/// This process's id, asked of the system once.
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
 /// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
 /// which a later sweep removes as a leftover), not yet synced or named. It
 /// is closed: however many wait for a slow sync, they hold no descriptor.
@@ -435,6 +469,8 @@ struct Finished<'a> {
     run: &'a RunSpec,
     tmp: PathBuf,
     path: PathBuf,
+    /// The file's text parsed, kept for the tables once the file is named.
+    record: Option<RunRecord>,
 }
 
 impl<'a> Finished<'a> {
@@ -447,7 +483,7 @@ impl<'a> Finished<'a> {
         let (tmp, mut file) = loop {
             let tmp = dir.join(format!(
                 ".{name}.ecsim-tmp-{}-{}",
-                std::process::id(),
+                pid(),
                 NEXT.fetch_add(1, Ordering::Relaxed)
             ));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
@@ -461,7 +497,20 @@ impl<'a> Finished<'a> {
             let _ = std::fs::remove_file(&tmp);
             return Err(SweepError::io(&path)(e));
         }
-        Ok(Finished { run, tmp, path })
+        Ok(Finished {
+            run,
+            tmp,
+            path,
+            record: None,
+        })
+    }
+
+    /// This file with `record`, its text parsed, to keep once it is named.
+    fn with_record(self, record: RunRecord) -> Finished<'a> {
+        Finished {
+            record: Some(record),
+            ..self
+        }
     }
 
     /// Syncs this one file's bytes to disk.
@@ -491,14 +540,22 @@ impl<'a> Finished<'a> {
 /// at once (one `syncfs` of the folder's file system on Linux, else one
 /// sync per file), then renames each file into place and reports it done.
 /// While it syncs, the workers keep running, and the next batch collects
-/// whatever they finish meanwhile: batches grow as syncs get slower, and a
-/// finished run waits at most about two syncs for its name. Killed at any
+/// whatever they finish meanwhile: batches grow as syncs get slower. A
+/// batch also gathers for [`GATHER`] after its first file: on runs of a
+/// millisecond, syncs of a few files each cost a disk flush, interrupts and
+/// the flusher's work every few runs, on the cores the workers need. A
+/// finished run waits at most about `GATHER` and two syncs for its name
+/// (the last batch none: it goes as soon as the workers are done). Killed at any
 /// point, the folder holds named runs that are whole and temporary files
 /// that the next sweep removes (those runs are run again).
 struct Committer<'p> {
     progress: &'p (dyn Fn(Progress) + Sync),
     failed: AtomicBool,
 }
+
+/// How long a batch of run files gathers after its first file before it is
+/// synced (see [`Committer`]).
+const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 impl<'p> Committer<'p> {
     fn new(progress: &'p (dyn Fn(Progress) + Sync)) -> Committer<'p> {
@@ -513,21 +570,46 @@ impl<'p> Committer<'p> {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// Commits batches until every worker has hung up.
-    fn run(&self, rx: Receiver<Finished>) -> Result<(), SweepError> {
+    /// Commits batches until every worker has hung up; returns the
+    /// records the files named carried, by run index.
+    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, RunRecord)>, SweepError> {
+        let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
-            batch.extend(rx.try_iter());
-            if let Err(e) = self.commit(batch) {
+            // Gathers without waking at each file (a worker's send wakes a
+            // receiver only while it waits in `recv`): parked until the time
+            // is up or the workers are done (`run` unparks this thread).
+            let until = std::time::Instant::now() + GATHER;
+            loop {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if !left.is_zero() {
+                    std::thread::park_timeout(left);
+                }
+                let done = loop {
+                    match rx.try_recv() {
+                        Ok(f) => batch.push(f),
+                        Err(TryRecvError::Empty) => break false,
+                        Err(TryRecvError::Disconnected) => break true,
+                    }
+                };
+                if done || left.is_zero() {
+                    break;
+                }
+            }
+            if let Err(e) = self.commit(batch, &mut named) {
                 self.failed.store(true, Ordering::SeqCst);
                 rx.iter().for_each(Finished::discard);
                 return Err(e);
             }
         }
-        Ok(())
+        Ok(named)
     }
 
-    fn commit(&self, batch: Vec<Finished>) -> Result<(), SweepError> {
+    fn commit(
+        &self,
+        batch: Vec<Finished>,
+        named: &mut Vec<(usize, RunRecord)>,
+    ) -> Result<(), SweepError> {
         if let Err(e) = sync_batch(&batch) {
             batch.into_iter().for_each(Finished::discard);
             return Err(e);
@@ -540,6 +622,9 @@ impl<'p> Committer<'p> {
                 return Err(SweepError::io(&f.path)(e));
             }
             (self.progress)(Progress::Done(f.run));
+            if let Some(rec) = f.record {
+                named.push((f.run.index, rec));
+            }
         }
         Ok(())
     }
@@ -628,7 +713,11 @@ pub fn run(
                         return Ok(());
                     }
                     let text = run_record(sweep, r)?;
-                    let finished = Finished::write(r, session.run_path(r), text.as_bytes())?;
+                    let path = session.run_path(r);
+                    // Parsed here, as `finish` would parse the file read
+                    // back: the tables need not read it from disk.
+                    let rec = parse_run(&text, &path)?;
+                    let finished = Finished::write(r, path, text.as_bytes())?.with_record(rec);
                     // A closed channel means the committer stopped on an
                     // error, which is reported below.
                     if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
@@ -637,14 +726,17 @@ pub fn run(
                     Ok(())
                 })
         });
+        // Every worker is done: the last batch goes now.
+        commits.thread().unpark();
         (worked, commits.join())
     });
-    match committed {
-        Ok(Ok(())) => {}
+    let named = match committed {
+        Ok(Ok(named)) => named,
         Ok(Err(e)) => return Err(e),
         Err(panic) => std::panic::resume_unwind(panic),
-    }
+    };
     worked?;
+    session.keep(named);
     // The tables are built on the sweep's threads too.
     pool.install(|| session.finish())
 }
@@ -688,6 +780,10 @@ pub struct Session {
     todo: Vec<RunSpec>,
     /// The parameters of each run to do, by run index.
     expected: BTreeMap<usize, Map<String, Value>>,
+    /// The runs of `todo` whose file this session wrote and named, with
+    /// the file's text parsed, by run index in the order stored: the
+    /// tables are built from these without reading the files back.
+    stored: Mutex<Vec<(usize, RunRecord)>>,
 }
 
 /// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
@@ -751,6 +847,7 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
         selected,
         todo,
         expected,
+        stored: Mutex::new(Vec::new()),
     })
 }
 
@@ -780,8 +877,7 @@ impl Session {
     /// its seed and parameters, and writes it atomically. Returns the run.
     pub fn store(&self, text: &str) -> Result<&RunSpec, SweepError> {
         let here = self.dir.join(RUNS_DIR);
-        let rec: RunRecord = serde_json::from_str(text)
-            .map_err(|e| SweepError::folder(&here, format!("not a run file ({e})")))?;
+        let rec = parse_run(text, &here)?;
         let r = self
             .todo
             .binary_search_by_key(&rec.run_index, |r| r.index)
@@ -805,17 +901,38 @@ impl Session {
                 )
             })?;
         write_atomic(&self.run_path(r), text.as_bytes())?;
+        self.keep(vec![(r.index, rec)]);
         Ok(r)
+    }
+
+    /// Keeps the records of run files this session wrote and named.
+    fn keep(&self, named: Vec<(usize, RunRecord)>) {
+        self.stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(named);
     }
 
     /// Writes the tables and the manifest from the run files, in run order,
     /// all-or-nothing; fails (naming the runs) when a run's file is missing.
     pub fn finish(self) -> Result<Report, SweepError> {
         let runs_dir = self.dir.join(RUNS_DIR);
+        // The records of the files this session named, by run index; a run
+        // stored twice is read from its file, which holds the last text.
+        let mut stored =
+            std::mem::take(&mut *self.stored.lock().unwrap_or_else(|e| e.into_inner()));
+        stored.sort_by_key(|(i, _)| *i);
+        let mut in_memory: BTreeMap<usize, Option<RunRecord>> = BTreeMap::new();
+        for (i, rec) in stored {
+            in_memory
+                .entry(i)
+                .and_modify(|twice| *twice = None)
+                .or_insert(Some(rec));
+        }
         let missing: Vec<usize> = self
             .todo
             .iter()
-            .filter(|r| !self.run_path(r).exists())
+            .filter(|r| !in_memory.contains_key(&r.index) && !self.run_path(r).exists())
             .map(|r| r.index)
             .collect();
         if !missing.is_empty() {
@@ -827,12 +944,19 @@ impl Session {
                 ),
             ));
         }
-        // The tables come from the run files, whoever wrote them, so a fresh,
-        // resumed or merged sweep gives the same bytes.
+        // The tables come from the run files' texts, whoever wrote them, so
+        // a fresh, resumed or merged sweep gives the same bytes: the texts
+        // this session wrote, parsed when written, the others read back.
         // Read on the caller's threads (the sweep's workers), in order; the
         // first bad file in sweep order is the one reported.
-        let read: Vec<Result<RunRecord, SweepError>> = (self.selected.par_iter())
-            .map(|r| {
+        let sources: Vec<(&RunSpec, Option<RunRecord>)> = (self.selected.iter())
+            .map(|r| (r, in_memory.remove(&r.index).flatten()))
+            .collect();
+        let read: Vec<Result<RunRecord, SweepError>> = (sources.into_par_iter())
+            .map(|(r, rec)| {
+                if let Some(rec) = rec {
+                    return Ok(rec);
+                }
                 let path = runs_dir.join(format!("{}.json", r.id));
                 let rec: RunRecord = read_json(&path, "a run file")?;
                 if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id
@@ -847,12 +971,19 @@ impl Session {
             .collect();
         let records = read.into_iter().collect::<Result<Vec<_>, _>>()?;
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
+        // The run files are linked into the staged folder while the tables
+        // are built: neither needs the other.
+        let (names, linked) = rayon::join(
+            || write_tables(stage.path(), &self.manifest, &records),
+            || link_runs(&runs_dir, &stage.path().join(RUNS_DIR)),
+        );
+        let names = names.map_err(|e| match e {
             SweepError::Output(e) => SweepError::Output(stage.explain(e)),
             e => e,
         })?;
-        link_runs(&runs_dir, &stage.path().join(RUNS_DIR))?;
+        linked?;
         stage.commit()?;
+        drop_aside(records);
         Ok(Report {
             dir: self.dir.clone(),
             total_runs: self.manifest.total_runs,
@@ -862,6 +993,17 @@ impl Session {
             files: names.into_iter().map(|n| self.dir.join(n)).collect(),
         })
     }
+}
+
+/// Drops `records` on a thread of its own: a summary is hundreds of small
+/// allocations, and freeing a sweep's takes longer than writing its tables.
+/// The caller goes on meanwhile (a command that ends exits without waiting,
+/// and the system takes the memory back at once); where no thread can be
+/// started, they are dropped here.
+fn drop_aside(records: Vec<RunRecord>) {
+    let _ = std::thread::Builder::new()
+        .name("ecsim-free".into())
+        .spawn(move || drop(records));
 }
 
 fn list_ids(total: usize, ids: &[usize]) -> String {

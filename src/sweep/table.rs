@@ -18,6 +18,8 @@
 //! Every number is rounded to 4 decimals, as the summary is, and printed in
 //! the shortest form that reads back to the same value (`12`, `0.9986`).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::store::RunRecord;
@@ -25,17 +27,83 @@ use crate::csvdata::CsvText;
 use crate::metrics::round4;
 
 pub use crate::metrics::flatten;
-use crate::metrics::summary_children as children;
+
+/// The children of a summary's node as
+/// [`summary_children`](crate::metrics::summary_children) names them, the
+/// names borrowed where the summary has them: the entries of an object
+/// (the top-level `seed` left out), the elements of a list keyed by their
+/// `name` or index.
+fn kids(v: &Value, root: bool) -> Vec<(Cow<'_, str>, &Value)> {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| !(root && k.as_str() == "seed"))
+            .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let key = match item.get("name").and_then(Value::as_str) {
+                    Some(name) => Cow::Borrowed(name),
+                    None => Cow::Owned(i.to_string()),
+                };
+                (key, item)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Calls `f` with each of [`kids`], in order, without collecting them (an
+/// index key is written into one reused buffer).
+fn each_kid<'v>(v: &'v Value, root: bool, mut f: impl FnMut(&str, &'v Value)) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if !(root && k.as_str() == "seed") {
+                    f(k, child);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let mut index = String::new();
+            for (i, item) in items.iter().enumerate() {
+                match item.get("name").and_then(Value::as_str) {
+                    Some(name) => f(name, item),
+                    None => {
+                        use std::fmt::Write;
+                        index.clear();
+                        let _ = write!(index, "{i}");
+                        f(&index, item);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
 
 /// The union of the summaries' structure, children in merged order.
 #[derive(Debug, Default)]
 struct Node {
     /// Whether some summary has a number here.
     leaf: bool,
+    /// Its column in [`Metrics`], once numbered.
+    column: usize,
     children: Vec<(String, Node)>,
 }
 
 impl Node {
+    /// The child named `key` (there is one at most), looked for first at
+    /// `hint`: summaries mostly list their fields in the merged order.
+    fn find(&self, key: &str, hint: usize) -> Option<usize> {
+        match self.children.get(hint) {
+            Some((k, _)) if k == key => Some(hint),
+            _ => self.children.iter().position(|(k, _)| k == key),
+        }
+    }
+
     /// Adds the fields of `v` not seen yet. A new field goes after the
     /// field that precedes it in `v`, and past the fields `v` lacks that
     /// sort before it: struct fields keep the summary's order, and the keys
@@ -45,31 +113,32 @@ impl Node {
         if v.is_number() || v.is_boolean() {
             self.leaf = true;
         }
-        let kids = children(v, root);
         let mut at = 0;
-        for (key, child) in &kids {
+        each_kid(v, root, |key, child| {
             if !matches!(
                 child,
                 Value::Number(_) | Value::Bool(_) | Value::Object(_) | Value::Array(_)
             ) {
-                continue;
+                return;
             }
-            let i = match self.children.iter().position(|(k, _)| k == key) {
+            let i = match self.find(key, at) {
                 Some(i) => i,
                 None => {
+                    // A new field (rare: the first summaries bring them).
+                    let kids = kids(v, root);
                     while at < self.children.len()
                         && !kids.iter().any(|(k, _)| *k == self.children[at].0)
-                        && self.children[at].0 < *key
+                        && self.children[at].0.as_str() < key
                     {
                         at += 1;
                     }
-                    self.children.insert(at, (key.clone(), Node::default()));
+                    self.children.insert(at, (key.to_string(), Node::default()));
                     at
                 }
             };
             at = i + 1;
             self.children[i].1.merge(child, false);
-        }
+        });
     }
 
     fn leaves(&self, name: &str, out: &mut Vec<String>) {
@@ -84,6 +153,52 @@ impl Node {
             }
             child.leaves(&full, out);
         }
+    }
+
+    /// Numbers the leaves in [`Node::leaves`] order, a leaf taking the
+    /// column of `column`'s name for it (names may repeat: `a.b` is the key
+    /// `b` under `a` and the key `a.b`).
+    fn number(&mut self, name: &str, column: &std::collections::HashMap<String, usize>) {
+        for (k, child) in &mut self.children {
+            let full = if name.is_empty() {
+                k.clone()
+            } else {
+                format!("{name}.{k}")
+            };
+            if let (true, Some(&c)) = (child.leaf, column.get(&full)) {
+                child.column = c;
+            }
+            child.number(&full, column);
+        }
+    }
+
+    /// Sets the values of summary node `v` (merged into this tree) in
+    /// `row`, in the summary's order, the first value of a column kept:
+    /// what [`flatten`] gives, read by name.
+    fn fill(&self, v: &Value, root: bool, row: &mut [f64], seen: &mut [bool]) {
+        let mut at = 0;
+        each_kid(v, root, |key, child| {
+            let x = match child {
+                Value::Number(n) => n.as_f64(),
+                Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+                Value::Object(_) | Value::Array(_) => None,
+                _ => return,
+            };
+            let Some(i) = self.find(key, at) else {
+                return;
+            };
+            at = i + 1;
+            let node = &self.children[i].1;
+            match x {
+                Some(x) => {
+                    if node.leaf && !seen[node.column] {
+                        seen[node.column] = true;
+                        row[node.column] = x;
+                    }
+                }
+                None => node.fill(child, false, row, seen),
+            }
+        });
     }
 }
 
@@ -103,14 +218,65 @@ pub fn metric_columns<'a>(summaries: impl IntoIterator<Item = &'a Value>) -> Vec
 
 /// A number as the tables print it: rounded to 4 decimals, shortest form.
 pub fn num(x: f64) -> String {
+    let mut s = String::new();
+    push_num(&mut s, x);
+    s
+}
+
+/// Appends [`num`]`(x)` to `out`.
+fn push_num(out: &mut String, x: f64) {
+    use std::fmt::Write;
     if !x.is_finite() {
-        return String::new();
+        return;
     }
     let r = round4(x);
     if r == 0.0 {
-        "0".into()
+        out.push('0');
     } else {
-        format!("{r}")
+        let _ = write!(out, "{r}");
+    }
+}
+
+/// The cells of one row written into one buffer: no string per cell.
+#[derive(Default)]
+struct Cells {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn end(&mut self) {
+        self.ends.push(self.text.len());
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.end();
+    }
+
+    fn push_display(&mut self, cell: impl std::fmt::Display) {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{cell}");
+        self.end();
+    }
+
+    fn push_num(&mut self, x: f64) {
+        push_num(&mut self.text, x);
+        self.end();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let cell = &self.text[start..end];
+            start = end;
+            cell
+        })
     }
 }
 
@@ -352,28 +518,67 @@ pub struct Metrics {
     values: Vec<f64>,
 }
 
+/// The [`Metrics`] columns of a set of records and how a summary is read
+/// into them: [`Metrics::of`] in two steps, so that the rows can be read
+/// in parts (by several threads).
+#[derive(Debug)]
+pub struct MetricLayout {
+    tree: Node,
+    names: Vec<String>,
+}
+
+impl MetricLayout {
+    /// The columns of `records`: their summaries' structure merged, its
+    /// leaves numbered.
+    pub fn of(records: &[RunRecord]) -> MetricLayout {
+        let mut tree = Node::default();
+        for r in records {
+            tree.merge(&r.summary, true);
+        }
+        let mut names = Vec::new();
+        tree.leaves("", &mut names);
+        // A repeated name reads as its last column, the other stays 0.
+        let column: std::collections::HashMap<String, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        tree.number("", &column);
+        MetricLayout { tree, names }
+    }
+
+    /// Columns per record.
+    pub fn width(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Reads the summaries of `records` into `values`, [`width`](Self::width)
+    /// values per record (0 where a record has none): each summary walked
+    /// along the merged structure, no name built or looked up per value.
+    pub fn fill(&self, records: &[RunRecord], values: &mut [f64]) {
+        let width = self.width();
+        let mut seen = vec![false; width];
+        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
+            row.iter_mut().for_each(|x| *x = 0.0);
+            seen.iter_mut().for_each(|s| *s = false);
+            self.tree.fill(&r.summary, true, row, &mut seen);
+        }
+    }
+
+    /// The metrics, from the values [`fill`](Self::fill) read.
+    pub fn metrics(self, values: Vec<f64>) -> Metrics {
+        Metrics {
+            names: self.names,
+            values,
+        }
+    }
+}
+
 impl Metrics {
     /// The metrics of `records`.
     pub fn of(records: &[RunRecord]) -> Metrics {
-        let names = metric_columns(records.iter().map(|r| &r.summary));
-        let column: std::collections::HashMap<&str, usize> = (names.iter().enumerate())
-            .map(|(i, n)| (n.as_str(), i))
-            .collect();
-        let width = names.len();
-        let mut values = vec![0.0; width * records.len()];
-        let mut seen = vec![false; width];
-        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
-            seen.iter_mut().for_each(|s| *s = false);
-            for (name, x) in flatten(&r.summary) {
-                if let Some(&i) = column.get(name.as_str()) {
-                    if !seen[i] {
-                        seen[i] = true;
-                        row[i] = x;
-                    }
-                }
-            }
-        }
-        Metrics { names, values }
+        let layout = MetricLayout::of(records);
+        let mut values = vec![0.0; layout.width() * records.len()];
+        layout.fill(records, &mut values);
+        layout.metrics(values)
     }
 
     /// The values of record `i`, one per column.
@@ -396,20 +601,43 @@ pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
 
 /// [`runs_csv`] from the records' [`Metrics`].
 pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metrics) -> String {
+    runs_csv_head(parameters, metrics) + &runs_csv_rows(parameters, records, metrics, 0)
+}
+
+/// The header line of [`runs_csv`].
+pub fn runs_csv_head(parameters: &[String], metrics: &Metrics) -> String {
     let mut head = header(parameters, &["run_id", "run_index", "seed_index", "seed"]);
     head.extend(metrics.names.iter().cloned());
     let mut w = CsvText::new();
     w.row(&head);
+    w.finish()
+}
+
+/// The lines of [`runs_csv`] of `records`, the records `first..` of
+/// `metrics`: the lines of consecutive parts, joined, are the lines of the
+/// whole.
+pub fn runs_csv_rows(
+    parameters: &[String],
+    records: &[RunRecord],
+    metrics: &Metrics,
+    first: usize,
+) -> String {
+    let mut w = CsvText::new();
+    let mut cells = Cells::default();
     for (i, r) in records.iter().enumerate() {
-        let mut cells = vec![
-            r.run_id.clone(),
-            r.run_index.to_string(),
-            r.seed_index.to_string(),
-            r.seed.to_string(),
-        ];
-        cells.extend(param_cells(parameters, r));
-        cells.extend(metrics.row(i).iter().map(|&x| num(x)));
-        w.row(&cells);
+        cells.clear();
+        cells.push(&r.run_id);
+        cells.push_display(r.run_index);
+        cells.push_display(r.seed_index);
+        cells.push_display(r.seed);
+        for p in parameters {
+            let label = r.parameters.get(p).and_then(Value::as_str);
+            cells.push(label.unwrap_or_default());
+        }
+        for &x in metrics.row(first + i) {
+            cells.push_num(x);
+        }
+        w.row(cells.iter());
     }
     w.finish()
 }
@@ -531,6 +759,85 @@ mod tests {
             parameters: serde_json::Map::new(),
             summary: json!({"x": 1, "slo": slo}),
         }
+    }
+
+    /// `Metrics::of` as it read the summaries before it walked them along
+    /// the merged tree: each summary flattened, each value looked up by its
+    /// name (a repeated name reading as its last column), the first value
+    /// of a column kept.
+    fn metrics_by_name(records: &[RunRecord]) -> Metrics {
+        let names = metric_columns(records.iter().map(|r| &r.summary));
+        let column: std::collections::HashMap<&str, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let width = names.len();
+        let mut values = vec![0.0; width * records.len()];
+        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
+            let mut seen = vec![false; width];
+            for (name, x) in flatten(&r.summary) {
+                if let Some(&i) = column.get(name.as_str()) {
+                    if !seen[i] {
+                        seen[i] = true;
+                        row[i] = x;
+                    }
+                }
+            }
+        }
+        Metrics { names, values }
+    }
+
+    #[test]
+    fn metrics_walked_along_the_tree_read_as_by_name() {
+        let summaries = [
+            json!({"seed": 7, "x": 1, "name": "s", "a": {"b": 2, "c": true},
+                   "list": [{"name": "web", "n": 1}, {"name": "web", "n": 5}, {"n": 3}]}),
+            // `a.b` is also a key of its own; `x` turns into an object;
+            // fields in another order, one missing, one new in the middle.
+            json!({"a.b": 9, "list": [{"n": 4, "name": "api"}], "a": {"c": false, "b": 1},
+                   "new": 0.5, "x": {"y": 2}, "s": "text", "z": null}),
+            json!({"x": 3, "a": {"d": 1, "b": 7}, "a.b": 8, "list": []}),
+            json!({}),
+        ];
+        let records: Vec<RunRecord> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| RunRecord {
+                summary: s.clone(),
+                ..record(0, i as u32, &[])
+            })
+            .collect();
+        let walked = Metrics::of(&records);
+        let by_name = metrics_by_name(&records);
+        assert_eq!(walked.names, by_name.names);
+        assert_eq!(walked.values, by_name.values);
+        // Read in parts (as the sweep's threads do), the same values.
+        let layout = MetricLayout::of(&records);
+        let w = layout.width();
+        let mut values = vec![f64::NAN; w * records.len()];
+        for (part, vals) in records.chunks(3).zip(values.chunks_mut(3 * w)) {
+            layout.fill(part, vals);
+        }
+        assert_eq!(layout.metrics(values).values, walked.values);
+        // runs.csv in parts, joined, is the whole file.
+        let params = ["p".to_string()];
+        let mut parts = runs_csv_head(&params, &walked);
+        for (k, part) in records.chunks(3).enumerate() {
+            parts += &runs_csv_rows(&params, part, &walked, 3 * k);
+        }
+        assert_eq!(parts, runs_csv_of(&params, &records, &walked));
+        assert_eq!(parts.lines().count(), 1 + records.len());
+        // The repeated name `a.b`: its first column stays 0, the second
+        // reads the first `a.b` value of each summary, in its order.
+        let cols: Vec<usize> = (walked.names.iter().enumerate())
+            .filter(|(_, n)| *n == "a.b")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(cols.len(), 2);
+        let column = |c: usize| walked.column(c, 0..records.len());
+        assert_eq!(column(cols[0]), [0.0; 4]);
+        assert_eq!(column(cols[1]), [2.0, 9.0, 7.0, 0.0]);
+        let web = walked.names.iter().position(|n| n == "list.web.n").unwrap();
+        assert_eq!(column(web), [1.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -618,6 +618,62 @@ fn a_session_driven_from_outside_gives_the_single_machine_bytes() {
 }
 
 #[test]
+fn a_resumed_session_reads_back_only_the_runs_it_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sw = load(tmp.path(), "s.toml", &small_sweep("")).unwrap();
+    let local = tmp.path().join("local");
+    run(&sw, &local, 2, None, false);
+
+    // Runs 2..8 from an earlier session; runs 0 and 1 stored by this one,
+    // run 0 twice.
+    let dir = tmp.path().join("dir");
+    let session = sweep::open(&sw, &dir, &Options::default()).unwrap();
+    for r in session.todo().iter().skip(2) {
+        session.store(&sweep::run_record(&sw, r).unwrap()).unwrap();
+    }
+    drop(session);
+    let resume = Options {
+        resume: true,
+        ..Options::default()
+    };
+    let store_missing = |session: &sweep::Session| {
+        let todo: Vec<_> = session.todo().to_vec();
+        assert_eq!(todo.len(), 2);
+        for r in todo.iter().chain(&todo[..1]) {
+            session.store(&sweep::run_record(&sw, r).unwrap()).unwrap();
+        }
+    };
+
+    // A skipped run's file changed before the tables are written: it is
+    // read back and refused.
+    let session = sweep::open(&sw, &dir, &resume).unwrap();
+    store_missing(&session);
+    let r3 = dir.join("runs/r0003.json");
+    let original = read(&r3);
+    std::fs::copy(dir.join("runs/r0004.json"), &r3).unwrap();
+    let e = session
+        .finish()
+        .expect_err("r0003 holds run r0004")
+        .to_string();
+    assert!(
+        e.contains("r0003.json") && e.contains("was changed while the sweep ran"),
+        "{e}"
+    );
+    assert!(!dir.join("runs.csv").exists());
+
+    // Put back, and runs 0 and 1 run again: the tables are those of a
+    // single-machine sweep.
+    std::fs::write(&r3, original).unwrap();
+    for id in ["r0000", "r0001"] {
+        std::fs::remove_file(dir.join(format!("runs/{id}.json"))).unwrap();
+    }
+    let session = sweep::open(&sw, &dir, &resume).unwrap();
+    store_missing(&session);
+    session.finish().unwrap();
+    assert_eq!(tables(&dir), tables(&local));
+}
+
+#[test]
 fn sweeps_give_the_share_of_seeds_meeting_each_objective() {
     // The teaching scenario with objectives, 3 seeds per combination: one
     // objective every run meets, one none does, one that depends on the
