@@ -100,6 +100,30 @@ struct CachedPredicate {
     answers: Vec<u8>,
 }
 
+/// The record of new task `id` of `spec`, in `state`, on no instance, with
+/// no time but its creation.
+fn new_record(id: TaskId, spec: NewTask, state: TaskState) -> Task {
+    Task {
+        id,
+        def: spec.def,
+        group: spec.group,
+        owner: spec.owner,
+        reservation: spec.reservation,
+        ports: spec.ports.into_boxed_slice(),
+        needs_eni: spec.needs_eni,
+        state,
+        instance: None,
+        created_at: spec.created_at,
+        pending_at: MaybeTime::NONE,
+        running_at: MaybeTime::NONE,
+        stopping_at: MaybeTime::NONE,
+        stopped_at: MaybeTime::NONE,
+        stop_reason: None,
+        work: spec.work,
+        held_until: SimTime::ZERO,
+    }
+}
+
 /// All instances and tasks of one cluster.
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
@@ -493,8 +517,8 @@ impl Cluster {
             self.retired += 1;
         }
         // The retired records are removed in bulk, once they are at least
-        // three quarters of the vector: the records kept, moved to the
-        // front, are then at most a third of those removed.
+        // half of the vector: the records kept, moved to the front, are
+        // then no more than those removed.
         let gone = (self.retired - self.first_task) as usize;
         if gone >= 4096 && gone * 2 >= self.tasks.len() {
             self.tasks.drain(..gone);
@@ -771,27 +795,9 @@ impl Cluster {
     /// Records a task waiting for capacity (PROVISIONING, P9): on no
     /// instance, counted in no state slot, reserving nothing.
     pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
-        let id = TaskId(self.tasks_created());
-        self.push_task(Task {
-            id,
-            def: spec.def,
-            group: spec.group,
-            owner: spec.owner,
-            reservation: spec.reservation,
-            ports: spec.ports.into_boxed_slice(),
-            needs_eni: spec.needs_eni,
-            state: TaskState::Provisioning,
-            instance: None,
-            created_at: spec.created_at,
-            pending_at: MaybeTime::NONE,
-            running_at: MaybeTime::NONE,
-            stopping_at: MaybeTime::NONE,
-            stopped_at: MaybeTime::NONE,
-            stop_reason: None,
-            work: spec.work,
-            held_until: SimTime::ZERO,
-        });
-        self.count_provisioning(spec.owner, true);
+        let (id, owner) = (TaskId(self.tasks_created()), spec.owner);
+        self.push_task(new_record(id, spec, TaskState::Provisioning));
+        self.count_provisioning(owner, true);
         id
     }
 
@@ -824,7 +830,7 @@ impl Cluster {
         self.placements[slot].instance = inst_id.0;
         task.pending_at = now.into();
         let (group, owner) = (task.group, task.owner);
-        let task = &self.tasks[self.slot(id)];
+        let task = &self.tasks[slot];
         let inst = &mut self.instances[inst_id.index()];
         let old = inst.remaining();
         inst.reserved = inst.reserved.plus(&task.reservation);
@@ -878,27 +884,10 @@ impl Cluster {
     /// no instance. It counts toward its owner's task states but reserves
     /// nothing in the cluster.
     pub fn start_detached_task(&mut self, spec: NewTask, now: SimTime) -> TaskId {
-        let id = TaskId(self.tasks_created());
-        let owner = spec.owner;
-        self.push_task(Task {
-            id,
-            def: spec.def,
-            group: spec.group,
-            owner,
-            reservation: spec.reservation,
-            ports: spec.ports.into_boxed_slice(),
-            needs_eni: spec.needs_eni,
-            state: TaskState::Pending,
-            instance: None,
-            created_at: spec.created_at,
-            pending_at: now.into(),
-            running_at: MaybeTime::NONE,
-            stopping_at: MaybeTime::NONE,
-            stopped_at: MaybeTime::NONE,
-            stop_reason: None,
-            work: spec.work,
-            held_until: SimTime::ZERO,
-        });
+        let (id, owner) = (TaskId(self.tasks_created()), spec.owner);
+        let mut task = new_record(id, spec, TaskState::Pending);
+        task.pending_at = now.into();
+        self.push_task(task);
         self.count_state(owner, None, Some(TaskState::Pending));
         id
     }
@@ -907,25 +896,10 @@ impl Cluster {
     /// created directly in STOPPED state with the reason.
     pub fn record_failed_task(&mut self, spec: NewTask, reason: Unfit, now: SimTime) -> TaskId {
         let id = TaskId(self.tasks_created());
-        self.push_task(Task {
-            id,
-            def: spec.def,
-            group: spec.group,
-            owner: spec.owner,
-            reservation: spec.reservation,
-            ports: spec.ports.into_boxed_slice(),
-            needs_eni: spec.needs_eni,
-            state: TaskState::Stopped,
-            instance: None,
-            created_at: spec.created_at,
-            pending_at: MaybeTime::NONE,
-            running_at: MaybeTime::NONE,
-            stopping_at: MaybeTime::NONE,
-            stopped_at: now.into(),
-            stop_reason: Some(StopReason::PlacementFailed(reason)),
-            work: spec.work,
-            held_until: SimTime::ZERO,
-        });
+        let mut task = new_record(id, spec, TaskState::Stopped);
+        task.stopped_at = now.into();
+        task.stop_reason = Some(StopReason::PlacementFailed(reason));
+        self.push_task(task);
         id
     }
 
@@ -1015,9 +989,8 @@ impl Cluster {
         task.stop_reason.get_or_insert(reason);
         let owner = task.owner;
         self.count_state(owner, Some(TaskState::Stopping), None);
-        let task = &self.tasks[self.slot(id)];
+        let task = &self.tasks[slot];
         let Some(inst_id) = task.instance else { return };
-        let task = &self.tasks[self.slot(id)];
         let inst = &mut self.instances[inst_id.index()];
         let old = inst.remaining();
         inst.reserved = inst.reserved.minus(&task.reservation);

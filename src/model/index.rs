@@ -651,36 +651,27 @@ impl Partition {
         let set = self.by_group.get(&group)?;
         let epoch = index.walk_epoch;
         let mut starts = self.walk_starts.borrow_mut();
-        let slot = match starts.iter().position(|w| w.group == group) {
-            Some(i) => i,
-            None => {
-                starts.push(WalkStart {
-                    group,
-                    epoch,
-                    need,
-                    from: (0, 0),
-                });
-                starts.len() - 1
-            }
-        };
-        let start = &mut starts[slot];
-        if start.epoch != epoch || start.need != need {
-            *start = WalkStart {
-                group,
-                epoch,
-                need,
-                from: (0, 0),
-            };
-        }
+        let from = (starts.iter())
+            .find(|w| w.group == group && w.epoch == epoch && w.need == need)
+            .map_or((0, 0), |w| w.from);
         let mut first_room = None;
-        let found = set.range(start.from..).find(|&&(count, rank)| {
+        let found = set.range(from..).find(|&&(count, rank)| {
             if !index.may_have_room(rank, need) {
                 return false;
             }
             first_room.get_or_insert((count, rank));
             fits(rank)
         });
-        start.from = first_room.unwrap_or((u32::MAX, u64::MAX));
+        let start = WalkStart {
+            group,
+            epoch,
+            need,
+            from: first_room.unwrap_or((u32::MAX, u64::MAX)),
+        };
+        match starts.iter_mut().find(|w| w.group == group) {
+            Some(w) => *w = start,
+            None => starts.push(start),
+        }
         found.copied()
     }
 

@@ -44,23 +44,11 @@ impl MaybeTime {
     }
 }
 
-impl Default for MaybeTime {
-    fn default() -> Self {
-        MaybeTime::NONE
-    }
-}
-
 impl From<SimTime> for MaybeTime {
     #[inline]
     fn from(t: SimTime) -> Self {
         assert!(t.0 != u64::MAX, "an instant at the end of time");
         MaybeTime(t.0)
-    }
-}
-
-impl From<Option<SimTime>> for MaybeTime {
-    fn from(t: Option<SimTime>) -> Self {
-        t.map_or(MaybeTime::NONE, MaybeTime::from)
     }
 }
 
