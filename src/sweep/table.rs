@@ -18,8 +18,6 @@
 //! Every number is rounded to 4 decimals, as the summary is, and printed in
 //! the shortest form that reads back to the same value (`12`, `0.9986`).
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::store::RunRecord;
@@ -28,35 +26,9 @@ use crate::metrics::round4;
 
 pub use crate::metrics::flatten;
 
-/// The children of a summary's node as
-/// [`summary_children`](crate::metrics::summary_children) names them, the
-/// names borrowed where the summary has them: the entries of an object
-/// (the top-level `seed` left out), the elements of a list keyed by their
-/// `name` or index.
-fn kids(v: &Value, root: bool) -> Vec<(Cow<'_, str>, &Value)> {
-    match v {
-        Value::Object(map) => map
-            .iter()
-            .filter(|(k, _)| !(root && k.as_str() == "seed"))
-            .map(|(k, v)| (Cow::Borrowed(k.as_str()), v))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let key = match item.get("name").and_then(Value::as_str) {
-                    Some(name) => Cow::Borrowed(name),
-                    None => Cow::Owned(i.to_string()),
-                };
-                (key, item)
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Calls `f` with each of [`kids`], in order, without collecting them (an
-/// index key is written into one reused buffer).
+/// Calls `f` with each of the children
+/// [`summary_children`](crate::metrics::summary_children) lists, in order,
+/// without collecting them (an index key is written into one reused buffer).
 fn each_kid<'v>(v: &'v Value, root: bool, mut f: impl FnMut(&str, &'v Value)) {
     match v {
         Value::Object(map) => {
@@ -125,7 +97,7 @@ impl Node {
                 Some(i) => i,
                 None => {
                     // A new field (rare: the first summaries bring them).
-                    let kids = kids(v, root);
+                    let kids = crate::metrics::summary_children(v, root);
                     while at < self.children.len()
                         && !kids.iter().any(|(k, _)| *k == self.children[at].0)
                         && self.children[at].0.as_str() < key
