@@ -38,7 +38,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Mutex;
 
@@ -705,27 +705,26 @@ pub fn run(
     let (worked, committed) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<Finished>();
         let commits = scope.spawn(|| committer.run(rx));
-        let worked = pool.install(|| {
-            todo.par_iter()
-                .try_for_each_with(tx, |tx, r| -> Result<(), SweepError> {
-                    if committer.failed() {
-                        // The committer's error is the one reported.
-                        return Ok(());
-                    }
-                    let text = run_record(sweep, r)?;
-                    let path = session.run_path(r);
-                    // Parsed here, as `finish` would parse the file read
-                    // back: the tables need not read it from disk.
-                    let rec = parse_run(&text, &path)?;
-                    let finished = Finished::write(r, path, text.as_bytes())?.with_record(rec);
-                    // A closed channel means the committer stopped on an
-                    // error, which is reported below.
-                    if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
-                        f.discard();
-                    }
-                    Ok(())
-                })
+        // Each worker takes the next run not yet taken, one at a time, so
+        // that none sits idle while another still has a queue of runs: with
+        // runs of a millisecond, splitting the list into stretches left one
+        // thread finishing a stretch of a hundred runs alone at the end.
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let worked = pool.broadcast(|_| -> Result<(), (usize, SweepError)> {
+            let tx = tx.clone();
+            while !stop.load(Ordering::Relaxed) && !committer.failed() {
+                // The committer's error, if any, is the one reported.
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(r) = todo.get(i) else { break };
+                if let Err(e) = simulate_and_write(sweep, &session, r, &tx) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err((i, e));
+                }
+            }
+            Ok(())
         });
+        drop(tx);
         // Every worker is done: the last batch goes now.
         commits.thread().unpark();
         (worked, commits.join())
@@ -735,10 +734,35 @@ pub fn run(
         Ok(Err(e)) => return Err(e),
         Err(panic) => std::panic::resume_unwind(panic),
     };
-    worked?;
+    // Of several failed runs, the first in sweep order is reported.
+    if let Some((_, e)) = (worked.into_iter().filter_map(Result::err)).min_by_key(|&(i, _)| i) {
+        return Err(e);
+    }
     session.keep(named);
     // The tables are built on the sweep's threads too.
     pool.install(|| session.finish())
+}
+
+/// Simulates run `r` of `sweep`, writes its file under a temporary name
+/// and hands it to the committer over `tx`.
+fn simulate_and_write<'a>(
+    sweep: &Sweep,
+    session: &Session,
+    r: &'a RunSpec,
+    tx: &std::sync::mpsc::Sender<Finished<'a>>,
+) -> Result<(), SweepError> {
+    let text = run_record(sweep, r)?;
+    let path = session.run_path(r);
+    // Parsed here, as `finish` would parse the file read back: the tables
+    // need not read it from disk.
+    let rec = parse_run(&text, &path)?;
+    let finished = Finished::write(r, path, text.as_bytes())?.with_record(rec);
+    // A closed channel means the committer stopped on an error, which is
+    // reported by `run`.
+    if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
+        f.discard();
+    }
+    Ok(())
 }
 
 /// Simulates run `r` of `sweep` and returns the text of its run file
