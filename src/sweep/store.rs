@@ -7,23 +7,24 @@
 //! DIR/aggregate.csv     one row per combination (whole sweeps only, not shards)
 //! ```
 //!
-//! Each run file is written atomically (temporary file, synced, then
-//! renamed) into `DIR/runs/` in place within moments of its run's end (the
-//! files of runs that end together are synced as one batch, see `Committer`),
-//! so killing a sweep keeps every finished run but the last few; `resume` skips the runs whose file is there and belongs to
-//! this sweep. The tables are built from the run files' texts, whoever
-//! wrote them, so a fresh, resumed or merged sweep gives the same bytes: the
-//! texts this process wrote are parsed as they are written (the same parse
-//! as reading the file back, not read back), the runs skipped on `resume`
-//! are read from disk and checked again. The tables and the manifest are
-//! written all-or-nothing at the end: a new folder is staged beside `DIR` with them and links to the
-//! run files, and renamed into place (`output::folder`), so a folder never
-//! shows the tables of one sweep beside those of another: until then a
-//! previous result's manifest and tables stay as they were (a new folder
-//! gets its manifest at the start, so `merge` can tell an unfinished shard). A folder holding
-//! files of another sweep (another fingerprint) is refused, never mixed. A
-//! folder is written by one process at a time (a second one is refused
-//! with a message): give each shard its own folder.
+//! Each run file is written atomically (temporary file, synced, then renamed)
+//! into `DIR/runs/` in place within moments of its run's end (the files of runs
+//! that end together are synced as one batch, see `Committer`), so killing a
+//! sweep keeps every finished run but the last few; `resume` skips the runs
+//! whose file is there and belongs to this sweep. The tables are built from the
+//! run files' texts, whoever wrote them, so a fresh, resumed or merged sweep
+//! gives the same bytes: the texts this process wrote are parsed as they are
+//! written (the same parse as reading the file back, not read back), the runs
+//! skipped on `resume` are read from disk and checked again. The tables and the
+//! manifest are written all-or-nothing at the end: a new folder is staged
+//! beside `DIR` with them and links to the run files, and renamed into place
+//! (`output::folder`), so a folder never shows the tables of one sweep beside
+//! those of another: until then a previous result's manifest and tables stay as
+//! they were (a new folder gets its manifest at the start, so `merge` can tell
+//! an unfinished shard). A folder holding files of another sweep (another
+//! fingerprint) is refused, never mixed. A folder is written by one process at
+//! a time (a second one is refused with a message): give each shard its own
+//! folder.
 //!
 //! Everything read back from a folder is untrusted: a manifest's counts must
 //! agree (`total_runs = combinations x seeds`, at most [`MAX_RUNS`]) before
@@ -713,8 +714,8 @@ pub fn run(
         let stop = AtomicBool::new(false);
         let worked = pool.broadcast(|_| -> Result<(), (usize, SweepError)> {
             let tx = tx.clone();
+            // Once the committer fails, its error is the one reported.
             while !stop.load(Ordering::Relaxed) && !committer.failed() {
-                // The committer's error, if any, is the one reported.
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = todo.get(i) else { break };
                 if let Err(e) = simulate_and_write(sweep, &session, r, &tx) {
