@@ -165,6 +165,10 @@ struct Fixed(i128);
 
 /// 2⁶⁴.
 const FIXED_ONE: f64 = 18_446_744_073_709_551_616.0;
+/// 2⁻⁶⁴: multiplying by it is dividing by [`FIXED_ONE`], exactly (a power
+/// of two, and the values scaled are whole numbers, far from underflow),
+/// without a division's latency.
+const FIXED_UNIT: f64 = 1.0 / FIXED_ONE;
 
 impl Fixed {
     const ONE: Fixed = Fixed(1 << 64);
@@ -219,7 +223,7 @@ impl Fixed {
             let sticky = u64::from(size & ((1u128 << shift) - 1) != 0);
             (top | sticky) as f64 * f64::from_bits(u64::from(1023 + shift) << 52)
         };
-        (if v < 0 { -f } else { f }) / FIXED_ONE
+        (if v < 0 { -f } else { f }) * FIXED_UNIT
     }
 
     fn plus(self, o: Fixed) -> Fixed {
@@ -1063,11 +1067,13 @@ impl Ledger {
     /// Recomputes a line's rate from its weights and the prices now.
     fn rerate(&mut self, line: u32) {
         let l = &mut self.lines[line as usize];
-        let mut rate = [0.0; 3];
+        // Summed in place: a sum built beside and copied over is read back
+        // whole right after its parts were stored one by one, which the
+        // processor cannot forward from its stores (a stall per change).
+        l.rate = [0.0; 3];
         for x in &l.terms {
-            rate[x.part] += self.tariffs[x.tariff as usize].price * x.weight.to_f64();
+            l.rate[x.part] += self.tariffs[x.tariff as usize].price * x.weight.to_f64();
         }
-        l.rate = rate;
     }
 
     /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew.
