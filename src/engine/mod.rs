@@ -56,7 +56,7 @@ mod task_failures;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::metrics::{TaskRecord, TaskRecords};
 pub use event::Event;
@@ -75,8 +75,8 @@ use crate::metrics::{
     Cause, EventLog, InterruptionSummary, Recorder, SampleColumns, Summary, Timeseries,
 };
 use crate::model::{
-    Cluster, HostPort, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
-    ServiceId, SpotNoticeCause, TaskId, TaskReq, Unfit,
+    Cluster, HostPort, ImageId, InstanceGroupId, InstanceId, JobId, OperationId, PoolId,
+    ProviderId, ServiceId, SpotNoticeCause, TaskId, TaskReq, Unfit,
 };
 use crate::placement::{self, Policy};
 use crate::sim::{EventQueue, RngStreams, SimDuration, SimRng, SimTime};
@@ -211,9 +211,13 @@ pub struct Simulation {
     providers: Vec<ProviderState>,
     /// The capacity provider of each task placed through one.
     task_provider: std::collections::BTreeMap<TaskId, ProviderId>,
-    /// Per task definition: its host ports and images (read only).
+    /// Per task definition: its host ports and images (read only), the
+    /// images interned: whether an instance holds them is asked at every
+    /// placement.
     td_ports: Vec<Vec<HostPort>>,
-    td_images: Vec<Vec<String>>,
+    td_images: Vec<Vec<ImageId>>,
+    /// Image names, by [`ImageId`].
+    image_names: Vec<String>,
     /// Tasks of a revision that fails to start (D4).
     doomed: BTreeSet<TaskId>,
     /// Task crashes, start and pull failures (`task_failures.rs`).
@@ -264,12 +268,21 @@ impl Simulation {
         let providers = (spec.capacity_providers.iter())
             .map(ProviderState::from_spec)
             .collect();
+        let mut image_ids = BTreeMap::new();
+        let mut image_names = Vec::new();
         let (td_ports, td_images) = spec
             .task_definitions
             .iter()
             .map(|t| {
-                let images = t.def.containers.iter().map(|c| c.image.clone());
-                (t.def.host_ports(), images.collect())
+                let images = (t.def.containers.iter())
+                    .map(|c| {
+                        *image_ids.entry(c.image.as_str()).or_insert_with(|| {
+                            image_names.push(c.image.clone());
+                            ImageId(image_names.len() as u32 - 1)
+                        })
+                    })
+                    .collect();
+                (t.def.host_ports(), images)
             })
             .unzip();
         let horizon = SimTime::ZERO + spec.horizon;
@@ -296,6 +309,7 @@ impl Simulation {
             task_provider: std::collections::BTreeMap::new(),
             td_ports,
             td_images,
+            image_names,
             doomed: BTreeSet::new(),
             task_failures: task_failures::FailureState::new(&spec, &streams),
             request_at: std::collections::BTreeMap::new(),

@@ -28,8 +28,8 @@ use crate::market::sample_time_to_interruption;
 use crate::metrics::{Availability, BelowTracker, DeploymentSummary, Requests};
 use crate::model::Cluster;
 use crate::model::{
-    GroupId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts, TaskDefId,
-    TaskId, TaskOwner, TaskState, Unfit,
+    GroupId, ImageId, InstanceId, InstanceState, NewTask, ServiceId, StopReason, TaskCounts,
+    TaskDefId, TaskId, TaskOwner, TaskState, Unfit,
 };
 use crate::placement::{scale_in, Policy, Strategy};
 use crate::sim::{SimDuration, SimTime};
@@ -369,7 +369,7 @@ impl Simulation {
         // X4: failed pulls retried, or a start failure (P9, D4); an image
         // whose every pull failed is not on the instance afterwards.
         let (pending, pulled) = self.draw_start_failures(id, owner, !cached, pending);
-        let images: &[String] = if pulled {
+        let images: &[ImageId] = if pulled {
             &self.td_images[def.index()]
         } else {
             &[]

@@ -427,10 +427,8 @@ impl Simulation {
         let now = self.queue.now();
         let name = self.whose_name(whose);
         let (event, why) = if pulled {
-            let image = self.td_images[self.cluster.task(t).def.index()]
-                .first()
-                .cloned()
-                .unwrap_or_default();
+            let image = (self.td_images[self.cluster.task(t).def.index()].first())
+                .map_or("", |&i| &self.image_names[i.index()]);
             (
                 "task-pull-failed",
                 // ECS's wording, which counts every attempt.

@@ -7,7 +7,9 @@
 
 use super::attrs::{Attributes, Interner};
 use super::hash::IdMap;
-use super::ids::{AttrId, GroupId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId};
+use super::ids::{
+    AttrId, GroupId, ImageId, InstanceGroupId, InstanceId, TaskDefId, TaskId, ValueId,
+};
 use super::index::{Order, Orders, PlacementIndex};
 use super::instance::{ContainerInstance, InstanceState};
 use super::resources::Resources;
@@ -784,7 +786,7 @@ impl Cluster {
         &mut self,
         spec: NewTask,
         inst_id: InstanceId,
-        images: &[String],
+        images: &[ImageId],
         now: SimTime,
     ) -> TaskId {
         let id = self.create_provisioning(spec);
@@ -802,7 +804,7 @@ impl Cluster {
     }
 
     /// A PROVISIONING task is placed on `inst_id`: PENDING there.
-    pub fn attach(&mut self, id: TaskId, inst_id: InstanceId, images: &[String], now: SimTime) {
+    pub fn attach(&mut self, id: TaskId, inst_id: InstanceId, images: &[ImageId], now: SimTime) {
         assert_eq!(
             self.tasks[self.slot(id)].state,
             TaskState::Provisioning,
@@ -844,7 +846,7 @@ impl Cluster {
         }
         for img in images {
             if !inst.images.contains(img) {
-                inst.images.push(img.clone());
+                inst.images.push(*img);
             }
         }
         let daemon = matches!(task.owner, TaskOwner::Daemon(_));

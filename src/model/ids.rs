@@ -77,6 +77,10 @@ id_type!(
     /// An interned attribute value.
     ValueId, "val-"
 );
+id_type!(
+    /// An interned container image name.
+    ImageId, "img-"
+);
 
 #[cfg(test)]
 mod tests {

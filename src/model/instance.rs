@@ -1,6 +1,6 @@
 //! Container instances (ECS-MODEL R2, R4, R5).
 
-use super::ids::{AttrId, InstanceGroupId, InstanceId, TaskId, ValueId};
+use super::ids::{AttrId, ImageId, InstanceGroupId, InstanceId, TaskId, ValueId};
 use super::resources::Resources;
 use super::taskdef::{HostPort, Protocol};
 use crate::sim::SimTime;
@@ -80,7 +80,7 @@ pub struct ContainerInstance {
     /// When it terminated.
     pub terminated_at: Option<SimTime>,
     /// Images already pulled on this instance.
-    pub images: Vec<String>,
+    pub images: Vec<ImageId>,
 }
 
 impl ContainerInstance {

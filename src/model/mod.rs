@@ -21,7 +21,7 @@ pub use cluster::{
     Cluster, InstanceCounts, InstancePredicate, NewInstance, NewTask, TaskCounts, TaskReq,
 };
 pub use ids::{
-    AttrId, GroupId, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
+    AttrId, GroupId, ImageId, InstanceGroupId, InstanceId, JobId, OperationId, PoolId, ProviderId,
     ServiceId, TaskDefId, TaskId, ValueId,
 };
 pub use instance::{ContainerInstance, InstanceState};
