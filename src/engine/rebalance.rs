@@ -38,7 +38,9 @@
 use std::collections::BTreeMap;
 
 use super::{Capacity, Cause, ServiceSpec, Simulation};
-use crate::model::{attrs, ServiceId, StopReason, TaskId, TaskOwner, TaskState};
+use crate::model::{
+    attrs, InstanceId, InstanceState, ServiceId, StopReason, TaskId, TaskOwner, TaskState,
+};
 use crate::placement::{self, scale_in, Constraint, SpreadField, Strategy};
 
 /// A service's rebalancing state.
@@ -56,10 +58,19 @@ pub(super) struct Rebalance {
     pub started: u64,
     /// Tasks stopped to rebalance over the run.
     pub stopped: u64,
-    /// The AZs the service could place in, with the cluster's instance
-    /// changes and the revision they were found for (kept only when the
-    /// placement constraints read no task, see `service_azs`).
-    azs: Option<(u64, usize, Vec<String>)>,
+    /// The AZs the service could place in, as last found (kept only when
+    /// the placement constraints read no task, see `service_azs`).
+    azs: Option<KeptAzs>,
+}
+
+/// A service's AZs as found for a revision, with an ACTIVE instance its
+/// constraints admit in each, when the cluster had had `seen` activations.
+#[derive(Debug, Clone)]
+struct KeptAzs {
+    rev: usize,
+    seen: usize,
+    azs: Vec<String>,
+    witnesses: Vec<InstanceId>,
 }
 
 /// Whether X2 applies to a service with this spec, placement strategy chain
@@ -122,18 +133,69 @@ impl Simulation {
     /// gone drops out, and comes back when one registers); for Fargate, the
     /// configured Fargate AZs less those in an outage (X1).
     fn service_azs(&mut self, s: ServiceId) -> Vec<String> {
-        let key = (self.cluster.instance_changes(), self.services[s].current);
-        if let Some((changes, rev, azs)) = &self.services[s].rebalance.azs {
-            if (*changes, *rev) == key {
-                debug_assert_eq!(*azs, self.find_service_azs(s), "kept AZs of service {s}");
-                return azs.clone();
+        let rev = self.services[s].current;
+        let seen = self.cluster.activations().len();
+        if let Some(kept) = &self.services[s].rebalance.azs {
+            if kept.rev == rev && self.kept_azs_hold(s, kept) {
+                debug_assert_eq!(kept.azs, self.find_service_azs(s).0, "kept AZs of {s}");
+                let kept = (self.services[s].rebalance.azs.as_mut()).expect("kept AZs");
+                kept.seen = seen;
+                return kept.azs.clone();
             }
         }
-        let azs = self.find_service_azs(s);
+        let (azs, witnesses) = self.find_service_azs(s);
         if self.azs_depend_on_instances_only(s) {
-            self.services[s].rebalance.azs = Some((key.0, key.1, azs.clone()));
+            self.services[s].rebalance.azs = Some(KeptAzs {
+                rev,
+                seen,
+                azs: azs.clone(),
+                witnesses,
+            });
         }
         azs
+    }
+
+    /// Whether the AZs kept for service `s` are its AZs still. They are
+    /// while the instance found in each is ACTIVE (the answers of the
+    /// service's constraints stay while it is) and no instance that became
+    /// ACTIVE since, in another AZ, is admitted: an instance leaving ACTIVE
+    /// elsewhere, launching or terminating changes nothing, so most changes
+    /// of a large cluster cost a look at a few instances, not a search.
+    fn kept_azs_hold(&self, s: ServiceId, kept: &KeptAzs) -> bool {
+        let active = |i: InstanceId| self.cluster.instance(i).state == InstanceState::Active;
+        if !kept.witnesses.iter().all(|&w| active(w)) {
+            return false;
+        }
+        let joined = &self.cluster.activations()[kept.seen..];
+        if joined.is_empty() {
+            return true;
+        }
+        let admitted = self.admission(s);
+        joined
+            .iter()
+            .all(|&i| !active(i) || kept.azs.contains(&self.cluster.instance(i).az) || !admitted(i))
+    }
+
+    /// Whether service `s`'s constraints admit an instance (of its current
+    /// revision; for a capacity provider strategy, any provider's).
+    fn admission(&self, s: ServiceId) -> impl Fn(InstanceId) -> bool + '_ {
+        let capacity = &self.spec.services[s].capacity;
+        let svc = &self.services[s];
+        let rev = &svc.revisions[svc.current];
+        let policies: Vec<&placement::Policy> = match capacity {
+            Capacity::Asg(_) => rev.providers.iter().collect(),
+            _ => vec![&rev.policy],
+        };
+        // The constraint checks resolved once, not once per instance.
+        let unconstrained = policies.iter().any(|p| p.constraints().is_empty());
+        let checkers: Vec<_> = policies.iter().map(|p| p.checker(&self.cluster)).collect();
+        let group = svc.group;
+        move |i: InstanceId| {
+            unconstrained
+                || checkers
+                    .iter()
+                    .any(|c| c.admits_id(&self.cluster, i, group))
+        }
     }
 
     /// Whether [`find_service_azs`](Self::find_service_azs) depends only on
@@ -158,54 +220,42 @@ impl Simulation {
         }
     }
 
-    /// [`service_azs`](Self::service_azs) found from the instances.
-    fn find_service_azs(&self, s: ServiceId) -> Vec<String> {
+    /// [`service_azs`](Self::service_azs) found from the instances, with an
+    /// ACTIVE instance the service's constraints admit in each AZ (none for
+    /// Fargate).
+    fn find_service_azs(&self, s: ServiceId) -> (Vec<String>, Vec<InstanceId>) {
         let capacity = &self.spec.services[s].capacity;
         if capacity.is_fargate() {
             let mut azs = self.spec.fargate.availability_zones.clone();
             azs.retain(|a| !self.failures.is_down(a));
             azs.sort();
             azs.dedup();
-            return azs;
+            return (azs, Vec::new());
         }
-        let svc = &self.services[s];
-        let rev = &svc.revisions[svc.current];
-        let policies: Vec<&placement::Policy> = match capacity {
-            Capacity::Asg(_) => rev.providers.iter().collect(),
-            _ => vec![&rev.policy],
-        };
-        // The constraint checks resolved once, not once per instance.
-        let unconstrained = policies.iter().any(|p| p.constraints().is_empty());
-        let checkers: Vec<_> = policies.iter().map(|p| p.checker(&self.cluster)).collect();
-        let group = svc.group;
-        let admitted = |i: crate::model::InstanceId| {
-            unconstrained
-                || checkers
-                    .iter()
-                    .any(|c| c.admits_id(&self.cluster, i, group))
-        };
-        let mut azs: Vec<String> = Vec::new();
+        let admitted = self.admission(s);
+        let mut found: Vec<(&str, InstanceId)> = Vec::new();
         let level =
             (self.cluster.find_attribute(attrs::AZ)).and_then(|a| self.cluster.index().level(a));
         match level {
             Some(level) => {
                 for part in level.values() {
                     if let Some(&i) = part.members.iter().find(|&&i| admitted(i)) {
-                        azs.push(self.cluster.instance(i).az.clone());
+                        found.push((&self.cluster.instance(i).az, i));
                     }
                 }
             }
             None => {
                 for inst in self.cluster.instances() {
                     if inst.is_active() && admitted(inst.id) {
-                        azs.push(inst.az.clone());
+                        found.push((&inst.az, inst.id));
                     }
                 }
             }
         }
-        azs.sort();
-        azs.dedup();
-        azs
+        // Sorted by AZ, the first instance found in each.
+        found.sort_by_key(|&(az, _)| az);
+        found.dedup_by_key(|&mut (az, _)| az);
+        found.into_iter().map(|(az, i)| (az.to_string(), i)).unzip()
     }
 
     /// Tasks started to rebalance that are still starting (in `live`, not
@@ -317,10 +367,10 @@ impl Simulation {
             .map(|c| c.1)
             .min()
             .unwrap_or(0);
-        let name = self.service_name(s).to_string();
         if max < min + 2 {
             if self.services[s].rebalance.active {
                 self.services[s].rebalance.active = false;
+                let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,
                     &name,
@@ -367,6 +417,7 @@ impl Simulation {
         if started.is_empty() {
             return;
         }
+        let name = self.service_name(s).to_string();
         let rb = &mut self.services[s].rebalance;
         if !rb.active {
             rb.active = true;
@@ -537,7 +588,9 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::super::tests::spec;
-    use crate::model::{Cluster, ServiceId};
+    use super::super::Simulation;
+    use crate::model::{attrs, Cluster, InstanceState, NewInstance, ServiceId};
+    use crate::sim::SimTime;
 
     /// Whether X2 applies to the single service `web` configured by `extra`
     /// (`kind` is its scheduling strategy and launch type lines).
@@ -627,5 +680,95 @@ taskDefinition = "web"
         for (kind, extra, want) in table {
             assert_eq!(applies(kind, extra), want, "{kind} {extra}");
         }
+    }
+
+    /// ECS-MODEL X2: the AZs a service can place in are those with an
+    /// ACTIVE instance its constraints admit. They are kept between passes
+    /// and must follow every instance that joins or leaves: another pool's
+    /// instance in a new AZ adds nothing, an admitted one adds its AZ, and
+    /// the last admitted instance of an AZ leaving ACTIVE removes it.
+    #[test]
+    fn kept_azs_follow_the_admitted_instances_x2() {
+        let sp = spec(
+            r#"
+name = "x2-azs"
+seed = 1
+duration = "1h"
+[cluster]
+availabilityZones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
+[[instanceGroups]]
+name = "a"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1a", "us-east-1b"]
+count = 2
+attributes = { pool = "a" }
+[[instanceGroups]]
+name = "b"
+instanceTypes = ["m6i.xlarge"]
+availabilityZones = ["us-east-1c"]
+count = 1
+attributes = { pool = "b" }
+[[taskDefinitions]]
+family = "web"
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "web:1", cpu = 256, memory = 512 }]
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 2
+placementConstraints = [{ type = "memberOf", expression = "attribute:pool == a" }]
+"#,
+        );
+        let mut sim = Simulation::new(&sp, 1);
+        sim.run_until(SimTime(600_000));
+        let web = ServiceId(0);
+        assert!(sim.services[web].rebalance.eligible);
+        let azs = |sim: &mut Simulation| {
+            let kept = sim.service_azs(web);
+            assert_eq!(kept, sim.find_service_azs(web).0, "kept against found");
+            kept
+        };
+        assert_eq!(azs(&mut sim), ["us-east-1a", "us-east-1b"]);
+        assert!(sim.services[web].rebalance.azs.is_some(), "kept");
+
+        let like = sim.cluster.instance(crate::model::InstanceId(0)).clone();
+        let join = |sim: &mut Simulation, pool: &str, az: &str| {
+            let id = sim.cluster.add_instance(
+                NewInstance {
+                    group: like.group,
+                    instance_type: like.instance_type.clone(),
+                    az: az.to_string(),
+                    registered: like.registered,
+                    eni_capacity: like.eni_capacity,
+                    attributes: vec![
+                        (attrs::AZ.to_string(), az.to_string()),
+                        ("pool".to_string(), pool.to_string()),
+                    ],
+                    tie: 7,
+                },
+                SimTime(600_000),
+            );
+            sim.cluster.activate_instance(id, SimTime(601_000));
+            id
+        };
+        // Another pool's instance, in an AZ the service has none in.
+        join(&mut sim, "b", "us-east-1d");
+        assert_eq!(azs(&mut sim), ["us-east-1a", "us-east-1b"]);
+        // An admitted one there.
+        let d = join(&mut sim, "a", "us-east-1d");
+        assert_eq!(azs(&mut sim), ["us-east-1a", "us-east-1b", "us-east-1d"]);
+        // The only admitted instance of us-east-1a leaves ACTIVE.
+        let in_a = (sim.cluster.instances().iter())
+            .find(|i| i.az == "us-east-1a" && i.state == InstanceState::Active)
+            .map(|i| i.id)
+            .expect("an instance in us-east-1a");
+        sim.cluster.set_draining(in_a);
+        assert_eq!(azs(&mut sim), ["us-east-1b", "us-east-1d"]);
+        // A second admitted instance in us-east-1d: the AZ stays when the
+        // first one leaves.
+        join(&mut sim, "a", "us-east-1d");
+        sim.cluster.set_draining(d);
+        assert_eq!(azs(&mut sim), ["us-east-1b", "us-east-1d"]);
     }
 }

@@ -172,6 +172,10 @@ pub struct Cluster {
     /// between means the same instances are ACTIVE (with the same
     /// attributes and cached answers).
     instance_changes: u64,
+    /// Every instance that became ACTIVE, in order (an instance once per
+    /// registration): what depends on which instances are ACTIVE may look
+    /// at those that joined since it last looked.
+    activations: Vec<InstanceId>,
     predicates: Vec<CachedPredicate>,
 }
 
@@ -272,6 +276,12 @@ impl Cluster {
     /// ACTIVE may be kept while it stays the same.
     pub fn instance_changes(&self) -> u64 {
         self.instance_changes
+    }
+
+    /// Every instance that became ACTIVE so far, in order (an instance
+    /// once per registration; it may have left ACTIVE since).
+    pub fn activations(&self) -> &[InstanceId] {
+        &self.activations
     }
 
     /// Partitions the placement index by `name` and counts each group's
@@ -724,6 +734,7 @@ impl Cluster {
             accepted,
         );
         self.count_instance(Some(InstanceState::Registering), InstanceState::Active);
+        self.activations.push(id);
     }
 
     /// ACTIVE -> DRAINING: the instance takes no new tasks (D1).
