@@ -168,10 +168,6 @@ pub struct Cluster {
     provisioning: Vec<u32>,
     instances_in_use: u32,
     instance_counts: InstanceCounts,
-    /// Instance state changes so far: a value read twice with no change
-    /// between means the same instances are ACTIVE (with the same
-    /// attributes and cached answers).
-    instance_changes: u64,
     /// Every instance that became ACTIVE, in order (an instance once per
     /// registration): what depends on which instances are ACTIVE may look
     /// at those that joined since it last looked.
@@ -269,13 +265,6 @@ impl Cluster {
     /// An empty cluster.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The number of instance state changes so far (launch, ACTIVE,
-    /// DRAINING, terminated): what depends only on which instances are
-    /// ACTIVE may be kept while it stays the same.
-    pub fn instance_changes(&self) -> u64 {
-        self.instance_changes
     }
 
     /// Every instance that became ACTIVE so far, in order (an instance
@@ -636,7 +625,6 @@ impl Cluster {
     }
 
     fn count_instance(&mut self, from: Option<InstanceState>, to: InstanceState) {
-        self.instance_changes += 1;
         let c = &mut self.instance_counts;
         if let Some(n) = from.and_then(|s| c.slot(s)) {
             *n = n.saturating_sub(1);

@@ -81,30 +81,27 @@ pub fn choose_victims(
         k
     };
 
-    // Whether tasks of one instance differ in more than their age.
-    let own_parts = steps
-        .iter()
-        .any(|s| matches!(s, Step::Binpack(_) | Step::Random));
-
     // Candidates grouped by instance, instances in id order, each
     // instance's tasks in their fixed order: one sort of the candidates
     // (a scale-in looks at the group's tasks, never at every instance the
     // cluster has had).
     let newest = |i: usize| u64::MAX - u64::from(candidates[i].0);
-    // (instance, candidate index) in that order.
+    // The steps that tell tasks of one instance apart by more than age.
     let own_steps: Vec<usize> = (steps.iter().enumerate())
         .filter(|(_, s)| matches!(s, Step::Binpack(_) | Step::Random))
         .map(|(j, _)| j)
         .collect();
-    let (order, inst_of): (Vec<usize>, Vec<u32>) = if let [j] = own_steps[..] {
-        // One step tells tasks of an instance apart (the usual binpack
-        // second): its key alone, 24 bytes a task to sort instead of 64.
+    // (candidate index, instance) in that order.
+    let (order, inst_of): (Vec<usize>, Vec<u32>) = if let [] | [_] = own_steps[..] {
+        // None or one such step (the service default; binpack second): its
+        // key alone, 24 bytes a task to sort instead of 64, the same order.
+        let own = |i: usize| own_steps.first().map_or(0, |&j| task_part(i)[j]);
         let mut keyed: Vec<(u32, u64, u32, u32)> = candidates
             .iter()
             .enumerate()
             .filter_map(|(i, &t)| {
                 let inst = cluster.task_placement(t).0?;
-                Some((inst.0, task_part(i)[j], u32::MAX - t.0, i as u32))
+                Some((inst.0, own(i), u32::MAX - t.0, i as u32))
             })
             .collect();
         keyed.sort_unstable();
@@ -112,7 +109,7 @@ pub fn choose_victims(
             .iter()
             .map(|&(inst, .., i)| (i as usize, inst))
             .unzip()
-    } else if own_parts {
+    } else {
         let mut keyed: Vec<(u32, [u64; MAX_STRATEGIES], u64, usize)> = candidates
             .iter()
             .enumerate()
@@ -123,24 +120,6 @@ pub fn choose_victims(
             .collect();
         keyed.sort_unstable();
         keyed.iter().map(|&(inst, .., i)| (i, inst)).unzip()
-    } else {
-        // Tasks of an instance differ only in age: the same order from one
-        // word per task (instance, then newest first), a quarter of the
-        // bytes to sort.
-        let mut keyed: Vec<(u64, u32)> = candidates
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &t)| {
-                let inst = cluster.task_placement(t).0?;
-                let key = (u64::from(inst.0) << 32) | u64::from(u32::MAX - t.0);
-                Some((key, i as u32))
-            })
-            .collect();
-        keyed.sort_unstable();
-        keyed
-            .iter()
-            .map(|&(key, i)| (i as usize, (key >> 32) as u32))
-            .unzip()
     };
 
     // One entry per instance holding candidates.
@@ -211,11 +190,10 @@ pub fn choose_victims(
     // Per (attribute step, value): the group's tasks left there.
     let mut counts: BTreeMap<(usize, ValueId), u32> = BTreeMap::new();
     let mut cell_of: BTreeMap<[ValueId; MAX_STRATEGIES], usize> = BTreeMap::new();
-    let mut cells: Vec<Cell> = Vec::new();
-    // Per cell, its instances and their keys, made into its queue at once
-    // (one heap build, not a sift per instance; keys are unique, so the
-    // queue answers the same).
-    let mut entries: Vec<Vec<(u32, Reverse<Key>)>> = Vec::new();
+    // Per cell, its values and its instances with their keys, made into
+    // its queue at once (one heap build, not a sift per instance; keys are
+    // unique, so the queue answers the same).
+    let mut found: Vec<(Vec<ValueId>, Vec<Entry>)> = Vec::new();
     for (slot, inst) in insts.iter().enumerate() {
         let mut key = [MISSING_VALUE; MAX_STRATEGIES];
         for (v, &(_, a)) in key.iter_mut().zip(&attr_steps) {
@@ -232,20 +210,19 @@ pub fn choose_victims(
                         .entry((j, v))
                         .or_insert_with(|| cluster.group_count_on_value(group, a, v));
                 }
-                cells.push(Cell {
-                    values,
-                    queue: PriorityQueue::with_default_hasher(),
-                });
-                entries.push(Vec::new());
-                cell_of.insert(key, cells.len() - 1);
-                cells.len() - 1
+                found.push((values, Vec::new()));
+                cell_of.insert(key, found.len() - 1);
+                found.len() - 1
             }
         };
-        entries[c].push((slot as u32, Reverse(inst_key(inst))));
+        found[c].1.push((slot as u32, Reverse(inst_key(inst))));
     }
-    for (cell, entries) in cells.iter_mut().zip(entries) {
-        cell.queue = PriorityQueue::from(entries);
-    }
+    let mut cells: Vec<Cell> = (found.into_iter())
+        .map(|(values, entries)| Cell {
+            values,
+            queue: PriorityQueue::from(entries),
+        })
+        .collect();
     let mut chosen = Vec::with_capacity(n.min(order.len()));
     while chosen.len() < n {
         // The best cell: its best instance's key with the value counts.
@@ -284,6 +261,9 @@ pub fn choose_victims(
     }
     chosen
 }
+
+/// An instance (its slot) with the key of its front task, in a cell's queue.
+type Entry = (u32, Reverse<Key>);
 
 /// Instances sharing the value of every spread attribute of the chain.
 struct Cell {
