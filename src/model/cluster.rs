@@ -921,9 +921,11 @@ impl Cluster {
             self.index
                 .update_group_count(inst.rank, &inst.attributes, group, old, new);
         }
-        for &attr in &self.counted_attrs {
-            let value = inst.attribute(attr).unwrap_or(super::index::MISSING_VALUE);
-            let c = self.group_on_value.entry((group, attr, value)).or_insert(0);
+        for (attr, column) in &self.counted_values {
+            let value = column[inst_id.index()];
+            let c = (self.group_on_value)
+                .entry((group, *attr, value))
+                .or_insert(0);
             if up {
                 *c += 1;
             } else {

@@ -8,7 +8,9 @@
 //!   partition attribute (e.g. one AZ), plus one global partition of all;
 //! * inside a partition, instances are ordered by remaining memory, by
 //!   remaining CPU, by tie-break rank alone, and, for each tracked task
-//!   group, by that group's task count on the instance.
+//!   group, by that group's task count on the instance (a [`GroupOrder`]:
+//!   the many instances holding none of the group's tasks are bits beside
+//!   the order by rank, not entries).
 //!
 //! A level (the global partition, or the partitions of one attribute) keeps
 //! only the orders an indexed policy walks there ([`Orders`], asked for by
@@ -587,8 +589,9 @@ pub struct Partition {
     pub cpu_by_mem: Vec<Classed>,
     /// Ranks.
     pub by_rank: BTreeSet<u64>,
-    /// Per kept group: (tasks of the group on the instance, rank).
-    pub by_group: IdMap<GroupId, BTreeSet<(u32, u64)>>,
+    /// Per kept group: its members by (tasks of the group on the
+    /// instance, rank).
+    pub by_group: IdMap<GroupId, GroupOrder>,
     /// Members in arbitrary order, for uniform sampling.
     pub members: Vec<InstanceId>,
     position: IdMap<InstanceId, usize>,
@@ -611,6 +614,91 @@ struct WalkStart {
     epoch: u64,
     need: Resources,
     from: (u32, u64),
+}
+
+/// The members of a partition that a group's order admits, by (tasks of
+/// the group on the instance, rank).
+///
+/// On a big cluster most instances hold no task of a given group (a
+/// service of 500 tasks over 5,000 instances), so the members with none are
+/// not kept as entries: they are the partition's ranks (`by_rank`, already
+/// in rank order) whose bit is set in `zero`. Only the members holding
+/// some of the group's tasks are entries of `counted`. An instance joining
+/// sets a bit instead of inserting into an ordered set per kept group, and
+/// a group's first task on an instance inserts into a short set instead of
+/// moving an entry of a set as large as the partition. The order read is
+/// the same: every count-0 member by rank, then `counted`.
+#[derive(Debug, Clone, Default)]
+pub struct GroupOrder {
+    /// Bit `i` set when instance `i` is a member with no task of the group.
+    zero: Vec<u64>,
+    /// (tasks of the group, rank) of the members holding some.
+    counted: BTreeSet<(u32, u64)>,
+}
+
+impl GroupOrder {
+    fn word(rank: u64) -> (usize, u64) {
+        let i = rank_instance(rank).index();
+        (i / 64, 1 << (i % 64))
+    }
+
+    /// Whether the instance of `rank` is a member with no task of the group.
+    fn is_zero(&self, rank: u64) -> bool {
+        let (w, bit) = Self::word(rank);
+        self.zero.get(w).is_some_and(|x| x & bit != 0)
+    }
+
+    /// Clears the instance's zero bit; returns whether it was set.
+    fn take_zero(&mut self, rank: u64) -> bool {
+        let (w, bit) = Self::word(rank);
+        match self.zero.get_mut(w) {
+            Some(x) if *x & bit != 0 => {
+                *x &= !bit;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds the instance of `rank` holding `count` tasks of the group.
+    fn insert(&mut self, count: u32, rank: u64) {
+        if count > 0 {
+            self.counted.insert((count, rank));
+            return;
+        }
+        let (w, bit) = Self::word(rank);
+        if self.zero.len() <= w {
+            self.zero.resize(w + 1, 0);
+        }
+        self.zero[w] |= bit;
+    }
+
+    /// Removes the instance of `rank` holding `count` tasks of the group;
+    /// returns whether it was a member.
+    fn remove(&mut self, count: u32, rank: u64) -> bool {
+        if count > 0 {
+            self.counted.remove(&(count, rank))
+        } else {
+            self.take_zero(rank)
+        }
+    }
+
+    /// The entries from `from` on, in (count, rank) order; `by_rank` is the
+    /// partition's.
+    fn range<'a>(
+        &'a self,
+        by_rank: &'a BTreeSet<u64>,
+        from: (u32, u64),
+    ) -> impl Iterator<Item = (u32, u64)> + 'a {
+        let zeros = (from.0 == 0).then(|| {
+            (by_rank.range(from.1..))
+                .filter(|&&r| self.is_zero(r))
+                .map(|&r| (0, r))
+        });
+        // The counted entries are looked up only once the zeros are passed.
+        let counted = std::iter::once(from).flat_map(|from| self.counted.range(from..).copied());
+        zeros.into_iter().flatten().chain(counted)
+    }
 }
 
 /// Set `i` of `sets`, created (with those before it) if missing.
@@ -648,14 +736,14 @@ impl Partition {
         need: Resources,
         mut fits: impl FnMut(u64) -> bool,
     ) -> Option<(u32, u64)> {
-        let set = self.by_group.get(&group)?;
+        let order = self.by_group.get(&group)?;
         let epoch = index.walk_epoch;
         let mut starts = self.walk_starts.borrow_mut();
         let from = (starts.iter())
             .find(|w| w.group == group && w.epoch == epoch && w.need == need)
             .map_or((0, 0), |w| w.from);
         let mut first_room = None;
-        let found = set.range(from..).find(|&&(count, rank)| {
+        let found = order.range(&self.by_rank, from).find(|&(count, rank)| {
             if !index.may_have_room(rank, need) {
                 return false;
             }
@@ -672,7 +760,13 @@ impl Partition {
             Some(w) => *w = start,
             None => starts.push(start),
         }
-        found.copied()
+        found
+    }
+
+    /// The order of `group`, if kept here: its entries (tasks of the group
+    /// on the instance, rank) in increasing order.
+    pub fn group_order(&self, group: GroupId) -> Option<impl Iterator<Item = (u32, u64)> + '_> {
+        (self.by_group.get(&group)).map(|o| o.range(&self.by_rank, (0, 0)))
     }
 
     /// The set `i` of the order by memory (see [`Orders::set_for`]), if
@@ -705,7 +799,7 @@ impl Partition {
         self.by_rank.insert(rank);
         for &(g, c) in counts {
             if orders.admits(g, accepted) {
-                self.by_group.entry(g).or_default().insert((c, rank));
+                self.by_group.entry(g).or_default().insert(c, rank);
             }
         }
         self.position.insert(id, self.members.len());
@@ -730,8 +824,8 @@ impl Partition {
         self.count_classes(rem, false);
         self.by_rank.remove(&rank);
         for &(g, c) in counts {
-            if let Some(set) = self.by_group.get_mut(&g) {
-                set.remove(&(c, rank));
+            if let Some(order) = self.by_group.get_mut(&g) {
+                order.remove(c, rank);
             }
         }
         if let Some(pos) = self.position.remove(&id) {
@@ -811,6 +905,9 @@ pub struct PlacementIndex {
     level_orders: Vec<Orders>,
     /// Groups whose per-instance counts some level orders.
     pub groups: Vec<GroupId>,
+    /// By group id: whether it is one of `groups` (asked at every change
+    /// of a group's count).
+    tracked: Vec<bool>,
     /// Moves whenever an instance gains room, joins the index, or loses a
     /// task of a group, or a group's order is filled: while it stays, an
     /// instance without room for a need keeps lacking it and no entry
@@ -871,6 +968,10 @@ impl PlacementIndex {
                 }
                 if !self.groups.contains(&g) {
                     self.groups.push(g);
+                    if self.tracked.len() <= g.index() {
+                        self.tracked.resize(g.index() + 1, false);
+                    }
+                    self.tracked[g.index()] = true;
                 }
             }
         }
@@ -917,7 +1018,7 @@ impl PlacementIndex {
                 set_mut(&mut part.cpu_by_mem, cpu_set - 1).insert(rem.memory, rem.cpu, rank)
             }
             Order::Group(g, _) => {
-                part.by_group.entry(g).or_default().insert((count, rank));
+                part.by_group.entry(g).or_default().insert(count, rank);
                 self.walk_epoch += 1;
             }
         }
@@ -992,7 +1093,7 @@ impl PlacementIndex {
 
     /// Whether some level orders `g`'s per-instance counts.
     pub fn tracks_group(&self, g: GroupId) -> bool {
-        self.groups.contains(&g)
+        self.tracked.get(g.index()).copied().unwrap_or(false)
     }
 
     pub(crate) fn for_each_partition(
@@ -1063,13 +1164,23 @@ impl PlacementIndex {
             self.walk_epoch += 1;
         }
         // Only the partitions of levels that keep the group have its order.
-        self.for_each_partition(attrs, |p, _| {
-            if let Some(set) = p.by_group.get_mut(&group) {
-                if set.remove(&(old, rank)) {
-                    set.insert((new, rank));
+        let update = |p: &mut Partition| {
+            if let Some(order) = p.by_group.get_mut(&group) {
+                if order.remove(old, rank) {
+                    order.insert(new, rank);
                 }
             }
-        });
+        };
+        if self.global_orders.filters(group).is_some() {
+            update(&mut self.global);
+        }
+        for ((attr, parts), orders) in self.levels.iter_mut().zip(&self.level_orders) {
+            if orders.filters(group).is_some() {
+                if let Some(p) = parts.get_mut(&value_in(attrs, *attr)) {
+                    update(p);
+                }
+            }
+        }
     }
 }
 

@@ -564,9 +564,12 @@ mod checker_tests {
             c.activate_instance(id, SimTime(1));
         }
         let in_order = |c: &Cluster| -> Vec<InstanceId> {
-            let mut v: Vec<InstanceId> = c.index().global.by_group[&group]
-                .iter()
-                .map(|&(_, r)| crate::model::index::rank_instance(r))
+            let mut v: Vec<InstanceId> = c
+                .index()
+                .global
+                .group_order(group)
+                .expect("kept")
+                .map(|(_, r)| crate::model::index::rank_instance(r))
                 .collect();
             v.sort();
             v

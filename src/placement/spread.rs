@@ -55,6 +55,17 @@ mod tests {
     };
     use crate::sim::SimTime;
 
+    /// What a group's order must read, from the cluster's own counts: every
+    /// member of the partition (no `memberOf` filter here) by (tasks of the
+    /// group on it, rank).
+    fn order_of(c: &Cluster, part: &Partition, g: GroupId) -> Vec<(u32, u64)> {
+        let mut v: Vec<(u32, u64)> = (part.by_rank.iter())
+            .map(|&r| (c.group_count_on_instance(g, rank_instance(r)), r))
+            .collect();
+        v.sort();
+        v
+    }
+
     fn task(group: GroupId, cpu: u32, memory: u32) -> NewTask {
         NewTask {
             def: TaskDefId(0),
@@ -110,10 +121,14 @@ mod tests {
             c.check_resources(c.instance(rank_instance(rank)), &req)
                 .is_ok()
         };
-        let plain = part.by_group[&spread]
-            .iter()
+        assert!(part
+            .group_order(spread)
+            .expect("kept")
+            .eq(order_of(&c, part, spread)));
+        let plain = order_of(&c, part, spread)
+            .into_iter()
             .find(|e| fits(e.1))
-            .map(|&(n, r)| (u64::from(n), r));
+            .map(|(n, r)| (u64::from(n), r));
         // The plain walk checks the 89 full instances before 90.
         assert_eq!(calls.get(), 90);
         calls.set(0);
@@ -212,10 +227,12 @@ mod tests {
                         .is_ok()
                 };
                 let part = &c.index().global;
-                let plain = part.by_group[&g]
-                    .iter()
+                let order = order_of(&c, part, g);
+                assert!(part.group_order(g).expect("kept").eq(order.iter().copied()));
+                let plain = order
+                    .into_iter()
                     .find(|e| fits(e.1))
-                    .map(|&(n, r)| (u64::from(n), r));
+                    .map(|(n, r)| (u64::from(n), r));
                 assert_eq!(
                     walk_instances(c.index(), part, g, need, fits),
                     plain,
