@@ -313,13 +313,27 @@ impl ServiceState {
 
     /// Forgets a task that is stopping or gone.
     fn forget(&mut self, t: TaskId) {
-        if let Some(pos) = self.live.iter().position(|&x| x == t) {
+        if let Some(pos) = position_of(&self.live, t) {
             self.live.remove(pos);
         } else if let Some(pos) = self.retiring.iter().position(|&x| x == t) {
             self.retiring.remove(pos);
         } else if let Some(pos) = self.unhealthy.iter().position(|&x| x == t) {
             self.unhealthy.remove(pos);
         }
+    }
+}
+
+/// Where `t` is in `list`, which holds it at most once. A service's list
+/// is in the order its tasks were listed, which is mostly the order of
+/// their ids (a new task has a higher id than any before it): a binary
+/// search then finds it, and any answer it gives is right, since the list
+/// holds `t` once; when the order is broken there and it misses, the list
+/// is searched from the back, where the tasks that stop mostly are
+/// (scale-in takes the newest task of an instance first).
+fn position_of(list: &[TaskId], t: TaskId) -> Option<usize> {
+    match list.binary_search(&t) {
+        Ok(pos) => Some(pos),
+        Err(_) => list.iter().rposition(|&x| x == t),
     }
 }
 
@@ -1676,6 +1690,32 @@ impl Simulation {
             } else {
                 // X2: the stop freed room under maximumPercent.
                 self.rebalance(s);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `position_of` finds what a scan finds, in lists in id order, in
+    /// lists whose order is broken (a binary search may then miss), and
+    /// says None for a task not listed.
+    #[test]
+    fn position_of_equals_a_scan_in_any_order() {
+        let ids = |v: &[u32]| v.iter().map(|&i| TaskId(i)).collect::<Vec<_>>();
+        for list in [
+            ids(&[]),
+            ids(&[4]),
+            ids(&[1, 2, 5, 9, 12, 40]),
+            ids(&[9, 2, 40, 1, 12, 5]),
+            ids(&[1, 2, 5, 40, 9, 12]),
+            ids(&[30, 31, 32, 1, 2, 3, 4, 5]),
+        ] {
+            for t in (0..45).map(TaskId) {
+                let scan = list.iter().position(|&x| x == t);
+                assert_eq!(position_of(&list, t), scan, "{t} in {list:?}");
             }
         }
     }
