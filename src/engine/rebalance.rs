@@ -36,6 +36,7 @@
 //! (`ServiceState::rebalance`), changed only here.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{Capacity, Cause, ServiceSpec, Simulation};
 use crate::model::{
@@ -69,7 +70,9 @@ pub(super) struct Rebalance {
 struct KeptAzs {
     rev: usize,
     seen: usize,
-    azs: Vec<String>,
+    /// Shared with the passes that read them (a pass after every task
+    /// event of the service, most finding it balanced at once).
+    azs: Arc<[String]>,
     witnesses: Vec<InstanceId>,
 }
 
@@ -94,6 +97,26 @@ pub(super) fn eligible(
         && spec.deployment.maximum_percent > 100
         && !az_constraint
         && (az_first || spec.capacity.is_fargate())
+}
+
+/// Counts per AZ name, sorted by name: the service's AZs at 0, then any
+/// other AZ as it is counted (a handful of AZs: a sorted vector, no map).
+struct Counts<'a>(Vec<(&'a str, u32)>);
+
+impl<'a> Counts<'a> {
+    fn of(azs: &'a [String]) -> Counts<'a> {
+        let mut v: Vec<(&str, u32)> = azs.iter().map(|a| (a.as_str(), 0)).collect();
+        v.sort_unstable();
+        v.dedup_by_key(|c| c.0);
+        Counts(v)
+    }
+
+    fn add(&mut self, az: &'a str, n: u32) {
+        match self.0.binary_search_by(|c| c.0.cmp(az)) {
+            Ok(i) => self.0[i].1 += n,
+            Err(i) => self.0.insert(i, (az, n)),
+        }
+    }
 }
 
 /// ECS's list of counts: "3 tasks in a, 1 in b, and 0 in c" (`every`
@@ -132,18 +155,19 @@ impl Simulation {
     /// an ACTIVE instance its constraints admit (an AZ whose instances are
     /// gone drops out, and comes back when one registers); for Fargate, the
     /// configured Fargate AZs less those in an outage (X1).
-    fn service_azs(&mut self, s: ServiceId) -> Vec<String> {
+    fn service_azs(&mut self, s: ServiceId) -> Arc<[String]> {
         let rev = self.services[s].current;
         let seen = self.cluster.activations().len();
         if let Some(kept) = &self.services[s].rebalance.azs {
             if kept.rev == rev && self.kept_azs_hold(s, kept) {
-                debug_assert_eq!(kept.azs, self.find_service_azs(s).0, "kept AZs of {s}");
+                debug_assert_eq!(*kept.azs, self.find_service_azs(s).0, "kept AZs of {s}");
                 let kept = (self.services[s].rebalance.azs.as_mut()).expect("kept AZs");
                 kept.seen = seen;
                 return kept.azs.clone();
             }
         }
         let (azs, witnesses) = self.find_service_azs(s);
+        let azs: Arc<[String]> = azs.into();
         if self.azs_depend_on_instances_only(s) {
             self.services[s].rebalance.azs = Some(KeptAzs {
                 rev,
@@ -277,6 +301,13 @@ impl Simulation {
     /// cluster's per-AZ counts of the group give it without walking the
     /// tasks; otherwise, or when they do not add up, the tasks are walked.
     fn az_counts(&self, s: ServiceId, azs: &[String]) -> Vec<(String, u32)> {
+        (self.az_counts_of(s, azs).into_iter())
+            .map(|(a, n)| (a.to_string(), n))
+            .collect()
+    }
+
+    /// [`az_counts`](Self::az_counts) with the AZ names borrowed.
+    fn az_counts_of<'a>(&'a self, s: ServiceId, azs: &'a [String]) -> Vec<(&'a str, u32)> {
         if let Some(counts) = self.az_counts_indexed(s, azs) {
             debug_assert_eq!(counts, self.az_counts_walk(s, azs), "AZ counts of {s}");
             return counts;
@@ -284,24 +315,26 @@ impl Simulation {
         self.az_counts_walk(s, azs)
     }
 
-    /// [`az_counts`](Self::az_counts) by walking the service's live tasks.
-    fn az_counts_walk(&self, s: ServiceId, azs: &[String]) -> Vec<(String, u32)> {
-        let mut counts: BTreeMap<&str, u32> = azs.iter().map(|a| (a.as_str(), 0)).collect();
+    /// [`az_counts_of`](Self::az_counts_of) by walking the service's live
+    /// tasks.
+    fn az_counts_walk<'a>(&'a self, s: ServiceId, azs: &'a [String]) -> Vec<(&'a str, u32)> {
+        let mut counts = Counts::of(azs);
         for &t in &self.services[s].live {
             if let Some(az) = self.task_az(t) {
-                *counts.entry(az).or_default() += 1;
+                counts.add(az, 1);
             }
         }
-        counts
-            .into_iter()
-            .map(|(a, n)| (a.to_string(), n))
-            .collect()
+        counts.0
     }
 
     /// [`az_counts`](Self::az_counts) from the cluster's counters of the
     /// service's group per AZ value, when the AZ attribute is counted and
     /// the counts account for every live task.
-    fn az_counts_indexed(&self, s: ServiceId, azs: &[String]) -> Option<Vec<(String, u32)>> {
+    fn az_counts_indexed<'a>(
+        &'a self,
+        s: ServiceId,
+        azs: &'a [String],
+    ) -> Option<Vec<(&'a str, u32)>> {
         if self.spec.services[s].capacity.is_fargate() {
             return None;
         }
@@ -311,7 +344,7 @@ impl Simulation {
         }
         let level = self.cluster.index().level(attr)?;
         let group = self.services[s].group;
-        let mut counts: BTreeMap<&str, u32> = azs.iter().map(|a| (a.as_str(), 0)).collect();
+        let mut counts = Counts::of(azs);
         let mut total = 0usize;
         for (&value, part) in level {
             let n = self.cluster.group_count_on_value(group, attr, value);
@@ -319,17 +352,10 @@ impl Simulation {
                 continue;
             }
             let &i = part.members.first()?;
-            *counts
-                .entry(self.cluster.instance(i).az.as_str())
-                .or_default() += n;
+            counts.add(self.cluster.instance(i).az.as_str(), n);
             total += n as usize;
         }
-        (total == self.services[s].live.len()).then(|| {
-            counts
-                .into_iter()
-                .map(|(a, n)| (a.to_string(), n))
-                .collect()
-        })
+        (total == self.services[s].live.len()).then_some(counts.0)
     }
 
     /// X2: one rebalancing pass over service `s` (see the module doc).
@@ -360,16 +386,22 @@ impl Simulation {
         if azs.len() < 2 {
             return;
         }
-        let counts = self.az_counts(s, &azs);
-        let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
-        let min = (counts.iter())
-            .filter(|c| azs.contains(&c.0))
-            .map(|c| c.1)
-            .min()
-            .unwrap_or(0);
+        // Most passes find the service balanced: the counts are read with
+        // the names borrowed, and copied only when something is to be said.
+        let (max, min) = {
+            let counts = self.az_counts_of(s, &azs);
+            let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
+            let min = (counts.iter())
+                .filter(|c| azs.iter().any(|a| a == c.0))
+                .map(|c| c.1)
+                .min()
+                .unwrap_or(0);
+            (max, min)
+        };
         if max < min + 2 {
             if self.services[s].rebalance.active {
                 self.services[s].rebalance.active = false;
+                let counts = self.az_counts(s, &azs);
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,
@@ -383,6 +415,7 @@ impl Simulation {
             }
             return;
         }
+        let counts = self.az_counts(s, &azs);
         // Protected tasks are not moved (X3): some task of a fullest AZ must be free.
         let movable = self.services[s].live.iter().any(|&t| {
             !self.is_protected(s, t)
@@ -726,6 +759,7 @@ placementConstraints = [{ type = "memberOf", expression = "attribute:pool == a" 
         assert!(sim.services[web].rebalance.eligible);
         let azs = |sim: &mut Simulation| {
             let kept = sim.service_azs(web);
+            let kept = kept.to_vec();
             assert_eq!(kept, sim.find_service_azs(web).0, "kept against found");
             kept
         };
