@@ -107,3 +107,21 @@ pub enum Event {
     /// Record a time-series sample.
     Sample,
 }
+
+impl Event {
+    /// The task the event is about, for the events whose handler reads
+    /// its record first.
+    pub fn task(&self) -> Option<TaskId> {
+        match *self {
+            Event::TaskStarted(t)
+            | Event::TaskHealthy(t)
+            | Event::TaskWorkDone(t)
+            | Event::TaskStopped(t)
+            | Event::FargateSpotNotice(t)
+            | Event::ProvisioningTimeout(t)
+            | Event::HealthCheckFailed(t)
+            | Event::TaskCrashed(t) => Some(t),
+            _ => None,
+        }
+    }
+}

@@ -437,6 +437,12 @@ impl Simulation {
     /// Runs to the horizon and returns what was observed.
     pub fn run(mut self) -> RunResult {
         while let Some((_, event)) = self.queue.pop_until(self.horizon) {
+            // Events due at the same instant come in bursts (tasks placed
+            // together start and turn healthy together): the next one's
+            // task record is fetched while this one is handled.
+            if let Some(t) = self.queue.peek_now().and_then(Event::task) {
+                self.cluster.prefetch_task(t);
+            }
             self.handle(event);
             // Now and then, the records of finished tasks are let go (only
             // here: `run_until` keeps every task for tests to inspect).

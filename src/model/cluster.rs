@@ -495,6 +495,16 @@ impl Cluster {
         &self.tasks[self.slot(id)]
     }
 
+    /// Hints that task `id`'s record will be read soon (see
+    /// [`prefetch`](crate::sim::prefetch::prefetch)); nothing if it is not
+    /// held.
+    pub fn prefetch_task(&self, id: TaskId) {
+        let slot = id.0.checked_sub(self.first_task).map(|i| i as usize);
+        if let Some(task) = slot.and_then(|i| self.tasks.get(i)) {
+            crate::sim::prefetch::prefetch(task);
+        }
+    }
+
     /// Keeps task `id`'s record at least until `t` (something will ask
     /// about it then): [`retire_tasks`](Self::retire_tasks) passes over it
     /// until later.

@@ -176,6 +176,15 @@ impl<E> EventQueue<E> {
         true
     }
 
+    /// The event the next pop returns when it is due at the current time
+    /// (scheduled for the time of the last popped event); None when the
+    /// next event is later or the queue is empty. Nothing moves: a caller
+    /// may look ahead to prepare for it (fetch what it will read) while it
+    /// handles the event just popped.
+    pub fn peek_now(&self) -> Option<&E> {
+        self.current.front()
+    }
+
     /// Moves the clock forward to `time` without popping (e.g. to the horizon
     /// at the end of a run). Does nothing if `time` is not later than `now`.
     pub fn advance_to(&mut self, time: SimTime) {
@@ -199,6 +208,28 @@ mod tests {
         assert_eq!(order, ["a", "b", "c", "d"]);
         assert_eq!(q.now(), SimTime(20));
         assert_eq!(q.popped(), 4);
+    }
+
+    /// `peek_now` shows the next pop only when it is due at the time of
+    /// the last pop, and moves nothing.
+    #[test]
+    fn peek_now_shows_only_events_due_now() {
+        let mut q = EventQueue::new();
+        assert_eq!(q.peek_now(), None);
+        q.schedule(SimTime(5), 1);
+        q.schedule(SimTime(5), 2);
+        q.schedule(SimTime(9), 3);
+        assert_eq!(q.peek_now(), None, "nothing popped yet");
+        assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(5), 1)));
+        assert_eq!(q.peek_now(), Some(&2));
+        assert_eq!(q.peek_now(), Some(&2), "peeking moves nothing");
+        assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(5), 2)));
+        assert_eq!(q.peek_now(), None, "the next event is later");
+        q.schedule(SimTime(5), 4);
+        assert_eq!(q.peek_now(), Some(&4), "scheduled for now");
+        assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(5), 4)));
+        assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(9), 3)));
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
