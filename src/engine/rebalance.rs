@@ -300,14 +300,7 @@ impl Simulation {
     /// RUNNING on an ACTIVE instance, nothing else of the group there) the
     /// cluster's per-AZ counts of the group give it without walking the
     /// tasks; otherwise, or when they do not add up, the tasks are walked.
-    fn az_counts(&self, s: ServiceId, azs: &[String]) -> Vec<(String, u32)> {
-        (self.az_counts_of(s, azs).into_iter())
-            .map(|(a, n)| (a.to_string(), n))
-            .collect()
-    }
-
-    /// [`az_counts`](Self::az_counts) with the AZ names borrowed.
-    fn az_counts_of<'a>(&'a self, s: ServiceId, azs: &'a [String]) -> Vec<(&'a str, u32)> {
+    fn az_counts<'a>(&'a self, s: ServiceId, azs: &'a [String]) -> Vec<(&'a str, u32)> {
         if let Some(counts) = self.az_counts_indexed(s, azs) {
             debug_assert_eq!(counts, self.az_counts_walk(s, azs), "AZ counts of {s}");
             return counts;
@@ -315,7 +308,7 @@ impl Simulation {
         self.az_counts_walk(s, azs)
     }
 
-    /// [`az_counts_of`](Self::az_counts_of) by walking the service's live
+    /// [`az_counts`](Self::az_counts) by walking the service's live
     /// tasks.
     fn az_counts_walk<'a>(&'a self, s: ServiceId, azs: &'a [String]) -> Vec<(&'a str, u32)> {
         let mut counts = Counts::of(azs);
@@ -386,22 +379,28 @@ impl Simulation {
         if azs.len() < 2 {
             return;
         }
-        // Most passes find the service balanced: the counts are read with
-        // the names borrowed, and copied only when something is to be said.
-        let (max, min) = {
-            let counts = self.az_counts_of(s, &azs);
+        // Most passes find the service balanced and say nothing: the counts
+        // are read with the names borrowed, and copied only when they are
+        // to be reported or acted on.
+        let (max, min, counts) = {
+            let counts = self.az_counts(s, &azs);
             let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
             let min = (counts.iter())
                 .filter(|c| azs.iter().any(|a| a == c.0))
                 .map(|c| c.1)
                 .min()
                 .unwrap_or(0);
-            (max, min)
+            let needed = max >= min + 2 || self.services[s].rebalance.active;
+            let owned: Vec<(String, u32)> = if needed {
+                (counts.iter()).map(|&(a, n)| (a.to_string(), n)).collect()
+            } else {
+                Vec::new()
+            };
+            (max, min, owned)
         };
         if max < min + 2 {
             if self.services[s].rebalance.active {
                 self.services[s].rebalance.active = false;
-                let counts = self.az_counts(s, &azs);
                 let name = self.service_name(s).to_string();
                 self.recorder.event(
                     now,
@@ -415,7 +414,6 @@ impl Simulation {
             }
             return;
         }
-        let counts = self.az_counts(s, &azs);
         // Protected tasks are not moved (X3): some task of a fullest AZ must be free.
         let movable = self.services[s].live.iter().any(|&t| {
             !self.is_protected(s, t)
