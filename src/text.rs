@@ -70,18 +70,38 @@ pub fn closest<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -
     best.map(|(_, c)| c)
 }
 
+/// The two-digit numbers "00" to "99", end to end: numbers are written
+/// two digits at a time, halving the divisions.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The two digits of `n` (< 100).
+#[inline]
+fn pair(n: u64) -> [u8; 2] {
+    let i = 2 * n as usize;
+    [PAIRS[i], PAIRS[i + 1]]
+}
+
 /// Appends `n` in decimal (what `{}` writes, without the formatter).
 pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
     let mut at = buf.len();
     let mut n = n;
-    loop {
+    while n >= 100 {
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&pair(n % 100));
+        n /= 100;
+    }
+    if n >= 10 {
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&pair(n));
+    } else {
         at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[at] = b'0' + n as u8;
     }
     out.extend_from_slice(&buf[at..]);
 }
@@ -91,12 +111,27 @@ pub fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let width = width.min(buf.len());
     let mut n = n;
-    for at in (0..width).rev() {
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
+    let mut at = width;
+    while at >= 2 {
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&pair(n % 100));
+        n /= 100;
+    }
+    if at == 1 {
+        buf[0] = b'0' + (n % 10) as u8;
     }
     out.extend_from_slice(&buf[..width]);
 }
+
+/// Appends `ms` milliseconds as seconds with three decimals (what
+/// `{}.{:03}` writes of `ms / 1000` and `ms % 1000`).
+pub fn push_millis(out: &mut Vec<u8>, ms: u64) {
+    push_u64(out, ms / 1000);
+    let frac = ms % 1000;
+    let [a, b] = pair(frac % 100);
+    out.extend_from_slice(&[b'.', b'0' + (frac / 100) as u8, a, b]);
+}
+
 /// Appends `x` with `decimals` digits after the point, exactly as Rust's
 /// `{:.N}` writes it. Most values of a run's tables take the fast path:
 /// `|x| × 10^N` is below 10^9, where the product's rounding error is under
@@ -129,6 +164,35 @@ pub fn push_fixed(out: &mut Vec<u8>, decimals: u8, x: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Integers two digits at a time, against the formatter: every
+    /// number of up to five digits, each power of ten and its neighbours,
+    /// and the largest.
+    #[test]
+    fn integers_padding_and_millis_match_the_formatter() {
+        let mut edges: Vec<u64> = (0..100_000).collect();
+        for k in 0..20 {
+            let p = 10u64.pow(k);
+            edges.extend([p - 1, p, p + 1, p.saturating_mul(3).saturating_add(7)]);
+        }
+        edges.extend([u64::MAX - 1, u64::MAX, 86_400_000, 2_592_000_123]);
+        for &n in &edges {
+            let mut s = Vec::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string().as_bytes(), "{n}");
+            let mut t = Vec::new();
+            push_millis(&mut t, n);
+            assert_eq!(t, format!("{}.{:03}", n / 1000, n % 1000).as_bytes());
+            for width in 1..=20usize {
+                if width < 20 && n >= 10u64.pow(width as u32) {
+                    continue;
+                }
+                let mut p = Vec::new();
+                push_padded(&mut p, n, width);
+                assert_eq!(p, format!("{n:0width$}").as_bytes(), "{n} in {width}");
+            }
+        }
+    }
 
     #[test]
     fn edit_distance_basics() {

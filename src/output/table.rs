@@ -20,7 +20,7 @@ use crate::engine::RunResult;
 use crate::metrics::records::{LabelColumn, Optional};
 use crate::metrics::{AlarmState, Runs};
 use crate::sim::SimTime;
-use crate::text::{push_fixed, push_padded, push_u64};
+use crate::text::{push_fixed, push_millis, push_u64};
 
 /// A run output table: the CSV file `{name}.csv`, one [`Column`] per CSV
 /// column in file order, every column with the same number of rows.
@@ -84,12 +84,6 @@ pub enum Values {
         /// The values (never itself `Optional`).
         values: Box<Values>,
     },
-}
-
-fn push_millis(out: &mut Vec<u8>, ms: u64) {
-    push_u64(out, ms / 1000);
-    out.push(b'.');
-    push_padded(out, ms % 1000, 3);
 }
 
 /// Appends `text` as one CSV field, quoted where the `csv` crate's writer
