@@ -70,6 +70,65 @@ struct Rollout {
     desired_seen: u32,
 }
 
+/// A service's tasks to replace (older revisions, or on a DRAINING
+/// instance), in the order they joined, and whether each is known to be
+/// healthy. Read as a slice; changed only through its methods, so that
+/// every task joining is seen.
+///
+/// A listed task leaves the list as it stops or fails its health checks,
+/// so a task found healthy (RUNNING past its grace time) stays healthy
+/// while listed. Once a pass has found every listed task healthy, the next
+/// pass need not look at them again until a task joins (see
+/// [`Simulation::reconcile`]).
+#[derive(Debug, Default)]
+pub(super) struct Retiring {
+    tasks: Vec<TaskId>,
+    /// Tasks that have joined so far (a stamp of the list's contents as
+    /// far as health goes: leaving cannot make a healthy list unhealthy).
+    joined: u64,
+    /// The value of `joined` when every listed task was last found healthy.
+    healthy_at: Option<u64>,
+}
+
+impl std::ops::Deref for Retiring {
+    type Target = [TaskId];
+
+    fn deref(&self) -> &[TaskId] {
+        &self.tasks
+    }
+}
+
+impl Retiring {
+    /// Lists `t` last.
+    fn push(&mut self, t: TaskId) {
+        self.tasks.push(t);
+        self.joined += 1;
+    }
+
+    /// Lists `tasks` last, in order.
+    fn extend(&mut self, tasks: impl IntoIterator<Item = TaskId>) {
+        let before = self.tasks.len();
+        self.tasks.extend(tasks);
+        self.joined += (self.tasks.len() - before) as u64;
+    }
+
+    /// Drops the task at `pos`.
+    fn remove(&mut self, pos: usize) -> TaskId {
+        self.tasks.remove(pos)
+    }
+
+    /// Keeps only `tasks`, as listed anew.
+    fn replace(&mut self, tasks: Vec<TaskId>) {
+        self.tasks = tasks;
+        self.joined += 1;
+    }
+
+    /// Whether every listed task is known healthy.
+    fn known_healthy(&self) -> bool {
+        self.healthy_at == Some(self.joined)
+    }
+}
+
 /// One service's state (see the module doc for who changes it).
 pub(super) struct ServiceState {
     pub group: GroupId,
@@ -84,7 +143,7 @@ pub(super) struct ServiceState {
     /// Tasks of the current revision on non-draining instances, not stopping.
     pub live: Vec<TaskId>,
     /// Tasks to replace: older revisions, or on a DRAINING instance; not stopping.
-    pub retiring: Vec<TaskId>,
+    pub retiring: Retiring,
     /// RUNNING tasks that failed their health checks (D3), not stopping:
     /// they count toward maximumPercent but not as healthy.
     pub unhealthy: Vec<TaskId>,
@@ -216,7 +275,7 @@ impl ServiceState {
             current: 0,
             stable: 0,
             live: Vec::new(),
-            retiring: Vec::new(),
+            retiring: Retiring::default(),
             unhealthy: Vec::new(),
             health_stops: Vec::new(),
             starting: VecDeque::new(),
@@ -724,15 +783,37 @@ impl Simulation {
         // RUNNING for less than the grace time) hold no healthy count: they
         // stop at once; except the old revision's own replacements, started
         // during this deployment to keep its count (D3).
-        let unhealthy: Vec<TaskId> = self.services[s]
-            .retiring
-            .iter()
-            .copied()
-            .filter(|&t| !self.is_healthy(t, now, grace) && !self.is_old_replacement(s, t))
-            .collect();
+        // Listed tasks stay healthy while listed: once a pass has found them
+        // all healthy, only a task joining calls for another look.
+        let retiring = &self.services[s].retiring;
+        let (unhealthy, all_healthy) = if retiring.known_healthy() {
+            debug_assert!(
+                retiring.iter().all(|&t| self.is_healthy(t, now, grace)),
+                "service {s}: a task to replace, known healthy, is not at {now:?}"
+            );
+            (Vec::new(), None)
+        } else {
+            let mut exempt = false;
+            let unhealthy: Vec<TaskId> = (retiring.iter().copied())
+                .filter(|&t| {
+                    if self.is_healthy(t, now, grace) {
+                        return false;
+                    }
+                    let replacement = self.is_old_replacement(s, t);
+                    exempt |= replacement;
+                    !replacement
+                })
+                .collect();
+            (unhealthy, (!exempt).then_some(retiring.joined))
+        };
         let mut stopped = unhealthy.len();
         for t in unhealthy {
             self.retire(t, cause);
+        }
+        // The tasks left are the healthy ones, unless some joined meanwhile.
+        let retiring = &mut self.services[s].retiring;
+        if all_healthy == Some(retiring.joined) {
+            retiring.healthy_at = all_healthy;
         }
         self.old_revision_scale_out(s);
 
@@ -1011,7 +1092,7 @@ impl Simulation {
         }
         let current = svc.revisions[svc.current].task_def;
         let mut defs: BTreeMap<TaskDefId, u64> = BTreeMap::new();
-        for &t in &svc.retiring {
+        for &t in svc.retiring.iter() {
             let def = self.cluster.task(t).def;
             if def != current {
                 *defs.entry(def).or_default() += 1;
@@ -1345,7 +1426,7 @@ impl Simulation {
                             .is_some_and(|i| cluster.instance(i).state == InstanceState::Active)
                 });
             svc.live = keep;
-            svc.retiring = replace;
+            svc.retiring.replace(replace);
         }
         svc.frozen = false;
         svc.stall_reported = false;
@@ -1698,6 +1779,32 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// D1: a list found healthy stays known healthy as tasks leave it, and
+    /// stops being known healthy whenever a task joins it, however it joins.
+    #[test]
+    fn the_retiring_list_forgets_its_health_when_a_task_joins() {
+        let mut r = Retiring::default();
+        assert!(!r.known_healthy(), "never looked at");
+        let mark = |r: &mut Retiring| r.healthy_at = Some(r.joined);
+        r.extend([TaskId(1), TaskId(2), TaskId(3)]);
+        mark(&mut r);
+        assert!(r.known_healthy());
+        assert_eq!(r.remove(1), TaskId(2));
+        assert!(r.known_healthy(), "a task leaving keeps the rest healthy");
+        assert_eq!(&*r, &[TaskId(1), TaskId(3)]);
+        r.push(TaskId(4));
+        assert!(!r.known_healthy(), "pushed");
+        mark(&mut r);
+        r.extend([TaskId(5)]);
+        assert!(!r.known_healthy(), "extended");
+        mark(&mut r);
+        r.extend([]);
+        assert!(r.known_healthy(), "nothing joined");
+        r.replace(vec![TaskId(1)]);
+        assert!(!r.known_healthy(), "listed anew");
+        assert_eq!(&*r, &[TaskId(1)]);
+    }
 
     /// `position_of` finds what a scan finds, in lists in id order, in
     /// lists whose order is broken (a binary search may then miss), and
