@@ -370,29 +370,38 @@ impl ServiceState {
         started - left
     }
 
-    /// Forgets a task that is stopping or gone.
+    /// Forgets a task that is stopping or gone; it is in one list at most.
+    /// A service's lists are in the order their tasks were listed, which
+    /// is mostly the order of their ids (a new task has a higher id than
+    /// any before it), so each long list is searched by bisection first:
+    /// any answer it gives is right, since a list holds a task once. Only
+    /// when both miss (an order broken) are the lists scanned, from the
+    /// back, where the tasks that stop mostly are (scale-in takes the
+    /// newest task of an instance first). A task being replaced is thus
+    /// not looked for through the whole live list.
     fn forget(&mut self, t: TaskId) {
-        if let Some(pos) = position_of(&self.live, t) {
+        debug_assert!(
+            (self
+                .live
+                .iter()
+                .chain(self.retiring.iter())
+                .chain(&self.unhealthy))
+            .filter(|&&x| x == t)
+            .count()
+                <= 1,
+            "task {t:?} listed twice"
+        );
+        if let Ok(pos) = self.live.binary_search(&t) {
             self.live.remove(pos);
-        } else if let Some(pos) = self.retiring.iter().position(|&x| x == t) {
+        } else if let Ok(pos) = self.retiring.binary_search(&t) {
+            self.retiring.remove(pos);
+        } else if let Some(pos) = self.live.iter().rposition(|&x| x == t) {
+            self.live.remove(pos);
+        } else if let Some(pos) = self.retiring.iter().rposition(|&x| x == t) {
             self.retiring.remove(pos);
         } else if let Some(pos) = self.unhealthy.iter().position(|&x| x == t) {
             self.unhealthy.remove(pos);
         }
-    }
-}
-
-/// Where `t` is in `list`, which holds it at most once. A service's list
-/// is in the order its tasks were listed, which is mostly the order of
-/// their ids (a new task has a higher id than any before it): a binary
-/// search then finds it, and any answer it gives is right, since the list
-/// holds `t` once; when the order is broken there and it misses, the list
-/// is searched from the back, where the tasks that stop mostly are
-/// (scale-in takes the newest task of an instance first).
-fn position_of(list: &[TaskId], t: TaskId) -> Option<usize> {
-    match list.binary_search(&t) {
-        Ok(pos) => Some(pos),
-        Err(_) => list.iter().rposition(|&x| x == t),
     }
 }
 
@@ -1806,23 +1815,41 @@ mod tests {
         assert_eq!(&*r, &[TaskId(1)]);
     }
 
-    /// `position_of` finds what a scan finds, in lists in id order, in
-    /// lists whose order is broken (a binary search may then miss), and
-    /// says None for a task not listed.
+    /// `forget` drops the task from the list that holds it, and nothing
+    /// else, whether the lists are in id order or not (a bisection may
+    /// then miss), and drops nothing for a task not listed.
     #[test]
-    fn position_of_equals_a_scan_in_any_order() {
+    fn forget_drops_the_task_from_its_list_in_any_order() {
         let ids = |v: &[u32]| v.iter().map(|&i| TaskId(i)).collect::<Vec<_>>();
-        for list in [
+        let orders = [
             ids(&[]),
             ids(&[4]),
             ids(&[1, 2, 5, 9, 12, 40]),
             ids(&[9, 2, 40, 1, 12, 5]),
             ids(&[1, 2, 5, 40, 9, 12]),
             ids(&[30, 31, 32, 1, 2, 3, 4, 5]),
-        ] {
-            for t in (0..45).map(TaskId) {
-                let scan = list.iter().position(|&x| x == t);
-                assert_eq!(position_of(&list, t), scan, "{t} in {list:?}");
+        ];
+        let shift = |v: &[TaskId], by: u32| v.iter().map(|t| TaskId(t.0 + by)).collect::<Vec<_>>();
+        for live in &orders {
+            for retiring in &orders {
+                let retiring = shift(retiring, 100);
+                let unhealthy = ids(&[207, 203]);
+                for t in (0..45).chain(100..145).chain(200..210).map(TaskId) {
+                    let mut svc = ServiceState::new(GroupId(0), false, 0, Vec::new());
+                    svc.live = live.clone();
+                    svc.retiring.extend(retiring.iter().copied());
+                    svc.unhealthy = unhealthy.clone();
+                    svc.forget(t);
+                    let without =
+                        |v: &[TaskId]| v.iter().copied().filter(|&x| x != t).collect::<Vec<_>>();
+                    assert_eq!(svc.live, without(live), "{t} from live {live:?}");
+                    assert_eq!(
+                        &*svc.retiring,
+                        &without(&retiring)[..],
+                        "{t} from {retiring:?}"
+                    );
+                    assert_eq!(svc.unhealthy, without(&unhealthy), "{t}");
+                }
             }
         }
     }
