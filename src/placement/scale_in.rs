@@ -217,6 +217,26 @@ pub fn choose_victims(
         };
         found[c].1.push((slot as u32, Reverse(inst_key(inst))));
     }
+    // The spread(attribute) entries of a cell's key: its values' counts.
+    let with_counts =
+        |mut key: Key, values: &[ValueId], counts: &BTreeMap<(usize, ValueId), u32>| {
+            for (&(j, _), &v) in attr_steps.iter().zip(values) {
+                key.0[j] = spread::victim_key(counts[&(j, v)]);
+            }
+            key
+        };
+    if n == 1 {
+        // One victim: the least key of all, found in one pass over the
+        // cells' entries; no queue is built (the loop below takes the
+        // same one: a cell's counts are the same for all its entries).
+        let best = (found.iter())
+            .filter_map(|(values, entries)| {
+                let (_, Reverse(key)) = entries.iter().min_by_key(|(_, Reverse(k))| *k)?;
+                Some(with_counts(*key, values, &counts))
+            })
+            .min();
+        return best.map(|key| vec![candidates[key.3]]).unwrap_or_default();
+    }
     let mut cells: Vec<Cell> = (found.into_iter())
         .map(|(values, entries)| Cell {
             values,
@@ -231,10 +251,7 @@ pub fn choose_victims(
             let Some((_, Reverse(key))) = cell.queue.peek() else {
                 continue;
             };
-            let mut key = *key;
-            for (&(j, _), &v) in attr_steps.iter().zip(&cell.values) {
-                key.0[j] = spread::victim_key(counts[&(j, v)]);
-            }
+            let key = with_counts(*key, &cell.values, &counts);
             if best.is_none_or(|(b, _)| key < b) {
                 best = Some((key, c));
             }
