@@ -1331,7 +1331,11 @@ impl Simulation {
         let all_healthy = || svc.live.iter().all(|&t| self.is_healthy(t, now, grace));
         if svc.retiring.is_empty() {
             if let Some(ro) = &svc.rollout {
-                if svc.live.len() as u32 == svc.desired && all_healthy() {
+                // With nothing to replace, the healthy tasks are live ones:
+                // all are healthy when the count says as many (the walk
+                // would be a pass over the live list on each pass).
+                let live = svc.live.len() as u32;
+                if live == svc.desired && self.healthy_count(s, now) == live {
                     let (record, started_at) = (ro.record, ro.started);
                     let svc = &mut self.services[s];
                     svc.rollout = None;
@@ -1353,16 +1357,26 @@ impl Simulation {
         }
         let stopping = self.cluster.owner_counts(svc.owner(s)).stopping;
         // Tasks being replaced that are still starting are the old
-        // revision's own replacements (D3): progress, not a stall.
-        let starting_old = || {
-            svc.retiring
-                .iter()
-                .any(|&t| !self.is_healthy(t, now, grace))
+        // revision's own replacements (D3): progress, not a stall. Once
+        // every listed one is known healthy, the healthy count tells
+        // whether the live ones all are, without a walk.
+        let known = svc.retiring.known_healthy();
+        let live_healthy = || {
+            if known {
+                let listed = (svc.live.len() + svc.retiring.len()) as u32;
+                let healthy = self.healthy_count(s, now) == listed;
+                debug_assert_eq!(healthy, all_healthy(), "service {s} at {now:?}");
+                healthy
+            } else {
+                all_healthy()
+            }
         };
+        let starting_old =
+            || !known && (svc.retiring.iter()).any(|&t| !self.is_healthy(t, now, grace));
         let in_flight = stopping > 0
             || svc.retry_pending
             || svc.wake.is_some()
-            || !all_healthy()
+            || !live_healthy()
             || starting_old();
         if started > 0 || stopped > 0 || in_flight {
             self.services[s].stall_reported = false;
