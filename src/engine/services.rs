@@ -127,6 +127,19 @@ impl Retiring {
     fn known_healthy(&self) -> bool {
         self.healthy_at == Some(self.joined)
     }
+
+    /// A stamp of the tasks listed now, for [`found_healthy`](Self::found_healthy).
+    fn stamp(&self) -> u64 {
+        self.joined
+    }
+
+    /// Every task listed at `stamp` was found healthy (or has left since):
+    /// the list is known healthy unless a task has joined since.
+    fn found_healthy(&mut self, stamp: u64) {
+        if stamp == self.joined {
+            self.healthy_at = Some(stamp);
+        }
+    }
 }
 
 /// One service's state (see the module doc for who changes it).
@@ -813,16 +826,15 @@ impl Simulation {
                     !replacement
                 })
                 .collect();
-            (unhealthy, (!exempt).then_some(retiring.joined))
+            (unhealthy, (!exempt).then_some(retiring.stamp()))
         };
         let mut stopped = unhealthy.len();
         for t in unhealthy {
             self.retire(t, cause);
         }
         // The tasks left are the healthy ones, unless some joined meanwhile.
-        let retiring = &mut self.services[s].retiring;
-        if all_healthy == Some(retiring.joined) {
-            retiring.healthy_at = all_healthy;
+        if let Some(stamp) = all_healthy {
+            self.services[s].retiring.found_healthy(stamp);
         }
         self.old_revision_scale_out(s);
 
@@ -1809,7 +1821,7 @@ mod tests {
     fn the_retiring_list_forgets_its_health_when_a_task_joins() {
         let mut r = Retiring::default();
         assert!(!r.known_healthy(), "never looked at");
-        let mark = |r: &mut Retiring| r.healthy_at = Some(r.joined);
+        let mark = |r: &mut Retiring| r.found_healthy(r.stamp());
         r.extend([TaskId(1), TaskId(2), TaskId(3)]);
         mark(&mut r);
         assert!(r.known_healthy());
@@ -1827,6 +1839,10 @@ mod tests {
         r.replace(vec![TaskId(1)]);
         assert!(!r.known_healthy(), "listed anew");
         assert_eq!(&*r, &[TaskId(1)]);
+        let stamp = r.stamp();
+        r.push(TaskId(6));
+        r.found_healthy(stamp);
+        assert!(!r.known_healthy(), "a task joined after the look");
     }
 
     /// `forget` drops the task from the list that holds it, and nothing
