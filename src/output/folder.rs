@@ -16,6 +16,13 @@
 //!    renamed aside to `.NAME.ecsim-old-PID-N`, the new folder renamed to
 //!    `DIR`, and the old one removed.
 //!
+//! A sweep writes its run files into `DIR/runs/` as it goes (each one
+//! whole, see `sweep::store`), before its tables are staged: the staged
+//! folder has no `runs/`, and the swap moves the old folder's `runs/` into
+//! the new one (one rename, whatever the number of runs) before removing
+//! the old folder. A result that has a `runs/` of its own (a merge) drops
+//! the old one with the previous result.
+//!
 //! What the old folder held beyond a previous result is kept: entries this
 //! kind of result does not write (a `compare/` folder inside a run folder,
 //! a sweep's `shard-K-of-N/` folders, a user's notes) are moved into the new
@@ -29,7 +36,8 @@
 //! lock, finishes what a killed one left: it removes `.NAME.ecsim-tmp-*`
 //! folders and files, and an `.NAME.ecsim-old-*` folder is renamed back to
 //! `DIR` if `DIR` is missing (the kill came between the two renames) or has
-//! its kept entries moved over and is removed.
+//! its kept entries (and a `runs/` that `DIR` lacks) moved over and is
+//! removed.
 //!
 //! Single files are written the same way ([`write_atomic`]): a temporary
 //! file `.FILE.ecsim-tmp-PID-N` made with `create_new` (never an existing
@@ -66,6 +74,11 @@ pub const RUN_FILES: [&str; 8] = [
     "events.csv",
     "timing.json",
 ];
+
+/// Folders of a result that a new result without one of that name takes
+/// over from the old folder at the swap: a sweep's run files, written in
+/// place while it runs (see the module docs).
+const CARRIED: [&str; 1] = ["runs"];
 
 /// The charts `ecsim plot` draws of a run folder (`*.png` or `*.svg`).
 const RUN_CHARTS: [&str; 5] = ["tasks", "instances", "reservation", "demand", "cost"];
@@ -466,8 +479,8 @@ fn remove_any(path: &Path) -> Result<(), OutputError> {
 }
 
 /// Moves the entries of the old folder `old` that its result did not own
-/// (by `kind`, or any kind when not known) into `target`, unless `target`
-/// has one of that name, then removes `old`.
+/// (by `kind`, or any kind when not known) and the [`CARRIED`] folders into
+/// `target`, unless `target` has one of that name, then removes `old`.
 fn finish_swap(old: &Path, target: &Path, kind: Option<Kind>) -> Result<(), OutputError> {
     let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(old)
         .map_err(io(old))?
@@ -482,7 +495,9 @@ fn finish_swap(old: &Path, target: &Path, kind: Option<Kind>) -> Result<(), Outp
         None => vec![Kind::Run, Kind::Compare, Kind::Sweep],
     };
     for (entry, path) in entries {
-        if kinds.iter().any(|k| k.owns(&entry, &path)) {
+        let carried = CARRIED.contains(&entry.as_str())
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        if !carried && kinds.iter().any(|k| k.owns(&entry, &path)) {
             continue;
         }
         let to = target.join(&entry);
@@ -673,6 +688,68 @@ mod tests {
             "old"
         );
         assert!(!old.exists() && !half.exists());
+        drop(lock);
+    }
+
+    /// A sweep's staged folder holds its tables only; the swap takes the
+    /// run files over with the `runs/` folder they were written into.
+    #[test]
+    fn a_sweep_swap_carries_the_runs_folder_over() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(dir.join("runs")).unwrap();
+        std::fs::write(dir.join("sweep.json"), "old").unwrap();
+        std::fs::write(dir.join("runs.csv"), "old").unwrap();
+        std::fs::write(dir.join("runs/r0.json"), "run 0").unwrap();
+        let lock = Lock::acquire(&dir).unwrap();
+        let st = lock.stage(Kind::Sweep).unwrap();
+        std::fs::write(st.path().join("sweep.json"), "new").unwrap();
+        st.commit().unwrap();
+        drop(lock);
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        assert_eq!(read("sweep.json"), "new");
+        assert_eq!(read("runs/r0.json"), "run 0");
+        assert!(!dir.join("runs.csv").exists(), "the old table goes");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    /// A result with a `runs/` of its own (a merge) replaces the old one.
+    #[test]
+    fn a_new_runs_folder_replaces_the_old_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(dir.join("runs")).unwrap();
+        std::fs::write(dir.join("runs/r0.json"), "old run").unwrap();
+        let lock = Lock::acquire(&dir).unwrap();
+        let st = lock.stage(Kind::Sweep).unwrap();
+        std::fs::create_dir(st.path().join("runs")).unwrap();
+        std::fs::write(st.path().join("runs/r1.json"), "new run").unwrap();
+        st.commit().unwrap();
+        drop(lock);
+        let names: Vec<_> = std::fs::read_dir(dir.join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["r1.json"]);
+    }
+
+    /// Killed after the new folder was renamed into place but before the
+    /// old `runs/` moved over: the next writer moves it, losing no run.
+    #[test]
+    fn a_kill_before_the_runs_folder_moved_is_finished_by_the_next_writer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("sweep.json"), "new").unwrap();
+        let old = tmp.path().join(".out.ecsim-old-999999-0");
+        std::fs::create_dir_all(old.join("runs")).unwrap();
+        std::fs::write(old.join("sweep.json"), "old").unwrap();
+        std::fs::write(old.join("runs/r0.json"), "run 0").unwrap();
+        let lock = Lock::acquire(&dir).unwrap();
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        assert_eq!(read("sweep.json"), "new");
+        assert_eq!(read("runs/r0.json"), "run 0");
+        assert!(!old.exists());
         drop(lock);
     }
 

@@ -17,8 +17,8 @@
 //! written (the same parse as reading the file back, not read back), the runs
 //! skipped on `resume` are read from disk and checked again. The tables and the
 //! manifest are written all-or-nothing at the end: a new folder is staged
-//! beside `DIR` with them and links to the run files, and renamed into place
-//! (`output::folder`), so a folder never shows the tables of one sweep beside
+//! beside `DIR` with them and renamed into place, taking `DIR/runs/` over
+//! with one rename (`output::folder`), so a folder never shows the tables of one sweep beside
 //! those of another: until then a previous result's manifest and tables stay as
 //! they were (a new folder gets its manifest at the start, so `merge` can tell
 //! an unfinished shard). A folder holding files of another sweep (another
@@ -335,7 +335,10 @@ fn write_tables(
     records: &[RunRecord],
 ) -> Result<Vec<&'static str>, SweepError> {
     // The summaries read on the sweep's threads, in parts.
-    let layout = table::MetricLayout::of(records);
+    let shapes: Vec<Vec<u8>> = (records.par_iter())
+        .map(|r| table::shape(&r.summary))
+        .collect();
+    let layout = table::MetricLayout::of_shaped(records, &shapes);
     let width = layout.width().max(1);
     let mut values = vec![0.0; layout.width() * records.len()];
     const PART: usize = 64;
@@ -432,27 +435,6 @@ fn syncfs(file: &File) -> std::io::Result<()> {
     // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
     if unsafe { libc::syncfs(file.as_raw_fd()) } != 0 {
         return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Links (or, where links are not possible, copies) every run file of
-/// `from` into the new folder `to`.
-fn link_runs(from: &Path, to: &Path) -> Result<(), SweepError> {
-    std::fs::create_dir(to).map_err(SweepError::io(to))?;
-    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(from)
-        .map_err(SweepError::io(from))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
-        .filter(|(n, _)| !crate::output::folder::is_temp_file(n) && !n.ends_with(".tmp"))
-        .collect();
-    entries.sort();
-    for (name, path) in entries {
-        let dest = to.join(&name);
-        if std::fs::hard_link(&path, &dest).is_err() {
-            std::fs::copy(&path, &dest).map_err(SweepError::io(&dest))?;
-        }
     }
     Ok(())
 }
@@ -995,18 +977,13 @@ impl Session {
             })
             .collect();
         let records = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+        // The staged folder gets the tables only: the run files are in
+        // `DIR/runs/` already, and the swap moves that folder over whole.
         let stage = self.lock.stage(Kind::Sweep)?;
-        // The run files are linked into the staged folder while the tables
-        // are built: neither needs the other.
-        let (names, linked) = rayon::join(
-            || write_tables(stage.path(), &self.manifest, &records),
-            || link_runs(&runs_dir, &stage.path().join(RUNS_DIR)),
-        );
-        let names = names.map_err(|e| match e {
+        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
             SweepError::Output(e) => SweepError::Output(stage.explain(e)),
             e => e,
         })?;
-        linked?;
         stage.commit()?;
         drop_aside(records);
         Ok(Report {

@@ -499,13 +499,57 @@ pub struct MetricLayout {
     names: Vec<String>,
 }
 
+/// The structure of a summary as [`MetricLayout`] merges it: each key its
+/// children list (see [`each_kid`]), in order, with the kind of its value,
+/// nested; no value. Summaries of one shape add the same columns, so a
+/// layout merges one summary of each shape only. Keys are length-prefixed:
+/// two shapes are equal only if the structures are.
+pub fn shape(summary: &Value) -> Vec<u8> {
+    fn walk(v: &Value, root: bool, out: &mut Vec<u8>) {
+        each_kid(v, root, |key, child| {
+            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            out.extend_from_slice(key.as_bytes());
+            match child {
+                Value::Number(_) | Value::Bool(_) => out.push(b'n'),
+                Value::Object(_) | Value::Array(_) => {
+                    out.push(if child.is_object() { b'o' } else { b'a' });
+                    walk(child, false, out);
+                    out.push(b'.');
+                }
+                Value::String(_) | Value::Null => out.push(b's'),
+            }
+        });
+    }
+    let mut out = Vec::new();
+    out.push(match summary {
+        Value::Number(_) | Value::Bool(_) => b'n',
+        Value::Object(_) => b'o',
+        Value::Array(_) => b'a',
+        Value::String(_) | Value::Null => b's',
+    });
+    walk(summary, true, &mut out);
+    out
+}
+
 impl MetricLayout {
     /// The columns of `records`: their summaries' structure merged, its
     /// leaves numbered.
     pub fn of(records: &[RunRecord]) -> MetricLayout {
+        let shapes: Vec<Vec<u8>> = records.iter().map(|r| shape(&r.summary)).collect();
+        MetricLayout::of_shaped(records, &shapes)
+    }
+
+    /// [`of`](Self::of), given the [`shape`] of each record's summary
+    /// (computed on other threads, say): a summary whose shape an earlier
+    /// record had is not merged again, which would add nothing.
+    pub fn of_shaped(records: &[RunRecord], shapes: &[Vec<u8>]) -> MetricLayout {
+        debug_assert_eq!(records.len(), shapes.len());
         let mut tree = Node::default();
-        for r in records {
-            tree.merge(&r.summary, true);
+        let mut merged = std::collections::HashSet::new();
+        for (r, s) in records.iter().zip(shapes) {
+            if merged.insert(s.as_slice()) {
+                tree.merge(&r.summary, true);
+            }
         }
         let mut names = Vec::new();
         tree.leaves("", &mut names);
@@ -756,6 +800,48 @@ mod tests {
             }
         }
         Metrics { names, values }
+    }
+
+    /// A layout merges one summary per shape; the columns are those of
+    /// merging every summary (the columns read by name, which merge
+    /// nothing), whatever repeats and wherever the shapes differ only in
+    /// how keys split or in a value's kind.
+    #[test]
+    fn one_summary_per_shape_gives_the_columns_of_all() {
+        let summaries = [
+            json!({"b": 1, "s": "x", "m": {"k2": 1}}),
+            json!({"b": 2, "s": "y", "m": {"k2": 3}}),
+            json!({"b": 2, "s": 5, "m": {"k1": 1, "k2": 3}}),
+            json!({"b": {"c": 1}, "m": {"k1": 1}}),
+            json!({"b": [1, 2], "m": {"k1": 1}}),
+            json!({"ab": {"c": 1}}),
+            json!({"a": {"bc": 1}}),
+            json!({"b": 1, "s": "x", "m": {"k2": 1}}),
+            json!({"m": {"k3": true}, "b": 1}),
+            json!({"b": 1, "s": null, "m": {"k2": 1}}),
+        ];
+        let records: Vec<RunRecord> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| RunRecord {
+                summary: s.clone(),
+                ..record(0, i as u32, &[])
+            })
+            .collect();
+        let shapes: Vec<Vec<u8>> = summaries.iter().map(shape).collect();
+        assert_eq!(shapes[0], shapes[1], "values differ, not the shape");
+        assert_eq!(shapes[0], shapes[7]);
+        assert_ne!(shapes[0], shapes[2], "a string turned number");
+        assert_eq!(shapes[0], shapes[9], "strings and nulls are both left out");
+        assert_ne!(shapes[3], shapes[4], "an object turned list");
+        assert_ne!(shapes[5], shapes[6], "the same letters split otherwise");
+        let mut all = Node::default();
+        summaries.iter().for_each(|s| all.merge(s, true));
+        let mut names = Vec::new();
+        all.leaves("", &mut names);
+        let layout = MetricLayout::of(&records);
+        assert_eq!(layout.names, names);
+        assert_eq!(Metrics::of(&records).names, metrics_by_name(&records).names);
     }
 
     #[test]
