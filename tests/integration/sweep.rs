@@ -377,6 +377,30 @@ fn resume_runs_only_what_is_missing() {
     assert_eq!(report.ran, 0);
 }
 
+/// A sweep killed at the swap, after its new folder (tables only) was
+/// renamed into place and before the old folder's `runs/` moved over: the
+/// next sweep into the folder moves the run files back first, and finds
+/// every run done.
+#[test]
+fn a_kill_at_the_swap_loses_no_run_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sw = load(tmp.path(), "s.toml", &small_sweep("")).unwrap();
+    let dir = tmp.path().join("dir");
+    run(&sw, &dir, 2, None, false);
+    let before = tables(&dir);
+    let old = tmp.path().join(".dir.ecsim-old-999999-0");
+    std::fs::rename(&dir, &old).unwrap();
+    std::fs::create_dir(&dir).unwrap();
+    for name in ["sweep.json", "runs.csv", "aggregate.csv"] {
+        std::fs::copy(old.join(name), dir.join(name)).unwrap();
+    }
+    let report = run(&sw, &dir, 2, None, true);
+    assert_eq!((report.skipped, report.ran), (8, 0));
+    assert_eq!(tables(&dir), before);
+    assert_eq!(std::fs::read_dir(dir.join("runs")).unwrap().count(), 8);
+    assert!(!old.exists());
+}
+
 #[test]
 fn a_folder_of_another_sweep_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
