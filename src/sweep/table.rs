@@ -406,6 +406,13 @@ pub struct Stats {
 
 /// Statistics of `xs` (not empty), summed in the order given.
 pub fn stats(xs: &[f64]) -> Stats {
+    stats_with(xs, t95(xs.len().saturating_sub(1)))
+}
+
+/// [`stats`] given `t = t95(xs.len() - 1)`: a combination's columns all
+/// have its number of runs, and the quantile is found by bisection, so it
+/// is computed once per combination rather than once per column.
+fn stats_with(xs: &[f64], t: f64) -> Stats {
     let n = xs.len();
     let mean = xs.iter().sum::<f64>() / n as f64;
     let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -421,7 +428,7 @@ pub fn stats(xs: &[f64]) -> Stats {
     }
     let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
     let std = var.sqrt();
-    let half = t95(n - 1) * std / (n as f64).sqrt();
+    let half = t * std / (n as f64).sqrt();
     Stats {
         mean,
         std: Some(std),
@@ -738,8 +745,9 @@ pub fn aggregate_csv_of(
     for (group, slo) in combination_groups(records).into_iter().zip(slo_values) {
         let mut cells = param_cells(parameters, &records[group.start]);
         cells.push(group.len().to_string());
+        let t = t95(group.len().saturating_sub(1));
         for m in 0..metrics.names.len() {
-            let st = stats(&metrics.column(m, group.clone()));
+            let st = stats_with(&metrics.column(m, group.clone()), t);
             let opt = |x: Option<f64>| x.map(num).unwrap_or_default();
             cells.push(num(st.mean));
             cells.push(opt(st.std));
