@@ -333,12 +333,10 @@ fn write_tables(
     stage: &Path,
     manifest: &Manifest,
     records: &[RunRecord],
+    shapes: &[Vec<u8>],
 ) -> Result<Vec<&'static str>, SweepError> {
     // The summaries read on the sweep's threads, in parts.
-    let shapes: Vec<Vec<u8>> = (records.par_iter())
-        .map(|r| table::shape(&r.summary))
-        .collect();
-    let layout = table::MetricLayout::of_shaped(records, &shapes);
+    let layout = table::MetricLayout::of_shaped(records, shapes);
     let width = layout.width().max(1);
     let mut values = vec![0.0; layout.width() * records.len()];
     const PART: usize = 64;
@@ -445,6 +443,22 @@ fn pid() -> u32 {
     *PID.get_or_init(std::process::id)
 }
 
+/// A run file's text parsed, with its summary's [`table::shape`]: both
+/// taken by the thread that wrote the file, so that building the tables
+/// at the end of a sweep has only one summary per shape left to merge.
+#[derive(Debug)]
+struct Parsed {
+    record: RunRecord,
+    shape: Vec<u8>,
+}
+
+impl Parsed {
+    fn of(record: RunRecord) -> Parsed {
+        let shape = table::shape(&record.summary);
+        Parsed { record, shape }
+    }
+}
+
 /// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
 /// which a later sweep removes as a leftover), not yet synced or named. It
 /// is closed: however many wait for a slow sync, they hold no descriptor.
@@ -453,7 +467,7 @@ struct Finished<'a> {
     tmp: PathBuf,
     path: PathBuf,
     /// The file's text parsed, kept for the tables once the file is named.
-    record: Option<RunRecord>,
+    record: Option<Parsed>,
 }
 
 impl<'a> Finished<'a> {
@@ -489,7 +503,7 @@ impl<'a> Finished<'a> {
     }
 
     /// This file with `record`, its text parsed, to keep once it is named.
-    fn with_record(self, record: RunRecord) -> Finished<'a> {
+    fn with_record(self, record: Parsed) -> Finished<'a> {
         Finished {
             record: Some(record),
             ..self
@@ -555,7 +569,7 @@ impl<'p> Committer<'p> {
 
     /// Commits batches until every worker has hung up; returns the
     /// records the files named carried, by run index.
-    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, RunRecord)>, SweepError> {
+    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, Parsed)>, SweepError> {
         let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
@@ -591,7 +605,7 @@ impl<'p> Committer<'p> {
     fn commit(
         &self,
         batch: Vec<Finished>,
-        named: &mut Vec<(usize, RunRecord)>,
+        named: &mut Vec<(usize, Parsed)>,
     ) -> Result<(), SweepError> {
         if let Err(e) = sync_batch(&batch) {
             batch.into_iter().for_each(Finished::discard);
@@ -739,7 +753,7 @@ fn simulate_and_write<'a>(
     // Parsed here, as `finish` would parse the file read back: the tables
     // need not read it from disk.
     let rec = parse_run(&text, &path)?;
-    let finished = Finished::write(r, path, text.as_bytes())?.with_record(rec);
+    let finished = Finished::write(r, path, text.as_bytes())?.with_record(Parsed::of(rec));
     // A closed channel means the committer stopped on an error, which is
     // reported by `run`.
     if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
@@ -790,7 +804,7 @@ pub struct Session {
     /// The runs of `todo` whose file this session wrote and named, with
     /// the file's text parsed, by run index in the order stored: the
     /// tables are built from these without reading the files back.
-    stored: Mutex<Vec<(usize, RunRecord)>>,
+    stored: Mutex<Vec<(usize, Parsed)>>,
 }
 
 /// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
@@ -908,12 +922,12 @@ impl Session {
                 )
             })?;
         write_atomic(&self.run_path(r), text.as_bytes())?;
-        self.keep(vec![(r.index, rec)]);
+        self.keep(vec![(r.index, Parsed::of(rec))]);
         Ok(r)
     }
 
     /// Keeps the records of run files this session wrote and named.
-    fn keep(&self, named: Vec<(usize, RunRecord)>) {
+    fn keep(&self, named: Vec<(usize, Parsed)>) {
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -929,7 +943,7 @@ impl Session {
         let mut stored =
             std::mem::take(&mut *self.stored.lock().unwrap_or_else(|e| e.into_inner()));
         stored.sort_by_key(|(i, _)| *i);
-        let mut in_memory: BTreeMap<usize, Option<RunRecord>> = BTreeMap::new();
+        let mut in_memory: BTreeMap<usize, Option<Parsed>> = BTreeMap::new();
         for (i, rec) in stored {
             in_memory
                 .entry(i)
@@ -956,10 +970,10 @@ impl Session {
         // this session wrote, parsed when written, the others read back.
         // Read on the caller's threads (the sweep's workers), in order; the
         // first bad file in sweep order is the one reported.
-        let sources: Vec<(&RunSpec, Option<RunRecord>)> = (self.selected.iter())
+        let sources: Vec<(&RunSpec, Option<Parsed>)> = (self.selected.iter())
             .map(|r| (r, in_memory.remove(&r.index).flatten()))
             .collect();
-        let read: Vec<Result<RunRecord, SweepError>> = (sources.into_par_iter())
+        let read: Vec<Result<Parsed, SweepError>> = (sources.into_par_iter())
             .map(|(r, rec)| {
                 if let Some(rec) = rec {
                     return Ok(rec);
@@ -973,17 +987,23 @@ impl Session {
                         "was changed while the sweep ran (another process writing the same folder?)",
                     ));
                 }
-                Ok(rec)
+                Ok(Parsed::of(rec))
             })
             .collect();
-        let records = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let (records, shapes): (Vec<RunRecord>, Vec<Vec<u8>>) = read
+            .into_iter()
+            .map(|p| p.map(|p| (p.record, p.shape)))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
         // The staged folder gets the tables only: the run files are in
         // `DIR/runs/` already, and the swap moves that folder over whole.
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names = write_tables(stage.path(), &self.manifest, &records).map_err(|e| match e {
-            SweepError::Output(e) => SweepError::Output(stage.explain(e)),
-            e => e,
-        })?;
+        let names =
+            write_tables(stage.path(), &self.manifest, &records, &shapes).map_err(|e| match e {
+                SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+                e => e,
+            })?;
         stage.commit()?;
         drop_aside(records);
         Ok(Report {
@@ -1163,7 +1183,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         shard: None,
         ..first.clone()
     };
-    let names = write_tables(stage.path(), &manifest, &records)?;
+    let shapes: Vec<Vec<u8>> = (records.par_iter())
+        .map(|r| table::shape(&r.summary))
+        .collect();
+    let names = write_tables(stage.path(), &manifest, &records, &shapes)?;
     stage.commit()?;
     Ok(Report {
         dir: out.to_path_buf(),
