@@ -242,6 +242,9 @@ pub fn write_run(
 /// [`Staging`] folder) and returns their names. Each file is streamed to
 /// disk as it is made, and each table is built just before its file is
 /// written and dropped after, so no file is ever held in memory whole.
+/// The files are independent: they are written on two threads (see
+/// [`write_run_outputs`]); each file's bytes are the same whichever thread
+/// writes it.
 pub fn write_run_files(
     dir: &Path,
     r: &RunResult,
@@ -258,27 +261,84 @@ pub fn write_run_outputs(
     timing: Option<&Timing>,
     outputs: Outputs,
 ) -> Result<Vec<&'static str>, OutputError> {
-    let mut written = Vec::new();
-    write_json(&dir.join("summary.json"), &r.summary)?;
-    written.push("summary.json");
-    for (build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
-        if !outputs.includes(name.trim_end_matches(".csv")) {
-            continue;
+    /// One file of the folder.
+    enum File<'a> {
+        Summary,
+        Table(fn(&RunResult) -> Table, &'static str),
+        Commitments(&'a Settlement),
+        Timing(&'a Timing),
+    }
+    let mut files = vec![File::Summary];
+    for (&build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
+        if outputs.includes(name.trim_end_matches(".csv")) {
+            files.push(File::Table(build, name));
         }
-        let table = build(r);
-        debug_assert_eq!(table.file_name(), name);
-        write_new_with(&dir.join(name), |w| write_csv(&table, w))?;
-        written.push(name);
     }
     if let (Some(s), true) = (&r.commitments, outputs.includes("commitments")) {
-        write_new(&dir.join("commitments.csv"), commitments_csv(s).as_bytes())?;
-        written.push("commitments.csv");
+        files.push(File::Commitments(s));
     }
     if let Some(t) = timing {
-        write_json(&dir.join("timing.json"), t)?;
-        written.push("timing.json");
+        files.push(File::Timing(t));
     }
-    Ok(written)
+    let write = |f: &File| match *f {
+        File::Summary => write_json(&dir.join("summary.json"), &r.summary).map(|()| "summary.json"),
+        File::Table(build, name) => {
+            let table = build(r);
+            debug_assert_eq!(table.file_name(), name);
+            write_new_with(&dir.join(name), |w| write_csv(&table, w)).map(|()| name)
+        }
+        File::Commitments(s) => {
+            write_new(&dir.join("commitments.csv"), commitments_csv(s).as_bytes())
+                .map(|()| "commitments.csv")
+        }
+        File::Timing(t) => write_json(&dir.join("timing.json"), t).map(|()| "timing.json"),
+    };
+    // Two threads write the files: this one and one more. The events table
+    // holds its messages as strings: it is written here first, so that it
+    // reuses the memory the run has just freed on this thread (a second
+    // thread takes fresh memory from an allocator arena of its own). The
+    // other files (whose tables read the run's columns in place) are taken
+    // in turn by both threads, the usually largest first: the time series,
+    // the tasks. Every file is attempted; the first failure in the order
+    // above is reported (the caller then drops the whole staging folder).
+    // Where no thread can be started, this one writes them all.
+    let is_events = |f: &File| matches!(f, File::Table(_, "events.csv"));
+    let rank = |f: &File| match *f {
+        File::Table(_, name) => TABLE_FILES.iter().position(|&n| n == name).unwrap_or(0),
+        _ => TABLE_FILES.len(),
+    };
+    let mut shared: Vec<usize> = (0..files.len())
+        .filter(|&i| !is_events(&files[i]))
+        .collect();
+    shared.sort_by_key(|&i| rank(&files[i]));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || {
+        let mut done = Vec::new();
+        while let Some(&i) = shared.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            done.push((i, write(&files[i])));
+        }
+        done
+    };
+    let mut results = std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("ecsim-write".into())
+            .spawn_scoped(scope, take)
+            .ok();
+        let mut results: Vec<_> = (0..files.len())
+            .filter(|&i| is_events(&files[i]))
+            .map(|i| (i, write(&files[i])))
+            .collect();
+        results.extend(take());
+        if let Some(h) = helper {
+            results.extend(
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    });
+    results.sort_by_key(|&(i, _)| i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Writes `value` as pretty JSON and a final newline to the new file `path`.

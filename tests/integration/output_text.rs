@@ -449,6 +449,55 @@ fn timeseries_columns_are_the_named_sample_fields() {
     }
 }
 
+/// The files of a run are written on two threads; a failure is reported
+/// for the first failing file in the folder's order, whichever thread met
+/// it first, and every other file is still written whole.
+#[test]
+fn a_failed_file_is_reported_in_file_order_whichever_thread_wrote_it() {
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let whole = tempfile::tempdir().unwrap();
+    output::write_run_files(whole.path(), &r, None).unwrap();
+    // A file is never written over: the names taken fail.
+    for taken in [
+        &["tasks.csv"][..],
+        &["cost.csv", "events.csv"],
+        &["instances.csv", "timeseries.csv"],
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in taken {
+            std::fs::write(tmp.path().join(name), "taken").unwrap();
+        }
+        let e = output::write_run_files(tmp.path(), &r, None)
+            .unwrap_err()
+            .to_string();
+        let first = [
+            "timeseries.csv",
+            "tasks.csv",
+            "events.csv",
+            "instances.csv",
+            "cost.csv",
+        ]
+        .into_iter()
+        .find(|n| taken.contains(n))
+        .unwrap();
+        assert!(e.contains(first), "{taken:?}: {e}");
+        for entry in std::fs::read_dir(whole.path()).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let got = std::fs::read_to_string(tmp.path().join(&name)).unwrap();
+            if taken.contains(&name.as_str()) {
+                assert_eq!(got, "taken");
+            } else {
+                assert_eq!(
+                    got,
+                    std::fs::read_to_string(whole.path().join(&name)).unwrap()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn run_tables_are_every_csv_a_run_writes_in_file_order() {
     // The typed tables are the one definition of the run's CSV files: the
