@@ -810,6 +810,16 @@ mod tests {
         Metrics { names, values }
     }
 
+    /// One record of combination 0 per summary, seeds in order.
+    fn records_of(summaries: &[Value]) -> Vec<RunRecord> {
+        (summaries.iter().enumerate())
+            .map(|(i, s)| RunRecord {
+                summary: s.clone(),
+                ..record(0, i as u32, &[])
+            })
+            .collect()
+    }
+
     /// A layout merges one summary per shape; the columns are those of
     /// merging every summary (the columns read by name, which merge
     /// nothing), whatever repeats and wherever the shapes differ only in
@@ -828,14 +838,7 @@ mod tests {
             json!({"m": {"k3": true}, "b": 1}),
             json!({"b": 1, "s": null, "m": {"k2": 1}}),
         ];
-        let records: Vec<RunRecord> = summaries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| RunRecord {
-                summary: s.clone(),
-                ..record(0, i as u32, &[])
-            })
-            .collect();
+        let records = records_of(&summaries);
         let shapes: Vec<Vec<u8>> = summaries.iter().map(shape).collect();
         assert_eq!(shapes[0], shapes[1], "values differ, not the shape");
         assert_eq!(shapes[0], shapes[7]);
@@ -864,14 +867,7 @@ mod tests {
             json!({"x": 3, "a": {"d": 1, "b": 7}, "a.b": 8, "list": []}),
             json!({}),
         ];
-        let records: Vec<RunRecord> = summaries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| RunRecord {
-                summary: s.clone(),
-                ..record(0, i as u32, &[])
-            })
-            .collect();
+        let records = records_of(&summaries);
         let walked = Metrics::of(&records);
         let by_name = metrics_by_name(&records);
         assert_eq!(walked.names, by_name.names);
