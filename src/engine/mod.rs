@@ -129,7 +129,7 @@ pub struct RunResult {
     /// Time series, as columns.
     pub timeseries: Timeseries,
     /// Events (dereferences to one [`crate::metrics::EventRecord`] per event).
-    pub events: EventLog,
+    pub events: std::sync::Arc<EventLog>,
     /// Tasks, as columns (dereferences to one [`TaskRecord`] per task).
     pub tasks: TaskRecords,
     /// Instances.

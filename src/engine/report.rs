@@ -454,7 +454,7 @@ impl Simulation {
             summary,
             columns,
             timeseries: series,
-            events: self.recorder.events,
+            events: std::sync::Arc::new(self.recorder.events),
             tasks,
             instances,
             cost: cost_rows,

@@ -18,7 +18,7 @@ use crate::cost::commitments::Settlement;
 use crate::csvdata::CsvText;
 use crate::engine::RunResult;
 
-pub use table::{csv_text, run_tables, write_csv, Column, Table, Values};
+pub use table::{csv_text, run_tables, write_csv, Column, MadeText, RowText, Table, Values};
 
 pub use folder::{
     check_target, default_dir, plain_name, write_atomic, write_new, write_new_with, Kind, Lock,
@@ -293,28 +293,24 @@ pub fn write_run_outputs(
         }
         File::Timing(t) => write_json(&dir.join("timing.json"), t).map(|()| "timing.json"),
     };
-    // Two threads write the files: this one and one more. The events table
-    // holds its messages as strings: it is written here first, so that it
-    // reuses the memory the run has just freed on this thread (a second
-    // thread takes fresh memory from an allocator arena of its own). The
-    // other files (whose tables read the run's columns in place) are taken
-    // in turn by both threads, the usually largest first: the time series,
-    // the tasks. Every file is attempted; the first failure in the order
-    // above is reported (the caller then drops the whole staging folder).
-    // Where no thread can be started, this one writes them all.
-    let is_events = |f: &File| matches!(f, File::Table(_, "events.csv"));
+    // Two threads write the files, this one and one more, taking them in
+    // turn, the usually largest first (the time series, the tasks, the
+    // events): no table holds a string per row of the run (the events'
+    // messages are made as they are written), so a second thread needs
+    // little memory of its own. Every file is attempted; the first failure
+    // in the order above is reported (the caller then drops the whole
+    // staging folder). Where no thread can be started, this one writes
+    // them all.
     let rank = |f: &File| match *f {
         File::Table(_, name) => TABLE_FILES.iter().position(|&n| n == name).unwrap_or(0),
         _ => TABLE_FILES.len(),
     };
-    let mut shared: Vec<usize> = (0..files.len())
-        .filter(|&i| !is_events(&files[i]))
-        .collect();
-    shared.sort_by_key(|&i| rank(&files[i]));
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| rank(&files[i]));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let take = || {
         let mut done = Vec::new();
-        while let Some(&i) = shared.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+        while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
             done.push((i, write(&files[i])));
         }
         done
@@ -324,11 +320,7 @@ pub fn write_run_outputs(
             .name("ecsim-write".into())
             .spawn_scoped(scope, take)
             .ok();
-        let mut results: Vec<_> = (0..files.len())
-            .filter(|&i| is_events(&files[i]))
-            .map(|i| (i, write(&files[i])))
-            .collect();
-        results.extend(take());
+        let mut results = take();
         if let Some(h) = helper {
             results.extend(
                 h.join()

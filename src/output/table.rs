@@ -67,6 +67,10 @@ pub enum Values {
     Millis(Arc<[u64]>),
     /// Text, one string per row.
     Text(Arc<[String]>),
+    /// Text made for each row as it is read or written ([`RowText`]): a
+    /// column too large to hold as one string per row (the events'
+    /// messages).
+    Made(MadeText),
     /// Text from a short list: row `i` is `labels[codes[i]]` (a categorical
     /// column; `labels` in order of first appearance).
     Labels {
@@ -106,6 +110,40 @@ fn push_csv_text(out: &mut Vec<u8>, text: &str) {
     }
 }
 
+/// The text of a column's rows, made on demand.
+pub trait RowText: Send + Sync {
+    /// Number of rows.
+    fn rows(&self) -> usize;
+    /// Appends the text of row `row` to `out`.
+    fn push_row(&self, row: usize, out: &mut String);
+}
+
+/// A shared [`RowText`] column. Two are equal when their rows' texts are.
+#[derive(Clone)]
+pub struct MadeText(pub Arc<dyn RowText>);
+
+impl MadeText {
+    fn row(&self, row: usize) -> String {
+        let mut s = String::new();
+        self.0.push_row(row, &mut s);
+        s
+    }
+}
+
+impl std::fmt::Debug for MadeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries((0..self.0.rows()).map(|i| self.row(i)))
+            .finish()
+    }
+}
+
+impl PartialEq for MadeText {
+    fn eq(&self, other: &MadeText) -> bool {
+        self.0.rows() == other.0.rows() && (0..self.0.rows()).all(|i| self.row(i) == other.row(i))
+    }
+}
+
 impl Values {
     /// Number of rows.
     pub fn len(&self) -> usize {
@@ -116,6 +154,7 @@ impl Values {
             Values::Fixed { values, .. } => values.len(),
             Values::Real(v) => v.len(),
             Values::Text(v) => v.len(),
+            Values::Made(m) => m.0.rows(),
             Values::Labels { codes, .. } => codes.len(),
             Values::Optional { present, .. } => present.len(),
         }
@@ -172,6 +211,10 @@ impl Values {
                 out.extend_from_slice(v[row].as_bytes());
                 Ok(())
             }
+            Values::Made(m) => {
+                out.extend_from_slice(m.row(row).as_bytes());
+                Ok(())
+            }
             Values::Labels { labels, codes } => {
                 out.extend_from_slice(labels[codes[row] as usize].as_bytes());
                 Ok(())
@@ -190,6 +233,7 @@ impl Values {
     fn push_field(&self, row: usize, out: &mut Vec<u8>) {
         match self {
             Values::Text(v) => push_csv_text(out, &v[row]),
+            Values::Made(m) => push_csv_text(out, &m.row(row)),
             Values::Labels { labels, codes } => push_csv_text(out, &labels[codes[row] as usize]),
             Values::Optional { present, values } => {
                 if present[row] {
@@ -430,6 +474,8 @@ enum Field<'a> {
     U32(&'a [u32]),
     /// Reals with a fixed number of decimals.
     Fixed { decimals: u8, values: &'a [f64] },
+    /// Text made per row, into one reused buffer.
+    Made { text: &'a dyn RowText, row: String },
     /// Anything else, row by row.
     Other(&'a Values),
 }
@@ -476,6 +522,10 @@ impl<'a> Field<'a> {
             },
             Values::Millis(ms) => Field::Millis { present: None, ms },
             Values::U32(v) => Field::U32(v),
+            Values::Made(m) => Field::Made {
+                text: m.0.as_ref(),
+                row: String::new(),
+            },
             Values::Fixed { decimals, values } => Field::Fixed {
                 decimals: *decimals,
                 values,
@@ -512,6 +562,11 @@ impl<'a> Field<'a> {
             }
             Field::U32(v) => push_u64(out, v[row].into()),
             Field::Fixed { decimals, values } => push_fixed(out, *decimals, values[row]),
+            Field::Made { text, row: buf } => {
+                buf.clear();
+                text.push_row(row, buf);
+                push_csv_text(out, buf);
+            }
             Field::Other(values) => values.push_field(row, out),
         }
     }
@@ -731,9 +786,23 @@ pub fn events_table(r: &RunResult) -> Table {
             Column::new("event", Values::labels(rows.clone().map(|i| e.kind(i)))),
             Column::new(
                 "message",
-                Values::Text(rows.map(|i| e.message(i)).collect()),
+                Values::Made(MadeText(Arc::new(Messages(Arc::clone(e))))),
             ),
         ],
+    }
+}
+
+/// The messages of a run's events, one row per event, made as they are
+/// written: `events.csv`'s message column holds no string per event.
+struct Messages(Arc<crate::metrics::EventLog>);
+
+impl RowText for Messages {
+    fn rows(&self) -> usize {
+        self.0.len()
+    }
+
+    fn push_row(&self, row: usize, out: &mut String) {
+        self.0.push_message(row, out);
     }
 }
 
@@ -837,6 +906,37 @@ mod tests {
              0,7,12.50,0.000123,0.096,90.250,,web,\"say \"\"hi\"\"\",x\n\
              42,18446744073709551615,0.33,0.000000,2,0.005,1000.001,\"a,b\",,\n"
         );
+    }
+
+    /// A column made per row reads and writes as the same texts held as
+    /// strings: quoting, cells, length, equality.
+    #[test]
+    fn a_made_column_is_its_texts() {
+        struct Lines(Vec<&'static str>);
+        impl RowText for Lines {
+            fn rows(&self) -> usize {
+                self.0.len()
+            }
+            fn push_row(&self, row: usize, out: &mut String) {
+                out.push_str(self.0[row]);
+            }
+        }
+        let texts = vec!["plain", "a,b", "say \"hi\"", "two\nlines", ""];
+        let made = Values::Made(MadeText(Arc::new(Lines(texts.clone()))));
+        let held = Values::Text(texts.iter().map(|t| t.to_string()).collect());
+        assert_eq!(made.len(), 5);
+        assert_eq!(made, Values::Made(MadeText(Arc::new(Lines(texts.clone())))));
+        assert_ne!(made, Values::Made(MadeText(Arc::new(Lines(vec!["plain"])))));
+        for row in 0..5 {
+            assert_eq!(made.cell(row), held.cell(row));
+        }
+        let as_table = |v: Values| {
+            csv_text(&table(vec![
+                Column::new("m", v),
+                Column::new("n", Values::u32s(0..5)),
+            ]))
+        };
+        assert_eq!(as_table(made), as_table(held));
     }
 
     #[test]
