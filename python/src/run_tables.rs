@@ -45,6 +45,7 @@ fn col(v: &Values) -> Col {
         // Milliseconds as seconds: `90250` is the `90.250` of the file.
         Values::Millis(x) => Col::Float(x.iter().map(|&ms| ms as f64 / 1000.0).collect()),
         Values::Text(x) => Col::Str(x.to_vec()),
+        Values::Made(m) => Col::Str((0..m.0.rows()).map(|i| m.row(i)).collect()),
         Values::Labels { labels, codes } => Col::Cat {
             codes: codes.iter().map(|&c| c as i32).collect(),
             labels: labels.to_vec(),

@@ -123,7 +123,8 @@ pub trait RowText: Send + Sync {
 pub struct MadeText(pub Arc<dyn RowText>);
 
 impl MadeText {
-    fn row(&self, row: usize) -> String {
+    /// The text of row `row`.
+    pub fn row(&self, row: usize) -> String {
         let mut s = String::new();
         self.0.push_row(row, &mut s);
         s
