@@ -506,34 +506,32 @@ pub struct MetricLayout {
     names: Vec<String>,
 }
 
-/// The structure of a summary as [`MetricLayout`] merges it: each key its
-/// children list (see [`each_kid`]), in order, with the kind of its value,
-/// nested; no value. Summaries of one shape add the same columns, so a
-/// layout merges one summary of each shape only. Keys are length-prefixed:
-/// two shapes are equal only if the structures are.
+/// The structure of a summary as [`MetricLayout`] merges it: its kind, then
+/// each of its children (as [`each_kid`] lists them), in order, by key and
+/// shape, nested; no value. Summaries of one shape add the same columns, so
+/// a layout merges one summary of each shape only. Keys are
+/// length-prefixed: two shapes are equal only if the structures are.
 pub fn shape(summary: &Value) -> Vec<u8> {
     fn walk(v: &Value, root: bool, out: &mut Vec<u8>) {
+        // Numbers and booleans are leaves; strings and nulls are left out
+        // of the columns but their keys still place new ones.
+        out.push(match v {
+            Value::Number(_) | Value::Bool(_) => b'n',
+            Value::Object(_) => b'o',
+            Value::Array(_) => b'a',
+            Value::String(_) | Value::Null => b's',
+        });
+        if !(v.is_object() || v.is_array()) {
+            return;
+        }
         each_kid(v, root, |key, child| {
             out.extend_from_slice(&(key.len() as u32).to_le_bytes());
             out.extend_from_slice(key.as_bytes());
-            match child {
-                Value::Number(_) | Value::Bool(_) => out.push(b'n'),
-                Value::Object(_) | Value::Array(_) => {
-                    out.push(if child.is_object() { b'o' } else { b'a' });
-                    walk(child, false, out);
-                    out.push(b'.');
-                }
-                Value::String(_) | Value::Null => out.push(b's'),
-            }
+            walk(child, false, out);
         });
+        out.push(b'.');
     }
     let mut out = Vec::new();
-    out.push(match summary {
-        Value::Number(_) | Value::Bool(_) => b'n',
-        Value::Object(_) => b'o',
-        Value::Array(_) => b'a',
-        Value::String(_) | Value::Null => b's',
-    });
     walk(summary, true, &mut out);
     out
 }
