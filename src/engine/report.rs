@@ -224,15 +224,20 @@ impl Simulation {
             for (k, v) in &failures {
                 *unplaceable.entry(k.clone()).or_default() += v;
             }
-            let mut by_az: BTreeMap<String, u32> = BTreeMap::new();
+            // Counted by the instances' own names: a name is copied once
+            // per AZ, not once per task.
+            let mut counted: BTreeMap<&str, u32> = BTreeMap::new();
             for &t in live {
                 let task = self.cluster.task(t);
                 if let (TaskState::Running, Some(i)) = (task.state, task.instance) {
-                    *by_az
-                        .entry(self.cluster.instance(i).az.clone())
+                    *counted
+                        .entry(self.cluster.instance(i).az.as_str())
                         .or_default() += 1;
                 }
             }
+            let by_az: BTreeMap<String, u32> = (counted.into_iter())
+                .map(|(az, n)| (az.to_string(), n))
+                .collect();
             let protected = !self.spec.services[s].scale_in_protection.is_empty();
             let demand = self.spec.services[s].demand.as_ref().map(|_| {
                 let l = &st.load;
