@@ -94,20 +94,25 @@ pub fn run_to_folder_with(
         None => output::default_dir(&sc.spec.name, "scenario").map_err(RunError::Name)?,
     };
     let lock = Lock::acquire(&dir)?;
+    let stage = lock.stage(Kind::Run)?;
     let started = Instant::now();
     let mut sim = Simulation::new(&sc.spec, sc.seed);
     if !outputs.includes("tasks") {
         sim.without_task_records();
     }
-    let result = sim.run();
-    let wall = started.elapsed().as_secs_f64();
-    let timing = Timing {
-        wall_time_s: (wall * 1e6).round() / 1e6,
-        events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
-    };
-    let stage = lock.stage(Kind::Run)?;
-    output::write_run_outputs(stage.path(), &result, Some(&timing), outputs)
-        .map_err(|e| RunError::Write(stage.explain(e)))?;
+    // The files of the parts the run makes first are written while it
+    // makes the rest (on a second thread).
+    let (result, timing, written) =
+        output::write_run_outputs_as_made(stage.path(), outputs, |early| {
+            let result = sim.run_handing_over(early);
+            let wall = started.elapsed().as_secs_f64();
+            let timing = Timing {
+                wall_time_s: (wall * 1e6).round() / 1e6,
+                events_per_s: (result.summary.events_processed as f64 / wall.max(1e-9)).round(),
+            };
+            (result, timing)
+        });
+    written.map_err(|e| RunError::Write(stage.explain(e)))?;
     stage.commit().map_err(RunError::Write)?;
     drop(lock);
     Ok(Ran {

@@ -119,6 +119,25 @@ pub struct ExplainedDecision {
     pub text: String,
 }
 
+/// A part of a run's result that is final before the rest is made, handed
+/// over by [`Simulation::run_handing_over`] as soon as it is: a caller may
+/// start on it (write its file) while the run finishes its other parts.
+#[derive(Debug, Clone, Copy)]
+pub enum Early<'a> {
+    /// The time series, whom its columns are about, and the events: made
+    /// first when the run ends.
+    Series {
+        /// As [`RunResult::columns`].
+        columns: &'a SampleColumns,
+        /// As [`RunResult::timeseries`].
+        timeseries: &'a Timeseries,
+        /// As [`RunResult::events`].
+        events: &'a std::sync::Arc<EventLog>,
+    },
+    /// As [`RunResult::tasks`]: made next.
+    Tasks(&'a TaskRecords),
+}
+
 /// Everything a run produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -435,7 +454,13 @@ impl Simulation {
     }
 
     /// Runs to the horizon and returns what was observed.
-    pub fn run(mut self) -> RunResult {
+    pub fn run(self) -> RunResult {
+        self.run_handing_over(&mut |_| {})
+    }
+
+    /// [`run`](Self::run), handing each [`Early`] part to `early` as soon
+    /// as it is final (the same values the result then holds).
+    pub fn run_handing_over(mut self, early: &mut dyn FnMut(Early<'_>)) -> RunResult {
         while let Some((_, event)) = self.queue.pop_until(self.horizon) {
             // Events due at the same instant come in bursts (tasks placed
             // together start and turn healthy together): the next one's
@@ -451,7 +476,7 @@ impl Simulation {
             }
         }
         self.queue.advance_to(self.horizon);
-        self.finish()
+        self.finish(early)
     }
 
     /// Processes events up to and including `until` (for tests that inspect

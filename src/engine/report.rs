@@ -197,7 +197,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn finish(mut self) -> RunResult {
+    pub(super) fn finish(mut self, early: &mut dyn FnMut(super::Early<'_>)) -> RunResult {
         let end = self.horizon;
         for s in ServiceId::all(self.services.len()) {
             self.observe_availability(s);
@@ -205,6 +205,13 @@ impl Simulation {
         let (mut waits, mut provisioning) = self.waits();
         let columns = self.sample_columns();
         let series = std::mem::take(&mut self.recorder.samples).finish(&columns);
+        // Nothing is logged from here on.
+        let events = std::sync::Arc::new(std::mem::take(&mut self.recorder.events));
+        early(super::Early::Series {
+            columns: &columns,
+            timeseries: &series,
+            events: &events,
+        });
         let rec = &series;
         let mut unplaceable: BTreeMap<String, u64> = BTreeMap::new();
         let mut services = Vec::new();
@@ -399,6 +406,7 @@ impl Simulation {
         // is drawn up, so the bill's rows never add to both.
         let fargate_tasks = self.fargate_tasks_billed();
         let tasks = self.task_records();
+        early(super::Early::Tasks(&tasks));
         let (cost_rows, cost, commitments) = self.bill(fargate_tasks);
         let summary = Summary {
             scenario: self.spec.name.clone(),
@@ -459,7 +467,7 @@ impl Simulation {
             summary,
             columns,
             timeseries: series,
-            events: std::sync::Arc::new(self.recorder.events),
+            events,
             tasks,
             instances,
             cost: cost_rows,

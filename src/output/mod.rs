@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cost::commitments::Settlement;
 use crate::csvdata::CsvText;
-use crate::engine::RunResult;
+use crate::engine::{Early, RunResult};
 
 pub use table::{csv_text, run_tables, write_csv, Column, MadeText, RowText, Table, Values};
 
@@ -261,76 +261,226 @@ pub fn write_run_outputs(
     timing: Option<&Timing>,
     outputs: Outputs,
 ) -> Result<Vec<&'static str>, OutputError> {
-    /// One file of the folder.
-    enum File<'a> {
-        Summary,
-        Table(fn(&RunResult) -> Table, &'static str),
-        Commitments(&'a Settlement),
-        Timing(&'a Timing),
-    }
-    let mut files = vec![File::Summary];
-    for (&build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
-        if outputs.includes(name.trim_end_matches(".csv")) {
-            files.push(File::Table(build, name));
+    with_writer(dir, outputs, |w| w.write_rest(r, timing)).1
+}
+
+/// Makes a run with `run` and writes its files into the existing folder
+/// `dir` (a [`Staging`] folder) as [`write_run_outputs`] does, starting on
+/// each part `run` hands over early (the time series, the events, the
+/// tasks: see [`Early`]) while the run makes the rest of its result. `run`
+/// returns the result and its timing. The files' bytes, and which failure
+/// is reported, are the same as when written after the run.
+pub fn write_run_outputs_as_made(
+    dir: &Path,
+    outputs: Outputs,
+    run: impl FnOnce(&mut dyn FnMut(Early<'_>)) -> (RunResult, Timing),
+) -> (RunResult, Timing, Result<Vec<&'static str>, OutputError>) {
+    let ((result, timing), written) = with_writer(dir, outputs, |w| {
+        let (result, timing) = run(&mut |part| w.hand_over(part));
+        w.write_rest(&result, Some(&timing));
+        (result, timing)
+    });
+    (result, timing, written)
+}
+
+/// Runs `body` with a [`RunWriter`] into `dir` whose tables two threads
+/// write, this one and a helper: the helper from the first table handed to
+/// it, this one once `body` is done. Every file is attempted; the outcome
+/// is the first failure in the folder's order, or the names written in
+/// that order. Where no thread can be started, this one writes them all.
+fn with_writer<R>(
+    dir: &Path,
+    outputs: Outputs,
+    body: impl FnOnce(&RunWriter<'_>) -> R,
+) -> (R, Result<Vec<&'static str>, OutputError>) {
+    /// Lets the helper go however `body` ends (it stops once no table
+    /// waits), so that the scope's join never waits forever.
+    struct Close<'w, 'd>(&'w RunWriter<'d>);
+    impl Drop for Close<'_, '_> {
+        fn drop(&mut self) {
+            self.0.close();
         }
     }
-    if let (Some(s), true) = (&r.commitments, outputs.includes("commitments")) {
-        files.push(File::Commitments(s));
-    }
-    if let Some(t) = timing {
-        files.push(File::Timing(t));
-    }
-    let write = |f: &File| match *f {
-        File::Summary => write_json(&dir.join("summary.json"), &r.summary).map(|()| "summary.json"),
-        File::Table(build, name) => {
-            let table = build(r);
-            debug_assert_eq!(table.file_name(), name);
-            write_new_with(&dir.join(name), |w| write_csv(&table, w)).map(|()| name)
-        }
-        File::Commitments(s) => {
-            write_new(&dir.join("commitments.csv"), commitments_csv(s).as_bytes())
-                .map(|()| "commitments.csv")
-        }
-        File::Timing(t) => write_json(&dir.join("timing.json"), t).map(|()| "timing.json"),
-    };
-    // Two threads write the files, this one and one more, taking them in
-    // turn, the usually largest first (the time series, the tasks, the
-    // events): no table holds a string per row of the run (the events'
-    // messages are made as they are written), so a second thread needs
-    // little memory of its own. Every file is attempted; the first failure
-    // in the order above is reported (the caller then drops the whole
-    // staging folder). Where no thread can be started, this one writes
-    // them all.
-    let rank = |f: &File| match *f {
-        File::Table(_, name) => TABLE_FILES.iter().position(|&n| n == name).unwrap_or(0),
-        _ => TABLE_FILES.len(),
-    };
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| rank(&files[i]));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let take = || {
-        let mut done = Vec::new();
-        while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            done.push((i, write(&files[i])));
-        }
-        done
-    };
-    let mut results = std::thread::scope(|scope| {
+    let writer = RunWriter::new(dir, outputs);
+    let value = std::thread::scope(|scope| {
         let helper = std::thread::Builder::new()
             .name("ecsim-write".into())
-            .spawn_scoped(scope, take)
+            .spawn_scoped(scope, || writer.work())
             .ok();
-        let mut results = take();
+        let close = Close(&writer);
+        let value = body(&writer);
+        drop(close);
+        writer.work();
         if let Some(h) = helper {
-            results.extend(
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
-        results
+        value
     });
-    results.sort_by_key(|&(i, _)| i);
-    results.into_iter().map(|(_, r)| r).collect()
+    (value, writer.outcome())
+}
+
+/// A run's files on their way to a folder: tables wait in a queue that two
+/// threads take from, the usually largest first (the time series, the
+/// tasks, the events); the small files are written by the caller. No table
+/// holds a string per row of the run (the events' messages are made as
+/// they are written), so the second thread needs little memory of its own.
+struct RunWriter<'d> {
+    dir: &'d Path,
+    outputs: Outputs,
+    queue: std::sync::Mutex<WriteQueue>,
+    wake: std::sync::Condvar,
+}
+
+/// The shared part of a [`RunWriter`]. A file's place is its position in
+/// the folder's order: `summary.json`, the tables in [`TABLE_FILES`]
+/// order, `commitments.csv`, `timing.json`.
+#[derive(Default)]
+struct WriteQueue {
+    /// Tables to write, with their places.
+    waiting: Vec<(usize, Table)>,
+    /// Each file's outcome, with its place.
+    done: Vec<(usize, Result<&'static str, OutputError>)>,
+    /// Tables queued so far (not built again at the end).
+    queued: Vec<&'static str>,
+    /// No table will be queued any more.
+    closed: bool,
+}
+
+/// Places of the files around the tables (see [`WriteQueue`]).
+const SUMMARY_PLACE: usize = 0;
+const COMMITMENTS_PLACE: usize = TABLE_FILES.len() + 1;
+const TIMING_PLACE: usize = TABLE_FILES.len() + 2;
+
+impl<'d> RunWriter<'d> {
+    fn new(dir: &'d Path, outputs: Outputs) -> RunWriter<'d> {
+        RunWriter {
+            dir,
+            outputs,
+            queue: std::sync::Mutex::new(WriteQueue::default()),
+            wake: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The queue; a thread that panicked while holding it left it whole
+    /// (every change is one push or one flag).
+    fn lock(&self) -> std::sync::MutexGuard<'_, WriteQueue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn wants(&self, file: &str) -> bool {
+        self.outputs.includes(file.trim_end_matches(".csv"))
+    }
+
+    /// Queues `table` if its file is wanted and not queued already.
+    fn queue_table(&self, name: &'static str, build: impl FnOnce() -> Table) {
+        if !self.wants(name) || self.lock().queued.contains(&name) {
+            return;
+        }
+        let table = build();
+        debug_assert_eq!(table.file_name(), name);
+        let place = 1 + TABLE_FILES.iter().position(|&n| n == name).unwrap_or(0);
+        let mut q = self.lock();
+        q.queued.push(name);
+        q.waiting.push((place, table));
+        drop(q);
+        self.wake.notify_one();
+    }
+
+    /// Queues the tables of a part of the result made before the rest.
+    fn hand_over(&self, part: Early<'_>) {
+        match part {
+            Early::Series {
+                columns,
+                timeseries,
+                events,
+            } => {
+                self.queue_table("timeseries.csv", || {
+                    table::timeseries_table_of(columns, timeseries)
+                });
+                self.queue_table("events.csv", || table::events_table_of(events));
+            }
+            Early::Tasks(tasks) => self.queue_table("tasks.csv", || table::tasks_table_of(tasks)),
+        }
+    }
+
+    /// Queues the tables not queued yet and writes the other files of `r`
+    /// on this thread.
+    fn write_rest(&self, r: &RunResult, timing: Option<&Timing>) {
+        for (&build, name) in table::RUN_TABLES.iter().zip(TABLE_FILES) {
+            self.queue_table(name, || build(r));
+        }
+        let dir = self.dir;
+        let mut written = vec![(
+            SUMMARY_PLACE,
+            write_json(&dir.join("summary.json"), &r.summary).map(|()| "summary.json"),
+        )];
+        if let (Some(s), true) = (&r.commitments, self.wants("commitments")) {
+            let bytes = commitments_csv(s);
+            written.push((
+                COMMITMENTS_PLACE,
+                write_new(&dir.join("commitments.csv"), bytes.as_bytes())
+                    .map(|()| "commitments.csv"),
+            ));
+        }
+        if let Some(t) = timing {
+            written.push((
+                TIMING_PLACE,
+                write_json(&dir.join("timing.json"), t).map(|()| "timing.json"),
+            ));
+        }
+        self.lock().done.extend(written);
+    }
+
+    /// Lets threads waiting for tables go once none is left.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_all();
+    }
+
+    /// Writes waiting tables, the lowest place first, until none is left
+    /// and none will come.
+    fn work(&self) {
+        loop {
+            let (place, table) = {
+                let mut q = self.lock();
+                loop {
+                    let first = (q.waiting.iter().enumerate())
+                        .min_by_key(|(_, (place, _))| *place)
+                        .map(|(i, _)| i);
+                    if let Some(i) = first {
+                        break q.waiting.swap_remove(i);
+                    }
+                    if q.closed {
+                        return;
+                    }
+                    q = self
+                        .wake
+                        .wait(q)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            let name = TABLE_FILES[place - 1];
+            let result =
+                write_new_with(&self.dir.join(name), |w| write_csv(&table, w)).map(|()| name);
+            drop(table);
+            self.lock().done.push((place, result));
+        }
+    }
+
+    /// The names written in the folder's order, or the first failure in
+    /// that order.
+    fn outcome(self) -> Result<Vec<&'static str>, OutputError> {
+        let mut done = self
+            .queue
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .done;
+        done.sort_by_key(|&(place, _)| place);
+        done.into_iter().map(|(_, r)| r).collect()
+    }
 }
 
 /// Writes `value` as pretty JSON and a final newline to the new file `path`.

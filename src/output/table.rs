@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::engine::RunResult;
 use crate::metrics::records::{LabelColumn, Optional};
-use crate::metrics::{AlarmState, Runs};
+use crate::metrics::{AlarmState, EventLog, Runs, SampleColumns, TaskRecords, Timeseries};
 use crate::sim::SimTime;
 use crate::text::{push_fixed, push_millis, push_u64};
 
@@ -603,7 +603,12 @@ pub const RUN_TABLES: [fn(&RunResult) -> Table; 5] = [
 /// `{name}.{field}` after `RunResult::columns`. The columns share the run's
 /// time-series columns (no copy), except the alarm states (as label codes).
 pub fn timeseries_table(r: &RunResult) -> Table {
-    let s = &r.timeseries;
+    timeseries_table_of(&r.columns, &r.timeseries)
+}
+
+/// [`timeseries_table`] of a run's time series `s` and whom its columns
+/// are about (before the rest of the result is made).
+pub fn timeseries_table_of(cols: &SampleColumns, s: &Timeseries) -> Table {
     let u32s = |v: &Arc<[u32]>| Values::U32(Arc::clone(v));
     let runs = |v: &Runs| Values::Runs(v.clone());
     let fixed = |decimals: u8, v: &Arc<[f64]>| Values::Fixed {
@@ -624,7 +629,6 @@ pub fn timeseries_table(r: &RunResult) -> Table {
             fixed(2, &s.memory_reservation_pct),
         ),
     ];
-    let cols = &r.columns;
     for (name, c) in cols.desired.iter().zip(&s.desired) {
         columns.push(Column::new(format!("{name}.desired"), runs(c)));
     }
@@ -693,7 +697,11 @@ pub fn alarm_values(v: impl IntoIterator<Item = AlarmState>) -> Values {
 /// `tasks.csv`: one row per task, in task-id order. The columns are the
 /// run's task records' own (no copy).
 pub fn tasks_table(r: &RunResult) -> Table {
-    let t = &r.tasks;
+    tasks_table_of(&r.tasks)
+}
+
+/// [`tasks_table`] of a run's task records `t`.
+pub fn tasks_table_of(t: &TaskRecords) -> Table {
     let labels = |c: &LabelColumn| Values::Labels {
         labels: Arc::clone(&c.labels),
         codes: Arc::clone(&c.codes),
@@ -774,7 +782,11 @@ pub(crate) fn tasks_table_of_records(t: &[crate::metrics::TaskRecord]) -> Table 
 
 /// `events.csv`: service and scheduler events, in the order they happened.
 pub fn events_table(r: &RunResult) -> Table {
-    let e = &r.events;
+    events_table_of(&r.events)
+}
+
+/// [`events_table`] of a run's events `e`.
+pub fn events_table_of(e: &Arc<EventLog>) -> Table {
     let rows = 0..e.len();
     Table {
         name: "events",

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use ecsim::compare::{self, Variant};
-use ecsim::engine::Simulation;
+use ecsim::engine::{Early, Simulation};
 use ecsim::metrics::SampleColumns;
 use ecsim::output;
 use ecsim::scenario;
@@ -496,6 +496,101 @@ fn a_failed_file_is_reported_in_file_order_whichever_thread_wrote_it() {
             }
         }
     }
+}
+
+/// `ecsim run` writes the files of the parts a run makes first (the time
+/// series and events, then the tasks) while the run makes the rest: the
+/// parts are handed over in that order, the folder is byte for byte the
+/// one written after the run, and a failure is still reported for the
+/// first failing file in the folder's order, every other file whole.
+#[test]
+fn files_written_as_the_run_makes_them_equal_those_written_after_it() {
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let timing = || output::Timing {
+        wall_time_s: 1.5,
+        events_per_s: 2.0,
+    };
+    let after = tempfile::tempdir().unwrap();
+    let r = Simulation::new(&sc.spec, sc.seed).run();
+    let names_after = output::write_run_files(after.path(), &r, Some(&timing())).unwrap();
+    for taken in [
+        &[][..],
+        &["tasks.csv"],
+        &["timeseries.csv", "cost.csv"],
+        &["summary.json", "events.csv"],
+        &["instances.csv", "timing.json"],
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in taken {
+            std::fs::write(tmp.path().join(name), "taken").unwrap();
+        }
+        let mut handed = Vec::new();
+        let (made, _, written) =
+            output::write_run_outputs_as_made(tmp.path(), output::Outputs::All, |early| {
+                let made = Simulation::new(&sc.spec, sc.seed).run_handing_over(&mut |part| {
+                    handed.push(match part {
+                        Early::Series { timeseries, .. } => {
+                            assert_eq!(timeseries, &r.timeseries);
+                            "series"
+                        }
+                        Early::Tasks(tasks) => {
+                            assert_eq!(tasks.len(), r.tasks.len());
+                            "tasks"
+                        }
+                    });
+                    early(part);
+                });
+                (made, timing())
+            });
+        assert_eq!(handed, ["series", "tasks"]);
+        assert_eq!(made.summary, r.summary);
+        match taken.first() {
+            None => assert_eq!(written.unwrap(), names_after),
+            Some(_) => {
+                let e = written.unwrap_err().to_string();
+                let first = names_after.iter().find(|n| taken.contains(n)).unwrap();
+                assert!(e.contains(first), "{taken:?}: {e}");
+            }
+        }
+        for name in &names_after {
+            let got = std::fs::read_to_string(tmp.path().join(name)).unwrap();
+            if taken.contains(name) {
+                assert_eq!(got, "taken");
+            } else {
+                assert_eq!(
+                    got,
+                    std::fs::read_to_string(after.path().join(name)).unwrap(),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+/// A run that fails after handing a part over does not leave the second
+/// writing thread waiting for more: the panic reaches the caller.
+#[test]
+fn a_run_failing_after_a_part_was_handed_over_lets_the_writer_go() {
+    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        output::write_run_outputs_as_made(tmp.path(), output::Outputs::All, |early| {
+            Simulation::new(&sc.spec, sc.seed).run_handing_over(&mut |part| {
+                early(part);
+                if let Early::Tasks(_) = part {
+                    panic!("failed after the tasks");
+                }
+            });
+            unreachable!("the run panics")
+        })
+    }));
+    let message = caught.unwrap_err();
+    assert_eq!(
+        message.downcast_ref::<&str>(),
+        Some(&"failed after the tasks")
+    );
 }
 
 #[test]
