@@ -240,8 +240,8 @@ pub fn write_run(
 
 /// Writes every result file of a run into the existing folder `dir` (a
 /// [`Staging`] folder) and returns their names. Each file is streamed to
-/// disk as it is made, and each table is built just before its file is
-/// written and dropped after, so no file is ever held in memory whole.
+/// disk as it is made from its table, which shares the result's columns
+/// and is dropped once written, so no file is ever held in memory whole.
 /// The files are independent: they are written on two threads (see
 /// [`write_run_outputs`]); each file's bytes are the same whichever thread
 /// writes it.
