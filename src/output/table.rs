@@ -807,7 +807,7 @@ pub fn events_table_of(e: &Arc<EventLog>) -> Table {
 
 /// The messages of a run's events, one row per event, made as they are
 /// written: `events.csv`'s message column holds no string per event.
-struct Messages(Arc<crate::metrics::EventLog>);
+struct Messages(Arc<EventLog>);
 
 impl RowText for Messages {
     fn rows(&self) -> usize {

@@ -49,8 +49,7 @@ autoScaling = { minCapacity = 2, maxCapacity = 20, targetTracking = [{ metric = 
 #[test]
 fn explain_names_instances_as_the_csv_files_do() {
     // The instance `explain` places a task on is the one `tasks.csv` names.
-    let sc = scenario::load(Path::new("scenarios/teaching/spread-az-binpack.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/teaching/spread-az-binpack.toml");
     let mut sim = Simulation::new(&sc.spec, sc.seed);
     sim.explain(ecsim::engine::ExplainWindow::Only(9));
     let r = sim.run();
@@ -75,8 +74,7 @@ fn daemon_worst_ratio_counts_after_it_first_reached_desired() {
     // README: "the worst ratio is counted once a service first reaches its
     // desired count". The quickstart's log-router daemon starts at 0 of 6
     // (image pulls) and then never falls short: its worst is 1, not 0.
-    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/quickstart.toml");
     let r = Simulation::new(&sc.spec, sc.seed).run();
     let daemon = r
         .summary
@@ -187,7 +185,7 @@ fn a_variant_name_with_comma_quote_and_newlines_round_trips() {
 }
 
 fn summary(path: &str) -> ecsim::metrics::Summary {
-    let sc = scenario::load(Path::new(path), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped(path);
     Simulation::new(&sc.spec, sc.seed).run().summary
 }
 
@@ -402,8 +400,7 @@ fn failed_jobs_are_totalled_over_every_reason() {
 fn timeseries_columns_are_the_named_sample_fields() {
     // Each per-entity vector of a sample lines up with its list of names in
     // `RunResult::columns`; the CSV column `{name}.{field}` is that field.
-    let sc = scenario::load(Path::new("scenarios/capacity/black-friday.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/capacity/black-friday.toml");
     let r = Simulation::new(&sc.spec, sc.seed).run();
     let cols = &r.columns;
     assert!(!cols.tasks.is_empty() && !cols.providers.is_empty() && !cols.load.is_empty());
@@ -449,13 +446,36 @@ fn timeseries_columns_are_the_named_sample_fields() {
     }
 }
 
+/// A shipped scenario, loaded as it is.
+fn shipped(path: &str) -> scenario::Scenario {
+    scenario::load(Path::new(path), &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every file of the folder `whole` is in `dir`: the names `taken` (files
+/// that were there before the run's were written) as they were, the others
+/// with the same bytes as in `whole`.
+fn assert_taken_kept_and_the_rest_as(dir: &Path, taken: &[&str], whole: &Path) {
+    for entry in std::fs::read_dir(whole).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let got = std::fs::read_to_string(dir.join(&name)).unwrap();
+        if taken.contains(&name.as_str()) {
+            assert_eq!(got, "taken");
+        } else {
+            assert_eq!(
+                got,
+                std::fs::read_to_string(whole.join(&name)).unwrap(),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// The files of a run are written on two threads; a failure is reported
 /// for the first failing file in the folder's order, whichever thread met
 /// it first, and every other file is still written whole.
 #[test]
 fn a_failed_file_is_reported_in_file_order_whichever_thread_wrote_it() {
-    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/quickstart.toml");
     let r = Simulation::new(&sc.spec, sc.seed).run();
     let whole = tempfile::tempdir().unwrap();
     output::write_run_files(whole.path(), &r, None).unwrap();
@@ -483,18 +503,7 @@ fn a_failed_file_is_reported_in_file_order_whichever_thread_wrote_it() {
         .find(|n| taken.contains(n))
         .unwrap();
         assert!(e.contains(first), "{taken:?}: {e}");
-        for entry in std::fs::read_dir(whole.path()).unwrap() {
-            let name = entry.unwrap().file_name().into_string().unwrap();
-            let got = std::fs::read_to_string(tmp.path().join(&name)).unwrap();
-            if taken.contains(&name.as_str()) {
-                assert_eq!(got, "taken");
-            } else {
-                assert_eq!(
-                    got,
-                    std::fs::read_to_string(whole.path().join(&name)).unwrap()
-                );
-            }
-        }
+        assert_taken_kept_and_the_rest_as(tmp.path(), taken, whole.path());
     }
 }
 
@@ -505,8 +514,7 @@ fn a_failed_file_is_reported_in_file_order_whichever_thread_wrote_it() {
 /// first failing file in the folder's order, every other file whole.
 #[test]
 fn files_written_as_the_run_makes_them_equal_those_written_after_it() {
-    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/quickstart.toml");
     let timing = || output::Timing {
         wall_time_s: 1.5,
         events_per_s: 2.0,
@@ -553,18 +561,7 @@ fn files_written_as_the_run_makes_them_equal_those_written_after_it() {
                 assert!(e.contains(first), "{taken:?}: {e}");
             }
         }
-        for name in &names_after {
-            let got = std::fs::read_to_string(tmp.path().join(name)).unwrap();
-            if taken.contains(name) {
-                assert_eq!(got, "taken");
-            } else {
-                assert_eq!(
-                    got,
-                    std::fs::read_to_string(after.path().join(name)).unwrap(),
-                    "{name}"
-                );
-            }
-        }
+        assert_taken_kept_and_the_rest_as(tmp.path(), taken, after.path());
     }
 }
 
@@ -572,8 +569,7 @@ fn files_written_as_the_run_makes_them_equal_those_written_after_it() {
 /// writing thread waiting for more: the panic reaches the caller.
 #[test]
 fn a_run_failing_after_a_part_was_handed_over_lets_the_writer_go() {
-    let sc = scenario::load(Path::new("scenarios/quickstart.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/quickstart.toml");
     let tmp = tempfile::tempdir().unwrap();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         output::write_run_outputs_as_made(tmp.path(), output::Outputs::All, |early| {
@@ -598,8 +594,7 @@ fn run_tables_are_every_csv_a_run_writes_in_file_order() {
     // The typed tables are the one definition of the run's CSV files: the
     // files written are exactly their CSV text, in the same order, and the
     // columns hold the run's values with their types.
-    let sc = scenario::load(Path::new("scenarios/capacity/black-friday.toml"), &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let sc = shipped("scenarios/capacity/black-friday.toml");
     let r = Simulation::new(&sc.spec, sc.seed).run();
     let tmp = tempfile::tempdir().unwrap();
     let written = output::write_run_files(tmp.path(), &r, None).unwrap();
