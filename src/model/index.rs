@@ -292,6 +292,16 @@ impl Ordered {
         }
     }
 
+    /// The smallest entry, when it is known without sorting (None for an
+    /// empty set, and for a [`Lazy`] one).
+    fn least(&self) -> Option<u128> {
+        match self {
+            Ordered::Small(v) => v.first().copied(),
+            Ordered::Large(s) => s.first().copied(),
+            Ordered::Lazy(_) => None,
+        }
+    }
+
     /// The largest entry.
     pub fn last(&self) -> Option<u128> {
         match self {
@@ -384,9 +394,17 @@ impl Classed {
 
     /// The first entry in `(key, rank)` order with `key >= lower` among the
     /// classes that may hold a class amount of `class_min`, that `fits`
-    /// accepts. One range look-up per such non-empty class; each class's
-    /// range iterator is then advanced past the rejected entries (no new
-    /// look-up per rejection).
+    /// accepts (`fits` must only read: it may be asked about more entries
+    /// than the first it accepts).
+    ///
+    /// The first entry `fits` accepts in the classes together is the least
+    /// of the first each class has, so the classes are walked one at a
+    /// time, from the lowest, each only below the best found so far: a
+    /// class whose least entry is not below it costs no look-up. Under
+    /// binpack the instances with the least left of one resource mostly
+    /// have the least of the other too, so the lowest classes hold the
+    /// answer and most decisions look up one or two classes of the four or
+    /// so that may fit.
     pub fn first(
         &self,
         class_min: u32,
@@ -395,53 +413,27 @@ impl Classed {
     ) -> Option<(u32, u64)> {
         let mut mask = self.classes_from(class_min);
         let from = pack(lower, 0);
-        if mask & (mask.wrapping_sub(1)) == 0 {
-            // One class (or none): walk it alone.
-            if mask == 0 {
-                return None;
-            }
-            let k = mask.trailing_zeros() as usize;
-            return self.sets[k]
-                .range_from(from)
-                .find(|&e| fits(e as u64))
-                .map(unpack);
-        }
-        type Head<'a> = (u128, OrderedIter<'a>);
-        let mut heads: [Option<Head<'_>>; CLASSES] = std::array::from_fn(|_| None);
-        let mut n = 0;
+        let mut best: Option<u128> = None;
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            let mut range = self.sets[k].range_from(from);
-            if let Some(h) = range.next() {
-                heads[n] = Some((h, range));
-                n += 1;
-            }
-        }
-        while n > 0 {
-            let mut best = 0;
-            let mut best_head = heads[0].as_ref().map_or(u128::MAX, |h| h.0);
-            for (i, h) in heads[1..n].iter().enumerate() {
-                let h = h.as_ref().map_or(u128::MAX, |h| h.0);
-                if h < best_head {
-                    best = i + 1;
-                    best_head = h;
+            let set = &self.sets[k];
+            if let (Some(b), Some(least)) = (best, set.least()) {
+                if least >= b {
+                    continue;
                 }
             }
-            let (head, range) = heads[best].as_mut().expect("live head");
-            if fits(*head as u64) {
-                return Some(unpack(*head));
-            }
-            match range.next() {
-                Some(next) => *head = next,
-                None => {
-                    n -= 1;
-                    heads.swap(best, n);
-                    heads[n] = None;
+            for e in set.range_from(from) {
+                if best.is_some_and(|b| e >= b) {
+                    break;
+                }
+                if fits(e as u64) {
+                    best = Some(e);
+                    break;
                 }
             }
         }
-        None
+        best.map(unpack)
     }
 
     /// Every entry with `key >= lower` among the classes that may hold a
