@@ -591,6 +591,10 @@ pub struct Partition {
     /// remaining memory (for [`PlacementIndex::may_fit`]).
     cpu_classes: [u32; CLASSES],
     mem_classes: [u32; CLASSES],
+    /// Bit k set when `cpu_classes[k]` (`mem_classes[k]`) is not zero: the
+    /// top class is one bit scan.
+    cpu_nonempty: u32,
+    mem_nonempty: u32,
     /// Per group walked by [`Partition::walk_group`]: where its last walk
     /// found the first instance with room, and for what need at which
     /// [`PlacementIndex::walk_epoch`].
@@ -837,6 +841,9 @@ impl Partition {
             self.cpu_classes[c] -= 1;
             self.mem_classes[m] -= 1;
         }
+        let bit = |n: u32, k: usize| u32::from(n > 0) << k;
+        self.cpu_nonempty = self.cpu_nonempty & !(1 << c) | bit(self.cpu_classes[c], c);
+        self.mem_nonempty = self.mem_nonempty & !(1 << m) | bit(self.mem_classes[m], m);
     }
 
     fn update_remaining(
@@ -1034,10 +1041,11 @@ impl PlacementIndex {
     pub fn may_fit(&self, part: &Partition, need: Resources) -> bool {
         // The top size class of a resource bounds its maximum; only when the
         // need falls in that class are the members' exact amounts read.
-        let at_least = |classes: &[u32; CLASSES], x: u32, pick: fn(&Resources) -> u32| {
-            let Some(top) = classes.iter().rposition(|&n| n > 0) else {
+        let at_least = |nonempty: u32, x: u32, pick: fn(&Resources) -> u32| {
+            if nonempty == 0 {
                 return false;
-            };
+            }
+            let top = (31 - nonempty.leading_zeros()) as usize;
             match class_of(x).cmp(&top) {
                 std::cmp::Ordering::Less => true,
                 std::cmp::Ordering::Greater => false,
@@ -1045,8 +1053,8 @@ impl PlacementIndex {
                     .any(|id| self.room.get(id.index()).is_some_and(|r| pick(r) >= x)),
             }
         };
-        at_least(&part.cpu_classes, need.cpu, |r| r.cpu)
-            && at_least(&part.mem_classes, need.memory, |r| r.memory)
+        at_least(part.cpu_nonempty, need.cpu, |r| r.cpu)
+            && at_least(part.mem_nonempty, need.memory, |r| r.memory)
     }
 
     /// The members of `parts` with `need` free, in no particular order.
