@@ -129,51 +129,57 @@ impl<E> EventQueue<E> {
     /// Pops the earliest event if it is not later than `horizon`.
     #[inline]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
-        if self.current.is_empty() && !self.refill(horizon) {
-            return None;
-        }
+        // Every waiting event is at the radix or later.
         if self.radix > horizon.0 {
             return None;
         }
-        let event = self.current.pop_front()?;
+        let event = match self.current.pop_front() {
+            Some(e) => e,
+            None => self.refill(horizon)?,
+        };
         self.len -= 1;
         self.now = SimTime(self.radix);
         self.popped += 1;
         Some((self.now, event))
     }
 
-    /// With `current` empty: moves the earliest events to `current`, their
-    /// time becoming the radix, unless there are none or they are later
+    /// With `current` empty: takes the earliest events, their time
+    /// becoming the radix, returns the first scheduled of them and moves
+    /// the others to `current`; unless there are none or they are later
     /// than `horizon` (then nothing changes, so that events may still be
-    /// scheduled between the clock and them). Returns whether it moved.
-    fn refill(&mut self, horizon: SimTime) -> bool {
+    /// scheduled between the clock and them).
+    fn refill(&mut self, horizon: SimTime) -> Option<E> {
         if self.occupied == 0 {
-            return false;
+            return None;
         }
         let k = self.occupied.trailing_zeros() as usize;
         let first = (self.buckets[k].iter().map(|&(t, _)| t).min())
             .expect("an occupied bucket holds events");
         if first > horizon.0 {
-            return false;
+            return None;
         }
         self.radix = first;
         self.occupied &= !(1 << k);
-        let mut moving = std::mem::take(&mut self.buckets[k]);
         // Every event of bucket k agrees with the new radix above bit k, so
         // each goes to `current` or to a bucket below k: all empty, since k
-        // was the lowest occupied. Draining in order keeps FIFO order.
-        for (t, e) in moving.drain(..) {
+        // was the lowest occupied. Draining in order keeps FIFO order; the
+        // bucket keeps its allocation for its next events.
+        let (below, from_k) = self.buckets.split_at_mut(k);
+        let mut out = None;
+        for (t, e) in from_k[0].drain(..) {
             if t == first {
-                self.current.push_back(e);
+                if out.is_none() {
+                    out = Some(e);
+                } else {
+                    self.current.push_back(e);
+                }
             } else {
                 let j = bucket(t, first);
-                self.buckets[j].push((t, e));
+                below[j].push((t, e));
                 self.occupied |= 1 << j;
             }
         }
-        // Keep the allocation for the bucket's next events.
-        self.buckets[k] = moving;
-        true
+        out
     }
 
     /// The event the next pop returns when it is due at the current time
@@ -230,6 +236,18 @@ mod tests {
         assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(5), 4)));
         assert_eq!(q.pop_until(SimTime(100)), Some((SimTime(9), 3)));
         assert_eq!(q.len(), 0);
+    }
+
+    /// A horizon before the clock pops nothing, not even events due at
+    /// the clock's time.
+    #[test]
+    fn a_horizon_before_the_clock_pops_nothing() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(10), 'a');
+        q.schedule(SimTime(10), 'b');
+        assert_eq!(q.pop_until(SimTime(10)), Some((SimTime(10), 'a')));
+        assert_eq!(q.pop_until(SimTime(9)), None);
+        assert_eq!(q.pop_until(SimTime(10)), Some((SimTime(10), 'b')));
     }
 
     #[test]
