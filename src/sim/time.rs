@@ -101,7 +101,7 @@ impl SimDuration {
     /// (negative and NaN values give zero).
     pub fn from_secs_f64(s: f64) -> SimDuration {
         if s.is_finite() && s > 0.0 {
-            SimDuration((s * 1000.0).round() as u64)
+            SimDuration(round_positive(s * 1000.0))
         } else {
             SimDuration::ZERO
         }
@@ -226,9 +226,59 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     Ok(SimDuration(total.round() as u64))
 }
 
+/// `x.round() as u64` for `x > 0`, without the library call `round` is
+/// on targets without SSE4.1 (every sampled duration goes through it):
+/// below 2⁵², `x` minus its integer part is exact, so comparing it with
+/// one half rounds halves away from zero as `round` does; from 2⁵² on,
+/// `x` is whole.
+fn round_positive(x: f64) -> u64 {
+    const WHOLE: f64 = 4_503_599_627_370_496.0; // 2⁵²
+    if x >= WHOLE {
+        return x as u64;
+    }
+    // Through i64, whose conversions are single instructions; without a
+    // branch, as which way a sampled duration rounds is a coin toss.
+    let i = x as i64;
+    (i + i64::from(x - i as f64 >= 0.5)) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `round_positive` is `round` for positive values: halves, the
+    /// largest value below a half, neighbours of whole numbers, the
+    /// boundary 2⁵², huge values and random ones.
+    #[test]
+    fn round_positive_rounds_as_round_does() {
+        use rand::Rng;
+        let mut xs = vec![
+            f64::MIN_POSITIVE,
+            0.25,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1e300,
+        ];
+        for n in [1.0f64, 7.0, 1e6, 1e15] {
+            xs.extend([
+                n.next_down(),
+                n,
+                n.next_up(),
+                n + 0.5,
+                (n + 0.5).next_down(),
+            ]);
+        }
+        let mut rng = crate::sim::RngStreams::new(3).stream("round");
+        xs.extend((0..100_000).map(|_| rng.gen::<f64>() * 10f64.powi(rng.gen_range(0..16))));
+        for x in xs.into_iter().filter(|&x| x > 0.0) {
+            assert_eq!(round_positive(x), x.round() as u64, "{x:e}");
+        }
+    }
 
     #[test]
     fn arithmetic_and_display() {
