@@ -283,10 +283,14 @@ impl Policy {
     /// The constraint checks resolved against `cluster` (cached `memberOf`
     /// answers found), for the decisions of one task.
     pub(crate) fn checker(&self, cluster: &Cluster) -> Checker<'_> {
-        let mut cached = [None; MAX_CONSTRAINTS];
+        let mut cached = [NOT_CACHED; MAX_CONSTRAINTS];
         for (slot, c) in cached.iter_mut().zip(&self.constraints) {
             if let Constraint::MemberOf(q) = c {
-                *slot = cluster.predicate_slot(q.source());
+                // A slot past u32 (never in practice) is checked uncached.
+                let found = cluster.predicate_slot(q.source());
+                *slot = found
+                    .and_then(|s| u32::try_from(s).ok())
+                    .unwrap_or(NOT_CACHED);
             }
         }
         Checker {
@@ -310,8 +314,21 @@ impl Policy {
 /// The constraints of a policy with their cached `memberOf` answers found.
 pub(crate) struct Checker<'a> {
     constraints: &'a [Constraint],
-    /// Per constraint, the cluster's cache slot of its expression.
-    cached: [Option<usize>; MAX_CONSTRAINTS],
+    /// Per constraint, the cluster's cache slot of its expression, or
+    /// [`NOT_CACHED`]: 4 bytes a slot, so that the checker, made for every
+    /// decision, is copied in registers rather than by a call to memcpy.
+    cached: [u32; MAX_CONSTRAINTS],
+}
+
+/// A constraint without a cached answer.
+const NOT_CACHED: u32 = u32::MAX;
+
+/// The cached answer of `slot` for `inst`, if it has one.
+fn cached(cluster: &Cluster, slot: u32, inst: InstanceId) -> Option<bool> {
+    if slot == NOT_CACHED {
+        return None;
+    }
+    cluster.cached_answer(slot as usize, inst)
 }
 
 impl Checker<'_> {
@@ -322,9 +339,8 @@ impl Checker<'_> {
         inst: &crate::model::ContainerInstance,
         group: crate::model::GroupId,
     ) -> bool {
-        self.constraints.iter().zip(&self.cached).all(|(c, slot)| {
-            slot.and_then(|s| cluster.cached_answer(s, inst.id))
-                .unwrap_or_else(|| c.admits(cluster, inst, group))
+        self.constraints.iter().zip(&self.cached).all(|(c, &slot)| {
+            cached(cluster, slot, inst.id).unwrap_or_else(|| c.admits(cluster, inst, group))
         })
     }
 
@@ -337,8 +353,8 @@ impl Checker<'_> {
         inst: InstanceId,
         group: crate::model::GroupId,
     ) -> bool {
-        self.constraints.iter().zip(&self.cached).all(|(c, slot)| {
-            slot.and_then(|s| cluster.cached_answer(s, inst))
+        self.constraints.iter().zip(&self.cached).all(|(c, &slot)| {
+            cached(cluster, slot, inst)
                 .unwrap_or_else(|| c.admits(cluster, cluster.instance(inst), group))
         })
     }
@@ -346,7 +362,7 @@ impl Checker<'_> {
     /// The cache slots (below 64) of the constraints' cached `memberOf`
     /// answers, as a mask: an instance the checks accept satisfies them all.
     pub(crate) fn cached_mask(&self) -> u64 {
-        (self.cached.iter().flatten())
+        (self.cached[..self.constraints.len()].iter())
             .filter(|&&s| s < 64)
             .fold(0, |m, &s| m | 1 << s)
     }
@@ -358,7 +374,7 @@ impl Checker<'_> {
     pub(crate) fn cached_reject(&self, cluster: &Cluster, inst: InstanceId) -> bool {
         self.cached[..self.constraints.len()]
             .iter()
-            .any(|slot| slot.and_then(|s| cluster.cached_answer(s, inst)) == Some(false))
+            .any(|&slot| cached(cluster, slot, inst) == Some(false))
     }
 
     /// Resources (P1 step 1) then constraints (step 2).
