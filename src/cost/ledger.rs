@@ -361,7 +361,8 @@ struct Running {
     tariff: u32,
     capacity: Capacity,
     launched: SimTime,
-    /// Tasks on it, in the order they were placed.
+    /// Tasks on it, in no particular order: the sums they make are exact
+    /// in any order, and all stop at one instant with the instance.
     tasks: Vec<Placed>,
     /// The sum of their shares.
     used: Fixed,
@@ -413,6 +414,9 @@ pub struct Ledger {
     price_changes: BinaryHeap<Reverse<(SimTime, u32)>>,
     /// Fargate tasks admitted later than they were launched: (when, task).
     admissions: BinaryHeap<Reverse<(SimTime, TaskId)>>,
+    /// No price change or admission is due before this (the earlier of
+    /// the two heaps' first, or never): most changes have none to apply.
+    next_due: SimTime,
     idle_owner: OwnerId,
     instances_owner: OwnerId,
     /// The EBS tariff, when root volumes are billed.
@@ -456,6 +460,7 @@ impl Ledger {
             fargate: BTreeMap::new(),
             price_changes: BinaryHeap::new(),
             admissions: BinaryHeap::new(),
+            next_due: SimTime(u64::MAX),
             idle_owner: OwnerId(0),
             instances_owner: OwnerId(0),
             ebs: None,
@@ -523,6 +528,7 @@ impl Ledger {
         };
         if let Some(&(t, _)) = points.first() {
             self.price_changes.push(Reverse((t, id)));
+            self.next_due = self.next_due.min(t);
         }
         self.tariffs.push(Tariff {
             price: now,
@@ -667,7 +673,7 @@ impl Ledger {
         let Some(pos) = run.tasks.iter().position(|p| p.task == task) else {
             return;
         };
-        let p = run.tasks.remove(pos);
+        let p = run.tasks.swap_remove(pos);
         run.used = run.used.plus(p.weight.neg());
         let tariff = run.tariff;
         self.reweigh(p.line, tariff, COMPUTE, p.weight.neg(), -1);
@@ -711,6 +717,7 @@ impl Ledger {
             self.admit(task);
         } else {
             self.admissions.push(Reverse((admitted, task)));
+            self.next_due = self.next_due.min(admitted);
         }
     }
 
@@ -1106,6 +1113,10 @@ impl Ledger {
     /// time order, then moves the clock to `t`.
     fn advance(&mut self, t: SimTime) {
         debug_assert!(t >= self.clock, "billing at {t} after {}", self.clock);
+        if t < self.next_due {
+            self.clock = self.clock.max(t);
+            return;
+        }
         loop {
             let price = self.price_changes.peek().map(|Reverse((at, _))| *at);
             let admission = self.admissions.peek().map(|Reverse((at, _))| *at);
@@ -1113,9 +1124,13 @@ impl Ledger {
                 (Some(p), Some(a)) => p.min(a),
                 (Some(p), None) => p,
                 (None, Some(a)) => a,
-                (None, None) => break,
+                (None, None) => {
+                    self.next_due = SimTime(u64::MAX);
+                    break;
+                }
             };
             if at > t {
+                self.next_due = at;
                 break;
             }
             self.clock = self.clock.max(at);
