@@ -32,26 +32,28 @@ pub(super) fn plan(
     let steps = policy.steps(cluster);
     let index = cluster.index();
     let indexed = |a: &AttrId| index.level(*a).is_some();
-    // The order the last step walks must be kept in the level walked.
-    // The order (or set of it) must hold every instance the constraints
-    // admit.
+    // The order the last step walks must be kept in the level walked, and
+    // hold every instance the constraints admit: for a binpack step, the
+    // set of it to walk (found once: it answers both).
     let mask = checker.cached_mask();
-    let last_ok = |level: Option<AttrId>, s: &Step| match s {
-        Step::Binpack(BinpackField::Memory) => index.keeps(level, Order::Memory(mask)),
-        Step::Binpack(BinpackField::Cpu) => index.keeps(level, Order::Cpu(mask)),
-        Step::Random => true,
-        Step::SpreadInstance => index.keeps(level, Order::Group(req.group, mask)),
-        Step::SpreadAttr(_) => false,
+    let walkable = |level: Option<AttrId>, s: &Step| -> Option<usize> {
+        let binpack = |order: Order| index.orders(level)?.set_for(order);
+        match s {
+            Step::Binpack(BinpackField::Memory) => binpack(Order::Memory(mask)),
+            Step::Binpack(BinpackField::Cpu) => binpack(Order::Cpu(mask)),
+            Step::Random => Some(0),
+            Step::SpreadInstance => index
+                .keeps(level, Order::Group(req.group, mask))
+                .then_some(0),
+            Step::SpreadAttr(_) => None,
+        }
     };
-    let set = |level: Option<AttrId>, s: &Step| {
-        let order = match s {
-            Step::Binpack(BinpackField::Memory) => Order::Memory(mask),
-            Step::Binpack(BinpackField::Cpu) => Order::Cpu(mask),
-            _ => return 0,
-        };
-        (index.orders(level))
-            .and_then(|o| o.set_for(order))
-            .unwrap_or(0)
+    let plan = |level: Option<AttrId>, last: &Step| {
+        walkable(level, last).map(|set| Plan {
+            level,
+            last: Some(*last),
+            set,
+        })
     };
     match &*steps {
         [] => Some(Plan {
@@ -64,16 +66,8 @@ pub(super) fn plan(
             last: None,
             set: 0,
         }),
-        [Step::SpreadAttr(a), s] if indexed(a) && last_ok(Some(*a), s) => Some(Plan {
-            level: Some(*a),
-            last: Some(*s),
-            set: set(Some(*a), s),
-        }),
-        [s] if last_ok(None, s) => Some(Plan {
-            level: None,
-            last: Some(*s),
-            set: set(None, s),
-        }),
+        [Step::SpreadAttr(a), s] if indexed(a) => plan(Some(*a), s),
+        [s] => plan(None, s),
         _ => None,
     }
 }
