@@ -7,9 +7,9 @@ use crate::metrics::records::{
     capacity_key, state_key, state_text, Column, TaskRecordsBuilder, TaskRow, CAPACITIES,
 };
 use crate::metrics::{
-    round4, AlarmState, Availability, DemandSummary, JobSummary, LoadPoint, Percentiles,
-    ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary, Summary,
-    TaskRecords, Timeseries,
+    round4, AlarmState, Availability, DemandSummary, DurationsMs, JobSummary, LoadPoint,
+    Percentiles, ProviderPoint, RecoveryStats, Sample, SampleColumns, SampleLog, ServiceSummary,
+    Summary, TaskRecords, Timeseries,
 };
 use crate::model::{ServiceId, StopReason, Task, TaskCounts, TaskOwner, TaskState};
 use crate::sim::SimTime;
@@ -336,8 +336,8 @@ impl Simulation {
                 partial_availability_pct: availability.1,
                 dropped_pct: demand.as_ref().map_or(0.0, |d| d.dropped_pct),
                 overloaded_minutes: demand.as_ref().map_or(0, |d| d.overloaded_minutes),
-                wait: Percentiles::of_ms(&mut waits[s]),
-                provisioning: Percentiles::of_ms(&mut provisioning[s]),
+                wait: Percentiles::of_durations(&mut waits[s]),
+                provisioning: Percentiles::of_durations(&mut provisioning[s]),
                 demand,
             });
         }
@@ -372,8 +372,8 @@ impl Simulation {
                 } else {
                     round4(100.0 * st.completed as f64 / st.submitted as f64)
                 },
-                wait: Percentiles::of_ms(&mut waits[self.services.len() + j]),
-                provisioning: Percentiles::of_ms(&mut provisioning[self.services.len() + j]),
+                wait: Percentiles::of_durations(&mut waits[self.services.len() + j]),
+                provisioning: Percentiles::of_durations(&mut provisioning[self.services.len() + j]),
             });
         }
         let (cpu_mean, cpu_max) = Timeseries::mean_max(rec.cpu_reservation_pct.iter().copied());
@@ -556,8 +556,8 @@ impl Simulation {
             ..
         } = self;
         if retired.waits.len() < groups {
-            retired.waits.resize(groups, Vec::new());
-            retired.provisioning.resize(groups, Vec::new());
+            retired.waits.resize(groups, DurationsMs::default());
+            retired.provisioning.resize(groups, DurationsMs::default());
         }
         cluster.retire_tasks(now, |t| {
             let TaskOwner::Job(j) = t.owner else {
@@ -601,13 +601,13 @@ impl Simulation {
     /// out there (0 for tasks placed at once), milliseconds. A service
     /// task's request is the one it answered (`request_at`), else its
     /// creation, which for a job task is its submission.
-    fn waits(&mut self) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
+    fn waits(&mut self) -> (Vec<DurationsMs>, Vec<DurationsMs>) {
         let groups = self.services.len() + self.jobs.len();
         // The retired tasks come first: they are the oldest.
         let mut waits = std::mem::take(&mut self.retired.waits);
         let mut provisioning = std::mem::take(&mut self.retired.provisioning);
-        waits.resize(groups, Vec::new());
-        provisioning.resize(groups, Vec::new());
+        waits.resize(groups, DurationsMs::default());
+        provisioning.resize(groups, DurationsMs::default());
         for t in self.cluster.tasks() {
             let g = match t.owner {
                 TaskOwner::Service(s) | TaskOwner::Daemon(s) => s.index(),
@@ -672,7 +672,12 @@ fn owner_of(s: usize, daemon: bool) -> TaskOwner {
 /// to `waits`, and its time in PROVISIONING (see [`Simulation::waits`])
 /// to `provisioning`. `asked` is the request it answered, if not its
 /// creation.
-fn add_waits(t: &Task, asked: Option<SimTime>, waits: &mut Vec<u64>, provisioning: &mut Vec<u64>) {
+fn add_waits(
+    t: &Task,
+    asked: Option<SimTime>,
+    waits: &mut DurationsMs,
+    provisioning: &mut DurationsMs,
+) {
     if let Some(running) = t.running_at.get() {
         waits.push((running - asked.unwrap_or(t.created_at)).as_millis());
     }
@@ -695,8 +700,8 @@ pub(super) struct Retired {
     /// How many were placed (entered PENDING).
     placed: u64,
     /// Per reporting group, as [`Simulation::waits`] gives them.
-    waits: Vec<Vec<u64>>,
-    provisioning: Vec<Vec<u64>>,
+    waits: Vec<DurationsMs>,
+    provisioning: Vec<DurationsMs>,
     /// Their task records' rows, when the run keeps them.
     rows: Option<TaskRecordsBuilder>,
     /// The keys of the rows' texts made so far.
