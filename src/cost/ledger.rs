@@ -1111,12 +1111,18 @@ impl Ledger {
 
     /// Applies every spot price change and Fargate admission up to `t`, in
     /// time order, then moves the clock to `t`.
+    #[inline]
     fn advance(&mut self, t: SimTime) {
         debug_assert!(t >= self.clock, "billing at {t} after {}", self.clock);
         if t < self.next_due {
             self.clock = self.clock.max(t);
-            return;
+        } else {
+            self.apply_due(t);
         }
+    }
+
+    /// [`advance`](Self::advance) when a change is due by `t`.
+    fn apply_due(&mut self, t: SimTime) {
         loop {
             let price = self.price_changes.peek().map(|Reverse((at, _))| *at);
             let admission = self.admissions.peek().map(|Reverse((at, _))| *at);
