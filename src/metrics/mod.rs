@@ -1067,13 +1067,12 @@ pub fn percentile(sorted: &[u64], p: u32) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
-    sorted[(percentile_rank(sorted.len(), p) - 1) as usize]
+    sorted[(percentile_rank(sorted.len() as u64, p) - 1) as usize]
 }
 
 /// The 1-based nearest rank of percentile `p` (clamped to 1–100) among
 /// `n > 0` values: ⌈p × n / 100⌉, at least 1.
-fn percentile_rank(n: impl TryInto<u64>, p: u32) -> u64 {
-    let n = n.try_into().unwrap_or(u64::MAX);
+fn percentile_rank(n: u64, p: u32) -> u64 {
     (u64::from(p.clamp(1, 100)) * n).div_ceil(100).max(1)
 }
 
@@ -1119,7 +1118,7 @@ impl<N> Percentiles<N> {
     pub fn of_ms(ms: &mut [u64]) -> Self {
         let mut values = [0.0; 4];
         if !ms.is_empty() {
-            let index = |p: u32| (percentile_rank(ms.len(), p) - 1) as usize;
+            let index = |p: u32| (percentile_rank(ms.len() as u64, p) - 1) as usize;
             let (i50, i95, i99) = (index(50), index(95), index(99));
             // After each selection the part before index i holds the i
             // smallest values, so the next, lower index is selected there.
@@ -1144,17 +1143,16 @@ impl<N> Percentiles<N> {
     }
 
     /// The percentiles of `d`, the same values as [`of_ms`](Self::of_ms)
-    /// of its durations: the counted ones are read off their counts in one
-    /// pass, the long ones sorted (reordered in `d`).
+    /// of its durations: counted ones are read off their counts in one
+    /// pass, the others selected or sorted (reordered in `d`).
     pub fn of_durations(d: &mut DurationsMs) -> Self {
-        let n = d.len();
-        if n == 0 {
-            return Percentiles {
-                values: [0.0; 4],
-                names: std::marker::PhantomData,
-            };
+        if d.counts.is_empty() {
+            let mut all: Vec<u64> = (d.listed.iter().map(|&v| u64::from(v)))
+                .chain(d.long.iter().copied())
+                .collect();
+            return Self::of_ms(&mut all);
         }
-        let ranks = [50, 95, 99, 100].map(|p| percentile_rank(n, p));
+        let ranks = [50, 95, 99, 100].map(|p| percentile_rank(d.len(), p));
         let mut ms = [0u64; 4];
         let mut found = 0;
         let mut seen = 0;
@@ -1174,8 +1172,8 @@ impl<N> Percentiles<N> {
         if found < 4 {
             // Every long duration is longer than every counted one.
             d.long.sort_unstable();
-            for k in found..4 {
-                ms[k] = d.long[(ranks[k] - d.counted - 1) as usize];
+            for (k, rank) in ranks.iter().enumerate().skip(found) {
+                ms[k] = d.long[(rank - d.counted - 1) as usize];
             }
         }
         Percentiles {
@@ -1185,37 +1183,56 @@ impl<N> Percentiles<N> {
     }
 }
 
-/// Durations below this many milliseconds (65.5 s) are counted by value.
-const COUNTED_MS: u64 = 1 << 16;
+/// Durations under this many milliseconds (65.5 s) are kept in 4 bytes,
+/// and may be counted by value.
+const SHORT_MS: u64 = 1 << 16;
+/// A list of this many short durations turns into counts per value.
+const COUNT_FROM: usize = 1 << 16;
 
-/// Durations in milliseconds kept for their percentiles: those under
-/// [`COUNTED_MS`] as a count per millisecond value, the others one by one.
-/// A day of batch jobs has half a million waits and as many times in
-/// PROVISIONING, nearly all of a few seconds: kept one by one they were
-/// 7.7 MB, a third of the run's peak memory, and their selection at the
-/// end 1.6% of its instructions; counted, a few pages.
+/// Durations in milliseconds kept for their percentiles. Those under
+/// [`SHORT_MS`] are listed in 4 bytes each until there are [`COUNT_FROM`]
+/// of them, then counted per millisecond value (the counts never take
+/// more than twice what the list they replace took); longer ones are
+/// listed in 8 bytes. A day of batch jobs has half a million waits and as
+/// many times in PROVISIONING, nearly all of a few seconds: listed in 8
+/// bytes each they were 7.7 MB, a third of the run's peak memory, and
+/// their selection at the end 1.6% of its instructions; counted, a few
+/// pages. A service of a few hundred tasks keeps a short list.
 #[derive(Debug, Clone, Default)]
 pub struct DurationsMs {
-    /// Per millisecond value under [`COUNTED_MS`], how many took it (as
-    /// long as the largest value seen).
+    /// Short durations, one by one, while they are fewer than
+    /// [`COUNT_FROM`] (empty once counted).
+    listed: Vec<u32>,
+    /// Per millisecond value, how many short durations took it (empty
+    /// until they are counted; as long as the largest value seen, rounded
+    /// up to a power of two).
     counts: Vec<u64>,
     /// The sum of `counts`.
     counted: u64,
-    /// The durations of [`COUNTED_MS`] or more.
+    /// The durations of [`SHORT_MS`] or more.
     long: Vec<u64>,
 }
 
 impl DurationsMs {
     /// Adds a duration.
     pub fn push(&mut self, ms: u64) {
-        if ms >= COUNTED_MS {
+        if ms >= SHORT_MS {
             self.long.push(ms);
-            return;
+        } else if !self.counts.is_empty() {
+            self.count(ms as usize);
+        } else {
+            self.listed.push(ms as u32);
+            if self.listed.len() == COUNT_FROM {
+                for v in std::mem::take(&mut self.listed) {
+                    self.count(v as usize);
+                }
+            }
         }
-        let i = ms as usize;
+    }
+
+    fn count(&mut self, i: usize) {
         if i >= self.counts.len() {
-            let len = (i + 1).next_power_of_two().min(COUNTED_MS as usize);
-            self.counts.resize(len, 0);
+            self.counts.resize((i + 1).next_power_of_two(), 0);
         }
         self.counts[i] += 1;
         self.counted += 1;
@@ -1223,7 +1240,7 @@ impl DurationsMs {
 
     /// Number of durations.
     pub fn len(&self) -> u64 {
-        self.counted + self.long.len() as u64
+        (self.listed.len() + self.long.len()) as u64 + self.counted
     }
 
     /// Whether it holds none.
@@ -2037,21 +2054,35 @@ mod tests {
         }
     }
 
-    /// Durations counted by value below 65.5 s and kept one by one from
-    /// there give the percentiles of the same values sorted, whichever way
-    /// they split (all counted, all long, mixed, at the boundary), with
-    /// many equal values and with few.
+    /// Durations listed, counted by value once there are many short ones,
+    /// or listed in 8 bytes from 65.5 s on give the percentiles of the
+    /// same values sorted, whichever way they split (all short, all long,
+    /// mixed, at the boundaries of length and of count), with many equal
+    /// values and with few.
     #[test]
     fn durations_give_the_percentiles_of_their_values() {
         use rand::Rng;
         let mut rng = crate::sim::RngStreams::new(9).stream("durations");
-        for n in [0, 1, 2, 3, 99, 100, 101, 1000, 5000] {
-            for long_share in [0, 1, 5, 50, 100] {
+        let sizes = [
+            0,
+            1,
+            2,
+            3,
+            99,
+            100,
+            101,
+            5000,
+            COUNT_FROM - 1,
+            COUNT_FROM,
+            COUNT_FROM + 7,
+        ];
+        for n in sizes {
+            for long_share in [0, 1, 50, 100] {
                 for spread in [3, 70_000] {
                     let ms: Vec<u64> = (0..n)
                         .map(|_| match rng.gen_range(0..100) < long_share {
-                            true => COUNTED_MS + rng.gen_range(0..spread),
-                            false => COUNTED_MS - 1 - rng.gen_range(0..spread.min(COUNTED_MS)),
+                            true => SHORT_MS + rng.gen_range(0..spread),
+                            false => SHORT_MS - 1 - rng.gen_range(0..spread.min(SHORT_MS)),
                         })
                         .collect();
                     let mut d = DurationsMs::default();
