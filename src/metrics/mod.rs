@@ -1114,7 +1114,8 @@ impl<N> Percentiles<N> {
     /// The percentiles of durations in milliseconds, the same values as
     /// [`percentile`] of `ms` sorted; reorders `ms`. Three selections, each
     /// on the part below the one before, instead of a sort: a day of batch
-    /// jobs has half a million waits, and a sort of them was 3% of its run.
+    /// jobs has half a million waits, and a sort of them was 1.6% of its
+    /// instructions.
     pub fn of_ms(ms: &mut [u64]) -> Self {
         let mut values = [0.0; 4];
         if !ms.is_empty() {

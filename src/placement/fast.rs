@@ -48,7 +48,7 @@ pub(super) fn plan(
             Step::SpreadAttr(_) => None,
         }
     };
-    let plan = |level: Option<AttrId>, last: &Step| {
+    let walking = |level: Option<AttrId>, last: &Step| {
         walkable(level, last).map(|set| Plan {
             level,
             last: Some(*last),
@@ -66,8 +66,8 @@ pub(super) fn plan(
             last: None,
             set: 0,
         }),
-        [Step::SpreadAttr(a), s] if indexed(a) => plan(Some(*a), s),
-        [s] => plan(None, s),
+        [Step::SpreadAttr(a), s] if indexed(a) => walking(Some(*a), s),
+        [s] => walking(None, s),
         _ => None,
     }
 }

@@ -22,7 +22,8 @@
 //! time, and bucket `k` the events whose time first differs from `radix` at
 //! bit `k` (its highest differing bit). When `current` is empty, the lowest
 //! non-empty bucket holds the earliest events: its minimum becomes the new
-//! radix and its events move down to `current` or lower buckets. An event
+//! radix and its events move down to `current` or lower buckets (the first
+//! of those at the new radix is popped at once, not queued). An event
 //! moves at most 64 times (in practice about log2 of how far ahead it was
 //! scheduled), each move a push at the end of a vector: no comparisons
 //! between entries, no sifting, and no sequence numbers either, because
