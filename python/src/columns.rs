@@ -222,7 +222,8 @@ pub fn sweep_tables<'py>(
     manifest: &Manifest,
     records: &[RunRecord],
 ) -> PyResult<Bound<'py, PyDict>> {
-    let flat = sweep_table::Metrics::of(records);
+    let (shapes, rows) = sweep_table::Shapes::of(records);
+    let flat = sweep_table::Metrics::of_rows(&rows, &shapes);
     let metrics = &flat.names;
     let all: Vec<&RunRecord> = records.iter().collect();
 
@@ -259,7 +260,7 @@ pub fn sweep_tables<'py>(
         return Ok(out);
     }
     // Consecutive records of one combination, as aggregate.csv groups them.
-    let groups: Vec<(usize, usize)> = sweep_table::combination_groups(records)
+    let groups: Vec<(usize, usize)> = sweep_table::combination_groups(&rows)
         .into_iter()
         .map(|g| (g.start, g.end))
         .collect();
@@ -295,7 +296,7 @@ pub fn sweep_tables<'py>(
     }
     // The `[slo]` objectives: share of each combination's runs that met
     // each, with its Wilson interval (as aggregate.csv ends).
-    let (names, values) = sweep_table::slo_shares(records, manifest.slo_confidence.unwrap_or(0.95));
+    let (names, values) = sweep_table::slo_shares(&rows, manifest.slo_confidence.unwrap_or(0.95));
     for (k, name) in names.iter().enumerate() {
         let v = values.iter().map(|row| num(row[k])).collect();
         agg.append(column(py, name, Col::Float(v), None)?)?;

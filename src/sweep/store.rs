@@ -14,8 +14,9 @@
 //! whose file is there and belongs to this sweep. The tables are built from the
 //! run files' texts, whoever wrote them, so a fresh, resumed or merged sweep
 //! gives the same bytes: the texts this process wrote are parsed as they are
-//! written (the same parse as reading the file back, not read back), the runs
-//! skipped on `resume` are read from disk and checked again. The tables and the
+//! written (the same parse as reading the file back, not read back) and kept
+//! reduced to the numbers the tables need ([`table::Row`]), the runs skipped
+//! on `resume` are read from disk and checked again. The tables and the
 //! manifest are written all-or-nothing at the end: a new folder is staged
 //! beside `DIR` with them and renamed into place, taking `DIR/runs/` over
 //! with one rename (`output::folder`), so a folder never shows the tables of one sweep beside
@@ -48,7 +49,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::SweepError;
-use super::{run_id, table, RunSpec, Sweep};
+use super::table::{self, Row, Shapes};
+use super::{run_id, RunSpec, Sweep};
 use crate::engine::Simulation;
 use crate::output::{plain_name, write_atomic, Kind, Lock, OutputError};
 
@@ -332,11 +334,11 @@ fn read_folder(dir: &Path, fingerprint: &str) -> Result<BTreeMap<usize, RunRecor
 fn write_tables(
     stage: &Path,
     manifest: &Manifest,
-    records: &[RunRecord],
-    shapes: &[Vec<u8>],
+    records: &[Row],
+    shapes: &Shapes,
 ) -> Result<Vec<&'static str>, SweepError> {
-    // The summaries read on the sweep's threads, in parts.
-    let layout = table::MetricLayout::of_shaped(records, shapes);
+    // The rows read on the sweep's threads, in parts.
+    let layout = table::MetricLayout::of(records, shapes);
     let width = layout.width().max(1);
     let mut values = vec![0.0; layout.width() * records.len()];
     const PART: usize = 64;
@@ -443,22 +445,6 @@ fn pid() -> u32 {
     *PID.get_or_init(std::process::id)
 }
 
-/// A run file's text parsed, with its summary's [`table::shape`]: both
-/// taken by the thread that wrote the file, so that building the tables
-/// at the end of a sweep has only one summary per shape left to merge.
-#[derive(Debug)]
-struct Parsed {
-    record: RunRecord,
-    shape: Vec<u8>,
-}
-
-impl Parsed {
-    fn of(record: RunRecord) -> Parsed {
-        let shape = table::shape(&record.summary);
-        Parsed { record, shape }
-    }
-}
-
 /// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
 /// which a later sweep removes as a leftover), not yet synced or named. It
 /// is closed: however many wait for a slow sync, they hold no descriptor.
@@ -466,8 +452,9 @@ struct Finished<'a> {
     run: &'a RunSpec,
     tmp: PathBuf,
     path: PathBuf,
-    /// The file's text parsed, kept for the tables once the file is named.
-    record: Option<Parsed>,
+    /// The file's text reduced to its row, kept for the tables once the
+    /// file is named.
+    record: Option<Row>,
 }
 
 impl<'a> Finished<'a> {
@@ -502,8 +489,8 @@ impl<'a> Finished<'a> {
         })
     }
 
-    /// This file with `record`, its text parsed, to keep once it is named.
-    fn with_record(self, record: Parsed) -> Finished<'a> {
+    /// This file with `record`, its text's row, to keep once it is named.
+    fn with_record(self, record: Row) -> Finished<'a> {
         Finished {
             record: Some(record),
             ..self
@@ -569,7 +556,7 @@ impl<'p> Committer<'p> {
 
     /// Commits batches until every worker has hung up; returns the
     /// records the files named carried, by run index.
-    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, Parsed)>, SweepError> {
+    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, Row)>, SweepError> {
         let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
@@ -605,7 +592,7 @@ impl<'p> Committer<'p> {
     fn commit(
         &self,
         batch: Vec<Finished>,
-        named: &mut Vec<(usize, Parsed)>,
+        named: &mut Vec<(usize, Row)>,
     ) -> Result<(), SweepError> {
         if let Err(e) = sync_batch(&batch) {
             batch.into_iter().for_each(Finished::discard);
@@ -750,10 +737,11 @@ fn simulate_and_write<'a>(
 ) -> Result<(), SweepError> {
     let text = run_record(sweep, r)?;
     let path = session.run_path(r);
-    // Parsed here, as `finish` would parse the file read back: the tables
-    // need not read it from disk.
+    // Parsed here, as `finish` would parse the file read back, and reduced
+    // to its row: the tables need not read it from disk.
     let rec = parse_run(&text, &path)?;
-    let finished = Finished::write(r, path, text.as_bytes())?.with_record(Parsed::of(rec));
+    let row = session.shapes.row(rec);
+    let finished = Finished::write(r, path, text.as_bytes())?.with_record(row);
     // A closed channel means the committer stopped on an error, which is
     // reported by `run`.
     if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
@@ -802,9 +790,12 @@ pub struct Session {
     /// The parameters of each run to do, by run index.
     expected: BTreeMap<usize, Map<String, Value>>,
     /// The runs of `todo` whose file this session wrote and named, with
-    /// the file's text parsed, by run index in the order stored: the
-    /// tables are built from these without reading the files back.
-    stored: Mutex<Vec<(usize, Parsed)>>,
+    /// the file's text reduced to its row, by run index in the order
+    /// stored: the tables are built from these without reading the files
+    /// back.
+    stored: Mutex<Vec<(usize, Row)>>,
+    /// The shapes of the summaries of the rows.
+    shapes: Shapes,
 }
 
 /// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
@@ -869,6 +860,7 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
         todo,
         expected,
         stored: Mutex::new(Vec::new()),
+        shapes: Shapes::default(),
     })
 }
 
@@ -922,12 +914,12 @@ impl Session {
                 )
             })?;
         write_atomic(&self.run_path(r), text.as_bytes())?;
-        self.keep(vec![(r.index, Parsed::of(rec))]);
+        self.keep(vec![(r.index, self.shapes.row(rec))]);
         Ok(r)
     }
 
     /// Keeps the records of run files this session wrote and named.
-    fn keep(&self, named: Vec<(usize, Parsed)>) {
+    fn keep(&self, named: Vec<(usize, Row)>) {
         self.stored
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -943,7 +935,7 @@ impl Session {
         let mut stored =
             std::mem::take(&mut *self.stored.lock().unwrap_or_else(|e| e.into_inner()));
         stored.sort_by_key(|(i, _)| *i);
-        let mut in_memory: BTreeMap<usize, Option<Parsed>> = BTreeMap::new();
+        let mut in_memory: BTreeMap<usize, Option<Row>> = BTreeMap::new();
         for (i, rec) in stored {
             in_memory
                 .entry(i)
@@ -970,10 +962,10 @@ impl Session {
         // this session wrote, parsed when written, the others read back.
         // Read on the caller's threads (the sweep's workers), in order; the
         // first bad file in sweep order is the one reported.
-        let sources: Vec<(&RunSpec, Option<Parsed>)> = (self.selected.iter())
+        let sources: Vec<(&RunSpec, Option<Row>)> = (self.selected.iter())
             .map(|r| (r, in_memory.remove(&r.index).flatten()))
             .collect();
-        let read: Vec<Result<Parsed, SweepError>> = (sources.into_par_iter())
+        let read: Vec<Result<Row, SweepError>> = (sources.into_par_iter())
             .map(|(r, rec)| {
                 if let Some(rec) = rec {
                     return Ok(rec);
@@ -987,23 +979,19 @@ impl Session {
                         "was changed while the sweep ran (another process writing the same folder?)",
                     ));
                 }
-                Ok(Parsed::of(rec))
+                Ok(self.shapes.row(rec))
             })
             .collect();
-        let (records, shapes): (Vec<RunRecord>, Vec<Vec<u8>>) = read
-            .into_iter()
-            .map(|p| p.map(|p| (p.record, p.shape)))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .unzip();
+        let records = read.into_iter().collect::<Result<Vec<Row>, _>>()?;
         // The staged folder gets the tables only: the run files are in
         // `DIR/runs/` already, and the swap moves that folder over whole.
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names =
-            write_tables(stage.path(), &self.manifest, &records, &shapes).map_err(|e| match e {
+        let names = write_tables(stage.path(), &self.manifest, &records, &self.shapes).map_err(
+            |e| match e {
                 SweepError::Output(e) => SweepError::Output(stage.explain(e)),
                 e => e,
-            })?;
+            },
+        )?;
         stage.commit()?;
         drop_aside(records);
         Ok(Report {
@@ -1017,12 +1005,11 @@ impl Session {
     }
 }
 
-/// Drops `records` on a thread of its own: a summary is hundreds of small
-/// allocations, and freeing a sweep's takes longer than writing its tables.
-/// The caller goes on meanwhile (a command that ends exits without waiting,
-/// and the system takes the memory back at once); where no thread can be
-/// started, they are dropped here.
-fn drop_aside(records: Vec<RunRecord>) {
+/// Drops `records` on a thread of its own: a row is a few allocations, and
+/// a sweep may have a hundred thousand. The caller goes on meanwhile (a
+/// command that ends exits without waiting, and the system takes the memory
+/// back at once); where no thread can be started, they are dropped here.
+fn drop_aside(records: Vec<Row>) {
     let _ = std::thread::Builder::new()
         .name("ecsim-free".into())
         .spawn(move || drop(records));
@@ -1183,10 +1170,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         shard: None,
         ..first.clone()
     };
-    let shapes: Vec<Vec<u8>> = (records.par_iter())
-        .map(|r| table::shape(&r.summary))
-        .collect();
-    let names = write_tables(stage.path(), &manifest, &records, &shapes)?;
+    let shapes = Shapes::default();
+    let rows: Vec<Row> = (records.into_par_iter()).map(|r| shapes.row(r)).collect();
+    let names = write_tables(stage.path(), &manifest, &rows, &shapes)?;
     stage.commit()?;
     Ok(Report {
         dir: out.to_path_buf(),

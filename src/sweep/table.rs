@@ -1,8 +1,9 @@
 //! The sweep's tables: a run's summary flattened into named numbers,
 //! `runs.csv` (one row per run) and `aggregate.csv` (one row per parameter
 //! combination: mean, sample standard deviation, 95% confidence interval of
-//! the mean, min, max). Pure functions of run records: no files, no
-//! threads, no knowledge of what the metrics mean.
+//! the mean, min, max). Functions of run records and of the rows they
+//! reduce to: no files, no threads of its own (rows may be made on the
+//! caller's), no knowledge of what the metrics mean.
 //!
 //! Metric names are dotted paths into the summary (`services.web.
 //! running_ratio_mean`); an element of a list that has a `name` is keyed by
@@ -17,8 +18,18 @@
 //!
 //! Every number is rounded to 4 decimals, as the summary is, and printed in
 //! the shortest form that reads back to the same value (`12`, `0.9986`).
+//!
+//! The tables read runs as [`Row`]s: a run's identity and its summary
+//! reduced to its numbers, in the summary's order, with the id of its
+//! structure in a [`Shapes`] book that keeps one summary per structure. A
+//! sweep holds one row per run until the end (a few hundred bytes where the
+//! summary is tens of kilobytes of small allocations), and the threads that
+//! finish the runs reduce them.
 
-use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
 
 use super::store::RunRecord;
 use crate::csvdata::CsvText;
@@ -146,7 +157,9 @@ impl Node {
 
     /// Sets the values of summary node `v` (merged into this tree) in
     /// `row`, in the summary's order, the first value of a column kept:
-    /// what [`flatten`] gives, read by name.
+    /// what [`flatten`] gives, read by name. The tables follow a shape's
+    /// [`Node::plan`] instead; the tests check the two agree.
+    #[cfg(test)]
     fn fill(&self, v: &Value, root: bool, row: &mut [f64], seen: &mut [bool]) {
         let mut at = 0;
         each_kid(v, root, |key, child| {
@@ -169,6 +182,43 @@ impl Node {
                     }
                 }
                 None => node.fill(child, false, row, seen),
+            }
+        });
+    }
+}
+
+impl Node {
+    /// For summary node `v` (merged into this tree): where [`Node::fill`]
+    /// puts each of its numbers, in the order [`reduce`] lists them, appended
+    /// to `out`: the column, or None for a value `fill` does not keep (a
+    /// column an earlier value of the summary set). Summaries of one
+    /// [`shape`] have one plan: it depends on their keys and kinds only.
+    fn plan(&self, v: &Value, root: bool, seen: &mut [bool], out: &mut Vec<Option<u32>>) {
+        let mut at = 0;
+        each_kid(v, root, |key, child| {
+            let number = match child {
+                Value::Number(_) | Value::Bool(_) => true,
+                Value::Object(_) | Value::Array(_) => false,
+                _ => return,
+            };
+            let Some(i) = self.find(key, at) else {
+                // Not merged (only a summary of another shape lacks it):
+                // its numbers are listed all the same, and kept nowhere.
+                let (mut skipped, mut values) = (Vec::new(), Vec::new());
+                reduce_into(child, false, &mut skipped, &mut values);
+                out.extend(values.iter().map(|_| None));
+                return;
+            };
+            at = i + 1;
+            let node = &self.children[i].1;
+            if number {
+                let keep = node.leaf && !seen[node.column];
+                if keep {
+                    seen[node.column] = true;
+                }
+                out.push(keep.then_some(node.column as u32));
+            } else {
+                node.plan(child, false, seen, out);
             }
         });
     }
@@ -446,7 +496,7 @@ fn header(parameters: &[String], fixed: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn param_cells(parameters: &[String], r: &RunRecord) -> Vec<String> {
+fn param_cells(parameters: &[String], r: &Row) -> Vec<String> {
     parameters
         .iter()
         .map(|p| {
@@ -468,7 +518,7 @@ pub fn value_of(row: &[(String, f64)], name: &str) -> f64 {
 /// The records of each combination as index ranges, in order: consecutive
 /// records of one combination form one row of `aggregate.csv` (the records
 /// must be in sweep order).
-pub fn combination_groups(records: &[RunRecord]) -> Vec<std::ops::Range<usize>> {
+pub fn combination_groups(records: &[Row]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
     let mut start = 0;
     while start < records.len() {
@@ -502,8 +552,10 @@ pub struct Metrics {
 /// in parts (by several threads).
 #[derive(Debug)]
 pub struct MetricLayout {
-    tree: Node,
     names: Vec<String>,
+    /// By shape id: the column of each of a row's values ([`Node::plan`]);
+    /// empty for shapes no row of the layout has.
+    plans: Vec<Vec<Option<u32>>>,
 }
 
 /// The structure of a summary as [`MetricLayout`] merges it: its kind, then
@@ -512,58 +564,162 @@ pub struct MetricLayout {
 /// a layout merges one summary of each shape only. Keys are
 /// length-prefixed: two shapes are equal only if the structures are.
 pub fn shape(summary: &Value) -> Vec<u8> {
-    fn walk(v: &Value, root: bool, out: &mut Vec<u8>) {
-        // Numbers and booleans are leaves; strings and nulls are left out
-        // of the columns but their keys still place new ones.
-        out.push(match v {
-            Value::Number(_) | Value::Bool(_) => b'n',
-            Value::Object(_) => b'o',
-            Value::Array(_) => b'a',
-            Value::String(_) | Value::Null => b's',
-        });
-        if !(v.is_object() || v.is_array()) {
-            return;
-        }
-        each_kid(v, root, |key, child| {
-            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-            out.extend_from_slice(key.as_bytes());
-            walk(child, false, out);
-        });
-        out.push(b'.');
-    }
-    let mut out = Vec::new();
-    walk(summary, true, &mut out);
+    let (mut out, mut values) = (Vec::new(), Vec::new());
+    reduce_into(summary, true, &mut out, &mut values);
     out
 }
 
-impl MetricLayout {
-    /// The columns of `records`: their summaries' structure merged, its
-    /// leaves numbered.
-    pub fn of(records: &[RunRecord]) -> MetricLayout {
-        let shapes: Vec<Vec<u8>> = records.iter().map(|r| shape(&r.summary)).collect();
-        MetricLayout::of_shaped(records, &shapes)
+/// Walks `v` once for its [`shape`] (appended to `shape`) and its numbers
+/// (appended to `values`): every number or boolean below `v`, 1 or 0 for a
+/// boolean, in the order [`each_kid`] lists them, depth first; `v` itself
+/// is not one of them (a summary is an object).
+fn reduce_into(v: &Value, root: bool, shape: &mut Vec<u8>, values: &mut Vec<f64>) {
+    // Numbers and booleans are leaves; strings and nulls are left out
+    // of the columns but their keys still place new ones.
+    shape.push(match v {
+        Value::Number(_) | Value::Bool(_) => b'n',
+        Value::Object(_) => b'o',
+        Value::Array(_) => b'a',
+        Value::String(_) | Value::Null => b's',
+    });
+    if !(v.is_object() || v.is_array()) {
+        return;
+    }
+    each_kid(v, root, |key, child| {
+        shape.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        shape.extend_from_slice(key.as_bytes());
+        match child {
+            // Without serde_json's arbitrary precision, every number
+            // reads as an f64.
+            Value::Number(n) => values.push(n.as_f64().unwrap_or(0.0)),
+            Value::Bool(b) => values.push(if *b { 1.0 } else { 0.0 }),
+            _ => {}
+        }
+        reduce_into(child, false, shape, values);
+    });
+    shape.push(b'.');
+}
+
+/// A run as the tables read it: its identity and parameters, its summary's
+/// numbers in the summary's order, which `[slo]` objectives it met, and the
+/// id of its summary's [`shape`] in the [`Shapes`] book that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Run id.
+    pub run_id: String,
+    /// Position in the sweep.
+    pub run_index: usize,
+    /// Parameter combination.
+    pub combination: usize,
+    /// Replication within the combination.
+    pub seed_index: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Parameter path -> value label.
+    pub parameters: Map<String, Value>,
+    shape: u32,
+    values: Vec<f64>,
+    /// `met` of each entry of the summary's `slo` list.
+    slo_met: Vec<bool>,
+}
+
+/// The shapes of the summaries reduced to [`Row`]s, one summary kept per
+/// shape (the columns and where a row's numbers go are read off it). Rows
+/// may be made on several threads at once; a shape's id is the order in
+/// which it was first seen, which the tables never depend on.
+#[derive(Debug, Default)]
+pub struct Shapes {
+    known: Mutex<Book>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    /// Shape bytes and one summary of that shape, by id.
+    entries: Vec<(Vec<u8>, Value)>,
+    /// Ids by a hash of the shape bytes.
+    by_hash: HashMap<u64, Vec<u32>>,
+}
+
+impl Shapes {
+    /// Reduces `record` to its row, keeping its summary if its shape is new.
+    pub fn row(&self, record: RunRecord) -> Row {
+        let (mut shape, mut values) = (Vec::new(), Vec::new());
+        reduce_into(&record.summary, true, &mut shape, &mut values);
+        let slo_met = (record.summary.get("slo").and_then(Value::as_array))
+            .map(|list| {
+                (list.iter())
+                    .map(|o| o.get("met").and_then(Value::as_bool).unwrap_or(false))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hash = super::fnv1a(&shape);
+        let id = {
+            let mut book = self.known.lock().unwrap_or_else(|e| e.into_inner());
+            let Book { entries, by_hash } = &mut *book;
+            let same = by_hash.entry(hash).or_default();
+            match same.iter().find(|&&id| entries[id as usize].0 == shape) {
+                Some(&id) => id,
+                None => {
+                    let id = entries.len() as u32;
+                    entries.push((shape, record.summary));
+                    same.push(id);
+                    id
+                }
+            }
+        };
+        Row {
+            run_id: record.run_id,
+            run_index: record.run_index,
+            combination: record.combination,
+            seed_index: record.seed_index,
+            seed: record.seed,
+            parameters: record.parameters,
+            shape: id,
+            values,
+            slo_met,
+        }
     }
 
-    /// [`of`](Self::of), given the [`shape`] of each record's summary
-    /// (computed on other threads, say): a summary whose shape an earlier
-    /// record had is not merged again, which would add nothing.
-    pub fn of_shaped(records: &[RunRecord], shapes: &[Vec<u8>]) -> MetricLayout {
-        debug_assert_eq!(records.len(), shapes.len());
+    /// The rows of `records`, in order, and the book that made them.
+    pub fn of(records: &[RunRecord]) -> (Shapes, Vec<Row>) {
+        let shapes = Shapes::default();
+        let rows = records.iter().map(|r| shapes.row(r.clone())).collect();
+        (shapes, rows)
+    }
+}
+
+impl MetricLayout {
+    /// The columns of `rows` (made by `shapes`): their summaries' structure
+    /// merged, one summary per shape in the order the rows first bring
+    /// them, its leaves numbered.
+    pub fn of(rows: &[Row], shapes: &Shapes) -> MetricLayout {
+        let book = shapes.known.lock().unwrap_or_else(|e| e.into_inner());
         let mut tree = Node::default();
-        let mut merged = std::collections::HashSet::new();
-        for (r, s) in records.iter().zip(shapes) {
-            if merged.insert(s.as_slice()) {
-                tree.merge(&r.summary, true);
+        let mut merged = vec![false; book.entries.len()];
+        for r in rows {
+            let id = r.shape as usize;
+            if !merged[id] {
+                merged[id] = true;
+                tree.merge(&book.entries[id].1, true);
             }
         }
         let mut names = Vec::new();
         tree.leaves("", &mut names);
         // A repeated name reads as its last column, the other stays 0.
-        let column: std::collections::HashMap<String, usize> = (names.iter().enumerate())
+        let column: HashMap<String, usize> = (names.iter().enumerate())
             .map(|(i, n)| (n.clone(), i))
             .collect();
         tree.number("", &column);
-        MetricLayout { tree, names }
+        let plans = (book.entries.iter().zip(&merged))
+            .map(|((_, summary), &used)| {
+                let mut plan = Vec::new();
+                if used {
+                    tree.plan(summary, true, &mut vec![false; names.len()], &mut plan);
+                }
+                plan
+            })
+            .collect();
+        MetricLayout { names, plans }
     }
 
     /// Columns per record.
@@ -571,16 +727,19 @@ impl MetricLayout {
         self.names.len()
     }
 
-    /// Reads the summaries of `records` into `values`, [`width`](Self::width)
-    /// values per record (0 where a record has none): each summary walked
-    /// along the merged structure, no name built or looked up per value.
-    pub fn fill(&self, records: &[RunRecord], values: &mut [f64]) {
+    /// Puts the numbers of `rows` into `values`, [`width`](Self::width)
+    /// values per row (0 where a row has none), each where its shape's plan
+    /// says: what walking each summary along the merged structure
+    /// ([`Node::fill`]) gives, without the summaries.
+    pub fn fill(&self, rows: &[Row], values: &mut [f64]) {
         let width = self.width();
-        let mut seen = vec![false; width];
-        for (r, row) in records.iter().zip(values.chunks_mut(width.max(1))) {
-            row.iter_mut().for_each(|x| *x = 0.0);
-            seen.iter_mut().for_each(|s| *s = false);
-            self.tree.fill(&r.summary, true, row, &mut seen);
+        for (r, out) in rows.iter().zip(values.chunks_mut(width.max(1))) {
+            out.iter_mut().for_each(|x| *x = 0.0);
+            for (column, x) in self.plans[r.shape as usize].iter().zip(&r.values) {
+                if let Some(c) = column {
+                    out[*c as usize] = *x;
+                }
+            }
         }
     }
 
@@ -596,9 +755,15 @@ impl MetricLayout {
 impl Metrics {
     /// The metrics of `records`.
     pub fn of(records: &[RunRecord]) -> Metrics {
-        let layout = MetricLayout::of(records);
-        let mut values = vec![0.0; layout.width() * records.len()];
-        layout.fill(records, &mut values);
+        let (shapes, rows) = Shapes::of(records);
+        Metrics::of_rows(&rows, &shapes)
+    }
+
+    /// The metrics of `rows` (made by `shapes`).
+    pub fn of_rows(rows: &[Row], shapes: &Shapes) -> Metrics {
+        let layout = MetricLayout::of(rows, shapes);
+        let mut values = vec![0.0; layout.width() * rows.len()];
+        layout.fill(rows, &mut values);
         layout.metrics(values)
     }
 
@@ -617,12 +782,13 @@ impl Metrics {
 /// `runs.csv`: `run_id, run_index, seed_index, seed`, the parameters, the
 /// metrics; one row per record, in the order given (sweep order).
 pub fn runs_csv(parameters: &[String], records: &[RunRecord]) -> String {
-    runs_csv_of(parameters, records, &Metrics::of(records))
+    let (shapes, rows) = Shapes::of(records);
+    runs_csv_of(parameters, &rows, &Metrics::of_rows(&rows, &shapes))
 }
 
-/// [`runs_csv`] from the records' [`Metrics`].
-pub fn runs_csv_of(parameters: &[String], records: &[RunRecord], metrics: &Metrics) -> String {
-    runs_csv_head(parameters, metrics) + &runs_csv_rows(parameters, records, metrics, 0)
+/// [`runs_csv`] from the rows and their [`Metrics`].
+pub fn runs_csv_of(parameters: &[String], rows: &[Row], metrics: &Metrics) -> String {
+    runs_csv_head(parameters, metrics) + &runs_csv_rows(parameters, rows, metrics, 0)
 }
 
 /// The header line of [`runs_csv`].
@@ -634,12 +800,12 @@ pub fn runs_csv_head(parameters: &[String], metrics: &Metrics) -> String {
     w.finish()
 }
 
-/// The lines of [`runs_csv`] of `records`, the records `first..` of
+/// The lines of [`runs_csv`] of `records`, the rows `first..` of
 /// `metrics`: the lines of consecutive parts, joined, are the lines of the
 /// whole.
 pub fn runs_csv_rows(
     parameters: &[String],
-    records: &[RunRecord],
+    records: &[Row],
     metrics: &Metrics,
     first: usize,
 ) -> String {
@@ -673,25 +839,9 @@ pub const STATS: [&str; 6] = ["mean", "std", "ci95_low", "ci95_high", "min", "ma
 /// `slo.<i>.met_share_hi`. Returns the column names and, per combination
 /// of [`combination_groups`], the values; no columns when no run has
 /// objectives.
-pub fn slo_shares(records: &[RunRecord], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
-    let met = |r: &RunRecord, i: usize| {
-        r.summary
-            .get("slo")
-            .and_then(|l| l.get(i))
-            .and_then(|o| o.get("met"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
-    let objectives = records
-        .iter()
-        .map(|r| {
-            r.summary
-                .get("slo")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
-        })
-        .max()
-        .unwrap_or(0);
+pub fn slo_shares(records: &[Row], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
+    let met = |r: &Row, i: usize| r.slo_met.get(i).copied().unwrap_or(false);
+    let objectives = (records.iter().map(|r| r.slo_met.len())).max().unwrap_or(0);
     let names = (0..objectives)
         .flat_map(|i| ["met_share", "met_share_lo", "met_share_hi"].map(|s| format!("slo.{i}.{s}")))
         .collect();
@@ -721,13 +871,19 @@ pub fn aggregate_csv(parameters: &[String], records: &[RunRecord]) -> String {
 /// combination, records grouped by consecutive combination (the records
 /// must be in sweep order).
 pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence: f64) -> String {
-    aggregate_csv_of(parameters, records, &Metrics::of(records), confidence)
+    let (shapes, rows) = Shapes::of(records);
+    aggregate_csv_of(
+        parameters,
+        &rows,
+        &Metrics::of_rows(&rows, &shapes),
+        confidence,
+    )
 }
 
-/// [`aggregate_csv_at`] from the records' [`Metrics`].
+/// [`aggregate_csv_at`] from the rows and their [`Metrics`].
 pub fn aggregate_csv_of(
     parameters: &[String],
-    records: &[RunRecord],
+    records: &[Row],
     metrics: &Metrics,
     confidence: f64,
 ) -> String {
@@ -848,8 +1004,12 @@ mod tests {
         summaries.iter().for_each(|s| all.merge(s, true));
         let mut names = Vec::new();
         all.leaves("", &mut names);
-        let layout = MetricLayout::of(&records);
+        let (book, rows) = Shapes::of(&records);
+        let layout = MetricLayout::of(&rows, &book);
         assert_eq!(layout.names, names);
+        // One summary kept per shape: 10 summaries, 7 shapes.
+        let kept = book.known.lock().unwrap().entries.len();
+        assert_eq!(kept, 7);
         assert_eq!(Metrics::of(&records).names, metrics_by_name(&records).names);
     }
 
@@ -871,20 +1031,21 @@ mod tests {
         assert_eq!(walked.names, by_name.names);
         assert_eq!(walked.values, by_name.values);
         // Read in parts (as the sweep's threads do), the same values.
-        let layout = MetricLayout::of(&records);
+        let (book, rows) = Shapes::of(&records);
+        let layout = MetricLayout::of(&rows, &book);
         let w = layout.width();
         let mut values = vec![f64::NAN; w * records.len()];
-        for (part, vals) in records.chunks(3).zip(values.chunks_mut(3 * w)) {
+        for (part, vals) in rows.chunks(3).zip(values.chunks_mut(3 * w)) {
             layout.fill(part, vals);
         }
         assert_eq!(layout.metrics(values).values, walked.values);
         // runs.csv in parts, joined, is the whole file.
         let params = ["p".to_string()];
         let mut parts = runs_csv_head(&params, &walked);
-        for (k, part) in records.chunks(3).enumerate() {
+        for (k, part) in rows.chunks(3).enumerate() {
             parts += &runs_csv_rows(&params, part, &walked, 3 * k);
         }
-        assert_eq!(parts, runs_csv_of(&params, &records, &walked));
+        assert_eq!(parts, runs_csv_of(&params, &rows, &walked));
         assert_eq!(parts.lines().count(), 1 + records.len());
         // The repeated name `a.b`: its first column stays 0, the second
         // reads the first `a.b` value of each summary, in its order.
@@ -906,7 +1067,7 @@ mod tests {
         // 5 of 10; combination 1: 0 of 20 and 20 of 20.
         let mut recs: Vec<RunRecord> = (0..10).map(|k| record(0, k, &[true, k % 2 == 0])).collect();
         recs.extend((0..20).map(|k| record(1, k, &[false, true])));
-        let (names, rows) = slo_shares(&recs, 0.95);
+        let (names, rows) = slo_shares(&Shapes::of(&recs).1, 0.95);
         assert_eq!(
             names,
             [
@@ -939,7 +1100,7 @@ mod tests {
         assert!(runs.lines().next().unwrap().contains("slo.0.met"));
         // No objectives, no columns.
         let plain: Vec<RunRecord> = (0..3).map(|k| record(0, k, &[])).collect();
-        assert_eq!(slo_shares(&plain, 0.95).0.len(), 0);
+        assert_eq!(slo_shares(&Shapes::of(&plain).1, 0.95).0.len(), 0);
         assert!(!aggregate_csv(&[], &plain).contains("slo."));
     }
 
@@ -963,6 +1124,85 @@ mod tests {
         }
         let k = m.names.iter().position(|n| n == "by.p.n").expect("column");
         assert_eq!(m.column(k, 0..2), [2.0, 0.0]);
+    }
+
+    /// Summaries in which names repeat, keys move, kinds change and lists
+    /// are keyed by name or by index, several of one shape.
+    fn awkward_summaries() -> Vec<Value> {
+        vec![
+            json!({"seed": 7, "x": 1, "name": "s", "a": {"b": 2, "c": true},
+                   "list": [{"name": "web", "n": 1}, {"name": "web", "n": 5}, {"n": 3}]}),
+            json!({"a.b": 9, "list": [{"n": 4, "name": "api"}], "a": {"c": false, "b": 1},
+                   "new": 0.5, "x": {"y": 2}, "s": "text", "z": null}),
+            json!({"seed": 8, "x": 6, "name": "t", "a": {"b": 3, "c": false},
+                   "list": [{"name": "web", "n": 2}, {"name": "web", "n": 6}, {"n": 4}]}),
+            json!({"x": 3, "a": {"d": 1, "b": 7}, "a.b": 8, "list": []}),
+            json!({"a.b": 1, "list": [{"n": 5, "name": "api"}], "a": {"c": true, "b": 2},
+                   "new": 1.5, "x": {"y": 3}, "s": "other", "z": null}),
+            json!({"slo": [{"objective": "o", "value": 2, "met": true}, {"met": false}]}),
+            json!({}),
+        ]
+    }
+
+    /// A row's numbers put where its shape's plan says are what walking its
+    /// summary along the merged tree reads (ECS-independent: the sweep
+    /// tables' contract), for every summary, whatever their order.
+    #[test]
+    fn plans_put_each_number_where_the_walk_does() {
+        let summaries = awkward_summaries();
+        let records = records_of(&summaries);
+        let (book, rows) = Shapes::of(&records);
+        assert_eq!(book.known.lock().unwrap().entries.len(), 5);
+        let layout = MetricLayout::of(&rows, &book);
+        let mut tree = Node::default();
+        summaries.iter().for_each(|s| tree.merge(s, true));
+        let mut names = Vec::new();
+        tree.leaves("", &mut names);
+        assert_eq!(layout.names, names);
+        let column: HashMap<String, usize> = (names.iter().enumerate())
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        tree.number("", &column);
+        let w = names.len();
+        let mut planned = vec![f64::NAN; w * rows.len()];
+        layout.fill(&rows, &mut planned);
+        for (i, s) in summaries.iter().enumerate() {
+            let (mut walked, mut seen) = (vec![0.0; w], vec![false; w]);
+            tree.fill(s, true, &mut walked, &mut seen);
+            assert_eq!(planned[i * w..(i + 1) * w], walked[..], "summary {i}");
+        }
+        assert_eq!(rows[5].slo_met, [true, false]);
+        assert!(rows[0].slo_met.is_empty());
+    }
+
+    /// Shape ids follow the order rows are made in (threads finish runs in
+    /// any order); the tables do not.
+    #[test]
+    fn the_tables_do_not_depend_on_the_order_rows_were_made() {
+        let records = records_of(&awkward_summaries());
+        let (book, rows) = Shapes::of(&records);
+        let backwards = Shapes::default();
+        let mut rows_back: Vec<Row> = (records.iter().rev())
+            .map(|r| backwards.row(r.clone()))
+            .collect();
+        rows_back.reverse();
+        assert_ne!(
+            rows_back[0].shape, rows[0].shape,
+            "ids were given otherwise"
+        );
+        let params: [String; 0] = [];
+        let m = Metrics::of_rows(&rows, &book);
+        let m_back = Metrics::of_rows(&rows_back, &backwards);
+        assert_eq!(m.names, m_back.names);
+        assert_eq!(m.values, m_back.values);
+        assert_eq!(
+            runs_csv_of(&params, &rows, &m),
+            runs_csv_of(&params, &rows_back, &m_back)
+        );
+        assert_eq!(
+            aggregate_csv_of(&params, &rows, &m, 0.95),
+            aggregate_csv_of(&params, &rows_back, &m_back, 0.95)
+        );
     }
 
     #[test]
