@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::store::RunRecord;
 use crate::csvdata::CsvText;
@@ -500,7 +500,8 @@ fn param_cells(parameters: &[String], r: &Row) -> Vec<String> {
     parameters
         .iter()
         .map(|p| {
-            r.parameters
+            r.record
+                .parameters
                 .get(p)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
@@ -522,11 +523,11 @@ pub fn combination_groups(records: &[Row]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
     let mut start = 0;
     while start < records.len() {
-        let c = records[start].combination;
+        let c = records[start].record.combination;
         let end = start
             + records[start..]
                 .iter()
-                .take_while(|r| r.combination == c)
+                .take_while(|r| r.record.combination == c)
                 .count();
         groups.push(start..end);
         start = end;
@@ -600,23 +601,14 @@ fn reduce_into(v: &Value, root: bool, shape: &mut Vec<u8>, values: &mut Vec<f64>
     shape.push(b'.');
 }
 
-/// A run as the tables read it: its identity and parameters, its summary's
-/// numbers in the summary's order, which `[slo]` objectives it met, and the
-/// id of its summary's [`shape`] in the [`Shapes`] book that made it.
+/// A run as the tables read it: its record without the summary (its
+/// identity and parameters), the summary's numbers in the summary's order,
+/// which `[slo]` objectives it met, and the id of the summary's [`shape`]
+/// in the [`Shapes`] book that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    /// Run id.
-    pub run_id: String,
-    /// Position in the sweep.
-    pub run_index: usize,
-    /// Parameter combination.
-    pub combination: usize,
-    /// Replication within the combination.
-    pub seed_index: u32,
-    /// Seed.
-    pub seed: u64,
-    /// Parameter path -> value label.
-    pub parameters: Map<String, Value>,
+    /// The run's record, its summary taken out (null).
+    pub record: RunRecord,
     shape: u32,
     values: Vec<f64>,
     /// `met` of each entry of the summary's `slo` list.
@@ -642,10 +634,11 @@ struct Book {
 
 impl Shapes {
     /// Reduces `record` to its row, keeping its summary if its shape is new.
-    pub fn row(&self, record: RunRecord) -> Row {
+    pub fn row(&self, mut record: RunRecord) -> Row {
+        let summary = std::mem::take(&mut record.summary);
         let (mut shape, mut values) = (Vec::new(), Vec::new());
-        reduce_into(&record.summary, true, &mut shape, &mut values);
-        let slo_met = (record.summary.get("slo").and_then(Value::as_array))
+        reduce_into(&summary, true, &mut shape, &mut values);
+        let slo_met = (summary.get("slo").and_then(Value::as_array))
             .map(|list| {
                 (list.iter())
                     .map(|o| o.get("met").and_then(Value::as_bool).unwrap_or(false))
@@ -661,19 +654,14 @@ impl Shapes {
                 Some(&id) => id,
                 None => {
                     let id = entries.len() as u32;
-                    entries.push((shape, record.summary));
+                    entries.push((shape, summary));
                     same.push(id);
                     id
                 }
             }
         };
         Row {
-            run_id: record.run_id,
-            run_index: record.run_index,
-            combination: record.combination,
-            seed_index: record.seed_index,
-            seed: record.seed,
-            parameters: record.parameters,
+            record,
             shape: id,
             values,
             slo_met,
@@ -813,12 +801,12 @@ pub fn runs_csv_rows(
     let mut cells = Cells::default();
     for (i, r) in records.iter().enumerate() {
         cells.clear();
-        cells.push(&r.run_id);
-        cells.push_display(r.run_index);
-        cells.push_display(r.seed_index);
-        cells.push_display(r.seed);
+        cells.push(&r.record.run_id);
+        cells.push_display(r.record.run_index);
+        cells.push_display(r.record.seed_index);
+        cells.push_display(r.record.seed);
         for p in parameters {
-            let label = r.parameters.get(p).and_then(Value::as_str);
+            let label = r.record.parameters.get(p).and_then(Value::as_str);
             cells.push(label.unwrap_or_default());
         }
         for &x in metrics.row(first + i) {
