@@ -601,6 +601,23 @@ fn reduce_into(v: &Value, root: bool, shape: &mut Vec<u8>, values: &mut Vec<f64>
     shape.push(b'.');
 }
 
+/// A hash of shape bytes for the book's lookup, eight bytes a step (a
+/// shape is a few kilobytes, hashed once per run; equal hashes are checked
+/// byte for byte, so it need not be strong, only quick and spread).
+fn shape_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut h = bytes.len() as u64;
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h
+}
+
 /// A run as the tables read it: its record without the summary (its
 /// identity and parameters), the summary's numbers in the summary's order,
 /// which `[slo]` objectives it met, and the id of the summary's [`shape`]
@@ -645,7 +662,7 @@ impl Shapes {
                     .collect()
             })
             .unwrap_or_default();
-        let hash = super::fnv1a(&shape);
+        let hash = shape_hash(&shape);
         let id = {
             let mut book = self.known.lock().unwrap_or_else(|e| e.into_inner());
             let Book { entries, by_hash } = &mut *book;
