@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::thread::ScopedJoinHandle;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -469,28 +470,54 @@ pub fn run(
         // In chunks of a few runs per thread: the chunk's runs are simulated
         // in parallel, their files written under temporary names, made
         // durable with one flush and then named (one sync per chunk rather
-        // than per run); a kill loses at most the chunk in progress.
+        // than per run). A chunk's files are committed on a thread of their
+        // own while the next chunk is simulated, so the workers do not wait
+        // for the disk; a kill loses at most the two chunks in progress.
         let mut results: Vec<RunEval> = Vec::with_capacity(todo.len());
-        for chunk in todo.chunks(jobs.max(1) * 4) {
-            let done_chunk: Vec<(String, RunEval)> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|&(c, si)| simulate(study, c, si))
-                    .collect::<Result<Vec<_>, _>>()
-            })?;
-            let names: Vec<PathBuf> = chunk
-                .iter()
-                .map(|&(c, si)| {
-                    runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
-                })
-                .collect();
-            let texts: Vec<&str> = done_chunk.iter().map(|(t, _)| t.as_str()).collect();
-            commit(&runs_dir, &names, &texts)?;
-            for _ in chunk {
-                progress(Progress::Done);
+        std::thread::scope(|scope| -> Result<(), SweepError> {
+            // The chunk being committed, and its number of runs.
+            let mut committing: Option<(ScopedJoinHandle<'_, Result<(), SweepError>>, usize)> =
+                None;
+            // Waits for it; its runs are done once their files are named.
+            let finish_commit = |committing: Option<(ScopedJoinHandle<'_, _>, usize)>| {
+                if let Some((handle, runs)) = committing {
+                    match handle.join() {
+                        Ok(committed) => committed?,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                    for _ in 0..runs {
+                        progress(Progress::Done);
+                    }
+                }
+                Ok::<(), SweepError>(())
+            };
+            for chunk in todo.chunks(jobs.max(1) * 4) {
+                let simulated: Result<Vec<(String, RunEval)>, SweepError> = pool.install(|| {
+                    chunk
+                        .par_iter()
+                        .map(|&(c, si)| simulate(study, c, si))
+                        .collect::<Result<Vec<_>, _>>()
+                });
+                // The previous chunk's files are named (or failed) first,
+                // whatever this chunk gave.
+                finish_commit(committing.take())?;
+                let (texts, evals): (Vec<String>, Vec<RunEval>) = simulated?.into_iter().unzip();
+                results.extend(evals);
+                let names: Vec<PathBuf> = chunk
+                    .iter()
+                    .map(|&(c, si)| {
+                        runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
+                    })
+                    .collect();
+                let dir = &runs_dir;
+                let handle = scope.spawn(move || {
+                    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    commit(dir, &names, &texts)
+                });
+                committing = Some((handle, chunk.len()));
             }
-            results.extend(done_chunk.into_iter().map(|(_, e)| e));
-        }
+            finish_commit(committing)
+        })?;
         ran += todo.len();
         for (k, e) in todo.iter().zip(results) {
             done.insert(*k, e);
