@@ -20,9 +20,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::thread::ScopedJoinHandle;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -370,6 +369,108 @@ fn commit(dir: &Path, paths: &[PathBuf], texts: &[&str]) -> Result<(), SweepErro
     Ok(())
 }
 
+/// Simulates the runs `todo` on `pool` and writes their files into
+/// `runs_dir`; returns their evaluations, in `todo`'s order.
+///
+/// The workers take the runs one at a time, so none waits for another at
+/// the end of a group of runs; the calling thread takes their files as
+/// they finish and, every `batch` runs (and at the end), writes them under
+/// temporary names, makes them durable with one flush and names them (one
+/// sync per batch rather than per run), while the workers go on. A kill
+/// loses the runs of the batch being gathered and those in progress. Of
+/// several failed runs, the first in `todo`'s order is reported; after a
+/// failure, no new run starts.
+fn run_runs(
+    study: &Study,
+    pool: &rayon::ThreadPool,
+    batch: usize,
+    todo: &[(usize, u32)],
+    runs_dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<RunEval>, SweepError> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut evals: Vec<Option<RunEval>> = todo.iter().map(|_| None).collect();
+    let mut failed: Option<(usize, SweepError)> = None;
+    std::thread::scope(|scope| -> Result<(), SweepError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (next, stop) = (&next, &stop);
+        let workers = scope.spawn(move || {
+            pool.broadcast(|_| {
+                let tx = tx.clone();
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(c, si)) = todo.get(i) else { break };
+                    let simulated = simulate(study, c, si);
+                    let ok = simulated.is_ok();
+                    // A closed channel: the caller stopped on an error.
+                    if tx.send((i, simulated)).is_err() || !ok {
+                        stop.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        });
+        let mut gathered: Vec<(usize, String)> = Vec::with_capacity(batch);
+        let name = |i: usize| {
+            let (c, si) = todo[i];
+            runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
+        };
+        let commit_gathered = |gathered: &mut Vec<(usize, String)>| {
+            let names: Vec<PathBuf> = gathered.iter().map(|(i, _)| name(*i)).collect();
+            let texts: Vec<&str> = gathered.iter().map(|(_, t)| t.as_str()).collect();
+            let committed = commit(runs_dir, &names, &texts);
+            if committed.is_ok() {
+                gathered.iter().for_each(|_| progress(Progress::Done));
+            }
+            gathered.clear();
+            committed
+        };
+        let mut committed = Ok(());
+        for (i, simulated) in rx.iter() {
+            match simulated {
+                Ok((text, eval)) => {
+                    evals[i] = Some(eval);
+                    gathered.push((i, text));
+                }
+                Err(e) => {
+                    if failed.as_ref().is_none_or(|(f, _)| i < *f) {
+                        failed = Some((i, e));
+                    }
+                }
+            }
+            if gathered.len() >= batch {
+                committed = commit_gathered(&mut gathered);
+                if committed.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        if committed.is_ok() && !gathered.is_empty() {
+            committed = commit_gathered(&mut gathered);
+        }
+        // Dropping the receiver ends the workers' sends; they stop.
+        drop(rx);
+        if let Err(panic) = workers.join() {
+            std::panic::resume_unwind(panic);
+        }
+        committed
+    })?;
+    if let Some((_, e)) = failed {
+        return Err(e);
+    }
+    // Once none failed and every batch was named, every run gave one.
+    (evals.into_iter().zip(todo))
+        .map(|(eval, &(c, si))| {
+            eval.ok_or_else(|| {
+                let id = run_id(c, si, study.candidates.len());
+                SweepError::folder(runs_dir, format!("run {id} was not simulated"))
+            })
+        })
+        .collect()
+}
+
 /// Runs the search of `study` into `dir`: the rounds of successive halving
 /// (see [`super::search`]), each round's runs in parallel on `opts.jobs`
 /// threads, then the tables, the chart and `best.toml`.
@@ -467,57 +568,7 @@ pub fn run(
             reused,
             others: wanted.len() - reused - todo.len(),
         });
-        // In chunks of a few runs per thread: the chunk's runs are simulated
-        // in parallel, their files written under temporary names, made
-        // durable with one flush and then named (one sync per chunk rather
-        // than per run). A chunk's files are committed on a thread of their
-        // own while the next chunk is simulated, so the workers do not wait
-        // for the disk; a kill loses at most the two chunks in progress.
-        let mut results: Vec<RunEval> = Vec::with_capacity(todo.len());
-        std::thread::scope(|scope| -> Result<(), SweepError> {
-            // The chunk being committed, and its number of runs.
-            let mut committing: Option<(ScopedJoinHandle<'_, Result<(), SweepError>>, usize)> =
-                None;
-            // Waits for it; its runs are done once their files are named.
-            let finish_commit = |committing: Option<(ScopedJoinHandle<'_, _>, usize)>| {
-                if let Some((handle, runs)) = committing {
-                    match handle.join() {
-                        Ok(committed) => committed?,
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
-                    for _ in 0..runs {
-                        progress(Progress::Done);
-                    }
-                }
-                Ok::<(), SweepError>(())
-            };
-            for chunk in todo.chunks(jobs.max(1) * 4) {
-                let simulated: Result<Vec<(String, RunEval)>, SweepError> = pool.install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|&(c, si)| simulate(study, c, si))
-                        .collect::<Result<Vec<_>, _>>()
-                });
-                // The previous chunk's files are named (or failed) first,
-                // whatever this chunk gave.
-                finish_commit(committing.take())?;
-                let (texts, evals): (Vec<String>, Vec<RunEval>) = simulated?.into_iter().unzip();
-                results.extend(evals);
-                let names: Vec<PathBuf> = chunk
-                    .iter()
-                    .map(|&(c, si)| {
-                        runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
-                    })
-                    .collect();
-                let dir = &runs_dir;
-                let handle = scope.spawn(move || {
-                    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-                    commit(dir, &names, &texts)
-                });
-                committing = Some((handle, chunk.len()));
-            }
-            finish_commit(committing)
-        })?;
+        let results = run_runs(study, &pool, jobs.max(1) * 4, &todo, &runs_dir, progress)?;
         ran += todo.len();
         for (k, e) in todo.iter().zip(results) {
             done.insert(*k, e);
