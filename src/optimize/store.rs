@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Each run file is written atomically (temporary file, synced, renamed)
-//! the moment its run ends, so a killed search keeps every finished run;
+//! soon after its run ends, a few at a time, so a killed search keeps every
+//! finished run but the last few;
 //! `resume` reads the run files of this search (same fingerprint, checked
 //! run by run) instead of running them again, and the rounds decide
 //! exactly as they would have. The folder is locked while a search writes
