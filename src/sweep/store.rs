@@ -334,23 +334,23 @@ fn read_folder(dir: &Path, fingerprint: &str) -> Result<BTreeMap<usize, RunRecor
 fn write_tables(
     stage: &Path,
     manifest: &Manifest,
-    records: &[Row],
+    rows: &[Row],
     shapes: &Shapes,
 ) -> Result<Vec<&'static str>, SweepError> {
     // The rows read on the sweep's threads, in parts.
-    let layout = table::MetricLayout::of(records, shapes);
+    let layout = table::MetricLayout::of(rows, shapes);
     let width = layout.width().max(1);
-    let mut values = vec![0.0; layout.width() * records.len()];
+    let mut values = vec![0.0; layout.width() * rows.len()];
     const PART: usize = 64;
     (values.par_chunks_mut(width * PART))
-        .zip(records.par_chunks(PART))
-        .for_each(|(values, records)| layout.fill(records, values));
+        .zip(rows.par_chunks(PART))
+        .for_each(|(values, rows)| layout.fill(rows, values));
     let metrics = layout.metrics(values);
     let params = &manifest.parameters;
     let (runs, aggregate) = rayon::join(
         || {
             // In parts too: the lines of consecutive parts are the file's.
-            let parts: Vec<String> = (records.par_chunks(PART).enumerate())
+            let parts: Vec<String> = (rows.par_chunks(PART).enumerate())
                 .map(|(k, part)| table::runs_csv_rows(params, part, &metrics, k * PART))
                 .collect();
             let mut text = table::runs_csv_head(params, &metrics);
@@ -361,7 +361,7 @@ fn write_tables(
         || {
             manifest.shard.is_none().then(|| {
                 let confidence = manifest.slo_confidence.unwrap_or(DEFAULT_CONFIDENCE);
-                table::aggregate_csv_of(params, records, &metrics, confidence)
+                table::aggregate_csv_of(params, rows, &metrics, confidence)
             })
         },
     );
@@ -555,7 +555,7 @@ impl<'p> Committer<'p> {
     }
 
     /// Commits batches until every worker has hung up; returns the
-    /// records the files named carried, by run index.
+    /// rows of the files named, by run index.
     fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, Row)>, SweepError> {
         let mut named = Vec::new();
         while let Ok(first) = rx.recv() {
@@ -918,7 +918,7 @@ impl Session {
         Ok(r)
     }
 
-    /// Keeps the records of run files this session wrote and named.
+    /// Keeps the rows of run files this session wrote and named.
     fn keep(&self, named: Vec<(usize, Row)>) {
         self.stored
             .lock()
@@ -982,18 +982,18 @@ impl Session {
                 Ok(self.shapes.row(rec))
             })
             .collect();
-        let records = read.into_iter().collect::<Result<Vec<Row>, _>>()?;
+        let rows = read.into_iter().collect::<Result<Vec<Row>, _>>()?;
         // The staged folder gets the tables only: the run files are in
         // `DIR/runs/` already, and the swap moves that folder over whole.
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names = write_tables(stage.path(), &self.manifest, &records, &self.shapes).map_err(
+        let names = write_tables(stage.path(), &self.manifest, &rows, &self.shapes).map_err(
             |e| match e {
                 SweepError::Output(e) => SweepError::Output(stage.explain(e)),
                 e => e,
             },
         )?;
         stage.commit()?;
-        drop_aside(records);
+        drop_aside(rows);
         Ok(Report {
             dir: self.dir.clone(),
             total_runs: self.manifest.total_runs,
@@ -1005,14 +1005,14 @@ impl Session {
     }
 }
 
-/// Drops `records` on a thread of its own: a row is a few allocations, and
+/// Drops `rows` on a thread of its own: a row is a few allocations, and
 /// a sweep may have a hundred thousand. The caller goes on meanwhile (a
 /// command that ends exits without waiting, and the system takes the memory
 /// back at once); where no thread can be started, they are dropped here.
-fn drop_aside(records: Vec<Row>) {
+fn drop_aside(rows: Vec<Row>) {
     let _ = std::thread::Builder::new()
         .name("ecsim-free".into())
-        .spawn(move || drop(records));
+        .spawn(move || drop(rows));
 }
 
 fn list_ids(total: usize, ids: &[usize]) -> String {

@@ -141,7 +141,7 @@ impl Node {
     /// Numbers the leaves in [`Node::leaves`] order, a leaf taking the
     /// column of `column`'s name for it (names may repeat: `a.b` is the key
     /// `b` under `a` and the key `a.b`).
-    fn number(&mut self, name: &str, column: &std::collections::HashMap<String, usize>) {
+    fn number(&mut self, name: &str, column: &HashMap<String, usize>) {
         for (k, child) in &mut self.children {
             let full = if name.is_empty() {
                 k.clone()
@@ -185,13 +185,12 @@ impl Node {
             }
         });
     }
-}
 
-impl Node {
-    /// For summary node `v` (merged into this tree): where [`Node::fill`]
-    /// puts each of its numbers, in the order [`reduce`] lists them, appended
-    /// to `out`: the column, or None for a value `fill` does not keep (a
-    /// column an earlier value of the summary set). Summaries of one
+    /// For summary node `v` (merged into this tree): where the walk of
+    /// `Node::fill` (kept for the tests) puts each of its numbers, in the
+    /// order [`reduce_into`] lists them, appended to `out`: the column, or
+    /// None for a value `fill` does not keep (a column an earlier value of
+    /// the summary set). Summaries of one
     /// [`shape`] have one plan: it depends on their keys and kinds only.
     fn plan(&self, v: &Value, root: bool, seen: &mut [bool], out: &mut Vec<Option<u32>>) {
         let mut at = 0;
@@ -516,16 +515,16 @@ pub fn value_of(row: &[(String, f64)], name: &str) -> f64 {
     row.iter().find(|(n, _)| n == name).map_or(0.0, |(_, x)| *x)
 }
 
-/// The records of each combination as index ranges, in order: consecutive
-/// records of one combination form one row of `aggregate.csv` (the records
+/// The rows of each combination as index ranges, in order: consecutive
+/// rows of one combination form one row of `aggregate.csv` (the rows
 /// must be in sweep order).
-pub fn combination_groups(records: &[Row]) -> Vec<std::ops::Range<usize>> {
+pub fn combination_groups(rows: &[Row]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
     let mut start = 0;
-    while start < records.len() {
-        let c = records[start].record.combination;
+    while start < rows.len() {
+        let c = rows[start].record.combination;
         let end = start
-            + records[start..]
+            + rows[start..]
                 .iter()
                 .take_while(|r| r.record.combination == c)
                 .count();
@@ -735,7 +734,7 @@ impl MetricLayout {
     /// Puts the numbers of `rows` into `values`, [`width`](Self::width)
     /// values per row (0 where a row has none), each where its shape's plan
     /// says: what walking each summary along the merged structure
-    /// ([`Node::fill`]) gives, without the summaries.
+    /// (`Node::fill`) gives, without the summaries.
     pub fn fill(&self, rows: &[Row], values: &mut [f64]) {
         let width = self.width();
         for (r, out) in rows.iter().zip(values.chunks_mut(width.max(1))) {
@@ -805,18 +804,18 @@ pub fn runs_csv_head(parameters: &[String], metrics: &Metrics) -> String {
     w.finish()
 }
 
-/// The lines of [`runs_csv`] of `records`, the rows `first..` of
+/// The lines of [`runs_csv`] of `rows`, the rows `first..` of
 /// `metrics`: the lines of consecutive parts, joined, are the lines of the
 /// whole.
 pub fn runs_csv_rows(
     parameters: &[String],
-    records: &[Row],
+    rows: &[Row],
     metrics: &Metrics,
     first: usize,
 ) -> String {
     let mut w = CsvText::new();
     let mut cells = Cells::default();
-    for (i, r) in records.iter().enumerate() {
+    for (i, r) in rows.iter().enumerate() {
         cells.clear();
         cells.push(&r.record.run_id);
         cells.push_display(r.record.run_index);
@@ -844,16 +843,16 @@ pub const STATS: [&str; 6] = ["mean", "std", "ci95_low", "ci95_high", "min", "ma
 /// `slo.<i>.met_share_hi`. Returns the column names and, per combination
 /// of [`combination_groups`], the values; no columns when no run has
 /// objectives.
-pub fn slo_shares(records: &[Row], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
+pub fn slo_shares(rows: &[Row], confidence: f64) -> (Vec<String>, Vec<Vec<f64>>) {
     let met = |r: &Row, i: usize| r.slo_met.get(i).copied().unwrap_or(false);
-    let objectives = (records.iter().map(|r| r.slo_met.len())).max().unwrap_or(0);
+    let objectives = (rows.iter().map(|r| r.slo_met.len())).max().unwrap_or(0);
     let names = (0..objectives)
         .flat_map(|i| ["met_share", "met_share_lo", "met_share_hi"].map(|s| format!("slo.{i}.{s}")))
         .collect();
-    let values = combination_groups(records)
+    let values = combination_groups(rows)
         .into_iter()
         .map(|g| {
-            let runs = &records[g];
+            let runs = &rows[g];
             (0..objectives)
                 .flat_map(|i| {
                     let k = runs.iter().filter(|r| met(r, i)).count();
@@ -888,7 +887,7 @@ pub fn aggregate_csv_at(parameters: &[String], records: &[RunRecord], confidence
 /// [`aggregate_csv_at`] from the rows and their [`Metrics`].
 pub fn aggregate_csv_of(
     parameters: &[String],
-    records: &[Row],
+    rows: &[Row],
     metrics: &Metrics,
     confidence: f64,
 ) -> String {
@@ -897,12 +896,12 @@ pub fn aggregate_csv_of(
     for m in &metrics.names {
         head.extend(STATS.iter().map(|st| format!("{m}.{st}")));
     }
-    let (slo_names, slo_values) = slo_shares(records, confidence);
+    let (slo_names, slo_values) = slo_shares(rows, confidence);
     head.extend(slo_names);
     let mut w = CsvText::new();
     w.row(&head);
-    for (group, slo) in combination_groups(records).into_iter().zip(slo_values) {
-        let mut cells = param_cells(parameters, &records[group.start]);
+    for (group, slo) in combination_groups(rows).into_iter().zip(slo_values) {
+        let mut cells = param_cells(parameters, &rows[group.start]);
         cells.push(group.len().to_string());
         let t = t95(group.len().saturating_sub(1));
         for m in 0..metrics.names.len() {
