@@ -305,6 +305,7 @@ impl Line {
     }
 
     /// Bills the line's rate from `since` to `t`, hour by hour.
+    #[inline(always)]
     fn settle(&mut self, t: SimTime) {
         if t <= self.since {
             return;
@@ -640,6 +641,7 @@ impl Ledger {
 
     /// ECS-MODEL B4: from `now`, `task` of `owner` holds `share` of
     /// `instance` (see [`task_share`]).
+    #[inline(always)]
     pub fn task_placed(
         &mut self,
         task: TaskId,
@@ -665,6 +667,7 @@ impl Ledger {
 
     /// ECS-MODEL B4: `task` leaves `instance` at `now` (nothing happens
     /// if it is not billed there).
+    #[inline(always)]
     pub fn task_stopped(&mut self, task: TaskId, instance: InstanceId, now: SimTime) {
         self.advance(now);
         let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
@@ -1045,6 +1048,7 @@ impl Ledger {
 
     /// Settles `line` up to now, then adds `delta` to its weight on
     /// `tariff` for `part`, and `active` to its contributors.
+    #[inline(always)]
     fn reweigh(&mut self, line: u32, tariff: u32, part: usize, delta: Fixed, active: i32) {
         let clock = self.clock;
         let l = &mut self.lines[line as usize];
@@ -1084,6 +1088,7 @@ impl Ledger {
     }
 
     /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew.
+    #[inline(always)]
     fn reweigh_idle(&mut self, instance: InstanceId) {
         let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
             return;

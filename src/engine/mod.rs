@@ -492,11 +492,13 @@ impl Simulation {
 
     /// Schedules `event`, which is about task `t`, at `at`: the task's
     /// record is kept until then.
+    #[inline(always)]
     fn schedule_for_task(&mut self, t: TaskId, at: SimTime, event: Event) {
         self.cluster.hold_task(t, at);
         self.queue.schedule(at, event);
     }
 
+    #[inline(always)]
     fn handle(&mut self, event: Event) {
         // What the event is about: passed down to whatever records a change
         // of task counts, unless a step on the way names its own cause

@@ -770,6 +770,7 @@ impl Cluster {
 
     /// The resource checks of P1 step 1, in pipeline order: state, CPU,
     /// memory, ports, ENIs. Constraints are checked by placement.
+    #[inline(always)]
     pub fn check_resources(&self, inst: &ContainerInstance, req: &TaskReq) -> Result<(), Unfit> {
         if !inst.is_active() {
             return Err(Unfit::NoInstances);
@@ -805,6 +806,7 @@ impl Cluster {
 
     /// Records a task waiting for capacity (PROVISIONING, P9): on no
     /// instance, counted in no state slot, reserving nothing.
+    #[inline(always)]
     pub fn create_provisioning(&mut self, spec: NewTask) -> TaskId {
         let (id, owner) = (TaskId(self.tasks_created()), spec.owner);
         self.push_task(new_record(id, spec, TaskState::Provisioning));
@@ -813,6 +815,7 @@ impl Cluster {
     }
 
     /// A PROVISIONING task is placed on `inst_id`: PENDING there.
+    #[inline(always)]
     pub fn attach(&mut self, id: TaskId, inst_id: InstanceId, images: &[ImageId], now: SimTime) {
         assert_eq!(
             self.tasks[self.slot(id)].state,
@@ -914,6 +917,7 @@ impl Cluster {
         id
     }
 
+    #[inline(always)]
     fn change_group_count(&mut self, group: GroupId, inst_id: InstanceId, up: bool) {
         if self.group_on_instance.len() <= group.index() {
             self.group_on_instance
@@ -945,6 +949,7 @@ impl Cluster {
     }
 
     /// PENDING -> RUNNING.
+    #[inline(always)]
     pub fn mark_running(&mut self, id: TaskId, now: SimTime) {
         let slot = self.slot(id);
         let task = &mut self.tasks[slot];
@@ -960,6 +965,7 @@ impl Cluster {
 
     /// PENDING/RUNNING -> STOPPING: the task leaves its group's counts but
     /// keeps its resources until [`finish_stop`](Self::finish_stop).
+    #[inline(always)]
     pub fn begin_stopping(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
         let slot = self.slot(id);
         let task = &mut self.tasks[slot];
@@ -983,6 +989,7 @@ impl Cluster {
     }
 
     /// -> STOPPED: releases the task's resources, ports and ENI.
+    #[inline(always)]
     pub fn finish_stop(&mut self, id: TaskId, reason: StopReason, now: SimTime) {
         let state = self.tasks[self.slot(id)].state;
         if state == TaskState::Stopped {

@@ -215,6 +215,7 @@ impl Ordered {
     }
 
     /// Removes `e`; false if it was absent.
+    #[inline(always)]
     pub fn remove(&mut self, e: u128) -> bool {
         match self {
             Ordered::Small(v) => match v.binary_search(&e) {
@@ -237,6 +238,7 @@ impl Ordered {
 
     /// Replaces `old` by `new`; false (and no change) if `old` was absent.
     /// A sorted vector moves the entries between the two positions only.
+    #[inline(always)]
     pub fn replace(&mut self, old: u128, new: u128) -> bool {
         match self {
             Ordered::Small(v) => {
@@ -277,6 +279,7 @@ impl Ordered {
     }
 
     /// The entries from `lower` on, in order.
+    #[inline(always)]
     pub fn range_from(&self, lower: u128) -> OrderedIter<'_> {
         match self {
             Ordered::Small(v) => {
@@ -370,6 +373,7 @@ impl Classed {
     }
 
     /// Moves an entry from (old class amount, old key) to the new ones.
+    #[inline(always)]
     fn update(&mut self, rank: u64, old: (u32, u32), new: (u32, u32)) {
         if old == new {
             return;
@@ -405,6 +409,7 @@ impl Classed {
     /// have the least of the other too, so the lowest classes hold the
     /// answer and most decisions look up one or two classes of the four or
     /// so that may fit.
+    #[inline(always)]
     pub fn first(
         &self,
         class_min: u32,
@@ -548,6 +553,7 @@ impl Orders {
 
     /// The set of `mem_by_cpu` (or `cpu_by_mem` for `Order::Cpu`) a walk
     /// reads for `order`, if kept; None for a group's order.
+    #[inline(always)]
     pub fn set_for(&self, order: Order) -> Option<usize> {
         match order {
             Order::Memory(m) => Self::implied(&self.memory, m),

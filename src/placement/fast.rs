@@ -23,6 +23,7 @@ pub(super) struct Plan {
 
 /// The plan for `policy`, or None if the chain needs the reference scan
 /// (its shape, or an attribute or group the cluster does not index).
+#[inline(always)]
 pub(super) fn plan(
     cluster: &Cluster,
     policy: &Policy,
@@ -140,6 +141,7 @@ fn in_buckets<'a>(
 }
 
 /// The best fitting instance over `parts` by the last strategy, then rank.
+#[inline(always)]
 fn best_in(
     cluster: &Cluster,
     checker: &Checker,
