@@ -371,16 +371,9 @@ fn commit(dir: &Path, paths: &[PathBuf], texts: &[&str]) -> Result<(), SweepErro
 }
 
 /// Simulates the runs `todo` on `pool` and writes their files into
-/// `runs_dir`; returns their evaluations, in `todo`'s order.
-///
-/// The workers take the runs one at a time, so none waits for another at
-/// the end of a group of runs; the calling thread takes their files as
-/// they finish and, every `batch` runs (and at the end), writes them under
-/// temporary names, makes them durable with one flush and names them (one
-/// sync per batch rather than per run), while the workers go on. A kill
-/// loses the runs of the batch being gathered and those in progress. Of
-/// several failed runs, the first in `todo`'s order is reported; after a
-/// failure, no new run starts.
+/// `runs_dir`; returns their evaluations, in `todo`'s order (see
+/// [`run_parallel`] for how the work is shared and what a failure or a
+/// kill leaves).
 fn run_runs(
     study: &Study,
     pool: &rayon::ThreadPool,
@@ -389,20 +382,74 @@ fn run_runs(
     runs_dir: &Path,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<RunEval>, SweepError> {
+    let name = |i: usize| {
+        let (c, si) = todo[i];
+        runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
+    };
+    let evals = run_parallel(
+        pool,
+        todo.len(),
+        batch,
+        |i| {
+            let (c, si) = todo[i];
+            simulate(study, c, si)
+        },
+        |gathered| {
+            let names: Vec<PathBuf> = gathered.iter().map(|(i, _)| name(*i)).collect();
+            let texts: Vec<&str> = gathered.iter().map(|(_, t)| t.as_str()).collect();
+            commit(runs_dir, &names, &texts)?;
+            gathered.iter().for_each(|_| progress(Progress::Done));
+            Ok(())
+        },
+    )?;
+    // Once none failed and every batch was named, every run gave one.
+    (evals.into_iter().zip(todo))
+        .map(|(eval, &(c, si))| {
+            eval.ok_or_else(|| {
+                let id = run_id(c, si, study.candidates.len());
+                SweepError::folder(runs_dir, format!("run {id} was not simulated"))
+            })
+        })
+        .collect()
+}
+
+/// Runs `simulate(i)` for `i` in `0..n` on `pool`'s threads and hands each
+/// run's file text to `commit`, on the calling thread, `batch` runs at a
+/// time (and the rest at the end); returns each run's value by index.
+///
+/// The workers take the runs one at a time, so none waits for another at
+/// the end of a group of runs; `commit` writes a batch under temporary
+/// names, makes it durable with one flush and names it (one sync per batch
+/// rather than per run) while the workers go on. A kill loses the runs of
+/// the batch being gathered and those in progress. After a failed run no
+/// new run starts, the batches of the runs that finished are still
+/// committed, and of several failed runs the one of the least index is
+/// reported, whatever the threads' timing. A failed commit stops the
+/// workers and is reported before any failed run; nothing is committed
+/// after it.
+fn run_parallel<T: Send>(
+    pool: &rayon::ThreadPool,
+    n: usize,
+    batch: usize,
+    simulate: impl Fn(usize) -> Result<(String, T), SweepError> + Sync,
+    mut commit: impl FnMut(&[(usize, String)]) -> Result<(), SweepError>,
+) -> Result<Vec<Option<T>>, SweepError> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let mut evals: Vec<Option<RunEval>> = todo.iter().map(|_| None).collect();
+    let mut values: Vec<Option<T>> = (0..n).map(|_| None).collect();
     let mut failed: Option<(usize, SweepError)> = None;
     std::thread::scope(|scope| -> Result<(), SweepError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let (next, stop) = (&next, &stop);
+        let (next, stop, simulate) = (&next, &stop, &simulate);
         let workers = scope.spawn(move || {
             pool.broadcast(|_| {
                 let tx = tx.clone();
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(c, si)) = todo.get(i) else { break };
-                    let simulated = simulate(study, c, si);
+                    if i >= n {
+                        break;
+                    }
+                    let simulated = simulate(i);
                     let ok = simulated.is_ok();
                     // A closed channel: the caller stopped on an error.
                     if tx.send((i, simulated)).is_err() || !ok {
@@ -413,25 +460,11 @@ fn run_runs(
             });
         });
         let mut gathered: Vec<(usize, String)> = Vec::with_capacity(batch);
-        let name = |i: usize| {
-            let (c, si) = todo[i];
-            runs_dir.join(format!("{}.json", run_id(c, si, study.candidates.len())))
-        };
-        let commit_gathered = |gathered: &mut Vec<(usize, String)>| {
-            let names: Vec<PathBuf> = gathered.iter().map(|(i, _)| name(*i)).collect();
-            let texts: Vec<&str> = gathered.iter().map(|(_, t)| t.as_str()).collect();
-            let committed = commit(runs_dir, &names, &texts);
-            if committed.is_ok() {
-                gathered.iter().for_each(|_| progress(Progress::Done));
-            }
-            gathered.clear();
-            committed
-        };
         let mut committed = Ok(());
         for (i, simulated) in rx.iter() {
             match simulated {
-                Ok((text, eval)) => {
-                    evals[i] = Some(eval);
+                Ok((text, value)) => {
+                    values[i] = Some(value);
                     gathered.push((i, text));
                 }
                 Err(e) => {
@@ -441,7 +474,8 @@ fn run_runs(
                 }
             }
             if gathered.len() >= batch {
-                committed = commit_gathered(&mut gathered);
+                committed = commit(&gathered);
+                gathered.clear();
                 if committed.is_err() {
                     stop.store(true, Ordering::Relaxed);
                     break;
@@ -449,7 +483,7 @@ fn run_runs(
             }
         }
         if committed.is_ok() && !gathered.is_empty() {
-            committed = commit_gathered(&mut gathered);
+            committed = commit(&gathered);
         }
         // Dropping the receiver ends the workers' sends; they stop.
         drop(rx);
@@ -458,18 +492,10 @@ fn run_runs(
         }
         committed
     })?;
-    if let Some((_, e)) = failed {
-        return Err(e);
+    match failed {
+        Some((_, e)) => Err(e),
+        None => Ok(values),
     }
-    // Once none failed and every batch was named, every run gave one.
-    (evals.into_iter().zip(todo))
-        .map(|(eval, &(c, si))| {
-            eval.ok_or_else(|| {
-                let id = run_id(c, si, study.candidates.len());
-                SweepError::folder(runs_dir, format!("run {id} was not simulated"))
-            })
-        })
-        .collect()
 }
 
 /// Runs the search of `study` into `dir`: the rounds of successive halving
@@ -976,4 +1002,164 @@ pub fn best_toml(study: &Study, w: &Estimate, dir: &Path) -> Result<String, Swee
         run_seed(study.def.seed, 0)
     ));
     Ok(head + &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+    }
+
+    fn failure(what: &str) -> SweepError {
+        SweepError::folder("runs", what.to_string())
+    }
+
+    /// What `run_parallel` did: the runs started, the batches committed.
+    #[derive(Default)]
+    struct Trace {
+        started: Mutex<Vec<usize>>,
+        batches: Vec<Vec<usize>>,
+    }
+
+    impl Trace {
+        fn started(&self) -> Vec<usize> {
+            let mut s = self.started.lock().expect("not poisoned").clone();
+            s.sort_unstable();
+            s
+        }
+
+        fn committed(&self) -> Vec<usize> {
+            let mut c: Vec<usize> = self.batches.iter().flatten().copied().collect();
+            c.sort_unstable();
+            c
+        }
+    }
+
+    /// Runs `run_parallel` over `n` runs on `threads` threads, batches of
+    /// 4: run `i` gives the text `"run i"` and the value `10 i`, or the
+    /// error `fail(i)` names; the `k`th commit (from 1) fails when
+    /// `commit_fails` says so.
+    fn run(
+        threads: usize,
+        n: usize,
+        fail: impl Fn(usize) -> Option<(&'static str, Duration)> + Sync,
+        commit_fails: impl Fn(usize) -> bool,
+    ) -> (Result<Vec<Option<usize>>, SweepError>, Trace) {
+        let mut trace = Trace::default();
+        let started = &trace.started;
+        let mut batches = Vec::new();
+        let result = run_parallel(
+            &pool(threads),
+            n,
+            4,
+            |i| {
+                started.lock().expect("not poisoned").push(i);
+                match fail(i) {
+                    Some((what, after)) => {
+                        std::thread::sleep(after);
+                        Err(failure(what))
+                    }
+                    None => Ok((format!("run {i}"), 10 * i)),
+                }
+            },
+            |gathered| {
+                for (i, text) in gathered {
+                    assert_eq!(text, &format!("run {i}"), "a run's own text");
+                }
+                batches.push(gathered.iter().map(|(i, _)| *i).collect::<Vec<_>>());
+                if commit_fails(batches.len()) {
+                    return Err(failure("disk full"));
+                }
+                Ok(())
+            },
+        );
+        trace.batches = batches;
+        (result, trace)
+    }
+
+    #[test]
+    fn every_run_is_simulated_once_and_committed_once_in_batches() {
+        for threads in [1, 2, 3] {
+            let (result, trace) = run(threads, 50, |_| None, |_| false);
+            let values = result.expect("no run fails");
+            let want: Vec<Option<usize>> = (0..50).map(|i| Some(10 * i)).collect();
+            assert_eq!(values, want, "values by index, {threads} threads");
+            assert_eq!(trace.started(), (0..50).collect::<Vec<_>>());
+            assert_eq!(trace.committed(), (0..50).collect::<Vec<_>>());
+            let (last, full) = trace.batches.split_last().expect("batches");
+            assert!(full.iter().all(|b| b.len() == 4), "{:?}", trace.batches);
+            assert!((1..=4).contains(&last.len()));
+        }
+    }
+
+    /// Of two failed runs the one of the least index is reported, though
+    /// the other fails first; the runs before it are committed; no run
+    /// starts once a failure is known.
+    #[test]
+    fn the_failed_run_of_least_index_is_reported() {
+        for _ in 0..5 {
+            let (result, trace) = run(
+                2,
+                200,
+                |i| match i {
+                    37 => Some(("run 37 failed", Duration::from_millis(30))),
+                    38 => Some(("run 38 failed", Duration::ZERO)),
+                    _ => None,
+                },
+                |_| false,
+            );
+            let err = result.expect_err("two runs fail").to_string();
+            assert!(err.contains("run 37 failed"), "{err}");
+            let started = trace.started();
+            assert!(started.last().is_some_and(|&i| i <= 38), "{started:?}");
+            assert_eq!(trace.committed(), (0..37).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn one_worker_stops_at_the_failed_run() {
+        let (result, trace) = run(
+            1,
+            100,
+            |i| (i == 5).then_some(("run 5 failed", Duration::ZERO)),
+            |_| false,
+        );
+        let err = result.expect_err("run 5 fails").to_string();
+        assert!(err.contains("run 5 failed"), "{err}");
+        assert_eq!(trace.started(), (0..=5).collect::<Vec<_>>());
+        assert_eq!(trace.batches, [vec![0, 1, 2, 3], vec![4]]);
+    }
+
+    /// A failed commit is reported, before a failed run, and nothing is
+    /// committed after it.
+    #[test]
+    fn a_failed_commit_stops_the_search_and_is_reported() {
+        for threads in [1, 2] {
+            let (result, trace) = run(threads, 400, |_| None, |k| k == 3);
+            let err = result.expect_err("the third commit fails").to_string();
+            assert!(err.contains("disk full"), "{err}");
+            assert_eq!(trace.batches.len(), 3, "no commit after the failed one");
+            let mut committed = trace.committed();
+            committed.dedup();
+            assert_eq!(committed.len(), 12, "three batches of 4 runs each");
+
+            let (result, trace) = run(
+                threads,
+                400,
+                |i| (i == 2).then_some(("run 2 failed", Duration::ZERO)),
+                |_| true,
+            );
+            let err = result.expect_err("a run and a commit fail").to_string();
+            assert!(err.contains("disk full"), "{err}");
+            assert_eq!(trace.batches.len(), 1, "{:?}", trace.batches);
+        }
+    }
 }
