@@ -2,8 +2,9 @@
 # Builds ecsim with profile-guided optimisation (PGO): an instrumented
 # release build runs a training set of shipped scenarios, LLVM merges the
 # counts it wrote, and a second release build lays out and inlines the code
-# by them. Same source, same outputs byte for byte; about 10% less CPU on
-# the ECS-max day and a quarter less on the plain batch (README,
+# by them. Same source, same outputs byte for byte; about 8% less CPU than
+# the plain release build on the plain batch and the ECS-max day since that
+# build inlines the per-task path itself (a quarter less before; README,
 # Performance). Takes two release builds (a few minutes on two cores).
 #
 #   scripts/pgo-build.sh            # binary: target/pgo/ecsim
