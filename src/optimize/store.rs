@@ -418,10 +418,11 @@ fn run_runs(
 /// time (and the rest at the end); returns each run's value by index.
 ///
 /// The workers take the runs one at a time, so none waits for another at
-/// the end of a group of runs; `commit` writes a batch under temporary
-/// names, makes it durable with one flush and names it (one sync per batch
-/// rather than per run) while the workers go on. A kill loses the runs of
-/// the batch being gathered and those in progress. After a failed run no
+/// the end of a group of runs, and go on while a batch is committed
+/// (`run_runs`'s commit writes the batch's files under temporary names,
+/// makes them durable with one flush and names them: one sync per batch
+/// rather than per run). A kill loses the runs of the batch being gathered
+/// and those in progress. After a failed run no
 /// new run starts, the batches of the runs that finished are still
 /// committed, and of several failed runs the one of the least index is
 /// reported, whatever the threads' timing. A failed commit stops the
