@@ -521,7 +521,7 @@ fn commitment_cells(r: &Row, none: &str) -> Vec<String> {
 }
 
 /// The fixed columns of `comparison.csv`, in order (the breakeven columns
-/// follow, one per all-Fargate variant: see [`csv`]).
+/// follow, one per all-Fargate variant: see [`csv()`]).
 pub const HEADER: [&str; 18] = [
     "variant",
     "run_total_usd",

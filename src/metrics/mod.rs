@@ -1191,7 +1191,7 @@ const SHORT_MS: u64 = 1 << 16;
 const COUNT_FROM: usize = 1 << 16;
 
 /// Durations in milliseconds kept for their percentiles. Those under
-/// [`SHORT_MS`] are listed in 4 bytes each until there are [`COUNT_FROM`]
+/// `SHORT_MS` are listed in 4 bytes each until there are `COUNT_FROM`
 /// of them, then counted per millisecond value (the counts never take
 /// more than twice what the list they replace took); longer ones are
 /// listed in 8 bytes. A day of batch jobs has half a million waits and as

@@ -78,7 +78,7 @@ const SMALL: usize = LARGE / 4;
 /// An ordered set of packed entries: a sorted vector while small (one
 /// binary search and a short shift per change, no node allocation; a move
 /// between nearby positions shifts only the entries between them), a
-/// B-tree past [`LARGE`] entries; or, for a set that walks rarely read
+/// B-tree past `LARGE` entries; or, for a set that walks rarely read
 /// (class 0 of a [`Classed`]: the instances that are full), a [`Lazy`]
 /// set kept in any order and sorted when read.
 #[derive(Debug, Clone)]
@@ -727,7 +727,7 @@ impl Partition {
     /// On a filling cluster the instances with the fewest tasks of the
     /// group are mostly full of other groups' tasks, and each walk would
     /// pass over the same ones again. Room only shrinks while the index's
-    /// [`walk_epoch`](PlacementIndex::walk_epoch) stays (it moves when an
+    /// `walk_epoch` stays (it moves when an
     /// instance gains room, joins, or loses a task of a group), so the
     /// walk resumes where the last one for the same need first met room.
     /// The entry found is the one a walk from the start finds.

@@ -367,7 +367,7 @@ const FILE_KEYS: [&str; 5] = [
     "savingsPlanRates",
 ];
 
-/// Rewrites, anywhere in `v`, the relative file paths of [`FILE_KEYS`]
+/// Rewrites, anywhere in `v`, the relative file paths of `FILE_KEYS`
 /// that name an existing file beside the scenario (`from`) as paths
 /// relative to `to`, so the tree reads the same files from another folder.
 pub fn rebase_paths(v: &mut Value, from: &Path, to: &Path) {

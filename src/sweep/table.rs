@@ -559,7 +559,7 @@ pub struct MetricLayout {
 }
 
 /// The structure of a summary as [`MetricLayout`] merges it: its kind, then
-/// each of its children (as [`each_kid`] lists them), in order, by key and
+/// each of its children (as `each_kid` lists them), in order, by key and
 /// shape, nested; no value. Summaries of one shape add the same columns, so
 /// a layout merges one summary of each shape only. Keys are
 /// length-prefixed: two shapes are equal only if the structures are.
