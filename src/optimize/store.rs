@@ -422,12 +422,11 @@ fn run_runs(
 /// (`run_runs`'s commit writes the batch's files under temporary names,
 /// makes them durable with one flush and names them: one sync per batch
 /// rather than per run). A kill loses the runs of the batch being gathered
-/// and those in progress. After a failed run no
-/// new run starts, the batches of the runs that finished are still
-/// committed, and of several failed runs the one of the least index is
-/// reported, whatever the threads' timing. A failed commit stops the
-/// workers and is reported before any failed run; nothing is committed
-/// after it.
+/// and those in progress. After a failed run no new run starts, the
+/// batches of the runs that finished are still committed, and of several
+/// failed runs the one of the least index is reported, whatever the
+/// threads' timing. A failed commit stops the workers and is reported
+/// before any failed run; nothing is committed after it.
 fn run_parallel<T: Send>(
     pool: &rayon::ThreadPool,
     n: usize,
