@@ -4,13 +4,17 @@
 //! launched or terminated, a task placed on an instance or stopped there, a
 //! Fargate task admitted or stopped. The ledger keeps, per *line* (an owner
 //! on a [`Capacity`]: a service or job, the idle share of instances, their
-//! EBS volumes), the rate at which the line costs money now, USD per hour,
-//! and a dense array of what it cost in each hour of the run. A change
-//! settles the lines it touches up to now (splitting the span at hour
-//! boundaries) and then changes their rates; spot price changes of a price
+//! EBS volumes), its weights now (sums of shares, or of USD per hour, each
+//! on a price) and a dense array of what it cost in each hour of the run.
+//! A change settles the lines it touches up to now — each weight times the
+//! time since the last change is added to an exact integer *area* — and
+//! then changes their weights; an area is turned into USD, at its price,
+//! once per line and hour (when a change falls in a later hour, or at the
+//! end) and at each change of its price. Spot price changes of a price
 //! series are changes too, applied by the ledger itself when time passes
 //! them. Billing work is therefore proportional to the number of changes
-//! plus the hours each line is settled over, never to hours × tasks.
+//! plus the hours each line is settled over, never to hours × tasks, and a
+//! change costs integer operations only.
 //!
 //! The rules:
 //!
@@ -30,7 +34,9 @@
 //!
 //! Sums of shares are kept as exact fixed-point integers (2⁻⁶⁴ units), so a
 //! task that leaves takes away exactly what it brought and a line with no
-//! task left has a rate of exactly zero, whatever the order of the changes.
+//! task left has a rate of exactly zero, whatever the order of the changes;
+//! so are their integrals over time within an hour, so an hour's cost is
+//! rounded once, whatever the number of changes in it.
 //! Keys are small integers ([`OwnerId`], [`TariffId`], [`UsageId`], the
 //! [`Capacity`] enum); names appear only when the statement is drawn.
 //!
@@ -262,24 +268,30 @@ struct Term {
     tariff: u32,
     part: usize,
     weight: Fixed,
+    /// ∫ weight dt over the line's open hour since it was last flushed, in
+    /// 2⁻⁶⁴ × milliseconds: exact (below 2¹²⁷ while a line's weight stays
+    /// below 2⁴¹, a trillion instances' worth of shares), so the hour's
+    /// cost is rounded once, when it is flushed.
+    area: i128,
 }
 
-/// A line: its rate now and what it cost, hour by hour.
+/// A line: its weights now and what it cost, hour by hour.
 #[derive(Debug, Clone)]
 struct Line {
     kind: LineKind,
     /// Per hour of the run, USD per part (compute, idle, storage; for a
-    /// usage line, on-demand USD and instance-seconds).
+    /// usage line, on-demand USD and instance-seconds), as flushed.
     hours: Vec<[f64; 3]>,
     /// Per hour: whether anything was billed on the line then (a row).
     touched: Vec<bool>,
     /// Settled up to here.
     since: SimTime,
+    /// The hour the terms' areas belong to (`usize::MAX` before the line
+    /// was first billed).
+    open: usize,
     /// Tasks or instances contributing to the line now.
     active: u32,
     terms: Vec<Term>,
-    /// Σ weight × price per part, USD per hour.
-    rate: [f64; 3],
 }
 
 impl Line {
@@ -289,9 +301,9 @@ impl Line {
             hours: vec![[0.0; 3]; n_hours],
             touched: vec![false; n_hours],
             since,
+            open: usize::MAX,
             active: 0,
             terms: Vec::new(),
-            rate: [0.0; 3],
         }
     }
 
@@ -304,28 +316,50 @@ impl Line {
         &mut self.hours[h]
     }
 
-    /// Bills the line's rate from `since` to `t`, hour by hour.
+    /// Bills the line's weights from `since` to `t`: adds them, times the
+    /// span, to the terms' areas, flushing the areas into the hour they
+    /// belong to whenever the span crosses into another hour. A change of
+    /// weight costs a few integer operations; the floats (USD) are made
+    /// once per line and hour, or at a change of price.
     #[inline(always)]
-    fn settle(&mut self, t: SimTime) {
+    fn settle(&mut self, t: SimTime, tariffs: &[Tariff]) {
         if t <= self.since {
             return;
         }
         if self.active > 0 {
-            let rate = self.rate;
             let end = t.as_millis();
             let mut from = self.since.as_millis();
             while from < end {
                 let h = from / HOUR_MS;
                 let next = ((h + 1) * HOUR_MS).min(end);
-                let span_h = (next - from) as f64 / MS_PER_HOUR;
-                let cell = self.cell(h as usize);
-                for (c, r) in cell.iter_mut().zip(rate) {
-                    *c += r * span_h;
+                if h as usize != self.open {
+                    self.flush(tariffs);
+                    self.open = h as usize;
+                    self.cell(h as usize);
+                }
+                let span = i128::from(next - from);
+                for x in &mut self.terms {
+                    x.area += x.weight.0 * span;
                 }
                 from = next;
             }
         }
         self.since = t;
+    }
+
+    /// Adds the terms' areas, at their tariffs' prices now, to the open
+    /// hour, and empties them.
+    fn flush(&mut self, tariffs: &[Tariff]) {
+        let Some(cell) = self.hours.get_mut(self.open) else {
+            return;
+        };
+        for x in &mut self.terms {
+            if x.area != 0 {
+                let hours = Fixed(x.area).to_f64() / MS_PER_HOUR;
+                cell[x.part] += tariffs[x.tariff as usize].price * hours;
+                x.area = 0;
+            }
+        }
     }
 
     fn touched_at(&self, h: usize) -> bool {
@@ -760,7 +794,8 @@ impl Ledger {
         let end = self.end;
         self.advance(end);
         for line in &mut self.lines {
-            line.settle(end);
+            line.settle(end, &self.tariffs);
+            line.flush(&self.tariffs);
         }
     }
 
@@ -1052,7 +1087,7 @@ impl Ledger {
     fn reweigh(&mut self, line: u32, tariff: u32, part: usize, delta: Fixed, active: i32) {
         let clock = self.clock;
         let l = &mut self.lines[line as usize];
-        l.settle(clock);
+        l.settle(clock, &self.tariffs);
         match l
             .terms
             .iter_mut()
@@ -1064,6 +1099,7 @@ impl Ledger {
                     tariff,
                     part,
                     weight: delta,
+                    area: 0,
                 });
                 let lines = &mut self.tariffs[tariff as usize].lines;
                 if !lines.contains(&line) {
@@ -1072,28 +1108,16 @@ impl Ledger {
             }
         }
         l.active = l.active.saturating_add_signed(active);
-        self.rerate(line);
     }
 
-    /// Recomputes a line's rate from its weights and the prices now.
-    fn rerate(&mut self, line: u32) {
-        let l = &mut self.lines[line as usize];
-        // Summed in place: a sum built beside and copied over is read back
-        // whole right after its parts were stored one by one, which the
-        // processor cannot forward from its stores (a stall per change).
-        l.rate = [0.0; 3];
-        for x in &l.terms {
-            l.rate[x.part] += self.tariffs[x.tariff as usize].price * x.weight.to_f64();
-        }
-    }
-
-    /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew.
+    /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew
+    /// (exactly, in fixed point).
     #[inline(always)]
     fn reweigh_idle(&mut self, instance: InstanceId) {
         let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
             return;
         };
-        let idle = Fixed::from_f64(1.0 - run.used.to_f64().min(1.0));
+        let idle = Fixed((Fixed::ONE.0 - run.used.0).max(0));
         if idle == run.idle {
             return;
         }
@@ -1161,7 +1185,15 @@ impl Ledger {
     /// S1: the spot price of `tariff` changes at `at` (the last of the
     /// points at that instant holds).
     fn reprice(&mut self, tariff: u32, at: SimTime) {
+        // What the lines cost up to `at` is flushed at the old price.
+        let lines = std::mem::take(&mut self.tariffs[tariff as usize].lines);
+        for &line in &lines {
+            let l = &mut self.lines[line as usize];
+            l.settle(at, &self.tariffs);
+            l.flush(&self.tariffs);
+        }
         let tf = &mut self.tariffs[tariff as usize];
+        tf.lines = lines;
         while let Some(&(t, p)) = tf.points.get(tf.next) {
             if t > at {
                 break;
@@ -1172,12 +1204,6 @@ impl Ledger {
         if let Some(&(t, _)) = tf.points.get(tf.next) {
             self.price_changes.push(Reverse((t, tariff)));
         }
-        let lines = std::mem::take(&mut self.tariffs[tariff as usize].lines);
-        for &line in &lines {
-            self.lines[line as usize].settle(at);
-            self.rerate(line);
-        }
-        self.tariffs[tariff as usize].lines = lines;
     }
 }
 
@@ -1790,6 +1816,66 @@ mod tests {
             .all(|r| close(r.compute_usd + r.idle_usd, 0.05)));
         // 1440 rows summed: a few ulps of 72 apart.
         assert!((s.totals.total_usd - 72.0).abs() < 1e-9, "{:?}", s.totals);
+    }
+
+    #[test]
+    fn an_hours_cost_does_not_depend_on_how_often_it_changed_b4() {
+        // ECS-MODEL B4: a task of share 1/3 held for the first 50 minutes
+        // of an hour, once in one piece and once as 3,000 back-to-back
+        // placements of a second each, beside a task of share 0.1 placed
+        // and stopped 1,500 times (each for a second): the hour's rows are
+        // the same to the bit, because the shares are integrated exactly
+        // and turned into USD once per hour.
+        let run = |pieces: u64| {
+            let mut l = Ledger::new(hours(2), None);
+            let (w, other) = (l.owner("w"), l.owner("other"));
+            let od = l.constant_tariff(0.0928);
+            l.instance_launched(
+                InstanceId(0),
+                SimTime::ZERO,
+                od,
+                Capacity::Ec2OnDemand,
+                None,
+            );
+            let span = 3_000_000 / pieces;
+            for k in 0..pieces {
+                let t = SimTime(k * span);
+                l.task_placed(TaskId(k as u32), InstanceId(0), w, 1.0 / 3.0, t);
+                if k % 2 == 0 && pieces > 1 {
+                    let o = TaskId(1_000_000 + k as u32);
+                    l.task_placed(o, InstanceId(0), other, 0.1, t);
+                    l.task_stopped(o, InstanceId(0), SimTime(t.as_millis() + 1_000));
+                }
+                l.task_stopped(TaskId(k as u32), InstanceId(0), SimTime((k + 1) * span));
+            }
+            l.statement(&[])
+        };
+        let (whole, pieces) = (run(1), run(3_000));
+        let w = |s: &Statement, h: u32| {
+            let r = s.rows.iter().find(|r| r.hour == h && r.owner == "w");
+            r.map(|r| r.compute_usd.to_bits())
+        };
+        assert_eq!(w(&whole, 0), w(&pieces, 0));
+        assert_eq!(w(&whole, 1), None);
+        // 50 minutes of a third of $0.0928/h.
+        assert!(close(
+            f64::from_bits(w(&whole, 0).unwrap()),
+            0.0928 / 3.0 * 50.0 / 60.0
+        ));
+        // The other owner's 1,500 seconds of 0.1: the idle line holds the
+        // rest of the instance, exactly the same in both runs' second hour.
+        let other: f64 = (pieces.rows.iter())
+            .filter(|r| r.owner == "other")
+            .map(|r| r.compute_usd)
+            .sum();
+        assert!(close(other, 0.0928 * 0.1 * 1500.0 / 3600.0), "{other}");
+        let idle = |s: &Statement, h: u32| {
+            let r = s.rows.iter().find(|r| r.hour == h && r.owner == IDLE);
+            r.map(|r| r.idle_usd.to_bits())
+        };
+        assert_eq!(idle(&whole, 1), idle(&pieces, 1));
+        assert!(close(whole.totals.total_usd, 2.0 * 0.0928));
+        assert!(close(pieces.totals.total_usd, 2.0 * 0.0928));
     }
 
     #[test]
