@@ -449,6 +449,24 @@ pub fn write_csv<W: std::io::Write>(table: &Table, mut w: W) -> std::io::Result<
     w.flush()
 }
 
+/// Writes the decimal digits of `v` at the start of `text`; returns how
+/// many.
+fn u32_text(v: u32, text: &mut [u8; 10]) -> u8 {
+    let mut digits = [0u8; 10];
+    let (mut n, mut at) = (v, digits.len());
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - at;
+    text[..len].copy_from_slice(&digits[at..]);
+    len as u8
+}
+
 /// A column on its way to the CSV text, with what its rows repeat made
 /// once: the text of a run-length column's current run, each label's field.
 enum Field<'a> {
@@ -456,9 +474,13 @@ enum Field<'a> {
     /// stepping on from the previous row's.
     Runs {
         runs: &'a Runs,
-        /// The current run, and its text.
+        /// The current run, the row after it (so that most rows read
+        /// nothing but this field: a wide table's columns, a few thousand
+        /// arrays, would each cost a cache miss a row), and its text.
         at: usize,
-        text: Vec<u8>,
+        end: usize,
+        text: [u8; 10],
+        len: u8,
     },
     /// Labels, each quoted once; rows without a value are empty.
     Labels {
@@ -496,13 +518,13 @@ impl<'a> Field<'a> {
                 .collect(),
         };
         match values {
-            Values::Runs(runs) => {
-                let mut text = Vec::new();
-                if let Some(&v) = runs.values.first() {
-                    push_u64(&mut text, v.into());
-                }
-                Field::Runs { runs, at: 0, text }
-            }
+            Values::Runs(runs) => Field::Runs {
+                runs,
+                at: 0,
+                end: 0,
+                text: [0; 10],
+                len: 0,
+            },
             Values::Labels {
                 labels: l,
                 codes: c,
@@ -537,15 +559,21 @@ impl<'a> Field<'a> {
 
     fn push(&mut self, row: usize, out: &mut Vec<u8>) {
         match self {
-            Field::Runs { runs, at, text } => {
-                if runs.ends[*at] as usize <= row {
+            Field::Runs {
+                runs,
+                at,
+                end,
+                text,
+                len,
+            } => {
+                if row >= *end {
                     while runs.ends[*at] as usize <= row {
                         *at += 1;
                     }
-                    text.clear();
-                    push_u64(text, runs.values[*at].into());
+                    *end = runs.ends[*at] as usize;
+                    *len = u32_text(runs.values[*at], text);
                 }
-                out.extend_from_slice(text);
+                out.extend_from_slice(&text[..usize::from(*len)]);
             }
             Field::Labels {
                 present,
@@ -988,6 +1016,16 @@ mod tests {
         assert_eq!(
             (&runs.ends[..], &runs.values[..]),
             (&[3, 5, 6, 8, 9][..], &[3, 0, 7, 3, 9][..])
+        );
+        // Every width of number a run's text holds, up to ten digits.
+        let wide: Vec<u32> = vec![u32::MAX, u32::MAX, 10, 1_000_000_000, 0, 99, 99, 4_294_967];
+        let wide_runs: Runs = wide.iter().copied().collect();
+        assert_eq!(
+            csv_text(&table(vec![Column::new("n", Values::Runs(wide_runs))])),
+            csv_text(&table(vec![Column::new(
+                "n",
+                Values::u32s(wide.iter().copied())
+            )])),
         );
         assert_eq!(runs.len(), plain.len());
         assert_eq!(runs.to_vec(), plain);
