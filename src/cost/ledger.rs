@@ -460,6 +460,8 @@ pub struct Ledger {
     /// instance-hour).
     unit: u32,
     seconds: u32,
+    /// The last task share placed (its bits) and its weight.
+    last_weight: (u64, Fixed),
 }
 
 /// Index of a capacity in per-capacity arrays.
@@ -501,6 +503,7 @@ impl Ledger {
             ebs: None,
             unit: 0,
             seconds: 0,
+            last_weight: (0f64.to_bits(), Fixed(0)),
         };
         l.idle_owner = l.owner(IDLE);
         l.instances_owner = l.owner(INSTANCES);
@@ -690,7 +693,11 @@ impl Ledger {
         };
         let (tariff, capacity) = (run.tariff, run.capacity);
         let line = self.owner_line(owner, capacity);
-        let weight = Fixed::from_f64(share);
+        // Most tasks placed in a row have the same share.
+        if self.last_weight.0 != share.to_bits() {
+            self.last_weight = (share.to_bits(), Fixed::from_f64(share));
+        }
+        let weight = self.last_weight.1;
         self.reweigh(line, tariff, COMPUTE, weight, 1);
         if let Some(Some(run)) = self.instances.get_mut(instance.index()) {
             run.tasks.push(Placed { task, weight, line });

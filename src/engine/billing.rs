@@ -13,7 +13,7 @@ use crate::cost::commitments::Settlement;
 use crate::cost::{ebs_usd_per_hour, task_share, Capacity, FargateSize, Ledger, HOURS_PER_MONTH};
 use crate::cost::{OwnerId, TariffId, UsageId};
 use crate::metrics::{round4, CostRow, CostSummary, Names};
-use crate::model::{InstanceId, TaskId, TaskOwner};
+use crate::model::{InstanceId, Resources, TaskId, TaskOwner};
 use crate::sim::SimTime;
 
 /// The run's ledger and the ids the engine bills under.
@@ -29,6 +29,10 @@ pub(super) struct Billing {
     slots: Vec<Vec<(TariffId, UsageId)>>,
     /// Per spot pool: its tariff.
     pools: Vec<TariffId>,
+    /// The last task share computed, with what it was computed from
+    /// (reservation, registered): most tasks placed in a row are alike, and
+    /// the share's two divisions are on the way of every placement.
+    last_share: (Resources, Resources, f64),
 }
 
 impl Billing {
@@ -76,6 +80,7 @@ impl Billing {
             jobs,
             slots,
             pools,
+            last_share: (Resources::default(), Resources::default(), 0.0),
         }
     }
 
@@ -115,7 +120,12 @@ impl Simulation {
         let now = self.queue.now();
         let task = self.cluster.task(t);
         let Some(i) = task.instance else { return };
-        let share = task_share(task.reservation, self.cluster.instance(i).registered);
+        let registered = self.cluster.instance(i).registered;
+        let (reservation, last) = (task.reservation, &mut self.billing.last_share);
+        if (last.0, last.1) != (reservation, registered) {
+            *last = (reservation, registered, task_share(reservation, registered));
+        }
+        let share = last.2;
         let owner = self.billing.owner(task.owner);
         self.billing.ledger.task_placed(t, i, owner, share, now);
     }
