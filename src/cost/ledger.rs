@@ -1288,6 +1288,19 @@ mod tests {
         (a - b).abs() < 1e-12
     }
 
+    /// Instance 0 on demand at `usd_per_hour` from time zero; its tariff.
+    fn on_demand_instance(l: &mut Ledger, usd_per_hour: f64) -> TariffId {
+        let od = l.constant_tariff(usd_per_hour);
+        l.instance_launched(
+            InstanceId(0),
+            SimTime::ZERO,
+            od,
+            Capacity::Ec2OnDemand,
+            None,
+        );
+        od
+    }
+
     fn mins(m: u64) -> SimTime {
         SimTime(m * 60_000)
     }
@@ -1367,14 +1380,7 @@ mod tests {
         // of a 3 h run; task web (share 0.5) from 0:30 to 1:30.
         let mut l = Ledger::new(hours(3), None);
         let web = l.owner("web");
-        let od = l.constant_tariff(0.192);
-        l.instance_launched(
-            InstanceId(0),
-            SimTime::ZERO,
-            od,
-            Capacity::Ec2OnDemand,
-            None,
-        );
+        on_demand_instance(&mut l, 0.192);
         l.task_placed(TaskId(7), InstanceId(0), web, 0.5, mins(30));
         l.task_stopped(TaskId(7), InstanceId(0), mins(90));
         // Stopping it again changes nothing.
@@ -1529,14 +1535,7 @@ mod tests {
         // instance-hour; two instances for an hour, one more for half of it.
         let ebs = crate::cost::ebs_usd_per_hour(30.0, 0.08);
         let mut l = Ledger::new(hours(1), Some(ebs));
-        let od = l.constant_tariff(0.1);
-        l.instance_launched(
-            InstanceId(0),
-            SimTime::ZERO,
-            od,
-            Capacity::Ec2OnDemand,
-            None,
-        );
+        let od = on_demand_instance(&mut l, 0.1);
         l.instance_launched(
             InstanceId(1),
             SimTime::ZERO,
@@ -1685,15 +1684,8 @@ mod tests {
             discount_pct: 30.0,
         };
         let mut l = Ledger::new(mins(90), None);
-        let od = l.constant_tariff(2.0);
+        on_demand_instance(&mut l, 2.0);
         let spot = l.constant_tariff(0.5);
-        l.instance_launched(
-            InstanceId(0),
-            SimTime::ZERO,
-            od,
-            Capacity::Ec2OnDemand,
-            None,
-        );
         l.instance_terminated(InstanceId(0), hours(1));
         l.instance_launched(InstanceId(1), hours(1), spot, Capacity::Ec2Spot, None);
         let settled = l.flat_settlement(&c);
@@ -1726,14 +1718,7 @@ mod tests {
         let mut l = Ledger::new(hours(2), None);
         let (z, a) = (l.owner("zeta"), l.owner("alpha"));
         assert_eq!(l.owner("zeta"), z);
-        let od = l.constant_tariff(1.0);
-        l.instance_launched(
-            InstanceId(0),
-            SimTime::ZERO,
-            od,
-            Capacity::Ec2OnDemand,
-            None,
-        );
+        on_demand_instance(&mut l, 1.0);
         l.task_placed(TaskId(0), InstanceId(0), z, 0.5, SimTime::ZERO);
         l.task_placed(TaskId(2), InstanceId(0), a, 0.25, mins(60));
         l.fargate_admitted(
@@ -1775,14 +1760,7 @@ mod tests {
         let bill = |order: &[usize]| {
             let mut l = Ledger::new(hours(3), None);
             let w = l.owner("w");
-            let od = l.constant_tariff(0.37);
-            l.instance_launched(
-                InstanceId(0),
-                SimTime::ZERO,
-                od,
-                Capacity::Ec2OnDemand,
-                None,
-            );
+            on_demand_instance(&mut l, 0.37);
             for &k in order {
                 l.task_placed(TaskId(k as u32), InstanceId(0), w, shares[k], mins(10));
             }
@@ -1806,14 +1784,7 @@ mod tests {
         // 30 days: 720 rows per line, each 0.05 / 0.05, from two changes.
         let mut l = Ledger::new(hours(720), None);
         let w = l.owner("w");
-        let od = l.constant_tariff(0.1);
-        l.instance_launched(
-            InstanceId(0),
-            SimTime::ZERO,
-            od,
-            Capacity::Ec2OnDemand,
-            None,
-        );
+        on_demand_instance(&mut l, 0.1);
         l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
         let s = l.statement(&[]);
         assert_eq!(s.rows.len(), 1440);
@@ -1836,14 +1807,7 @@ mod tests {
         let run = |pieces: u64| {
             let mut l = Ledger::new(hours(2), None);
             let (w, other) = (l.owner("w"), l.owner("other"));
-            let od = l.constant_tariff(0.0928);
-            l.instance_launched(
-                InstanceId(0),
-                SimTime::ZERO,
-                od,
-                Capacity::Ec2OnDemand,
-                None,
-            );
+            on_demand_instance(&mut l, 0.0928);
             let span = 3_000_000 / pieces;
             for k in 0..pieces {
                 let t = SimTime(k * span);
