@@ -86,50 +86,88 @@ fn pair(n: u64) -> [u8; 2] {
     [PAIRS[i], PAIRS[i + 1]]
 }
 
-/// Appends `n` in decimal (what `{}` writes, without the formatter).
-pub fn push_u64(out: &mut Vec<u8>, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut n = n;
+/// Room for a number's text with a separator before it: a `u64` has at most
+/// 20 digits, a time 20 + 4 characters.
+pub const STAGE: usize = 32;
+
+/// Appends the first `len` bytes of `bytes` by copying all `N` of them and
+/// dropping the rest: a copy whose size is known when compiled is a few
+/// register moves, where a copy of `len` bytes is a call to `memcpy`.
+#[inline]
+pub fn push_prefix<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
+    out.extend_from_slice(bytes);
+    out.truncate(out.len() - N + len);
+}
+
+/// Writes `n` in decimal into `stage` from `at` (at most 12); returns where
+/// its digits end.
+#[inline]
+pub fn decimal_into(stage: &mut [u8; STAGE], at: usize, n: u64) -> usize {
+    let end = at.min(12) + n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let (mut i, mut n) = (end, n);
     while n >= 100 {
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&pair(n % 100));
+        i -= 2;
+        stage[i..i + 2].copy_from_slice(&pair(n % 100));
         n /= 100;
     }
     if n >= 10 {
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&pair(n));
+        stage[i - 2..i].copy_from_slice(&pair(n));
     } else {
-        at -= 1;
-        buf[at] = b'0' + n as u8;
+        stage[i - 1] = b'0' + n as u8;
     }
-    out.extend_from_slice(&buf[at..]);
+    end
+}
+
+/// Writes `ms` milliseconds into `stage` from `at` (at most 8) as
+/// [`push_millis`] does; returns where the text ends.
+#[inline]
+pub fn millis_into(stage: &mut [u8; STAGE], at: usize, ms: u64) -> usize {
+    let end = decimal_into(stage, at.min(8), ms / 1000);
+    let frac = ms % 1000;
+    let [a, b] = pair(frac % 100);
+    stage[end..end + 4].copy_from_slice(&[b'.', b'0' + (frac / 100) as u8, a, b]);
+    end + 4
+}
+
+/// Appends `n` in decimal (what `{}` writes, without the formatter).
+pub fn push_u64(out: &mut Vec<u8>, n: u64) {
+    let mut stage = [0u8; STAGE];
+    let len = decimal_into(&mut stage, 0, n);
+    push_prefix(out, &stage, len);
+}
+
+/// Writes `n` (< 10^width) with leading zeros to `width` digits (at most
+/// 20) into `stage` from `at` (at most 12); returns where they end.
+#[inline]
+pub fn padded_into(stage: &mut [u8; STAGE], at: usize, n: u64, width: usize) -> usize {
+    let (at, width) = (at.min(12), width.min(20));
+    let mut n = n;
+    let mut i = at + width;
+    while i >= at + 2 {
+        i -= 2;
+        stage[i..i + 2].copy_from_slice(&pair(n % 100));
+        n /= 100;
+    }
+    if i > at {
+        stage[at] = b'0' + (n % 10) as u8;
+    }
+    at + width
 }
 
 /// Appends `n` (< 10^width) with leading zeros to `width` digits.
 pub fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let width = width.min(buf.len());
-    let mut n = n;
-    let mut at = width;
-    while at >= 2 {
-        at -= 2;
-        buf[at..at + 2].copy_from_slice(&pair(n % 100));
-        n /= 100;
-    }
-    if at == 1 {
-        buf[0] = b'0' + (n % 10) as u8;
-    }
-    out.extend_from_slice(&buf[..width]);
+    let mut stage = [0u8; STAGE];
+    let len = padded_into(&mut stage, 0, n, width);
+    push_prefix(out, &stage, len);
 }
 
 /// Appends `ms` milliseconds as seconds with three decimals (what
 /// `{}.{:03}` writes of `ms / 1000` and `ms % 1000`).
 pub fn push_millis(out: &mut Vec<u8>, ms: u64) {
-    push_u64(out, ms / 1000);
-    let frac = ms % 1000;
-    let [a, b] = pair(frac % 100);
-    out.extend_from_slice(&[b'.', b'0' + (frac / 100) as u8, a, b]);
+    let mut stage = [0u8; STAGE];
+    let len = millis_into(&mut stage, 0, ms);
+    push_prefix(out, &stage, len);
 }
 
 /// Appends `x` with `decimals` digits after the point, exactly as Rust's
@@ -140,25 +178,44 @@ pub fn push_millis(out: &mut Vec<u8>, ms: u64) {
 /// what `{:.N}` does). Everything else — near-ties, large values, NaN,
 /// infinities — goes through the formatter.
 pub fn push_fixed(out: &mut Vec<u8>, decimals: u8, x: f64) {
-    const POW: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-    let d = usize::from(decimals);
-    if d < POW.len() && x.is_finite() {
-        let scaled = x.abs() * POW[d];
-        if scaled < 1e9 && (scaled - scaled.floor() - 0.5).abs() > 1e-6 {
-            let n = scaled.round() as u64;
-            if x.is_sign_negative() {
-                out.push(b'-');
-            }
-            let unit = 10u64.pow(decimals.into());
-            push_u64(out, n / unit);
-            if d > 0 {
-                out.push(b'.');
-                push_padded(out, n % unit, d);
-            }
-            return;
+    let mut stage = [0u8; STAGE];
+    match fixed_into(&mut stage, 0, decimals, x) {
+        Some(len) => push_prefix(out, &stage, len),
+        None => {
+            let d = usize::from(decimals);
+            let _ = write!(out, "{x:.d$}");
         }
     }
-    let _ = write!(out, "{x:.d$}");
+}
+
+/// [`push_fixed`]'s fast path: writes `x` into `stage` from `at` (no
+/// more than one) and returns where it ends, or `None` where the
+/// formatter must write it instead.
+#[inline]
+pub fn fixed_into(stage: &mut [u8; STAGE], at: usize, decimals: u8, x: f64) -> Option<usize> {
+    const POW: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let d = usize::from(decimals);
+    if d >= POW.len() || !x.is_finite() {
+        return None;
+    }
+    let scaled = x.abs() * POW[d];
+    if scaled >= 1e9 || (scaled - scaled.floor() - 0.5).abs() <= 1e-6 {
+        return None;
+    }
+    // Below 10^9: a sign, nine digits, a point and nine decimals fit.
+    let n = scaled.round() as u64;
+    let mut at = at.min(1);
+    if x.is_sign_negative() {
+        stage[at] = b'-';
+        at += 1;
+    }
+    let unit = 10u64.pow(decimals.into());
+    let end = decimal_into(stage, at, n / unit);
+    if d == 0 {
+        return Some(end);
+    }
+    stage[end] = b'.';
+    Some(padded_into(stage, end + 1, n % unit, d))
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ use crate::engine::RunResult;
 use crate::metrics::records::{LabelColumn, Optional};
 use crate::metrics::{AlarmState, EventLog, Runs, SampleColumns, TaskRecords, Timeseries};
 use crate::sim::SimTime;
-use crate::text::{push_fixed, push_millis, push_u64};
+use crate::text::{
+    decimal_into, fixed_into, millis_into, push_fixed, push_millis, push_prefix, push_u64, STAGE,
+};
 
 /// A run output table: the CSV file `{name}.csv`, one [`Column`] per CSV
 /// column in file order, every column with the same number of rows.
@@ -430,13 +432,12 @@ pub fn write_csv<W: std::io::Write>(table: &Table, mut w: W) -> std::io::Result<
         push_csv_text(&mut buf, &c.name);
     }
     end_record(&mut buf, 0);
-    let mut fields: Vec<Field> = table.columns.iter().map(|c| Field::of(&c.values)).collect();
+    let mut fields: Vec<Field> = (table.columns.iter().enumerate())
+        .map(|(i, c)| Field::of(&c.values, i > 0))
+        .collect();
     for row in 0..table.rows() {
         let start = buf.len();
-        for (i, f) in fields.iter_mut().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
+        for f in fields.iter_mut() {
             f.push(row, &mut buf);
         }
         end_record(&mut buf, start);
@@ -449,81 +450,134 @@ pub fn write_csv<W: std::io::Write>(table: &Table, mut w: W) -> std::io::Result<
     w.flush()
 }
 
-/// Writes the decimal digits of `v` at the start of `text`; returns how
-/// many.
-fn u32_text(v: u32, text: &mut [u8; 10]) -> u8 {
-    let mut digits = [0u8; 10];
-    let (mut n, mut at) = (v, digits.len());
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// A field's text of at most [`SHORT`] bytes, its separator first, appended
+/// with one copy of [`SHORT`] bytes whatever its length.
+#[derive(Clone, Copy)]
+struct Short {
+    bytes: [u8; SHORT],
+    len: u8,
+}
+
+/// The longest [`Short`] field, separator included.
+const SHORT: usize = 32;
+
+impl Short {
+    /// `text` after the separator, or `None` if it does not fit.
+    fn of(sep: bool, text: &[u8]) -> Option<Short> {
+        let at = usize::from(sep);
+        let mut bytes = [b','; SHORT];
+        bytes.get_mut(at..at + text.len())?.copy_from_slice(text);
+        Some(Short {
+            bytes,
+            len: (at + text.len()) as u8,
+        })
     }
-    let len = digits.len() - at;
-    text[..len].copy_from_slice(&digits[at..]);
-    len as u8
+
+    #[inline]
+    fn push(&self, out: &mut Vec<u8>) {
+        push_prefix(out, &self.bytes, usize::from(self.len));
+    }
 }
 
 /// A column on its way to the CSV text, with what its rows repeat made
-/// once: the text of a run-length column's current run, each label's field.
+/// once: the text of a run-length column's current run, each label's
+/// field. Each field writes its separator (a comma before every column
+/// but the first), most of them in the same copy as their text.
 enum Field<'a> {
     /// Run-length counts: rows go in order, so each row's run is found by
     /// stepping on from the previous row's.
     Runs {
+        sep: bool,
         runs: &'a Runs,
         /// The current run, the row after it (so that most rows read
         /// nothing but this field: a wide table's columns, a few thousand
-        /// arrays, would each cost a cache miss a row), and its text.
+        /// arrays, would each cost a cache miss a row), and its field.
         at: usize,
         end: usize,
-        text: [u8; 10],
-        len: u8,
+        text: Short,
     },
-    /// Labels, each quoted once; rows without a value are empty.
+    /// Labels, each quoted once with its separator; rows without a value
+    /// are the separator alone.
     Labels {
         present: Option<&'a [bool]>,
         codes: &'a [u32],
+        fields: Vec<Short>,
+        absent: Short,
+    },
+    /// Labels of which one is longer than a [`Short`] field.
+    LongLabels {
+        present: Option<&'a [bool]>,
+        codes: &'a [u32],
         fields: Vec<Vec<u8>>,
+        absent: Short,
     },
     /// Times, and whether each row has one.
     Millis {
+        sep: bool,
         present: Option<&'a [bool]>,
         ms: &'a [u64],
     },
     /// Counts.
-    U32(&'a [u32]),
+    U32 { sep: bool, values: &'a [u32] },
     /// Reals with a fixed number of decimals.
-    Fixed { decimals: u8, values: &'a [f64] },
+    Fixed {
+        sep: bool,
+        decimals: u8,
+        values: &'a [f64],
+    },
     /// Text made per row, into one reused buffer.
-    Made { text: &'a dyn RowText, row: String },
+    Made {
+        sep: bool,
+        text: &'a dyn RowText,
+        row: String,
+    },
     /// Anything else, row by row.
-    Other(&'a Values),
+    Other { sep: bool, values: &'a Values },
 }
 
 impl<'a> Field<'a> {
-    fn of(values: &'a Values) -> Field<'a> {
-        let labels = |present, labels: &'a [String], codes: &'a [u32]| Field::Labels {
-            present,
-            codes,
-            fields: labels
-                .iter()
+    fn of(values: &'a Values, sep: bool) -> Field<'a> {
+        let labels = |present, labels: &'a [String], codes: &'a [u32]| {
+            let fields: Vec<Vec<u8>> = (labels.iter())
                 .map(|l| {
                     let mut f = Vec::new();
+                    if sep {
+                        f.push(b',');
+                    }
                     push_csv_text(&mut f, l);
                     f
                 })
-                .collect(),
+                .collect();
+            let absent = Short::of(sep, b"").unwrap_or(Short {
+                bytes: [b','; SHORT],
+                len: 0,
+            });
+            let short: Option<Vec<Short>> = (fields.iter()).map(|f| Short::of(false, f)).collect();
+            match short {
+                Some(fields) => Field::Labels {
+                    present,
+                    codes,
+                    fields,
+                    absent,
+                },
+                None => Field::LongLabels {
+                    present,
+                    codes,
+                    fields,
+                    absent,
+                },
+            }
         };
         match values {
             Values::Runs(runs) => Field::Runs {
+                sep,
                 runs,
                 at: 0,
                 end: 0,
-                text: [0; 10],
-                len: 0,
+                text: Short {
+                    bytes: [b','; SHORT],
+                    len: 0,
+                },
             },
             Values::Labels {
                 labels: l,
@@ -538,65 +592,128 @@ impl<'a> Field<'a> {
                     codes: c,
                 } => labels(Some(present), l, c),
                 Values::Millis(ms) => Field::Millis {
+                    sep,
                     present: Some(present),
                     ms,
                 },
-                _ => Field::Other(values),
+                _ => Field::Other { sep, values },
             },
-            Values::Millis(ms) => Field::Millis { present: None, ms },
-            Values::U32(v) => Field::U32(v),
+            Values::Millis(ms) => Field::Millis {
+                sep,
+                present: None,
+                ms,
+            },
+            Values::U32(v) => Field::U32 { sep, values: v },
             Values::Made(m) => Field::Made {
+                sep,
                 text: m.0.as_ref(),
                 row: String::new(),
             },
             Values::Fixed { decimals, values } => Field::Fixed {
+                sep,
                 decimals: *decimals,
                 values,
             },
-            other => Field::Other(other),
+            other => Field::Other { sep, values: other },
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, row: usize, out: &mut Vec<u8>) {
+        // A number's text is staged after its separator and appended in one
+        // copy.
+        let number = |out: &mut Vec<u8>, sep: bool, n: u64| {
+            let mut stage = [b','; STAGE];
+            let len = decimal_into(&mut stage, usize::from(sep), n);
+            push_prefix(out, &stage, len);
+        };
         match self {
             Field::Runs {
+                sep,
                 runs,
                 at,
                 end,
                 text,
-                len,
             } => {
                 if row >= *end {
                     while runs.ends[*at] as usize <= row {
                         *at += 1;
                     }
                     *end = runs.ends[*at] as usize;
-                    *len = u32_text(runs.values[*at], text);
+                    let len =
+                        decimal_into(&mut text.bytes, usize::from(*sep), runs.values[*at].into());
+                    text.len = len as u8;
                 }
-                out.extend_from_slice(&text[..usize::from(*len)]);
+                text.push(out);
             }
             Field::Labels {
                 present,
                 codes,
                 fields,
+                absent,
+            } => {
+                if present.is_none_or(|p| p[row]) {
+                    fields[codes[row] as usize].push(out);
+                } else {
+                    absent.push(out);
+                }
+            }
+            Field::LongLabels {
+                present,
+                codes,
+                fields,
+                absent,
             } => {
                 if present.is_none_or(|p| p[row]) {
                     out.extend_from_slice(&fields[codes[row] as usize]);
+                } else {
+                    absent.push(out);
                 }
             }
-            Field::Millis { present, ms } => {
+            Field::Millis { sep, present, ms } => {
                 if present.is_none_or(|p| p[row]) {
-                    push_millis(out, ms[row]);
+                    let mut stage = [b','; STAGE];
+                    let len = millis_into(&mut stage, usize::from(*sep), ms[row]);
+                    push_prefix(out, &stage, len);
+                } else if *sep {
+                    out.push(b',');
                 }
             }
-            Field::U32(v) => push_u64(out, v[row].into()),
-            Field::Fixed { decimals, values } => push_fixed(out, *decimals, values[row]),
-            Field::Made { text, row: buf } => {
+            Field::U32 { sep, values } => number(out, *sep, values[row].into()),
+            Field::Fixed {
+                sep,
+                decimals,
+                values,
+            } => {
+                let mut stage = [b','; STAGE];
+                match fixed_into(&mut stage, usize::from(*sep), *decimals, values[row]) {
+                    Some(len) => push_prefix(out, &stage, len),
+                    None => {
+                        if *sep {
+                            out.push(b',');
+                        }
+                        push_fixed(out, *decimals, values[row]);
+                    }
+                }
+            }
+            Field::Made {
+                sep,
+                text,
+                row: buf,
+            } => {
+                if *sep {
+                    out.push(b',');
+                }
                 buf.clear();
                 text.push_row(row, buf);
                 push_csv_text(out, buf);
             }
-            Field::Other(values) => values.push_field(row, out),
+            Field::Other { sep, values } => {
+                if *sep {
+                    out.push(b',');
+                }
+                values.push_field(row, out);
+            }
         }
     }
 }
@@ -1094,11 +1211,18 @@ mod tests {
                 Values::opt_times((0..n).map(|i| (i % 3 == 0).then_some(SimTime(u64::from(i))))),
             ),
         ]);
-        let mut want = String::from("n,who,t_s,opt_s\n");
+        let want = cell_by_cell(&t);
+        assert!(want.len() > 4 * 64 * 1024);
+        assert_eq!(csv_text(&t), want);
+    }
+
+    /// The CSV text of `t` made cell by cell from [`Values::cell`], quoted
+    /// where a cell needs it: what [`write_csv`] must write.
+    fn cell_by_cell(t: &Table) -> String {
+        let header: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        let mut want = header.join(",") + "\n";
         for row in 0..t.rows() {
-            let cells: Vec<String> = t
-                .columns
-                .iter()
+            let cells: Vec<String> = (t.columns.iter())
                 .map(|c| {
                     let v = c.values.cell(row);
                     if v.contains(['"', ',']) {
@@ -1108,11 +1232,65 @@ mod tests {
                     }
                 })
                 .collect();
+            if cells.len() == 1 && cells[0].is_empty() {
+                want.push_str("\"\"");
+            }
             want.push_str(&cells.join(","));
             want.push('\n');
         }
-        assert!(want.len() > 4 * 64 * 1024);
-        assert_eq!(csv_text(&t), want);
+        want
+    }
+
+    #[test]
+    fn every_kind_of_field_is_written_first_and_after_a_separator() {
+        // Each field writes its own separator, most in one copy with their
+        // text: each kind first in its row and after another column, with
+        // labels longer than that copy, absent cells and reals the
+        // formatter writes (too large, NaN, near a tie).
+        let long = "a-service-name-longer-than-thirty-two-bytes";
+        let kinds: Vec<(&str, Values)> = vec![
+            (
+                "runs",
+                Values::Runs([0, 0, 7, u32::MAX].into_iter().collect()),
+            ),
+            ("n", Values::u32s([0, 9, 10, u32::MAX])),
+            ("id", Values::u64s([0, 99, 100, u64::MAX])),
+            (
+                "x",
+                Values::fixed(2, [1e12, f64::NAN, -0.125, 0.004_999_999_9]),
+            ),
+            ("z", Values::fixed(0, [0.4, -3.0, 1e9, 2.5])),
+            ("t", Values::times([0, 999, 1_000, u64::MAX].map(SimTime))),
+            (
+                "opt_t",
+                Values::opt_times([None, Some(SimTime(61_001)), None, Some(SimTime(1))]),
+            ),
+            ("who", Values::labels(["web", long, "a,b", "web"])),
+            (
+                "why",
+                Values::opt_labels([None, Some(long), Some("say \"hi\""), None]),
+            ),
+            (
+                "short_or_absent",
+                Values::opt_labels([None, Some("x"), None, Some("")]),
+            ),
+            (
+                "text",
+                Values::Text(["x".to_string(), String::new(), "q\"".into(), "c,d".into()].into()),
+            ),
+        ];
+        for (first, _) in &kinds {
+            let mut columns: Vec<Column> = (kinds.iter())
+                .filter(|(name, _)| name == first)
+                .chain(kinds.iter().filter(|(name, _)| name != first))
+                .map(|(name, v)| Column::new(*name, v.clone()))
+                .collect();
+            let all = table(columns.clone());
+            assert_eq!(csv_text(&all), cell_by_cell(&all), "{first} first");
+            columns.truncate(1);
+            let alone = table(columns);
+            assert_eq!(csv_text(&alone), cell_by_cell(&alone), "{first} alone");
+        }
     }
 
     #[test]
