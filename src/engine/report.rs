@@ -490,7 +490,7 @@ impl Simulation {
         let instances = self.cluster.instances().len() as u32;
         let services = self.spec.services.len() as u32;
         // The retired tasks' rows are set already. A new builder's columns
-        // are zeroed memory, touched only as rows are set.
+        // are the records' own, handed over without a copy when finished.
         let rows = self.cluster.tasks_created() as usize;
         let mut b = match self.retired.rows.take() {
             Some(mut b) => {
@@ -500,13 +500,15 @@ impl Simulation {
             None => TaskRecordsBuilder::new(rows),
         };
         let keys = &mut self.retired.keys;
-        while let Some(t) = left.pop() {
+        let fargate = &self.fargate.tasks;
+        b.fill(std::iter::from_fn(|| {
+            let t = left.pop()?;
             if left.len().is_multiple_of(65_536) {
                 left.shrink_to_fit();
             }
-            let fargate = self.fargate.tasks.get(&t.id);
-            b.set(t.id.index(), &keys.row(&t, fargate, instances, services));
-        }
+            let row = keys.row(&t, fargate.get(&t.id), instances, services);
+            Some((t.id.index(), row))
+        }));
         drop(left);
         let owners: Vec<&str> = (self.spec.services.iter().map(|s| s.name.as_str()))
             .chain(self.spec.jobs.iter().map(|j| j.name.as_str()))
@@ -581,9 +583,7 @@ impl Simulation {
                 retired.placed += 1;
             }
             if *task_records {
-                let rows = retired
-                    .rows
-                    .get_or_insert_with(|| TaskRecordsBuilder::new(0));
+                let rows = retired.rows.get_or_insert_with(TaskRecordsBuilder::growing);
                 let row = t.id.index();
                 if row >= rows.len() {
                     rows.resize((row + 1).next_power_of_two().max(4096));

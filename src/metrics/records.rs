@@ -244,7 +244,7 @@ impl FromIterator<TaskRecord> for TaskRecords {
         let records: Vec<TaskRecord> = iter.into_iter().collect();
         let mut b = TaskRecordsBuilder::new(records.len());
         let mut texts = TextCodes::default();
-        for (row, r) in records.iter().enumerate() {
+        b.fill(records.iter().enumerate().map(|(row, r)| {
             let mut code = |s: &str| texts.code(s);
             let row_of = TaskRow {
                 id: r.id.0,
@@ -263,8 +263,8 @@ impl FromIterator<TaskRecord> for TaskRecords {
                 stopped: r.stopped,
                 stop_reason: r.stop_reason.as_deref().map(&mut code),
             };
-            b.set(row, &row_of);
-        }
+            (row, row_of)
+        }));
         let texts = texts.texts;
         let built = b.finish(|c| texts[c as usize].clone());
         let _ = built.records.set(records);
@@ -330,22 +330,91 @@ pub struct TaskRow {
     pub stop_reason: Option<u32>,
 }
 
+/// A column's rows while they are set. When the number of rows is known
+/// from the start, they are the shared slice the records will hold, so
+/// that finishing copies nothing (a copy of every column of 100,000 tasks
+/// at the end of a run, into memory never touched before); a builder that
+/// grows as the run retires tasks keeps a vector, copied once at the end.
+enum Rows<T> {
+    Growing(Vec<T>),
+    Shared(Arc<[T]>),
+}
+
+/// Values whose all-zero bytes are a value (the default): what a
+/// column's rows are.
+///
+/// # Safety
+/// Only for types of which every all-zero bit pattern is a valid value.
+unsafe trait Zeroed: Copy + Default {}
+
+// SAFETY: zero is 0 for the integers and `false` for `bool`.
+unsafe impl Zeroed for u32 {}
+unsafe impl Zeroed for u64 {}
+unsafe impl Zeroed for bool {}
+
+impl<T: Zeroed> Rows<T> {
+    /// `rows` default values in the shared slice the records will hold,
+    /// in zeroed memory: as for a vector of zeros, the system maps its
+    /// pages only as rows are set, so a run's memory does not hold the
+    /// whole column while the task records it is set from are still there.
+    fn shared(rows: usize) -> Rows<T> {
+        let zeroed = Arc::<[T]>::new_zeroed_slice(rows);
+        // SAFETY: `T: Zeroed`, so zeroed memory holds `rows` valid values.
+        Rows::Shared(unsafe { zeroed.assume_init() })
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Rows::Growing(v) => v,
+            Rows::Shared(a) => a,
+        }
+    }
+
+    /// The rows, to set: borrowed once for many rows (a shared slice is
+    /// checked to be held only here, an atomic operation).
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if let Rows::Shared(a) = self {
+            // Never shared before it is finished; if it were, its rows are
+            // copied rather than changed under another holder.
+            if Arc::get_mut(a).is_none() {
+                *self = Rows::Growing(a.to_vec());
+            }
+        }
+        match self {
+            Rows::Growing(v) => v,
+            Rows::Shared(a) => Arc::get_mut(a).unwrap_or_default(),
+        }
+    }
+
+    /// Makes it hold `rows` rows: rows added are the default value.
+    fn resize(&mut self, rows: usize) {
+        match self {
+            Rows::Growing(v) => v.resize(rows, T::default()),
+            Rows::Shared(a) => {
+                let mut v = a.to_vec();
+                v.resize(rows, T::default());
+                *self = Rows::Growing(v);
+            }
+        }
+    }
+
+    fn into_shared(self) -> Arc<[T]> {
+        match self {
+            Rows::Growing(v) => v.into(),
+            Rows::Shared(a) => a,
+        }
+    }
+}
+
 /// Keys per row while the rows are set, in any order.
 struct KeyColumn {
-    keys: Vec<u32>,
+    keys: Rows<u32>,
 }
 
 /// The key of an absent value (callers' keys are small indices).
 const ABSENT: u32 = u32::MAX;
 
 impl KeyColumn {
-    fn new(rows: usize) -> KeyColumn {
-        // Zeroed memory: pages are touched only as rows are set.
-        KeyColumn {
-            keys: vec![0; rows],
-        }
-    }
-
     /// Labels in order of first appearance of their text; `text` gives a
     /// key's text (an absent value's is `""`).
     fn finish(mut self, text: &mut dyn FnMut(u32) -> String) -> LabelColumn {
@@ -361,7 +430,7 @@ impl KeyColumn {
             })
         };
         let mut last: Option<(u32, u32)> = None;
-        for k in self.keys.iter_mut() {
+        for k in self.keys.as_mut_slice().iter_mut() {
             let code = match last {
                 Some((key, code)) if key == *k => code,
                 _ => {
@@ -385,7 +454,7 @@ impl KeyColumn {
         }
         LabelColumn {
             labels: labels.into(),
-            codes: self.keys.into(),
+            codes: self.keys.into_shared(),
         }
     }
 }
@@ -418,29 +487,15 @@ impl Column {
 
 /// Optional times while the rows are set.
 struct TimeColumn {
-    present: Vec<bool>,
-    ms: Vec<u64>,
+    present: Rows<bool>,
+    ms: Rows<u64>,
 }
 
 impl TimeColumn {
-    fn new(rows: usize) -> TimeColumn {
-        TimeColumn {
-            present: vec![false; rows],
-            ms: vec![0; rows],
-        }
-    }
-
-    fn set(&mut self, row: usize, t: Option<SimTime>) {
-        if let Some(t) = t {
-            self.present[row] = true;
-            self.ms[row] = t.0;
-        }
-    }
-
     fn finish(self) -> Optional<Arc<[u64]>> {
         Optional {
-            present: self.present.into(),
-            values: self.ms.into(),
+            present: self.present.into_shared(),
+            values: self.ms.into_shared(),
         }
     }
 }
@@ -449,49 +504,23 @@ impl TimeColumn {
 /// rows of the tasks it retires during the run as it goes, and the others
 /// at the end from the last task to the first, freeing its own records).
 pub struct TaskRecordsBuilder {
-    id: Vec<u32>,
+    id: Rows<u32>,
     keys: [KeyColumn; 9],
-    created: Vec<u64>,
+    created: Rows<u64>,
     times: [TimeColumn; 4],
 }
 
-impl TaskRecordsBuilder {
-    /// A builder for `rows` tasks.
-    pub fn new(rows: usize) -> TaskRecordsBuilder {
-        TaskRecordsBuilder {
-            id: vec![0; rows],
-            keys: std::array::from_fn(|_| KeyColumn::new(rows)),
-            created: vec![0; rows],
-            times: std::array::from_fn(|_| TimeColumn::new(rows)),
-        }
-    }
+/// A builder's columns borrowed to set rows.
+struct RowsMut<'a> {
+    id: &'a mut [u32],
+    keys: [&'a mut [u32]; 9],
+    created: &'a mut [u64],
+    present: [&'a mut [bool]; 4],
+    ms: [&'a mut [u64]; 4],
+}
 
-    /// Rows it holds.
-    pub fn len(&self) -> usize {
-        self.id.len()
-    }
-
-    /// Whether it holds no rows.
-    pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
-    }
-
-    /// Makes it hold `rows` rows: rows added are unset, rows past `rows`
-    /// dropped.
-    pub fn resize(&mut self, rows: usize) {
-        self.id.resize(rows, 0);
-        for c in &mut self.keys {
-            c.keys.resize(rows, 0);
-        }
-        self.created.resize(rows, 0);
-        for c in &mut self.times {
-            c.present.resize(rows, false);
-            c.ms.resize(rows, 0);
-        }
-    }
-
-    /// Sets row `row`.
-    pub fn set(&mut self, row: usize, r: &TaskRow) {
+impl RowsMut<'_> {
+    fn set(&mut self, row: usize, r: &TaskRow) {
         self.id[row] = r.id;
         let keys = [
             r.group,
@@ -505,15 +534,102 @@ impl TaskRecordsBuilder {
             r.stop_reason.unwrap_or(ABSENT),
         ];
         for (c, k) in self.keys.iter_mut().zip(keys) {
-            c.keys[row] = k;
+            c[row] = k;
         }
         self.created[row] = r.created.0;
-        for (c, t) in self
+        let times = [r.pending, r.running, r.stopping, r.stopped];
+        for ((present, ms), t) in self.present.iter_mut().zip(&mut self.ms).zip(times) {
+            if let Some(t) = t {
+                present[row] = true;
+                ms[row] = t.0;
+            }
+        }
+    }
+}
+
+impl TaskRecordsBuilder {
+    /// A builder for `rows` tasks, its columns the slices the records will
+    /// hold (see [`TaskRecordsBuilder::fill`]).
+    pub fn new(rows: usize) -> TaskRecordsBuilder {
+        TaskRecordsBuilder {
+            id: Rows::shared(rows),
+            keys: std::array::from_fn(|_| KeyColumn {
+                keys: Rows::shared(rows),
+            }),
+            created: Rows::shared(rows),
+            times: std::array::from_fn(|_| TimeColumn {
+                present: Rows::shared(rows),
+                ms: Rows::shared(rows),
+            }),
+        }
+    }
+
+    /// An empty builder that grows with [`TaskRecordsBuilder::resize`]
+    /// (its columns are copied once when it is finished).
+    pub fn growing() -> TaskRecordsBuilder {
+        TaskRecordsBuilder {
+            id: Rows::Growing(Vec::new()),
+            keys: std::array::from_fn(|_| KeyColumn {
+                keys: Rows::Growing(Vec::new()),
+            }),
+            created: Rows::Growing(Vec::new()),
+            times: std::array::from_fn(|_| TimeColumn {
+                present: Rows::Growing(Vec::new()),
+                ms: Rows::Growing(Vec::new()),
+            }),
+        }
+    }
+
+    /// Rows it holds.
+    pub fn len(&self) -> usize {
+        self.id.as_slice().len()
+    }
+
+    /// Whether it holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Makes it hold `rows` rows: rows added are unset, rows past `rows`
+    /// dropped.
+    pub fn resize(&mut self, rows: usize) {
+        self.id.resize(rows);
+        for c in &mut self.keys {
+            c.keys.resize(rows);
+        }
+        self.created.resize(rows);
+        for c in &mut self.times {
+            c.present.resize(rows);
+            c.ms.resize(rows);
+        }
+    }
+
+    fn rows_mut(&mut self) -> RowsMut<'_> {
+        let [t0, t1, t2, t3] = self
             .times
-            .iter_mut()
-            .zip([r.pending, r.running, r.stopping, r.stopped])
-        {
-            c.set(row, t);
+            .each_mut()
+            .map(|c| (c.present.as_mut_slice(), c.ms.as_mut_slice()));
+        RowsMut {
+            id: self.id.as_mut_slice(),
+            keys: self.keys.each_mut().map(|c| c.keys.as_mut_slice()),
+            created: self.created.as_mut_slice(),
+            present: [t0.0, t1.0, t2.0, t3.0],
+            ms: [t0.1, t1.1, t2.1, t3.1],
+        }
+    }
+
+    /// Sets row `row`. For many rows of a builder made by
+    /// [`TaskRecordsBuilder::new`], [`TaskRecordsBuilder::fill`] borrows
+    /// its columns once instead of at every row.
+    pub fn set(&mut self, row: usize, r: &TaskRow) {
+        self.rows_mut().set(row, r);
+    }
+
+    /// Sets each `(row, values)` of `rows`.
+    pub fn fill(&mut self, rows: impl IntoIterator<Item = (usize, TaskRow)>) {
+        let mut w = self.rows_mut();
+        for (row, r) in rows {
+            w.set(row, &r);
         }
     }
 
@@ -534,7 +650,7 @@ impl TaskRecordsBuilder {
         let capacity = label(capacity, Column::CAPACITY);
         let state = label(state, Column::STATE);
         let mut optional = |c: KeyColumn, col: Column| {
-            let present: Arc<[bool]> = c.keys.iter().map(|&k| k != ABSENT).collect();
+            let present: Arc<[bool]> = (c.keys.as_slice().iter()).map(|&k| k != ABSENT).collect();
             Optional {
                 present,
                 values: label(c, col),
@@ -546,7 +662,7 @@ impl TaskRecordsBuilder {
         let stop_reason = optional(stop_reason, Column::STOP_REASON);
         let [pending, running, stopping, stopped] = self.times.map(TimeColumn::finish);
         TaskRecords {
-            id: self.id.into(),
+            id: self.id.into_shared(),
             group,
             owner,
             family,
@@ -555,7 +671,7 @@ impl TaskRecordsBuilder {
             instance_type,
             az,
             state,
-            created: self.created.into(),
+            created: self.created.into_shared(),
             pending,
             running,
             stopping,
@@ -611,6 +727,93 @@ mod tests {
             stopped: stopped.map(SimTime),
             stop_reason: stopped.map(|_| Name::from("ServiceSchedulerInitiated")),
         }
+    }
+
+    /// A row of `r`, with the texts as keys of a fixed list.
+    fn row_of(r: &TaskRecord) -> TaskRow {
+        let instance = r.instance.as_ref().map(|i| u32::from(i.as_str() != "i-1"));
+        TaskRow {
+            id: r.id.0,
+            group: u32::from(r.owner == "web"),
+            owner: u32::from(r.owner == "web"),
+            family: 0,
+            capacity: capacity_key(r.instance.is_none(), false),
+            instance,
+            instance_type: instance.map(|_| 0),
+            az: instance,
+            state: state_key(r.state),
+            created: r.created,
+            pending: r.pending,
+            running: r.running,
+            stopping: r.stopping,
+            stopped: r.stopped,
+            stop_reason: r.stop_reason.as_ref().map(|_| 0),
+        }
+    }
+
+    fn text(k: u32, c: Column) -> String {
+        match c {
+            Column::GROUP => ["service:batch", "service:web"][k as usize].into(),
+            Column::OWNER => ["batch", "web"][k as usize].into(),
+            Column::FAMILY => "app".into(),
+            Column::CAPACITY => CAPACITIES[k as usize].into(),
+            Column::INSTANCE => ["i-1", "i-2"][k as usize].into(),
+            Column::INSTANCE_TYPE => "m5.large".into(),
+            Column::AZ => ["az-a", "az-b"][k as usize].into(),
+            Column::STATE => state_text(k).into(),
+            _ => "ServiceSchedulerInitiated".into(),
+        }
+    }
+
+    #[test]
+    fn a_builder_of_known_size_hands_its_columns_over_and_one_grown_reads_the_same() {
+        let records = [
+            record(0, "web", Some("i-1"), None),
+            record(1, "batch", None, Some(7_000)),
+            record(2, "web", Some("i-2"), Some(9_000)),
+        ];
+        // Sized from the start: the records hold the very slices filled.
+        let mut sized = TaskRecordsBuilder::new(records.len());
+        let id = sized.id.as_slice().as_ptr();
+        let owner = sized.keys[1].keys.as_slice().as_ptr();
+        let created = sized.created.as_slice().as_ptr();
+        let stopped = sized.times[3].ms.as_slice().as_ptr();
+        sized.fill(records.iter().enumerate().map(|(i, r)| (i, row_of(r))));
+        let sized = sized.finish_with(text);
+        assert_eq!(sized.id.as_ptr(), id);
+        assert_eq!(sized.owner.codes.as_ptr(), owner);
+        assert_eq!(sized.created.as_ptr(), created);
+        assert_eq!(sized.stopped.values.as_ptr(), stopped);
+        assert_eq!(sized.records(), &records[..]);
+
+        // Grown as a run retires tasks, rows set one at a time, last first.
+        let mut grown = TaskRecordsBuilder::growing();
+        assert!(grown.is_empty());
+        for (i, r) in records.iter().enumerate().rev() {
+            if i >= grown.len() {
+                grown.resize(i + 1);
+            }
+            grown.set(i, &row_of(r));
+        }
+        assert_eq!(grown.len(), records.len());
+        let grown = grown.finish_with(text);
+        assert_eq!(grown, sized);
+        assert_eq!(grown.instance, sized.instance);
+        assert_eq!(grown.stopped, sized.stopped);
+    }
+
+    #[test]
+    fn a_column_shared_before_it_is_finished_is_copied_not_changed_under_its_holder() {
+        let mut rows = Rows::<u32>::shared(2);
+        let Rows::Shared(held) = &rows else {
+            panic!("a builder of known size sets its rows in place");
+        };
+        let held = Arc::clone(held);
+        rows.as_mut_slice()[0] = 7;
+        assert_eq!(held[..], [0, 0]);
+        assert_eq!(rows.as_slice(), [7, 0]);
+        rows.resize(3);
+        assert_eq!(rows.into_shared()[..], [7, 0, 0]);
     }
 
     #[test]
