@@ -845,26 +845,17 @@ mod tests {
             b.set(
                 row,
                 &TaskRow {
-                    id: r.id.0,
                     // Owner keys 5 and 9 are both "web".
-                    group: u32::from(r.owner == "web"),
                     owner: if r.owner == "web" {
                         5 + 4 * (row as u32 % 2)
                     } else {
                         1
                     },
-                    family: 0,
-                    capacity: capacity_key(r.instance.is_none(), false),
                     instance: key_of(r.instance.as_ref()),
                     instance_type: key_of(r.instance.as_ref()).map(|_| 7),
                     az: key_of(r.instance.as_ref()),
-                    state: state_key(r.state),
-                    created: r.created,
-                    pending: r.pending,
-                    running: r.running,
-                    stopping: r.stopping,
-                    stopped: r.stopped,
                     stop_reason: r.stop_reason.as_ref().map(|_| 3),
+                    ..row_of(r)
                 },
             );
         }
