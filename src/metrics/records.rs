@@ -551,31 +551,27 @@ impl TaskRecordsBuilder {
     /// A builder for `rows` tasks, its columns the slices the records will
     /// hold (see [`TaskRecordsBuilder::fill`]).
     pub fn new(rows: usize) -> TaskRecordsBuilder {
-        TaskRecordsBuilder {
-            id: Rows::shared(rows),
-            keys: std::array::from_fn(|_| KeyColumn {
-                keys: Rows::shared(rows),
-            }),
-            created: Rows::shared(rows),
-            times: std::array::from_fn(|_| TimeColumn {
-                present: Rows::shared(rows),
-                ms: Rows::shared(rows),
-            }),
-        }
+        TaskRecordsBuilder::with_columns(Some(rows))
     }
 
     /// An empty builder that grows with [`TaskRecordsBuilder::resize`]
     /// (its columns are copied once when it is finished).
     pub fn growing() -> TaskRecordsBuilder {
+        TaskRecordsBuilder::with_columns(None)
+    }
+
+    /// Shared columns of `rows` rows, or growing ones without any.
+    fn with_columns(rows: Option<usize>) -> TaskRecordsBuilder {
+        fn column<T: Zeroed>(rows: Option<usize>) -> Rows<T> {
+            rows.map_or(Rows::Growing(Vec::new()), Rows::shared)
+        }
         TaskRecordsBuilder {
-            id: Rows::Growing(Vec::new()),
-            keys: std::array::from_fn(|_| KeyColumn {
-                keys: Rows::Growing(Vec::new()),
-            }),
-            created: Rows::Growing(Vec::new()),
+            id: column(rows),
+            keys: std::array::from_fn(|_| KeyColumn { keys: column(rows) }),
+            created: column(rows),
             times: std::array::from_fn(|_| TimeColumn {
-                present: Rows::Growing(Vec::new()),
-                ms: Rows::Growing(Vec::new()),
+                present: column(rows),
+                ms: column(rows),
             }),
         }
     }

@@ -462,6 +462,14 @@ struct Short {
 const SHORT: usize = 32;
 
 impl Short {
+    /// The separator alone (nothing for the first column).
+    fn separator(sep: bool) -> Short {
+        Short {
+            bytes: [b','; SHORT],
+            len: u8::from(sep),
+        }
+    }
+
     /// `text` after the separator, or `None` if it does not fit.
     fn of(sep: bool, text: &[u8]) -> Option<Short> {
         let at = usize::from(sep);
@@ -476,6 +484,13 @@ impl Short {
     #[inline]
     fn push(&self, out: &mut Vec<u8>) {
         push_prefix(out, &self.bytes, usize::from(self.len));
+    }
+}
+
+/// Appends the separator of a field that is not its row's first.
+fn push_separator(out: &mut Vec<u8>, sep: bool) {
+    if sep {
+        out.push(b',');
     }
 }
 
@@ -541,17 +556,12 @@ impl<'a> Field<'a> {
             let fields: Vec<Vec<u8>> = (labels.iter())
                 .map(|l| {
                     let mut f = Vec::new();
-                    if sep {
-                        f.push(b',');
-                    }
+                    push_separator(&mut f, sep);
                     push_csv_text(&mut f, l);
                     f
                 })
                 .collect();
-            let absent = Short::of(sep, b"").unwrap_or(Short {
-                bytes: [b','; SHORT],
-                len: 0,
-            });
+            let absent = Short::separator(sep);
             let short: Option<Vec<Short>> = (fields.iter()).map(|f| Short::of(false, f)).collect();
             match short {
                 Some(fields) => Field::Labels {
@@ -574,10 +584,7 @@ impl<'a> Field<'a> {
                 runs,
                 at: 0,
                 end: 0,
-                text: Short {
-                    bytes: [b','; SHORT],
-                    len: 0,
-                },
+                text: Short::separator(sep),
             },
             Values::Labels {
                 labels: l,
@@ -622,11 +629,6 @@ impl<'a> Field<'a> {
     fn push(&mut self, row: usize, out: &mut Vec<u8>) {
         // A number's text is staged after its separator and appended in one
         // copy.
-        let number = |out: &mut Vec<u8>, sep: bool, n: u64| {
-            let mut stage = [b','; STAGE];
-            let len = decimal_into(&mut stage, usize::from(sep), n);
-            push_prefix(out, &stage, len);
-        };
         match self {
             Field::Runs {
                 sep,
@@ -675,11 +677,15 @@ impl<'a> Field<'a> {
                     let mut stage = [b','; STAGE];
                     let len = millis_into(&mut stage, usize::from(*sep), ms[row]);
                     push_prefix(out, &stage, len);
-                } else if *sep {
-                    out.push(b',');
+                } else {
+                    push_separator(out, *sep);
                 }
             }
-            Field::U32 { sep, values } => number(out, *sep, values[row].into()),
+            Field::U32 { sep, values } => {
+                let mut stage = [b','; STAGE];
+                let len = decimal_into(&mut stage, usize::from(*sep), values[row].into());
+                push_prefix(out, &stage, len);
+            }
             Field::Fixed {
                 sep,
                 decimals,
@@ -689,9 +695,7 @@ impl<'a> Field<'a> {
                 match fixed_into(&mut stage, usize::from(*sep), *decimals, values[row]) {
                     Some(len) => push_prefix(out, &stage, len),
                     None => {
-                        if *sep {
-                            out.push(b',');
-                        }
+                        push_separator(out, *sep);
                         push_fixed(out, *decimals, values[row]);
                     }
                 }
@@ -701,17 +705,13 @@ impl<'a> Field<'a> {
                 text,
                 row: buf,
             } => {
-                if *sep {
-                    out.push(b',');
-                }
+                push_separator(out, *sep);
                 buf.clear();
                 text.push_row(row, buf);
                 push_csv_text(out, buf);
             }
             Field::Other { sep, values } => {
-                if *sep {
-                    out.push(b',');
-                }
+                push_separator(out, *sep);
                 values.push_field(row, out);
             }
         }
