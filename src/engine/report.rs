@@ -583,16 +583,19 @@ impl Simulation {
                 retired.placed += 1;
             }
             if *task_records {
-                let rows = retired.rows.get_or_insert_with(TaskRecordsBuilder::growing);
-                let row = t.id.index();
-                if row >= rows.len() {
-                    rows.resize((row + 1).next_power_of_two().max(4096));
-                }
                 // Not a Fargate task: no key after the instances' is made.
-                rows.set(row, &retired.keys.row(t, None, 0, services));
+                let row = retired.keys.row(t, None, 0, services);
+                retired.batch.push((t.id.index(), row));
             }
             true
         });
+        if let Some(last) = retired.batch.iter().map(|&(row, _)| row).max() {
+            let rows = retired.rows.get_or_insert_with(TaskRecordsBuilder::growing);
+            if last >= rows.len() {
+                rows.resize((last + 1).next_power_of_two().max(4096));
+            }
+            rows.fill(retired.batch.drain(..));
+        }
     }
 
     /// Per reporting group (services, then jobs), from the task records:
@@ -704,6 +707,9 @@ pub(super) struct Retired {
     provisioning: Vec<DurationsMs>,
     /// Their task records' rows, when the run keeps them.
     rows: Option<TaskRecordsBuilder>,
+    /// The rows of one call's retired tasks, set in the builder together
+    /// (its columns borrowed once); empty between calls.
+    batch: Vec<(usize, TaskRow)>,
     /// The keys of the rows' texts made so far.
     keys: RowKeys,
 }
