@@ -22,20 +22,21 @@
 //!   order never changes: they are sorted once and taken from the front;
 //! * instances sharing every spread attribute value (a *cell*, e.g. one AZ)
 //!   differ only in their own parts and their front task's: each cell keeps
-//!   its instances in a keyed priority queue, and a victim changes one
-//!   entry, its instance's (`change_priority`);
+//!   its instances in a binary heap by the key of their front task, and a
+//!   victim changes one entry, its instance's, which is the heap's top (it
+//!   is re-keyed in place and sifted down, or popped when the instance has
+//!   no candidate left);
 //! * cells are few (one per AZ under the service default): the best cell
 //!   is found by computing each cell's best key with the current value
 //!   counts.
 //!
-//! A victim costs one queue update and one look at each cell, instead of
+//! A victim costs one sift of a heap and one look at each cell, instead of
 //! invalidating every task that shares its AZ.
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::binary_heap::PeekMut;
+use std::collections::{BTreeMap, BinaryHeap};
 
-use priority_queue::PriorityQueue;
 use rand::Rng;
 
 use super::{binpack, spread, Policy, Step, MAX_STRATEGIES};
@@ -82,45 +83,57 @@ pub fn choose_victims(
     };
 
     // Candidates grouped by instance, instances in id order, each
-    // instance's tasks in their fixed order: one sort of the candidates
-    // (a scale-in looks at the group's tasks, never at every instance the
-    // cluster has had).
+    // instance's tasks in their fixed order: by the keys of the steps that
+    // tell one instance's tasks apart by more than age (binpack, random;
+    // the spread entries of `task_part` are 0), then newest first. One sort
+    // of the candidates by instance alone, as integers (instance above
+    // candidate index), then a sort of each instance's own: the order of
+    // one sort by whole keys, comparing keys only among tasks that share an
+    // instance (a scale-in looks at the group's tasks, never at every
+    // instance the cluster has had).
     let newest = |i: usize| u64::MAX - u64::from(candidates[i].0);
-    // The steps that tell tasks of one instance apart by more than age.
     let own_steps: Vec<usize> = (steps.iter().enumerate())
         .filter(|(_, s)| matches!(s, Step::Binpack(_) | Step::Random))
         .map(|(j, _)| j)
         .collect();
-    // (candidate index, instance) in that order.
-    let (order, inst_of): (Vec<usize>, Vec<u32>) = if let [] | [_] = own_steps[..] {
-        // None or one such step (the service default; binpack second): its
-        // key alone, 24 bytes a task to sort instead of 64, the same order.
-        let own = |i: usize| own_steps.first().map_or(0, |&j| task_part(i)[j]);
-        let mut keyed: Vec<(u32, u64, u32, u32)> = candidates
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &t)| {
-                let inst = cluster.task_placement(t).0?;
-                Some((inst.0, own(i), u32::MAX - t.0, i as u32))
-            })
-            .collect();
-        keyed.sort_unstable();
-        keyed
-            .iter()
-            .map(|&(inst, .., i)| (i as usize, inst))
-            .unzip()
+    debug_assert!(
+        u32::try_from(candidates.len()).is_ok(),
+        "candidate indices fit 32 bits"
+    );
+    let mut keyed: Vec<u64> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &t)| {
+            let inst = cluster.task_placement(t).0?;
+            Some(u64::from(inst.0) << 32 | i as u64)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let index = |k: u64| k as u32 as usize;
+    let by_instance = |a: &u64, b: &u64| a >> 32 == b >> 32;
+    if let [j] = own_steps[..] {
+        // One such step (the service default has none; binpack second):
+        // its key alone, found once per task.
+        let mut own = vec![0u64; candidates.len()];
+        for &k in &keyed {
+            own[index(k)] = task_part(index(k))[j];
+        }
+        for run in keyed.chunk_by_mut(by_instance).filter(|r| r.len() > 1) {
+            run.sort_unstable_by_key(|&k| (own[index(k)], newest(index(k))));
+        }
+    } else if own_steps.is_empty() {
+        for run in keyed.chunk_by_mut(by_instance).filter(|r| r.len() > 1) {
+            run.sort_unstable_by_key(|&k| newest(index(k)));
+        }
     } else {
-        let mut keyed: Vec<(u32, [u64; MAX_STRATEGIES], u64, usize)> = candidates
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &t)| {
-                let inst = cluster.task_placement(t).0?;
-                Some((inst.0, task_part(i), newest(i), i))
-            })
-            .collect();
-        keyed.sort_unstable();
-        keyed.iter().map(|&(inst, .., i)| (i, inst)).unzip()
-    };
+        for run in keyed.chunk_by_mut(by_instance).filter(|r| r.len() > 1) {
+            run.sort_by_cached_key(|&k| (task_part(index(k)), newest(index(k))));
+        }
+    }
+    // (candidate index, instance) in that order.
+    let (order, inst_of): (Vec<usize>, Vec<u32>) =
+        keyed.iter().map(|&k| (index(k), (k >> 32) as u32)).unzip();
+    drop(keyed);
 
     // One entry per instance holding candidates.
     struct Inst {
@@ -191,8 +204,8 @@ pub fn choose_victims(
     let mut counts: BTreeMap<(usize, ValueId), u32> = BTreeMap::new();
     let mut cell_of: BTreeMap<[ValueId; MAX_STRATEGIES], usize> = BTreeMap::new();
     // Per cell, its values and its instances with their keys, made into
-    // its queue at once (one heap build, not a sift per instance; keys are
-    // unique, so the queue answers the same).
+    // its heap at once (one heap build, not a sift per instance; keys are
+    // unique, so the heap answers the same).
     let mut found: Vec<(Vec<ValueId>, Vec<Entry>)> = Vec::new();
     for (slot, inst) in insts.iter().enumerate() {
         let mut key = [MISSING_VALUE; MAX_STRATEGIES];
@@ -215,7 +228,7 @@ pub fn choose_victims(
                 found.len() - 1
             }
         };
-        found[c].1.push((slot as u32, Reverse(inst_key(inst))));
+        found[c].1.push((Reverse(inst_key(inst)), slot as u32));
     }
     // The spread(attribute) entries of a cell's key: its values' counts.
     let with_counts =
@@ -231,7 +244,7 @@ pub fn choose_victims(
         // same one: a cell's counts are the same for all its entries).
         let best = (found.iter())
             .filter_map(|(values, entries)| {
-                let (_, Reverse(key)) = entries.iter().min_by_key(|(_, Reverse(k))| *k)?;
+                let (Reverse(key), _) = entries.iter().min_by_key(|(Reverse(k), _)| *k)?;
                 Some(with_counts(*key, values, &counts))
             })
             .min();
@@ -240,7 +253,7 @@ pub fn choose_victims(
     let mut cells: Vec<Cell> = (found.into_iter())
         .map(|(values, entries)| Cell {
             values,
-            queue: PriorityQueue::from(entries),
+            heap: BinaryHeap::from(entries),
         })
         .collect();
     let mut chosen = Vec::with_capacity(n.min(order.len()));
@@ -248,7 +261,7 @@ pub fn choose_victims(
         // The best cell: its best instance's key with the value counts.
         let mut best: Option<(Key, usize)> = None;
         for (c, cell) in cells.iter().enumerate() {
-            let Some((_, Reverse(key))) = cell.queue.peek() else {
+            let Some((Reverse(key), _)) = cell.heap.peek() else {
                 continue;
             };
             let key = with_counts(*key, &cell.values, &counts);
@@ -258,55 +271,39 @@ pub fn choose_victims(
         }
         let Some((key, c)) = best else { break };
         let i = key.3;
-        let (&slot, _) = cells[c].queue.peek().expect("non-empty cell");
-        let inst = &mut insts[slot as usize];
+        // The victim changes its instance's entry only, the heap's top: it
+        // is keyed by the instance's next task (and sifted down as `top`
+        // goes), or leaves with the instance's last candidate.
+        let mut top = cells[c].heap.peek_mut().expect("non-empty cell");
+        let slot = top.1 as usize;
+        let inst = &mut insts[slot];
         inst.gone += 1;
         inst.freed = inst.freed.plus(&reservation(i));
         inst.next += 1;
+        if inst.next == inst.end {
+            PeekMut::pop(top);
+        } else {
+            top.0 = Reverse(inst_key(&insts[slot]));
+            drop(top);
+        }
         for (&(j, _), &v) in attr_steps.iter().zip(&cells[c].values) {
             if let Some(left) = counts.get_mut(&(j, v)) {
                 *left = left.saturating_sub(1);
             }
-        }
-        if inst.next == inst.end {
-            cells[c].queue.remove(&slot);
-        } else {
-            let key = inst_key(&insts[slot as usize]);
-            cells[c].queue.change_priority(&slot, Reverse(key));
         }
         chosen.push(candidates[i]);
     }
     chosen
 }
 
-/// An instance (its slot) with the key of its front task, in a cell's queue.
-type Entry = (u32, Reverse<Key>);
+/// The key of an instance's front task with the instance (its slot), in
+/// a cell's heap (a max-heap: the least key on top).
+type Entry = (Reverse<Key>, u32);
 
 /// Instances sharing the value of every spread attribute of the chain.
 struct Cell {
     /// The value per spread(attribute) step.
     values: Vec<ValueId>,
     /// Its instances (slots) by the key of their front task.
-    queue: PriorityQueue<u32, Reverse<Key>, BuildHasherDefault<SlotHasher>>,
-}
-
-/// Hashes the small integer slots of the queue (no SipHash: the keys are
-/// ours, not an attacker's).
-#[derive(Default)]
-struct SlotHasher(u64);
-
-impl Hasher for SlotHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
+    heap: BinaryHeap<Entry>,
 }
