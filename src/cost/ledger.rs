@@ -289,6 +289,10 @@ struct Line {
     /// The hour the terms' areas belong to (`usize::MAX` before the line
     /// was first billed).
     open: usize,
+    /// The end of that hour, ms (0 before the line was first billed):
+    /// `since` is in the open hour or at its end, so a settle up to this
+    /// falls in the open hour alone.
+    open_end: u64,
     /// Tasks or instances contributing to the line now.
     active: u32,
     terms: Vec<Term>,
@@ -302,6 +306,7 @@ impl Line {
             touched: vec![false; n_hours],
             since,
             open: usize::MAX,
+            open_end: 0,
             active: 0,
             terms: Vec::new(),
         }
@@ -329,12 +334,23 @@ impl Line {
         if self.active > 0 {
             let end = t.as_millis();
             let mut from = self.since.as_millis();
+            if end <= self.open_end {
+                // Most changes of a busy line fall in its open hour: one
+                // span, no division (the loop below would take the same).
+                let span = i128::from(end - from);
+                for x in &mut self.terms {
+                    x.area += x.weight.0 * span;
+                }
+                self.since = t;
+                return;
+            }
             while from < end {
                 let h = from / HOUR_MS;
                 let next = ((h + 1) * HOUR_MS).min(end);
                 if h as usize != self.open {
                     self.flush(tariffs);
                     self.open = h as usize;
+                    self.open_end = (h + 1) * HOUR_MS;
                     self.cell(h as usize);
                 }
                 let span = i128::from(next - from);
@@ -1847,6 +1863,44 @@ mod tests {
         assert_eq!(idle(&whole, 1), idle(&pieces, 1));
         assert!(close(whole.totals.total_usd, 2.0 * 0.0928));
         assert!(close(pieces.totals.total_usd, 2.0 * 0.0928));
+    }
+
+    #[test]
+    fn changes_either_side_of_an_hour_boundary_bill_each_hour_its_part_b4() {
+        // ECS-MODEL B4: on a $0.36/h instance, task a (share 0.5) runs from
+        // 0:59 to 1:01, and tasks of b (share 0.25) from 0:59:59 to
+        // 1:00:00.001 and from then to 1:01: the changes either side of
+        // 1:00 split every span at the boundary (b's second before it falls
+        // in hour 0, its millisecond after it in hour 1).
+        let mut l = Ledger::new(hours(2), None);
+        let (a, b) = (l.owner("a"), l.owner("b"));
+        on_demand_instance(&mut l, 0.36);
+        let ms = |m: u64| SimTime(m);
+        l.task_placed(TaskId(1), InstanceId(0), a, 0.5, mins(59));
+        l.task_placed(TaskId(2), InstanceId(0), b, 0.25, ms(3_599_000));
+        l.task_stopped(TaskId(2), InstanceId(0), ms(3_600_001));
+        l.task_placed(TaskId(3), InstanceId(0), b, 0.25, ms(3_600_001));
+        l.task_stopped(TaskId(3), InstanceId(0), mins(61));
+        l.task_stopped(TaskId(1), InstanceId(0), mins(61));
+        let s = l.statement(&[]);
+        let usd = |h: u32, owner: &str| {
+            let r = s.rows.iter().find(|r| r.hour == h && r.owner == owner);
+            r.map_or(0.0, |r| r.compute_usd + r.idle_usd)
+        };
+        let per_ms = 0.36 / 3_600_000.0;
+        assert!(close(usd(0, "a"), 0.5 * 60_000.0 * per_ms), "{s:?}");
+        assert!(close(usd(1, "a"), 0.5 * 60_000.0 * per_ms), "{s:?}");
+        assert!(close(usd(0, "b"), 0.25 * 1_000.0 * per_ms), "{s:?}");
+        assert!(close(usd(1, "b"), 0.25 * 60_000.0 * per_ms), "{s:?}");
+        // The idle line holds the rest of each hour, to the same boundary.
+        assert!(
+            close(usd(0, IDLE), 0.36 - usd(0, "a") - usd(0, "b")),
+            "{s:?}"
+        );
+        assert!(
+            close(usd(1, IDLE), 0.36 - usd(1, "a") - usd(1, "b")),
+            "{s:?}"
+        );
     }
 
     #[test]
