@@ -65,15 +65,17 @@ pub(crate) fn spot_section(
             format!("\"{region}\" is not the cluster's region \"{cluster_region}\" (cluster.region): spot instances run where the cluster runs; drop spot.region or set cluster.region"),
         );
     }
-    // Only the region in use is parsed from the embedded advisor.
+    // The embedded advisor is parsed only when a group buys spot, and then
+    // only for the region in use. A region it has no data for (GovCloud,
+    // the newest regions) takes spot only with every pool's discount and
+    // interruption rate given under [[spot.pools]]; without spot it needs
+    // none.
     let empty_advisor = SpotAdvisor::default();
-    let advisor = SpotAdvisor::builtin_region(&region).unwrap_or(&empty_advisor);
-    if advisor.is_empty() {
-        r.err(
-            "spot.region",
-            format!("no Spot Advisor data for region \"{region}\" in data/spot_advisor.csv"),
-        );
-    }
+    let advisor = if groups.iter().any(|(g, _)| buys_spot(g)) {
+        SpotAdvisor::builtin_region(&region).unwrap_or(&empty_advisor)
+    } else {
+        &empty_advisor
+    };
     if let Some(d) = r.opt_duration(t, "spot", "rebalanceLeadTime") {
         spec.rebalance_lead = d;
     }
@@ -177,10 +179,15 @@ pub(crate) fn spot_section(
                     }
                 }
                 let (Some(discount), Some(monthly)) = (discount, monthly) else {
+                    let missing = if advisor.is_empty() {
+                        format!("data/spot_advisor.csv has no data for {region}")
+                    } else {
+                        format!("{} has no Spot Advisor entry for {region}", ty.name)
+                    };
                     r.err(
                         &join(gpath, "instanceTypes"),
                         format!(
-                            "{} has no Spot Advisor entry for {region}; give its pools discountPercent and monthlyInterruptionRate under [[spot.pools]]",
+                            "{missing}; give the spot pools of {} discountPercent and monthlyInterruptionRate under [[spot.pools]]",
                             ty.name
                         ),
                     );

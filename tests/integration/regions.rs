@@ -33,6 +33,15 @@ count = {count}
     )
 }
 
+/// What one instance of `ty` in `az` of `region` costs for an hour, in
+/// USD, with `extra` added to its group (as [`fleet`]).
+fn one_hour_usd(region: &str, az: &str, ty: &str, extra: &str) -> f64 {
+    run(&fleet(region, az, ty, 1, "1h", extra))
+        .summary
+        .cost
+        .total_usd
+}
+
 #[test]
 fn one_m5_large_hour_in_seoul_costs_0_118() {
     // ECS-MODEL B1: Seoul m5.large is $0.118/h
@@ -300,6 +309,42 @@ fn region_and_zone_mismatches_are_rejected() {
 }
 
 #[test]
+fn a_region_without_spot_advisor_data_runs_on_demand_and_spot_with_pool_rates() {
+    // ECS-MODEL B1: GovCloud (us-gov-west-1) prices m5.large at $0.121/h
+    // on demand; data/spot_advisor.csv has no data for it, which an
+    // on-demand fleet does not need.
+    let usd = one_hour_usd("us-gov-west-1", "us-gov-west-1a", "m5.large", "");
+    assert!(close(usd, 0.121), "{usd}");
+    // S1, S2: a group buying spot there needs each pool's discount and
+    // interruption rate; without them the error names the group's types
+    // and says what to give.
+    let spot = "instancesDistribution = { onDemandPercentageAboveBaseCapacity = 0 }\n";
+    let e = errors(&fleet(
+        "us-gov-west-1",
+        "us-gov-west-1a",
+        "m5.large",
+        1,
+        "1h",
+        spot,
+    ));
+    assert!(
+        e.iter()
+            .any(|x| x.contains("instanceGroups[0].instanceTypes")
+                && x.contains("data/spot_advisor.csv has no data for us-gov-west-1")
+                && x.contains("discountPercent and monthlyInterruptionRate under [[spot.pools]]")),
+        "{e:?}"
+    );
+    assert!(!e.iter().any(|x| x.contains("spot.region")), "{e:?}");
+    // With them the instance is spot, billed at 40% of on-demand
+    // (0.121 × 0.4 = 0.0484 for the hour).
+    let pools = format!(
+        "{spot}[[spot.pools]]\ninstanceType = \"m5.large\"\ndiscountPercent = 60\nmonthlyInterruptionRate = 0.001\n"
+    );
+    let usd = one_hour_usd("us-gov-west-1", "us-gov-west-1a", "m5.large", &pools);
+    assert!(close(usd, 0.0484), "{usd}");
+}
+
+#[test]
 fn seoul_fargate_bills_at_seoul_rates() {
     // ECS-MODEL B2: Seoul Linux x86 0.04656 per vCPU-h, 0.00511 per GB-h:
     // 1 vCPU / 2 GB for an hour = 0.04656 + 0.01022 = 0.05678 per task.
@@ -389,19 +434,8 @@ desiredCount = 1
         r.summary.cost
     );
     // EC2 alone in that region needs no Fargate rate: c6i.large, $0.0833/h.
-    let r = run(&fleet(
-        "ap-southeast-7",
-        "ap-southeast-7a",
-        "c6i.large",
-        1,
-        "1h",
-        "",
-    ));
-    assert!(
-        close(r.summary.cost.total_usd, 0.0833),
-        "{:?}",
-        r.summary.cost
-    );
+    let usd = one_hour_usd("ap-southeast-7", "ap-southeast-7a", "c6i.large", "");
+    assert!(close(usd, 0.0833), "{usd}");
 }
 
 #[test]
