@@ -369,10 +369,7 @@ impl Simulation {
         let svc = &self.services[s];
         let desired = svc.desired;
         let now = self.queue.now();
-        if desired == 0
-            || svc.live.len() as u32 != desired
-            || self.in_service(s, now, true) != desired
-        {
+        if !svc.at_desired_count() || self.in_service(s, now, true) != desired {
             return;
         }
         let azs = self.service_azs(s);
@@ -609,7 +606,13 @@ impl Simulation {
     /// X2: an instance became ACTIVE: every service may rebalance onto it.
     pub(super) fn rebalance_all(&mut self) {
         for s in ServiceId::all(self.services.len()) {
-            if self.services[s].rebalance.eligible {
+            // While a cluster comes up, every instance's arrival meets
+            // services still being placed: skipped here without the pass's
+            // other checks. (The pass would also have forgotten its
+            // rebalancing tasks that are no longer live; no count reads
+            // those.)
+            let svc = &self.services[s];
+            if svc.rebalance.eligible && svc.at_desired_count() {
                 self.rebalance(s);
             }
         }

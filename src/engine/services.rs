@@ -321,6 +321,12 @@ impl ServiceState {
         }
     }
 
+    /// Its live tasks are its desired count, which is not zero: the only
+    /// state in which an X2 rebalancing pass may act.
+    pub fn at_desired_count(&self) -> bool {
+        self.desired != 0 && self.live.len() as u32 == self.desired
+    }
+
     /// A deployment is in progress or failed without rollback: X2 waits.
     pub fn frozen_or_deploying(&self) -> bool {
         self.frozen || self.rollout.is_some()
