@@ -145,7 +145,7 @@ pub fn choose_victims(
         gone: u32,
         freed: Resources,
     }
-    let mut insts: Vec<Inst> = Vec::new();
+    let mut insts: Vec<Inst> = Vec::with_capacity(inst_of.len());
     for run in inst_of.chunk_by(|a, b| a == b) {
         let next = insts.last().map_or(0, |p: &Inst| p.end);
         insts.push(Inst {
@@ -223,7 +223,7 @@ pub fn choose_victims(
                         .entry((j, v))
                         .or_insert_with(|| cluster.group_count_on_value(group, a, v));
                 }
-                found.push((values, Vec::new()));
+                found.push((values, Vec::with_capacity(insts.len() - slot)));
                 cell_of.insert(key, found.len() - 1);
                 found.len() - 1
             }
