@@ -510,7 +510,11 @@ fn check_index(w: &World, d: &Derived) -> Result<(), TestCaseError> {
         let mut want: Vec<InstanceId> = members.iter().map(|i| i.id).collect();
         want.sort();
         prop_assert_eq!(&m, &want, "{} members", what);
-        let ranks: BTreeSet<u64> = members.iter().map(|i| i.rank).collect();
+        // Every member's rank once, in increasing order.
+        let ranks: Vec<u64> = (members.iter().map(|i| i.rank))
+            .collect::<BTreeSet<u64>>()
+            .into_iter()
+            .collect();
         prop_assert_eq!(&p.by_rank, &ranks, "{} by_rank", what);
         // Remaining CPU in the size class of remaining memory, and the
         // other way round, in each set of the level's resource orders: set
