@@ -21,8 +21,8 @@ use super::{Cause, Event, InstanceGroupSpec, PoolSpec, Simulation};
 use crate::market::{sample_time_to_interruption, PoolView, Purchase};
 use crate::model::attrs;
 use crate::model::{
-    InstanceGroupId, InstanceId, InstanceState, NewInstance, SpotNoticeCause, TaskId, TaskOwner,
-    TerminationReason,
+    AttrId, InstanceGroupId, InstanceId, InstanceState, NewInstance, SpotNoticeCause, TaskId,
+    TaskOwner, TerminationReason, ValueId,
 };
 use crate::model::{PoolId, ProviderId, ServiceId};
 use crate::placement::TieBreak;
@@ -42,6 +42,10 @@ pub(super) struct GroupState {
     n_az: usize,
     /// Spot pool of each slot (in `SimSpec::spot.pools`).
     slot_pool: Vec<Option<PoolId>>,
+    /// Per slot, the interned attributes of an instance launched there
+    /// without a seed (the same for each: they come from the group, the
+    /// type and the AZ), once one has been.
+    slot_attributes: Vec<Option<Vec<(AttrId, ValueId)>>>,
     /// Launches so far (types are taken in turn without a mixed-instances policy).
     launches: u32,
     retry_pending: bool,
@@ -84,6 +88,7 @@ impl GroupState {
             by_purchase: [0, 0],
             slot_counts: vec![[0, 0]; slot_pool.len()],
             n_az,
+            slot_attributes: vec![None; slot_pool.len()],
             slot_pool,
             launches: 0,
             retry_pending: false,
@@ -299,27 +304,41 @@ impl Simulation {
         let n_az = self.groups[g].n_az;
         let ty = &group.instance_types[slot / n_az];
         let az = &group.availability_zones[slot % n_az];
-        let mut attributes = vec![
-            (attrs::AZ.to_string(), az.clone()),
-            (attrs::INSTANCE_TYPE.to_string(), ty.name.clone()),
-            (attrs::CPU_ARCH.to_string(), ty.arch.clone()),
-            (attrs::OS_TYPE.to_string(), "linux".to_string()),
-            (attrs::OS_FAMILY.to_string(), "LINUX".to_string()),
-            (attrs::AMI_ID.to_string(), group.ami_id.clone()),
-            (attrs::SUBNET_ID.to_string(), format!("subnet-{az}")),
-            (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
-        ];
-        attributes.extend(group.attributes.iter().cloned());
         // The k-th instance of a group with seeds gets the k-th seed.
         let seed_index = self.seed_of_next(g);
         let seed = seed_index.map(|k| group.instances[k].clone());
         let seeded_tasks = seed.as_ref().is_some_and(|s| !s.tasks.is_empty());
-        if let Some(seed) = &seed {
-            attributes.extend(seed.attributes.iter().cloned());
-        }
-        if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
-            attributes.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
-        }
+        let cached = match seed {
+            None => self.groups[g].slot_attributes[slot].clone(),
+            Some(_) => None,
+        };
+        let attributes = match cached {
+            Some(a) => a,
+            None => {
+                let mut texts = vec![
+                    (attrs::AZ.to_string(), az.clone()),
+                    (attrs::INSTANCE_TYPE.to_string(), ty.name.clone()),
+                    (attrs::CPU_ARCH.to_string(), ty.arch.clone()),
+                    (attrs::OS_TYPE.to_string(), "linux".to_string()),
+                    (attrs::OS_FAMILY.to_string(), "LINUX".to_string()),
+                    (attrs::AMI_ID.to_string(), group.ami_id.clone()),
+                    (attrs::SUBNET_ID.to_string(), format!("subnet-{az}")),
+                    (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
+                ];
+                texts.extend(group.attributes.iter().cloned());
+                if let Some(seed) = &seed {
+                    texts.extend(seed.attributes.iter().cloned());
+                }
+                if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
+                    texts.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
+                }
+                let interned = self.cluster.intern_attributes(&texts);
+                if seed.is_none() {
+                    self.groups[g].slot_attributes[slot] = Some(interned.clone());
+                }
+                interned
+            }
+        };
         let tie = match self.spec.tie_break {
             TieBreak::Random => self.streams.tie.gen::<u32>(),
             TieBreak::LowestId => 0,
@@ -333,16 +352,17 @@ impl Simulation {
             Some(p) => self.spec.spot.pools[p].price.at(now),
             None => ty.on_demand_usd_per_hour,
         };
-        let id = self.cluster.add_instance(
-            NewInstance {
+        let id = self.cluster.add_interned_instance(
+            &NewInstance {
                 group: g,
                 instance_type: ty.name.clone(),
                 az: az.clone(),
                 registered: ty.registered,
                 eni_capacity: ty.eni_capacity,
-                attributes,
+                attributes: Vec::new(),
                 tie,
             },
+            attributes,
             now,
         );
         if let Some(ec2) = seed.and_then(|s| s.ec2_instance_id) {

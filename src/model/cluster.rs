@@ -671,14 +671,32 @@ impl Cluster {
 
     /// Adds a REGISTERING instance.
     pub fn add_instance(&mut self, spec: NewInstance, now: SimTime) -> InstanceId {
-        let id = InstanceId(self.instances.len() as u32);
-        let mut attributes: Vec<(AttrId, ValueId)> = spec
-            .attributes
-            .iter()
+        let attributes = self.intern_attributes(&spec.attributes);
+        self.add_interned_instance(&spec, attributes, now)
+    }
+
+    /// Attributes as (name, value) texts, interned, sorted and with one
+    /// value per name: what an instance holds.
+    pub fn intern_attributes(&mut self, attributes: &[(String, String)]) -> Vec<(AttrId, ValueId)> {
+        let mut interned: Vec<(AttrId, ValueId)> = (attributes.iter())
             .map(|(n, v)| (self.attrs.name(n), self.attrs.value(v)))
             .collect();
-        attributes.sort();
-        attributes.dedup_by_key(|(a, _)| *a);
+        interned.sort();
+        interned.dedup_by_key(|(a, _)| *a);
+        interned
+    }
+
+    /// [`add_instance`](Self::add_instance) with the attributes already
+    /// interned (as [`intern_attributes`](Self::intern_attributes) makes
+    /// them): those of `spec` are not read. Launches of the same kind of
+    /// instance can share one interning.
+    pub fn add_interned_instance(
+        &mut self,
+        spec: &NewInstance,
+        attributes: Vec<(AttrId, ValueId)>,
+        now: SimTime,
+    ) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
         let rank = (u64::from(spec.tie) << 32) | u64::from(id.0);
         self.ranks.push(rank);
         for (a, column) in &mut self.counted_values {

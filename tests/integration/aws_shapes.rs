@@ -465,6 +465,45 @@ fn two_revisions_of_one_family_side_by_side_d3() {
 }
 
 #[test]
+fn a_seeds_own_attributes_stay_on_it_and_launches_share_the_groups_p7() {
+    // ECS-MODEL P7: one described instance of four carries team=payments;
+    // the three launched beside it, of the same type in the same zone,
+    // carry the group's env=prod only (launches of one type and zone share
+    // their attributes; a seed's are its own).
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"fleet\"\nduration = \"1h\"\n\
+        [[instanceGroups]]\nname = \"g\"\ninstanceTypes = [\"m6i.xlarge\"]\ncount = 4\n\
+        availabilityZones = [\"us-east-1a\"]\nattributes = { env = \"prod\" }\n\
+        instances = [{ ec2InstanceId = \"i-0a11111111111111a\", attributes = { team = \"payments\" } }]\n\
+        [[taskDefinitions]]\nfamily = \"pay\"\n\
+        containerDefinitions = [{ name = \"a\", image = \"pay:1\", cpu = 256, memory = 256 }]\n\
+        [[services]]\nserviceName = \"pay\"\ntaskDefinition = \"pay\"\ndesiredCount = 4\n\
+        placementConstraints = [{ type = \"distinctInstance\" }, \
+        { type = \"memberOf\", expression = \"attribute:team == payments\" }]\n\
+        [[services]]\nserviceName = \"prod\"\ntaskDefinition = \"pay\"\ndesiredCount = 4\n\
+        placementConstraints = [{ type = \"distinctInstance\" }, \
+        { type = \"memberOf\", expression = \"attribute:env == prod and attribute:ecs.availability-zone == us-east-1a\" }]\n";
+    let sc = load(dir.path(), text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let r = ecsim::engine::Simulation::new(&sc.spec, 1).run();
+    assert_eq!(r.instances.len(), 4);
+    let running = |name: &str| {
+        let s = r.summary.services.iter().find(|s| s.name == name).unwrap();
+        s.running_at_end
+    };
+    assert_eq!(running("pay"), 1, "only the described instance is payments");
+    assert_eq!(
+        running("prod"),
+        4,
+        "every instance has the group's attributes"
+    );
+    let pay_on: Vec<&str> = (r.tasks.iter())
+        .filter(|t| t.owner == "pay")
+        .filter_map(|t| t.instance.as_deref())
+        .collect();
+    assert_eq!(pay_on, ["i-0a11111111111111a"]);
+}
+
+#[test]
 fn single_instances_keep_their_ec2_ids_and_own_attributes_p7() {
     // ECS-MODEL P7: memberOf on a custom attribute two of a group's three
     // instances carry (PutAttributes on single instances), and on their
