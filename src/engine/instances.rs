@@ -292,6 +292,50 @@ impl Simulation {
         Some(self.launch_instance(g, slot, purchase, warm))
     }
 
+    /// The interned attributes of an instance group `g` launches in `slot`
+    /// (type × AZ), taking seed `seed` if any: the built-ins, the group's,
+    /// the seed's and its capacity provider's. They depend only on the
+    /// group and the slot when there is no seed, so such launches share one
+    /// interning per slot.
+    fn launch_attributes(
+        &mut self,
+        g: InstanceGroupId,
+        slot: usize,
+        seed: Option<usize>,
+    ) -> Vec<(AttrId, ValueId)> {
+        if seed.is_none() {
+            if let Some(a) = &self.groups[g].slot_attributes[slot] {
+                return a.clone();
+            }
+        }
+        let group = &self.spec.instance_groups[g];
+        let n_az = self.groups[g].n_az;
+        let ty = &group.instance_types[slot / n_az];
+        let az = &group.availability_zones[slot % n_az];
+        let mut texts = vec![
+            (attrs::AZ.to_string(), az.clone()),
+            (attrs::INSTANCE_TYPE.to_string(), ty.name.clone()),
+            (attrs::CPU_ARCH.to_string(), ty.arch.clone()),
+            (attrs::OS_TYPE.to_string(), "linux".to_string()),
+            (attrs::OS_FAMILY.to_string(), "LINUX".to_string()),
+            (attrs::AMI_ID.to_string(), group.ami_id.clone()),
+            (attrs::SUBNET_ID.to_string(), format!("subnet-{az}")),
+            (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
+        ];
+        texts.extend(group.attributes.iter().cloned());
+        if let Some(k) = seed {
+            texts.extend(group.instances[k].attributes.iter().cloned());
+        }
+        if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
+            texts.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
+        }
+        let interned = self.cluster.intern_attributes(&texts);
+        if seed.is_none() {
+            self.groups[g].slot_attributes[slot] = Some(interned.clone());
+        }
+        interned
+    }
+
     fn launch_instance(
         &mut self,
         g: InstanceGroupId,
@@ -300,45 +344,15 @@ impl Simulation {
         warm: bool,
     ) -> InstanceId {
         let now = self.queue.now();
+        // The k-th instance of a group with seeds gets the k-th seed.
+        let seed_index = self.seed_of_next(g);
+        let attributes = self.launch_attributes(g, slot, seed_index);
         let group = &self.spec.instance_groups[g];
         let n_az = self.groups[g].n_az;
         let ty = &group.instance_types[slot / n_az];
         let az = &group.availability_zones[slot % n_az];
-        // The k-th instance of a group with seeds gets the k-th seed.
-        let seed_index = self.seed_of_next(g);
         let seed = seed_index.map(|k| group.instances[k].clone());
         let seeded_tasks = seed.as_ref().is_some_and(|s| !s.tasks.is_empty());
-        let cached = match seed {
-            None => self.groups[g].slot_attributes[slot].clone(),
-            Some(_) => None,
-        };
-        let attributes = match cached {
-            Some(a) => a,
-            None => {
-                let mut texts = vec![
-                    (attrs::AZ.to_string(), az.clone()),
-                    (attrs::INSTANCE_TYPE.to_string(), ty.name.clone()),
-                    (attrs::CPU_ARCH.to_string(), ty.arch.clone()),
-                    (attrs::OS_TYPE.to_string(), "linux".to_string()),
-                    (attrs::OS_FAMILY.to_string(), "LINUX".to_string()),
-                    (attrs::AMI_ID.to_string(), group.ami_id.clone()),
-                    (attrs::SUBNET_ID.to_string(), format!("subnet-{az}")),
-                    (attrs::VPC_ID.to_string(), "vpc-ecsim".to_string()),
-                ];
-                texts.extend(group.attributes.iter().cloned());
-                if let Some(seed) = &seed {
-                    texts.extend(seed.attributes.iter().cloned());
-                }
-                if let Some(cp) = self.spec.capacity_providers.iter().find(|c| c.group == g) {
-                    texts.push((super::PROVIDER_ATTRIBUTE.to_string(), cp.name.clone()));
-                }
-                let interned = self.cluster.intern_attributes(&texts);
-                if seed.is_none() {
-                    self.groups[g].slot_attributes[slot] = Some(interned.clone());
-                }
-                interned
-            }
-        };
         let tie = match self.spec.tie_break {
             TieBreak::Random => self.streams.tie.gen::<u32>(),
             TieBreak::LowestId => 0,
