@@ -209,17 +209,78 @@ struct Proposal {
 
 /// A number for a cause: at most 4 decimals, trailing zeros dropped.
 fn num(x: f64) -> String {
-    // As `{:.4}` writes it, without the formatter: target tracking writes
-    // a cause for each proposal, every minute its alarm is in state.
-    let mut text = Vec::new();
-    crate::text::push_fixed(&mut text, 4, x);
-    let s = String::from_utf8_lossy(&text);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
+    let mut s = String::new();
+    push_num(&mut s, x);
+    s
+}
+
+/// Appends `x` as [`num`] writes it: as `{:.4}` writes it, trailing zeros
+/// and a bare point dropped, `-0` as `0`. Without the formatter and with
+/// no allocation of its own: target tracking writes a cause for each
+/// proposal, every minute its alarm is in state.
+fn push_num(out: &mut String, x: f64) {
+    let mut stage = [0u8; crate::text::STAGE];
+    let mut owned = Vec::new();
+    let text: &[u8] = match crate::text::fixed_into(&mut stage, 0, 4, x) {
+        Some(len) => &stage[..len],
+        None => {
+            crate::text::push_fixed(&mut owned, 4, x);
+            &owned
+        }
+    };
+    let mut end = text.len();
+    if text.contains(&b'.') {
+        while text[end - 1] == b'0' {
+            end -= 1;
+        }
+        if text[end - 1] == b'.' {
+            end -= 1;
+        }
     }
+    let text = &text[..end];
+    if text == b"-0" {
+        out.push('0');
+    } else {
+        // Digits, a sign and a point only.
+        out.extend(text.iter().map(|&b| char::from(b)));
+    }
+}
+
+/// The cause of a target-tracking proposal: `target tracking {metric}:
+/// {n} datapoint(s) {op} {threshold}{extra} (last {value})`, built with
+/// appends (the formatter's machinery cost more than the rest of an
+/// evaluation).
+fn tracking_cause(
+    metric: ServiceMetric,
+    n: u32,
+    op: &str,
+    threshold: f64,
+    extra: &str,
+    last: f64,
+) -> String {
+    let mut cause = String::with_capacity(96);
+    cause.push_str("target tracking ");
+    cause.push_str(metric.as_str());
+    cause.push_str(": ");
+    push_u32(&mut cause, n);
+    cause.push(' ');
+    cause.push_str(plural(n));
+    cause.push(' ');
+    cause.push_str(op);
+    cause.push(' ');
+    push_num(&mut cause, threshold);
+    cause.push_str(extra);
+    cause.push_str(" (last ");
+    push_num(&mut cause, last);
+    cause.push(')');
+    cause
+}
+
+/// Appends `n` in decimal.
+fn push_u32(out: &mut String, n: u32) {
+    let mut stage = [0u8; crate::text::STAGE];
+    let len = crate::text::decimal_into(&mut stage, 0, n.into());
+    out.extend(stage[..len].iter().map(|&b| char::from(b)));
 }
 
 fn plural(n: u32) -> &'static str {
@@ -318,12 +379,7 @@ impl ServiceScaler {
                 };
                 outs.push(Proposal {
                     desired: scale_out_to(running, v, p.target),
-                    cause: format!(
-                        "target tracking {metric}: {n} {} > {}{from_zero} (last {})",
-                        plural(n),
-                        num(p.target),
-                        num(v)
-                    ),
+                    cause: tracking_cause(metric, n, ">", p.target, from_zero, v),
                     cooldown: p.scale_out_cooldown,
                 });
             }
@@ -335,12 +391,7 @@ impl ServiceScaler {
                     let n = alarms.below();
                     ins.push(Proposal {
                         desired: to,
-                        cause: format!(
-                            "target tracking {metric}: {n} {} < {} (last {})",
-                            plural(n),
-                            num(p.low_threshold()),
-                            num(v)
-                        ),
+                        cause: tracking_cause(metric, n, "<", p.low_threshold(), "", v),
                         cooldown: p.scale_in_cooldown,
                     });
                 }
@@ -478,6 +529,55 @@ mod tests {
     use crate::scaling::{Comparison, StepAdjustment};
 
     const MIN: u64 = 60_000;
+
+    /// The causes built by appends read as the formatter writes them
+    /// (`{:.4}`, trailing zeros and a bare point dropped, `-0` as `0`).
+    #[test]
+    fn tracking_causes_read_as_formatted() {
+        let formatted = |x: f64| {
+            let s = format!("{x:.4}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" {
+                "0".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            10.0,
+            100.0,
+            45.0,
+            49.99995,
+            0.00004,
+            -0.00004,
+            12.5,
+            70.125,
+            99.99999,
+            1e9,
+            1.5e12,
+            -3.25,
+            2.00005,
+            0.1 + 0.2,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        for &x in &values {
+            assert_eq!(num(x), formatted(x), "{x}");
+            for (n, op, extra) in [(1, ">", ""), (3, "<", " with no task running")] {
+                let want = format!(
+                    "target tracking cpu: {n} {} {op} {}{extra} (last {})",
+                    plural(n),
+                    formatted(x),
+                    formatted(x / 3.0)
+                );
+                let got = tracking_cause(ServiceMetric::Cpu, n, op, x, extra, x / 3.0);
+                assert_eq!(got, want);
+            }
+        }
+    }
 
     /// Minute `k` of the run.
     fn at(k: u64) -> SimTime {
