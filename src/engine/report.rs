@@ -231,15 +231,26 @@ impl Simulation {
             for (k, v) in &failures {
                 *unplaceable.entry(k.clone()).or_default() += v;
             }
-            // Counted by the instances' own names: a name is copied once
-            // per AZ, not once per task.
-            let mut counted: BTreeMap<&str, u32> = BTreeMap::new();
+            // Counted by the instances' own names, in a short list (a
+            // region has a few AZs; a task is most often in the AZ of the
+            // task before it): a name is copied once per AZ, not once per
+            // task.
+            let mut counted: Vec<(&str, u32)> = Vec::new();
+            let mut hit = 0;
             for &t in live {
                 let task = self.cluster.task(t);
                 if let (TaskState::Running, Some(i)) = (task.state, task.instance) {
-                    *counted
-                        .entry(self.cluster.instance(i).az.as_str())
-                        .or_default() += 1;
+                    let az = self.cluster.instance(i).az.as_str();
+                    if counted.get(hit).is_none_or(|&(a, _)| a != az) {
+                        hit = match counted.iter().position(|&(a, _)| a == az) {
+                            Some(k) => k,
+                            None => {
+                                counted.push((az, 0));
+                                counted.len() - 1
+                            }
+                        };
+                    }
+                    counted[hit].1 += 1;
                 }
             }
             let by_az: BTreeMap<String, u32> = (counted.into_iter())
