@@ -432,9 +432,11 @@ pub fn write_csv<W: std::io::Write>(table: &Table, mut w: W) -> std::io::Result<
         push_csv_text(&mut buf, &c.name);
     }
     end_record(&mut buf, 0);
-    let mut fields: Vec<Field> = (table.columns.iter().enumerate())
-        .map(|(i, c)| Field::of(&c.values, i > 0))
-        .collect();
+    let mut fields: Vec<Field> = block_runs(
+        (table.columns.iter().enumerate())
+            .map(|(i, c)| Field::of(&c.values, i > 0))
+            .collect(),
+    );
     for row in 0..table.rows() {
         let start = buf.len();
         for f in fields.iter_mut() {
@@ -494,6 +496,72 @@ fn push_separator(out: &mut Vec<u8>, sep: bool) {
     }
 }
 
+/// A run-length column's place as rows go in order: its current run, the
+/// row after it (so that most rows read nothing but this: a wide table's
+/// columns, a few thousand arrays, would each cost a cache miss a row),
+/// and that run's field, separator first.
+struct RunCursor<'a> {
+    sep: bool,
+    runs: &'a Runs,
+    at: usize,
+    end: usize,
+    text: Short,
+}
+
+impl RunCursor<'_> {
+    /// Steps on to the run holding `row`, writing its field if it is new.
+    #[inline(always)]
+    fn seek(&mut self, row: usize) {
+        if row >= self.end {
+            let runs = self.runs;
+            while runs.ends[self.at] as usize <= row {
+                self.at += 1;
+            }
+            self.end = runs.ends[self.at] as usize;
+            let value = runs.values[self.at].into();
+            let len = decimal_into(&mut self.text.bytes, usize::from(self.sep), value);
+            self.text.len = len as u8;
+        }
+    }
+}
+
+/// Run-length columns grouped into one [`Field::RunBlock`] at most.
+const RUN_BLOCK: usize = 16;
+
+/// `fields` with each stretch of neighbouring run-length columns written
+/// as blocks of up to [`RUN_BLOCK`] (a lone one stays as it is).
+fn block_runs(fields: Vec<Field<'_>>) -> Vec<Field<'_>> {
+    fn flush<'a>(pending: &mut Vec<RunCursor<'a>>, out: &mut Vec<Field<'a>>) {
+        match pending.len() {
+            0 => {}
+            1 => out.extend(pending.pop().map(Field::Runs)),
+            _ => out.push(Field::RunBlock {
+                cursors: std::mem::take(pending),
+                text: Vec::new(),
+                end: 0,
+            }),
+        }
+    }
+    let mut out = Vec::with_capacity(fields.len());
+    let mut pending: Vec<RunCursor> = Vec::new();
+    for f in fields {
+        match f {
+            Field::Runs(c) => {
+                pending.push(c);
+                if pending.len() == RUN_BLOCK {
+                    flush(&mut pending, &mut out);
+                }
+            }
+            other => {
+                flush(&mut pending, &mut out);
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
 /// A column on its way to the CSV text, with what its rows repeat made
 /// once: the text of a run-length column's current run, each label's
 /// field. Each field writes its separator (a comma before every column
@@ -501,15 +569,16 @@ fn push_separator(out: &mut Vec<u8>, sep: bool) {
 enum Field<'a> {
     /// Run-length counts: rows go in order, so each row's run is found by
     /// stepping on from the previous row's.
-    Runs {
-        sep: bool,
-        runs: &'a Runs,
-        /// The current run, the row after it (so that most rows read
-        /// nothing but this field: a wide table's columns, a few thousand
-        /// arrays, would each cost a cache miss a row), and its field.
-        at: usize,
+    Runs(RunCursor<'a>),
+    /// Neighbouring run-length columns written together: their fields'
+    /// text, kept until the first of them starts a new run (a time series'
+    /// counts mostly stay from one sample to the next: on the ECS-max day
+    /// about 30 of 800 change a row), so that most rows copy it whole.
+    RunBlock {
+        cursors: Vec<RunCursor<'a>>,
+        /// The fields' text, and the row from which it is stale.
+        text: Vec<u8>,
         end: usize,
-        text: Short,
     },
     /// Labels, each quoted once with its separator; rows without a value
     /// are the separator alone.
@@ -579,13 +648,13 @@ impl<'a> Field<'a> {
             }
         };
         match values {
-            Values::Runs(runs) => Field::Runs {
+            Values::Runs(runs) => Field::Runs(RunCursor {
                 sep,
                 runs,
                 at: 0,
                 end: 0,
                 text: Short::separator(sep),
-            },
+            }),
             Values::Labels {
                 labels: l,
                 codes: c,
@@ -630,23 +699,21 @@ impl<'a> Field<'a> {
         // A number's text is staged after its separator and appended in one
         // copy.
         match self {
-            Field::Runs {
-                sep,
-                runs,
-                at,
-                end,
-                text,
-            } => {
+            Field::Runs(c) => {
+                c.seek(row);
+                c.text.push(out);
+            }
+            Field::RunBlock { cursors, text, end } => {
                 if row >= *end {
-                    while runs.ends[*at] as usize <= row {
-                        *at += 1;
+                    text.clear();
+                    *end = usize::MAX;
+                    for c in cursors.iter_mut() {
+                        c.seek(row);
+                        c.text.push(text);
+                        *end = (*end).min(c.end);
                     }
-                    *end = runs.ends[*at] as usize;
-                    let len =
-                        decimal_into(&mut text.bytes, usize::from(*sep), runs.values[*at].into());
-                    text.len = len as u8;
                 }
-                text.push(out);
+                out.extend_from_slice(text);
             }
             Field::Labels {
                 present,
@@ -1383,6 +1450,36 @@ mod fast_text {
             // with d: many sit exactly on or next to a tie.
             let x = n as f64 / 10f64.powi(k as i32);
             prop_assert_eq!(fixed(d, x), format!("{x:.*}", usize::from(d)));
+        }
+
+        #[test]
+        fn neighbouring_run_columns_read_as_their_plain_values(
+            cols in proptest::collection::vec(
+                (proptest::collection::vec(0u32..4, 30), 0u8..4),
+                1..40,
+            ),
+        ) {
+            // Stretches of run-length columns longer than a block, shorter,
+            // alone, first in the row, and between other kinds: written in
+            // blocks, they read as their plain values do (few values, so
+            // runs start and end at every kind of row).
+            let mut as_runs = Vec::new();
+            let mut as_u32 = Vec::new();
+            for (i, (v, kind)) in cols.iter().enumerate() {
+                let values = v.iter().map(|&x| if x == 3 { 1_000_000 + x } else { x });
+                let plain = Values::u32s(values.clone());
+                let name = format!("c{i}");
+                if *kind == 0 {
+                    as_runs.push(Column::new(name.clone(), plain.clone()));
+                } else {
+                    as_runs.push(Column::new(name.clone(), Values::Runs(values.collect())));
+                }
+                as_u32.push(Column::new(name, plain));
+            }
+            prop_assert_eq!(
+                csv_text(&Table { name: "t", columns: as_runs }),
+                csv_text(&Table { name: "t", columns: as_u32 })
+            );
         }
 
         #[test]
