@@ -595,11 +595,15 @@ enum Field<'a> {
         fields: Vec<Vec<u8>>,
         absent: Short,
     },
-    /// Times, and whether each row has one.
+    /// Times, and whether each row has one; with the last time written
+    /// and its field (a task table's rows mostly repeat the row before's
+    /// creation and stop times: tasks are started and stopped together).
     Millis {
         sep: bool,
         present: Option<&'a [bool]>,
         ms: &'a [u64],
+        last: Option<u64>,
+        text: Short,
     },
     /// Counts.
     U32 { sep: bool, values: &'a [u32] },
@@ -671,6 +675,8 @@ impl<'a> Field<'a> {
                     sep,
                     present: Some(present),
                     ms,
+                    last: None,
+                    text: Short::separator(sep),
                 },
                 _ => Field::Other { sep, values },
             },
@@ -678,6 +684,8 @@ impl<'a> Field<'a> {
                 sep,
                 present: None,
                 ms,
+                last: None,
+                text: Short::separator(sep),
             },
             Values::U32(v) => Field::U32 { sep, values: v },
             Values::Made(m) => Field::Made {
@@ -739,11 +747,20 @@ impl<'a> Field<'a> {
                     absent.push(out);
                 }
             }
-            Field::Millis { sep, present, ms } => {
+            Field::Millis {
+                sep,
+                present,
+                ms,
+                last,
+                text,
+            } => {
                 if present.is_none_or(|p| p[row]) {
-                    let mut stage = [b','; STAGE];
-                    let len = millis_into(&mut stage, usize::from(*sep), ms[row]);
-                    push_prefix(out, &stage, len);
+                    let t = ms[row];
+                    if *last != Some(t) {
+                        *last = Some(t);
+                        text.len = millis_into(&mut text.bytes, usize::from(*sep), t) as u8;
+                    }
+                    text.push(out);
                 } else {
                     push_separator(out, *sep);
                 }
@@ -1480,6 +1497,33 @@ mod fast_text {
                 csv_text(&Table { name: "t", columns: as_runs }),
                 csv_text(&Table { name: "t", columns: as_u32 })
             );
+        }
+
+        #[test]
+        fn repeated_times_read_as_each_cell(
+            times in proptest::collection::vec(proptest::option::of(0u64..3), 1..40),
+        ) {
+            // Times repeating the row before's, absent between, and the
+            // largest time: each row's field is that row's cell.
+            let times: Vec<Option<u64>> = (times.iter())
+                .map(|t| t.map(|k| if k == 2 { u64::MAX } else { k * 1_500 }))
+                .collect();
+            for first in [true, false] {
+                let mut columns = vec![Column::new("t", Values::opt_times(times.iter().map(|t| t.map(SimTime))))];
+                if !first {
+                    columns.insert(0, Column::new("n", Values::u32s(0..times.len() as u32)));
+                }
+                let table = Table { name: "t", columns };
+                let text = csv_text(&table);
+                let rows: Vec<&str> = text.lines().skip(1).collect();
+                prop_assert_eq!(rows.len(), times.len());
+                for (row, line) in rows.iter().enumerate() {
+                    let cell = table.columns.last().map(|c| c.values.cell(row)).unwrap_or_default();
+                    let field = line.rsplit(',').next().unwrap_or_default();
+                    let want = if first && cell.is_empty() { "\"\"" } else { cell.as_str() };
+                    prop_assert_eq!(field, want, "row {}", row);
+                }
+            }
         }
 
         #[test]
