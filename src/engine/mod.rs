@@ -243,8 +243,9 @@ pub struct Simulation {
     task_failures: task_failures::FailureState,
     /// Service tasks started for a request older than the task (a
     /// desired-count rise or a replacement that waited for capacity or
-    /// room): when it was made. Read (never iterated) for the waits.
-    request_at: std::collections::BTreeMap<TaskId, SimTime>,
+    /// room): when it was made. Read (never iterated: a hash map) for the
+    /// waits, once per task at the run's end.
+    request_at: crate::model::hash::IdMap<TaskId, SimTime>,
     /// Events and per-service observations for the outputs.
     recorder: Recorder,
     interruptions: InterruptionSummary,
@@ -331,7 +332,7 @@ impl Simulation {
             image_names,
             doomed: BTreeSet::new(),
             task_failures: task_failures::FailureState::new(&spec, &streams),
-            request_at: std::collections::BTreeMap::new(),
+            request_at: crate::model::hash::IdMap::default(),
             recorder: Recorder::default(),
             interruptions: InterruptionSummary::default(),
             billing,
