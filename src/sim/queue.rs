@@ -148,7 +148,10 @@ impl<E> EventQueue<E> {
     /// becoming the radix, returns the first scheduled of them and moves
     /// the others to `current`; unless there are none or they are later
     /// than `horizon` (then nothing changes, so that events may still be
-    /// scheduled between the clock and them).
+    /// scheduled between the clock and them). Inlined into the pop: a run
+    /// whose events fall at distinct times (a batch stream) refills at
+    /// nearly every pop, and the call alone cost a fifth of it.
+    #[inline(always)]
     fn refill(&mut self, horizon: SimTime) -> Option<E> {
         if self.occupied == 0 {
             return None;
