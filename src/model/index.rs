@@ -81,8 +81,15 @@ const SMALL: usize = LARGE / 4;
 /// B-tree past `LARGE` entries; or, for a set that walks rarely read
 /// (class 0 of a [`Classed`]: the instances that are full), a [`Lazy`]
 /// set kept in any order and sorted when read.
+///
+/// The sorted vector runs from the largest entry down. Binpack takes the
+/// least entry that fits, mostly the least of its class, and the instance
+/// then often leaves the class (its last slot filled): its entry is taken
+/// from the vector's end, and nothing shifts, where in ascending order the
+/// whole class moved down one place.
 #[derive(Debug, Clone)]
 pub enum Ordered {
+    /// Sorted from the largest entry down.
     Small(Vec<u128>),
     Large(BTreeSet<u128>),
     Lazy(Box<Lazy>),
@@ -165,6 +172,13 @@ impl Lazy {
     }
 }
 
+/// Where `e` is (`Ok`) or would go (`Err`) in `v`, sorted from the largest
+/// entry down.
+#[inline(always)]
+fn search_down(v: &[u128], e: u128) -> Result<usize, usize> {
+    v.binary_search_by(|x| e.cmp(x))
+}
+
 impl Default for Ordered {
     fn default() -> Self {
         Ordered::Small(Vec::new())
@@ -173,7 +187,7 @@ impl Default for Ordered {
 
 /// The entries of an [`Ordered`] set from some entry on, in order.
 pub enum OrderedIter<'a> {
-    Small(std::slice::Iter<'a, u128>),
+    Small(std::iter::Rev<std::slice::Iter<'a, u128>>),
     Large(std::collections::btree_set::Range<'a, u128>),
     Lazy(Ref<'a, Vec<u128>>, usize),
 }
@@ -199,7 +213,7 @@ impl Ordered {
     /// Inserts `e`; false if it was present.
     pub fn insert(&mut self, e: u128) -> bool {
         match self {
-            Ordered::Small(v) => match v.binary_search(&e) {
+            Ordered::Small(v) => match search_down(v, e) {
                 Ok(_) => false,
                 Err(i) => {
                     v.insert(i, e);
@@ -218,7 +232,7 @@ impl Ordered {
     #[inline(always)]
     pub fn remove(&mut self, e: u128) -> bool {
         match self {
-            Ordered::Small(v) => match v.binary_search(&e) {
+            Ordered::Small(v) => match search_down(v, e) {
                 Ok(i) => {
                     v.remove(i);
                     true
@@ -228,7 +242,7 @@ impl Ordered {
             Ordered::Large(s) => {
                 let removed = s.remove(&e);
                 if s.len() < SMALL {
-                    *self = Ordered::Small(std::mem::take(s).into_iter().collect());
+                    *self = Ordered::Small(std::mem::take(s).into_iter().rev().collect());
                 }
                 removed
             }
@@ -242,21 +256,23 @@ impl Ordered {
     pub fn replace(&mut self, old: u128, new: u128) -> bool {
         match self {
             Ordered::Small(v) => {
-                let Ok(i) = v.binary_search(&old) else {
+                let Ok(i) = search_down(v, old) else {
                     return false;
                 };
-                if new > old {
-                    // Entries after i smaller than new move down one.
-                    let j = i + 1 + v[i + 1..].partition_point(|&x| x < new);
+                if new < old {
+                    // Entries after i (smaller than old) greater than new
+                    // move toward the front by one.
+                    let j = i + 1 + v[i + 1..].partition_point(|&x| x > new);
                     if v.get(j) == Some(&new) {
                         v.remove(i);
                         return true;
                     }
                     v[i..j].rotate_left(1);
                     v[j - 1] = new;
-                } else if new < old {
-                    // Entries before i greater than new move up one.
-                    let j = v[..i].partition_point(|&x| x < new);
+                } else if new > old {
+                    // Entries before i (greater than old) smaller than new
+                    // move toward the end by one.
+                    let j = v[..i].partition_point(|&x| x > new);
                     if j < i && v[j] == new {
                         v.remove(i);
                         return true;
@@ -283,8 +299,8 @@ impl Ordered {
     pub fn range_from(&self, lower: u128) -> OrderedIter<'_> {
         match self {
             Ordered::Small(v) => {
-                let i = v.partition_point(|&x| x < lower);
-                OrderedIter::Small(v[i..].iter())
+                let i = v.partition_point(|&x| x >= lower);
+                OrderedIter::Small(v[..i].iter().rev())
             }
             Ordered::Large(s) => OrderedIter::Large(s.range(lower..)),
             Ordered::Lazy(l) => {
@@ -299,7 +315,7 @@ impl Ordered {
     /// empty set, and for a [`Lazy`] one).
     fn least(&self) -> Option<u128> {
         match self {
-            Ordered::Small(v) => v.first().copied(),
+            Ordered::Small(v) => v.last().copied(),
             Ordered::Large(s) => s.first().copied(),
             Ordered::Lazy(_) => None,
         }
@@ -308,7 +324,7 @@ impl Ordered {
     /// The largest entry.
     pub fn last(&self) -> Option<u128> {
         match self {
-            Ordered::Small(v) => v.last().copied(),
+            Ordered::Small(v) => v.first().copied(),
             Ordered::Large(s) => s.last().copied(),
             Ordered::Lazy(l) => l.entries.iter().max().copied(),
         }
@@ -1298,6 +1314,9 @@ mod tests {
                     let exp: Vec<u128> = want.range(lower..).copied().collect();
                     assert_eq!(got, exp, "step {step}");
                     assert_eq!(set.last(), want.last().copied());
+                    if !matches!(set, Ordered::Lazy(..)) {
+                        assert_eq!(set.least(), want.first().copied());
+                    }
                 }
             }
             if !matches!(set, Ordered::Lazy(..)) {
