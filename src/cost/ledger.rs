@@ -333,7 +333,7 @@ impl Line {
         }
         if self.active > 0 {
             let end = t.as_millis();
-            let mut from = self.since.as_millis();
+            let from = self.since.as_millis();
             if end <= self.open_end {
                 // Most changes of a busy line fall in its open hour: one
                 // span, no division (the loop below would take the same).
@@ -344,23 +344,32 @@ impl Line {
                 self.since = t;
                 return;
             }
-            while from < end {
-                let h = from / HOUR_MS;
-                let next = ((h + 1) * HOUR_MS).min(end);
-                if h as usize != self.open {
-                    self.flush(tariffs);
-                    self.open = h as usize;
-                    self.open_end = (h + 1) * HOUR_MS;
-                    self.cell(h as usize);
-                }
-                let span = i128::from(next - from);
-                for x in &mut self.terms {
-                    x.area += x.weight.0 * span;
-                }
-                from = next;
-            }
+            self.settle_across(from, end, tariffs);
         }
         self.since = t;
+    }
+
+    /// [`settle`](Self::settle) from `from` to `end` (ms) when the span
+    /// leaves the open hour: at most once per line and hour, so kept out
+    /// of the way of the changes within an hour.
+    #[cold]
+    #[inline(never)]
+    fn settle_across(&mut self, mut from: u64, end: u64, tariffs: &[Tariff]) {
+        while from < end {
+            let h = from / HOUR_MS;
+            let next = ((h + 1) * HOUR_MS).min(end);
+            if h as usize != self.open {
+                self.flush(tariffs);
+                self.open = h as usize;
+                self.open_end = (h + 1) * HOUR_MS;
+                self.cell(h as usize);
+            }
+            let span = i128::from(next - from);
+            for x in &mut self.terms {
+                x.area += x.weight.0 * span;
+            }
+            from = next;
+        }
     }
 
     /// Adds the terms' areas, at their tariffs' prices now, to the open
@@ -1096,12 +1105,17 @@ impl Ledger {
         let c = cap_index(capacity);
         match self.owner_lines[owner.0 as usize][c] {
             Some(l) => l,
-            None => {
-                let l = self.new_line(LineKind::Owner(owner, capacity));
-                self.owner_lines[owner.0 as usize][c] = Some(l);
-                l
-            }
+            None => self.new_owner_line(owner, capacity),
         }
+    }
+
+    /// The first line of `owner` on `capacity`: once per pair.
+    #[cold]
+    #[inline(never)]
+    fn new_owner_line(&mut self, owner: OwnerId, capacity: Capacity) -> u32 {
+        let l = self.new_line(LineKind::Owner(owner, capacity));
+        self.owner_lines[owner.0 as usize][cap_index(capacity)] = Some(l);
+        l
     }
 
     /// Settles `line` up to now, then adds `delta` to its weight on
@@ -1117,20 +1131,27 @@ impl Ledger {
             .find(|x| x.tariff == tariff && x.part == part)
         {
             Some(x) => x.weight = x.weight.plus(delta),
-            None => {
-                l.terms.push(Term {
-                    tariff,
-                    part,
-                    weight: delta,
-                    area: 0,
-                });
-                let lines = &mut self.tariffs[tariff as usize].lines;
-                if !lines.contains(&line) {
-                    lines.push(line);
-                }
-            }
+            None => self.add_term(line, tariff, part, delta),
         }
+        let l = &mut self.lines[line as usize];
         l.active = l.active.saturating_add_signed(active);
+    }
+
+    /// A line's first weight on `tariff` for `part`: once per line and
+    /// term, so out of the way of the changes that find their term.
+    #[cold]
+    #[inline(never)]
+    fn add_term(&mut self, line: u32, tariff: u32, part: usize, delta: Fixed) {
+        self.lines[line as usize].terms.push(Term {
+            tariff,
+            part,
+            weight: delta,
+            area: 0,
+        });
+        let lines = &mut self.tariffs[tariff as usize].lines;
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
     }
 
     /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew
@@ -1173,7 +1194,10 @@ impl Ledger {
         }
     }
 
-    /// [`advance`](Self::advance) when a change is due by `t`.
+    /// [`advance`](Self::advance) when a change is due by `t`: rare next
+    /// to the changes it precedes, so out of their way.
+    #[cold]
+    #[inline(never)]
     fn apply_due(&mut self, t: SimTime) {
         loop {
             let price = self.price_changes.peek().map(|Reverse((at, _))| *at);
