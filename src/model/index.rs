@@ -172,6 +172,23 @@ impl Lazy {
     }
 }
 
+/// Inserts `e` into a B-tree set (out of line: see [`Ordered::large_remove`]).
+#[inline(never)]
+fn large_insert(s: &mut BTreeSet<u128>, e: u128) -> bool {
+    s.insert(e)
+}
+
+/// Replaces `old` by `new` in a B-tree set, if `old` is there.
+#[inline(never)]
+fn large_replace(s: &mut BTreeSet<u128>, old: u128, new: u128) -> bool {
+    if s.remove(&old) {
+        s.insert(new);
+        true
+    } else {
+        false
+    }
+}
+
 /// Where `e` is (`Ok`) or would go (`Err`) in `v`, sorted from the largest
 /// entry down.
 #[inline(always)]
@@ -218,12 +235,12 @@ impl Ordered {
                 Err(i) => {
                     v.insert(i, e);
                     if v.len() > LARGE {
-                        *self = Ordered::Large(std::mem::take(v).into_iter().collect());
+                        self.grow_large();
                     }
                     true
                 }
             },
-            Ordered::Large(s) => s.insert(e),
+            Ordered::Large(s) => large_insert(s, e),
             Ordered::Lazy(l) => l.insert(e),
         }
     }
@@ -239,15 +256,35 @@ impl Ordered {
                 }
                 Err(_) => false,
             },
-            Ordered::Large(s) => {
-                let removed = s.remove(&e);
-                if s.len() < SMALL {
-                    *self = Ordered::Small(std::mem::take(s).into_iter().rev().collect());
-                }
-                removed
-            }
+            Ordered::Large(_) => self.large_remove(e),
             Ordered::Lazy(l) => l.remove(e),
         }
+    }
+
+    /// A sorted vector past `LARGE` entries becomes a B-tree.
+    #[cold]
+    #[inline(never)]
+    fn grow_large(&mut self) {
+        if let Ordered::Small(v) = self {
+            *self = Ordered::Large(std::mem::take(v).into_iter().collect());
+        }
+    }
+
+    /// [`remove`](Self::remove) from a B-tree, which becomes a sorted
+    /// vector below `SMALL` entries. The B-tree's operations are kept out
+    /// of line, in one copy: inlined, they made every update of a small
+    /// set's owner several kilobytes of code that a cluster below `LARGE`
+    /// instances never runs.
+    #[inline(never)]
+    fn large_remove(&mut self, e: u128) -> bool {
+        let Ordered::Large(s) = self else {
+            return false;
+        };
+        let removed = s.remove(&e);
+        if s.len() < SMALL {
+            *self = Ordered::Small(std::mem::take(s).into_iter().rev().collect());
+        }
+        removed
     }
 
     /// Replaces `old` by `new`; false (and no change) if `old` was absent.
@@ -283,14 +320,7 @@ impl Ordered {
                 true
             }
             Ordered::Lazy(l) => l.replace(old, new),
-            Ordered::Large(s) => {
-                if s.remove(&old) {
-                    s.insert(new);
-                    true
-                } else {
-                    false
-                }
-            }
+            Ordered::Large(s) => large_replace(s, old, new),
         }
     }
 
