@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use super::providers::provider_policies;
 use super::{Capacity, Event, JobSpec, SimSpec, Simulation};
 use crate::model::{
-    Cluster, GroupId, InstanceId, JobId, StopReason, TaskDefId, TaskId, TaskOwner, TaskState, Unfit,
+    Cluster, GroupId, InstanceId, JobId, NewTask, StopReason, TaskDefId, TaskId, TaskOwner,
+    TaskState, Unfit,
 };
 use crate::placement::{Policy, Strategy};
 use crate::sim::{RngStreams, SimDuration, SimRng};
@@ -206,62 +207,10 @@ impl Simulation {
         self.jobs[j].submitted += 1;
         let capacity = &self.spec.jobs[j].capacity;
         if let Capacity::Asg(_) = capacity {
-            let capacity = capacity.clone();
-            let live = self.jobs[j].live_fargate.clone();
-            let p = self.asg_provider(&capacity, &live);
-            let name = self.spec.jobs[j].name.clone();
-            match self.place_on_provider(spec, p, &name) {
-                Ok(id) => {
-                    self.jobs[j].placed += 1;
-                    let lf = &mut self.jobs[j].live_fargate;
-                    lf.retain(|t| {
-                        matches!(
-                            self.cluster.task(*t).state,
-                            TaskState::Provisioning | TaskState::Pending | TaskState::Running
-                        )
-                    });
-                    lf.push(id);
-                }
-                Err(why) => {
-                    *self.jobs[j].failed.entry(why).or_default() += 1;
-                    self.recorder.event(
-                        now,
-                        &name,
-                        "run-task-failed",
-                        format!("RunTask failed: {}", why.failure_reason()),
-                    );
-                }
-            }
-            return;
+            return self.submit_to_provider(j, spec);
         }
         if capacity.is_fargate() {
-            let capacity = capacity.clone();
-            let live = self.jobs[j].live_fargate.clone();
-            let provider = self.fargate_provider(&capacity, &live);
-            match self.launch_fargate(spec, &capacity, provider, &live) {
-                Ok(id) => {
-                    self.jobs[j].placed += 1;
-                    let lf = &mut self.jobs[j].live_fargate;
-                    lf.retain(|t| self.cluster.task(*t).is_live());
-                    lf.push(id);
-                }
-                Err(why) => {
-                    let name = self.spec.jobs[j].name.clone();
-                    if why == super::fargate::FargateRefusal::SpotCapacity {
-                        self.jobs[j].spot_unavailable += 1;
-                    }
-                    self.recorder.event(
-                        now,
-                        &name,
-                        "run-task-failed",
-                        format!(
-                            "RunTask failed: Capacity is unavailable at this time ({})",
-                            why.why()
-                        ),
-                    );
-                }
-            }
-            return;
+            return self.submit_to_fargate(j, spec);
         }
         let name = &self.spec.jobs[j].name;
         match self
@@ -272,16 +221,88 @@ impl Simulation {
                 self.start_on(spec, inst);
                 self.jobs[j].placed += 1;
             }
+            Err(why) => self.run_task_failed(j, spec, why),
+        }
+    }
+
+    // The three ways below are out of line: a stream takes one of them or
+    // the placement above at every arrival, and the arrival's own code stays
+    // short (one copy of each, not inlined into the event loop).
+
+    /// P9: RunTask without capacity providers fails at once.
+    #[inline(never)]
+    fn run_task_failed(&mut self, j: JobId, spec: NewTask, why: Unfit) {
+        let now = self.queue.now();
+        *self.jobs[j].failed.entry(why).or_default() += 1;
+        let name = self.spec.jobs[j].name.clone();
+        self.cluster.record_failed_task(spec, why, now);
+        self.recorder.event(
+            now,
+            &name,
+            "run-task-failed",
+            format!("RunTask failed: {}", why.failure_reason()),
+        );
+    }
+
+    /// [`submit`](Self::submit) for a stream on an ASG capacity provider.
+    #[inline(never)]
+    fn submit_to_provider(&mut self, j: JobId, spec: NewTask) {
+        let now = self.queue.now();
+        let capacity = self.spec.jobs[j].capacity.clone();
+        let live = self.jobs[j].live_fargate.clone();
+        let p = self.asg_provider(&capacity, &live);
+        let name = self.spec.jobs[j].name.clone();
+        match self.place_on_provider(spec, p, &name) {
+            Ok(id) => {
+                self.jobs[j].placed += 1;
+                let lf = &mut self.jobs[j].live_fargate;
+                lf.retain(|t| {
+                    matches!(
+                        self.cluster.task(*t).state,
+                        TaskState::Provisioning | TaskState::Pending | TaskState::Running
+                    )
+                });
+                lf.push(id);
+            }
             Err(why) => {
-                // P9: RunTask without capacity providers fails at once.
                 *self.jobs[j].failed.entry(why).or_default() += 1;
-                let name = name.clone();
-                self.cluster.record_failed_task(spec, why, now);
                 self.recorder.event(
                     now,
                     &name,
                     "run-task-failed",
                     format!("RunTask failed: {}", why.failure_reason()),
+                );
+            }
+        }
+    }
+
+    /// [`submit`](Self::submit) for a stream on Fargate (or Fargate Spot).
+    #[inline(never)]
+    fn submit_to_fargate(&mut self, j: JobId, spec: NewTask) {
+        let now = self.queue.now();
+        let capacity = self.spec.jobs[j].capacity.clone();
+        let live = self.jobs[j].live_fargate.clone();
+        let provider = self.fargate_provider(&capacity, &live);
+        match self.launch_fargate(spec, &capacity, provider, &live) {
+            Ok(id) => {
+                self.jobs[j].placed += 1;
+                let lf = &mut self.jobs[j].live_fargate;
+                lf.retain(|t| self.cluster.task(*t).is_live());
+                lf.push(id);
+            }
+            Err(why) => {
+                let name = self.spec.jobs[j].name.clone();
+                if why == super::fargate::FargateRefusal::SpotCapacity {
+                    self.jobs[j].spot_unavailable += 1;
+                }
+                self.recorder.event(
+                    now,
+                    &name,
+                    "run-task-failed",
+                    format!(
+                        "RunTask failed: Capacity is unavailable at this time ({})",
+                        why.why()
+                    ),
                 );
             }
         }
