@@ -212,6 +212,9 @@ pub struct Simulation {
     cluster: Cluster,
     /// Per service, by [`ServiceId`] (`services.rs`, `load.rs`).
     services: Vec<ServiceState>,
+    /// The services X2 may rebalance (`rebalance.rs`; fixed by their
+    /// specs), so that an instance coming up does not read every service.
+    rebalance_eligible: Vec<ServiceId>,
     /// Per job stream, by [`JobId`] (`jobs.rs`).
     jobs: Vec<JobState>,
     /// Per instance group, by [`InstanceGroupId`] (`instances.rs`).
@@ -270,8 +273,11 @@ impl Simulation {
         cluster.start_epoch_s = spec.start_epoch_s;
         // Services first, then jobs, each in spec order: indexing a policy
         // numbers what it tracks in the cluster, in that order.
-        let services = (spec.services.iter())
+        let services: Vec<ServiceState> = (spec.services.iter())
             .map(|s| ServiceState::from_spec(&spec, s, &mut cluster))
+            .collect();
+        let rebalance_eligible = ServiceId::all(services.len())
+            .filter(|s| services[*s].rebalance.eligible)
             .collect();
         let jobs = (spec.jobs.iter())
             .map(|j| JobState::from_spec(&spec, j, &mut cluster, &streams))
@@ -313,6 +319,7 @@ impl Simulation {
             queue: EventQueue::new(),
             cluster,
             services,
+            rebalance_eligible,
             jobs,
             groups,
             pools,

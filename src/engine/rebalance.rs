@@ -605,14 +605,14 @@ impl Simulation {
 
     /// X2: an instance became ACTIVE: every service may rebalance onto it.
     pub(super) fn rebalance_all(&mut self) {
-        for s in ServiceId::all(self.services.len()) {
+        for k in 0..self.rebalance_eligible.len() {
+            let s = self.rebalance_eligible[k];
             // While a cluster comes up, every instance's arrival meets
             // services still being placed: skipped here without the pass's
             // other checks. (The pass would also have forgotten its
             // rebalancing tasks that are no longer live; no count reads
             // those.)
-            let svc = &self.services[s];
-            if svc.rebalance.eligible && svc.at_desired_count() {
+            if self.services[s].at_desired_count() {
                 self.rebalance(s);
             }
         }
