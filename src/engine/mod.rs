@@ -212,9 +212,11 @@ pub struct Simulation {
     cluster: Cluster,
     /// Per service, by [`ServiceId`] (`services.rs`, `load.rs`).
     services: Vec<ServiceState>,
-    /// The services X2 may rebalance (`rebalance.rs`; fixed by their
-    /// specs), so that an instance coming up does not read every service.
+    /// The services X2 may rebalance (`rebalance.rs`), and the DAEMON
+    /// services: both fixed by the specs, and listed so that an instance
+    /// coming up does not read every service's state.
     rebalance_eligible: Vec<ServiceId>,
+    daemons: Vec<ServiceId>,
     /// Per job stream, by [`JobId`] (`jobs.rs`).
     jobs: Vec<JobState>,
     /// Per instance group, by [`InstanceGroupId`] (`instances.rs`).
@@ -279,6 +281,9 @@ impl Simulation {
         let rebalance_eligible = ServiceId::all(services.len())
             .filter(|s| services[*s].rebalance.eligible)
             .collect();
+        let daemons = ServiceId::all(services.len())
+            .filter(|s| services[*s].daemon)
+            .collect();
         let jobs = (spec.jobs.iter())
             .map(|j| JobState::from_spec(&spec, j, &mut cluster, &streams))
             .collect();
@@ -320,6 +325,7 @@ impl Simulation {
             cluster,
             services,
             rebalance_eligible,
+            daemons,
             jobs,
             groups,
             pools,

@@ -571,10 +571,8 @@ impl Simulation {
 
     /// P10: daemon tasks go first on a new ACTIVE instance.
     pub(super) fn place_daemons_on(&mut self, inst: InstanceId) {
-        for s in ServiceId::all(self.services.len()) {
-            if self.services[s].daemon {
-                self.place_daemon(s, inst);
-            }
+        for k in 0..self.daemons.len() {
+            self.place_daemon(self.daemons[k], inst);
         }
     }
 
