@@ -337,9 +337,17 @@ impl Line {
             if end <= self.open_end {
                 // Most changes of a busy line fall in its open hour: one
                 // span, no division (the loop below would take the same).
+                // A line mostly has one term (one price: a job on one
+                // instance type, an instance's idle part): added without
+                // the loop the compiler unrolls for many.
                 let span = i128::from(end - from);
-                for x in &mut self.terms {
-                    x.area += x.weight.0 * span;
+                match &mut self.terms[..] {
+                    [x] => x.area += x.weight.0 * span,
+                    terms => {
+                        for x in terms {
+                            x.area += x.weight.0 * span;
+                        }
+                    }
                 }
                 self.since = t;
                 return;
