@@ -233,12 +233,18 @@ impl Simulation {
     #[inline(never)]
     fn run_task_failed(&mut self, j: JobId, spec: NewTask, why: Unfit) {
         let now = self.queue.now();
-        *self.jobs[j].failed.entry(why).or_default() += 1;
-        let name = self.spec.jobs[j].name.clone();
         self.cluster.record_failed_task(spec, why, now);
+        let name = self.spec.jobs[j].name.clone();
+        self.count_run_task_failure(j, why, &name);
+    }
+
+    /// Counts a RunTask of stream `j` (named `name`) that failed for `why`,
+    /// and records its event.
+    fn count_run_task_failure(&mut self, j: JobId, why: Unfit, name: &str) {
+        *self.jobs[j].failed.entry(why).or_default() += 1;
         self.recorder.event(
-            now,
-            &name,
+            self.queue.now(),
+            name,
             "run-task-failed",
             format!("RunTask failed: {}", why.failure_reason()),
         );
@@ -247,7 +253,6 @@ impl Simulation {
     /// [`submit`](Self::submit) for a stream on an ASG capacity provider.
     #[inline(never)]
     fn submit_to_provider(&mut self, j: JobId, spec: NewTask) {
-        let now = self.queue.now();
         let capacity = self.spec.jobs[j].capacity.clone();
         let live = self.jobs[j].live_fargate.clone();
         let p = self.asg_provider(&capacity, &live);
@@ -264,15 +269,7 @@ impl Simulation {
                 });
                 lf.push(id);
             }
-            Err(why) => {
-                *self.jobs[j].failed.entry(why).or_default() += 1;
-                self.recorder.event(
-                    now,
-                    &name,
-                    "run-task-failed",
-                    format!("RunTask failed: {}", why.failure_reason()),
-                );
-            }
+            Err(why) => self.count_run_task_failure(j, why, &name),
         }
     }
 
