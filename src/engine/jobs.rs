@@ -225,9 +225,10 @@ impl Simulation {
         }
     }
 
-    // The three ways below are out of line: a stream takes one of them or
-    // the placement above at every arrival, and the arrival's own code stays
-    // short (one copy of each, not inlined into the event loop).
+    // The three other ways an arrival goes (a RunTask failure, an ASG
+    // capacity provider, Fargate) are out of line below: a stream takes one
+    // of them or the placement above at every arrival, and the arrival's own
+    // code stays short (one copy of each, not inlined into the event loop).
 
     /// P9: RunTask without capacity providers fails at once.
     #[inline(never)]
