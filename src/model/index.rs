@@ -922,6 +922,27 @@ impl Partition {
         self.mem_nonempty = self.mem_nonempty & !(1 << m) | bit(self.mem_classes[m], m);
     }
 
+    /// [`count_classes`](Self::count_classes) of a member whose remaining
+    /// resources go from `old` to `new`: nothing when both stay in their
+    /// class, as most updates of a resource that is not the binding one.
+    #[inline(always)]
+    fn move_classes(&mut self, old: Resources, new: Resources) {
+        fn move_one(counts: &mut [u32; CLASSES], nonempty: &mut u32, from: usize, to: usize) {
+            if from != to {
+                counts[from] -= 1;
+                if counts[from] == 0 {
+                    *nonempty &= !(1 << from);
+                }
+                counts[to] += 1;
+                *nonempty |= 1 << to;
+            }
+        }
+        let (from, to) = (class_of(old.cpu), class_of(new.cpu));
+        move_one(&mut self.cpu_classes, &mut self.cpu_nonempty, from, to);
+        let (from, to) = (class_of(old.memory), class_of(new.memory));
+        move_one(&mut self.mem_classes, &mut self.mem_nonempty, from, to);
+    }
+
     fn update_remaining(
         &mut self,
         rank: u64,
@@ -944,8 +965,7 @@ impl Partition {
                 (new.memory, new.cpu),
             );
         }
-        self.count_classes(old, false);
-        self.count_classes(new, true);
+        self.move_classes(old, new);
     }
 
     /// Number of instances.
