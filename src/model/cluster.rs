@@ -886,6 +886,15 @@ impl Cluster {
             }
             inst.non_daemon_tasks += 1;
         }
+        if inst.tasks.capacity() == 0 {
+            // Sized once, for as many tasks like the first as the instance
+            // holds (bounded): not grown from one through 4, 8, 16, 32
+            // while a cluster fills.
+            let r = task.reservation;
+            let fit =
+                (inst.registered.cpu / r.cpu.max(1)).min(inst.registered.memory / r.memory.max(1));
+            inst.tasks.reserve_exact((fit as usize).clamp(4, 64));
+        }
         inst.tasks.push(id);
         let new = inst.remaining();
         self.reserved_total = self.reserved_total.plus(&task.reservation);
