@@ -251,7 +251,13 @@ impl Ordered {
         match self {
             Ordered::Small(v) => match search_down(v, e) {
                 Ok(i) => {
-                    v.remove(i);
+                    // Mostly the last (least) entry, the one binpack took:
+                    // `Vec::remove` would still call `memmove` for nothing.
+                    if i + 1 == v.len() {
+                        v.pop();
+                    } else {
+                        v.remove(i);
+                    }
                     true
                 }
                 Err(_) => false,
@@ -419,7 +425,7 @@ impl Classed {
     }
 
     /// Moves an entry from (old class amount, old key) to the new ones.
-    #[inline(always)]
+    #[inline(never)]
     fn update(&mut self, rank: u64, old: (u32, u32), new: (u32, u32)) {
         if old == new {
             return;
