@@ -21,12 +21,13 @@
 //! of the last popped event; `current` holds the events at exactly that
 //! time, and bucket `k` the events whose time first differs from `radix` at
 //! bit `k` (its highest differing bit). When `current` is empty, the lowest
-//! non-empty bucket holds the earliest events: its minimum becomes the new
-//! radix and its events move down to `current` or lower buckets (the first
+//! non-empty bucket holds the earliest events: its minimum (each bucket's
+//! is kept as events arrive in it) becomes the new radix and its events
+//! move down to `current` or lower buckets (the first
 //! of those at the new radix is popped at once, not queued). An event
 //! moves at most 64 times (in practice about log2 of how far ahead it was
-//! scheduled), each move a push at the end of a vector: no comparisons
-//! between entries, no sifting, and no sequence numbers either, because
+//! scheduled), each move a push at the end of a vector and one comparison
+//! with its new bucket's minimum: no sifting, and no sequence numbers either, because
 //! every bucket keeps its events in the order they were scheduled. Events
 //! of equal time always share a bucket (their bucket depends only on the
 //! time and the radix), pushes append, and a bucket is emptied in order
@@ -51,6 +52,10 @@ pub struct EventQueue<E> {
     /// Events later than `radix`, by the highest bit where their time
     /// differs from it; each in the order scheduled.
     buckets: Vec<Vec<(u64, E)>>,
+    /// Per bucket, the least time it holds (`u64::MAX` when empty): kept
+    /// as events are pushed, so that a refill need not read its bucket
+    /// twice (once for the least time, once to move the events).
+    least: [u64; 64],
     /// Bit `k` set when `buckets[k]` is not empty.
     occupied: u64,
     /// Time of the last popped event (zero before the first pop).
@@ -72,6 +77,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             current: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
+            least: [u64::MAX; 64],
             occupied: 0,
             radix: 0,
             len: 0,
@@ -118,6 +124,7 @@ impl<E> EventQueue<E> {
         } else {
             let k = bucket(time.0, self.radix);
             self.buckets[k].push((time.0, event));
+            self.least[k] = self.least[k].min(time.0);
             self.occupied |= 1 << k;
         }
     }
@@ -157,21 +164,22 @@ impl<E> EventQueue<E> {
             return None;
         }
         let k = self.occupied.trailing_zeros() as usize;
-        // The least time of the bucket (an occupied bucket is not empty), in
-        // a loop the compiler keeps inline.
-        let mut first = u64::MAX;
-        for &(t, _) in &self.buckets[k] {
-            first = first.min(t);
-        }
+        let first = self.least[k];
         debug_assert!(
             !self.buckets[k].is_empty(),
             "an occupied bucket holds events"
+        );
+        debug_assert_eq!(
+            Some(first),
+            self.buckets[k].iter().map(|&(t, _)| t).min(),
+            "a bucket's least time is kept"
         );
         if first > horizon.0 {
             return None;
         }
         self.radix = first;
         self.occupied &= !(1 << k);
+        self.least[k] = u64::MAX;
         // Every event of bucket k agrees with the new radix above bit k, so
         // each goes to `current` or to a bucket below k: all empty, since k
         // was the lowest occupied. Draining in order keeps FIFO order; the
@@ -188,6 +196,7 @@ impl<E> EventQueue<E> {
             } else {
                 let j = bucket(t, first);
                 below[j].push((t, e));
+                self.least[j] = self.least[j].min(t);
                 self.occupied |= 1 << j;
             }
         }
