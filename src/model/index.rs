@@ -425,6 +425,9 @@ impl Classed {
     }
 
     /// Moves an entry from (old class amount, old key) to the new ones.
+    /// Out of line: inlined into the loop over a partition's orders, its
+    /// paths (three kinds of set, removal and insertion) made the loop
+    /// spill its registers at every update.
     #[inline(never)]
     fn update(&mut self, rank: u64, old: (u32, u32), new: (u32, u32)) {
         if old == new {
