@@ -597,6 +597,11 @@ impl Orders {
     /// walk can accept, in the same order), the most filtered of them
     /// (fewest instances to pass over), the first on a tie.
     fn implied(filters: &[u64], m: u64) -> Option<usize> {
+        // Mostly one filter (no memberOf, or one expression): no bit counts,
+        // which the baseline x86-64 target makes a dozen instructions each.
+        if let [f] = filters {
+            return (f & !m == 0).then_some(0);
+        }
         let mut best: Option<(u32, usize)> = None;
         for (i, &f) in filters.iter().enumerate() {
             if f & !m == 0 && best.is_none_or(|(n, _)| f.count_ones() > n) {
