@@ -888,7 +888,7 @@ impl Cluster {
         }
         if inst.tasks.capacity() == 0 {
             // Sized once, for as many tasks like the first as the instance
-            // holds (bounded): not grown from one through 4, 8, 16, 32
+            // holds (bounded): not grown through 4, 8, 16 and 32 entries
             // while a cluster fills.
             let r = task.reservation;
             let fit =

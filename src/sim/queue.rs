@@ -23,12 +23,12 @@
 //! bit `k` (its highest differing bit). When `current` is empty, the lowest
 //! non-empty bucket holds the earliest events: its minimum (each bucket's
 //! is kept as events arrive in it) becomes the new radix and its events
-//! move down to `current` or lower buckets (the first
-//! of those at the new radix is popped at once, not queued). An event
-//! moves at most 64 times (in practice about log2 of how far ahead it was
-//! scheduled), each move a push at the end of a vector and one comparison
-//! with its new bucket's minimum: no sifting, and no sequence numbers either, because
-//! every bucket keeps its events in the order they were scheduled. Events
+//! move down to `current` or lower buckets (the first of those at the new
+//! radix is popped at once, not queued). An event moves at most 64 times
+//! (in practice about log2 of how far ahead it was scheduled), each move a
+//! push at the end of a vector and one comparison with its new bucket's
+//! minimum: no sifting, and no sequence numbers either, because every
+//! bucket keeps its events in the order they were scheduled. Events
 //! of equal time always share a bucket (their bucket depends only on the
 //! time and the radix), pushes append, and a bucket is emptied in order
 //! into lower buckets that are empty; so FIFO among equal times holds.
