@@ -415,23 +415,20 @@ struct Tariff {
     lines: Vec<u32>,
 }
 
-/// A task placed on an instance.
-#[derive(Debug, Clone, Copy)]
-struct Placed {
-    task: TaskId,
-    weight: Fixed,
-    line: u32,
-}
-
 /// A running instance.
 #[derive(Debug, Clone)]
 struct Running {
     tariff: u32,
     capacity: Capacity,
     launched: SimTime,
-    /// Tasks on it, in no particular order: the sums they make are exact
-    /// in any order, and all stop at one instant with the instance.
-    tasks: Vec<Placed>,
+    /// Tasks billed on it. The ledger keeps nothing else per task: the
+    /// engine names a stopping task's owner and share, which give its line
+    /// and weight.
+    tasks: u32,
+    /// Debug builds: each task billed on it, with its line and weight,
+    /// to check that a stop names a task placed here as it was placed.
+    #[cfg(debug_assertions)]
+    billed: Vec<(TaskId, u32, Fixed)>,
     /// The sum of their shares.
     used: Fixed,
     /// Its idle fraction as weighed on its idle line.
@@ -440,6 +437,21 @@ struct Running {
     cost_line: u32,
     storage_line: Option<u32>,
     usage_line: Option<u32>,
+}
+
+impl Running {
+    /// Its idle fraction, 1 − min(1, Σ shares), anew (exactly, in fixed
+    /// point): its idle line and the change of weight there, if any.
+    #[inline(always)]
+    fn reweighed_idle(&mut self) -> Option<(u32, Fixed)> {
+        let idle = Fixed((Fixed::ONE.0 - self.used.0).max(0));
+        if idle == self.idle {
+            return None;
+        }
+        let delta = idle.plus(self.idle.neg());
+        self.idle = idle;
+        Some((self.idle_line, delta))
+    }
 }
 
 /// A Fargate task billed from admission to stop.
@@ -660,7 +672,9 @@ impl Ledger {
             tariff: t,
             capacity,
             launched: now,
-            tasks: Vec::new(),
+            tasks: 0,
+            #[cfg(debug_assertions)]
+            billed: Vec::new(),
             used: Fixed::default(),
             idle: Fixed::ONE,
             idle_line,
@@ -670,21 +684,20 @@ impl Ledger {
         });
     }
 
-    /// ECS-MODEL B1: the instance stops being billed at `now`; tasks still
-    /// on it stop with it. A launch shorter than 60 s is topped up to 60 s
+    /// ECS-MODEL B1: the instance stops being billed at `now`. Its tasks
+    /// are stopped first ([`task_stopped`](Self::task_stopped); debug
+    /// builds check it). A launch shorter than 60 s is topped up to 60 s
     /// at the price in effect, as idle time, in the hour of the stop.
     pub fn instance_terminated(&mut self, id: InstanceId, now: SimTime) {
         self.advance(now);
-        let Some(Some(run)) = self.instances.get(id.index()) else {
+        let Some(run) = self.instances.get_mut(id.index()).and_then(Option::take) else {
             return;
         };
-        let tasks: Vec<TaskId> = run.tasks.iter().map(|p| p.task).collect();
-        for t in tasks {
-            self.task_stopped(t, id, now);
-        }
-        let Some(run) = self.instances[id.index()].take() else {
-            return;
-        };
+        debug_assert!(
+            run.tasks == 0,
+            "instance {id:?} terminated with {} tasks still billed",
+            run.tasks
+        );
         let t = run.tariff;
         self.reweigh(run.idle_line, t, IDLE_PART, run.idle.neg(), -1);
         self.reweigh(run.cost_line, t, COMPUTE, Fixed::ONE.neg(), -1);
@@ -726,35 +739,79 @@ impl Ledger {
         };
         let (tariff, capacity) = (run.tariff, run.capacity);
         let line = self.owner_line(owner, capacity);
-        // Most tasks placed in a row have the same share.
-        if self.last_weight.0 != share.to_bits() {
-            self.last_weight = (share.to_bits(), Fixed::from_f64(share));
-        }
-        let weight = self.last_weight.1;
-        self.reweigh(line, tariff, COMPUTE, weight, 1);
-        if let Some(Some(run)) = self.instances.get_mut(instance.index()) {
-            run.tasks.push(Placed { task, weight, line });
-            run.used = run.used.plus(weight);
-        }
-        self.reweigh_idle(instance);
-    }
-
-    /// ECS-MODEL B4: `task` leaves `instance` at `now` (nothing happens
-    /// if it is not billed there).
-    #[inline(always)]
-    pub fn task_stopped(&mut self, task: TaskId, instance: InstanceId, now: SimTime) {
-        self.advance(now);
+        let weight = self.weight(share);
         let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
             return;
         };
-        let Some(pos) = run.tasks.iter().position(|p| p.task == task) else {
+        #[cfg(debug_assertions)]
+        {
+            assert!(
+                run.billed.iter().all(|b| b.0 != task),
+                "task {task:?} placed twice on instance {instance:?}"
+            );
+            run.billed.push((task, line, weight));
+        }
+        let _ = task;
+        run.tasks += 1;
+        run.used = run.used.plus(weight);
+        let idle = run.reweighed_idle();
+        self.reweigh(line, tariff, COMPUTE, weight, 1);
+        if let Some((idle_line, delta)) = idle {
+            self.reweigh(idle_line, tariff, IDLE_PART, delta, 0);
+        }
+    }
+
+    /// ECS-MODEL B4: `task` of `owner`, placed on `instance` with `share`,
+    /// leaves it at `now`. The caller names the owner and share the task
+    /// was placed with and stops each task once, before its instance is
+    /// terminated (debug builds check all three); a stop on an instance no
+    /// longer billed changes nothing.
+    #[inline(always)]
+    pub fn task_stopped(
+        &mut self,
+        task: TaskId,
+        instance: InstanceId,
+        owner: OwnerId,
+        share: f64,
+        now: SimTime,
+    ) {
+        self.advance(now);
+        let weight = self.weight(share);
+        let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
             return;
         };
-        let p = run.tasks.swap_remove(pos);
-        run.used = run.used.plus(p.weight.neg());
+        let lines = self.owner_lines.get(owner.0 as usize);
+        let (Some(line), Some(tasks)) = (
+            lines.and_then(|l| l[cap_index(run.capacity)]),
+            run.tasks.checked_sub(1),
+        ) else {
+            debug_assert!(
+                false,
+                "task {task:?} stopped on instance {instance:?} without being billed there"
+            );
+            return;
+        };
+        #[cfg(debug_assertions)]
+        {
+            let pos = run.billed.iter().position(|b| b.0 == task);
+            let Some(pos) = pos else {
+                panic!("task {task:?} stopped on instance {instance:?} without being billed there");
+            };
+            assert_eq!(
+                run.billed.swap_remove(pos),
+                (task, line, weight),
+                "task {task:?} stopped with another owner or share than it was placed with"
+            );
+        }
+        let _ = task;
+        run.tasks = tasks;
+        run.used = run.used.plus(weight.neg());
         let tariff = run.tariff;
-        self.reweigh(p.line, tariff, COMPUTE, p.weight.neg(), -1);
-        self.reweigh_idle(instance);
+        let idle = run.reweighed_idle();
+        self.reweigh(line, tariff, COMPUTE, weight.neg(), -1);
+        if let Some((idle_line, delta)) = idle {
+            self.reweigh(idle_line, tariff, IDLE_PART, delta, 0);
+        }
     }
 
     /// ECS-MODEL B2: a Fargate task of `owner`, on Fargate Spot or not, of
@@ -1082,7 +1139,11 @@ impl Ledger {
 
     /// Tasks billed on instances now (placed, not stopped).
     pub fn tasks_billed(&self) -> usize {
-        self.instances.iter().flatten().map(|i| i.tasks.len()).sum()
+        self.instances
+            .iter()
+            .flatten()
+            .map(|i| i.tasks as usize)
+            .sum()
     }
 
     /// Fargate tasks billed now or from their admission (not stopped).
@@ -1162,21 +1223,14 @@ impl Ledger {
         }
     }
 
-    /// Weighs an instance's idle fraction, 1 − min(1, Σ shares), anew
-    /// (exactly, in fixed point).
+    /// A task share as a weight. Most tasks placed and stopped in a row
+    /// have the same share: the conversion is kept for the next.
     #[inline(always)]
-    fn reweigh_idle(&mut self, instance: InstanceId) {
-        let Some(Some(run)) = self.instances.get_mut(instance.index()) else {
-            return;
-        };
-        let idle = Fixed((Fixed::ONE.0 - run.used.0).max(0));
-        if idle == run.idle {
-            return;
+    fn weight(&mut self, share: f64) -> Fixed {
+        if self.last_weight.0 != share.to_bits() {
+            self.last_weight = (share.to_bits(), Fixed::from_f64(share));
         }
-        let delta = idle.plus(run.idle.neg());
-        run.idle = idle;
-        let (line, tariff) = (run.idle_line, run.tariff);
-        self.reweigh(line, tariff, IDLE_PART, delta, 0);
+        self.last_weight.1
     }
 
     /// A Fargate task starts costing money now.
@@ -1430,10 +1484,10 @@ mod tests {
         let web = l.owner("web");
         on_demand_instance(&mut l, 0.192);
         l.task_placed(TaskId(7), InstanceId(0), web, 0.5, mins(30));
-        l.task_stopped(TaskId(7), InstanceId(0), mins(90));
-        // Stopping it again changes nothing.
-        l.task_stopped(TaskId(7), InstanceId(0), mins(100));
+        l.task_stopped(TaskId(7), InstanceId(0), web, 0.5, mins(90));
         l.instance_terminated(InstanceId(0), hours(2));
+        // A stop on an instance no longer billed changes nothing.
+        l.task_stopped(TaskId(7), InstanceId(0), web, 0.5, hours(2));
         let s = l.statement(&[]);
         // Hour 0: web 0.5 × 0.192 × 0.5 h = 0.048; idle 0.192 × 0.5 h +
         // 0.5 × 0.192 × 0.5 h = 0.096 + 0.048 = 0.144. Hour 1 mirrors it.
@@ -1777,9 +1831,10 @@ mod tests {
             quarter(20.0),
             mins(70),
         );
-        // The termination stops the tasks still on the instance.
+        // The tasks stop with the instance, then it terminates.
+        l.task_stopped(TaskId(0), InstanceId(0), z, 0.5, mins(90));
+        l.task_stopped(TaskId(2), InstanceId(0), a, 0.25, mins(90));
         l.instance_terminated(InstanceId(0), mins(90));
-        l.task_stopped(TaskId(0), InstanceId(0), mins(100));
         let s = l.statement(&[]);
         let keys: Vec<_> = rows(&s).iter().map(|r| (r.0, r.1, r.2)).collect();
         assert_eq!(
@@ -1813,7 +1868,7 @@ mod tests {
                 l.task_placed(TaskId(k as u32), InstanceId(0), w, shares[k], mins(10));
             }
             for &k in order.iter().rev() {
-                l.task_stopped(TaskId(k as u32), InstanceId(0), hours(1));
+                l.task_stopped(TaskId(k as u32), InstanceId(0), w, shares[k], hours(1));
             }
             l.statement(&[])
         };
@@ -1824,6 +1879,46 @@ mod tests {
         assert_eq!(a.rows[2].idle_usd, 0.37);
         assert_eq!(a.rows[3].idle_usd, 0.37);
         assert_eq!(a.rows.len(), 4, "{:?}", rows(&a));
+    }
+
+    /// ECS-MODEL B4: the ledger keeps no task of its own; the engine names
+    /// a stopping task's owner and share and stops it once, before its
+    /// instance goes. Debug builds (the tests) catch a caller that does not.
+    #[cfg(debug_assertions)]
+    mod caller_checks {
+        use super::*;
+
+        #[test]
+        #[should_panic(expected = "another owner or share")]
+        fn a_stop_with_another_share_than_placed_b4() {
+            let mut l = Ledger::new(hours(1), None);
+            let w = l.owner("w");
+            on_demand_instance(&mut l, 1.0);
+            l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            l.task_stopped(TaskId(0), InstanceId(0), w, 0.25, mins(10));
+        }
+
+        #[test]
+        #[should_panic(expected = "without being billed there")]
+        fn a_task_stopped_twice_b4() {
+            let mut l = Ledger::new(hours(1), None);
+            let w = l.owner("w");
+            on_demand_instance(&mut l, 1.0);
+            l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            l.task_placed(TaskId(1), InstanceId(0), w, 0.5, SimTime::ZERO);
+            l.task_stopped(TaskId(0), InstanceId(0), w, 0.5, mins(10));
+            l.task_stopped(TaskId(0), InstanceId(0), w, 0.5, mins(20));
+        }
+
+        #[test]
+        #[should_panic(expected = "tasks still billed")]
+        fn an_instance_terminated_under_its_tasks_b1() {
+            let mut l = Ledger::new(hours(1), None);
+            let w = l.owner("w");
+            on_demand_instance(&mut l, 1.0);
+            l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            l.instance_terminated(InstanceId(0), mins(10));
+        }
     }
 
     #[test]
@@ -1863,9 +1958,15 @@ mod tests {
                 if k % 2 == 0 && pieces > 1 {
                     let o = TaskId(1_000_000 + k as u32);
                     l.task_placed(o, InstanceId(0), other, 0.1, t);
-                    l.task_stopped(o, InstanceId(0), SimTime(t.as_millis() + 1_000));
+                    l.task_stopped(o, InstanceId(0), other, 0.1, SimTime(t.as_millis() + 1_000));
                 }
-                l.task_stopped(TaskId(k as u32), InstanceId(0), SimTime((k + 1) * span));
+                l.task_stopped(
+                    TaskId(k as u32),
+                    InstanceId(0),
+                    w,
+                    1.0 / 3.0,
+                    SimTime((k + 1) * span),
+                );
             }
             l.statement(&[])
         };
@@ -1910,10 +2011,10 @@ mod tests {
         let ms = |m: u64| SimTime(m);
         l.task_placed(TaskId(1), InstanceId(0), a, 0.5, mins(59));
         l.task_placed(TaskId(2), InstanceId(0), b, 0.25, ms(3_599_000));
-        l.task_stopped(TaskId(2), InstanceId(0), ms(3_600_001));
+        l.task_stopped(TaskId(2), InstanceId(0), b, 0.25, ms(3_600_001));
         l.task_placed(TaskId(3), InstanceId(0), b, 0.25, ms(3_600_001));
-        l.task_stopped(TaskId(3), InstanceId(0), mins(61));
-        l.task_stopped(TaskId(1), InstanceId(0), mins(61));
+        l.task_stopped(TaskId(3), InstanceId(0), b, 0.25, mins(61));
+        l.task_stopped(TaskId(1), InstanceId(0), a, 0.5, mins(61));
         let s = l.statement(&[]);
         let usd = |h: u32, owner: &str| {
             let r = s.rows.iter().find(|r| r.hour == h && r.owner == owner);

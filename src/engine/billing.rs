@@ -118,25 +118,36 @@ impl Simulation {
     /// B4: task `t`, just placed on its instance, holds its share of it.
     pub(super) fn bill_task_placed(&mut self, t: TaskId) {
         let now = self.queue.now();
-        let task = self.cluster.task(t);
-        let Some(i) = task.instance else { return };
-        let registered = self.cluster.instance(i).registered;
-        let (reservation, last) = (task.reservation, &mut self.billing.last_share);
-        if (last.0, last.1) != (reservation, registered) {
-            *last = (reservation, registered, task_share(reservation, registered));
-        }
-        let share = last.2;
-        let owner = self.billing.owner(task.owner);
+        let Some((i, owner, share)) = self.billed_share(t) else {
+            return;
+        };
         self.billing.ledger.task_placed(t, i, owner, share, now);
     }
 
     /// B2, B4: task `t` has just stopped (on an instance or on Fargate).
     pub(super) fn bill_task_stopped(&mut self, t: TaskId) {
         let now = self.queue.now();
-        match self.cluster.task(t).instance {
-            Some(i) => self.billing.ledger.task_stopped(t, i, now),
+        match self.billed_share(t) {
+            Some((i, owner, share)) => self.billing.ledger.task_stopped(t, i, owner, share, now),
             None => self.billing.ledger.fargate_stopped(t, now),
         }
+    }
+
+    /// B4: the instance task `t` is on, its owner and its share of the
+    /// instance (fixed while it runs there: its reservation and the
+    /// instance's registered resources do not change), or `None` for a
+    /// task on no instance.
+    fn billed_share(&mut self, t: TaskId) -> Option<(InstanceId, OwnerId, f64)> {
+        let task = self.cluster.task(t);
+        let i = task.instance?;
+        let registered = self.cluster.instance(i).registered;
+        let (reservation, last) = (task.reservation, &mut self.billing.last_share);
+        // Most tasks placed and stopped in a row have the same share.
+        if (last.0, last.1) != (reservation, registered) {
+            *last = (reservation, registered, task_share(reservation, registered));
+        }
+        let share = last.2;
+        Some((i, self.billing.owner(task.owner), share))
     }
 
     /// B2: Fargate task `t`, just launched, is billed from its admission.

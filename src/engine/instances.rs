@@ -589,6 +589,7 @@ impl Simulation {
             self.doomed.remove(&t);
             self.cluster
                 .finish_stop(t, crate::model::StopReason::InstanceTerminated, now);
+            self.bill_task_stopped(t);
             match owner {
                 TaskOwner::Service(s) | TaskOwner::Daemon(s) => {
                     self.services[s].killed += 1;
