@@ -415,8 +415,11 @@ struct Tariff {
     lines: Vec<u32>,
 }
 
-/// A running instance.
+/// A running instance: one cache line (64 bytes, aligned so; debug
+/// builds add their check), since a task's placement and stop read it and
+/// instances are many.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct Running {
     tariff: u32,
     capacity: Capacity,
@@ -429,29 +432,34 @@ struct Running {
     /// to check that a stop names a task placed here as it was placed.
     #[cfg(debug_assertions)]
     billed: Vec<(TaskId, u32, Fixed)>,
-    /// The sum of their shares.
+    /// The sum of their shares; its idle fraction, as weighed on its
+    /// idle line, is [`idle_of`] it.
     used: Fixed,
-    /// Its idle fraction as weighed on its idle line.
-    idle: Fixed,
     idle_line: u32,
     cost_line: u32,
     storage_line: Option<u32>,
     usage_line: Option<u32>,
 }
 
+// A release build fails if a running instance outgrows its cache line.
+#[cfg(not(debug_assertions))]
+const _: () = assert!(std::mem::size_of::<Option<Running>>() == 64);
+
 impl Running {
-    /// Its idle fraction, 1 − min(1, Σ shares), anew (exactly, in fixed
-    /// point): its idle line and the change of weight there, if any.
+    /// Adds `delta` to the sum of its shares: its idle line and the change
+    /// of weight there, if any.
     #[inline(always)]
-    fn reweighed_idle(&mut self) -> Option<(u32, Fixed)> {
-        let idle = Fixed((Fixed::ONE.0 - self.used.0).max(0));
-        if idle == self.idle {
-            return None;
-        }
-        let delta = idle.plus(self.idle.neg());
-        self.idle = idle;
-        Some((self.idle_line, delta))
+    fn add_used(&mut self, delta: Fixed) -> Option<(u32, Fixed)> {
+        let before = idle_of(self.used);
+        self.used = self.used.plus(delta);
+        let after = idle_of(self.used);
+        (after != before).then(|| (self.idle_line, after.plus(before.neg())))
     }
+}
+
+/// An instance's idle fraction, 1 − min(1, Σ shares), exactly.
+fn idle_of(used: Fixed) -> Fixed {
+    Fixed((Fixed::ONE.0 - used.0).max(0))
 }
 
 /// A Fargate task billed from admission to stop.
@@ -676,7 +684,6 @@ impl Ledger {
             #[cfg(debug_assertions)]
             billed: Vec::new(),
             used: Fixed::default(),
-            idle: Fixed::ONE,
             idle_line,
             cost_line,
             storage_line,
@@ -699,7 +706,7 @@ impl Ledger {
             run.tasks
         );
         let t = run.tariff;
-        self.reweigh(run.idle_line, t, IDLE_PART, run.idle.neg(), -1);
+        self.reweigh(run.idle_line, t, IDLE_PART, idle_of(run.used).neg(), -1);
         self.reweigh(run.cost_line, t, COMPUTE, Fixed::ONE.neg(), -1);
         if let (Some(l), Some(ebs)) = (run.storage_line, self.ebs) {
             self.reweigh(l, ebs, STORAGE, Fixed::ONE.neg(), -1);
@@ -753,8 +760,7 @@ impl Ledger {
         }
         let _ = task;
         run.tasks += 1;
-        run.used = run.used.plus(weight);
-        let idle = run.reweighed_idle();
+        let idle = run.add_used(weight);
         self.reweigh(line, tariff, COMPUTE, weight, 1);
         if let Some((idle_line, delta)) = idle {
             self.reweigh(idle_line, tariff, IDLE_PART, delta, 0);
@@ -805,9 +811,8 @@ impl Ledger {
         }
         let _ = task;
         run.tasks = tasks;
-        run.used = run.used.plus(weight.neg());
         let tariff = run.tariff;
-        let idle = run.reweighed_idle();
+        let idle = run.add_used(weight.neg());
         self.reweigh(line, tariff, COMPUTE, weight.neg(), -1);
         if let Some((idle_line, delta)) = idle {
             self.reweigh(idle_line, tariff, IDLE_PART, delta, 0);
