@@ -1893,23 +1893,26 @@ mod tests {
     mod caller_checks {
         use super::*;
 
-        #[test]
-        #[should_panic(expected = "another owner or share")]
-        fn a_stop_with_another_share_than_placed_b4() {
+        /// A $1/h instance holding task 0 of owner `w`, share 0.5.
+        fn one_task() -> (Ledger, OwnerId) {
             let mut l = Ledger::new(hours(1), None);
             let w = l.owner("w");
             on_demand_instance(&mut l, 1.0);
             l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            (l, w)
+        }
+
+        #[test]
+        #[should_panic(expected = "another owner or share")]
+        fn a_stop_with_another_share_than_placed_b4() {
+            let (mut l, w) = one_task();
             l.task_stopped(TaskId(0), InstanceId(0), w, 0.25, mins(10));
         }
 
         #[test]
         #[should_panic(expected = "without being billed there")]
         fn a_task_stopped_twice_b4() {
-            let mut l = Ledger::new(hours(1), None);
-            let w = l.owner("w");
-            on_demand_instance(&mut l, 1.0);
-            l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            let (mut l, w) = one_task();
             l.task_placed(TaskId(1), InstanceId(0), w, 0.5, SimTime::ZERO);
             l.task_stopped(TaskId(0), InstanceId(0), w, 0.5, mins(10));
             l.task_stopped(TaskId(0), InstanceId(0), w, 0.5, mins(20));
@@ -1918,10 +1921,7 @@ mod tests {
         #[test]
         #[should_panic(expected = "tasks still billed")]
         fn an_instance_terminated_under_its_tasks_b1() {
-            let mut l = Ledger::new(hours(1), None);
-            let w = l.owner("w");
-            on_demand_instance(&mut l, 1.0);
-            l.task_placed(TaskId(0), InstanceId(0), w, 0.5, SimTime::ZERO);
+            let (mut l, _) = one_task();
             l.instance_terminated(InstanceId(0), mins(10));
         }
     }
