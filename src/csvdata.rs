@@ -66,19 +66,11 @@ impl CsvTable {
             return None;
         }
         let mut lines = text.split('\n').enumerate().filter(|(_, l)| !l.is_empty());
-        // Each record sized for its line, so it is not grown field by field.
-        let record = |line: &str, fields: usize| {
-            let mut r = StringRecord::with_capacity(line.len(), fields);
-            for f in line.split(',') {
-                r.push_field(f.trim());
-            }
-            r
-        };
         let (_, head) = lines.next()?;
-        let headers = record(head, head.matches(',').count() + 1);
+        let headers = plain_record(head, head.matches(',').count() + 1);
         let mut rows = Vec::with_capacity(text.len() / head.len().max(1));
         for (i, line) in lines {
-            let r = record(line, headers.len());
+            let r = plain_record(line, headers.len());
             if r.len() != headers.len() {
                 return None;
             }
@@ -107,6 +99,17 @@ impl CsvTable {
     pub fn rows(&self) -> impl Iterator<Item = (usize, &StringRecord)> {
         self.rows.iter().map(|(l, r)| (*l, r))
     }
+}
+
+/// The fields of one line of a CSV text without quotes, trimmed, as the
+/// `csv` reader (trimming) gives them for such a line; `fields` is the
+/// expected count, to size the record (it is not grown field by field).
+pub fn plain_record(line: &str, fields: usize) -> StringRecord {
+    let mut r = StringRecord::with_capacity(line.len(), fields);
+    for f in line.split(',') {
+        r.push_field(f.trim());
+    }
+    r
 }
 
 /// The header of CSV `text` and its rows whose first field is `key`, as

@@ -10,16 +10,19 @@
 //! - how many `awsvpc`-mode tasks it can host, with or without ENI trunking
 //!   (R4);
 //! - [`Catalog`]: a name → type table, parsed from CSV, with the built-in
-//!   us-east-1 catalogue embedded at compile time ([`Catalog::builtin`]).
+//!   us-east-1 catalogue embedded at compile time ([`Catalog::builtin`]),
+//!   each of its types parsed the first time it is looked up.
 //!
 //! The built-in data is `data/ec2_instance_types_us_east_1.csv`, generated
 //! from AWS's Karpenter provider (EC2 and Pricing APIs); its provenance,
 //! licence and date are in `data/SOURCES.md`.
 //!
 //! This module is plain data plus arithmetic. It must not depend on the
-//! engine, scenario, policy or output modules (only on `crate::text`).
+//! engine, scenario, policy or output modules (only on `crate::text`,
+//! `crate::csvdata` and [`IdMap`]).
 
-use crate::csvdata::{CsvProblem, CsvTable};
+use crate::csvdata::{plain_record, CsvProblem, CsvTable};
+use crate::model::hash::IdMap;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -218,46 +221,203 @@ const BUILTIN_CSV: &str = include_str!("../../data/ec2_instance_types_us_east_1.
 /// guide (see `data/SOURCES.md`).
 const TRUNKING_LIMITS_CSV: &str = include_str!("../../data/ecs_eni_trunking_task_limits.csv");
 
-/// ECS's "task limit with ENI trunking" by type (R4), parsed from a CSV with
-/// columns `instance_type` and `task_limit_with_trunking`. A limit that is
-/// not a positive integer (the guide prints "-2" for i4i.large) means the
-/// type does not support trunking, and is left out, as are types the table
-/// does not list.
-pub fn trunking_task_limits(text: &str) -> Result<BTreeMap<String, u32>, CatalogError> {
-    let table = CsvTable::parse(text)?;
-    let name = table.column("instance_type")?;
-    let limit = table.column("task_limit_with_trunking")?;
-    let mut out = BTreeMap::new();
-    for (line, record) in table.rows() {
-        let ty = record.get(name).unwrap_or("");
-        if ty.is_empty() {
-            return Err(CatalogError::Malformed {
-                line,
-                message: "column `instance_type` is empty".to_string(),
-            });
+/// ECS's "task limit with ENI trunking" by type (R4), in file order, from
+/// a CSV text without quoted fields, with columns `instance_type` and
+/// `task_limit_with_trunking`. A limit that is not a positive integer (the
+/// guide prints "-2" for i4i.large) means the type does not support
+/// trunking, and is left out, as are types the table does not list.
+pub fn trunking_task_limits(text: &str) -> Result<Vec<(&str, u32)>, CatalogError> {
+    let malformed = |line, message: String| CatalogError::Malformed { line, message };
+    if text.contains('"') {
+        return Err(malformed(0, "quoted fields are not read here".into()));
+    }
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header = lines.next().map_or("", |(_, h)| h);
+    let column = |name: &str| {
+        (header.split(',').position(|h| h.trim() == name))
+            .ok_or_else(|| malformed(1, format!("missing column `{name}` in header")))
+    };
+    let (name, limit) = (
+        column("instance_type")?,
+        column("task_limit_with_trunking")?,
+    );
+    let mut out = Vec::new();
+    for (i, record) in lines {
+        let line = i + 1;
+        let (mut ty, mut cell) = ("", "");
+        for (k, field) in record.split(',').enumerate() {
+            if k == name {
+                ty = field.trim();
+            }
+            if k == limit {
+                cell = field.trim();
+            }
         }
-        let cell = record.get(limit).unwrap_or("");
-        let n = cell.parse::<i64>().map_err(|e| CatalogError::Malformed {
-            line,
-            message: format!("column `task_limit_with_trunking`: invalid integer `{cell}`: {e}"),
+        if ty.is_empty() {
+            return Err(malformed(line, "column `instance_type` is empty".into()));
+        }
+        let n = cell.parse::<i64>().map_err(|e| {
+            malformed(
+                line,
+                format!("column `task_limit_with_trunking`: invalid integer `{cell}`: {e}"),
+            )
         })?;
         if let Ok(n) = u32::try_from(n) {
             if n > 0 {
-                out.insert(ty.to_string(), n);
+                out.push((ty, n));
             }
         }
     }
     Ok(out)
 }
 
-/// A table of instance types keyed by name, in name order.
+/// A table of instance types keyed by name, in name order: the types of
+/// a CSV text ([`Catalog::from_csv`]) or of the embedded catalogue
+/// ([`Catalog::builtin`]), plus the types [`inserted`](Catalog::insert),
+/// which replace those of the same name.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    /// The embedded catalogue, when this one starts from it.
+    embedded: Option<&'static Embedded>,
+    /// Types of its own (parsed or inserted), before the embedded ones.
     types: BTreeMap<String, InstanceType>,
+}
+
+/// The embedded catalogue, read as it is asked: the first use indexes its
+/// lines by type name (the first field of each), and each type is parsed,
+/// with its trunking limit and documented memory applied, the first time it
+/// is looked up. A scenario names a few of its 1,363 types; parsing them all
+/// took most of a small run's start-up.
+struct Embedded {
+    columns: Columns,
+    /// (line number, line) of each type, in file order.
+    lines: Vec<(usize, &'static str)>,
+    /// Position in `lines` by type name.
+    by_name: IdMap<&'static str, u32>,
+    /// The parsed types, by position in `lines`.
+    parsed: Vec<OnceLock<InstanceType>>,
+    /// The names in name order, sorted when first asked for.
+    sorted: OnceLock<Vec<&'static str>>,
+    /// ECS's task limits with trunking by type (R4), read at the first
+    /// type parsed.
+    limits: OnceLock<IdMap<&'static str, u32>>,
+}
+
+impl fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parsed = self.parsed.iter().filter(|p| p.get().is_some()).count();
+        write!(
+            f,
+            "Embedded {{ types: {}, parsed: {parsed} }}",
+            self.lines.len()
+        )
+    }
+}
+
+impl Embedded {
+    /// Indexes `BUILTIN_CSV`'s lines by name.
+    ///
+    /// # Panics
+    /// Only if the embedded file is malformed (no header, a bad header, an
+    /// empty or repeated name), which a unit test rules out.
+    fn index() -> Embedded {
+        let mut lines = BUILTIN_CSV.split('\n').enumerate();
+        let header = match lines.next() {
+            Some((_, h)) => plain_record(h, h.matches(',').count() + 1),
+            None => panic!("embedded EC2 catalogue is empty"),
+        };
+        let columns = match Columns::from_headers(&header) {
+            Ok(c) if c.name == 0 => c,
+            Ok(_) => panic!("embedded EC2 catalogue: `instance_type` is not the first column"),
+            Err(e) => panic!("embedded EC2 catalogue is malformed: {e}"),
+        };
+        let lines: Vec<(usize, &'static str)> = lines
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(i, l)| (i + 1, l))
+            .collect();
+        let mut by_name = IdMap::default();
+        by_name.reserve(lines.len());
+        for (position, &(line, text)) in lines.iter().enumerate() {
+            let name = text.split(',').next().unwrap_or("").trim();
+            if name.is_empty() || by_name.insert(name, position as u32).is_some() {
+                panic!("embedded EC2 catalogue is malformed: line {line}: empty or repeated name");
+            }
+        }
+        Embedded {
+            columns,
+            by_name,
+            parsed: lines.iter().map(|_| OnceLock::new()).collect(),
+            lines,
+            sorted: OnceLock::new(),
+            limits: OnceLock::new(),
+        }
+    }
+
+    /// The type names in name order.
+    fn names(&self) -> &[&'static str] {
+        self.sorted.get_or_init(|| {
+            let mut names: Vec<&'static str> = self.by_name.keys().copied().collect();
+            names.sort_unstable();
+            names
+        })
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).map(|&p| p as usize)
+    }
+
+    /// The type at `position` in name order, parsed on first use.
+    fn at(&self, position: usize) -> &InstanceType {
+        self.parsed[position].get_or_init(|| {
+            let (line, text) = self.lines[position];
+            let record = plain_record(text, self.columns.count);
+            let row = Row {
+                record: &record,
+                line,
+            };
+            let parsed = if record.len() == self.columns.count {
+                row.instance_type(&self.columns)
+            } else {
+                Err(row.error(format!(
+                    "{} fields, the header has {}",
+                    record.len(),
+                    self.columns.count
+                )))
+            };
+            let mut t = match parsed {
+                Ok(t) => t,
+                Err(e) => panic!("embedded EC2 catalogue is malformed: {e}"),
+            };
+            let limits =
+                self.limits
+                    .get_or_init(|| match trunking_task_limits(TRUNKING_LIMITS_CSV) {
+                        Ok(l) => l.into_iter().collect(),
+                        Err(e) => panic!("embedded ECS trunking table is malformed: {e}"),
+                    });
+            // R4: ECS supports trunking on the types its guide lists, with
+            // its own limit; a type it does not list has none.
+            t.trunk_task_limit = limits.get(t.name.as_str()).copied().unwrap_or(0);
+            t.trunking = t.trunk_task_limit > 0;
+            if let Some(&(_, _, registered)) = KNOWN_REGISTERED_MEMORY
+                .iter()
+                .find(|(n, _, _)| *n == t.name)
+            {
+                // Overhead relative to the catalogue's nominal figure, so
+                // registration gives the documented value (see the const).
+                t.memory_overhead_mib = Some(t.memory_mib.saturating_sub(registered));
+            }
+            t
+        })
+    }
 }
 
 /// Column indices of the fields the catalogue reads.
 struct Columns {
+    /// Number of columns of the header.
+    count: usize,
     name: usize,
     family: usize,
     vcpu: usize,
@@ -282,6 +442,7 @@ impl Columns {
                 })
         };
         Ok(Columns {
+            count: headers.len(),
             name: find("instance_type")?,
             family: find("family")?,
             vcpu: find("vcpu")?,
@@ -445,54 +606,48 @@ impl Catalog {
     }
 
     /// The embedded us-east-1 catalogue
-    /// (`data/ec2_instance_types_us_east_1.csv`), parsed once, with ECS's
-    /// task limits with trunking (`data/ecs_eni_trunking_task_limits.csv`,
-    /// R4) and the known registered-memory points of the AWS documentation applied as
-    /// `memory_overhead_mib` overrides (ECS-MODEL R2).
+    /// (`data/ec2_instance_types_us_east_1.csv`), with ECS's task limits
+    /// with trunking (`data/ecs_eni_trunking_task_limits.csv`, R4) and the
+    /// known registered-memory points of the AWS documentation applied as
+    /// `memory_overhead_mib` overrides (ECS-MODEL R2). Each type is parsed
+    /// the first time it is looked up; a clone is cheap.
     ///
     /// # Panics
     /// Only if the embedded file is malformed, which a unit test rules out.
     pub fn builtin() -> &'static Catalog {
+        static EMBEDDED: OnceLock<Embedded> = OnceLock::new();
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
-        BUILTIN.get_or_init(|| {
-            let mut catalog = match Catalog::from_csv(BUILTIN_CSV) {
-                Ok(c) => c,
-                Err(e) => panic!("embedded EC2 catalogue is malformed: {e}"),
-            };
-            let limits = match trunking_task_limits(TRUNKING_LIMITS_CSV) {
-                Ok(l) => l,
-                Err(e) => panic!("embedded ECS trunking table is malformed: {e}"),
-            };
-            // R4: ECS supports trunking on the types its guide lists, with
-            // its own limit; a type it does not list has none.
-            for t in catalog.types.values_mut() {
-                t.trunk_task_limit = limits.get(&t.name).copied().unwrap_or(0);
-                t.trunking = t.trunk_task_limit > 0;
-            }
-            for &(name, _documented_nominal, registered) in KNOWN_REGISTERED_MEMORY {
-                if let Some(t) = catalog.types.get_mut(name) {
-                    // Overhead relative to the catalogue's nominal figure, so
-                    // registration gives the documented value (see the const).
-                    t.memory_overhead_mib = Some(t.memory_mib.saturating_sub(registered));
-                }
-            }
-            catalog
+        BUILTIN.get_or_init(|| Catalog {
+            embedded: Some(EMBEDDED.get_or_init(Embedded::index)),
+            types: BTreeMap::new(),
         })
     }
 
     /// The type called `name` (exact, case-sensitive), if known.
     pub fn get(&self, name: &str) -> Option<&InstanceType> {
-        self.types.get(name)
+        self.types.get(name).or_else(|| {
+            let e = self.embedded?;
+            e.position(name).map(|i| e.at(i))
+        })
     }
 
     /// All type names, in name order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.types.keys().map(String::as_str)
+        let mut names: Vec<&str> = self.types.keys().map(String::as_str).collect();
+        if let Some(e) = self.embedded {
+            let own = names.len();
+            names.extend(e.names());
+            if own > 0 {
+                names.sort_unstable();
+                names.dedup();
+            }
+        }
+        names.into_iter()
     }
 
     /// All types, in name order.
     pub fn iter(&self) -> impl Iterator<Item = &InstanceType> {
-        self.types.values()
+        self.names().filter_map(|n| self.get(n))
     }
 
     /// The closest known type name for a mistyped `name`
@@ -509,37 +664,33 @@ impl Catalog {
 
     /// The largest vCPU count of any type (0 when empty).
     pub fn max_vcpu(&self) -> u32 {
-        self.types.values().map(|t| t.vcpu).max().unwrap_or(0)
+        self.iter().map(|t| t.vcpu).max().unwrap_or(0)
     }
 
     /// The largest nominal memory (MiB) of any type (0 when empty).
     pub fn max_memory_mib(&self) -> u32 {
-        self.types.values().map(|t| t.memory_mib).max().unwrap_or(0)
+        self.iter().map(|t| t.memory_mib).max().unwrap_or(0)
     }
 
     /// The largest ENI count of any type (0 when empty).
     pub fn max_enis(&self) -> u32 {
-        self.types.values().map(|t| t.max_enis).max().unwrap_or(0)
+        self.iter().map(|t| t.max_enis).max().unwrap_or(0)
     }
 
     /// The largest awsvpc task limit with ENI trunking of any type (R4; 0
     /// when empty).
     pub fn max_trunk_task_limit(&self) -> u32 {
-        self.types
-            .values()
-            .map(|t| t.trunk_task_limit)
-            .max()
-            .unwrap_or(0)
+        self.iter().map(|t| t.trunk_task_limit).max().unwrap_or(0)
     }
 
     /// Number of types.
     pub fn len(&self) -> usize {
-        self.types.len()
+        self.names().count()
     }
 
     /// Whether the catalogue has no types.
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty()
+        self.types.is_empty() && self.embedded.is_none_or(|e| e.lines.is_empty())
     }
 }
 
@@ -783,10 +934,7 @@ a.large,12
 b.large,-2
 ",
         );
-        assert_eq!(
-            ok.ok().map(|m| m.into_iter().collect::<Vec<_>>()),
-            Some(vec![("a.large".to_string(), 12)])
-        );
+        assert_eq!(ok.ok(), Some(vec![("a.large", 12)]));
     }
 
     #[test]
@@ -949,6 +1097,75 @@ b.large,-2
             Some(7692)
         );
         // The built-in catalogue is unaffected.
+        assert_eq!(builtin_type("m6i.large").memory_overhead_mib, None);
+    }
+
+    #[test]
+    fn builtin_types_parsed_on_demand_equal_the_whole_file_parsed() {
+        // The embedded catalogue parses each type when it is looked up; the
+        // result is the whole file parsed at once, with ECS's trunking
+        // limits (R4) and the documented registered memory (R2) applied.
+        let mut eager = match Catalog::from_csv(BUILTIN_CSV) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let limits: BTreeMap<&str, u32> = trunking_task_limits(TRUNKING_LIMITS_CSV)
+            .expect("trunking table")
+            .into_iter()
+            .collect();
+        for t in eager.types.values_mut() {
+            t.trunk_task_limit = limits.get(t.name.as_str()).copied().unwrap_or(0);
+            t.trunking = t.trunk_task_limit > 0;
+        }
+        for &(name, _, registered) in KNOWN_REGISTERED_MEMORY {
+            let t = eager.types.get_mut(name).expect("documented type");
+            t.memory_overhead_mib = Some(t.memory_mib - registered);
+        }
+        let lazy: Vec<&InstanceType> = Catalog::builtin().iter().collect();
+        let eager: Vec<&InstanceType> = eager.iter().collect();
+        assert_eq!(lazy.len(), 1363);
+        assert_eq!(lazy, eager);
+    }
+
+    #[test]
+    fn a_lookup_parses_only_the_type_asked_for() {
+        let e = Embedded::index();
+        assert_eq!(e.lines.len(), 1363);
+        assert_eq!(format!("{e:?}"), "Embedded { types: 1363, parsed: 0 }");
+        let i = e.position("c5.large").expect("c5.large");
+        // R4: ECS's limit with trunking, 10 for c5.large.
+        assert_eq!(e.at(i).trunk_task_limit, 10);
+        assert_eq!(e.at(i).name, "c5.large");
+        assert!(e.position("c5.LARGE").is_none());
+        assert_eq!(format!("{e:?}"), "Embedded { types: 1363, parsed: 1 }");
+        // Its line in the file.
+        let (line, text) = e.lines[i];
+        assert_eq!(BUILTIN_CSV.lines().nth(line - 1), Some(text));
+    }
+
+    #[test]
+    fn inserted_types_come_before_the_builtin_ones_of_that_name() {
+        let mut catalog = Catalog::builtin().clone();
+        let n = catalog.len();
+        let mut big = builtin_type("m6i.large").clone();
+        big.memory_overhead_mib = Some(500);
+        catalog.insert(big);
+        let mut custom = builtin_type("m6i.large").clone();
+        custom.name = "zz.custom".into();
+        custom.vcpu = 2000;
+        catalog.insert(custom);
+        // One new name; the replaced one counted once, in name order.
+        assert_eq!(catalog.len(), n + 1);
+        let names: Vec<&str> = catalog.names().collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(names.last(), Some(&"zz.custom"));
+        assert_eq!(
+            catalog.get("m6i.large").and_then(|t| t.memory_overhead_mib),
+            Some(500)
+        );
+        assert_eq!(catalog.max_vcpu(), 2000);
+        assert_eq!(Catalog::builtin().max_vcpu(), 896);
+        assert_eq!(catalog.suggest("zz.custon"), Some("zz.custom"));
         assert_eq!(builtin_type("m6i.large").memory_overhead_mib, None);
     }
 
