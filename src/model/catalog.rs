@@ -304,6 +304,8 @@ struct Embedded {
     /// ECS's task limits with trunking by type (R4), read at the first
     /// type parsed.
     limits: OnceLock<IdMap<&'static str, u32>>,
+    /// The largest vCPU, memory, ENIs and trunking limit of its types.
+    largest: OnceLock<[u32; 4]>,
 }
 
 impl fmt::Debug for Embedded {
@@ -353,6 +355,7 @@ impl Embedded {
             lines,
             sorted: OnceLock::new(),
             limits: OnceLock::new(),
+            largest: OnceLock::new(),
         }
     }
 
@@ -664,23 +667,43 @@ impl Catalog {
 
     /// The largest vCPU count of any type (0 when empty).
     pub fn max_vcpu(&self) -> u32 {
-        self.iter().map(|t| t.vcpu).max().unwrap_or(0)
+        self.largest()[0]
     }
 
     /// The largest nominal memory (MiB) of any type (0 when empty).
     pub fn max_memory_mib(&self) -> u32 {
-        self.iter().map(|t| t.memory_mib).max().unwrap_or(0)
+        self.largest()[1]
     }
 
     /// The largest ENI count of any type (0 when empty).
     pub fn max_enis(&self) -> u32 {
-        self.iter().map(|t| t.max_enis).max().unwrap_or(0)
+        self.largest()[2]
     }
 
     /// The largest awsvpc task limit with ENI trunking of any type (R4; 0
     /// when empty).
     pub fn max_trunk_task_limit(&self) -> u32 {
-        self.iter().map(|t| t.trunk_task_limit).max().unwrap_or(0)
+        self.largest()[3]
+    }
+
+    /// The largest vCPU, memory, ENIs and trunking limit of its types; for
+    /// the built-in catalogue alone (a custom type's bounds, checked for
+    /// each), computed once.
+    fn largest(&self) -> [u32; 4] {
+        let compute = || {
+            self.iter().fold([0; 4], |m, t| {
+                [
+                    m[0].max(t.vcpu),
+                    m[1].max(t.memory_mib),
+                    m[2].max(t.max_enis),
+                    m[3].max(t.trunk_task_limit),
+                ]
+            })
+        };
+        match self.embedded {
+            Some(e) if self.types.is_empty() => *e.largest.get_or_init(compute),
+            _ => compute(),
+        }
     }
 
     /// Number of types.
@@ -1165,6 +1188,13 @@ b.large,-2
         );
         assert_eq!(catalog.max_vcpu(), 2000);
         assert_eq!(Catalog::builtin().max_vcpu(), 896);
+        // The only 32 TiB type made small: the bounds are those of the
+        // types as they now are.
+        let mut small = builtin_type("u7in-32tb.224xlarge").clone();
+        small.memory_mib = 1024;
+        catalog.insert(small);
+        assert!(catalog.max_memory_mib() < 32 * 1024 * 1024);
+        assert_eq!(Catalog::builtin().max_memory_mib(), 32 * 1024 * 1024);
         assert_eq!(catalog.suggest("zz.custon"), Some("zz.custom"));
         assert_eq!(builtin_type("m6i.large").memory_overhead_mib, None);
     }
