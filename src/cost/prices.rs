@@ -208,7 +208,23 @@ impl PriceBook {
     /// eu-west-1 have ARM, Windows and storage prices); asking
     /// [`fargate_rates`](PriceBook::fargate_rates) for them is an error.
     pub fn builtin(region: &str) -> Result<PriceBook, PriceError> {
-        PriceBook::for_region(builtin_table(), region)
+        // A scenario is in one region: only its rows are parsed (the unit
+        // tests check the whole embedded table, which an unknown region's
+        // message lists).
+        let header = BUILTIN_CSV.split_once('\n').map_or("", |(h, _)| h);
+        let mut text = format!("{header}\n");
+        for file in [BUILTIN_CSV, ADDITIONS_CSV] {
+            for line in file.lines().skip(1) {
+                if line.split(',').next() == Some(region) {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+        if text.len() == header.len() + 1 {
+            return PriceBook::for_region(builtin_table(), region);
+        }
+        PriceBook::from_csv(&text, region)
     }
 
     /// A book for `region` with no Fargate rate at all (a region the data
@@ -537,6 +553,22 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn a_region_read_alone_has_the_prices_of_the_whole_table() {
+        // B1, B2: the rows of one region, parsed on their own, give the
+        // book the whole table gives, for every region of the data.
+        for region in PriceBook::builtin_regions() {
+            let whole = PriceBook::for_region(builtin_table(), region);
+            assert_eq!(PriceBook::builtin(region).ok(), whole.ok(), "{region}");
+        }
+        assert_eq!(
+            PriceBook::builtin("ap-northeast-2").ok().and_then(
+                |b| b.fargate_rate(FargatePlatform::LinuxArm64, FargateDimension::VcpuHour)
+            ),
+            Some(0.03725)
+        );
     }
 
     #[test]
