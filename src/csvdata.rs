@@ -134,21 +134,39 @@ pub fn rows_of(text: &str, column: &str, key: &str) -> String {
     out
 }
 
+/// The lines of CSV `text` after its header that start with `prefix`
+/// (e.g. `"ap-northeast-2,m5.large,"`), found by a binary search: `text`'s
+/// rows must be sorted as byte strings (as the embedded per-region files
+/// are, which their unit tests check). Empty when no line starts so.
+pub fn lines_starting<'t>(text: &'t str, prefix: &str) -> &'t str {
+    let body = text.find('\n').map_or("", |i| &text[i + 1..]);
+    let from = first_line_where(body, |l| l < prefix);
+    let to = first_line_where(body, |l| l < prefix || l.starts_with(prefix));
+    &body[from..to.max(from)]
+}
+
 /// The start of the first line of `body` (lines sorted by their first
 /// field) whose first field does not satisfy `before`; `body.len()` if all do.
 fn first_line(body: &str, before: impl Fn(&str) -> bool) -> usize {
-    let key = |start: usize| body[start..].split([',', '\n']).next().unwrap_or("");
+    first_line_where(body, |l| before(l.split(',').next().unwrap_or("")))
+}
+
+/// The start of the first line of `body` (without its line end) that does
+/// not satisfy `before`, which holds for a leading run of the lines only;
+/// `body.len()` if all do.
+fn first_line_where(body: &str, before: impl Fn(&str) -> bool) -> usize {
     let end_of_line = |start: usize| {
         body[start..]
             .find('\n')
             .map_or(body.len(), |i| start + i + 1)
     };
+    let line = |start: usize| body[start..end_of_line(start)].trim_end_matches('\n');
     // `lo` is always a line start; the answer is in `lo..=hi`.
     let (mut lo, mut hi) = (0, body.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let start = body[..mid].rfind('\n').map_or(0, |i| i + 1).max(lo);
-        if before(key(start)) {
+        if before(line(start)) {
             lo = end_of_line(start);
         } else {
             hi = start;
@@ -291,6 +309,20 @@ mod tests {
             let plain = CsvTable::parse_plain(text).expect("plain");
             assert_eq!(Ok(as_parsed(&plain)), by_reader(text));
         }
+    }
+
+    #[test]
+    fn lines_starting_a_prefix_are_found_by_binary_search() {
+        let text = "region,type,usd\na,m5.large,1\na,m5.large2,2\nb,c5.large,3\nb,m5.large,4";
+        assert_eq!(lines_starting(text, "a,m5.large,"), "a,m5.large,1\n");
+        assert_eq!(lines_starting(text, "a,m5.large"), "a,m5.large,1\na,m5.large2,2\n");
+        assert_eq!(lines_starting(text, "b,"), "b,c5.large,3\nb,m5.large,4");
+        assert_eq!(lines_starting(text, "b,m5.large,"), "b,m5.large,4");
+        for absent in ["0", "a,c5", "a,m5.large3,", "c,", "b,m5.large,5"] {
+            assert_eq!(lines_starting(text, absent), "", "{absent}");
+        }
+        assert_eq!(lines_starting("region,type,usd\n", "a,"), "");
+        assert_eq!(lines_starting("", "a,"), "");
     }
 
     #[test]

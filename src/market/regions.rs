@@ -15,9 +15,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use crate::csvdata::rows_of;
+use crate::csvdata::lines_starting;
 
 use crate::csvdata::{CsvProblem, CsvTable};
 use crate::model::catalog;
@@ -226,6 +226,20 @@ fn number(text: &str, line: usize, column: &str) -> Result<f64, CsvProblem> {
         })
 }
 
+/// The price in the last field of `row` (one line of an embedded table),
+/// `None` for no row.
+fn last_number(row: &str, file: &str) -> Option<f64> {
+    let row = row.trim_end_matches('\n');
+    if row.is_empty() {
+        return None;
+    }
+    let cell = row.rsplit(',').next().unwrap_or("");
+    match number(cell, 0, "usd_per_hour") {
+        Ok(p) if !row.contains('\n') => Some(p),
+        _ => panic!("embedded {file} is malformed at `{row}` (see its unit test)"),
+    }
+}
+
 impl RegionalPrices {
     /// The embedded tables.
     pub fn builtin() -> &'static RegionalPrices {
@@ -236,33 +250,31 @@ impl RegionalPrices {
         })
     }
 
-    /// The embedded prices of `region` only, or `None` if the tables have
-    /// none. Each region is parsed the first time it is asked for, from its
-    /// own rows only (the tables are sorted by region): a scenario pays for
-    /// the region it uses, not for all of them.
+    /// The embedded on-demand Linux price of `instance_type` in `region`,
+    /// USD per hour, or `None` when the type is not offered there: its one
+    /// row, found by a binary search (the table is sorted), is all that is
+    /// parsed.
     ///
     /// # Panics
-    /// Only if the embedded files are malformed, which a unit test rules out.
-    pub fn builtin_region(region: &str) -> Option<&'static RegionPrices> {
-        type Parsed = BTreeMap<String, Option<&'static RegionPrices>>;
-        static PARSED: OnceLock<Mutex<Parsed>> = OnceLock::new();
-        let parsed = PARSED.get_or_init(Default::default);
-        let mut parsed = parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(&found) = parsed.get(region) {
-            return found;
-        }
-        let mut prices = RegionalPrices::parse(
-            &rows_of(ONDEMAND_CSV, "region", region),
-            &rows_of(COMMITMENT_CSV, "region", region),
+    /// Only if the embedded file is malformed, which a unit test rules out.
+    pub fn builtin_on_demand(region: &str, instance_type: &str) -> Option<f64> {
+        let row = lines_starting(ONDEMAND_CSV, &format!("{region},{instance_type},"));
+        last_number(row, "data/ec2_ondemand_prices_by_region.csv")
+    }
+
+    /// The embedded effective hourly rate of a standard, all-upfront
+    /// Reserved Instance of `instance_type` for `term` in `region`, as
+    /// [`RegionPrices::reserved`] gives it, read from its one row.
+    ///
+    /// # Panics
+    /// Only if the embedded file is malformed, which a unit test rules out.
+    pub fn builtin_reserved(region: &str, instance_type: &str, term: Term) -> Option<f64> {
+        let prefix =
+            format!("{region},{instance_type},standard_reserved_instance,{term},all_upfront,");
+        last_number(
+            lines_starting(COMMITMENT_CSV, &prefix),
+            "data/ec2_commitment_rates_by_region.csv",
         )
-        .expect("embedded regional EC2 price data is malformed (see its unit test)");
-        // At most one leaked table per region of the data.
-        let found = prices
-            .regions
-            .remove(region)
-            .map(|p| &*Box::leak(Box::new(p)));
-        parsed.insert(region.to_string(), found);
-        found
     }
 
     /// Parses the two tables: `region,instance_type,usd_per_hour` and
@@ -349,21 +361,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_region_parsed_alone_has_exactly_that_regions_prices() {
+    fn a_price_read_from_its_row_is_the_price_of_the_whole_table() {
+        // Every on-demand price and RI rate of every region, read from its
+        // one row, is the one the whole tables give; absent types and
+        // regions have none.
         let all = RegionalPrices::builtin();
-        for region in all.regions.keys() {
-            let one = RegionalPrices::builtin_region(region).expect(region);
-            assert_eq!(Some(one), all.region(region), "{region}");
+        let mut checked = 0;
+        for (region, prices) in &all.regions {
+            for ty in prices.types() {
+                assert_eq!(
+                    RegionalPrices::builtin_on_demand(region, ty),
+                    prices.on_demand(ty),
+                    "{region} {ty}"
+                );
+                for term in Term::ALL {
+                    assert_eq!(
+                        RegionalPrices::builtin_reserved(region, ty, term),
+                        prices.reserved(ty, term),
+                        "{region} {ty} {term}"
+                    );
+                }
+                checked += 1;
+            }
         }
-        assert!(RegionalPrices::builtin_region("mars-north-1").is_none());
-        // The binary search needs both tables sorted by region.
+        assert!(checked > 10_000, "{checked}");
+        assert_eq!(
+            RegionalPrices::builtin_on_demand("ap-northeast-2", "a1.large"),
+            None
+        );
+        assert_eq!(
+            RegionalPrices::builtin_on_demand("mars-north-1", "m5.large"),
+            None
+        );
+        // A type whose name is the start of another's.
+        assert_eq!(
+            RegionalPrices::builtin_on_demand("us-east-1", "m5.larg"),
+            None
+        );
+        assert_eq!(
+            RegionalPrices::builtin_reserved("ap-northeast-2", "m5.large", Term::ThreeYear),
+            Some(0.044368)
+        );
+        // The binary search needs each table's lines sorted as bytes.
         for text in [ONDEMAND_CSV, COMMITMENT_CSV] {
-            let regions: Vec<&str> = text
-                .lines()
-                .skip(1)
-                .map(|l| l.split(',').next().unwrap())
-                .collect();
-            assert!(regions.windows(2).all(|w| w[0] <= w[1]), "sorted by region");
+            let lines: Vec<&str> = text.lines().skip(1).collect();
+            assert!(lines.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
             assert!(text.starts_with("region,") && !text.contains('"'));
         }
     }

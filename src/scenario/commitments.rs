@@ -120,7 +120,7 @@ fn on_demand(region: &str, ty: &str, catalog: &Catalog) -> Option<f64> {
             return Some(p);
         }
     }
-    RegionalPrices::builtin_region(region).and_then(|p| p.on_demand(ty))
+    RegionalPrices::builtin_on_demand(region, ty)
 }
 
 fn reserved(
@@ -175,7 +175,7 @@ fn reserved(
             return None;
         }
         Some(x) => x,
-        None => match RegionalPrices::builtin_region(&region).and_then(|p| p.reserved(&ty, term)) {
+        None => match RegionalPrices::builtin_reserved(&region, &ty, term) {
             Some(x) => x,
             None => {
                 r.err(

@@ -185,7 +185,7 @@ fn regional_price(
     if c.region == DEFAULT_REGION || priced.contains(&ty.name) {
         return ty.ondemand_usd_per_hour.unwrap_or(0.0);
     }
-    match RegionalPrices::builtin_region(&c.region).and_then(|p| p.on_demand(&ty.name)) {
+    match RegionalPrices::builtin_on_demand(&c.region, &ty.name) {
         Some(p) => p,
         None => {
             r.err(
