@@ -315,7 +315,10 @@ mod tests {
     fn lines_starting_a_prefix_are_found_by_binary_search() {
         let text = "region,type,usd\na,m5.large,1\na,m5.large2,2\nb,c5.large,3\nb,m5.large,4";
         assert_eq!(lines_starting(text, "a,m5.large,"), "a,m5.large,1\n");
-        assert_eq!(lines_starting(text, "a,m5.large"), "a,m5.large,1\na,m5.large2,2\n");
+        assert_eq!(
+            lines_starting(text, "a,m5.large"),
+            "a,m5.large,1\na,m5.large2,2\n"
+        );
         assert_eq!(lines_starting(text, "b,"), "b,c5.large,3\nb,m5.large,4");
         assert_eq!(lines_starting(text, "b,m5.large,"), "b,m5.large,4");
         for absent in ["0", "a,c5", "a,m5.large3,", "c,", "b,m5.large,5"] {
