@@ -213,15 +213,17 @@ impl PriceBook {
         // message lists).
         let header = BUILTIN_CSV.split_once('\n').map_or("", |(h, _)| h);
         let mut text = format!("{header}\n");
+        let mut found = false;
         for file in [BUILTIN_CSV, ADDITIONS_CSV] {
             for line in file.lines().skip(1) {
                 if line.split(',').next() == Some(region) {
                     text.push_str(line);
                     text.push('\n');
+                    found = true;
                 }
             }
         }
-        if text.len() == header.len() + 1 {
+        if !found {
             return PriceBook::for_region(builtin_table(), region);
         }
         PriceBook::from_csv(&text, region)

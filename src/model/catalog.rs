@@ -372,7 +372,7 @@ impl Embedded {
         self.by_name.get(name).map(|&p| p as usize)
     }
 
-    /// The type at `position` in name order, parsed on first use.
+    /// The type at `position` in `lines` (file order), parsed on first use.
     fn at(&self, position: usize) -> &InstanceType {
         self.parsed[position].get_or_init(|| {
             let (line, text) = self.lines[position];
