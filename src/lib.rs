@@ -58,7 +58,7 @@
 //!
 //! ```text
 //! sweep file --sweep--> runs (overrides via scenario, seed per replication)
-//!            --engine (rayon)--> runs/<id>.json --> runs.csv, aggregate.csv
+//!            --engine (rayon)--> runs/*.jsonl (run log) --> runs.csv, aggregate.csv
 //! ```
 //!
 //! Dependencies point one way: `sweep, scenario, output -> engine ->
@@ -82,7 +82,7 @@
 //! order. Wall-clock timings are kept out of the deterministic files.
 //! A sweep's tables are byte-identical whatever the number of threads,
 //! shards or interruptions: run seeds depend on the sweep seed and the
-//! replication index only, and the tables are built from the run files in
+//! replication index only, and the tables and the run log are written in
 //! run order once all runs are done.
 //!
 //! The behaviour modelled is specified rule by rule in ECS-MODEL (rule ids

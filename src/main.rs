@@ -917,15 +917,15 @@ fn run_optimize(
     Ok(())
 }
 
-/// Run files of the sweep in progress that are on disk, and runs it is
+/// Runs of the sweep in progress kept in its run log, and runs it is
 /// responsible for (`usize::MAX` before it starts).
 static KEPT: AtomicUsize = AtomicUsize::new(0);
 static SELECTED: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 /// On SIGINT or SIGTERM during a sweep: say how many runs are kept in `dir`
 /// and that `--resume` continues, and exit with 128 + the signal (130, 143).
-/// Every kept run file is whole (each is renamed into place when written);
-/// temporary files of the runs cut short are removed by the next sweep.
+/// Every kept run is whole in the run log (a run counts once its line is
+/// synced); a line cut short by the exit is skipped by the next sweep.
 #[cfg(unix)]
 fn on_interrupt(dir: &Path, bar: ProgressBar) {
     use signal_hook::consts::{SIGINT, SIGTERM};

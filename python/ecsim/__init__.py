@@ -247,7 +247,7 @@ class SweepResult:
         self._tables: Optional[Dict[str, Any]] = None
 
     def _load(self) -> Dict[str, Any]:
-        # Built on first access, from the run files (the columns the tables
+        # Built on first access, from the run log (the columns the tables
         # are written from), not from the CSV text.
         if self._tables is None:
             from . import _frames

@@ -307,7 +307,8 @@ impl PySweep {
     }
 
     /// Simulates the runs with these indexes and returns the text of each
-    /// run file (`runs/<id>.json`), in the order given; the GIL is released.
+    /// run record (a line of `runs/runs.jsonl`), in the order given; the GIL
+    /// is released.
     fn records(&self, py: Python<'_>, indexes: Vec<usize>) -> PyResult<Vec<String>> {
         let sw = self.inner.clone();
         py.allow_threads(move || {
@@ -423,8 +424,8 @@ impl PySession {
         self.with(|s| Ok(s.skipped()))
     }
 
-    /// Checks and writes one run file's text (from `Sweep.records`);
-    /// returns the run's index.
+    /// Checks one run record's text (from `Sweep.records`) and appends it
+    /// to the run log, synced; returns the run's index.
     fn store(&self, py: Python<'_>, text: String) -> PyResult<usize> {
         self.with(|s| {
             py.allow_threads(|| s.store(&text).map(|r| r.index))
@@ -432,45 +433,21 @@ impl PySession {
         })
     }
 
-    /// Checks and writes the run files of a batch, several at once (each
-    /// file is written and synced on its own, as `ecsim sweep`'s threads
+    /// Checks the run records of a batch and appends them to the run log
+    /// with one write and one sync (none of them unless all are runs to
     /// do); returns the runs' indexes in the order given.
     fn store_many(&self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<usize>> {
         self.with(|s| {
             py.allow_threads(|| {
-                let threads = texts.len().clamp(1, 4);
-                let chunk = texts.len().div_ceil(threads).max(1);
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = texts
-                        .chunks(chunk)
-                        .map(|part| {
-                            scope.spawn(move || {
-                                part.iter()
-                                    .map(|t| s.store(t).map(|r| r.index))
-                                    .collect::<Result<Vec<usize>, SweepError>>()
-                            })
-                        })
-                        .collect();
-                    let mut out = Vec::with_capacity(texts.len());
-                    for h in handles {
-                        match h.join() {
-                            Ok(part) => out.extend(part?),
-                            Err(_) => {
-                                return Err(SweepError::Folder {
-                                    path: s.dir().to_path_buf(),
-                                    message: "a thread storing run files panicked".into(),
-                                })
-                            }
-                        }
-                    }
-                    Ok(out)
-                })
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                s.store_many(&texts)
+                    .map(|runs| runs.iter().map(|r| r.index).collect())
             })
             .map_err(sweep_err)
         })
     }
 
-    /// Writes the tables and the manifest from the run files and releases
+    /// Writes the run log whole, the tables and the manifest, and releases
     /// the folder; returns the report.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let session = self
@@ -485,8 +462,8 @@ impl PySession {
         report_dict(py, &report)
     }
 
-    /// Releases the folder's lock without writing the tables (the run files
-    /// stored stay: resume later).
+    /// Releases the folder's lock without writing the tables (the runs
+    /// stored stay in the run log: resume later).
     fn close(&self) -> PyResult<()> {
         if let Ok(mut g) = self.inner.lock() {
             g.take();
@@ -531,36 +508,7 @@ fn sweep_tables<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyDic
 }
 
 fn read_records(dir: &Path) -> Result<(sweep::Manifest, Vec<RunRecord>), String> {
-    let manifest = sweep::read_manifest(dir)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}: no sweep.json: not a sweep folder", dir.display()))?;
-    let shard = manifest
-        .shard
-        .as_deref()
-        .map(Shard::parse)
-        .transpose()
-        .map_err(|e| e.to_string())?;
-    let mut records = Vec::new();
-    for i in 0..manifest.total_runs {
-        if shard.is_some_and(|s| !s.contains(i)) {
-            continue;
-        }
-        let id = sweep::run_id(i, manifest.total_runs);
-        let path = dir.join("runs").join(format!("{id}.json"));
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let rec: RunRecord = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a run file ({e})", path.display()))?;
-        if rec.sweep != manifest.sweep || rec.run_index != i {
-            return Err(format!(
-                "{}: is not run {id} of sweep {}",
-                path.display(),
-                manifest.sweep
-            ));
-        }
-        records.push(rec);
-    }
-    Ok((manifest, records))
+    sweep::read_records(dir).map_err(|e| e.to_string())
 }
 
 /// Variants run side by side, not yet written.

@@ -6,6 +6,7 @@ else a Ray started in-process with two CPUs.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -55,9 +56,12 @@ def test_a_ray_sweep_resumes_what_is_missing(tmp_path, cli, cluster):
     run_cli(cli, "sweep", str(f), "--out", str(tmp_path / "cli"))
     out = tmp_path / "ray"
     ecsim.ray.sweep(f, out)
-    # Lose three run files and the tables: a resumed sweep runs exactly those.
-    for name in ("r0001.json", "r0004.json", "r0007.json"):
-        (out / "runs" / name).unlink()
+    # Lose three runs of the run log and the tables: a resumed sweep runs
+    # exactly those.
+    log = out / "runs" / "runs.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    lost = {1, 4, 7}
+    log.write_text("".join(l for l in lines if json.loads(l)["run_index"] not in lost))
     (out / "runs.csv").unlink()
     r = ecsim.ray.sweep(f, out, resume=True)
     assert (r.report["ran"], r.report["skipped"]) == (3, 5)

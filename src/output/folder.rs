@@ -16,8 +16,8 @@
 //!    renamed aside to `.NAME.ecsim-old-PID-N`, the new folder renamed to
 //!    `DIR`, and the old one removed.
 //!
-//! A sweep writes its run files into `DIR/runs/` as it goes (each one
-//! whole, see `sweep::store`), before its tables are staged: the staged
+//! A sweep appends its finished runs to the run log in `DIR/runs/` as it
+//! goes (each line whole once synced, see `sweep::runlog`), before its tables are staged: the staged
 //! folder has no `runs/`, and the swap moves the old folder's `runs/` into
 //! the new one (one rename, whatever the number of runs) before removing
 //! the old folder. A result that has a `runs/` of its own (a merge) drops
@@ -76,7 +76,7 @@ pub const RUN_FILES: [&str; 8] = [
 ];
 
 /// Folders of a result that a new result without one of that name takes
-/// over from the old folder at the swap: a sweep's run files, written in
+/// over from the old folder at the swap: a sweep's run log, written in
 /// place while it runs (see the module docs).
 const CARRIED: [&str; 1] = ["runs"];
 
@@ -692,7 +692,7 @@ mod tests {
     }
 
     /// A sweep's staged folder holds its tables only; the swap takes the
-    /// run files over with the `runs/` folder they were written into.
+    /// run log over with the `runs/` folder it was written into.
     #[test]
     fn a_sweep_swap_carries_the_runs_folder_over() {
         let tmp = tempfile::tempdir().unwrap();

@@ -31,7 +31,7 @@ pub enum SweepError {
         /// What is wrong.
         message: String,
     },
-    /// An output folder holds files of another sweep, or a run file is
+    /// An output folder holds runs of another sweep, or a run record is
     /// unreadable, or shards do not add up to one sweep.
     #[error("{path}: {message}")]
     Folder {

@@ -4,7 +4,7 @@
 //! and merged back; interrupted sweeps resumed.
 //!
 //! It owns the sweep file ([`mod@file`]), the expansion into runs and their
-//! seeds (here), the output folder and its run files ([`store`]) and the
+//! seeds (here), the output folder ([`store`]) and its run log ([`runlog`]), the
 //! tables ([`table`]). It builds each run's scenario through the scenario
 //! module's override machinery (the same paths as `--set`), runs it with
 //! the engine and writes with `output::write_atomic`. It must not depend on
@@ -25,6 +25,7 @@
 
 pub mod error;
 pub mod file;
+pub mod runlog;
 pub mod store;
 pub mod table;
 
@@ -35,8 +36,8 @@ use toml::Table;
 pub use error::SweepError;
 pub use file::{Axis, SweepDef};
 pub use store::{
-    merge, open, read_manifest, run, run_record, Manifest, Options, Progress, Report, RunRecord,
-    Session, Shard,
+    merge, open, read_manifest, read_records, run, run_record, Manifest, Options, Progress, Report,
+    RunRecord, Session, Shard,
 };
 
 use crate::engine::SimSpec;

@@ -2,35 +2,39 @@
 //!
 //! ```text
 //! DIR/sweep.json        manifest: name, fingerprint, run count, shard, parameter columns
-//! DIR/runs/r0007.json   one file per finished run: its identity, parameters and summary
+//! DIR/runs/runs.jsonl   the run log: one line per finished run, its identity, parameters and summary
 //! DIR/runs.csv          one row per run of the folder's sweep or shard, in sweep order
 //! DIR/aggregate.csv     one row per combination (whole sweeps only, not shards)
 //! ```
 //!
-//! Each run file is written atomically (temporary file, synced, then renamed)
-//! into `DIR/runs/` in place within moments of its run's end (the files of runs
-//! that end together are synced as one batch, see `Committer`), so killing a
+//! Each finished run is appended to the run log (`runlog`) within moments
+//! of its end: the runs that end together are appended and synced as one
+//! batch (see `Committer`), and only a synced line counts, so killing a
 //! sweep keeps every finished run but the last few; `resume` skips the runs
-//! whose file is there and belongs to this sweep. The tables are built from the
-//! run files' texts, whoever wrote them, so a fresh, resumed or merged sweep
-//! gives the same bytes: the texts this process wrote are parsed as they are
-//! written (the same parse as reading the file back, not read back) and kept
-//! reduced to the numbers the tables need ([`table::Row`]), the runs skipped
-//! on `resume` are read from disk and checked again. The tables and the
-//! manifest are written all-or-nothing at the end: a new folder is staged
-//! beside `DIR` with them and renamed into place, taking `DIR/runs/` over
-//! with one rename (`output::folder`), so a folder never shows the tables of one sweep beside
-//! those of another: until then a previous result's manifest and tables stay as
-//! they were (a new folder gets its manifest at the start, so `merge` can tell
-//! an unfinished shard). A folder holding files of another sweep (another
-//! fingerprint) is refused, never mixed. A folder is written by one process at
-//! a time (a second one is refused with a message): give each shard its own
-//! folder.
+//! whose line is there and belongs to this sweep. While a sweep runs, its
+//! lines go to a part of the log of its own, in the order the runs end;
+//! when it finishes, the log is written again whole in run order, so the
+//! folder is the same whatever the number of jobs. The tables are built
+//! from the records' texts, whoever wrote them, so a fresh, resumed or
+//! merged sweep gives the same bytes: the texts this process wrote are
+//! parsed as they are written (the same parse as reading them back, not
+//! read back) and kept reduced to the numbers the tables need
+//! ([`table::Row`]), the runs skipped on `resume` are read from disk and
+//! checked again. The tables and the manifest are written all-or-nothing at
+//! the end: a new folder is staged beside `DIR` with them and renamed into
+//! place, taking `DIR/runs/` over with one rename (`output::folder`), so a
+//! folder never shows the tables of one sweep beside those of another:
+//! until then a previous result's manifest and tables stay as they were (a
+//! new folder gets its manifest at the start, so `merge` can tell an
+//! unfinished shard). A folder holding runs of another sweep (another
+//! fingerprint) is refused, never mixed. A folder is written by one process
+//! at a time (a second one is refused with a message): give each shard its
+//! own folder.
 //!
 //! Everything read back from a folder is untrusted: a manifest's counts must
 //! agree (`total_runs = combinations x seeds`, at most [`MAX_RUNS`]) before
 //! anything is sized by them, its `name` must be a plain name, and a run
-//! file must be the run its name says.
+//! record must be a run of the folder's sweep.
 //!
 //! A shard `K/N` owns the runs whose index modulo N is K-1 (round robin, so
 //! every shard gets a similar mix of combinations, cheap and costly).
@@ -40,7 +44,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Mutex;
 
@@ -49,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::SweepError;
+use super::runlog::{self, Appender, Line, Log, Source, RUNS_LOG};
 use super::table::{self, Row, Shapes};
 use super::{run_id, RunSpec, Sweep};
 use crate::engine::Simulation;
@@ -56,14 +61,14 @@ use crate::output::{plain_name, write_atomic, Kind, Lock, OutputError};
 
 /// Name of the manifest file.
 pub const MANIFEST: &str = "sweep.json";
-/// Folder of the run files.
+/// Folder of the run log.
 pub const RUNS_DIR: &str = "runs";
 /// Name of the per-run table.
 pub const RUNS_CSV: &str = "runs.csv";
 /// Name of the per-combination table.
 pub const AGGREGATE_CSV: &str = "aggregate.csv";
-/// Most runs in one sweep: one file per run, and a manifest claiming more
-/// is refused before anything is sized by it.
+/// Most runs in one sweep: a manifest claiming more is refused before
+/// anything is sized by it.
 pub const MAX_RUNS: usize = 1_000_000;
 
 /// One shard of a sweep: the runs whose index modulo `n` is `k - 1`.
@@ -118,7 +123,7 @@ pub struct Options {
     pub jobs: usize,
     /// Run only this shard.
     pub shard: Option<Shard>,
-    /// Skip runs whose file is already in the folder.
+    /// Skip runs already in the folder's run log.
     pub resume: bool,
 }
 
@@ -131,11 +136,11 @@ pub struct Report {
     pub total_runs: usize,
     /// Runs this call was responsible for (the shard's, or all).
     pub selected: usize,
-    /// Runs skipped because their file was there (`resume`).
+    /// Runs skipped because the run log had them (`resume`).
     pub skipped: usize,
     /// Runs simulated by this call.
     pub ran: usize,
-    /// Files written (tables and manifest; not the run files).
+    /// Files written (tables and manifest; not the run log).
     pub files: Vec<PathBuf>,
 }
 
@@ -202,7 +207,7 @@ impl Manifest {
     }
 }
 
-/// `runs/<id>.json`: one finished run.
+/// One finished run: a line of the run log (`runs/runs.jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Sweep fingerprint.
@@ -259,10 +264,11 @@ fn to_json<T: Serialize>(value: &T, path: &Path) -> Result<String, SweepError> {
         .map_err(|e| SweepError::folder(path, format!("cannot encode: {e}")))
 }
 
-/// Parses the text of a run file (`path` names it in an error).
+/// Parses the text of a run record (`path` names where it is from in an
+/// error).
 fn parse_run(text: &str, path: &Path) -> Result<RunRecord, SweepError> {
     serde_json::from_str(text)
-        .map_err(|e| SweepError::folder(path, format!("not a run file ({e})")))
+        .map_err(|e| SweepError::folder(path, format!("not a run record ({e})")))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T, SweepError> {
@@ -286,46 +292,18 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
     Ok(Some(m))
 }
 
-/// Checks that `dir` holds no run file of another sweep, removes temporary
-/// files a killed run left, and returns the run files it holds by index.
-/// Tables and a manifest of another sweep with no run file beside them are
-/// simply replaced: nothing would be mixed.
-fn read_folder(dir: &Path, fingerprint: &str) -> Result<BTreeMap<usize, RunRecord>, SweepError> {
-    let mut found = BTreeMap::new();
-    let runs = dir.join(RUNS_DIR);
-    if !runs.is_dir() {
-        return Ok(found);
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&runs)
-        .map_err(SweepError::io(&runs))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(SweepError::io(&runs))?;
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if crate::output::folder::is_temp_file(name) || name.ends_with(".json.tmp") {
-            std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
-        } else if name.ends_with(".json") {
-            let rec: RunRecord = read_json(&path, "a run file")?;
-            if rec.sweep != fingerprint {
-                let which = match read_manifest(dir) {
-                    Ok(Some(m)) if m.sweep == rec.sweep => format!("`{}`, ", m.name),
-                    _ => String::new(),
-                };
-                return Err(SweepError::folder(
-                    &path,
-                    format!(
-                        "holds results of another sweep ({which}fingerprint {}; this one is {fingerprint}); \
-                         choose another --out or remove the folder",
-                        rec.sweep
-                    ),
-                ));
-            }
-            found.insert(rec.run_index, rec);
+/// Reads `dir`'s run log (removing temporary files a killed run left) and
+/// checks that it holds no run of another sweep. Tables and a manifest of
+/// another sweep with no run beside them are simply replaced: nothing would
+/// be mixed.
+fn read_folder(dir: &Path, fingerprint: &str) -> Result<Log, SweepError> {
+    Log::read(&dir.join(RUNS_DIR), |log, at, rec| {
+        if rec.sweep == fingerprint {
+            Ok(())
+        } else {
+            Err(other_sweep(dir, fingerprint, log, at, &rec))
         }
-    }
-    Ok(found)
+    })
 }
 
 /// Writes the manifest and the tables into the staging folder `stage` and
@@ -439,107 +417,45 @@ fn syncfs(file: &File) -> std::io::Result<()> {
     Ok(())
 }
 
-/// This process's id, asked of the system once.
-fn pid() -> u32 {
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *PID.get_or_init(std::process::id)
-}
-
-/// A run's file written under a temporary name (`.rNNNN.json.ecsim-tmp-PID-N`,
-/// which a later sweep removes as a leftover), not yet synced or named. It
-/// is closed: however many wait for a slow sync, they hold no descriptor.
+/// A finished run on its way to the run log: its record's text (one
+/// line) and the text reduced to its row, kept for the tables once the line
+/// is synced.
 struct Finished<'a> {
     run: &'a RunSpec,
-    tmp: PathBuf,
-    path: PathBuf,
-    /// The file's text reduced to its row, kept for the tables once the
-    /// file is named.
-    record: Option<Row>,
+    text: String,
+    row: Row,
 }
 
-impl<'a> Finished<'a> {
-    /// Writes `bytes` to a fresh temporary file beside `path` (created
-    /// exclusively, never through a planted link).
-    fn write(run: &'a RunSpec, path: PathBuf, bytes: &[u8]) -> Result<Finished<'a>, SweepError> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = path.parent().unwrap_or(Path::new(""));
-        let name = format!("{}.json", run.id);
-        let (tmp, mut file) = loop {
-            let tmp = dir.join(format!(
-                ".{name}.ecsim-tmp-{}-{}",
-                pid(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            ));
-            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-                Ok(f) => break (tmp, f),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(SweepError::io(&path)(e)),
-            }
-        };
-        if let Err(e) = file.write_all(bytes) {
-            drop(file);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(SweepError::io(&path)(e));
-        }
-        Ok(Finished {
-            run,
-            tmp,
-            path,
-            record: None,
-        })
-    }
-
-    /// This file with `record`, its text's row, to keep once it is named.
-    fn with_record(self, record: Row) -> Finished<'a> {
-        Finished {
-            record: Some(record),
-            ..self
-        }
-    }
-
-    /// Syncs this one file's bytes to disk.
-    fn sync(&self) -> Result<(), SweepError> {
-        OpenOptions::new()
-            .write(true)
-            .open(&self.tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(SweepError::io(&self.path))
-    }
-
-    /// Removes the temporary file (the run is not kept).
-    fn discard(self) {
-        let _ = std::fs::remove_file(&self.tmp);
-    }
-}
-
-/// Makes finished runs' files durable and names them, a batch at a time.
+/// Appends finished runs to the run log, a batch at a time.
 ///
-/// What a sweep promises: a file `runs/rNNNN.json` is whole whenever it
-/// exists, even after a crash of the machine (its bytes reach the disk
-/// before its name appears), so `--resume` may trust it; a run whose file
-/// has no name yet is simply run again. Syncing each file on its own cost
-/// one journal commit per run, which dominated short runs and made the
-/// workers wait for one another. The committer, a thread of its own, takes
-/// every file finished since its last batch, makes the whole batch durable
-/// at once (one `syncfs` of the folder's file system on Linux, else one
-/// sync per file), then renames each file into place and reports it done.
-/// While it syncs, the workers keep running, and the next batch collects
-/// whatever they finish meanwhile: batches grow as syncs get slower. A
-/// batch also gathers for [`GATHER`] after its first file: on runs of a
-/// millisecond, syncs of a few files each cost a disk flush, interrupts and
-/// the flusher's work every few runs, on the cores the workers need. A
-/// finished run waits at most about `GATHER` and two syncs for its name
-/// (the last batch none: it goes as soon as the workers are done). Killed at any
-/// point, the folder holds named runs that are whole and temporary files
-/// that the next sweep removes (those runs are run again).
+/// What a sweep promises: a run's line counts once it is synced, whole,
+/// even after a crash of the machine, so `--resume` may trust it; a run
+/// whose line was not synced is simply run again. Syncing each run on its
+/// own cost one journal commit per run, which dominated short runs and made
+/// the workers wait for one another. The committer, a thread of its own,
+/// takes every run finished since its last batch and appends the batch's
+/// lines in one write and one `fdatasync` (`runlog::Appender`), then reports
+/// them done. While it syncs, the workers keep running, and the next batch
+/// collects whatever they finish meanwhile: batches grow as syncs get
+/// slower. A batch also gathers for [`GATHER`] after its first run: on runs
+/// of a millisecond, syncs of a few lines each cost a disk flush,
+/// interrupts and the flusher's work every few runs, on the cores the
+/// workers need. A finished run waits at most about `GATHER` and two syncs
+/// for its line to count (the last batch none: it goes as soon as the
+/// workers are done). Killed at any point, the log holds whole lines of
+/// finished runs and at most one line cut short at the end of the part,
+/// which readers skip (that run is run again).
 struct Committer<'p> {
     progress: &'p (dyn Fn(Progress) + Sync),
     failed: AtomicBool,
 }
 
-/// How long a batch of run files gathers after its first file before it is
-/// synced (see [`Committer`]).
+/// How long a batch of finished runs gathers after its first run before it
+/// is appended (see [`Committer`]).
 const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// Appends `(run index, line)` pairs to the run log and syncs them.
+type Append<'a> = dyn Fn(&[(usize, &str)]) -> Result<(), SweepError> + 'a;
 
 impl<'p> Committer<'p> {
     fn new(progress: &'p (dyn Fn(Progress) + Sync)) -> Committer<'p> {
@@ -554,13 +470,17 @@ impl<'p> Committer<'p> {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// Commits batches until every worker has hung up; returns the
-    /// rows of the files named, by run index.
-    fn run(&self, rx: Receiver<Finished>) -> Result<Vec<(usize, Row)>, SweepError> {
-        let mut named = Vec::new();
+    /// Appends batches with `append` until every worker has hung up;
+    /// returns the rows of the runs appended, by run index.
+    fn run(
+        &self,
+        rx: Receiver<Finished>,
+        append: &Append,
+    ) -> Result<Vec<(usize, Row)>, SweepError> {
+        let mut done = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
-            // Gathers without waking at each file (a worker's send wakes a
+            // Gathers without waking at each run (a worker's send wakes a
             // receiver only while it waits in `recv`): parked until the time
             // is up or the workers are done (`run` unparks this thread).
             let until = std::time::Instant::now() + GATHER;
@@ -569,72 +489,33 @@ impl<'p> Committer<'p> {
                 if !left.is_zero() {
                     std::thread::park_timeout(left);
                 }
-                let done = loop {
+                let over = loop {
                     match rx.try_recv() {
                         Ok(f) => batch.push(f),
                         Err(TryRecvError::Empty) => break false,
                         Err(TryRecvError::Disconnected) => break true,
                     }
                 };
-                if done || left.is_zero() {
+                if over || left.is_zero() {
                     break;
                 }
             }
-            if let Err(e) = self.commit(batch, &mut named) {
+            let lines: Vec<(usize, &str)> = (batch.iter())
+                .map(|f| (f.run.index, f.text.as_str()))
+                .collect();
+            if let Err(e) = append(&lines) {
                 self.failed.store(true, Ordering::SeqCst);
-                rx.iter().for_each(Finished::discard);
+                // Drained so that no worker waits on a full channel.
+                rx.iter().for_each(drop);
                 return Err(e);
             }
-        }
-        Ok(named)
-    }
-
-    fn commit(
-        &self,
-        batch: Vec<Finished>,
-        named: &mut Vec<(usize, Row)>,
-    ) -> Result<(), SweepError> {
-        if let Err(e) = sync_batch(&batch) {
-            batch.into_iter().for_each(Finished::discard);
-            return Err(e);
-        }
-        let mut left = batch.into_iter();
-        while let Some(f) = left.next() {
-            if let Err(e) = std::fs::rename(&f.tmp, &f.path) {
-                let _ = std::fs::remove_file(&f.tmp);
-                left.for_each(Finished::discard);
-                return Err(SweepError::io(&f.path)(e));
-            }
-            (self.progress)(Progress::Done(f.run));
-            if let Some(rec) = f.record {
-                named.push((f.run.index, rec));
+            for f in batch {
+                (self.progress)(Progress::Done(f.run));
+                done.push((f.run.index, f.row));
             }
         }
-        Ok(())
+        Ok(done)
     }
-}
-
-/// Makes the bytes of every file of `batch` durable.
-#[cfg(target_os = "linux")]
-fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
-    match batch {
-        [] => Ok(()),
-        [one] => one.sync(),
-        [first, ..] => {
-            // One flush of the file system for the whole batch (it holds
-            // all the files: they share a folder).
-            let dir = first.path.parent().unwrap_or(Path::new("."));
-            File::open(dir)
-                .and_then(|d| syncfs(&d))
-                .map_err(SweepError::io(dir))
-        }
-    }
-}
-
-/// Makes the bytes of every file of `batch` durable.
-#[cfg(not(target_os = "linux"))]
-fn sync_batch(batch: &[Finished]) -> Result<(), SweepError> {
-    batch.iter().try_for_each(Finished::sync)
 }
 
 /// What [`run`] tells its progress callback.
@@ -648,15 +529,15 @@ pub enum Progress<'a> {
         /// Runs skipped.
         skipped: usize,
     },
-    /// A run's file has been written, synced and named (called from the
-    /// thread that commits run files, not the caller's).
+    /// A run's line has been appended to the run log and synced (called
+    /// from the thread that appends, not the caller's).
     Done(&'a RunSpec),
 }
 
 /// Runs `sweep` (or the shard `opts.shard` of it) into `dir`, telling
-/// `progress` when it starts and as each run's file is written: [`open`],
-/// every run to do simulated by [`run_record`] on `opts.jobs` threads and
-/// stored, then [`Session::finish`].
+/// `progress` when it starts and as each run is stored: [`open`], every
+/// run to do simulated by [`run_record`] on `opts.jobs` threads and
+/// appended to the run log, then [`Session::finish`].
 pub fn run(
     sweep: &Sweep,
     dir: &Path,
@@ -682,13 +563,14 @@ pub fn run(
         .num_threads(jobs)
         .build()
         .map_err(|e| SweepError::folder(dir, format!("cannot start {jobs} worker threads: {e}")))?;
-    // Workers simulate and write each run's file under a temporary name;
-    // the committer makes the finished files durable in batches and only
-    // then gives them their names (see [`Committer`]).
+    // Workers simulate each run and hand its record's text to the
+    // committer, which appends finished runs to the log in batches (see
+    // [`Committer`]).
     let committer = Committer::new(progress);
+    let append = |lines: &[(usize, &str)]| session.append(lines);
     let (worked, committed) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<Finished>();
-        let commits = scope.spawn(|| committer.run(rx));
+        let commits = scope.spawn(|| committer.run(rx, &append));
         // Each worker takes the next run not yet taken, one at a time, so
         // that none sits idle while another still has a queue of runs: with
         // runs of a millisecond, splitting the list into stretches left one
@@ -701,9 +583,14 @@ pub fn run(
             while !stop.load(Ordering::Relaxed) && !committer.failed() {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = todo.get(i) else { break };
-                if let Err(e) = simulate_and_write(sweep, &session, r, &tx) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err((i, e));
+                match simulate(sweep, &session, r) {
+                    // A closed channel means the committer stopped on an
+                    // error, which is reported by `run`.
+                    Ok(f) => drop(tx.send(f)),
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err((i, e));
+                    }
                 }
             }
             Ok(())
@@ -713,8 +600,8 @@ pub fn run(
         commits.thread().unpark();
         (worked, commits.join())
     });
-    let named = match committed {
-        Ok(Ok(named)) => named,
+    let done = match committed {
+        Ok(Ok(done)) => done,
         Ok(Err(e)) => return Err(e),
         Err(panic) => std::panic::resume_unwind(panic),
     };
@@ -722,43 +609,35 @@ pub fn run(
     if let Some((_, e)) = (worked.into_iter().filter_map(Result::err)).min_by_key(|&(i, _)| i) {
         return Err(e);
     }
-    session.keep(named);
+    session.keep(done);
     // The tables are built on the sweep's threads too.
     pool.install(|| session.finish())
 }
 
-/// Simulates run `r` of `sweep`, writes its file under a temporary name
-/// and hands it to the committer over `tx`.
-fn simulate_and_write<'a>(
+/// Simulates run `r` of `sweep`: its record's text and its row.
+fn simulate<'a>(
     sweep: &Sweep,
     session: &Session,
     r: &'a RunSpec,
-    tx: &std::sync::mpsc::Sender<Finished<'a>>,
-) -> Result<(), SweepError> {
+) -> Result<Finished<'a>, SweepError> {
     let text = run_record(sweep, r)?;
-    let path = session.run_path(r);
-    // Parsed here, as `finish` would parse the file read back, and reduced
+    // Parsed here, as `finish` would parse the line read back, and reduced
     // to its row: the tables need not read it from disk.
-    let rec = parse_run(&text, &path)?;
+    let rec = parse_run(&text, &session.runs_dir())?;
     let row = session.shapes.row(rec);
-    let finished = Finished::write(r, path, text.as_bytes())?.with_record(row);
-    // A closed channel means the committer stopped on an error, which is
-    // reported by `run`.
-    if let Err(std::sync::mpsc::SendError(f)) = tx.send(finished) {
-        f.discard();
-    }
-    Ok(())
+    Ok(Finished { run: r, text, row })
 }
 
-/// Simulates run `r` of `sweep` and returns the text of its run file
-/// (`runs/<id>.json`), the same bytes wherever it is computed.
+/// Simulates run `r` of `sweep` and returns the text of its run record (a
+/// line of the run log, without its newline), the same bytes wherever it
+/// is computed.
 pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
     let spec = &sweep.combinations[r.combination].spec;
-    // A run file keeps the summary only.
+    // A run record keeps the summary only.
     let mut sim = Simulation::new(spec, r.seed);
     sim.without_task_records();
     let result = sim.run();
-    let path = Path::new(RUNS_DIR).join(format!("{}.json", r.id));
+    let path = Path::new(RUNS_DIR).join(RUNS_LOG);
     let summary = serde_json::to_value(&result.summary)
         .map_err(|e| SweepError::folder(&path, format!("cannot encode: {e}")))?;
     let rec = RunRecord {
@@ -771,14 +650,15 @@ pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
         parameters: parameters_of(sweep, r),
         summary,
     };
-    to_json(&rec, &path)
+    runlog::encode(&rec, &path)
 }
 
 /// A sweep (or shard) open in its folder, its lock held: the runs still to
-/// do are known, their files are stored as they come ([`Session::store`],
-/// from any thread or process that computed them with [`run_record`]), and
-/// [`Session::finish`] writes the tables. [`run`] is one such session on
-/// local threads; other executors (a cluster) drive one the same way.
+/// do are known, their records are appended to the run log as they come
+/// ([`Session::store`], from any thread or process that computed them with
+/// [`run_record`]), and [`Session::finish`] writes the log whole and the
+/// tables. [`run`] is one such session on local threads; other executors
+/// (a cluster) drive one the same way.
 #[derive(Debug)]
 pub struct Session {
     lock: Lock,
@@ -789,19 +669,26 @@ pub struct Session {
     todo: Vec<RunSpec>,
     /// The parameters of each run to do, by run index.
     expected: BTreeMap<usize, Map<String, Value>>,
-    /// The runs of `todo` whose file this session wrote and named, with
-    /// the file's text reduced to its row, by run index in the order
-    /// stored: the tables are built from these without reading the files
-    /// back.
-    stored: Mutex<Vec<(usize, Row)>>,
+    /// The run log as found when the session opened.
+    log: Log,
+    /// This session's part of the log, and the rows of the runs it
+    /// appended, by run index in the order appended: the tables are built
+    /// from these without reading the lines back.
+    written: Mutex<Written>,
     /// The shapes of the summaries of the rows.
     shapes: Shapes,
 }
 
+#[derive(Debug)]
+struct Written {
+    appender: Appender,
+    rows: Vec<(usize, Row)>,
+}
+
 /// Opens `dir` for `sweep` (or the shard `opts.shard` of it): takes the
-/// folder's lock, refuses run files of another sweep, marks a new folder
-/// as this sweep's, and, with `opts.resume`, skips the runs whose file is
-/// there (checking that each is the run its name says).
+/// folder's lock, refuses runs of another sweep, marks a new folder as this
+/// sweep's, and, with `opts.resume`, skips the runs the run log has
+/// (checking that each is the run of this sweep it says).
 pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepError> {
     if sweep.total_runs() > MAX_RUNS {
         return Err(SweepError::folder(
@@ -815,7 +702,38 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
     let lock = Lock::acquire(dir)?;
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
-    let existing = read_folder(dir, &sweep.fingerprint)?;
+    let runs = sweep.runs();
+    let log = Log::read(&runs_dir, |log, at, rec| {
+        if rec.sweep != sweep.fingerprint {
+            return Err(other_sweep(dir, &sweep.fingerprint, log, at, &rec));
+        }
+        let Some(r) = runs.get(rec.run_index) else {
+            return Err(log.error(
+                at,
+                format!(
+                    "run index {} is not a run of this sweep ({} runs); remove it",
+                    rec.run_index,
+                    runs.len()
+                ),
+            ));
+        };
+        if opts.resume
+            && (rec.run_id != r.id
+                || rec.seed != r.seed
+                || rec.combination != r.combination
+                || rec.seed_index != r.seed_index
+                || rec.parameters != parameters_of(sweep, r))
+        {
+            return Err(log.error(
+                at,
+                format!(
+                    "does not match run {} of this sweep (seed or parameters differ); remove it",
+                    r.id
+                ),
+            ));
+        }
+        Ok(())
+    })?;
     let manifest = manifest_of(sweep, opts.shard);
     // A new folder is marked as this sweep's from the start (so that
     // `merge` can tell an unfinished shard); a previous result's manifest
@@ -825,32 +743,19 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
         write_atomic(&path, to_json(&manifest, &path)?.as_bytes())?;
     }
 
-    let selected: Vec<RunSpec> = sweep
-        .runs()
+    let selected: Vec<RunSpec> = runs
         .into_iter()
         .filter(|r| opts.shard.is_none_or(|s| s.contains(r.index)))
         .collect();
-    let mut todo = Vec::new();
-    for r in &selected {
-        match existing.get(&r.index) {
-            Some(rec) if opts.resume => {
-                if rec.run_id != r.id
-                    || rec.seed != r.seed
-                    || rec.parameters != parameters_of(sweep, r)
-                {
-                    return Err(SweepError::folder(
-                        runs_dir.join(format!("{}.json", r.id)),
-                        format!("does not match run {} of this sweep (seed or parameters differ); remove it", r.id),
-                    ));
-                }
-            }
-            _ => todo.push(r.clone()),
-        }
-    }
+    let todo: Vec<RunSpec> = (selected.iter())
+        .filter(|r| !(opts.resume && log.runs().contains_key(&r.index)))
+        .cloned()
+        .collect();
     let expected = todo
         .iter()
         .map(|r| (r.index, parameters_of(sweep, r)))
         .collect();
+    let appender = Appender::new(&runs_dir, &log);
     Ok(Session {
         lock,
         dir: dir.to_path_buf(),
@@ -859,9 +764,29 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
         selected,
         todo,
         expected,
-        stored: Mutex::new(Vec::new()),
+        log,
+        written: Mutex::new(Written {
+            appender,
+            rows: Vec::new(),
+        }),
         shapes: Shapes::default(),
     })
+}
+
+/// The error for a record of another sweep at `at` of `dir`'s log.
+fn other_sweep(dir: &Path, fingerprint: &str, log: &Log, at: Line, rec: &RunRecord) -> SweepError {
+    let which = match read_manifest(dir) {
+        Ok(Some(m)) if m.sweep == rec.sweep => format!("`{}`, ", m.name),
+        _ => String::new(),
+    };
+    log.error(
+        at,
+        format!(
+            "holds results of another sweep ({which}fingerprint {}; this one is {fingerprint}); \
+             choose another --out or remove the folder",
+            rec.sweep
+        ),
+    )
 }
 
 impl Session {
@@ -870,7 +795,7 @@ impl Session {
         &self.todo
     }
 
-    /// Runs skipped because their file was there (`resume`).
+    /// Runs skipped because the run log had them (`resume`).
     pub fn skipped(&self) -> usize {
         self.selected.len() - self.todo.len()
     }
@@ -880,110 +805,158 @@ impl Session {
         &self.dir
     }
 
-    /// Where run `r`'s file goes.
-    pub fn run_path(&self, r: &RunSpec) -> PathBuf {
-        self.dir.join(RUNS_DIR).join(format!("{}.json", r.id))
+    /// The folder of the run log.
+    fn runs_dir(&self) -> PathBuf {
+        self.dir.join(RUNS_DIR)
     }
 
-    /// Stores the text of a run file computed elsewhere ([`run_record`]):
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends lines to this session's part of the run log and syncs them.
+    fn append(&self, lines: &[(usize, &str)]) -> Result<(), SweepError> {
+        self.written().appender.append(lines)
+    }
+
+    /// Stores the text of a run record computed elsewhere ([`run_record`]):
     /// checks that it is a run this session has to do, of this sweep, with
-    /// its seed and parameters, and writes it atomically. Returns the run.
+    /// its seed and parameters, and appends it to the run log, synced.
+    /// Returns the run.
     pub fn store(&self, text: &str) -> Result<&RunSpec, SweepError> {
-        let here = self.dir.join(RUNS_DIR);
-        let rec = parse_run(text, &here)?;
-        let r = self
-            .todo
-            .binary_search_by_key(&rec.run_index, |r| r.index)
-            .ok()
-            .map(|i| &self.todo[i])
-            .filter(|r| {
-                rec.sweep == self.fingerprint
-                    && rec.run_id == r.id
-                    && rec.seed == r.seed
-                    && rec.combination == r.combination
-                    && rec.seed_index == r.seed_index
-                    && self.expected.get(&r.index) == Some(&rec.parameters)
-            })
-            .ok_or_else(|| {
-                SweepError::folder(
-                    &here,
-                    format!(
-                        "run file for {} (index {}, sweep {}) is not a run this sweep ({}) has to do",
-                        rec.run_id, rec.run_index, rec.sweep, self.fingerprint
-                    ),
-                )
-            })?;
-        write_atomic(&self.run_path(r), text.as_bytes())?;
-        self.keep(vec![(r.index, self.shapes.row(rec))]);
-        Ok(r)
+        Ok(self.store_many(&[text])?[0])
     }
 
-    /// Keeps the rows of run files this session wrote and named.
-    fn keep(&self, named: Vec<(usize, Row)>) {
-        self.stored
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(named);
-    }
-
-    /// Writes the tables and the manifest from the run files, in run order,
-    /// all-or-nothing; fails (naming the runs) when a run's file is missing.
-    pub fn finish(self) -> Result<Report, SweepError> {
-        let runs_dir = self.dir.join(RUNS_DIR);
-        // The records of the files this session named, by run index; a run
-        // stored twice is read from its file, which holds the last text.
-        let mut stored =
-            std::mem::take(&mut *self.stored.lock().unwrap_or_else(|e| e.into_inner()));
-        stored.sort_by_key(|(i, _)| *i);
-        let mut in_memory: BTreeMap<usize, Option<Row>> = BTreeMap::new();
-        for (i, rec) in stored {
-            in_memory
-                .entry(i)
-                .and_modify(|twice| *twice = None)
-                .or_insert(Some(rec));
+    /// Stores several run records' texts as [`Session::store`] does, with
+    /// one write and one sync for them all; nothing is stored unless every
+    /// one is a run to do. Returns the runs in the order given.
+    pub fn store_many(&self, texts: &[&str]) -> Result<Vec<&RunSpec>, SweepError> {
+        let here = self.runs_dir();
+        let mut checked = Vec::with_capacity(texts.len());
+        for text in texts {
+            let rec = parse_run(text, &here)?;
+            let r = self
+                .todo
+                .binary_search_by_key(&rec.run_index, |r| r.index)
+                .ok()
+                .map(|i| &self.todo[i])
+                .filter(|r| {
+                    rec.sweep == self.fingerprint
+                        && rec.run_id == r.id
+                        && rec.seed == r.seed
+                        && rec.combination == r.combination
+                        && rec.seed_index == r.seed_index
+                        && self.expected.get(&r.index) == Some(&rec.parameters)
+                })
+                .ok_or_else(|| {
+                    SweepError::folder(
+                        &here,
+                        format!(
+                            "run record for {} (index {}, sweep {}) is not a run this sweep ({}) has to do",
+                            rec.run_id, rec.run_index, rec.sweep, self.fingerprint
+                        ),
+                    )
+                })?;
+            // One line, whatever the layout of the text given.
+            let line = runlog::encode(&rec, &here)?;
+            checked.push((r, line, rec));
         }
-        let missing: Vec<usize> = self
-            .todo
-            .iter()
-            .filter(|r| !in_memory.contains_key(&r.index) && !self.run_path(r).exists())
+        let lines: Vec<(usize, &str)> = (checked.iter())
+            .map(|(r, line, _)| (r.index, line.as_str()))
+            .collect();
+        // Appended and kept under one lock: the last row kept of a run is
+        // that of its last line.
+        let mut written = self.written();
+        written.appender.append(&lines)?;
+        let runs = checked.iter().map(|(r, _, _)| *r).collect();
+        (written.rows).extend(
+            checked
+                .into_iter()
+                .map(|(r, _, rec)| (r.index, self.shapes.row(rec))),
+        );
+        Ok(runs)
+    }
+
+    /// Keeps the rows of runs this session appended.
+    fn keep(&self, rows: Vec<(usize, Row)>) {
+        self.written().rows.extend(rows);
+    }
+
+    /// Writes the run log whole in run order, then the tables and the
+    /// manifest from the run records, all-or-nothing; fails (naming the
+    /// runs) when a run is missing.
+    pub fn finish(self) -> Result<Report, SweepError> {
+        let runs_dir = self.runs_dir();
+        let written = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
+        // The rows of the runs this session appended, the last of each.
+        let mut in_memory: BTreeMap<usize, Row> = written.rows.into_iter().collect();
+        let appended: Vec<usize> = written.appender.runs().collect();
+        let missing: Vec<usize> = (self.todo.iter())
             .map(|r| r.index)
+            .filter(|i| !in_memory.contains_key(i) && !self.log.runs().contains_key(i))
             .collect();
         if !missing.is_empty() {
             return Err(SweepError::folder(
                 &self.dir,
                 format!(
-                    "runs {} have no file yet; complete the sweep with --resume",
+                    "runs {} are not in the run log yet; complete the sweep with --resume",
                     list_ids(self.manifest.total_runs, &missing)
                 ),
             ));
         }
-        // The tables come from the run files' texts, whoever wrote them, so
-        // a fresh, resumed or merged sweep gives the same bytes: the texts
-        // this session wrote, parsed when written, the others read back.
-        // Read on the caller's threads (the sweep's workers), in order; the
-        // first bad file in sweep order is the one reported.
-        let sources: Vec<(&RunSpec, Option<Row>)> = (self.selected.iter())
-            .map(|r| (r, in_memory.remove(&r.index).flatten()))
+        // The tables come from the records' texts, whoever wrote them, so a
+        // fresh, resumed or merged sweep gives the same bytes: the texts this
+        // session appended, parsed when written, the others read back.
+        let from_log: Vec<(usize, Line)> = (self.selected.iter())
+            .filter(|r| !in_memory.contains_key(&r.index))
+            .filter_map(|r| self.log.runs().get(&r.index).map(|&at| (r.index, at)))
             .collect();
-        let read: Vec<Result<Row, SweepError>> = (sources.into_par_iter())
-            .map(|(r, rec)| {
-                if let Some(rec) = rec {
-                    return Ok(rec);
+        let ats: Vec<Line> = from_log.iter().map(|(_, at)| *at).collect();
+        let texts = self.log.texts(&ats)?;
+        // Parsed on the caller's threads (the sweep's workers); the first
+        // bad line in sweep order is the one reported.
+        let read: Vec<Result<(usize, Row), SweepError>> = (from_log.par_iter().zip(&texts))
+            .map(|(&(i, at), text)| {
+                let changed = |why: String| {
+                    self.log.error(
+                        at,
+                        format!(
+                            "was changed while the sweep ran (another process writing the \
+                             same folder?): {why}"
+                        ),
+                    )
+                };
+                let rec: RunRecord = serde_json::from_str(text)
+                    .map_err(|e| changed(format!("not a run record ({e})")))?;
+                if rec.sweep != self.fingerprint || rec.run_index != i {
+                    return Err(changed(format!("it holds run {} now", rec.run_id)));
                 }
-                let path = runs_dir.join(format!("{}.json", r.id));
-                let rec: RunRecord = read_json(&path, "a run file")?;
-                if rec.sweep != self.fingerprint || rec.run_index != r.index || rec.run_id != r.id
-                {
-                    return Err(SweepError::folder(
-                        &path,
-                        "was changed while the sweep ran (another process writing the same folder?)",
-                    ));
-                }
-                Ok(self.shapes.row(rec))
+                Ok((i, self.shapes.row(rec)))
             })
             .collect();
-        let rows = read.into_iter().collect::<Result<Vec<Row>, _>>()?;
-        // The staged folder gets the tables only: the run files are in
+        drop(texts);
+        for r in read {
+            let (i, row) = r?;
+            in_memory.insert(i, row);
+        }
+        let rows: Vec<Row> = (self.selected.iter())
+            .filter_map(|r| in_memory.remove(&r.index))
+            .collect();
+        // The log written whole, in run order: every run of the folder (a
+        // shard's folder may hold others), the latest line of each.
+        let mut sources: BTreeMap<usize, Source> = (self.log.runs().iter())
+            .map(|(&i, &at)| (i, Source::Read(&self.log, at)))
+            .collect();
+        for i in appended {
+            sources.insert(i, Source::Appended(&written.appender, i));
+        }
+        runlog::rewrite(
+            &runs_dir,
+            sources.into_values(),
+            &self.log,
+            Some(&written.appender),
+        )?;
+        // The staged folder gets the tables only: the run log is in
         // `DIR/runs/` already, and the swap moves that folder over whole.
         let stage = self.lock.stage(Kind::Sweep)?;
         let names = write_tables(stage.path(), &self.manifest, &rows, &self.shapes).map_err(
@@ -1003,6 +976,52 @@ impl Session {
             files: names.into_iter().map(|n| self.dir.join(n)).collect(),
         })
     }
+}
+
+/// The manifest of the sweep folder `dir` and the records of the runs it
+/// holds for its sweep or shard, in run order; fails when one is missing
+/// (an unfinished sweep) or is not the run it should be.
+pub fn read_records(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), SweepError> {
+    let manifest = read_manifest(dir)?.ok_or_else(|| {
+        SweepError::folder(
+            dir.join(MANIFEST),
+            "missing: not the output folder of `ecsim sweep`",
+        )
+    })?;
+    let shard = manifest.shard(&dir.join(MANIFEST))?;
+    let total = manifest.total_runs;
+    let mut records: Vec<Option<RunRecord>> = vec![None; total];
+    Log::read(&dir.join(RUNS_DIR), |log, at, rec| {
+        let i = rec.run_index;
+        if rec.sweep != manifest.sweep || i >= total || rec.run_id != run_id(i, total) {
+            return Err(log.error(
+                at,
+                format!("is not run {} of sweep {}", rec.run_id, manifest.sweep),
+            ));
+        }
+        if shard.is_none_or(|s| s.contains(i)) {
+            records[i] = Some(rec);
+        }
+        Ok(())
+    })?;
+    let owned = manifest.owns(shard);
+    let missing: Vec<usize> = (owned.iter().copied())
+        .filter(|&i| records[i].is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(SweepError::folder(
+            dir,
+            format!(
+                "runs {} are not in the run log; complete the sweep with `ecsim sweep ... --resume`",
+                list_ids(total, &missing)
+            ),
+        ));
+    }
+    let records = owned
+        .into_iter()
+        .filter_map(|i| records[i].take())
+        .collect();
+    Ok((manifest, records))
 }
 
 /// Drops `rows` on a thread of its own: a row is a few allocations, and
@@ -1110,36 +1129,38 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         return Err(SweepError::folder(first_dir, message));
     }
 
-    let mut records = Vec::with_capacity(total);
-    let mut texts = Vec::with_capacity(total);
+    // Each folder's log, keeping the records of the runs it owns.
+    let seeds = first.seeds as usize;
+    let mut records: Vec<Option<RunRecord>> = vec![None; total];
+    let mut logs = Vec::with_capacity(dirs.len());
+    for (di, d) in dirs.iter().enumerate() {
+        let log = Log::read(&d.join(RUNS_DIR), |log, at, rec| {
+            let i = rec.run_index;
+            if owner.get(i) != Some(&Some(di)) {
+                // Another shard's run (or none): not this folder's to give.
+                return Ok(());
+            }
+            if rec.sweep != first.sweep
+                || rec.run_id != run_id(i, total)
+                || rec.combination != i / seeds
+                || rec.seed_index as usize != i % seeds
+                || !rec.parameters.keys().eq(first.parameters.iter())
+            {
+                return Err(log.error(
+                    at,
+                    format!("is not run {} of sweep {}", run_id(i, total), first.sweep),
+                ));
+            }
+            records[i] = Some(rec);
+            Ok(())
+        })?;
+        logs.push(log);
+    }
     let mut absent: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, o) in owner.iter().enumerate() {
-        let o = o.unwrap_or_default();
-        let path = dirs[o]
-            .join(RUNS_DIR)
-            .join(format!("{}.json", run_id(i, total)));
-        if !path.exists() {
-            absent.entry(o).or_default().push(i);
-            continue;
+        if records[i].is_none() {
+            absent.entry(o.unwrap_or_default()).or_default().push(i);
         }
-        let text = std::fs::read_to_string(&path).map_err(SweepError::io(&path))?;
-        let rec: RunRecord = serde_json::from_str(&text)
-            .map_err(|e| SweepError::folder(&path, format!("not a run file ({e})")))?;
-        let seeds = first.seeds as usize;
-        if rec.sweep != first.sweep
-            || rec.run_index != i
-            || rec.run_id != run_id(i, total)
-            || rec.combination != i / seeds
-            || rec.seed_index as usize != i % seeds
-            || !rec.parameters.keys().eq(first.parameters.iter())
-        {
-            return Err(SweepError::folder(
-                &path,
-                format!("is not run {} of sweep {}", run_id(i, total), first.sweep),
-            ));
-        }
-        records.push(rec);
-        texts.push(text);
     }
     if let Some((&o, ids)) = absent.iter().next() {
         return Err(SweepError::folder(
@@ -1151,27 +1172,28 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
         ));
     }
 
-    // Run files of another sweep in the target are refused, not replaced.
+    // Runs of another sweep in the target are refused, not replaced.
     if out.join(RUNS_DIR).is_dir() {
         read_folder(out, &first.sweep)?;
     }
     let stage = lock.stage(Kind::Sweep)?;
     let runs_dir = stage.path().join(RUNS_DIR);
     std::fs::create_dir(&runs_dir).map_err(SweepError::io(&runs_dir))?;
-    let mut new = NewFiles::new(&runs_dir);
-    for (rec, text) in records.iter().zip(&texts) {
-        new.write(
-            &runs_dir.join(format!("{}.json", rec.run_id)),
-            text.as_bytes(),
-        )?;
-    }
-    new.sync()?;
+    // Every run's latest line in its owner's log, in run order.
+    let sources = owner.iter().enumerate().filter_map(|(i, o)| {
+        let log = &logs[o.unwrap_or_default()];
+        log.runs().get(&i).map(|&at| Source::Read(log, at))
+    });
+    runlog::write_whole(&runs_dir.join(RUNS_LOG), sources)?;
     let manifest = Manifest {
         shard: None,
         ..first.clone()
     };
     let shapes = Shapes::default();
-    let rows: Vec<Row> = (records.into_par_iter()).map(|r| shapes.row(r)).collect();
+    let rows: Vec<Row> = (records.into_par_iter())
+        .flatten()
+        .map(|r| shapes.row(r))
+        .collect();
     let names = write_tables(stage.path(), &manifest, &rows, &shapes)?;
     stage.commit()?;
     Ok(Report {
@@ -1210,66 +1232,105 @@ mod tests {
         v
     }
 
+    fn row(i: usize) -> Row {
+        Shapes::default().row(RunRecord {
+            sweep: "s".into(),
+            run_id: run_id(i, 100),
+            run_index: i,
+            combination: 0,
+            seed_index: i as u32,
+            seed: 1,
+            parameters: Map::new(),
+            summary: serde_json::json!({ "x": i }),
+        })
+    }
+
     #[test]
-    fn committed_runs_are_named_whole_and_reported_once() {
+    fn committed_runs_are_appended_synced_and_reported_once() {
         let tmp = tempfile::tempdir().unwrap();
         let runs = specs(5);
+        let appender = Mutex::new(Appender::new(tmp.path(), &Log::default()));
+        let part = tmp.path().join("part-0000.jsonl");
         let done = Mutex::new(Vec::new());
         let progress = |p: Progress| {
             if let Progress::Done(r) = p {
-                // Reported only once its file has its name, whole.
-                let path = tmp.path().join(format!("{}.json", r.id));
-                assert_eq!(std::fs::read_to_string(path).unwrap(), r.id);
+                // Reported only once its line is in the part, whole.
+                let text = std::fs::read_to_string(&part).unwrap();
+                assert!(text.lines().any(|l| l == r.id), "{text}");
                 done.lock().unwrap().push(r.index);
             }
         };
         let committer = Committer::new(&progress);
+        let append = |lines: &[(usize, &str)]| appender.lock().unwrap().append(lines);
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::scope(|s| {
-            let c = s.spawn(|| committer.run(rx));
+        let rows = std::thread::scope(|s| {
+            let c = s.spawn(|| committer.run(rx, &append));
             for r in &runs {
-                let path = tmp.path().join(format!("{}.json", r.id));
-                tx.send(Finished::write(r, path, r.id.as_bytes()).unwrap())
-                    .unwrap();
+                let f = Finished {
+                    run: r,
+                    text: r.id.clone(),
+                    row: row(r.index),
+                };
+                tx.send(f).unwrap();
             }
             drop(tx);
-            c.join().unwrap().unwrap();
+            c.join().unwrap().unwrap()
         });
         assert_eq!(*done.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+        let kept: Vec<usize> = rows.iter().map(|(i, _)| *i).collect();
+        assert_eq!(kept, [0, 1, 2, 3, 4]);
+        assert_eq!(rows[3].1, row(3));
+        assert_eq!(names(tmp.path()), ["part-0000.jsonl"]);
         assert_eq!(
-            names(tmp.path()),
-            [
-                "r0000.json",
-                "r0001.json",
-                "r0002.json",
-                "r0003.json",
-                "r0004.json"
-            ]
+            std::fs::read_to_string(&part).unwrap(),
+            "r0000\nr0001\nr0002\nr0003\nr0004\n"
         );
         assert!(!committer.failed());
     }
 
     #[test]
-    fn a_failed_commit_names_nothing_more_and_leaves_no_temporary_file() {
-        let tmp = tempfile::tempdir().unwrap();
+    fn a_failed_append_reports_nothing_more_and_stops_the_workers() {
         let runs = specs(4);
-        let committer = Committer::new(&|_| {});
+        let done = Mutex::new(Vec::new());
+        let progress = |p: Progress| {
+            if let Progress::Done(r) = p {
+                done.lock().unwrap().push(r.index);
+            }
+        };
+        let committer = Committer::new(&progress);
+        // The first batch is stored, the second fails.
+        let calls = Mutex::new(0);
+        let append = |_: &[(usize, &str)]| {
+            let mut n = calls.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                Ok(())
+            } else {
+                Err(SweepError::folder("runs/part-0000.jsonl", "disk full"))
+            }
+        };
         let (tx, rx) = std::sync::mpsc::channel();
-        // Run 1's name is taken by a folder that is not empty: its rename
-        // fails.
-        std::fs::create_dir_all(tmp.path().join("r0001.json/x")).unwrap();
-        for r in &runs {
-            let path = tmp.path().join(format!("{}.json", r.id));
-            tx.send(Finished::write(r, path, b"{}").unwrap()).unwrap();
-        }
-        drop(tx);
-        let e = committer.run(rx).unwrap_err().to_string();
-        assert!(e.contains("r0001.json"), "{e}");
+        let finished = |r| Finished {
+            run: r,
+            text: String::new(),
+            row: row(0),
+        };
+        std::thread::scope(|s| {
+            let c = s.spawn(|| committer.run(rx, &append));
+            tx.send(finished(&runs[0])).unwrap();
+            // The first batch goes before the others come.
+            while done.lock().unwrap().is_empty() {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            for r in &runs[1..] {
+                tx.send(finished(r)).unwrap();
+            }
+            drop(tx);
+            let e = c.join().unwrap().unwrap_err().to_string();
+            assert!(e.contains("disk full"), "{e}");
+        });
         assert!(committer.failed(), "workers are told to stop");
-        // Run 0 was named before the failure; nothing after it, and no
-        // temporary file is left.
-        assert_eq!(names(tmp.path()), ["r0000.json", "r0001.json"]);
-        assert!(tmp.path().join("r0001.json").is_dir());
+        assert_eq!(*done.lock().unwrap(), vec![0]);
     }
 
     #[test]

@@ -468,11 +468,14 @@ fn a_symlink_at_a_temporary_name_is_not_followed() {
         .unwrap()
         .is_file());
 
-    // A sweep's run files likewise.
+    // A sweep's run log likewise: a link where its part would go is
+    // neither read nor written through.
     let file = sweep_file(tmp.path(), "tiny", 2, "20m");
     let sw = tmp.path().join("sw");
     std::fs::create_dir_all(sw.join("runs")).unwrap();
     std::os::unix::fs::symlink(&victim, sw.join("runs/r0000.json.tmp")).unwrap();
+    std::os::unix::fs::symlink(&victim, sw.join("runs/part-0000.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&victim, sw.join("runs/r0001.json")).unwrap();
     std::os::unix::fs::symlink(&victim, sw.join("sweep.json.tmp")).unwrap();
     let o = ecsim()
         .arg("sweep")
@@ -626,9 +629,15 @@ fn a_signal_on_a_sweep_says_what_was_kept_and_how_to_resume() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let first = out.join("runs/r0000.json");
+        // The runs kept: the whole lines of the sweep's part of the log.
+        let part = out.join("runs/part-0000.jsonl");
+        let kept = || {
+            std::fs::read_to_string(&part)
+                .map(|t| t.matches('\n').count())
+                .unwrap_or(0)
+        };
         let started = std::time::Instant::now();
-        while !first.exists() {
+        while kept() == 0 {
             assert!(started.elapsed().as_secs() < 120, "no run finished");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -638,17 +647,10 @@ fn a_signal_on_a_sweep_says_what_was_kept_and_how_to_resume() {
         let o = child.wait_with_output().unwrap();
         let e = stderr(&o);
         assert_eq!(o.status.code(), Some(code), "{e}");
-        let kept = std::fs::read_dir(out.join("runs"))
-            .unwrap()
-            .filter(|e| {
-                let n = e.as_ref().unwrap().file_name();
-                let n = n.to_string_lossy();
-                n.starts_with('r') && n.ends_with(".json")
-            })
-            .count();
+        let kept = kept();
         assert!((1..40).contains(&kept), "{kept}");
-        // The count is the run files on disk when the signal came (one
-        // more may have been renamed into place before the exit).
+        // The count is the runs synced when the signal came (one more may
+        // have been appended before the exit).
         let said = e
             .split("kept ")
             .nth(1)

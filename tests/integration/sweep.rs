@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
 
 use ecsim::sweep::{self, Options, Report, Shard, Sweep, SweepError};
 
@@ -60,13 +59,40 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// runs.csv, aggregate.csv and sweep.json of a folder.
-fn tables(dir: &Path) -> [String; 3] {
+/// runs.csv, aggregate.csv, sweep.json and the run log of a folder.
+fn tables(dir: &Path) -> [String; 4] {
     [
         read(&dir.join("runs.csv")),
         read(&dir.join("aggregate.csv")),
         read(&dir.join("sweep.json")),
+        read(&dir.join("runs/runs.jsonl")),
     ]
+}
+
+/// The run ids of the lines of a folder's `runs/runs.jsonl`, in order.
+fn logged(dir: &Path) -> Vec<String> {
+    read(&dir.join("runs/runs.jsonl"))
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["run_id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// Removes the lines of runs `ids` from a folder's run log, as if they had
+/// never finished.
+fn forget(dir: &Path, ids: &[&str]) {
+    let path = dir.join("runs/runs.jsonl");
+    let kept: String = read(&path)
+        .lines()
+        .filter(|l| {
+            !ids.iter()
+                .any(|id| l.contains(&format!("\"run_id\":\"{id}\"")))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, kept).unwrap();
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -81,10 +107,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-fn mtime(p: &Path) -> SystemTime {
-    std::fs::metadata(p).unwrap().modified().unwrap()
 }
 
 #[test]
@@ -212,7 +234,7 @@ fn tables_have_one_row_per_run_and_per_combination() {
     let out = tmp.path().join("out");
     let report = run(&sw, &out, 2, None, false);
     assert_eq!((report.ran, report.skipped, report.selected), (8, 0, 8));
-    let [runs, agg, _] = tables(&out);
+    let [runs, agg, _, _] = tables(&out);
     assert_eq!(runs.lines().count(), 1 + 8);
     assert_eq!(agg.lines().count(), 1 + 4);
     let head = runs.lines().next().unwrap();
@@ -256,7 +278,13 @@ fn tables_have_one_row_per_run_and_per_combination() {
         .filter(|p| p.to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(tmp_files.is_empty(), "{tmp_files:?}");
-    assert_eq!(files_under(&out.join("runs")).len(), 8);
+    // The run log, whole and in run order: one line per run.
+    assert_eq!(
+        files_under(&out.join("runs")),
+        [out.join("runs/runs.jsonl")]
+    );
+    let ids: Vec<String> = (0..8).map(|i| format!("r{i:04}")).collect();
+    assert_eq!(logged(&out), ids);
 }
 
 #[test]
@@ -293,8 +321,8 @@ fn shards_merge_into_the_single_machine_bytes() {
     sweep::merge(&[s2.clone(), s1.clone()], &merged).unwrap();
     assert_eq!(tables(&merged), tables(&full));
     assert_eq!(
-        files_under(&merged.join("runs")).len(),
-        files_under(&full.join("runs")).len()
+        files_under(&merged.join("runs")),
+        [merged.join("runs/runs.jsonl")]
     );
 
     // Refusals: a missing shard, a shard given twice, shards of another sweep.
@@ -327,8 +355,8 @@ fn shards_merge_into_the_single_machine_bytes() {
         e.contains("shards of different sweeps cannot be merged"),
         "{e}"
     );
-    // A shard whose run files are not all there (interrupted).
-    std::fs::remove_file(s2.join("runs/r0003.json")).unwrap();
+    // A shard whose runs are not all there (interrupted).
+    forget(&s2, &["r0003"]);
     let e = sweep::merge(&[s1, s2], &tmp.path().join("m5"))
         .unwrap_err()
         .to_string();
@@ -346,40 +374,144 @@ fn resume_runs_only_what_is_missing() {
     run(&sw, &full, 2, None, false);
 
     // An interrupted sweep: shard 1/3 finished (runs 0, 3, 6), one more run
-    // file half written when the process was killed.
+    // cut short in a part of the log when the process was killed, and a
+    // temporary file of an earlier version left.
     let dir = tmp.path().join("dir");
     run(&sw, &dir, 1, Some("1/3"), false);
-    std::fs::write(dir.join("runs/r0004.json.tmp"), "{\"partial").unwrap();
-    let kept: Vec<(PathBuf, SystemTime)> = ["r0000", "r0003", "r0006"]
-        .iter()
-        .map(|id| {
-            let p = dir.join(format!("runs/{id}.json"));
-            let t = mtime(&p);
-            (p, t)
-        })
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    let kept = read(&dir.join("runs/runs.jsonl"));
+    let four = read(&full.join("runs/runs.jsonl"))
+        .lines()
+        .nth(4)
+        .unwrap()
+        .to_string();
+    std::fs::write(dir.join("runs/part-0000.jsonl"), &four[..four.len() / 2]).unwrap();
+    std::fs::write(dir.join("runs/.r0004.json.ecsim-tmp-1-0"), "{\"partial").unwrap();
     let report = run(&sw, &dir, 2, None, true);
     assert_eq!((report.skipped, report.ran, report.selected), (3, 5, 8));
-    for (p, t) in &kept {
-        assert_eq!(mtime(p), *t, "{} was rewritten", p.display());
-    }
     assert_eq!(tables(&dir), tables(&full));
-    assert!(!dir.join("runs/r0004.json.tmp").exists());
+    // The runs kept are copied over byte for byte.
+    for line in kept.lines() {
+        assert!(read(&dir.join("runs/runs.jsonl")).contains(line));
+    }
+    assert_eq!(
+        files_under(&dir.join("runs")),
+        [dir.join("runs/runs.jsonl")]
+    );
 
-    // A killed run: its file is missing; resume runs just that one.
-    std::fs::remove_file(dir.join("runs/r0005.json")).unwrap();
+    // A killed run: its line is missing; resume runs just that one.
+    forget(&dir, &["r0005"]);
     let report = run(&sw, &dir, 2, None, true);
     assert_eq!((report.skipped, report.ran), (7, 1));
     assert_eq!(tables(&dir), tables(&full));
     // Everything there: nothing to run.
     let report = run(&sw, &dir, 2, None, true);
     assert_eq!(report.ran, 0);
+    assert_eq!(tables(&dir), tables(&full));
+}
+
+/// A sweep killed while it ran keeps every run whose line is whole in its
+/// part of the log: a later line of a run replaces an earlier one, and a
+/// bad complete line is an error naming the file and the line.
+#[test]
+fn parts_of_the_run_log_are_read_in_order_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sw = load(tmp.path(), "s.toml", &small_sweep("")).unwrap();
+    let full = tmp.path().join("full");
+    run(&sw, &full, 2, None, false);
+    let lines: Vec<String> = read(&full.join("runs/runs.jsonl"))
+        .lines()
+        .map(String::from)
+        .collect();
+
+    // Runs 0-2 in the whole log, runs 2-5 in two parts (out of order, as
+    // jobs end them), run 6 cut short: 6 and 7 are run again.
+    let dir = tmp.path().join("dir");
+    std::fs::create_dir_all(dir.join("runs")).unwrap();
+    let join =
+        |ids: &[usize]| -> String { ids.iter().map(|&i| format!("{}\n", lines[i])).collect() };
+    std::fs::write(dir.join("runs/runs.jsonl"), join(&[0, 1, 2])).unwrap();
+    std::fs::write(dir.join("runs/part-0003.jsonl"), join(&[3, 2])).unwrap();
+    let cut = format!("{}{}", join(&[5, 4]), &lines[6][..40]);
+    std::fs::write(dir.join("runs/part-0010.jsonl"), cut).unwrap();
+    let report = run(&sw, &dir, 2, None, true);
+    assert_eq!((report.skipped, report.ran), (6, 2));
+    assert_eq!(tables(&dir), tables(&full));
+    assert_eq!(
+        files_under(&dir.join("runs")),
+        [dir.join("runs/runs.jsonl")]
+    );
+
+    // A complete line that is not a run record.
+    std::fs::write(
+        dir.join("runs/part-0002.jsonl"),
+        format!("{}\n{{\"oops\n", lines[1]),
+    )
+    .unwrap();
+    let e = sweep::run(
+        &sw,
+        &dir,
+        &Options {
+            jobs: 1,
+            shard: None,
+            resume: true,
+        },
+        &|_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("part-0002.jsonl: line 2: not a run record"),
+        "{e}"
+    );
+    // A line of this sweep that is not the run it says.
+    let swapped = lines[1].replace("\"run_id\":\"r0001\"", "\"run_id\":\"r0002\"");
+    std::fs::write(dir.join("runs/part-0002.jsonl"), format!("{swapped}\n")).unwrap();
+    let e = sweep::run(
+        &sw,
+        &dir,
+        &Options {
+            jobs: 1,
+            shard: None,
+            resume: true,
+        },
+        &|_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("part-0002.jsonl: line 1: does not match run r0001"),
+        "{e}"
+    );
+}
+
+/// Folders written by earlier versions hold one pretty-printed file per
+/// run: they are read, resumed, and their records go into the run log.
+#[test]
+fn run_files_of_earlier_versions_are_read_into_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sw = load(tmp.path(), "s.toml", &small_sweep("")).unwrap();
+    let full = tmp.path().join("full");
+    run(&sw, &full, 2, None, false);
+    let dir = tmp.path().join("dir");
+    std::fs::create_dir_all(dir.join("runs")).unwrap();
+    for line in read(&full.join("runs/runs.jsonl")).lines().take(5) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = v["run_id"].as_str().unwrap();
+        let pretty = serde_json::to_string_pretty(&v).unwrap() + "\n";
+        std::fs::write(dir.join(format!("runs/{id}.json")), pretty).unwrap();
+    }
+    let report = run(&sw, &dir, 1, None, true);
+    assert_eq!((report.skipped, report.ran), (5, 3));
+    assert_eq!(tables(&dir), tables(&full));
+    assert_eq!(
+        files_under(&dir.join("runs")),
+        [dir.join("runs/runs.jsonl")]
+    );
 }
 
 /// A sweep killed at the swap, after its new folder (tables only) was
 /// renamed into place and before the old folder's `runs/` moved over: the
-/// next sweep into the folder moves the run files back first, and finds
+/// next sweep into the folder moves the run log back first, and finds
 /// every run done.
 #[test]
 fn a_kill_at_the_swap_loses_no_run_file() {
@@ -397,7 +529,7 @@ fn a_kill_at_the_swap_loses_no_run_file() {
     let report = run(&sw, &dir, 2, None, true);
     assert_eq!((report.skipped, report.ran), (8, 0));
     assert_eq!(tables(&dir), before);
-    assert_eq!(std::fs::read_dir(dir.join("runs")).unwrap().count(), 8);
+    assert_eq!(logged(&dir).len(), 8);
     assert!(!old.exists());
 }
 
@@ -428,19 +560,19 @@ fn a_folder_of_another_sweep_is_refused() {
         .to_string();
         assert!(e.contains("holds results of another sweep"), "{e}");
     }
-    // Also when only run files are left (no manifest).
+    // Also when only the run log is left (no manifest).
     std::fs::remove_file(dir.join("sweep.json")).unwrap();
     let e = sweep::run(&other, &dir, &Options::default(), &|_| {})
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("r0000.json: holds results of another sweep"),
+        e.contains("runs.jsonl: line 1: holds results of another sweep"),
         "{e}"
     );
     // The same sweep without --resume just runs again over its own files.
     let report = run(&sw, &dir, 2, None, false);
     assert_eq!(report.ran, 8);
-    // Tables and a manifest of another sweep, with no run file, are replaced.
+    // Tables and a manifest of another sweep, with no run, are replaced.
     std::fs::remove_dir_all(dir.join("runs")).unwrap();
     let report = run(&other, &dir, 2, None, false);
     assert_eq!(report.ran, 4);
@@ -579,7 +711,7 @@ fn shipped_sweeps_validate() {
     }
 }
 
-/// A session driven from outside (as a cluster driver does): run files
+/// A session driven from outside (as a cluster driver does): run records
 /// computed by `run_record` out of order and stored one by one give the
 /// single-machine bytes; a record of another run or sweep is refused; a
 /// session missing a run does not write the tables.
@@ -607,15 +739,27 @@ fn a_session_driven_from_outside_gives_the_single_machine_bytes() {
     let foreign = sweep::run_record(&other, &other.runs()[0]);
     assert!(session.store(&foreign.unwrap()).is_err());
     assert!(session.store("{}").is_err());
-    for t in &texts {
+    // One by one, a batch at once, and one pretty-printed (it is stored
+    // as one line all the same).
+    let pretty = {
+        let v: serde_json::Value = serde_json::from_str(&texts[0]).unwrap();
+        serde_json::to_string_pretty(&v).unwrap()
+    };
+    session.store(&pretty).unwrap();
+    let batch: Vec<&str> = texts[1..5].iter().map(String::as_str).collect();
+    let stored = session.store_many(&batch).unwrap();
+    assert_eq!(
+        stored.iter().map(|r| r.index).collect::<Vec<_>>(),
+        [6, 5, 4, 3]
+    );
+    // A batch with one bad record stores none of it.
+    assert!(session.store_many(&[texts[5].as_str(), "{}"]).is_err());
+    for t in &texts[5..] {
         session.store(t).unwrap();
     }
     session.finish().unwrap();
+    // The same tables and the same run log, byte for byte.
     assert_eq!(tables(&out), tables(&local));
-    for r in sw.runs() {
-        let name = format!("runs/{}.json", r.id);
-        assert_eq!(read(&out.join(&name)), read(&local.join(&name)), "{name}");
-    }
 
     // Resumed with two runs missing: the session asks for exactly those,
     // and finishing before they are stored is refused.
@@ -668,29 +812,29 @@ fn a_resumed_session_reads_back_only_the_runs_it_skipped() {
         }
     };
 
-    // A skipped run's file changed before the tables are written: it is
-    // read back and refused.
+    // The skipped runs' lines changed before the tables are written (run
+    // 3's line now holds run 4): they are read back and refused.
     let session = sweep::open(&sw, &dir, &resume).unwrap();
     store_missing(&session);
-    let r3 = dir.join("runs/r0003.json");
-    let original = read(&r3);
-    std::fs::copy(dir.join("runs/r0004.json"), &r3).unwrap();
+    let part = dir.join("runs/part-0000.jsonl");
+    let original = read(&part);
+    let mut lines: Vec<&str> = original.lines().collect();
+    lines.swap(1, 2);
+    std::fs::write(&part, lines.join("\n") + "\n").unwrap();
     let e = session
         .finish()
-        .expect_err("r0003 holds run r0004")
+        .expect_err("run 3's line holds run 4")
         .to_string();
     assert!(
-        e.contains("r0003.json") && e.contains("was changed while the sweep ran"),
+        e.contains("part-0000.jsonl: line 2") && e.contains("was changed while the sweep ran"),
         "{e}"
     );
     assert!(!dir.join("runs.csv").exists());
 
-    // Put back, and runs 0 and 1 run again: the tables are those of a
-    // single-machine sweep.
-    std::fs::write(&r3, original).unwrap();
-    for id in ["r0000", "r0001"] {
-        std::fs::remove_file(dir.join(format!("runs/{id}.json"))).unwrap();
-    }
+    // Put back, and runs 0 and 1 run again (the part that session wrote
+    // lost): the tables are those of a single-machine sweep.
+    std::fs::write(&part, original).unwrap();
+    std::fs::remove_file(dir.join("runs/part-0001.jsonl")).unwrap();
     let session = sweep::open(&sw, &dir, &resume).unwrap();
     store_missing(&session);
     session.finish().unwrap();

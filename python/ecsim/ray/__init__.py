@@ -11,11 +11,12 @@ The runs of the sweep become Ray tasks, a batch of runs per task so that a
 task is not dominated by Ray's overhead. Each worker loads the sweep file
 (once per worker process), checks that it is the sweep the driver loaded
 (same fingerprint), simulates its runs with the Rust engine (GIL released)
-and returns the text of each run file. The driver holds the output folder's
-lock, checks and writes each run file as its batch comes back (so a killed
-driver keeps every finished run: ``resume=True`` continues), and at the end
-writes ``runs.csv``, ``aggregate.csv`` and ``sweep.json`` with the Rust table
-code ``ecsim sweep`` uses. A task lost with its node is retried by Ray
+and returns the text of each run record. The driver holds the output folder's
+lock, checks each batch's records as it comes back and appends them to the
+run log with one sync (so a killed driver keeps every finished run:
+``resume=True`` continues), and at the end writes the run log in run order,
+``runs.csv``, ``aggregate.csv`` and ``sweep.json`` with the Rust code
+``ecsim sweep`` uses. A task lost with its node is retried by Ray
 (``max_retries``); the result is still complete and identical.
 
 The sweep file and the files it names must be readable on every node at the
@@ -45,7 +46,7 @@ _REMOTE: Dict[int, Any] = {}
 
 def run_batch(path: str, fingerprint: str, indexes: Sequence[int]) -> List[str]:
     """Simulate runs ``indexes`` of the sweep file ``path`` and return the
-    text of each run file. Refuses a sweep whose fingerprint is not
+    text of each run record. Refuses a sweep whose fingerprint is not
     ``fingerprint`` (the file differs on this node)."""
     key = (path, fingerprint)
     sw = _LOADED.get(key)
@@ -103,7 +104,7 @@ def sweep(
             to ship the scenarios to the nodes).
         progress: print a line per finished batch to stderr.
         on_batch: called as ``on_batch(done_runs, total_to_run)`` after each
-            batch's run files are written.
+            batch's runs are stored.
 
     Returns:
         An :class:`ecsim.SweepResult`; the folder holds the files
