@@ -495,6 +495,15 @@ mod tests {
         encode(&rec(i, x), Path::new("")).unwrap()
     }
 
+    fn names_in(d: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Reads `dir`, returning the latest record of each run.
     fn latest(dir: &Path) -> (Log, BTreeMap<usize, u64>) {
         let mut seen: BTreeMap<Line, u64> = BTreeMap::new();
@@ -548,11 +557,7 @@ mod tests {
         let (log, runs) = latest(d);
         assert_eq!(runs, BTreeMap::from([(0, 2), (1, 4), (2, 3), (3, 1)]));
         assert_eq!(log.next_part, 11);
-        let mut names: Vec<String> = std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
+        let mut names = names_in(d);
         assert_eq!(
             names,
             [
@@ -575,11 +580,7 @@ mod tests {
             .map(|l| l + "\n")
             .concat();
         assert_eq!(std::fs::read_to_string(d.join(RUNS_LOG)).unwrap(), want);
-        names = std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
+        names = names_in(d);
         assert_eq!(names, ["notes.txt", RUNS_LOG]);
     }
 

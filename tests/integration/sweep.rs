@@ -441,24 +441,23 @@ fn parts_of_the_run_log_are_read_in_order_and_checked() {
         [dir.join("runs/runs.jsonl")]
     );
 
+    let resume_fails = || {
+        let opts = Options {
+            jobs: 1,
+            shard: None,
+            resume: true,
+        };
+        sweep::run(&sw, &dir, &opts, &|_| {})
+            .unwrap_err()
+            .to_string()
+    };
     // A complete line that is not a run record.
     std::fs::write(
         dir.join("runs/part-0002.jsonl"),
         format!("{}\n{{\"oops\n", lines[1]),
     )
     .unwrap();
-    let e = sweep::run(
-        &sw,
-        &dir,
-        &Options {
-            jobs: 1,
-            shard: None,
-            resume: true,
-        },
-        &|_| {},
-    )
-    .unwrap_err()
-    .to_string();
+    let e = resume_fails();
     assert!(
         e.contains("part-0002.jsonl: line 2: not a run record"),
         "{e}"
@@ -466,18 +465,7 @@ fn parts_of_the_run_log_are_read_in_order_and_checked() {
     // A line of this sweep that is not the run it says.
     let swapped = lines[1].replace("\"run_id\":\"r0001\"", "\"run_id\":\"r0002\"");
     std::fs::write(dir.join("runs/part-0002.jsonl"), format!("{swapped}\n")).unwrap();
-    let e = sweep::run(
-        &sw,
-        &dir,
-        &Options {
-            jobs: 1,
-            shard: None,
-            resume: true,
-        },
-        &|_| {},
-    )
-    .unwrap_err()
-    .to_string();
+    let e = resume_fails();
     assert!(
         e.contains("part-0002.jsonl: line 1: does not match run r0001"),
         "{e}"
