@@ -950,21 +950,30 @@ impl Session {
         for i in appended {
             sources.insert(i, Source::Appended(&written.appender, i));
         }
-        runlog::rewrite(
-            &runs_dir,
-            sources.into_values(),
-            &self.log,
-            Some(&written.appender),
-        )?;
         // The staged folder gets the tables only: the run log is in
         // `DIR/runs/` already, and the swap moves that folder over whole.
+        // The log is written (mostly waiting on the disk) while the tables
+        // are computed; the swap waits for both.
         let stage = self.lock.stage(Kind::Sweep)?;
-        let names = write_tables(stage.path(), &self.manifest, &rows, &self.shapes).map_err(
-            |e| match e {
-                SweepError::Output(e) => SweepError::Output(stage.explain(e)),
-                e => e,
+        let (rewritten, names) = rayon::join(
+            || {
+                runlog::rewrite(
+                    &runs_dir,
+                    sources.into_values(),
+                    &self.log,
+                    Some(&written.appender),
+                )
             },
-        )?;
+            || {
+                write_tables(stage.path(), &self.manifest, &rows, &self.shapes).map_err(|e| match e
+                {
+                    SweepError::Output(e) => SweepError::Output(stage.explain(e)),
+                    e => e,
+                })
+            },
+        );
+        rewritten?;
+        let names = names?;
         stage.commit()?;
         drop_aside(rows);
         Ok(Report {
