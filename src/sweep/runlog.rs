@@ -90,10 +90,13 @@ pub(super) fn encode(rec: &RunRecord, path: &Path) -> Result<String, SweepError>
 
 impl Log {
     /// Reads `runs_dir` (absent: an empty log), calling `each` with every
-    /// record in the order read and the line it came from, and removes the
-    /// temporary files a killed writer left. `each` may refuse a record.
+    /// record in the order read and the line it came from; `each` may
+    /// refuse a record. With `tidy` (the caller holds the folder's lock) it
+    /// also removes the temporary files a killed writer left; without, it
+    /// only skips them (another process may be writing them).
     pub(super) fn read(
         runs_dir: &Path,
+        tidy: bool,
         mut each: impl FnMut(&Log, Line, RunRecord) -> Result<(), SweepError>,
     ) -> Result<Log, SweepError> {
         let mut log = Log::default();
@@ -106,7 +109,9 @@ impl Log {
             let path = e.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if crate::output::folder::is_temp_file(name) || name.ends_with(".json.tmp") {
-                std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+                if tidy {
+                    std::fs::remove_file(&path).map_err(SweepError::io(&path))?;
+                }
                 continue;
             }
             let rank = match entry(name) {
@@ -507,7 +512,7 @@ mod tests {
     /// Reads `dir`, returning the latest record of each run.
     fn latest(dir: &Path) -> (Log, BTreeMap<usize, u64>) {
         let mut seen: BTreeMap<Line, u64> = BTreeMap::new();
-        let log = Log::read(dir, |_, at, r| {
+        let log = Log::read(dir, true, |_, at, r| {
             seen.insert(at, r.summary["x"].as_u64().unwrap());
             Ok(())
         })
@@ -584,6 +589,23 @@ mod tests {
         assert_eq!(names, ["notes.txt", RUNS_LOG]);
     }
 
+    /// A reader without the folder's lock (a merge reading a shard, the
+    /// Python tables) skips temporary files but leaves them alone: their
+    /// writer may be at work.
+    #[test]
+    fn only_the_lock_holder_removes_temporary_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        std::fs::write(d.join(RUNS_LOG), format!("{}\n", line(0, 1))).unwrap();
+        let temp = d.join(".runs.jsonl.ecsim-tmp-1-0");
+        std::fs::write(&temp, "{").unwrap();
+        let log = Log::read(d, false, |_, _, _| Ok(())).unwrap();
+        assert_eq!(log.runs().len(), 1);
+        assert!(temp.exists());
+        Log::read(d, true, |_, _, _| Ok(())).unwrap();
+        assert!(!temp.exists());
+    }
+
     #[test]
     fn a_bad_complete_line_is_named_by_file_and_line() {
         let tmp = tempfile::tempdir().unwrap();
@@ -592,7 +614,7 @@ mod tests {
             format!("{}\n{{\"run\n{}\n", line(0, 1), line(1, 1)),
         )
         .unwrap();
-        let e = Log::read(tmp.path(), |_, _, _| Ok(()))
+        let e = Log::read(tmp.path(), false, |_, _, _| Ok(()))
             .unwrap_err()
             .to_string();
         assert!(

@@ -297,7 +297,7 @@ pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, SweepError> {
 /// another sweep with no run beside them are simply replaced: nothing would
 /// be mixed.
 fn read_folder(dir: &Path, fingerprint: &str) -> Result<Log, SweepError> {
-    Log::read(&dir.join(RUNS_DIR), |log, at, rec| {
+    Log::read(&dir.join(RUNS_DIR), true, |log, at, rec| {
         if rec.sweep == fingerprint {
             Ok(())
         } else {
@@ -703,7 +703,7 @@ pub fn open(sweep: &Sweep, dir: &Path, opts: &Options) -> Result<Session, SweepE
     let runs_dir = dir.join(RUNS_DIR);
     std::fs::create_dir_all(&runs_dir).map_err(SweepError::io(&runs_dir))?;
     let runs = sweep.runs();
-    let log = Log::read(&runs_dir, |log, at, rec| {
+    let log = Log::read(&runs_dir, true, |log, at, rec| {
         if rec.sweep != sweep.fingerprint {
             return Err(other_sweep(dir, &sweep.fingerprint, log, at, &rec));
         }
@@ -882,7 +882,7 @@ impl Session {
         self.written().rows.extend(rows);
     }
 
-    /// Writes the run log whole in run order, then the tables and the
+    /// Writes the run log whole in run order, and the tables and the
     /// manifest from the run records, all-or-nothing; fails (naming the
     /// runs) when a run is missing.
     pub fn finish(self) -> Result<Report, SweepError> {
@@ -1000,7 +1000,7 @@ pub fn read_records(dir: &Path) -> Result<(Manifest, Vec<RunRecord>), SweepError
     let shard = manifest.shard(&dir.join(MANIFEST))?;
     let total = manifest.total_runs;
     let mut records: Vec<Option<RunRecord>> = vec![None; total];
-    Log::read(&dir.join(RUNS_DIR), |log, at, rec| {
+    Log::read(&dir.join(RUNS_DIR), false, |log, at, rec| {
         let i = rec.run_index;
         if rec.sweep != manifest.sweep || i >= total || rec.run_id != run_id(i, total) {
             return Err(log.error(
@@ -1143,7 +1143,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Report, SweepError> {
     let mut records: Vec<Option<RunRecord>> = vec![None; total];
     let mut logs = Vec::with_capacity(dirs.len());
     for (di, d) in dirs.iter().enumerate() {
-        let log = Log::read(&d.join(RUNS_DIR), |log, at, rec| {
+        let log = Log::read(&d.join(RUNS_DIR), false, |log, at, rec| {
             let i = rec.run_index;
             if owner.get(i) != Some(&Some(di)) {
                 // Another shard's run (or none): not this folder's to give.
