@@ -621,7 +621,7 @@ fn simulate<'a>(
     r: &'a RunSpec,
 ) -> Result<Finished<'a>, SweepError> {
     let rec = simulate_record(sweep, r)?;
-    let text = runlog::encode(&rec, &Path::new(RUNS_DIR).join(RUNS_LOG))?;
+    let text = record_line(&rec)?;
     // Reduced to its row here: the tables need not read the line back.
     // The record is the one its line reads back as (the summary's numbers
     // are written to round-trip, and its maps keep their order), without
@@ -635,8 +635,12 @@ fn simulate<'a>(
 /// line of the run log, without its newline), the same bytes wherever it
 /// is computed.
 pub fn run_record(sweep: &Sweep, r: &RunSpec) -> Result<String, SweepError> {
-    let rec = simulate_record(sweep, r)?;
-    runlog::encode(&rec, &Path::new(RUNS_DIR).join(RUNS_LOG))
+    record_line(&simulate_record(sweep, r)?)
+}
+
+/// The run log's line of `rec` (an error names the log it was meant for).
+fn record_line(rec: &RunRecord) -> Result<String, SweepError> {
+    runlog::encode(rec, &Path::new(RUNS_DIR).join(RUNS_LOG))
 }
 
 /// Simulates run `r` of `sweep` and returns its run record.
